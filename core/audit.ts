@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { Db } from './store/db.js';
+
+/** Who did something: a machine client of a state, a person, or the system itself. */
+export interface Actor {
+  id: string;
+  state?: string | null;
+  roles?: string[];
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', state: null, roles: ['system'] };
+
+export interface AuditInput {
+  actor: Actor;
+  action: string;
+  outcome?: 'success' | 'denied' | 'failure';
+  msixId?: string | null;
+  recordIds?: string[];
+  fields?: string[];
+  /** Why the disclosure was allowed: the request, notice or link that justified it. */
+  reason?: string | null;
+  traceId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+// Serializes appends so that each row's prev_hash is the row before it.
+const AUDIT_LOCK = 727_002;
+
+/** The canonical text hashed for a row: every column but the hash itself, in a fixed order. */
+export function auditHashInput(prevHash: string, e: Required<Omit<AuditInput, 'actor'>> & { actor: Actor; at: string }): string {
+  return JSON.stringify([
+    prevHash, e.at, e.actor.id, e.actor.state ?? null, e.actor.roles ?? [], e.action, e.outcome, e.msixId,
+    e.recordIds, e.fields, e.reason, e.traceId, e.details,
+  ]);
+}
+
+/** Appends one audit event to the hash chain. Runs inside the caller's transaction when given one. */
+export async function appendAudit(db: Db, input: AuditInput): Promise<{ seq: number; hash: string }> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
+    const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+    const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
+    const e = {
+      actor: input.actor, action: input.action, outcome: input.outcome ?? 'success', msixId: input.msixId ?? null,
+      recordIds: input.recordIds ?? [], fields: input.fields ?? [], reason: input.reason ?? null, traceId: input.traceId ?? null,
+      details: input.details ?? {}, at: new Date().toISOString(),
+    };
+    const hash = createHash('sha256').update(auditHashInput(prevHash, e)).digest('hex');
+    const r = await tx.query<{ seq: number }>(
+      `INSERT INTO audit_events (at, actor, actor_state, actor_roles, action, outcome, msix_id, record_ids, fields, reason, trace_id, details, prev_hash, hash)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING seq`,
+      [e.at, e.actor.id, e.actor.state ?? null, e.actor.roles ?? [], e.action, e.outcome, e.msixId, e.recordIds, e.fields,
+        e.reason, e.traceId, JSON.stringify(e.details), prevHash, hash],
+    );
+    return { seq: r.rows[0]!.seq, hash };
+  });
+}

@@ -1,0 +1,115 @@
+import type { Db } from './store/db.js';
+import type { ExchangeId } from '../specs/ids.js';
+
+export type ExchangeDirection = 'inbound' | 'outbound';
+/** Ledger statuses, in the order an exchange usually moves through them. */
+export type ExchangeStatus =
+  | 'received' | 'processing' | 'completed' | 'completed_with_errors' | 'rejected' | 'failed'
+  | 'queued' | 'delivered' | 'dead';
+
+export interface Exchange {
+  id: ExchangeId;
+  direction: ExchangeDirection;
+  kind: string;
+  stateCode: string;
+  status: ExchangeStatus;
+  traceId: string;
+  clientId: string | null;
+  parentId: string | null;
+  msixId: string | null;
+  counts: Record<string, number>;
+  summary: Record<string, unknown>;
+  error: unknown;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+interface Row {
+  id: string; direction: ExchangeDirection; kind: string; state_code: string; status: ExchangeStatus; trace_id: string;
+  client_id: string | null; parent_id: string | null; msix_id: string | null; counts: Record<string, number>;
+  summary: Record<string, unknown>; error: unknown; created_at: Date | string; updated_at: Date | string; completed_at: Date | string | null;
+}
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+function fromRow(r: Row): Exchange {
+  return {
+    id: r.id as ExchangeId, direction: r.direction, kind: r.kind, stateCode: r.state_code, status: r.status,
+    traceId: r.trace_id, clientId: r.client_id, parentId: r.parent_id, msixId: r.msix_id, counts: r.counts,
+    summary: r.summary, error: r.error, createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!, completedAt: iso(r.completed_at),
+  };
+}
+
+const FINAL: ReadonlySet<ExchangeStatus> = new Set(['completed', 'completed_with_errors', 'rejected', 'failed', 'delivered', 'dead']);
+
+export interface NewExchange {
+  direction: ExchangeDirection;
+  kind: string;
+  stateCode: string;
+  status: ExchangeStatus;
+  traceId: string;
+  clientId?: string | null;
+  parentId?: string | null;
+  msixId?: string | null;
+  counts?: Record<string, number>;
+  summary?: Record<string, unknown>;
+}
+
+export async function createExchange(db: Db, e: NewExchange): Promise<Exchange> {
+  const r = await db.query<Row>(
+    `INSERT INTO exchanges (direction, kind, state_code, status, trace_id, client_id, parent_id, msix_id, counts, summary, completed_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, CASE WHEN $11 THEN now() END) RETURNING *`,
+    [e.direction, e.kind, e.stateCode, e.status, e.traceId, e.clientId ?? null, e.parentId ?? null, e.msixId ?? null,
+      JSON.stringify(e.counts ?? {}), JSON.stringify(e.summary ?? {}), FINAL.has(e.status)],
+  );
+  return fromRow(r.rows[0]!);
+}
+
+export interface ExchangeUpdate {
+  status?: ExchangeStatus;
+  counts?: Record<string, number>;
+  summary?: Record<string, unknown>;
+  error?: unknown;
+  msixId?: string;
+}
+
+/** Updates an exchange; `counts` and `summary` are merged into what is there. */
+export async function updateExchange(db: Db, id: string, u: ExchangeUpdate): Promise<Exchange | null> {
+  const r = await db.query<Row>(
+    `UPDATE exchanges SET
+       status = COALESCE($2, status),
+       counts = counts || $3::jsonb,
+       summary = summary || $4::jsonb,
+       error = COALESCE($5::jsonb, error),
+       msix_id = COALESCE($6, msix_id),
+       updated_at = now(),
+       completed_at = CASE WHEN $7 THEN COALESCE(completed_at, now()) ELSE completed_at END
+     WHERE id = $1 RETURNING *`,
+    [id, u.status ?? null, JSON.stringify(u.counts ?? {}), JSON.stringify(u.summary ?? {}),
+      u.error === undefined ? null : JSON.stringify(u.error), u.msixId ?? null, u.status ? FINAL.has(u.status) : false],
+  );
+  return r.rows[0] ? fromRow(r.rows[0]) : null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string): boolean => UUID.test(s);
+
+export async function getExchange(db: Db, id: string): Promise<Exchange | null> {
+  if (!isUuid(id)) return null;
+  const r = await db.query<Row>('SELECT * FROM exchanges WHERE id = $1', [id]);
+  return r.rows[0] ? fromRow(r.rows[0]) : null;
+}
+
+export interface ExchangeFilter { stateCode?: string; status?: ExchangeStatus; kind?: string; limit?: number; before?: string }
+
+export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exchange[]> {
+  const r = await db.query<Row>(
+    `SELECT * FROM exchanges
+     WHERE ($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)
+       AND ($4::timestamptz IS NULL OR created_at < $4)
+     ORDER BY created_at DESC LIMIT $5`,
+    [f.stateCode ?? null, f.status ?? null, f.kind ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500)],
+  );
+  return r.rows.map(fromRow);
+}

@@ -1,0 +1,73 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { StateRecordSchema } from '../specs/canonical/state-record.js';
+import { StudentSchema } from '../specs/canonical/student.js';
+import { createAjv } from '../specs/validation.js';
+import type { GatewayContext } from './context.js';
+import './plugins/principal.js';
+import { registerProblemHandlers } from './plugins/problems.js';
+import { healthRoutes } from './routes/health.js';
+import { recordRoutes, recordStatusRoutes } from './routes/records.js';
+import { studentRoutes } from './routes/students.js';
+import { exchangeRoutes } from './routes/exchanges.js';
+
+export interface BuildOptions {
+  logger?: Logger | boolean;
+}
+
+const CORRELATION = /^[\w.:-]{1,100}$/;
+
+/**
+ * Builds the HTTP gateway without listening, so tests drive it with inject()
+ * and `npm start` listens. Routes are thin: they parse, call core, and map the
+ * result to HTTP.
+ */
+export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
+    logger: typeof opts.logger === 'boolean' ? opts.logger : undefined,
+    bodyLimit: ctx.config.BODY_LIMIT_BYTES,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const h = req.headers['x-correlation-id'];
+      return typeof h === 'string' && CORRELATION.test(h) ? h : randomUUID();
+    },
+    ajv: { customOptions: {} },
+  }) as unknown as FastifyInstance;
+  app.decorate('ctx', ctx);
+
+  const ajv = createAjv();
+  app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
+  // Responses are plain JSON: the schemas document them, they do not filter them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-correlation-id', request.id);
+  });
+
+  registerProblemHandlers(app);
+  app.addSchema(StateRecordSchema);
+  app.addSchema(StudentSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Migrant student record exchange gateway', version: '0.1.0', description: 'Canonical, Ed-Fi-style and SIF-style APIs for exchanging migrant student records between states.' },
+      tags: [
+        { name: 'records', description: 'Canonical state records in' }, { name: 'students', description: 'Consolidated students out' },
+        { name: 'exchanges', description: 'The exchange ledger' }, { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes);
+  await app.register(recordRoutes);
+  await app.register(recordStatusRoutes);
+  await app.register(studentRoutes);
+  await app.register(exchangeRoutes);
+  return app;
+}

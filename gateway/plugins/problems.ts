@@ -1,0 +1,48 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError, toProblem, type ErrorCode } from '../../core/errors.js';
+import { toFieldIssues } from '../../specs/validation.js';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'GW_ERR_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'GW_ERR_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'GW_ERR_BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'GW_ERR_BAD_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'GW_ERR_BAD_JSON',
+  FST_ERR_BAD_STATUS_CODE: 'GW_ERR_INTERNAL',
+  FST_ERR_RATE_LIMITED: 'GW_ERR_RATE_LIMITED',
+};
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: GatewayError): FastifyReply {
+  return reply.code(err.status).type('application/problem+json').send(toProblem(err, request.id));
+}
+
+/** Turns anything thrown in a route into RFC 7807 problem details with a code from the registry. */
+export function toGatewayError(error: FastifyError | Error, body: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const fe = error as FastifyError & { validation?: Parameters<typeof toFieldIssues>[0]; validationContext?: string };
+  if (fe.validation) {
+    const part = fe.validationContext ?? 'body';
+    const issues = toFieldIssues(fe.validation, part === 'body' ? body : undefined, part === 'body' ? '' : `${part}:`);
+    return new GatewayError('GW_ERR_VALIDATION', `${issues.length} problem(s) in the request ${part}`, { issues });
+  }
+  const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) return new GatewayError(mapped, fe.message);
+  if (error instanceof SyntaxError || fe.statusCode === 400) return new GatewayError('GW_ERR_BAD_JSON', fe.message);
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code: ErrorCode = fe.statusCode === 413 ? 'GW_ERR_TOO_LARGE' : fe.statusCode === 415 ? 'GW_ERR_MEDIA_TYPE'
+      : fe.statusCode === 404 ? 'GW_ERR_NOT_FOUND' : fe.statusCode === 429 ? 'GW_ERR_RATE_LIMITED' : fe.statusCode === 401 ? 'GW_ERR_UNAUTHENTICATED'
+      : fe.statusCode === 403 ? 'GW_ERR_FORBIDDEN' : 'GW_ERR_BAD_REQUEST';
+    return new GatewayError(code, fe.message);
+  }
+  return new GatewayError('GW_ERR_INTERNAL', 'An unexpected error occurred; it has been logged with the correlation id.');
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const ge = toGatewayError(error, request.body);
+    if (ge.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, request, ge);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new GatewayError('GW_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)));
+}

@@ -1,0 +1,3 @@
+import { configTable } from '../runtime/config.js';
+
+process.stdout.write(`${configTable()}\n`);

@@ -1,0 +1,92 @@
+/**
+ * `npm start`: gateway and worker in one process on embedded defaults
+ * (PGlite under ./.data, a private redis-server), demo states and data, and
+ * the URLs to open. DATABASE_URL and REDIS_URL switch to real servers; ROLE
+ * runs only the gateway or only the worker (one container each in compose).
+ */
+import { join } from 'node:path';
+import { loadConfig } from '../runtime/config.js';
+import { createLogger } from '../runtime/logger.js';
+import { openDatabase } from '../runtime/database.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../runtime/embedded-redis.js';
+import { BullJobQueue } from '../runtime/queue.js';
+import { ensureStates } from '../core/states.js';
+import { buildApp } from '../gateway/app.js';
+import { startWorkers, type RunningWorkers } from '../worker/index.js';
+import { seedDemo } from '../demo/seed.js';
+import type { FastifyInstance } from 'fastify';
+
+const demo = process.argv.includes('--demo');
+const config = loadConfig({ ...(demo ? { DEMO_DATA: 'true' } : {}), ...process.env });
+const logger = createLogger(config.LOG_LEVEL);
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+const stops: (() => Promise<unknown>)[] = [];
+let stopping = false;
+async function shutdown(signal: string, code = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say(`\n${signal}: stopping…`);
+  for (const stop of stops.reverse()) await stop().catch((e: unknown) => logger.warn({ err: e }, 'error while stopping'));
+  say('Stopped.');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  const { db, description } = await openDatabase(config);
+  stops.push(() => db.close());
+  await ensureStates(db);
+
+  let redisUrl = config.REDIS_URL;
+  let embedded: EmbeddedRedis | null = null;
+  if (!redisUrl) {
+    embedded = await startEmbeddedRedis(join(config.DATA_DIR, 'redis'), { persist: true, log: say });
+    redisUrl = embedded.url;
+    stops.unshift(() => embedded!.stop());
+  }
+  const queue = new BullJobQueue(redisUrl);
+  stops.push(() => queue.close());
+
+  let workers: RunningWorkers | null = null;
+  if (config.ROLE !== 'gateway') {
+    workers = startWorkers({ db, queue, config, logger }, redisUrl);
+    stops.push(() => workers!.close());
+  }
+  let app: FastifyInstance | null = null;
+  if (config.ROLE !== 'worker') {
+    app = await buildApp({ db, queue, config }, { logger });
+    await app.listen({ host: config.HOST, port: config.PORT });
+    stops.push(() => app!.close());
+  }
+  if (config.DEMO_DATA) {
+    const seeded = await seedDemo(db, queue);
+    if (workers) await workers.sweep();
+    logger.info(seeded, 'demo data loaded');
+  }
+
+  const addr = app?.server.address();
+  const base = config.PUBLIC_URL || (addr && typeof addr === 'object' ? `http://${config.HOST}:${addr.port}` : '');
+  say('');
+  say('Migrant student record exchange gateway is running.');
+  say(`  database : ${description}`);
+  say(`  redis    : ${embedded ? `embedded redis-server at ${redisUrl}` : redisUrl}`);
+  say(`  role     : ${config.ROLE}`);
+  if (app) {
+    say(`  API docs : ${base}/docs`);
+    say(`  health   : ${base}/health/ready`);
+    say(`  write    : POST ${base}/api/v1/states/{state}/records`);
+    say(`  student  : GET  ${base}/api/v1/students/{msixId}`);
+    say(`  ledger   : GET  ${base}/api/v1/exchanges`);
+  }
+  if (config.DEMO_DATA && app) {
+    say('  demo     : states TX, MI, FL, CA, WA. Ana, 19, just enrolled in Florida; her MSIX id:');
+    say(`             curl ${base}/api/v1/states/FL/records/FL5530098127`);
+  }
+  say('Press Ctrl-C to stop.');
+} catch (e) {
+  logger.error({ err: e }, 'start failed');
+  say(`Start failed: ${(e as Error).message}`);
+  await shutdown('error', 1);
+}

@@ -1,0 +1,12 @@
+import type { Db } from '../core/store/db.js';
+import type { JobQueue } from '../core/jobs.js';
+import type { Config } from '../runtime/config.js';
+import type { Logger } from '../runtime/logger.js';
+
+/** What every processor gets: the store, a way to enqueue follow-up jobs, settings and a logger. */
+export interface WorkerContext {
+  db: Db;
+  queue: JobQueue;
+  config: Config;
+  logger: Logger;
+}
