@@ -20,9 +20,9 @@ export interface RunningWorkers {
 }
 
 /** Starts a BullMQ worker per queue and the sweeper that guarantees no accepted record waits forever. */
-export function startWorkers(ctx: WorkerContext, redisUrl: string): RunningWorkers {
+export function startWorkers(ctx: WorkerContext, redisUrl: string, prefix = 'msix'): RunningWorkers {
   const workers = Object.entries(processors(ctx)).map(([name, fn]) =>
-    startQueueWorker(redisUrl, name as QueueName, fn as JobProcessor<QueueName>, ctx.config.WORKER_CONCURRENCY));
+    startQueueWorker(redisUrl, name as QueueName, fn as JobProcessor<QueueName>, ctx.config.WORKER_CONCURRENCY, prefix));
   const sweep = async (): Promise<number> => {
     const pending = await pendingMatches(ctx.db, ctx.config.MATCH_SWEEP_MS);
     for (const p of pending) {
