@@ -8,6 +8,7 @@ import { StudentSchema } from '../specs/canonical/student.js';
 import { createAjv } from '../specs/validation.js';
 import type { GatewayContext } from './context.js';
 import './plugins/principal.js';
+import './plugins/access.js';
 import { registerProblemHandlers } from './plugins/problems.js';
 import { healthRoutes } from './routes/health.js';
 import { recordRoutes, recordStatusRoutes } from './routes/records.js';

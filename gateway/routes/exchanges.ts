@@ -16,6 +16,7 @@ const ExchangeSchema = Type.Object({
 export async function exchangeRoutes(app: FastifyInstance): Promise<void> {
   app.addSchema(ExchangeSchema);
   app.get<{ Params: { id: string } }>('/api/v1/exchanges/:id', {
+    config: { access: { roles: ['help-desk', 'data-admin', 'state-system', 'admin'] } },
     schema: { tags: ['exchanges'], summary: 'One ledger entry', params: IdParam, response: { 200: Type.Ref('Exchange') } },
   }, async (request) => {
     const ex = await getExchange(app.ctx.db, request.params.id);
@@ -23,6 +24,7 @@ export async function exchangeRoutes(app: FastifyInstance): Promise<void> {
     return ex;
   });
   app.get<{ Querystring: { state?: string; status?: ExchangeStatus; kind?: string; limit?: number; before?: string } }>('/api/v1/exchanges', {
+    config: { access: { roles: ['help-desk', 'data-admin', 'state-system', 'admin'] } },
     schema: {
       tags: ['exchanges'], summary: 'Search the ledger, newest first',
       querystring: Type.Object({

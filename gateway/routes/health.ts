@@ -5,9 +5,10 @@ const Check = Type.Object({ status: Type.Union([Type.Literal('up'), Type.Literal
 
 /** Liveness (the process answers) and readiness (Postgres and Redis answer). */
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/health/live', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('up') }) } } },
+  app.get('/health/live', { config: { access: { public: true } }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('up') }) } } },
     async () => ({ status: 'up' as const }));
   app.get('/health/ready', {
+    config: { access: { public: true } },
     schema: {
       tags: ['health'], summary: 'Postgres and Redis answer',
       response: { 200: Type.Object({ status: Type.String(), checks: Type.Object({ postgres: Check, redis: Check }) }), 503: Type.Object({ status: Type.String(), checks: Type.Object({ postgres: Check, redis: Check }) }) },

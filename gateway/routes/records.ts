@@ -29,6 +29,7 @@ export async function requireState(app: FastifyInstance, code: string): Promise<
 /** The canonical write path: one StateRecord or an array, validated, stored synchronously, matching enqueued. */
 export async function recordRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { state: string }; Body: unknown }>('/api/v1/states/:state/records', {
+    config: { access: { roles: ['state-system', 'admin'], stateParam: 'state' } },
     schema: {
       tags: ['records'],
       summary: 'Submit canonical state records',
@@ -69,6 +70,7 @@ const RecordStatus = Type.Object({
 /** Where a state's own record stands: stored, matched, and under which MSIX id (states keep it and send it back). */
 export async function recordStatusRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { state: string; stateStudentId: string } }>('/api/v1/states/:state/records/:stateStudentId', {
+    config: { access: { roles: ['state-system', 'data-admin', 'counselor', 'admin'], stateParam: 'state', crossState: ['admin'] } },
     schema: {
       tags: ['records'], summary: "A state's own record: status and MSIX id",
       params: Type.Object({ state: StateParam.properties.state, stateStudentId: Type.String({ maxLength: 15 }) }),

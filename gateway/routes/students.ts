@@ -9,6 +9,7 @@ import { MsixIdParam } from '../schemas.js';
 /** The consolidated record of one child across states. Every read is an audited disclosure. */
 export async function studentRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { msixId: string } }>('/api/v1/students/:msixId', {
+    config: { access: { roles: ['counselor', 'data-admin', 'state-system', 'admin'], student: { param: 'msixId' }, pii: true } },
     schema: { tags: ['students'], summary: 'The consolidated student record', params: MsixIdParam, response: { 200: Type.Ref('Student') } },
   }, async (request, reply) => {
     const { msixId } = request.params;
