@@ -25,7 +25,7 @@ describe('canonical write path, end to end on Postgres, Redis and a real worker'
     const msix = await eventually(async () => {
       const a = (await sys.app.inject(`/api/v1/states/TX/records/TX-1`)).json();
       const b = (await sys.app.inject(`/api/v1/states/MI/records/MI-9`)).json();
-      return a.msixId && b.msixId ? [a.msixId as string, b.msixId as string] : null;
+      return a.msixId && b.msixId ? ([a.msixId, b.msixId] as [string, string]) : null;
     });
     expect(msix[0]).toBe(msix[1]);
     expect(isMsixId(msix[0])).toBe(true);

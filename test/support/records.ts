@@ -1,7 +1,7 @@
 import type { StateRecord } from '../../specs/canonical/state-record.js';
 
 /** A small valid canonical record; override what a test cares about. */
-export function sampleRecord(over: Partial<StateRecord> & { identity?: Partial<StateRecord['identity']> } = {}): StateRecord {
+export function sampleRecord(over: Omit<Partial<StateRecord>, 'identity'> & { identity?: Partial<StateRecord['identity']> } = {}): StateRecord {
   const { identity, ...rest } = over;
   return {
     stateCode: 'TX',
