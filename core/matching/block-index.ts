@@ -1,0 +1,158 @@
+/**
+ * In-memory blocking index for batch mode and benchmarks. Keys are hashed
+ * to 31 bits and packed with the record number (22 bits) into one float64,
+ * so 1M records × ~15 keys take ~120 MB and one native sort builds the
+ * index. A hash collision only adds candidates, it never loses one.
+ */
+
+const RECORD_BITS = 22;
+const RECORD_SPACE = 2 ** RECORD_BITS;
+/** Largest number of records one index can hold. */
+export const MAX_INDEX_RECORDS = RECORD_SPACE;
+
+/** FNV-1a, 31 bits. */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 1) & 0x7fffffff;
+}
+
+export interface BlockIndexOptions {
+  /** Blocks larger than this are ignored (a key shared by that many records says little). */
+  maxBlockSize: number;
+}
+
+export class BlockIndex {
+  private packed: Float64Array;
+  private size = 0;
+  readonly maxBlockSize: number;
+  /** Records added after the last `seal()`: key hash -> record numbers. */
+  private readonly delta = new Map<number, number[]>();
+  private sealed = false;
+  recordCount = 0;
+
+  constructor(options: BlockIndexOptions, expectedEntries = 1024) {
+    this.maxBlockSize = options.maxBlockSize;
+    this.packed = new Float64Array(Math.max(16, expectedEntries));
+  }
+
+  /** Adds the keys of record number `record` (0-based, < 2^22). */
+  add(record: number, keys: readonly string[]): void {
+    if (record >= RECORD_SPACE) throw new Error(`BlockIndex holds at most ${RECORD_SPACE} records`);
+    if (record >= this.recordCount) this.recordCount = record + 1;
+    if (this.sealed) {
+      for (const k of keys) {
+        const h = hashKey(k);
+        const list = this.delta.get(h);
+        if (list) list.push(record);
+        else this.delta.set(h, [record]);
+      }
+      return;
+    }
+    if (this.size + keys.length > this.packed.length) {
+      const grown = new Float64Array(Math.max(this.packed.length * 2, this.size + keys.length));
+      grown.set(this.packed.subarray(0, this.size));
+      this.packed = grown;
+    }
+    for (const k of keys) this.packed[this.size++] = hashKey(k) * RECORD_SPACE + record;
+  }
+
+  /** Sorts the entries; later `add`s go to a small unsorted delta. */
+  seal(): void {
+    if (this.sealed) return;
+    this.packed = this.packed.slice(0, this.size).sort();
+    this.sealed = true;
+  }
+
+  get entryCount(): number {
+    return this.size;
+  }
+
+  private lowerBound(value: number): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.packed[mid]! < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Record numbers sharing any of `keys` (deduplicated, skipping oversized blocks). */
+  candidatesOf(keys: readonly string[], exclude = -1): number[] {
+    if (!this.sealed) this.seal();
+    const seen = new Set<number>();
+    for (const k of keys) {
+      const h = hashKey(k);
+      const start = this.lowerBound(h * RECORD_SPACE);
+      const end = this.lowerBound((h + 1) * RECORD_SPACE);
+      const extra = this.delta.get(h);
+      if (end - start + (extra?.length ?? 0) > this.maxBlockSize) continue;
+      for (let p = start; p < end; p++) {
+        const r = this.packed[p]! % RECORD_SPACE;
+        if (r !== exclude) seen.add(r);
+      }
+      if (extra) for (const r of extra) if (r !== exclude) seen.add(r);
+    }
+    return [...seen];
+  }
+
+  /**
+   * Calls `visit(i, j)` once for every candidate pair i < j (batch mode).
+   * Pairs shared by several blocks are visited once. Returns the number of
+   * blocks skipped for being larger than maxBlockSize.
+   */
+  forEachPair(visit: (i: number, j: number) => void, onProgress?: (doneRecords: number) => void): { pairs: number; skippedBlocks: number } {
+    this.seal();
+    const n = this.recordCount;
+    const packed = this.packed;
+    // Per-record list of block starts (CSR), only blocks of size 2..max.
+    const blockCount = new Int32Array(n + 1);
+    let skippedBlocks = 0;
+    const blockStarts: number[] = [];
+    const blockEnds: number[] = [];
+    for (let p = 0; p < this.size; ) {
+      const h = Math.floor(packed[p]! / RECORD_SPACE);
+      let q = p + 1;
+      while (q < this.size && Math.floor(packed[q]! / RECORD_SPACE) === h) q++;
+      const len = q - p;
+      if (len > this.maxBlockSize) skippedBlocks++;
+      else if (len >= 2) {
+        blockStarts.push(p);
+        blockEnds.push(q);
+        for (let k = p; k < q; k++) blockCount[packed[k]! % RECORD_SPACE]!++;
+      }
+      p = q;
+    }
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + blockCount[i]!;
+    const fill = offsets.slice(0, n);
+    const memberBlocks = new Int32Array(offsets[n]!);
+    for (let b = 0; b < blockStarts.length; b++) {
+      for (let k = blockStarts[b]!; k < blockEnds[b]!; k++) {
+        const r = packed[k]! % RECORD_SPACE;
+        memberBlocks[fill[r]!++] = b;
+      }
+    }
+    const stamp = new Int32Array(n).fill(-1);
+    let pairs = 0;
+    for (let i = 0; i < n; i++) {
+      for (let x = offsets[i]!; x < offsets[i + 1]!; x++) {
+        const b = memberBlocks[x]!;
+        for (let k = blockStarts[b]!; k < blockEnds[b]!; k++) {
+          const j = packed[k]! % RECORD_SPACE;
+          if (j <= i || stamp[j] === i) continue;
+          stamp[j] = i;
+          pairs++;
+          visit(i, j);
+        }
+      }
+      if (onProgress && (i & 0xffff) === 0) onProgress(i);
+    }
+    return { pairs, skippedBlocks };
+  }
+}

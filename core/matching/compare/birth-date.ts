@@ -1,0 +1,32 @@
+/**
+ * Birth-date comparison. Besides exact agreement it grades the typical
+ * entry errors of migrant records: day/month swapped (US MM/DD against
+ * Latin-American DD/MM), one mistyped digit, ±1 day, same year and month,
+ * and the year off by one. Placeholder dates (01-01) agree weakly.
+ */
+import { osaDistance } from '../string-similarity.js';
+import type { ParsedDate, StandardizedPerson } from '../types.js';
+import { NO_EVIDENCE, type FieldComparison } from './field-comparison.js';
+
+export const BIRTH_DATE_LEVELS = [
+  'exact', 'exact-placeholder', 'day-month-swap', 'one-edit', 'plus-minus-1-day', 'same-year-month', 'year-plus-minus-1-same-month-day', 'different',
+] as const;
+export const BIRTH = Object.fromEntries(BIRTH_DATE_LEVELS.map((l, i) => [l, i])) as Record<(typeof BIRTH_DATE_LEVELS)[number], number>;
+
+/** Level of two parsed dates (null = missing or invalid). */
+export function compareDates(a: ParsedDate | null, b: ParsedDate | null): number {
+  if (!a || !b) return NO_EVIDENCE;
+  if (a.epochDay === b.epochDay) return a.placeholder ? BIRTH['exact-placeholder'] : BIRTH.exact;
+  if (a.year === b.year && a.month === b.day && a.day === b.month) return BIRTH['day-month-swap'];
+  if (osaDistance(a.digits, b.digits, 1) <= 1) return BIRTH['one-edit'];
+  if (Math.abs(a.epochDay - b.epochDay) <= 1) return BIRTH['plus-minus-1-day'];
+  if (a.year === b.year && a.month === b.month) return BIRTH['same-year-month'];
+  if (Math.abs(a.year - b.year) === 1 && a.month === b.month && a.day === b.day) return BIRTH['year-plus-minus-1-same-month-day'];
+  return BIRTH.different;
+}
+
+export const birthDateComparison: FieldComparison<StandardizedPerson> = {
+  field: 'birth_date',
+  levels: BIRTH_DATE_LEVELS,
+  compare: (a, b) => compareDates(a.birth, b.birth),
+};

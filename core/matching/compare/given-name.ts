@@ -1,0 +1,95 @@
+/**
+ * Given-name comparison with graded levels. Compound names ("MARIA
+ * GUADALUPE" vs "GUADALUPE") are a subset, not a disagreement; two names
+ * that share one part but differ in the other ("MARIA FERNANDA" vs "MARIA
+ * GUADALUPE") are a typical twin pattern and get their own level.
+ */
+import { jaroWinkler } from '../string-similarity.js';
+import type { StandardGivenName, StandardizedPerson } from '../types.js';
+import { NO_EVIDENCE, type FieldComparison } from './field-comparison.js';
+import { canonicalMatch, findCanonical, fuzzyEqual, phoneticTokenMatch } from './token-match.js';
+
+export const GIVEN_LEVELS = [
+  'exact', 'nickname', 'subset', 'jw92', 'jw88', 'phonetic', 'overlap-conflict', 'initial', 'swapped-with-surname', 'different',
+] as const;
+export const GIVEN = Object.fromEntries(GIVEN_LEVELS.map((l, i) => [l, i])) as Record<(typeof GIVEN_LEVELS)[number], number>;
+
+function sameCanonicalSequence(a: StandardGivenName, b: StandardGivenName): boolean {
+  if (a.tokens.length !== b.tokens.length) return false;
+  for (let i = 0; i < a.tokens.length; i++) if (!canonicalMatch(a.canonical[i]!, b.canonical[i]!)) return false;
+  return true;
+}
+
+/** Every token of `small` has a canonical match in `big`. */
+function canonicalSubset(small: StandardGivenName, big: StandardGivenName): boolean {
+  for (let i = 0; i < small.tokens.length; i++) if (findCanonical(small, i, big) < 0) return false;
+  return true;
+}
+
+/** Both names have a part the other lacks (not even as a typo), yet they share a part. */
+function overlapWithConflict(a: StandardGivenName, b: StandardGivenName): boolean {
+  if (a.tokens.length < 2 && b.tokens.length < 2) return false;
+  let shared = 0;
+  let extraA = 0;
+  for (let i = 0; i < a.tokens.length; i++) {
+    if (findCanonical(a, i, b) >= 0) shared++;
+    else if (!b.tokens.some((t) => fuzzyEqual(a.tokens[i]!, t, 0.88))) extraA++;
+  }
+  if (shared === 0 || extraA === 0) return false;
+  for (let j = 0; j < b.tokens.length; j++) {
+    if (findCanonical(b, j, a) < 0 && !a.tokens.some((t) => fuzzyEqual(b.tokens[j]!, t, 0.88))) return true;
+  }
+  return false;
+}
+
+function anyPhonetic(a: StandardGivenName, b: StandardGivenName): boolean {
+  if (phoneticTokenMatch(a, 0, b, 0)) return true;
+  return a.tokens.length > 1 && b.tokens.length > 1 && a.spanishKeys.join('') === b.spanishKeys.join('');
+}
+
+function isInitialOf(a: StandardGivenName, b: StandardGivenName): boolean {
+  const ta = a.tokens[0]!;
+  const tb = b.tokens[0]!;
+  return (ta.length === 1 && tb.startsWith(ta)) || (tb.length === 1 && ta.startsWith(tb));
+}
+
+function swappedWithSurname(a: StandardizedPerson, b: StandardizedPerson): boolean {
+  const ga = a.given!.tokens[0]!;
+  const gb = b.given!.tokens[0]!;
+  const sa = a.surnames?.tokens ?? [];
+  const sb = b.surnames?.tokens ?? [];
+  const aInB = sb.some((t) => fuzzyEqual(ga, t));
+  const bInA = sa.some((t) => fuzzyEqual(gb, t));
+  return aInB && (bInA || sa.length === 0);
+}
+
+/** Level of a pair of given names; the middle name counts as part of the given name for subsets. */
+export function compareGivenNames(a: StandardizedPerson, b: StandardizedPerson): number {
+  const ga = a.given;
+  const gb = b.given;
+  if (!ga || !gb) return NO_EVIDENCE;
+  if (ga.joined === gb.joined) return GIVEN.exact;
+  const fa = a.givenFull!;
+  const fb = b.givenFull!;
+  if (fa.joined === fb.joined || sameCanonicalSequence(ga, gb) || sameCanonicalSequence(fa, fb)) return GIVEN.nickname;
+  if (ga.tokens.length <= fb.tokens.length && canonicalSubset(ga, fb)) return GIVEN.subset;
+  if (gb.tokens.length <= fa.tokens.length && canonicalSubset(gb, fa)) return GIVEN.subset;
+  if (overlapWithConflict(ga, gb)) return GIVEN['overlap-conflict'];
+  const jw = Math.max(jaroWinkler(ga.joined, gb.joined), jaroWinkler(ga.tokens[0]!, gb.tokens[0]!));
+  if (ga.tokens[0]!.length > 1 && gb.tokens[0]!.length > 1) {
+    if (jw >= 0.92) return GIVEN.jw92;
+    if (jw >= 0.88) return GIVEN.jw88;
+    if (anyPhonetic(ga, gb)) return GIVEN.phonetic;
+  }
+  if (isInitialOf(ga, gb)) return GIVEN.initial;
+  if (swappedWithSurname(a, b)) return GIVEN['swapped-with-surname'];
+  return GIVEN.different;
+}
+
+export const givenNameComparison: FieldComparison<StandardizedPerson> = {
+  field: 'given_name',
+  levels: GIVEN_LEVELS,
+  compare: compareGivenNames,
+  tfValue: (a, _b, level) => (level === GIVEN.exact ? a.given!.joined : null),
+  tfValuesOf: (r) => (r.given ? [r.given.joined] : []),
+};

@@ -1,0 +1,76 @@
+/**
+ * Name standardization: tokens as arrays (never one merged string, which
+ * makes "MARTINEZCRUZ" unmatchable), particles dropped with the joined form
+ * kept, and given-name abbreviations expanded ("MA." -> MARIA).
+ */
+import { foldTokens } from './fold.js';
+import { canonicalForms } from './nicknames.js';
+import { metaphoneCodes, spanishKey } from './phonetic.js';
+import type { StandardGivenName, StandardName } from './types.js';
+
+/** Name particles that come and go between records ("DE LA CRUZ" vs "CRUZ"). */
+export const PARTICLES: ReadonlySet<string> = new Set([
+  'DE', 'DEL', 'LA', 'LAS', 'LOS', 'Y', 'E', 'DA', 'DAS', 'DO', 'DOS', 'VAN', 'VON', 'DER', 'DEN', 'DI', 'DU', 'LE', 'ST',
+]);
+
+/** Abbreviations clerks use for common given names. */
+const GIVEN_ABBREVIATIONS: Record<string, string> = {
+  MA: 'MARIA', MRA: 'MARIA', MARIA: 'MARIA', FCO: 'FRANCISCO', GPE: 'GUADALUPE', JOS: 'JOSE', JSE: 'JOSE',
+  ANT: 'ANTONIO', MIGL: 'MIGUEL', GMO: 'GUILLERMO', ALEJ: 'ALEJANDRO',
+};
+
+/** Values that mean "no name" in state systems. */
+const NON_NAMES: ReadonlySet<string> = new Set(['NFN', 'NMN', 'NLN', 'UNKNOWN', 'UNK', 'NONE', 'NA', 'N A', 'XX', 'XXX', 'BABY', 'BOY', 'GIRL']);
+
+const intern = new Map<string, string>();
+/** Shares one string instance per distinct token so that large batches stay small in memory. */
+export function internToken(token: string): string {
+  const existing = intern.get(token);
+  if (existing !== undefined) return existing;
+  if (intern.size > 2_000_000) intern.clear();
+  intern.set(token, token);
+  return token;
+}
+
+function baseName(folded: string, tokens: string[]): StandardName | null {
+  if (tokens.length === 0) return null;
+  return {
+    folded,
+    tokens,
+    joined: internToken(tokens.join('')),
+    phonetic: tokens.map(metaphoneCodes),
+    spanishKeys: tokens.map(spanishKey),
+  };
+}
+
+/** Tokens of a surname field with particles removed (a lone particle is kept). */
+export function surnameTokens(value: string | null | undefined): string[] {
+  const all = foldTokens(value);
+  if (all.length === 1 && NON_NAMES.has(all[0]!)) return [];
+  const kept = all.filter((t) => !PARTICLES.has(t) && t.length > 0);
+  return (kept.length > 0 ? kept : all).map(internToken);
+}
+
+/** Standard form of a surname token list. */
+export function standardSurname(tokens: string[]): StandardName | null {
+  return baseName(tokens.join(' '), tokens);
+}
+
+/** Given-name tokens: abbreviations expanded, particles dropped ("MA. DE LOS ANGELES" -> MARIA ANGELES). */
+export function givenTokens(value: string | null | undefined): string[] {
+  const all = foldTokens(value);
+  if (all.length === 0 || NON_NAMES.has(all.join(' '))) return [];
+  const out: string[] = [];
+  for (const t of all) {
+    if (PARTICLES.has(t) && all.length > 1) continue;
+    out.push(internToken(GIVEN_ABBREVIATIONS[t] ?? t));
+  }
+  return out;
+}
+
+/** Standard form of a given-name token list, with nickname-canonical forms per token. */
+export function standardGiven(tokens: string[]): StandardGivenName | null {
+  const base = baseName(tokens.join(' '), tokens);
+  if (base === null) return null;
+  return { ...base, canonical: tokens.map(canonicalForms) };
+}

@@ -1,0 +1,30 @@
+/**
+ * Nickname lookup. The table (data/nicknames.json) is ours: Spanish pet names
+ * (Lupe, Chuy, Pepe, Paco…), English diminutives (Bill, Liz, Peggy…) and the
+ * anglicisations schools often record for migrant children (Joe, Frank…).
+ */
+import table from './data/nicknames.json' with { type: 'json' };
+import { foldText } from './fold.js';
+
+const canonicalByNickname = new Map<string, string[]>();
+for (const [nick, fulls] of Object.entries(table.names)) {
+  const key = foldText(nick);
+  const canon = new Set(canonicalByNickname.get(key) ?? []);
+  for (const full of fulls) {
+    // Compound targets (CHEMA = JOSE MARIA) are keyed by their first name.
+    const first = foldText(full).split(' ')[0];
+    if (first && first !== key) canon.add(first);
+  }
+  canonicalByNickname.set(key, [...canon]);
+}
+
+/** The token itself followed by the full names it may stand for. */
+export function canonicalForms(token: string): string[] {
+  const fulls = canonicalByNickname.get(token);
+  return fulls === undefined || fulls.length === 0 ? [token] : [token, ...fulls];
+}
+
+/** Number of nicknames known; exposed for tests and docs. */
+export function nicknameCount(): number {
+  return canonicalByNickname.size;
+}

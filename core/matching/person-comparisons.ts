@@ -1,0 +1,97 @@
+/**
+ * The comparison set for migrant-student person records: field
+ * comparisons, blocking keys and the conflict rules that send a pair to
+ * review whatever its score (twins, sex disagreement, two state ids of
+ * the same state).
+ */
+import { blockingKeys } from './blocking.js';
+import { BIRTH, birthDateComparison } from './compare/birth-date.js';
+import { birthplaceComparison, sexComparison } from './compare/demographics.js';
+import { NO_EVIDENCE, type ComparisonSet, type ConflictRule, type FieldComparison } from './compare/field-comparison.js';
+import { GIVEN, givenNameComparison } from './compare/given-name.js';
+import { familySurnameComparison, parentGivenComparison } from './compare/parents.js';
+import { stateIdComparison } from './compare/state-id.js';
+import { SURNAME, surnameComparison } from './compare/surname.js';
+import type { StandardizedPerson } from './types.js';
+
+/** Conflict labels reported in `conflicts`. */
+export const CONFLICT = {
+  likelyTwin: 'likely-twin',
+  multipleBirth: 'multiple-birth-different-given-name',
+  stateId: 'state-id-conflict',
+  sex: 'sex-disagreement',
+} as const;
+
+/** Person comparisons, in model order. Index constants below depend on it. */
+export const PERSON_COMPARISONS: readonly FieldComparison<StandardizedPerson>[] = [
+  givenNameComparison,
+  surnameComparison,
+  birthDateComparison,
+  sexComparison,
+  birthplaceComparison,
+  parentGivenComparison,
+  familySurnameComparison,
+  stateIdComparison,
+];
+const I_GIVEN = 0;
+const I_SURNAME = 1;
+const I_BIRTH = 2;
+const I_SEX = 3;
+const I_PARENT_GIVEN = 5;
+const I_PARENT_SURNAME = 6;
+const I_STATE_ID = 7;
+
+/** Given names that cannot be the same name typed differently. */
+function givenNamesDiffer(level: number): boolean {
+  return level === GIVEN['overlap-conflict'] || level === GIVEN.different || level === GIVEN['swapped-with-surname'];
+}
+
+const SURNAMES_AGREE = new Set<number>([
+  SURNAME['all-exact'], SURNAME.swapped, SURNAME.joined, SURNAME['first-other-missing'], SURNAME['maternal-in-middle'], SURNAME['fuzzy-both'],
+]);
+
+/** Same birth date, same family, different given names: twins look like this. */
+export const likelyTwinRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => {
+  const birth = levels[I_BIRTH]!;
+  if (birth !== BIRTH.exact && birth !== BIRTH['exact-placeholder']) return null;
+  if (!givenNamesDiffer(levels[I_GIVEN]!)) return null;
+  const surname = levels[I_SURNAME]!;
+  const parentGiven = levels[I_PARENT_GIVEN]!;
+  const parentSurname = levels[I_PARENT_SURNAME]!;
+  const parentsAgree = (parentGiven === 0 || parentGiven === 1) || parentSurname === 0;
+  const parentsContradict = parentGiven === 3 || parentSurname === 4;
+  if ((SURNAMES_AGREE.has(surname) || surname === NO_EVIDENCE) && !parentsContradict) return CONFLICT.likelyTwin;
+  if (parentsAgree) return CONFLICT.likelyTwin;
+  return null;
+};
+
+/** A multiple-birth flag on either record and given names that are not the same name. */
+export const multipleBirthRule: ConflictRule<StandardizedPerson> = (a, b, levels) => {
+  if (a.multipleBirth !== true && b.multipleBirth !== true) return null;
+  const given = levels[I_GIVEN]!;
+  if (given === NO_EVIDENCE || given === GIVEN.exact || given === GIVEN.nickname || given === GIVEN.subset || given === GIVEN.jw92) return null;
+  return CONFLICT.multipleBirth;
+};
+
+export const stateIdConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => (levels[I_STATE_ID] === 1 ? CONFLICT.stateId : null);
+export const sexConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => (levels[I_SEX] === 1 ? CONFLICT.sex : null);
+
+/** Strict agreement used to estimate the prior match probability (not EM). */
+export function personDeterministicMatch(a: StandardizedPerson, b: StandardizedPerson): boolean {
+  if (a.state !== null && a.state === b.state && a.stateStudentId !== null && a.stateStudentId === b.stateStudentId) return true;
+  return (
+    a.given !== null && b.given !== null && a.given.joined === b.given.joined &&
+    a.surnames !== null && b.surnames !== null && a.surnames.joined === b.surnames.joined &&
+    a.birth !== null && b.birth !== null && a.birth.epochDay === b.birth.epochDay
+  );
+}
+
+/** The default comparison set of the engine. */
+export const personComparisonSet: ComparisonSet<StandardizedPerson> = {
+  name: 'person',
+  comparisons: PERSON_COMPARISONS,
+  conflicts: [likelyTwinRule, multipleBirthRule, stateIdConflictRule, sexConflictRule],
+  blockingKeys,
+  deterministicMatch: personDeterministicMatch,
+  idOf: (r) => r.recordId,
+};

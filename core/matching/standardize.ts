@@ -1,0 +1,65 @@
+/**
+ * Turns a {@link PersonRecord} into the {@link StandardizedPerson} that
+ * blocking and comparisons work on. Pure and total: bad input gives nulls.
+ */
+import { foldCode, foldText } from './fold.js';
+import { givenTokens, internToken, standardGiven, standardSurname, surnameTokens } from './names.js';
+import { parseBirthDate } from './dates.js';
+import type { PersonRecord, StandardGivenName, StandardizedPerson } from './types.js';
+
+const COUNTRY_ALIASES: Record<string, string> = {
+  MEXICO: 'MX', MEX: 'MX', MX: 'MX', 'ESTADOS UNIDOS': 'US', USA: 'US', US: 'US', 'UNITED STATES': 'US',
+  'UNITED STATES OF AMERICA': 'US', GUATEMALA: 'GT', GUA: 'GT', GT: 'GT', HONDURAS: 'HN', HN: 'HN',
+  'EL SALVADOR': 'SV', SV: 'SV', NICARAGUA: 'NI', NI: 'NI', 'PUERTO RICO': 'PR', PR: 'PR',
+};
+
+function place(value: string | null): string | null {
+  const s = foldText(value);
+  return s === '' ? null : internToken(s);
+}
+
+function country(value: string | null): string | null {
+  const s = foldText(value);
+  if (s === '') return null;
+  return internToken(COUNTRY_ALIASES[s] ?? s);
+}
+
+/** Standardizes one record; never throws on bad values. */
+export function standardize(record: PersonRecord): StandardizedPerson {
+  const last1 = surnameTokens(record.lastName1);
+  const last2 = surnameTokens(record.lastName2);
+  const all: string[] = [];
+  for (const t of [...last1, ...last2]) if (!all.includes(t)) all.push(t);
+  const parentGiven: StandardGivenName[] = [];
+  for (const name of [record.parent2FirstName, record.parent1FirstName]) {
+    const std = standardGiven(givenTokens(name));
+    if (std) parentGiven.push(std);
+  }
+  const parentSurnames: string[] = [];
+  for (const name of [record.parent1LastName, record.parent2LastName]) {
+    for (const t of surnameTokens(name)) if (!parentSurnames.includes(t)) parentSurnames.push(t);
+  }
+  const state = foldCode(record.state);
+  const first = givenTokens(record.firstName);
+  const middle = givenTokens(record.middleName);
+  return {
+    recordId: record.recordId,
+    raw: record,
+    state: state === null ? null : internToken(state),
+    stateStudentId: foldCode(record.stateStudentId),
+    given: standardGiven(first.length > 0 ? first : middle),
+    middle: first.length > 0 ? standardGiven(middle) : null,
+    givenFull: standardGiven(first.length > 0 ? [...first, ...middle] : middle),
+    surnames: standardSurname(all),
+    surname1: last1[0] ?? last2[0] ?? null,
+    surname2: last2[0] ?? last1[1] ?? null,
+    sex: record.sex === 'F' || record.sex === 'M' ? record.sex : null,
+    birth: parseBirthDate(record.birthDate),
+    multipleBirth: record.multipleBirth,
+    birthCity: place(record.birthCity),
+    birthState: place(record.birthState),
+    birthCountry: country(record.birthCountry),
+    parentGiven,
+    parentSurnames,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * `npm run eval`: accuracy of the matching engine on the labelled data sets
+ * (FEBRL4, FEBRL4 names+DOB+locality, FEBRL3, Splink fake_1000) and on the
+ * synthetic migrant population. Prints pairwise and B-cubed P/R/F1,
+ * blocking recall and the review-band size.
+ *
+ *   npm run eval [-- --synthetic 20000 --seed 7 --json]
+ */
+import { existsSync } from 'node:fs';
+import { loadDefaultModel } from '../core/matching/default-model.js';
+import { readFebrl, febrlAllFields, febrlNameDateLocality, type FebrlRecord } from '../core/matching/evaluation/febrl.js';
+import { sharedDataFile } from '../core/matching/evaluation/data-path.js';
+import { evaluate, type EvaluationResult } from '../core/matching/evaluation/run.js';
+import { readSplink, splinkFakeSet } from '../core/matching/evaluation/splink.js';
+import { syntheticDataset } from '../core/matching/evaluation/synthetic.js';
+import { personComparisonSet } from '../core/matching/person-comparisons.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const asJson = process.argv.includes('--json');
+const only = (() => {
+  const i = process.argv.indexOf('--only');
+  return i >= 0 ? process.argv[i + 1]!.split(',') : null;
+})();
+
+function need(file: string): string {
+  if (!existsSync(file)) throw new Error(`missing data file ${file} (set MSIX_SHARED_DATA to the shared data folder)`);
+  return file;
+}
+
+const results: EvaluationResult[] = [];
+const run = (key: string, f: () => EvaluationResult) => {
+  if (only && !only.includes(key)) return;
+  const r = f();
+  results.push(r);
+  if (!asJson) console.error(`${r.name}: F1 ${r.pairwise.f1.toFixed(4)} (${r.seconds.toFixed(1)} s)`);
+};
+
+function febrl4(set: typeof febrlAllFields, name: string): EvaluationResult {
+  const a = readFebrl(need(sharedDataFile('febrl', 'dataset4a.csv')));
+  const b = readFebrl(need(sharedDataFile('febrl', 'dataset4b.csv')));
+  const records: FebrlRecord[] = [...a, ...b];
+  const source = Uint8Array.from(records, (_, i) => (i < a.length ? 0 : 1));
+  return evaluate({ name, records, truth: records.map((r) => r.entity), set, source });
+}
+
+run('febrl4', () => febrl4(febrlAllFields, 'FEBRL4 4a×4b, all fields'));
+run('febrl4-ndl', () => febrl4(febrlNameDateLocality, 'FEBRL4, names+DOB+locality'));
+run('febrl3', () => {
+  const records = readFebrl(need(sharedDataFile('febrl', 'dataset3.csv')));
+  return evaluate({ name: 'FEBRL3 dedupe, all fields', records, truth: records.map((r) => r.entity), set: febrlAllFields });
+});
+run('fake1000', () => {
+  const records = readSplink(need(sharedDataFile('splink', 'fake_1000_from_splink_demos.csv')));
+  return evaluate({ name: 'Splink fake_1000', records, truth: records.map((r) => r.entity), set: splinkFakeSet });
+});
+run('synthetic', () => {
+  const size = arg('synthetic', 20_000);
+  const seed = arg('seed', 7);
+  const data = syntheticDataset({ records: size, seed });
+  return evaluate({
+    name: `Synthetic migrants ${size} (seed ${seed}, default model)`,
+    records: data.records,
+    truth: data.truth,
+    twinGroup: data.twinGroup,
+    set: personComparisonSet,
+    model: loadDefaultModel(),
+  });
+});
+
+const pct = (x: number) => x.toFixed(4);
+if (asJson) {
+  for (const r of results) {
+    const { model, ...rest } = r;
+    console.log(JSON.stringify({ ...rest, rulesVersion: model.rulesVersion, thresholds: model.thresholds }));
+  }
+} else {
+  console.log('| data set | records | pairwise P | pairwise R | pairwise F1 | B³ P | B³ R | B³ F1 | blocking recall | candidate pairs | review share | recall incl. review | twins merged | s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    console.log(
+      `| ${r.name} | ${r.records} | ${pct(r.pairwise.precision)} | ${pct(r.pairwise.recall)} | **${pct(r.pairwise.f1)}** | ${pct(r.bcubed.precision)} | ${pct(r.bcubed.recall)} | ${pct(r.bcubed.f1)} | ${pct(r.blockingRecall)} | ${r.candidatePairs} | ${(r.reviewShare * 100).toFixed(2)}% | ${pct(r.recallWithReview)} | ${r.twinsMerged ?? '–'} | ${r.seconds.toFixed(1)} |`,
+    );
+  }
+}
