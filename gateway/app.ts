@@ -72,3 +72,12 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(exchangeRoutes);
   return app;
 }
+
+/** Only the health routes: what a worker-only process serves to its orchestrator. */
+export async function buildHealthApp(ctx: GatewayContext): Promise<FastifyInstance> {
+  const app = Fastify() as unknown as FastifyInstance;
+  app.decorate('ctx', ctx);
+  registerProblemHandlers(app);
+  await app.register(healthRoutes);
+  return app;
+}

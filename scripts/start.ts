@@ -11,7 +11,7 @@ import { openDatabase } from '../runtime/database.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../runtime/embedded-redis.js';
 import { BullJobQueue } from '../runtime/queue.js';
 import { ensureStates } from '../core/states.js';
-import { buildApp } from '../gateway/app.js';
+import { buildApp, buildHealthApp } from '../gateway/app.js';
 import { startWorkers, type RunningWorkers } from '../worker/index.js';
 import { seedDemo } from '../demo/seed.js';
 import type { FastifyInstance } from 'fastify';
@@ -59,6 +59,11 @@ try {
     app = await buildApp({ db, queue, config }, { logger });
     await app.listen({ host: config.HOST, port: config.PORT });
     stops.push(() => app!.close());
+  } else {
+    // A worker-only container still answers /health/* for its orchestrator.
+    const health = await buildHealthApp({ db, queue, config });
+    await health.listen({ host: config.HOST, port: config.PORT });
+    stops.push(() => health.close());
   }
   if (config.DEMO_DATA) {
     const seeded = await seedDemo(db, queue);

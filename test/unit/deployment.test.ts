@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+const root = new URL('../../', import.meta.url);
+const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
+
+interface Service {
+  image?: string; build?: unknown; environment?: Record<string, string>; healthcheck?: { test: unknown };
+  depends_on?: Record<string, { condition: string }>; command?: unknown; ports?: string[];
+}
+
+/** No Docker engine runs here, so the compose file's structure is what we can check. */
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service> };
+  const s = compose.services;
+
+  it('runs Postgres, Redis, a gateway and a worker, each with a health check', () => {
+    for (const name of ['postgres', 'redis', 'gateway', 'worker']) {
+      expect(s[name], name).toBeDefined();
+      expect(s[name]!.healthcheck?.test ?? (name === 'worker' ? 'image' : undefined), name).toBeDefined();
+    }
+    expect(s.postgres!.image).toMatch(/^postgres:/);
+    expect(s.redis!.image).toMatch(/^redis:/);
+  });
+
+  it('builds gateway and worker from one image and selects the role by environment', () => {
+    expect(s.gateway!.build).toBe('.');
+    expect(s.worker!.build).toBe('.');
+    expect(s.gateway!.environment?.ROLE).toBe('gateway');
+    expect(s.worker!.environment?.ROLE).toBe('worker');
+    for (const svc of [s.gateway!, s.worker!]) {
+      expect(svc.environment?.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
+      expect(svc.environment?.REDIS_URL).toBe('redis://redis:6379');
+      expect(svc.depends_on?.postgres?.condition).toBe('service_healthy');
+      expect(svc.depends_on?.redis?.condition).toBe('service_healthy');
+    }
+  });
+
+  it('has a Dockerfile whose health check and command match the start script', () => {
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile).toMatch(/^FROM node:20/m);
+    expect(dockerfile).toContain('HEALTHCHECK');
+    expect(dockerfile).toContain('/health/live');
+    expect(dockerfile).toContain('scripts/start.ts');
+    expect(read('.dockerignore')).toContain('node_modules');
+  });
+});
