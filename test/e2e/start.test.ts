@@ -15,7 +15,7 @@ afterAll(() => {
 
 /** Starts `npm start`'s program the way a new user does and waits for the printed URLs. */
 function start(): Promise<{ base: string; output: () => string }> {
-  const env = { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--demo'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
