@@ -3,6 +3,7 @@ import type { MsixId } from '../specs/ids.js';
 import type { MatchJob } from './jobs.js';
 import { createStudent, refreshStudent } from './students.js';
 import type { ConsolidationOptions } from './consolidate.js';
+import { emitStudentEvent } from './events.js';
 
 export const DETERMINISTIC_RULES_VERSION = 'deterministic-1';
 
@@ -25,8 +26,8 @@ export interface LinkingDeps {
  */
 export async function matchRecord(deps: LinkingDeps, job: MatchJob): Promise<MatchOutcome> {
   return deps.db.transaction(async (tx) => {
-    const rec = await tx.query<{ id: string; status: string; match_status: string; version: number; first_name: string; last_name1: string; birth_date: string | null }>(
-      `SELECT id, status, match_status, version, first_name, last_name1, to_char(birth_date, 'YYYY-MM-DD') AS birth_date
+    const rec = await tx.query<{ id: string; state_code: string; status: string; match_status: string; version: number; first_name: string; last_name1: string; birth_date: string | null }>(
+      `SELECT id, state_code, status, match_status, version, first_name, last_name1, to_char(birth_date, 'YYYY-MM-DD') AS birth_date
        FROM state_records WHERE id = $1`, [job.recordId],
     );
     const r = rec.rows[0];
@@ -40,6 +41,7 @@ export async function matchRecord(deps: LinkingDeps, job: MatchJob): Promise<Mat
       const msixId = existing.rows[0].msix_id;
       await refreshStudent(tx, msixId, deps.consolidation);
       await tx.query(`UPDATE state_records SET match_status = 'matched' WHERE id = $1`, [r.id]);
+      await emitStudentEvent(tx, { msixId, recordId: r.id, stateCode: r.state_code, kind: r.status === 'active' ? 'record-updated' : 'record-withdrawn', details: { version: r.version }, traceId: job.traceId });
       return { kind: 'refreshed', msixId };
     }
     if (r.status !== 'active') {
@@ -62,6 +64,7 @@ export async function matchRecord(deps: LinkingDeps, job: MatchJob): Promise<Mat
     );
     await tx.query(`UPDATE state_records SET match_status = 'matched' WHERE id = $1`, [r.id]);
     await refreshStudent(tx, msixId, deps.consolidation);
+    await emitStudentEvent(tx, { msixId, recordId: r.id, stateCode: r.state_code, kind: found ? 'record-linked' : 'student-created', details: { linkType }, traceId: job.traceId });
     return { kind: 'linked', msixId, linkType, score: found ? 1 : null };
   });
 }
