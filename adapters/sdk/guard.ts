@@ -29,7 +29,7 @@ export async function* guardedParse(impl: AdapterImpl, input: AdapterInput, ctx:
       if (ev.kind === 'file') { yield fileIssue(ev.issue); continue; }
       let r: RecordResult = ev;
       summary.students++;
-      if (r.source.line !== undefined) summary.physicalRecords = Math.max(summary.physicalRecords, r.source.lastLine ?? r.source.line);
+      if (r.source.line !== undefined && r.source.part === undefined) summary.physicalRecords = Math.max(summary.physicalRecords, r.source.lastLine ?? r.source.line);
       if (summary.students > max) {
         if (!overLimit) {
           overLimit = true;

@@ -9,6 +9,8 @@ import type { AdapterIssue, RecordResult, SourceRef } from './types.js';
 /** Where one canonical object (the record, `/identity`, `/enrollments/2`…) came from. */
 export interface SourceSpan {
   line?: number;
+  /** Part (file) of a multi-file submission. */
+  part?: string;
   /** Source field name per canonical key: `{ gradeLevel: 'ENR.gradeLevel' }`. */
   names?: Readonly<Record<string, string>>;
   /** Raw value per canonical key as received (before conversion). */
@@ -35,6 +37,7 @@ export class SourceTracker {
       if (span) {
         const out: AdapterIssue = { ...issue };
         if (out.line === undefined && span.line !== undefined) out.line = span.line;
+        if (out.part === undefined && span.part !== undefined) out.part = span.part;
         const k = key.split('/')[0] ?? '';
         if (k && out.sourceField === undefined && span.names?.[k]) out.sourceField = span.names[k];
         const raw = k ? span.raw?.[k] : undefined;

@@ -82,6 +82,8 @@ export interface AdapterIssue extends FieldIssue {
   line?: number;
   /** The source's own name for the field: `ENR.gradeLevel`, `Grade`, `EntryGradeLevel`. */
   sourceField?: string;
+  /** Part (file) of a multi-file submission the line is in. */
+  part?: string;
 }
 
 /** Per-record outcome. Exactly one per student record found in the input. */

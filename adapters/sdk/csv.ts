@@ -1,0 +1,81 @@
+/**
+ * CSV on bytes: rows are found before decoding (quotes and newlines are
+ * ASCII), so each row is decoded on its own and a Latin-1 row is a warning on
+ * that row only. RFC 4180 quoting: `"` doubles inside quoted fields, quoted
+ * fields may hold newlines.
+ */
+import { chunks } from './bytes.js';
+import type { ByteSource } from './types.js';
+
+export interface RawRow {
+  /** Physical lines the row spans. */
+  line: number;
+  lastLine: number;
+  bytes: Buffer;
+  /** False when the input ended without a newline after this row. */
+  terminated: boolean;
+  /** True when the input ended inside a quoted field. */
+  openQuote: boolean;
+}
+
+/** Splits a byte stream into CSV rows (newline outside quotes ends a row). */
+export async function* csvRows(source: ByteSource): AsyncGenerator<RawRow> {
+  let carry: Buffer = Buffer.alloc(0);
+  let inQuote = false;
+  let line = 1;
+  let rowStartLine = 1;
+  let scanFrom = 0;
+  for await (const chunk of chunks(source)) {
+    const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    for (let i = scanFrom; i < buf.length; i++) {
+      const b = buf[i]!;
+      if (b === 0x22) inQuote = !inQuote;
+      else if (b === 0x0a) {
+        if (!inQuote) {
+          let end = i;
+          if (end > start && buf[end - 1] === 0x0d) end--;
+          yield { line: rowStartLine, lastLine: line, bytes: buf.subarray(start, end), terminated: true, openQuote: false };
+          start = i + 1;
+          rowStartLine = line + 1;
+        }
+        line++;
+      }
+    }
+    carry = Buffer.from(buf.subarray(start));
+    scanFrom = carry.length;
+  }
+  if (carry.length) {
+    let end = carry.length;
+    if (carry[end - 1] === 0x0d) end--;
+    yield { line: rowStartLine, lastLine: line, bytes: carry.subarray(0, end), terminated: false, openQuote: inQuote };
+  }
+}
+
+/** Splits one decoded row into fields. */
+export function splitCsv(text: string, delimiter = ','): string[] {
+  if (!text.includes('"')) return text.split(delimiter);
+  const out: string[] = [];
+  let cur = '';
+  let q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (q) {
+      if (c === '"') {
+        if (text[i + 1] === '"') { cur += '"'; i++; } else q = false;
+      } else cur += c;
+    } else if (c === '"') q = true;
+    else if (c === delimiter) { out.push(cur); cur = ''; }
+    else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** Writes one CSV row (quoted only where needed), with CRLF as RFC 4180 says. */
+export function csvRow(values: readonly (string | undefined)[], delimiter = ','): string {
+  return values.map((v) => {
+    const s = v ?? '';
+    return s.includes(delimiter) || /["\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+  }).join(delimiter) + '\r\n';
+}
