@@ -32,6 +32,7 @@ const ROOT_NAMES = { ...NAMES.student, stateCode: 'state (submission)' };
 export function createParser(config: CsvConfig, crosswalks: ReadonlyMap<string, Crosswalk>) {
   const toIso = config.dateFormat === 'MM/DD/YYYY' ? usDateToIso : (v: string) => v;
   const dateHint = config.dateFormat;
+  const datePattern = config.dateFormat === 'MM/DD/YYYY' ? /^\d{1,2}\/\d{1,2}\/\d{4}$/ : /^\d{4}-\d{2}-\d{2}$/;
 
   /** Reads one group of columns of one row into a canonical object. */
   function read(row: Row, g: Group, path: string, issues: AdapterIssue[]): { obj: Record<string, unknown>; raw: Record<string, string>; any: boolean } {
@@ -48,7 +49,10 @@ export function createParser(config: CsvConfig, crosswalks: ReadonlyMap<string, 
       let out: unknown;
       switch (col.kind) {
         case 'text': out = v; break;
-        case 'date': out = toIso(v); break;
+        case 'date':
+          if (datePattern.test(v)) out = toIso(v);
+          else issues.push({ path: fieldPath, value: v, rule: 'format', message: `'${v}' is not a date in the export's ${dateHint} form`, fix: `Send dates as ${dateHint}.`, severity: 'error' });
+          break;
         case 'flag': out = parseFlag(v, fieldPath, issues, col.name); break;
         case 'crosswalk': out = mapField(crosswalks.get(col.crosswalk!)!, v, fieldPath, issues); break;
       }

@@ -53,7 +53,10 @@ function convert(def: FieldDef, raw: string, path: string, type: string, line: n
   const sourceField = `${type}.${def.name}`;
   switch (def.kind) {
     case 'text': return v;
-    case 'date': return ymdToIso(v);
+    case 'date':
+      if (/^\d{8}$/.test(v)) return ymdToIso(v);
+      issues.push({ path, value: raw, rule: 'format', message: `'${raw}' is not a date in the layout's YYYYMMDD form`, fix: 'Send dates as YYYYMMDD, e.g. 20230815.', severity: 'error', line, sourceField });
+      return undefined;
     case 'flag': return parseFlag(v, path, issues, sourceField);
     case 'int':
       if (/^\d+$/.test(v)) return Number(v);

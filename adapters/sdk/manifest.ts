@@ -44,6 +44,7 @@ export const manifestSchema = {
         maxHeapGrowthMiB: { type: 'number', minimum: 1 },
         largeFileStudents: { type: 'integer', minimum: 1, maximum: 40000 },
         carries: { type: 'array', items: { type: 'string' } },
+        defaulted: { type: 'array', items: { type: 'string', pattern: '^/' } },
       },
     },
   },
