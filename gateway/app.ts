@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StateRecordSchema } from '../specs/canonical/state-record.js';
@@ -14,6 +16,8 @@ import { healthRoutes } from './routes/health.js';
 import { recordRoutes, recordStatusRoutes } from './routes/records.js';
 import { studentRoutes } from './routes/students.js';
 import { exchangeRoutes } from './routes/exchanges.js';
+import { registerAuth } from './plugins/auth.js';
+import { oauthRoutes } from './routes/oauth.js';
 
 export interface BuildOptions {
   logger?: Logger | boolean;
@@ -37,6 +41,9 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
       return typeof h === 'string' && CORRELATION.test(h) ? h : randomUUID();
     },
     ajv: { customOptions: {} },
+    // A JSON body carrying __proto__ or constructor.prototype is refused (400), not parsed.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
   }) as unknown as FastifyInstance;
   app.decorate('ctx', ctx);
 
@@ -49,6 +56,13 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   });
 
   registerProblemHandlers(app);
+  await app.register(helmet, { global: true });
+  // Authentication and authorization for every route (config.access), before rate limiting so limits key by client.
+  registerAuth(app);
+  await app.register(rateLimit, {
+    global: true, max: ctx.config.RATE_LIMIT_MAX, timeWindow: ctx.config.RATE_LIMIT_WINDOW_MS,
+    keyGenerator: (req) => (req.principal ? `p:${req.principal.clientId ?? req.principal.subject}` : `ip:${req.ip}`),
+  });
   app.addSchema(StateRecordSchema);
   app.addSchema(StudentSchema);
 
@@ -59,13 +73,19 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
       tags: [
         { name: 'records', description: 'Canonical state records in' }, { name: 'students', description: 'Consolidated students out' },
         { name: 'exchanges', description: 'The exchange ledger' }, { name: 'health', description: 'Liveness and readiness' },
+        { name: 'security', description: 'Tokens, keys and sign-in' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The API documentation is public: its routes come from the plugin, so they are declared here.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => { route.config = { ...(route.config ?? {}), access: { public: true } }; });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
 
   await app.register(healthRoutes);
+  await app.register(oauthRoutes);
   await app.register(recordRoutes);
   await app.register(recordStatusRoutes);
   await app.register(studentRoutes);
@@ -78,6 +98,8 @@ export async function buildHealthApp(ctx: GatewayContext): Promise<FastifyInstan
   const app = Fastify() as unknown as FastifyInstance;
   app.decorate('ctx', ctx);
   registerProblemHandlers(app);
+  // Same rule as the gateway: only declared routes answer.
+  registerAuth(app);
   await app.register(healthRoutes);
   return app;
 }

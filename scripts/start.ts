@@ -14,6 +14,7 @@ import { ensureStates } from '../core/states.js';
 import { buildApp, buildHealthApp } from '../gateway/app.js';
 import { startWorkers, type RunningWorkers } from '../worker/index.js';
 import { seedDemo } from '../demo/seed.js';
+import { ensureDemoClients, type DemoClient } from '../core/security/demo-clients.js';
 import type { FastifyInstance } from 'fastify';
 
 const demo = process.argv.includes('--demo');
@@ -70,6 +71,8 @@ try {
     if (workers) await workers.sweep();
     logger.info(seeded, 'demo data loaded');
   }
+  // Demo machine clients: fixed ids, a fresh secret at every start.
+  const demoClients: DemoClient[] = config.DEMO_DATA && app ? await ensureDemoClients(db) : [];
 
   const addr = app?.server.address();
   const base = config.PUBLIC_URL || (addr && typeof addr === 'object' ? `http://${config.HOST}:${addr.port}` : '');
@@ -87,7 +90,14 @@ try {
   }
   if (config.DEMO_DATA && app) {
     say('  demo     : states TX, MI, FL, CA, WA. Ana, 19, just enrolled in Florida; her MSIX id:');
-    say(`             curl ${base}/api/v1/states/FL/records/FL5530098127`);
+    say(`             curl -H "Authorization: Bearer <FL token>" ${base}/api/v1/states/FL/records/FL5530098127`);
+  }
+  const tx = demoClients.find((c) => c.state === 'TX');
+  if (tx) {
+    say(`  client   : TX state system  client_id=${tx.clientId}  client_secret=${tx.secret}`);
+    say(`  token    : curl -s -u ${tx.clientId}:${tx.secret} -d grant_type=client_credentials ${base}/oauth/token`);
+    say(`             curl -H "Authorization: Bearer <access_token>" ${base}/api/v1/states/TX/records/TX0048213`);
+    say(`             (other demo clients: ${demoClients.filter((c) => c !== tx).map((c) => c.clientId).join(', ')}; new secrets: npm run clients -- rotate <id>)`);
   }
   say('Press Ctrl-C to stop.');
 } catch (e) {

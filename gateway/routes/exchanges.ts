@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { getExchange, listExchanges, type ExchangeStatus } from '../../core/ledger.js';
 import { IdParam } from '../schemas.js';
+import { assertStateVisible, effectiveState, maskForCaller } from '../plugins/auth.js';
 
 const ExchangeSchema = Type.Object({
   id: Type.String(), direction: Type.String(), kind: Type.String(), stateCode: Type.String(), status: Type.String(),
@@ -16,15 +17,16 @@ const ExchangeSchema = Type.Object({
 export async function exchangeRoutes(app: FastifyInstance): Promise<void> {
   app.addSchema(ExchangeSchema);
   app.get<{ Params: { id: string } }>('/api/v1/exchanges/:id', {
-    config: { access: { roles: ['help-desk', 'data-admin', 'state-system', 'admin'] } },
+    config: { access: { roles: ['help-desk', 'data-admin', 'state-system', 'admin'], stateQuery: 'state', crossState: ['help-desk', 'admin'] } },
     schema: { tags: ['exchanges'], summary: 'One ledger entry', params: IdParam, response: { 200: Type.Ref('Exchange') } },
   }, async (request) => {
     const ex = await getExchange(app.ctx.db, request.params.id);
     if (!ex) throw new GatewayError('GW_ERR_NOT_FOUND', `No exchange ${request.params.id}.`);
-    return ex;
+    assertStateVisible(request, ex.stateCode, `exchange ${request.params.id}`);
+    return maskForCaller(request, ex);
   });
   app.get<{ Querystring: { state?: string; status?: ExchangeStatus; kind?: string; limit?: number; before?: string } }>('/api/v1/exchanges', {
-    config: { access: { roles: ['help-desk', 'data-admin', 'state-system', 'admin'] } },
+    config: { access: { roles: ['help-desk', 'data-admin', 'state-system', 'admin'], stateQuery: 'state', crossState: ['help-desk', 'admin'] } },
     schema: {
       tags: ['exchanges'], summary: 'Search the ledger, newest first',
       querystring: Type.Object({
@@ -33,5 +35,5 @@ export async function exchangeRoutes(app: FastifyInstance): Promise<void> {
       }),
       response: { 200: Type.Object({ items: Type.Array(Type.Ref('Exchange')) }) },
     },
-  }, async (request) => ({ items: await listExchanges(app.ctx.db, { ...request.query, stateCode: request.query.state }) }));
+  }, async (request) => ({ items: maskForCaller(request, await listExchanges(app.ctx.db, { ...request.query, stateCode: effectiveState(request, request.query.state) })) }));
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { getStudent } from '../../core/students.js';
-import { appendAudit } from '../../core/audit.js';
+import { auditDisclosure } from '../plugins/auth.js';
 import { isMsixId } from '../../specs/ids.js';
 import { MsixIdParam } from '../schemas.js';
 
@@ -22,11 +22,7 @@ export async function studentRoutes(app: FastifyInstance): Promise<void> {
     const found = await getStudent(app.ctx.db, msixId);
     if (!found) throw new GatewayError('GW_ERR_NOT_FOUND', `No student with MSIX id ${msixId}.`);
     if ('mergedInto' in found) return reply.code(301).header('location', `/api/v1/students/${found.mergedInto}`).send();
-    await appendAudit(app.ctx.db, {
-      actor: request.principal ? { id: request.principal.subject, state: request.principal.state, roles: request.principal.roles } : { id: 'anonymous' },
-      action: 'student.read', msixId, recordIds: found.student.records.map((r) => r.recordId), fields: ['*'],
-      reason: request.disclosureReason ?? 'consolidated record read', traceId: request.id,
-    });
+    await auditDisclosure(request, { action: 'student.read', msixId, recordIds: found.student.records.map((r) => r.recordId), fields: ['*'] });
     return reply.header('etag', `"${found.version}"`).send(found.student);
   });
 }

@@ -40,23 +40,34 @@ describe('npm start on embedded defaults', () => {
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(200);
 
+    // The printed demo client gets a token the way a state system would.
+    const cred = /client_id=(\S+)\s+client_secret=(\S+)/.exec(output());
+    expect(cred).not.toBeNull();
+    expect((await fetch(`${base}/api/v1/states/TX/records/TX0048213`)).status).toBe(401);
+    const tokenRes = await fetch(`${base}/oauth/token`, {
+      method: 'POST', body: 'grant_type=client_credentials',
+      headers: { authorization: `Basic ${Buffer.from(`${cred![1]}:${cred![2]}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(tokenRes.status).toBe(200);
+    const auth = { authorization: `Bearer ${((await tokenRes.json()) as { access_token: string }).access_token}` };
+
     // The demo student: three states' records under one MSIX id, with her credits from all three.
     let ana: { msixId: string | null } = { msixId: null };
     for (let i = 0; i < 100 && !ana.msixId; i++) {
-      ana = await (await fetch(`${base}/api/v1/states/FL/records/FL5530098127`)).json() as { msixId: string | null };
+      ana = await (await fetch(`${base}/api/v1/states/TX/records/TX0048213`, { headers: auth })).json() as { msixId: string | null };
       if (!ana.msixId) await new Promise((r) => setTimeout(r, 200));
     }
     expect(ana.msixId).toMatch(/^\d{12}$/);
     let student: { states: string[]; credits: { totalCredits: number } } = { states: [], credits: { totalCredits: 0 } };
     for (let i = 0; i < 100 && student.states.length < 3; i++) {
-      student = await (await fetch(`${base}/api/v1/students/${ana.msixId}`)).json() as typeof student;
+      student = await (await fetch(`${base}/api/v1/students/${ana.msixId}`, { headers: auth })).json() as typeof student;
       if (student.states.length < 3) await new Promise((r) => setTimeout(r, 200));
     }
     expect(student.states).toEqual(['FL', 'MI', 'TX']);
     expect(student.credits.totalCredits).toBeGreaterThan(20);
 
     const write = await fetch(`${base}/api/v1/states/TX/records`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST', headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ stateStudentId: 'E2E-1', identity: { firstName: 'Beto', lastName1: 'Salinas', birthDate: '2014-02-11' } }),
     });
     expect(write.status).toBe(201);

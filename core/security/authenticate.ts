@@ -1,0 +1,57 @@
+import type { Principal } from '../principal.js';
+import type { Keyring } from './keyring.js';
+import { unverifiedIssuer, verifyToken, type TokenClaims, type TokenSettings, type VerifyFailure, type VerifyResult } from './access-token.js';
+
+/** Verifies a bearer token from the configured external OIDC issuer. */
+export interface ExternalVerifier {
+  issuer: string;
+  verify(token: string): Promise<VerifyResult>;
+}
+
+export interface AuthenticationDeps {
+  keyring: Keyring;
+  tokens: TokenSettings;
+  external: ExternalVerifier | null;
+  /** False when a machine client was revoked after its token was issued. */
+  clientActive(clientId: string): Promise<boolean>;
+}
+
+export type Authentication =
+  | { kind: 'none' }
+  | { kind: 'ok'; principal: Principal; via: 'gateway-token' | 'oidc-token' | 'session'; expiresAt: number }
+  | { kind: 'invalid'; why: VerifyFailure | 'revoked' | 'bad-scheme' };
+
+export function principalOf(c: TokenClaims): Principal {
+  return { kind: c.clientId ? 'client' : 'person', subject: c.subject, clientId: c.clientId, state: c.state, roles: c.roles };
+}
+
+/** The token in an `Authorization: Bearer …` header; null when there is none, '' when the header is not Bearer. */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^Bearer +([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
+  return m ? m[1]! : '';
+}
+
+/**
+ * Who is calling: a gateway access token or an external OIDC token in the
+ * Authorization header, else the sign-in session cookie. A header that is
+ * present but wrong is an error, never a fallback to the cookie.
+ */
+export async function authenticate(deps: AuthenticationDeps, authorization: string | undefined, sessionToken: string | null): Promise<Authentication> {
+  const bearer = bearerToken(authorization);
+  if (bearer === '') return { kind: 'invalid', why: 'bad-scheme' };
+  if (bearer) {
+    const iss = unverifiedIssuer(bearer);
+    const ext = deps.external && iss === deps.external.issuer ? deps.external : null;
+    const res = ext ? await ext.verify(bearer) : await verifyToken(deps.keyring, deps.tokens, 'access', bearer);
+    if (res.kind !== 'ok') return res;
+    if (res.claims.clientId && !ext && !(await deps.clientActive(res.claims.clientId))) return { kind: 'invalid', why: 'revoked' };
+    return { kind: 'ok', principal: principalOf(res.claims), via: ext ? 'oidc-token' : 'gateway-token', expiresAt: res.expiresAt };
+  }
+  if (sessionToken) {
+    const res = await verifyToken(deps.keyring, deps.tokens, 'session', sessionToken);
+    if (res.kind !== 'ok') return res;
+    return { kind: 'ok', principal: principalOf(res.claims), via: 'session', expiresAt: res.expiresAt };
+  }
+  return { kind: 'none' };
+}

@@ -1,0 +1,217 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '../../core/principal.js';
+import { appendAudit, type Actor } from '../../core/audit.js';
+import { GatewayError } from '../../core/errors.js';
+import { isMsixId } from '../../specs/ids.js';
+import type { Config } from '../../runtime/config.js';
+import type { Db } from '../../core/store/db.js';
+import { decideAccess, mustMask, type AccessRequirement } from '../../core/security/access-decision.js';
+import { authenticate, type Authentication, type ExternalVerifier } from '../../core/security/authenticate.js';
+import { Keyring } from '../../core/security/keyring.js';
+import { clientIsActive } from '../../core/security/clients.js';
+import { disclosureGrounds } from '../../core/security/disclosure.js';
+import { maskPii } from '../../core/security/mask.js';
+import type { TokenSettings } from '../../core/security/access-token.js';
+import type { AccessRule } from './access.js';
+import './principal.js';
+
+/** The name of the sign-in session cookie (a gateway-signed session JWT). */
+export const SESSION_COOKIE = 'msix_session';
+
+/** What the auth hook found for a request that passed: the roles it got in through, and its state scope. */
+export interface GrantedAccess {
+  /** The caller's roles that the route accepts. */
+  via: Role[];
+  /** A state-bound caller's reads are limited to this state (routes declaring `stateQuery`); null: any. */
+  stateScope: string | null;
+  /** The caller got in only as help desk or federal reporting: mask PII in answers. */
+  masked: boolean;
+}
+
+/** Security services shared by the auth hook and the oauth and sign-in routes. */
+export interface SecurityServices {
+  keyring: Keyring;
+  tokens: TokenSettings;
+  sessions: TokenSettings;
+  /** Set once the external (or development) OIDC issuer is configured. */
+  external: ExternalVerifier | null;
+  clientActive(clientId: string): Promise<boolean>;
+  /** Every route registered after the auth plugin, with its declaration: the source of the authorization matrix. */
+  routes: RegisteredRoute[];
+}
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  access: AccessRule | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    security: SecurityServices;
+  }
+  interface FastifyRequest {
+    access?: GrantedAccess;
+    /** Set by auditDisclosure; a PII route answering 2xx without it gets a generic audit event. */
+    disclosureAudited?: boolean;
+  }
+}
+
+// The gateway's AccessRule and core's AccessRequirement must stay the same shape.
+const _sameShape = (r: AccessRule): AccessRequirement => r;
+void _sameShape;
+
+/** The issuer the gateway puts in its own tokens. */
+export function tokenIssuer(config: Config): string {
+  return config.TOKEN_ISSUER || config.PUBLIC_URL || 'urn:msix-gateway';
+}
+
+/** Builds the security services from the configuration. */
+export function createSecurity(db: Db, config: Config): SecurityServices {
+  const maxTtl = Math.max(config.TOKEN_TTL_SECONDS, config.SESSION_TTL_SECONDS);
+  const keyring = new Keyring(db, {
+    rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400), maxTokenSeconds: maxTtl + 60, sealSecret: config.SIGNING_KEY_SECRET,
+  });
+  const issuer = tokenIssuer(config);
+  const active = new Map<string, { at: number; ok: boolean }>();
+  return {
+    keyring,
+    tokens: { issuer, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.TOKEN_TTL_SECONDS },
+    sessions: { issuer, audience: `${config.TOKEN_AUDIENCE}:session`, ttlSeconds: config.SESSION_TTL_SECONDS },
+    external: null,
+    routes: [],
+    // Revocation takes effect within 5 seconds without a query per request.
+    async clientActive(clientId) {
+      const hit = active.get(clientId);
+      if (hit && Date.now() - hit.at < 5000) return hit.ok;
+      const ok = await clientIsActive(db, clientId);
+      if (active.size > 10_000) active.clear();
+      active.set(clientId, { at: Date.now(), ok });
+      return ok;
+    },
+  };
+}
+
+/** The audit actor for a request: the principal, or who an anonymous caller appears to be. */
+export function actorOf(request: FastifyRequest): Actor {
+  const p = request.principal;
+  return p ? { id: p.subject, state: p.state, roles: p.roles } : { id: `anonymous@${request.ip}`, state: null, roles: [] };
+}
+
+/** Reads one cookie from the Cookie header (no cookie plugin: this is the only cookie). */
+export function readCookie(request: FastifyRequest, name: string): string | null {
+  const header = request.headers.cookie;
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return null;
+}
+
+/**
+ * Records a disclosure of student data by this request (who, which student,
+ * which fields, why). Every route that answers with student data calls it;
+ * routes that forget get a generic event from the safety net below.
+ */
+export async function auditDisclosure(
+  request: FastifyRequest,
+  d: { action: string; msixId?: string | null; recordIds?: string[]; fields: string[]; reason?: string; details?: Record<string, unknown> },
+): Promise<void> {
+  await appendAudit(request.server.ctx.db, {
+    actor: actorOf(request), action: d.action, msixId: d.msixId ?? null, recordIds: d.recordIds ?? [], fields: d.fields,
+    reason: d.reason ?? request.disclosureReason ?? null, traceId: request.id,
+    details: { route: request.routeOptions.url ?? null, method: request.method, via: request.access?.via ?? [], ...(d.details ?? {}) },
+  });
+  request.disclosureAudited = true;
+}
+
+/** The answer with names and birth dates masked when the caller is help desk (or federal) only. */
+export function maskForCaller<T>(request: FastifyRequest, data: T): T {
+  return request.access?.masked ? maskPii(data) : data;
+}
+
+/**
+ * The state a state-bound caller's list must be limited to: its own, unless
+ * its roles reach every state. `requested` is the state asked for, if any.
+ */
+export function effectiveState(request: FastifyRequest, requested: string | undefined): string | undefined {
+  return request.access?.stateScope ?? requested?.toUpperCase();
+}
+
+/** Refuses (404, so existence does not leak) an item of another state to a state-scoped caller. */
+export function assertStateVisible(request: FastifyRequest, stateCode: string, what: string): void {
+  const scope = request.access?.stateScope;
+  if (scope && scope !== stateCode) throw new GatewayError('GW_ERR_NOT_FOUND', `No ${what}.`);
+}
+
+async function deny(request: FastifyRequest, reply: FastifyReply, err: GatewayError, details: Record<string, unknown>, msixId: string | null): Promise<never> {
+  if (err.status === 401) reply.header('www-authenticate', `Bearer realm="msix-gateway"${details.why ? `, error="invalid_token"` : ''}`);
+  await appendAudit(request.server.ctx.db, {
+    actor: actorOf(request), action: 'access.denied', outcome: 'denied', msixId, traceId: request.id,
+    details: { method: request.method, route: request.routeOptions.url ?? null, code: err.code, detail: err.message, ...details },
+  });
+  throw err;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The one place authorization happens. For every matched route it reads the
+ * route's `config.access` declaration, authenticates the caller, applies the
+ * role, state and student-disclosure rules, and refuses with 401/403 problem
+ * details and an audit event. A route without a declaration is refused.
+ */
+export function registerAuth(app: FastifyInstance): void {
+  app.decorate('security', createSecurity(app.ctx.db, app.ctx.config));
+  app.decorateRequest('access', undefined);
+  app.decorateRequest('disclosureAudited', false);
+  app.addHook('onRoute', (route) => {
+    // Read lazily: onRoute hooks of child contexts (the public docs) run after this one and may set the declaration.
+    for (const method of [route.method].flat()) app.security.routes.push({ method, url: route.url, get access() { return route.config?.access; } });
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return;
+    const rule = request.routeOptions.config.access;
+    const sec = app.security;
+    let auth: Authentication = { kind: 'none' };
+    if (rule && !('public' in rule)) {
+      auth = await authenticate(sec, request.headers.authorization, readCookie(request, SESSION_COOKIE));
+      if (auth.kind === 'ok') request.principal = auth.principal;
+      if (auth.kind === 'invalid') {
+        await deny(request, reply, new GatewayError('GW_ERR_UNAUTHENTICATED', 'The token is not valid here.', { extra: { reason: auth.why } }), { why: auth.why }, null);
+      }
+    }
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    const decision = decideAccess({ rule, principal: request.principal ?? null, params, query: (request.query ?? {}) as Record<string, unknown>, write: WRITE_METHODS.has(request.method) });
+    const studentParam = rule && !('public' in rule) ? rule.student?.param : undefined;
+    const msixId = studentParam && typeof params[studentParam] === 'string' ? (params[studentParam] as string) : null;
+    if (decision.kind === 'deny') {
+      if (!rule) request.log.error({ route: request.routeOptions.url }, 'route without config.access refused');
+      await deny(request, reply, new GatewayError(decision.code, decision.detail), {}, msixId);
+      return;
+    }
+    request.access = { via: decision.via, stateScope: decision.stateScope, masked: mustMask(decision.via) };
+    if (decision.studentParam !== null && request.principal) {
+      // A malformed id discloses nothing: the route answers it with its own 400.
+      if (msixId === null || !isMsixId(msixId)) return;
+      const g = await disclosureGrounds(app.ctx.db, request.principal, msixId);
+      if (g.kind === 'denied') {
+        await deny(request, reply, new GatewayError('GW_ERR_FORBIDDEN', 'Your state has no record, request or move notice for this student.'), { grounds: g.reason }, msixId);
+      } else {
+        request.disclosureReason = g.reason;
+      }
+    }
+  });
+
+  // Safety net: a PII route that answered 2xx without auditing gets a generic disclosure event before the answer leaves.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const rule = request.routeOptions.config?.access;
+    if (!rule || 'public' in rule || !(rule.pii || rule.student) || request.disclosureAudited) return payload;
+    if (reply.statusCode < 200 || reply.statusCode >= 300) return payload;
+    const msixId = rule.student ? (request.params as Record<string, string>)[rule.student.param] ?? null : null;
+    await auditDisclosure(request, { action: 'student.disclosed', msixId, fields: ['*'] });
+    return payload;
+  });
+}

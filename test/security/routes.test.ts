@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSystem, type TestSystem } from '../support/system.js';
+
+let sys: TestSystem;
+beforeAll(async () => { sys = await startSystem(); });
+afterAll(async () => { await sys?.close(); });
+
+describe('every route declares its access (fail closed)', () => {
+  it('has a config.access declaration on every registered route', () => {
+    const routes = sys.app.security.routes;
+    expect(routes.length).toBeGreaterThan(10);
+    const undeclared = routes.filter((r) => !r.access).map((r) => `${r.method} ${r.url}`);
+    expect(undeclared).toEqual([]);
+  });
+
+  it('refuses a route registered without a declaration, with 403 and an audit event', async () => {
+    const { buildApp } = await import('../../gateway/app.js');
+    const app = await buildApp(sys.app.ctx);
+    app.get('/undeclared', async () => ({ secret: true }));
+    const r = await app.inject('/undeclared');
+    expect(r.statusCode).toBe(403);
+    expect(r.json()).toMatchObject({ code: 'GW_ERR_FORBIDDEN', status: 403 });
+    const a = await sys.db.query(`SELECT 1 FROM audit_events WHERE action = 'access.denied' AND details->>'route' = '/undeclared'`);
+    expect(a.rowCount).toBe(1);
+    await app.close();
+  });
+
+  it('answers 401 with problem details and WWW-Authenticate when no credentials are sent', async () => {
+    const r = await sys.app.inject('/api/v1/exchanges');
+    expect(r.statusCode).toBe(401);
+    expect(r.headers['content-type']).toContain('application/problem+json');
+    expect(r.headers['www-authenticate']).toContain('Bearer');
+    expect(r.json().code).toBe('GW_ERR_UNAUTHENTICATED');
+  });
+
+  it('keeps public what is meant to be public', async () => {
+    for (const url of ['/health/live', '/.well-known/jwks.json', '/docs/json']) expect((await sys.app.inject(url)).statusCode, url).toBe(200);
+    expect((await sys.app.inject('/no/such/route')).statusCode).toBe(404);
+  });
+});
