@@ -20,6 +20,8 @@ export interface BatchOptions {
   onProgress?: (phase: string, done: number, total: number) => void;
   /** Override the model's maxBlockSize. */
   maxBlockSize?: number;
+  /** Largest cluster-pair product for which a merge is checked on all cross pairs (default 400). */
+  maxCrossPairs?: number;
   /** Pairs to leave unscored, e.g. two records of the same file when linking two files. */
   skipPair?: (i: number, j: number) => boolean;
 }
@@ -96,8 +98,9 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
       if (w < conflictFloor) return;
       const conflicts = scorer.conflictsOf(a, b);
       if (conflicts.length > 0) uf.addCannotLink(i, j);
-      if (w >= scorer.linkWeight && conflicts.length === 0) links.push(i, j, w);
-      else if (w >= scorer.reviewWeight) review.push({ a: i, b: j, probability: weightToProbability(w), conflicts });
+      const decision = scorer.decide(w, conflicts);
+      if (decision === 'link') links.push(i, j, w);
+      else if (decision === 'review') review.push({ a: i, b: j, probability: weightToProbability(w), conflicts });
     },
     (done) => progress('scoring', done, n),
   );
@@ -106,10 +109,21 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
   for (let k = 0; k < order.length; k++) order[k] = k;
   order.sort((x, y) => links.w[y]! - links.w[x]!);
   let refusedLinks = 0;
+  const maxCrossPairs = options.maxCrossPairs ?? 400;
   for (const k of order) {
     const i = links.a[k]!;
     const j = links.b[k]!;
-    if (!uf.union(i, j)) {
+    if (uf.find(i) === uf.find(j)) continue;
+    // Cluster check: the two clusters must agree on average, not just through one pair.
+    const si = uf.sizeOf(i);
+    const sj = uf.sizeOf(j);
+    let clusterOk = true;
+    if ((si > 1 || sj > 1) && si * sj <= maxCrossPairs) {
+      let sum = 0;
+      for (const x of uf.membersOf(i)) for (const y of uf.membersOf(j)) sum += scorer.weightOf(records[x]!, records[y]!) - scorer.priorWeight;
+      clusterOk = sum / (si * sj) + scorer.priorWeight >= scorer.reviewWeight;
+    }
+    if (!clusterOk || !uf.union(i, j)) {
       refusedLinks++;
       review.push({ a: i, b: j, probability: weightToProbability(links.w[k]!), conflicts: ['cluster-conflict'] });
     }

@@ -7,6 +7,11 @@
 import { metaphoneCodes, spanishKey } from './phonetic.js';
 import type { StandardizedPerson } from './types.js';
 
+/** First four characters of the primary Double Metaphone code: "MARTINEZCRUZ" and "MARTINEZ" share it. */
+function dm4(token: string): string {
+  return metaphoneCodes(token)[0]!.slice(0, 4);
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
@@ -14,10 +19,10 @@ function pad2(n: number): string {
 /**
  * Keys of one standardized record (deduplicated). Key families:
  * - `I` state + state student id (resubmissions);
- * - `D` exact birth date + first letter of any surname token (or middle-name token);
- * - `W` birth date with day and month sorted (survives a DD/MM swap) + Spanish key of any surname token;
- * - `P` Double Metaphone of any surname token + birth year + given-name initial;
- * - `G` Double Metaphone of the given name (and its nickname forms) + of any surname token + birth month;
+ * - `D` birth date with day and month sorted (so a DD/MM swap gives the same key) + first letter of any surname or middle-name token;
+ * - `W` the same swap-proof date + Spanish phonetic key of any surname token;
+ * - `P` Double Metaphone (first 4 characters) of any surname token + birth year + given-name initial;
+ * - `G` Double Metaphone (4) of the given name (and its nickname forms) + of any surname token + birth month;
  * - `M` mother's given name + birth date (surname lost or changed);
  * - `N` given name + surnames, no date (missing or badly wrong birth date).
  */
@@ -30,17 +35,17 @@ export function blockingKeys(r: StandardizedPerson): string[] {
   const given = r.given;
   const givenForms = given ? given.canonical[0]! : [];
   if (b) {
-    for (const t of surnameTokens) keys.add(`D|${b.digits}|${t[0]}`);
-    for (const t of middleTokens) if (t.length > 1) keys.add(`D|${b.digits}|${t[0]}`);
     const lo = Math.min(b.month, b.day);
     const hi = Math.max(b.month, b.day);
     const swapFree = `${b.year}${pad2(lo)}${pad2(hi)}`;
+    for (const t of surnameTokens) keys.add(`D|${swapFree}|${t[0]}`);
+    for (const t of middleTokens) if (t.length > 1) keys.add(`D|${swapFree}|${t[0]}`);
     for (const t of surnameTokens) keys.add(`W|${swapFree}|${spanishKey(t)}`);
     const initial = given ? given.tokens[0]![0] : '_';
-    for (const t of surnameTokens) keys.add(`P|${metaphoneCodes(t)[0]}|${b.year}|${initial}`);
+    for (const t of surnameTokens) keys.add(`P|${dm4(t)}|${b.year}|${initial}`);
     for (const form of givenForms) {
-      const g = metaphoneCodes(form)[0];
-      for (const t of surnameTokens) keys.add(`G|${g}|${metaphoneCodes(t)[0]}|${b.month}`);
+      const g = dm4(form);
+      for (const t of surnameTokens) keys.add(`G|${g}|${dm4(t)}|${b.month}`);
     }
     const mother = r.parentGiven[0];
     if (mother) keys.add(`M|${mother.canonical[0]!.at(-1)}|${b.digits}`);

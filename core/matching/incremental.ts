@@ -4,7 +4,7 @@
  * candidates with the student each belongs to, and any manual decisions,
  * which always win over scores.
  */
-import type { ComparisonSet } from './compare/field-comparison.js';
+import { DISTINCT_PREFIX, type ComparisonSet } from './compare/field-comparison.js';
 import type { MatchModel } from './model.js';
 import { personComparisonSet } from './person-comparisons.js';
 import { compileModel, type PairScore, type ScoringOptions } from './scoring.js';
@@ -42,6 +42,8 @@ export interface StudentMatch {
   candidates: ScoredCandidate[];
   /** Set when a manual decision settled this student. */
   manual?: 'must-link' | 'cannot-link';
+  /** A record of this student is certainly another child (e.g. the arriving record's twin). */
+  distinct?: boolean;
 }
 
 export type ArrivalDecision =
@@ -95,6 +97,7 @@ export function matchArriving<R = StandardizedPerson>(
     }
     // A conflict only matters with a record that is plausibly the same child.
     if (score.decision !== 'none') for (const k of score.conflicts) if (!s.conflicts.includes(k)) s.conflicts.push(k);
+    if (score.conflicts.some((k) => k.startsWith(DISTINCT_PREFIX))) s.distinct = true;
     const key = pairKey(arrivingId, id);
     if (cannot.has(key) || bannedStudents.has(c.studentId)) s.manual = 'cannot-link';
     else if (must.has(key) && s.manual !== 'cannot-link') s.manual = 'must-link';
@@ -113,7 +116,7 @@ function decideArrival(students: StudentMatch[], linkWeight: number, reviewWeigh
   const manual = students.filter((s) => s.manual === 'must-link');
   if (manual.length === 1) return { kind: 'link', studentId: manual[0]!.studentId, reason: 'manual' };
   if (manual.length > 1) return { kind: 'review', studentIds: manual.map((s) => s.studentId), reason: 'ambiguous' };
-  const open = students.filter((s) => s.manual !== 'cannot-link');
+  const open = students.filter((s) => s.manual !== 'cannot-link' && s.distinct !== true);
   const linkable = open.filter((s) => s.bestWeight >= linkWeight);
   const clean = linkable.filter((s) => s.conflicts.length === 0);
   if (clean.length === 1 && linkable.length === 1) return { kind: 'link', studentId: clean[0]!.studentId, reason: 'score' };

@@ -17,6 +17,8 @@ import type { StandardizedPerson } from './types.js';
 /** Conflict labels reported in `conflicts`. */
 export const CONFLICT = {
   likelyTwin: 'likely-twin',
+  /** Twin-like pair whose given names have nothing in common: two children, no review needed. */
+  twinSibling: 'distinct:twin-sibling',
   multipleBirth: 'multiple-birth-different-given-name',
   stateId: 'state-id-conflict',
   sex: 'sex-disagreement',
@@ -50,8 +52,31 @@ const SURNAMES_AGREE = new Set<number>([
   SURNAME['all-exact'], SURNAME.swapped, SURNAME.joined, SURNAME['first-other-missing'], SURNAME['maternal-in-middle'], SURNAME['fuzzy-both'],
 ]);
 
+/** Common first parts of compound names: a lone "MARIA" may be MARIA FERNANDA shortened. */
+const COMPOUND_HEADS: ReadonlySet<string> = new Set(['MARIA', 'JOSE', 'JUAN', 'ANA', 'LUIS', 'LUZ', 'JESUS', 'MIGUEL']);
+
+/**
+ * Two unrelated-looking given names may still be the two halves of one
+ * compound name ("MARIA" and "FERNANDA" for MARIA FERNANDA): one side is a
+ * lone compound head and the other a single name.
+ */
+function mayBeCompoundHalves(a: StandardizedPerson, b: StandardizedPerson): boolean {
+  const ga = a.givenFull;
+  const gb = b.givenFull;
+  if (ga === null || gb === null || ga.tokens.length > 1 || gb.tokens.length > 1) return false;
+  return COMPOUND_HEADS.has(ga.tokens[0]!) || COMPOUND_HEADS.has(gb.tokens[0]!);
+}
+
+/** Twins with unrelated names (or of different sex) are two children; others need a person to look. */
+function twinConflict(a: StandardizedPerson, b: StandardizedPerson, levels: ArrayLike<number>, ambiguous: string): string {
+  if (levels[I_GIVEN] !== GIVEN.different) return ambiguous;
+  if (levels[I_SEX] === 1 || !mayBeCompoundHalves(a, b)) return CONFLICT.twinSibling;
+  return ambiguous;
+}
+
 /** Same birth date, same family, different given names: twins look like this. */
-export const likelyTwinRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => {
+export const likelyTwinRule: ConflictRule<StandardizedPerson> = (a, b, levels) => {
+  if (levels[I_STATE_ID] === 0) return null; // one state's id names one child
   const birth = levels[I_BIRTH]!;
   if (birth !== BIRTH.exact && birth !== BIRTH['exact-placeholder']) return null;
   if (!givenNamesDiffer(levels[I_GIVEN]!)) return null;
@@ -60,17 +85,18 @@ export const likelyTwinRule: ConflictRule<StandardizedPerson> = (_a, _b, levels)
   const parentSurname = levels[I_PARENT_SURNAME]!;
   const parentsAgree = (parentGiven === 0 || parentGiven === 1) || parentSurname === 0;
   const parentsContradict = parentGiven === 3 || parentSurname === 4;
-  if ((SURNAMES_AGREE.has(surname) || surname === NO_EVIDENCE) && !parentsContradict) return CONFLICT.likelyTwin;
-  if (parentsAgree) return CONFLICT.likelyTwin;
-  return null;
+  if (!((SURNAMES_AGREE.has(surname) || surname === NO_EVIDENCE) && !parentsContradict) && !parentsAgree) return null;
+  return twinConflict(a, b, levels, CONFLICT.likelyTwin);
 };
 
 /** A multiple-birth flag on either record and given names that are not the same name. */
 export const multipleBirthRule: ConflictRule<StandardizedPerson> = (a, b, levels) => {
   if (a.multipleBirth !== true && b.multipleBirth !== true) return null;
+  if (levels[I_STATE_ID] === 0) return null;
   const given = levels[I_GIVEN]!;
-  if (given === NO_EVIDENCE || given === GIVEN.exact || given === GIVEN.nickname || given === GIVEN.subset || given === GIVEN.jw92) return null;
-  return CONFLICT.multipleBirth;
+  // A subset ("JUAN" vs "JUAN PABLO") counts here: with a multiple birth, the shorter name may be the sibling's.
+  if (given === NO_EVIDENCE || given === GIVEN.exact || given === GIVEN.nickname || given === GIVEN.jw92 || given === GIVEN['jw88-or-one-edit']) return null;
+  return twinConflict(a, b, levels, CONFLICT.multipleBirth);
 };
 
 export const stateIdConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => (levels[I_STATE_ID] === 1 ? CONFLICT.stateId : null);

@@ -4,7 +4,7 @@
  * term-frequency adjustment for exact name agreement). Every score keeps
  * its per-field contributions so that a reviewer can see why.
  */
-import { NO_EVIDENCE, type ComparisonSet } from './compare/field-comparison.js';
+import { DISTINCT_PREFIX, NO_EVIDENCE, type ComparisonSet } from './compare/field-comparison.js';
 import type { MatchModel, TermFrequencyTable } from './model.js';
 import { personComparisonSet } from './person-comparisons.js';
 
@@ -111,6 +111,7 @@ export class CompiledModel<R> {
   }
 
   decide(weight: number, conflicts: readonly string[]): PairDecision {
+    for (const c of conflicts) if (c.startsWith(DISTINCT_PREFIX)) return 'none';
     if (weight >= this.linkWeight) return conflicts.length > 0 ? 'review' : 'link';
     return weight >= this.reviewWeight ? 'review' : 'none';
   }

@@ -36,8 +36,11 @@ export function standardize(record: PersonRecord): StandardizedPerson {
     if (std) parentGiven.push(std);
   }
   const parentSurnames: string[] = [];
+  let parentsWithSurname = 0;
   for (const name of [record.parent1LastName, record.parent2LastName]) {
-    for (const t of surnameTokens(name)) if (!parentSurnames.includes(t)) parentSurnames.push(t);
+    const tokens = surnameTokens(name);
+    if (tokens.length > 0) parentsWithSurname++;
+    for (const t of tokens) if (!parentSurnames.includes(t)) parentSurnames.push(t);
   }
   const state = foldCode(record.state);
   const first = givenTokens(record.firstName);
@@ -61,5 +64,6 @@ export function standardize(record: PersonRecord): StandardizedPerson {
     birthCountry: country(record.birthCountry),
     parentGiven,
     parentSurnames,
+    parentsWithSurname,
   };
 }

@@ -107,4 +107,6 @@ export interface StandardizedPerson {
   parentGiven: StandardGivenName[];
   /** Surname tokens of both parents. */
   parentSurnames: string[];
+  /** Number of parents with a surname (a lone father and a lone mother must not count as disagreement). */
+  parentsWithSurname: number;
 }

@@ -7,6 +7,9 @@
 export class ConstrainedUnionFind {
   private readonly parent: Int32Array;
   private readonly rank: Uint8Array;
+  /** Circular member lists: next[i] is the next record in i's cluster. */
+  private readonly next: Int32Array;
+  private readonly sizes: Int32Array;
   /** root -> records that must not share a cluster with any member of root's cluster. */
   private readonly cannot = new Map<number, number[]>();
 
@@ -14,6 +17,21 @@ export class ConstrainedUnionFind {
     this.parent = new Int32Array(size);
     for (let i = 0; i < size; i++) this.parent[i] = i;
     this.rank = new Uint8Array(size);
+    this.next = new Int32Array(size);
+    for (let i = 0; i < size; i++) this.next[i] = i;
+    this.sizes = new Int32Array(size).fill(1);
+  }
+
+  /** Number of records in i's cluster. */
+  sizeOf(i: number): number {
+    return this.sizes[this.find(i)]!;
+  }
+
+  /** Records of i's cluster (i included). */
+  membersOf(i: number): number[] {
+    const out = [i];
+    for (let x = this.next[i]!; x !== i; x = this.next[x]!) out.push(x);
+    return out;
   }
 
   find(x: number): number {
@@ -57,6 +75,10 @@ export class ConstrainedUnionFind {
     if (this.rank[ri]! < this.rank[rj]!) [ri, rj] = [rj, ri];
     this.parent[rj] = ri;
     if (this.rank[ri] === this.rank[rj]) this.rank[ri]!++;
+    this.sizes[ri] = this.sizes[ri]! + this.sizes[rj]!;
+    const t = this.next[i]!;
+    this.next[i] = this.next[j]!;
+    this.next[j] = t;
     const moved = this.cannot.get(rj);
     if (moved) {
       const target = this.cannot.get(ri);

@@ -25,6 +25,12 @@ export interface FieldComparison<R> {
 }
 
 /**
+ * Conflict labels with this prefix mean "two different people" (e.g. twins
+ * with unrelated given names): never linked, and not worth a review.
+ */
+export const DISTINCT_PREFIX = 'distinct:';
+
+/**
  * Rules that stop an automatic link whatever the score (twins, sex
  * disagreement…). Receives the computed levels in comparison order.
  */

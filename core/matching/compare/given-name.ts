@@ -4,13 +4,13 @@
  * that share one part but differ in the other ("MARIA FERNANDA" vs "MARIA
  * GUADALUPE") are a typical twin pattern and get their own level.
  */
-import { jaroWinkler } from '../string-similarity.js';
+import { jaroWinkler, osaDistance } from '../string-similarity.js';
 import type { StandardGivenName, StandardizedPerson } from '../types.js';
 import { NO_EVIDENCE, type FieldComparison } from './field-comparison.js';
 import { canonicalMatch, findCanonical, fuzzyEqual, phoneticTokenMatch } from './token-match.js';
 
 export const GIVEN_LEVELS = [
-  'exact', 'nickname', 'subset', 'jw92', 'jw88', 'phonetic', 'overlap-conflict', 'initial', 'swapped-with-surname', 'different',
+  'exact', 'nickname', 'subset', 'jw92', 'jw88-or-one-edit', 'nickname-typo', 'phonetic', 'overlap-conflict', 'initial', 'swapped-with-surname', 'different',
 ] as const;
 export const GIVEN = Object.fromEntries(GIVEN_LEVELS.map((l, i) => [l, i])) as Record<(typeof GIVEN_LEVELS)[number], number>;
 
@@ -47,6 +47,20 @@ function anyPhonetic(a: StandardGivenName, b: StandardGivenName): boolean {
   return a.tokens.length > 1 && b.tokens.length > 1 && a.spanishKeys.join('') === b.spanishKeys.join('');
 }
 
+/** A nickname on one side and a mistyped full name on the other ("CHAGO" vs "SANTEAGO"). */
+function nicknameWithTypo(a: StandardGivenName, b: StandardGivenName): boolean {
+  for (const ca of a.canonical) {
+    for (const cb of b.canonical) {
+      if (ca.length === 1 && cb.length === 1) continue;
+      for (const x of ca) {
+        if (x.length < 4) continue;
+        for (const y of cb) if (y.length >= 4 && osaDistance(x, y, 1) <= 1) return true;
+      }
+    }
+  }
+  return false;
+}
+
 function isInitialOf(a: StandardGivenName, b: StandardGivenName): boolean {
   const ta = a.tokens[0]!;
   const tb = b.tokens[0]!;
@@ -75,10 +89,15 @@ export function compareGivenNames(a: StandardizedPerson, b: StandardizedPerson):
   if (ga.tokens.length <= fb.tokens.length && canonicalSubset(ga, fb)) return GIVEN.subset;
   if (gb.tokens.length <= fa.tokens.length && canonicalSubset(gb, fa)) return GIVEN.subset;
   if (overlapWithConflict(ga, gb)) return GIVEN['overlap-conflict'];
-  const jw = Math.max(jaroWinkler(ga.joined, gb.joined), jaroWinkler(ga.tokens[0]!, gb.tokens[0]!));
+  // First names alone only when one side has a single name; otherwise the whole name ("MARIO JOSE" is not "MARIA GUADALUPE").
+  const single = fa.tokens.length === 1 || fb.tokens.length === 1;
+  const jw = single ? Math.max(jaroWinkler(ga.joined, gb.joined), jaroWinkler(ga.tokens[0]!, gb.tokens[0]!)) : jaroWinkler(fa.joined, fb.joined);
   if (ga.tokens[0]!.length > 1 && gb.tokens[0]!.length > 1) {
     if (jw >= 0.92) return GIVEN.jw92;
-    if (jw >= 0.88) return GIVEN.jw88;
+    if (jw >= 0.88) return GIVEN['jw88-or-one-edit'];
+    // One typo in a short name ("LUVS" for "LUIS") scores below 0.88 but is still a typo.
+    if (ga.tokens[0]!.length >= 3 && osaDistance(ga.tokens[0]!, gb.tokens[0]!, 1) <= 1) return GIVEN['jw88-or-one-edit'];
+    if (nicknameWithTypo(ga, gb)) return GIVEN['nickname-typo'];
     if (anyPhonetic(ga, gb)) return GIVEN.phonetic;
   }
   if (isInitialOf(ga, gb)) return GIVEN.initial;

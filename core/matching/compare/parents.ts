@@ -33,6 +33,8 @@ export function compareParentGiven(a: StandardizedPerson, b: StandardizedPerson)
   if (agree >= 2) return 0;
   if (agree === 1) return 1;
   for (const x of pa) for (const y of pb) if (jaroWinkler(x.joined, y.joined) >= 0.88) return 2;
+  // One parent on each side: likely the father on one and the mother on the other.
+  if (pa.length === 1 && pb.length === 1) return NO_EVIDENCE;
   return 3;
 }
 
@@ -61,7 +63,13 @@ export function compareFamilySurnames(a: StandardizedPerson, b: StandardizedPers
     let shared = 0;
     for (const t of sa) if (sb.includes(t)) shared++;
     if (shared === sa.length && shared === sb.length) return 0;
-    return shared > 0 ? 1 : 4;
+    if (shared > 0) return 1;
+    if (a.parentsWithSurname > 1 || b.parentsWithSurname > 1) return 4;
+    // One parent each, no shared surname: maybe father vs mother; judge by the children's surnames.
+    const fa = childFits(a, sb);
+    const fb = childFits(b, sa);
+    if (fa < 0 || fb < 0) return NO_EVIDENCE;
+    return Math.max(fa, fb);
   }
   if (sa.length > 0) return childFits(b, sa) < 0 ? NO_EVIDENCE : childFits(b, sa);
   if (sb.length > 0) return childFits(a, sb) < 0 ? NO_EVIDENCE : childFits(a, sb);

@@ -1,5 +1,5 @@
 /** Token-level agreement helpers shared by the name comparisons. */
-import { jaroWinkler } from '../string-similarity.js';
+import { jaroWinkler, osaDistance } from '../string-similarity.js';
 import type { StandardGivenName, StandardName } from '../types.js';
 
 /** True when two tokens share a nickname-canonical form (LUPE ~ GUADALUPE, PACO ~ PANCHO). */
@@ -18,11 +18,12 @@ export function phoneticTokenMatch(a: StandardName, i: number, b: StandardName, 
   return false;
 }
 
-/** Typo-level agreement: JW ≥ 0.92 (and not a one-letter token). */
+/** Typo-level agreement: JW ≥ threshold, or one edit apart for tokens of 4+ letters. */
 export function fuzzyEqual(x: string, y: string, threshold = 0.92): boolean {
   if (x === y) return true;
   if (x.length < 2 || y.length < 2) return false;
-  return jaroWinkler(x, y) >= threshold;
+  if (jaroWinkler(x, y) >= threshold) return true;
+  return x.length >= 4 && y.length >= 4 && osaDistance(x, y, 1) <= 1;
 }
 
 /** Index of a token of `b` that canonically matches token i of `a`, or -1. */

@@ -178,7 +178,7 @@ export function* generatePopulation(options: SyntheticOptions): Generator<Synthe
         const sex: Sex = rng.chance(0.5) ? 'F' : 'M';
         let given = givenOf(sex);
         // Twins often share the first part of a compound name (María Fernanda / María Guadalupe).
-        if (t > 0 && rng.chance(0.3)) {
+        if (t > 0 && names[0]!.includes(' ') && rng.chance(0.5)) {
           const first = names[0]!.split(' ')[0]!;
           const pool = (sex === 'M' ? GIVEN_MALE : GIVEN_FEMALE).filter(([n]) => n.startsWith(`${first} `));
           if (pool.length > 0) given = rng.pick(pool)[0];
