@@ -166,6 +166,10 @@ export function createParser(config: EdfiConfig, crosswalks: ReadonlyMap<string,
         let root = '';
         for await (const ev of splitXml(p.source, p.name)) {
           if (ev.kind === 'issue') { yield { kind: 'file', issue: { ...ev.issue, part: p.name } }; continue; }
+          if (ev.kind === 'malformed') {
+            yield { kind: 'file', issue: { code: 'structure', severity: 'error', message: `<${ev.name}> at ${p.name} line ${ev.line} is not well-formed XML (${ev.reason}); it was skipped`, fix: 'Fix the element; the rest of the file was read.', part: p.name, line: ev.line } };
+            continue;
+          }
           if (ev.kind === 'root') {
             root = ev.name;
             handled = HANDLED[root] ?? [];

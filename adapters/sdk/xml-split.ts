@@ -11,6 +11,7 @@ import type { ByteSource, FileIssue } from './types.js';
 
 export type XmlSplitEvent =
   | { kind: 'root'; name: string; line: number }
+  | { kind: 'malformed'; name: string; line: number; reason: string }
   | { kind: 'element'; name: string; xml: string; line: number; ordinal: number; latin1: boolean }
   | { kind: 'issue'; issue: FileIssue };
 
@@ -35,7 +36,10 @@ function tagEnd(buf: Buffer, from: number): number {
 
 function tagName(buf: Buffer, from: number, end: number): string {
   let i = from;
-  while (i < end && !/[\s/>]/.test(String.fromCharCode(buf[i]!))) i++;
+  for (; i < end; i++) {
+    const b = buf[i]!;
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === SLASH || b === GT) break;
+  }
   return buf.toString('latin1', from, i);
 }
 
@@ -52,13 +56,15 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
   let fragStart = -1;     // start of the current child element in buf
   let fragLine = 0;
   let fragName = '';
+  const open: string[] = []; // element names open inside the current fragment
+  let broken: string | undefined;
   let ordinal = 0;
   let declaredEncoding: string | undefined;
   let sawAnyByte = false;
   const at = (l: number) => ({ line: l, ...(part ? { part } : {}) });
 
   const advance = (to: number) => {
-    for (let i = pos; i < to; i++) if (buf[i] === NL) line++;
+    for (let i = buf.indexOf(NL, pos); i >= 0 && i < to; i = buf.indexOf(NL, i + 1)) line++;
     pos = to;
   };
   const fragment = (start: number, end: number): { xml: string; latin1: boolean } => {
@@ -126,10 +132,20 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
       if (end < 0) break;
       if (next === SLASH) {
         depth--;
+        const closing = localName(tagName(buf, lt + 2, end));
+        const expected = depth >= 1 ? open.pop() : root;
+        if (expected !== undefined && closing !== expected && !broken) broken = `</${closing}> at line ${line} closes <${expected}>`;
         if (depth === 1 && fragStart >= 0) {
-          const { xml, latin1 } = fragment(fragStart, end + 1);
-          yield { kind: 'element', name: fragName, xml, line: fragLine, ordinal: ++ordinal, latin1 };
+          if (broken) {
+            yield { kind: 'malformed', name: fragName, line: fragLine, reason: broken };
+            ordinal++;
+          } else {
+            const { xml, latin1 } = fragment(fragStart, end + 1);
+            yield { kind: 'element', name: fragName, xml, line: fragLine, ordinal: ++ordinal, latin1 };
+          }
           fragStart = -1;
+          broken = undefined;
+          open.length = 0;
         } else if (depth === 0) {
           rootClosed = true;
         }
@@ -154,9 +170,10 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
           yield { kind: 'element', name, xml, line, ordinal: ++ordinal, latin1 };
         } else {
           fragStart = lt; fragLine = line; fragName = name;
+          open.push(name);
           depth = 2;
         }
-      } else if (!selfClosing) depth++;
+      } else if (!selfClosing) { depth++; open.push(name); }
       advance(end + 1);
     }
     if (rootClosed) break;
