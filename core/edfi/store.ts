@@ -1,0 +1,220 @@
+/**
+ * Storage of Ed-Fi documents (table edfi_documents, migration 020): one row
+ * per document with its natural key, the keys it references and a change
+ * version from one sequence. Every read and write is scoped to a state.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../store/db.js';
+
+/** One stored Ed-Fi document. */
+export interface StoredDoc {
+  id: string;
+  stateCode: string;
+  resource: string;
+  identityKey: string;
+  aliasKey: string | null;
+  keyValues: Record<string, unknown>;
+  refKeys: string[];
+  studentUniqueId: string | null;
+  body: Record<string, unknown>;
+  contentHash: string;
+  changeVersion: number;
+  updatedAt: string;
+}
+
+interface Row {
+  id: string; state_code: string; resource: string; identity_key: string; alias_key: string | null; key_values: Record<string, unknown>;
+  ref_keys: string[]; student_unique_id: string | null; body: Record<string, unknown>; content_hash: string; change_version: number | string;
+  updated_at: Date | string;
+}
+
+const COLUMNS = 'id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, updated_at';
+
+function fromRow(r: Row): StoredDoc {
+  return {
+    id: r.id, stateCode: r.state_code, resource: r.resource, identityKey: r.identity_key, aliasKey: r.alias_key, keyValues: r.key_values,
+    refKeys: r.ref_keys, studentUniqueId: r.student_unique_id, body: r.body, contentHash: r.content_hash,
+    changeVersion: Number(r.change_version), updatedAt: new Date(r.updated_at).toISOString(),
+  };
+}
+
+/** A new resource id: 32 hex digits (the ODS/API prints GUIDs without dashes). */
+export const newDocumentId = (): string => randomUUID().replace(/-/g, '');
+
+/** Accepts an id with or without dashes, in any case; null when it cannot be one. */
+export function normalizeId(raw: string): string | null {
+  const s = raw.replace(/-/g, '').toLowerCase();
+  return /^[0-9a-f]{32}$/.test(s) ? s : null;
+}
+
+export async function findByKey(db: Db, stateCode: string, identityKey: string, forUpdate = false): Promise<StoredDoc | null> {
+  const r = await db.query<Row>(`SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND identity_key = $2${forUpdate ? ' FOR UPDATE' : ''}`, [stateCode, identityKey]);
+  return r.rows[0] ? fromRow(r.rows[0]) : null;
+}
+
+export async function findById(db: Db, id: string, forUpdate = false): Promise<StoredDoc | null> {
+  const r = await db.query<Row>(`SELECT ${COLUMNS} FROM edfi_documents WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  return r.rows[0] ? fromRow(r.rows[0]) : null;
+}
+
+/**
+ * Which of `keys` exist in the state (as a document key or an education
+ * organization alias). The rows found are share-locked, so they cannot be
+ * deleted before the referencing write commits.
+ */
+export async function existingKeys(db: Db, stateCode: string, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const r = await db.query<{ identity_key: string; alias_key: string | null }>(
+    `SELECT identity_key, alias_key FROM edfi_documents WHERE state_code = $1 AND (identity_key = ANY($2::text[]) OR alias_key = ANY($2::text[])) FOR SHARE`,
+    [stateCode, keys],
+  );
+  const found = new Set<string>();
+  for (const row of r.rows) {
+    found.add(row.identity_key);
+    if (row.alias_key) found.add(row.alias_key);
+  }
+  return found;
+}
+
+/** Documents of the state with these keys (aliases included): the reference data a canonical mapping reads. */
+export async function docsByKeys(db: Db, stateCode: string, keys: readonly string[]): Promise<StoredDoc[]> {
+  if (keys.length === 0) return [];
+  const r = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND (identity_key = ANY($2::text[]) OR alias_key = ANY($2::text[]))`, [stateCode, keys],
+  );
+  return r.rows.map(fromRow);
+}
+
+/** The resources of the documents that still reference any of `keys` (deletion is blocked while there are any). */
+export async function dependentResources(db: Db, stateCode: string, keys: readonly string[], exceptId: string): Promise<string[]> {
+  const r = await db.query<{ resource: string }>(
+    `SELECT DISTINCT resource FROM edfi_documents WHERE ref_keys && $2::text[] AND state_code = $1 AND id <> $3 ORDER BY resource`,
+    [stateCode, keys, exceptId],
+  );
+  return r.rows.map((x) => x.resource);
+}
+
+/** Every document of one student in a state. */
+export async function studentDocs(db: Db, stateCode: string, studentUniqueId: string): Promise<StoredDoc[]> {
+  const r = await db.query<Row>(`SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND student_unique_id = $2 ORDER BY seq`, [stateCode, studentUniqueId]);
+  return r.rows.map(fromRow);
+}
+
+export interface NewDoc {
+  id: string;
+  stateCode: string;
+  resource: string;
+  identityKey: string;
+  aliasKey: string | null;
+  keyValues: Record<string, unknown>;
+  refKeys: string[];
+  studentUniqueId: string | null;
+  body: Record<string, unknown>;
+  contentHash: string;
+  clientId: string | null;
+}
+
+export async function insertDoc(db: Db, d: NewDoc): Promise<StoredDoc> {
+  const r = await db.query<Row>(
+    `INSERT INTO edfi_documents (id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, client_id)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, nextval('edfi_change_version_seq'), $11) RETURNING ${COLUMNS}`,
+    [d.id, d.stateCode, d.resource, d.identityKey, d.aliasKey, JSON.stringify(d.keyValues), d.refKeys, d.studentUniqueId, JSON.stringify(d.body), d.contentHash, d.clientId],
+  );
+  return fromRow(r.rows[0]!);
+}
+
+/** Replaces a document's content (its natural key stays: key changes are refused before this). */
+export async function replaceDoc(db: Db, id: string, d: Pick<NewDoc, 'refKeys' | 'body' | 'contentHash' | 'clientId'>): Promise<StoredDoc> {
+  const r = await db.query<Row>(
+    `UPDATE edfi_documents SET ref_keys = $2, body = $3, content_hash = $4, client_id = $5, change_version = nextval('edfi_change_version_seq'), updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, d.refKeys, JSON.stringify(d.body), d.contentHash, d.clientId],
+  );
+  return fromRow(r.rows[0]!);
+}
+
+/** Deletes a document and leaves a tombstone for change queries. */
+export async function deleteDoc(db: Db, doc: StoredDoc): Promise<number> {
+  await db.query('DELETE FROM edfi_documents WHERE id = $1', [doc.id]);
+  const r = await db.query<{ change_version: number | string }>(
+    `INSERT INTO edfi_deletes (id, state_code, resource, key_values, change_version) VALUES ($1,$2,$3,$4, nextval('edfi_change_version_seq')) RETURNING change_version`,
+    [doc.id, doc.stateCode, doc.resource, JSON.stringify(doc.keyValues)],
+  );
+  return Number(r.rows[0]!.change_version);
+}
+
+/** One filter of a collection query: the value at `path` equals `value` (strings case-insensitively). */
+export interface Filter {
+  path: readonly string[];
+  value: string;
+  caseInsensitive: boolean;
+}
+
+export interface ListQuery {
+  /** Null: every state (national roles). */
+  stateCode: string | null;
+  resource: string;
+  filters: Filter[];
+  minChangeVersion?: number;
+  maxChangeVersion?: number;
+  offset: number;
+  limit: number;
+  totalCount: boolean;
+}
+
+function where(q: Omit<ListQuery, 'offset' | 'limit' | 'totalCount'>, params: unknown[]): string {
+  params.push(q.resource);
+  const parts = [`resource = $${params.length}`];
+  if (q.stateCode !== null) {
+    params.push(q.stateCode);
+    parts.push(`state_code = $${params.length}`);
+  }
+  for (const f of q.filters) {
+    params.push(f.path, f.value);
+    const p = params.length;
+    parts.push(f.caseInsensitive ? `lower(body #>> $${p - 1}::text[]) = lower($${p})` : `(body #>> $${p - 1}::text[]) = $${p}`);
+  }
+  if (q.minChangeVersion !== undefined) {
+    params.push(q.minChangeVersion);
+    parts.push(`change_version >= $${params.length}`);
+  }
+  if (q.maxChangeVersion !== undefined) {
+    params.push(q.maxChangeVersion);
+    parts.push(`change_version <= $${params.length}`);
+  }
+  return parts.join(' AND ');
+}
+
+/** A page of a collection, in the order the documents were first written, and the total when asked. */
+export async function listDocs(db: Db, q: ListQuery): Promise<{ docs: StoredDoc[]; total: number | null }> {
+  const params: unknown[] = [];
+  const w = where(q, params);
+  const r = await db.query<Row>(`SELECT ${COLUMNS} FROM edfi_documents WHERE ${w} ORDER BY seq OFFSET ${q.offset} LIMIT ${q.limit}`, params);
+  let total: number | null = null;
+  if (q.totalCount) {
+    const c = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM edfi_documents WHERE ${w}`, params);
+    total = Number(c.rows[0]!.n);
+  }
+  return { docs: r.rows.map(fromRow), total };
+}
+
+export interface DeletedDoc { id: string; changeVersion: number; keyValues: Record<string, unknown> }
+
+/** Tombstones of a resource, for `/{resource}/deletes`. */
+export async function listDeletes(db: Db, q: Omit<ListQuery, 'filters'>): Promise<{ items: DeletedDoc[]; total: number | null }> {
+  const params: unknown[] = [];
+  const w = where({ ...q, filters: [] }, params);
+  const r = await db.query<{ id: string; change_version: number | string; key_values: Record<string, unknown> }>(
+    `SELECT id, change_version, key_values FROM edfi_deletes WHERE ${w} ORDER BY change_version OFFSET ${q.offset} LIMIT ${q.limit}`, params,
+  );
+  let total: number | null = null;
+  if (q.totalCount) total = Number((await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM edfi_deletes WHERE ${w}`, params)).rows[0]!.n);
+  return { items: r.rows.map((x) => ({ id: x.id, changeVersion: Number(x.change_version), keyValues: x.key_values })), total };
+}
+
+/** The oldest and newest change versions (the ODS/API starts counting at 0). */
+export async function availableChangeVersions(db: Db): Promise<{ oldestChangeVersion: number; newestChangeVersion: number }> {
+  const r = await db.query<{ last_value: number | string; is_called: boolean }>('SELECT last_value, is_called FROM edfi_change_version_seq');
+  const row = r.rows[0]!;
+  return { oldestChangeVersion: 0, newestChangeVersion: row.is_called ? Number(row.last_value) : 0 };
+}

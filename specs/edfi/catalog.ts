@@ -1,0 +1,43 @@
+/**
+ * The Ed-Fi resources the gateway serves, in load (dependency) order. Adding a
+ * resource is adding a definition here: routes, validation, storage, queries,
+ * change queries and the OpenAPI all come from the definitions.
+ */
+import type { ResourceDef } from './resource.js';
+import { localEducationAgencies } from './resources/local-education-agencies.js';
+import { schools } from './resources/schools.js';
+import { programs } from './resources/programs.js';
+import { courses } from './resources/courses.js';
+import { assessments } from './resources/assessments.js';
+import { students } from './resources/students.js';
+import { studentSchoolAssociations } from './resources/student-school-associations.js';
+import { studentEducationOrganizationAssociations } from './resources/student-education-organization-associations.js';
+import { studentMigrantEducationProgramAssociations } from './resources/student-migrant-education-program-associations.js';
+import { studentAcademicRecords } from './resources/student-academic-records.js';
+import { courseTranscripts } from './resources/course-transcripts.js';
+import { studentAssessments } from './resources/student-assessments.js';
+
+export const RESOURCES: readonly ResourceDef[] = [
+  localEducationAgencies, schools, assessments, students, programs, courses,
+  studentSchoolAssociations, studentEducationOrganizationAssociations, studentMigrantEducationProgramAssociations,
+  studentAssessments, studentAcademicRecords, courseTranscripts,
+].sort((a, b) => a.order - b.order);
+
+const byLowerName = new Map(RESOURCES.map((r) => [r.name.toLowerCase(), r]));
+const byName = new Map(RESOURCES.map((r) => [r.name, r]));
+
+/** The resource of a URL segment; route names are case-insensitive, as the ODS/API treats them. */
+export function findResource(segment: string): ResourceDef | undefined {
+  return byLowerName.get(segment.toLowerCase());
+}
+
+export function resourceNamed(name: string): ResourceDef {
+  const r = byName.get(name);
+  if (!r) throw new Error(`no Ed-Fi resource ${name}`);
+  return r;
+}
+
+/** The resources whose documents can stand for an abstract `educationOrganizationReference`. */
+export const EDUCATION_ORGANIZATIONS: readonly ResourceDef[] = RESOURCES.filter((r) => r.educationOrganizationIdField);
+
+export type { ResourceDef, IdentityField, ReferenceDef } from './resource.js';
