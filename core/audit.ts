@@ -56,3 +56,37 @@ export async function appendAudit(db: Db, input: AuditInput): Promise<{ seq: num
     return { seq: r.rows[0]!.seq, hash };
   });
 }
+
+/** A review, merge or split decision on consolidated students, as the audit trail records it. */
+export interface DecisionInput {
+  actor: Actor;
+  /** What was decided. */
+  decision: 'review.accept' | 'review.reject' | 'merge' | 'split' | 'unmerge' | 'link' | 'unlink';
+  /** The students involved (the survivor first for a merge). */
+  msixIds: string[];
+  recordIds?: string[];
+  /** Why, in the decider's words or the worklist item's id. */
+  reason: string;
+  traceId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Records a review, merge or split decision. The matching and worklist code
+ * calls it inside its own transaction (pass `tx`), so the decision and its
+ * audit row commit or roll back together.
+ */
+export async function auditDecision(db: Db, d: DecisionInput): Promise<{ seq: number; hash: string }> {
+  return appendAudit(db, {
+    actor: d.actor, action: `decision.${d.decision}`, msixId: d.msixIds[0] ?? null, recordIds: d.recordIds ?? [],
+    reason: d.reason, traceId: d.traceId ?? null, details: { msixIds: d.msixIds, ...(d.details ?? {}) },
+  });
+}
+
+/** Records a sign-in, sign-out or failed sign-in of a person. */
+export async function auditSignIn(
+  db: Db,
+  s: { actor: Actor; event: 'signin' | 'signout'; outcome: 'success' | 'failure' | 'denied'; method: string; traceId?: string | null; details?: Record<string, unknown> },
+): Promise<{ seq: number; hash: string }> {
+  return appendAudit(db, { actor: s.actor, action: `auth.${s.event}`, outcome: s.outcome, traceId: s.traceId ?? null, details: { method: s.method, ...(s.details ?? {}) } });
+}

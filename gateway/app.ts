@@ -18,6 +18,8 @@ import { studentRoutes } from './routes/students.js';
 import { exchangeRoutes } from './routes/exchanges.js';
 import { registerAuth } from './plugins/auth.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { signInRoutes } from './routes/auth-signin.js';
+import { devIdpRoutes } from '../runtime/dev-idp/routes.js';
 
 export interface BuildOptions {
   logger?: Logger | boolean;
@@ -86,6 +88,9 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
 
   await app.register(healthRoutes);
   await app.register(oauthRoutes);
+  await app.register(signInRoutes);
+  // Development only: a built-in OIDC provider with demo users (npm start); production points OIDC_ISSUER at a real one.
+  if (ctx.config.DEV_IDP) await app.register(devIdpRoutes, { prefix: '/dev-idp' });
   await app.register(recordRoutes);
   await app.register(recordStatusRoutes);
   await app.register(studentRoutes);

@@ -18,7 +18,7 @@ import { ensureDemoClients, type DemoClient } from '../core/security/demo-client
 import type { FastifyInstance } from 'fastify';
 
 const demo = process.argv.includes('--demo');
-const config = loadConfig({ ...(demo ? { DEMO_DATA: 'true' } : {}), ...process.env });
+const config = loadConfig({ ...(demo ? { DEMO_DATA: 'true', DEV_IDP: 'true' } : {}), ...process.env });
 const logger = createLogger(config.LOG_LEVEL);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -97,6 +97,7 @@ try {
     say(`  client   : TX state system  client_id=${tx.clientId}  client_secret=${tx.secret}`);
     say(`  token    : curl -s -u ${tx.clientId}:${tx.secret} -d grant_type=client_credentials ${base}/oauth/token`);
     say(`             curl -H "Authorization: Bearer <access_token>" ${base}/api/v1/states/TX/records/TX0048213`);
+    if (config.DEV_IDP) say(`  sign in  : ${base}/auth/login  (development provider: pick a demo user for any role; then ${base}/auth/me)`);
     say(`             (other demo clients: ${demoClients.filter((c) => c !== tx).map((c) => c.clientId).join(', ')}; new secrets: npm run clients -- rotate <id>)`);
   }
   say('Press Ctrl-C to stop.');

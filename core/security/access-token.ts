@@ -107,3 +107,33 @@ export function unverifiedIssuer(token: string): string | null {
     return null;
   }
 }
+
+/**
+ * A short-lived signed blob for the browser to carry between two requests of
+ * one flow (the sign-in's state, nonce and PKCE verifier). Signed, not
+ * encrypted: it holds nothing the browser may not see.
+ */
+export async function signFlowState(keyring: Keyring, settings: TokenSettings, data: Record<string, string>, ttlSeconds: number): Promise<string | null> {
+  const k = await keyring.signingKey();
+  if (k.kind !== 'ok') return null;
+  return new SignJWT({ data })
+    .setProtectedHeader({ alg: k.key.alg, kid: k.key.kid, typ: 'flow+jwt' })
+    .setIssuer(settings.issuer).setAudience(`${settings.audience}:flow`).setIssuedAt().setExpirationTime(`${ttlSeconds}s`)
+    .sign(k.key.privateKey);
+}
+
+export async function openFlowState(keyring: Keyring, settings: TokenSettings, token: string): Promise<Record<string, string> | null> {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    const key = kid ? await keyring.verificationKey(kid) : null;
+    if (!key) return null;
+    const { payload } = await jwtVerify(token, key, { issuer: settings.issuer, audience: `${settings.audience}:flow`, typ: 'flow+jwt', algorithms: ['ES256'] });
+    const d = payload.data;
+    if (!d || typeof d !== 'object') return null;
+    const out: Record<string, string> = {};
+    for (const [k2, v] of Object.entries(d)) if (typeof v === 'string') out[k2] = v;
+    return out;
+  } catch {
+    return null;
+  }
+}

@@ -11,6 +11,8 @@ export interface ExternalVerifier {
 export interface AuthenticationDeps {
   keyring: Keyring;
   tokens: TokenSettings;
+  /** Settings of the sign-in session tokens (their own audience). */
+  sessions: TokenSettings;
   external: ExternalVerifier | null;
   /** False when a machine client was revoked after its token was issued. */
   clientActive(clientId: string): Promise<boolean>;
@@ -49,7 +51,7 @@ export async function authenticate(deps: AuthenticationDeps, authorization: stri
     return { kind: 'ok', principal: principalOf(res.claims), via: ext ? 'oidc-token' : 'gateway-token', expiresAt: res.expiresAt };
   }
   if (sessionToken) {
-    const res = await verifyToken(deps.keyring, deps.tokens, 'session', sessionToken);
+    const res = await verifyToken(deps.keyring, deps.sessions, 'session', sessionToken);
     if (res.kind !== 'ok') return res;
     return { kind: 'ok', principal: principalOf(res.claims), via: 'session', expiresAt: res.expiresAt };
   }

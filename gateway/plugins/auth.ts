@@ -6,7 +6,9 @@ import { isMsixId } from '../../specs/ids.js';
 import type { Config } from '../../runtime/config.js';
 import type { Db } from '../../core/store/db.js';
 import { decideAccess, mustMask, type AccessRequirement } from '../../core/security/access-decision.js';
-import { authenticate, type Authentication, type ExternalVerifier } from '../../core/security/authenticate.js';
+import { authenticate, type Authentication } from '../../core/security/authenticate.js';
+import { OidcRelyingParty } from '../../core/security/oidc.js';
+import { parseRoleMap } from '../../core/security/claim-map.js';
 import { Keyring } from '../../core/security/keyring.js';
 import { clientIsActive } from '../../core/security/clients.js';
 import { disclosureGrounds } from '../../core/security/disclosure.js';
@@ -33,8 +35,10 @@ export interface SecurityServices {
   keyring: Keyring;
   tokens: TokenSettings;
   sessions: TokenSettings;
-  /** Set once the external (or development) OIDC issuer is configured. */
-  external: ExternalVerifier | null;
+  /** The OIDC provider (external, or the development one), once its issuer URL is known; null when none is configured. */
+  oidc(): OidcRelyingParty | null;
+  /** The gateway's public base URL: PUBLIC_URL, else the address it listens on. */
+  publicBase(): string;
   clientActive(clientId: string): Promise<boolean>;
   /** Every route registered after the auth plugin, with its declaration: the source of the authorization matrix. */
   routes: RegisteredRoute[];
@@ -66,19 +70,39 @@ export function tokenIssuer(config: Config): string {
   return config.TOKEN_ISSUER || config.PUBLIC_URL || 'urn:msix-gateway';
 }
 
-/** Builds the security services from the configuration. */
-export function createSecurity(db: Db, config: Config): SecurityServices {
+/** The OIDC issuer in use: OIDC_ISSUER, or the development provider mounted at /dev-idp. */
+export function oidcIssuer(config: Config, base: string): string {
+  return config.OIDC_ISSUER || (config.DEV_IDP && base ? `${base}/dev-idp` : '');
+}
+
+/** Builds the security services from the configuration. `base` gives the public base URL once known. */
+export function createSecurity(db: Db, config: Config, base: () => string = () => config.PUBLIC_URL): SecurityServices {
   const maxTtl = Math.max(config.TOKEN_TTL_SECONDS, config.SESSION_TTL_SECONDS);
   const keyring = new Keyring(db, {
     rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400), maxTokenSeconds: maxTtl + 60, sealSecret: config.SIGNING_KEY_SECRET,
   });
   const issuer = tokenIssuer(config);
   const active = new Map<string, { at: number; ok: boolean }>();
+  const roleMap = parseRoleMap(config.OIDC_ROLE_MAP);
+  if (roleMap.kind === 'invalid') throw new Error(roleMap.reason);
+  let rp: OidcRelyingParty | null = null;
   return {
+    publicBase: base,
+    oidc() {
+      const iss = oidcIssuer(config, base());
+      if (!iss) return null;
+      if (rp?.issuer !== iss) {
+        rp = new OidcRelyingParty({
+          issuer: iss, clientId: config.OIDC_CLIENT_ID, clientSecret: config.OIDC_CLIENT_SECRET, audience: config.OIDC_AUDIENCE || config.OIDC_CLIENT_ID,
+          scopes: config.OIDC_SCOPES, allowHttp: config.OIDC_ALLOW_HTTP || (config.DEV_IDP && !config.OIDC_ISSUER),
+          claims: { rolesClaim: config.OIDC_ROLES_CLAIM, stateClaim: config.OIDC_STATE_CLAIM, roleMap: roleMap.map },
+        });
+      }
+      return rp;
+    },
     keyring,
     tokens: { issuer, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.TOKEN_TTL_SECONDS },
     sessions: { issuer, audience: `${config.TOKEN_AUDIENCE}:session`, ttlSeconds: config.SESSION_TTL_SECONDS },
-    external: null,
     routes: [],
     // Revocation takes effect within 5 seconds without a query per request.
     async clientActive(clientId) {
@@ -163,7 +187,13 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * details and an audit event. A route without a declaration is refused.
  */
 export function registerAuth(app: FastifyInstance): void {
-  app.decorate('security', createSecurity(app.ctx.db, app.ctx.config));
+  app.decorate('security', createSecurity(app.ctx.db, app.ctx.config, () => {
+    if (app.ctx.config.PUBLIC_URL) return app.ctx.config.PUBLIC_URL.replace(/\/$/, '');
+    const addr = app.server.listening ? app.server.address() : null;
+    if (!addr || typeof addr !== 'object') return '';
+    const host = ['0.0.0.0', '::', ''].includes(app.ctx.config.HOST) ? 'localhost' : app.ctx.config.HOST;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+  }));
   app.decorateRequest('access', undefined);
   app.decorateRequest('disclosureAudited', false);
   app.addHook('onRoute', (route) => {
@@ -177,7 +207,7 @@ export function registerAuth(app: FastifyInstance): void {
     const sec = app.security;
     let auth: Authentication = { kind: 'none' };
     if (rule && !('public' in rule)) {
-      auth = await authenticate(sec, request.headers.authorization, readCookie(request, SESSION_COOKIE));
+      auth = await authenticate({ ...sec, external: sec.oidc() }, request.headers.authorization, readCookie(request, SESSION_COOKIE));
       if (auth.kind === 'ok') request.principal = auth.principal;
       if (auth.kind === 'invalid') {
         await deny(request, reply, new GatewayError('GW_ERR_UNAUTHENTICATED', 'The token is not valid here.', { extra: { reason: auth.why } }), { why: auth.why }, null);
