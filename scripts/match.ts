@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   await Promise.all([once(clusters, 'finish'), once(review, 'finish')]);
   const seconds = (performance.now() - started) / 1000;
   console.error(
-    `done: ${records.length} records, ${malformed} malformed rows skipped, ${result.stats.clusters} clusters, ${result.review.length} review pairs in ${seconds.toFixed(1)} s (rules ${model.rulesVersion})`,
+    `done: ${records.length} records, ${malformed} malformed rows skipped, ${result.stats.clusters} clusters, ${result.review.length} review pairs in ${seconds.toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (rules ${model.rulesVersion})`,
   );
 }
 

@@ -27,7 +27,7 @@ const model = trainModel(data.records, personComparisonSet, {
   seed,
   sameEntity: (a, b) => truthOf.get(a.recordId) === truthOf.get(b.recordId),
   thresholds: { link: 0.99, review: 0.5 },
-  maxBlockSize: 300,
+  maxBlockSize: 100,
   notes: 'u from random pairs; m from labelled blocked pairs (the generator knows the truth); prior from exact name+date / same state id divided by that rule\'s recall.',
 });
 model.termFrequencies = buildTermFrequencies(data.records, personComparisonSet.comparisons, { minCount: 3, maxValues: 4000 });

@@ -83,7 +83,7 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
   index.seal();
   const termFrequencies = (options.termFrequencies ?? 'batch') === 'batch' ? buildTermFrequencies(records, set.comparisons) : model.termFrequencies;
   const scorer = new CompiledModel(model, set, { population: n, termFrequencies });
-  const conflictFloor = scorer.reviewWeight - 10;
+  const conflictFloor = scorer.reviewWeight - 4;
   const links = new EdgeList();
   const uf = new ConstrainedUnionFind(n);
   for (const [i, j] of options.cannotLink ?? []) uf.addCannotLink(i, j);
@@ -94,7 +94,7 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
       if (options.skipPair && options.skipPair(i, j)) return;
       const a = records[i]!;
       const b = records[j]!;
-      const w = scorer.weightOf(a, b);
+      const w = scorer.weightAtLeast(a, b, conflictFloor);
       if (w < conflictFloor) return;
       const conflicts = scorer.conflictsOf(a, b);
       if (conflicts.length > 0) uf.addCannotLink(i, j);

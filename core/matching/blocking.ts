@@ -24,7 +24,7 @@ function pad2(n: number): string {
  * - `P` Double Metaphone (first 4 characters) of any surname token + birth year + given-name initial;
  * - `G` Double Metaphone (4) of the given name (and its nickname forms) + of any surname token + birth month;
  * - `M` mother's given name + birth date (surname lost or changed);
- * - `N` given name + surnames, no date (missing or badly wrong birth date).
+ * - `N` given name + all surname tokens, and given name + first surname, no date (missing or badly wrong birth date).
  */
 export function blockingKeys(r: StandardizedPerson): string[] {
   const keys = new Set<string>();

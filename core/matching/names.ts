@@ -38,6 +38,7 @@ function baseName(folded: string, tokens: string[]): StandardName | null {
     folded,
     tokens,
     joined: internToken(tokens.join('')),
+    sortedKey: internToken(tokens.length > 1 ? [...tokens].sort().join(' ') : tokens[0]!),
     phonetic: tokens.map(metaphoneCodes),
     spanishKeys: tokens.map(spanishKey),
   };

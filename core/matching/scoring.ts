@@ -56,6 +56,10 @@ export class CompiledModel<R> {
   readonly tf: Array<{ table: Map<string, number>; min: number } | null>;
   /** Scratch level vector reused by `weightOf`. */
   readonly levels: Int8Array;
+  /** Field evaluation order for the early-exit path: cheap and decisive fields first. */
+  private readonly order: number[];
+  /** bestRest[k] = most weight fields order[k..] could still add. */
+  private readonly bestRest: Float64Array;
 
   constructor(model: MatchModel, set: ComparisonSet<R>, options: ScoringOptions = {}) {
     this.set = set;
@@ -73,6 +77,33 @@ export class CompiledModel<R> {
       return t && c.tfValue ? { table: new Map(Object.entries(t.frequencies)), min: t.minFrequency } : null;
     });
     this.levels = new Int8Array(set.comparisons.length);
+    const cost = (field: string) => (/birth_date|sex|state|postcode|soc_sec|street_number|email|city/.test(field) ? 0 : /surname/.test(field) ? 1 : 2);
+    this.order = set.comparisons.map((_, f) => f).sort((x, y) => cost(set.comparisons[x]!.field) - cost(set.comparisons[y]!.field));
+    this.bestRest = new Float64Array(this.order.length + 1);
+    for (let k = this.order.length - 1; k >= 0; k--) {
+      const f = this.order[k]!;
+      const best = Math.max(0, ...this.weights[f]!) + (this.tf[f] ? TF_MAX_UP : 0);
+      this.bestRest[k] = this.bestRest[k + 1]! + best;
+    }
+  }
+
+  /**
+   * Like `weightOf`, but gives up (returning -Infinity) as soon as the pair
+   * cannot reach `floor` any more. `this.levels` is then incomplete.
+   */
+  weightAtLeast(a: R, b: R, floor: number): number {
+    const comparisons = this.set.comparisons;
+    let w = this.priorWeight;
+    for (let k = 0; k < this.order.length; k++) {
+      if (w + this.bestRest[k]! < floor) return -Infinity;
+      const f = this.order[k]!;
+      const level = comparisons[f]!.compare(a, b);
+      this.levels[f] = level;
+      if (level === NO_EVIDENCE) continue;
+      w += this.weights[f]![level]!;
+      if (this.tf[f] !== null) w += this.tfAdjustment(f, a, b, level);
+    }
+    return w;
   }
 
   /** Term-frequency adjustment (bits) for a field at a level, 0 when not applicable. */

@@ -54,6 +54,34 @@ export function jaroWinkler(a: string, b: string): number {
   return j + prefix * 0.1 * (1 - j);
 }
 
+const jwCache = new Map<string, Map<string, number>>();
+let jwCacheSize = 0;
+
+/**
+ * Jaro-Winkler with a memo: names repeat heavily (a batch has a few
+ * thousand distinct tokens), so most pairs are looked up, not computed.
+ */
+export function jaroWinklerCached(a: string, b: string): number {
+  if (a === b) return a.length === 0 ? 0 : 1;
+  const [x, y] = a < b ? [a, b] : [b, a];
+  let inner = jwCache.get(x);
+  if (inner === undefined) {
+    if (jwCacheSize > 2_000_000) {
+      jwCache.clear();
+      jwCacheSize = 0;
+    }
+    inner = new Map();
+    jwCache.set(x, inner);
+  }
+  let v = inner.get(y);
+  if (v === undefined) {
+    v = jaroWinkler(x, y);
+    inner.set(y, v);
+    jwCacheSize++;
+  }
+  return v;
+}
+
 /**
  * Optimal-string-alignment (restricted Damerau-Levenshtein) distance:
  * insertions, deletions, substitutions and adjacent transpositions.
@@ -65,9 +93,14 @@ export function osaDistance(a: string, b: string, max = Infinity): number {
   if (Math.abs(la - lb) > max) return max + 1;
   if (la === 0) return lb;
   if (lb === 0) return la;
-  let prev2 = new Array<number>(lb + 1).fill(0);
-  let prev = new Array<number>(lb + 1);
-  let cur = new Array<number>(lb + 1);
+  if (lb + 1 > rowA.length) {
+    rowA = new Int32Array((lb + 1) * 2);
+    rowB = new Int32Array((lb + 1) * 2);
+    rowC = new Int32Array((lb + 1) * 2);
+  }
+  let prev2 = rowA;
+  let prev = rowB;
+  let cur = rowC;
   for (let j = 0; j <= lb; j++) prev[j] = j;
   for (let i = 1; i <= la; i++) {
     cur[0] = i;
@@ -91,3 +124,7 @@ export function osaDistance(a: string, b: string, max = Infinity): number {
   }
   return prev[lb]!;
 }
+
+let rowA = new Int32Array(64);
+let rowB = new Int32Array(64);
+let rowC = new Int32Array(64);

@@ -65,6 +65,8 @@ export interface StandardName {
   tokens: string[];
   /** Tokens concatenated without spaces or particles: "MARTINEZCRUZ". */
   joined: string;
+  /** Tokens sorted and space-joined: an order-free key for term frequencies. */
+  sortedKey: string;
   /** Double Metaphone codes (primary and secondary) for each token, deduplicated. */
   phonetic: string[][];
   /** Spanish-aware phonetic key for each token (b/v, ll/y, z/s/c, silent h, g/j, qu/k). */

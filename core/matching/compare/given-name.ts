@@ -4,7 +4,7 @@
  * that share one part but differ in the other ("MARIA FERNANDA" vs "MARIA
  * GUADALUPE") are a typical twin pattern and get their own level.
  */
-import { jaroWinkler, osaDistance } from '../string-similarity.js';
+import { jaroWinklerCached, osaDistance } from '../string-similarity.js';
 import type { StandardGivenName, StandardizedPerson } from '../types.js';
 import { NO_EVIDENCE, type FieldComparison } from './field-comparison.js';
 import { canonicalMatch, findCanonical, fuzzyEqual, phoneticTokenMatch } from './token-match.js';
@@ -91,12 +91,13 @@ export function compareGivenNames(a: StandardizedPerson, b: StandardizedPerson):
   if (overlapWithConflict(ga, gb)) return GIVEN['overlap-conflict'];
   // First names alone only when one side has a single name; otherwise the whole name ("MARIO JOSE" is not "MARIA GUADALUPE").
   const single = fa.tokens.length === 1 || fb.tokens.length === 1;
-  const jw = single ? Math.max(jaroWinkler(ga.joined, gb.joined), jaroWinkler(ga.tokens[0]!, gb.tokens[0]!)) : jaroWinkler(fa.joined, fb.joined);
+  let jw = single ? jaroWinklerCached(ga.joined, gb.joined) : jaroWinklerCached(fa.joined, fb.joined);
+  if (single && (ga.tokens.length > 1 || gb.tokens.length > 1)) jw = Math.max(jw, jaroWinklerCached(ga.tokens[0]!, gb.tokens[0]!));
   if (ga.tokens[0]!.length > 1 && gb.tokens[0]!.length > 1) {
     if (jw >= 0.92) return GIVEN.jw92;
     if (jw >= 0.88) return GIVEN['jw88-or-one-edit'];
     // One typo in a short name ("LUVS" for "LUIS") scores below 0.88 but is still a typo.
-    if (ga.tokens[0]!.length >= 3 && osaDistance(ga.tokens[0]!, gb.tokens[0]!, 1) <= 1) return GIVEN['jw88-or-one-edit'];
+    if (jw >= 0.75 && ga.tokens[0]!.length >= 3 && osaDistance(ga.tokens[0]!, gb.tokens[0]!, 1) <= 1) return GIVEN['jw88-or-one-edit'];
     if (nicknameWithTypo(ga, gb)) return GIVEN['nickname-typo'];
     if (anyPhonetic(ga, gb)) return GIVEN.phonetic;
   }

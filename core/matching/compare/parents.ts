@@ -3,7 +3,7 @@
  * surname usually equals the father's first surname and the second the
  * mother's, so parents' surnames also confirm corrupted child surnames.
  */
-import { jaroWinkler } from '../string-similarity.js';
+import { jaroWinklerCached } from '../string-similarity.js';
 import type { StandardGivenName, StandardizedPerson } from '../types.js';
 import { NO_EVIDENCE, type FieldComparison } from './field-comparison.js';
 import { canonicalMatch } from './token-match.js';
@@ -32,7 +32,7 @@ export function compareParentGiven(a: StandardizedPerson, b: StandardizedPerson)
   }
   if (agree >= 2) return 0;
   if (agree === 1) return 1;
-  for (const x of pa) for (const y of pb) if (jaroWinkler(x.joined, y.joined) >= 0.88) return 2;
+  for (const x of pa) for (const y of pb) if (jaroWinklerCached(x.joined, y.joined) >= 0.88) return 2;
   // One parent on each side: likely the father on one and the mother on the other.
   if (pa.length === 1 && pb.length === 1) return NO_EVIDENCE;
   return 3;

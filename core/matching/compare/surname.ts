@@ -4,7 +4,7 @@
  * surnames joined ("MARTINEZCRUZ") or hyphenated all still agree, at levels
  * whose weights are learned separately.
  */
-import { jaroWinkler } from '../string-similarity.js';
+import { jaroWinklerCached } from '../string-similarity.js';
 import type { StandardizedPerson } from '../types.js';
 import { NO_EVIDENCE, type FieldComparison } from './field-comparison.js';
 import { fuzzyEqual, phoneticTokenMatch } from './token-match.js';
@@ -78,8 +78,8 @@ export function compareSurnames(a: StandardizedPerson, b: StandardizedPerson): n
   }
   if (shared) return SURNAME['one-shared-conflict'];
   let best = 0;
-  for (const x of sa.tokens) for (const y of sb.tokens) best = Math.max(best, jaroWinkler(x, y));
-  best = Math.max(best, jaroWinkler(sa.joined, sb.joined));
+  for (const x of sa.tokens) for (const y of sb.tokens) best = Math.max(best, jaroWinklerCached(x, y));
+  best = Math.max(best, jaroWinklerCached(sa.joined, sb.joined));
   if (best >= 0.92) return SURNAME.jw92;
   for (let i = 0; i < sa.tokens.length; i++) {
     for (let j = 0; j < sb.tokens.length; j++) if (phoneticTokenMatch(sa, i, sb, j)) return SURNAME.phonetic;
@@ -93,12 +93,12 @@ export const surnameComparison: FieldComparison<StandardizedPerson> = {
   levels: SURNAME_LEVELS,
   compare: compareSurnames,
   tfValue: (a, b, level) => {
-    if (level === SURNAME['all-exact'] || level === SURNAME.swapped || level === SURNAME.joined) return `J:${a.surnames!.tokens.slice().sort().join(' ')}`;
+    if (level === SURNAME['all-exact'] || level === SURNAME.swapped || level === SURNAME.joined) return `J:${a.surnames!.sortedKey}`;
     if (level === SURNAME['first-other-missing'] || level === SURNAME['maternal-in-middle'] || level === SURNAME['one-shared-other-missing']) {
       const shared = a.surnames!.tokens.find((t) => b.surnames!.tokens.includes(t));
       return shared === undefined ? `T:${a.surname1}` : `T:${shared}`;
     }
     return null;
   },
-  tfValuesOf: (r) => (r.surnames ? [`J:${r.surnames.tokens.slice().sort().join(' ')}`, ...r.surnames.tokens.map((t) => `T:${t}`)] : []),
+  tfValuesOf: (r) => (r.surnames ? [`J:${r.surnames.sortedKey}`, ...r.surnames.tokens.map((t) => `T:${t}`)] : []),
 };

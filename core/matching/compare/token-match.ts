@@ -1,5 +1,5 @@
 /** Token-level agreement helpers shared by the name comparisons. */
-import { jaroWinkler, osaDistance } from '../string-similarity.js';
+import { jaroWinklerCached, osaDistance } from '../string-similarity.js';
 import type { StandardGivenName, StandardName } from '../types.js';
 
 /** True when two tokens share a nickname-canonical form (LUPE ~ GUADALUPE, PACO ~ PANCHO). */
@@ -22,8 +22,9 @@ export function phoneticTokenMatch(a: StandardName, i: number, b: StandardName, 
 export function fuzzyEqual(x: string, y: string, threshold = 0.92): boolean {
   if (x === y) return true;
   if (x.length < 2 || y.length < 2) return false;
-  if (jaroWinkler(x, y) >= threshold) return true;
-  return x.length >= 4 && y.length >= 4 && osaDistance(x, y, 1) <= 1;
+  const jw = jaroWinklerCached(x, y);
+  if (jw >= threshold) return true;
+  return jw >= 0.75 && x.length >= 4 && y.length >= 4 && osaDistance(x, y, 1) <= 1;
 }
 
 /** Index of a token of `b` that canonically matches token i of `a`, or -1. */
