@@ -1,0 +1,144 @@
+/**
+ * Ed-Fi collection queries: `GET /ed-fi/{resource}?field=value&offset=&limit=&totalCount=`
+ * on natural-key and scalar fields (references flattened: `schoolId` for
+ * `schoolReference.schoolId`), plus the change-query window. Pure parsing:
+ * the answer is store filters or the messages the ODS/API gives.
+ */
+import type { TSchema } from 'typebox';
+import type { ResourceDef } from '../../specs/edfi/catalog.js';
+import type { Filter } from './store.js';
+
+export const DEFAULT_LIMIT = 25;
+export const MAX_LIMIT = 500;
+
+type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'date-time' | 'descriptor';
+
+/** A field a collection can be filtered on. */
+export interface QueryField {
+  name: string;
+  path: readonly string[];
+  type: FieldType;
+}
+
+function scalarType(s: TSchema): FieldType | null {
+  const x = s as { type?: string; format?: string; 'x-edfi-descriptor'?: string };
+  if (x['x-edfi-descriptor']) return 'descriptor';
+  if (x.type === 'string') return x.format === 'date' ? 'date' : x.format === 'iso-date-time' ? 'date-time' : 'string';
+  if (x.type === 'integer' || x.type === 'number' || x.type === 'boolean') return x.type;
+  return null;
+}
+
+const cache = new Map<string, Map<string, QueryField>>();
+
+/** The queryable fields of a resource, by lower-cased name (query names are case-insensitive). */
+export function queryFields(def: ResourceDef): Map<string, QueryField> {
+  const hit = cache.get(def.name);
+  if (hit) return hit;
+  const out = new Map<string, QueryField>();
+  const add = (f: QueryField) => { if (!out.has(f.name.toLowerCase())) out.set(f.name.toLowerCase(), f); };
+  const props = (def.schema as unknown as { properties: Record<string, TSchema> }).properties;
+  for (const f of def.identity) {
+    let s: TSchema | undefined = def.schema;
+    for (const p of f.path) s = (s as unknown as { properties?: Record<string, TSchema> }).properties?.[p];
+    add({ name: f.name, path: f.path, type: (s && scalarType(s)) ?? 'string' });
+  }
+  for (const [name, s] of Object.entries(props)) {
+    const t = scalarType(s);
+    if (t) add({ name, path: [name], type: t });
+  }
+  // Fields of references that are not part of the key, named as the reference names them.
+  for (const [name, s] of Object.entries(props)) {
+    const inner = (s as unknown as { properties?: Record<string, TSchema> }).properties;
+    if (!name.endsWith('Reference') || !inner) continue;
+    for (const [k, ks] of Object.entries(inner)) {
+      const t = scalarType(ks);
+      if (t) add({ name: k, path: [name, k], type: t });
+    }
+  }
+  cache.set(def.name, out);
+  return out;
+}
+
+export interface ParsedQuery {
+  filters: Filter[];
+  offset: number;
+  limit: number;
+  totalCount: boolean;
+  minChangeVersion?: number;
+  maxChangeVersion?: number;
+}
+
+export type QueryParse = { kind: 'ok'; query: ParsedQuery } | { kind: 'bad'; errors: string[] };
+
+const INT = /^\d+$/;
+
+/** Reads the paging and change-version parameters every collection (and `/deletes`) takes. */
+function paging(q: Record<string, string>, errors: string[]): Omit<ParsedQuery, 'filters'> {
+  const offset = q.offset ?? '0';
+  const limit = q.limit ?? String(DEFAULT_LIMIT);
+  if (!INT.test(offset) || !Number.isSafeInteger(Number(offset))) errors.push('Offset must be a numeric value greater than or equal to 0.');
+  if (!INT.test(limit) || Number(limit) > MAX_LIMIT) errors.push(`Limit must be omitted or set to a numeric value between 0 and ${MAX_LIMIT}.`);
+  const total = (q.totalcount ?? 'false').toLowerCase();
+  if (total !== 'true' && total !== 'false') errors.push('TotalCount must be true or false.');
+  const out: Omit<ParsedQuery, 'filters'> = { offset: Number(offset), limit: Number(limit), totalCount: total === 'true' };
+  for (const [name, key] of [['minChangeVersion', 'minchangeversion'], ['maxChangeVersion', 'maxchangeversion']] as const) {
+    const v = q[key];
+    if (v === undefined) continue;
+    if (!INT.test(v) || !Number.isSafeInteger(Number(v))) errors.push(`${name} must be a numeric value greater than or equal to 0.`);
+    else out[name] = Number(v);
+  }
+  return out;
+}
+
+const PAGING = new Set(['offset', 'limit', 'totalcount', 'minchangeversion', 'maxchangeversion']);
+
+function lowerKeys(raw: Record<string, unknown>, errors: string[]): Record<string, string> {
+  const q: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (Array.isArray(v)) errors.push(`The parameter '${k}' is given more than once.`);
+    else q[k.toLowerCase()] = String(v);
+  }
+  return q;
+}
+
+/** Parses the query string of `GET /ed-fi/{resource}`. */
+export function parseCollectionQuery(def: ResourceDef, raw: Record<string, unknown>): QueryParse {
+  const errors: string[] = [];
+  const q = lowerKeys(raw, errors);
+  const page = paging(q, errors);
+  const fields = queryFields(def);
+  const filters: Filter[] = [];
+  for (const [k, v] of Object.entries(q)) {
+    if (PAGING.has(k)) continue;
+    const f = fields.get(k);
+    if (!f) {
+      errors.push(`The query parameter '${k}' is not a property of ${def.entity} that can be searched; use one of ${[...fields.values()].map((x) => x.name).join(', ')}.`);
+      continue;
+    }
+    let value = v;
+    if (f.type === 'integer' || f.type === 'number') {
+      if (!/^-?\d+(\.\d+)?$/.test(v) || (f.type === 'integer' && !/^-?\d+$/.test(v))) { errors.push(`${f.name} must be a ${f.type === 'integer' ? 'whole number' : 'number'}.`); continue; }
+      value = String(Number(v));
+    } else if (f.type === 'boolean') {
+      if (!/^(true|false)$/i.test(v)) { errors.push(`${f.name} must be true or false.`); continue; }
+      value = v.toLowerCase();
+    } else if (f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+      errors.push(`${f.name} must be a date in the form YYYY-MM-DD.`);
+      continue;
+    }
+    filters.push({ path: f.path, value, caseInsensitive: f.type === 'string' || f.type === 'descriptor' });
+  }
+  if (errors.length) return { kind: 'bad', errors };
+  return { kind: 'ok', query: { filters, ...page } };
+}
+
+/** Parses the query string of `GET /ed-fi/{resource}/deletes` and of descriptor lists (paging only). */
+export function parsePagingQuery(raw: Record<string, unknown>, allowed: readonly string[] = []): QueryParse {
+  const errors: string[] = [];
+  const q = lowerKeys(raw, errors);
+  const page = paging(q, errors);
+  const ok = new Set(allowed.map((a) => a.toLowerCase()));
+  for (const k of Object.keys(q)) if (!PAGING.has(k) && !ok.has(k)) errors.push(`The query parameter '${k}' is not supported here.`);
+  if (errors.length) return { kind: 'bad', errors };
+  return { kind: 'ok', query: { filters: [], ...page } };
+}

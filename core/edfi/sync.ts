@@ -1,0 +1,102 @@
+/**
+ * After an Ed-Fi write to one student's documents, rebuilds that student's
+ * canonical record from all of them and applies it through the same store
+ * function and ledger as every other surface (core/records.ts applyStateRecord,
+ * core/ledger.ts), inside the write's transaction. The caller enqueues
+ * matching after commit, as core/submissions.ts does.
+ */
+import type { Db } from '../store/db.js';
+import type { StateRecord } from '../../specs/canonical/state-record.js';
+import { validateStateRecord } from '../../specs/validation.js';
+import { CODESET_VERSION } from '../../specs/codesets.js';
+import { applyStateRecord, findStateRecord } from '../records.js';
+import { createExchange, updateExchange } from '../ledger.js';
+import { buildStateRecord, locate, type EdfiDoc, type SourceIssue } from './canonical.js';
+import { edfiCrosswalks } from './crosswalks.js';
+import { docsByKeys, studentDocs, type StoredDoc } from './store.js';
+
+export interface Writer {
+  stateCode: string;
+  clientId: string | null;
+  traceId: string;
+}
+
+/** A canonical problem, located either in the document being written or in another document of the student. */
+export interface CanonicalProblem {
+  resource: string;
+  docId: string;
+  path: string;
+  message: string;
+}
+
+export type SyncResult =
+  | { kind: 'applied'; exchangeId: string | null; match: { recordId: string; version: number } | null; warnings: SourceIssue[] }
+  | { kind: 'invalid'; problems: CanonicalProblem[] };
+
+const toEdfiDoc = (d: StoredDoc): EdfiDoc => ({ id: d.id, resource: d.resource, body: d.body, updatedAt: d.updatedAt });
+
+/** The documents a student's documents reference (one hop), and the LEAs of referenced schools (two hops). */
+async function referenceData(db: Db, stateCode: string, docs: StoredDoc[]): Promise<Map<string, EdfiDoc>> {
+  const own = new Set(docs.map((d) => d.identityKey));
+  const wanted = [...new Set(docs.flatMap((d) => d.refKeys))].filter((k) => !own.has(k) && !k.startsWith('students|'));
+  const found = await docsByKeys(db, stateCode, wanted);
+  const second = [...new Set(found.filter((d) => d.resource === 'schools').flatMap((d) => d.refKeys))].filter((k) => !found.some((f) => f.identityKey === k));
+  if (second.length) found.push(...(await docsByKeys(db, stateCode, second)));
+  const out = new Map<string, EdfiDoc>();
+  for (const d of found) {
+    out.set(d.identityKey, toEdfiDoc(d));
+    if (d.aliasKey) out.set(d.aliasKey, toEdfiDoc(d));
+  }
+  return out;
+}
+
+const withoutValues = (issues: SourceIssue[]) => issues.map(({ resource, docId, path, message }) => ({ resource, docId, path, message }));
+
+/**
+ * Rebuilds and applies the canonical record of one student of the writer's
+ * state. `resource`/`documentId` name the write that caused it (for the ledger).
+ */
+export async function syncCanonical(db: Db, w: Writer, studentUniqueId: string, cause: { resource: string; documentId: string }): Promise<SyncResult> {
+  const docs = await studentDocs(db, w.stateCode, studentUniqueId);
+  const build = buildStateRecord(
+    { stateCode: w.stateCode, studentUniqueId, docs: docs.map(toEdfiDoc), refs: await referenceData(db, w.stateCode, docs) },
+    edfiCrosswalks(),
+  );
+  if (build.kind === 'invalid') return { kind: 'invalid', problems: build.issues.map(({ severity: _s, ...p }) => p) };
+
+  let record: StateRecord;
+  let codesetVersion = CODESET_VERSION;
+  let warnings: SourceIssue[] = [];
+  if (build.kind === 'withdraw') {
+    const existing = await findStateRecord(db, w.stateCode, studentUniqueId);
+    if (!existing) return { kind: 'applied', exchangeId: null, match: null, warnings };
+    record = { ...existing.record, action: 'delete' };
+  } else {
+    const v = validateStateRecord(build.record);
+    if (v.kind === 'invalid') {
+      return {
+        kind: 'invalid',
+        problems: v.issues.map((i) => {
+          const at = locate(build.provenance, i.path) ?? { resource: cause.resource, docId: cause.documentId, path: '$' };
+          return { ...at, message: `The MSIX record built from it breaks a rule at ${i.path}: ${i.message}${i.fix ? `. ${i.fix}` : '.'}` };
+        }),
+      };
+    }
+    record = v.record;
+    codesetVersion = v.codesetVersion;
+    warnings = build.warnings;
+  }
+  const exchange = await createExchange(db, {
+    direction: 'inbound', kind: 'edfi-api', stateCode: w.stateCode, status: 'completed', traceId: w.traceId, clientId: w.clientId,
+    summary: { resource: cause.resource, documentId: cause.documentId, ...(warnings.length ? { warnings: withoutValues(warnings).slice(0, 50) } : {}) },
+  });
+  const outcome = await applyStateRecord(db, record, codesetVersion, exchange.id);
+  await updateExchange(db, exchange.id, {
+    counts: { received: 1, accepted: 1, rejected: 0, [outcome.status]: 1 },
+    summary: { records: [{ recordId: outcome.recordId, status: outcome.status }] },
+  });
+  return {
+    kind: 'applied', exchangeId: exchange.id, warnings,
+    match: outcome.needsMatch && outcome.recordId ? { recordId: outcome.recordId, version: outcome.version } : null,
+  };
+}

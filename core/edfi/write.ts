@@ -1,0 +1,216 @@
+/**
+ * The Ed-Fi write operations with ODS/API semantics: POST is an upsert on the
+ * natural key, PUT replaces by id (never creates, never changes the key),
+ * DELETE is refused while the document is referenced. References must exist
+ * in the writer's state. A write to a student's documents also rebuilds and
+ * stores that student's canonical record in the same transaction (sync.ts),
+ * so the Ed-Fi document and the canonical record are written together or not
+ * at all; matching is enqueued after commit.
+ */
+import type { Db } from '../store/db.js';
+import { QUEUES, matchJobId, type JobQueue } from '../jobs.js';
+import { createExchange } from '../ledger.js';
+import { contentHash } from '../canonical-json.js';
+import { resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
+import { validateDocument, type ValidationErrors } from '../../specs/edfi/validation.js';
+import { aliasKey, identityKey, keyValues, references, studentOf } from './keys.js';
+import {
+  dependentResources, deleteDoc, existingKeys, findById, findByKey, insertDoc, newDocumentId, normalizeId, replaceDoc, type StoredDoc,
+} from './store.js';
+import { syncCanonical, type CanonicalProblem, type Writer } from './sync.js';
+import { etagMatches } from './etag.js';
+
+export type { Writer } from './sync.js';
+
+export interface EdfiDeps {
+  db: Db;
+  queue: JobQueue;
+}
+
+/** Every way an Ed-Fi write can end; the HTTP shell maps each to its status and problem type. */
+export type WriteResult =
+  | { kind: 'written'; status: 'created' | 'updated' | 'unchanged'; doc: StoredDoc }
+  | { kind: 'deleted' }
+  | { kind: 'invalid'; validationErrors: ValidationErrors; errors: string[] }
+  | { kind: 'id-in-body' }
+  | { kind: 'id-mismatch' }
+  | { kind: 'unresolved'; entities: string[] }
+  | { kind: 'not-found' }
+  | { kind: 'forbidden'; detail: string }
+  | { kind: 'precondition-failed'; reason: 'modified' | 'missing' | 'exists' }
+  | { kind: 'key-change'; entity: string }
+  | { kind: 'dependent'; entities: string[] }
+  | { kind: 'identity-conflict'; detail: string };
+
+/** Thrown inside the transaction to roll back and answer with `outcome`. */
+class Rollback {
+  constructor(readonly outcome: WriteResult) {}
+}
+
+const FAILURES = new Set<WriteResult['kind']>(['invalid', 'unresolved', 'precondition-failed', 'key-change', 'dependent', 'identity-conflict', 'forbidden', 'not-found']);
+
+/** Canonical problems become validationErrors when they are in the document written, else sentences naming the other document. */
+function canonicalFailure(problems: CanonicalProblem[], current: { resource: string; id: string }): WriteResult {
+  const validationErrors: ValidationErrors = {};
+  const errors: string[] = [];
+  for (const p of problems) {
+    if (p.resource === current.resource && p.docId === current.id) (validationErrors[p.path] ??= []).push(p.message);
+    else errors.push(`${p.resource}/${p.docId} ${p.path}: ${p.message}`);
+  }
+  return { kind: 'invalid', validationErrors, errors };
+}
+
+/**
+ * Runs one write in a transaction. Writes to a student's documents are
+ * serialized per student (an advisory lock), so two writes for the same child
+ * never rebuild the canonical record from stale documents.
+ */
+async function inTransaction(deps: EdfiDeps, w: Writer, studentUniqueId: string | null,
+  fn: (tx: Db) => Promise<{ result: WriteResult; sync?: { resource: string; id: string } }>): Promise<WriteResult> {
+  let match: { recordId: string; version: number } | null = null;
+  let result: WriteResult;
+  try {
+    result = await deps.db.transaction(async (tx) => {
+      if (studentUniqueId !== null) await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`edfi|${w.stateCode}|${studentUniqueId}`]);
+      const out = await fn(tx);
+      if (FAILURES.has(out.result.kind)) throw new Rollback(out.result);
+      if (out.sync && studentUniqueId !== null) {
+        const s = await syncCanonical(tx, w, studentUniqueId, { resource: out.sync.resource, documentId: out.sync.id });
+        if (s.kind === 'invalid') throw new Rollback(canonicalFailure(s.problems, out.sync));
+        match = s.match;
+      }
+      return out.result;
+    });
+  } catch (e) {
+    if (e instanceof Rollback) return e.outcome;
+    throw e;
+  }
+  if (match) {
+    const m: { recordId: string; version: number } = match;
+    // A failed enqueue leaves the record pending; the worker's sweeper enqueues it later.
+    await deps.queue.enqueue(QUEUES.match, { recordId: m.recordId, version: m.version, traceId: w.traceId }, { jobId: matchJobId(m.recordId, m.version) }).catch(() => {});
+  }
+  return result;
+}
+
+/** Refused writes go to the ledger too (where and why, never the values), so the help desk sees them. */
+export async function recordRejection(db: Db, w: Writer, resource: string, result: WriteResult): Promise<void> {
+  const issues = result.kind === 'invalid'
+    ? [...Object.entries(result.validationErrors).map(([path, m]) => ({ path, rule: 'edfi', message: m.join(' ') })), ...result.errors.map((message) => ({ path: '$', rule: 'canonical', message }))]
+    : [{ path: '$', rule: result.kind, message: result.kind }];
+  await createExchange(db, {
+    direction: 'inbound', kind: 'edfi-api', stateCode: w.stateCode, status: 'rejected', traceId: w.traceId, clientId: w.clientId,
+    counts: { received: 1, accepted: 0, rejected: 1 }, summary: { resource, outcome: result.kind, issues: issues.slice(0, 50) },
+  }).catch(() => {});
+}
+
+function prepare(def: ResourceDef, doc: Record<string, unknown>) {
+  const refs = references(def, doc);
+  return {
+    key: identityKey(def, doc), alias: aliasKey(def, doc), refs, refKeys: [...new Set(refs.map((r) => r.key))],
+    keyValues: keyValues(def, doc), student: studentOf(def, doc), hash: contentHash(doc),
+  };
+}
+
+async function missingReferences(tx: Db, stateCode: string, p: ReturnType<typeof prepare>): Promise<WriteResult | null> {
+  const found = await existingKeys(tx, stateCode, p.refKeys);
+  const missing = [...new Set(p.refs.filter((r) => !found.has(r.key)).map((r) => r.targetEntity))];
+  return missing.length ? { kind: 'unresolved', entities: missing } : null;
+}
+
+const stripServerFields = (body: Record<string, unknown>) => {
+  delete body._etag;
+  delete body._lastModifiedDate;
+  delete body.link;
+};
+
+/** POST: insert or update by natural key. `ifNoneMatch: '*'` refuses an existing document (412). */
+export async function upsertDocument(deps: EdfiDeps, w: Writer, def: ResourceDef, body: unknown, opts: { ifNoneMatch?: string } = {}): Promise<WriteResult> {
+  if (body && typeof body === 'object' && !Array.isArray(body) && 'id' in body) return { kind: 'id-in-body' };
+  if (body && typeof body === 'object' && !Array.isArray(body)) stripServerFields(body as Record<string, unknown>);
+  const v = validateDocument(def.schema, body);
+  if (v.kind === 'invalid') return { kind: 'invalid', validationErrors: v.validationErrors, errors: [] };
+  const p = prepare(def, v.doc);
+  return inTransaction(deps, w, p.student, async (tx) => {
+    const unresolved = await missingReferences(tx, w.stateCode, p);
+    if (unresolved) return { result: unresolved };
+    const existing = await findByKey(tx, w.stateCode, p.key, true);
+    if (existing && opts.ifNoneMatch?.trim() === '*') return { result: { kind: 'precondition-failed', reason: 'exists' } };
+    if (existing && existing.contentHash === p.hash) return { result: { kind: 'written', status: 'unchanged', doc: existing } };
+    if (existing) {
+      const doc = await replaceDoc(tx, existing.id, { refKeys: p.refKeys, body: v.doc, contentHash: p.hash, clientId: w.clientId });
+      return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id } };
+    }
+    if (p.alias && (await existingKeys(tx, w.stateCode, [p.alias])).size > 0) {
+      return { result: { kind: 'identity-conflict', detail: `Another education organization already has the id ${p.alias.slice(p.alias.indexOf('[') + 1, -1)}.` } };
+    }
+    const doc = await insertDoc(tx, {
+      id: newDocumentId(), stateCode: w.stateCode, resource: def.name, identityKey: p.key, aliasKey: p.alias, keyValues: p.keyValues,
+      refKeys: p.refKeys, studentUniqueId: p.student, body: v.doc, contentHash: p.hash, clientId: w.clientId,
+    });
+    return { result: { kind: 'written', status: 'created', doc }, sync: { resource: def.name, id: doc.id } };
+  });
+}
+
+/** Loads a document for a by-id operation: 404 for another resource's id, 403 for another state's. */
+async function ownDocument(tx: Db, w: Writer, def: ResourceDef, id: string): Promise<StoredDoc | WriteResult> {
+  const doc = await findById(tx, id, true);
+  if (!doc || doc.resource !== def.name) return { kind: 'not-found' };
+  if (doc.stateCode !== w.stateCode) {
+    return { kind: 'forbidden', detail: `This ${def.entity} belongs to ${doc.stateCode}; a state system may change only its own state's records.` };
+  }
+  return doc;
+}
+
+const isResult = (x: StoredDoc | WriteResult): x is WriteResult => 'kind' in x;
+
+/** PUT: replaces the document with this id; the natural key cannot change. */
+export async function updateDocument(deps: EdfiDeps, w: Writer, def: ResourceDef, rawId: string, body: unknown,
+  opts: { ifMatch?: string; ifNoneMatch?: string } = {}): Promise<WriteResult> {
+  const id = normalizeId(rawId);
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const b = body as Record<string, unknown>;
+    if ('id' in b && (typeof b.id !== 'string' || normalizeId(b.id) === null || normalizeId(b.id) !== id)) return { kind: 'id-mismatch' };
+    delete b.id;
+    stripServerFields(b);
+  }
+  const v = validateDocument(def.schema, body);
+  if (v.kind === 'invalid') return { kind: 'invalid', validationErrors: v.validationErrors, errors: [] };
+  if (id === null) return opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : { kind: 'not-found' };
+  const p = prepare(def, v.doc);
+  return inTransaction(deps, w, p.student, async (tx) => {
+    const existing = await ownDocument(tx, w, def, id);
+    if (isResult(existing)) {
+      return { result: existing.kind === 'not-found' && opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : existing };
+    }
+    if (opts.ifNoneMatch?.trim() === '*') return { result: { kind: 'precondition-failed', reason: 'exists' } };
+    if (opts.ifMatch && !etagMatches(opts.ifMatch, existing.changeVersion)) return { result: { kind: 'precondition-failed', reason: 'modified' } };
+    if (existing.identityKey !== p.key) return { result: { kind: 'key-change', entity: def.entity } };
+    const unresolved = await missingReferences(tx, w.stateCode, p);
+    if (unresolved) return { result: unresolved };
+    if (existing.contentHash === p.hash) return { result: { kind: 'written', status: 'unchanged', doc: existing } };
+    const doc = await replaceDoc(tx, existing.id, { refKeys: p.refKeys, body: v.doc, contentHash: p.hash, clientId: w.clientId });
+    return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id } };
+  });
+}
+
+/** DELETE: refused (409) while other documents reference this one. */
+export async function deleteDocument(deps: EdfiDeps, w: Writer, def: ResourceDef, rawId: string, opts: { ifMatch?: string } = {}): Promise<WriteResult> {
+  const id = normalizeId(rawId);
+  if (id === null) return opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : { kind: 'not-found' };
+  // Learn the student first (without a lock), so the per-student lock is taken before the row lock, as writes do.
+  const peek = await findById(deps.db, id);
+  const student = peek && peek.resource === def.name ? peek.studentUniqueId : null;
+  return inTransaction(deps, w, student, async (tx) => {
+    const existing = await ownDocument(tx, w, def, id);
+    if (isResult(existing)) {
+      return { result: existing.kind === 'not-found' && opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : existing };
+    }
+    if (opts.ifMatch && !etagMatches(opts.ifMatch, existing.changeVersion)) return { result: { kind: 'precondition-failed', reason: 'modified' } };
+    const keys = [existing.identityKey, ...(existing.aliasKey ? [existing.aliasKey] : [])];
+    const dependents = await dependentResources(tx, w.stateCode, keys, existing.id);
+    if (dependents.length) return { result: { kind: 'dependent', entities: dependents.map((r) => resourceNamed(r).entity) } };
+    await deleteDoc(tx, existing);
+    return { result: { kind: 'deleted' }, sync: { resource: def.name, id: existing.id } };
+  });
+}

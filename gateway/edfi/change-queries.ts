@@ -1,0 +1,11 @@
+import type { FastifyInstance } from 'fastify';
+import { availableChangeVersions } from '../../core/edfi/store.js';
+import { READ_ROLES } from './resources.js';
+
+/** `GET /changeQueries/v1/availableChangeVersions`: the window of change versions a client can sync from. */
+export async function changeQueryRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/changeQueries/v1/availableChangeVersions', {
+    config: { access: { roles: READ_ROLES } },
+    schema: { tags: ['ed-fi'], summary: 'Oldest and newest Ed-Fi change versions' },
+  }, async () => availableChangeVersions(app.ctx.db));
+}
