@@ -1,0 +1,34 @@
+/**
+ * The engine as the store uses it: one model per process, and the prior's
+ * population taken from the store's size but never below the model's
+ * reference population, so a young, small store does not link more eagerly
+ * than the model was calibrated for.
+ */
+import { loadDefaultModel } from '../matching/default-model.js';
+import type { MatchModel } from '../matching/model.js';
+import type { Db } from '../store/db.js';
+
+let model: MatchModel | null = null;
+
+/** The shipped default model, loaded once. */
+export function storeModel(): MatchModel {
+  model ??= loadDefaultModel();
+  return model;
+}
+
+const POPULATION_TTL_MS = 60_000;
+let cached: { value: number; at: number } | null = null;
+
+/**
+ * Approximate number of stored records (planner statistics: no count scan),
+ * refreshed at most once a minute. Returns at least the model's reference
+ * population.
+ */
+export async function storePopulation(db: Db, m: MatchModel = storeModel()): Promise<number> {
+  const now = Date.now();
+  if (!cached || now - cached.at > POPULATION_TTL_MS) {
+    const r = await db.query<{ n: number }>(`SELECT GREATEST(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'state_records'::regclass`);
+    cached = { value: Number(r.rows[0]?.n ?? 0), at: now };
+  }
+  return Math.max(cached.value, m.referencePopulation);
+}

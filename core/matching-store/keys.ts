@@ -1,0 +1,63 @@
+/**
+ * Blocking keys in the store: kept per record in `blocking_keys` (indexed by
+ * key), replaced when the record changes, removed when it is withdrawn; and
+ * the advisory locks that serialize match jobs sharing a key.
+ */
+import type { Db } from '../store/db.js';
+
+/** FNV-1a, 32 bits, as a signed integer (the advisory lock key space is int4). */
+export function keyLockId(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+/**
+ * Takes a transaction-scoped advisory lock on every key, in ascending lock-id
+ * order: two jobs whose records share a key run one after the other, and no
+ * two jobs can wait on each other in a cycle.
+ */
+export async function lockKeys(tx: Db, keys: readonly string[]): Promise<void> {
+  const ids = [...new Set(keys.map(keyLockId))].sort((a, b) => a - b);
+  if (ids.length === 0) return;
+  await tx.query('SELECT matching_lock_keys($1::int4[])', [ids]);
+}
+
+/** Replaces the stored keys of one record (no-op when they did not change). */
+export async function replaceKeys(tx: Db, recordId: string, keys: readonly string[]): Promise<void> {
+  const cur = await tx.query<{ key: string }>('SELECT key FROM blocking_keys WHERE record_id = $1', [recordId]);
+  const have = new Set(cur.rows.map((r) => r.key));
+  const want = new Set(keys);
+  const gone = [...have].filter((k) => !want.has(k));
+  const added = [...want].filter((k) => !have.has(k));
+  if (gone.length) await tx.query('DELETE FROM blocking_keys WHERE record_id = $1 AND key = ANY($2::text[])', [recordId, gone]);
+  if (added.length) {
+    await tx.query('INSERT INTO blocking_keys (key, record_id) SELECT k, $2::uuid FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING', [added, recordId]);
+  }
+}
+
+/** A withdrawn record is nobody's candidate any more. */
+export async function removeKeys(tx: Db, recordId: string): Promise<void> {
+  await tx.query('DELETE FROM blocking_keys WHERE record_id = $1', [recordId]);
+}
+
+/** Record ids sharing each key, keys with more than `maxBlock` records dropped (they say little). */
+export async function recordsByKeys(db: Db, keys: readonly string[], excludeId: string, maxBlock: number): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const r = await db.query<{ key: string; record_id: string }>(
+    `SELECT k.key, b.record_id FROM unnest($1::text[]) AS k(key)
+     CROSS JOIN LATERAL (SELECT record_id FROM blocking_keys WHERE key = k.key LIMIT $2) b`,
+    [keys, maxBlock + 1],
+  );
+  const byKey = new Map<string, string[]>();
+  for (const row of r.rows) (byKey.get(row.key) ?? byKey.set(row.key, []).get(row.key)!).push(row.record_id);
+  const out = new Set<string>();
+  for (const ids of byKey.values()) {
+    if (ids.length > maxBlock) continue;
+    for (const id of ids) if (id !== excludeId) out.add(id);
+  }
+  return [...out];
+}

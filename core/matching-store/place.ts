@@ -1,0 +1,214 @@
+/**
+ * Places one stored record under a consolidated student with the engine:
+ * link, new student, or near-match review. Every path that changes which
+ * student a record belongs to because of matching runs through here, inside
+ * the caller's transaction, after the caller row-locked the record.
+ *
+ * Policy (docs/matching-operations.md):
+ * - A near match keeps the record apart, unlinked, until a person decides.
+ * - The engine never moves an existing link on its own: when an updated
+ *   record no longer fits its student, it keeps its link and a `relink`
+ *   review opens. Only a manual decision (a must-link constraint) moves it.
+ * - Manual links are sticky: an update refreshes the student and nothing else.
+ */
+import type { StateRecord } from '../../specs/canonical/state-record.js';
+import type { MsixId } from '../../specs/ids.js';
+import type { ConsolidationOptions } from '../consolidate.js';
+import { emitStudentEvent } from '../events.js';
+import { blockingKeys } from '../matching/blocking.js';
+import { matchArriving, type ArrivalResult } from '../matching/incremental.js';
+import { standardize } from '../matching/standardize.js';
+import type { StandardizedPerson } from '../matching/types.js';
+import type { Db } from '../store/db.js';
+import { createStudent, refreshStudent } from '../students.js';
+import { findCandidates } from './candidates.js';
+import { constraintsOf } from './constraints.js';
+import { storeModel, storePopulation } from './engine.js';
+import { explainArrival, type MatchExplanation } from './explanation.js';
+import { lockKeys, removeKeys, replaceKeys } from './keys.js';
+import { currentLink, liveStudent, settleEmptied, writeLink, type LinkCause } from './links.js';
+import { toPersonRecord } from './person.js';
+import { closeOpenReview, openReview } from './review-writes.js';
+
+/** Taken shared by every matching write and exclusively by the bulk load, so the two never interleave. */
+export const MATCH_BATCH_LOCK = 727_004;
+
+export interface PlaceDeps {
+  db: Db;
+  consolidation: ConsolidationOptions;
+}
+
+export interface PlaceContext extends LinkCause {
+  traceId: string | null;
+}
+
+export type PlaceOutcome =
+  | { kind: 'linked'; msixId: MsixId; linkType: 'new' | 'auto' | 'manual'; score: number | null; movedFrom: MsixId | null }
+  | { kind: 'refreshed'; msixId: MsixId }
+  | { kind: 'review'; reviewId: string; msixId: MsixId | null }
+  | { kind: 'withdrawn'; msixId: MsixId | null };
+
+export interface RecordRow {
+  id: string;
+  state_code: string;
+  state_student_id: string;
+  status: 'active' | 'withdrawn';
+  version: number;
+  match_status: 'pending' | 'matched' | 'review';
+  record: StateRecord;
+}
+
+/** Waits while a bulk load runs (shared side of {@link MATCH_BATCH_LOCK}). */
+export async function batchGate(tx: Db): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [MATCH_BATCH_LOCK]);
+}
+
+/** Row-locks one state record; every writer of a record's link takes this lock first. */
+export async function lockRecord(tx: Db, id: string): Promise<RecordRow | null> {
+  const r = await tx.query<RecordRow>(
+    'SELECT id, state_code, state_student_id, status, version, match_status, record FROM state_records WHERE id = $1 FOR UPDATE', [id],
+  );
+  return r.rows[0] ?? null;
+}
+
+async function setMatchStatus(tx: Db, id: string, status: RecordRow['match_status']): Promise<void> {
+  await tx.query('UPDATE state_records SET match_status = $2 WHERE id = $1', [id, status]);
+}
+
+/** The standardized record and its blocking keys. */
+export function prepare(r: Pick<RecordRow, 'id' | 'record'>): { std: StandardizedPerson; keys: string[] } {
+  const std = standardize(toPersonRecord(r.id, r.record));
+  return { std, keys: blockingKeys(std) };
+}
+
+/** Scores the record against its candidates with the manual constraints. */
+export async function decide(tx: Db, r: RecordRow, std: StandardizedPerson, keys: string[], currentMsixId: string | null): Promise<{ result: ArrivalResult; byId: Map<string, StandardizedPerson> }> {
+  const model = storeModel();
+  const constraints = await constraintsOf(tx, r.id);
+  const candidates = await findCandidates(tx, {
+    recordId: r.id, keys, partners: constraints.partners, extraStudents: currentMsixId ? [currentMsixId] : [], maxBlock: model.maxBlockSize,
+  });
+  const population = await storePopulation(tx, model);
+  const result = matchArriving(std, candidates, model, { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink }, undefined,
+    population > model.referencePopulation ? { population } : undefined);
+  return { result, byId: new Map(candidates.map((c) => [c.record.recordId, c.record])) };
+}
+
+const bestOf = (result: ArrivalResult, msixId: string): number | null =>
+  result.students.find((s) => s.studentId === msixId)?.bestProbability ?? null;
+
+/** Places a row-locked record. The caller owns the transaction, the batch gate and the record lock. */
+export async function placeRecord(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext): Promise<PlaceOutcome> {
+  const event = (msixId: string, kind: Parameters<typeof emitStudentEvent>[1]['kind'], details: Record<string, unknown>) =>
+    emitStudentEvent(tx, { msixId, recordId: r.id, stateCode: r.state_code, kind, details, traceId: ctx.traceId });
+
+  if (r.status === 'withdrawn') {
+    await removeKeys(tx, r.id);
+    await closeOpenReview(tx, r.id, 'record withdrawn');
+    const link = await currentLink(tx, r.id);
+    await setMatchStatus(tx, r.id, 'matched');
+    if (link) {
+      await refreshStudent(tx, link.msix_id, deps.consolidation);
+      await event(link.msix_id, 'record-withdrawn', { version: r.version });
+    }
+    return { kind: 'withdrawn', msixId: link?.msix_id ?? null };
+  }
+
+  const { std, keys } = prepare(r);
+  await lockKeys(tx, keys);
+  await replaceKeys(tx, r.id, keys);
+  const link = await currentLink(tx, r.id);
+
+  if (link?.link_type === 'manual') {
+    await closeOpenReview(tx, r.id, 'manual link kept');
+    await setMatchStatus(tx, r.id, 'matched');
+    await refreshStudent(tx, link.msix_id, deps.consolidation);
+    await event(link.msix_id, 'record-updated', { version: r.version, linkType: 'manual' });
+    return { kind: 'refreshed', msixId: link.msix_id };
+  }
+
+  const { result, byId } = await decide(tx, r, std, keys, link?.msix_id ?? null);
+  const d = result.decision;
+  const explain = (decision: MatchExplanation['decision'], reason: string, chosen: string | null) => explainArrival(std, byId, result, decision, reason, chosen);
+
+  if (d.kind === 'link') {
+    const target = await liveStudent(tx, d.studentId);
+    if (target && (!link || link.msix_id === target.msix_id || d.reason === 'manual')) {
+      const linkType = d.reason === 'manual' ? 'manual' : link?.link_type === 'new' && link.msix_id === target.msix_id ? 'new' : 'auto';
+      const score = bestOf(result, d.studentId);
+      const from = await writeLink(tx, {
+        recordId: r.id, msixId: target.msix_id, linkType, score, rulesVersion: result.rulesVersion,
+        explanation: explain(d.reason === 'manual' ? 'manual' : 'link', d.reason, d.studentId),
+      }, { ...ctx, cause: link?.msix_id === target.msix_id ? 'rescore' : ctx.cause });
+      await closeOpenReview(tx, r.id, 'linked');
+      await setMatchStatus(tx, r.id, 'matched');
+      await refreshStudent(tx, target.msix_id, deps.consolidation);
+      if (from && from !== target.msix_id) {
+        const emptied = await settleEmptied(tx, from, target.msix_id);
+        if (!emptied) await refreshStudent(tx, from as MsixId, deps.consolidation);
+        await event(from, 'link-changed', { from, to: target.msix_id, emptied });
+        await event(target.msix_id, 'link-changed', { from, to: target.msix_id });
+        return { kind: 'linked', msixId: target.msix_id, linkType, score, movedFrom: from as MsixId };
+      }
+      if (link) {
+        await event(target.msix_id, 'record-updated', { version: r.version, linkType });
+        return { kind: 'refreshed', msixId: target.msix_id };
+      }
+      await event(target.msix_id, 'record-linked', { linkType, score });
+      return { kind: 'linked', msixId: target.msix_id, linkType, score, movedFrom: null };
+    }
+  }
+
+  if (d.kind === 'new' && link) {
+    const others = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = $1 AND l.record_id <> $2 AND s.status = 'active'`,
+      [link.msix_id, r.id],
+    );
+    if ((others.rows[0]?.n ?? 0) === 0) {
+      await writeLink(tx, {
+        recordId: r.id, msixId: link.msix_id, linkType: link.link_type, score: link.score, rulesVersion: result.rulesVersion,
+        explanation: explain('new', 'no-candidate', null),
+      }, { ...ctx, cause: 'rescore' });
+      await closeOpenReview(tx, r.id, 're-matched');
+      await setMatchStatus(tx, r.id, 'matched');
+      await refreshStudent(tx, link.msix_id, deps.consolidation);
+      await event(link.msix_id, 'record-updated', { version: r.version, linkType: link.link_type });
+      return { kind: 'refreshed', msixId: link.msix_id };
+    }
+  }
+
+  if (d.kind === 'new' && !link) {
+    const msixId = await createStudent(tx);
+    await writeLink(tx, { recordId: r.id, msixId, linkType: 'new', score: null, rulesVersion: result.rulesVersion, explanation: explain('new', 'no-candidate', null) }, ctx);
+    await closeOpenReview(tx, r.id, 'new student');
+    await setMatchStatus(tx, r.id, 'matched');
+    await refreshStudent(tx, msixId, deps.consolidation);
+    await event(msixId, 'student-created', { linkType: 'new' });
+    return { kind: 'linked', msixId, linkType: 'new', score: null, movedFrom: null };
+  }
+
+  // Everything else is for a person: a near match, a conflict, two students at once,
+  // or an existing link that no longer fits.
+  const candidates = d.kind === 'review' ? d.studentIds : d.kind === 'link' ? [d.studentId] : [];
+  const live: string[] = [];
+  for (const id of candidates) {
+    const s = await liveStudent(tx, id);
+    if (s && !live.includes(s.msix_id)) live.push(s.msix_id);
+  }
+  const reason = link ? (d.kind === 'review' ? d.reason : 'changed') : d.kind === 'review' ? d.reason : 'near-match';
+  const explanation = explain('review', reason, null);
+  const review = await openReview(tx, {
+    recordId: r.id, stateCode: r.state_code, recordVersion: r.version, kind: link ? 'relink' : 'near-match', reason,
+    currentMsixId: link?.msix_id ?? null, candidateMsixIds: live, bestProbability: result.students[0]?.bestProbability ?? 0,
+    rulesVersion: result.rulesVersion, explanation,
+  });
+  await setMatchStatus(tx, r.id, 'review');
+  if (link) {
+    await refreshStudent(tx, link.msix_id, deps.consolidation);
+    await event(link.msix_id, 'record-updated', { version: r.version, review: review.id });
+  }
+  for (const id of link ? [link.msix_id, ...live.filter((x) => x !== link.msix_id)] : live) {
+    await event(id, 'review-opened', { reviewId: review.id, reason, updated: !review.created });
+  }
+  return { kind: 'review', reviewId: review.id, msixId: link?.msix_id ?? null };
+}
