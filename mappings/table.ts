@@ -46,7 +46,7 @@ export function crosswalkMarkdown(reg: CrosswalkRegistry): string {
     const f = cw.file;
     out.push(`## ${cw.id} (v${cw.version})`, '', f.description, '', `Source: ${f.source.system}, ${f.source.field}${f.source.reference ? ` (${f.source.reference})` : ''}. Target code set: \`${f.target.codeset}\`.${f.kind === 'descriptor' ? ` Descriptor namespace \`${f.namespace}\`.` : ''} Matching is ${f.caseSensitive ? 'case-sensitive' : 'case-insensitive'}.`, '');
     out.push('| source code | source label | canonical | canonical label |', '|---|---|---|---|');
-    for (const e of f.entries) out.push(`| ${esc(e.from)}${e.preferred ? ' (preferred)' : ''} | ${esc(e.label ?? '')} | ${e.to} | ${esc(targetLabel(cw, e.to))} |`);
+    for (const e of f.entries) out.push(`| ${esc(f.kind === 'descriptor' ? `${f.namespace}#${e.from}` : e.from)}${e.preferred ? ' (preferred)' : ''} | ${esc(e.label ?? '')} | ${e.to} | ${esc(targetLabel(cw, e.to))} |`);
     out.push('');
   }
   if (reg.errors.length) {

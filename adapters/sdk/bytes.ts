@@ -83,7 +83,7 @@ export function stripBom(bytes: Buffer): Buffer {
 }
 
 /** Collects a whole source into one Buffer. Only for small inputs (tests, request answers). */
-export async function collect(source: AsyncIterable<Buffer | Uint8Array | string>): Promise<Buffer> {
+export async function collect(source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of chunks(source as ByteSource)) parts.push(c);
   return Buffer.concat(parts);

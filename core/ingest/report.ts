@@ -199,7 +199,12 @@ export function renderReportCsv(report: IngestReport): string {
       rows.push([...lead, '', '', '', '', r.status === 'unsupported' ? 'unsupported' : '', cell(r.note), '']);
       continue;
     }
-    for (const i of r.issues) rows.push([...lead, i.severity ?? 'error', i.path, cell(i.sourceField), cell(i.value), i.rule, i.message, cell(i.fix)]);
+    for (const i of r.issues) {
+      const at = [...lead];
+      if (i.part !== undefined) at[2] = i.part;
+      if (i.line !== undefined) at[3] = String(i.line); // the line of the problem, when the adapter knows it
+      rows.push([...at, i.severity ?? 'error', i.path, cell(i.sourceField), cell(i.value), i.rule, i.message, cell(i.fix)]);
+    }
   }
   return stringify(rows, { header: true, columns: [...REPORT_CSV_COLUMNS], record_delimiter: 'windows' });
 }

@@ -1,0 +1,26 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ADAPTERS_DIR } from '../../adapters/sdk/index.js';
+import { renderReport, runConformance } from '../../adapters/sdk/conformance/index.js';
+
+// Every adapter folder in the repo runs the same suite. The large-file check uses
+// a smaller file here to keep `npm test` quick; `npm run adapter:check` runs 40,000.
+const SMALL: Record<string, number> = { 'edfi-xml': 1_000 };
+const students = (id: string) => (process.env.ADAPTER_FULL ? undefined : SMALL[id] ?? 5_000);
+
+const ids = readdirSync(DEFAULT_ADAPTERS_DIR).filter((d) => existsSync(join(DEFAULT_ADAPTERS_DIR, d, 'manifest.json'))).sort();
+
+describe('adapter conformance', () => {
+  it('finds the bundled adapters', () => {
+    expect(ids).toEqual(expect.arrayContaining(['edfi-xml', 'mis2000-csv', 'msix-typed']));
+  });
+  for (const id of ids) {
+    it(`${id} passes the conformance suite`, async () => {
+      const n = students(id);
+      const report = await runConformance(join(DEFAULT_ADAPTERS_DIR, id), n ? { largeFileStudents: n } : {});
+      expect(report.ok, renderReport(report)).toBe(true);
+      expect(report.checks.map((c) => c.name)).toHaveLength(7);
+    }, 300_000);
+  }
+});

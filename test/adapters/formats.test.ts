@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { collect, csvRows, fromBytes, lines, loadAdapters, readTar, splitCsv, splitXml, writeTar, type ParseEvent, type XmlSplitEvent } from '../../adapters/sdk/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_ADAPTERS_DIR } from '../../adapters/sdk/index.js';
+
+async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+describe('byte-level splitting', () => {
+  it('splits lines across any chunk boundary, CRLF or LF, and flags an unterminated last line', async () => {
+    const text = 'a|b\r\nccc\n\ndd';
+    for (const size of [1, 2, 3, 100]) {
+      const got = await all(lines(fromBytes(text, size)));
+      expect(got.map((l) => [l.line, l.bytes.toString(), l.terminated])).toEqual([[1, 'a|b', true], [2, 'ccc', true], [3, '', true], [4, 'dd', false]]);
+    }
+  });
+
+  it('keeps quoted newlines inside one CSV row and reports an open quote at the end', async () => {
+    const rows = await all(csvRows(fromBytes('a,"x\ny",c\r\nd,"open', 3)));
+    expect(rows.map((r) => [r.line, r.lastLine, r.bytes.toString(), r.terminated, r.openQuote])).toEqual([[1, 2, 'a,"x\ny",c', true, false], [3, 3, 'd,"open', false, true]]);
+    expect(splitCsv('a,"b, ""c""",')).toEqual(['a', 'b, "c"', '']);
+  });
+
+  it('cuts XML into root children, skipping comments and CDATA, with > inside attributes', async () => {
+    const xml = '<?xml version="1.0"?>\n<!-- c -->\n<ns:Root xmlns:ns="u"><A t="x>y">1<![CDATA[<B>]]></A>\n<!-- <A> --><ns:A/><A><B><C/></B></A></ns:Root>';
+    for (const size of [1, 7, 1000]) {
+      const evs = await all(splitXml(fromBytes(xml, size)));
+      expect(evs.map((e) => (e.kind === 'element' ? [e.name, e.line, e.xml] : e.kind))).toEqual(['root', ['A', 3, '<A t="x>y">1<![CDATA[<B>]]></A>'], ['A', 4, '<ns:A/>'], ['A', 4, '<A><B><C/></B></A>']]);
+    }
+  });
+
+  it('refuses DOCTYPE and entity declarations before reading any element', async () => {
+    const evs = await all(splitXml(fromBytes('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r><a>&x;</a></r>')));
+    expect(evs).toEqual([expect.objectContaining({ kind: 'issue', issue: expect.objectContaining({ code: 'unsafe' }) })]);
+  });
+
+  it('reports truncation and mismatched nesting', async () => {
+    const cut: XmlSplitEvent[] = await all(splitXml(fromBytes('<r><a>1</a><a>2')));
+    expect(cut.map((e) => e.kind)).toEqual(['root', 'element', 'issue']);
+    expect(cut[2]).toMatchObject({ issue: { code: 'truncated' } });
+    const bad = await all(splitXml(fromBytes('<r><a><b>1</c></a><a>2</a></r>')));
+    expect(bad.map((e) => e.kind)).toEqual(['root', 'malformed', 'element']);
+  });
+
+  it('writes and reads tar bundles, and notices a cut one', async () => {
+    const tar = await collect(writeTar([{ name: 'a.xml', data: Buffer.from('<a/>') }, { name: 'b.xml', data: Buffer.alloc(1000, 0x41) }]));
+    const entries: [string, number][] = [];
+    for await (const ev of readTar(fromBytes(tar, 100))) if (ev.kind === 'entry') entries.push([ev.entry.name, (await collect(ev.entry.content)).length]);
+    expect(entries).toEqual([['a.xml', 4], ['b.xml', 1000]]);
+    const cutEvents = await all(readTar(fromBytes(tar.subarray(0, 1700))));
+    expect(cutEvents.map((e) => e.kind)).toEqual(['entry', 'entry', 'truncated']);
+  });
+});
+
+describe('msix-typed details', () => {
+  const fixture = readFileSync(join(DEFAULT_ADAPTERS_DIR, 'msix-typed', 'fixtures', 'valid', 'tx-daily.msix'));
+
+  it('gives the same results whatever the chunk size', async () => {
+    const reg = await loadAdapters({ only: ['msix-typed'] });
+    const a = reg.get('msix-typed')!;
+    const run = async (size: number) => JSON.stringify(await all(a.parse(fromBytes(fixture, size))));
+    const whole = await run(1 << 20);
+    expect(await run(1)).toBe(whole);
+    expect(await run(13)).toBe(whole);
+  });
+
+  it('maps the layout onto the canonical record, escapes included', async () => {
+    const reg = await loadAdapters({ only: ['msix-typed'] });
+    const evs: ParseEvent[] = await all(reg.get('msix-typed')!.parse(fromBytes(fixture)));
+    expect(evs[0]).toMatchObject({ kind: 'header', header: { submittingState: 'TX', submissionDate: '2024-01-15T09:30:00.000', totalStudents: 4, totalRecords: 22 } });
+    const recs = evs.flatMap((e) => (e.kind === 'ok' ? [e.record] : []));
+    expect(recs.map((r) => r.action)).toEqual(['insert', 'update', 'delete', 'insert']);
+    expect(recs[0]).toMatchObject({ alternateIds: [{ id: 'MEP-88231', type: '02' }], parents: [{ relationship: 'parent1', phone: '9565550142' }, { relationship: 'parent2' }], assessments: [{ administrationDate: '2024-04', interpretation: 'Proficient' }] });
+    expect(recs[1]!.courses![2]!.courseTitle).toBe('Biology | Lab');
+    expect(recs[1]!.courses![1]).toMatchObject({ clockHours: 64, creditsGranted: 0.5, gradeToDate: 'C+' });
+  });
+});
