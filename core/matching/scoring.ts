@@ -176,20 +176,31 @@ export function weightToProbability(weight: number): number {
   return 1 / (1 + Math.pow(2, -weight));
 }
 
-const compiledCache = new WeakMap<MatchModel, WeakMap<object, CompiledModel<unknown>>>();
+const compiledCache = new WeakMap<MatchModel, WeakMap<object, Map<number, CompiledModel<unknown>>>>();
 
-/** Compiles (and caches per model and comparison set) when no options are given. */
+/**
+ * Compiles a model for a comparison set. Cached per model object,
+ * comparison set and population (models are treated as immutable), unless
+ * custom term frequencies are given.
+ */
 export function compileModel<R>(model: MatchModel, set: ComparisonSet<R>, options?: ScoringOptions): CompiledModel<R> {
-  if (options && (options.population !== undefined || options.termFrequencies !== undefined)) return new CompiledModel(model, set, options);
+  if (options?.termFrequencies !== undefined) return new CompiledModel(model, set, options);
+  const population = options?.population ?? model.referencePopulation;
   let bySet = compiledCache.get(model);
   if (!bySet) {
     bySet = new WeakMap();
     compiledCache.set(model, bySet);
   }
-  let compiled = bySet.get(set) as CompiledModel<R> | undefined;
+  let byPopulation = bySet.get(set);
+  if (!byPopulation) {
+    byPopulation = new Map();
+    bySet.set(set, byPopulation);
+  }
+  let compiled = byPopulation.get(population) as CompiledModel<R> | undefined;
   if (!compiled) {
-    compiled = new CompiledModel(model, set);
-    bySet.set(set, compiled as CompiledModel<unknown>);
+    if (byPopulation.size > 64) byPopulation.clear();
+    compiled = new CompiledModel(model, set, { population });
+    byPopulation.set(population, compiled as CompiledModel<unknown>);
   }
   return compiled;
 }

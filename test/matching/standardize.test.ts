@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { foldText } from '../../core/matching/fold.js';
+import { parseBirthDate } from '../../core/matching/dates.js';
+import { canonicalForms } from '../../core/matching/nicknames.js';
+import { metaphoneCodes, spanishKey } from '../../core/matching/phonetic.js';
+import { standardize } from '../../core/matching/standardize.js';
+import { blockingKeys } from '../../core/matching/blocking.js';
+import { person } from './helpers.js';
+
+describe('standardization', () => {
+  it('folds accents and ñ but keeps the raw value', () => {
+    expect(foldText('Peña Núñez')).toBe('PENA NUNEZ');
+    const std = standardize(person({ lastName1: 'Peña' }));
+    expect(std.surname1).toBe('PENA');
+    expect(std.raw.lastName1).toBe('Peña');
+  });
+
+  it('drops particles and keeps a joined form', () => {
+    const std = standardize(person({ lastName1: 'de la Cruz', lastName2: 'del Río' }));
+    expect(std.surnames?.tokens).toEqual(['CRUZ', 'RIO']);
+    expect(std.surname1).toBe('CRUZ');
+    expect(std.surname2).toBe('RIO');
+    expect(std.surnames?.joined).toBe('CRUZRIO');
+  });
+
+  it('splits hyphenated surnames into paternal and maternal', () => {
+    const std = standardize(person({ lastName1: 'Martinez-Cruz', lastName2: null }));
+    expect(std.surname1).toBe('MARTINEZ');
+    expect(std.surname2).toBe('CRUZ');
+    expect(standardize(person({ lastName1: 'MARTINEZCRUZ', lastName2: null })).surnames?.joined).toBe(std.surnames?.joined);
+  });
+
+  it('expands Ma. and keeps compound given names as arrays', () => {
+    const std = standardize(person({ firstName: 'Ma. Guadalupe' }));
+    expect(std.given?.tokens).toEqual(['MARIA', 'GUADALUPE']);
+    const split = standardize(person({ firstName: 'María', middleName: 'Guadalupe' }));
+    expect(split.givenFull?.tokens).toEqual(['MARIA', 'GUADALUPE']);
+  });
+
+  it('maps nicknames to full names (Spanish and English)', () => {
+    expect(canonicalForms('LUPE')).toContain('GUADALUPE');
+    expect(canonicalForms('CHUY')).toContain('JESUS');
+    expect(canonicalForms('PANCHO')).toContain('FRANCISCO');
+    expect(canonicalForms('PACO')).toContain('FRANCISCO');
+    expect(canonicalForms('TONO')).toContain('ANTONIO');
+    expect(canonicalForms('CHEMA')).toContain('JOSE');
+    expect(canonicalForms('BILL')).toContain('WILLIAM');
+    expect(canonicalForms('PEGGY')).toContain('MARGARET');
+  });
+
+  it('gives Spanish spellings that sound alike the same key', () => {
+    expect(spanishKey('VAZQUEZ')).toBe(spanishKey('BASQUES'));
+    expect(spanishKey('JIMENEZ')).toBe(spanishKey('GIMENEZ'));
+    expect(spanishKey('YOLANDA')).toBe(spanishKey('LLOLANDA'));
+    expect(spanishKey('HERNANDEZ')).toBe(spanishKey('ERNANDES'));
+    expect(spanishKey('QUINTERO')).toBe(spanishKey('KINTERO'));
+    expect(metaphoneCodes('SMITH')).toContain('SM0');
+  });
+
+  it('parses dates, flags placeholders and tolerates impossible dates', () => {
+    expect(parseBirthDate('2012-03-04')).toMatchObject({ year: 2012, month: 3, day: 4, placeholder: false });
+    expect(parseBirthDate('2012-01-01')?.placeholder).toBe(true);
+    for (const bad of ['2011-02-29', '2012-13-01', '2012-04-31', 'yesterday', '', '0000-00-00']) expect(parseBirthDate(bad)).toBeNull();
+    const std = standardize(person({ birthDate: '2011-02-30', firstName: '', lastName1: null, lastName2: null, sex: null }));
+    expect(std.birth).toBeNull();
+    expect(std.given).toBeNull();
+    expect(() => blockingKeys(std)).not.toThrow();
+  });
+
+  it('blocking survives a day/month swap', () => {
+    const a = blockingKeys(standardize(person({ birthDate: '2012-03-04' })));
+    const b = blockingKeys(standardize(person({ birthDate: '2012-04-03' })));
+    expect(a.filter((k) => b.includes(k) && k.startsWith('D|'))).not.toHaveLength(0);
+  });
+});
