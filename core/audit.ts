@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from './store/db.js';
+import { canonicalJson } from './canonical-json.js';
 
 /** Who did something: a machine client of a state, a person, or the system itself. */
 export interface Actor {
@@ -25,14 +26,16 @@ export interface AuditInput {
 
 export const GENESIS_HASH = '0'.repeat(64);
 // Serializes appends so that each row's prev_hash is the row before it.
-const AUDIT_LOCK = 727_002;
+export const AUDIT_LOCK = 727_002;
 
 /** The canonical text hashed for a row: every column but the hash itself, in a fixed order. */
+// `details` goes in as canonical JSON (sorted keys): jsonb does not keep key order, so a verifier reading it back must get the same text.
 export function auditHashInput(prevHash: string, e: Required<Omit<AuditInput, 'actor'>> & { actor: Actor; at: string }): string {
-  return JSON.stringify([
+  const head = JSON.stringify([
     prevHash, e.at, e.actor.id, e.actor.state ?? null, e.actor.roles ?? [], e.action, e.outcome, e.msixId,
-    e.recordIds, e.fields, e.reason, e.traceId, e.details,
+    e.recordIds, e.fields, e.reason, e.traceId,
   ]);
+  return `${head.slice(0, -1)},${canonicalJson(e.details)}]`;
 }
 
 /** Appends one audit event to the hash chain. Runs inside the caller's transaction when given one. */

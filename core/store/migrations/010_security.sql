@@ -45,3 +45,18 @@ CREATE TABLE audit_checkpoints (
   actor text NOT NULL
 );
 CREATE INDEX audit_at ON audit_events (at);
+
+-- The audit trail is append-only in the database too: updates and truncation are refused, and
+-- deletes only pass inside a retention purge (which records a checkpoint first).
+CREATE FUNCTION audit_events_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' AND current_setting('msix.audit_purge', true) = 'on' THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'audit_events is append-only (% refused)', TG_OP;
+END
+$$;
+CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+  FOR EACH ROW EXECUTE FUNCTION audit_events_guard();
+CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_events_guard();
