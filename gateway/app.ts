@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { recordRoutes, recordStatusRoutes } from './routes/records.js';
 import { studentRoutes } from './routes/students.js';
 import { exchangeRoutes } from './routes/exchanges.js';
+import { fileRoutes } from './routes/files.js';
 import { edfiPlugin } from './edfi/plugin.js';
 import { registerAuth } from './plugins/auth.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -96,6 +97,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(recordStatusRoutes);
   await app.register(studentRoutes);
   await app.register(exchangeRoutes);
+  await app.register(fileRoutes);
   await app.register(edfiPlugin);
   return app;
 }

@@ -4,11 +4,13 @@ import { pendingMatches } from '../core/records.js';
 import { startQueueWorker, type JobProcessor } from '../runtime/queue.js';
 import type { WorkerContext } from './context.js';
 import { matchProcessor } from './processors/match.js';
+import { ingestProcessor } from './processors/ingest.js';
 
 /** Processors by queue. A queue with no processor here is not consumed by this process. */
 export function processors(ctx: WorkerContext): Partial<{ [Q in QueueName]: JobProcessor<Q> }> {
   return {
     [QUEUES.match]: matchProcessor(ctx),
+    [QUEUES.ingest]: ingestProcessor(ctx),
   };
 }
 

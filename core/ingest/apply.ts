@@ -1,0 +1,133 @@
+/**
+ * Applies a parsed batch file, record by record: every record an adapter
+ * reported `ok` is checked again at this boundary (canonical schema, code sets,
+ * the submitting state) and stored with MSIX insert/update/delete semantics;
+ * every other record goes straight to the report. One bad record never stops
+ * the file. Progress is written to the ledger as it goes.
+ *
+ * Core does not import adapters: the caller hands in the events (the worker
+ * gets them from an adapter's parse).
+ */
+import type { StateRecord } from '../../specs/canonical/state-record.js';
+import { validateStateRecord } from '../../specs/validation.js';
+import { QUEUES, matchJobId, type JobQueue } from '../jobs.js';
+import { updateExchange } from '../ledger.js';
+import { applyStateRecord, type ApplyOutcome } from '../records.js';
+import type { Db } from '../store/db.js';
+import { ReportBuilder, type IngestReport, type ReportInput, type ReportIssue, type StoreOutcome } from './report.js';
+
+export interface IngestContext {
+  exchangeId: string;
+  stateCode: string;
+  traceId: string;
+  adapterId: string;
+  fileName?: string;
+  /** Records stored per transaction (default 250). */
+  batchSize?: number;
+  /** Ledger progress update every this many records (default 1000). */
+  progressEvery?: number;
+  /** Called after each progress update (tests, the CLI). */
+  onProgress?: (counts: Record<string, number>) => void;
+}
+
+type OkEvent = Extract<ReportInput, { kind: 'ok' }>;
+
+const NOTES: Record<ApplyOutcome['status'], string> = {
+  created: 'created',
+  updated: 'updated',
+  unchanged: 'unchanged: identical to the record already stored (a resend changes nothing)',
+  withdrawn: "withdrawn: the state's record is removed from the consolidated student",
+  not_found: '',
+};
+
+function outcomeOf(o: ApplyOutcome): StoreOutcome {
+  if (o.status === 'not_found') {
+    return { applied: false, issues: [{ path: '/stateStudentId', value: o.stateStudentId, rule: 'notFound', message: `there is no stored record of student ${o.stateStudentId} to delete`, fix: 'Check the state student id; a delete must name a record the state sent before.', severity: 'error' }] };
+  }
+  return { applied: true, note: NOTES[o.status] };
+}
+
+/** Stores the records of one parsed file and returns its report. */
+export async function ingestEvents(db: Db, queue: JobQueue, ctx: IngestContext, events: AsyncIterable<ReportInput>): Promise<{ report: IngestReport; enqueueFailed: number }> {
+  const builder = new ReportBuilder({ exchangeId: ctx.exchangeId, adapter: ctx.adapterId, stateCode: ctx.stateCode, ...(ctx.fileName ? { fileName: ctx.fileName } : {}), startedAt: new Date().toISOString() });
+  const batchSize = ctx.batchSize ?? 250;
+  const progressEvery = ctx.progressEvery ?? 1000;
+  const byStatus: Record<string, number> = {};
+  const toMatch: { recordId: string; version: number }[] = [];
+  let batch: { ev: OkEvent; record: StateRecord; codesetVersion: string }[] = [];
+  let sinceProgress = 0;
+
+  const progress = async (final = false) => {
+    const c = builder.build().counts;
+    const counts = { read: c.read, accepted: c.applied, rejected: c.rejected, unsupported: c.unsupported, ...byStatus };
+    await updateExchange(db, ctx.exchangeId, { counts, ...(final ? {} : { status: 'processing' as const }) });
+    ctx.onProgress?.(counts);
+  };
+  const flush = async () => {
+    if (!batch.length) return;
+    const current = batch;
+    batch = [];
+    const outcomes = await db.transaction(async (tx) => {
+      const outs: ApplyOutcome[] = [];
+      for (const b of current) outs.push(await applyStateRecord(tx, b.record, b.codesetVersion, ctx.exchangeId));
+      return outs;
+    });
+    outcomes.forEach((o, i) => {
+      byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
+      if (o.needsMatch && o.recordId) toMatch.push({ recordId: o.recordId, version: o.version });
+      builder.add(current[i]!.ev, outcomeOf(o));
+    });
+  };
+
+  for await (const ev of events) {
+    if (ev.kind !== 'ok') {
+      builder.add(ev);
+    } else {
+      // The plugin boundary: what an adapter calls ok is checked again before it is stored.
+      const checked = validateStateRecord(ev.record);
+      if (checked.kind === 'invalid') {
+        builder.add({ kind: 'invalid', issues: [...checked.issues, ...ev.warnings] as ReportIssue[], source: ev.source });
+      } else if (checked.record.stateCode !== ctx.stateCode) {
+        builder.add(ev, { applied: false, issues: [{ path: '/stateCode', value: checked.record.stateCode, rule: 'stateScope', message: `a record of ${checked.record.stateCode} cannot be submitted in ${ctx.stateCode}'s file`, fix: 'A state submits only its own records.', severity: 'error' }] });
+      } else {
+        batch.push({ ev, record: checked.record, codesetVersion: checked.codesetVersion });
+        if (batch.length >= batchSize) await flush();
+      }
+    }
+    if (ev.kind === 'ok' || ev.kind === 'invalid' || ev.kind === 'unsupported') {
+      if (++sinceProgress >= progressEvery) {
+        await flush();
+        await progress();
+        sinceProgress = 0;
+      }
+    }
+  }
+  await flush();
+  await progress(true);
+
+  let enqueueFailed = 0;
+  // Matching is asynchronous; a record whose job cannot be enqueued stays `pending` and the sweeper picks it up.
+  for (let i = 0; i < toMatch.length; i += 100) {
+    const results = await Promise.allSettled(toMatch.slice(i, i + 100).map((m) =>
+      queue.enqueue(QUEUES.match, { recordId: m.recordId, version: m.version, traceId: ctx.traceId }, { jobId: matchJobId(m.recordId, m.version) })));
+    enqueueFailed += results.filter((r) => r.status === 'rejected').length;
+  }
+  const report = builder.build(new Date().toISOString());
+  report.records.sort((a, b) => a.recordNumber - b.recordNumber);
+  return { report, enqueueFailed };
+}
+
+/** The ledger status a finished report gives its exchange. */
+export function finalStatus(report: IngestReport): 'completed' | 'completed_with_errors' | 'rejected' {
+  const c = report.counts;
+  const trouble = c.rejected > 0 || c.unsupported > 0 || c.fileErrors > 0 || !report.complete;
+  if (!trouble) return 'completed';
+  return c.applied > 0 ? 'completed_with_errors' : 'rejected';
+}
+
+/** What the ledger keeps about a file: totals and file-level issues, never a value from a record. */
+export function ledgerSummary(report: IngestReport): Record<string, unknown> {
+  return {
+    report: { complete: report.complete, counts: report.counts, fileIssues: report.fileIssues.map(({ code, severity, message, line, part, expected, actual }) => ({ code, severity, message, line, part, expected, actual })) },
+  };
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ADAPTERS_DIR } from '../../adapters/sdk/index.js';
+import type { IngestReport } from '../../core/ingest/report.js';
+import { injectAs, type AuthedInject } from '../support/auth.js';
+import { eventually, startSystem, type TestSystem } from '../support/system.js';
+
+const fixture = (adapter: string, name: string) => readFileSync(join(DEFAULT_ADAPTERS_DIR, adapter, 'fixtures', name));
+
+let sys: TestSystem;
+let tx: AuthedInject;
+beforeAll(async () => {
+  sys = await startSystem({ workers: true });
+  tx = await injectAs(sys, { state: 'TX', roles: ['state-system'] });
+});
+afterAll(async () => { await sys?.close(); });
+
+async function submit(as: AuthedInject, state: string, body: Buffer | string, query: string) {
+  const r = await as({ method: 'POST', url: `/api/v1/states/${state}/files?${query}`, payload: body, headers: { 'content-type': 'application/octet-stream' } });
+  return r;
+}
+async function finished(as: AuthedInject, id: string) {
+  return eventually(async () => {
+    const r = await as(`/api/v1/exchanges/${id}`);
+    const ex = r.json() as { status: string; counts: Record<string, number> };
+    return ['completed', 'completed_with_errors', 'rejected', 'failed'].includes(ex.status) ? ex : null;
+  }, 30_000);
+}
+async function report(as: AuthedInject, id: string): Promise<IngestReport> {
+  const r = await as(`/api/v1/exchanges/${id}/report`);
+  expect(r.statusCode).toBe(200);
+  return r.json() as IngestReport;
+}
+
+describe('batch file submission', () => {
+  let first = '';
+  it('streams the upload, answers 202 with an exchange id, and ingests record by record', async () => {
+    const r = await submit(tx, 'TX', fixture('msix-typed', 'valid/tx-daily.msix'), 'adapter=msix-typed&filename=tx-daily.msix');
+    expect(r.statusCode, r.body).toBe(202);
+    const body = r.json() as { exchangeId: string; file: { sizeBytes: number; adapter: string }; resendOf: string | null; links: { report: string } };
+    expect(body).toMatchObject({ file: { adapter: 'msix-typed' }, resendOf: null });
+    expect(r.headers.location).toBe(`/api/v1/exchanges/${body.exchangeId}`);
+    first = body.exchangeId;
+    const ex = await finished(tx, first);
+    // Student 3 is a delete of a record Texas never sent: rejected, the other three applied.
+    expect(ex).toMatchObject({ status: 'completed_with_errors', counts: { read: 4, accepted: 3, rejected: 1, created: 3, not_found: 1 } });
+    const rep = await report(tx, first);
+    expect(rep.records.map((x) => [x.studentKey, x.status, x.note ?? x.issues[0]?.rule])).toEqual([
+      ['TX0000123', 'applied', 'created'], ['TX0000124', 'applied', 'created'], ['TX0000125', 'rejected', 'notFound'], ['TX0000126', 'applied', 'created'],
+    ]);
+    const csv = await tx(`/api/v1/exchanges/${first}/report?format=csv`);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.body.split('\r\n')[0]).toBe('recordNumber,studentKey,part,line,action,status,severity,path,sourceField,value,rule,message,fix');
+  });
+
+  it('resending the same file creates no duplicates', async () => {
+    const r = await submit(tx, 'TX', fixture('msix-typed', 'valid/tx-daily.msix'), 'adapter=msix-typed');
+    expect(r.json()).toMatchObject({ resendOf: first });
+    const ex = await finished(tx, (r.json() as { exchangeId: string }).exchangeId);
+    expect(ex.counts).toMatchObject({ accepted: 3, unchanged: 3 });
+    const rows = await sys.db.query<{ n: string }>("SELECT count(*) AS n FROM state_records WHERE state_code = 'TX' AND state_student_id LIKE 'TX00001%'");
+    expect(Number(rows.rows[0]!.n)).toBe(3);
+  });
+
+  it('honours delete: the state record is withdrawn', async () => {
+    const file = 'HDR|TX|20240116093000000|00000001|000000002|20240101|20240116\nSTU|0000001|TX|TX0000124|01|D|\nDEM|0000001|001|Juan|Carlos|Hernández|Ruiz||M|20070922|N||||GT\n';
+    const r = await submit(tx, 'TX', file, 'adapter=msix-typed');
+    const ex = await finished(tx, (r.json() as { exchangeId: string }).exchangeId);
+    expect(ex).toMatchObject({ status: 'completed', counts: { withdrawn: 1 } });
+    const row = await sys.db.query<{ status: string }>("SELECT status FROM state_records WHERE state_code = 'TX' AND state_student_id = 'TX0000124'");
+    expect(row.rows[0]!.status).toBe('withdrawn');
+  });
+
+  it('one bad record never rejects the file; the report says exactly which records were applied', async () => {
+    const r = await submit(tx, 'TX', fixture('msix-typed', 'invalid/truncated.msix'), 'adapter=msix-typed');
+    const id = (r.json() as { exchangeId: string }).exchangeId;
+    const ex = await finished(tx, id);
+    expect(ex).toMatchObject({ status: 'completed_with_errors', counts: { read: 2, accepted: 1, rejected: 1 } });
+    const rep = await report(tx, id);
+    expect(rep.fileIssues.map((f) => f.code)).toEqual(['truncated']);
+    expect(rep.records[1]).toMatchObject({ studentKey: 'TX2', status: 'rejected', issues: [{ rule: 'truncated', line: 9 }] });
+  });
+
+  it('infers the adapter from the file name, and reads CSV and Ed-Fi tar bundles', async () => {
+    const nc = await injectAs(sys, { state: 'NC', roles: ['state-system'] });
+    const r1 = await submit(nc, 'NC', fixture('mis2000-csv', 'valid/nc-nightly.csv'), 'filename=nc-nightly.csv');
+    expect(r1.statusCode, r1.body).toBe(202);
+    const ex1 = await finished(nc, (r1.json() as { exchangeId: string }).exchangeId);
+    expect(ex1.counts).toMatchObject({ read: 4 });
+    const r2 = await submit(tx, 'TX', fixture('edfi-xml', 'valid/grand-bend-migrant.tar'), 'filename=grand-bend.tar');
+    const ex2 = await finished(tx, (r2.json() as { exchangeId: string }).exchangeId);
+    expect(ex2).toMatchObject({ status: 'completed', counts: { read: 3, accepted: 3 } });
+  });
+
+  it('refuses a file from another state, an unknown adapter, and shows the report only to the state', async () => {
+    const nm = await injectAs(sys, { state: 'NM', roles: ['state-system'] });
+    const r = await submit(nm, 'NM', fixture('msix-typed', 'valid/tx-daily.msix'), 'adapter=msix-typed');
+    const ex = await finished(nm, (r.json() as { exchangeId: string }).exchangeId);
+    expect(ex.status).toBe('rejected');
+    expect((await submit(tx, 'TX', 'x', 'adapter=nope')).statusCode).toBe(400);
+    expect((await submit(tx, 'TX', 'x', 'filename=x.unknown')).statusCode).toBe(400);
+    expect((await submit(tx, 'NM', 'x', 'adapter=msix-typed')).statusCode).toBe(403);
+    expect((await tx(`/api/v1/exchanges/${(r.json() as { exchangeId: string }).exchangeId}/report`)).statusCode).toBe(404); // another state's exchange does not exist for Texas
+    const helpDesk = await injectAs(sys, { roles: ['help-desk'] });
+    expect((await helpDesk(`/api/v1/exchanges/${first}/report`)).statusCode).toBe(403);
+    expect((await helpDesk(`/api/v1/exchanges/${first}`)).statusCode).toBe(200);
+  });
+});
