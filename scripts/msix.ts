@@ -3,18 +3,21 @@
  *
  *   msix validate <file|folder> [--adapter <id>] [--state XX] [--json] [--csv <out.csv>] [--report <out.json>] [--config <adapter-config.json>]
  *       Reads a state file offline with the same adapter and the same report as the gateway.
- *   msix submit <file> --state XX        (phase 2: uploads with a progress bar)
+ *   msix submit <file|folder> --state XX [--adapter <id>] [--url …] [--client-id … --client-secret …]
+ *       Uploads with a progress bar, follows the ingest, prints the same report.
  *
  * Exit codes: 0 every record applied and no file error; 1 something was rejected or a file error; 2 usage.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
-import { inputFromPath, loadAdapters } from '../adapters/sdk/index.js';
-import { ReportBuilder, renderReportCsv, renderReportJson, renderReportSummary } from '../core/ingest/report.js';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { fromBytes, inputFromPath, loadAdapters, writeTar } from '../adapters/sdk/index.js';
+import { ReportBuilder, renderReportCsv, renderReportJson, renderReportSummary, type IngestReport } from '../core/ingest/report.js';
 
 const USAGE = `usage:
   msix validate <file|folder> [--adapter <id>] [--state XX] [--json] [--csv <out.csv>] [--report <out.json>] [--config <adapter-config.json>]
-  msix submit <file> --state XX   (not available yet)
+  msix submit <file|folder> --state XX [--adapter <id>] [--url <gateway>] [--token T | --client-id ID --client-secret S] [--json] [--csv <out.csv>] [--no-wait]
   msix adapters                   list installed adapters and disabled ones`;
 
 interface Flags { _: string[]; [k: string]: string | boolean | string[] }
@@ -26,7 +29,7 @@ function parseArgs(argv: string[]): Flags {
     if (a.startsWith('--')) {
       const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
       if (v !== undefined) flags[k] = v;
-      else if (['json', 'help'].includes(k)) flags[k] = true;
+      else if (['json', 'help', 'no-wait'].includes(k)) flags[k] = true;
       else flags[k] = argv[++i] ?? '';
     } else flags._.push(a);
   }
@@ -70,11 +73,87 @@ async function validate(f: Flags): Promise<number> {
   return report.counts.rejected || report.counts.unsupported || report.counts.fileErrors ? 1 : 0;
 }
 
-async function submit(_f: Flags): Promise<number> {
-  // Phase 2: stream the file to POST /api/v1/states/{state}/files with a progress bar,
-  // then poll GET /api/v1/exchanges/{id} and print the same summary as `validate`.
-  console.error('msix submit is not available yet: use `msix validate` offline, then upload through the gateway.');
-  return 2;
+const FINAL = new Set(['completed', 'completed_with_errors', 'rejected', 'failed']);
+const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+
+function bar(done: number, total: number, label: string): void {
+  if (!process.stderr.isTTY) return;
+  const width = 30;
+  const frac = total > 0 ? Math.min(1, done / total) : 0;
+  const fill = Math.round(frac * width);
+  process.stderr.write(`\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${String(Math.round(frac * 100)).padStart(3)}% ${label}   `);
+}
+
+async function token(f: Flags, base: string): Promise<string> {
+  const given = str(f, 'token') ?? process.env.MSIX_TOKEN;
+  if (given) return given;
+  const id = str(f, 'client-id') ?? process.env.MSIX_CLIENT_ID;
+  const secret = str(f, 'client-secret') ?? process.env.MSIX_CLIENT_SECRET;
+  if (!id || !secret) throw new Error('give --token, or --client-id and --client-secret (or MSIX_TOKEN / MSIX_CLIENT_ID / MSIX_CLIENT_SECRET)');
+  const r = await fetch(`${base}/oauth/token`, {
+    method: 'POST', body: 'grant_type=client_credentials',
+    headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  if (!r.ok) throw new Error(`token request failed: ${r.status} ${await r.text()}`);
+  return ((await r.json()) as { access_token: string }).access_token;
+}
+
+/** The bytes to upload: the file itself, or a tar of a folder (multi-file formats such as Ed-Fi interchanges). */
+async function uploadBody(path: string): Promise<{ size: number; name: string; open: () => AsyncIterable<Buffer> }> {
+  const s = await stat(path);
+  if (!s.isDirectory()) return { size: s.size, name: basename(path), open: () => createReadStream(path, { highWaterMark: 256 * 1024 }) };
+  const names = (await readdir(path)).filter((n) => !n.startsWith('.')).sort();
+  const entries = [];
+  for (const n of names) if ((await stat(join(path, n))).isFile()) entries.push({ name: n, data: await readFile(join(path, n)) });
+  const tar = Buffer.concat([...writeTar(entries)]);
+  return { size: tar.length, name: `${basename(path)}.tar`, open: () => fromBytes(tar, 256 * 1024) };
+}
+
+async function submit(f: Flags): Promise<number> {
+  const path = f._[1];
+  const state = str(f, 'state')?.toUpperCase();
+  if (!path || !state) { console.error(USAGE); return 2; }
+  const base = (str(f, 'url') ?? process.env.MSIX_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+  const auth = { authorization: `Bearer ${await token(f, base)}` };
+  const file = await uploadBody(resolve(path));
+  const adapter = str(f, 'adapter');
+  const query = new URLSearchParams({ filename: file.name, ...(adapter ? { adapter } : {}) });
+  let sent = 0;
+  const counted = Readable.from((async function* () {
+    for await (const c of file.open()) {
+      sent += c.length;
+      bar(sent, file.size, `uploading ${mb(sent)}/${mb(file.size)} MB`);
+      yield c;
+    }
+  })());
+  const up = await fetch(`${base}/api/v1/states/${state}/files?${query}`, {
+    method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream', 'content-length': String(file.size) },
+    body: Readable.toWeb(counted) as unknown as NonNullable<RequestInit['body']>, duplex: 'half',
+  } as RequestInit & { duplex: 'half' });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  if (up.status !== 202) { console.error(`upload refused: ${up.status} ${await up.text()}`); return 1; }
+  const accepted = (await up.json()) as { exchangeId: string; resendOf: string | null };
+  console.error(`exchange ${accepted.exchangeId}${accepted.resendOf ? ` (same bytes as ${accepted.resendOf}: records already stored come back unchanged)` : ''}`);
+  if (f['no-wait']) { console.log(accepted.exchangeId); return 0; }
+  let ex: { status: string; counts: Record<string, number> };
+  for (;;) {
+    const r = await fetch(`${base}/api/v1/exchanges/${accepted.exchangeId}`, { headers: auth });
+    ex = (await r.json()) as typeof ex;
+    const c = ex.counts ?? {};
+    const total = c.declared ?? 0; // the header's total, when the format has one
+    bar(c.read ?? 0, total || (c.read ?? 0) || 1, `${ex.status}: read ${c.read ?? 0}, applied ${c.accepted ?? 0}, rejected ${c.rejected ?? 0}`);
+    if (FINAL.has(ex.status)) break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const rep = await fetch(`${base}/api/v1/exchanges/${accepted.exchangeId}/report`, { headers: auth });
+  if (!rep.ok) { console.error(`exchange ${ex.status}; no report: ${rep.status} ${await rep.text()}`); return 1; }
+  const report = (await rep.json()) as IngestReport;
+  const csvPath = str(f, 'csv');
+  if (csvPath) await writeFile(csvPath, renderReportCsv(report));
+  if (f.json) console.log(renderReportJson(report));
+  else console.log(renderReportSummary(report));
+  return report.counts.rejected || report.counts.unsupported || report.counts.fileErrors ? 1 : 0;
 }
 
 async function adapters(): Promise<number> {

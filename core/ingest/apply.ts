@@ -58,8 +58,10 @@ export async function ingestEvents(db: Db, queue: JobQueue, ctx: IngestContext, 
   let sinceProgress = 0;
 
   const progress = async (final = false) => {
-    const c = builder.build().counts;
-    const counts = { read: c.read, accepted: c.applied, rejected: c.rejected, unsupported: c.unsupported, ...byStatus };
+    const built = builder.build();
+    const c = built.counts;
+    const declared = (built.header as { totalStudents?: unknown } | undefined)?.totalStudents;
+    const counts: Record<string, number> = { read: c.read, accepted: c.applied, rejected: c.rejected, unsupported: c.unsupported, ...byStatus, ...(typeof declared === 'number' ? { declared } : {}) };
     await updateExchange(db, ctx.exchangeId, { counts, ...(final ? {} : { status: 'processing' as const }) });
     ctx.onProgress?.(counts);
   };

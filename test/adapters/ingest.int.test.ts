@@ -107,3 +107,26 @@ describe('batch file submission', () => {
     expect((await helpDesk(`/api/v1/exchanges/${first}`)).statusCode).toBe(200);
   });
 });
+
+describe('msix submit', () => {
+  it('uploads with the CLI, follows the ingest and prints the report', async () => {
+    const { spawn } = await import('node:child_process');
+    const { tokenFor } = await import('../support/auth.js');
+    const { fileURLToPath } = await import('node:url');
+    await sys.app.listen({ port: 0, host: '127.0.0.1' });
+    const addr = sys.app.server.address() as { port: number };
+    const creds = await tokenFor(sys, { state: 'TX', roles: ['state-system'] });
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, [join(root, 'bin', 'msix.js'), 'submit', join(DEFAULT_ADAPTERS_DIR, 'edfi-xml', 'fixtures', 'valid', 'grand-bend-migrant'), '--state', 'TX', '--adapter', 'edfi-xml',
+        '--url', `http://127.0.0.1:${addr.port}`, '--client-id', creds.clientId, '--client-secret', creds.clientSecret], { cwd: root });
+      let stdout = '', stderr = '';
+      p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      p.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(out.stderr).toMatch(/^exchange [0-9a-f-]{36}/);
+    expect(out.stdout).toContain('students read 3: applied 3');
+    expect(out.code).toBe(0);
+  }, 60_000);
+});
