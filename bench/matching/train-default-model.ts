@@ -26,7 +26,7 @@ const model = trainModel(data.records, personComparisonSet, {
   trainedOn: `synthetic migrant population, ${records} records, seed ${seed} (m from labelled blocked pairs)`,
   seed,
   sameEntity: (a, b) => truthOf.get(a.recordId) === truthOf.get(b.recordId),
-  thresholds: { link: 0.99, review: 0.5 },
+  thresholds: { link: 0.9, review: 0.5 },
   maxBlockSize: 100,
   notes: 'u from random pairs; m from labelled blocked pairs (the generator knows the truth); prior from exact name+date / same state id divided by that rule\'s recall.',
 });

@@ -169,7 +169,7 @@ export function trainModel<R>(records: readonly R[], set: ComparisonSet<R>, opti
     trainedAt: new Date().toISOString(),
     matchesPerRecord: round(matchesPerRecord),
     referencePopulation: n,
-    thresholds: options.thresholds ?? { link: 0.99, review: 0.5 },
+    thresholds: options.thresholds ?? { link: 0.9, review: 0.5 },
     fields,
     termFrequencies: buildTermFrequencies(records, cs),
     maxBlockSize,

@@ -85,6 +85,10 @@ export const splinkFakeSet: ComparisonSet<SplinkRecord> = {
       keys.add(`M|${p.birth.month}-${p.birth.day}|${dm(g)}`);
     }
     keys.add(`GS|${dm(g)}|${dm(s)}`);
+    // Small data set: loose single-field keys are affordable and catch heavy corruption.
+    if (g) keys.add(`G|${dm(g)}`);
+    if (s) keys.add(`S|${dm(s)}`);
+    if (p.birth) keys.add(`B|${p.birth.year}`);
     if (r.email) keys.add(`E|${r.email}`);
     if (r.emailUser) keys.add(`U|${r.emailUser}`);
     if (r.city) keys.add(`C|${r.city}|${dm(g)}`);
