@@ -114,13 +114,19 @@ export interface NewDoc {
   clientId: string | null;
 }
 
-export async function insertDoc(db: Db, d: NewDoc): Promise<StoredDoc> {
+/**
+ * Inserts a document unless one with the same natural key exists in the state
+ * (then null: the caller updates it). A concurrent insert of the same key waits
+ * for the other transaction instead of failing.
+ */
+export async function insertDocIfAbsent(db: Db, d: NewDoc): Promise<StoredDoc | null> {
   const r = await db.query<Row>(
     `INSERT INTO edfi_documents (id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, client_id)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, nextval('edfi_change_version_seq'), $11) RETURNING ${COLUMNS}`,
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, nextval('edfi_change_version_seq'), $11)
+     ON CONFLICT (state_code, identity_key) DO NOTHING RETURNING ${COLUMNS}`,
     [d.id, d.stateCode, d.resource, d.identityKey, d.aliasKey, JSON.stringify(d.keyValues), d.refKeys, d.studentUniqueId, JSON.stringify(d.body), d.contentHash, d.clientId],
   );
-  return fromRow(r.rows[0]!);
+  return r.rows[0] ? fromRow(r.rows[0]) : null;
 }
 
 /** Replaces a document's content (its natural key stays: key changes are refused before this). */

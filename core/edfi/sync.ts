@@ -10,7 +10,7 @@ import type { StateRecord } from '../../specs/canonical/state-record.js';
 import { validateStateRecord } from '../../specs/validation.js';
 import { CODESET_VERSION } from '../../specs/codesets.js';
 import { applyStateRecord, findStateRecord } from '../records.js';
-import { createExchange, updateExchange } from '../ledger.js';
+import { createExchange } from '../ledger.js';
 import { buildStateRecord, locate, type EdfiDoc, type SourceIssue } from './canonical.js';
 import { edfiCrosswalks } from './crosswalks.js';
 import { docsByKeys, studentDocs, type StoredDoc } from './store.js';
@@ -54,10 +54,12 @@ const withoutValues = (issues: SourceIssue[]) => issues.map(({ resource, docId, 
 
 /**
  * Rebuilds and applies the canonical record of one student of the writer's
- * state. `resource`/`documentId` name the write that caused it (for the ledger).
+ * state. `resource`/`documentId` name the write that caused it (for the ledger);
+ * `known.docs` are the student's documents when the caller already has them all.
  */
-export async function syncCanonical(db: Db, w: Writer, studentUniqueId: string, cause: { resource: string; documentId: string }): Promise<SyncResult> {
-  const docs = await studentDocs(db, w.stateCode, studentUniqueId);
+export async function syncCanonical(db: Db, w: Writer, studentUniqueId: string, cause: { resource: string; documentId: string },
+  known?: { docs: StoredDoc[] }): Promise<SyncResult> {
+  const docs = known?.docs ?? (await studentDocs(db, w.stateCode, studentUniqueId));
   const build = buildStateRecord(
     { stateCode: w.stateCode, studentUniqueId, docs: docs.map(toEdfiDoc), refs: await referenceData(db, w.stateCode, docs) },
     edfiCrosswalks(),
@@ -86,15 +88,13 @@ export async function syncCanonical(db: Db, w: Writer, studentUniqueId: string, 
     codesetVersion = v.codesetVersion;
     warnings = build.warnings;
   }
+  // The ledger row names the Ed-Fi document; the record it produced points back at it (state_records.last_exchange_id).
   const exchange = await createExchange(db, {
     direction: 'inbound', kind: 'edfi-api', stateCode: w.stateCode, status: 'completed', traceId: w.traceId, clientId: w.clientId,
+    counts: { received: 1, accepted: 1, rejected: 0 },
     summary: { resource: cause.resource, documentId: cause.documentId, ...(warnings.length ? { warnings: withoutValues(warnings).slice(0, 50) } : {}) },
   });
   const outcome = await applyStateRecord(db, record, codesetVersion, exchange.id);
-  await updateExchange(db, exchange.id, {
-    counts: { received: 1, accepted: 1, rejected: 0, [outcome.status]: 1 },
-    summary: { records: [{ recordId: outcome.recordId, status: outcome.status }] },
-  });
   return {
     kind: 'applied', exchangeId: exchange.id, warnings,
     match: outcome.needsMatch && outcome.recordId ? { recordId: outcome.recordId, version: outcome.version } : null,

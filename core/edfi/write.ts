@@ -15,7 +15,7 @@ import { resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
 import { validateDocument, type ValidationErrors } from '../../specs/edfi/validation.js';
 import { aliasKey, identityKey, keyValues, references, studentOf } from './keys.js';
 import {
-  dependentResources, deleteDoc, existingKeys, findById, findByKey, insertDoc, newDocumentId, normalizeId, replaceDoc, type StoredDoc,
+  dependentResources, deleteDoc, existingKeys, findById, findByKey, insertDocIfAbsent, newDocumentId, normalizeId, replaceDoc, type StoredDoc,
 } from './store.js';
 import { syncCanonical, type CanonicalProblem, type Writer } from './sync.js';
 import { etagMatches } from './etag.js';
@@ -60,29 +60,50 @@ function canonicalFailure(problems: CanonicalProblem[], current: { resource: str
   return { kind: 'invalid', validationErrors, errors };
 }
 
+/** What a successful step asks the transaction to do next: rebuild a student's canonical record. */
+interface SyncRequest {
+  resource: string;
+  /** The document written (or deleted). */
+  id: string;
+  /** The student whose documents changed; null for reference data (schools, courses…): nothing to rebuild. */
+  student: string | null;
+  /** The write created the Student itself: no other document of the student can exist yet. */
+  freshStudent?: StoredDoc;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
 /**
- * Runs one write in a transaction. Writes to a student's documents are
- * serialized per student (an advisory lock), so two writes for the same child
- * never rebuild the canonical record from stale documents.
+ * Runs one write in a transaction. After the document is written, a write to
+ * a student's documents takes a per-student lock (an advisory lock) and only
+ * then reads the student's documents and rebuilds the canonical record, so of
+ * two concurrent writes for one child the later one always sees the earlier
+ * one's document and the last canonical record has both. Every writer takes
+ * locks in one order (document rows, then the student lock, then the state
+ * record row), so writers cannot deadlock. Creating a Student skips the lock:
+ * nothing else of that student can exist until it commits.
  */
-async function inTransaction(deps: EdfiDeps, w: Writer, studentUniqueId: string | null,
-  fn: (tx: Db) => Promise<{ result: WriteResult; sync?: { resource: string; id: string } }>): Promise<WriteResult> {
+async function inTransaction(deps: EdfiDeps, w: Writer, fn: (tx: Db) => Promise<{ result: WriteResult; sync?: SyncRequest }>): Promise<WriteResult> {
   let match: { recordId: string; version: number } | null = null;
   let result: WriteResult;
   try {
     result = await deps.db.transaction(async (tx) => {
-      if (studentUniqueId !== null) await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`edfi|${w.stateCode}|${studentUniqueId}`]);
       const out = await fn(tx);
       if (FAILURES.has(out.result.kind)) throw new Rollback(out.result);
-      if (out.sync && studentUniqueId !== null) {
-        const s = await syncCanonical(tx, w, studentUniqueId, { resource: out.sync.resource, documentId: out.sync.id });
-        if (s.kind === 'invalid') throw new Rollback(canonicalFailure(s.problems, out.sync));
+      const sync = out.sync;
+      if (sync?.student) {
+        const fresh = sync.freshStudent;
+        if (!fresh) await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`edfi|${w.stateCode}|${sync.student}`]);
+        const s = await syncCanonical(tx, w, sync.student, { resource: sync.resource, documentId: sync.id }, fresh ? { docs: [fresh] } : undefined);
+        if (s.kind === 'invalid') throw new Rollback(canonicalFailure(s.problems, sync));
         match = s.match;
       }
       return out.result;
     });
   } catch (e) {
     if (e instanceof Rollback) return e.outcome;
+    // Two requests creating education organizations with one id at the same moment.
+    if ((e as { code?: string }).code === UNIQUE_VIOLATION) return { kind: 'identity-conflict', detail: 'Another item with the same identity was written at the same time; send it again.' };
     throw e;
   }
   if (match) {
@@ -131,24 +152,29 @@ export async function upsertDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
   const v = validateDocument(def.schema, body);
   if (v.kind === 'invalid') return { kind: 'invalid', validationErrors: v.validationErrors, errors: [] };
   const p = prepare(def, v.doc);
-  return inTransaction(deps, w, p.student, async (tx) => {
+  return inTransaction(deps, w, async (tx) => {
     const unresolved = await missingReferences(tx, w.stateCode, p);
     if (unresolved) return { result: unresolved };
-    const existing = await findByKey(tx, w.stateCode, p.key, true);
-    if (existing && opts.ifNoneMatch?.trim() === '*') return { result: { kind: 'precondition-failed', reason: 'exists' } };
-    if (existing && existing.contentHash === p.hash) return { result: { kind: 'written', status: 'unchanged', doc: existing } };
-    if (existing) {
-      const doc = await replaceDoc(tx, existing.id, { refKeys: p.refKeys, body: v.doc, contentHash: p.hash, clientId: w.clientId });
-      return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id } };
-    }
-    if (p.alias && (await existingKeys(tx, w.stateCode, [p.alias])).size > 0) {
+    // An education organization's id must not be taken by another kind of education organization.
+    if (p.alias && (await findByKey(tx, w.stateCode, p.key)) === null && (await existingKeys(tx, w.stateCode, [p.alias])).size > 0) {
       return { result: { kind: 'identity-conflict', detail: `Another education organization already has the id ${p.alias.slice(p.alias.indexOf('[') + 1, -1)}.` } };
     }
-    const doc = await insertDoc(tx, {
+    const created = await insertDocIfAbsent(tx, {
       id: newDocumentId(), stateCode: w.stateCode, resource: def.name, identityKey: p.key, aliasKey: p.alias, keyValues: p.keyValues,
       refKeys: p.refKeys, studentUniqueId: p.student, body: v.doc, contentHash: p.hash, clientId: w.clientId,
     });
-    return { result: { kind: 'written', status: 'created', doc }, sync: { resource: def.name, id: doc.id } };
+    if (created) {
+      return {
+        result: { kind: 'written', status: 'created', doc: created },
+        sync: { resource: def.name, id: created.id, student: p.student, ...(def.name === 'students' ? { freshStudent: created } : {}) },
+      };
+    }
+    const existing = await findByKey(tx, w.stateCode, p.key, true);
+    if (!existing) return { result: { kind: 'identity-conflict', detail: 'The item was deleted by another request at the same time; send it again.' } };
+    if (opts.ifNoneMatch?.trim() === '*') return { result: { kind: 'precondition-failed', reason: 'exists' } };
+    if (existing.contentHash === p.hash) return { result: { kind: 'written', status: 'unchanged', doc: existing } };
+    const doc = await replaceDoc(tx, existing.id, { refKeys: p.refKeys, body: v.doc, contentHash: p.hash, clientId: w.clientId });
+    return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id, student: p.student } };
   });
 }
 
@@ -178,7 +204,7 @@ export async function updateDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
   if (v.kind === 'invalid') return { kind: 'invalid', validationErrors: v.validationErrors, errors: [] };
   if (id === null) return opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : { kind: 'not-found' };
   const p = prepare(def, v.doc);
-  return inTransaction(deps, w, p.student, async (tx) => {
+  return inTransaction(deps, w, async (tx) => {
     const existing = await ownDocument(tx, w, def, id);
     if (isResult(existing)) {
       return { result: existing.kind === 'not-found' && opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : existing };
@@ -190,7 +216,7 @@ export async function updateDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
     if (unresolved) return { result: unresolved };
     if (existing.contentHash === p.hash) return { result: { kind: 'written', status: 'unchanged', doc: existing } };
     const doc = await replaceDoc(tx, existing.id, { refKeys: p.refKeys, body: v.doc, contentHash: p.hash, clientId: w.clientId });
-    return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id } };
+    return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id, student: p.student } };
   });
 }
 
@@ -198,10 +224,7 @@ export async function updateDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
 export async function deleteDocument(deps: EdfiDeps, w: Writer, def: ResourceDef, rawId: string, opts: { ifMatch?: string } = {}): Promise<WriteResult> {
   const id = normalizeId(rawId);
   if (id === null) return opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : { kind: 'not-found' };
-  // Learn the student first (without a lock), so the per-student lock is taken before the row lock, as writes do.
-  const peek = await findById(deps.db, id);
-  const student = peek && peek.resource === def.name ? peek.studentUniqueId : null;
-  return inTransaction(deps, w, student, async (tx) => {
+  return inTransaction(deps, w, async (tx) => {
     const existing = await ownDocument(tx, w, def, id);
     if (isResult(existing)) {
       return { result: existing.kind === 'not-found' && opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : existing };
@@ -211,6 +234,6 @@ export async function deleteDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
     const dependents = await dependentResources(tx, w.stateCode, keys, existing.id);
     if (dependents.length) return { result: { kind: 'dependent', entities: dependents.map((r) => resourceNamed(r).entity) } };
     await deleteDoc(tx, existing);
-    return { result: { kind: 'deleted' }, sync: { resource: def.name, id: existing.id } };
+    return { result: { kind: 'deleted' }, sync: { resource: def.name, id: existing.id, student: existing.studentUniqueId } };
   });
 }

@@ -1,0 +1,136 @@
+/**
+ * Ed-Fi write and read throughput next to a bare fastify route, in one run:
+ * POST of a student (201, a new natural key each time) and GET by id, over
+ * real HTTP on loopback against the real gateway, and the same JSON row
+ * inserted / selected by a bare route on the same database. Writes
+ * bench/edfi/results.md.
+ *
+ *   node --import tsx bench/edfi/run.ts [--seconds 10] [--connections 16] [--rounds 2]
+ *
+ * Uses DATABASE_URL / REDIS_URL when set; otherwise starts a throwaway
+ * Postgres cluster and a private redis-server, as the tests do. Matching
+ * workers do not run: the write path enqueues the match job (Redis) and
+ * matching happens asynchronously, as in production.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startThrowawayCluster } from '../../test/support/postgres-cluster.js';
+import { startEmbeddedRedis } from '../../runtime/embedded-redis.js';
+import { load, type LoadResult } from './load.js';
+
+const arg = (name: string, d: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : d;
+};
+const seconds = arg('seconds', 10);
+const connections = arg('connections', 16);
+const rounds = arg('rounds', 2);
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+const stops: (() => unknown)[] = [];
+let databaseUrl = process.env.DATABASE_URL ?? '';
+if (!databaseUrl) {
+  const c = await startThrowawayCluster();
+  stops.push(() => c.stop());
+  databaseUrl = c.url;
+}
+let redisUrl = process.env.REDIS_URL ?? '';
+if (!redisUrl) {
+  const dir = mkdtempSync(join(tmpdir(), 'edfi-bench-redis-'));
+  const r = await startEmbeddedRedis(dir);
+  stops.push(async () => { await r.stop(); rmSync(dir, { recursive: true, force: true }); });
+  redisUrl = r.url;
+}
+const admin = new pg.Client({ connectionString: databaseUrl });
+await admin.connect();
+const pgVersion = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+await admin.query('DROP DATABASE IF EXISTS edfi_bench WITH (FORCE)');
+await admin.query('CREATE DATABASE edfi_bench');
+await admin.end();
+const url = new URL(databaseUrl);
+url.pathname = '/edfi_bench';
+
+const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), '--import', 'tsx', join(here, 'server.ts'), url.toString(), redisUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+stops.unshift(() => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }));
+const first = await new Promise<string>((resolve, reject) => {
+  createInterface({ input: child.stdout! }).once('line', resolve);
+  child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+});
+const { gatewayPort, barePort, token } = JSON.parse(first) as { gatewayPort: number; barePort: number; token: string };
+
+const student = (id: string) => JSON.stringify({ studentUniqueId: id, firstName: 'Maria', lastSurname: 'Garcia', birthDate: '2010-04-02', middleName: 'Luz', birthCity: 'Reynosa' });
+const json = { 'content-type': 'application/json' };
+const auth = { authorization: `Bearer ${token}` };
+const idOf = (h: { location?: string | undefined }) => String(h.location).split('/').pop()!;
+
+async function posts(kind: 'bare' | 'edfi', tag: string, secs: number): Promise<{ r: LoadResult; ids: string[] }> {
+  const ids: string[] = [];
+  const r = await load(kind === 'bare' ? barePort : gatewayPort, connections, secs,
+    (n) => (kind === 'bare'
+      ? { method: 'POST', path: '/bare/students', headers: json, body: student(`${tag}-${n}`) }
+      : { method: 'POST', path: '/data/v3/ed-fi/students', headers: { ...json, ...auth }, body: student(`${tag}-${n}`) }),
+    (_n, status, h) => { if (status === 201) ids.push(idOf(h)); });
+  return { r, ids };
+}
+async function gets(kind: 'bare' | 'edfi', ids: string[], secs: number): Promise<LoadResult> {
+  return load(kind === 'bare' ? barePort : gatewayPort, connections, secs, (n) => (kind === 'bare'
+    ? { method: 'GET', path: `/bare/students/${ids[n % ids.length]}` }
+    : { method: 'GET', path: `/data/v3/ed-fi/students/${ids[n % ids.length]}`, headers: auth }));
+}
+
+// Warm up both (JIT, pool, prepared plans), then measure in alternation.
+await posts('bare', 'warm', 3);
+const warm = await posts('edfi', 'warm', 3);
+await gets('edfi', warm.ids, 2);
+const results: { round: number; bench: string; r: LoadResult }[] = [];
+for (let round = 1; round <= rounds; round++) {
+  const b = await posts('bare', `b${round}`, seconds);
+  results.push({ round, bench: 'bare POST (insert JSON row)', r: b.r });
+  const e = await posts('edfi', `e${round}`, seconds);
+  results.push({ round, bench: 'Ed-Fi POST /students (201)', r: e.r });
+  results.push({ round, bench: 'bare GET (select JSON row)', r: await gets('bare', b.ids, seconds) });
+  results.push({ round, bench: 'Ed-Fi GET /students/{id}', r: await gets('edfi', e.ids, seconds) });
+}
+for (const s of stops) await s();
+
+const mean = (bench: string, f: (r: LoadResult) => number) => {
+  const xs = results.filter((x) => x.bench === bench).map((x) => f(x.r));
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+};
+const benches = ['bare POST (insert JSON row)', 'Ed-Fi POST /students (201)', 'bare GET (select JSON row)', 'Ed-Fi GET /students/{id}'];
+const rps = Object.fromEntries(benches.map((b) => [b, mean(b, (r) => r.rps)]));
+const cmd = `node --import tsx bench/edfi/run.ts --seconds ${seconds} --connections ${connections} --rounds ${rounds}`;
+const fmt = (n: number, d = 0) => n.toFixed(d);
+const lines = [
+  '# Ed-Fi API bench',
+  '',
+  `Command: \`${cmd}\` (run ${new Date().toISOString().slice(0, 10)}).`,
+  '',
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${pgVersion} (throwaway cluster, fsync off, as in the tests), Redis on loopback.`,
+  `Load: ${connections} keep-alive connections, closed loop, ${seconds} s per measurement, ${rounds} rounds alternating the four measurements; the servers run in one child process, the load generator in another. Matching workers are not running (the write enqueues the match job).`,
+  '',
+  'What each request does:',
+  '- **bare POST**: fastify parses the JSON and inserts it as one row (`INSERT … (id, body jsonb)`), 201.',
+  '- **Ed-Fi POST /students**: bearer token check (ES256 JWT), rate limit, Ed-Fi schema + descriptor validation, natural-key lookup, document insert with a change version, the student\'s canonical MSIX record rebuilt, validated and stored (`state_records`), a ledger row (`exchanges`), commit, then the `match` job enqueued in Redis; 201 with Location and ETag.',
+  '- **bare GET**: one `SELECT body` by primary key.',
+  '- **Ed-Fi GET /students/{id}**: token check, rate limit, `SELECT` by id, state check, Ed-Fi shape with `_etag`, ETag header.',
+  '',
+  '| round | bench | requests | req/s | p50 ms | p99 ms | non-2xx |',
+  '|---|---|---:|---:|---:|---:|---:|',
+  ...results.map((x) => `| ${x.round} | ${x.bench} | ${x.r.requests} | ${fmt(x.r.rps)} | ${fmt(x.r.p50, 1)} | ${fmt(x.r.p99, 1)} | ${x.r.errors} |`),
+  '',
+  '| mean over rounds | req/s | p99 ms |',
+  '|---|---:|---:|',
+  ...benches.map((b) => `| ${b} | ${fmt(rps[b]!)} | ${fmt(mean(b, (r) => r.p99), 1)} |`),
+  '',
+  `Ed-Fi POST throughput / bare insert throughput: **${fmt(rps['Ed-Fi POST /students (201)']! / rps['bare POST (insert JSON row)']!, 2)}** (target ≥ 0.30).`,
+  `Ed-Fi GET throughput / bare insert throughput: **${fmt(rps['Ed-Fi GET /students/{id}']! / rps['bare POST (insert JSON row)']!, 2)}**; / bare select throughput: **${fmt(rps['Ed-Fi GET /students/{id}']! / rps['bare GET (select JSON row)']!, 2)}**.`,
+  '',
+];
+writeFileSync(join(here, 'results.md'), lines.join('\n'));
+console.log(lines.join('\n'));
