@@ -1,8 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StateRecordSchema } from '../specs/canonical/state-record.js';
@@ -18,7 +16,7 @@ import { studentRoutes } from './routes/students.js';
 import { exchangeRoutes } from './routes/exchanges.js';
 import { fileRoutes } from './routes/files.js';
 import { edfiPlugin } from './edfi/plugin.js';
-import { registerAuth } from './plugins/auth.js';
+import { registerAuth, registerSecurity } from './plugins/auth.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { signInRoutes } from './routes/auth-signin.js';
 import { devIdpRoutes } from '../runtime/dev-idp/routes.js';
@@ -60,13 +58,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   });
 
   registerProblemHandlers(app);
-  await app.register(helmet, { global: true });
-  // Authentication and authorization for every route (config.access), before rate limiting so limits key by client.
-  registerAuth(app);
-  await app.register(rateLimit, {
-    global: true, max: ctx.config.RATE_LIMIT_MAX, timeWindow: ctx.config.RATE_LIMIT_WINDOW_MS,
-    keyGenerator: (req) => (req.principal ? `p:${req.principal.clientId ?? req.principal.subject}` : `ip:${req.ip}`),
-  });
+  // Security headers, rate limits, and authentication + authorization of every route (config.access).
+  await registerSecurity(app);
   app.addSchema(StateRecordSchema);
   app.addSchema(StudentSchema);
 

@@ -20,6 +20,8 @@ export type AccessRequirement =
     student?: { param: string };
     /** The route returns student PII: help desk and federal reporting never pass. */
     pii?: boolean;
+    /** Authorization schemes besides Bearer that the route accepts. */
+    schemes?: readonly string[];
   };
 
 /** Roles that never see a child's identity, whatever a route declares. */

@@ -21,7 +21,8 @@ export interface AuthenticationDeps {
 export type Authentication =
   | { kind: 'none' }
   | { kind: 'ok'; principal: Principal; via: 'gateway-token' | 'oidc-token' | 'session'; expiresAt: number }
-  | { kind: 'invalid'; why: VerifyFailure | 'revoked' | 'bad-scheme' };
+  | { kind: 'ok'; principal: Principal; via: 'scheme'; scheme: string; expiresAt: number }
+  | { kind: 'invalid'; why: VerifyFailure | 'revoked' | 'bad-scheme' | (string & {}) };
 
 export function principalOf(c: TokenClaims): Principal {
   return { kind: c.clientId ? 'client' : 'person', subject: c.subject, clientId: c.clientId, state: c.state, roles: c.roles };

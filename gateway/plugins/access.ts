@@ -14,6 +14,9 @@ import type { Role } from '../../core/principal.js';
  *   list with `effectiveState(request, …)` (roles in `crossState` excepted).
  * - `student`: the route discloses a consolidated student; the counselor rule
  *   (a record in their state, or a request or notice naming it) applies.
+ * - `schemes`: Authorization schemes besides Bearer that the route accepts
+ *   (e.g. `SIF_HMACSHA256`, `Basic` for SIF), each registered once with
+ *   `registerAuthScheme`. Bearer tokens and the session cookie always work.
  * - `pii`: the route answers with student PII: help desk and federal reporting
  *   never pass, whatever `roles` says; answers are audited (auditDisclosure).
  *
@@ -21,7 +24,10 @@ import type { Role } from '../../core/principal.js';
  */
 export type AccessRule =
   | { public: true }
-  | { roles: readonly Role[]; stateParam?: string; stateQuery?: string; crossState?: readonly Role[]; student?: { param: string }; pii?: boolean };
+  | {
+    roles: readonly Role[]; stateParam?: string; stateQuery?: string; crossState?: readonly Role[]; student?: { param: string }; pii?: boolean;
+    schemes?: readonly string[];
+  };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

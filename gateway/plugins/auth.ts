@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Role } from '../../core/principal.js';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { Principal, Role } from '../../core/principal.js';
+import { verifySifAuthorization, type SifVerifyDeps } from '../../core/security/sif-hmac.js';
 import { appendAudit, type Actor } from '../../core/audit.js';
 import { GatewayError } from '../../core/errors.js';
 import { isMsixId } from '../../specs/ids.js';
@@ -40,8 +43,38 @@ export interface SecurityServices {
   /** The gateway's public base URL: PUBLIC_URL, else the address it listens on. */
   publicBase(): string;
   clientActive(clientId: string): Promise<boolean>;
+  /** Authenticators for schemes other than Bearer (SIF), by scheme name; a route opts in with `schemes`. */
+  schemes: Map<string, SchemeAuthenticator>;
   /** Every route registered after the auth plugin, with its declaration: the source of the authorization matrix. */
   routes: RegisteredRoute[];
+}
+
+/** Authenticates a request carrying `Authorization: <scheme> …`; failures become 401 with an audit event. */
+export type SchemeAuthenticator = (request: FastifyRequest) => Promise<Authentication>;
+
+/**
+ * Adds an Authorization scheme (the SIF surface registers SIF_HMACSHA256 and
+ * Basic, see `sifScheme`). Routes accept it only when they list it in
+ * `config.access.schemes`.
+ */
+export function registerAuthScheme(app: FastifyInstance, scheme: string, authenticator: SchemeAuthenticator): void {
+  app.security.schemes.set(scheme.toLowerCase(), authenticator);
+}
+
+/**
+ * The SIF Authorization schemes as a scheme authenticator: verifies Basic or
+ * SIF_HMACSHA256 (timestamp window, single use) and maps the session token to
+ * a principal. Register it for both names:
+ * `const sif = sifScheme(deps); registerAuthScheme(app, 'SIF_HMACSHA256', sif); registerAuthScheme(app, 'Basic', sif);`
+ */
+export function sifScheme(deps: SifVerifyDeps & { principalFor(sessionToken: string): Promise<Principal | null> }): SchemeAuthenticator {
+  return async (request) => {
+    const ts = request.headers.timestamp;
+    const r = await verifySifAuthorization(request.headers.authorization, typeof ts === 'string' ? ts : undefined, deps);
+    if (r.kind !== 'ok') return { kind: 'invalid', why: r.why };
+    const principal = await deps.principalFor(r.sessionToken);
+    return principal ? { kind: 'ok', principal, via: 'scheme', scheme: r.scheme, expiresAt: Date.now() } : { kind: 'invalid', why: 'unknown-token' };
+  };
 }
 
 export interface RegisteredRoute {
@@ -56,6 +89,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     access?: GrantedAccess;
+    /** Set once this request's refusal is on the audit trail, so it is not recorded twice. */
+    refusalAudited?: boolean;
     /** Set by auditDisclosure; a PII route answering 2xx without it gets a generic audit event. */
     disclosureAudited?: boolean;
   }
@@ -104,6 +139,7 @@ export function createSecurity(db: Db, config: Config, base: () => string = () =
     tokens: { issuer, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.TOKEN_TTL_SECONDS },
     sessions: { issuer, audience: `${config.TOKEN_AUDIENCE}:session`, ttlSeconds: config.SESSION_TTL_SECONDS },
     routes: [],
+    schemes: new Map(),
     // Revocation takes effect within 5 seconds without a query per request.
     async clientActive(clientId) {
       const hit = active.get(clientId);
@@ -171,6 +207,7 @@ export function assertStateVisible(request: FastifyRequest, stateCode: string, w
 
 async function deny(request: FastifyRequest, reply: FastifyReply, err: GatewayError, details: Record<string, unknown>, msixId: string | null): Promise<never> {
   if (err.status === 401) reply.header('www-authenticate', `Bearer realm="msix-gateway"${details.why ? `, error="invalid_token"` : ''}`);
+  request.refusalAudited = true;
   await appendAudit(request.server.ctx.db, {
     actor: actorOf(request), action: 'access.denied', outcome: 'denied', msixId, traceId: request.id,
     details: { method: request.method, route: request.routeOptions.url ?? null, code: err.code, detail: err.message, ...details },
@@ -187,6 +224,7 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * details and an audit event. A route without a declaration is refused.
  */
 export function registerAuth(app: FastifyInstance): void {
+  app.decorateRequest('refusalAudited', false);
   app.decorate('security', createSecurity(app.ctx.db, app.ctx.config, () => {
     if (app.ctx.config.PUBLIC_URL) return app.ctx.config.PUBLIC_URL.replace(/\/$/, '');
     const addr = app.server.listening ? app.server.address() : null;
@@ -207,7 +245,14 @@ export function registerAuth(app: FastifyInstance): void {
     const sec = app.security;
     let auth: Authentication = { kind: 'none' };
     if (rule && !('public' in rule)) {
-      auth = await authenticate({ ...sec, external: sec.oidc() }, request.headers.authorization, readCookie(request, SESSION_COOKIE));
+      const scheme = /^([A-Za-z0-9_-]+) /.exec(request.headers.authorization ?? '')?.[1]?.toLowerCase();
+      if (scheme && scheme !== 'bearer') {
+        const fn = sec.schemes.get(scheme);
+        const allowed = (rule.schemes ?? []).some((x) => x.toLowerCase() === scheme);
+        auth = fn && allowed ? await fn(request) : { kind: 'invalid', why: 'bad-scheme' };
+      } else {
+        auth = await authenticate({ ...sec, external: sec.oidc() }, request.headers.authorization, readCookie(request, SESSION_COOKIE));
+      }
       if (auth.kind === 'ok') request.principal = auth.principal;
       if (auth.kind === 'invalid') {
         await deny(request, reply, new GatewayError('GW_ERR_UNAUTHENTICATED', 'The token is not valid here.', { extra: { reason: auth.why } }), { why: auth.why }, null);
@@ -244,4 +289,36 @@ export function registerAuth(app: FastifyInstance): void {
     await auditDisclosure(request, { action: 'student.disclosed', msixId, fields: ['*'] });
     return payload;
   });
+
+  // Refused input (malformed, oversized, poisoned, invalid, wrong media type) is a security event too.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const status = reply.statusCode;
+    if (request.refusalAudited || request.is404 || ![400, 405, 406, 413, 415, 422].includes(status)) return payload;
+    const code = typeof payload === 'string' ? /"code":"(GW_ERR_[A-Z_]+)"/.exec(payload)?.[1] ?? null : null;
+    request.refusalAudited = true;
+    await appendAudit(app.ctx.db, {
+      actor: actorOf(request), action: 'request.rejected', outcome: 'denied', traceId: request.id,
+      details: { method: request.method, route: request.routeOptions.url ?? null, status, code, ip: request.ip, contentType: request.headers['content-type'] ?? null },
+    });
+    return payload;
+  });
+}
+
+/**
+ * Everything that stands in front of the routes, in order: security headers,
+ * a per-IP flood guard (so unauthenticated floods cannot fill the audit
+ * trail), authentication and authorization, then the per-client rate limit
+ * keyed by the authenticated client (or IP when anonymous).
+ */
+export async function registerSecurity(app: FastifyInstance): Promise<void> {
+  const c = app.ctx.config;
+  await app.register(helmet, { global: true });
+  // global: false — the limits below are hooks in a fixed order; routes may still set config.rateLimit (the token endpoint does).
+  await app.register(rateLimit, { global: false, timeWindow: c.RATE_LIMIT_WINDOW_MS });
+  app.addHook('onRequest', app.rateLimit({ max: c.RATE_LIMIT_MAX * 10, timeWindow: c.RATE_LIMIT_WINDOW_MS, keyGenerator: (req) => `ip:${req.ip}` }));
+  registerAuth(app);
+  app.addHook('onRequest', app.rateLimit({
+    max: c.RATE_LIMIT_MAX, timeWindow: c.RATE_LIMIT_WINDOW_MS,
+    keyGenerator: (req) => (req.principal ? `p:${req.principal.clientId ?? req.principal.subject}` : `ip:${req.ip}`),
+  }));
 }

@@ -53,6 +53,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
         traceId: request.id, details: { why, ip: request.ip, grantType: fields.grantType ?? null },
       });
       if (e.status === 401) reply.header('www-authenticate', 'Basic realm="msix-gateway"');
+      request.refusalAudited = true;
       throw e;
     };
     if (req.kind === 'invalid') return fail(oauthError(req.error === 'invalid_client' ? 401 : 400, req.error, req.detail), req.fields, req.error);

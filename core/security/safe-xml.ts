@@ -1,0 +1,85 @@
+import { XMLParser, XMLValidator, type X2jOptions } from 'fast-xml-parser';
+
+/**
+ * The one way the gateway parses XML (SIF objects, Ed-Fi XML, state files).
+ * It refuses what XML attacks need: any DOCTYPE or entity declaration (XXE,
+ * billion laughs), encodings other than UTF-8 (which could hide a DOCTYPE
+ * from the check), deep nesting, oversized input, and element or attribute
+ * names that would write `__proto__` into the parsed object. Only the five
+ * predefined entities and character references are expanded.
+ */
+export interface SafeXmlOptions {
+  /** Largest input in bytes (default 5 MiB). */
+  maxBytes?: number;
+  /** Deepest element nesting (default 64). */
+  maxDepth?: number;
+  /**
+   * Parser options for the shape of the result (attributes, arrays, text).
+   * Entity and DOCTYPE handling cannot be overridden.
+   */
+  parser?: Omit<X2jOptions, 'processEntities' | 'htmlEntities' | 'entityDecoder' | 'maxNestedTags'>;
+}
+
+export type XmlRefusal = 'doctype' | 'entity-declaration' | 'encoding' | 'too-large' | 'too-deep' | 'malformed' | 'forbidden-name';
+export type SafeXmlResult<T = unknown> =
+  | { kind: 'ok'; doc: T }
+  | { kind: 'refused'; reason: XmlRefusal; detail: string; line?: number };
+
+const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
+const FORBIDDEN_NAMES = /(?:^|[\s<:/])(?:__proto__|constructor|prototype)(?=[\s=>/:])/;
+
+function decode(input: string | Uint8Array): { kind: 'ok'; text: string } | { kind: 'refused'; reason: XmlRefusal; detail: string } {
+  if (typeof input === 'string') return { kind: 'ok', text: input.replace(/^\uFEFF/, '') };
+  const b = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  if ((b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0xff && b[1] === 0xfe) || (b.length > 1 && (b[0] === 0 || b[1] === 0))) {
+    return { kind: 'refused', reason: 'encoding', detail: 'Only UTF-8 XML is accepted.' };
+  }
+  const text = b.toString('utf8').replace(/^\uFEFF/, '');
+  return { kind: 'ok', text };
+}
+
+/** Checks the raw text for what must never be parsed. Exported for streaming splitters that check chunks. */
+export function xmlPreflight(text: string, opts: Pick<SafeXmlOptions, 'maxDepth'> = {}): { kind: 'ok' } | { kind: 'refused'; reason: XmlRefusal; detail: string } {
+  if (/<!DOCTYPE/i.test(text)) return { kind: 'refused', reason: 'doctype', detail: 'DOCTYPE declarations are not accepted.' };
+  if (/<!ENTITY/i.test(text)) return { kind: 'refused', reason: 'entity-declaration', detail: 'Entity declarations are not accepted.' };
+  const decl = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(text);
+  if (decl && !/^(utf-?8|us-ascii)$/i.test(decl[1]!)) return { kind: 'refused', reason: 'encoding', detail: `Encoding ${decl[1]} is not accepted; send UTF-8.` };
+  // Comments and CDATA may mention names freely; tags may not.
+  const tagsOnly = text.replace(/<!--[\s\S]*?-->/g, '').replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '');
+  const tags = tagsOnly.match(/<[^>]*>/g) ?? [];
+  const maxDepth = opts.maxDepth ?? 64;
+  let depth = 0;
+  for (const t of tags) {
+    if (FORBIDDEN_NAMES.test(t)) return { kind: 'refused', reason: 'forbidden-name', detail: 'Element or attribute names __proto__, constructor and prototype are not accepted.' };
+    if (t.startsWith('<?') || t.startsWith('<!')) continue;
+    if (t.startsWith('</')) depth--;
+    else if (!t.endsWith('/>')) {
+      depth++;
+      if (depth > maxDepth) return { kind: 'refused', reason: 'too-deep', detail: `Elements nest deeper than ${maxDepth}.` };
+    }
+  }
+  return { kind: 'ok' };
+}
+
+export function parseXmlSafely<T = unknown>(input: string | Uint8Array, opts: SafeXmlOptions = {}): SafeXmlResult<T> {
+  const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
+  if (size > max) return { kind: 'refused', reason: 'too-large', detail: `The XML is ${size} bytes; at most ${max} are accepted.` };
+  const d = decode(input);
+  if (d.kind !== 'ok') return d;
+  const pre = xmlPreflight(d.text, opts);
+  if (pre.kind !== 'ok') return pre;
+  const valid = XMLValidator.validate(d.text);
+  if (valid !== true) return { kind: 'refused', reason: 'malformed', detail: valid.err.msg, line: valid.err.line };
+  try {
+    const parser = new XMLParser({
+      ...(opts.parser ?? {}),
+      processEntities: { enabled: true, maxEntityCount: 0, maxTotalExpansions: 10_000, maxExpandedLength: max },
+      htmlEntities: false,
+      maxNestedTags: (opts.maxDepth ?? 64) + 1,
+    });
+    return { kind: 'ok', doc: parser.parse(d.text) as T };
+  } catch (e) {
+    return { kind: 'refused', reason: 'malformed', detail: e instanceof Error ? e.message : 'not parseable' };
+  }
+}
