@@ -55,7 +55,7 @@ export function trainModel<R>(records: readonly R[], set: ComparisonSet<R>, opti
   if (n < 2) throw new Error('trainModel: need at least two records');
 
   // u from random pairs.
-  const randomPairs = options.randomPairs ?? 300_000;
+  const randomPairs = options.randomPairs ?? Math.min(300_000, Math.max(100_000, n * 5));
   const uCounts = cs.map((c) => new Float64Array(c.levels.length));
   const levels = new Int8Array(F);
   for (let k = 0; k < randomPairs; k++) {

@@ -1,0 +1,48 @@
+/**
+ * Accuracy regression on the labelled data (read in place from
+ * ../shared/data or $MSIX_SHARED_DATA). A missing file skips locally but
+ * FAILS when process.env.CI is set.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { loadDefaultModel } from '../../core/matching/default-model.js';
+import { sharedDataFile } from '../../core/matching/evaluation/data-path.js';
+import { febrlAllFields, readFebrl } from '../../core/matching/evaluation/febrl.js';
+import { evaluate } from '../../core/matching/evaluation/run.js';
+import { readSplink, splinkFakeSet } from '../../core/matching/evaluation/splink.js';
+import { syntheticDataset } from '../../core/matching/evaluation/synthetic.js';
+import { personComparisonSet } from '../../core/matching/person-comparisons.js';
+
+const febrl4a = sharedDataFile('febrl', 'dataset4a.csv');
+const febrl4b = sharedDataFile('febrl', 'dataset4b.csv');
+const fake1000 = sharedDataFile('splink', 'fake_1000_from_splink_demos.csv');
+/** Run when present; in CI run anyway so that a missing file fails the test. */
+const available = (...files: string[]) => files.every(existsSync) || Boolean(process.env.CI);
+
+describe('accuracy regression', () => {
+  it.runIf(available(febrl4a, febrl4b))('FEBRL4 (all fields) pairwise F1 ≥ 0.999', () => {
+    const a = readFebrl(febrl4a);
+    const b = readFebrl(febrl4b);
+    const records = [...a, ...b];
+    const source = Uint8Array.from(records, (_, i) => (i < a.length ? 0 : 1));
+    const r = evaluate({ name: 'FEBRL4', records, truth: records.map((x) => x.entity), set: febrlAllFields, source });
+    expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.999);
+    expect(r.pairwise.precision).toBeGreaterThanOrEqual(0.9995);
+  }, 120_000);
+
+  it.runIf(available(fake1000))('Splink fake_1000 pairwise F1 ≥ 0.95', () => {
+    const records = readSplink(fake1000);
+    const r = evaluate({ name: 'fake_1000', records, truth: records.map((x) => x.entity), set: splinkFakeSet });
+    expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.95);
+  }, 120_000);
+
+  it('synthetic migrants: no twins merged, F1 ≥ 0.98 on automatic links', () => {
+    const data = syntheticDataset({ records: 6000, seed: 5 });
+    const r = evaluate({ name: 'synthetic', records: data.records, truth: data.truth, twinGroup: data.twinGroup, set: personComparisonSet, model: loadDefaultModel() });
+    expect(r.twinsMerged).toBe(0);
+    expect(r.pairwise.precision).toBeGreaterThanOrEqual(0.998);
+    // Target is 0.99 (see docs/matching.md for the measured gap); this guards against regressions.
+    expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.98);
+    expect(r.recallWithReview).toBeGreaterThanOrEqual(0.99);
+  }, 120_000);
+});
