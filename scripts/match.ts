@@ -43,6 +43,8 @@ function progress(message: string, force = false): void {
   console.error(`[match ${((now - started) / 1000).toFixed(1)}s] ${message}`);
 }
 
+const SLIM_RAW = rowToPersonRecord([]);
+
 async function main(): Promise<void> {
   const modelPath = option('model');
   const model: MatchModel = modelPath
@@ -77,7 +79,10 @@ async function main(): Promise<void> {
     if (record.recordId === '') return reject(row.line, 'empty record_id');
     if (seen.has(record.recordId)) return reject(row.line, `duplicate record_id ${record.recordId}`);
     seen.add(record.recordId);
-    records.push(standardize(record));
+    const std = standardize(record);
+    // The batch run never shows raw values; dropping them keeps 1M records well inside memory.
+    std.raw = SLIM_RAW;
+    records.push(std);
     if ((records.length & 0xffff) === 0) progress(`read ${records.length} records`);
   };
   const lines = createInterface({ input: createReadStream(input!, { encoding: 'utf8' }), crlfDelay: Infinity });

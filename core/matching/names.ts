@@ -35,7 +35,7 @@ export function internToken(token: string): string {
 function baseName(folded: string, tokens: string[]): StandardName | null {
   if (tokens.length === 0) return null;
   return {
-    folded,
+    folded: internToken(folded),
     tokens,
     joined: internToken(tokens.join('')),
     sortedKey: internToken(tokens.length > 1 ? [...tokens].sort().join(' ') : tokens[0]!),
