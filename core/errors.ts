@@ -29,6 +29,11 @@ export const ERRORS = {
   GW_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests', type: 'rate-limited' },
   GW_ERR_INTERNAL: { status: 500, title: 'Internal error', type: 'internal' },
   GW_ERR_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable', type: 'unavailable' },
+  // Exchange between states (record requests, notices, deliveries).
+  GW_ERR_UNKNOWN_STUDENT: { status: 404, title: 'No student matches', type: 'unknown-student' },
+  GW_ERR_AMBIGUOUS_STUDENT: { status: 409, title: 'The details match more than one student', type: 'ambiguous-student' },
+  GW_ERR_NOT_ENTITLED: { status: 403, title: 'Your state has no ground to receive this student\'s records', type: 'not-entitled' },
+  GW_ERR_NO_CONNECTOR: { status: 422, title: 'The gateway has no connector to that state\'s system', type: 'no-connector' },
 } as const satisfies Record<string, { status: number; title: string; type: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -14,12 +14,20 @@ import { healthRoutes } from './routes/health.js';
 import { recordRoutes, recordStatusRoutes } from './routes/records.js';
 import { studentRoutes } from './routes/students.js';
 import { exchangeRoutes } from './routes/exchanges.js';
+import { matchingExplanationRoutes } from './routes/matching-explanations.js';
+import { matchingReviewRoutes } from './routes/matching-reviews.js';
+import { matchingMergeRoutes } from './routes/matching-merges.js';
 import { fileRoutes } from './routes/files.js';
 import { edfiPlugin } from './edfi/plugin.js';
 import { registerAuth, registerSecurity } from './plugins/auth.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { signInRoutes } from './routes/auth-signin.js';
 import { devIdpRoutes } from '../runtime/dev-idp/routes.js';
+import { exchangeRequestRoutes } from './routes/exchange-requests.js';
+import { exchangeEdfiRoutes } from './routes/exchange-edfi.js';
+import { exchangeNoticeRoutes } from './routes/exchange-notices.js';
+import { exchangeDeliveryRoutes } from './routes/exchange-deliveries.js';
+import { exchangeStateRoutes } from './routes/exchange-states.js';
 
 export interface BuildOptions {
   logger?: Logger | boolean;
@@ -89,9 +97,17 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(recordRoutes);
   await app.register(recordStatusRoutes);
   await app.register(studentRoutes);
+  await app.register(matchingExplanationRoutes);
+  await app.register(matchingReviewRoutes);
+  await app.register(matchingMergeRoutes);
   await app.register(exchangeRoutes);
   await app.register(fileRoutes);
   await app.register(edfiPlugin);
+  await app.register(exchangeRequestRoutes);
+  await app.register(exchangeEdfiRoutes);
+  await app.register(exchangeNoticeRoutes);
+  await app.register(exchangeDeliveryRoutes);
+  await app.register(exchangeStateRoutes);
   return app;
 }
 

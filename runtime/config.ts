@@ -43,6 +43,18 @@ export const ConfigSchema = Type.Object({
   TOKEN_RATE_LIMIT_MAX: Type.Integer({ default: 30, minimum: 1, description: 'Token requests per IP per RATE_LIMIT_WINDOW_MS (slows secret guessing).' }),
   HMAC_REPLAY_WINDOW_SECONDS: Type.Integer({ default: 300, minimum: 10, description: 'How far a SIF_HMACSHA256 timestamp may be from now; a signature is accepted once within it.' }),
   AUDIT_RETENTION_DAYS: Type.Integer({ default: 2555, minimum: 0, description: 'Audit events older than this are purged by `audit purge` (a checkpoint keeps the chain verifiable). 0 keeps everything.' }),
+  // Exchange between states: record requests, move notices, deliveries (docs/exchange.md).
+  EXCHANGE_REQUEST_DEADLINE_SECONDS: Type.Integer({ default: 30, minimum: 1, description: 'Deadline of a record request that waits on a live state, unless the request asks for another.' }),
+  EXCHANGE_REQUEST_MAX_DEADLINE_SECONDS: Type.Integer({ default: 345_600, minimum: 1, description: 'Longest deadline a record request may ask for (4 days, the regulation\'s working days).' }),
+  EXCHANGE_MOVE_WINDOW_DAYS: Type.Integer({ default: 180, minimum: 1, description: 'A move whose new enrollment began longer ago than this is history: no move notice (a state loading back files does not flood others).' }),
+  EXCHANGE_EVENTS_POLL_MS: Type.Integer({ default: 500, minimum: 50, description: 'How often the worker reads the student events outbox for moves.' }),
+  EXCHANGE_SWEEP_MS: Type.Integer({ default: 5000, minimum: 100, description: 'How often the worker re-enqueues deliveries that should be moving (lost jobs, crashed attempts, released lines) and expires overdue requests.' }),
+  DELIVERY_MAX_ATTEMPTS: Type.Integer({ default: 15, minimum: 1, description: 'Attempts before a delivery is dead (a help-desk retry starts a new round).' }),
+  DELIVERY_BACKOFF_BASE_MS: Type.Integer({ default: 2000, minimum: 1, description: 'First retry delay; it doubles each attempt, with jitter.' }),
+  DELIVERY_BACKOFF_MAX_MS: Type.Integer({ default: 900_000, minimum: 1, description: 'Longest delay between attempts (and between probes of a receiver that is down).' }),
+  DELIVERY_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, description: 'One attempt (webhook, Ed-Fi push, live query) gives up after this long.' }),
+  DELIVERY_CIRCUIT_THRESHOLD: Type.Integer({ default: 5, minimum: 1, description: 'Transient failures in a row after which a receiver is treated as down: one probe at a time until it answers.' }),
+  DEMO_SIMULATOR: Type.Boolean({ default: true, description: 'With DEMO_DATA, run the state-system simulator on loopback and wire the demo states to it (webhooks, Ed-Fi push, a live source).' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -5,12 +5,15 @@ import { startQueueWorker, type JobProcessor } from '../runtime/queue.js';
 import type { WorkerContext } from './context.js';
 import { matchProcessor } from './processors/match.js';
 import { ingestProcessor } from './processors/ingest.js';
+import { deliverProcessor } from './processors/deliver.js';
+import { startExchangeLoops } from './processors/exchange-loops.js';
 
 /** Processors by queue. A queue with no processor here is not consumed by this process. */
 export function processors(ctx: WorkerContext): Partial<{ [Q in QueueName]: JobProcessor<Q> }> {
   return {
     [QUEUES.match]: matchProcessor(ctx),
     [QUEUES.ingest]: ingestProcessor(ctx),
+    [QUEUES.deliver]: deliverProcessor(ctx),
   };
 }
 
@@ -33,6 +36,7 @@ export function startWorkers(ctx: WorkerContext, redisUrl: string, prefix = 'msi
     if (pending.length) ctx.logger.info({ count: pending.length }, 're-enqueued pending matches');
     return pending.length;
   };
+  const exchange = startExchangeLoops(ctx);
   const timer = setInterval(() => { sweep().catch((e: unknown) => ctx.logger.warn({ err: e }, 'match sweep failed')); }, ctx.config.MATCH_SWEEP_MS);
   timer.unref();
   return {
@@ -40,6 +44,7 @@ export function startWorkers(ctx: WorkerContext, redisUrl: string, prefix = 'msi
     sweep,
     close: async () => {
       clearInterval(timer);
+      await exchange.close();
       await Promise.all(workers.map((w) => w.close()));
     },
   };

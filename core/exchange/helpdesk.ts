@@ -1,0 +1,69 @@
+import { appendAudit, type Actor } from '../audit.js';
+import { updateExchange } from '../ledger.js';
+import type { Db } from '../store/db.js';
+import { deliveryFromRow, type Delivery, type DeliveryRow } from './deliveries.js';
+
+export type HelpDeskResult =
+  | { kind: 'ok'; delivery: Delivery }
+  | { kind: 'not-found' }
+  | { kind: 'conflict'; reason: string };
+
+async function lockDelivery(tx: Db, id: string): Promise<Delivery | null> {
+  const head = await tx.query<{ state_code: string; msix_id: string | null }>('SELECT state_code, msix_id FROM deliveries WHERE id = $1', [id]);
+  if (!head.rows[0]) return null;
+  await tx.query('SELECT pg_advisory_xact_lock(727040, hashtext($1))', [`${head.rows[0].state_code}:${head.rows[0].msix_id ?? id}`]);
+  const r = await tx.query<DeliveryRow>('SELECT * FROM deliveries WHERE id = $1 FOR UPDATE', [id]);
+  return r.rows[0] ? deliveryFromRow(r.rows[0]) : null;
+}
+
+/**
+ * A help-desk retry: a dead delivery (or one waiting for its next attempt)
+ * goes again now, with a fresh round of attempts. The earlier attempts stay in
+ * the ledger. A delivered message is never sent twice this way, and a live
+ * query whose request has been answered is not re-opened (ask again instead).
+ * The caller enqueues the deliver job.
+ */
+export async function retryDelivery(db: Db, id: string, actor: Actor, traceId: string): Promise<HelpDeskResult> {
+  return db.transaction(async (tx) => {
+    const d = await lockDelivery(tx, id);
+    if (!d) return { kind: 'not-found' };
+    if (d.kind === 'record-query') return { kind: 'conflict', reason: 'a live query belongs to its record request, which has been settled or is still running; make a new request instead' };
+    if (!['dead', 'retrying', 'queued', 'held'].includes(d.status)) return { kind: 'conflict', reason: `the delivery is ${d.status}; only a dead or waiting delivery can be retried` };
+    const r = await tx.query<DeliveryRow>(
+      `UPDATE deliveries SET status = CASE WHEN status = 'held' THEN 'held' ELSE 'queued' END, budget_from = attempts, next_attempt_at = now(),
+         lease_until = NULL, updated_at = now() WHERE id = $1 RETURNING *`, [id],
+    );
+    await updateExchange(tx, d.exchangeId, { status: 'queued', summary: { retriedBy: actor.id, retriedAt: new Date().toISOString(), retriedFrom: d.status } });
+    await appendAudit(tx, { actor, action: 'delivery.retried', msixId: d.msixId, traceId, details: { deliveryId: id, from: d.status, to: d.stateCode, kind: d.kind } });
+    return { kind: 'ok', delivery: deliveryFromRow(r.rows[0]!) };
+  });
+}
+
+/**
+ * Sets a delivery aside for good (a message the receiver will never take), so
+ * the messages behind it for the same student can flow. Needs a reason, which
+ * is kept in the ledger and the audit trail.
+ */
+export async function cancelDelivery(db: Db, id: string, actor: Actor, reason: string, traceId: string): Promise<HelpDeskResult & { released?: string[] }> {
+  return db.transaction(async (tx) => {
+    const d = await lockDelivery(tx, id);
+    if (!d) return { kind: 'not-found' };
+    if (d.kind === 'record-query') return { kind: 'conflict', reason: 'a live query ends with its record request\'s deadline' };
+    if (!['dead', 'retrying', 'queued', 'held'].includes(d.status)) return { kind: 'conflict', reason: `the delivery is ${d.status}` };
+    const r = await tx.query<DeliveryRow>(
+      `UPDATE deliveries SET status = 'cancelled', last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1 RETURNING *`, [id, `cancelled by ${actor.id}: ${reason}`],
+    );
+    await updateExchange(tx, d.exchangeId, { status: 'failed', error: { cancelledBy: actor.id, reason } });
+    await appendAudit(tx, { actor, action: 'delivery.cancelled', msixId: d.msixId, reason, traceId, details: { deliveryId: id, from: d.status, to: d.stateCode, kind: d.kind } });
+    const released: string[] = [];
+    if (d.seq !== null && d.msixId !== null) {
+      const next = await tx.query<{ id: string }>(
+        `UPDATE deliveries SET status = 'queued', next_attempt_at = now(), updated_at = now()
+         WHERE id = (SELECT id FROM deliveries WHERE state_code = $1 AND msix_id = $2 AND seq > $3 AND status = 'held' ORDER BY seq LIMIT 1) RETURNING id`,
+        [d.stateCode, d.msixId, d.seq],
+      );
+      released.push(...next.rows.map((x) => x.id));
+    }
+    return { kind: 'ok', delivery: deliveryFromRow(r.rows[0]!), released };
+  });
+}

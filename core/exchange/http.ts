@@ -1,0 +1,39 @@
+import type { ChannelResult } from './channel.js';
+import { retryAfterMs, type BackoffPolicy } from './backoff.js';
+
+/** What came back from one HTTP call: a response, or a network-level failure (refused, reset, timed out). */
+export type HttpOutcome =
+  | { kind: 'response'; status: number; retryAfter: string | null; text: string }
+  | { kind: 'network'; reason: string };
+
+/** One HTTP call with a hard timeout; network failures become a value, never an exception. */
+export async function httpCall(url: string, init: { method: string; headers: Record<string, string>; body?: string }, timeoutMs: number): Promise<HttpOutcome> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  try {
+    const res = await fetch(url, { method: init.method, headers: init.headers, body: init.body, signal: ac.signal, redirect: 'manual' });
+    const text = await res.text();
+    return { kind: 'response', status: res.status, retryAfter: res.headers.get('retry-after'), text };
+  } catch (e) {
+    if (ac.signal.aborted) return { kind: 'network', reason: `no answer within ${timeoutMs} ms` };
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    return { kind: 'network', reason: cause?.code ?? cause?.message ?? (e as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/** Maps an HTTP outcome to a channel result: 2xx ok; 408/425/429/5xx and network failures transient; other statuses invalid. */
+export function classifyHttp(o: HttpOutcome, policy: BackoffPolicy): ChannelResult {
+  if (o.kind === 'network') return { kind: 'transient', reason: o.reason };
+  if (o.status >= 200 && o.status < 300) return { kind: 'ok', status: o.status };
+  const snippet = o.text.slice(0, 200);
+  if (RETRYABLE.has(o.status) || o.status >= 500) {
+    const after = retryAfterMs(o.retryAfter, policy);
+    return { kind: 'transient', status: o.status, reason: `HTTP ${o.status}${snippet ? `: ${snippet}` : ''}`, ...(after !== null ? { retryAfterMs: after } : {}) };
+  }
+  if (o.status >= 300 && o.status < 400) return { kind: 'invalid', status: o.status, reason: `HTTP ${o.status}: redirects are not followed; configure the final URL` };
+  return { kind: 'invalid', status: o.status, reason: `HTTP ${o.status}${snippet ? `: ${snippet}` : ''}` };
+}

@@ -1,0 +1,77 @@
+import * as client from 'openid-client';
+
+/** OAuth2 client credentials at a state's token endpoint. */
+export interface OAuthClientConfig {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+}
+
+export type TokenResult =
+  | { kind: 'ok'; token: string }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'transient'; reason: string };
+
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
+
+/** Turns what openid-client throws into invalid (credentials refused) or transient (network, 5xx). */
+function classify(e: unknown): TokenResult {
+  const err = e as { status?: number; error?: string; code?: string; message?: string; cause?: { status?: number } };
+  const status = err.status ?? err.cause?.status;
+  const what = err.error ?? err.code ?? err.message ?? 'token request failed';
+  if (typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    return { kind: 'invalid', reason: `token endpoint refused the client credentials (HTTP ${status}: ${what})` };
+  }
+  return { kind: 'transient', reason: `token endpoint: ${typeof status === 'number' ? `HTTP ${status}: ` : ''}${what}` };
+}
+
+/**
+ * Access tokens for the states' Ed-Fi APIs, obtained with openid-client's
+ * client-credentials grant and cached until shortly before they expire, so a
+ * burst of deliveries costs one token request. Concurrent callers share one
+ * request in flight. A 401 from the API calls `invalidate` and the next try
+ * gets a fresh token.
+ */
+export class TokenProvider {
+  private readonly cache = new Map<string, { token: string; expiresAt: number }>();
+  private readonly inflight = new Map<string, Promise<TokenResult>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private key(c: OAuthClientConfig): string {
+    return `${c.tokenUrl}\u0000${c.clientId}\u0000${c.scope ?? ''}`;
+  }
+
+  async token(c: OAuthClientConfig, timeoutMs: number): Promise<TokenResult> {
+    const key = this.key(c);
+    const hit = this.cache.get(key);
+    if (hit && hit.expiresAt > this.now()) return { kind: 'ok', token: hit.token };
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.fetch(c, key, timeoutMs).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  invalidate(c: OAuthClientConfig): void {
+    this.cache.delete(this.key(c));
+  }
+
+  private async fetch(c: OAuthClientConfig, key: string, timeoutMs: number): Promise<TokenResult> {
+    try {
+      const url = new URL(c.tokenUrl);
+      const config = new client.Configuration({ issuer: url.origin, token_endpoint: url.href }, c.clientId, c.clientSecret, client.ClientSecretBasic(c.clientSecret));
+      config.timeout = Math.max(1, Math.ceil(timeoutMs / 1000));
+      if (LOOPBACK.test(url.href)) client.allowInsecureRequests(config);
+      const res = await client.clientCredentialsGrant(config, c.scope ? { scope: c.scope } : {});
+      const ttl = res.expiresIn() ?? 300;
+      // Renew a little early so a token never expires on its way to the API.
+      this.cache.set(key, { token: res.access_token, expiresAt: this.now() + Math.max(1, ttl - 30) * 1000 });
+      return { kind: 'ok', token: res.access_token };
+    } catch (e) {
+      return classify(e);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { createChannels } from '../../core/exchange/channels/index.js';
+import type { DeliverDeps } from '../../core/exchange/deliver.js';
+import { TokenProvider } from '../../core/exchange/oauth-token.js';
+import { edfiSourceConnector } from '../../core/exchange/source-connector.js';
+import type { WorkerContext } from '../context.js';
+
+const cache = new WeakMap<WorkerContext, DeliverDeps>();
+
+/**
+ * The exchange engine's dependencies for one worker context, built once so
+ * the deliver job, the sweeper and the move consumer share one token cache.
+ */
+export function exchangeDeps(ctx: WorkerContext): DeliverDeps {
+  let deps = cache.get(ctx);
+  if (!deps) {
+    const c = ctx.config;
+    const backoff = { baseMs: c.DELIVERY_BACKOFF_BASE_MS, maxMs: c.DELIVERY_BACKOFF_MAX_MS };
+    const tokens = new TokenProvider();
+    deps = {
+      db: ctx.db, queue: ctx.queue,
+      channels: createChannels({ db: ctx.db, tokens, policy: backoff }),
+      sources: edfiSourceConnector(tokens, backoff),
+      policy: {
+        maxAttempts: c.DELIVERY_MAX_ATTEMPTS, backoff, timeoutMs: c.DELIVERY_TIMEOUT_MS, leaseMs: c.DELIVERY_TIMEOUT_MS * 2 + 30_000,
+        circuit: { threshold: c.DELIVERY_CIRCUIT_THRESHOLD, backoff, probeLeaseMs: c.DELIVERY_TIMEOUT_MS + 5000 },
+      },
+      consolidation: { requiredCredits: c.GRADUATION_CREDITS },
+      log: ctx.logger,
+    };
+    cache.set(ctx, deps);
+  }
+  return deps;
+}
