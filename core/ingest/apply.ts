@@ -12,7 +12,8 @@ import type { StateRecord } from '../../specs/canonical/state-record.js';
 import { validateStateRecord } from '../../specs/validation.js';
 import { QUEUES, matchJobId, type JobQueue } from '../jobs.js';
 import { updateExchange } from '../ledger.js';
-import { applyStateRecord, type ApplyOutcome } from '../records.js';
+import type { ApplyOutcome } from '../records.js';
+import { applyStateRecords } from './apply-batch.js';
 import type { Db } from '../store/db.js';
 import { ReportBuilder, type IngestReport, type ReportInput, type ReportIssue, type StoreOutcome } from './report.js';
 
@@ -22,7 +23,7 @@ export interface IngestContext {
   traceId: string;
   adapterId: string;
   fileName?: string;
-  /** Records stored per transaction (default 250). */
+  /** Records stored per transaction (default 500). */
   batchSize?: number;
   /** Ledger progress update every this many records (default 1000). */
   progressEvery?: number;
@@ -50,7 +51,7 @@ function outcomeOf(o: ApplyOutcome): StoreOutcome {
 /** Stores the records of one parsed file and returns its report. */
 export async function ingestEvents(db: Db, queue: JobQueue, ctx: IngestContext, events: AsyncIterable<ReportInput>): Promise<{ report: IngestReport; enqueueFailed: number }> {
   const builder = new ReportBuilder({ exchangeId: ctx.exchangeId, adapter: ctx.adapterId, stateCode: ctx.stateCode, ...(ctx.fileName ? { fileName: ctx.fileName } : {}), startedAt: new Date().toISOString() });
-  const batchSize = ctx.batchSize ?? 250;
+  const batchSize = ctx.batchSize ?? 500;
   const progressEvery = ctx.progressEvery ?? 1000;
   const byStatus: Record<string, number> = {};
   const toMatch: { recordId: string; version: number }[] = [];
@@ -65,20 +66,28 @@ export async function ingestEvents(db: Db, queue: JobQueue, ctx: IngestContext, 
     await updateExchange(db, ctx.exchangeId, { counts, ...(final ? {} : { status: 'processing' as const }) });
     ctx.onProgress?.(counts);
   };
+  // One batch may be in Postgres while the next is parsed: the file's students are distinct
+  // (the SDK rejects a student twice), so two batches never touch the same row.
+  let inflight: Promise<void> | undefined;
+  const settle = async () => {
+    const p = inflight;
+    inflight = undefined;
+    await p;
+  };
   const flush = async () => {
     if (!batch.length) return;
     const current = batch;
     batch = [];
-    const outcomes = await db.transaction(async (tx) => {
-      const outs: ApplyOutcome[] = [];
-      for (const b of current) outs.push(await applyStateRecord(tx, b.record, b.codesetVersion, ctx.exchangeId));
-      return outs;
+    await settle();
+    inflight = db.transaction((tx) => applyStateRecords(tx, current, ctx.exchangeId)).then((outcomes) => {
+      outcomes.forEach((o, i) => {
+        byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
+        if (o.needsMatch && o.recordId) toMatch.push({ recordId: o.recordId, version: o.version });
+        builder.add(current[i]!.ev, outcomeOf(o));
+      });
     });
-    outcomes.forEach((o, i) => {
-      byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
-      if (o.needsMatch && o.recordId) toMatch.push({ recordId: o.recordId, version: o.version });
-      builder.add(current[i]!.ev, outcomeOf(o));
-    });
+    // A failing batch fails the job (it is retried; records already stored come back unchanged).
+    inflight.catch(() => {});
   };
 
   for await (const ev of events) {
@@ -99,12 +108,14 @@ export async function ingestEvents(db: Db, queue: JobQueue, ctx: IngestContext, 
     if (ev.kind === 'ok' || ev.kind === 'invalid' || ev.kind === 'unsupported') {
       if (++sinceProgress >= progressEvery) {
         await flush();
+        await settle();
         await progress();
         sinceProgress = 0;
       }
     }
   }
   await flush();
+  await settle();
   await progress(true);
 
   let enqueueFailed = 0;
