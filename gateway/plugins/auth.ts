@@ -313,12 +313,30 @@ export function registerAuth(app: FastifyInstance): void {
 export async function registerSecurity(app: FastifyInstance): Promise<void> {
   const c = app.ctx.config;
   await app.register(helmet, { global: true });
-  // global: false — the limits below are hooks in a fixed order; routes may still set config.rateLimit (the token endpoint does).
-  await app.register(rateLimit, { global: false, timeWindow: c.RATE_LIMIT_WINDOW_MS });
-  app.addHook('onRequest', app.rateLimit({ max: c.RATE_LIMIT_MAX * 10, timeWindow: c.RATE_LIMIT_WINDOW_MS, keyGenerator: (req) => `ip:${req.ip}` }));
+  // Limits are our own hooks in a fixed order (the plugin's hooks skip every limit after the first that ran on a request).
+  await app.register(rateLimit, { global: false });
+  app.addHook('onRequest', limitHook(app, { max: c.RATE_LIMIT_MAX * 10, timeWindow: c.RATE_LIMIT_WINDOW_MS, keyGenerator: (req) => `ip:${req.ip}` }));
   registerAuth(app);
-  app.addHook('onRequest', app.rateLimit({
+  app.addHook('onRequest', limitHook(app, {
     max: c.RATE_LIMIT_MAX, timeWindow: c.RATE_LIMIT_WINDOW_MS,
     keyGenerator: (req) => (req.principal ? `p:${req.principal.clientId ?? req.principal.subject}` : `ip:${req.ip}`),
   }));
+}
+
+/**
+ * An onRequest hook enforcing one rate limit: 429 problem details with
+ * Retry-After when exceeded, rate headers otherwise. Routes use it for their
+ * own stricter limits (the token endpoint).
+ */
+export function limitHook(app: FastifyInstance, opts: { max: number; timeWindow: number; keyGenerator: (req: FastifyRequest) => string }) {
+  const limiter = app.createRateLimit(opts);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const r = await limiter(request);
+    if (r.isAllowed) return;
+    reply.header('x-ratelimit-limit', r.max).header('x-ratelimit-remaining', Math.max(0, r.remaining)).header('x-ratelimit-reset', r.ttlInSeconds);
+    if (r.isExceeded) {
+      reply.header('retry-after', r.ttlInSeconds);
+      throw new GatewayError('GW_ERR_RATE_LIMITED', `Too many requests; retry in ${r.ttlInSeconds} s.`);
+    }
+  };
 }

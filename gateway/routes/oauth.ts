@@ -6,7 +6,7 @@ import { GatewayError } from '../../core/errors.js';
 import { authenticateClient } from '../../core/security/clients.js';
 import { issueToken, verifyToken } from '../../core/security/access-token.js';
 import { readTokenRequest, type TokenRequestFields } from '../../core/security/token-request.js';
-import { actorOf } from '../plugins/auth.js';
+import { actorOf, limitHook } from '../plugins/auth.js';
 
 const TokenResponse = Type.Object({
   access_token: Type.String(), token_type: Type.Literal('bearer'), expires_in: Type.Integer(), scope: Type.String(),
@@ -38,7 +38,9 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   const sec = app.security;
 
   app.post<{ Body: unknown }>('/oauth/token', {
-    config: { access: { public: true }, rateLimit: { max: config.TOKEN_RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW_MS, keyGenerator: (r: FastifyRequest) => `token:${r.ip}` } },
+    config: { access: { public: true } },
+    // Per IP, stricter than the general limit: slows secret guessing.
+    onRequest: limitHook(app, { max: config.TOKEN_RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW_MS, keyGenerator: (r: FastifyRequest) => `token:${r.ip}` }),
     schema: {
       tags: ['security'], summary: 'Get an access token (OAuth2 client credentials)',
       description: 'Send `Authorization: Basic base64(client_id:client_secret)` and `grant_type=client_credentials` (form), or the three fields in the form or JSON body. Answers a signed JWT for the client\'s state and roles.',
