@@ -1,0 +1,43 @@
+/** Small helpers shared by the matching routes: ETags, If-Match, paging and the caller's state scope. */
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { GatewayError } from '../../core/errors.js';
+
+/** The ETag of a versioned row. */
+export const etag = (version: number): string => `"${version}"`;
+
+/** The version an If-Match header names (`"3"`, `W/"3"` or `3`), or null when absent; `*` matches any version. */
+export function ifMatchVersion(request: FastifyRequest, required: boolean): number | null {
+  const h = request.headers['if-match'];
+  if (h === undefined || h === '*') {
+    if (required && h === undefined) {
+      throw new GatewayError('GW_ERR_PRECONDITION', 'Send If-Match with the ETag you read (GET this resource first), so a decision never rests on a version you did not see.');
+    }
+    return null;
+  }
+  const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(String(h));
+  if (!m) throw new GatewayError('GW_ERR_PRECONDITION', `If-Match ${String(h)} is not an ETag of this resource.`);
+  return Number(m[1]);
+}
+
+/** Query values arrive as strings and the gateway's validator does not coerce: numbers are checked by pattern and parsed here. */
+export const IntString = (description?: string) => Type.String({ pattern: '^[0-9]{1,9}$', ...(description ? { description } : {}) });
+export const ScoreString = (description?: string) => Type.String({ pattern: '^(0(\\.[0-9]+)?|1(\\.0+)?)$', ...(description ? { description } : {}) });
+export const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+
+export const Paging = {
+  limit: Type.Optional(IntString('Page size, 1 to 200 (default 50).')),
+  offset: Type.Optional(IntString('Items to skip (default 0).')),
+};
+
+/** limit and offset from the query, clamped. */
+export function paging(q: { limit?: string; offset?: string }): { limit: number; offset: number } {
+  return { limit: Math.min(200, Math.max(1, num(q.limit) ?? 50)), offset: num(q.offset) ?? 0 };
+}
+
+/** The state a data administrator acts for: their own, or null for roles that reach every state. */
+export function scopeOf(request: FastifyRequest): string | null {
+  return request.access?.stateScope ?? null;
+}
+
+export const Problem = Type.Object({ code: Type.String(), detail: Type.String() }, { additionalProperties: true });
