@@ -3,9 +3,10 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { tokenFor, withToken } from '../support/auth.js';
 import { createClient, revokeClient, rotateClientSecret } from '../../core/security/clients.js';
+import { retireSigningKeys } from '../../core/security/signing-keys.js';
 
 let sys: TestSystem;
-beforeAll(async () => { sys = await startSystem(); });
+beforeAll(async () => { sys = await startSystem({ env: { SIGNING_KEY_SECRET: 'test-seal-secret' } }); });
 afterAll(async () => { await sys?.close(); });
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
@@ -83,5 +84,21 @@ describe('POST /oauth/token (client credentials)', () => {
     const foreign = await withToken(sys, other.token)({ method: 'POST', url: '/oauth/token_info', payload: { token: t.token } });
     expect(foreign.json()).toEqual({ active: false });
     expect((await sys.app.inject({ method: 'POST', url: '/oauth/token_info', payload: { token: t.token } })).statusCode).toBe(401);
+  });
+
+  it('rotates signing keys: new tokens use the new key, old tokens stay valid, both are published, private keys sealed', async () => {
+    const before = await tokenFor(sys, { state: 'WA', roles: ['state-system'] });
+    const oldKid = decodeProtectedHeader(before.token).kid;
+    expect(await retireSigningKeys(sys.db)).toBeGreaterThan(0);
+    sys.app.security.keyring.invalidate();
+    const fresh = await sys.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: before.clientId, client_secret: before.clientSecret } });
+    const newKid = decodeProtectedHeader(fresh.json().access_token).kid;
+    expect(newKid).not.toBe(oldKid);
+    const kids = (await sys.app.inject('/.well-known/jwks.json')).json().keys.map((k: { kid: string }) => k.kid);
+    expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
+    expect((await withToken(sys, before.token)('/api/v1/exchanges')).statusCode).toBe(200);
+    expect((await withToken(sys, fresh.json().access_token)('/api/v1/exchanges')).statusCode).toBe(200);
+    const stored = await sys.db.query<{ private_jwk: string }>('SELECT private_jwk FROM signing_keys');
+    expect(stored.rows.every((r) => r.private_jwk.startsWith('sealed:v1:'))).toBe(true);
   });
 });
