@@ -29,7 +29,8 @@ export const DEMO_RECORDS: StateRecord[] = [
   },
   {
     stateCode: 'MI', stateStudentId: '7730019921', stateStudentIdType: '02', action: 'insert',
-    identity: { firstName: 'Ana', lastName1: 'Hernández', sex: 'F', birthDate: '2007-05-14', birthCountry: 'US' },
+    // Michigan's system has one surname box and no accents: both surnames arrive joined in it.
+    identity: { firstName: 'Ana', lastName1: 'Hernandez-Cruz', sex: 'F', birthDate: '2007-05-14', birthCountry: 'US' },
     parents: [{ firstName: 'Rosa', lastName: 'Cruz', relationship: 'parent2' }],
     qualifyingMoves: [{ qualifyingArrivalDate: '2026-05-04', fromState: 'TX', fromCountry: 'US', toCity: 'Traverse City', toState: 'MI', eligibilityExpirationDate: '2029-05-03' }],
     enrollments: [
@@ -74,6 +75,23 @@ export const DEMO_RECORDS: StateRecord[] = [
     identity: { firstName: 'Guadalupe', lastName1: 'Ramírez', lastName2: 'Soto', sex: 'F', birthDate: '2012-12-01' },
     qualifyingMoves: [{ qualifyingArrivalDate: '2026-07-01', fromState: 'CA', fromCountry: 'US', toCity: 'Wenatchee', toState: 'WA' }],
     enrollments: [{ enrollmentDate: '2026-09-02', enrollmentType: '01', schoolName: 'Orchard Middle School', schoolId: '530963001644', gradeLevel: '08', lepIndicator: true, immunizationRecordFlag: false, medicalAlert: 'None' }],
+  },
+  // A near match for the worklist: Guadalupe is a boy's name too. Texas says M, Michigan's clerk
+  // typed F; everything else agrees. The engine never links across a sex disagreement on its own,
+  // so the Michigan record waits, unlinked, in the near-match worklist for a data administrator.
+  {
+    stateCode: 'TX', stateStudentId: 'TX0051774', stateStudentIdType: '01', action: 'insert',
+    identity: { firstName: 'Guadalupe', lastName1: 'Torres', lastName2: 'Medina', sex: 'M', birthDate: '2014-08-22', birthCity: 'Pharr', birthState: 'TX', birthCountry: 'US' },
+    parents: [{ firstName: 'Silvia', lastName: 'Medina', relationship: 'parent2' }, { firstName: 'Ramón', lastName: 'Torres', relationship: 'parent1' }],
+    qualifyingMoves: [{ qualifyingArrivalDate: '2025-11-03', fromState: 'MI', fromCountry: 'US', toCity: 'Pharr', toState: 'TX', eligibilityExpirationDate: '2028-11-02' }],
+    enrollments: [{ enrollmentDate: '2025-11-05', withdrawalDate: '2026-05-01', enrollmentType: '01', schoolName: 'Carnahan Elementary', schoolId: '483507003924', gradeLevel: '05', lepIndicator: true, immunizationRecordFlag: true, medicalAlert: 'None' }],
+  },
+  {
+    stateCode: 'MI', stateStudentId: '7730020456', stateStudentIdType: '02', action: 'insert',
+    identity: { firstName: 'Guadalupe', lastName1: 'Torres', lastName2: 'Medina', sex: 'F', birthDate: '2014-08-22' },
+    parents: [{ firstName: 'Silvia', lastName: 'Medina', relationship: 'parent2' }],
+    qualifyingMoves: [{ qualifyingArrivalDate: '2026-05-11', fromState: 'TX', fromCountry: 'US', toCity: 'Hart', toState: 'MI', eligibilityExpirationDate: '2029-05-10' }],
+    enrollments: [{ enrollmentDate: '2026-05-13', enrollmentType: '03', schoolName: 'Oceana Migrant Summer Program', schoolId: '261800006322', gradeLevel: '06', lepIndicator: true, immunizationRecordFlag: true, medicalAlert: 'None' }],
   },
 ];
 
