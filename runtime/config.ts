@@ -17,6 +17,7 @@ export const ConfigSchema = Type.Object({
   DEMO_DATA: Type.Boolean({ default: false, description: 'Load the demo states and students at start (npm start sets it).' }),
   LOG_LEVEL: Type.String({ default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 5_242_880, minimum: 1024, description: 'Largest JSON or XML body accepted (413 above it).' }),
+  FILE_LIMIT_BYTES: Type.Integer({ default: 1_073_741_824, minimum: 1024, description: 'Largest batch file accepted by POST /api/v1/states/{state}/files (413 above it).' }),
   MAX_RECORDS_PER_REQUEST: Type.Integer({ default: 1000, minimum: 1, description: 'Most records one synchronous write may carry.' }),
   GRADUATION_CREDITS: Type.Number({ default: 22, minimum: 0, description: 'Credits a diploma needs, for graduation progress in the consolidated record.' }),
   WORKER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, description: 'Jobs each queue processes at once in this process.' }),

@@ -12,7 +12,6 @@ import { assertStateVisible, auditDisclosure } from '../plugins/auth.js';
 import { requireState } from './records.js';
 
 /** Largest batch file accepted: a 40,000-student typed file is about 45 MB, the same in Ed-Fi XML about 550 MB. */
-export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
 const Accepted = Type.Object({
   exchangeId: Type.String({ format: 'uuid' }),
@@ -81,15 +80,15 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
     await createSubmissionFile(app.ctx.db, { exchangeId: ex.id, stateCode, adapterId: adapter.manifest.id, fileName, mediaType });
     let stored;
     try {
-      stored = await storeFileChunks(app.ctx.db, ex.id, body, MAX_FILE_BYTES);
+      stored = await storeFileChunks(app.ctx.db, ex.id, body, app.ctx.config.FILE_LIMIT_BYTES);
     } catch (err) {
       await updateExchange(app.ctx.db, ex.id, { status: 'failed', error: { message: 'the upload was interrupted before the file was complete' } });
       throw err;
     }
     if (stored.kind === 'tooLarge') {
-      await updateExchange(app.ctx.db, ex.id, { status: 'rejected', error: { message: `file larger than ${MAX_FILE_BYTES} bytes` } });
+      await updateExchange(app.ctx.db, ex.id, { status: 'rejected', error: { message: `file larger than ${app.ctx.config.FILE_LIMIT_BYTES} bytes` } });
       body.resume();
-      throw new GatewayError('GW_ERR_TOO_LARGE', `The file is larger than ${MAX_FILE_BYTES} bytes; split it (a file holds at most 40,000 students).`);
+      throw new GatewayError('GW_ERR_TOO_LARGE', `The file is larger than ${app.ctx.config.FILE_LIMIT_BYTES} bytes; split it (a file holds at most 40,000 students).`);
     }
     if (stored.kind === 'empty') {
       await updateExchange(app.ctx.db, ex.id, { status: 'rejected', error: { message: 'empty file' } });
