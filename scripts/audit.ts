@@ -1,9 +1,9 @@
 /**
  * The audit trail for operators and auditors:
- *   npm run audit -- verify                 walk the hash chain in the database
- *   npm run audit -- verify --file x.jsonl  check an exported file on its own
- *   npm run audit -- export [--from 2026-01-01] [--to 2026-07-01] [--format jsonl|csv] [--out file]
- *   npm run audit -- purge [--days N]       delete events older than N days (AUDIT_RETENTION_DAYS), keeping a checkpoint
+ *   npm run audit-trail -- verify                 walk the hash chain in the database
+ *   npm run audit-trail -- verify --file x.jsonl  check an exported file on its own
+ *   npm run audit-trail -- export [--from 2026-01-01] [--to 2026-07-01] [--format jsonl|csv] [--out file]
+ *   npm run audit-trail -- purge [--days N]       delete events older than N days (AUDIT_RETENTION_DAYS), keeping a checkpoint
  * Exit code 0 when intact, 2 when the chain is broken, 1 on usage errors.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
