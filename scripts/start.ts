@@ -14,6 +14,7 @@ import { ensureStates } from '../core/states.js';
 import { buildApp, buildHealthApp } from '../gateway/app.js';
 import { startWorkers, type RunningWorkers } from '../worker/index.js';
 import { seedDemo } from '../demo/seed.js';
+import { startDemoExchange, type DemoExchange } from '../sim/demo.js';
 import { ensureDemoClients, type DemoClient } from '../core/security/demo-clients.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -66,6 +67,12 @@ try {
     await health.listen({ host: config.HOST, port: config.PORT });
     stops.push(() => health.close());
   }
+  // Exchange demo (docs/exchange.md): simulated state systems on loopback, wired before the demo records arrive.
+  let exchangeDemo: DemoExchange | null = null;
+  if (config.DEMO_DATA && config.DEMO_SIMULATOR && workers) {
+    exchangeDemo = await startDemoExchange({ db, queue, say, requiredCredits: config.GRADUATION_CREDITS });
+    stops.push(() => exchangeDemo!.close());
+  }
   if (config.DEMO_DATA) {
     const seeded = await seedDemo(db, queue);
     if (workers) await workers.sweep();
@@ -100,7 +107,9 @@ try {
     if (config.DEV_IDP) say(`  sign in  : ${base}/auth/login  (development provider: pick a demo user for any role; then ${base}/auth/me)`);
     say(`             (other demo clients: ${demoClients.filter((c) => c !== tx).map((c) => c.clientId).join(', ')}; new secrets: npm run clients -- rotate <id>)`);
   }
+  for (const line of exchangeDemo?.lines ?? []) say(line);
   say('Press Ctrl-C to stop.');
+  exchangeDemo?.run();
 } catch (e) {
   logger.error({ err: e }, 'start failed');
   say(`Start failed: ${(e as Error).message}`);

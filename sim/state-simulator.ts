@@ -237,6 +237,10 @@ export async function startStateSimulator(opts: {
   });
 
   // Test and bench controls; loopback only like everything else here.
+  app.get('/_sim', async () => ({
+    states: [...states.keys()].map((code) => ({ code, api: `${base}/${code.toLowerCase()}/`, received: (inbox.get(code) ?? []).length, down: down.has(code), receivedUrl: `${base}/_sim/${code}/received` })),
+    flaky, stats,
+  }));
   app.get('/_sim/stats', async () => stats);
   app.get('/_sim/:st/received', async (request) => {
     const st = String((request.params as { st: string }).st).toUpperCase();
