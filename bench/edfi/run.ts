@@ -55,7 +55,7 @@ await admin.end();
 const url = new URL(databaseUrl);
 url.pathname = '/edfi_bench';
 
-const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), '--import', 'tsx', join(here, 'server.ts'), url.toString(), redisUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), '--import', 'tsx', (process.env.BENCH_SERVER ?? join(here, 'server.ts')), url.toString(), redisUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
 stops.unshift(() => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }));
 const first = await new Promise<string>((resolve, reject) => {
   createInterface({ input: child.stdout! }).once('line', resolve);
@@ -95,6 +95,7 @@ for (let round = 1; round <= rounds; round++) {
   results.push({ round, bench: 'Ed-Fi POST /students (201)', r: e.r });
   results.push({ round, bench: 'bare GET (select JSON row)', r: await gets('bare', b.ids, seconds) });
   results.push({ round, bench: 'Ed-Fi GET /students/{id}', r: await gets('edfi', e.ids, seconds) });
+  results.push({ round, bench: 'gateway floor: GET availableChangeVersions', r: await load(gatewayPort, connections, seconds, () => ({ method: 'GET', path: '/changeQueries/v1/availableChangeVersions', headers: auth })) });
 }
 for (const s of stops) await s();
 
@@ -102,7 +103,7 @@ const mean = (bench: string, f: (r: LoadResult) => number) => {
   const xs = results.filter((x) => x.bench === bench).map((x) => f(x.r));
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 };
-const benches = ['bare POST (insert JSON row)', 'Ed-Fi POST /students (201)', 'bare GET (select JSON row)', 'Ed-Fi GET /students/{id}'];
+const benches = ['bare POST (insert JSON row)', 'Ed-Fi POST /students (201)', 'bare GET (select JSON row)', 'Ed-Fi GET /students/{id}', 'gateway floor: GET availableChangeVersions'];
 const rps = Object.fromEntries(benches.map((b) => [b, mean(b, (r) => r.rps)]));
 const cmd = `node --import tsx bench/edfi/run.ts --seconds ${seconds} --connections ${connections} --rounds ${rounds}`;
 const fmt = (n: number, d = 0) => n.toFixed(d);
@@ -112,13 +113,14 @@ const lines = [
   `Command: \`${cmd}\` (run ${new Date().toISOString().slice(0, 10)}).`,
   '',
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${pgVersion} (throwaway cluster, fsync off, as in the tests), Redis on loopback.`,
-  `Load: ${connections} keep-alive connections, closed loop, ${seconds} s per measurement, ${rounds} rounds alternating the four measurements; the servers run in one child process, the load generator in another. Matching workers are not running (the write enqueues the match job).`,
+  `Load: ${connections} keep-alive connections, closed loop, ${seconds} s per measurement, ${rounds} rounds alternating the five measurements; the servers run in one child process, the load generator in another. Matching workers are not running (the write enqueues the match job).`,
   '',
   'What each request does:',
   '- **bare POST**: fastify parses the JSON and inserts it as one row (`INSERT … (id, body jsonb)`), 201.',
   '- **Ed-Fi POST /students**: bearer token check (ES256 JWT), rate limit, Ed-Fi schema + descriptor validation, natural-key lookup, document insert with a change version, the student\'s canonical MSIX record rebuilt, validated and stored (`state_records`), a ledger row (`exchanges`), commit, then the `match` job enqueued in Redis; 201 with Location and ETag.',
   '- **bare GET**: one `SELECT body` by primary key.',
   '- **Ed-Fi GET /students/{id}**: token check, rate limit, `SELECT` by id, state check, Ed-Fi shape with `_etag`, ETag header.',
+  '- **gateway floor**: the cheapest authenticated route (token check, rate limit, security headers, one `SELECT` of a sequence): what every authenticated gateway route pays before its own work.',
   '',
   '| round | bench | requests | req/s | p50 ms | p99 ms | non-2xx |',
   '|---|---|---:|---:|---:|---:|---:|',
@@ -129,6 +131,7 @@ const lines = [
   ...benches.map((b) => `| ${b} | ${fmt(rps[b]!)} | ${fmt(mean(b, (r) => r.p99), 1)} |`),
   '',
   `Ed-Fi POST throughput / bare insert throughput: **${fmt(rps['Ed-Fi POST /students (201)']! / rps['bare POST (insert JSON row)']!, 2)}** (target ≥ 0.30).`,
+  `Gateway floor / bare insert throughput: **${fmt(rps['gateway floor: GET availableChangeVersions']! / rps['bare POST (insert JSON row)']!, 2)}**: the ceiling for any authenticated route on this machine.`,
   `Ed-Fi GET throughput / bare insert throughput: **${fmt(rps['Ed-Fi GET /students/{id}']! / rps['bare POST (insert JSON row)']!, 2)}**; / bare select throughput: **${fmt(rps['Ed-Fi GET /students/{id}']! / rps['bare GET (select JSON row)']!, 2)}**.`,
   '',
 ];

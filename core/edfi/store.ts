@@ -22,15 +22,16 @@ export interface StoredDoc {
   updatedAt: string;
 }
 
-interface Row {
+/** A row of edfi_documents as selected by COLUMNS. */
+export interface Row {
   id: string; state_code: string; resource: string; identity_key: string; alias_key: string | null; key_values: Record<string, unknown>;
   ref_keys: string[]; student_unique_id: string | null; body: Record<string, unknown>; content_hash: string; change_version: number | string;
   updated_at: Date | string;
 }
 
-const COLUMNS = 'id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, updated_at';
+export const COLUMNS = 'id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, updated_at';
 
-function fromRow(r: Row): StoredDoc {
+export function fromRow(r: Row): StoredDoc {
   return {
     id: r.id, stateCode: r.state_code, resource: r.resource, identityKey: r.identity_key, aliasKey: r.alias_key, keyValues: r.key_values,
     refKeys: r.ref_keys, studentUniqueId: r.student_unique_id, body: r.body, contentHash: r.content_hash,
@@ -88,7 +89,7 @@ export async function docsByKeys(db: Db, stateCode: string, keys: readonly strin
 /** The resources of the documents that still reference any of `keys` (deletion is blocked while there are any). */
 export async function dependentResources(db: Db, stateCode: string, keys: readonly string[], exceptId: string): Promise<string[]> {
   const r = await db.query<{ resource: string }>(
-    `SELECT DISTINCT resource FROM edfi_documents WHERE ref_keys && $2::text[] AND state_code = $1 AND id <> $3 ORDER BY resource`,
+    `SELECT DISTINCT resource FROM edfi_documents WHERE ref_keys && $2::text[] AND ref_keys <> '{}' AND state_code = $1 AND id <> $3 ORDER BY resource`,
     [stateCode, keys, exceptId],
   );
   return r.rows.map((x) => x.resource);

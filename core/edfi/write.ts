@@ -19,6 +19,7 @@ import {
 } from './store.js';
 import { syncCanonical, type CanonicalProblem, type Writer } from './sync.js';
 import { etagMatches } from './etag.js';
+import { createStudent } from './create-student.js';
 
 export type { Writer } from './sync.js';
 
@@ -106,12 +107,13 @@ async function inTransaction(deps: EdfiDeps, w: Writer, fn: (tx: Db) => Promise<
     if ((e as { code?: string }).code === UNIQUE_VIOLATION) return { kind: 'identity-conflict', detail: 'Another item with the same identity was written at the same time; send it again.' };
     throw e;
   }
-  if (match) {
-    const m: { recordId: string; version: number } = match;
-    // A failed enqueue leaves the record pending; the worker's sweeper enqueues it later.
-    await deps.queue.enqueue(QUEUES.match, { recordId: m.recordId, version: m.version, traceId: w.traceId }, { jobId: matchJobId(m.recordId, m.version) }).catch(() => {});
-  }
+  if (match) await enqueueMatch(deps, w, match);
   return result;
+}
+
+/** After commit: a failed enqueue leaves the record pending, and the worker's sweeper enqueues it later. */
+async function enqueueMatch(deps: EdfiDeps, w: Writer, m: { recordId: string; version: number }): Promise<void> {
+  await deps.queue.enqueue(QUEUES.match, { recordId: m.recordId, version: m.version, traceId: w.traceId }, { jobId: matchJobId(m.recordId, m.version) }).catch(() => {});
 }
 
 /** Refused writes go to the ledger too (where and why, never the values), so the help desk sees them. */
@@ -152,6 +154,19 @@ export async function upsertDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
   const v = validateDocument(def.schema, body);
   if (v.kind === 'invalid') return { kind: 'invalid', validationErrors: v.validationErrors, errors: [] };
   const p = prepare(def, v.doc);
+  if (def.name === 'students') {
+    // A new Student goes in one statement; one the state already has takes the general path below.
+    const id = newDocumentId();
+    const fast = await createStudent(deps.db, w, {
+      id, stateCode: w.stateCode, resource: def.name, identityKey: p.key, aliasKey: null, keyValues: p.keyValues,
+      refKeys: [], studentUniqueId: p.student, body: v.doc, contentHash: p.hash, clientId: w.clientId,
+    });
+    if (fast.kind === 'invalid') return canonicalFailure(fast.problems, { resource: def.name, id });
+    if (fast.kind === 'created') {
+      if (fast.match) await enqueueMatch(deps, w, fast.match);
+      return { kind: 'written', status: 'created', doc: fast.doc };
+    }
+  }
   return inTransaction(deps, w, async (tx) => {
     const unresolved = await missingReferences(tx, w.stateCode, p);
     if (unresolved) return { result: unresolved };

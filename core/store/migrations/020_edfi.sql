@@ -9,7 +9,9 @@ CREATE TABLE edfi_documents (
   seq bigserial NOT NULL,
   -- The Ed-Fi resource id: 32 hex digits, as the ODS/API prints ids.
   id text PRIMARY KEY CHECK (id ~ '^[0-9a-f]{32}$'),
-  state_code text NOT NULL REFERENCES states(code),
+  -- No foreign key to states: every concurrent write of a state would share-lock that state's one row.
+  -- The state comes from the writer's token, whose client row already references states.
+  state_code text NOT NULL,
   resource text NOT NULL,
   -- `resource|[natural key values]`: what references point at.
   identity_key text NOT NULL,
@@ -32,7 +34,8 @@ CREATE UNIQUE INDEX edfi_documents_alias ON edfi_documents (state_code, alias_ke
 CREATE INDEX edfi_documents_list ON edfi_documents (state_code, resource, seq);
 CREATE INDEX edfi_documents_changes ON edfi_documents (state_code, resource, change_version);
 CREATE INDEX edfi_documents_student ON edfi_documents (state_code, student_unique_id) WHERE student_unique_id IS NOT NULL;
-CREATE INDEX edfi_documents_refs ON edfi_documents USING gin (ref_keys);
+-- Only documents that reference something (students reference nothing) are in the reference index.
+CREATE INDEX edfi_documents_refs ON edfi_documents USING gin (ref_keys) WHERE ref_keys <> '{}';
 
 -- Tombstones for `/{resource}/deletes` change queries.
 CREATE TABLE edfi_deletes (
