@@ -112,6 +112,7 @@ async function main(): Promise<void> {
       chunk = '';
     }
   }
+  const clustersDone = once(clusters, 'finish');
   clusters.end(chunk);
   const review = createWriteStream(reviewOut!, { encoding: 'utf8' });
   chunk = 'record_id_a,record_id_b,score\n';
@@ -122,8 +123,9 @@ async function main(): Promise<void> {
       chunk = '';
     }
   }
+  const reviewDone = once(review, 'finish');
   review.end(chunk);
-  await Promise.all([once(clusters, 'finish'), once(review, 'finish')]);
+  await Promise.all([clustersDone, reviewDone]);
   const seconds = (performance.now() - started) / 1000;
   console.error(
     `done: ${records.length} records, ${malformed} malformed rows skipped, ${result.stats.clusters} clusters, ${result.review.length} review pairs in ${seconds.toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (rules ${model.rulesVersion})`,

@@ -52,9 +52,24 @@ export function surnameTokens(value: string | null | undefined): string[] {
   return (kept.length > 0 ? kept : all).map(internToken);
 }
 
-/** Standard form of a surname token list. */
+/**
+ * Standard names are immutable and repeat heavily (a million records hold a
+ * few hundred thousand distinct names), so they are shared between records.
+ */
+const surnameCache = new Map<string, StandardName | null>();
+const givenCache = new Map<string, StandardGivenName | null>();
+const CACHE_LIMIT = 1_000_000;
+
+/** Standard form of a surname token list (shared instance per distinct list). */
 export function standardSurname(tokens: string[]): StandardName | null {
-  return baseName(tokens.join(' '), tokens);
+  const key = tokens.join(' ');
+  let std = surnameCache.get(key);
+  if (std === undefined) {
+    std = baseName(key, tokens);
+    if (surnameCache.size > CACHE_LIMIT) surnameCache.clear();
+    surnameCache.set(key, std);
+  }
+  return std;
 }
 
 /** Given-name tokens: abbreviations expanded, particles dropped ("MA. DE LOS ANGELES" -> MARIA ANGELES). */
@@ -69,9 +84,15 @@ export function givenTokens(value: string | null | undefined): string[] {
   return out;
 }
 
-/** Standard form of a given-name token list, with nickname-canonical forms per token. */
+/** Standard form of a given-name token list, with nickname-canonical forms per token (shared instance). */
 export function standardGiven(tokens: string[]): StandardGivenName | null {
-  const base = baseName(tokens.join(' '), tokens);
-  if (base === null) return null;
-  return { ...base, canonical: tokens.map(canonicalForms) };
+  const key = tokens.join(' ');
+  let std = givenCache.get(key);
+  if (std === undefined) {
+    const base = baseName(key, tokens);
+    std = base === null ? null : { ...base, canonical: tokens.map(canonicalForms) };
+    if (givenCache.size > CACHE_LIMIT) givenCache.clear();
+    givenCache.set(key, std);
+  }
+  return std;
 }
