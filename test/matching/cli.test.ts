@@ -29,7 +29,7 @@ describe('npm run match (CLI end to end)', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/line 6: skipped: expected 17 columns, found 6/);
     expect(run.stderr).toMatch(/line 7: skipped: .*quote/);
-    expect(run.stderr).toMatch(/2 malformed rows skipped/);
+    expect(run.stderr).toMatch(/done: 7 records, 2 malformed rows skipped/);
     const clusters = readFileSync(out, 'utf8').trim().split('\n');
     expect(clusters[0]).toBe('record_id,cluster_id');
     const cluster = new Map(clusters.slice(1).map((l) => l.split(',') as [string, string]));
