@@ -4,6 +4,7 @@ import type { TSchema } from 'typebox';
 import { CODESET_VERSION, codeLabel, isCodesetName, isValidCode, nearestCodes, type CodesetName } from './codesets.js';
 import type { FieldIssue } from './issues.js';
 import { isMsixId } from './ids.js';
+import { isTextKind, textKindProblem } from './text-kinds.js';
 import { StateRecordSchema, type StateRecord } from './canonical/state-record.js';
 import { StudentSchema } from './canonical/student.js';
 
@@ -26,6 +27,21 @@ export function createAjv(): Ajv2020 {
       if (isValidCode(set, data)) return true;
       (check as unknown as { errors: Partial<ErrorObject>[] }).errors = [
         { keyword: 'x-codeset', message: `is not a ${set} code`, params: { codeset: set } },
+      ];
+      return false;
+    },
+  });
+  ajv.addKeyword({
+    keyword: 'x-text',
+    type: 'string',
+    schemaType: 'string',
+    errors: true,
+    validate: function check(kind: string, data: string) {
+      if (!isTextKind(kind)) throw new Error(`schema names unknown text kind ${kind}`);
+      const allowed = textKindProblem(kind, data);
+      if (allowed === null) return true;
+      (check as unknown as { errors: Partial<ErrorObject>[] }).errors = [
+        { keyword: 'x-text', message: `holds characters a ${kind} cannot have`, params: { kind, allowed } },
       ];
       return false;
     },
@@ -87,6 +103,8 @@ function describe(e: ErrorObject, value: unknown): { message: string; fix?: stri
         fix: `Use a ${set} code, for example ${near.map((c) => `${c.code} (${c.label})`).join(', ')}.`,
       };
     }
+    case 'x-text':
+      return { path: at, message: `'${String(value)}' holds characters not allowed here`, fix: `Use ${String(p.allowed)}.` };
     case 'format':
       return {
         path: at,

@@ -9,8 +9,17 @@ export const Code = (set: CodesetName, description?: string) =>
 export const DateString = (description?: string) =>
   Type.String({ format: 'date', ...(description ? { description } : {}) });
 
-export const Text = (maxLength: number, description?: string) =>
-  Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
+/** What characters a text field may hold, checked by the `x-text` keyword (see specs/text-kinds.ts). */
+export type TextKind = 'personName' | 'placeName' | 'free';
+
+export const Text = (maxLength: number, description?: string, kind: TextKind = 'free') =>
+  Type.String({ minLength: 1, maxLength, 'x-text': kind, ...(description ? { description } : {}) });
+
+/** A person's name: letters (any script, with accents), spaces, hyphens, apostrophes and periods. */
+export const PersonName = (maxLength: number, description?: string) => Text(maxLength, description, 'personName');
+
+/** A city or place name: a person-name's characters plus digits. */
+export const PlaceName = (maxLength: number, description?: string) => Text(maxLength, description, 'placeName');
 
 export const Flag = (description: string) => Type.Boolean({ description });
 

@@ -1,21 +1,21 @@
 import { Type, type Static } from 'typebox';
 import {
-  AcademicYear, Code, DateString, Flag, MsixIdSchema, NcesDistrictId, NcesSchoolId, Opt, StateCodeSchema, Text,
+  AcademicYear, Code, DateString, Flag, MsixIdSchema, NcesDistrictId, NcesSchoolId, Opt, PersonName, PlaceName, StateCodeSchema, Text,
 } from './common.js';
 
 /** Identity and demographics: the fields matching uses. */
 export const Identity = Type.Object(
   {
-    firstName: Text(50),
-    middleName: Opt(Text(50)),
-    lastName1: Text(50, 'Paternal surname, or the first part of a compound surname.'),
-    lastName2: Opt(Text(50, 'Maternal surname, or the second part of a compound surname.')),
-    suffix: Opt(Text(10)),
+    firstName: PersonName(50),
+    middleName: Opt(PersonName(50)),
+    lastName1: PersonName(50, 'Paternal surname, or the first part of a compound surname.'),
+    lastName2: Opt(PersonName(50, 'Maternal surname, or the second part of a compound surname.')),
+    suffix: Opt(PlaceName(10)),
     sex: Opt(Code('sex')),
     birthDate: DateString(),
     multipleBirth: Opt(Flag('Twin, triplet…: keeps siblings with one birth date apart.')),
     birthDateVerification: Opt(Code('birthDateVerification')),
-    birthCity: Opt(Text(30)),
+    birthCity: Opt(PlaceName(30)),
     birthState: Opt(Text(2)),
     birthCountry: Opt(Code('country')),
   },
@@ -24,8 +24,8 @@ export const Identity = Type.Object(
 
 export const Parent = Type.Object(
   {
-    firstName: Opt(Text(50)),
-    lastName: Opt(Text(50)),
+    firstName: Opt(PersonName(50)),
+    lastName: Opt(PersonName(50)),
     relationship: Opt(Type.Union([Type.Literal('parent1'), Type.Literal('parent2'), Type.Literal('guardian')])),
     email: Opt(Type.String({ format: 'email', maxLength: 50 })),
     phone: Opt(Type.String({ pattern: '^[0-9]{10}$', description: '10 digits, no punctuation.' })),
@@ -36,10 +36,10 @@ export const Parent = Type.Object(
 export const QualifyingMove = Type.Object(
   {
     qualifyingArrivalDate: DateString('The day Migrant Education Program eligibility starts.'),
-    fromCity: Opt(Text(30)),
+    fromCity: Opt(PlaceName(30)),
     fromState: Opt(Code('usState')),
     fromCountry: Opt(Code('country')),
-    toCity: Opt(Text(30)),
+    toCity: Opt(PlaceName(30)),
     toState: Opt(Code('usState')),
     eligibilityExpirationDate: Opt(DateString()),
   },
@@ -56,7 +56,7 @@ export const Enrollment = Type.Object(
     districtId: Opt(NcesDistrictId),
     districtName: Opt(Text(60)),
     mepProjectType: Opt(Text(2)),
-    facilityCity: Opt(Text(30)),
+    facilityCity: Opt(PlaceName(30)),
     facilityState: Opt(Code('usState')),
     gradeLevel: Code('gradeLevel'),
     lepIndicator: Opt(Flag('English learner.')),

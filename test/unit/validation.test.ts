@@ -76,3 +76,24 @@ describe('code sets', () => {
     for (const n of names) expect(CODESET_NAMES).toContain(n);
   });
 });
+
+describe('text fields refuse markup and statement punctuation', () => {
+  it('accepts real names with accents, hyphens, apostrophes and particles', () => {
+    for (const [firstName, lastName1] of [['María José', 'de la Cruz'], ["D'Andre", "O'Brien"], ['Ma. Guadalupe', 'Martínez-Cruz'], ['Nguyễn', 'Thị'], ['Zoë', 'Ñúñez']]) {
+      expect(validateStateRecord(sampleRecord({ identity: { firstName: firstName!, lastName1: lastName1! } })).kind, firstName).toBe('ok');
+    }
+  });
+
+  it('refuses script and SQL injection strings with the field, the rule and a fix', () => {
+    const r = validateStateRecord(sampleRecord({
+      identity: { firstName: '<script>alert(1)</script>', lastName1: "Robert'); DROP TABLE students;--" },
+      enrollments: [{ enrollmentDate: '2025-08-20', enrollmentType: '01', gradeLevel: '09', schoolName: '<img src=x onerror=alert(1)>' }],
+    }));
+    expect(r.kind).toBe('invalid');
+    if (r.kind !== 'invalid') return;
+    expect(r.issues.map((i) => [i.path, i.rule])).toEqual(expect.arrayContaining([
+      ['/identity/firstName', 'text'], ['/identity/lastName1', 'text'], ['/enrollments/0/schoolName', 'text'],
+    ]));
+    expect(r.issues.find((i) => i.path === '/identity/firstName')?.fix).toContain('letters');
+  });
+});
