@@ -37,6 +37,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('runs Keycloak with the realm export and points the gateway at it', () => {
+    const kc = s.keycloak!;
+    expect(kc.image).toMatch(/keycloak/);
+    expect(kc.healthcheck?.test).toBeDefined();
+    expect(JSON.stringify(kc)).toContain('./deploy/keycloak/realm-export.json');
+    expect(read('deploy/keycloak/realm-export.json')).toContain('"realm"');
+    expect(s.gateway!.environment?.OIDC_ISSUER).toMatch(/^http:\/\/keycloak\.localhost:8080\/realms\//);
+    expect(s.gateway!.depends_on?.keycloak?.condition).toBe('service_healthy');
+  });
+
   it('has a Dockerfile whose health check and command match the start script', () => {
     const dockerfile = read('Dockerfile');
     expect(dockerfile).toMatch(/^FROM node:20/m);
