@@ -236,12 +236,33 @@ export async function startStateSimulator(opts: {
     return reply.code(200).send({ received: true, duplicate: r === 'duplicate' });
   });
 
-  // Test and bench controls; loopback only like everything else here.
+  // Test and bench controls (loopback only, like everything here): what each state received, stats, faults, records.
   app.get('/_sim', async () => ({
     states: [...states.keys()].map((code) => ({ code, api: `${base}/${code.toLowerCase()}/`, received: (inbox.get(code) ?? []).length, down: down.has(code), receivedUrl: `${base}/_sim/${code}/received` })),
     flaky, stats,
   }));
   app.get('/_sim/stats', async () => stats);
+  const json = (request: FastifyRequest): unknown => JSON.parse(String(request.body ?? 'null'));
+  app.post('/_sim/flaky', async (request) => {
+    const f = json(request) as FlakyConfig | null;
+    flaky = f;
+    rand = seededRandom(f?.seed ?? 1);
+    return { flaky };
+  });
+  app.post('/_sim/down', async (request) => {
+    const { state, down: isDown } = json(request) as { state: string; down: boolean };
+    const st = states.get(String(state).toUpperCase());
+    if (!st) return { ok: false };
+    if (isDown) down.add(st.code);
+    else down.delete(st.code);
+    return { ok: true, down: [...down] };
+  });
+  app.put('/_sim/:st/records', async (request, reply) => {
+    const st = stateOf(request);
+    if (!st) return reply.code(404).send({ message: 'unknown state' });
+    st.records = json(request) as StateRecord[];
+    return { records: st.records.length };
+  });
   app.get('/_sim/:st/received', async (request) => {
     const st = String((request.params as { st: string }).st).toUpperCase();
     return (inbox.get(st) ?? []).map(({ body: _b, ...r }) => r);

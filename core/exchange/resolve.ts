@@ -1,12 +1,13 @@
 import type { IdentityT, ParentT } from '../../specs/canonical/state-record.js';
 import type { MsixId } from '../../specs/ids.js';
 import { blockingKeys } from '../matching/blocking.js';
-import { loadDefaultModel } from '../matching/default-model.js';
 import { matchArriving, type Candidate } from '../matching/incremental.js';
 import type { MatchModel } from '../matching/model.js';
 import { standardize } from '../matching/standardize.js';
 import type { PersonRecord, StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
+import { findCandidates } from '../matching-store/candidates.js';
+import { storeModel, storePopulation } from '../matching-store/engine.js';
 
 /** What a requesting school knows about a child in front of it. */
 export interface Demographics {
@@ -44,43 +45,27 @@ export function personOf(recordId: string, stateCode: string | null, stateStuden
   };
 }
 
-/**
- * Candidates by SQL when the store keeps no blocking-key table: linked active
- * records with the same birth date (or day and month swapped), or the same
- * first name and first surname. Bounded; scoring decides.
- */
-export const sqlCandidateFinder: CandidateFinder = async (db, person) => {
-  const b = person.birth;
-  const dates = b ? [...new Set([`${b.year}-${String(b.month).padStart(2, '0')}-${String(b.day).padStart(2, '0')}`,
-    ...(b.day <= 12 ? [`${b.year}-${String(b.day).padStart(2, '0')}-${String(b.month).padStart(2, '0')}`] : [])])] : [];
-  const raw = person.raw;
-  const r = await db.query<{ id: string; state_code: string; state_student_id: string; identity: IdentityT; parents: ParentT[] | null; msix_id: string }>(
-    `SELECT s.id, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
-     FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
-     WHERE s.status = 'active' AND st.status IN ('active', 'locked')
-       AND (s.birth_date = ANY($1::date[]) OR (upper(s.first_name) = upper($2) AND upper(s.last_name1) = upper($3)))
-     LIMIT 500`,
-    [dates, raw.firstName ?? '', raw.lastName1 ?? ''],
-  );
-  return r.rows.map((row) => ({
-    studentId: row.msix_id,
-    record: standardize(personOf(row.id, row.state_code, row.state_student_id, { identity: row.identity, parents: row.parents ?? [] })),
-  }));
-};
+/** Candidates from the store's blocking-key index (core/matching-store), the same lookup an arriving record gets. */
+export const storeCandidateFinder: CandidateFinder = async (db, _person, keys) =>
+  findCandidates(db, { recordId: NO_RECORD, keys, partners: [], maxBlock: storeModel().maxBlockSize });
 
-let defaultModel: MatchModel | null = null;
+// A lookup is not a stored record: no candidate is excluded as "itself".
+const NO_RECORD = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Resolves demographics to a consolidated student with the matching engine:
- * standardize, blocking keys, stored candidates, then the same arrival
- * decision the matcher makes for an incoming record.
+ * standardize, blocking keys, candidates from the store's key index, then the
+ * same arrival decision (model, prior, thresholds) the matcher makes for an
+ * incoming record.
  */
-export async function resolveDemographics(db: Db, d: Demographics, finder: CandidateFinder = sqlCandidateFinder, model?: MatchModel): Promise<Resolution> {
-  const m = model ?? (defaultModel ??= loadDefaultModel());
+export async function resolveDemographics(db: Db, d: Demographics, finder: CandidateFinder = storeCandidateFinder, model?: MatchModel): Promise<Resolution> {
+  const m = model ?? storeModel();
   const person = standardize(personOf('lookup', null, null, d));
   const candidates = await finder(db, person, blockingKeys(person));
   if (!candidates.length) return { kind: 'none' };
-  const result = matchArriving(person, candidates, m);
+  // The prior follows the store's size, as for an arriving record (core/matching-store/engine.ts).
+  const population = await storePopulation(db, m);
+  const result = matchArriving(person, candidates, m, {}, undefined, population > m.referencePopulation ? { population } : undefined);
   const dec = result.decision;
   if (dec.kind === 'link') {
     const best = result.students.find((s) => s.studentId === dec.studentId);
