@@ -5,7 +5,7 @@
  * engine saw, even after the records change.
  */
 import type { ArrivalResult, StudentMatch } from '../matching/incremental.js';
-import type { FieldContribution } from '../matching/scoring.js';
+import type { FieldContribution, PairScore } from '../matching/scoring.js';
 import type { PersonRecord, StandardizedPerson } from '../matching/types.js';
 
 export interface ExplainedField extends FieldContribution {
@@ -65,18 +65,22 @@ export function fieldValues(p: PersonRecord): Record<string, string | null> {
   };
 }
 
-function explainPair(arriving: StandardizedPerson, other: StandardizedPerson | undefined, s: StudentMatch): PairExplanation | null {
-  const best = s.candidates[0];
-  if (!best) return null;
+/** One scored pair with the values compared. */
+export function explainScore(arriving: StandardizedPerson, other: StandardizedPerson | undefined, otherId: string, score: PairScore): PairExplanation {
   const mine = fieldValues(arriving.raw);
   const theirs = other ? fieldValues(other.raw) : {};
   return {
-    recordId: best.recordId,
-    probability: best.score.probability,
-    weight: best.score.weight,
-    conflicts: best.score.conflicts,
-    fields: best.score.contributions.map((c) => ({ ...c, value: mine[c.field] ?? null, otherValue: theirs[c.field] ?? null })),
+    recordId: otherId,
+    probability: score.probability,
+    weight: score.weight,
+    conflicts: score.conflicts,
+    fields: score.contributions.map((c) => ({ ...c, value: mine[c.field] ?? null, otherValue: theirs[c.field] ?? null })),
   };
+}
+
+function explainPair(arriving: StandardizedPerson, other: StandardizedPerson | undefined, s: StudentMatch): PairExplanation | null {
+  const best = s.candidates[0];
+  return best ? explainScore(arriving, other, best.recordId, best.score) : null;
 }
 
 /** The explanation of one arrival decision; `chosen` is the student linked to, if any. */

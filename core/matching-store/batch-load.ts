@@ -1,0 +1,337 @@
+/**
+ * Bulk matching for an initial national load: every pending record of the
+ * store is linked in one pass of the engine's batch linker
+ * (core/matching/batch.ts) instead of one job per record, then written in
+ * set-based transactions, one group of whole clusters at a time.
+ *
+ * Same outcomes as the incremental path: records already linked anchor their
+ * students (must-link among a student's records); manual constraints hold;
+ * a pending record alone in its cluster but near another student waits in a
+ * near-match review; a cluster that would join two existing students is
+ * for a person (review). While the load runs it holds the batch lock
+ * exclusively, so match jobs wait and then find their records done.
+ */
+import type { StateRecord } from '../../specs/canonical/state-record.js';
+import { newMsixId } from '../../specs/ids.js';
+import { consolidate, type ConsolidationInput, type ConsolidationOptions } from '../consolidate.js';
+import { linkBatch } from '../matching/batch.js';
+import { personComparisonSet } from '../matching/person-comparisons.js';
+import { CompiledModel } from '../matching/scoring.js';
+import { standardize } from '../matching/standardize.js';
+import { buildTermFrequencies } from '../matching/term-frequency.js';
+import type { StandardizedPerson } from '../matching/types.js';
+import type { Db } from '../store/db.js';
+import { storeModel } from './engine.js';
+import { explainScore, type MatchExplanation, type StudentExplanation } from './explanation.js';
+import { toPersonRecord } from './person.js';
+import { MATCH_BATCH_LOCK } from './place.js';
+
+export interface BatchLoadOptions {
+  consolidation: ConsolidationOptions;
+  /** Records per write transaction (whole clusters; default 5000). */
+  chunkRecords?: number;
+  /** Rows per read page (default 20000). */
+  pageRows?: number;
+  onProgress?: (phase: string, done: number, total: number) => void;
+  actor?: string;
+}
+
+export interface BatchLoadReport {
+  pending: number;
+  anchors: number;
+  linked: number;
+  newStudents: number;
+  reviews: number;
+  clusters: number;
+  candidatePairs: number;
+  ms: { read: number; link: number; write: number; total: number };
+}
+
+interface Loaded {
+  ids: string[];
+  versions: number[];
+  states: string[];
+  /** Student of an anchor (already linked) record; null for pending ones. */
+  anchor: (string | null)[];
+  std: StandardizedPerson[];
+}
+
+type Row = { id: string; version: number; state_code: string; state_student_id: string; identity: StateRecord['identity']; parents: StateRecord['parents'] | null; msix_id: string | null };
+
+/** Pending records first, then (only when some are pending) the linked ones that anchor existing students. */
+async function readAll(db: Db, pageRows: number, progress: (phase: string, n: number) => void): Promise<Loaded> {
+  const out: Loaded = { ids: [], versions: [], states: [], anchor: [], std: [] };
+  for (const pending of [true, false]) {
+    if (!pending && out.ids.length === 0) break;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const r = await db.query<Row>(pending
+        ? `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, NULL::text AS msix_id
+           FROM state_records s WHERE s.match_status = 'pending' AND s.status = 'active' AND s.id > $1 ORDER BY s.id LIMIT $2`
+        : `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
+           FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
+           WHERE s.match_status <> 'pending' AND s.status = 'active' AND st.status IN ('active', 'locked') AND s.id > $1 ORDER BY s.id LIMIT $2`,
+      [after, pageRows]);
+      for (const row of r.rows) {
+        out.ids.push(row.id);
+        out.versions.push(row.version);
+        out.states.push(row.state_code);
+        out.anchor.push(row.msix_id);
+        out.std.push(standardize(toPersonRecord(row.id, { stateCode: row.state_code, stateStudentId: row.state_student_id, identity: row.identity, parents: row.parents ?? undefined })));
+      }
+      progress(pending ? 'read pending' : 'read linked', out.ids.length);
+      if (r.rows.length < pageRows) break;
+      after = r.rows[r.rows.length - 1]!.id;
+    }
+  }
+  return out;
+}
+
+/** Matches every pending record in bulk. See the module comment for the rules. */
+export async function runBatchLoad(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
+  // PGlite has one connection: the whole load runs in the locking transaction.
+  if (db.kind === 'pglite') {
+    return db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MATCH_BATCH_LOCK]);
+      return load(tx, opts);
+    });
+  }
+  return db.transaction(async (lockTx) => {
+    await lockTx.query('SELECT pg_advisory_xact_lock($1)', [MATCH_BATCH_LOCK]);
+    return load(db, opts);
+  });
+}
+
+async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
+  const t0 = performance.now();
+  const progress = opts.onProgress ?? (() => {});
+  const actor = opts.actor ?? 'batch-load';
+  const model = storeModel();
+  const data = await readAll(db, opts.pageRows ?? 20_000, (phase, n) => progress(phase, n, 0));
+  const n = data.ids.length;
+  const pendingCount = data.anchor.filter((a) => a === null).length;
+  const tRead = performance.now();
+  const empty: BatchLoadReport = { pending: 0, anchors: n, linked: 0, newStudents: 0, reviews: 0, clusters: 0, candidatePairs: 0, ms: { read: tRead - t0, link: 0, write: 0, total: tRead - t0 } };
+  if (pendingCount === 0) return empty;
+
+  const index = new Map(data.ids.map((id, i) => [id, i]));
+  const mustLink: [number, number][] = [];
+  const firstOf = new Map<string, number>();
+  data.anchor.forEach((s, i) => {
+    if (s === null) return;
+    const f = firstOf.get(s);
+    if (f === undefined) firstOf.set(s, i);
+    else mustLink.push([f, i]);
+  });
+  const cannotLink: [number, number][] = [];
+  const cons = await db.query<{ kind: string; record_a: string; record_b: string }>('SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL');
+  for (const c of cons.rows) {
+    const a = index.get(c.record_a);
+    const b = index.get(c.record_b);
+    if (a === undefined || b === undefined) continue;
+    (c.kind === 'must-link' ? mustLink : cannotLink).push([a, b]);
+  }
+  const result = linkBatch(data.std, personComparisonSet, model, { mustLink, cannotLink, onProgress: progress });
+  const tLink = performance.now();
+
+  // Clusters, their anchored students, and held singletons.
+  const members = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) (members.get(result.clusterOf[i]!) ?? members.set(result.clusterOf[i]!, []).get(result.clusterOf[i]!)!).push(i);
+  const studentsOf = (c: number) => [...new Set(members.get(c)!.map((i) => data.anchor[i]).filter((s): s is string => s !== null))];
+  const partners = new Map<number, { j: number; probability: number }[]>();
+  for (const p of result.review) {
+    for (const [x, y] of [[p.a, p.b], [p.b, p.a]] as const) {
+      if (data.anchor[x] !== null || members.get(result.clusterOf[x]!)!.length !== 1) continue;
+      (partners.get(x) ?? partners.set(x, []).get(x)!).push({ j: y, probability: p.probability });
+    }
+  }
+  const held = new Set<number>();
+  for (const [x, list] of partners) if (list.some((p) => !partners.has(p.j) || members.get(result.clusterOf[p.j]!)!.length > 1)) held.add(x);
+
+  const termFrequencies = buildTermFrequencies(data.std, personComparisonSet.comparisons);
+  const scorer = new CompiledModel(model, personComparisonSet, { population: n, termFrequencies });
+  const pairExplanation = (i: number, j: number) => explainScore(data.std[i]!, data.std[j]!, data.ids[j]!, scorer.score(data.std[i]!, data.std[j]!));
+
+  // Write whole clusters per transaction.
+  const chunk = opts.chunkRecords ?? 5000;
+  const isHeldCluster = (c: number) => members.get(c)!.length === 1 && held.has(members.get(c)![0]!);
+  // Held records go last: their candidates' new students exist by then.
+  const clusterIds = [...members.keys()].filter((c) => members.get(c)!.some((i) => data.anchor[i] === null))
+    .sort((a, b) => Number(isHeldCluster(a)) - Number(isHeldCluster(b)));
+  const report: BatchLoadReport = { ...empty, pending: pendingCount, anchors: n - pendingCount, clusters: result.stats.clusters, candidatePairs: result.stats.candidatePairs };
+  const studentOfCluster = new Map<number, string>();
+  for (const c of clusterIds) {
+    const s = studentsOf(c);
+    if (s.length === 1) studentOfCluster.set(c, s[0]!);
+  }
+  let done = 0;
+  for (let start = 0; start < clusterIds.length;) {
+    const group: number[] = [];
+    let size = 0;
+    while (start < clusterIds.length && (size === 0 || size < chunk)) {
+      const c = clusterIds[start++]!;
+      group.push(c);
+      size += members.get(c)!.length;
+    }
+    await db.transaction(async (tx) => {
+      const fresh = group.filter((c) => studentsOf(c).length === 0 && !isHeldCluster(c));
+      const newIds = await allocateStudents(tx, fresh.length);
+      fresh.forEach((c, k) => studentOfCluster.set(c, newIds[k]!));
+      await writeGroup(tx, group, { data, members, studentsOf, studentOfCluster, held, partners, result, pairExplanation, model: model.rulesVersion, actor, report, fresh: new Set(fresh), consolidation: opts.consolidation });
+    });
+    done += size;
+    progress('write', done, pendingCount);
+  }
+  const tEnd = performance.now();
+  report.ms = { read: tRead - t0, link: tLink - tRead, write: tEnd - tLink, total: tEnd - t0 };
+  return report;
+}
+
+/** New MSIX ids in one round trip (retrying the rare collision). */
+async function allocateStudents(tx: Db, count: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let attempt = 0; out.length < count && attempt < 5; attempt++) {
+    const want = Array.from({ length: count - out.length }, () => newMsixId() as string);
+    const r = await tx.query<{ msix_id: string }>('INSERT INTO students (msix_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING msix_id', [want]);
+    out.push(...r.rows.map((x) => x.msix_id));
+  }
+  if (out.length < count) throw new Error('could not allocate unique MSIX ids');
+  return out;
+}
+
+interface GroupContext {
+  data: Loaded;
+  members: Map<number, number[]>;
+  studentsOf: (c: number) => string[];
+  studentOfCluster: Map<number, string>;
+  held: Set<number>;
+  partners: Map<number, { j: number; probability: number }[]>;
+  result: ReturnType<typeof linkBatch>;
+  pairExplanation: (i: number, j: number) => ReturnType<typeof explainScore>;
+  model: string;
+  actor: string;
+  report: BatchLoadReport;
+  fresh: Set<number>;
+  consolidation: ConsolidationOptions;
+}
+
+async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<void> {
+  const { data } = g;
+  const link = { ids: [] as string[], msix: [] as string[], type: [] as string[], score: [] as (number | null)[], expl: [] as string[] };
+  const status = { ids: [] as string[], versions: [] as number[], st: [] as string[] };
+  const keys = { key: [] as string[], rec: [] as string[] };
+  const ev = { msix: [] as string[], rec: [] as string[], state: [] as string[], kind: [] as string[], details: [] as string[] };
+  const touched = new Set<string>();
+  const clusterOf = g.result.clusterOf;
+  for (const c of group) {
+    const list = g.members.get(c)!;
+    const anchored = g.studentsOf(c);
+    for (const i of list) {
+      if (data.anchor[i] !== null) continue;
+      const id = data.ids[i]!;
+      for (const k of personComparisonSet.blockingKeys(data.std[i]!)) { keys.key.push(k); keys.rec.push(id); }
+      status.ids.push(id);
+      status.versions.push(data.versions[i]!);
+      const student = g.studentOfCluster.get(c);
+      if (student === undefined) {
+        // Held: a near match (alone, close to another student) or a cluster spanning several students.
+        const isHeld = g.held.has(i);
+        const cands = isHeld
+          ? [...new Set(g.partners.get(i)!.map((p) => g.studentOfCluster.get(clusterOf[p.j]!) ?? data.anchor[p.j]).filter((s): s is string => typeof s === 'string'))]
+          : anchored;
+        const others = isHeld ? g.partners.get(i)!.map((p) => p.j) : list.filter((j) => j !== i && data.anchor[j] !== null);
+        const students: StudentExplanation[] = cands.map((msixId) => {
+          const rep = others.filter((j) => (g.studentOfCluster.get(clusterOf[j]!) ?? data.anchor[j]) === msixId)
+            .map((j) => g.pairExplanation(i, j)).sort((a, b) => b.weight - a.weight)[0] ?? null;
+          return { msixId, bestProbability: rep?.probability ?? 0, conflicts: rep?.conflicts ?? [], manual: null, distinct: false, best: rep };
+        }).sort((a, b) => b.bestProbability - a.bestProbability);
+        const reason = isHeld ? (students[0]?.conflicts.length ? 'conflict' : 'near-match') : 'ambiguous';
+        const explanation: MatchExplanation = { decision: 'review', reason, rulesVersion: g.model, candidatesConsidered: others.length, best: students[0]?.best ?? null, students: students.slice(0, 5) };
+        await tx.query(
+          `INSERT INTO match_reviews (record_id, state_code, record_version, kind, reason, candidate_msix_ids, best_probability, rules_version, explanation)
+           SELECT $1, $2, $3, 'near-match', $4, $5, $6, $7, $8 WHERE NOT EXISTS (SELECT 1 FROM match_reviews WHERE record_id = $1 AND status = 'open')`,
+          [id, data.states[i], data.versions[i], reason, cands, students[0]?.bestProbability ?? 0, g.model, JSON.stringify(explanation)],
+        );
+        status.st.push('review');
+        for (const s of cands) { ev.msix.push(s); ev.rec.push(id); ev.state.push(data.states[i]!); ev.kind.push('review-opened'); ev.details.push(JSON.stringify({ reason, batch: true })); }
+        g.report.reviews++;
+        continue;
+      }
+      const best = list.filter((j) => j !== i).map((j) => g.pairExplanation(i, j)).sort((a, b) => b.weight - a.weight)[0] ?? null;
+      const isNew = g.fresh.has(c);
+      const firstOfNew = isNew && list.find((j) => data.anchor[j] === null) === i;
+      const explanation: MatchExplanation = {
+        decision: best ? 'batch' : 'new', reason: best ? 'batch-cluster' : 'no-candidate', rulesVersion: g.model,
+        candidatesConsidered: list.length - 1, best, students: [],
+      };
+      link.ids.push(id); link.msix.push(student); link.type.push(firstOfNew ? 'new' : 'auto'); link.score.push(firstOfNew ? null : best?.probability ?? null);
+      link.expl.push(JSON.stringify(explanation));
+      status.st.push('matched');
+      touched.add(student);
+      ev.msix.push(student); ev.rec.push(id); ev.state.push(data.states[i]!); ev.kind.push(firstOfNew ? 'student-created' : 'record-linked'); ev.details.push(JSON.stringify({ linkType: firstOfNew ? 'new' : 'auto', batch: true }));
+      g.report.linked++;
+      if (firstOfNew) g.report.newStudents++;
+    }
+  }
+  await tx.query('DELETE FROM blocking_keys WHERE record_id = ANY($1::uuid[])', [status.ids]);
+  await tx.query('INSERT INTO blocking_keys (key, record_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING', [keys.key, keys.rec]);
+  const inserted = await tx.query<{ record_id: string }>(
+    `INSERT INTO links (record_id, msix_id, link_type, score, rules_version, explanation)
+     SELECT u.id, u.msix, u.type, u.score, $6, u.expl FROM unnest($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::jsonb[]) AS u(id, msix, type, score, expl)
+     ON CONFLICT (record_id) DO NOTHING RETURNING record_id`,
+    [link.ids, link.msix, link.type, link.score, link.expl, g.model],
+  );
+  if (inserted.rows.length) {
+    await tx.query(
+      `INSERT INTO link_history (record_id, to_msix_id, link_type, score, rules_version, explanation, cause, actor)
+       SELECT l.record_id, l.msix_id, l.link_type, l.score, l.rules_version, l.explanation, 'batch', $2 FROM links l WHERE l.record_id = ANY($1::uuid[])`,
+      [inserted.rows.map((r) => r.record_id), g.actor],
+    );
+  }
+  await tx.query(
+    `UPDATE state_records s SET match_status = u.st FROM unnest($1::uuid[], $2::int[], $3::text[]) AS u(id, v, st)
+     WHERE s.id = u.id AND s.version = u.v AND s.match_status = 'pending'`, [status.ids, status.versions, status.st],
+  );
+  await tx.query(
+    `INSERT INTO student_events (msix_id, record_id, state_code, kind, details) SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[])`,
+    [ev.msix, ev.rec, ev.state, ev.kind, ev.details],
+  );
+  await refreshStudents(tx, [...touched], g.consolidation);
+}
+
+/** Recomputes the consolidated views of many students with two queries. */
+export async function refreshStudents(tx: Db, msixIds: readonly string[], opts: ConsolidationOptions): Promise<void> {
+  if (msixIds.length === 0) return;
+  const rows = await tx.query<{
+    msix_id: string; status: 'active' | 'locked'; created_at: Date | string; record_id: string; state_code: string; state_student_id: string;
+    rstatus: 'active' | 'withdrawn'; record: StateRecord; received_at: Date | string; updated_at: Date | string; link_type: 'new' | 'auto' | 'manual';
+    score: number | null; rules_version: string; linked_at: Date | string;
+  }>(
+    `SELECT st.msix_id, st.status, st.created_at, l.record_id, s.state_code, s.state_student_id, s.status AS rstatus, s.record, s.received_at, s.updated_at,
+            l.link_type, l.score, l.rules_version, l.linked_at
+     FROM students st JOIN links l ON l.msix_id = st.msix_id JOIN state_records s ON s.id = l.record_id
+     WHERE st.msix_id = ANY($1::text[]) ORDER BY st.msix_id, l.linked_at`, [msixIds],
+  );
+  const iso = (d: Date | string) => new Date(d).toISOString();
+  const by = new Map<string, { status: 'active' | 'locked'; createdAt: string; inputs: ConsolidationInput[] }>();
+  for (const r of rows.rows) {
+    let e = by.get(r.msix_id);
+    if (!e) by.set(r.msix_id, (e = { status: r.status, createdAt: iso(r.created_at), inputs: [] }));
+    e.inputs.push({
+      recordId: r.record_id, stateCode: r.state_code, stateStudentId: r.state_student_id, status: r.rstatus, record: r.record,
+      receivedAt: iso(r.received_at), updatedAt: iso(r.updated_at),
+      link: { linkType: r.link_type, score: r.score, rulesVersion: r.rules_version, linkedAt: iso(r.linked_at) },
+    });
+  }
+  const now = new Date().toISOString();
+  const ids: string[] = [];
+  const views: string[] = [];
+  for (const [msixId, e] of by) {
+    ids.push(msixId);
+    views.push(JSON.stringify(consolidate(msixId as never, e.status, e.inputs, opts, { createdAt: e.createdAt, updatedAt: now })));
+  }
+  await tx.query(
+    `UPDATE students st SET view = u.view, version = st.version + 1, updated_at = $3 FROM unnest($1::text[], $2::jsonb[]) AS u(id, view) WHERE st.msix_id = u.id`,
+    [ids, views, now],
+  );
+}
