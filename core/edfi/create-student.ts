@@ -3,7 +3,8 @@
  * one SQL statement: the document, the ledger row and the state's canonical
  * record are inserted together (autocommit makes the statement atomic), so
  * a bulk load of new students costs one round trip each instead of a
- * transaction of six. A Student that already exists falls back to the
+ * transaction of six. The statement is the PL/pgSQL function
+ * `edfi_create_student` (planned once per connection). A Student that already exists falls back to the
  * general transactional path (write.ts).
  *
  * Built beside core/records.ts applyStateRecord and core/ledger.ts
@@ -18,7 +19,7 @@ import { validateStateRecord } from '../../specs/validation.js';
 import { contentHash } from '../canonical-json.js';
 import { buildStateRecord, locate, type SourceIssue } from './canonical.js';
 import { edfiCrosswalks } from './crosswalks.js';
-import { fromRow, COLUMNS, type NewDoc, type Row, type StoredDoc } from './store.js';
+import { fromRow, type NewDoc, type Row, type StoredDoc } from './store.js';
 import type { CanonicalProblem, Writer } from './sync.js';
 
 export type CreateStudentResult =
@@ -46,29 +47,8 @@ function recordOf(stateCode: string, doc: NewDoc): { kind: 'ok'; record: StateRe
   return { kind: 'ok', record: v.record, codesetVersion: v.codesetVersion, warnings: build.warnings };
 }
 
-const SQL = `
-WITH doc AS (
-  INSERT INTO edfi_documents (id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, client_id)
-  VALUES ($1, $2, $3, $4, NULL, $5, '{}', $6, $7, $8, nextval('edfi_change_version_seq'), $9)
-  ON CONFLICT (state_code, identity_key) DO NOTHING
-  RETURNING ${COLUMNS}
-), ex AS (
-  INSERT INTO exchanges (direction, kind, state_code, status, trace_id, client_id, counts, summary, completed_at)
-  SELECT 'inbound', 'edfi-api', $2, 'completed', $10, $9, '{"received":1,"accepted":1,"rejected":0}'::jsonb,
-         jsonb_build_object('resource', $3::text, 'documentId', doc.id) || $11::jsonb, now()
-  FROM doc
-  RETURNING id
-), rec AS (
-  INSERT INTO state_records (state_code, state_student_id, record, content_hash, codeset_version, last_exchange_id, first_name, last_name1, birth_date)
-  SELECT $2, $6, $12, $13, $14, ex.id, $15, $16, $17 FROM ex
-  ON CONFLICT (state_code, state_student_id) DO UPDATE SET
-    record = EXCLUDED.record, content_hash = EXCLUDED.content_hash, codeset_version = EXCLUDED.codeset_version,
-    last_exchange_id = EXCLUDED.last_exchange_id, first_name = EXCLUDED.first_name, last_name1 = EXCLUDED.last_name1,
-    birth_date = EXCLUDED.birth_date, status = 'active', version = state_records.version + 1, match_status = 'pending', updated_at = now()
-  WHERE state_records.content_hash <> EXCLUDED.content_hash OR state_records.status <> 'active'
-  RETURNING id, version
-)
-SELECT doc.*, (SELECT id FROM rec) AS record_id, (SELECT version FROM rec) AS record_version FROM doc`;
+/** The statement itself is the function `edfi_create_student` (migration 020_edfi_create_student.sql). */
+const SQL = `SELECT * FROM edfi_create_student($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`;
 
 /** Creates a new Student with its canonical record and ledger row in one statement, or says it exists. */
 export async function createStudent(db: Db, w: Writer, doc: NewDoc): Promise<CreateStudentResult> {
