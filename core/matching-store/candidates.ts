@@ -8,6 +8,7 @@ import { standardize } from '../matching/standardize.js';
 import type { Candidate } from '../matching/incremental.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
+import type { RecordConstraints } from './constraints.js';
 import { recordsByKeys } from './keys.js';
 import { toPersonRecord } from './person.js';
 
@@ -43,4 +44,44 @@ export async function findCandidates(
     for (const row of r.rows) if (row.record_id !== opts.recordId) ids.add(row.record_id);
   }
   return loadLinked(db, [...ids]);
+}
+
+type CandidateRow = IdentityRow & { msix_id: string | null; constraints: { kind: 'must-link' | 'cannot-link'; a: string; b: string }[] | null };
+
+/**
+ * Everything one decision reads, in one statement (one round trip): the
+ * record's active manual constraints, and its candidates: linked records
+ * sharing a blocking key (keys with more than `maxBlock` records skipped),
+ * records named by a constraint, and the records of `extraStudents`.
+ */
+export async function fetchForDecision(
+  db: Db, opts: { recordId: string; keys: readonly string[]; extraStudents: readonly string[]; maxBlock: number },
+): Promise<{ candidates: StoreCandidate[]; constraints: RecordConstraints }> {
+  const r = await db.query<CandidateRow>(
+    `WITH cons AS (
+       SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_a = $1
+       UNION ALL SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_b = $1),
+     blocked AS (
+       SELECT k.key, b.record_id FROM unnest($2::text[]) AS k(key)
+       CROSS JOIN LATERAL (SELECT record_id FROM blocking_keys WHERE key = k.key LIMIT $3 + 1) b),
+     ids AS (
+       SELECT record_id FROM blocked WHERE key IN (SELECT key FROM blocked GROUP BY key HAVING count(*) <= $3)
+       UNION SELECT CASE WHEN record_a = $1 THEN record_b ELSE record_a END FROM cons
+       UNION SELECT record_id FROM links WHERE msix_id = ANY($4::text[]))
+     SELECT c.constraints, x.* FROM (SELECT json_agg(json_build_object('kind', kind, 'a', record_a, 'b', record_b)) AS constraints FROM cons) c
+     LEFT JOIN LATERAL (
+       SELECT s.id, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
+       FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
+       WHERE s.id IN (SELECT record_id FROM ids) AND s.id <> $1 AND s.status = 'active' AND st.status IN ('active', 'locked')) x ON true`,
+    [opts.recordId, opts.keys, opts.maxBlock, opts.extraStudents],
+  );
+  const constraints: RecordConstraints = { mustLink: [], cannotLink: [], partners: [] };
+  for (const c of r.rows[0]?.constraints ?? []) {
+    (c.kind === 'must-link' ? constraints.mustLink : constraints.cannotLink).push([c.a, c.b]);
+    const partner = c.a === opts.recordId ? c.b : c.a;
+    if (!constraints.partners.includes(partner)) constraints.partners.push(partner);
+  }
+  const candidates = r.rows.filter((row) => row.id !== null && row.msix_id !== null)
+    .map((row) => ({ record: standardizeRow(row), studentId: row.msix_id!, stateCode: row.state_code }));
+  return { candidates, constraints };
 }

@@ -21,8 +21,9 @@ let cached: { value: number; at: number } | null = null;
 
 /**
  * Approximate number of stored records (planner statistics: no count scan),
- * refreshed at most once a minute. Returns at least the model's reference
- * population.
+ * refreshed at most once a minute, rounded to two significant digits (the
+ * engine caches one compiled scorer per population), and at least the
+ * model's reference population.
  */
 export async function storePopulation(db: Db, m: MatchModel = storeModel()): Promise<number> {
   const now = Date.now();
@@ -30,5 +31,7 @@ export async function storePopulation(db: Db, m: MatchModel = storeModel()): Pro
     const r = await db.query<{ n: number }>(`SELECT GREATEST(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'state_records'::regclass`);
     cached = { value: Number(r.rows[0]?.n ?? 0), at: now };
   }
-  return Math.max(cached.value, m.referencePopulation);
+  if (cached.value <= m.referencePopulation) return m.referencePopulation;
+  const unit = 10 ** (Math.floor(Math.log10(cached.value)) - 1);
+  return Math.round(cached.value / unit) * unit;
 }

@@ -21,8 +21,7 @@ import { standardize } from '../matching/standardize.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
 import { createStudent, refreshStudent } from '../students.js';
-import { findCandidates } from './candidates.js';
-import { constraintsOf } from './constraints.js';
+import { fetchForDecision } from './candidates.js';
 import { storeModel, storePopulation } from './engine.js';
 import { explainArrival, type MatchExplanation } from './explanation.js';
 import { lockKeys, removeKeys, replaceKeys } from './keys.js';
@@ -84,13 +83,9 @@ export function prepare(r: Pick<RecordRow, 'id' | 'record'>): { std: Standardize
 /** Scores the record against its candidates with the manual constraints. */
 export async function decide(tx: Db, r: RecordRow, std: StandardizedPerson, keys: string[], currentMsixId: string | null): Promise<{ result: ArrivalResult; byId: Map<string, StandardizedPerson> }> {
   const model = storeModel();
-  const constraints = await constraintsOf(tx, r.id);
-  const candidates = await findCandidates(tx, {
-    recordId: r.id, keys, partners: constraints.partners, extraStudents: currentMsixId ? [currentMsixId] : [], maxBlock: model.maxBlockSize,
-  });
+  const { candidates, constraints } = await fetchForDecision(tx, { recordId: r.id, keys, extraStudents: currentMsixId ? [currentMsixId] : [], maxBlock: model.maxBlockSize });
   const population = await storePopulation(tx, model);
-  const result = matchArriving(std, candidates, model, { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink }, undefined,
-    population > model.referencePopulation ? { population } : undefined);
+  const result = matchArriving(std, candidates, model, { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink }, undefined, { population });
   return { result, byId: new Map(candidates.map((c) => [c.record.recordId, c.record])) };
 }
 

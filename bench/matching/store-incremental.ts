@@ -1,0 +1,159 @@
+/**
+ * One arriving record matched against a store of N records through the real
+ * Postgres path: blocking-table lookup, candidate load, scoring (the read
+ * path), and the whole match job with its writes (link or new student or
+ * review, keys, history, consolidated view, event).
+ *
+ *   npx tsx bench/matching/store-incremental.ts --records 100000 [--arrivals 1000] [--seed 7] [--out bench/matching/store-results.md]
+ *
+ * The store is filled with a synthetic migrant population through the bulk
+ * loader (core/matching-store/batch-load.ts); the arrivals are held-out
+ * records of the same population (so most have relatives in the store).
+ * Uses DATABASE_URL's server when set, else a throwaway local cluster
+ * (initdb, fsync off). Appends a section to the results file.
+ */
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import pg from 'pg';
+import { PgDb } from '../../core/store/pg.js';
+import { migrate } from '../../core/store/migrate.js';
+import { applyStateRecord } from '../../core/records.js';
+import { matchRecord } from '../../core/linking.js';
+import { runBatchLoad } from '../../core/matching-store/batch-load.js';
+import { decide, prepare, type RecordRow } from '../../core/matching-store/place.js';
+import { generatePopulation } from '../../core/matching/synthetic/generator.js';
+import { SeededRandom } from '../../core/matching/random.js';
+import { CODESET_VERSION } from '../../specs/codesets.js';
+import { startThrowawayCluster } from '../../test/support/postgres-cluster.js';
+import { insertPending, personToStateRecord } from './store-fixtures.js';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+const N = Number(option('records', '100000'));
+const M = Number(option('arrivals', '1000'));
+const seed = Number(option('seed', '7'));
+const out = option('out', 'bench/matching/store-results.md');
+const consolidation = { requiredCredits: 22 };
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const fmt = (x: number) => x.toFixed(2);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const cluster = process.env.DATABASE_URL ? null : await startThrowawayCluster();
+const serverUrl = process.env.DATABASE_URL ?? cluster!.url;
+const dbName = `bench_store_${N}_${Date.now()}`;
+const admin = new pg.Client({ connectionString: serverUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${dbName}`);
+await admin.end();
+const url = new URL(serverUrl);
+url.pathname = `/${dbName}`;
+const db = new PgDb(url.toString(), 4);
+
+try {
+  await migrate(db);
+  // Population: N stored records plus M held-out arrivals, picked at random.
+  log(`generating ${N + M} synthetic records (seed ${seed})`);
+  const people = [...generatePopulation({ records: N + M, seed })].map((p) => p.record);
+  const rng = new SeededRandom(seed + 1);
+  for (let i = people.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [people[i], people[j]] = [people[j]!, people[i]!];
+  }
+  // Arrivals keep their state ids; a held-out record whose state id is also stored would be an update, not an arrival.
+  const key = (p: (typeof people)[number]) => `${p.state}|${p.stateStudentId}`;
+  const head = people.slice(0, M);
+  const stored = people.slice(M);
+  const storedKeys = new Set(stored.map(key));
+  const seenKeys = new Set<string>();
+  const arrivals = head.filter((p) => !storedKeys.has(key(p)) && !seenKeys.has(key(p)) && seenKeys.add(key(p)));
+
+  const t0 = performance.now();
+  const ids = await insertPending(db, stored, 10_000);
+  const tInsert = performance.now();
+  log(`inserted ${ids.size} state records in ${((tInsert - t0) / 1000).toFixed(1)} s; bulk matching…`);
+  let lastLog = 0;
+  const load = await runBatchLoad(db, {
+    consolidation, chunkRecords: 10_000,
+    onProgress: (phase, done, total) => { if (performance.now() - lastLog > 5000) { lastLog = performance.now(); log(`  ${phase} ${done}${total ? `/${total}` : ''}`); } },
+  });
+  await db.query('ANALYZE');
+  const size = await db.query<{ records: number; keys: number; students: number; db: string }>(
+    `SELECT (SELECT count(*) FROM state_records)::int AS records, (SELECT count(*) FROM blocking_keys)::int AS keys,
+            (SELECT count(*) FROM students)::int AS students, pg_size_pretty(pg_database_size(current_database())) AS db`,
+  );
+  log(`store: ${JSON.stringify(size.rows[0])}; bulk load ${JSON.stringify(load.ms)}`);
+
+  // Warm up the read path (module caches, plan cache), then measure.
+  const readMs: number[] = [];
+  const candidates: number[] = [];
+  const jobMs: number[] = [];
+  const outcomes: Record<string, number> = {};
+  const arrivalsStored: string[] = [];
+  for (const p of arrivals) {
+    const rec = personToStateRecord(p);
+    const o = await db.transaction((tx) => applyStateRecord(tx, rec, CODESET_VERSION, null));
+    arrivalsStored.push(o.recordId!);
+  }
+  const rows = await db.query<RecordRow>('SELECT id, state_code, state_student_id, status, version, match_status, record FROM state_records WHERE id = ANY($1::uuid[])', [arrivalsStored]);
+  const byId = new Map(rows.rows.map((r) => [r.id, r]));
+  for (const id of arrivalsStored.slice(0, 50)) {
+    const r = byId.get(id)!;
+    const { std, keys } = prepare(r);
+    await decide(db, r, std, keys, null);
+  }
+  for (const id of arrivalsStored) {
+    const r = byId.get(id)!;
+    const t = performance.now();
+    const { std, keys } = prepare(r);
+    const { result } = await decide(db, r, std, keys, null);
+    readMs.push(performance.now() - t);
+    candidates.push(result.students.reduce((n, s) => n + s.candidates.length, 0));
+  }
+  for (const id of arrivalsStored) {
+    const t = performance.now();
+    const o = await matchRecord({ db, consolidation }, { recordId: id, version: 1, traceId: 'bench' });
+    jobMs.push(performance.now() - t);
+    const k = o.kind === 'linked' ? `linked-${o.linkType}` : o.kind;
+    outcomes[k] = (outcomes[k] ?? 0) + 1;
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const s = size.rows[0]!;
+  const cmd = `npx tsx bench/matching/store-incremental.ts --records ${N} --arrivals ${M} --seed ${seed}`;
+  const section = [
+    `## ${N.toLocaleString('en-US')} stored records (${new Date().toISOString().slice(0, 10)})`,
+    '',
+    `Command: \`${cmd}\``,
+    '',
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}, ${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'local throwaway Postgres cluster (fsync off)'}, pool of 4 connections, one arrival at a time.`,
+    '',
+    `Store: ${s.records.toLocaleString('en-US')} state records, ${s.students.toLocaleString('en-US')} students, ${s.keys.toLocaleString('en-US')} blocking-key rows (${(s.keys / s.records).toFixed(1)} per record), database ${s.db}.`,
+    `Filled by the bulk loader: insert ${((tInsert - t0) / 1000).toFixed(1)} s, then read ${(load.ms.read / 1000).toFixed(1)} s, batch link ${(load.ms.link / 1000).toFixed(1)} s, write ${(load.ms.write / 1000).toFixed(1)} s `
+      + `(${load.linked.toLocaleString('en-US')} linked, ${load.newStudents.toLocaleString('en-US')} students, ${load.reviews.toLocaleString('en-US')} reviews).`,
+    '',
+    `| ${arrivals.length} arrivals | p50 ms | p95 ms | p99 ms | mean ms |`,
+    '|---|---|---|---|---|',
+    `| read path: keys → blocking_keys lookup → load candidates → score (\`decide\`) | ${fmt(pct(readMs, 50))} | ${fmt(pct(readMs, 95))} | ${fmt(pct(readMs, 99))} | ${fmt(mean(readMs))} |`,
+    `| whole match job (\`matchRecord\`: locks, keys, decision, link/student/review, history, view, event; committed) | ${fmt(pct(jobMs, 50))} | ${fmt(pct(jobMs, 95))} | ${fmt(pct(jobMs, 99))} | ${fmt(mean(jobMs))} |`,
+    '',
+    `Candidate records scored per arrival: p50 ${pct(candidates, 50)}, p95 ${pct(candidates, 95)}, max ${Math.max(...candidates)}. Outcomes: ${Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    '',
+  ].join('\n');
+  if (!existsSync(out)) writeFileSync(out, '# Store-side matching benchmarks\n\nEach section is one run of the command it shows; newer runs are appended.\n\n');
+  appendFileSync(out, `${section}\n`);
+  process.stdout.write(`${section}\n`);
+} finally {
+  await db.close();
+  if (cluster) cluster.stop();
+  else {
+    const a = new pg.Client({ connectionString: serverUrl });
+    await a.connect();
+    await a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await a.end();
+  }
+}
