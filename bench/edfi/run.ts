@@ -122,7 +122,7 @@ const lines = [
   '',
   'What each request does:',
   '- **bare POST**: fastify parses the JSON and inserts it as one row (`INSERT … (id, body jsonb)`), 201.',
-  '- **Ed-Fi POST /students**: bearer token check (ES256 JWT), rate limit, Ed-Fi schema + descriptor validation, natural-key lookup, document insert with a change version, the student\'s canonical MSIX record rebuilt, validated and stored (`state_records`), a ledger row (`exchanges`), commit, then the `match` job enqueued in Redis; 201 with Location and ETag.',
+  '- **Ed-Fi POST /students**: bearer token check (ES256 JWT), rate limit, Ed-Fi schema + descriptor validation, the student\'s canonical MSIX record built and validated, then one call of `edfi_create_student` (document with a change version, natural key checked by its unique index, ledger row in `exchanges`, canonical record in `state_records`), then the `match` job enqueued in Redis; 201 with Location and ETag.',
   '- **bare GET**: one `SELECT body` by primary key.',
   '- **Ed-Fi GET /students/{id}**: token check, rate limit, `SELECT` by id, state check, Ed-Fi shape with `_etag`, ETag header.',
   '- **gateway floor**: the cheapest authenticated route (token check, rate limit, security headers, one `SELECT` of a sequence): what every authenticated gateway route pays before its own work.',
