@@ -86,6 +86,21 @@ export async function docsByKeys(db: Db, stateCode: string, keys: readonly strin
   return r.rows.map(fromRow);
 }
 
+/** The id and resource of the documents of the state with these keys (aliases included): what read-back links point at. */
+export async function targetsByKeys(db: Db, stateCode: string, keys: readonly string[]): Promise<Map<string, { id: string; resource: string }>> {
+  const out = new Map<string, { id: string; resource: string }>();
+  if (keys.length === 0) return out;
+  const r = await db.query<{ id: string; resource: string; identity_key: string; alias_key: string | null }>(
+    `SELECT id, resource, identity_key, alias_key FROM edfi_documents WHERE state_code = $1 AND (identity_key = ANY($2::text[]) OR alias_key = ANY($2::text[]))`,
+    [stateCode, keys],
+  );
+  for (const row of r.rows) {
+    out.set(row.identity_key, { id: row.id, resource: row.resource });
+    if (row.alias_key) out.set(row.alias_key, { id: row.id, resource: row.resource });
+  }
+  return out;
+}
+
 /** The resources of the documents that still reference any of `keys` (deletion is blocked while there are any). */
 export async function dependentResources(db: Db, stateCode: string, keys: readonly string[], exceptId: string): Promise<string[]> {
   const r = await db.query<{ resource: string }>(

@@ -12,7 +12,7 @@ import { descriptorListForResource } from '../../specs/edfi/descriptors.js';
 import { deleteDocument, recordRejection, updateDocument, upsertDocument, type WriteResult, type Writer } from '../../core/edfi/write.js';
 import { getDocument, listDeletedDocuments, listDocuments } from '../../core/edfi/read.js';
 import { parseCollectionQuery, parsePagingQuery } from '../../core/edfi/query.js';
-import { present } from '../../core/edfi/present.js';
+import { linkTargets, present } from '../../core/edfi/present.js';
 import { etagMatches, etagOf } from '../../core/edfi/etag.js';
 import { EdfiProblem, badRequest, dataValidationFailed, methodNotAllowed, notFound, unsupportedMediaType } from './problems.js';
 import { descriptorById, listDescriptors } from '../../core/edfi/descriptor-resources.js';
@@ -162,7 +162,8 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
     const q = parseCollectionQuery(t.def, request.query);
     if (q.kind === 'bad') throw badRequest(q.errors);
     const { docs, total } = await listDocuments(app.ctx.db, t.def, readScope(request), q.query);
-    return sendPage(reply, docs.map(present), total);
+    const links = await linkTargets(app.ctx.db, docs);
+    return sendPage(reply, docs.map((d) => present(d, links)), total);
   });
 
   app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>('/ed-fi/:resource/deletes', {
@@ -190,7 +191,7 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
     const etag = etagOf(r.doc.changeVersion);
     const inm = header(request, 'if-none-match');
     if (inm && etagMatches(inm, r.doc.changeVersion)) return reply.code(304).header('etag', etag).send();
-    return reply.header('etag', etag).type('application/json').send(present(r.doc));
+    return reply.header('etag', etag).type('application/json').send(present(r.doc, await linkTargets(app.ctx.db, [r.doc])));
   });
 
   app.post<{ Params: { resource: string }; Body: unknown }>('/ed-fi/:resource', {

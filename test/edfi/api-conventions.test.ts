@@ -209,13 +209,20 @@ describe('DELETE by id and references', () => {
     });
   });
 
-  it('resolves an education organization reference to a school or an LEA', async () => {
-    expect((await tx.post('programs', program())).statusCode).toBe(201);
+  it('resolves an education organization reference to a school or an LEA, and links references on read', async () => {
+    const p = await tx.post('programs', program());
+    expect(p.statusCode).toBe(201);
     const seoa = await tx.post('studentEducationOrganizationAssociations', {
       studentReference: { studentUniqueId: '604821' }, educationOrganizationReference: { educationOrganizationId: SCHOOL_ID },
       sexDescriptor: 'uri://ed-fi.org/SexDescriptor#Female',
     });
     expect(seoa.statusCode).toBe(201);
+    const read = (await tx.get(String(seoa.headers.location))).json();
+    expect(read.studentReference).toEqual({ studentUniqueId: '604821', link: { rel: 'Student', href: `/ed-fi/students/${studentId}` } });
+    expect(read.educationOrganizationReference.link.rel).toBe('School');
+    expect((await tx.get(String(p.headers.location))).json().educationOrganizationReference.link.rel).toBe('LocalEducationAgency');
+    // What was read can be sent back: the links are dropped on write.
+    expect((await tx.put('studentEducationOrganizationAssociations', read.id, read)).statusCode).toBe(204);
   });
 
   it('refuses to delete an item still referenced (409 dependent-item-exists) and deletes it once free', async () => {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { sharedData } from '../support/data.js';
-import { BASE, edfiClient, type EdfiClient } from './support/client.js';
+import { BASE, asSent, edfiClient, type EdfiClient } from './support/client.js';
 import { convertInterchange, type Converted } from './support/interchange.js';
 import { identityKey } from '../../core/edfi/keys.js';
 import { resourceNamed } from '../../specs/edfi/catalog.js';
@@ -79,8 +79,8 @@ beforeAll(async () => {
 afterAll(async () => { await sys?.close(); });
 
 const strip = (resource: string, body: Record<string, unknown>) => {
-  const out = { ...body };
-  for (const k of ['id', '_etag', '_lastModifiedDate', ...(UNSUPPORTED[resource] ?? [])]) delete out[k];
+  const out = asSent(body);
+  for (const k of UNSUPPORTED[resource] ?? []) delete out[k];
   return out;
 };
 

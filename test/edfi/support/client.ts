@@ -27,3 +27,15 @@ export async function edfiClient(sys: TestSystem, state: string): Promise<EdfiCl
     del: (resource, id, headers = {}) => raw({ method: 'DELETE', url: `${BASE}/${resource}/${id}`, headers }),
   };
 }
+
+/** An item as read back, without what the server adds (id, _etag, _lastModifiedDate, reference links): what the client sent. */
+export function asSent(item: Record<string, unknown>): Record<string, unknown> {
+  const { id: _i, _etag: _e, _lastModifiedDate: _l, ...rest } = item;
+  for (const [k, v] of Object.entries(rest)) {
+    if (k.endsWith('Reference') && v && typeof v === 'object' && 'link' in v) {
+      const { link: _link, ...ref } = v as Record<string, unknown>;
+      rest[k] = ref;
+    }
+  }
+  return rest;
+}
