@@ -39,8 +39,21 @@ export async function circuitGate(tx: Db, target: string, now: number, policy: C
 
 export type CircuitChange = 'opened' | 'closed' | 'unchanged';
 
-/** Records the outcome of an attempt; says when the circuit just opened or closed (alert once each way). */
-export async function circuitRecord(tx: Db, target: string, ok: boolean, error: string | null, now: number, policy: CircuitPolicy, random: () => number = Math.random): Promise<CircuitChange> {
+/**
+ * Records the outcome of an attempt, in its own short transaction (the row is
+ * never held locked while a delivery commits); says when the circuit just
+ * opened or closed (alert once each way). A success on a healthy receiver,
+ * the common case, costs one read.
+ */
+export async function circuitRecord(db: Db, target: string, ok: boolean, error: string | null, now: number, policy: CircuitPolicy, random: () => number = Math.random): Promise<CircuitChange> {
+  if (ok) {
+    const healthy = await db.query('SELECT 1 FROM exchange_circuits WHERE target = $1 AND failures > 0', [target]);
+    if (healthy.rows.length === 0) return 'unchanged';
+  }
+  return db.transaction((tx) => record(tx, target, ok, error, now, policy, random));
+}
+
+async function record(tx: Db, target: string, ok: boolean, error: string | null, now: number, policy: CircuitPolicy, random: () => number): Promise<CircuitChange> {
   if (ok) {
     const before = await tx.query<{ failures: number }>('SELECT failures FROM exchange_circuits WHERE target = $1 AND failures > 0 FOR UPDATE', [target]);
     const was = before.rows[0]?.failures;

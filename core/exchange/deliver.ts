@@ -121,7 +121,11 @@ async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim>
         return done({ kind: 'held', behind: Number(pred.rows[0].seq) });
       }
     }
-    if (d.status !== 'sending' && d.status !== 'held' && new Date(d.nextAttemptAt).getTime() > now + 250) {
+    const dueAt = new Date(d.nextAttemptAt).getTime();
+    if (d.status === 'retrying' && dueAt > now + 250) {
+      // An early job (a sweep, a kick, or a worker whose clock is behind the one that scheduled the retry):
+      // make sure a job exists at the due time by this worker's clock, and leave it.
+      follow.push({ deliveryId: d.id, traceId: d.traceId, reason: `d${dueAt}`, at: dueAt });
       return done({ kind: 'skipped', reason: 'not due yet' });
     }
     if (d.attempts - d.budgetFrom >= deps.policy.maxAttempts) {
@@ -174,7 +178,7 @@ async function markDead(tx: Db, deps: DeliverDeps, d: Delivery, attempts: number
 }
 
 /** Phase 3, under the line lock: the attempt's ledger row, then delivered / retrying / dead, the circuit, and the next message in line. */
-async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: string, result: ChannelResult, durationMs: number, now: number): Promise<{ outcome: DeliverOutcome; follow: FollowUp[]; circuit: CircuitChange }> {
+async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: string, result: ChannelResult, durationMs: number, now: number): Promise<{ outcome: DeliverOutcome; follow: FollowUp[] }> {
   const random = deps.random ?? Math.random;
   const { policy } = deps;
   return deps.db.transaction(async (tx) => {
@@ -191,10 +195,8 @@ async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: stri
         ...(result.kind === 'ok' && result.detail ? { detail: result.detail } : {}), ...(reason ? { error: reason } : {}),
       },
     });
-    const target = circuitTarget(d.stateCode, d.kind === 'record-query' ? 'source' : 'deliver');
-    const circuit = await circuitRecord(tx, target, result.kind !== 'transient', reason, now, policy.circuit, random);
     if (!cur || cur.status !== 'sending' || cur.attempts !== n) {
-      return { outcome: { kind: 'skipped', reason: `the delivery became ${cur?.status ?? 'missing'} during the attempt` }, follow, circuit };
+      return { outcome: { kind: 'skipped', reason: `the delivery became ${cur?.status ?? 'missing'} during the attempt` }, follow };
     }
     if (result.kind === 'ok') {
       if (d.kind === 'record-query' && d.requestId) {
@@ -205,11 +207,6 @@ async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: stri
       }
       await tx.query(`UPDATE deliveries SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = NULL, channel = $3, updated_at = now() WHERE id = $1`, [d.id, new Date(now), channel]);
       await updateExchange(tx, d.exchangeId, { status: 'delivered', counts: { attempts: n }, summary: { channel } });
-      await appendAudit(tx, {
-        actor: SYSTEM, action: d.kind === 'record-query' ? 'exchange.queried' : 'exchange.delivered', msixId: d.msixId,
-        recordIds: d.disclosure.recordIds ?? [], fields: d.disclosure.fields, reason: d.disclosure.reason, traceId: d.traceId,
-        details: { deliveryId: d.id, kind: d.kind, to: d.stateCode, channel, attempt: n, sequence: d.seq },
-      });
       if (d.seq !== null && d.msixId !== null) {
         const next = await tx.query<{ id: string; trace_id: string }>(
           `UPDATE deliveries SET status = 'queued', next_attempt_at = $4, updated_at = now()
@@ -219,7 +216,13 @@ async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: stri
         );
         for (const x of next.rows) follow.push({ deliveryId: x.id, traceId: x.trace_id, reason: `k${d.seq}`, at: now });
       }
-      return { outcome: { kind: 'delivered', attempt: n }, follow, circuit };
+      // Last before commit: the audit chain is appended under one global lock, held until commit.
+      await appendAudit(tx, {
+        actor: SYSTEM, action: d.kind === 'record-query' ? 'exchange.queried' : 'exchange.delivered', msixId: d.msixId,
+        recordIds: d.disclosure.recordIds ?? [], fields: d.disclosure.fields, reason: d.disclosure.reason, traceId: d.traceId,
+        details: { deliveryId: d.id, kind: d.kind, to: d.stateCode, channel, attempt: n, sequence: d.seq },
+      });
+      return { outcome: { kind: 'delivered', attempt: n }, follow };
     }
     const round = n - cur.budgetFrom;
     if (result.kind === 'transient' && round < policy.maxAttempts) {
@@ -228,11 +231,11 @@ async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: stri
       await tx.query(`UPDATE deliveries SET status = 'retrying', next_attempt_at = $2, lease_until = NULL, last_error = $3, channel = $4, updated_at = now() WHERE id = $1`, [d.id, new Date(at), result.reason, channel]);
       await updateExchange(tx, d.exchangeId, { counts: { attempts: n }, summary: { lastError: result.reason, nextAttemptAt: new Date(at).toISOString() } });
       follow.push({ deliveryId: d.id, traceId: d.traceId, reason: `a${n}`, at });
-      return { outcome: { kind: 'retrying', attempt: n, at: new Date(at).toISOString(), reason: result.reason }, follow, circuit };
+      return { outcome: { kind: 'retrying', attempt: n, at: new Date(at).toISOString(), reason: result.reason }, follow };
     }
     const why = result.kind === 'transient' ? `gave up after ${n} attempts; last: ${result.reason}` : `${result.kind}: ${result.reason}`;
     await markDead(tx, deps, d, n, why, follow, now);
-    return { outcome: { kind: 'dead', attempt: n, reason: why }, follow, circuit };
+    return { outcome: { kind: 'dead', attempt: n, reason: why }, follow };
   });
 }
 
@@ -254,8 +257,11 @@ export async function runDelivery(deps: DeliverDeps, id: string): Promise<Delive
   const { result, channel } = await attempt(deps, c.d, started);
   const finished = clock();
   const r = await conclude(deps, c.d, c.attempt, channel, result, finished - started, finished);
-  if (r.circuit === 'opened') deps.log.warn({ state: c.d.stateCode, kind: c.d.kind, reason: result.kind === 'ok' ? null : result.reason }, 'receiver is failing: deliveries wait and one probe at a time tries it');
-  if (r.circuit === 'closed') {
+  // The receiver's health in its own short transaction, so its row is never locked while a delivery commits.
+  const target = circuitTarget(c.d.stateCode, c.d.kind === 'record-query' ? 'source' : 'deliver');
+  const circuit: CircuitChange = await circuitRecord(deps.db, target, result.kind !== 'transient', result.kind === 'ok' ? null : result.reason, finished, deps.policy.circuit, deps.random ?? Math.random);
+  if (circuit === 'opened') deps.log.warn({ state: c.d.stateCode, kind: c.d.kind, reason: result.kind === 'ok' ? null : result.reason }, 'receiver is failing: deliveries wait and one probe at a time tries it');
+  if (circuit === 'closed') {
     const released = await releaseWaiting(deps, c.d.stateCode, c.d.kind === 'record-query' ? 'source' : 'deliver');
     deps.log.info({ state: c.d.stateCode, kind: c.d.kind, released }, 'receiver is back: waiting deliveries flow again');
   }
