@@ -1,4 +1,5 @@
 import { consumeStudentEvents, type StudentEventKind } from '../events.js';
+import { createExchange } from '../ledger.js';
 import type { Db } from '../store/db.js';
 import { getStudent, linkedRecords } from '../students.js';
 import type { Delivery } from './deliveries.js';
@@ -26,8 +27,9 @@ export interface MoveConsumerOptions {
  * makes one notice per move however often the records are resubmitted or
  * relinked. Returns the deliveries to enqueue after commit.
  */
-export async function consumeMoveEvents(db: Db, opts: MoveConsumerOptions): Promise<{ events: number; notices: number; deliveries: Delivery[] }> {
+export async function consumeMoveEvents(db: Db, opts: MoveConsumerOptions): Promise<{ events: number; notices: number; deliveries: Delivery[]; failed: { eventId: number; msixId: string; error: string }[] }> {
   const deliveries: Delivery[] = [];
+  const failed: { eventId: number; msixId: string; error: string }[] = [];
   let notices = 0;
   const now = opts.now?.() ?? new Date();
   const horizon = new Date(now.getTime() - opts.windowDays * 86_400_000).toISOString().slice(0, 10);
@@ -36,17 +38,30 @@ export async function consumeMoveEvents(db: Db, opts: MoveConsumerOptions): Prom
     for (const e of batch) {
       if (!TRIGGERS.has(e.kind) || done.has(e.msixId)) continue;
       done.add(e.msixId);
-      const s = await getStudent(tx, e.msixId);
-      if (!s || 'mergedInto' in s) continue;
-      const move = detectMove(await linkedRecords(tx, e.msixId));
-      if (!move || move.enrollment.enrollmentDate < horizon) continue;
-      const made = await createMoveNotice(tx, { msixId: e.msixId, move, student: s.student, eventId: e.id, traceId: e.traceId ?? `event-${e.id}` });
-      if (made) {
-        notices++;
-        deliveries.push(...made.deliveries);
+      try {
+        // A savepoint per student: one bad record must not stop every other state's notices.
+        const made = await tx.transaction(async (sp) => {
+          const s = await getStudent(sp, e.msixId);
+          if (!s || 'mergedInto' in s) return null;
+          const move = detectMove(await linkedRecords(sp, e.msixId));
+          if (!move || move.enrollment.enrollmentDate < horizon) return null;
+          return createMoveNotice(sp, { msixId: e.msixId, move, student: s.student, eventId: e.id, traceId: e.traceId ?? `event-${e.id}` });
+        });
+        if (made) {
+          notices++;
+          deliveries.push(...made.deliveries);
+        }
+      } catch (err) {
+        // Not silently lost: the help desk sees a failed move-notice row for the student in the ledger.
+        const error = (err as Error).message;
+        failed.push({ eventId: e.id, msixId: e.msixId, error });
+        await createExchange(tx, {
+          direction: 'outbound', kind: 'move-notice', stateCode: e.stateCode ?? '--', status: 'failed', traceId: e.traceId ?? `event-${e.id}`,
+          msixId: e.msixId, summary: { eventId: e.id, eventKind: e.kind, error },
+        });
       }
     }
   });
   // Deliveries were created in the (now committed) consumer transaction: only now may jobs see them.
-  return { events, notices, deliveries: events ? deliveries : [] };
+  return { events, notices, deliveries: events ? deliveries : [], failed };
 }

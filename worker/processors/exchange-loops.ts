@@ -28,11 +28,13 @@ export function startExchangeLoops(ctx: WorkerContext): ExchangeLoops {
       const now = Date.now();
       await enqueueFollowUps(deps, r.deliveries.map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })), now);
       if (r.notices) ctx.logger.info({ notices: r.notices, events: r.events }, 'move notices created');
+      for (const f of r.failed) ctx.logger.error(f, 'move notice could not be made for this event; it is skipped (see the error)');
       if (r.events < 200 || closed) return total;
     }
   };
   const sweep = async (): Promise<number> => {
-    const r = await sweepExchange(deps, { graceMs: Math.max(30_000, 3 * c.EXCHANGE_SWEEP_MS) });
+    // A due delivery with no job for this long is presumed to have lost its job (a deliver job finishes within its timeout).
+    const r = await sweepExchange(deps, { graceMs: Math.max(2 * c.EXCHANGE_SWEEP_MS, 3 * c.DELIVERY_TIMEOUT_MS) });
     const n = r.requeued + r.recovered + r.released + r.settled;
     if (n) ctx.logger.info(r, 'exchange sweep');
     return n;
