@@ -169,11 +169,22 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>('/ed-fi/:resource/deletes', {
     config: read, schema: { tags, summary: 'Change query: items deleted between two change versions', params: ResourceParams },
   }, async (request, reply) => {
-    const def = resourceOnly(request.params.resource, 'deletes');
+    const t = target(request.params.resource);
     const q = parsePagingQuery(request.query);
     if (q.kind === 'bad') throw badRequest(q.errors);
-    const { items, total } = await listDeletedDocuments(app.ctx.db, def, readScope(request), q.query);
+    // Descriptors here are fixed lists: none is ever deleted.
+    if (t.kind === 'descriptor') return sendPage(reply, [], q.query.totalCount ? 0 : null);
+    const { items, total } = await listDeletedDocuments(app.ctx.db, t.def, readScope(request), q.query);
     return sendPage(reply, items, total);
+  });
+
+  app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>('/ed-fi/:resource/keyChanges', {
+    config: read, schema: { tags, summary: 'Change query: natural-key changes (always none: keys cannot change here)', params: ResourceParams },
+  }, async (request, reply) => {
+    target(request.params.resource);
+    const q = parsePagingQuery(request.query);
+    if (q.kind === 'bad') throw badRequest(q.errors);
+    return sendPage(reply, [], q.query.totalCount ? 0 : null);
   });
 
   app.get<{ Params: { resource: string; id: string } }>('/ed-fi/:resource/:id', {

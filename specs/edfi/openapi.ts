@@ -85,6 +85,12 @@ function resourcePaths(def: ResourceDef): Record<string, Json> {
         responses: { 204: { description: 'Deleted.' }, 403: problem('Another state\'s item.'), 404: problem('No such item.'), 409: problem('Still referenced (urn:ed-fi:api:data-conflict:dependent-item-exists).'), 412: problem('The ETag in If-Match is not current.') },
       },
     },
+    [`/ed-fi/${def.name}/keyChanges`]: {
+      get: {
+        tags, operationId: `keyChanges${def.entity}s`, summary: `${def.name} natural-key changes (none: PUT cannot change a key here)`, parameters: PAGING,
+        responses: { 200: { description: 'Always an empty array.', content: { 'application/json': { schema: { type: 'array', items: { type: 'object' } } } } } },
+      },
+    },
     [`/ed-fi/${def.name}/deletes`]: {
       get: {
         tags, operationId: `deletes${def.entity}s`, summary: `${def.name} deleted in a change-version window`, parameters: PAGING,

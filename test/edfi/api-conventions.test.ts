@@ -267,6 +267,10 @@ describe('change queries', () => {
     expect(deletes.statusCode).toBe(200);
     expect(deletes.headers['total-count']).toBe('1');
     expect(deletes.json()).toEqual([{ id: idFrom(created), changeVersion: v, keyValues: { studentUniqueId: '604850' } }]);
+    const keyChanges = await tx.get(`students/keyChanges?minChangeVersion=0&totalCount=true`);
+    expect(keyChanges.json()).toEqual([]);
+    expect(keyChanges.headers['total-count']).toBe('0');
+    expect((await tx.get('gradeLevelDescriptors/deletes')).json()).toEqual([]);
   });
 });
 
