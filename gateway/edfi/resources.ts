@@ -150,7 +150,8 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
   const write = { access: { roles: WRITE_ROLES } };
   const tags = ['ed-fi'];
 
-  app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>('/ed-fi/:resource', {
+  // A trailing slash is accepted, as in the ODS/API (`/ed-fi/students/`).
+  for (const url of ['/ed-fi/:resource', '/ed-fi/:resource/']) app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>(url, {
     config: read, schema: { tags, summary: 'Query a resource or descriptor collection', description: 'Filters on natural-key and scalar fields; offset/limit paging (25, at most 500); Total-Count with totalCount=true; minChangeVersion/maxChangeVersion.', params: ResourceParams },
   }, async (request, reply) => {
     const t = target(request.params.resource);
@@ -205,7 +206,7 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
     return reply.header('etag', etag).type('application/json').send(present(r.doc, await linkTargets(app.ctx.db, [r.doc])));
   });
 
-  app.post<{ Params: { resource: string }; Body: unknown }>('/ed-fi/:resource', {
+  for (const url of ['/ed-fi/:resource', '/ed-fi/:resource/']) app.post<{ Params: { resource: string }; Body: unknown }>(url, {
     config: write, schema: { tags, summary: 'Upsert by natural key: 201 when new, 200 when it existed', params: ResourceParams },
   }, async (request, reply) => {
     const def = resourceOnly(request.params.resource, 'POST');

@@ -57,6 +57,12 @@ describe('POST is an upsert on the natural key', () => {
     expect(onItem.json().type).toBe('urn:ed-fi:api:method-not-allowed');
   });
 
+  it('accepts a trailing slash on the collection', async () => {
+    const r = await tx.raw({ method: 'POST', url: `${BASE}/students/`, payload: student('604826'), headers: { 'content-type': 'application/json' } });
+    expect(r.statusCode).toBe(201);
+    expect((await tx.get(`${BASE}/students/?studentUniqueId=604826`)).json()).toHaveLength(1);
+  });
+
   it('routes resource names case-insensitively, as the ODS/API tests do', async () => {
     const r = await tx.raw({ method: 'POST', url: `${BASE}/StudentSchoolAssociations`, payload: ssa('604821'), headers: { 'content-type': 'application/json' } });
     expect(r.statusCode).toBe(201);
