@@ -71,6 +71,8 @@ export interface StateSimulator {
   setFlaky(f: FlakyConfig | null): void;
   setDown(code: string, down: boolean): void;
   setRecords(code: string, records: StateRecord[]): void;
+  /** Forgets every access token issued (a state rotating its keys): the next call with an old token gets 401. */
+  revokeTokens(): void;
   close(): Promise<void>;
 }
 
@@ -300,6 +302,7 @@ export async function startStateSimulator(opts: {
       else down.delete(need(code).code);
     },
     setRecords(code, records) { need(code).records = records; },
+    revokeTokens() { tokens.clear(); },
     async close() {
       for (const t of hanging) clearTimeout(t);
       hanging.clear();
