@@ -110,6 +110,26 @@ export async function dependentResources(db: Db, stateCode: string, keys: readon
   return r.rows.map((x) => x.resource);
 }
 
+/**
+ * The students whose documents reference any of `keys`, directly or through a
+ * school that does (an LEA reaches students through its schools' enrollments).
+ */
+export async function studentsReferencing(db: Db, stateCode: string, keys: readonly string[]): Promise<string[]> {
+  const r = await db.query<{ student_unique_id: string }>(
+    `WITH via AS (
+       SELECT identity_key, alias_key FROM edfi_documents
+       WHERE state_code = $1 AND resource = 'schools' AND ref_keys && $2::text[] AND ref_keys <> '{}'
+     ), reach AS (
+       SELECT unnest($2::text[]) AS k UNION SELECT identity_key FROM via UNION SELECT alias_key FROM via WHERE alias_key IS NOT NULL
+     )
+     SELECT DISTINCT student_unique_id FROM edfi_documents
+     WHERE state_code = $1 AND student_unique_id IS NOT NULL AND ref_keys && ARRAY(SELECT k FROM reach) AND ref_keys <> '{}'
+     ORDER BY student_unique_id`,
+    [stateCode, keys],
+  );
+  return r.rows.map((x) => x.student_unique_id);
+}
+
 /** Every document of one student in a state. */
 export async function studentDocs(db: Db, stateCode: string, studentUniqueId: string): Promise<StoredDoc[]> {
   const r = await db.query<Row>(`SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND student_unique_id = $2 ORDER BY seq`, [stateCode, studentUniqueId]);

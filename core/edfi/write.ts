@@ -15,7 +15,7 @@ import { resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
 import { validateDocument, type ValidationErrors } from '../../specs/edfi/validation.js';
 import { aliasKey, identityKey, keyValues, references, studentOf } from './keys.js';
 import {
-  dependentResources, deleteDoc, existingKeys, findById, findByKey, insertDocIfAbsent, newDocumentId, normalizeId, replaceDoc, type StoredDoc,
+  dependentResources, deleteDoc, existingKeys, findById, findByKey, insertDocIfAbsent, newDocumentId, normalizeId, replaceDoc, studentsReferencing, type StoredDoc,
 } from './store.js';
 import { syncCanonical, type CanonicalProblem, type Writer } from './sync.js';
 import { etagMatches } from './etag.js';
@@ -70,7 +70,14 @@ interface SyncRequest {
   student: string | null;
   /** The write created the Student itself: no other document of the student can exist yet. */
   freshStudent?: StoredDoc;
+  /** Reference data changed (a school renamed, a course retitled): the keys students' documents reach it by. */
+  referenceKeys?: string[];
 }
+
+/** Reference data whose content goes into canonical records (names, NCES ids, titles, categories). */
+const FEEDS_CANONICAL = new Set(['schools', 'localEducationAgencies', 'courses', 'assessments']);
+const referenceKeysOf = (def: ResourceDef, doc: StoredDoc): string[] | undefined =>
+  (FEEDS_CANONICAL.has(def.name) ? [doc.identityKey, ...(doc.aliasKey ? [doc.aliasKey] : [])] : undefined);
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -86,6 +93,7 @@ const UNIQUE_VIOLATION = '23505';
  */
 async function inTransaction(deps: EdfiDeps, w: Writer, fn: (tx: Db) => Promise<{ result: WriteResult; sync?: SyncRequest }>): Promise<WriteResult> {
   let match: { recordId: string; version: number } | null = null;
+  const followUps: { recordId: string; version: number }[] = [];
   let result: WriteResult;
   try {
     result = await deps.db.transaction(async (tx) => {
@@ -99,6 +107,15 @@ async function inTransaction(deps: EdfiDeps, w: Writer, fn: (tx: Db) => Promise<
         if (s.kind === 'invalid') throw new Rollback(canonicalFailure(s.problems, sync));
         match = s.match;
       }
+      if (sync?.referenceKeys) {
+        // Every student whose record shows this school, district, course or assessment gets the new version.
+        for (const student of await studentsReferencing(tx, w.stateCode, sync.referenceKeys)) {
+          await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`edfi|${w.stateCode}|${student}`]);
+          const s = await syncCanonical(tx, w, student, { resource: sync.resource, documentId: sync.id });
+          if (s.kind === 'invalid') throw new Rollback(canonicalFailure(s.problems, sync));
+          if (s.match) followUps.push(s.match);
+        }
+      }
       return out.result;
     });
   } catch (e) {
@@ -108,6 +125,7 @@ async function inTransaction(deps: EdfiDeps, w: Writer, fn: (tx: Db) => Promise<
     throw e;
   }
   if (match) await enqueueMatch(deps, w, match);
+  for (const m of followUps) await enqueueMatch(deps, w, m);
   return result;
 }
 
@@ -189,7 +207,7 @@ export async function upsertDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
     if (opts.ifNoneMatch?.trim() === '*') return { result: { kind: 'precondition-failed', reason: 'exists' } };
     if (existing.contentHash === p.hash) return { result: { kind: 'written', status: 'unchanged', doc: existing } };
     const doc = await replaceDoc(tx, existing.id, { refKeys: p.refKeys, body: v.doc, contentHash: p.hash, clientId: w.clientId });
-    return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id, student: p.student } };
+    return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id, student: p.student, referenceKeys: referenceKeysOf(def, doc) } };
   });
 }
 
@@ -231,7 +249,7 @@ export async function updateDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
     if (unresolved) return { result: unresolved };
     if (existing.contentHash === p.hash) return { result: { kind: 'written', status: 'unchanged', doc: existing } };
     const doc = await replaceDoc(tx, existing.id, { refKeys: p.refKeys, body: v.doc, contentHash: p.hash, clientId: w.clientId });
-    return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id, student: p.student } };
+    return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id, student: p.student, referenceKeys: referenceKeysOf(def, doc) } };
   });
 }
 

@@ -173,6 +173,22 @@ describe('Ed-Fi writes end to end with matching', () => {
     expect((await tx.get(`/data/v3/migrant/consolidatedStudents/123456789012`)).statusCode).toBe(400);
   });
 
+  it('a renamed school or district reaches the canonical records of the students enrolled there', async () => {
+    await tx.post('students', student('604910'));
+    await tx.post('studentSchoolAssociations', ssa('604910'));
+    const rec = async () => (await sys.db.query<{ version: number; record: { enrollments: { schoolName?: string; districtName?: string }[] } }>(
+      `SELECT version, record FROM state_records WHERE state_student_id = '604910'`)).rows[0]!;
+    const before = await rec();
+    expect(before.record.enrollments[0]).toMatchObject({ schoolName: 'Grand Bend High School', districtName: 'Grand Bend ISD' });
+    expect((await tx.post('schools', { ...school(), nameOfInstitution: 'Grand Bend Early College High School' })).statusCode).toBe(200);
+    expect((await rec()).record.enrollments[0]!.schoolName).toBe('Grand Bend Early College High School');
+    const leaId = (await tx.get(`localEducationAgencies?localEducationAgencyId=${LEA_ID}`)).json()[0].id;
+    expect((await tx.put('localEducationAgencies', leaId, { ...lea(), nameOfInstitution: 'Grand Bend Unified' })).statusCode).toBe(204);
+    const after = await rec();
+    expect(after.record.enrollments[0]!.districtName).toBe('Grand Bend Unified');
+    expect(after.version).toBe(before.version + 2);
+  });
+
   it('an update of one document becomes a new version of the canonical record; deleting everything withdraws it', async () => {
     const s = await tx.post('students', student('604900'));
     const e = await tx.post('studentSchoolAssociations', ssa('604900'));
