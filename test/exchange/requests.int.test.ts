@@ -153,6 +153,11 @@ describe('demographic requests and entitlement', () => {
     const nobody = await post(fl, { demographics: { identity: { firstName: 'Zebulon', lastName1: 'Quarterfield', birthDate: '2001-02-03' } }, purpose: 'enrollment' });
     expect(nobody.statusCode).toBe(404);
     expect(nobody.json().code).toBe('GW_ERR_UNKNOWN_STUDENT');
+    // A near match (birth date one day off) is never handed out: a person decides.
+    const near = await post(fl, { demographics: { identity: { firstName: 'Ana', lastName1: 'Hernandez', birthDate: '2007-05-15' } }, purpose: 'enrollment' });
+    expect(near.statusCode).toBe(409);
+    expect(near.json()).toMatchObject({ code: 'GW_ERR_AMBIGUOUS_STUDENT' });
+    expect(near.json().detail).toMatch(/near-match/);
     const noConnector = await post(fl, { msixId: anaId, purpose: 'enrollment', states: ['OR'] });
     expect(noConnector.statusCode).toBe(422);
     expect(noConnector.json()).toMatchObject({ code: 'GW_ERR_NO_CONNECTOR' });
@@ -166,7 +171,7 @@ describe('demographic requests and entitlement', () => {
     expect((await post(help, { msixId: anaId, purpose: 'enrollment' })).statusCode).toBe(403);
     // Every refusal is in the audit trail and in the help desk's list.
     const refusals = await audits('record-request.refused');
-    expect(refusals.map((a) => a.details.code)).toEqual(expect.arrayContaining(['GW_ERR_UNKNOWN_STUDENT', 'GW_ERR_NO_CONNECTOR', 'GW_ERR_NOT_ENTITLED']));
+    expect(refusals.map((a) => a.details.code)).toEqual(expect.arrayContaining(['GW_ERR_UNKNOWN_STUDENT', 'GW_ERR_AMBIGUOUS_STUDENT', 'GW_ERR_NO_CONNECTOR', 'GW_ERR_NOT_ENTITLED']));
     const failed = (await help('/api/v1/record-requests?status=failed')).json().items as { reason: string }[];
     expect(failed.some((x) => x.reason.startsWith('GW_ERR_NO_CONNECTOR'))).toBe(true);
   });
