@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { codesets } from '../codesets.js';
 import type { DescriptorList, DescriptorValue } from './descriptors/types.js';
 
 const DIR = fileURLToPath(new URL('./descriptors/', import.meta.url));
@@ -16,8 +17,27 @@ function loadLists(): DescriptorList[] {
     .map((f) => JSON.parse(readFileSync(DIR + f, 'utf8')) as DescriptorList);
 }
 
+/** The gateway's own namespace for descriptors Ed-Fi has no values for (MSIX enrollment types). */
+export const GATEWAY_NAMESPACE_AUTHORITY = 'uri://msix-gateway.org';
+
+/**
+ * MSIX enrollment types as an Ed-Fi descriptor of the gateway's namespace,
+ * from the canonical code set, so a StudentSchoolAssociation can say which
+ * kind of school or MEP project the enrollment is (the crosswalk
+ * edfi/enrollmentType maps them back).
+ */
+function enrollmentTypes(): DescriptorList {
+  const set = codesets.enrollmentType;
+  return {
+    name: 'EnrollmentTypeDescriptor', namespace: `${GATEWAY_NAMESPACE_AUTHORITY}/EnrollmentTypeDescriptor`, dataStandard: `msix-codeset-${set.version}`,
+    source: `The gateway's enrollmentType code set v${set.version} (specs/codesets/enrollmentType.json)`,
+    values: set.codes.map((c) => ({ codeValue: c.code, shortDescription: c.label })),
+    otherNamespaces: 'form',
+  };
+}
+
 /** Every descriptor list, by type name (`GradeLevelDescriptor`). */
-export const DESCRIPTOR_LISTS: ReadonlyMap<string, DescriptorList> = new Map(loadLists().map((l) => [l.name, l]));
+export const DESCRIPTOR_LISTS: ReadonlyMap<string, DescriptorList> = new Map([...loadLists(), enrollmentTypes()].map((l) => [l.name, l]));
 
 const uriOf = (l: DescriptorList, v: DescriptorValue) => `${l.namespace}#${v.codeValue}`;
 const known = new Map<string, Map<string, string>>(
@@ -72,6 +92,8 @@ export function checkDescriptor(type: string, value: string, basePath = '/data/v
   }
   const hit = known.get(type)!.get(value.trim().toLowerCase());
   if (hit !== undefined) return { kind: 'ok', uri: value };
+  const inOwnNamespace = value.trim().toLowerCase().startsWith(`${list.namespace.toLowerCase()}#`);
+  if (list.otherNamespaces === 'form' && !inOwnNamespace && DESCRIPTOR_URI.test(value)) return { kind: 'ok', uri: value };
   const all = list.values.map((v) => uriOf(list, v));
   const code = value.includes('#') ? value.slice(value.indexOf('#') + 1).toLowerCase() : value.toLowerCase();
   const suggestions = all.length <= LIST_WHOLE ? all

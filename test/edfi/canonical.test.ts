@@ -109,6 +109,17 @@ describe('mapping one student\'s Ed-Fi documents to the canonical record', () =>
     expect(locate(b.provenance, '/identity/lastName1')).toEqual({ resource: 'students', docId: 'students-1', path: '$.lastSurname' });
   });
 
+  it('takes the MSIX enrollment type from the gateway namespace descriptor, else 01', () => {
+    const withType = docs.map((d) => (d.resource === 'studentSchoolAssociations'
+      ? { ...d, body: { ...d.body, enrollmentTypeDescriptor: 'uri://msix-gateway.org/EnrollmentTypeDescriptor#03' } } : d));
+    const b = buildStateRecord({ stateCode: 'TX', studentUniqueId: '604821', docs: withType, refs }, edfiCrosswalks());
+    expect(b.kind === 'record' && b.record.enrollments?.[0]?.enrollmentType).toBe('03');
+    const other = docs.map((d) => (d.resource === 'studentSchoolAssociations'
+      ? { ...d, body: { ...d.body, enrollmentTypeDescriptor: 'uri://ed-fi.org/EnrollmentTypeDescriptor#Regular' } } : d));
+    const c = buildStateRecord({ stateCode: 'TX', studentUniqueId: '604821', docs: other, refs }, edfiCrosswalks());
+    expect(c.kind === 'record' && c.record.enrollments?.[0]?.enrollmentType).toBe('01');
+  });
+
   it('cuts names longer than MSIX keeps, with a warning, and withdraws the record when the student is gone', () => {
     const long = 'A'.repeat(60);
     const b = buildStateRecord({ stateCode: 'TX', studentUniqueId: '604821', docs: [doc('students', student('604821', { lastSurname: long }), 1)], refs }, edfiCrosswalks());
