@@ -82,6 +82,13 @@ const COURSE_FIELDS: Record<string, string> = {
 };
 const ASSESSMENT_FIELDS: Record<string, string> = { administrationDate: '$.administrationDate', scoreResults: '$.scoreResults', title: '$.assessmentReference' };
 
+/**
+ * The MSIX id arrives as a student identification code of the Ed-Fi system
+ * `National Migrant`, or of the gateway's own system (what the Ed-Fi XML
+ * adapter writes and reads by default).
+ */
+const MSIX_ID_SYSTEMS = new Set(['uri://msix-gateway.org/studentidentificationsystemdescriptor#msix']);
+
 /** Ed-Fi LimitedEnglishProficiency: "Limited" is an English learner now; the "Monitored" values are former learners. */
 const LEP_TRUE = new Set(['limited']);
 
@@ -181,10 +188,11 @@ function identificationCodes(m: Mapper, seoas: EdfiDoc[]): { msixId?: string; al
   const seen = new Set<string>();
   for (const d of seoas) {
     arr(d.body.studentIdentificationCodes).forEach((c, i) => {
-      const system = codeValueOf(String(c.studentIdentificationSystemDescriptor ?? ''))?.toLowerCase() ?? '';
+      const systemUri = String(c.studentIdentificationSystemDescriptor ?? '').trim().toLowerCase();
+      const system = codeValueOf(systemUri) ?? '';
       const code = str(c.identificationCode)?.trim();
       if (!code) return;
-      if (system === 'national migrant') {
+      if (MSIX_ID_SYSTEMS.has(systemUri) || (system === 'national migrant' && systemUri.startsWith('uri://ed-fi.org/'))) {
         if (isMsixId(code)) msixId = code;
         else m.note(d, `$.studentIdentificationCodes[${i}].identificationCode`, 'is not a valid 12-digit MSIX id (check digit); it is not used as the MSIX id.', 'warning');
         return;

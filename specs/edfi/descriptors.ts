@@ -32,7 +32,6 @@ function enrollmentTypes(): DescriptorList {
     name: 'EnrollmentTypeDescriptor', namespace: `${GATEWAY_NAMESPACE_AUTHORITY}/EnrollmentTypeDescriptor`, dataStandard: `msix-codeset-${set.version}`,
     source: `The gateway's enrollmentType code set v${set.version} (specs/codesets/enrollmentType.json)`,
     values: set.codes.map((c) => ({ codeValue: c.code, shortDescription: c.label })),
-    otherNamespaces: 'form',
   };
 }
 
@@ -55,6 +54,9 @@ export function descriptorListForResource(segment: string): DescriptorList | und
   for (const l of DESCRIPTOR_LISTS.values()) if (descriptorResourceName(l.name).toLowerCase() === s) return l;
   return undefined;
 }
+
+/** `uri://ed-fi.org/GradeLevelDescriptor#…` -> `ed-fi.org` (lower-cased). */
+const authorityOf = (uri: string): string => (/^[a-z][a-z0-9+.-]*:\/\/([^/#\s]+)/i.exec(uri.trim())?.[1] ?? '').toLowerCase();
 
 const DESCRIPTOR_URI = /^[a-z][a-z0-9+.-]*:\/\/[^#\s]+\/[^#/\s]+#\S(.*\S)?$/i;
 
@@ -80,8 +82,11 @@ function distance(a: string, b: string): number {
 const LIST_WHOLE = 30;
 
 /**
- * Checks one descriptor value of a type. The answer to a wrong value lists the
- * valid ones (or, for long lists, the nearest ones and where the rest are).
+ * Checks one descriptor value of a type. A value in the namespace authority
+ * of the list (ed-fi.org for the Data Standard lists) must be in it, and the
+ * answer to a wrong one lists the valid ones (or, for long lists, the nearest
+ * ones and where the rest are). Values of another authority (a state's own
+ * descriptors, `uri://gbisd.edu/…`) are checked for form only.
  */
 export function checkDescriptor(type: string, value: string, basePath = '/data/v3/ed-fi'): DescriptorCheck {
   const list = DESCRIPTOR_LISTS.get(type);
@@ -92,8 +97,8 @@ export function checkDescriptor(type: string, value: string, basePath = '/data/v
   }
   const hit = known.get(type)!.get(value.trim().toLowerCase());
   if (hit !== undefined) return { kind: 'ok', uri: value };
-  const inOwnNamespace = value.trim().toLowerCase().startsWith(`${list.namespace.toLowerCase()}#`);
-  if (list.otherNamespaces === 'form' && !inOwnNamespace && DESCRIPTOR_URI.test(value)) return { kind: 'ok', uri: value };
+  // Values of another namespace authority (a state's or district's own descriptors) cannot be known here: form only.
+  if (DESCRIPTOR_URI.test(value) && authorityOf(value) !== authorityOf(list.namespace)) return { kind: 'ok', uri: value };
   const all = list.values.map((v) => uriOf(list, v));
   const code = value.includes('#') ? value.slice(value.indexOf('#') + 1).toLowerCase() : value.toLowerCase();
   const suggestions = all.length <= LIST_WHOLE ? all

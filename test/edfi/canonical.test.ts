@@ -109,6 +109,13 @@ describe('mapping one student\'s Ed-Fi documents to the canonical record', () =>
     expect(locate(b.provenance, '/identity/lastName1')).toEqual({ resource: 'students', docId: 'students-1', path: '$.lastSurname' });
   });
 
+  it('takes the MSIX id from the gateway identification system too (as the Ed-Fi XML adapter writes it)', () => {
+    const gw = docs.map((d) => (d.resource === 'studentEducationOrganizationAssociations'
+      ? { ...d, body: { ...d.body, studentIdentificationCodes: [{ studentIdentificationSystemDescriptor: 'uri://msix-gateway.org/StudentIdentificationSystemDescriptor#MSIX', assigningOrganizationIdentificationCode: 'MSIX', identificationCode: MSIX }] } } : d));
+    const b = buildStateRecord({ stateCode: 'TX', studentUniqueId: '604821', docs: gw, refs }, edfiCrosswalks());
+    expect(b.kind === 'record' && b.record.msixId).toBe(MSIX);
+  });
+
   it('takes the MSIX enrollment type from the gateway namespace descriptor, else 01', () => {
     const withType = docs.map((d) => (d.resource === 'studentSchoolAssociations'
       ? { ...d, body: { ...d.body, enrollmentTypeDescriptor: 'uri://msix-gateway.org/EnrollmentTypeDescriptor#03' } } : d));

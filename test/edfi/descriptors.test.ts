@@ -43,9 +43,11 @@ describe('Ed-Fi descriptor lists', () => {
     expect(country.message).toContain('/countryDescriptors');
   });
 
-  it('check only the form of descriptors it has no list for', () => {
+  it('check only the form of descriptors it has no list for, and of values of another namespace authority', () => {
     expect(checkDescriptor('RaceDescriptor', 'uri://ed-fi.org/RaceDescriptor#White').kind).toBe('ok');
     expect(checkDescriptor('RaceDescriptor', 'White').kind).toBe('unknown');
+    expect(checkDescriptor('GradeLevelDescriptor', 'uri://tx.gov/GradeLevelDescriptor#09').kind).toBe('ok');
+    expect(checkDescriptor('GradeLevelDescriptor', 'uri://ed-fi.org/GradeLevelDescriptr#Ninth grade').kind).toBe('unknown');
   });
 
   it('publish the MSIX enrollment types, from the canonical code set, in the gateway namespace; other namespaces by form', () => {

@@ -19,10 +19,4 @@ export interface DescriptorList {
   /** Where the values came from (licence and commit), since they are Ed-Fi data. */
   source: string;
   values: DescriptorValue[];
-  /**
-   * `form`: values in another namespace are checked for form only. For the
-   * gateway's own descriptors, published beside an Ed-Fi list the gateway
-   * does not have (EnrollmentTypeDescriptor).
-   */
-  otherNamespaces?: 'form';
 }
