@@ -11,6 +11,9 @@
  * Postgres cluster and a private redis-server, as the tests do. Matching
  * workers do not run: the write path enqueues the match job (Redis) and
  * matching happens asynchronously, as in production.
+ *
+ * BENCH_CPU_PROF=<dir> writes a CPU profile of the server process there;
+ * BENCH_SERVER=<file> runs another server script (an instrumented copy).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
