@@ -274,12 +274,15 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
     }
   }
   await tx.query('DELETE FROM blocking_keys WHERE record_id = ANY($1::uuid[])', [status.ids]);
-  await tx.query('INSERT INTO blocking_keys (key, record_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING', [keys.key, keys.rec]);
+  // Keys in index order: the inserts walk the primary key index instead of jumping around it.
+  const order = keys.key.map((_, i) => i).sort((a, b) => (keys.key[a]! < keys.key[b]! ? -1 : keys.key[a]! > keys.key[b]! ? 1 : 0));
+  await tx.query('INSERT INTO blocking_keys (key, record_id) SELECT * FROM unnest($1::text[], $2::uuid[])', [order.map((i) => keys.key[i]), order.map((i) => keys.rec[i])]);
+  // Large JSON travels as one json document, not as an array literal of jsonb values (much cheaper to parse).
   const inserted = await tx.query<{ record_id: string }>(
     `INSERT INTO links (record_id, msix_id, link_type, score, rules_version, explanation)
-     SELECT u.id, u.msix, u.type, u.score, $6, u.expl FROM unnest($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::jsonb[]) AS u(id, msix, type, score, expl)
+     SELECT u.id, u.msix, u.type, u.score, $2, u.expl FROM json_to_recordset($1::json) AS u(id uuid, msix text, type text, score float8, expl jsonb)
      ON CONFLICT (record_id) DO NOTHING RETURNING record_id`,
-    [link.ids, link.msix, link.type, link.score, link.expl, g.model],
+    [`[${link.ids.map((id, k) => `{"id":"${id}","msix":"${link.msix[k]}","type":"${link.type[k]}","score":${link.score[k] ?? 'null'},"expl":${link.expl[k]}}`).join(',')}]`, g.model],
   );
   if (inserted.rows.length) {
     await tx.query(
@@ -293,8 +296,9 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
      WHERE s.id = u.id AND s.version = u.v AND s.match_status = 'pending'`, [status.ids, status.versions, status.st],
   );
   await tx.query(
-    `INSERT INTO student_events (msix_id, record_id, state_code, kind, details) SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[])`,
-    [ev.msix, ev.rec, ev.state, ev.kind, ev.details],
+    `INSERT INTO student_events (msix_id, record_id, state_code, kind, details)
+     SELECT u.m, u.r, u.s, u.k, u.d FROM json_to_recordset($1::json) AS u(m text, r uuid, s text, k text, d jsonb)`,
+    [`[${ev.msix.map((m, k) => `{"m":"${m}","r":"${ev.rec[k]}","s":"${ev.state[k]}","k":"${ev.kind[k]}","d":${ev.details[k]}}`).join(',')}]`],
   );
   await refreshStudents(tx, [...touched], g.consolidation);
 }
@@ -324,14 +328,12 @@ export async function refreshStudents(tx: Db, msixIds: readonly string[], opts: 
     });
   }
   const now = new Date().toISOString();
-  const ids: string[] = [];
-  const views: string[] = [];
+  const rowsJson: string[] = [];
   for (const [msixId, e] of by) {
-    ids.push(msixId);
-    views.push(JSON.stringify(consolidate(msixId as never, e.status, e.inputs, opts, { createdAt: e.createdAt, updatedAt: now })));
+    rowsJson.push(`{"id":"${msixId}","view":${JSON.stringify(consolidate(msixId as never, e.status, e.inputs, opts, { createdAt: e.createdAt, updatedAt: now }))}}`);
   }
   await tx.query(
-    `UPDATE students st SET view = u.view, version = st.version + 1, updated_at = $3 FROM unnest($1::text[], $2::jsonb[]) AS u(id, view) WHERE st.msix_id = u.id`,
-    [ids, views, now],
+    `UPDATE students st SET view = u.view, version = st.version + 1, updated_at = $2 FROM json_to_recordset($1::json) AS u(id text, view jsonb) WHERE st.msix_id = u.id`,
+    [`[${rowsJson.join(',')}]`, now],
   );
 }

@@ -16,11 +16,34 @@ export interface StoreCandidate extends Candidate<StandardizedPerson> {
   stateCode: string;
 }
 
-type IdentityRow = { id: string; state_code: string; state_student_id: string; identity: StateRecord['identity']; parents: StateRecord['parents'] | null };
+type IdentityRow = { id: string; state_code: string; state_student_id: string; identity: StateRecord['identity']; parents: StateRecord['parents'] | null; version?: number };
 
-/** Identity rows to standardized persons. */
+/**
+ * Standardized candidates by record id and version, most recently used last.
+ * Standardizing costs tens of microseconds a record and the same families'
+ * records are candidates again and again; a version bump is a new key, so an
+ * entry is never stale.
+ */
+const STD_CACHE_MAX = 50_000;
+const stdCache = new Map<string, StandardizedPerson>();
+
+/** Identity rows to standardized persons (cached when the row carries its version). */
 export function standardizeRow(r: IdentityRow): StandardizedPerson {
-  return standardize(toPersonRecord(r.id, { stateCode: r.state_code, stateStudentId: r.state_student_id, identity: r.identity, parents: r.parents ?? undefined }));
+  const key = r.version === undefined ? null : `${r.id}:${r.version}`;
+  if (key !== null) {
+    const hit = stdCache.get(key);
+    if (hit) {
+      stdCache.delete(key);
+      stdCache.set(key, hit);
+      return hit;
+    }
+  }
+  const std = standardize(toPersonRecord(r.id, { stateCode: r.state_code, stateStudentId: r.state_student_id, identity: r.identity, parents: r.parents ?? undefined }));
+  if (key !== null) {
+    stdCache.set(key, std);
+    if (stdCache.size > STD_CACHE_MAX) stdCache.delete(stdCache.keys().next().value!);
+  }
+  return std;
 }
 
 /** Active linked records among `ids`, standardized, with the (non-merged) student each belongs to. */
@@ -70,7 +93,7 @@ export async function fetchForDecision(
        UNION SELECT record_id FROM links WHERE msix_id = ANY($4::text[]))
      SELECT c.constraints, x.* FROM (SELECT json_agg(json_build_object('kind', kind, 'a', record_a, 'b', record_b)) AS constraints FROM cons) c
      LEFT JOIN LATERAL (
-       SELECT s.id, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
+       SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
        FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
        WHERE s.id IN (SELECT record_id FROM ids) AND s.id <> $1 AND s.status = 'active' AND st.status IN ('active', 'locked')) x ON true`,
     [opts.recordId, opts.keys, opts.maxBlock, opts.extraStudents],
