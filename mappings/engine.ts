@@ -5,36 +5,11 @@
  */
 import { codeLabel, isValidCode, type FieldIssue } from '../specs/index.js';
 import type { Crosswalk, CrosswalkEntry, CrosswalkFile, MapOutcome } from './types.js';
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
-}
+import { nearestBy } from '../specs/nearest.js';
 
 /** The source entries nearest to a wrong value, by code and by label. */
 export function nearestEntries(entries: readonly CrosswalkEntry[], wrong: string, count = 3): CrosswalkEntry[] {
-  const w = wrong.trim().toLowerCase();
-  return entries
-    .map((e) => ({
-      e,
-      d: Math.min(
-        distance(w, e.from.toLowerCase()),
-        e.label ? distance(w, e.label.toLowerCase()) : Infinity,
-        w.length > 0 && (e.label?.toLowerCase().startsWith(w) || e.from.toLowerCase().startsWith(w)) ? 0.5 : Infinity,
-      ),
-    }))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, count)
-    .map((x) => x.e);
+  return nearestBy(entries, wrong, (e) => [e.from, e.label], count);
 }
 
 /** Problems that make a crosswalk file unusable; empty when it is fine. */

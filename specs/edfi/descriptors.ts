@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { codesets } from '../codesets.js';
 import type { DescriptorList, DescriptorValue } from './descriptors/types.js';
+import { nearestBy } from '../nearest.js';
 
 const DIR = fileURLToPath(new URL('./descriptors/', import.meta.url));
 
@@ -64,20 +65,6 @@ export type DescriptorCheck =
   | { kind: 'ok'; uri: string }
   | { kind: 'unknown'; message: string; suggestions: string[] };
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
-}
-
 /** Lists of at most this many values are given whole in an error; longer ones give the nearest values. */
 const LIST_WHOLE = 30;
 
@@ -102,8 +89,7 @@ export function checkDescriptor(type: string, value: string, basePath = '/data/v
   const all = list.values.map((v) => uriOf(list, v));
   const code = value.includes('#') ? value.slice(value.indexOf('#') + 1).toLowerCase() : value.toLowerCase();
   const suggestions = all.length <= LIST_WHOLE ? all
-    : list.values.map((v) => ({ uri: uriOf(list, v), d: Math.min(distance(code, v.codeValue.toLowerCase()), distance(code, v.shortDescription.toLowerCase())) }))
-      .sort((a, b) => a.d - b.d).slice(0, 10).map((x) => x.uri);
+    : nearestBy(list.values, code, (v) => [v.codeValue, v.shortDescription], 10).map((v) => uriOf(list, v));
   const where = all.length <= LIST_WHOLE ? 'Valid values' : `The nearest of ${all.length} valid values (all at ${basePath}/${descriptorResourceName(type)})`;
   return { kind: 'unknown', message: `${exists} ${where}: ${suggestions.join(', ')}.`, suggestions };
 }
