@@ -45,6 +45,7 @@ const NOTICES = arg('notices', 10_000);
 const PER_STUDENT = arg('per-student', 5);
 const CONCURRENCY = arg('concurrency', 32);
 const STUDENTS = arg('students', 300);
+const FAIL = arg('fail', 0.2);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -184,9 +185,9 @@ try {
 
   // 3. Notices through a receiver failing 20% of the time.
   const students = Math.ceil(NOTICES / PER_STUDENT);
-  say(`${NOTICES} notices (${students} students × ${PER_STUDENT}) through a receiver failing 20%…`);
+  say(`${NOTICES} notices (${students} students × ${PER_STUDENT}) through a receiver failing ${Math.round(FAIL * 100)}%…`);
   await putEndpoint(db, 'MI', sim.endpoints.MI!.webhook, 'bench');
-  const flaky = { timeoutRate: 0.05, errorRate: 0.10, dropRate: 0.05, seed: 2026, hangMs: 1500 };
+  const flaky = { timeoutRate: FAIL / 4, errorRate: FAIL / 2, dropRate: FAIL / 4, seed: 2026, hangMs: 1500 };
   await simPost('/_sim/flaky', flaky);
   const t0 = performance.now();
   const made = await createSyntheticNotices(db, queue, { state: 'MI', students, perStudent: PER_STUDENT, batch: 1000 });
@@ -215,7 +216,7 @@ try {
   const lines = [
     '# Exchange bench',
     '',
-    `Command: \`node --import tsx bench/exchange/run.ts --requests ${REQUESTS} --live ${LIVE} --notices ${NOTICES} --per-student ${PER_STUDENT} --concurrency ${CONCURRENCY} --students ${STUDENTS}\` (run ${date}).`,
+    `Command: \`node --import tsx bench/exchange/run.ts --requests ${REQUESTS} --live ${LIVE} --notices ${NOTICES} --per-student ${PER_STUDENT} --concurrency ${CONCURRENCY} --students ${STUDENTS} --fail ${FAIL}\` (run ${date}).`,
     '',
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${pgVersion} (throwaway cluster, fsync off, as in the tests), Redis on loopback. The gateway and its workers run in one process (HTTP on loopback, real bearer tokens); the state simulator runs in a child process.`,
     '',

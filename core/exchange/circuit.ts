@@ -23,11 +23,14 @@ export function circuitTarget(stateCode: string, purpose: 'deliver' | 'source'):
   return `${stateCode}:${purpose}`;
 }
 
-/** Decides whether this delivery may go now; a due open circuit lets exactly one caller through as the probe. */
-export async function circuitGate(tx: Db, target: string, now: number, policy: CircuitPolicy): Promise<Gate> {
-  const r = await tx.query<{ failures: number; open_until: Date | string | null }>('SELECT failures, open_until FROM exchange_circuits WHERE target = $1', [target]);
-  const row = r.rows[0];
-  if (!row || row.failures < policy.threshold) return { kind: 'closed' };
+/**
+ * Decides whether this delivery may go now; a due open circuit lets exactly
+ * one caller through as the probe. `known` is the circuit row when the caller
+ * already read it (undefined: read it here).
+ */
+export async function circuitGate(tx: Db, target: string, now: number, policy: CircuitPolicy, known?: { failures: number | null; open_until: Date | string | null } | null): Promise<Gate> {
+  const row = known !== undefined ? known : (await tx.query<{ failures: number; open_until: Date | string | null }>('SELECT failures, open_until FROM exchange_circuits WHERE target = $1', [target])).rows[0];
+  if (!row || row.failures === null || row.failures < policy.threshold) return { kind: 'closed' };
   const until = row.open_until ? new Date(row.open_until).getTime() : 0;
   if (until > now) return { kind: 'open', until };
   const claimed = await tx.query(

@@ -9,7 +9,7 @@ import type { ChannelResult } from './channel.js';
 import type { Channels } from './channels/index.js';
 import { circuitGate, circuitRecord, circuitTarget, type CircuitChange, type CircuitPolicy } from './circuit.js';
 import { FINAL_DELIVERY, deliverJobId, deliveryFromRow, type Delivery, type DeliveryRow } from './deliveries.js';
-import { getEndpoint } from './endpoints.js';
+import { getEndpoint, type Endpoint } from './endpoints.js';
 import { settleRequest } from './request-settle.js';
 import { setSourceResult } from './requests.js';
 import type { SourceConnector, SourceQuery } from './source-connector.js';
@@ -58,14 +58,34 @@ interface FollowUp { deliveryId: string; traceId: string; reason: string; at: nu
 
 const SYSTEM = { id: 'exchange', state: null, roles: ['system'] };
 
-/** Serializes everything that decides the order of one state's messages about one student. */
-async function lockLine(tx: Db, stateCode: string, msixId: string | null, id: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock(727040, hashtext($1))', [`${stateCode}:${msixId ?? id}`]);
+/**
+ * Takes the lock of the delivery's line (its state and student: everything
+ * that decides the order of one state's messages about one student) and
+ * locks and reads the delivery, in one round trip.
+ */
+export async function lockAndLoad(tx: Db, id: string): Promise<Delivery | null> {
+  const r = await tx.query<DeliveryRow>(
+    `SELECT d.* FROM deliveries h
+     CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(727040, hashtext(h.state_code || ':' || COALESCE(h.msix_id, h.id::text)))) line
+     JOIN deliveries d ON d.id = h.id
+     WHERE h.id = $1 FOR UPDATE OF d`,
+    [id],
+  );
+  return r.rows[0] ? deliveryFromRow(r.rows[0]) : null;
 }
 
-async function loadForUpdate(tx: Db, id: string): Promise<Delivery | null> {
-  const r = await tx.query<DeliveryRow>('SELECT * FROM deliveries WHERE id = $1 FOR UPDATE', [id]);
-  return r.rows[0] ? deliveryFromRow(r.rows[0]) : null;
+const ENDPOINT_TTL_MS = 2000;
+const endpointCache = new WeakMap<Db, Map<string, { at: number; ep: Endpoint }>>();
+
+/** A state's endpoint, cached for two seconds: a configuration change reaches every worker within that. */
+async function endpointOf(db: Db, stateCode: string): Promise<Endpoint> {
+  let m = endpointCache.get(db);
+  if (!m) endpointCache.set(db, (m = new Map()));
+  const hit = m.get(stateCode);
+  if (hit && Date.now() - hit.at < ENDPOINT_TTL_MS) return hit.ep;
+  const ep = await getEndpoint(db, stateCode);
+  m.set(stateCode, { at: Date.now(), ep });
+  return ep;
 }
 
 export async function enqueueFollowUps(deps: Pick<DeliverDeps, 'queue' | 'log'>, jobs: readonly FollowUp[], now: number): Promise<void> {
@@ -98,11 +118,8 @@ type Claim =
 /** Phase 1, under the line lock: final? in flight? an earlier message pending? circuit open? Otherwise claim an attempt. */
 async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim> {
   const random = deps.random ?? Math.random;
-  const head = await deps.db.query<{ state_code: string; msix_id: string | null }>('SELECT state_code, msix_id FROM deliveries WHERE id = $1', [id]);
-  if (!head.rows[0]) return { kind: 'done', outcome: { kind: 'skipped', reason: 'no such delivery' }, follow: [] };
   return deps.db.transaction(async (tx) => {
-    await lockLine(tx, head.rows[0]!.state_code, head.rows[0]!.msix_id, id);
-    const d = await loadForUpdate(tx, id);
+    const d = await lockAndLoad(tx, id);
     const follow: FollowUp[] = [];
     const done = (outcome: DeliverOutcome): Claim => ({ kind: 'done', outcome, follow });
     if (!d || FINAL_DELIVERY.has(d.status)) return done({ kind: 'skipped', reason: d ? `already ${d.status}` : 'no such delivery' });
@@ -111,15 +128,19 @@ async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim>
       await expireQuery(tx, deps, d, now, follow);
       return done({ kind: 'expired' });
     }
-    if (d.seq !== null && d.msixId !== null) {
-      const pred = await tx.query<{ seq: number | string }>(
-        `SELECT seq FROM deliveries WHERE state_code = $1 AND msix_id = $2 AND seq < $3 AND status NOT IN ('delivered', 'cancelled') ORDER BY seq LIMIT 1`,
-        [d.stateCode, d.msixId, d.seq],
-      );
-      if (pred.rows[0]) {
-        if (d.status !== 'held') await tx.query(`UPDATE deliveries SET status = 'held', updated_at = now() WHERE id = $1`, [d.id]);
-        return done({ kind: 'held', behind: Number(pred.rows[0].seq) });
-      }
+    const target = circuitTarget(d.stateCode, d.kind === 'record-query' ? 'source' : 'deliver');
+    // One read: the nearest earlier message still pending for this student and state, and the receiver's circuit.
+    const look = await tx.query<{ pred: number | string | null; failures: number | null; open_until: Date | string | null }>(
+      `SELECT (SELECT seq FROM deliveries WHERE $3::bigint IS NOT NULL AND state_code = $1 AND msix_id = $2 AND seq < $3
+                 AND status NOT IN ('delivered', 'cancelled') ORDER BY seq LIMIT 1) AS pred,
+              c.failures, c.open_until
+       FROM (SELECT 1) one LEFT JOIN exchange_circuits c ON c.target = $4`,
+      [d.stateCode, d.msixId, d.msixId === null ? null : d.seq, target],
+    );
+    const pred = look.rows[0]?.pred ?? null;
+    if (pred !== null) {
+      if (d.status !== 'held') await tx.query(`UPDATE deliveries SET status = 'held', updated_at = now() WHERE id = $1`, [d.id]);
+      return done({ kind: 'held', behind: Number(pred) });
     }
     const dueAt = new Date(d.nextAttemptAt).getTime();
     if (d.status === 'retrying' && dueAt > now + 250) {
@@ -133,8 +154,7 @@ async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim>
       await markDead(tx, deps, d, d.attempts, why, follow, now);
       return done({ kind: 'dead', attempt: d.attempts, reason: why });
     }
-    const target = circuitTarget(d.stateCode, d.kind === 'record-query' ? 'source' : 'deliver');
-    const gate = await circuitGate(tx, target, now, deps.policy.circuit);
+    const gate = await circuitGate(tx, target, now, deps.policy.circuit, look.rows[0] ?? null);
     if (gate.kind === 'open') {
       let at = gate.until + Math.round(random() * Math.min(2000, deps.policy.backoff.baseMs));
       if (d.kind === 'record-query' && d.deadlineAt) at = Math.min(at, new Date(d.deadlineAt).getTime());
@@ -153,7 +173,7 @@ async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim>
 /** Phase 2: one attempt over the state's channel (or its live source), outside any transaction. */
 async function attempt(deps: DeliverDeps, d: Delivery, now: number): Promise<{ result: ChannelResult; channel: string }> {
   try {
-    const ep = await getEndpoint(deps.db, d.stateCode);
+    const ep = await endpointOf(deps.db, d.stateCode);
     if (d.kind === 'record-query') {
       if (!ep.source) return { channel: 'source', result: { kind: 'unsupported', reason: `${d.stateCode} is no longer configured as a live source` } };
       const left = d.deadlineAt ? new Date(d.deadlineAt).getTime() - now : deps.policy.timeoutMs;
@@ -182,8 +202,7 @@ async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: stri
   const random = deps.random ?? Math.random;
   const { policy } = deps;
   return deps.db.transaction(async (tx) => {
-    await lockLine(tx, d.stateCode, d.msixId, d.id);
-    const cur = await loadForUpdate(tx, d.id);
+    const cur = await lockAndLoad(tx, d.id);
     const follow: FollowUp[] = [];
     const reason = result.kind === 'ok' ? null : result.reason;
     await createExchange(tx, {

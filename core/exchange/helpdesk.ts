@@ -1,20 +1,14 @@
 import { appendAudit, type Actor } from '../audit.js';
 import { updateExchange } from '../ledger.js';
 import type { Db } from '../store/db.js';
-import { deliveryFromRow, type Delivery, type DeliveryRow } from './deliveries.js';
+import { lockAndLoad } from './deliver.js';
+import { deliveryFromRow, type DeliveryRow } from './deliveries.js';
+import type { Delivery } from './deliveries.js';
 
 export type HelpDeskResult =
   | { kind: 'ok'; delivery: Delivery }
   | { kind: 'not-found' }
   | { kind: 'conflict'; reason: string };
-
-async function lockDelivery(tx: Db, id: string): Promise<Delivery | null> {
-  const head = await tx.query<{ state_code: string; msix_id: string | null }>('SELECT state_code, msix_id FROM deliveries WHERE id = $1', [id]);
-  if (!head.rows[0]) return null;
-  await tx.query('SELECT pg_advisory_xact_lock(727040, hashtext($1))', [`${head.rows[0].state_code}:${head.rows[0].msix_id ?? id}`]);
-  const r = await tx.query<DeliveryRow>('SELECT * FROM deliveries WHERE id = $1 FOR UPDATE', [id]);
-  return r.rows[0] ? deliveryFromRow(r.rows[0]) : null;
-}
 
 /**
  * A help-desk retry: a dead delivery (or one waiting for its next attempt)
@@ -25,7 +19,7 @@ async function lockDelivery(tx: Db, id: string): Promise<Delivery | null> {
  */
 export async function retryDelivery(db: Db, id: string, actor: Actor, traceId: string): Promise<HelpDeskResult> {
   return db.transaction(async (tx) => {
-    const d = await lockDelivery(tx, id);
+    const d = await lockAndLoad(tx, id);
     if (!d) return { kind: 'not-found' };
     if (d.kind === 'record-query') return { kind: 'conflict', reason: 'a live query belongs to its record request, which has been settled or is still running; make a new request instead' };
     if (!['dead', 'retrying', 'queued', 'held'].includes(d.status)) return { kind: 'conflict', reason: `the delivery is ${d.status}; only a dead or waiting delivery can be retried` };
@@ -46,7 +40,7 @@ export async function retryDelivery(db: Db, id: string, actor: Actor, traceId: s
  */
 export async function cancelDelivery(db: Db, id: string, actor: Actor, reason: string, traceId: string): Promise<HelpDeskResult & { released?: string[] }> {
   return db.transaction(async (tx) => {
-    const d = await lockDelivery(tx, id);
+    const d = await lockAndLoad(tx, id);
     if (!d) return { kind: 'not-found' };
     if (d.kind === 'record-query') return { kind: 'conflict', reason: 'a live query ends with its record request\'s deadline' };
     if (!['dead', 'retrying', 'queued', 'held'].includes(d.status)) return { kind: 'conflict', reason: `the delivery is ${d.status}` };

@@ -88,6 +88,8 @@ describe('delivery under faults', () => {
 
   it('refuses a message the receiver rejects (4xx) without retrying it', async () => {
     await w.sys.db.query(`UPDATE exchange_endpoints SET delivery = jsonb_set(delivery, '{secret}', '"not-the-right-secret-at-all"') WHERE state_code = 'WA'`);
+    // Workers cache an endpoint for two seconds.
+    await new Promise((r) => setTimeout(r, 2100));
     const [d] = await createSyntheticNotices(w.sys.db, w.sys.queue, { state: 'WA', students: 1, perStudent: 1, firstStudent: 3000 });
     await eventually(async () => (await getDelivery(w.sys.db, d!.id))?.status === 'dead', 20_000);
     const got = await getDelivery(w.sys.db, d!.id);
