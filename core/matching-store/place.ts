@@ -25,9 +25,10 @@ import { fetchForDecision } from './candidates.js';
 import { storeModel, storePopulation } from './engine.js';
 import { explainArrival, type MatchExplanation } from './explanation.js';
 import { lockKeys, removeKeys, replaceKeys } from './keys.js';
-import { currentLink, liveStudent, settleEmptied, writeLink, type LinkCause } from './links.js';
+import { currentLink, liveStudent, lockStudents, settleEmptied, writeLink, type LinkCause } from './links.js';
 import { toPersonRecord } from './person.js';
 import { closeOpenReview, openReview } from './review-writes.js';
+import { followMerges } from './students-live.js';
 
 /** Taken shared by every matching write and exclusively by the bulk load, so the two never interleave. */
 export const MATCH_BATCH_LOCK = 727_004;
@@ -127,6 +128,8 @@ export async function placeRecord(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: Pl
   const explain = (decision: MatchExplanation['decision'], reason: string, chosen: string | null) => explainArrival(std, byId, result, decision, reason, chosen);
 
   if (d.kind === 'link') {
+    // A manual move touches two students: lock both in id order first, like every multi-student writer.
+    if (link && link.msix_id !== d.studentId && d.reason === 'manual') await lockStudents(tx, [link.msix_id, d.studentId]);
     const target = await liveStudent(tx, d.studentId);
     if (target && (!link || link.msix_id === target.msix_id || d.reason === 'manual')) {
       const linkType = d.reason === 'manual' ? 'manual' : link?.link_type === 'new' && link.msix_id === target.msix_id ? 'new' : 'auto';
@@ -185,11 +188,8 @@ export async function placeRecord(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: Pl
   // Everything else is for a person: a near match, a conflict, two students at once,
   // or an existing link that no longer fits.
   const candidates = d.kind === 'review' ? d.studentIds : d.kind === 'link' ? [d.studentId] : [];
-  const live: string[] = [];
-  for (const id of candidates) {
-    const s = await liveStudent(tx, id);
-    if (s && !live.includes(s.msix_id)) live.push(s.msix_id);
-  }
+  const merged = await followMerges(tx, candidates);
+  const live = [...new Set(candidates.map((id) => merged.get(id) ?? id))];
   const reason = link ? (d.kind === 'review' ? d.reason : 'changed') : d.kind === 'review' ? d.reason : 'near-match';
   const explanation = explain('review', reason, null);
   const review = await openReview(tx, {
