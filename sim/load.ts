@@ -35,7 +35,7 @@ export async function createSyntheticNotices(db: Db, queue: JobQueue, opts: { st
     });
     all.push(...made);
     const now = Date.now();
-    await enqueueFollowUps({ queue, log: { info() {}, warn() {} } }, made.map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })), now);
+    await enqueueFollowUps({ queue, log: { info() {}, warn() {} } }, made.filter((d) => d.status !== 'held').map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })), now);
   }
   return all;
 }

@@ -107,7 +107,7 @@ async function expireQuery(tx: Db, deps: DeliverDeps, d: Delivery, now: number, 
   if (d.requestId) {
     await setSourceResult(tx, d.requestId, d.stateCode, 'expired', null, `no answer from ${d.stateCode} before the deadline`);
     const resp = await settleRequest(tx, deps, d.requestId, new Date(now));
-    if (resp) follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
+    if (resp && resp.status !== 'held') follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
   }
 }
 
@@ -193,7 +193,7 @@ async function markDead(tx: Db, deps: DeliverDeps, d: Delivery, attempts: number
   if (d.kind === 'record-query' && d.requestId) {
     await setSourceResult(tx, d.requestId, d.stateCode, 'failed', null, reason);
     const resp = await settleRequest(tx, deps, d.requestId, new Date(now));
-    if (resp) follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
+    if (resp && resp.status !== 'held') follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
   }
 }
 
@@ -222,7 +222,7 @@ async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: stri
         const records = (Array.isArray(result.data) ? result.data : []) as StateRecord[];
         await setSourceResult(tx, d.requestId, d.stateCode, records.length ? 'answered' : 'not_found', records, records.length ? null : `${d.stateCode} does not know this student`);
         const resp = await settleRequest(tx, deps, d.requestId, new Date(now));
-        if (resp) follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
+        if (resp && resp.status !== 'held') follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
       }
       await tx.query(`UPDATE deliveries SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = NULL, channel = $3, updated_at = now() WHERE id = $1`, [d.id, new Date(now), channel]);
       await updateExchange(tx, d.exchangeId, { status: 'delivered', counts: { attempts: n }, summary: { channel } });

@@ -92,19 +92,26 @@ export interface Disclosure {
  * Creates a delivery and its outbound ledger row, in the caller's transaction
  * (the one that decided to send it, so a decision is never lost and never made
  * twice). The envelope is built here, once: every retry sends the same bytes.
- * The caller enqueues the deliver job after commit; the sweeper catches the
- * case where that enqueue is lost.
+ * The caller enqueues the deliver job after commit (not for a delivery born
+ * `held`: delivering the one before it releases it); the sweeper catches the
+ * case where an enqueue is lost.
  */
 export async function createDelivery(tx: Db, d: NewDelivery): Promise<Delivery> {
   const id = randomUUID() as DeliveryId;
   let seq: number | null = null;
+  let held = false;
   if (d.ordered && d.msixId) {
-    const s = await tx.query<{ last_seq: number | string }>(
+    // The line lock (as the deliver job takes it): an earlier message's delivery cannot slip between the check below and commit.
+    await tx.query('SELECT pg_advisory_xact_lock(727040, hashtext($1))', [`${d.stateCode}:${d.msixId}`]);
+    const s = await tx.query<{ last_seq: number | string; pending: boolean }>(
       `INSERT INTO delivery_sequences (state_code, msix_id, last_seq) VALUES ($1, $2, 1)
-       ON CONFLICT (state_code, msix_id) DO UPDATE SET last_seq = delivery_sequences.last_seq + 1 RETURNING last_seq`,
+       ON CONFLICT (state_code, msix_id) DO UPDATE SET last_seq = delivery_sequences.last_seq + 1
+       RETURNING last_seq, EXISTS (SELECT 1 FROM deliveries WHERE state_code = $1 AND msix_id = $2 AND status NOT IN ('delivered', 'cancelled')) AS pending`,
       [d.stateCode, d.msixId],
     );
     seq = Number(s.rows[0]!.last_seq);
+    // Born held behind an earlier message still on its way: no job needed until that one is delivered.
+    held = s.rows[0]!.pending;
   }
   const ex: Exchange = await createExchange(tx, {
     direction: 'outbound', kind: d.kind, stateCode: d.stateCode, status: 'queued', traceId: d.traceId,
@@ -117,9 +124,9 @@ export async function createDelivery(tx: Db, d: NewDelivery): Promise<Delivery> 
   };
   const r = await tx.query<DeliveryRow>(
     `INSERT INTO deliveries (id, exchange_id, state_code, kind, msix_id, seq, idempotency_key, notice_id, request_id, body, audit, status, deadline_at, trace_id)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,'queued',$12,$13) RETURNING *`,
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$14,$12,$13) RETURNING *`,
     [id, ex.id, d.stateCode, d.kind, d.msixId, seq, body.idempotencyKey, d.noticeId ?? null, d.requestId ?? null, JSON.stringify(body),
-      JSON.stringify(d.disclosure), d.deadlineAt ?? null, d.traceId],
+      JSON.stringify(d.disclosure), d.deadlineAt ?? null, d.traceId, held ? 'held' : 'queued'],
   );
   return deliveryFromRow(r.rows[0]!);
 }

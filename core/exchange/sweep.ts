@@ -46,7 +46,7 @@ export async function sweepExchange(deps: DeliverDeps, opts: { graceMs: number; 
     const resp = await db.transaction((tx) => settleRequest(tx, deps, id, new Date(now)));
     if (resp) {
       settled++;
-      jobs.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
+      if (resp.status !== 'held') jobs.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
     }
   }
   await enqueueFollowUps(deps, jobs, now);

@@ -15,7 +15,7 @@ export function registerExchangeGrounds(): void {
 /** Enqueues the deliver jobs for deliveries a request just created (the sweeper covers a lost enqueue). */
 export async function enqueueDeliveries(app: FastifyInstance, request: FastifyRequest, list: readonly Delivery[], extra: { deadlineFor?: boolean } = {}): Promise<void> {
   const now = Date.now();
-  const jobs = list.flatMap((d) => [
+  const jobs = list.filter((d) => d.status !== 'held').flatMap((d) => [
     { deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now },
     // A live query also gets a job at its deadline, so the request settles on time even if the state never answers.
     ...(extra.deadlineFor && d.deadlineAt ? [{ deliveryId: d.id, traceId: d.traceId, reason: 'deadline', at: new Date(d.deadlineAt).getTime() + 50 }] : []),

@@ -26,7 +26,7 @@ export function startExchangeLoops(ctx: WorkerContext): ExchangeLoops {
       const r = await consumeMoveEvents(ctx.db, { batch: 200, windowDays: c.EXCHANGE_MOVE_WINDOW_DAYS });
       total += r.notices;
       const now = Date.now();
-      await enqueueFollowUps(deps, r.deliveries.map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })), now);
+      await enqueueFollowUps(deps, r.deliveries.filter((d) => d.status !== 'held').map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })), now);
       if (r.notices) ctx.logger.info({ notices: r.notices, events: r.events }, 'move notices created');
       for (const f of r.failed) ctx.logger.error(f, 'move notice could not be made for this event; it is skipped (see the error)');
       if (r.events < 200 || closed) return total;
