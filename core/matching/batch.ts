@@ -44,9 +44,19 @@ export interface BatchResult {
     skippedBlocks: number;
     linkEdges: number;
     refusedLinks: number;
+    /** Records whose automatic links were held for review because they link to two twins. */
+    heldRecords: number;
     clusters: number;
   };
 }
+
+/** Review reasons added by the clustering step. */
+export const CLUSTER_CONFLICT = {
+  /** The link would join two clusters that disagree on average or across a cannot-link. */
+  cluster: 'cluster-conflict',
+  /** The record links automatically to two children that are twins of each other. */
+  ambiguousTwin: 'ambiguous-twin',
+} as const;
 
 class EdgeList {
   a = new Int32Array(1024);
@@ -85,10 +95,10 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
   const scorer = new CompiledModel(model, set, { population: n, termFrequencies });
   const conflictFloor = scorer.reviewWeight - 4;
   const links = new EdgeList();
-  const uf = new ConstrainedUnionFind(n);
-  for (const [i, j] of options.cannotLink ?? []) uf.addCannotLink(i, j);
-  for (const [i, j] of options.mustLink ?? []) uf.union(i, j);
-  const review: ReviewPair[] = [];
+  /** Cannot-links found while scoring (conflicts); twin-type ones also mark their two clusters as siblings. */
+  const cannot = new EdgeList();
+  const twinEdges = new EdgeList();
+  const scoredReview: ReviewPair[] = [];
   const { pairs, skippedBlocks } = index.forEachPair(
     (i, j) => {
       if (options.skipPair && options.skipPair(i, j)) return;
@@ -97,10 +107,13 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
       const w = scorer.weightAtLeast(a, b, conflictFloor);
       if (w < conflictFloor) return;
       const conflicts = scorer.conflictsOf(a, b);
-      if (conflicts.length > 0) uf.addCannotLink(i, j);
+      if (conflicts.length > 0) {
+        cannot.push(i, j, w);
+        if (set.twinPair && set.twinPair(a, b, scorer.levels)) twinEdges.push(i, j, w);
+      }
       const decision = scorer.decide(w, conflicts);
       if (decision === 'link') links.push(i, j, w);
-      else if (decision === 'review') review.push({ a: i, b: j, probability: weightToProbability(w), conflicts });
+      else if (decision === 'review') scoredReview.push({ a: i, b: j, probability: weightToProbability(w), conflicts });
     },
     (done) => progress('scoring', done, n),
   );
@@ -108,26 +121,93 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
   const order = new Int32Array(links.length);
   for (let k = 0; k < order.length; k++) order[k] = k;
   order.sort((x, y) => links.w[y]! - links.w[x]!);
-  let refusedLinks = 0;
   const maxCrossPairs = options.maxCrossPairs ?? 400;
-  for (const k of order) {
-    const i = links.a[k]!;
-    const j = links.b[k]!;
-    if (uf.find(i) === uf.find(j)) continue;
-    // Cluster check: the two clusters must agree on average, not just through one pair.
-    const si = uf.sizeOf(i);
-    const sj = uf.sizeOf(j);
-    let clusterOk = true;
-    if ((si > 1 || sj > 1) && si * sj <= maxCrossPairs) {
-      let sum = 0;
-      for (const x of uf.membersOf(i)) for (const y of uf.membersOf(j)) sum += scorer.weightOf(records[x]!, records[y]!) - scorer.priorWeight;
-      clusterOk = sum / (si * sj) + scorer.priorWeight >= scorer.reviewWeight;
+
+  /** Greedy constrained clustering of the link edges, leaving out the edges of `held` records. */
+  const cluster = (held: Uint8Array) => {
+    const uf = new ConstrainedUnionFind(n);
+    for (let k = 0; k < cannot.length; k++) uf.addCannotLink(cannot.a[k]!, cannot.b[k]!);
+    for (const [i, j] of options.cannotLink ?? []) uf.addCannotLink(i, j);
+    for (const [i, j] of options.mustLink ?? []) uf.union(i, j);
+    const refused: ReviewPair[] = [];
+    for (const k of order) {
+      const i = links.a[k]!;
+      const j = links.b[k]!;
+      if (held[i] === 1 || held[j] === 1) {
+        refused.push({ a: i, b: j, probability: weightToProbability(links.w[k]!), conflicts: [CLUSTER_CONFLICT.ambiguousTwin] });
+        continue;
+      }
+      if (uf.find(i) === uf.find(j)) continue;
+      // Cluster check: the two clusters must agree on average, not just through one pair.
+      const si = uf.sizeOf(i);
+      const sj = uf.sizeOf(j);
+      let clusterOk = true;
+      if ((si > 1 || sj > 1) && si * sj <= maxCrossPairs) {
+        let sum = 0;
+        for (const x of uf.membersOf(i)) for (const y of uf.membersOf(j)) sum += scorer.weightOf(records[x]!, records[y]!) - scorer.priorWeight;
+        clusterOk = sum / (si * sj) + scorer.priorWeight >= scorer.reviewWeight;
+      }
+      if (!clusterOk || !uf.union(i, j)) {
+        refused.push({ a: i, b: j, probability: weightToProbability(links.w[k]!), conflicts: [CLUSTER_CONFLICT.cluster] });
+      }
     }
-    if (!clusterOk || !uf.union(i, j)) {
-      refusedLinks++;
-      review.push({ a: i, b: j, probability: weightToProbability(links.w[k]!), conflicts: ['cluster-conflict'] });
+    return { uf, refused };
+  };
+
+  // Never merge twins: a record with automatic links into two clusters that are twins of each
+  // other (a twin conflict between them) could be either child, so its links are held for review
+  // and the clusters are rebuilt without them. Repeats until no such record is left.
+  const held = new Uint8Array(n);
+  let heldRecords = 0;
+  let clustered = cluster(held);
+  for (let round = 0; round < 8 && twinEdges.length > 0; round++) {
+    const { uf } = clustered;
+    const twinClusters = new Set<number>();
+    /** record * n + root of a cluster the record has a twin conflict with (so it is not that child). */
+    const twinOf = new Set<number>();
+    const pairKey = (x: number, y: number) => (x < y ? x * n + y : y * n + x);
+    for (let k = 0; k < twinEdges.length; k++) {
+      const a = twinEdges.a[k]!;
+      const b = twinEdges.b[k]!;
+      const ra = uf.find(a);
+      const rb = uf.find(b);
+      if (ra === rb) continue;
+      twinClusters.add(pairKey(ra, rb));
+      twinOf.add(a * n + rb);
+      twinOf.add(b * n + ra);
     }
+    // A record is held when it has a link inside its own cluster and another into its co-twin's cluster.
+    const own = new Uint8Array(n);
+    const cross = new Uint8Array(n);
+    for (let k = 0; k < links.length; k++) {
+      const i = links.a[k]!;
+      const j = links.b[k]!;
+      if (held[i] === 1 || held[j] === 1) continue;
+      const ri = uf.find(i);
+      const rj = uf.find(j);
+      if (ri === rj) {
+        own[i] = 1;
+        own[j] = 1;
+      } else if (twinClusters.has(pairKey(ri, rj))) {
+        // Linked into the co-twin's cluster without a conflict with it: could be either child.
+        if (!twinOf.has(i * n + rj)) cross[i] = 1;
+        if (!twinOf.has(j * n + ri)) cross[j] = 1;
+      }
+    }
+    let marked = 0;
+    for (let x = 0; x < n; x++) {
+      if (own[x] === 1 && cross[x] === 1 && held[x] === 0) {
+        held[x] = 1;
+        marked++;
+      }
+    }
+    if (marked === 0) break;
+    heldRecords += marked;
+    clustered = cluster(held);
   }
+  const { uf, refused } = clustered;
+  const refusedLinks = refused.length;
+  const review = scoredReview.concat(refused);
   const clusterOf = new Int32Array(n);
   const smallest = new Map<number, number>();
   for (let i = 0; i < n; i++) {
@@ -147,6 +227,7 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
       skippedBlocks,
       linkEdges: links.length,
       refusedLinks,
+      heldRecords,
       clusters: smallest.size,
     },
   };

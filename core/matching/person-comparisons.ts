@@ -102,6 +102,20 @@ export const multipleBirthRule: ConflictRule<StandardizedPerson> = (a, b, levels
 export const stateIdConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => (levels[I_STATE_ID] === 1 ? CONFLICT.stateId : null);
 export const sexConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => (levels[I_SEX] === 1 ? CONFLICT.sex : null);
 
+/**
+ * Clear twin evidence for cluster-level checks: a twin or multiple-birth
+ * conflict whose given names conflict outright (MARIA JOSE vs MARIA GUADALUPE,
+ * CAMILA vs VALERIA), not merely a shortened or nicknamed compound name
+ * (LUPITA vs MARIA may both be MARIA GUADALUPE).
+ */
+export function personTwinPair(a: StandardizedPerson, b: StandardizedPerson, levels: ArrayLike<number>): boolean {
+  const rule = likelyTwinRule(a, b, levels) ?? multipleBirthRule(a, b, levels);
+  if (rule !== null && (rule === CONFLICT.twinSibling || levels[I_GIVEN] === GIVEN['overlap-conflict'])) return true;
+  // A flagged multiple birth with any conflict (a shortened name, a second id in one state) may be the co-twin.
+  const flagged = a.multipleBirth === true || b.multipleBirth === true;
+  return flagged && (rule !== null || stateIdConflictRule(a, b, levels) !== null);
+}
+
 /** Strict agreement used to estimate the prior match probability (not EM). */
 export function personDeterministicMatch(a: StandardizedPerson, b: StandardizedPerson): boolean {
   if (a.state !== null && a.state === b.state && a.stateStudentId !== null && a.stateStudentId === b.stateStudentId) return true;
@@ -120,4 +134,5 @@ export const personComparisonSet: ComparisonSet<StandardizedPerson> = {
   blockingKeys,
   deterministicMatch: personDeterministicMatch,
   idOf: (r) => r.recordId,
+  twinPair: personTwinPair,
 };

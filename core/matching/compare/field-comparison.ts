@@ -47,6 +47,12 @@ export interface ComparisonSet<R> {
   deterministicMatch(a: R, b: R): boolean;
   /** Id used in outputs. */
   idOf(r: R): string;
+  /**
+   * Optional: true when a conflicting pair is clear evidence of two different
+   * children born together (twins with conflicting names). Batch linking then
+   * treats their clusters as twins and holds for review any record linked to both.
+   */
+  twinPair?(a: R, b: R, levels: ArrayLike<number>): boolean;
 }
 
 /** Adapts a comparison of one record type to a wrapper type (e.g. FEBRL record holding a person). */

@@ -26,14 +26,25 @@ function canonicalSubset(small: StandardGivenName, big: StandardGivenName): bool
   return true;
 }
 
+/** Every token of `small` matches a token of `big` canonically or with a typo ("IBABEL" in "MARIA ISABEL"). */
+function fuzzySubset(small: StandardGivenName, big: StandardGivenName): boolean {
+  for (let i = 0; i < small.tokens.length; i++) {
+    const t = small.tokens[i]!;
+    if (t.length < 3) return false;
+    if (findCanonical(small, i, big) < 0 && !big.tokens.some((u) => fuzzyEqual(t, u, 0.88))) return false;
+  }
+  return true;
+}
+
 /** Both names have a part the other lacks (not even as a typo), yet they share a part. */
 function overlapWithConflict(a: StandardGivenName, b: StandardGivenName): boolean {
   if (a.tokens.length < 2 && b.tokens.length < 2) return false;
   let shared = 0;
   let extraA = 0;
   for (let i = 0; i < a.tokens.length; i++) {
-    if (findCanonical(a, i, b) >= 0) shared++;
-    else if (!b.tokens.some((t) => fuzzyEqual(a.tokens[i]!, t, 0.88))) extraA++;
+    // A part typed with a typo ("MARIO" for "MARIA") is still the shared part.
+    if (findCanonical(a, i, b) >= 0 || b.tokens.some((t) => fuzzyEqual(a.tokens[i]!, t, 0.88))) shared++;
+    else extraA++;
   }
   if (shared === 0 || extraA === 0) return false;
   for (let j = 0; j < b.tokens.length; j++) {
@@ -77,18 +88,49 @@ function swappedWithSurname(a: StandardizedPerson, b: StandardizedPerson): boole
   return aInB && (bInA || sa.length === 0);
 }
 
+/** Middle-name tokens that are not one of the surnames of either record (the middle box often holds the maternal surname). */
+function givenMiddle(r: StandardizedPerson, other: StandardizedPerson): string[] {
+  const m = r.middle;
+  if (m === null) return [];
+  const surnames = [...(r.surnames?.tokens ?? []), ...(other.surnames?.tokens ?? [])];
+  return m.tokens.filter((t) => t.length > 1 && !surnames.some((s) => fuzzyEqual(t, s, 0.88)));
+}
+
+/**
+ * Same first name but two different middle names ("MARIA|JOSE" vs
+ * "MARIA|GUADALUPE"): the twin pattern of compound names split across boxes.
+ */
+function middleNamesConflict(a: StandardizedPerson, b: StandardizedPerson): boolean {
+  if (a.middle === null || b.middle === null) return false;
+  const ma = givenMiddle(a, b);
+  const mb = givenMiddle(b, a);
+  if (ma.length === 0 || mb.length === 0) return false;
+  const ca = a.middle.canonical;
+  const cb = b.middle.canonical;
+  for (let i = 0; i < a.middle.tokens.length; i++) {
+    if (!ma.includes(a.middle.tokens[i]!)) continue;
+    for (let j = 0; j < b.middle.tokens.length; j++) {
+      if (!mb.includes(b.middle.tokens[j]!)) continue;
+      if (canonicalMatch(ca[i]!, cb[j]!) || fuzzyEqual(a.middle.tokens[i]!, b.middle.tokens[j]!, 0.88)) return false;
+    }
+  }
+  return true;
+}
+
 /** Level of a pair of given names; the middle name counts as part of the given name for subsets. */
 export function compareGivenNames(a: StandardizedPerson, b: StandardizedPerson): number {
   const ga = a.given;
   const gb = b.given;
   if (!ga || !gb) return NO_EVIDENCE;
-  if (ga.joined === gb.joined) return GIVEN.exact;
   const fa = a.givenFull!;
   const fb = b.givenFull!;
-  if (fa.joined === fb.joined || sameCanonicalSequence(ga, gb) || sameCanonicalSequence(fa, fb)) return GIVEN.nickname;
+  if (ga.joined === gb.joined) return middleNamesConflict(a, b) ? GIVEN['overlap-conflict'] : GIVEN.exact;
+  if (fa.joined === fb.joined) return GIVEN.nickname;
+  if (sameCanonicalSequence(ga, gb) || sameCanonicalSequence(fa, fb)) return middleNamesConflict(a, b) ? GIVEN['overlap-conflict'] : GIVEN.nickname;
   if (ga.tokens.length <= fb.tokens.length && canonicalSubset(ga, fb)) return GIVEN.subset;
   if (gb.tokens.length <= fa.tokens.length && canonicalSubset(gb, fa)) return GIVEN.subset;
   if (overlapWithConflict(ga, gb)) return GIVEN['overlap-conflict'];
+  if (fa.tokens.length !== fb.tokens.length && (fa.tokens.length < fb.tokens.length ? fuzzySubset(fa, fb) : fuzzySubset(fb, fa))) return GIVEN['jw88-or-one-edit'];
   // First names alone only when one side has a single name; otherwise the whole name ("MARIO JOSE" is not "MARIA GUADALUPE").
   const single = fa.tokens.length === 1 || fb.tokens.length === 1;
   let jw = single ? jaroWinklerCached(ga.joined, gb.joined) : jaroWinklerCached(fa.joined, fb.joined);
@@ -97,7 +139,10 @@ export function compareGivenNames(a: StandardizedPerson, b: StandardizedPerson):
     if (jw >= 0.92) return GIVEN.jw92;
     if (jw >= 0.88) return GIVEN['jw88-or-one-edit'];
     // One typo in a short name ("LUVS" for "LUIS") scores below 0.88 but is still a typo.
-    if (jw >= 0.75 && ga.tokens[0]!.length >= 3 && osaDistance(ga.tokens[0]!, gb.tokens[0]!, 1) <= 1) return GIVEN['jw88-or-one-edit'];
+    // Compound names on both sides: the one edit must be in the whole name, not only the first part.
+    const ea = single ? ga.tokens[0]! : fa.joined;
+    const eb = single ? gb.tokens[0]! : fb.joined;
+    if (jw >= 0.75 && ea.length >= 3 && osaDistance(ea, eb, 1) <= 1) return GIVEN['jw88-or-one-edit'];
     if (nicknameWithTypo(ga, gb)) return GIVEN['nickname-typo'];
     if (anyPhonetic(ga, gb)) return GIVEN.phonetic;
   }
