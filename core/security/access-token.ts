@@ -71,7 +71,35 @@ function claimsOf(p: JWTPayload): TokenClaims | null {
   };
 }
 
+/**
+ * Tokens already verified, per keyring: an ES256 signature check costs more
+ * than most routes' own work, and a state system sends the same token for
+ * many requests. An entry lives until the token expires and at most a minute
+ * (so a withdrawn key stops working within a minute); revocation of a client
+ * is checked on every request elsewhere and is not affected.
+ */
+const verified = new WeakMap<Keyring, Map<string, { result: Extract<VerifyResult, { kind: 'ok' }>; until: number }>>();
+const VERIFIED_MAX = 10_000;
+const VERIFIED_TTL_MS = 60_000;
+
 export async function verifyToken(keyring: Keyring, settings: TokenSettings, kind: TokenKind, token: string): Promise<VerifyResult> {
+  let cache = verified.get(keyring);
+  if (!cache) verified.set(keyring, (cache = new Map()));
+  const cacheKey = `${kind}\u0000${settings.issuer}\u0000${settings.audience}\u0000${token}`;
+  const hit = cache.get(cacheKey);
+  if (hit) {
+    if (hit.until > Date.now()) return hit.result;
+    cache.delete(cacheKey);
+  }
+  const result = await verifyUncached(keyring, settings, kind, token);
+  if (result.kind === 'ok') {
+    if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(cacheKey, { result, until: Math.min(result.expiresAt, Date.now() + VERIFIED_TTL_MS) });
+  }
+  return result;
+}
+
+async function verifyUncached(keyring: Keyring, settings: TokenSettings, kind: TokenKind, token: string): Promise<VerifyResult> {
   let kid: string | undefined;
   try {
     const h = decodeProtectedHeader(token);

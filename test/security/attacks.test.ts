@@ -13,7 +13,7 @@ import { submitRecords } from '../../core/submissions.js';
 import { parseXmlSafely } from '../../core/security/safe-xml.js';
 import { MemoryReplayGuard } from '../../core/security/replay-guard.js';
 import { sifAuthorization } from '../../core/security/sif-hmac.js';
-import { issueToken } from '../../core/security/access-token.js';
+import { issueToken, verifyToken } from '../../core/security/access-token.js';
 import { REDACT_PATHS } from '../../runtime/logger.js';
 
 /**
@@ -92,6 +92,8 @@ describe('forged, expired and misdirected tokens', () => {
       'unknown kid': await sign({ ...base, exp: now + 600 }, other.privateKey, { ...header, kid: 'nope' }),
       garbage: 'not.a.jwt',
     };
+    // Verified once under the audience it was made for: the verified-token cache must not carry that to ours.
+    expect((await verifyToken(sec.keyring, { ...sec.tokens, audience: 'some-other-api' }, 'access', attacks['wrong audience']!)).kind).toBe('ok');
     const before = await count('state_records');
     const seq = await lastSeq();
     for (const [name, token] of Object.entries(attacks)) {
