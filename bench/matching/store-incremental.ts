@@ -102,6 +102,7 @@ try {
   }
   const rows = await db.query<RecordRow>('SELECT id, state_code, state_student_id, status, version, match_status, record FROM state_records WHERE id = ANY($1::uuid[])', [arrivalsStored]);
   const byId = new Map(rows.rows.map((r) => [r.id, r]));
+  const loadBefore = os.loadavg()[0]!;
   for (const id of arrivalsStored.slice(0, 50)) {
     const r = byId.get(id)!;
     const { std, keys } = prepare(r);
@@ -122,6 +123,7 @@ try {
     const k = o.kind === 'linked' ? `linked-${o.linkType}` : o.kind;
     outcomes[k] = (outcomes[k] ?? 0) + 1;
   }
+  const loadAfter = os.loadavg()[0]!;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const s = size.rows[0]!;
   const cmd = `npx tsx bench/matching/store-incremental.ts --records ${N} --arrivals ${M} --seed ${seed}`;
@@ -130,7 +132,7 @@ try {
     '',
     `Command: \`${cmd}\``,
     '',
-    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}, ${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'local throwaway Postgres cluster (fsync off)'}, pool of 4 connections, one arrival at a time.`,
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}, ${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'local throwaway Postgres cluster (fsync off)'}, pool of 4 connections, one arrival at a time. Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the timed part (other work shared the machine).`,
     '',
     `Store: ${s.records.toLocaleString('en-US')} state records, ${s.students.toLocaleString('en-US')} students, ${s.keys.toLocaleString('en-US')} blocking-key rows (${(s.keys / s.records).toFixed(1)} per record), database ${s.db}.`,
     `Filled by the bulk loader: insert ${((tInsert - t0) / 1000).toFixed(1)} s, then read ${(load.ms.read / 1000).toFixed(1)} s, batch link ${(load.ms.link / 1000).toFixed(1)} s, write ${(load.ms.write / 1000).toFixed(1)} s `
