@@ -88,6 +88,9 @@ try {
             (SELECT count(*) FROM students)::int AS students, pg_size_pretty(pg_database_size(current_database())) AS db`,
   );
   log(`store: ${JSON.stringify(size.rows[0])}; bulk load ${JSON.stringify(load.ms)}`);
+  const sampleKey = await db.query<{ key: string }>('SELECT key FROM blocking_keys LIMIT 1');
+  const plan = await db.query<{ 'QUERY PLAN': string }>('EXPLAIN SELECT record_id FROM blocking_keys WHERE key = $1 LIMIT 301', [sampleKey.rows[0]?.key ?? '']);
+  const keyPlan = plan.rows.map((r) => r['QUERY PLAN'].trim()).find((l) => /blocking_keys/.test(l)) ?? '';
 
   // Warm up the read path (module caches, plan cache), then measure.
   const readMs: number[] = [];
@@ -142,6 +145,8 @@ try {
     '|---|---|---|---|---|',
     `| read path: keys → blocking_keys lookup → load candidates → score (\`decide\`) | ${fmt(pct(readMs, 50))} | ${fmt(pct(readMs, 95))} | ${fmt(pct(readMs, 99))} | ${fmt(mean(readMs))} |`,
     `| whole match job (\`matchRecord\`: locks, keys, decision, link/student/review, history, view, event; committed) | ${fmt(pct(jobMs, 50))} | ${fmt(pct(jobMs, 95))} | ${fmt(pct(jobMs, 99))} | ${fmt(mean(jobMs))} |`,
+    '',
+    `Key lookup plan: \`${keyPlan}\`.`,
     '',
     `Candidate records scored per arrival: p50 ${pct(candidates, 50)}, p95 ${pct(candidates, 95)}, max ${Math.max(...candidates)}. Outcomes: ${Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     '',
