@@ -3,6 +3,7 @@ import type { StateRecord } from '../../specs/canonical/state-record.js';
 import { startStateSimulator, type FlakyConfig, type StateSimulator } from '../../sim/state-simulator.js';
 import { asStateSystem } from '../support/auth.js';
 import { eventually, startSystem, type TestSystem } from '../support/system.js';
+import type { StoreKind } from '../support/db.js';
 
 /** Exchange timings shrunk so retries, deadlines and sweeps happen within a test. */
 export const FAST_EXCHANGE_ENV: Record<string, string> = {
@@ -17,12 +18,12 @@ export interface ExchangeWorld {
 }
 
 /** The gateway with real workers on a fresh database, and the state simulator playing the demo states. */
-export async function startExchangeWorld(opts: { env?: Record<string, string>; flaky?: FlakyConfig; records?: Record<string, StateRecord[]> } = {}): Promise<ExchangeWorld> {
+export async function startExchangeWorld(opts: { env?: Record<string, string>; flaky?: FlakyConfig; records?: Record<string, StateRecord[]>; store?: StoreKind } = {}): Promise<ExchangeWorld> {
   const sim = await startStateSimulator({
     states: ['TX', 'MI', 'FL', 'CA', 'WA'].map((code) => ({ code, records: opts.records?.[code] ?? [] })),
     flaky: opts.flaky ?? null, toleranceSeconds: 300,
   });
-  const sys = await startSystem({ workers: true, env: { ...FAST_EXCHANGE_ENV, ...opts.env } });
+  const sys = await startSystem({ workers: true, env: { ...FAST_EXCHANGE_ENV, ...opts.env }, ...(opts.store ? { store: opts.store } : {}) });
   return { sys, sim, close: async () => { await sys.close(); await sim.close(); } };
 }
 
