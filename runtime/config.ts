@@ -39,7 +39,7 @@ export const ConfigSchema = Type.Object({
   DEV_IDP: Type.Boolean({ default: false, description: 'Run the built-in development OIDC provider with demo users at /dev-idp (npm start sets it). Never in production.' }),
   SESSION_TTL_SECONDS: Type.Integer({ default: 28_800, minimum: 300, description: 'Lifetime of a sign-in session cookie.' }),
   COOKIE_SECURE: Type.Boolean({ default: false, description: 'Mark the session cookie Secure (set it when serving over TLS, as production must).' }),
-  RATE_LIMIT_MAX: Type.Integer({ default: 600, minimum: 1, description: 'Requests per client (or per IP when unauthenticated) per RATE_LIMIT_WINDOW_MS.' }),
+  RATE_LIMIT_MAX: Type.Integer({ default: 6000, minimum: 1, description: 'Requests per client (or per IP when unauthenticated) per RATE_LIMIT_WINDOW_MS; a state system loading Ed-Fi resources sends many.' }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1000, description: 'Window of the per-client rate limit.' }),
   TOKEN_RATE_LIMIT_MAX: Type.Integer({ default: 30, minimum: 1, description: 'Token requests per IP per RATE_LIMIT_WINDOW_MS (slows secret guessing).' }),
   HMAC_REPLAY_WINDOW_SECONDS: Type.Integer({ default: 300, minimum: 10, description: 'How far a SIF_HMACSHA256 timestamp may be from now; a signature is accepted once within it.' }),
