@@ -13,9 +13,10 @@ export function syntheticMsixId(i: number): string {
  * Creates `students × perStudent` move-notice deliveries to one state, as the
  * move consumer would, and enqueues them: the load for reliability tests and
  * the bench. Messages for one student are created in order, so the receiver
- * must see sequences 1, 2, … for each.
+ * must see sequences 1, 2, … for each. With `enqueue: false` the caller
+ * enqueues (see `enqueueNew`), e.g. to time delivery apart from creation.
  */
-export async function createSyntheticNotices(db: Db, queue: JobQueue, opts: { state: string; students: number; perStudent: number; firstStudent?: number; batch?: number }): Promise<Delivery[]> {
+export async function createSyntheticNotices(db: Db, queue: JobQueue, opts: { state: string; students: number; perStudent: number; firstStudent?: number; batch?: number; enqueue?: boolean }): Promise<Delivery[]> {
   const all: Delivery[] = [];
   const batch = opts.batch ?? 500;
   const plan: { msixId: string; n: number }[] = [];
@@ -34,8 +35,15 @@ export async function createSyntheticNotices(db: Db, queue: JobQueue, opts: { st
       return out;
     });
     all.push(...made);
+    if (opts.enqueue === false) continue;
     const now = Date.now();
     await enqueueFollowUps({ queue, log: { info() {}, warn() {} } }, made.filter((d) => d.status !== 'held').map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })), now);
   }
   return all;
+}
+
+/** Enqueues the deliver jobs of deliveries created without them (held ones wait for their predecessor). */
+export async function enqueueNew(queue: JobQueue, list: readonly Delivery[]): Promise<void> {
+  const now = Date.now();
+  await enqueueFollowUps({ queue, log: { info() {}, warn() {} } }, list.filter((d) => d.status !== 'held').map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })), now);
 }

@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ import { createClient } from '../../core/security/clients.js';
 import { putEndpoint, type EndpointInput } from '../../core/exchange/endpoints.js';
 import { buildApp } from '../../gateway/app.js';
 import { startWorkers } from '../../worker/index.js';
-import { createSyntheticNotices } from '../../sim/load.js';
+import { createSyntheticNotices, enqueueNew } from '../../sim/load.js';
 import { orderProblems, type Received, type SimStats } from '../../sim/state-simulator.js';
 import type { StateRecord } from '../../specs/canonical/state-record.js';
 import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../core/matching/synthetic/name-data.js';
@@ -49,6 +49,7 @@ const FAIL = arg('fail', 0.2);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
+const loadAtStart = loadavg()[0]!;
 const stops: (() => unknown)[] = [];
 const cleanup = async () => { for (const s of stops.reverse()) await s(); };
 try {
@@ -189,9 +190,13 @@ try {
   await putEndpoint(db, 'MI', sim.endpoints.MI!.webhook, 'bench');
   const flaky = { timeoutRate: FAIL / 4, errorRate: FAIL / 2, dropRate: FAIL / 4, seed: 2026, hangMs: 1500 };
   await simPost('/_sim/flaky', flaky);
+  // Created first (as a backlog the move consumer would have built), then released to the workers at once: the clock
+  // measures delivery, not the bench's own inserts.
+  const c0 = performance.now();
+  const made = await createSyntheticNotices(db, queue, { state: 'MI', students, perStudent: PER_STUDENT, batch: 1000, enqueue: false });
+  const created = performance.now() - c0;
   const t0 = performance.now();
-  const made = await createSyntheticNotices(db, queue, { state: 'MI', students, perStudent: PER_STUDENT, batch: 1000 });
-  const created = performance.now() - t0;
+  await enqueueNew(queue, made);
   let delivered = 0;
   for (;;) {
     delivered = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE state_code = 'MI' AND status = 'delivered'`)).rows[0]!.n;
@@ -218,7 +223,7 @@ try {
     '',
     `Command: \`node --import tsx bench/exchange/run.ts --requests ${REQUESTS} --live ${LIVE} --notices ${NOTICES} --per-student ${PER_STUDENT} --concurrency ${CONCURRENCY} --students ${STUDENTS} --fail ${FAIL}\` (run ${date}).`,
     '',
-    `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${pgVersion} (throwaway cluster, fsync off, as in the tests), Redis on loopback. The gateway and its workers run in one process (HTTP on loopback, real bearer tokens); the state simulator runs in a child process.`,
+    `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${pgVersion} (throwaway cluster, fsync off, as in the tests), Redis on loopback. The gateway and its workers run in one process (HTTP on loopback, real bearer tokens); the state simulator runs in a child process. The machine is shared: 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end.`,
     '',
     '## Record requests',
     '',
@@ -238,8 +243,8 @@ try {
     '',
     '| measure | value |',
     '|---|---:|',
-    `| deliveries created and enqueued | ${made.length} in ${(created / 1000).toFixed(1)} s |`,
-    `| all delivered after | **${(took / 1000).toFixed(1)} s** (${Math.round(made.length / (took / 1000))} deliveries/s) |`,
+    `| deliveries created (a backlog, before the clock starts) | ${made.length} in ${(created / 1000).toFixed(1)} s |`,
+    `| all delivered, from enqueueing the backlog | **${(took / 1000).toFixed(1)} s** (${Math.round(made.length / (took / 1000))} deliveries/s) |`,
     `| delivered / dead | ${delivered} / ${dead} |`,
     `| attempts (ledger rows) | ${totalAttempts} (${attempts.map((a) => `${a.outcome} ${a.n}`).join(', ')}) |`,
     `| faults injected by the receiver | ${simStats.injected.timeout} timeouts, ${simStats.injected.error} × 500, ${simStats.injected.drop} dropped after processing |`,
