@@ -22,6 +22,8 @@ export interface BatchOptions {
   maxBlockSize?: number;
   /** Largest cluster-pair product for which a merge is checked on all cross pairs (default 400). */
   maxCrossPairs?: number;
+  /** 'cluster-pair' (default): one review item per pair of clusters; 'record-pair': every open record pair. */
+  review?: 'cluster-pair' | 'record-pair';
   /** Pairs to leave unscored, e.g. two records of the same file when linking two files. */
   skipPair?: (i: number, j: number) => boolean;
 }
@@ -42,6 +44,10 @@ export interface BatchResult {
     blockingEntries: number;
     candidatePairs: number;
     skippedBlocks: number;
+    /** Open review pairs before grouping them by pair of clusters. */
+    reviewRecordPairs: number;
+    /** Records in at least one of those record pairs (the review share without grouping). */
+    recordsInRecordPairReview: number;
     linkEdges: number;
     refusedLinks: number;
     /** Records whose automatic links were held for review because they link to two twins. */
@@ -216,7 +222,29 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
     if (first === undefined) smallest.set(root, i);
     clusterOf[i] = first ?? i;
   }
-  const openReview = review.filter((p) => clusterOf[p.a] !== clusterOf[p.b]);
+  // One review item per pair of clusters (the strongest record pair, with every conflict seen
+  // between the two clusters): a reviewer decides "same child or not" once per pair of students.
+  const open = review.filter((p) => clusterOf[p.a] !== clusterOf[p.b]);
+  let openReview = open;
+  if ((options.review ?? 'cluster-pair') === 'cluster-pair') {
+    const best = new Map<string, ReviewPair>();
+    for (const p of open) {
+      const ca = clusterOf[p.a]!;
+      const cb = clusterOf[p.b]!;
+      const key = ca < cb ? `${ca},${cb}` : `${cb},${ca}`;
+      const seen = best.get(key);
+      if (!seen) best.set(key, { ...p, conflicts: [...p.conflicts] });
+      else {
+        for (const c of p.conflicts) if (!seen.conflicts.includes(c)) seen.conflicts.push(c);
+        if (p.probability > seen.probability) {
+          seen.a = p.a;
+          seen.b = p.b;
+          seen.probability = p.probability;
+        }
+      }
+    }
+    openReview = [...best.values()];
+  }
   return {
     clusterOf,
     review: openReview,
@@ -225,6 +253,8 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
       blockingEntries: index.entryCount,
       candidatePairs: pairs,
       skippedBlocks,
+      reviewRecordPairs: open.length,
+      recordsInRecordPairReview: new Set(open.flatMap((p) => [p.a, p.b])).size,
       linkEdges: links.length,
       refusedLinks,
       heldRecords,

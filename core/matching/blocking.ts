@@ -16,15 +16,32 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+/** Birth years of children the exchange serves; a record without a birth date emits name keys for each. */
+const BIRTH_YEARS = Array.from({ length: 35 }, (_, i) => 1995 + i);
+
+/** Initials of the given names and of their nickname-canonical forms ("LUPE" -> L, G; "MA. GUADALUPE" -> M, G). */
+function givenInitials(r: StandardizedPerson): string[] {
+  const g = r.givenFull;
+  if (!g) return ['_'];
+  const out = new Set<string>();
+  for (const forms of g.canonical) for (const f of forms) out.add(f[0]!);
+  return [...out];
+}
+
 /**
  * Keys of one standardized record (deduplicated). Key families:
  * - `I` state + state student id (resubmissions);
- * - `D` birth date with day and month sorted (so a DD/MM swap gives the same key) + first letter of any surname or middle-name token;
- * - `W` the same swap-proof date + Spanish phonetic key of any surname token;
- * - `P` Double Metaphone (first 4 characters) of any surname token + birth year + given-name initial;
- * - `G` Double Metaphone (4) of the given name (and its nickname forms) + of any surname token + birth month;
+ * - `D` birth date with day and month sorted (so a DD/MM swap gives the same key) + first letter of any surname or middle-name token
+ *   + first letter of any given name or its canonical forms;
+ * - `W` the same swap-proof date + Spanish phonetic key of any surname token + given initial (as for `D`);
+ * - `P` Double Metaphone (first 4 characters) of any surname token + birth year + given-name initial + birth month;
+ * - `G` Double Metaphone (4) of the given name (and its nickname forms) + of any surname token + swap-proof month and day (survives a mistyped year);
  * - `M` mother's given name + birth date (surname lost or changed);
- * - `N` given name + all surname tokens, and given name + first surname, no date (missing or badly wrong birth date).
+ * - `N` given name + all surname tokens, and given name + first surname, each with the birth year and with the swap-proof
+ *   month-day (without a date: given name + first surname token with every year 1995–2029).
+ *
+ * Every family except `I` carries some part of the birth date, so blocks stop growing with the
+ * population once it is larger than the number of distinct dates (rules person-2026.11-2).
  */
 export function blockingKeys(r: StandardizedPerson): string[] {
   const keys = new Set<string>();
@@ -38,14 +55,21 @@ export function blockingKeys(r: StandardizedPerson): string[] {
     const lo = Math.min(b.month, b.day);
     const hi = Math.max(b.month, b.day);
     const swapFree = `${b.year}${pad2(lo)}${pad2(hi)}`;
-    for (const t of surnameTokens) keys.add(`D|${swapFree}|${t[0]}`);
-    for (const t of middleTokens) if (t.length > 1) keys.add(`D|${swapFree}|${t[0]}`);
-    for (const t of surnameTokens) keys.add(`W|${swapFree}|${spanishKey(t)}`);
+    const initials = givenInitials(r);
+    const surnameInitials = new Set<string>();
+    for (const t of surnameTokens) surnameInitials.add(t[0]!);
+    for (const t of middleTokens) if (t.length > 1) surnameInitials.add(t[0]!);
+    for (const si of surnameInitials) for (const gi of initials) keys.add(`D|${swapFree}|${si}|${gi}`);
+    for (const t of surnameTokens) {
+      const sk = spanishKey(t);
+      for (const gi of initials) keys.add(`W|${swapFree}|${sk}|${gi}`);
+    }
     const initial = given ? given.tokens[0]![0] : '_';
-    for (const t of surnameTokens) keys.add(`P|${dm4(t)}|${b.year}|${initial}`);
+    for (const t of surnameTokens) keys.add(`P|${dm4(t)}|${b.year}|${initial}|${b.month}`);
+    const monthDay = `${lo}-${hi}`;
     for (const form of givenForms) {
       const g = dm4(form);
-      for (const t of surnameTokens) keys.add(`G|${g}|${dm4(t)}|${b.month}`);
+      for (const t of surnameTokens) keys.add(`G|${g}|${dm4(t)}|${monthDay}`);
     }
     const mother = r.parentGiven[0];
     if (mother) keys.add(`M|${mother.canonical[0]!.at(-1)}|${b.digits}`);
@@ -53,8 +77,17 @@ export function blockingKeys(r: StandardizedPerson): string[] {
   if (given && surnameTokens.length > 0) {
     const g = givenForms.at(-1)!;
     const s = [...surnameTokens].sort();
-    keys.add(`N|${g}|${s.join('|')}`);
-    if (r.surname1 !== null) keys.add(`N|${g}|${r.surname1}`);
+    if (b) {
+      // Birth year (a wrong month or day) and swap-proof month-day (a mistyped year): one of the two survives one error.
+      for (const d of [String(b.year), `${Math.min(b.month, b.day)}-${Math.max(b.month, b.day)}`]) {
+        keys.add(`N|${g}|${s.join('|')}|${d}`);
+        if (r.surname1 !== null) keys.add(`N|${g}|${r.surname1}|${d}`);
+      }
+    } else {
+      // No usable date: every plausible birth year, on the given name and the first listed surname.
+      const first = surnameTokens[0]!;
+      for (const y of BIRTH_YEARS) keys.add(`N|${g}|${first}|${y}`);
+    }
   }
   return [...keys];
 }

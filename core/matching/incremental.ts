@@ -7,7 +7,7 @@
 import { DISTINCT_PREFIX, type ComparisonSet } from './compare/field-comparison.js';
 import type { MatchModel } from './model.js';
 import { personComparisonSet } from './person-comparisons.js';
-import { compileModel, type PairScore, type ScoringOptions } from './scoring.js';
+import { compileModel, weightToProbability, type CompiledModel, type FieldContribution, type PairScore, type ScoringOptions } from './scoring.js';
 import type { StandardizedPerson } from './types.js';
 
 /** A stored record offered as a candidate, with the student (cluster) it belongs to. */
@@ -58,6 +58,33 @@ export interface ArrivalResult {
   rulesVersion: string;
 }
 
+/**
+ * Weight, conflicts and decision of a pair without building its explanation: the per-field
+ * contributions are computed on first access (an enumerable getter, so JSON and structuredClone
+ * still carry them). Most candidates of a lookup are never shown, so most are never explained.
+ */
+function fastScore<R>(scorer: CompiledModel<R>, a: R, b: R): PairScore {
+  const weight = scorer.weightOf(a, b);
+  const conflicts = scorer.conflictsOf(a, b);
+  let contributions: FieldContribution[] | null = null;
+  const score = {
+    weight,
+    probability: weightToProbability(weight),
+    conflicts,
+    decision: scorer.decide(weight, conflicts),
+    rulesVersion: scorer.model.rulesVersion,
+  } as PairScore;
+  Object.defineProperty(score, 'contributions', {
+    enumerable: true,
+    configurable: true,
+    get: () => (contributions ??= scorer.score(a, b).contributions),
+    set: (v: FieldContribution[]) => {
+      contributions = v;
+    },
+  });
+  return score;
+}
+
 function pairKey(a: string, b: string): string {
   return a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
 }
@@ -84,7 +111,7 @@ export function matchArriving<R = StandardizedPerson>(
   for (const c of candidates) {
     const id = set.idOf(c.record);
     if (id === arrivingId) continue;
-    const score = scorer.score(arriving, c.record);
+    const score = fastScore(scorer, arriving, c.record);
     let s = byStudent.get(c.studentId);
     if (!s) {
       s = { studentId: c.studentId, bestProbability: 0, bestWeight: -Infinity, conflicts: [], candidates: [] };

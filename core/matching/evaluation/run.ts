@@ -35,6 +35,8 @@ export interface EvaluationResult extends LinkageMetrics {
   /** Records in at least one open review pair, as a share of all records. */
   reviewShare: number;
   reviewPairs: number;
+  /** Review share if every open record pair were its own review item (before grouping by cluster pair). */
+  reviewShareRecordPairs: number;
   /** Pairwise recall counting review pairs as found (auto + queue). */
   recallWithReview: number;
   twinsMerged: number | null;
@@ -106,6 +108,7 @@ export function evaluate<R>(input: EvaluationInput<R>): EvaluationResult {
     blockingRecall,
     reviewShare: inReview.size / n,
     reviewPairs: result.review.length,
+    reviewShareRecordPairs: result.stats.recordsInRecordPairReview / n,
     recallWithReview,
     twinsMerged,
     seconds: (performance.now() - started) / 1000,
