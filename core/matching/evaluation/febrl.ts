@@ -122,10 +122,19 @@ function baseKeys(r: FebrlRecord, keys: Set<string>): void {
   }
   keys.add(`GS|${dm(g)}|${dm(s)}`);
   keys.add(`SG|${dm(s)}|${dm(g)}`);
+  // Given name and surname swapped between the boxes: an order-free pair of codes.
+  const dg = dm(g);
+  const ds = dm(s);
+  keys.add(`X|${dg < ds ? dg : ds}|${dg < ds ? ds : dg}`);
+  // Typos late in both names: first three letters of each.
+  if (g && s) keys.add(`Q|${g.slice(0, 3)}|${s.slice(0, 3)}`);
   if (r.suburb) {
     keys.add(`LG|${r.suburb}|${dm(g)}`);
     keys.add(`LS|${r.suburb}|${dm(s)}`);
     if (b) keys.add(`LY|${r.suburb}|${b.year}`);
+    // A typo in the suburb (ORANGE / ORAGNE), and given name and surname swapped within one suburb.
+    keys.add(`LT|${r.suburb.slice(0, 3)}|${dm(s)}`);
+    if (g && s) keys.add(`LX|${r.suburb}|${[g[0], s[0]].sort().join('')}`);
   }
 }
 
