@@ -13,7 +13,7 @@ import { registerProblemHandlers } from './plugins/problems.js';
 import { healthRoutes } from './routes/health.js';
 import { recordRoutes, recordStatusRoutes } from './routes/records.js';
 import { studentRoutes } from './routes/students.js';
-import { exchangeRoutes } from './routes/exchanges.js';
+import { exchangeRoutes, ExchangeSchema } from './routes/exchanges.js';
 import { matchingExplanationRoutes } from './routes/matching-explanations.js';
 import { matchingReviewRoutes } from './routes/matching-reviews.js';
 import { matchingMergeRoutes } from './routes/matching-merges.js';
@@ -57,8 +57,10 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   }) as unknown as FastifyInstance;
   app.decorate('ctx', ctx);
 
-  const ajv = createAjv();
-  app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
+  // Bodies are checked as sent; query strings, params and headers arrive as text and are coerced to their schema types.
+  const bodyAjv = createAjv();
+  const textAjv = createAjv({ coerceTypes: 'array' });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
   // Responses are plain JSON: the schemas document them, they do not filter them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('onSend', async (request, reply) => {
@@ -70,6 +72,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await registerSecurity(app);
   app.addSchema(StateRecordSchema);
   app.addSchema(StudentSchema);
+  // Shared schemas are added here, at the root: addSchema inside a plugin gives that plugin a fresh validator without the code-set keywords.
+  app.addSchema(ExchangeSchema);
 
   await app.register(swagger, {
     openapi: {
@@ -77,7 +81,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
       info: { title: 'Migrant student record exchange gateway', version: '0.1.0', description: 'Canonical, Ed-Fi-style and SIF-style APIs for exchanging migrant student records between states.' },
       tags: [
         { name: 'records', description: 'Canonical state records in' }, { name: 'students', description: 'Consolidated students out' },
-        { name: 'exchanges', description: 'The exchange ledger' }, { name: 'health', description: 'Liveness and readiness' },
+        { name: 'exchanges', description: 'The exchange ledger' }, { name: 'exchange', description: 'Record requests, move notices and deliveries between states' }, { name: 'health', description: 'Liveness and readiness' },
         { name: 'security', description: 'Tokens, keys and sign-in' },
       ],
     },

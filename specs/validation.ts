@@ -14,8 +14,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
  * The one ajv instance for canonical schemas. Code sets and the MSIX check digit
  * are ajv keywords, so the schema stays the single statement of every rule.
  */
-export function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: true, coerceTypes: false });
+export function createAjv(opts: { coerceTypes?: boolean | 'array' } = {}): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: true, coerceTypes: opts.coerceTypes ?? false });
   addFormats(ajv);
   ajv.addKeyword({
     keyword: 'x-codeset',

@@ -5,7 +5,7 @@ import { getExchange, listExchanges, type ExchangeStatus } from '../../core/ledg
 import { IdParam } from '../schemas.js';
 import { assertStateVisible, effectiveState, maskForCaller } from '../plugins/auth.js';
 
-const ExchangeSchema = Type.Object({
+export const ExchangeSchema = Type.Object({
   id: Type.String(), direction: Type.String(), kind: Type.String(), stateCode: Type.String(), status: Type.String(),
   traceId: Type.String(), clientId: Type.Union([Type.String(), Type.Null()]), parentId: Type.Union([Type.String(), Type.Null()]),
   msixId: Type.Union([Type.String(), Type.Null()]), counts: Type.Record(Type.String(), Type.Number()),
@@ -15,7 +15,6 @@ const ExchangeSchema = Type.Object({
 
 /** The exchange ledger: what arrived from which state, what was rejected and why, what is queued or failed. */
 export async function exchangeRoutes(app: FastifyInstance): Promise<void> {
-  app.addSchema(ExchangeSchema);
   app.get<{ Params: { id: string } }>('/api/v1/exchanges/:id', {
     config: { access: { roles: ['help-desk', 'data-admin', 'state-system', 'admin'], stateQuery: 'state', crossState: ['help-desk', 'admin'] } },
     schema: { tags: ['exchanges'], summary: 'One ledger entry', params: IdParam, response: { 200: Type.Ref('Exchange') } },
