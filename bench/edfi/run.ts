@@ -16,14 +16,12 @@
  * BENCH_SERVER=<file> runs another server script (an instrumented copy).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { startThrowawayCluster } from '../../test/support/postgres-cluster.js';
-import { startEmbeddedRedis } from '../../runtime/embedded-redis.js';
+import { benchInfrastructure } from '../support/infra.js';
 import { load, type LoadResult } from './load.js';
 
 const arg = (name: string, d: number) => {
@@ -35,28 +33,9 @@ const connections = arg('connections', 16);
 const rounds = arg('rounds', 2);
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-const stops: (() => unknown)[] = [];
-let databaseUrl = process.env.DATABASE_URL ?? '';
-if (!databaseUrl) {
-  const c = await startThrowawayCluster();
-  stops.push(() => c.stop());
-  databaseUrl = c.url;
-}
-let redisUrl = process.env.REDIS_URL ?? '';
-if (!redisUrl) {
-  const dir = mkdtempSync(join(tmpdir(), 'edfi-bench-redis-'));
-  const r = await startEmbeddedRedis(dir);
-  stops.push(async () => { await r.stop(); rmSync(dir, { recursive: true, force: true }); });
-  redisUrl = r.url;
-}
-const admin = new pg.Client({ connectionString: databaseUrl });
-await admin.connect();
-const pgVersion = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
-await admin.query('DROP DATABASE IF EXISTS edfi_bench WITH (FORCE)');
-await admin.query('CREATE DATABASE edfi_bench');
-await admin.end();
-const url = new URL(databaseUrl);
-url.pathname = '/edfi_bench';
+const infra = await benchInfrastructure('edfi_bench');
+const { stops, redisUrl, pgVersion } = infra;
+const url = new URL(infra.databaseUrl);
 
 const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), '--import', 'tsx', (process.env.BENCH_SERVER ?? join(here, 'server.ts')), url.toString(), redisUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
 stops.unshift(() => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }));

@@ -10,15 +10,14 @@
  * workers run in this process and are called over real HTTP on loopback; the
  * state simulator runs in a child process.
  */
+import { benchInfrastructure } from '../support/infra.js';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startThrowawayCluster } from '../../test/support/postgres-cluster.js';
-import { startEmbeddedRedis } from '../../runtime/embedded-redis.js';
 import { loadConfig } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
 import { BullJobQueue } from '../../runtime/queue.js';
@@ -54,23 +53,10 @@ const stops: (() => unknown)[] = [];
 const cleanup = async () => { for (const s of stops.reverse()) await s(); };
 try {
   // Infrastructure.
-  let databaseUrl = process.env.DATABASE_URL ?? '';
-  if (!databaseUrl) { const c = await startThrowawayCluster(); stops.push(() => c.stop()); databaseUrl = c.url; }
-  let redisUrl = process.env.REDIS_URL ?? '';
-  if (!redisUrl) {
-    const dir = mkdtempSync(join(tmpdir(), 'exchange-bench-redis-'));
-    const r = await startEmbeddedRedis(dir);
-    stops.push(async () => { await r.stop(); rmSync(dir, { recursive: true, force: true }); });
-    redisUrl = r.url;
-  }
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  const pgVersion = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
-  await admin.query('DROP DATABASE IF EXISTS exchange_bench WITH (FORCE)');
-  await admin.query('CREATE DATABASE exchange_bench');
-  await admin.end();
-  const url = new URL(databaseUrl);
-  url.pathname = '/exchange_bench';
+  const infra = await benchInfrastructure('exchange_bench');
+  stops.push(...infra.stops);
+  const { redisUrl, pgVersion } = infra;
+  const url = new URL(infra.databaseUrl);
   const db = new PgDb(url.toString(), 24);
   stops.push(() => db.close());
   await migrate(db);
