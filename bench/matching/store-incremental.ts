@@ -26,6 +26,10 @@ import { SeededRandom } from '../../core/matching/random.js';
 import { CODESET_VERSION } from '../../specs/codesets.js';
 import { startThrowawayCluster } from '../../test/support/postgres-cluster.js';
 import { insertPending, personToStateRecord } from './store-fixtures.js';
+import { storeModel } from '../../core/matching-store/engine.js';
+import { execFileSync } from 'node:child_process';
+
+const gitHead = () => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return 'unknown'; } };
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,7 +86,8 @@ try {
     consolidation, chunkRecords: 10_000,
     onProgress: (phase, done, total) => { if (performance.now() - lastLog > 5000) { lastLog = performance.now(); log(`  ${phase} ${done}${total ? `/${total}` : ''}`); } },
   });
-  await db.query('ANALYZE');
+  // What autovacuum does on a live store: statistics, and the visibility map that lets key lookups stay in the index.
+  await db.query('VACUUM ANALYZE');
   const size = await db.query<{ records: number; keys: number; students: number; db: string }>(
     `SELECT (SELECT count(*) FROM state_records)::int AS records, (SELECT count(*) FROM blocking_keys)::int AS keys,
             (SELECT count(*) FROM students)::int AS students, pg_size_pretty(pg_database_size(current_database())) AS db`,
@@ -133,7 +138,7 @@ try {
   const section = [
     `## ${N.toLocaleString('en-US')} stored records (${new Date().toISOString().slice(0, 10)})`,
     '',
-    `Command: \`${cmd}\``,
+    `Command: \`${cmd}\` (engine rules ${storeModel().rulesVersion}, git ${gitHead()})`,
     '',
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}, ${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'local throwaway Postgres cluster (fsync off)'}, pool of 4 connections, one arrival at a time. Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the timed part (other work shared the machine).`,
     '',
