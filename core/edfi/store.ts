@@ -136,19 +136,8 @@ export async function studentDocs(db: Db, stateCode: string, studentUniqueId: st
   return r.rows.map(fromRow);
 }
 
-export interface NewDoc {
-  id: string;
-  stateCode: string;
-  resource: string;
-  identityKey: string;
-  aliasKey: string | null;
-  keyValues: Record<string, unknown>;
-  refKeys: string[];
-  studentUniqueId: string | null;
-  body: Record<string, unknown>;
-  contentHash: string;
-  clientId: string | null;
-}
+/** A document to insert: what is stored, less what the store assigns (change version, time), plus who wrote it. */
+export type NewDoc = Omit<StoredDoc, 'changeVersion' | 'updatedAt'> & { clientId: string | null };
 
 /**
  * Inserts a document unless one with the same natural key exists in the state

@@ -64,21 +64,10 @@ function fromRows(r: Row, sources: SourceRow[]): RecordRequest {
   };
 }
 
-export interface NewRequest {
-  exchangeId: string;
-  requestingState: string;
-  requestedBy: string;
-  clientId: string | null;
-  lookup: 'msix-id' | 'demographics';
-  msixId: string | null;
-  purpose: string;
-  status: RequestStatus;
-  reason?: string | null;
-  deadlineAt: string;
-  traceId: string;
-  /** Statuses already passed through (received, routed…), with their times. */
-  history: { status: RequestStatus; at: string }[];
-}
+/** A request to create: the fields of a stored request that its creator sets. */
+export type NewRequest = Pick<RecordRequest,
+  'exchangeId' | 'requestingState' | 'requestedBy' | 'clientId' | 'lookup' | 'msixId' | 'purpose' | 'status' | 'deadlineAt' | 'traceId' | 'history'>
+  & Partial<Pick<RecordRequest, 'reason'>>;
 
 export async function insertRequest(tx: Db, r: NewRequest): Promise<RecordRequestId> {
   const res = await tx.query<{ id: string }>(
