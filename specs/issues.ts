@@ -17,3 +17,19 @@ export interface FieldIssue {
   /** `error` rejects the record; `warning` is reported but the record is applied. */
   severity?: 'error' | 'warning';
 }
+
+/**
+ * A problem with a whole file rather than one record (header, counts,
+ * encoding, truncation): what adapters report and what ingest reports show.
+ */
+export interface FileIssue<Code extends string = string> {
+  code: Code;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  fix?: string;
+  line?: number;
+  part?: string;
+  /** For count mismatches: what the header said and what was found. */
+  expected?: number;
+  actual?: number;
+}

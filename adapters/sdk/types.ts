@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { FieldIssue, StateRecord } from '../../specs/index.js';
+import type { FileIssue as SharedFileIssue } from '../../specs/issues.js';
 
 /** Bytes as they arrive: a Node stream, or any async iterable of chunks. Never a whole file in memory. */
 export type ByteSource = Readable | AsyncIterable<Buffer | Uint8Array | string>;
@@ -108,17 +109,7 @@ export type FileIssueCode =
   | 'io'                // the byte source failed
   | 'adapterError';     // the adapter threw; caught at the boundary
 
-export interface FileIssue {
-  code: FileIssueCode;
-  severity: 'error' | 'warning' | 'info';
-  message: string;
-  fix?: string;
-  line?: number;
-  part?: string;
-  /** For count mismatches: what the header said and what was found. */
-  expected?: number;
-  actual?: number;
-}
+export type FileIssue = SharedFileIssue<FileIssueCode>;
 
 /** What a header declared (formats without a header leave fields empty). */
 export interface FileHeader {

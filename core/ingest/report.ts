@@ -10,6 +10,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { FieldIssue } from '../../specs/issues.js';
+import type { FileIssue } from '../../specs/issues.js';
 
 /** A field issue with where it was found in the source (the adapter SDK's AdapterIssue). */
 export interface ReportIssue extends FieldIssue {
@@ -26,16 +27,7 @@ export interface ReportSource {
   studentKey?: string;
 }
 
-export interface ReportFileIssue {
-  code: string;
-  severity: 'error' | 'warning' | 'info';
-  message: string;
-  fix?: string;
-  line?: number;
-  part?: string;
-  expected?: number;
-  actual?: number;
-}
+export type ReportFileIssue = FileIssue;
 
 /** The parse events the report reads (the SDK's ParseEvent, structurally). */
 export type ReportInput =
