@@ -5,6 +5,11 @@
  * review, keys, history, consolidated view, event).
  *
  *   npx tsx bench/matching/store-incremental.ts --records 100000 [--arrivals 1000] [--seed 7] [--out bench/matching/store-results.md]
+ *     [--template NAME]   keep the filled store as database NAME on the server and, when it exists
+ *                         already (same --records and --seed), clone it instead of filling again
+ *                         (with DATABASE_URL: a 1M fill takes ~20 min, a clone ~1 min)
+ *     [--profile FILE]    write a V8 CPU profile of the timed whole-job loop only (.cpuprofile)
+ *     [--trace-queries]   print, for the whole-job loop, each SQL statement's calls per job and mean wall time
  *
  * The store is filled with a synthetic migrant population through the bulk
  * loader (core/matching-store/batch-load.ts); the arrivals are held-out
@@ -29,7 +34,7 @@ import { insertPending, personToStateRecord } from './store-fixtures.js';
 import { storeModel } from '../../core/matching-store/engine.js';
 import { execFileSync } from 'node:child_process';
 
-const gitHead = () => { try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return 'unknown'; } };
+const gitHead = () => { if (process.env.BENCH_GIT_HEAD) return process.env.BENCH_GIT_HEAD; try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return 'unknown'; } };
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,6 +44,21 @@ const N = Number(option('records', '100000'));
 const M = Number(option('arrivals', '1000'));
 const seed = Number(option('seed', '7'));
 const out = option('out', 'bench/matching/store-results.md');
+const template = option('template', '');
+const profileOut = option('profile', '');
+const traceQueries = process.argv.includes('--trace-queries');
+const queryTrace = new Map<string, { n: number; ms: number }>();
+let tracing = false;
+if (traceQueries) {
+  const orig = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+  (pg.Client.prototype as unknown as { query: unknown }).query = function (this: unknown, ...a: unknown[]) {
+    const out = orig.apply(this, a);
+    if (!tracing || !(out instanceof Promise)) return out;
+    const sql = String(typeof a[0] === 'string' ? a[0] : (a[0] as { text?: string })?.text ?? '?').replace(/\s+/g, ' ').slice(0, 90);
+    const t = performance.now();
+    return out.then((r) => { const e = queryTrace.get(sql) ?? { n: 0, ms: 0 }; e.n++; e.ms += performance.now() - t; queryTrace.set(sql, e); return r; });
+  };
+}
 const consolidation = { requiredCredits: 22 };
 
 const pct = (xs: number[], p: number) => {
@@ -51,14 +71,37 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const cluster = process.env.DATABASE_URL ? null : await startThrowawayCluster();
 const serverUrl = process.env.DATABASE_URL ?? cluster!.url;
 const dbName = `bench_store_${N}_${Date.now()}`;
+const dbUrl = (name: string) => { const u = new URL(serverUrl); u.pathname = `/${name}`; return u.toString(); };
 const admin = new pg.Client({ connectionString: serverUrl });
 await admin.connect();
-await admin.query(`CREATE DATABASE ${dbName}`);
+const templateExists = template !== '' && (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template])).rowCount === 1;
+if (template !== '' && !templateExists) await admin.query(`CREATE DATABASE ${template}`);
+if (templateExists) await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${template}`);
+else if (template === '') await admin.query(`CREATE DATABASE ${dbName}`);
 await admin.end();
-const url = new URL(serverUrl);
-url.pathname = `/${dbName}`;
-const db = new PgDb(url.toString(), 4);
+// Without a template the store is filled in place; with a new template it is filled there and then cloned.
+let db = new PgDb(dbUrl(templateExists || template === '' ? dbName : template), 4);
 
+/** CPU seconds (user+system) of every Postgres process of the server: the postmaster's children, live and reaped. */
+async function pgCpuSeconds(): Promise<number | null> {
+  try {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const tick = 100;
+    const stat = (pid: string | number) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const me = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const postmaster = stat(me)[1]!;
+    let ticks = 0;
+    const pm = stat(postmaster);
+    ticks += Number(pm[11]) + Number(pm[12]) + Number(pm[13]) + Number(pm[14]);
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try { const f = stat(pid); if (f[1] === postmaster) ticks += Number(f[11]) + Number(f[12]); } catch { /* exited */ }
+    }
+    return ticks / tick;
+  } catch { return null; }
+}
+
+type Fill = { insertS: number; load: Awaited<ReturnType<typeof runBatchLoad>> };
 try {
   await migrate(db);
   // Population: N stored records plus M held-out arrivals, picked at random.
@@ -77,17 +120,36 @@ try {
   const seenKeys = new Set<string>();
   const arrivals = head.filter((p) => !storedKeys.has(key(p)) && !seenKeys.has(key(p)) && seenKeys.add(key(p)));
 
-  const t0 = performance.now();
-  const ids = await insertPending(db, stored, 10_000);
-  const tInsert = performance.now();
-  log(`inserted ${ids.size} state records in ${((tInsert - t0) / 1000).toFixed(1)} s; bulk matching…`);
-  let lastLog = 0;
-  const load = await runBatchLoad(db, {
-    consolidation, chunkRecords: 10_000,
-    onProgress: (phase, done, total) => { if (performance.now() - lastLog > 5000) { lastLog = performance.now(); log(`  ${phase} ${done}${total ? `/${total}` : ''}`); } },
-  });
-  // What autovacuum does on a live store: statistics, and the visibility map that lets key lookups stay in the index.
-  await db.query('VACUUM ANALYZE');
+  let fill: Fill;
+  if (templateExists) {
+    fill = (await db.query<{ fill: Fill }>('SELECT fill FROM bench_fill')).rows[0]!.fill;
+    log(`cloned the filled store from ${template}`);
+  } else {
+    const t0 = performance.now();
+    const ids = await insertPending(db, stored, 10_000);
+    const tInsert = performance.now();
+    log(`inserted ${ids.size} state records in ${((tInsert - t0) / 1000).toFixed(1)} s; bulk matching…`);
+    let lastLog = 0;
+    const load = await runBatchLoad(db, {
+      consolidation, chunkRecords: 10_000,
+      onProgress: (phase, done, total) => { if (performance.now() - lastLog > 5000) { lastLog = performance.now(); log(`  ${phase} ${done}${total ? `/${total}` : ''}`); } },
+    });
+    fill = { insertS: (tInsert - t0) / 1000, load };
+    // What autovacuum does on a live store: statistics, and the visibility map that lets key lookups stay in the index.
+    await db.query('VACUUM ANALYZE');
+    if (template !== '') {
+      await db.query('CREATE TABLE bench_fill (fill jsonb NOT NULL)');
+      await db.query('INSERT INTO bench_fill VALUES ($1)', [JSON.stringify(fill)]);
+      await db.close();
+      const a = new pg.Client({ connectionString: serverUrl });
+      await a.connect();
+      await a.query(`CREATE DATABASE ${dbName} TEMPLATE ${template}`);
+      await a.end();
+      db = new PgDb(dbUrl(dbName), 4);
+      log(`kept the filled store as ${template}`);
+    }
+  }
+  const load = fill.load;
   const size = await db.query<{ records: number; keys: number; students: number; db: string }>(
     `SELECT (SELECT count(*) FROM state_records)::int AS records, (SELECT count(*) FROM blocking_keys)::int AS keys,
             (SELECT count(*) FROM students)::int AS students, pg_size_pretty(pg_database_size(current_database())) AS db`,
@@ -114,16 +176,24 @@ try {
   for (const id of arrivalsStored.slice(0, 50)) {
     const r = byId.get(id)!;
     const { std, keys } = prepare(r);
-    await decide(db, r, std, keys, null);
+    await decide(db, r, std, keys);
   }
+  const cpuRead0 = process.cpuUsage();
+  const pgRead0 = await pgCpuSeconds();
   for (const id of arrivalsStored) {
     const r = byId.get(id)!;
     const t = performance.now();
     const { std, keys } = prepare(r);
-    const { result } = await decide(db, r, std, keys, null);
+    const { result } = await decide(db, r, std, keys);
     readMs.push(performance.now() - t);
     candidates.push(result.students.reduce((n, s) => n + s.candidates.length, 0));
   }
+  const cpuJob0 = process.cpuUsage();
+  const pgJob0 = await pgCpuSeconds();
+  const profiler = profileOut ? new (await import('node:inspector')).Session() : null;
+  const post = (method: string, params?: object) => new Promise<any>((res, rej) => profiler!.post(method, params ?? {}, (e, r) => (e ? rej(e) : res(r))));
+  tracing = true;
+  if (profiler) { profiler.connect(); await post('Profiler.enable'); await post('Profiler.setSamplingInterval', { interval: 200 }); await post('Profiler.start'); }
   for (const id of arrivalsStored) {
     const t = performance.now();
     const o = await matchRecord({ db, consolidation }, { recordId: id, version: 1, traceId: 'bench' });
@@ -131,10 +201,20 @@ try {
     const k = o.kind === 'linked' ? `linked-${o.linkType}` : o.kind;
     outcomes[k] = (outcomes[k] ?? 0) + 1;
   }
+  const cpuJob1 = process.cpuUsage();
+  const pgJob1 = await pgCpuSeconds();
+  tracing = false;
+  if (traceQueries) {
+    const jobs = arrivalsStored.length;
+    for (const [sql, e] of [...queryTrace].sort((a, b) => b[1].ms - a[1].ms)) log(`${(e.n / jobs).toFixed(2).padStart(6)}/job ${(e.ms / e.n).toFixed(3).padStart(7)} ms ${(e.ms / jobs).toFixed(3).padStart(7)} ms/job  ${sql}`);
+  }
+  if (profiler) { const { profile } = await post('Profiler.stop'); writeFileSync(profileOut, JSON.stringify(profile)); profiler.disconnect(); }
   const loadAfter = os.loadavg()[0]!;
+  const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => (b.user + b.system - a.user - a.system) / 1000 / arrivalsStored.length;
+  const pgMs = (a: number | null, b: number | null) => (a === null || b === null ? 'n/a' : fmt(((b - a) * 1000) / arrivalsStored.length));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const s = size.rows[0]!;
-  const cmd = `npx tsx bench/matching/store-incremental.ts --records ${N} --arrivals ${M} --seed ${seed}`;
+  const cmd = `npx tsx bench/matching/store-incremental.ts --records ${N} --arrivals ${M} --seed ${seed}${template ? ` --template ${template}` : ''}`;
   const section = [
     `## ${N.toLocaleString('en-US')} stored records (${new Date().toISOString().slice(0, 10)})`,
     '',
@@ -143,13 +223,15 @@ try {
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}, ${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'local throwaway Postgres cluster (fsync off)'}, pool of 4 connections, one arrival at a time. Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the timed part (other work shared the machine).`,
     '',
     `Store: ${s.records.toLocaleString('en-US')} state records, ${s.students.toLocaleString('en-US')} students, ${s.keys.toLocaleString('en-US')} blocking-key rows (${(s.keys / s.records).toFixed(1)} per record), database ${s.db}.`,
-    `Filled by the bulk loader: insert ${((tInsert - t0) / 1000).toFixed(1)} s, then read ${(load.ms.read / 1000).toFixed(1)} s, batch link ${(load.ms.link / 1000).toFixed(1)} s, write ${(load.ms.write / 1000).toFixed(1)} s `
+    `Filled by the bulk loader${templateExists ? ' (in an earlier run; this run cloned it)' : ''}: insert ${fill.insertS.toFixed(1)} s, then read ${(load.ms.read / 1000).toFixed(1)} s, batch link ${(load.ms.link / 1000).toFixed(1)} s, write ${(load.ms.write / 1000).toFixed(1)} s `
       + `(${load.linked.toLocaleString('en-US')} linked, ${load.newStudents.toLocaleString('en-US')} students, ${load.reviews.toLocaleString('en-US')} reviews).`,
     '',
     `| ${arrivals.length} arrivals | p50 ms | p95 ms | p99 ms | mean ms |`,
     '|---|---|---|---|---|',
     `| read path: keys → blocking_keys lookup → load candidates → score (\`decide\`) | ${fmt(pct(readMs, 50))} | ${fmt(pct(readMs, 95))} | ${fmt(pct(readMs, 99))} | ${fmt(mean(readMs))} |`,
     `| whole match job (\`matchRecord\`: locks, keys, decision, link/student/review, history, view, event; committed) | ${fmt(pct(jobMs, 50))} | ${fmt(pct(jobMs, 95))} | ${fmt(pct(jobMs, 99))} | ${fmt(mean(jobMs))} |`,
+    '',
+    `CPU per arrival (mean): read path Node ${fmt(cpuMs(cpuRead0, cpuJob0))} ms + Postgres ${pgMs(pgRead0, pgJob0)} ms; whole job Node ${fmt(cpuMs(cpuJob0, cpuJob1))} ms + Postgres ${pgMs(pgJob0, pgJob1)} ms.`,
     '',
     `Key lookup plan: \`${keyPlan}\`.`,
     '',

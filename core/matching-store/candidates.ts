@@ -4,6 +4,7 @@
  * (found even when no key is shared any more), each with its student.
  */
 import type { StateRecord } from '../../specs/canonical/state-record.js';
+import type { MsixId } from '../../specs/ids.js';
 import { standardize } from '../matching/standardize.js';
 import type { Candidate } from '../matching/incremental.js';
 import type { StandardizedPerson } from '../matching/types.js';
@@ -69,34 +70,61 @@ export async function findCandidates(
   return loadLinked(db, [...ids]);
 }
 
-type CandidateRow = IdentityRow & { msix_id: string | null; constraints: { kind: 'must-link' | 'cannot-link'; a: string; b: string }[] | null };
+type CandidateRow = IdentityRow & {
+  msix_id: string | null;
+  constraints: { kind: 'must-link' | 'cannot-link'; a: string; b: string }[] | null;
+  cur: CurrentLink | null;
+};
+
+/** The record's own link, as the decision needs it (read under the caller's record lock). */
+export interface CurrentLink {
+  msix_id: MsixId;
+  link_type: 'new' | 'auto' | 'manual';
+  score: number | null;
+  rules_version: string;
+}
 
 /**
  * Everything one decision reads, in one statement (one round trip): the
- * record's active manual constraints, and its candidates: linked records
- * sharing a blocking key (keys with more than `maxBlock` records skipped),
- * records named by a constraint, and the records of `extraStudents`.
+ * record's current link, its active manual constraints, and its candidates:
+ * records sharing a blocking key (keys shared by `maxBlock` or more other
+ * records skipped, i.e. blocks of more than `maxBlock` with the record
+ * itself), records named by a constraint, and the records of the student it
+ * is linked to now. Only linked records of live students are candidates.
+ *
+ * With `writeKeys` the same statement replaces the record's rows in
+ * `blocking_keys` (the caller holds the record's row lock and the key
+ * locks). Its own rows are never read as candidates, so the statement's
+ * snapshot not seeing them does not matter.
  */
 export async function fetchForDecision(
-  db: Db, opts: { recordId: string; keys: readonly string[]; extraStudents: readonly string[]; maxBlock: number },
-): Promise<{ candidates: StoreCandidate[]; constraints: RecordConstraints }> {
+  db: Db, opts: { recordId: string; keys: readonly string[]; maxBlock: number; writeKeys?: boolean },
+): Promise<{ candidates: StoreCandidate[]; constraints: RecordConstraints; currentLink: CurrentLink | null }> {
+  const writes = opts.writeKeys
+    ? `del AS (DELETE FROM blocking_keys WHERE record_id = $1 AND NOT (key = ANY($2::text[]))),
+     ins AS (INSERT INTO blocking_keys (key, record_id) SELECT DISTINCT k, $1::uuid FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING),
+     `
+    : '';
   const r = await db.query<CandidateRow>(
-    `WITH cons AS (
+    `WITH ${writes}cur AS (SELECT msix_id, link_type, score, rules_version FROM links WHERE record_id = $1),
+     cons AS (
        SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_a = $1
        UNION ALL SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_b = $1),
      blocked AS (
        SELECT k.key, b.record_id FROM unnest($2::text[]) AS k(key)
-       CROSS JOIN LATERAL (SELECT record_id FROM blocking_keys WHERE key = k.key LIMIT $3 + 1) b),
+       CROSS JOIN LATERAL (SELECT record_id FROM blocking_keys WHERE key = k.key AND record_id <> $1 LIMIT $3) b),
      ids AS (
-       SELECT record_id FROM blocked WHERE key IN (SELECT key FROM blocked GROUP BY key HAVING count(*) <= $3)
+       SELECT record_id FROM blocked WHERE key IN (SELECT key FROM blocked GROUP BY key HAVING count(*) < $3)
        UNION SELECT CASE WHEN record_a = $1 THEN record_b ELSE record_a END FROM cons
-       UNION SELECT record_id FROM links WHERE msix_id = ANY($4::text[]))
-     SELECT c.constraints, x.* FROM (SELECT json_agg(json_build_object('kind', kind, 'a', record_a, 'b', record_b)) AS constraints FROM cons) c
+       UNION SELECT l.record_id FROM links l JOIN cur ON l.msix_id = cur.msix_id)
+     SELECT c.constraints, c.cur, x.* FROM (
+       SELECT (SELECT json_agg(json_build_object('kind', kind, 'a', record_a, 'b', record_b)) FROM cons) AS constraints,
+              (SELECT row_to_json(cur) FROM cur) AS cur) c
      LEFT JOIN LATERAL (
        SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
        FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
        WHERE s.id IN (SELECT record_id FROM ids) AND s.id <> $1 AND s.status = 'active' AND st.status IN ('active', 'locked')) x ON true`,
-    [opts.recordId, opts.keys, opts.maxBlock, opts.extraStudents],
+    [opts.recordId, opts.keys, opts.maxBlock],
   );
   const constraints: RecordConstraints = { mustLink: [], cannotLink: [], partners: [] };
   for (const c of r.rows[0]?.constraints ?? []) {
@@ -106,5 +134,5 @@ export async function fetchForDecision(
   }
   const candidates = r.rows.filter((row) => row.id !== null && row.msix_id !== null)
     .map((row) => ({ record: standardizeRow(row), studentId: row.msix_id!, stateCode: row.state_code }));
-  return { candidates, constraints };
+  return { candidates, constraints, currentLink: r.rows[0]?.cur ?? null };
 }

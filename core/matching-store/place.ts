@@ -21,11 +21,12 @@ import { standardize } from '../matching/standardize.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
 import { createStudent, refreshStudent } from '../students.js';
-import { fetchForDecision } from './candidates.js';
+import { fetchForDecision, type CurrentLink } from './candidates.js';
 import { storeModel, storePopulation } from './engine.js';
 import { explainArrival, type MatchExplanation } from './explanation.js';
-import { lockKeys, removeKeys, replaceKeys } from './keys.js';
+import { lockKeys, removeKeys } from './keys.js';
 import { currentLink, liveStudent, lockStudents, settleEmptied, writeLink, type LinkCause } from './links.js';
+import { commitLink, commitNewStudent, lockStudentForLink, type PlacedRecord } from './place-writes.js';
 import { toPersonRecord } from './person.js';
 import { closeOpenReview, openReview } from './review-writes.js';
 import { followMerges } from './students-live.js';
@@ -56,6 +57,11 @@ export interface RecordRow {
   version: number;
   match_status: 'pending' | 'matched' | 'review';
   record: StateRecord;
+  /** Read by {@link lockRecord}; the one-statement writes need them. */
+  received_at?: Date | string;
+  updated_at?: Date | string;
+  /** The transaction's `now()`. */
+  tx_now?: Date | string;
 }
 
 /** Waits while a bulk load runs (shared side of {@link MATCH_BATCH_LOCK}). */
@@ -66,7 +72,7 @@ export async function batchGate(tx: Db): Promise<void> {
 /** Row-locks one state record; every writer of a record's link takes this lock first. */
 export async function lockRecord(tx: Db, id: string): Promise<RecordRow | null> {
   const r = await tx.query<RecordRow>(
-    'SELECT id, state_code, state_student_id, status, version, match_status, record FROM state_records WHERE id = $1 FOR UPDATE', [id],
+    'SELECT id, state_code, state_student_id, status, version, match_status, record, received_at, updated_at, now() AS tx_now FROM state_records WHERE id = $1 FOR UPDATE', [id],
   );
   return r.rows[0] ?? null;
 }
@@ -81,14 +87,26 @@ export function prepare(r: Pick<RecordRow, 'id' | 'record'>): { std: Standardize
   return { std, keys: blockingKeys(std) };
 }
 
-/** Scores the record against its candidates with the manual constraints. */
-export async function decide(tx: Db, r: RecordRow, std: StandardizedPerson, keys: string[], currentMsixId: string | null): Promise<{ result: ArrivalResult; byId: Map<string, StandardizedPerson> }> {
+/**
+ * Scores the record against its candidates (sharing a key, named by a manual
+ * decision, or in its current student) with the manual constraints. With
+ * `writeKeys` the same statement replaces the record's blocking keys (the
+ * caller holds the record and key locks). Returns the record's current link too.
+ */
+export async function decide(
+  tx: Db, r: Pick<RecordRow, 'id'>, std: StandardizedPerson, keys: string[], opts: { writeKeys?: boolean } = {},
+): Promise<{ result: ArrivalResult; byId: Map<string, StandardizedPerson>; currentLink: CurrentLink | null }> {
   const model = storeModel();
-  const { candidates, constraints } = await fetchForDecision(tx, { recordId: r.id, keys, extraStudents: currentMsixId ? [currentMsixId] : [], maxBlock: model.maxBlockSize });
+  const { candidates, constraints, currentLink } = await fetchForDecision(tx, { recordId: r.id, keys, maxBlock: model.maxBlockSize, writeKeys: opts.writeKeys });
   const population = await storePopulation(tx, model);
   const result = matchArriving(std, candidates, model, { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink }, undefined, { population });
-  return { result, byId: new Map(candidates.map((c) => [c.record.recordId, c.record])) };
+  return { result, byId: new Map(candidates.map((c) => [c.record.recordId, c.record])), currentLink };
 }
+
+const placed = (r: RecordRow): PlacedRecord | null =>
+  r.received_at !== undefined && r.updated_at !== undefined && r.tx_now !== undefined
+    ? { id: r.id, state_code: r.state_code, state_student_id: r.state_student_id, version: r.version, record: r.record, received_at: r.received_at, updated_at: r.updated_at, tx_now: r.tx_now }
+    : null;
 
 const bestOf = (result: ArrivalResult, msixId: string): number | null =>
   result.students.find((s) => s.studentId === msixId)?.bestProbability ?? null;
@@ -112,8 +130,8 @@ export async function placeRecord(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: Pl
 
   const { std, keys } = prepare(r);
   await lockKeys(tx, keys);
-  await replaceKeys(tx, r.id, keys);
-  const link = await currentLink(tx, r.id);
+  // One statement: the keys replaced, the current link, the constraints and the candidates.
+  const { result, byId, currentLink: link } = await decide(tx, r, std, keys, { writeKeys: true });
 
   if (link?.link_type === 'manual') {
     await closeOpenReview(tx, r.id, 'manual link kept');
@@ -123,9 +141,26 @@ export async function placeRecord(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: Pl
     return { kind: 'refreshed', msixId: link.msix_id };
   }
 
-  const { result, byId } = await decide(tx, r, std, keys, link?.msix_id ?? null);
   const d = result.decision;
   const explain = (decision: MatchExplanation['decision'], reason: string, chosen: string | null) => explainArrival(std, byId, result, decision, reason, chosen);
+  const fast = link ? null : placed(r);
+
+  // The common outcomes for a record without a link: linked or a new student, written in one statement each.
+  if (d.kind === 'link' && fast) {
+    const target = await lockStudentForLink(tx, d.studentId);
+    if (target) {
+      const linkType = d.reason === 'manual' ? 'manual' : 'auto';
+      const score = bestOf(result, d.studentId);
+      await commitLink(tx, fast, target, {
+        linkType, score, rulesVersion: result.rulesVersion, explanation: explain(d.reason === 'manual' ? 'manual' : 'link', d.reason, d.studentId),
+      }, ctx, deps.consolidation);
+      return { kind: 'linked', msixId: target.msix_id, linkType, score, movedFrom: null };
+    }
+  }
+  if (d.kind === 'new' && fast) {
+    const msixId = await commitNewStudent(tx, fast, { linkType: 'new', score: null, rulesVersion: result.rulesVersion, explanation: explain('new', 'no-candidate', null) }, ctx, deps.consolidation);
+    return { kind: 'linked', msixId, linkType: 'new', score: null, movedFrom: null };
+  }
 
   if (d.kind === 'link') {
     // A manual move touches two students: lock both in id order first, like every multi-student writer.
