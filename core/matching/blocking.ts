@@ -37,8 +37,9 @@ function givenInitials(r: StandardizedPerson): string[] {
  * - `P` Double Metaphone (first 4 characters) of any surname token + birth year + given-name initial + birth month;
  * - `G` Double Metaphone (4) of the given name (and its nickname forms) + of any surname token + swap-proof month and day (survives a mistyped year);
  * - `M` mother's given name + birth date (surname lost or changed);
- * - `N` given name + all surname tokens, and given name + first surname, each with the birth year and with the swap-proof
- *   month-day (without a date: given name + first surname token with every year 1995–2029).
+ * - `N` given name + all surname tokens (sorted, and joined as typed), and given name + first surname, each with the birth
+ *   year and with the swap-proof month-day; given name + each other surname token with the year (without a date: given
+ *   name + first surname token with every year 1995–2029).
  *
  * Every family except `I` carries some part of the birth date, so blocks stop growing with the
  * population once it is larger than the number of distinct dates (rules person-2026.11-2).
@@ -82,7 +83,11 @@ export function blockingKeys(r: StandardizedPerson): string[] {
       for (const d of [String(b.year), `${Math.min(b.month, b.day)}-${Math.max(b.month, b.day)}`]) {
         keys.add(`N|${g}|${s.join('|')}|${d}`);
         if (r.surname1 !== null) keys.add(`N|${g}|${r.surname1}|${d}`);
+        // Surnames as typed, joined: "FIGUEROA QUINTERO" meets "FIGUEROAQUINTERO".
+        if (surnameTokens.length > 1) keys.add(`N|${g}|${surnameTokens.join('')}|${d}`);
       }
+      // Each other surname with the year: a record without a date, or with the surnames swapped, keys on the one it lists first.
+      for (let i = 1; i < surnameTokens.length; i++) keys.add(`N|${g}|${surnameTokens[i]}|${b.year}`);
     } else {
       // No usable date: every plausible birth year, on the given name and the first listed surname.
       const first = surnameTokens[0]!;

@@ -18,6 +18,21 @@ for (const [nick, fulls] of Object.entries(table.names)) {
   canonicalByNickname.set(key, [...canon]);
 }
 
+/** Full name -> the nicknames that stand for it (GUADALUPE -> LUPE, LUPITA, PITA…). */
+const nicknamesByCanonical = new Map<string, string[]>();
+for (const [nick, fulls] of canonicalByNickname) {
+  for (const full of fulls) {
+    const list = nicknamesByCanonical.get(full);
+    if (list) list.push(nick);
+    else nicknamesByCanonical.set(full, [nick]);
+  }
+}
+
+/** Nicknames known for a full name, so a mistyped nickname ("CMAI") can be traced to its full name (CAMILA via CAMI). */
+export function nicknamesOf(fullName: string): readonly string[] {
+  return nicknamesByCanonical.get(fullName) ?? [];
+}
+
 /** The token itself followed by the full names it may stand for. */
 export function canonicalForms(token: string): string[] {
   const fulls = canonicalByNickname.get(token);

@@ -12,7 +12,8 @@ import { GIVEN, givenNameComparison } from './compare/given-name.js';
 import { familySurnameComparison, parentGivenComparison } from './compare/parents.js';
 import { stateIdComparison } from './compare/state-id.js';
 import { SURNAME, surnameComparison } from './compare/surname.js';
-import type { StandardizedPerson } from './types.js';
+import { osaDistance } from './string-similarity.js';
+import type { StandardGivenName, StandardizedPerson } from './types.js';
 
 /** Conflict labels reported in `conflicts`. */
 export const CONFLICT = {
@@ -64,14 +65,42 @@ function mayBeCompoundHalves(a: StandardizedPerson, b: StandardizedPerson): bool
   const ga = a.givenFull;
   const gb = b.givenFull;
   if (ga === null || gb === null || ga.tokens.length > 1 || gb.tokens.length > 1) return false;
-  return COMPOUND_HEADS.has(ga.tokens[0]!) || COMPOUND_HEADS.has(gb.tokens[0]!);
+  // Through nicknames and typos too: JOHNNY (JUAN) and CARLOS may both be JUAN CARLOS; MARIM may be MARIA.
+  return isCompoundHead(ga) || isCompoundHead(gb);
 }
 
-/** Twins with unrelated names (or of different sex) are two children; others need a person to look. */
+function isCompoundHead(g: StandardGivenName): boolean {
+  if (g.canonical[0]!.some((f) => COMPOUND_HEADS.has(f))) return true;
+  const t = g.tokens[0]!;
+  if (t.length < 4) return false;
+  for (const head of COMPOUND_HEADS) if (head.length >= 4 && osaDistance(t, head, 1) <= 1) return true;
+  return false;
+}
+
+/**
+ * Two spellings at most two edits apart ("VICNTE" and "VICENKE", both
+ * VICENTE mistyped), or one cut short ("GAB" for GABRIELA): perhaps one name
+ * typed twice with errors, so not clear evidence of two children.
+ */
+function mayBeOneNameMistyped(a: StandardizedPerson, b: StandardizedPerson): boolean {
+  const x = a.given!.joined;
+  const y = b.given!.joined;
+  if (x[0] !== y[0]) return false;
+  const [short, long] = x.length <= y.length ? [x, y] : [y, x];
+  if (short.length >= 3 && long.startsWith(short)) return true;
+  return short.length >= 3 && long.length >= 5 && osaDistance(x, y, 2) <= 2;
+}
+
+/**
+ * Twins with unrelated names (or of different sex) are two children; others
+ * need a person to look. Only the clear case becomes twin evidence for the
+ * clustering step, which holds back records linking to both children.
+ */
 function twinConflict(a: StandardizedPerson, b: StandardizedPerson, levels: ArrayLike<number>, ambiguous: string): string {
   if (levels[I_GIVEN] !== GIVEN.different) return ambiguous;
-  if (levels[I_SEX] === 1 || !mayBeCompoundHalves(a, b)) return CONFLICT.twinSibling;
-  return ambiguous;
+  if (levels[I_SEX] === 1) return CONFLICT.twinSibling;
+  if (mayBeCompoundHalves(a, b) || mayBeOneNameMistyped(a, b)) return ambiguous;
+  return CONFLICT.twinSibling;
 }
 
 /** Same birth date, same family, different given names: twins look like this. */
@@ -111,9 +140,13 @@ export const sexConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels
 export function personTwinPair(a: StandardizedPerson, b: StandardizedPerson, levels: ArrayLike<number>): boolean {
   const rule = likelyTwinRule(a, b, levels) ?? multipleBirthRule(a, b, levels);
   if (rule !== null && (rule === CONFLICT.twinSibling || levels[I_GIVEN] === GIVEN['overlap-conflict'])) return true;
-  // A flagged multiple birth with any conflict (a shortened name, a second id in one state) may be the co-twin.
+  // A flagged multiple birth with any other conflict (different names, a second id in one state) may be the co-twin.
+  // Not so when one name may be the other mistyped, nicknamed or shortened ("SAUEL" and "SAM" are both SAMUEL; "DULCE"
+  // may be DULCE MARIA): such a pair is still a conflict for review, but no evidence that the two clusters are twins.
   const flagged = a.multipleBirth === true || b.multipleBirth === true;
-  return flagged && (rule !== null || stateIdConflictRule(a, b, levels) !== null);
+  const given = levels[I_GIVEN]!;
+  const oneNameVariant = given === GIVEN['nickname-typo'] || given === GIVEN.phonetic || given === GIVEN.subset;
+  return flagged && !oneNameVariant && (rule !== null || stateIdConflictRule(a, b, levels) !== null);
 }
 
 /** Strict agreement used to estimate the prior match probability (not EM). */

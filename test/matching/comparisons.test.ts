@@ -33,6 +33,10 @@ describe('given-name levels', () => {
     [{ firstName: 'Alejandro' }, { firstName: 'Alejandor' }, GIVEN.jw92],
     [{ firstName: 'Luis' }, { firstName: 'Luvs' }, GIVEN['jw88-or-one-edit']],
     [{ firstName: 'Chago' }, { firstName: 'Santeago' }, GIVEN['nickname-typo']],
+    // A mistyped nickname against the full name: CMAI is CAMI (Camila), NNEA is NENA (Elena), PTAI is PATI (Patricia).
+    [{ firstName: 'Cmai' }, { firstName: 'Camila' }, GIVEN['nickname-typo']],
+    [{ firstName: 'NNEA' }, { firstName: 'María Elena' }, GIVEN['nickname-typo']],
+    [{ firstName: 'PTAI' }, { firstName: 'Patricia' }, GIVEN['nickname-typo']],
     [{ firstName: 'María Fernanda' }, { firstName: 'María Guadalupe' }, GIVEN['overlap-conflict']],
     [{ firstName: 'J' }, { firstName: 'Jorge' }, GIVEN.initial],
     [{ firstName: 'Pedro' }, { firstName: 'Camila' }, GIVEN.different],

@@ -72,4 +72,25 @@ describe('standardization', () => {
     const b = blockingKeys(standardize(person({ birthDate: '2012-04-03' })));
     expect(a.filter((k) => b.includes(k) && k.startsWith('D|'))).not.toHaveLength(0);
   });
+
+  const sharedKeys = (x: Parameters<typeof person>[0], y: Parameters<typeof person>[0]) => {
+    const b = new Set(blockingKeys(standardize(person(y))));
+    return blockingKeys(standardize(person(x))).filter((k) => b.has(k));
+  };
+
+  it('blocking joins surnames typed apart with surnames typed joined, even with the date missing or a day off', () => {
+    const apart = { firstName: 'Diego', lastName1: 'Figueroa', lastName2: 'Quintero', birthDate: '2018-04-22' };
+    // Missing date on one side: only name keys can meet.
+    expect(sharedKeys(apart, { firstName: 'DIEGO', lastName1: 'FIGUEROAQUINTERO', lastName2: null, birthDate: null })).not.toHaveLength(0);
+    // A day off and the surnames joined: no date key and no single-surname key agrees.
+    const dayOff = sharedKeys(apart, { firstName: 'DIEGO', lastName1: 'FigueroaQuintero', lastName2: null, birthDate: '2018-04-21', parent1FirstName: null, parent2FirstName: null });
+    expect(dayOff).toContain('N|DIEGO|FIGUEROAQUINTERO|2018');
+  });
+
+  it('blocking finds a record without a date whose surnames are listed the other way round', () => {
+    expect(sharedKeys(
+      { firstName: 'Ana', lastName1: 'Pérez', lastName2: 'González', birthDate: null },
+      { firstName: 'ANA', lastName1: 'GONZALEZ', lastName2: 'PEREZ', birthDate: '2009-11-25' },
+    )).toContain('N|ANA|PEREZ|2009');
+  });
 });

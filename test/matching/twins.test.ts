@@ -75,4 +75,36 @@ describe('linkBatch never merges twins', () => {
     }
     expect(result.review.length).toBeGreaterThan(0);
   });
+
+  it('does not take two misspellings of one name for twins (seed 7: VICNTE / VICENKE SALAZAR NAVA)', () => {
+    const base = { lastName1: 'SALAZAR', lastName2: 'NAVA', sex: 'M' as const, birthDate: '2019-09-19', multipleBirth: false, birthCity: null, birthState: null, birthCountry: null,
+      parent1FirstName: null, parent1LastName: null, parent2FirstName: 'ADRIANA', parent2LastName: 'NAVA' };
+    const records = [
+      person({ ...base, recordId: 'v1', state: 'WA', stateStudentId: 'WA218023084', firstName: 'VICNTE' }),
+      person({ ...base, recordId: 'v2', state: 'MI', stateStudentId: 'MI218039986', firstName: 'VICENKE' }),
+      person({ ...base, recordId: 'v3', state: 'GA', stateStudentId: 'GA218024920', firstName: 'VICENTE' }),
+      person({ ...base, recordId: 'v4', state: 'WA', stateStudentId: 'WA218023084', firstName: 'VICENTE', multipleBirth: null }),
+      person({ ...base, recordId: 'v5', state: 'TX', stateStudentId: 'TX218048110', firstName: 'VICENTE', parent2FirstName: null, parent2LastName: null }),
+    ].map(standardize);
+    const result = linkBatch(records, personComparisonSet, model);
+    // The two misspellings stay apart (a conflict for review), but they are not twins, so the other records are not held.
+    expect(result.stats.heldRecords).toBe(0);
+    const clusters = new Set(result.clusterOf);
+    expect(clusters.size).toBe(2);
+    expect(result.review.length).toBeGreaterThan(0);
+  });
+
+  it('still keeps real twins with unrelated names apart and holds a record that matches both', () => {
+    const base = { lastName1: 'RUIZ', lastName2: 'LOPEZ', birthDate: '2014-06-12', multipleBirth: true, birthCity: null, birthState: null, birthCountry: null };
+    const records = [
+      person({ ...base, recordId: 'c1', state: 'TX', stateStudentId: 'TX1', firstName: 'CAMILA' }),
+      person({ ...base, recordId: 'c2', state: 'CA', stateStudentId: 'CA1', firstName: 'Camila' }),
+      person({ ...base, recordId: 'v1', state: 'TX', stateStudentId: 'TX2', firstName: 'VALERIA' }),
+      person({ ...base, recordId: 'v2', state: 'CA', stateStudentId: 'CA2', firstName: 'Valeria' }),
+    ].map(standardize);
+    const { clusterOf } = linkBatch(records, personComparisonSet, model);
+    expect(clusterOf[0]).toBe(clusterOf[1]);
+    expect(clusterOf[2]).toBe(clusterOf[3]);
+    expect(clusterOf[0]).not.toBe(clusterOf[2]);
+  });
 });

@@ -7,6 +7,7 @@
 import { jaroWinklerCached, osaDistance } from '../string-similarity.js';
 import type { StandardGivenName, StandardizedPerson } from '../types.js';
 import { NO_EVIDENCE, type FieldComparison } from './field-comparison.js';
+import { nicknamesOf } from '../nicknames.js';
 import { canonicalMatch, findCanonical, fuzzyEqual, phoneticTokenMatch } from './token-match.js';
 
 export const GIVEN_LEVELS = [
@@ -58,8 +59,23 @@ function anyPhonetic(a: StandardGivenName, b: StandardGivenName): boolean {
   return a.tokens.length > 1 && b.tokens.length > 1 && a.spanishKeys.join('') === b.spanishKeys.join('');
 }
 
-/** A nickname on one side and a mistyped full name on the other ("CHAGO" vs "SANTEAGO"). */
+/** A mistyped nickname on one side, the full name on the other ("CMAI" for CAMI, i.e. CAMILA). */
+function mistypedNicknameOf(a: StandardGivenName, b: StandardGivenName): boolean {
+  for (const t of a.tokens) {
+    if (t.length < 4) continue;
+    for (const forms of b.canonical) {
+      for (const full of forms) for (const nick of nicknamesOf(full)) if (nick.length >= 4 && osaDistance(t, nick, 1) <= 1) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * A nickname on one side and a mistyped full name on the other ("CHAGO" vs
+ * "SANTEAGO"), or a mistyped nickname against the full name ("CMAI" vs CAMILA).
+ */
 function nicknameWithTypo(a: StandardGivenName, b: StandardGivenName): boolean {
+  if (mistypedNicknameOf(a, b) || mistypedNicknameOf(b, a)) return true;
   for (const ca of a.canonical) {
     for (const cb of b.canonical) {
       if (ca.length === 1 && cb.length === 1) continue;
