@@ -1,23 +1,25 @@
 /**
  * Batch linker CLI for state data administrators and evaluation:
  *
- *   npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json] [--quiet]
+ *   npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json] [--threads N] [--quiet]
  *
  * Reads the record CSV as a stream, reports malformed rows (with line
  * numbers) on stderr and skips them, links everything, and writes
  * clusters.csv (record_id,cluster_id — every accepted record once) and
- * review.csv (record_id_a,record_id_b,score).
+ * review.csv (record_id_a,record_id_b,score). With more than one thread
+ * (default: up to 2 on files over 4 MB) worker threads read the file too and
+ * score a share of the candidate pairs; the output is the same.
  */
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createWriteStream, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { once } from 'node:events';
-import { linkBatch } from '../core/matching/batch.js';
+import { linkBatch, type BatchResult } from '../core/matching/batch.js';
+import { RecordCsvHeaderError, readStandardizedCsv } from '../core/matching/batch-csv.js';
 import { loadDefaultModel } from '../core/matching/default-model.js';
 import { validateModel, type MatchModel } from '../core/matching/model.js';
+import { BatchWorkerPool, PERSON_SET_REF, csvRecordSource, linkBatchParallel } from '../core/matching/parallel/link-parallel.js';
 import { PERSON_COMPARISONS, personComparisonSet } from '../core/matching/person-comparisons.js';
-import { CsvLineParser, RECORD_CSV_HEADER, csvField, rowToPersonRecord } from '../core/matching/record-csv.js';
-import { standardize } from '../core/matching/standardize.js';
-import type { StandardizedPerson } from '../core/matching/types.js';
+import { csvField } from '../core/matching/record-csv.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,7 +31,7 @@ const out = option('out');
 const reviewOut = option('review');
 const quiet = process.argv.includes('--quiet');
 if (!input || !out || !reviewOut) {
-  console.error('usage: npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json]');
+  console.error('usage: npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json] [--threads N]');
   process.exit(2);
 }
 
@@ -43,7 +45,23 @@ function progress(message: string, force = false): void {
   console.error(`[match ${((now - started) / 1000).toFixed(1)}s] ${message}`);
 }
 
-const SLIM_RAW = rowToPersonRecord([]);
+/**
+ * Scoring threads (main included): every core by default, at most 2 — each
+ * extra thread holds its own copy of the records (~1.2 GB per million).
+ * Small files are not worth starting a worker for.
+ */
+function threadCount(): number {
+  const given = option('threads');
+  if (given !== undefined) {
+    const t = Number(given);
+    if (!Number.isInteger(t) || t < 1) {
+      console.error('--threads must be a positive integer');
+      process.exit(2);
+    }
+    return t;
+  }
+  return statSync(input!).size < 4_000_000 ? 1 : Math.min(2, availableParallelism());
+}
 
 async function main(): Promise<void> {
   const modelPath = option('model');
@@ -51,51 +69,37 @@ async function main(): Promise<void> {
     ? validateModel(JSON.parse(readFileSync(modelPath, 'utf8')) as MatchModel, PERSON_COMPARISONS.map((c) => c.field))
     : loadDefaultModel();
 
-  const records: StandardizedPerson[] = [];
-  const seen = new Set<string>();
-  const parser = new CsvLineParser();
-  let malformed = 0;
-  let headerChecked = false;
-  const reject = (line: number, why: string) => {
-    malformed++;
-    if (malformed <= 1000) console.error(`line ${line}: skipped: ${why}`);
-    else if (malformed === 1001) console.error('… further malformed rows not listed');
-  };
-  const handle = (row: ReturnType<CsvLineParser['push']>) => {
-    if (row === null) return;
-    if ('error' in row) return reject(row.line, row.error);
-    if (!headerChecked) {
-      headerChecked = true;
-      const header = row.fields.map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).trim());
-      if (header.join(',') !== RECORD_CSV_HEADER.join(',')) {
-        console.error(`line 1: header must be exactly:\n${RECORD_CSV_HEADER.join(',')}`);
-        process.exit(2);
-      }
-      return;
+  const threads = threadCount();
+  // Workers start first: each reads and standardizes the file itself while this thread does.
+  const pool = threads > 1 ? BatchWorkerPool.start({ workers: threads - 1, source: csvRecordSource(input!), set: PERSON_SET_REF }) : null;
+  let shown = 0;
+  let file;
+  try {
+    file = await readStandardizedCsv(input!, {
+      onMalformed: (line, why) => {
+        shown++;
+        if (shown <= 1000) console.error(`line ${line}: skipped: ${why}`);
+        else if (shown === 1001) console.error('… further malformed rows not listed');
+      },
+      onProgress: (n) => progress(`read ${n} records`),
+    });
+  } catch (err) {
+    await pool?.close();
+    if (err instanceof RecordCsvHeaderError) {
+      console.error(err.message);
+      process.exit(2);
     }
-    if (row.fields.length === 1 && row.fields[0]!.trim() === '') return; // blank line
-    if (row.fields.length !== RECORD_CSV_HEADER.length) return reject(row.line, `expected ${RECORD_CSV_HEADER.length} columns, found ${row.fields.length}`);
-    const record = rowToPersonRecord(row.fields);
-    if (record.recordId === '') return reject(row.line, 'empty record_id');
-    if (seen.has(record.recordId)) return reject(row.line, `duplicate record_id ${record.recordId}`);
-    seen.add(record.recordId);
-    const std = standardize(record);
-    // The batch run never shows raw values; dropping them keeps 1M records well inside memory.
-    std.raw = SLIM_RAW;
-    records.push(std);
-    if ((records.length & 0xffff) === 0) progress(`read ${records.length} records`);
-  };
-  const lines = createInterface({ input: createReadStream(input!, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of lines) handle(parser.push(line));
-  handle(parser.end());
-  seen.clear();
+    throw err;
+  }
+  const { records, malformed } = file;
   progress(`read ${records.length} records, ${malformed} malformed rows skipped`, true);
 
-  const result = linkBatch(records, personComparisonSet, model, {
-    onProgress: (phase, done, total) => progress(`${phase} ${done}/${total}`),
-  });
+  const onProgress = (phase: string, done: number, total: number) => progress(`${phase} ${done}/${total}`);
+  const result: BatchResult = pool
+    ? await linkBatchParallel(records, personComparisonSet, model, { pool, onProgress, onWarning: (m) => console.error(`warning: ${m}`) })
+    : linkBatch(records, personComparisonSet, model, { onProgress });
   progress(
-    `scored ${result.stats.candidatePairs} candidate pairs; ${result.stats.linkEdges} links, ${result.stats.clusters} clusters, ${result.review.length} review pairs`,
+    `scored ${result.stats.candidatePairs} candidate pairs; ${result.stats.linkEdges} links, ${result.stats.clusters} clusters, ${result.review.length} review pairs (${threads} thread${threads > 1 ? 's' : ''})`,
     true,
   );
 

@@ -3,9 +3,9 @@
  * cluster the automatic links with union-find (never chaining through a
  * conflict), and collect the near-match pairs for review.
  */
-import { BlockIndex } from './block-index.js';
+import { BlockIndex, forEachPairInRange, type PairPlan } from './block-index.js';
 import type { ComparisonSet } from './compare/field-comparison.js';
-import type { MatchModel } from './model.js';
+import type { MatchModel, TermFrequencyTable } from './model.js';
 import { CompiledModel, weightToProbability } from './scoring.js';
 import { buildTermFrequencies } from './term-frequency.js';
 import { ConstrainedUnionFind } from './union-find.js';
@@ -64,27 +64,135 @@ export const CLUSTER_CONFLICT = {
   ambiguousTwin: 'ambiguous-twin',
 } as const;
 
-class EdgeList {
-  a = new Int32Array(1024);
-  b = new Int32Array(1024);
-  w = new Float64Array(1024);
+/**
+ * Record pairs with a weight in growable typed arrays: compact at 1M
+ * records, and their buffers can be transferred between threads.
+ */
+export class EdgeList {
+  a: Int32Array;
+  b: Int32Array;
+  w: Float64Array;
   length = 0;
+  constructor(capacity = 1024) {
+    this.a = new Int32Array(capacity);
+    this.b = new Int32Array(capacity);
+    this.w = new Float64Array(capacity);
+  }
+  private grow(min: number): void {
+    const size = Math.max(min, this.a.length * 2, 16);
+    const a = new Int32Array(size);
+    const b = new Int32Array(size);
+    const w = new Float64Array(size);
+    a.set(this.a.subarray(0, this.length));
+    b.set(this.b.subarray(0, this.length));
+    w.set(this.w.subarray(0, this.length));
+    this.a = a;
+    this.b = b;
+    this.w = w;
+  }
   push(a: number, b: number, w: number): void {
-    if (this.length === this.a.length) {
-      const grow = <T extends Int32Array | Float64Array>(x: T): T => {
-        const y = new (x.constructor as new (n: number) => T)(x.length * 2);
-        y.set(x);
-        return y;
-      };
-      this.a = grow(this.a);
-      this.b = grow(this.b);
-      this.w = grow(this.w);
-    }
+    if (this.length === this.a.length) this.grow(this.length + 1);
     this.a[this.length] = a;
     this.b[this.length] = b;
     this.w[this.length] = w;
     this.length++;
   }
+  /** Appends all edges of `other` after this list's own. */
+  append(other: EdgeListData): void {
+    if (this.length + other.length > this.a.length) this.grow(this.length + other.length);
+    this.a.set(other.a.subarray(0, other.length), this.length);
+    this.b.set(other.b.subarray(0, other.length), this.length);
+    this.w.set(other.w.subarray(0, other.length), this.length);
+    this.length += other.length;
+  }
+  /** The edges as exactly-sized arrays (for postMessage with transfer). */
+  data(): EdgeListData {
+    return { a: this.a.slice(0, this.length), b: this.b.slice(0, this.length), w: this.w.slice(0, this.length), length: this.length };
+  }
+}
+
+/** Plain form of an {@link EdgeList}, as sent between threads. */
+export interface EdgeListData {
+  a: Int32Array;
+  b: Int32Array;
+  w: Float64Array;
+  length: number;
+}
+
+/** What scoring the candidate pairs of a range of records produces, in visiting order. */
+export interface ScoredPairs {
+  /** Pairs whose decision is `link`. */
+  links: EdgeList;
+  /** Pairs with a conflict (never in one cluster). */
+  cannot: EdgeList;
+  /** Conflicting pairs that are clear twin evidence (`ComparisonSet.twinPair`). */
+  twins: EdgeList;
+  /** Pairs whose decision is `review`. */
+  review: ReviewPair[];
+  /** Candidate pairs visited. */
+  pairs: number;
+}
+
+export function emptyScoredPairs(): ScoredPairs {
+  return { links: new EdgeList(), cannot: new EdgeList(), twins: new EdgeList(), review: [], pairs: 0 };
+}
+
+/**
+ * Term frequencies a batch run scores with: counted on the batch itself
+ * (default) or the model's shipped table. Computed once and handed to every
+ * scoring thread, so all threads weigh a pair identically.
+ */
+export function batchTermFrequencies<R>(records: readonly R[], set: ComparisonSet<R>, model: MatchModel, options: Pick<BatchOptions, 'termFrequencies'> = {}): Record<string, TermFrequencyTable> {
+  return (options.termFrequencies ?? 'batch') === 'batch' ? buildTermFrequencies(records, set.comparisons) : model.termFrequencies;
+}
+
+/** The scorer of a batch of `population` records (the prior follows the batch size). */
+export function batchScorer<R>(set: ComparisonSet<R>, model: MatchModel, population: number, termFrequencies: Record<string, TermFrequencyTable>): CompiledModel<R> {
+  return new CompiledModel(model, set, { population, termFrequencies });
+}
+
+/**
+ * Scores the candidate pairs (i, j), lo <= i < hi, of a pair plan and
+ * collects link, conflict, twin and review edges. Pure and synchronous: the
+ * single-thread batch calls it on [0, n), worker threads on disjoint
+ * ranges; ranges scored in order concatenate to the same result.
+ */
+export function scorePairRange<R>(
+  records: readonly R[],
+  set: ComparisonSet<R>,
+  scorer: CompiledModel<R>,
+  plan: PairPlan,
+  lo: number,
+  hi: number,
+  out: ScoredPairs = emptyScoredPairs(),
+  options: { skipPair?: (i: number, j: number) => boolean; stamp?: Int32Array; onProgress?: (doneRecords: number) => void } = {},
+): ScoredPairs {
+  const conflictFloor = scorer.reviewWeight - 4;
+  const { links, cannot, twins, review } = out;
+  const skipPair = options.skipPair;
+  out.pairs += forEachPairInRange(
+    plan,
+    lo,
+    hi,
+    (i, j) => {
+      if (skipPair && skipPair(i, j)) return;
+      const a = records[i]!;
+      const b = records[j]!;
+      const w = scorer.weightAtLeast(a, b, conflictFloor);
+      if (w < conflictFloor) return;
+      const conflicts = scorer.conflictsOf(a, b);
+      if (conflicts.length > 0) {
+        cannot.push(i, j, w);
+        if (set.twinPair && set.twinPair(a, b, scorer.levels)) twins.push(i, j, w);
+      }
+      const decision = scorer.decide(w, conflicts);
+      if (decision === 'link') links.push(i, j, w);
+      else if (decision === 'review') review.push({ a: i, b: j, probability: weightToProbability(w), conflicts });
+    },
+    options.stamp,
+    options.onProgress,
+  );
+  return out;
 }
 
 /** Links all records of one batch. Records must already be standardized for `set`. */
@@ -96,33 +204,33 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
     index.add(i, set.blockingKeys(records[i]!));
     if ((i & 0x3ffff) === 0) progress('blocking', i, n);
   }
-  index.seal();
-  const termFrequencies = (options.termFrequencies ?? 'batch') === 'batch' ? buildTermFrequencies(records, set.comparisons) : model.termFrequencies;
-  const scorer = new CompiledModel(model, set, { population: n, termFrequencies });
-  const conflictFloor = scorer.reviewWeight - 4;
-  const links = new EdgeList();
-  /** Cannot-links found while scoring (conflicts); twin-type ones also mark their two clusters as siblings. */
-  const cannot = new EdgeList();
-  const twinEdges = new EdgeList();
-  const scoredReview: ReviewPair[] = [];
-  const { pairs, skippedBlocks } = index.forEachPair(
-    (i, j) => {
-      if (options.skipPair && options.skipPair(i, j)) return;
-      const a = records[i]!;
-      const b = records[j]!;
-      const w = scorer.weightAtLeast(a, b, conflictFloor);
-      if (w < conflictFloor) return;
-      const conflicts = scorer.conflictsOf(a, b);
-      if (conflicts.length > 0) {
-        cannot.push(i, j, w);
-        if (set.twinPair && set.twinPair(a, b, scorer.levels)) twinEdges.push(i, j, w);
-      }
-      const decision = scorer.decide(w, conflicts);
-      if (decision === 'link') links.push(i, j, w);
-      else if (decision === 'review') scoredReview.push({ a: i, b: j, probability: weightToProbability(w), conflicts });
-    },
-    (done) => progress('scoring', done, n),
-  );
+  const plan = index.pairPlan();
+  const scorer = batchScorer(set, model, n, batchTermFrequencies(records, set, model, options));
+  const scored = scorePairRange(records, set, scorer, plan, 0, n, emptyScoredPairs(), {
+    skipPair: options.skipPair,
+    onProgress: (done) => progress('scoring', done, n),
+  });
+  return clusterScoredPairs(records, scorer, scored, { blockingEntries: index.entryCount, skippedBlocks: plan.skippedBlocks }, options);
+}
+
+/**
+ * Second half of {@link linkBatch}: clusters the scored edges of the whole
+ * batch (constrained union-find, twin hold-back) and groups the review
+ * pairs. Shared by the single-thread and the parallel batch.
+ */
+export function clusterScoredPairs<R>(
+  records: readonly R[],
+  scorer: CompiledModel<R>,
+  scored: ScoredPairs,
+  index: { blockingEntries: number; skippedBlocks: number },
+  options: BatchOptions = {},
+): BatchResult {
+  const n = records.length;
+  const progress = options.onProgress ?? (() => {});
+  const { links, cannot, pairs } = scored;
+  const twinEdges = scored.twins;
+  const scoredReview = scored.review;
+  const skippedBlocks = index.skippedBlocks;
   progress('clustering', 0, links.length);
   const order = new Int32Array(links.length);
   for (let k = 0; k < order.length; k++) order[k] = k;
@@ -250,7 +358,7 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
     review: openReview,
     stats: {
       records: n,
-      blockingEntries: index.entryCount,
+      blockingEntries: index.blockingEntries,
       candidatePairs: pairs,
       skippedBlocks,
       reviewRecordPairs: open.length,

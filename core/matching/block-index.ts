@@ -102,19 +102,40 @@ export class BlockIndex {
   }
 
   /**
-   * Calls `visit(i, j)` once for every candidate pair i < j (batch mode).
-   * Pairs shared by several blocks are visited once. Returns the number of
-   * blocks skipped for being larger than maxBlockSize.
+   * Adds entries packed elsewhere by {@link packKeys} (e.g. by a worker
+   * thread that computed the blocking keys of a share of the records).
+   * Only before `seal()`.
    */
-  forEachPair(visit: (i: number, j: number) => void, onProgress?: (doneRecords: number) => void): { pairs: number; skippedBlocks: number } {
+  addPacked(entries: Float64Array, recordCount: number): void {
+    if (this.sealed) throw new Error('BlockIndex.addPacked after seal()');
+    if (recordCount > this.recordCount) this.recordCount = recordCount;
+    if (this.size + entries.length > this.packed.length) {
+      const grown = new Float64Array(Math.max(this.packed.length * 2, this.size + entries.length));
+      grown.set(this.packed.subarray(0, this.size));
+      this.packed = grown;
+    }
+    this.packed.set(entries, this.size);
+    this.size += entries.length;
+  }
+
+  /**
+   * The candidate-pair structure of the sealed index as flat typed arrays:
+   * the blocks of size 2..maxBlockSize (their members in record order) and,
+   * per record, the blocks it belongs to. Enumerating pairs needs nothing
+   * else, so a plan built on `SharedArrayBuffer`s (`shared: true`) lets
+   * worker threads score disjoint record ranges without copying the index.
+   */
+  pairPlan(options: { shared?: boolean } = {}): PairPlan {
     this.seal();
     const n = this.recordCount;
     const packed = this.packed;
+    const alloc = (length: number): Int32Array =>
+      options.shared ? new Int32Array(new SharedArrayBuffer(Math.max(1, length) * 4), 0, length) : new Int32Array(length);
     // Per-record list of block starts (CSR), only blocks of size 2..max.
     const blockCount = new Int32Array(n + 1);
     let skippedBlocks = 0;
-    const blockStarts: number[] = [];
-    const blockEnds: number[] = [];
+    let blocks = 0;
+    let memberTotal = 0;
     for (let p = 0; p < this.size; ) {
       const h = Math.floor(packed[p]! / RECORD_SPACE);
       let q = p + 1;
@@ -122,37 +143,113 @@ export class BlockIndex {
       const len = q - p;
       if (len > this.maxBlockSize) skippedBlocks++;
       else if (len >= 2) {
-        blockStarts.push(p);
-        blockEnds.push(q);
+        blocks++;
+        memberTotal += len;
         for (let k = p; k < q; k++) blockCount[packed[k]! % RECORD_SPACE]!++;
       }
       p = q;
     }
-    const offsets = new Int32Array(n + 1);
+    const blockStart = alloc(blocks + 1);
+    const members = alloc(memberTotal);
+    let b = 0;
+    let m = 0;
+    for (let p = 0; p < this.size; ) {
+      const h = Math.floor(packed[p]! / RECORD_SPACE);
+      let q = p + 1;
+      while (q < this.size && Math.floor(packed[q]! / RECORD_SPACE) === h) q++;
+      const len = q - p;
+      if (len >= 2 && len <= this.maxBlockSize) {
+        blockStart[b++] = m;
+        for (let k = p; k < q; k++) members[m++] = packed[k]! % RECORD_SPACE;
+      }
+      p = q;
+    }
+    blockStart[b] = m;
+    const offsets = alloc(n + 1);
     for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + blockCount[i]!;
     const fill = offsets.slice(0, n);
-    const memberBlocks = new Int32Array(offsets[n]!);
-    for (let b = 0; b < blockStarts.length; b++) {
-      for (let k = blockStarts[b]!; k < blockEnds[b]!; k++) {
-        const r = packed[k]! % RECORD_SPACE;
-        memberBlocks[fill[r]!++] = b;
-      }
+    const memberBlocks = alloc(offsets[n]!);
+    for (let x = 0; x < blocks; x++) {
+      for (let k = blockStart[x]!; k < blockStart[x + 1]!; k++) memberBlocks[fill[members[k]!]!++] = x;
     }
-    const stamp = new Int32Array(n).fill(-1);
-    let pairs = 0;
-    for (let i = 0; i < n; i++) {
-      for (let x = offsets[i]!; x < offsets[i + 1]!; x++) {
-        const b = memberBlocks[x]!;
-        for (let k = blockStarts[b]!; k < blockEnds[b]!; k++) {
-          const j = packed[k]! % RECORD_SPACE;
-          if (j <= i || stamp[j] === i) continue;
-          stamp[j] = i;
-          pairs++;
-          visit(i, j);
-        }
-      }
-      if (onProgress && (i & 0xffff) === 0) onProgress(i);
-    }
-    return { pairs, skippedBlocks };
+    return { records: n, blockStart, members, offsets, memberBlocks, skippedBlocks };
   }
+
+  /**
+   * Calls `visit(i, j)` once for every candidate pair i < j (batch mode).
+   * Pairs shared by several blocks are visited once. Returns the number of
+   * blocks skipped for being larger than maxBlockSize.
+   */
+  forEachPair(visit: (i: number, j: number) => void, onProgress?: (doneRecords: number) => void): { pairs: number; skippedBlocks: number } {
+    const plan = this.pairPlan();
+    const pairs = forEachPairInRange(plan, 0, plan.records, visit, undefined, onProgress);
+    return { pairs, skippedBlocks: plan.skippedBlocks };
+  }
+}
+
+/** Flat candidate-pair structure of a sealed {@link BlockIndex} (see `pairPlan`). */
+export interface PairPlan {
+  records: number;
+  /** Block b's members are members[blockStart[b] .. blockStart[b+1]), ascending record numbers. */
+  blockStart: Int32Array;
+  members: Int32Array;
+  /** Record i belongs to blocks memberBlocks[offsets[i] .. offsets[i+1]), ascending. */
+  offsets: Int32Array;
+  memberBlocks: Int32Array;
+  /** Blocks left out for being larger than maxBlockSize. */
+  skippedBlocks: number;
+}
+
+/**
+ * Visits every candidate pair (i, j) with lo <= i < hi and j > i once, in
+ * the same order as a whole-index run (i ascending, then block order), so
+ * results of consecutive ranges concatenate to the single-thread result.
+ * `stamp` is scratch of length plan.records (allocated when omitted).
+ * Returns the number of pairs visited.
+ */
+export function forEachPairInRange(
+  plan: PairPlan,
+  lo: number,
+  hi: number,
+  visit: (i: number, j: number) => void,
+  stamp: Int32Array = new Int32Array(plan.records).fill(-1),
+  onProgress?: (doneRecords: number) => void,
+): number {
+  const { blockStart, members, offsets, memberBlocks } = plan;
+  let pairs = 0;
+  for (let i = lo; i < hi; i++) {
+    for (let x = offsets[i]!; x < offsets[i + 1]!; x++) {
+      const b = memberBlocks[x]!;
+      for (let k = blockStart[b]!, end = blockStart[b + 1]!; k < end; k++) {
+        const j = members[k]!;
+        if (j <= i || stamp[j] === i) continue;
+        stamp[j] = i;
+        pairs++;
+        visit(i, j);
+      }
+    }
+    if (onProgress && (i & 0xffff) === 0) onProgress(i);
+  }
+  return pairs;
+}
+
+/**
+ * Packs the blocking keys of records `first`, `first+1`… into index entries
+ * (what {@link BlockIndex.add} stores), for {@link BlockIndex.addPacked}.
+ */
+export function packKeys(keysOf: (k: number) => readonly string[], first: number, count: number): Float64Array {
+  let out = new Float64Array(Math.max(16, count * 14));
+  let size = 0;
+  for (let k = 0; k < count; k++) {
+    const record = first + k;
+    if (record >= RECORD_SPACE) throw new Error(`BlockIndex holds at most ${RECORD_SPACE} records`);
+    const keys = keysOf(record);
+    if (size + keys.length > out.length) {
+      const grown = new Float64Array(Math.max(out.length * 2, size + keys.length));
+      grown.set(out.subarray(0, size));
+      out = grown;
+    }
+    for (const key of keys) out[size++] = hashKey(key) * RECORD_SPACE + record;
+  }
+  return out.slice(0, size);
 }
