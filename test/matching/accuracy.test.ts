@@ -36,13 +36,14 @@ describe('accuracy regression', () => {
     expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.95);
   }, 120_000);
 
-  it('synthetic migrants: no twins merged, F1 ≥ 0.98 on automatic links', () => {
+  it('synthetic migrants: no twins merged, F1 ≥ 0.99 on automatic links, review ≤ 2%', () => {
     const data = syntheticDataset({ records: 6000, seed: 5 });
     const r = evaluate({ name: 'synthetic', records: data.records, truth: data.truth, twinGroup: data.twinGroup, set: personComparisonSet, model: loadDefaultModel() });
     expect(r.twinsMerged).toBe(0);
     expect(r.pairwise.precision).toBeGreaterThanOrEqual(0.998);
-    // Target is 0.99 (see docs/matching.md for the measured gap); this guards against regressions.
-    expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.98);
+    // 0.9907 with rules person-2026.11-4 (0.9873 on 20k with -3): the target is 0.99.
+    expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.99);
+    expect(r.reviewShare).toBeLessThanOrEqual(0.02);
     expect(r.recallWithReview).toBeGreaterThanOrEqual(0.99);
   }, 120_000);
 });
