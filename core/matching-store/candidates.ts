@@ -15,7 +15,19 @@ import { toPersonRecord } from './person.js';
 
 export interface StoreCandidate extends Candidate<StandardizedPerson> {
   stateCode: string;
+  /** A record held unlinked for a near-match review: its `studentId` is {@link heldStudentId} of the record. */
+  held?: boolean;
+  /** For a held record held with another one: the record it waits for. */
+  waitsFor?: string | null;
 }
+
+/**
+ * A held record stands for a student of its own in the engine (it may be a
+ * child the store does not know yet): `held:<record id>`, never an MSIX id.
+ */
+export const heldStudentId = (recordId: string): string => `held:${recordId}`;
+export const isHeldStudent = (studentId: string): boolean => studentId.startsWith('held:');
+export const heldRecordOf = (studentId: string): string => studentId.slice('held:'.length);
 
 type IdentityRow = { id: string; state_code: string; state_student_id: string; identity: StateRecord['identity']; parents: StateRecord['parents'] | null; version?: number };
 
@@ -72,8 +84,11 @@ export async function findCandidates(
 
 type CandidateRow = IdentityRow & {
   msix_id: string | null;
+  held: boolean | null;
+  waits_for: string | null;
   constraints: { kind: 'must-link' | 'cannot-link'; a: string; b: string }[] | null;
   cur: CurrentLink | null;
+  open_review: string | null;
 };
 
 /** The record's own link, as the decision needs it (read under the caller's record lock). */
@@ -86,11 +101,12 @@ export interface CurrentLink {
 
 /**
  * Everything one decision reads, in one statement (one round trip): the
- * record's current link, its active manual constraints, and its candidates:
+ * record's current link, its open review if any, its active manual constraints, and its candidates:
  * records sharing a blocking key (keys shared by `maxBlock` or more other
  * records skipped, i.e. blocks of more than `maxBlock` with the record
  * itself), records named by a constraint, and the records of the student it
- * is linked to now. Only linked records of live students are candidates.
+ * is linked to now. Candidates are linked records of live students, and
+ * records held unlinked for a near-match review (`held`).
  *
  * With `writeKeys` the same statement replaces the record's rows in
  * `blocking_keys` (the caller holds the record's row lock and the key
@@ -99,7 +115,7 @@ export interface CurrentLink {
  */
 export async function fetchForDecision(
   db: Db, opts: { recordId: string; keys: readonly string[]; maxBlock: number; writeKeys?: boolean },
-): Promise<{ candidates: StoreCandidate[]; constraints: RecordConstraints; currentLink: CurrentLink | null }> {
+): Promise<{ candidates: StoreCandidate[]; constraints: RecordConstraints; currentLink: CurrentLink | null; openReview: string | null }> {
   const writes = opts.writeKeys
     ? `del AS (DELETE FROM blocking_keys WHERE record_id = $1 AND NOT (key = ANY($2::text[]))),
      ins AS (INSERT INTO blocking_keys (key, record_id) SELECT DISTINCT k, $1::uuid FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING),
@@ -117,13 +133,16 @@ export async function fetchForDecision(
        SELECT record_id FROM blocked WHERE key IN (SELECT key FROM blocked GROUP BY key HAVING count(*) < $3)
        UNION SELECT CASE WHEN record_a = $1 THEN record_b ELSE record_a END FROM cons
        UNION SELECT l.record_id FROM links l JOIN cur ON l.msix_id = cur.msix_id)
-     SELECT c.constraints, c.cur, x.* FROM (
+     SELECT c.constraints, c.cur, c.open_review, x.* FROM (
        SELECT (SELECT json_agg(json_build_object('kind', kind, 'a', record_a, 'b', record_b)) FROM cons) AS constraints,
-              (SELECT row_to_json(cur) FROM cur) AS cur) c
+              (SELECT row_to_json(cur) FROM cur) AS cur,
+              (SELECT id FROM match_reviews WHERE record_id = $1 AND status = 'open') AS open_review) c
      LEFT JOIN LATERAL (
-       SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
-       FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
-       WHERE s.id IN (SELECT record_id FROM ids) AND s.id <> $1 AND s.status = 'active' AND st.status IN ('active', 'locked')) x ON true`,
+       SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id, l.msix_id IS NULL AS held,
+              CASE WHEN l.msix_id IS NULL THEN (SELECT m.waits_for_record FROM match_reviews m WHERE m.record_id = s.id AND m.status = 'open') END AS waits_for
+       FROM state_records s LEFT JOIN links l ON l.record_id = s.id LEFT JOIN students st ON st.msix_id = l.msix_id
+       WHERE s.id IN (SELECT record_id FROM ids) AND s.id <> $1 AND s.status = 'active'
+         AND (st.status IN ('active', 'locked') OR (l.record_id IS NULL AND s.match_status = 'review'))) x ON true`,
     [opts.recordId, opts.keys, opts.maxBlock],
   );
   const constraints: RecordConstraints = { mustLink: [], cannotLink: [], partners: [] };
@@ -132,7 +151,9 @@ export async function fetchForDecision(
     const partner = c.a === opts.recordId ? c.b : c.a;
     if (!constraints.partners.includes(partner)) constraints.partners.push(partner);
   }
-  const candidates = r.rows.filter((row) => row.id !== null && row.msix_id !== null)
-    .map((row) => ({ record: standardizeRow(row), studentId: row.msix_id!, stateCode: row.state_code }));
-  return { candidates, constraints, currentLink: r.rows[0]?.cur ?? null };
+  const candidates = r.rows.filter((row) => row.id !== null)
+    .map((row): StoreCandidate => (row.held
+      ? { record: standardizeRow(row), studentId: heldStudentId(row.id), stateCode: row.state_code, held: true, waitsFor: row.waits_for }
+      : { record: standardizeRow(row), studentId: row.msix_id!, stateCode: row.state_code }));
+  return { candidates, constraints, currentLink: r.rows[0]?.cur ?? null, openReview: r.rows[0]?.open_review ?? null };
 }

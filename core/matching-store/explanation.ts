@@ -42,6 +42,10 @@ export interface MatchExplanation {
   best: PairExplanation | null;
   /** The closest students, best first (at most five). */
   students: StudentExplanation[];
+  /** Records held unlinked for a near-match review that were candidates too, closest first (at most five). */
+  held?: PairExplanation[];
+  /** The held record this one is held with: it is placed again when that record's review is decided. */
+  waitsFor?: string;
   /** Who decided, for manual decisions. */
   decidedBy?: string;
 }
@@ -83,21 +87,32 @@ function explainPair(arriving: StandardizedPerson, other: StandardizedPerson | u
   return best ? explainScore(arriving, other, best.recordId, best.score) : null;
 }
 
-/** The explanation of one arrival decision; `chosen` is the student linked to, if any. */
+/**
+ * The explanation of one arrival decision; `chosen` is the student linked to,
+ * if any; `heldWith` the held record the arrival is held with, if any (then
+ * the deciding pair is the one with that record).
+ */
 export function explainArrival(
   arriving: StandardizedPerson, candidates: ReadonlyMap<string, StandardizedPerson>, result: ArrivalResult,
-  decision: MatchExplanation['decision'], reason: string, chosen: string | null,
+  decision: MatchExplanation['decision'], reason: string, chosen: string | null, heldWith: string | null = null,
 ): MatchExplanation {
-  const students: StudentExplanation[] = result.students.slice(0, 5).map((s) => ({
+  const isHeld = (s: StudentMatch) => s.studentId.startsWith('held:');
+  const real = result.students.filter((s) => !isHeld(s));
+  const held = result.students.filter(isHeld);
+  const students: StudentExplanation[] = real.slice(0, 5).map((s) => ({
     msixId: s.studentId, bestProbability: s.bestProbability, conflicts: s.conflicts, manual: s.manual ?? null, distinct: s.distinct === true,
     best: explainPair(arriving, candidates.get(s.candidates[0]?.recordId ?? ''), s),
   }));
-  const lead = chosen !== null ? result.students.find((s) => s.studentId === chosen) : result.students[0];
+  const lead = chosen !== null ? result.students.find((s) => s.studentId === chosen)
+    : heldWith !== null ? held.find((s) => s.candidates[0]?.recordId === heldWith)
+      : real[0] ?? held[0];
   return {
     decision, reason, rulesVersion: result.rulesVersion,
     candidatesConsidered: result.students.reduce((n, s) => n + s.candidates.length, 0),
     best: lead ? explainPair(arriving, candidates.get(lead.candidates[0]?.recordId ?? ''), lead) : null,
     students,
+    ...(held.length ? { held: held.slice(0, 5).map((s) => explainPair(arriving, candidates.get(s.candidates[0]?.recordId ?? ''), s)!) } : {}),
+    ...(heldWith !== null ? { waitsFor: heldWith } : {}),
   };
 }
 
@@ -113,5 +128,8 @@ export function maskExplanation<T extends MatchExplanation | PairExplanation | n
   };
   if ('fields' in e) return maskPair(e) as T;
   const m = e as MatchExplanation;
-  return { ...m, best: maskPair(m.best), students: m.students.map((s) => ({ ...s, best: maskPair(s.best) })) } as T;
+  return {
+    ...m, best: maskPair(m.best), students: m.students.map((s) => ({ ...s, best: maskPair(s.best) })),
+    ...(m.held ? { held: m.held.map((p) => maskPair(p)!) } : {}),
+  } as T;
 }

@@ -26,6 +26,18 @@ export async function lockKeys(tx: Db, keys: readonly string[]): Promise<void> {
   await tx.query('SELECT matching_lock_keys($1::int4[])', [ids]);
 }
 
+/**
+ * Takes the same locks without waiting: false when another transaction holds
+ * any of them (the locks that were free are held anyway until the end of the
+ * transaction, which only delays others).
+ */
+export async function tryLockKeys(tx: Db, keys: readonly string[]): Promise<boolean> {
+  const ids = [...new Set(keys.map(keyLockId))].sort((a, b) => a - b);
+  if (ids.length === 0) return true;
+  const r = await tx.query<{ ok: boolean }>('SELECT bool_and(pg_try_advisory_xact_lock(727003, h)) AS ok FROM unnest($1::int4[]) AS h', [ids]);
+  return r.rows[0]?.ok === true;
+}
+
 /** Replaces the stored keys of one record (no-op when they did not change). */
 export async function replaceKeys(tx: Db, recordId: string, keys: readonly string[]): Promise<void> {
   const cur = await tx.query<{ key: string }>('SELECT key FROM blocking_keys WHERE record_id = $1', [recordId]);

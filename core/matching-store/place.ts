@@ -16,15 +16,15 @@ import type { MsixId } from '../../specs/ids.js';
 import type { ConsolidationOptions } from '../consolidate.js';
 import { emitStudentEvent } from '../events.js';
 import { blockingKeys } from '../matching/blocking.js';
-import { matchArriving, type ArrivalResult } from '../matching/incremental.js';
+import { decideArrival, matchArriving, type ArrivalResult } from '../matching/incremental.js';
 import { standardize } from '../matching/standardize.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
 import { createStudent, refreshStudent } from '../students.js';
-import { fetchForDecision, type CurrentLink } from './candidates.js';
+import { fetchForDecision, heldRecordOf, isHeldStudent, type CurrentLink } from './candidates.js';
 import { storeModel, storePopulation } from './engine.js';
 import { explainArrival, type MatchExplanation } from './explanation.js';
-import { lockKeys, removeKeys } from './keys.js';
+import { lockKeys, removeKeys, tryLockKeys } from './keys.js';
 import { currentLink, liveStudent, lockStudents, settleEmptied, writeLink, type LinkCause } from './links.js';
 import { commitLink, commitNewStudent, lockStudentForLink, type PlacedRecord } from './place-writes.js';
 import { toPersonRecord } from './person.js';
@@ -41,6 +41,8 @@ export interface PlaceDeps {
 
 export interface PlaceContext extends LinkCause {
   traceId: string | null;
+  /** How many held records' decisions led to this placement (records waiting for a held record are placed again, see {@link placeWaiting}). */
+  depth?: number;
 }
 
 export type PlaceOutcome =
@@ -89,18 +91,33 @@ export function prepare(r: Pick<RecordRow, 'id' | 'record'>): { std: Standardize
 
 /**
  * Scores the record against its candidates (sharing a key, named by a manual
- * decision, or in its current student) with the manual constraints. With
- * `writeKeys` the same statement replaces the record's blocking keys (the
- * caller holds the record and key locks). Returns the record's current link too.
+ * decision, in its current student, or held for review) with the manual
+ * constraints. With `writeKeys` the same statement replaces the record's
+ * blocking keys (the caller holds the record and key locks). Returns the
+ * record's current link and open review too.
+ *
+ * Held records (unlinked, waiting for a near-match review) take no part in
+ * the engine's decision, which is among students only; `heldWith` names the
+ * held record an unlinked arrival clearly belongs with (a clean link-level
+ * match, or a must-link), when the decision among students is not a link:
+ * the arrival is then held with it instead of starting a student of its own.
  */
 export async function decide(
   tx: Db, r: Pick<RecordRow, 'id'>, std: StandardizedPerson, keys: string[], opts: { writeKeys?: boolean } = {},
-): Promise<{ result: ArrivalResult; byId: Map<string, StandardizedPerson>; currentLink: CurrentLink | null }> {
+): Promise<{ result: ArrivalResult; byId: Map<string, StandardizedPerson>; currentLink: CurrentLink | null; openReview: string | null; heldWith: string | null }> {
   const model = storeModel();
-  const { candidates, constraints, currentLink } = await fetchForDecision(tx, { recordId: r.id, keys, maxBlock: model.maxBlockSize, writeKeys: opts.writeKeys });
+  const { candidates, constraints, currentLink, openReview } = await fetchForDecision(tx, { recordId: r.id, keys, maxBlock: model.maxBlockSize, writeKeys: opts.writeKeys });
   const population = await storePopulation(tx, model);
-  const result = matchArriving(std, candidates, model, { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink }, undefined, { population });
-  return { result, byId: new Map(candidates.map((c) => [c.record.recordId, c.record])), currentLink };
+  const all = matchArriving(std, candidates, model, { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink }, undefined, { population });
+  const byId = new Map(candidates.map((c) => [c.record.recordId, c.record]));
+  if (!all.students.some((s) => isHeldStudent(s.studentId))) return { result: all, byId, currentLink, openReview, heldWith: null };
+  const decision = decideArrival(all.students.filter((s) => !isHeldStudent(s.studentId)), all.linkWeight!, all.reviewWeight!);
+  // A held record that waits for this one cannot be waited for in turn: this one decides, and it follows.
+  const waitsForMe = new Set(candidates.filter((c) => c.held && c.waitsFor === r.id).map((c) => c.studentId));
+  const strong = all.students.find((s) => isHeldStudent(s.studentId) && !waitsForMe.has(s.studentId) && s.manual !== 'cannot-link' && s.distinct !== true
+    && (s.manual === 'must-link' || (s.bestWeight >= all.linkWeight! && s.conflicts.length === 0)));
+  const heldWith = strong && !currentLink && decision.kind !== 'link' ? heldRecordOf(strong.studentId) : null;
+  return { result: { ...all, decision }, byId, currentLink, openReview, heldWith };
 }
 
 const placed = (r: RecordRow): PlacedRecord | null =>
@@ -111,38 +128,79 @@ const placed = (r: RecordRow): PlacedRecord | null =>
 const bestOf = (result: ArrivalResult, msixId: string): number | null =>
   result.students.find((s) => s.studentId === msixId)?.bestProbability ?? null;
 
-/** Places a row-locked record. The caller owns the transaction, the batch gate and the record lock. */
+/**
+ * Places a row-locked record. The caller owns the transaction, the batch gate
+ * and the record lock. When the record was held for review and is placed now
+ * (linked, a new student, withdrawn), the records held with it are placed
+ * again ({@link placeWaiting}).
+ */
 export async function placeRecord(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext): Promise<PlaceOutcome> {
+  const { outcome, hadOpenReview } = await placeOne(tx, deps, r, ctx);
+  if (outcome.kind !== 'review' && hadOpenReview) await placeWaiting(tx, deps, r.id, ctx);
+  return outcome;
+}
+
+const MAX_WAIT_DEPTH = 5;
+
+/**
+ * Places again the unlinked records held with `recordId` (their open review
+ * waits for it) now that it left review: each sees it as a linked candidate
+ * and usually follows it to its student. A waiting record that another
+ * transaction holds, or whose blocking keys another job holds, is left as it
+ * is (that job places it, or its review stays open for a person): the caller
+ * already holds `recordId`'s locks, and waiting here could deadlock.
+ */
+export async function placeWaiting(tx: Db, deps: PlaceDeps, recordId: string, ctx: PlaceContext): Promise<void> {
+  const depth = (ctx.depth ?? 0) + 1;
+  if (depth > MAX_WAIT_DEPTH) return;
+  const waiting = await tx.query<{ record_id: string }>(
+    `SELECT record_id FROM match_reviews WHERE waits_for_record = $1 AND status = 'open' ORDER BY record_id`, [recordId],
+  );
+  for (const { record_id } of waiting.rows) {
+    const locked = await tx.query<RecordRow>(
+      `SELECT id, state_code, state_student_id, status, version, match_status, record, received_at, updated_at, now() AS tx_now
+       FROM state_records WHERE id = $1 FOR UPDATE SKIP LOCKED`, [record_id],
+    );
+    const w = locked.rows[0];
+    if (!w || w.status !== 'active' || w.match_status !== 'review') continue;
+    if (!(await tryLockKeys(tx, prepare(w).keys))) continue;
+    await placeRecord(tx, deps, { ...w, match_status: 'pending' }, { ...ctx, cause: 'held-resolved', depth });
+  }
+}
+
+async function placeOne(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext): Promise<{ outcome: PlaceOutcome; hadOpenReview: boolean }> {
+  const out = (outcome: PlaceOutcome, hadOpenReview: boolean) => ({ outcome, hadOpenReview });
   const event = (msixId: string, kind: Parameters<typeof emitStudentEvent>[1]['kind'], details: Record<string, unknown>) =>
     emitStudentEvent(tx, { msixId, recordId: r.id, stateCode: r.state_code, kind, details, traceId: ctx.traceId });
 
   if (r.status === 'withdrawn') {
     await removeKeys(tx, r.id);
-    await closeOpenReview(tx, r.id, 'record withdrawn');
+    const closed = await closeOpenReview(tx, r.id, 'record withdrawn');
     const link = await currentLink(tx, r.id);
     await setMatchStatus(tx, r.id, 'matched');
     if (link) {
       await refreshStudent(tx, link.msix_id, deps.consolidation);
       await event(link.msix_id, 'record-withdrawn', { version: r.version });
     }
-    return { kind: 'withdrawn', msixId: link?.msix_id ?? null };
+    return out({ kind: 'withdrawn', msixId: link?.msix_id ?? null }, closed !== null);
   }
 
   const { std, keys } = prepare(r);
   await lockKeys(tx, keys);
   // One statement: the keys replaced, the current link, the constraints and the candidates.
-  const { result, byId, currentLink: link } = await decide(tx, r, std, keys, { writeKeys: true });
+  const { result, byId, currentLink: link, openReview: open, heldWith } = await decide(tx, r, std, keys, { writeKeys: true });
+  const had = open !== null;
 
   if (link?.link_type === 'manual') {
     await closeOpenReview(tx, r.id, 'manual link kept');
     await setMatchStatus(tx, r.id, 'matched');
     await refreshStudent(tx, link.msix_id, deps.consolidation);
     await event(link.msix_id, 'record-updated', { version: r.version, linkType: 'manual' });
-    return { kind: 'refreshed', msixId: link.msix_id };
+    return out({ kind: 'refreshed', msixId: link.msix_id }, had);
   }
 
   const d = result.decision;
-  const explain = (decision: MatchExplanation['decision'], reason: string, chosen: string | null) => explainArrival(std, byId, result, decision, reason, chosen);
+  const explain = (decision: MatchExplanation['decision'], reason: string, chosen: string | null) => explainArrival(std, byId, result, decision, reason, chosen, heldWith);
   const fast = link ? null : placed(r);
 
   // The common outcomes for a record without a link: linked or a new student, written in one statement each.
@@ -154,12 +212,12 @@ export async function placeRecord(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: Pl
       await commitLink(tx, fast, target, {
         linkType, score, rulesVersion: result.rulesVersion, explanation: explain(d.reason === 'manual' ? 'manual' : 'link', d.reason, d.studentId),
       }, ctx, deps.consolidation);
-      return { kind: 'linked', msixId: target.msix_id, linkType, score, movedFrom: null };
+      return out({ kind: 'linked', msixId: target.msix_id, linkType, score, movedFrom: null }, had);
     }
   }
-  if (d.kind === 'new' && fast) {
+  if (d.kind === 'new' && fast && !heldWith) {
     const msixId = await commitNewStudent(tx, fast, { linkType: 'new', score: null, rulesVersion: result.rulesVersion, explanation: explain('new', 'no-candidate', null) }, ctx, deps.consolidation);
-    return { kind: 'linked', msixId, linkType: 'new', score: null, movedFrom: null };
+    return out({ kind: 'linked', msixId, linkType: 'new', score: null, movedFrom: null }, had);
   }
 
   if (d.kind === 'link') {
@@ -181,14 +239,14 @@ export async function placeRecord(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: Pl
         if (!emptied) await refreshStudent(tx, from as MsixId, deps.consolidation);
         await event(from, 'link-changed', { from, to: target.msix_id, emptied });
         await event(target.msix_id, 'link-changed', { from, to: target.msix_id });
-        return { kind: 'linked', msixId: target.msix_id, linkType, score, movedFrom: from as MsixId };
+        return out({ kind: 'linked', msixId: target.msix_id, linkType, score, movedFrom: from as MsixId }, had);
       }
       if (link) {
         await event(target.msix_id, 'record-updated', { version: r.version, linkType });
-        return { kind: 'refreshed', msixId: target.msix_id };
+        return out({ kind: 'refreshed', msixId: target.msix_id }, had);
       }
       await event(target.msix_id, 'record-linked', { linkType, score });
-      return { kind: 'linked', msixId: target.msix_id, linkType, score, movedFrom: null };
+      return out({ kind: 'linked', msixId: target.msix_id, linkType, score, movedFrom: null }, had);
     }
   }
 
@@ -206,31 +264,35 @@ export async function placeRecord(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: Pl
       await setMatchStatus(tx, r.id, 'matched');
       await refreshStudent(tx, link.msix_id, deps.consolidation);
       await event(link.msix_id, 'record-updated', { version: r.version, linkType: link.link_type });
-      return { kind: 'refreshed', msixId: link.msix_id };
+      return out({ kind: 'refreshed', msixId: link.msix_id }, had);
     }
   }
 
-  if (d.kind === 'new' && !link) {
+  if (d.kind === 'new' && !link && !heldWith) {
     const msixId = await createStudent(tx);
     await writeLink(tx, { recordId: r.id, msixId, linkType: 'new', score: null, rulesVersion: result.rulesVersion, explanation: explain('new', 'no-candidate', null) }, ctx);
     await closeOpenReview(tx, r.id, 'new student');
     await setMatchStatus(tx, r.id, 'matched');
     await refreshStudent(tx, msixId, deps.consolidation);
     await event(msixId, 'student-created', { linkType: 'new' });
-    return { kind: 'linked', msixId, linkType: 'new', score: null, movedFrom: null };
+    return out({ kind: 'linked', msixId, linkType: 'new', score: null, movedFrom: null }, had);
   }
 
   // Everything else is for a person: a near match, a conflict, two students at once,
-  // or an existing link that no longer fits.
-  const candidates = d.kind === 'review' ? d.studentIds : d.kind === 'link' ? [d.studentId] : [];
+  // an existing link that no longer fits, or a record held with another held record
+  // (it waits for that record's review, whose candidates it shares).
+  const heldCandidates = heldWith && d.kind === 'new'
+    ? (await tx.query<{ candidate_msix_ids: string[] }>(`SELECT candidate_msix_ids FROM match_reviews WHERE record_id = $1 AND status = 'open'`, [heldWith])).rows[0]?.candidate_msix_ids ?? []
+    : [];
+  const candidates = d.kind === 'review' ? d.studentIds : d.kind === 'link' ? [d.studentId] : heldCandidates;
   const merged = await followMerges(tx, candidates);
   const live = [...new Set(candidates.map((id) => merged.get(id) ?? id))];
-  const reason = link ? (d.kind === 'review' ? d.reason : 'changed') : d.kind === 'review' ? d.reason : 'near-match';
+  const reason = link ? (d.kind === 'review' ? d.reason : 'changed') : d.kind === 'review' ? d.reason : heldWith ? 'held-match' : 'near-match';
   const explanation = explain('review', reason, null);
   const review = await openReview(tx, {
     recordId: r.id, stateCode: r.state_code, recordVersion: r.version, kind: link ? 'relink' : 'near-match', reason,
     currentMsixId: link?.msix_id ?? null, candidateMsixIds: live, bestProbability: result.students[0]?.bestProbability ?? 0,
-    rulesVersion: result.rulesVersion, explanation,
+    rulesVersion: result.rulesVersion, explanation, waitsForRecord: link ? null : heldWith,
   });
   await setMatchStatus(tx, r.id, 'review');
   if (link) {
@@ -240,5 +302,5 @@ export async function placeRecord(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: Pl
   for (const id of link ? [link.msix_id, ...live.filter((x) => x !== link.msix_id)] : live) {
     await event(id, 'review-opened', { reviewId: review.id, reason, updated: !review.created });
   }
-  return { kind: 'review', reviewId: review.id, msixId: link?.msix_id ?? null };
+  return out({ kind: 'review', reviewId: review.id, msixId: link?.msix_id ?? null }, had);
 }

@@ -16,7 +16,7 @@ import type { MatchExplanation } from './explanation.js';
 import { lockKeys } from './keys.js';
 import { currentLink, lockStudents, recordsOfStudent, removeLink, settleEmptied, writeLink } from './links.js';
 import { lockedAmong } from './locks.js';
-import { batchGate, lockRecord, placeRecord, prepare, type PlaceDeps } from './place.js';
+import { batchGate, lockRecord, placeRecord, placeWaiting, prepare, type PlaceDeps } from './place.js';
 import { followMerges } from './students-live.js';
 
 export type ReviewStatus = 'open' | 'resolved' | 'closed';
@@ -230,6 +230,8 @@ export async function resolveReview(deps: PlaceDeps, input: ResolveInput): Promi
       outcome = placed.kind === 'review' ? 'review' : placed.kind === 'linked' && placed.linkType === 'new' ? 'new-student' : 'linked';
     }
     await markResolved(tx, row.id, input, finalMsix);
+    // Records held with this one (clearly the same child) follow it now that it is placed.
+    if (outcome !== 'review') await placeWaiting(tx, deps, rec.id, { ...ctx, cause: 'held-resolved' });
     await appendAudit(tx, {
       actor: input.actor, action: 'match-review.resolve', msixId: finalMsix, recordIds: [rec.id], traceId: input.traceId,
       reason: `near-match review ${row.id} resolved as ${input.decision}`,

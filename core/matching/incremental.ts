@@ -56,6 +56,9 @@ export interface ArrivalResult {
   /** Students ordered by best probability. */
   students: StudentMatch[];
   rulesVersion: string;
+  /** The match weights of the link and review thresholds at this population (for {@link decideArrival} on a subset of students). */
+  linkWeight?: number;
+  reviewWeight?: number;
 }
 
 /**
@@ -136,10 +139,15 @@ export function matchArriving<R = StandardizedPerson>(
   const students = [...byStudent.values()].sort((x, y) => y.bestWeight - x.bestWeight);
   for (const s of students) s.candidates.sort((x, y) => y.score.weight - x.score.weight);
   const decision = decideArrival(students, scorer.linkWeight, scorer.reviewWeight);
-  return { decision, students, rulesVersion: model.rulesVersion };
+  return { decision, students, rulesVersion: model.rulesVersion, linkWeight: scorer.linkWeight, reviewWeight: scorer.reviewWeight };
 }
 
-function decideArrival(students: StudentMatch[], linkWeight: number, reviewWeight: number): ArrivalDecision {
+/**
+ * The decision among scored students (best first): manual decisions, then
+ * one clean linkable student, ambiguity, conflicts, near matches. Exported
+ * so a caller can decide among a subset of `matchArriving`'s students.
+ */
+export function decideArrival(students: StudentMatch[], linkWeight: number, reviewWeight: number): ArrivalDecision {
   const manual = students.filter((s) => s.manual === 'must-link');
   if (manual.length === 1) return { kind: 'link', studentId: manual[0]!.studentId, reason: 'manual' };
   if (manual.length > 1) return { kind: 'review', studentIds: manual.map((s) => s.studentId), reason: 'ambiguous' };
