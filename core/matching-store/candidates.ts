@@ -40,6 +40,11 @@ type IdentityRow = { id: string; state_code: string; state_student_id: string; i
 const STD_CACHE_MAX = 50_000;
 const stdCache = new Map<string, StandardizedPerson>();
 
+/** Empties the cache (benchmarks: a worker meeting records it has not standardized yet). */
+export function clearStandardizedCache(): void {
+  stdCache.clear();
+}
+
 /** Identity rows to standardized persons (cached when the row carries its version). */
 export function standardizeRow(r: IdentityRow): StandardizedPerson {
   const key = r.version === undefined ? null : `${r.id}:${r.version}`;
@@ -116,35 +121,8 @@ export interface CurrentLink {
 export async function fetchForDecision(
   db: Db, opts: { recordId: string; keys: readonly string[]; maxBlock: number; writeKeys?: boolean },
 ): Promise<{ candidates: StoreCandidate[]; constraints: RecordConstraints; currentLink: CurrentLink | null; openReview: string | null }> {
-  const writes = opts.writeKeys
-    ? `del AS (DELETE FROM blocking_keys WHERE record_id = $1 AND NOT (key = ANY($2::text[]))),
-     ins AS (INSERT INTO blocking_keys (key, record_id) SELECT DISTINCT k, $1::uuid FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING),
-     `
-    : '';
-  const r = await db.query<CandidateRow>(
-    `WITH ${writes}cur AS (SELECT msix_id, link_type, score, rules_version FROM links WHERE record_id = $1),
-     cons AS (
-       SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_a = $1
-       UNION ALL SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_b = $1),
-     blocked AS (
-       SELECT k.key, b.record_id FROM unnest($2::text[]) AS k(key)
-       CROSS JOIN LATERAL (SELECT record_id FROM blocking_keys WHERE key = k.key AND record_id <> $1 LIMIT $3) b),
-     ids AS (
-       SELECT record_id FROM blocked WHERE key IN (SELECT key FROM blocked GROUP BY key HAVING count(*) < $3)
-       UNION SELECT CASE WHEN record_a = $1 THEN record_b ELSE record_a END FROM cons
-       UNION SELECT l.record_id FROM links l JOIN cur ON l.msix_id = cur.msix_id)
-     SELECT c.constraints, c.cur, c.open_review, x.* FROM (
-       SELECT (SELECT json_agg(json_build_object('kind', kind, 'a', record_a, 'b', record_b)) FROM cons) AS constraints,
-              (SELECT row_to_json(cur) FROM cur) AS cur,
-              (SELECT id FROM match_reviews WHERE record_id = $1 AND status = 'open') AS open_review) c
-     LEFT JOIN LATERAL (
-       SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id, l.msix_id IS NULL AS held,
-              CASE WHEN l.msix_id IS NULL THEN (SELECT m.waits_for_record FROM match_reviews m WHERE m.record_id = s.id AND m.status = 'open') END AS waits_for
-       FROM state_records s LEFT JOIN links l ON l.record_id = s.id LEFT JOIN students st ON st.msix_id = l.msix_id
-       WHERE s.id IN (SELECT record_id FROM ids) AND s.id <> $1 AND s.status = 'active'
-         AND (st.status IN ('active', 'locked') OR (l.record_id IS NULL AND s.match_status = 'review'))) x ON true`,
-    [opts.recordId, opts.keys, opts.maxBlock],
-  );
+  // The statement is the function matching_fetch (migration 060_matching_functions.sql), so its plan is prepared once per connection.
+  const r = await db.query<CandidateRow>('SELECT * FROM matching_fetch($1::uuid, $2::text[], $3::int, $4::boolean)', [opts.recordId, opts.keys, opts.maxBlock, opts.writeKeys === true]);
   const constraints: RecordConstraints = { mustLink: [], cannotLink: [], partners: [] };
   for (const c of r.rows[0]?.constraints ?? []) {
     (c.kind === 'must-link' ? constraints.mustLink : constraints.cannotLink).push([c.a, c.b]);
