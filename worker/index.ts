@@ -1,5 +1,6 @@
 import type { Worker } from 'bullmq';
 import { QUEUES, matchJobId, type QueueName } from '../core/jobs.js';
+import { pendingIngests } from '../core/ingest/storage.js';
 import { pendingMatches } from '../core/records.js';
 import { startQueueWorker, type JobProcessor } from '../runtime/queue.js';
 import type { WorkerContext } from './context.js';
@@ -19,12 +20,12 @@ export function processors(ctx: WorkerContext): Partial<{ [Q in QueueName]: JobP
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Re-enqueues records accepted while the queue was unreachable; returns how many. */
+  /** Re-enqueues records and files accepted while the queue was unreachable; returns how many. */
   sweep(): Promise<number>;
   close(): Promise<void>;
 }
 
-/** Starts a BullMQ worker per queue and the sweeper that guarantees no accepted record waits forever. */
+/** Starts a BullMQ worker per queue and the sweeper that guarantees no accepted record or file waits forever. */
 export function startWorkers(ctx: WorkerContext, redisUrl: string, prefix = 'msix'): RunningWorkers {
   const workers = Object.entries(processors(ctx)).map(([name, fn]) =>
     startQueueWorker(redisUrl, name as QueueName, fn as JobProcessor<QueueName>, ctx.config.WORKER_CONCURRENCY, prefix));
@@ -34,7 +35,10 @@ export function startWorkers(ctx: WorkerContext, redisUrl: string, prefix = 'msi
       await ctx.queue.enqueue(QUEUES.match, { recordId: p.id, version: p.version, traceId: `sweep-${p.id}` }, { jobId: matchJobId(p.id, p.version) });
     }
     if (pending.length) ctx.logger.info({ count: pending.length }, 're-enqueued pending matches');
-    return pending.length;
+    const files = await pendingIngests(ctx.db, ctx.config.MATCH_SWEEP_MS);
+    for (const id of files) await ctx.queue.enqueue(QUEUES.ingest, { exchangeId: id, traceId: `sweep-${id}` }, { jobId: `ingest-${id}` });
+    if (files.length) ctx.logger.info({ count: files.length }, 're-enqueued stored files');
+    return pending.length + files.length;
   };
   const exchange = startExchangeLoops(ctx);
   const timer = setInterval(() => { sweep().catch((e: unknown) => ctx.logger.warn({ err: e }, 'match sweep failed')); }, ctx.config.MATCH_SWEEP_MS);

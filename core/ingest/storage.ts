@@ -93,6 +93,20 @@ export async function* readFileChunks(db: Db, exchangeId: string): AsyncGenerato
   }
 }
 
+/**
+ * Complete uploads still `received` after `olderThanMs`: stored while the
+ * ingest queue was unreachable (or their job was lost), for the sweeper to
+ * enqueue. Re-enqueueing one already queued or done is harmless.
+ */
+export async function pendingIngests(db: Db, olderThanMs: number, limit = 100): Promise<string[]> {
+  const r = await db.query<{ id: string }>(
+    `SELECT e.id FROM exchanges e JOIN submission_files f ON f.exchange_id = e.id
+     WHERE e.kind = 'file' AND e.direction = 'inbound' AND e.status = 'received' AND f.complete
+       AND e.updated_at < now() - ($1::double precision * interval '1 millisecond')
+     ORDER BY e.updated_at LIMIT $2`, [olderThanMs, limit]);
+  return r.rows.map((x) => x.id);
+}
+
 /** An earlier complete upload of the same bytes by the same state, if any (a resend). */
 export async function findEarlierUpload(db: Db, stateCode: string, sha256: string, exceptExchangeId: string): Promise<string | null> {
   const r = await db.query<{ exchange_id: string }>(

@@ -96,11 +96,11 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
     }
     const resendOf = await findEarlierUpload(app.ctx.db, stateCode, stored.sha256, ex.id);
     await updateExchange(app.ctx.db, ex.id, { summary: { file: { name: fileName, adapter: adapter.manifest.id, adapterVersion: adapter.manifest.version, mediaType, sizeBytes: stored.sizeBytes, sha256: stored.sha256 }, ...(resendOf ? { resendOf } : {}) } });
+    // The file is stored: it is accepted even when the queue is unreachable, and the worker's sweeper queues it later.
     try {
       await app.ctx.queue.enqueue(QUEUES.ingest, { exchangeId: ex.id, traceId: request.id }, { jobId: `ingest-${ex.id}` });
-    } catch {
-      await updateExchange(app.ctx.db, ex.id, { status: 'failed', error: { message: 'the ingest queue was unavailable; the file was stored but not processed' } });
-      throw new GatewayError('GW_ERR_UNAVAILABLE', 'The file was received but cannot be queued for processing now; send it again shortly.', { extra: { exchangeId: ex.id } });
+    } catch (err) {
+      request.log.warn({ err, exchangeId: ex.id }, 'ingest queue unavailable; the stored file waits for the sweeper');
     }
     const links = { exchange: `/api/v1/exchanges/${ex.id}`, report: `/api/v1/exchanges/${ex.id}/report` };
     return reply.code(202).header('location', links.exchange).send({

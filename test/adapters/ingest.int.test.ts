@@ -108,6 +108,27 @@ describe('batch file submission', () => {
   });
 });
 
+describe('a file sent while the queue is down', () => {
+  it('is accepted, stored, and ingested once the sweeper finds it', async () => {
+    const queue = sys.app.ctx.queue;
+    const enqueue = queue.enqueue.bind(queue);
+    // Redis unreachable for the upload only: every enqueue fails.
+    queue.enqueue = (async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:6379'); }) as typeof queue.enqueue;
+    let r;
+    try {
+      r = await submit(tx, 'TX', 'HDR|TX|20240117093000000|00000001|000000002|20240101|20240117\nSTU|0000001|TX|TX0000777|01|I|\nDEM|0000001|001|Rosa|Elena|Ortiz|Luna||F|20110304|N||||MX\n', 'adapter=msix-typed');
+    } finally {
+      queue.enqueue = enqueue;
+    }
+    expect(r.statusCode, r.body).toBe(202);
+    const id = (r.json() as { exchangeId: string }).exchangeId;
+    expect((await tx(`/api/v1/exchanges/${id}`)).json()).toMatchObject({ status: 'received' });
+    // The worker's sweeper (every MATCH_SWEEP_MS = 1 s in tests) queues the stored file.
+    const ex = await finished(tx, id);
+    expect(ex).toMatchObject({ status: 'completed', counts: { accepted: 1, created: 1 } });
+  });
+});
+
 describe('msix submit', () => {
   it('uploads with the CLI, follows the ingest and prints the report', async () => {
     const { spawn } = await import('node:child_process');
