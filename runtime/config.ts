@@ -21,7 +21,7 @@ export const ConfigSchema = Type.Object({
   MAX_RECORDS_PER_REQUEST: Type.Integer({ default: 1000, minimum: 1, description: 'Most records one synchronous write may carry.' }),
   GRADUATION_CREDITS: Type.Number({ default: 22, minimum: 0, description: 'Credits a diploma needs, for graduation progress in the consolidated record.' }),
   WORKER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, description: 'Jobs each queue processes at once in this process.' }),
-  MATCH_SWEEP_MS: Type.Integer({ default: 30_000, minimum: 1000, description: 'How often the worker re-enqueues records accepted while the queue was unreachable.' }),
+  MATCH_SWEEP_MS: Type.Integer({ default: 30_000, minimum: 1000, description: 'How often the worker re-enqueues records and files accepted while the queue was unreachable.' }),
   TOKEN_ISSUER: Type.String({ default: '', description: 'The `iss` of access tokens the gateway issues. Empty: PUBLIC_URL, or urn:msix-gateway.' }),
   TOKEN_AUDIENCE: Type.String({ default: 'msix-gateway', description: 'The `aud` of access tokens the gateway issues and accepts.' }),
   TOKEN_TTL_SECONDS: Type.Integer({ default: 1800, minimum: 60, maximum: 86_400, description: 'Lifetime of a client-credentials access token.' }),
