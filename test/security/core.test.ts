@@ -7,7 +7,6 @@ import { hashSecret, verifySecret } from '../../core/security/secret-hash.js';
 import { decideAccess } from '../../core/security/access-decision.js';
 import { seal, unseal } from '../../core/security/seal.js';
 import { MemoryReplayGuard } from '../../core/security/replay-guard.js';
-import { signWebhook, verifyWebhook } from '../../core/security/webhook-signature.js';
 import { sifAuthorization, verifySifAuthorization } from '../../core/security/sif-hmac.js';
 import type { Principal } from '../../core/principal.js';
 
@@ -72,15 +71,6 @@ describe('pure security core', () => {
     expect(decideAccess({ rule: { roles: ['state-system'], stateParam: 'state' }, principal: p(['state-system'], 'TX'), params: { state: 'ca' }, query: {}, write: true })).toMatchObject({ kind: 'deny', code: 'GW_ERR_STATE_MISMATCH' });
     expect(decideAccess({ rule: { roles: ['state-system'], stateParam: 'state' }, principal: p(['state-system'], 'TX'), params: { state: 'tx' }, query: {}, write: true })).toMatchObject({ kind: 'allow' });
     expect(decideAccess({ rule: { roles: ['data-admin'], stateQuery: 'state' }, principal: p(['data-admin'], 'TX'), params: {}, query: {}, write: false })).toMatchObject({ kind: 'allow', stateScope: 'TX' });
-  });
-
-  it('signs webhooks and refuses a replay or a stale signature', async () => {
-    const guard = new MemoryReplayGuard();
-    const sig = signWebhook('k', '{"a":1}', 1000);
-    expect(await verifyWebhook('k', '{"a":1}', sig, { windowSeconds: 300, replay: guard, nowSeconds: 1010 })).toEqual({ kind: 'ok', timestamp: 1000 });
-    expect(await verifyWebhook('k', '{"a":1}', sig, { windowSeconds: 300, replay: guard, nowSeconds: 1010 })).toMatchObject({ why: 'replayed' });
-    expect(await verifyWebhook('k', '{"a":2}', signWebhook('k', '{"a":2}', 1000), { windowSeconds: 300, replay: guard, nowSeconds: 2000 })).toMatchObject({ why: 'stale-timestamp' });
-    expect(await verifyWebhook('k', '{"a":3}', signWebhook('other', '{"a":3}', 1000), { windowSeconds: 300, replay: guard, nowSeconds: 1000 })).toMatchObject({ why: 'bad-signature' });
   });
 
   it('builds and checks SIF_HMACSHA256 as SIF 3 defines it', async () => {
