@@ -4,6 +4,7 @@
  * conflict), and collect the near-match pairs for review.
  */
 import { BlockIndex, forEachPairInRange, type PairPlan } from './block-index.js';
+import { PairPrefilter, choosePrefilter } from './batch-prefilter.js';
 import type { ComparisonSet } from './compare/field-comparison.js';
 import type { MatchModel, TermFrequencyTable } from './model.js';
 import { CompiledModel, weightToProbability } from './scoring.js';
@@ -26,6 +27,13 @@ export interface BatchOptions {
   review?: 'cluster-pair' | 'record-pair';
   /** Pairs to leave unscored, e.g. two records of the same file when linking two files. */
   skipPair?: (i: number, j: number) => boolean;
+  /**
+   * Exact pre-filter (`batch-prefilter.ts`), chosen on a sample of the batch's pairs when it pays
+   * (default true). It changes the running time only, never the result.
+   */
+  prefilter?: boolean;
+  /** Told which comparison order the pre-filter uses (field names), or null when it is not used. */
+  onPrefilter?: (fields: string[] | null) => void;
 }
 
 export interface ReviewPair {
@@ -151,6 +159,36 @@ export function batchScorer<R>(set: ComparisonSet<R>, model: MatchModel, populat
   return new CompiledModel(model, set, { population, termFrequencies });
 }
 
+/** Pairs below this weight are dropped: not a link, not for review, too weak even to record a conflict. */
+export function batchConflictFloor<R>(scorer: CompiledModel<R>): number {
+  return scorer.reviewWeight - 4;
+}
+
+/**
+ * Up to `target` candidate pairs of a plan, taken from 16 record windows
+ * spread over the batch (pairs of early records differ from late ones).
+ */
+export function samplePlanPairs(plan: PairPlan, target = 20_000): EdgeList {
+  const out = new EdgeList(target);
+  const n = plan.records;
+  const windows = 16;
+  const stamp = new Int32Array(n).fill(-1);
+  for (let w = 0; w < windows; w++) {
+    const quota = Math.floor((target * (w + 1)) / windows);
+    for (let i = Math.floor((n * w) / windows), end = Math.floor((n * (w + 1)) / windows); i < end && out.length < quota; i++) {
+      forEachPairInRange(plan, i, i + 1, (x, y) => out.push(x, y, 0), stamp);
+    }
+  }
+  return out;
+}
+
+/** The batch's pre-filter, or null when it is turned off or would not pay on this batch. */
+export function batchPrefilter<R>(records: readonly R[], scorer: CompiledModel<R>, plan: PairPlan, options: Pick<BatchOptions, 'prefilter' | 'onPrefilter'>): PairPrefilter<R> | null {
+  const filter = options.prefilter === false || plan.records < 10_000 ? null : choosePrefilter(records, scorer, batchConflictFloor(scorer), samplePlanPairs(plan));
+  options.onPrefilter?.(filter ? filter.order.map((f) => scorer.set.comparisons[f]!.field) : null);
+  return filter;
+}
+
 /**
  * Scores the candidate pairs (i, j), lo <= i < hi, of a pair plan and
  * collects link, conflict, twin and review edges. Pure and synchronous: the
@@ -165,9 +203,16 @@ export function scorePairRange<R>(
   lo: number,
   hi: number,
   out: ScoredPairs = emptyScoredPairs(),
-  options: { skipPair?: (i: number, j: number) => boolean; stamp?: Int32Array; onProgress?: (doneRecords: number) => void } = {},
+  options: {
+    skipPair?: (i: number, j: number) => boolean;
+    stamp?: Int32Array;
+    onProgress?: (doneRecords: number) => void;
+    /** Drops pairs certainly below the floor before the scorer sees them (same result, less time). */
+    prefilter?: PairPrefilter<R> | null;
+  } = {},
 ): ScoredPairs {
-  const conflictFloor = scorer.reviewWeight - 4;
+  const conflictFloor = batchConflictFloor(scorer);
+  const prefilter = options.prefilter ?? null;
   const { links, cannot, twins, review } = out;
   const skipPair = options.skipPair;
   out.pairs += forEachPairInRange(
@@ -178,6 +223,7 @@ export function scorePairRange<R>(
       if (skipPair && skipPair(i, j)) return;
       const a = records[i]!;
       const b = records[j]!;
+      if (prefilter !== null && !prefilter.mayReach(a, b)) return;
       const w = scorer.weightAtLeast(a, b, conflictFloor);
       if (w < conflictFloor) return;
       const conflicts = scorer.conflictsOf(a, b);
@@ -206,8 +252,10 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
   }
   const plan = index.pairPlan();
   const scorer = batchScorer(set, model, n, batchTermFrequencies(records, set, model, options));
+  const prefilter = batchPrefilter(records, scorer, plan, options);
   const scored = scorePairRange(records, set, scorer, plan, 0, n, emptyScoredPairs(), {
     skipPair: options.skipPair,
+    prefilter,
     onProgress: (done) => progress('scoring', done, n),
   });
   return clusterScoredPairs(records, scorer, scored, { blockingEntries: index.entryCount, skippedBlocks: plan.skippedBlocks }, options);

@@ -63,7 +63,7 @@ export class BlockIndex {
   /** Sorts the entries; later `add`s go to a small unsorted delta. */
   seal(): void {
     if (this.sealed) return;
-    this.packed = this.packed.slice(0, this.size).sort();
+    this.packed = sortEntries(this.packed.subarray(0, this.size));
     this.sealed = true;
   }
 
@@ -185,6 +185,44 @@ export class BlockIndex {
     const pairs = forEachPairInRange(plan, 0, plan.records, visit, undefined, onProgress);
     return { pairs, skippedBlocks: plan.skippedBlocks };
   }
+}
+
+/**
+ * Sorts index entries (hash * 2^22 + record). Entries added in record order
+ * (the batch case) need only a stable sort by hash: two 16-bit counting
+ * passes, several times faster than the native sort of 15M float64s at a
+ * million records. Otherwise the native numeric sort. Same result either way.
+ */
+function sortEntries(entries: Float64Array): Float64Array {
+  const size = entries.length;
+  const hashes = new Uint32Array(size);
+  let previous = -1;
+  for (let k = 0; k < size; k++) {
+    const v = entries[k]!;
+    const h = Math.floor(v / RECORD_SPACE);
+    const r = v - h * RECORD_SPACE;
+    if (r < previous) return entries.slice().sort();
+    previous = r;
+    hashes[k] = h;
+  }
+  const low = new Int32Array(65537);
+  const high = new Int32Array(65537);
+  for (let k = 0; k < size; k++) {
+    low[(hashes[k]! & 0xffff) + 1]!++;
+    high[(hashes[k]! >>> 16) + 1]!++;
+  }
+  for (let d = 0; d < 65536; d++) {
+    low[d + 1]! += low[d]!;
+    high[d + 1]! += high[d]!;
+  }
+  const byLow = new Int32Array(size);
+  for (let k = 0; k < size; k++) byLow[low[hashes[k]! & 0xffff]!++] = k;
+  const out = new Float64Array(size);
+  for (let t = 0; t < size; t++) {
+    const k = byLow[t]!;
+    out[high[hashes[k]! >>> 16]!++] = entries[k]!;
+  }
+  return out;
 }
 
 /** Flat candidate-pair structure of a sealed {@link BlockIndex} (see `pairPlan`). */

@@ -3,7 +3,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { linkBatch, type BatchResult } from '../../core/matching/batch.js';
+import {
+  batchConflictFloor,
+  batchScorer,
+  batchTermFrequencies,
+  emptyScoredPairs,
+  linkBatch,
+  samplePlanPairs,
+  scorePairRange,
+  type BatchResult,
+} from '../../core/matching/batch.js';
+import { PairPrefilter, choosePrefilter } from '../../core/matching/batch-prefilter.js';
 import { readStandardizedCsv } from '../../core/matching/batch-csv.js';
 import { BlockIndex, forEachPairInRange, packKeys } from '../../core/matching/block-index.js';
 import { blockingKeys } from '../../core/matching/blocking.js';
@@ -117,4 +127,42 @@ describe('block index pair plan', () => {
     expect(expected.length).toBeGreaterThan(2000);
     expect(got).toEqual(expected);
   });
+});
+
+describe('exact pre-filter', () => {
+  it('never drops a pair the scorer keeps, whatever the comparison order, and drops many of the others', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'prefilter-'));
+    const { records } = await readStandardizedCsv(writeCsv(dir, 'r.csv', 6000, 4));
+    const index = new BlockIndex({ maxBlockSize: model.maxBlockSize });
+    records.forEach((r, i) => index.add(i, blockingKeys(r)));
+    const plan = index.pairPlan();
+    const scorer = batchScorer(personComparisonSet, model, records.length, batchTermFrequencies(records, personComparisonSet, model));
+    const floor = batchConflictFloor(scorer);
+    const F = personComparisonSet.comparisons.length;
+    const orders = [[...Array(F).keys()], [...Array(F).keys()].reverse(), [2, 1, 7, 3, 4, 6, 5, 0]];
+    const plain = scorePairRange(records, personComparisonSet, scorer, plan, 0, records.length);
+    for (const order of orders) {
+      const filter = new PairPrefilter(scorer, order, floor);
+      let kept = 0;
+      let dropped = 0;
+      forEachPairInRange(plan, 0, records.length, (i, j) => {
+        const a = records[i]!;
+        const b = records[j]!;
+        const reaches = scorer.weightAtLeast(a, b, floor) >= floor;
+        if (filter.mayReach(a, b)) kept++;
+        else {
+          dropped++;
+          expect(reaches, `pair ${i},${j} dropped with order ${order}`).toBe(false);
+        }
+      });
+      expect(dropped).toBeGreaterThan(1000);
+      expect(kept).toBeGreaterThan(1000);
+      const filtered = scorePairRange(records, personComparisonSet, scorer, plan, 0, records.length, emptyScoredPairs(), { prefilter: filter });
+      expect(filtered).toEqual(plain);
+    }
+    // The chosen filter (if the sample says it pays) is one of these too.
+    const chosen = choosePrefilter(records, scorer, floor, samplePlanPairs(plan, 5000));
+    if (chosen) expect([...chosen.order].sort()).toEqual([...Array(F).keys()].sort());
+    expect(() => new PairPrefilter(scorer, [0, 1], floor)).toThrow(/every comparison/);
+  }, 60_000);
 });

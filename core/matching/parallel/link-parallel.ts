@@ -22,6 +22,7 @@
 import { Worker } from 'node:worker_threads';
 import {
   EdgeList,
+  batchPrefilter,
   batchScorer,
   batchTermFrequencies,
   clusterScoredPairs,
@@ -228,6 +229,7 @@ export async function linkBatchParallel<R>(records: readonly R[], set: Compariso
     const plan = index.pairPlan({ shared: true });
     const termFrequencies = batchTermFrequencies(records, set, model, options);
     const scorer = batchScorer(set, model, n, termFrequencies);
+    const prefilter = batchPrefilter(records, scorer, plan, options);
 
     // Scoring: chunks claimed from a shared counter by every thread.
     const chunkSize = Math.max(1, options.chunkSize ?? Math.max(256, Math.ceil(n / 256)));
@@ -247,12 +249,12 @@ export async function linkBatchParallel<R>(records: readonly R[], set: Compariso
               resolve();
             },
           );
-          h.post({ type: 'score', plan, model, termFrequencies, next, chunkSize });
+          h.post({ type: 'score', plan, model, termFrequencies, next, chunkSize, prefilterOrder: prefilter ? [...prefilter.order] : null });
         }),
     );
     const stamp = new Int32Array(n).fill(-1);
     const scoreChunk = (c: number) =>
-      scorePairRange(records, set, scorer, plan, c * chunkSize, Math.min(n, (c + 1) * chunkSize), emptyScoredPairs(), { stamp });
+      scorePairRange(records, set, scorer, plan, c * chunkSize, Math.min(n, (c + 1) * chunkSize), emptyScoredPairs(), { stamp, prefilter });
     for (let c = Atomics.add(next, 0, 1); c < chunkCount; c = Atomics.add(next, 0, 1)) {
       results[c] = scoreChunk(c);
       progress('scoring', Math.min(n, Atomics.load(next, 0) * chunkSize), n);

@@ -44,6 +44,8 @@ export type ToWorker =
       /** Shared counter: next chunk to claim (Atomics.add). */
       next: Int32Array;
       chunkSize: number;
+      /** Comparison order of the main thread's exact pre-filter, or null for none (see batch-prefilter.ts). */
+      prefilterOrder: number[] | null;
     };
 
 export interface ChunkResult {

@@ -6,7 +6,8 @@
  * edges back as transferable typed arrays.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { batchScorer, emptyScoredPairs, scorePairRange, type EdgeList, type EdgeListData } from '../batch.js';
+import { batchConflictFloor, batchScorer, emptyScoredPairs, scorePairRange, type EdgeList, type EdgeListData } from '../batch.js';
+import { PairPrefilter } from '../batch-prefilter.js';
 import { packKeys } from '../block-index.js';
 import type { ComparisonSet } from '../compare/field-comparison.js';
 import { recordsFingerprint, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
@@ -41,13 +42,14 @@ async function main(): Promise<void> {
       const { plan, chunkSize, next } = message;
       const n = plan.records;
       const scorer = batchScorer(set, message.model, n, message.termFrequencies);
+      const prefilter = message.prefilterOrder === null ? null : new PairPrefilter(scorer, message.prefilterOrder, batchConflictFloor(scorer));
       const stamp = new Int32Array(n).fill(-1);
       let chunks = 0;
       for (;;) {
         const chunk = Atomics.add(next, 0, 1);
         const lo = chunk * chunkSize;
         if (lo >= n) break;
-        const scored = scorePairRange(records, set, scorer, plan, lo, Math.min(n, lo + chunkSize), emptyScoredPairs(), { stamp });
+        const scored = scorePairRange(records, set, scorer, plan, lo, Math.min(n, lo + chunkSize), emptyScoredPairs(), { stamp, prefilter });
         const transfer: ArrayBuffer[] = [];
         send(
           {
