@@ -94,7 +94,15 @@ async function main(): Promise<void> {
   const { records, malformed } = file;
   progress(`read ${records.length} records, ${malformed} malformed rows skipped`, true);
 
-  const onProgress = (phase: string, done: number, total: number) => progress(`${phase} ${done}/${total}`);
+  // Phase times (wall, this process): read, blocking (keys + index), scoring, clustering, write.
+  const phases: Array<[string, number]> = [['read', 0]];
+  const enter = (phase: string) => {
+    if (phases.at(-1)![0] !== phase) phases.push([phase, (performance.now() - started) / 1000]);
+  };
+  const onProgress = (phase: string, done: number, total: number) => {
+    enter(phase);
+    progress(`${phase} ${done}/${total}`);
+  };
   const result: BatchResult = pool
     ? await linkBatchParallel(records, personComparisonSet, model, { pool, onProgress, onWarning: (m) => console.error(`warning: ${m}`) })
     : linkBatch(records, personComparisonSet, model, { onProgress });
@@ -103,6 +111,7 @@ async function main(): Promise<void> {
     true,
   );
 
+  enter('write');
   const clusters = createWriteStream(out!, { encoding: 'utf8' });
   const write = async (stream: typeof clusters, text: string) => {
     if (!stream.write(text)) await once(stream, 'drain');
@@ -131,6 +140,9 @@ async function main(): Promise<void> {
   review.end(chunk);
   await Promise.all([clustersDone, reviewDone]);
   const seconds = (performance.now() - started) / 1000;
+  phases.push(['end', seconds]);
+  const phaseTimes = phases.slice(0, -1).map(([name, at], k) => `${name} ${(phases[k + 1]![1] - at).toFixed(1)} s`);
+  if (!quiet) console.error(`phases: ${phaseTimes.join(', ')}`);
   console.error(
     `done: ${records.length} records, ${malformed} malformed rows skipped, ${result.stats.clusters} clusters, ${result.review.length} review pairs in ${seconds.toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (rules ${model.rulesVersion})`,
   );

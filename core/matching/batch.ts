@@ -285,6 +285,8 @@ export function clusterScoredPairs<R>(
   order.sort((x, y) => links.w[y]! - links.w[x]!);
   const maxCrossPairs = options.maxCrossPairs ?? 400;
 
+  /** Cross-pair weights (minus the prior) of the cluster checks, kept for the next twin round. */
+  const crossWeights = new Map<number, number>();
   /** Greedy constrained clustering of the link edges, leaving out the edges of `held` records. */
   const cluster = (held: Uint8Array) => {
     const uf = new ConstrainedUnionFind(n);
@@ -306,7 +308,17 @@ export function clusterScoredPairs<R>(
       let clusterOk = true;
       if ((si > 1 || sj > 1) && si * sj <= maxCrossPairs) {
         let sum = 0;
-        for (const x of uf.membersOf(i)) for (const y of uf.membersOf(j)) sum += scorer.weightOf(records[x]!, records[y]!) - scorer.priorWeight;
+        for (const x of uf.membersOf(i)) {
+          for (const y of uf.membersOf(j)) {
+            const key = x * n + y;
+            let v = crossWeights.get(key);
+            if (v === undefined) {
+              v = scorer.weightOf(records[x]!, records[y]!) - scorer.priorWeight;
+              crossWeights.set(key, v);
+            }
+            sum += v;
+          }
+        }
         clusterOk = sum / (si * sj) + scorer.priorWeight >= scorer.reviewWeight;
       }
       if (!clusterOk || !uf.union(i, j)) {
