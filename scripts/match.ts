@@ -104,7 +104,12 @@ async function main(): Promise<void> {
     progress(`${phase} ${done}/${total}`);
   };
   const result: BatchResult = pool
-    ? await linkBatchParallel(records, personComparisonSet, model, { pool, onProgress, onWarning: (m) => console.error(`warning: ${m}`) })
+    ? await linkBatchParallel(records, personComparisonSet, model, {
+        pool,
+        onProgress,
+        onWarning: (m) => console.error(`warning: ${m}`),
+        onShare: (job, byWorkers, chunks) => progress(`${job}: ${byWorkers} of ${chunks} chunks done by worker threads`, true),
+      })
     : linkBatch(records, personComparisonSet, model, { onProgress });
   progress(
     `scored ${result.stats.candidatePairs} candidate pairs; ${result.stats.linkEdges} links, ${result.stats.clusters} clusters, ${result.review.length} review pairs (${threads} thread${threads > 1 ? 's' : ''})`,

@@ -50,8 +50,25 @@ describe('parallel batch linking', () => {
     expect(single.review.length).toBeGreaterThan(0);
     const warnings: string[] = [];
     const pool = BatchWorkerPool.start({ workers: 2, source: csvRecordSource(csv), set: PERSON_SET_REF });
-    const parallel = await linkBatchParallel(records, personComparisonSet, model, { pool, chunkSize: 97, onWarning: (m) => warnings.push(m) });
+    await pool.ready(); // so that the workers take part (otherwise they join late, or not at all, by design)
+    const shares: Record<string, [number, number]> = {};
+    const parallel = await linkBatchParallel(records, personComparisonSet, model, {
+      pool,
+      chunkSize: 97,
+      onWarning: (m) => warnings.push(m),
+      onShare: (job, byWorkers, chunks) => (shares[job] = [byWorkers, chunks]),
+    });
     expect(warnings).toEqual([]);
+    expect(shares.score![1]).toBe(Math.ceil(4000 / 97));
+    expect(shares.score![0]).toBeGreaterThan(0);
+    expect(observable(parallel)).toEqual(observable(single));
+  }, 60_000);
+
+  it('gives the single-thread result when the workers are still loading (the main thread does not wait)', async () => {
+    const { records } = await readStandardizedCsv(csv);
+    const single = linkBatch(records, personComparisonSet, model);
+    const pool = BatchWorkerPool.start({ workers: 1, source: csvRecordSource(csv), set: PERSON_SET_REF });
+    const parallel = await linkBatchParallel(records, personComparisonSet, model, { pool });
     expect(observable(parallel)).toEqual(observable(single));
   }, 60_000);
 
@@ -61,6 +78,7 @@ describe('parallel batch linking', () => {
     const single = linkBatch(records, personComparisonSet, model);
     const warnings: string[] = [];
     const pool = BatchWorkerPool.start({ workers: 1, source: csvRecordSource(other), set: PERSON_SET_REF });
+    await pool.ready();
     const parallel = await linkBatchParallel(records, personComparisonSet, model, { pool, onWarning: (m) => warnings.push(m) });
     expect(warnings.join('\n')).toMatch(/other records/);
     expect(observable(parallel)).toEqual(observable(single));
@@ -71,6 +89,7 @@ describe('parallel batch linking', () => {
     const single = linkBatch(records, personComparisonSet, model);
     const warnings: string[] = [];
     const pool = BatchWorkerPool.start({ workers: 1, source: csvRecordSource(path.join(dir, 'missing.csv')), set: PERSON_SET_REF });
+    await pool.ready();
     const parallel = await linkBatchParallel(records, personComparisonSet, model, { pool, onWarning: (m) => warnings.push(m) });
     expect(warnings.join('\n')).toMatch(/not used.*ENOENT/s);
     expect(observable(parallel)).toEqual(observable(single));

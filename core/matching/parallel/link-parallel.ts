@@ -9,15 +9,17 @@
  *   (e.g. reads and standardizes the same CSV) while the main thread reads
  *   too, so reading costs no extra wall time on a free core, and no million
  *   objects are serialized between threads.
- * - Blocking keys are computed in shares by all threads; the main thread
- *   sorts them into one index and publishes its pair plan on
+ * - The main thread never waits for a worker to be ready. Blocking keys and
+ *   then scoring are split into chunks of records claimed from shared atomic
+ *   counters; a worker joins whenever it has loaded, and on a busy machine
+ *   (the 2-core box is shared) simply takes fewer chunks, or none. The
+ *   main thread sorts the keys into one index and publishes its pair plan on
  *   SharedArrayBuffers, so workers do not copy it.
- * - Chunks are claimed from a shared atomic counter (a busy core takes
- *   fewer) and their edges are concatenated in chunk order, which is the
+ * - Chunk results are concatenated in chunk order, which is the
  *   single-thread visiting order: the result is identical to `linkBatch`
  *   for the same records, whatever the number of threads or the timing.
- * - Anything that goes wrong in a worker (cannot start, different records,
- *   crash) falls back to the main thread doing that share, with a warning.
+ * - Anything that goes wrong in a worker (cannot start, holds other records,
+ *   crashes) leaves its chunks to the main thread, with a warning.
  */
 import { Worker } from 'node:worker_threads';
 import {
@@ -38,7 +40,7 @@ import {
 import { BlockIndex, packKeys } from '../block-index.js';
 import type { ComparisonSet } from '../compare/field-comparison.js';
 import type { MatchModel } from '../model.js';
-import { recordsFingerprint, type ChunkResult, type FromWorker, type ModuleExportRef, type RecordSourceRef, type ToWorker, type WorkerInit } from './protocol.js';
+import { recordsFingerprint, type ChunkResult, type ExpectedRecords, type FromWorker, type ModuleExportRef, type RecordSourceRef, type ToWorker, type WorkerInit } from './protocol.js';
 
 export type { ModuleExportRef, RecordSourceRef } from './protocol.js';
 
@@ -57,15 +59,13 @@ export function csvRecordSource(path: string): RecordSourceRef {
   return { module: engineModuleUrl('batch-csv'), export: 'loadStandardizedCsv', args: [path] };
 }
 
-interface Loaded {
-  records: number;
-  fingerprint: number;
-}
-
 /** One worker thread and the dispatch of its messages. */
 class WorkerHandle {
   readonly worker: Worker;
-  readonly loaded: Promise<Loaded>;
+  /** What the worker loaded (null until its `loaded` message is handled). */
+  loaded: ExpectedRecords | null = null;
+  /** Resolves once the worker has loaded its records or failed. */
+  readonly settled: Promise<void>;
   private failure: Error | null = null;
   private onMessage: ((m: FromWorker) => void) | null = null;
   private onFailure: ((err: Error) => void) | null = null;
@@ -73,44 +73,45 @@ class WorkerHandle {
 
   constructor(init: WorkerInit) {
     this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: init });
-    let resolveLoaded!: (l: Loaded) => void;
-    let rejectLoaded!: (err: Error) => void;
-    this.loaded = new Promise<Loaded>((resolve, reject) => {
-      resolveLoaded = resolve;
-      rejectLoaded = reject;
-    });
-    this.loaded.catch(() => {}); // observed later; avoid an unhandled rejection meanwhile
+    let settle!: () => void;
+    this.settled = new Promise<void>((resolve) => (settle = resolve));
     const fail = (err: Error) => {
-      if (this.failure !== null) return;
-      this.failure = err;
-      rejectLoaded(err);
-      this.onFailure?.(err);
+      settle();
+      this.fail(err);
     };
     this.worker.on('message', (m: FromWorker) => {
-      if (m.type === 'loaded') resolveLoaded({ records: m.records, fingerprint: m.fingerprint });
-      else if (m.type === 'error') fail(new Error(`batch worker: ${m.message}`));
-      else this.onMessage?.(m);
+      if (m.type === 'error') fail(new Error(m.message.split('\n')[0]));
+      else if (m.type === 'loaded') {
+        this.loaded = { records: m.records, fingerprint: m.fingerprint };
+        settle();
+      } else this.onMessage?.(m);
     });
     this.worker.on('error', (err) => fail(err));
     this.worker.on('exit', (code) => {
       this.ended = true;
-      fail(new Error(`batch worker exited (code ${code})`));
+      fail(new Error(`exited (code ${code})`));
     });
   }
 
-  /** Routes the worker's next messages to `onMessage`; `onFailure` fires once if it fails (now or later). */
+  /** Marks the worker failed (reported once, to the current listener). */
+  fail(err: Error): void {
+    if (this.failure !== null) return;
+    this.failure = err;
+    this.onFailure?.(err);
+  }
+
+  /** Routes the worker's messages to `onMessage`; `onFailure` fires once if it fails from now on. */
   listen(onMessage: (m: FromWorker) => void, onFailure: (err: Error) => void): void {
     this.onMessage = onMessage;
     this.onFailure = onFailure;
-    if (this.failure !== null) onFailure(this.failure);
   }
 
   post(message: ToWorker): void {
     if (this.failure === null) this.worker.postMessage(message);
   }
 
-  get failed(): boolean {
-    return this.failure !== null;
+  get failed(): Error | null {
+    return this.failure;
   }
 
   async terminate(): Promise<void> {
@@ -118,6 +119,86 @@ class WorkerHandle {
     this.onMessage = null;
     if (!this.ended) await this.worker.terminate();
   }
+}
+
+/**
+ * Runs one chunked job on the main thread and every worker: all claim chunk
+ * numbers from `next`; the main thread never waits for a worker to be ready,
+ * only, at the end, for chunks a worker has claimed and not yet sent. Chunks
+ * a failed worker leaves are done on the main thread. Results in chunk order.
+ */
+async function shareChunks<T>(
+  handles: readonly WorkerHandle[],
+  job: 'keys' | 'score',
+  chunkCount: number,
+  next: Int32Array,
+  message: ToWorker,
+  fromWorker: (m: FromWorker) => { chunk: number; value: T } | null,
+  local: (chunk: number) => T,
+  warn: (message: string) => void,
+  onShare: (chunksByWorkers: number) => void,
+  afterLocalChunk: () => void = () => {},
+): Promise<T[]> {
+  const results: Array<T | undefined> = new Array(chunkCount);
+  let delivered = 0;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  let ended = 0;
+  const expect = message.expect;
+  for (const h of handles) {
+    // Known before the job starts: the worker failed, or loaded other records (it would refuse the job too).
+    if (h.failed === null && h.loaded !== null && (h.loaded.records !== expect.records || h.loaded.fingerprint !== expect.fingerprint)) {
+      h.fail(new Error(`holds other records (${h.loaded.records} records, expected ${expect.records})`));
+      warn(`batch worker not used: ${h.failed!.message}`);
+    } else if (h.failed !== null && job === 'keys') warn(`batch worker not used: ${h.failed.message}`);
+    if (h.failed !== null) {
+      ended++;
+      continue;
+    }
+    let done = false;
+    h.listen(
+      (m) => {
+        const r = fromWorker(m);
+        if (r !== null) {
+          if (results[r.chunk] === undefined) delivered++;
+          results[r.chunk] = r.value;
+        } else if (m.type === 'done' && m.job === job && !done) {
+          done = true;
+          ended++;
+        }
+        notify();
+      },
+      (err) => {
+        warn(`batch worker not used for ${job === 'keys' ? 'blocking keys' : 'scoring'} (${err.message}); the main thread does its share`);
+        if (!done) {
+          done = true;
+          ended++;
+        }
+        notify();
+      },
+    );
+    h.post(message);
+  }
+  let byMain = 0;
+  for (let c = Atomics.add(next, 0, 1); c < chunkCount; c = Atomics.add(next, 0, 1)) {
+    results[c] = local(c);
+    delivered++;
+    byMain++;
+    afterLocalChunk();
+  }
+  while (delivered < chunkCount && ended < handles.length) await new Promise<void>((resolve) => (wake = resolve));
+  for (let c = 0; c < chunkCount; c++) {
+    if (results[c] === undefined) {
+      results[c] = local(c);
+      byMain++;
+    }
+  }
+  onShare(chunkCount - byMain);
+  return results as T[];
 }
 
 export interface BatchWorkerPoolOptions {
@@ -150,6 +231,14 @@ export class BatchWorkerPool {
     return this.handles.length;
   }
 
+  /**
+   * Resolves when every worker has loaded its records or failed. Optional:
+   * `linkBatchParallel` does not wait for it (a late worker just helps less).
+   */
+  async ready(): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.settled));
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.handles.map((h) => h.terminate()));
   }
@@ -162,6 +251,8 @@ export interface ParallelBatchOptions extends BatchOptions {
   chunkSize?: number;
   /** A worker could not help (it failed or holds other records); its share ran on the main thread. */
   onWarning?: (message: string) => void;
+  /** Told how many chunks of a job the workers did (the rest ran on the main thread). */
+  onShare?: (job: 'keys' | 'score', chunksByWorkers: number, chunks: number) => void;
 }
 
 /**
@@ -181,87 +272,55 @@ export async function linkBatchParallel<R>(records: readonly R[], set: Compariso
     return linkBatch(records, set, model, options);
   }
   try {
-    // Workers must hold exactly these records.
-    const fingerprint = recordsFingerprint(records, (r) => set.idOf(r));
-    const live: WorkerHandle[] = [];
-    for (const h of pool.handles) {
-      try {
-        const loaded = await h.loaded;
-        if (loaded.records === n && loaded.fingerprint === fingerprint) live.push(h);
-        else {
-          warn(`batch worker holds other records (${loaded.records} records, expected ${n}); not used`);
-          await h.terminate();
-        }
-      } catch (err) {
-        warn(`batch worker not used: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    // Workers check that they hold exactly these records before doing any work.
+    const expect = { records: n, fingerprint: recordsFingerprint(records, (r) => set.idOf(r)) };
+    const handles = pool.handles;
 
-    // Blocking keys: one share per thread; the main thread sorts them into one index.
-    const parts = live.length + 1;
-    const bound = (k: number) => Math.floor((n * k) / parts);
-    const keyReplies = live.map(
-      (h, k) =>
-        new Promise<Float64Array | null>((resolve) => {
-          h.listen(
-            (m) => {
-              if (m.type === 'keys') resolve(m.entries);
-            },
-            () => resolve(null),
-          );
-          h.post({ type: 'keys', lo: bound(k + 1), hi: bound(k + 2) });
-        }),
-    );
+    // Blocking keys: chunks of records shared by all threads, added to the index in record order.
     progress('blocking', 0, n);
-    const index = new BlockIndex({ maxBlockSize: options.maxBlockSize ?? model.maxBlockSize }, 0);
-    index.addPacked(packKeys((i) => set.blockingKeys(records[i]!), 0, bound(1)), n);
-    for (let k = 0; k < live.length; k++) {
-      const entries = await keyReplies[k]!;
-      const lo = bound(k + 1);
-      const hi = bound(k + 2);
-      if (entries !== null) index.addPacked(entries, n);
-      else {
-        warn(`batch worker failed computing keys; main thread computes records ${lo}..${hi - 1}`);
-        index.addPacked(packKeys((i) => set.blockingKeys(records[i]!), lo, hi - lo), n);
-      }
+    const keyChunk = 1 << 16;
+    const keyChunks = Math.ceil(n / keyChunk);
+    const keysOf = (c: number) => packKeys((i) => set.blockingKeys(records[i]!), c * keyChunk, Math.min(n, (c + 1) * keyChunk) - c * keyChunk);
+    const keyNext = new Int32Array(new SharedArrayBuffer(4));
+    const entries = await shareChunks(
+      handles,
+      'keys',
+      keyChunks,
+      keyNext,
+      { type: 'keys', expect, next: keyNext, chunkSize: keyChunk },
+      (m) => (m.type === 'keys' ? { chunk: m.chunk, value: m.entries } : null),
+      keysOf,
+      warn,
+      (byWorkers) => options.onShare?.('keys', byWorkers, keyChunks),
+    );
+    const index = new BlockIndex({ maxBlockSize: options.maxBlockSize ?? model.maxBlockSize }, entries.reduce((t, e) => t + e.length, 0));
+    for (let c = 0; c < keyChunks; c++) {
+      index.addPacked(entries[c]!, n);
+      entries[c] = new Float64Array(0);
     }
-    progress('blocking', n, n);
     const plan = index.pairPlan({ shared: true });
     const termFrequencies = batchTermFrequencies(records, set, model, options);
     const scorer = batchScorer(set, model, n, termFrequencies);
     const prefilter = batchPrefilter(records, scorer, plan, options);
 
-    // Scoring: chunks claimed from a shared counter by every thread.
+    // Scoring: chunks of records claimed by every thread.
     const chunkSize = Math.max(1, options.chunkSize ?? Math.max(256, Math.ceil(n / 256)));
     const chunkCount = Math.ceil(n / chunkSize);
     const next = new Int32Array(new SharedArrayBuffer(4));
-    const results: Array<ScoredPairs | ChunkResult | undefined> = new Array(chunkCount);
-    const workersDone = live.map(
-      (h) =>
-        new Promise<void>((resolve) => {
-          h.listen(
-            (m) => {
-              if (m.type === 'chunk') results[m.chunk] = m;
-              else if (m.type === 'scored') resolve();
-            },
-            (err) => {
-              warn(`batch worker failed while scoring (${err.message}); the main thread scores what it left`);
-              resolve();
-            },
-          );
-          h.post({ type: 'score', plan, model, termFrequencies, next, chunkSize, prefilterOrder: prefilter ? [...prefilter.order] : null });
-        }),
-    );
     const stamp = new Int32Array(n).fill(-1);
-    const scoreChunk = (c: number) =>
-      scorePairRange(records, set, scorer, plan, c * chunkSize, Math.min(n, (c + 1) * chunkSize), emptyScoredPairs(), { stamp, prefilter });
-    for (let c = Atomics.add(next, 0, 1); c < chunkCount; c = Atomics.add(next, 0, 1)) {
-      results[c] = scoreChunk(c);
-      progress('scoring', Math.min(n, Atomics.load(next, 0) * chunkSize), n);
-    }
-    await Promise.all(workersDone);
+    const results: Array<ScoredPairs | ChunkResult | undefined> = await shareChunks<ScoredPairs | ChunkResult>(
+      handles,
+      'score',
+      chunkCount,
+      next,
+      { type: 'score', expect, plan, model, termFrequencies, next, chunkSize, prefilterOrder: prefilter ? [...prefilter.order] : null },
+      (m) => (m.type === 'chunk' ? { chunk: m.chunk, value: m } : null),
+      (c) => scorePairRange(records, set, scorer, plan, c * chunkSize, Math.min(n, (c + 1) * chunkSize), emptyScoredPairs(), { stamp, prefilter }),
+      warn,
+      (byWorkers) => options.onShare?.('score', byWorkers, chunkCount),
+      () => progress('scoring', Math.min(n, Atomics.load(next, 0) * chunkSize), n),
+    );
     await pool.close();
-    for (let c = 0; c < chunkCount; c++) if (results[c] === undefined) results[c] = scoreChunk(c);
 
     // Concatenate in chunk order = the single-thread visiting order.
     const sum = (pick: (r: ScoredPairs | ChunkResult) => EdgeListData) => results.reduce((t, r) => t + pick(r!).length, 0);

@@ -34,14 +34,31 @@ export interface WorkerInit {
   set: ModuleExportRef;
 }
 
+/** What a worker checks its records against before doing any work. */
+export interface ExpectedRecords {
+  records: number;
+  fingerprint: number;
+}
+
+/**
+ * Jobs are posted at once, even before the worker has loaded its records:
+ * it takes them in order when ready, and claims chunks from shared counters,
+ * so a worker that is late (a busy machine) simply takes fewer chunks.
+ */
 export type ToWorker =
-  | { type: 'keys'; lo: number; hi: number }
+  | {
+      type: 'keys';
+      expect: ExpectedRecords;
+      /** Shared counter: next chunk of records to claim (Atomics.add). */
+      next: Int32Array;
+      chunkSize: number;
+    }
   | {
       type: 'score';
+      expect: ExpectedRecords;
       plan: PairPlan;
       model: MatchModel;
       termFrequencies: Record<string, TermFrequencyTable>;
-      /** Shared counter: next chunk to claim (Atomics.add). */
       next: Int32Array;
       chunkSize: number;
       /** Comparison order of the main thread's exact pre-filter, or null for none (see batch-prefilter.ts). */
@@ -59,9 +76,10 @@ export interface ChunkResult {
 
 export type FromWorker =
   | { type: 'loaded'; records: number; fingerprint: number }
-  | { type: 'keys'; lo: number; hi: number; entries: Float64Array }
+  | { type: 'keys'; chunk: number; entries: Float64Array }
   | ({ type: 'chunk' } & ChunkResult)
-  | { type: 'scored'; chunks: number }
+  /** The worker claimed no further chunk of the job (`chunks` it did). */
+  | { type: 'done'; job: 'keys' | 'score'; chunks: number }
   | { type: 'error'; message: string };
 
 /**
