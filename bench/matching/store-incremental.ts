@@ -8,7 +8,8 @@
  *     [--template NAME]   keep the filled store as database NAME on the server and, when it exists
  *                         already (same --records and --seed), clone it instead of filling again
  *                         (with DATABASE_URL: a 1M fill takes ~20 min, a clone ~1 min)
- *     [--profile FILE]    write a V8 CPU profile of the timed whole-job loop only (.cpuprofile)
+ *     [--profile FILE]    write a V8 CPU profile of the timed whole-job loop only (.cpuprofile); with
+ *                         --profile-read, of the read-path loop instead
  *     [--trace-queries]   print, for the whole-job loop, each SQL statement's calls per job and mean wall time
  *     [--warm-cache]      keep the candidates standardized by the read-path loop for the job loop (before, always)
  *     [--explain-candidates]  print EXPLAIN (ANALYZE, BUFFERS) of the candidate statement for the arrival with the most candidates
@@ -49,6 +50,7 @@ const seed = Number(option('seed', '7'));
 const out = option('out', 'bench/matching/store-results.md');
 const template = option('template', '');
 const profileOut = option('profile', '');
+const profileRead = process.argv.includes('--profile-read');
 const traceQueries = process.argv.includes('--trace-queries');
 const queryTrace = new Map<string, { n: number; ms: number }>();
 let tracing = false;
@@ -181,8 +183,13 @@ try {
     const { std, keys } = prepare(r);
     await decide(db, r, std, keys);
   }
+  const profiler = profileOut ? new (await import('node:inspector')).Session() : null;
+  const post = (method: string, params?: object) => new Promise<any>((res, rej) => profiler!.post(method, params ?? {}, (e, r) => (e ? rej(e) : res(r))));
+  const startProfile = async () => { if (profiler) { profiler.connect(); await post('Profiler.enable'); await post('Profiler.setSamplingInterval', { interval: 200 }); await post('Profiler.start'); } };
+  const stopProfile = async () => { if (profiler) { const { profile } = await post('Profiler.stop'); writeFileSync(profileOut, JSON.stringify(profile)); profiler.disconnect(); } };
   const cpuRead0 = process.cpuUsage();
   const pgRead0 = await pgCpuSeconds();
+  if (profileRead) await startProfile();
   for (const id of arrivalsStored) {
     const r = byId.get(id)!;
     const t = performance.now();
@@ -191,6 +198,7 @@ try {
     readMs.push(performance.now() - t);
     candidates.push(result.students.reduce((n, s) => n + s.candidates.length, 0));
   }
+  if (profileRead) await stopProfile();
   if (process.argv.includes('--explain-candidates')) {
     const most = arrivalsStored[candidates.indexOf(Math.max(...candidates))]!;
     const r = byId.get(most)!;
@@ -208,10 +216,8 @@ try {
   if (!process.argv.includes('--warm-cache')) clearStandardizedCache();
   const cpuJob0 = process.cpuUsage();
   const pgJob0 = await pgCpuSeconds();
-  const profiler = profileOut ? new (await import('node:inspector')).Session() : null;
-  const post = (method: string, params?: object) => new Promise<any>((res, rej) => profiler!.post(method, params ?? {}, (e, r) => (e ? rej(e) : res(r))));
   tracing = true;
-  if (profiler) { profiler.connect(); await post('Profiler.enable'); await post('Profiler.setSamplingInterval', { interval: 200 }); await post('Profiler.start'); }
+  if (!profileRead) await startProfile();
   for (const id of arrivalsStored) {
     const t = performance.now();
     const o = await matchRecord({ db, consolidation }, { recordId: id, version: 1, traceId: 'bench' });
@@ -226,7 +232,7 @@ try {
     const jobs = arrivalsStored.length;
     for (const [sql, e] of [...queryTrace].sort((a, b) => b[1].ms - a[1].ms)) log(`${(e.n / jobs).toFixed(2).padStart(6)}/job ${(e.ms / e.n).toFixed(3).padStart(7)} ms ${(e.ms / jobs).toFixed(3).padStart(7)} ms/job  ${sql}`);
   }
-  if (profiler) { const { profile } = await post('Profiler.stop'); writeFileSync(profileOut, JSON.stringify(profile)); profiler.disconnect(); }
+  if (!profileRead) await stopProfile();
   const loadAfter = os.loadavg()[0]!;
   const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => (b.user + b.system - a.user - a.system) / 1000 / arrivalsStored.length;
   const pgMs = (a: number | null, b: number | null) => (a === null || b === null ? 'n/a' : fmt(((b - a) * 1000) / arrivalsStored.length));

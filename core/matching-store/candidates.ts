@@ -10,7 +10,7 @@ import type { Candidate } from '../matching/incremental.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
 import type { RecordConstraints } from './constraints.js';
-import { recordsByKeys } from './keys.js';
+import { keyLockIds, recordsByKeys } from './keys.js';
 import { toPersonRecord } from './person.js';
 
 export interface StoreCandidate extends Candidate<StandardizedPerson> {
@@ -113,16 +113,21 @@ export interface CurrentLink {
  * is linked to now. Candidates are linked records of live students, and
  * records held unlinked for a near-match review (`held`).
  *
- * With `writeKeys` the same statement replaces the record's rows in
- * `blocking_keys` (the caller holds the record's row lock and the key
- * locks). Its own rows are never read as candidates, so the statement's
+ * With `lockKeys` the statement first takes the advisory lock of every key
+ * (as {@link lockKeys} in keys.ts; its reads come after the locks, with a
+ * new snapshot). With `writeKeys` it replaces the record's rows in
+ * `blocking_keys` (the caller holds the record's row lock, and the key locks
+ * or `lockKeys`). Its own rows are never read as candidates, so the statement's
  * snapshot not seeing them does not matter.
  */
 export async function fetchForDecision(
-  db: Db, opts: { recordId: string; keys: readonly string[]; maxBlock: number; writeKeys?: boolean },
+  db: Db, opts: { recordId: string; keys: readonly string[]; maxBlock: number; writeKeys?: boolean; lockKeys?: boolean },
 ): Promise<{ candidates: StoreCandidate[]; constraints: RecordConstraints; currentLink: CurrentLink | null; openReview: string | null }> {
   // The statement is the function matching_fetch (migration 060_matching_functions.sql), so its plan is prepared once per connection.
-  const r = await db.query<CandidateRow>('SELECT * FROM matching_fetch($1::uuid, $2::text[], $3::int, $4::boolean)', [opts.recordId, opts.keys, opts.maxBlock, opts.writeKeys === true]);
+  const r = await db.query<CandidateRow>(
+    'SELECT * FROM matching_fetch($1::uuid, $2::text[], $3::int, $4::boolean, $5::int4[])',
+    [opts.recordId, opts.keys, opts.maxBlock, opts.writeKeys === true, opts.lockKeys ? keyLockIds(opts.keys) : null],
+  );
   const constraints: RecordConstraints = { mustLink: [], cannotLink: [], partners: [] };
   for (const c of r.rows[0]?.constraints ?? []) {
     (c.kind === 'must-link' ? constraints.mustLink : constraints.cannotLink).push([c.a, c.b]);

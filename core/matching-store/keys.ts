@@ -15,13 +15,18 @@ export function keyLockId(key: string): number {
   return h | 0;
 }
 
+/** The keys' advisory lock ids, distinct, ascending: the order every locker takes them in. */
+export function keyLockIds(keys: readonly string[]): number[] {
+  return [...new Set(keys.map(keyLockId))].sort((a, b) => a - b);
+}
+
 /**
  * Takes a transaction-scoped advisory lock on every key, in ascending lock-id
  * order: two jobs whose records share a key run one after the other, and no
  * two jobs can wait on each other in a cycle.
  */
 export async function lockKeys(tx: Db, keys: readonly string[]): Promise<void> {
-  const ids = [...new Set(keys.map(keyLockId))].sort((a, b) => a - b);
+  const ids = keyLockIds(keys);
   if (ids.length === 0) return;
   await tx.query('SELECT matching_lock_keys($1::int4[])', [ids]);
 }
@@ -32,7 +37,7 @@ export async function lockKeys(tx: Db, keys: readonly string[]): Promise<void> {
  * transaction, which only delays others).
  */
 export async function tryLockKeys(tx: Db, keys: readonly string[]): Promise<boolean> {
-  const ids = [...new Set(keys.map(keyLockId))].sort((a, b) => a - b);
+  const ids = keyLockIds(keys);
   if (ids.length === 0) return true;
   const r = await tx.query<{ ok: boolean }>('SELECT bool_and(pg_try_advisory_xact_lock(727003, h)) AS ok FROM unnest($1::int4[]) AS h', [ids]);
   return r.rows[0]?.ok === true;

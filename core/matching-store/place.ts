@@ -24,7 +24,7 @@ import { createStudent, refreshStudent } from '../students.js';
 import { fetchForDecision, heldRecordOf, isHeldStudent, type CurrentLink } from './candidates.js';
 import { storeModel, storePopulation } from './engine.js';
 import { explainArrival, type MatchExplanation } from './explanation.js';
-import { lockKeys, removeKeys, tryLockKeys } from './keys.js';
+import { removeKeys, tryLockKeys } from './keys.js';
 import { currentLink, liveStudent, lockStudents, settleEmptied, writeLink, type LinkCause } from './links.js';
 import { commitLink, commitNewStudent, lockStudentForLink, type PlacedRecord } from './place-writes.js';
 import { toPersonRecord } from './person.js';
@@ -92,8 +92,9 @@ export function prepare(r: Pick<RecordRow, 'id' | 'record'>): { std: Standardize
 /**
  * Scores the record against its candidates (sharing a key, named by a manual
  * decision, in its current student, or held for review) with the manual
- * constraints. With `writeKeys` the same statement replaces the record's
- * blocking keys (the caller holds the record and key locks). Returns the
+ * constraints. With `lockKeys` the same statement first takes the key
+ * advisory locks; with `writeKeys` it replaces the record's blocking keys
+ * (the caller holds the record lock, and the key locks or `lockKeys`). Returns the
  * record's current link and open review too.
  *
  * Held records (unlinked, waiting for a near-match review) take no part in
@@ -103,10 +104,10 @@ export function prepare(r: Pick<RecordRow, 'id' | 'record'>): { std: Standardize
  * the arrival is then held with it instead of starting a student of its own.
  */
 export async function decide(
-  tx: Db, r: Pick<RecordRow, 'id'>, std: StandardizedPerson, keys: string[], opts: { writeKeys?: boolean } = {},
+  tx: Db, r: Pick<RecordRow, 'id'>, std: StandardizedPerson, keys: string[], opts: { writeKeys?: boolean; lockKeys?: boolean } = {},
 ): Promise<{ result: ArrivalResult; byId: Map<string, StandardizedPerson>; currentLink: CurrentLink | null; openReview: string | null; heldWith: string | null }> {
   const model = storeModel();
-  const { candidates, constraints, currentLink, openReview } = await fetchForDecision(tx, { recordId: r.id, keys, maxBlock: model.maxBlockSize, writeKeys: opts.writeKeys });
+  const { candidates, constraints, currentLink, openReview } = await fetchForDecision(tx, { recordId: r.id, keys, maxBlock: model.maxBlockSize, writeKeys: opts.writeKeys, lockKeys: opts.lockKeys });
   const population = await storePopulation(tx, model);
   const all = matchArriving(std, candidates, model, { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink }, undefined, { population });
   const byId = new Map(candidates.map((c) => [c.record.recordId, c.record]));
@@ -186,9 +187,8 @@ async function placeOne(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext
   }
 
   const { std, keys } = prepare(r);
-  await lockKeys(tx, keys);
-  // One statement: the keys replaced, the current link, the constraints and the candidates.
-  const { result, byId, currentLink: link, openReview: open, heldWith } = await decide(tx, r, std, keys, { writeKeys: true });
+  // One statement: the key locks taken, the keys replaced, the current link, the constraints and the candidates read.
+  const { result, byId, currentLink: link, openReview: open, heldWith } = await decide(tx, r, std, keys, { writeKeys: true, lockKeys: true });
   const had = open !== null;
 
   if (link?.link_type === 'manual') {
