@@ -4,7 +4,11 @@
  * synthetic migrant population. Prints pairwise and B-cubed P/R/F1,
  * blocking recall and the review-band size.
  *
- *   npm run eval [-- --synthetic 20000 --seed 7 --json]
+ *   npm run eval [-- --synthetic 20000 --seed 7 --only synthetic --misses --json]
+ *
+ * `--misses` also lists the missed true pairs of each data set by cause
+ * (no shared blocking key, a conflict rule, below the link threshold, a
+ * record held between twins, a conflict between the two clusters).
  */
 import { existsSync } from 'node:fs';
 import { loadDefaultModel } from '../core/matching/default-model.js';
@@ -20,6 +24,7 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 const asJson = process.argv.includes('--json');
+const misses = process.argv.includes('--misses');
 const only = (() => {
   const i = process.argv.indexOf('--only');
   return i >= 0 ? process.argv[i + 1]!.split(',') : null;
@@ -43,24 +48,25 @@ function febrl4(set: typeof febrlAllFields, name: string): EvaluationResult {
   const b = readFebrl(need(sharedDataFile('febrl', 'dataset4b.csv')));
   const records: FebrlRecord[] = [...a, ...b];
   const source = Uint8Array.from(records, (_, i) => (i < a.length ? 0 : 1));
-  return evaluate({ name, records, truth: records.map((r) => r.entity), set, source });
+  return evaluate({ misses, name, records, truth: records.map((r) => r.entity), set, source });
 }
 
 run('febrl4', () => febrl4(febrlAllFields, 'FEBRL4 4a×4b, all fields'));
 run('febrl4-ndl', () => febrl4(febrlNameDateLocality, 'FEBRL4, names+DOB+locality'));
 run('febrl3', () => {
   const records = readFebrl(need(sharedDataFile('febrl', 'dataset3.csv')));
-  return evaluate({ name: 'FEBRL3 dedupe, all fields', records, truth: records.map((r) => r.entity), set: febrlAllFields });
+  return evaluate({ misses, name: 'FEBRL3 dedupe, all fields', records, truth: records.map((r) => r.entity), set: febrlAllFields });
 });
 run('fake1000', () => {
   const records = readSplink(need(sharedDataFile('splink', 'fake_1000_from_splink_demos.csv')));
-  return evaluate({ name: 'Splink fake_1000', records, truth: records.map((r) => r.entity), set: splinkFakeSet });
+  return evaluate({ misses, name: 'Splink fake_1000', records, truth: records.map((r) => r.entity), set: splinkFakeSet });
 });
 run('synthetic', () => {
   const size = arg('synthetic', 20_000);
   const seed = arg('seed', 7);
   const data = syntheticDataset({ records: size, seed });
   return evaluate({
+    misses,
     name: `Synthetic migrants ${size} (seed ${seed}, default model)`,
     records: data.records,
     truth: data.truth,
@@ -83,5 +89,14 @@ if (asJson) {
     console.log(
       `| ${r.name} | ${r.records} | ${pct(r.pairwise.precision)} | ${pct(r.pairwise.recall)} | **${pct(r.pairwise.f1)}** | ${pct(r.bcubed.precision)} | ${pct(r.bcubed.recall)} | ${pct(r.bcubed.f1)} | ${pct(r.blockingRecall)} | ${r.candidatePairs} | ${(r.reviewShare * 100).toFixed(2)}% / ${(r.reviewShareRecordPairs * 100).toFixed(2)}% | ${pct(r.recallWithReview)} | ${r.twinsMerged ?? '–'} | ${r.seconds.toFixed(1)} |`,
     );
+  }
+}
+if (misses && !asJson) {
+  for (const r of results) {
+    if (!r.misses) continue;
+    console.log(`\n${r.name}: ${r.misses.missedPairs} of ${r.misses.truePairs} true pairs missed on automatic links`);
+    console.log('| cause | missed pairs | share of true pairs |');
+    console.log('|---|---|---|');
+    for (const c of r.misses.causes) console.log(`| ${c.cause} | ${c.pairs} | ${((c.pairs / r.misses.truePairs) * 100).toFixed(2)}% |`);
   }
 }

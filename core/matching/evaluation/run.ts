@@ -9,7 +9,10 @@ import type { ComparisonSet } from '../compare/field-comparison.js';
 import type { MatchModel, MatchThresholds } from '../model.js';
 import { trainModel } from '../training.js';
 import { ConstrainedUnionFind } from '../union-find.js';
+import { CompiledModel } from '../scoring.js';
+import { buildTermFrequencies } from '../term-frequency.js';
 import { linkageMetrics, type LinkageMetrics } from './metrics.js';
+import { explainMisses, type MissBreakdown } from './misses.js';
 
 export interface EvaluationInput<R> {
   name: string;
@@ -25,6 +28,8 @@ export interface EvaluationInput<R> {
   model?: MatchModel;
   thresholds?: MatchThresholds;
   maxBlockSize?: number;
+  /** Also classify the missed true pairs by cause (slower: rescoring every split child). */
+  misses?: boolean;
 }
 
 export interface EvaluationResult extends LinkageMetrics {
@@ -40,6 +45,7 @@ export interface EvaluationResult extends LinkageMetrics {
   /** Pairwise recall counting review pairs as found (auto + queue). */
   recallWithReview: number;
   twinsMerged: number | null;
+  misses?: MissBreakdown;
   seconds: number;
   model: MatchModel;
 }
@@ -111,6 +117,7 @@ export function evaluate<R>(input: EvaluationInput<R>): EvaluationResult {
     reviewShareRecordPairs: result.stats.recordsInRecordPairReview / n,
     recallWithReview,
     twinsMerged,
+    ...(input.misses ? { misses: explainMisses(records, truth, set, new CompiledModel(model, set, { population: n, termFrequencies: buildTermFrequencies(records, set.comparisons) }), result) } : {}),
     seconds: (performance.now() - started) / 1000,
     model,
   };
