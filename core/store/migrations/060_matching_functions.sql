@@ -3,14 +3,21 @@
 -- as long as executing it for 30 candidates at a million records). Each statement inside
 -- takes its own snapshot, so a read after a lock sees what the lock holder committed.
 
--- Replaces the record's blocking keys (when p_write) and returns, in one row set: its manual
--- constraints, current link and open review (on every row), and its candidates (core/matching-store/candidates.ts).
-CREATE FUNCTION matching_fetch(p_record uuid, p_keys text[], p_max integer, p_write boolean)
+-- Takes the blocking-key advisory locks (p_locks, sorted lock ids; one round trip fewer than a
+-- statement of their own), replaces the record's blocking keys (when p_write) and returns, in one
+-- row set: its manual constraints, current link and open review (on every row), and its candidates
+-- (core/matching-store/candidates.ts). Every statement after the locks takes a new snapshot, so its
+-- reads come after them.
+CREATE FUNCTION matching_fetch(p_record uuid, p_keys text[], p_max integer, p_write boolean, p_locks integer[])
 RETURNS TABLE (constraints json, cur json, open_review uuid, id uuid, version integer, state_code text, state_student_id text,
                identity jsonb, parents jsonb, msix_id text, held boolean, waits_for uuid)
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 BEGIN
+  -- The key locks first (sorted lock ids, as matching_lock_keys takes them); every statement after
+  -- takes a new snapshot, so the candidates read below include whatever a job holding one of
+  -- these locks committed before releasing it.
+  IF p_locks IS NOT NULL THEN PERFORM matching_lock_keys(p_locks); END IF;
   IF p_write THEN
     DELETE FROM blocking_keys WHERE record_id = p_record AND NOT (key = ANY (p_keys));
     INSERT INTO blocking_keys (key, record_id) SELECT DISTINCT k, p_record FROM unnest(p_keys) AS k ON CONFLICT DO NOTHING;
