@@ -7,7 +7,7 @@
  * numbers) on stderr and skips them, links everything, and writes
  * clusters.csv (record_id,cluster_id — every accepted record once) and
  * review.csv (record_id_a,record_id_b,score). With more than one thread
- * (default: up to 2 on files over 4 MB) worker threads read the file too and
+ * (default: 2 on files over 32 MB) worker threads read the file too and
  * score a share of the candidate pairs; the output is the same.
  */
 import { createWriteStream, readFileSync, statSync } from 'node:fs';
@@ -48,7 +48,8 @@ function progress(message: string, force = false): void {
 /**
  * Scoring threads (main included): every core by default, at most 2 — each
  * extra thread holds its own copy of the records (~1.2 GB per million).
- * Small files are not worth starting a worker for.
+ * Below ~300,000 records (32 MB) a worker does not pay for reading the file
+ * a second time (measured: 100k took 9.6 s with 2 threads, 6.9 s with 1).
  */
 function threadCount(): number {
   const given = option('threads');
@@ -60,7 +61,7 @@ function threadCount(): number {
     }
     return t;
   }
-  return statSync(input!).size < 4_000_000 ? 1 : Math.min(2, availableParallelism());
+  return statSync(input!).size < 32_000_000 ? 1 : Math.min(2, availableParallelism());
 }
 
 async function main(): Promise<void> {
