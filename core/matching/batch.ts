@@ -141,6 +141,7 @@ export interface ScoredPairs {
   pairs: number;
 }
 
+/** A fresh accumulator for {@link scorePairRange}. */
 export function emptyScoredPairs(): ScoredPairs {
   return { links: new EdgeList(), cannot: new EdgeList(), twins: new EdgeList(), review: [], pairs: 0 };
 }
