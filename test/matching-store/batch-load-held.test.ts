@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDb, STORE_KINDS } from '../support/db.js';
+import type { Db } from '../../core/store/db.js';
+import { runBatchLoad } from '../../core/matching-store/batch-load.js';
+import { getReview, resolveReview } from '../../core/matching-store/reviews.js';
+import { consolidation, linkOf, store, storeAndMatch } from './helpers.js';
+
+const admin = (id: string, state: string) => ({ id, state, roles: ['data-admin'] });
+
+/**
+ * The scene of held-candidates.test.ts, with the third record arriving in a bulk load instead
+ * of a match job. Texas's record (A) starts a student; California's (B) says the child is a
+ * boy, a sex conflict with A, so B is held for review. Florida's (C) agrees with B in everything
+ * B has and is far from A. Before held records took part in the bulk load, the load saw only A
+ * and started a second student for C.
+ */
+const GIVEN: Record<string, string> = { 1: 'Xochitl', 2: 'Citlali', 3: 'Itzel', 4: 'Yareli' };
+type Parent = { firstName: string; lastName: string; relationship: 'parent2' };
+const child = (state: string, id: string, extra: { sex?: 'F' | 'M'; birthCity?: string; birthState?: string; birthCountry?: string } = {}, parents?: Parent[]) => ({
+  stateCode: state, stateStudentId: id,
+  identity: { firstName: GIVEN[id.slice(1)]!, lastName1: 'Tlatelpa', lastName2: 'Ocotlan', sex: 'F' as 'F' | 'M', birthDate: `201${id.slice(1)}-05-21`, ...extra },
+  ...(parents ? { parents } : {}),
+});
+const A = (n: string) => child('TX', `A${n}`, { birthCity: 'Puebla', birthState: 'PUE', birthCountry: 'MX' }, [{ firstName: 'Rosa', lastName: 'Ocotlan', relationship: 'parent2' }]);
+const B = (n: string) => child('CA', `B${n}`, { sex: 'M' });
+const C = (n: string) => child('FL', `C${n}`, { sex: 'M', birthCity: 'Houston', birthState: 'TX', birthCountry: 'US' }, [{ firstName: 'Juana', lastName: 'Perez', relationship: 'parent2' }]);
+/** Arizona's record of the same child, a copy of C's. */
+const D = (n: string) => ({ ...C(n), stateCode: 'AZ', stateStudentId: `D${n}` });
+
+describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind) => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let deps: { db: Db; consolidation: typeof consolidation };
+  beforeAll(async () => { ({ db, drop } = await freshDb(kind)); deps = { db, consolidation }; });
+  afterAll(async () => { await drop?.(); });
+
+  const students = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM students WHERE status IN ('active', 'locked')`)).rows[0]!.n;
+  const openReviewOf = async (recordId: string) =>
+    (await db.query<{ id: string; version: number; reason: string; waits_for_record: string | null; candidate_msix_ids: string[] }>(
+      `SELECT id, version, reason, waits_for_record, candidate_msix_ids FROM match_reviews WHERE record_id = $1 AND status = 'open'`, [recordId])).rows[0] ?? null;
+
+  /** A linked and B held by match jobs; C (and D) stored pending and matched by a bulk load. */
+  async function scene(n: string, withD = false) {
+    const a = await storeAndMatch(db, A(n));
+    const s = (await linkOf(db, a.id))!;
+    const b = await storeAndMatch(db, B(n));
+    expect(b.outcome).toMatchObject({ kind: 'review', msixId: null });
+    const before = await students();
+    const c = await store(db, C(n));
+    const d = withD ? await store(db, D(n)) : null;
+    const report = await runBatchLoad(db, { consolidation });
+    return { a, b, c, d, s, before, report };
+  }
+
+  it('a pending record that is clearly a held record\'s child waits for it instead of starting a second student', async () => {
+    const { b, c, s, before, report } = await scene('1');
+    expect(report).toMatchObject({ pending: 1, linked: 0, newStudents: 0, reviews: 1, heldAnchors: 1, waiting: 1 });
+    expect(await students()).toBe(before);
+    expect(await linkOf(db, c.id)).toBeNull();
+    const status = (await db.query<{ match_status: string }>('SELECT match_status FROM state_records WHERE id = $1', [c.id])).rows[0]!;
+    expect(status.match_status).toBe('review');
+    const rv = (await openReviewOf(c.id))!;
+    expect(rv).toMatchObject({ reason: 'held-match', waits_for_record: b.id, candidate_msix_ids: [s] });
+    const detail = (await getReview(db, rv.id))!;
+    expect(detail.explanation).toMatchObject({ decision: 'review', reason: 'held-match', waitsFor: b.id, best: { recordId: b.id } });
+    expect(detail.explanation.best!.probability).toBeGreaterThan(0.9);
+    expect(detail.explanation.held?.[0]?.recordId).toBe(b.id);
+    expect(detail.explanation.students.every((x) => /^\d{12}$/.test(x.msixId))).toBe(true);
+    // The worklist tells the candidate student about it, like a match job does.
+    const ev = await db.query<{ msix_id: string }>(`SELECT msix_id FROM student_events WHERE record_id = $1 AND kind = 'review-opened'`, [c.id]);
+    expect(ev.rows.map((r) => r.msix_id)).toEqual([s]);
+    // A second load finds nothing pending and changes nothing.
+    expect(await runBatchLoad(db, { consolidation })).toMatchObject({ pending: 0 });
+    expect(await openReviewOf(c.id)).toMatchObject({ id: rv.id, version: rv.version });
+  });
+
+  it('resolving the held record\'s review "same" places the waiting record with it', async () => {
+    const { b, c, s } = await scene('2');
+    const rv = (await openReviewOf(b.id))!;
+    const res = await resolveReview(deps, { reviewId: rv.id, decision: 'same', msixId: s, ifMatch: rv.version, actor: admin('ca-admin', 'CA'), scopeState: 'CA', traceId: null });
+    expect(res).toMatchObject({ kind: 'resolved', outcome: 'linked', msixId: s });
+    expect(await linkOf(db, c.id)).toBe(s);
+    expect(await openReviewOf(c.id)).toBeNull();
+    const hist = await db.query('SELECT cause FROM link_history WHERE record_id = $1', [c.id]);
+    expect(hist.rows).toEqual([{ cause: 'held-resolved' }]);
+  });
+
+  it('a cluster of pending records of the held child waits whole, and follows a "different" resolution into one new student', async () => {
+    const { b, c, d, s, before, report } = await scene('3', true);
+    expect(report).toMatchObject({ pending: 2, linked: 0, newStudents: 0, reviews: 2, waiting: 2 });
+    expect(await students()).toBe(before);
+    const rc = (await openReviewOf(c.id))!;
+    const rd = (await openReviewOf(d!.id))!;
+    expect([rc.reason, rd.reason]).toEqual(['held-match', 'held-match']);
+    expect([rc.waits_for_record, rd.waits_for_record]).toEqual([b.id, b.id]);
+    const rv = (await openReviewOf(b.id))!;
+    const res = await resolveReview(deps, { reviewId: rv.id, decision: 'different', ifMatch: rv.version, actor: admin('ca-admin', 'CA'), scopeState: 'CA', traceId: null });
+    expect(res).toMatchObject({ kind: 'resolved', outcome: 'new-student' });
+    const s2 = (await linkOf(db, b.id))!;
+    expect(s2).not.toBe(s);
+    expect(await linkOf(db, c.id)).toBe(s2);
+    expect(await linkOf(db, d!.id)).toBe(s2);
+    expect(await students()).toBe(before + 1);
+  });
+});
