@@ -1,12 +1,15 @@
 import type { Db } from '../core/store/db.js';
 import type { JobQueue } from '../core/jobs.js';
 import type { Config } from '../runtime/config.js';
+import type { SharedLimits } from './plugins/limit-redis.js';
 
 /** What the HTTP shell needs from the outside: the store, the queue and settings. */
 export interface GatewayContext {
   db: Db;
   queue: JobQueue;
   config: Config;
+  /** Rate-limit counters in Redis, shared by every gateway process; absent: counters per process, in memory. */
+  sharedLimits?: SharedLimits;
 }
 
 declare module 'fastify' {

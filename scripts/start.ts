@@ -58,7 +58,8 @@ try {
   }
   let app: FastifyInstance | null = null;
   if (config.ROLE !== 'worker') {
-    app = await buildApp({ db, queue, config }, { logger });
+    // Rate-limit counters in the same Redis as the queue, so every gateway process shares each client's budget.
+    app = await buildApp({ db, queue, config, sharedLimits: { url: redisUrl, prefix: 'msix:ratelimit:' } }, { logger });
     await app.listen({ host: config.HOST, port: config.PORT });
     stops.push(() => app!.close());
   } else {

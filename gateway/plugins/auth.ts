@@ -18,6 +18,7 @@ import { disclosureGrounds } from '../../core/security/disclosure.js';
 import { maskPii } from '../../core/security/mask.js';
 import type { TokenSettings } from '../../core/security/access-token.js';
 import type { AccessRule } from './access.js';
+import { connectLimitRedis } from './limit-redis.js';
 import './principal.js';
 
 /** The name of the sign-in session cookie (a gateway-signed session JWT). */
@@ -313,9 +314,15 @@ export function registerAuth(app: FastifyInstance): void {
 export async function registerSecurity(app: FastifyInstance): Promise<void> {
   const c = app.ctx.config;
   await app.register(helmet, { global: true });
+  // Counters in Redis when the gateway has one, so several gateway processes share one budget per client. When Redis
+  // cannot answer, a request goes through unlimited (skipOnError): availability over strictness (docs/security.md).
+  const shared = app.ctx.sharedLimits;
+  const redis = shared ? await connectLimitRedis(shared, app.log) : null;
+  if (redis) app.addHook('onClose', async () => { redis.disconnect(); });
   // Limits are our own hooks in a fixed order (the plugin's hooks skip every limit after the first that ran on a request).
-  await app.register(rateLimit, { global: false });
-  app.addHook('onRequest', limitHook(app, { max: c.RATE_LIMIT_MAX * 10, timeWindow: c.RATE_LIMIT_WINDOW_MS, keyGenerator: (req) => `ip:${req.ip}` }));
+  await app.register(rateLimit, { global: false, ...(redis && shared ? { redis, nameSpace: shared.prefix, skipOnError: true } : {}) });
+  // Every limit's keys need their own prefix: in Redis all limits made with createRateLimit share one key space.
+  app.addHook('onRequest', limitHook(app, { max: c.RATE_LIMIT_MAX * 10, timeWindow: c.RATE_LIMIT_WINDOW_MS, keyGenerator: (req) => `flood:${req.ip}` }));
   registerAuth(app);
   app.addHook('onRequest', limitHook(app, {
     max: c.RATE_LIMIT_MAX, timeWindow: c.RATE_LIMIT_WINDOW_MS,

@@ -26,7 +26,8 @@ export async function startSystem(opts: { workers?: boolean; store?: StoreKind; 
   const queue = new BullJobQueue(redisUrl, prefix);
   const logger = createLogger('silent');
   const workers = opts.workers ? startWorkers({ db, queue, config, logger }, redisUrl, prefix) : null;
-  const app = await buildApp({ db, queue, config });
+  // Rate limits in the suite's Redis, under this system's own prefix (as several gateway processes would share them).
+  const app = await buildApp({ db, queue, config, sharedLimits: { url: redisUrl, prefix: `${prefix}:ratelimit:` } });
   return {
     app, db, queue, workers, config,
     close: async () => {
