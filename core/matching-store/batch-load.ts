@@ -8,7 +8,11 @@
  * students (must-link among a student's records); manual constraints hold;
  * a pending record alone in its cluster but near another student waits in a
  * near-match review; a cluster that would join two existing students is
- * for a person (review). While the load runs it holds the batch lock
+ * for a person (review). Records held unlinked for review are candidates
+ * too (batch-held.ts): a cluster of pending records that would start a new
+ * student but is clearly a held record's child is held with it (reason
+ * `held-match`, `waits_for_record`), and placed again when that record's
+ * review is decided. While the load runs it holds the batch lock
  * exclusively, so match jobs wait and then find their records done.
  */
 import type { StateRecord } from '../../specs/canonical/state-record.js';
@@ -22,9 +26,11 @@ import { buildTermFrequencies } from '../matching/term-frequency.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
 import { storeModel } from './engine.js';
-import { explainScore, type MatchExplanation, type StudentExplanation } from './explanation.js';
+import { HeldIndex, readHeld, type HeldPair, type HeldRecords } from './batch-held.js';
+import { explainScore, type MatchExplanation, type PairExplanation, type StudentExplanation } from './explanation.js';
 import { toPersonRecord } from './person.js';
 import { MATCH_BATCH_LOCK } from './place.js';
+import { followMerges } from './students-live.js';
 
 export interface BatchLoadOptions {
   consolidation: ConsolidationOptions;
@@ -39,9 +45,13 @@ export interface BatchLoadOptions {
 export interface BatchLoadReport {
   pending: number;
   anchors: number;
+  /** Records held unlinked for review in the store, candidates of the pending ones. */
+  heldAnchors: number;
   linked: number;
   newStudents: number;
   reviews: number;
+  /** Pending records held with a held record (reviews whose `waits_for_record` is set; counted in `reviews`). */
+  waiting: number;
   clusters: number;
   candidatePairs: number;
   ms: { read: number; link: number; write: number; total: number };
@@ -110,8 +120,13 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
   const data = await readAll(db, opts.pageRows ?? 20_000, (phase, n) => progress(phase, n, 0));
   const n = data.ids.length;
   const pendingCount = data.anchor.filter((a) => a === null).length;
+  const heldRecords: HeldRecords = pendingCount === 0 ? { ids: [], states: [], std: [], waitsFor: [], candidates: [] }
+    : await readHeld(db, opts.pageRows ?? 20_000, (k) => progress('read held', k, 0));
   const tRead = performance.now();
-  const empty: BatchLoadReport = { pending: 0, anchors: n, linked: 0, newStudents: 0, reviews: 0, clusters: 0, candidatePairs: 0, ms: { read: tRead - t0, link: 0, write: 0, total: tRead - t0 } };
+  const empty: BatchLoadReport = {
+    pending: 0, anchors: n, heldAnchors: heldRecords.ids.length, linked: 0, newStudents: 0, reviews: 0, waiting: 0, clusters: 0, candidatePairs: 0,
+    ms: { read: tRead - t0, link: 0, write: 0, total: tRead - t0 },
+  };
   if (pendingCount === 0) return empty;
 
   const index = new Map(data.ids.map((id, i) => [id, i]));
@@ -125,7 +140,10 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
   });
   const cannotLink: [number, number][] = [];
   const cons = await db.query<{ kind: string; record_a: string; record_b: string }>('SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL');
+  const heldIds = new Set(heldRecords.ids);
+  const heldConstraints: typeof cons.rows = [];
   for (const c of cons.rows) {
+    if (heldIds.has(c.record_a) || heldIds.has(c.record_b)) heldConstraints.push(c);
     const a = index.get(c.record_a);
     const b = index.get(c.record_b);
     if (a === undefined || b === undefined) continue;
@@ -151,6 +169,17 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
   const termFrequencies = buildTermFrequencies(data.std, personComparisonSet.comparisons);
   const scorer = new CompiledModel(model, personComparisonSet, { population: n, termFrequencies });
   const pairExplanation = (i: number, j: number) => explainScore(data.std[i]!, data.std[j]!, data.ids[j]!, scorer.score(data.std[i]!, data.std[j]!));
+  // Held records: scored against the pending records with the same scorer, outside the clustering.
+  const heldIndex = new HeldIndex(heldRecords, scorer, (std) => personComparisonSet.blockingKeys(std), model.maxBlockSize);
+  for (const c of heldConstraints) heldIndex.addConstraint(c.kind, c.record_a, c.record_b);
+  let anchorsByStudent: Map<string, number[]> | null = null;
+  const anchorsOf = (msixId: string) => {
+    if (!anchorsByStudent) {
+      anchorsByStudent = new Map();
+      data.anchor.forEach((s, i) => { if (s !== null) (anchorsByStudent!.get(s) ?? anchorsByStudent!.set(s, []).get(s)!).push(i); });
+    }
+    return anchorsByStudent.get(msixId) ?? [];
+  };
 
   // Write whole clusters per transaction.
   const chunk = opts.chunkRecords ?? 5000;
@@ -159,11 +188,13 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
   const clusterIds = [...members.keys()].filter((c) => members.get(c)!.some((i) => data.anchor[i] === null))
     .sort((a, b) => Number(isHeldCluster(a)) - Number(isHeldCluster(b)));
   const report: BatchLoadReport = { ...empty, pending: pendingCount, anchors: n - pendingCount, clusters: result.stats.clusters, candidatePairs: result.stats.candidatePairs };
+  const waitTarget = (w: Waiting) => (w.lead !== null ? data.ids[w.lead]! : heldRecords.ids[w.h]!);
   const studentOfCluster = new Map<number, string>();
   for (const c of clusterIds) {
     const s = studentsOf(c);
     if (s.length === 1) studentOfCluster.set(c, s[0]!);
   }
+  const waitingClusters = new Set<number>();
   let done = 0;
   for (let start = 0; start < clusterIds.length;) {
     const group: number[] = [];
@@ -173,11 +204,39 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
       group.push(c);
       size += members.get(c)!.length;
     }
+    // Blocking keys of the group's pending records (written below), and their held candidates.
+    const keysOf = new Map<number, string[]>();
+    const heldPairs = new Map<number, HeldPair[]>();
+    const waiting = new Map<number, Waiting>();
+    for (const c of group) {
+      const pend = members.get(c)!.filter((i) => data.anchor[i] === null);
+      for (const i of pend) keysOf.set(i, personComparisonSet.blockingKeys(data.std[i]!));
+      // A cluster linked to one existing student is decided: held records take no part in that.
+      if (studentsOf(c).length === 1 || heldIndex.size === 0) continue;
+      let lead: { i: number; pair: HeldPair } | null = null;
+      for (const i of pend) {
+        const pairs = heldIndex.pairsOf(data.ids[i]!, data.std[i]!, keysOf.get(i)!);
+        if (pairs.length === 0) continue;
+        heldPairs.set(i, pairs);
+        const strong = heldIndex.strongest(data.ids[i]!, pairs);
+        if (!strong) continue;
+        waiting.set(i, { h: strong.h, lead: null });
+        if (!lead || strong.score.weight > lead.pair.score.weight) lead = { i, pair: strong };
+      }
+      // A cluster that would start a new student is held whole: its other records wait for the one closest to the held record.
+      if (lead && studentsOf(c).length === 0 && !isHeldCluster(c)) {
+        for (const i of pend) if (!waiting.has(i)) waiting.set(i, { h: lead.pair.h, lead: lead.i });
+        waitingClusters.add(c);
+      }
+    }
     await db.transaction(async (tx) => {
-      const fresh = group.filter((c) => studentsOf(c).length === 0 && !isHeldCluster(c));
+      const fresh = group.filter((c) => studentsOf(c).length === 0 && !isHeldCluster(c) && !waitingClusters.has(c));
       const newIds = await allocateStudents(tx, fresh.length);
       fresh.forEach((c, k) => studentOfCluster.set(c, newIds[k]!));
-      await writeGroup(tx, group, { data, members, studentsOf, studentOfCluster, held, partners, result, pairExplanation, model: model.rulesVersion, actor, report, fresh: new Set(fresh), consolidation: opts.consolidation });
+      await writeGroup(tx, group, {
+        data, members, studentsOf, studentOfCluster, held, partners, result, pairExplanation, model: model.rulesVersion, actor, report,
+        fresh: new Set(fresh), consolidation: opts.consolidation, keysOf, heldRecords, heldPairs, waiting, waitingClusters, waitTarget, anchorsOf, scorer,
+      });
     });
     done += size;
     progress('write', done, pendingCount);
@@ -199,6 +258,12 @@ async function allocateStudents(tx: Db, count: number): Promise<string[]> {
   return out;
 }
 
+/** A pending record held with a held record: `h` the held record; `lead` the record of its cluster it waits for, when not `h` itself. */
+interface Waiting {
+  h: number;
+  lead: number | null;
+}
+
 interface GroupContext {
   data: Loaded;
   members: Map<number, number[]>;
@@ -213,6 +278,14 @@ interface GroupContext {
   report: BatchLoadReport;
   fresh: Set<number>;
   consolidation: ConsolidationOptions;
+  keysOf: Map<number, string[]>;
+  heldRecords: HeldRecords;
+  heldPairs: Map<number, HeldPair[]>;
+  waiting: Map<number, Waiting>;
+  waitingClusters: Set<number>;
+  waitTarget: (w: Waiting) => string;
+  anchorsOf: (msixId: string) => number[];
+  scorer: CompiledModel<StandardizedPerson>;
 }
 
 async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<void> {
@@ -221,18 +294,44 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
   const status = { ids: [] as string[], versions: [] as number[], st: [] as string[] };
   const keys = { key: [] as string[], rec: [] as string[] };
   const ev = { msix: [] as string[], rec: [] as string[], state: [] as string[], kind: [] as string[], details: [] as string[] };
+  const reviews: { id: string; st: string; v: number; reason: string; cands: string[]; p: number; expl: MatchExplanation; waits: string | null }[] = [];
   const touched = new Set<string>();
   const clusterOf = g.result.clusterOf;
+  // Records held with a held record share its review's candidate students, as they are now (merged ones followed).
+  const merged = await followMerges(tx, [...new Set(group.filter((c) => g.waitingClusters.has(c)).flatMap((c) => g.members.get(c)!)
+    .flatMap((i) => { const w = g.waiting.get(i); return w ? g.heldRecords.candidates[w.h]! : []; }))]);
+  const heldExplanations = (i: number): PairExplanation[] => (g.heldPairs.get(i) ?? []).slice(0, 5)
+    .map((p) => explainScore(data.std[i]!, g.heldRecords.std[p.h], g.heldRecords.ids[p.h]!, p.score));
   for (const c of group) {
     const list = g.members.get(c)!;
     const anchored = g.studentsOf(c);
     for (const i of list) {
       if (data.anchor[i] !== null) continue;
       const id = data.ids[i]!;
-      for (const k of personComparisonSet.blockingKeys(data.std[i]!)) { keys.key.push(k); keys.rec.push(id); }
+      for (const k of g.keysOf.get(i) ?? personComparisonSet.blockingKeys(data.std[i]!)) { keys.key.push(k); keys.rec.push(id); }
       status.ids.push(id);
       status.versions.push(data.versions[i]!);
       const student = g.studentOfCluster.get(c);
+      const heldExpl = heldExplanations(i);
+      if (g.waitingClusters.has(c)) {
+        // Held with a held record: it would start a new student, but it is that record's child (or its cluster is).
+        const w = g.waiting.get(i)!;
+        const waits = g.waitTarget(w);
+        const cands = [...new Set(g.heldRecords.candidates[w.h]!.map((x) => merged.get(x) ?? x))];
+        const students = cands.map((msixId) => studentExplanation(msixId, g.anchorsOf(msixId).map((j) => g.pairExplanation(i, j)))).sort((a, b) => b.bestProbability - a.bestProbability);
+        const best = w.lead !== null ? g.pairExplanation(i, w.lead) : heldExpl.find((p) => p.recordId === waits)
+          ?? explainScore(data.std[i]!, g.heldRecords.std[w.h], waits, g.scorer.score(data.std[i]!, g.heldRecords.std[w.h]!));
+        const explanation: MatchExplanation = {
+          decision: 'review', reason: 'held-match', rulesVersion: g.model, candidatesConsidered: list.length - 1 + (g.heldPairs.get(i)?.length ?? 0),
+          best, students: students.slice(0, 5), ...(heldExpl.length ? { held: heldExpl } : {}), waitsFor: waits,
+        };
+        reviews.push({ id, st: data.states[i]!, v: data.versions[i]!, reason: 'held-match', cands, p: Math.max(best.probability, students[0]?.bestProbability ?? 0), expl: explanation, waits });
+        status.st.push('review');
+        for (const s of cands) { ev.msix.push(s); ev.rec.push(id); ev.state.push(data.states[i]!); ev.kind.push('review-opened'); ev.details.push(JSON.stringify({ reason: 'held-match', batch: true, waitsFor: waits })); }
+        g.report.reviews++;
+        g.report.waiting++;
+        continue;
+      }
       if (student === undefined) {
         // Held: a near match (alone, close to another student) or a cluster spanning several students.
         const isHeld = g.held.has(i);
@@ -240,21 +339,21 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
           ? [...new Set(g.partners.get(i)!.map((p) => g.studentOfCluster.get(clusterOf[p.j]!) ?? data.anchor[p.j]).filter((s): s is string => typeof s === 'string'))]
           : anchored;
         const others = isHeld ? g.partners.get(i)!.map((p) => p.j) : list.filter((j) => j !== i && data.anchor[j] !== null);
-        const students: StudentExplanation[] = cands.map((msixId) => {
-          const rep = others.filter((j) => (g.studentOfCluster.get(clusterOf[j]!) ?? data.anchor[j]) === msixId)
-            .map((j) => g.pairExplanation(i, j)).sort((a, b) => b.weight - a.weight)[0] ?? null;
-          return { msixId, bestProbability: rep?.probability ?? 0, conflicts: rep?.conflicts ?? [], manual: null, distinct: false, best: rep };
-        }).sort((a, b) => b.bestProbability - a.bestProbability);
+        const students = cands.map((msixId) => studentExplanation(msixId, others.filter((j) => (g.studentOfCluster.get(clusterOf[j]!) ?? data.anchor[j]) === msixId)
+          .map((j) => g.pairExplanation(i, j)))).sort((a, b) => b.bestProbability - a.bestProbability);
         const reason = isHeld ? (students[0]?.conflicts.length ? 'conflict' : 'near-match') : 'ambiguous';
-        const explanation: MatchExplanation = { decision: 'review', reason, rulesVersion: g.model, candidatesConsidered: others.length, best: students[0]?.best ?? null, students: students.slice(0, 5) };
-        await tx.query(
-          `INSERT INTO match_reviews (record_id, state_code, record_version, kind, reason, candidate_msix_ids, best_probability, rules_version, explanation)
-           SELECT $1, $2, $3, 'near-match', $4, $5, $6, $7, $8 WHERE NOT EXISTS (SELECT 1 FROM match_reviews WHERE record_id = $1 AND status = 'open')`,
-          [id, data.states[i], data.versions[i], reason, cands, students[0]?.bestProbability ?? 0, g.model, JSON.stringify(explanation)],
-        );
+        // Its own review as before; it also waits for a held record it clearly belongs with, like a match job's review.
+        const w = g.waiting.get(i);
+        const waits = w ? g.waitTarget(w) : null;
+        const explanation: MatchExplanation = {
+          decision: 'review', reason, rulesVersion: g.model, candidatesConsidered: others.length + (g.heldPairs.get(i)?.length ?? 0), best: students[0]?.best ?? null,
+          students: students.slice(0, 5), ...(heldExpl.length ? { held: heldExpl } : {}), ...(waits ? { waitsFor: waits } : {}),
+        };
+        reviews.push({ id, st: data.states[i]!, v: data.versions[i]!, reason, cands, p: students[0]?.bestProbability ?? 0, expl: explanation, waits });
         status.st.push('review');
-        for (const s of cands) { ev.msix.push(s); ev.rec.push(id); ev.state.push(data.states[i]!); ev.kind.push('review-opened'); ev.details.push(JSON.stringify({ reason, batch: true })); }
+        for (const s of cands) { ev.msix.push(s); ev.rec.push(id); ev.state.push(data.states[i]!); ev.kind.push('review-opened'); ev.details.push(JSON.stringify({ reason, batch: true, ...(waits ? { waitsFor: waits } : {}) })); }
         g.report.reviews++;
+        if (waits) g.report.waiting++;
         continue;
       }
       const best = list.filter((j) => j !== i).map((j) => g.pairExplanation(i, j)).sort((a, b) => b.weight - a.weight)[0] ?? null;
@@ -272,6 +371,21 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
       g.report.linked++;
       if (firstOfNew) g.report.newStudents++;
     }
+  }
+  // Reviews in one statement. A record pending again with an open near-match review of its own (its state
+  // sent it again) gets that review updated in place, as a match job does; any other open review is kept.
+  if (reviews.length) {
+    await tx.query(
+      `WITH u AS (SELECT * FROM json_to_recordset($1::json) AS u(id uuid, st text, v int, reason text, cands text[], p float8, expl jsonb, waits uuid)),
+       upd AS (
+         UPDATE match_reviews m SET record_version = u.v, reason = u.reason, candidate_msix_ids = u.cands, best_probability = u.p, rules_version = $2,
+           explanation = u.expl, waits_for_record = u.waits, version = m.version + 1, updated_at = now()
+         FROM u WHERE m.record_id = u.id AND m.status = 'open' AND m.kind = 'near-match' RETURNING m.id)
+       INSERT INTO match_reviews (record_id, state_code, record_version, kind, reason, candidate_msix_ids, best_probability, rules_version, explanation, waits_for_record)
+       SELECT u.id, u.st, u.v, 'near-match', u.reason, u.cands, u.p, $2, u.expl, u.waits FROM u
+       WHERE NOT EXISTS (SELECT 1 FROM match_reviews m WHERE m.record_id = u.id AND m.status = 'open')`,
+      [JSON.stringify(reviews), g.model],
+    );
   }
   await tx.query('DELETE FROM blocking_keys WHERE record_id = ANY($1::uuid[])', [status.ids]);
   // Keys in index order: the inserts walk the primary key index instead of jumping around it.
@@ -301,6 +415,12 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
     [`[${ev.msix.map((m, k) => `{"m":"${m}","r":"${ev.rec[k]}","s":"${ev.state[k]}","k":"${ev.kind[k]}","d":${ev.details[k]}}`).join(',')}]`],
   );
   await refreshStudents(tx, [...touched], g.consolidation);
+}
+
+/** One candidate student of a review, with the strongest of the given pairs. */
+function studentExplanation(msixId: string, pairs: PairExplanation[]): StudentExplanation {
+  const rep = pairs.sort((a, b) => b.weight - a.weight)[0] ?? null;
+  return { msixId, bestProbability: rep?.probability ?? 0, conflicts: rep?.conflicts ?? [], manual: null, distinct: false, best: rep };
 }
 
 /** Recomputes the consolidated views of many students with two queries. */

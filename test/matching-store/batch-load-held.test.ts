@@ -14,7 +14,7 @@ const admin = (id: string, state: string) => ({ id, state, roles: ['data-admin']
  * B has and is far from A. Before held records took part in the bulk load, the load saw only A
  * and started a second student for C.
  */
-const GIVEN: Record<string, string> = { 1: 'Xochitl', 2: 'Citlali', 3: 'Itzel', 4: 'Yareli' };
+const GIVEN: Record<string, string> = { 1: 'Xochitl', 2: 'Citlali', 3: 'Itzel', 4: 'Yareli', 5: 'Nayeli' };
 type Parent = { firstName: string; lastName: string; relationship: 'parent2' };
 const child = (state: string, id: string, extra: { sex?: 'F' | 'M'; birthCity?: string; birthState?: string; birthCountry?: string } = {}, parents?: Parent[]) => ({
   stateCode: state, stateStudentId: id,
@@ -101,5 +101,42 @@ describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind
     expect(await linkOf(db, c.id)).toBe(s2);
     expect(await linkOf(db, d!.id)).toBe(s2);
     expect(await students()).toBe(before + 1);
+  });
+
+  it('keeps manual decisions: a record ruled "not this student" and sent again waits for the held record, and does not follow it into that student', async () => {
+    const a = await storeAndMatch(db, A('4'));
+    const s = (await linkOf(db, a.id))!;
+    const b = await storeAndMatch(db, B('4'));
+    const c = await storeAndMatch(db, C('4'));
+    const first = (await openReviewOf(c.id))!;
+    expect(first).toMatchObject({ reason: 'held-match', waits_for_record: b.id });
+    // Florida rules C is not A's student (cannot-link with A); C still waits for B.
+    await resolveReview(deps, { reviewId: first.id, decision: 'different', ifMatch: first.version, actor: admin('fl-admin', 'FL'), scopeState: 'FL', traceId: null });
+    const held = (await openReviewOf(c.id))!;
+    expect(held).toMatchObject({ reason: 'held-match', waits_for_record: b.id });
+    // Florida sends C again (a new course): pending, matched by a bulk load; its open review is updated in place.
+    const again = await store(db, { ...C('4'), courses: [{ courseTitle: 'Biology', subjectArea: 'Science', beginAcademicYear: 2025, endAcademicYear: 2026, creditsGranted: 1 }] });
+    expect(again.version).toBe(2);
+    const report = await runBatchLoad(db, { consolidation });
+    expect(report).toMatchObject({ pending: 1, newStudents: 0, reviews: 1, waiting: 1 });
+    const after = (await openReviewOf(c.id))!;
+    expect(after).toMatchObject({ id: held.id, version: held.version + 1, reason: 'held-match', waits_for_record: b.id });
+    // California rules B is A's student: C does not follow B into it.
+    const rb = (await openReviewOf(b.id))!;
+    await resolveReview(deps, { reviewId: rb.id, decision: 'same', msixId: s, ifMatch: rb.version, actor: admin('ca-admin', 'CA'), scopeState: 'CA', traceId: null });
+    expect(await linkOf(db, b.id)).toBe(s);
+    expect(await linkOf(db, c.id)).not.toBe(s);
+  });
+
+  it('leaves a pending record that the decision among students links alone: it links as before', async () => {
+    const a = await storeAndMatch(db, A('5'));
+    const s = (await linkOf(db, a.id))!;
+    const b = await storeAndMatch(db, B('5'));
+    expect(b.outcome).toMatchObject({ kind: 'review', msixId: null });
+    // Another Texas-like record of the child (another state): a clean match of A, linked to A's student.
+    const e = await store(db, { ...A('5'), stateCode: 'OK', stateStudentId: 'E5' });
+    const report = await runBatchLoad(db, { consolidation });
+    expect(report).toMatchObject({ pending: 1, linked: 1, waiting: 0 });
+    expect(await linkOf(db, e.id)).toBe(s);
   });
 });
