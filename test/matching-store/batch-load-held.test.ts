@@ -14,7 +14,7 @@ const admin = (id: string, state: string) => ({ id, state, roles: ['data-admin']
  * B has and is far from A. Before held records took part in the bulk load, the load saw only A
  * and started a second student for C.
  */
-const GIVEN: Record<string, string> = { 1: 'Xochitl', 2: 'Citlali', 3: 'Itzel', 4: 'Yareli', 5: 'Nayeli' };
+const GIVEN: Record<string, string> = { 1: 'Xochitl', 2: 'Citlali', 3: 'Itzel', 4: 'Yareli', 5: 'Nayeli', 6: 'Yaretzi' };
 type Parent = { firstName: string; lastName: string; relationship: 'parent2' };
 const child = (state: string, id: string, extra: { sex?: 'F' | 'M'; birthCity?: string; birthState?: string; birthCountry?: string } = {}, parents?: Parent[]) => ({
   stateCode: state, stateStudentId: id,
@@ -26,6 +26,11 @@ const B = (n: string) => child('CA', `B${n}`, { sex: 'M' });
 const C = (n: string) => child('FL', `C${n}`, { sex: 'M', birthCity: 'Houston', birthState: 'TX', birthCountry: 'US' }, [{ firstName: 'Juana', lastName: 'Perez', relationship: 'parent2' }]);
 /** Arizona's record of the same child, a copy of C's. */
 const D = (n: string) => ({ ...C(n), stateCode: 'AZ', stateStudentId: `D${n}` });
+/** Arizona's record of the child, close to C (same mother and birthplace) but not to B (name and date mistyped, no sex). */
+const E = (n: string) => {
+  const c = C(n);
+  return { ...c, stateCode: 'AZ', stateStudentId: `E${n}`, identity: { ...c.identity, firstName: 'Yaretsy', lastName2: undefined, birthDate: `201${n}-05-12`, sex: undefined } };
+};
 
 describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind) => {
   let db: Db;
@@ -138,5 +143,28 @@ describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind
     const report = await runBatchLoad(db, { consolidation });
     expect(report).toMatchObject({ pending: 1, linked: 1, waiting: 0 });
     expect(await linkOf(db, e.id)).toBe(s);
+  });
+
+  it('holds a whole cluster: a record close to the held child\'s pending record but not to the held record waits for that pending record', async () => {
+    const a = await storeAndMatch(db, A('6'));
+    const s = (await linkOf(db, a.id))!;
+    const b = await storeAndMatch(db, B('6'));
+    const before = await students();
+    const c = await store(db, C('6'));
+    const e = await store(db, E('6'));
+    const report = await runBatchLoad(db, { consolidation });
+    expect(report).toMatchObject({ pending: 2, linked: 0, newStudents: 0, reviews: 2, waiting: 2 });
+    expect(await openReviewOf(c.id)).toMatchObject({ reason: 'held-match', waits_for_record: b.id, candidate_msix_ids: [s] });
+    const re = (await openReviewOf(e.id))!;
+    expect(re).toMatchObject({ reason: 'held-match', waits_for_record: c.id, candidate_msix_ids: [s] });
+    expect((await getReview(db, re.id))!.explanation).toMatchObject({ waitsFor: c.id, best: { recordId: c.id } });
+    // B's review decided: B, then C (waiting for B), then E (waiting for C) are placed, in one student.
+    const rb = (await openReviewOf(b.id))!;
+    await resolveReview(deps, { reviewId: rb.id, decision: 'different', ifMatch: rb.version, actor: admin('ca-admin', 'CA'), scopeState: 'CA', traceId: null });
+    const s2 = (await linkOf(db, b.id))!;
+    expect(s2).not.toBe(s);
+    expect(await linkOf(db, c.id)).toBe(s2);
+    expect(await linkOf(db, e.id)).toBe(s2);
+    expect(await students()).toBe(before + 1);
   });
 });
