@@ -9,7 +9,7 @@ import type { ChannelResult } from './channel.js';
 import type { Channels } from './channels/index.js';
 import { circuitGate, circuitRecord, circuitTarget, type CircuitChange, type CircuitPolicy } from './circuit.js';
 import { FINAL_DELIVERY, deliverJobId, deliveryFromRow, type Delivery, type DeliveryRow } from './deliveries.js';
-import { getEndpoint, type Endpoint } from './endpoints.js';
+import { EndpointSecretError, getEndpoint, type Endpoint } from './endpoints.js';
 import { settleRequest } from './request-settle.js';
 import { setSourceResult } from './requests.js';
 import type { SourceConnector, SourceQuery } from './source-connector.js';
@@ -40,6 +40,8 @@ export interface DeliverDeps {
   policy: DeliveryPolicy;
   consolidation: ConsolidationOptions;
   log: ExchangeLog;
+  /** Opens the endpoint secrets stored sealed (SIGNING_KEY_SECRET); empty: only unsealed ones can be read. */
+  sealSecret?: string;
   now?: () => number;
   random?: () => number;
 }
@@ -78,12 +80,12 @@ const ENDPOINT_TTL_MS = 2000;
 const endpointCache = new WeakMap<Db, Map<string, { at: number; ep: Endpoint }>>();
 
 /** A state's endpoint, cached for two seconds: a configuration change reaches every worker within that. */
-async function endpointOf(db: Db, stateCode: string): Promise<Endpoint> {
+async function endpointOf(db: Db, stateCode: string, sealSecret: string): Promise<Endpoint> {
   let m = endpointCache.get(db);
   if (!m) endpointCache.set(db, (m = new Map()));
   const hit = m.get(stateCode);
   if (hit && Date.now() - hit.at < ENDPOINT_TTL_MS) return hit.ep;
-  const ep = await getEndpoint(db, stateCode);
+  const ep = await getEndpoint(db, stateCode, sealSecret);
   m.set(stateCode, { at: Date.now(), ep });
   return ep;
 }
@@ -173,7 +175,7 @@ async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim>
 /** Phase 2: one attempt over the state's channel (or its live source), outside any transaction. */
 async function attempt(deps: DeliverDeps, d: Delivery, now: number): Promise<{ result: ChannelResult; channel: string }> {
   try {
-    const ep = await endpointOf(deps.db, d.stateCode);
+    const ep = await endpointOf(deps.db, d.stateCode, deps.sealSecret ?? '');
     if (d.kind === 'record-query') {
       if (!ep.source) return { channel: 'source', result: { kind: 'unsupported', reason: `${d.stateCode} is no longer configured as a live source` } };
       const left = d.deadlineAt ? new Date(d.deadlineAt).getTime() - now : deps.policy.timeoutMs;
@@ -182,6 +184,11 @@ async function attempt(deps: DeliverDeps, d: Delivery, now: number): Promise<{ r
     }
     return { channel: ep.delivery.channel, result: await deps.channels.send(d.body, ep.delivery, { timeoutMs: deps.policy.timeoutMs }) };
   } catch (e) {
+    // The gateway's sealing secret is missing or wrong: its operator can fix that, so the message waits (transient).
+    if (e instanceof EndpointSecretError) {
+      deps.log.warn({ state: d.stateCode, deliveryId: d.id, reason: e.reason }, e.message);
+      return { channel: 'unknown', result: { kind: 'transient', reason: `gateway configuration: ${e.message}` } };
+    }
     // A bug or an unexpected failure must not lose the message: treat it as transient.
     return { channel: 'unknown', result: { kind: 'transient', reason: `unexpected: ${(e as Error).message}` } };
   }

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { Db } from '../store/db.js';
+import { seal, unseal } from '../security/seal.js';
 import type { FieldIssue } from '../../specs/issues.js';
 import { toFieldIssues, validatorFor } from '../../specs/validation.js';
 
@@ -67,48 +68,132 @@ export function urlIssue(path: string, value: string): FieldIssue | null {
 
 export type EndpointCheck = { kind: 'ok'; input: EndpointInput } | { kind: 'invalid'; issues: FieldIssue[] };
 
+const HIDDEN = '********';
+const SECRET_FIELDS = new Set(['secret', 'clientSecret']);
+const SEALED_PREFIX = 'sealed:v1:';
+
+/** A refusal never echoes a secret back (a too-short secret, a secret inside a delivery of the wrong shape). */
+function hideSecretsIn(issue: FieldIssue): FieldIssue {
+  const last = issue.path.split('/').at(-1) ?? '';
+  if (SECRET_FIELDS.has(last)) return { ...issue, value: HIDDEN };
+  if (issue.value && typeof issue.value === 'object' && !Array.isArray(issue.value)) {
+    const v = issue.value as Record<string, unknown>;
+    const hidden = (o: Record<string, unknown>): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(o).map(([k, x]) => [k, SECRET_FIELDS.has(k) ? HIDDEN : x && typeof x === 'object' && !Array.isArray(x) ? hidden(x as Record<string, unknown>) : x]));
+    return { ...issue, value: hidden(v) };
+  }
+  return issue;
+}
+
 /** Validates an endpoint configuration: shape, then the URL policy. */
 export function checkEndpointInput(data: unknown): EndpointCheck {
   const validate = validatorFor<EndpointInput>(EndpointInputSchema);
-  if (!validate(data)) return { kind: 'invalid', issues: toFieldIssues(validate.errors, data) };
+  if (!validate(data)) return { kind: 'invalid', issues: toFieldIssues(validate.errors, data).map(hideSecretsIn) };
   const issues: FieldIssue[] = [];
   const d = data.delivery;
   if (d.channel === 'webhook') issues.push(...[urlIssue('/delivery/url', d.url)].filter((x): x is FieldIssue => x !== null));
   if (d.channel === 'edfi') issues.push(...[urlIssue('/delivery/apiBase', d.apiBase), urlIssue('/delivery/tokenUrl', d.tokenUrl)].filter((x): x is FieldIssue => x !== null));
   if (data.source) issues.push(...[urlIssue('/source/apiBase', data.source.apiBase), urlIssue('/source/tokenUrl', data.source.tokenUrl)].filter((x): x is FieldIssue => x !== null));
+  // A secret that looks sealed would be read back as sealed: refuse it rather than fail at delivery.
+  const given: Array<[string, string]> = [];
+  if (d.channel === 'webhook') given.push(['/delivery/secret', d.secret]);
+  if (d.channel === 'edfi') given.push(['/delivery/clientSecret', d.clientSecret]);
+  if (data.source) given.push(['/source/clientSecret', data.source.clientSecret]);
+  for (const [path, v] of given) {
+    if (v.startsWith(SEALED_PREFIX)) issues.push({ path, value: HIDDEN, rule: 'format', message: `must not start with '${SEALED_PREFIX}'`, fix: 'Give the secret itself, not a sealed value.' });
+  }
   return issues.length ? { kind: 'invalid', issues } : { kind: 'ok', input: data };
+}
+
+/**
+ * The gateway cannot open a stored endpoint secret: it is sealed and the
+ * sealing secret (SIGNING_KEY_SECRET) is missing or not the one it was sealed
+ * with. A configuration problem of this gateway, not of the state.
+ */
+export class EndpointSecretError extends Error {
+  constructor(readonly stateCode: string, readonly reason: 'no-secret' | 'wrong-secret', field: string) {
+    super(reason === 'no-secret'
+      ? `${stateCode}'s endpoint ${field} is sealed but SIGNING_KEY_SECRET is not set on this gateway`
+      : `SIGNING_KEY_SECRET does not open ${stateCode}'s endpoint ${field} (sealed with another secret); set the secret it was sealed with, or configure the endpoint again`);
+    this.name = 'EndpointSecretError';
+  }
+}
+
+type WithSecrets = DeliveryConfig | SourceConfig;
+
+/** Seals the secret fields of one configuration (as is without a sealing secret). */
+function sealSecrets<T extends WithSecrets>(c: T, sealSecret: string): T {
+  const out: Record<string, unknown> = { ...c };
+  for (const k of SECRET_FIELDS) if (typeof out[k] === 'string') out[k] = seal(out[k] as string, sealSecret);
+  return out as T;
+}
+
+/** Opens the secret fields of one stored configuration; a value not starting with `sealed:v1:` was stored before sealing and is taken as is. */
+function openSecrets<T extends WithSecrets>(c: T, sealSecret: string, stateCode: string, where: string): T {
+  const out: Record<string, unknown> = { ...c };
+  for (const k of SECRET_FIELDS) {
+    if (typeof out[k] !== 'string') continue;
+    const u = unseal(out[k] as string, sealSecret);
+    if (u.kind !== 'ok') throw new EndpointSecretError(stateCode, u.kind, `${where}.${k}`);
+    out[k] = u.plain;
+  }
+  return out as T;
 }
 
 interface Row { state_code: string; delivery: DeliveryConfig; source: SourceConfig | null; updated_at: Date | string; updated_by: string }
 
-/** A state's endpoint; a state never configured gets the inbox and no live source. */
-export async function getEndpoint(db: Db, stateCode: string): Promise<Endpoint> {
+/**
+ * A state's endpoint with its secrets as stored (sealed, or plain if stored
+ * before sealing or without a sealing secret). Only for showing, through
+ * redactEndpoint; delivering needs getEndpoint.
+ */
+export async function getStoredEndpoint(db: Db, stateCode: string): Promise<Endpoint> {
   const r = await db.query<Row>('SELECT * FROM exchange_endpoints WHERE state_code = $1', [stateCode]);
   const row = r.rows[0];
   if (!row) return { stateCode, delivery: INBOX, source: null, updatedAt: null, updatedBy: null };
   return { stateCode, delivery: row.delivery, source: row.source, updatedAt: new Date(row.updated_at).toISOString(), updatedBy: row.updated_by };
 }
 
-/** Sets a state's endpoint (already checked with checkEndpointInput). */
-export async function putEndpoint(db: Db, stateCode: string, input: EndpointInput, by: string): Promise<Endpoint> {
+/**
+ * A state's endpoint with its secrets opened, for delivering; a state never
+ * configured gets the inbox and no live source. `sealSecret` is
+ * SIGNING_KEY_SECRET. Throws EndpointSecretError when a secret is sealed and
+ * `sealSecret` is missing or wrong.
+ */
+export async function getEndpoint(db: Db, stateCode: string, sealSecret = ''): Promise<Endpoint> {
+  const e = await getStoredEndpoint(db, stateCode);
+  return {
+    ...e,
+    delivery: openSecrets(e.delivery, sealSecret, stateCode, 'delivery'),
+    source: e.source ? openSecrets(e.source, sealSecret, stateCode, 'source') : null,
+  };
+}
+
+/**
+ * Sets a state's endpoint (already checked with checkEndpointInput). With a
+ * `sealSecret` (SIGNING_KEY_SECRET) its secrets are stored sealed
+ * (AES-256-GCM); without one, as given. Returns the endpoint as stored.
+ */
+export async function putEndpoint(db: Db, stateCode: string, input: EndpointInput, by: string, sealSecret = ''): Promise<Endpoint> {
+  const delivery = sealSecrets(input.delivery, sealSecret);
+  const source = input.source ? sealSecrets(input.source, sealSecret) : null;
   await db.query(
     `INSERT INTO exchange_endpoints (state_code, delivery, source, updated_at, updated_by) VALUES ($1, $2, $3, now(), $4)
      ON CONFLICT (state_code) DO UPDATE SET delivery = EXCLUDED.delivery, source = EXCLUDED.source, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-    [stateCode, JSON.stringify(input.delivery), input.source ? JSON.stringify(input.source) : null, by],
+    [stateCode, JSON.stringify(delivery), source ? JSON.stringify(source) : null, by],
   );
-  return getEndpoint(db, stateCode);
+  return getStoredEndpoint(db, stateCode);
 }
 
-/** The states configured as live sources, for planning a request. */
-export async function liveSources(db: Db, stateCodes: readonly string[]): Promise<Map<string, SourceConfig>> {
-  if (!stateCodes.length) return new Map();
-  const r = await db.query<{ state_code: string; source: SourceConfig }>(
-    'SELECT state_code, source FROM exchange_endpoints WHERE state_code = ANY($1::text[]) AND source IS NOT NULL', [stateCodes],
+/** The states configured as live sources, for planning a request (no secrets: the delivery reads them when it asks). */
+export async function liveSources(db: Db, stateCodes: readonly string[]): Promise<Set<string>> {
+  if (!stateCodes.length) return new Set();
+  const r = await db.query<{ state_code: string }>(
+    'SELECT state_code FROM exchange_endpoints WHERE state_code = ANY($1::text[]) AND source IS NOT NULL', [stateCodes],
   );
-  return new Map(r.rows.map((x) => [x.state_code, x.source]));
+  return new Set(r.rows.map((x) => x.state_code));
 }
 
-const HIDDEN = '********';
 
 /** The endpoint as shown to people: secrets replaced, everything else visible. */
 export function redactEndpoint(e: Endpoint): Endpoint {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { appendAudit } from '../../core/audit.js';
 import { GatewayError } from '../../core/errors.js';
-import { checkEndpointInput, getEndpoint, putEndpoint, redactEndpoint } from '../../core/exchange/endpoints.js';
+import { checkEndpointInput, getStoredEndpoint, putEndpoint, redactEndpoint } from '../../core/exchange/endpoints.js';
 import { ackInbox, readInbox } from '../../core/exchange/inbox.js';
 import { actorOf, auditDisclosure } from '../plugins/auth.js';
 import { StateParam } from '../schemas.js';
@@ -45,7 +45,7 @@ export async function exchangeStateRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { state: string } }>('/api/v1/states/:state/exchange-endpoint', {
     config: { access: { roles: ['admin', 'help-desk', 'data-admin', 'state-system'], stateParam: 'state', crossState: ['admin', 'help-desk'] } },
     schema: { tags: ['exchange'], summary: 'How the gateway reaches this state (secrets hidden)', params: StateParam },
-  }, async (request) => redactEndpoint(await getEndpoint(app.ctx.db, await requireState(app, request.params.state))));
+  }, async (request) => redactEndpoint(await getStoredEndpoint(app.ctx.db, await requireState(app, request.params.state))));
 
   app.put<{ Params: { state: string }; Body: unknown }>('/api/v1/states/:state/exchange-endpoint', {
     config: { access: { roles: ['admin', 'data-admin', 'state-system'], stateParam: 'state', crossState: ['admin'] } },
@@ -58,8 +58,9 @@ export async function exchangeStateRoutes(app: FastifyInstance): Promise<void> {
     const state = await requireState(app, request.params.state);
     const check = checkEndpointInput(request.body);
     if (check.kind === 'invalid') throw new GatewayError('GW_ERR_VALIDATION', `${check.issues.length} problem(s) in the endpoint configuration.`, { issues: check.issues });
-    const before = await getEndpoint(app.ctx.db, state);
-    const saved = await putEndpoint(app.ctx.db, state, check.input, request.principal?.subject ?? 'unknown');
+    const before = await getStoredEndpoint(app.ctx.db, state);
+    // Secrets are stored sealed with SIGNING_KEY_SECRET when it is set; answers and the audit show them hidden.
+    const saved = await putEndpoint(app.ctx.db, state, check.input, request.principal?.subject ?? 'unknown', app.ctx.config.SIGNING_KEY_SECRET);
     await appendAudit(app.ctx.db, {
       actor: actorOf(request), action: 'exchange-endpoint.updated', traceId: request.id,
       details: { state, before: redactEndpoint(before), after: redactEndpoint(saved) },

@@ -23,13 +23,14 @@ export async function startExchangeWorld(opts: { env?: Record<string, string>; f
     states: ['TX', 'MI', 'FL', 'CA', 'WA'].map((code) => ({ code, records: opts.records?.[code] ?? [] })),
     flaky: opts.flaky ?? null, toleranceSeconds: 300,
   });
-  const sys = await startSystem({ workers: true, env: { ...FAST_EXCHANGE_ENV, ...opts.env }, ...(opts.store ? { store: opts.store } : {}) });
+  // A sealing secret, as in production: endpoint secrets are stored sealed and the workers open them to deliver.
+  const sys = await startSystem({ workers: true, env: { SIGNING_KEY_SECRET: 'exchange-tests-seal', ...FAST_EXCHANGE_ENV, ...opts.env }, ...(opts.store ? { store: opts.store } : {}) });
   return { sys, sim, close: async () => { await sys.close(); await sim.close(); } };
 }
 
-/** Points a state at the simulator. */
+/** Points a state at the simulator (secrets sealed, as the API stores them). */
 export async function wire(w: ExchangeWorld, state: string, channel: 'webhook' | 'edfi' | 'inbox', liveSource = false): Promise<void> {
-  await putEndpoint(w.sys.db, state, w.sim.endpointFor(state, { channel, liveSource }), 'test');
+  await putEndpoint(w.sys.db, state, w.sim.endpointFor(state, { channel, liveSource }), 'test', w.sys.config.SIGNING_KEY_SECRET);
 }
 
 /** Submits records as the state's system and waits until each is matched; returns their MSIX ids. */

@@ -26,6 +26,7 @@ export function exchangeDeps(ctx: WorkerContext): DeliverDeps {
       },
       consolidation: { requiredCredits: c.GRADUATION_CREDITS },
       log: ctx.logger,
+      sealSecret: c.SIGNING_KEY_SECRET,
     };
     cache.set(ctx, deps);
   }
