@@ -26,7 +26,7 @@ export const ConfigSchema = Type.Object({
   TOKEN_AUDIENCE: Type.String({ default: 'msix-gateway', description: 'The `aud` of access tokens the gateway issues and accepts.' }),
   TOKEN_TTL_SECONDS: Type.Integer({ default: 1800, minimum: 60, maximum: 86_400, description: 'Lifetime of a client-credentials access token.' }),
   SIGNING_KEY_ROTATE_DAYS: Type.Number({ default: 30, minimum: 0.01, description: 'How long one key signs tokens before a new key takes over; old keys stay published until their tokens expire.' }),
-  SIGNING_KEY_SECRET: Type.String({ default: '', description: 'Seals the private signing keys stored in Postgres (AES-256-GCM). Set it in production; keep it out of the database backup.' }),
+  SIGNING_KEY_SECRET: Type.String({ default: '', description: 'Seals the private signing keys and the endpoint secrets of the states (webhook and client secrets) stored in Postgres (AES-256-GCM). Set it in production, on gateways and workers alike; keep it out of the database backup.' }),
   OIDC_ISSUER: Type.String({ default: '', description: 'External OpenID Connect issuer URL whose tokens are accepted and through which people sign in. Empty: none (npm start runs a development provider).' }),
   OIDC_CLIENT_ID: Type.String({ default: 'msix-gateway', description: 'Client id of the gateway at the OIDC provider (sign-in), and the audience its access tokens must carry.' }),
   OIDC_CLIENT_SECRET: Type.String({ default: '', description: 'Client secret at the OIDC provider; empty for a public client using PKCE only.' }),
