@@ -47,6 +47,12 @@ export interface BatchLoadReport {
   anchors: number;
   /** Records held unlinked for review in the store, candidates of the pending ones. */
   heldAnchors: number;
+  /**
+   * Pending records that are updates of records already linked: left to their
+   * match jobs, which may keep, re-score or question the existing link (the
+   * worker's sweeper queues them); the bulk load only places new records.
+   */
+  updatesLeftToJobs: number;
   linked: number;
   newStudents: number;
   reviews: number;
@@ -68,7 +74,10 @@ interface Loaded {
 
 type Row = { id: string; version: number; state_code: string; state_student_id: string; identity: StateRecord['identity']; parents: StateRecord['parents'] | null; msix_id: string | null };
 
-/** Pending records first, then (only when some are pending) the linked ones that anchor existing students. */
+/**
+ * New pending records first, then (only when there are some) the linked ones that anchor existing
+ * students — an updated record waiting for its own match job anchors its student with its current link.
+ */
 async function readAll(db: Db, pageRows: number, progress: (phase: string, n: number) => void): Promise<Loaded> {
   const out: Loaded = { ids: [], versions: [], states: [], anchor: [], std: [] };
   for (const pending of [true, false]) {
@@ -77,10 +86,11 @@ async function readAll(db: Db, pageRows: number, progress: (phase: string, n: nu
     for (;;) {
       const r = await db.query<Row>(pending
         ? `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, NULL::text AS msix_id
-           FROM state_records s WHERE s.match_status = 'pending' AND s.status = 'active' AND s.id > $1 ORDER BY s.id LIMIT $2`
+           FROM state_records s WHERE s.match_status = 'pending' AND s.status = 'active' AND s.id > $1
+             AND NOT EXISTS (SELECT 1 FROM links l WHERE l.record_id = s.id) ORDER BY s.id LIMIT $2`
         : `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
            FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
-           WHERE s.match_status <> 'pending' AND s.status = 'active' AND st.status IN ('active', 'locked') AND s.id > $1 ORDER BY s.id LIMIT $2`,
+           WHERE s.status = 'active' AND st.status IN ('active', 'locked') AND s.id > $1 ORDER BY s.id LIMIT $2`,
       [after, pageRows]);
       for (const row of r.rows) {
         out.ids.push(row.id);
@@ -122,9 +132,12 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
   const pendingCount = data.anchor.filter((a) => a === null).length;
   const heldRecords: HeldRecords = pendingCount === 0 ? { ids: [], states: [], std: [], waitsFor: [], candidates: [] }
     : await readHeld(db, opts.pageRows ?? 20_000, (k) => progress('read held', k, 0));
+  const updates = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM state_records s WHERE s.match_status = 'pending' AND s.status = 'active'
+       AND EXISTS (SELECT 1 FROM links l WHERE l.record_id = s.id)`);
   const tRead = performance.now();
   const empty: BatchLoadReport = {
-    pending: 0, anchors: n, heldAnchors: heldRecords.ids.length, linked: 0, newStudents: 0, reviews: 0, waiting: 0, clusters: 0, candidatePairs: 0,
+    pending: 0, anchors: n, heldAnchors: heldRecords.ids.length, updatesLeftToJobs: updates.rows[0]!.n, linked: 0, newStudents: 0, reviews: 0, waiting: 0, clusters: 0, candidatePairs: 0,
     ms: { read: tRead - t0, link: 0, write: 0, total: tRead - t0 },
   };
   if (pendingCount === 0) return empty;
