@@ -262,6 +262,7 @@ describe('headers and logs', () => {
     await app.inject({ method: 'GET', url: '/api/v1/exchanges', headers: { authorization: `Bearer ${access}`, cookie: `msix_session=${access}` } });
     await app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: t.clientId, client_secret: t.clientSecret } });
     logger.info({ req: { headers: { authorization: basic } }, client_secret: t.clientSecret, access_token: access, body: { client_secret: t.clientSecret } }, 'a careless log line');
+    logger.warn({ clientSecret: t.clientSecret, delivery: { clientSecret: t.clientSecret } }, 'an endpoint logged carelessly');
     await app.close();
     expect(out.length).toBeGreaterThan(100);
     for (const secret of [t.clientSecret, access, access.split('.')[2]!, basic.slice(6)]) expect(out).not.toContain(secret);
