@@ -3,27 +3,12 @@ import { freshDb, STORE_KINDS } from '../support/db.js';
 import type { Db } from '../../core/store/db.js';
 import { runBatchLoad } from '../../core/matching-store/batch-load.js';
 import { getReview, resolveReview } from '../../core/matching-store/reviews.js';
+import { A, B, C, admin } from './held-scene.js';
 import { consolidation, linkOf, store, storeAndMatch } from './helpers.js';
 
-const admin = (id: string, state: string) => ({ id, state, roles: ['data-admin'] });
+// The scene of held-scene.ts with later records arriving in a bulk load: before held records took
+// part in the load, it saw only A and started a second student for C.
 
-/**
- * The scene of held-candidates.test.ts, with the third record arriving in a bulk load instead
- * of a match job. Texas's record (A) starts a student; California's (B) says the child is a
- * boy, a sex conflict with A, so B is held for review. Florida's (C) agrees with B in everything
- * B has and is far from A. Before held records took part in the bulk load, the load saw only A
- * and started a second student for C.
- */
-const GIVEN: Record<string, string> = { 1: 'Xochitl', 2: 'Citlali', 3: 'Itzel', 4: 'Yareli', 5: 'Nayeli', 6: 'Yaretzi' };
-type Parent = { firstName: string; lastName: string; relationship: 'parent2' };
-const child = (state: string, id: string, extra: { sex?: 'F' | 'M'; birthCity?: string; birthState?: string; birthCountry?: string } = {}, parents?: Parent[]) => ({
-  stateCode: state, stateStudentId: id,
-  identity: { firstName: GIVEN[id.slice(1)]!, lastName1: 'Tlatelpa', lastName2: 'Ocotlan', sex: 'F' as 'F' | 'M', birthDate: `201${id.slice(1)}-05-21`, ...extra },
-  ...(parents ? { parents } : {}),
-});
-const A = (n: string) => child('TX', `A${n}`, { birthCity: 'Puebla', birthState: 'PUE', birthCountry: 'MX' }, [{ firstName: 'Rosa', lastName: 'Ocotlan', relationship: 'parent2' }]);
-const B = (n: string) => child('CA', `B${n}`, { sex: 'M' });
-const C = (n: string) => child('FL', `C${n}`, { sex: 'M', birthCity: 'Houston', birthState: 'TX', birthCountry: 'US' }, [{ firstName: 'Juana', lastName: 'Perez', relationship: 'parent2' }]);
 /** Arizona's record of the same child, a copy of C's. */
 const D = (n: string) => ({ ...C(n), stateCode: 'AZ', stateStudentId: `D${n}` });
 /** Arizona's record of the child, close to C (same mother and birthplace) but not to B (name and date mistyped, no sex). */

@@ -2,29 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDb, STORE_KINDS } from '../support/db.js';
 import type { Db } from '../../core/store/db.js';
 import { getReview, resolveReview } from '../../core/matching-store/reviews.js';
+import { A, B, C, admin } from './held-scene.js';
 import { consolidation, linkOf, match, store, storeAndMatch } from './helpers.js';
 
-const admin = (id: string, state: string) => ({ id, state, roles: ['data-admin'] });
-
-/**
- * One child, three states. Texas's record (A) starts a student. California's (B) says the
- * child is a boy: a sex conflict with A, so B is held for review. Florida's (C) agrees with
- * B in everything B has, and adds a birthplace and a mother that disagree with A: C is
- * clearly B's child, and far from A. Before held records were candidates, C saw only A and
- * started a second student for the same child.
- */
-// Each scene is another child (given name and birth date), so the scenes do not see each other.
-const GIVEN: Record<string, string> = { 1: 'Xochitl', 2: 'Citlali', 3: 'Itzel', 4: 'Yareli', 5: 'Nayeli' };
-type Parent = { firstName: string; lastName: string; relationship: 'parent2' };
-const xochitl = (state: string, id: string, extra: { sex?: 'F' | 'M'; birthCity?: string; birthState?: string; birthCountry?: string } = {}, parents?: Parent[]) => ({
-  stateCode: state, stateStudentId: id,
-  identity: { firstName: GIVEN[id.slice(1)]!, lastName1: 'Tlatelpa', lastName2: 'Ocotlan', sex: 'F' as 'F' | 'M', birthDate: `201${id.slice(1)}-05-21`, ...extra },
-  ...(parents ? { parents } : {}),
-});
-const A = (n: string) => xochitl('TX', `A${n}`, { birthCity: 'Puebla', birthState: 'PUE', birthCountry: 'MX' }, [{ firstName: 'Rosa', lastName: 'Ocotlan', relationship: 'parent2' as const }]);
-const B = (n: string) => xochitl('CA', `B${n}`, { sex: 'M' });
-const C = (n: string) => xochitl('FL', `C${n}`, { sex: 'M', birthCity: 'Houston', birthState: 'TX', birthCountry: 'US' }, [{ firstName: 'Juana', lastName: 'Perez', relationship: 'parent2' as const }]);
-
+/** Before held records were candidates, C saw only A and started a second student for the same child (held-scene.ts). */
 describe.each(STORE_KINDS)('held near-match records as candidates on %s', (kind) => {
   let db: Db;
   let drop: () => Promise<void>;
