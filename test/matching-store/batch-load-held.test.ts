@@ -3,7 +3,7 @@ import { freshDb, STORE_KINDS } from '../support/db.js';
 import type { Db } from '../../core/store/db.js';
 import { runBatchLoad } from '../../core/matching-store/batch-load.js';
 import { getReview, resolveReview } from '../../core/matching-store/reviews.js';
-import { A, B, C, admin } from './held-scene.js';
+import { A, B, C, admin, liveStudents, openReview } from './held-scene.js';
 import { consolidation, linkOf, store, storeAndMatch } from './helpers.js';
 
 // The scene of held-scene.ts with later records arriving in a bulk load: before held records took
@@ -24,10 +24,8 @@ describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind
   beforeAll(async () => { ({ db, drop } = await freshDb(kind)); deps = { db, consolidation }; });
   afterAll(async () => { await drop?.(); });
 
-  const students = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM students WHERE status IN ('active', 'locked')`)).rows[0]!.n;
-  const openReviewOf = async (recordId: string) =>
-    (await db.query<{ id: string; version: number; reason: string; waits_for_record: string | null; candidate_msix_ids: string[] }>(
-      `SELECT id, version, reason, waits_for_record, candidate_msix_ids FROM match_reviews WHERE record_id = $1 AND status = 'open'`, [recordId])).rows[0] ?? null;
+  const students = () => liveStudents(db);
+  const openReviewOf = (recordId: string) => openReview(db, recordId);
 
   /** A linked and B held by match jobs; C (and D) stored pending and matched by a bulk load. */
   async function scene(n: string, withD = false) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDb, STORE_KINDS } from '../support/db.js';
 import type { Db } from '../../core/store/db.js';
 import { getReview, resolveReview } from '../../core/matching-store/reviews.js';
-import { A, B, C, admin } from './held-scene.js';
+import { A, B, C, admin, liveStudents, openReview } from './held-scene.js';
 import { consolidation, linkOf, match, store, storeAndMatch } from './helpers.js';
 
 /** Before held records were candidates, C saw only A and started a second student for the same child (held-scene.ts). */
@@ -13,10 +13,8 @@ describe.each(STORE_KINDS)('held near-match records as candidates on %s', (kind)
   beforeAll(async () => { ({ db, drop } = await freshDb(kind)); deps = { db, consolidation }; });
   afterAll(async () => { await drop?.(); });
 
-  const students = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM students WHERE status IN ('active', 'locked')`)).rows[0]!.n;
-  const openReviewOf = async (recordId: string) =>
-    (await db.query<{ id: string; version: number; reason: string; waits_for_record: string | null; candidate_msix_ids: string[] }>(
-      `SELECT id, version, reason, waits_for_record, candidate_msix_ids FROM match_reviews WHERE record_id = $1 AND status = 'open'`, [recordId])).rows[0] ?? null;
+  const students = () => liveStudents(db);
+  const openReviewOf = (recordId: string) => openReview(db, recordId);
 
   /** A linked, B held against A's student, C arrived: returns the ids. */
   async function scene(n: string) {
