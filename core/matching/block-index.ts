@@ -52,12 +52,28 @@ export class BlockIndex {
       }
       return;
     }
-    if (this.size + keys.length > this.packed.length) {
-      const grown = new Float64Array(Math.max(this.packed.length * 2, this.size + keys.length));
-      grown.set(this.packed.subarray(0, this.size));
-      this.packed = grown;
-    }
+    this.reserve(keys.length);
     for (const k of keys) this.packed[this.size++] = hashKey(k) * RECORD_SPACE + record;
+  }
+
+  /** Room for `extra` more entries before sealing (doubling). */
+  private reserve(extra: number): void {
+    if (this.size + extra <= this.packed.length) return;
+    const grown = new Float64Array(Math.max(this.packed.length * 2, this.size + extra));
+    grown.set(this.packed.subarray(0, this.size));
+    this.packed = grown;
+  }
+
+  /** Calls `visit(start, end)` for each run of sealed entries sharing one key hash (one block). */
+  private forEachBlock(visit: (start: number, end: number) => void): void {
+    const packed = this.packed;
+    for (let p = 0; p < this.size; ) {
+      const h = Math.floor(packed[p]! / RECORD_SPACE);
+      let q = p + 1;
+      while (q < this.size && Math.floor(packed[q]! / RECORD_SPACE) === h) q++;
+      visit(p, q);
+      p = q;
+    }
   }
 
   /** Sorts the entries; later `add`s go to a small unsorted delta. */
@@ -109,11 +125,7 @@ export class BlockIndex {
   addPacked(entries: Float64Array, recordCount: number): void {
     if (this.sealed) throw new Error('BlockIndex.addPacked after seal()');
     if (recordCount > this.recordCount) this.recordCount = recordCount;
-    if (this.size + entries.length > this.packed.length) {
-      const grown = new Float64Array(Math.max(this.packed.length * 2, this.size + entries.length));
-      grown.set(this.packed.subarray(0, this.size));
-      this.packed = grown;
-    }
+    this.reserve(entries.length);
     this.packed.set(entries, this.size);
     this.size += entries.length;
   }
@@ -136,10 +148,7 @@ export class BlockIndex {
     let skippedBlocks = 0;
     let blocks = 0;
     let memberTotal = 0;
-    for (let p = 0; p < this.size; ) {
-      const h = Math.floor(packed[p]! / RECORD_SPACE);
-      let q = p + 1;
-      while (q < this.size && Math.floor(packed[q]! / RECORD_SPACE) === h) q++;
+    this.forEachBlock((p, q) => {
       const len = q - p;
       if (len > this.maxBlockSize) skippedBlocks++;
       else if (len >= 2) {
@@ -147,23 +156,18 @@ export class BlockIndex {
         memberTotal += len;
         for (let k = p; k < q; k++) blockCount[packed[k]! % RECORD_SPACE]!++;
       }
-      p = q;
-    }
+    });
     const blockStart = alloc(blocks + 1);
     const members = alloc(memberTotal);
     let b = 0;
     let m = 0;
-    for (let p = 0; p < this.size; ) {
-      const h = Math.floor(packed[p]! / RECORD_SPACE);
-      let q = p + 1;
-      while (q < this.size && Math.floor(packed[q]! / RECORD_SPACE) === h) q++;
+    this.forEachBlock((p, q) => {
       const len = q - p;
       if (len >= 2 && len <= this.maxBlockSize) {
         blockStart[b++] = m;
         for (let k = p; k < q; k++) members[m++] = packed[k]! % RECORD_SPACE;
       }
-      p = q;
-    }
+    });
     blockStart[b] = m;
     const offsets = alloc(n + 1);
     for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + blockCount[i]!;
