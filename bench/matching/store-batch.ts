@@ -19,11 +19,8 @@ import { runBatchLoad } from '../../core/matching-store/batch-load.js';
 import { generatePopulation } from '../../core/matching/synthetic/generator.js';
 import { startThrowawayCluster } from '../../test/support/postgres-cluster.js';
 import { insertPending } from './store-fixtures.js';
+import { option } from '../support/args.js';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-}
 const N = Number(option('records', '20000'));
 const concurrency = Number(option('concurrency', '4'));
 const seed = Number(option('seed', '5'));

@@ -37,13 +37,10 @@ import { insertPending, personToStateRecord } from './store-fixtures.js';
 import { storeModel } from '../../core/matching-store/engine.js';
 import { clearStandardizedCache } from '../../core/matching-store/candidates.js';
 import { execFileSync } from 'node:child_process';
+import { option } from '../support/args.js';
 
 const gitHead = () => { if (process.env.BENCH_GIT_HEAD) return process.env.BENCH_GIT_HEAD; try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return 'unknown'; } };
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-}
 const N = Number(option('records', '100000'));
 const M = Number(option('arrivals', '1000'));
 const seed = Number(option('seed', '7'));

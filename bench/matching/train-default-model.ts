@@ -11,14 +11,10 @@ import { syntheticDataset } from '../../core/matching/evaluation/synthetic.js';
 import { personComparisonSet } from '../../core/matching/person-comparisons.js';
 import { trainModel } from '../../core/matching/training.js';
 import { buildTermFrequencies } from '../../core/matching/term-frequency.js';
+import { option } from '../support/args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const records = arg('records', 100_000);
-const seed = arg('seed', 1);
+const records = Number(option('records', '100000'));
+const seed = Number(option('seed', '1'));
 const t0 = performance.now();
 const data = syntheticDataset({ records, seed });
 const truthOf = new Map(data.records.map((r, i) => [r.recordId, data.truth[i]]));
