@@ -11,12 +11,10 @@
  * also waits for such a record. Either way the existing re-placement on
  * review resolution (`placeWaiting`) places it again.
  */
-import type { StateRecord } from '../../specs/canonical/state-record.js';
 import type { PairScore, CompiledModel } from '../matching/scoring.js';
-import { standardize } from '../matching/standardize.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
-import { toPersonRecord } from './person.js';
+import { standardizeStored, type StoredIdentityRow } from './person.js';
 
 export interface HeldRecords {
   ids: string[];
@@ -28,10 +26,7 @@ export interface HeldRecords {
   candidates: string[][];
 }
 
-type Row = {
-  id: string; state_code: string; state_student_id: string; identity: StateRecord['identity']; parents: StateRecord['parents'] | null;
-  waits_for: string | null; candidates: string[] | null;
-};
+type Row = StoredIdentityRow & { waits_for: string | null; candidates: string[] | null };
 
 /** Active records held unlinked for review (`match_status = 'review'`, no link), with their open review. */
 export async function readHeld(db: Db, pageRows: number, progress: (n: number) => void): Promise<HeldRecords> {
@@ -50,7 +45,7 @@ export async function readHeld(db: Db, pageRows: number, progress: (n: number) =
       out.states.push(row.state_code);
       out.waitsFor.push(row.waits_for);
       out.candidates.push(row.candidates ?? []);
-      out.std.push(standardize(toPersonRecord(row.id, { stateCode: row.state_code, stateStudentId: row.state_student_id, identity: row.identity, parents: row.parents ?? undefined })));
+      out.std.push(standardizeStored(row));
     }
     progress(out.ids.length);
     if (r.rows.length < pageRows) break;

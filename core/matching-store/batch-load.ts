@@ -21,14 +21,13 @@ import { consolidate, type ConsolidationInput, type ConsolidationOptions } from 
 import { linkBatch } from '../matching/batch.js';
 import { personComparisonSet } from '../matching/person-comparisons.js';
 import { CompiledModel } from '../matching/scoring.js';
-import { standardize } from '../matching/standardize.js';
 import { buildTermFrequencies } from '../matching/term-frequency.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
 import { storeModel } from './engine.js';
 import { HeldIndex, readHeld, type HeldPair, type HeldRecords } from './batch-held.js';
 import { explainScore, type MatchExplanation, type PairExplanation, type StudentExplanation } from './explanation.js';
-import { toPersonRecord } from './person.js';
+import { standardizeStored, type StoredIdentityRow } from './person.js';
 import { MATCH_BATCH_LOCK } from './place.js';
 import { followMerges } from './students-live.js';
 
@@ -72,7 +71,7 @@ interface Loaded {
   std: StandardizedPerson[];
 }
 
-type Row = { id: string; version: number; state_code: string; state_student_id: string; identity: StateRecord['identity']; parents: StateRecord['parents'] | null; msix_id: string | null };
+type Row = StoredIdentityRow & { version: number; msix_id: string | null };
 
 /**
  * New pending records first, then (only when there are some) the linked ones that anchor existing
@@ -97,7 +96,7 @@ async function readAll(db: Db, pageRows: number, progress: (phase: string, n: nu
         out.versions.push(row.version);
         out.states.push(row.state_code);
         out.anchor.push(row.msix_id);
-        out.std.push(standardize(toPersonRecord(row.id, { stateCode: row.state_code, stateStudentId: row.state_student_id, identity: row.identity, parents: row.parents ?? undefined })));
+        out.std.push(standardizeStored(row));
       }
       progress(pending ? 'read pending' : 'read linked', out.ids.length);
       if (r.rows.length < pageRows) break;

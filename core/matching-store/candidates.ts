@@ -3,15 +3,13 @@
  * blocking key with it, plus every record a manual decision names with it
  * (found even when no key is shared any more), each with its student.
  */
-import type { StateRecord } from '../../specs/canonical/state-record.js';
 import type { MsixId } from '../../specs/ids.js';
-import { standardize } from '../matching/standardize.js';
 import type { Candidate } from '../matching/incremental.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
 import type { RecordConstraints } from './constraints.js';
 import { keyLockIds, recordsByKeys } from './keys.js';
-import { toPersonRecord } from './person.js';
+import { standardizeStored, type StoredIdentityRow } from './person.js';
 
 export interface StoreCandidate extends Candidate<StandardizedPerson> {
   stateCode: string;
@@ -29,7 +27,7 @@ export const heldStudentId = (recordId: string): string => `held:${recordId}`;
 export const isHeldStudent = (studentId: string): boolean => studentId.startsWith('held:');
 export const heldRecordOf = (studentId: string): string => studentId.slice('held:'.length);
 
-type IdentityRow = { id: string; state_code: string; state_student_id: string; identity: StateRecord['identity']; parents: StateRecord['parents'] | null; version?: number };
+type IdentityRow = StoredIdentityRow & { version?: number };
 
 /**
  * Standardized candidates by record id and version, most recently used last.
@@ -56,7 +54,7 @@ export function standardizeRow(r: IdentityRow): StandardizedPerson {
       return hit;
     }
   }
-  const std = standardize(toPersonRecord(r.id, { stateCode: r.state_code, stateStudentId: r.state_student_id, identity: r.identity, parents: r.parents ?? undefined }));
+  const std = standardizeStored(r);
   if (key !== null) {
     stdCache.set(key, std);
     if (stdCache.size > STD_CACHE_MAX) stdCache.delete(stdCache.keys().next().value!);

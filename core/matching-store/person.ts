@@ -4,7 +4,8 @@
  * how canonical identity and parents translate to it.
  */
 import type { StateRecord, ParentT } from '../../specs/canonical/state-record.js';
-import type { PersonRecord } from '../matching/types.js';
+import { standardize } from '../matching/standardize.js';
+import type { PersonRecord, StandardizedPerson } from '../matching/types.js';
 
 const clean = (v: string | undefined | null): string | null => {
   const s = v?.trim();
@@ -53,4 +54,18 @@ export function toPersonRecord(recordId: string, rec: Pick<StateRecord, 'stateCo
     parent2FirstName: clean(p2?.firstName),
     parent2LastName: clean(p2?.lastName),
   };
+}
+
+/** The columns a matching query selects of a stored record (`record->'identity'`, `record->'parents'`). */
+export interface StoredIdentityRow {
+  id: string;
+  state_code: string;
+  state_student_id: string;
+  identity: StateRecord['identity'];
+  parents: StateRecord['parents'] | null;
+}
+
+/** A stored record as the engine compares it (uncached; match jobs use the cached `standardizeRow` of candidates.ts). */
+export function standardizeStored(row: StoredIdentityRow): StandardizedPerson {
+  return standardize(toPersonRecord(row.id, { stateCode: row.state_code, stateStudentId: row.state_student_id, identity: row.identity, parents: row.parents ?? undefined }));
 }

@@ -8,10 +8,8 @@
  * is a separate decision (`npm run match:load` for pending records).
  */
 import { blockingKeys } from '../matching/blocking.js';
-import { standardize } from '../matching/standardize.js';
 import type { Db } from '../store/db.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
-import { toPersonRecord } from './person.js';
+import { standardizeStored, type StoredIdentityRow } from './person.js';
 
 export interface RekeyOptions {
   /** Records read and written per transaction (default 2,000). */
@@ -29,14 +27,7 @@ export interface RekeyReport {
   ms: number;
 }
 
-interface Row {
-  id: string;
-  state_code: string;
-  state_student_id: string;
-  identity: StateRecord['identity'];
-  parents: StateRecord['parents'] | null;
-  keys: string[] | null;
-}
+type Row = StoredIdentityRow & { keys: string[] | null };
 
 /** Recomputes the blocking keys of every matched record with the engine's current rules. */
 export async function rekeyStore(db: Db, options: RekeyOptions = {}): Promise<RekeyReport> {
@@ -58,7 +49,7 @@ export async function rekeyStore(db: Db, options: RekeyOptions = {}): Promise<Re
       const addKey: string[] = [];
       const addRecord: string[] = [];
       for (const row of r.rows) {
-        const std = standardize(toPersonRecord(row.id, { stateCode: row.state_code, stateStudentId: row.state_student_id, identity: row.identity, parents: row.parents ?? undefined }));
+        const std = standardizeStored(row);
         const want = new Set(blockingKeys(std));
         const have = new Set(row.keys ?? []);
         const added = [...want].filter((k) => !have.has(k));
