@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { Db } from '../store/db.js';
-import { seal, unseal } from '../security/seal.js';
+import { SEALED_PREFIX, seal, unseal } from '../security/seal.js';
 import type { FieldIssue } from '../../specs/issues.js';
 import { toFieldIssues, validatorFor } from '../../specs/validation.js';
 
@@ -70,7 +70,6 @@ export type EndpointCheck = { kind: 'ok'; input: EndpointInput } | { kind: 'inva
 
 const HIDDEN = '********';
 const SECRET_FIELDS = new Set(['secret', 'clientSecret']);
-const SEALED_PREFIX = 'sealed:v1:';
 
 /** A refusal never echoes a secret back (a too-short secret, a secret inside a delivery of the wrong shape). */
 function hideSecretsIn(issue: FieldIssue): FieldIssue {

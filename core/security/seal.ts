@@ -1,12 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 
 /**
- * Seals private signing keys at rest with a secret from the environment
- * (AES-256-GCM), so a database backup alone cannot mint tokens. Without a
- * secret (development) the text is stored as is; docs/security.md tells
- * operators to set one.
+ * Seals secrets at rest (private signing keys, states' endpoint secrets) with
+ * a secret from the environment (AES-256-GCM), so a database backup alone
+ * cannot mint tokens or sign deliveries. Without a secret (development) the
+ * text is stored as is; docs/security.md tells operators to set one.
  */
-const PREFIX = 'sealed:v1:';
+/** Every sealed value starts with this; a stored value without it was stored plain. */
+export const SEALED_PREFIX = 'sealed:v1:';
+const PREFIX = SEALED_PREFIX;
 const keys = new Map<string, Buffer>();
 
 function keyFor(secret: string): Buffer {
