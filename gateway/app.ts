@@ -22,7 +22,7 @@ import { edfiPlugin } from './edfi/plugin.js';
 import { registerAuth, registerSecurity } from './plugins/auth.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { signInRoutes } from './routes/auth-signin.js';
-import { devIdpRoutes } from '../runtime/dev-idp/routes.js';
+import { devIdpRoutes } from './dev-idp/routes.js';
 import { exchangeRequestRoutes } from './routes/exchange-requests.js';
 import { exchangeEdfiRoutes } from './routes/exchange-edfi.js';
 import { exchangeNoticeRoutes } from './routes/exchange-notices.js';

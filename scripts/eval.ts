@@ -12,11 +12,11 @@
  */
 import { existsSync } from 'node:fs';
 import { loadDefaultModel } from '../core/matching/default-model.js';
-import { readFebrl, febrlAllFields, febrlNameDateLocality, type FebrlRecord } from '../core/matching/evaluation/febrl.js';
-import { sharedDataFile } from '../core/matching/evaluation/data-path.js';
-import { evaluate, type EvaluationResult } from '../core/matching/evaluation/run.js';
-import { readSplink, splinkFakeSet } from '../core/matching/evaluation/splink.js';
-import { syntheticDataset } from '../core/matching/evaluation/synthetic.js';
+import { readFebrl, febrlAllFields, febrlNameDateLocality, type FebrlRecord } from '../lab/matching/evaluation/febrl.js';
+import { sharedDataFile } from '../lab/matching/evaluation/data-path.js';
+import { evaluate, type EvaluationResult } from '../lab/matching/evaluation/run.js';
+import { readSplink, splinkFakeSet } from '../lab/matching/evaluation/splink.js';
+import { syntheticDataset } from '../lab/matching/evaluation/synthetic.js';
 import { personComparisonSet } from '../core/matching/person-comparisons.js';
 
 function arg(name: string, fallback: number): number {

@@ -14,12 +14,12 @@ import { createWriteStream, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { once } from 'node:events';
 import { linkBatch, type BatchResult } from '../core/matching/batch.js';
-import { RecordCsvHeaderError, readStandardizedCsv } from '../core/matching/batch-csv.js';
+import { RecordCsvHeaderError, readStandardizedCsv } from '../lab/matching/batch-csv.js';
 import { loadDefaultModel } from '../core/matching/default-model.js';
 import { validateModel, type MatchModel } from '../core/matching/model.js';
-import { BatchWorkerPool, PERSON_SET_REF, csvRecordSource, linkBatchParallel } from '../core/matching/parallel/link-parallel.js';
+import { BatchWorkerPool, PERSON_SET_REF, csvRecordSource, linkBatchParallel } from '../lab/matching/parallel/link-parallel.js';
 import { PERSON_COMPARISONS, personComparisonSet } from '../core/matching/person-comparisons.js';
-import { csvField } from '../core/matching/record-csv.js';
+import { csvField } from '../lab/matching/record-csv.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

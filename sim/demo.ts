@@ -1,10 +1,10 @@
 import type { Db } from '../core/store/db.js';
 import type { JobQueue } from '../core/jobs.js';
-import { enqueueFollowUps } from '../core/exchange/deliver.js';
+import { enqueueFollowUps } from '../core/exchange/delivery/deliver.js';
 import { putEndpoint } from '../core/exchange/endpoints.js';
-import { createRecordRequest } from '../core/exchange/request-flow.js';
-import { getRequest } from '../core/exchange/requests.js';
-import { resolveDemographics } from '../core/exchange/resolve.js';
+import { createRecordRequest } from '../core/exchange/requests/request-flow.js';
+import { getRequest } from '../core/exchange/requests/requests.js';
+import { resolveDemographics } from '../core/exchange/requests/resolve.js';
 import { disclosureGrounds } from '../core/security/disclosure.js';
 import { DEMO_RECORDS, DEMO_STATES } from '../demo/students.js';
 import type { StateRecord } from '../specs/canonical/state-record.js';

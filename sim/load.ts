@@ -1,7 +1,7 @@
 import type { Db } from '../core/store/db.js';
 import type { JobQueue } from '../core/jobs.js';
-import { createDelivery, type Delivery } from '../core/exchange/deliveries.js';
-import { enqueueFollowUps } from '../core/exchange/deliver.js';
+import { createDelivery, type Delivery } from '../core/exchange/delivery/deliveries.js';
+import { enqueueFollowUps } from '../core/exchange/delivery/deliver.js';
 import { msixIdFromBody } from '../specs/ids.js';
 
 /** A synthetic MSIX id per index, stable across runs (for load tests only). */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { StateRecord } from '../specs/canonical/state-record.js';
 import type { EndpointInput } from '../core/exchange/endpoints.js';
-import { MemoryReplayGuard, verifyWebhook } from '../core/exchange/signature.js';
+import { MemoryReplayGuard, verifyWebhook } from '../core/exchange/delivery/signature.js';
 import { seededRandom } from './random.js';
 
 /**

@@ -27,7 +27,7 @@ import { ensureStates } from '../../core/states.js';
 import { migrate } from '../../core/store/migrate.js';
 import { PgDb } from '../../core/store/pg.js';
 import { CODESET_VERSION, type StateRecord } from '../../specs/index.js';
-import { startThrowawayCluster } from '../../test/support/postgres-cluster.js';
+import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
 
 const opt = (n: string) => { const i = process.argv.indexOf(`--${n}`); return i >= 0 ? process.argv[i + 1] : undefined; };
 const students = Number(opt('students') ?? 40_000);

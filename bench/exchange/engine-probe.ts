@@ -3,16 +3,16 @@
  * C at a time, to a reliable simulator in this process. Prints deliveries/s.
  *   node --import tsx bench/exchange/engine-probe.ts [N] [C]
  */
-import { startThrowawayCluster } from '../../test/support/postgres-cluster.js';
+import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
 import { PgDb } from '../../core/store/pg.js';
 import { migrate } from '../../core/store/migrate.js';
 import { ensureStates } from '../../core/states.js';
-import { createChannels } from '../../core/exchange/channels/index.js';
-import { runDelivery, type DeliverDeps } from '../../core/exchange/deliver.js';
-import { createDelivery } from '../../core/exchange/deliveries.js';
+import { createChannels } from '../../core/exchange/delivery/channels/index.js';
+import { runDelivery, type DeliverDeps } from '../../core/exchange/delivery/deliver.js';
+import { createDelivery } from '../../core/exchange/delivery/deliveries.js';
 import { putEndpoint } from '../../core/exchange/endpoints.js';
-import { TokenProvider } from '../../core/exchange/oauth-token.js';
-import { edfiSourceConnector } from '../../core/exchange/source-connector.js';
+import { TokenProvider } from '../../core/exchange/delivery/oauth-token.js';
+import { edfiSourceConnector } from '../../core/exchange/requests/source-connector.js';
 import { syntheticMsixId } from '../../sim/load.js';
 import { startStateSimulator } from '../../sim/state-simulator.js';
 

@@ -32,7 +32,7 @@ import { startWorkers } from '../../worker/index.js';
 import { createSyntheticNotices, enqueueNew } from '../../sim/load.js';
 import { orderProblems, type Received, type SimStats } from '../../sim/state-simulator.js';
 import type { StateRecord } from '../../specs/canonical/state-record.js';
-import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../core/matching/synthetic/name-data.js';
+import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../lab/matching/synthetic/name-data.js';
 
 const arg = (name: string, d: number) => {
   const i = process.argv.indexOf(`--${name}`);

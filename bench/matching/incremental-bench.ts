@@ -17,7 +17,7 @@ import { blockingKeys } from '../../core/matching/blocking.js';
 import { loadDefaultModel } from '../../core/matching/default-model.js';
 import { matchArriving, type Candidate } from '../../core/matching/incremental.js';
 import { standardize } from '../../core/matching/standardize.js';
-import { generatePopulation } from '../../core/matching/synthetic/generator.js';
+import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
 import type { StandardizedPerson } from '../../core/matching/types.js';
 
 const opt = (n: string, d: number) => {

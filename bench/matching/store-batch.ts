@@ -16,9 +16,9 @@ import { PgDb } from '../../core/store/pg.js';
 import { migrate } from '../../core/store/migrate.js';
 import { matchRecord } from '../../core/linking.js';
 import { runBatchLoad } from '../../core/matching-store/batch-load.js';
-import { generatePopulation } from '../../core/matching/synthetic/generator.js';
-import { startThrowawayCluster } from '../../test/support/postgres-cluster.js';
-import { insertPending } from './store-fixtures.js';
+import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
+import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
+import { insertPending } from '../../lab/matching/store-fixtures.js';
 import { option } from '../support/args.js';
 
 const N = Number(option('records', '20000'));

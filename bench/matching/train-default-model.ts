@@ -7,9 +7,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { syntheticDataset } from '../../core/matching/evaluation/synthetic.js';
+import { syntheticDataset } from '../../lab/matching/evaluation/synthetic.js';
 import { personComparisonSet } from '../../core/matching/person-comparisons.js';
-import { trainModel } from '../../core/matching/training.js';
+import { trainModel } from '../../lab/matching/training.js';
 import { buildTermFrequencies } from '../../core/matching/term-frequency.js';
 import { option } from '../support/args.js';
 

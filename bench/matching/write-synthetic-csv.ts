@@ -6,8 +6,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { RECORD_CSV_HEADER, personRecordToCsvLine } from '../../core/matching/record-csv.js';
-import { generatePopulation } from '../../core/matching/synthetic/generator.js';
+import { RECORD_CSV_HEADER, personRecordToCsvLine } from '../../lab/matching/record-csv.js';
+import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
 
 export async function writeSyntheticCsv(records: number, seed: number, out: string, truthOut?: string): Promise<void> {
   const stream = createWriteStream(out, { encoding: 'utf8' });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedRedis } from '../../runtime/embedded-redis.js';
-import { startThrowawayCluster } from '../../test/support/postgres-cluster.js';
+import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
 
 export interface BenchInfra {
   /** A fresh, empty database named after the bench. */

@@ -1,9 +1,9 @@
 import { appendAudit, type Actor } from '../audit.js';
 import { updateExchange } from '../ledger.js';
 import type { Db } from '../store/db.js';
-import { lockAndLoad } from './deliver.js';
-import { deliveryFromRow, type DeliveryRow } from './deliveries.js';
-import type { Delivery } from './deliveries.js';
+import { lockAndLoad } from './delivery/deliver.js';
+import { deliveryFromRow, type DeliveryRow } from './delivery/deliveries.js';
+import type { Delivery } from './delivery/deliveries.js';
 
 export type HelpDeskResult =
   | { kind: 'ok'; delivery: Delivery }

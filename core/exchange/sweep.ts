@@ -1,7 +1,7 @@
 import type { Db } from '../store/db.js';
-import { enqueueFollowUps, type DeliverDeps } from './deliver.js';
-import { overdueRequests } from './requests.js';
-import { settleRequest } from './request-settle.js';
+import { enqueueFollowUps, type DeliverDeps } from './delivery/deliver.js';
+import { overdueRequests } from './requests/requests.js';
+import { settleRequest } from './requests/request-settle.js';
 
 export interface SweepResult { requeued: number; recovered: number; released: number; settled: number }
 

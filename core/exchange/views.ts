@@ -1,6 +1,6 @@
 import type { Db } from '../store/db.js';
-import { deliveryAttempts, type Delivery, type DeliveryAttempt } from './deliveries.js';
-import { inboxAck } from './inbox.js';
+import { deliveryAttempts, type Delivery, type DeliveryAttempt } from './delivery/deliveries.js';
+import { inboxAck } from './delivery/inbox.js';
 
 /** A delivery as the help desk sees it: where it stands and every attempt, never the message body (student data). */
 export interface DeliveryView {

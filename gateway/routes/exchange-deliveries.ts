@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
-import { failingCircuits } from '../../core/exchange/circuit.js';
-import { enqueueFollowUps } from '../../core/exchange/deliver.js';
-import { getDelivery, listDeliveries, type Delivery, type DeliveryStatus } from '../../core/exchange/deliveries.js';
+import { failingCircuits } from '../../core/exchange/delivery/circuit.js';
+import { enqueueFollowUps } from '../../core/exchange/delivery/deliver.js';
+import { getDelivery, listDeliveries, type Delivery, type DeliveryStatus } from '../../core/exchange/delivery/deliveries.js';
 import { cancelDelivery, retryDelivery, type HelpDeskResult } from '../../core/exchange/helpdesk.js';
 import { deliveryDetail, deliveryView } from '../../core/exchange/views.js';
 import { actorOf, effectiveState } from '../plugins/auth.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
-import type { RecordRequest } from '../../core/exchange/requests.js';
-import { getRequest, getRequestAnswer } from '../../core/exchange/requests.js';
+import type { RecordRequest } from '../../core/exchange/requests/requests.js';
+import { getRequest, getRequestAnswer } from '../../core/exchange/requests/requests.js';
 import { auditDisclosure } from '../plugins/auth.js';
 import { PURPOSES, takeRecordRequest, toRequestInput } from './exchange-requests.js';
 

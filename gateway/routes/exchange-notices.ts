@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
-import { sendDepartureNotice } from '../../core/exchange/departure.js';
-import { listDeliveries } from '../../core/exchange/deliveries.js';
-import { getNotice, listNotices, type Notice } from '../../core/exchange/notices.js';
+import { sendDepartureNotice } from '../../core/exchange/notices/departure.js';
+import { listDeliveries } from '../../core/exchange/delivery/deliveries.js';
+import { getNotice, listNotices, type Notice } from '../../core/exchange/notices/notices.js';
 import { deliveryView } from '../../core/exchange/views.js';
 import { isMsixId } from '../../specs/ids.js';
 import { effectiveState } from '../plugins/auth.js';

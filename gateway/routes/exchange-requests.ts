@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
-import { createRecordRequest, type CreateResult, type RequestInput } from '../../core/exchange/request-flow.js';
-import { getRequest, getRequestAnswer, listRequests, type RecordRequest, type RequestStatus } from '../../core/exchange/requests.js';
-import { resolveDemographics } from '../../core/exchange/resolve.js';
+import { createRecordRequest, type CreateResult, type RequestInput } from '../../core/exchange/requests/request-flow.js';
+import { getRequest, getRequestAnswer, listRequests, type RecordRequest, type RequestStatus } from '../../core/exchange/requests/requests.js';
+import { resolveDemographics } from '../../core/exchange/requests/resolve.js';
 import { disclosureGrounds } from '../../core/security/disclosure.js';
 import { Identity, Parent } from '../../specs/canonical/state-record.js';
 import { isMsixId } from '../../specs/ids.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
-import { enqueueFollowUps } from '../../core/exchange/deliver.js';
-import type { Delivery } from '../../core/exchange/deliveries.js';
+import { enqueueFollowUps } from '../../core/exchange/delivery/deliver.js';
+import type { Delivery } from '../../core/exchange/delivery/deliveries.js';
 import { noticeGround, requestGround } from '../../core/exchange/grounds.js';
 import { addDisclosureGround } from '../../core/security/disclosure.js';
 import type { Principal } from '../../core/principal.js';

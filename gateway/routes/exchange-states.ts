@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { appendAudit } from '../../core/audit.js';
 import { GatewayError } from '../../core/errors.js';
 import { checkEndpointInput, getStoredEndpoint, putEndpoint, redactEndpoint } from '../../core/exchange/endpoints.js';
-import { ackInbox, readInbox } from '../../core/exchange/inbox.js';
+import { ackInbox, readInbox } from '../../core/exchange/delivery/inbox.js';
 import { actorOf, auditDisclosure } from '../plugins/auth.js';
 import { StateParam } from '../schemas.js';
 import { requireState } from './records.js';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { edfiPushChannel } from '../../core/exchange/channels/edfi-push.js';
-import { webhookChannel } from '../../core/exchange/channels/webhook.js';
+import { edfiPushChannel } from '../../core/exchange/delivery/channels/edfi-push.js';
+import { webhookChannel } from '../../core/exchange/delivery/channels/webhook.js';
 import type { MessageEnvelope } from '../../core/exchange/messages.js';
-import { TokenProvider } from '../../core/exchange/oauth-token.js';
-import { edfiSourceConnector } from '../../core/exchange/source-connector.js';
+import { TokenProvider } from '../../core/exchange/delivery/oauth-token.js';
+import { edfiSourceConnector } from '../../core/exchange/requests/source-connector.js';
 import type { DeliveryId } from '../../core/exchange/ids.js';
 import type { StateRecord } from '../../specs/canonical/state-record.js';
 import { startStateSimulator, type StateSimulator } from '../../sim/state-simulator.js';

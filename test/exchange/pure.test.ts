@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { requestOutcome, buildAnswer } from '../../core/exchange/answer.js';
-import { retryDelayMs, retryAfterMs } from '../../core/exchange/backoff.js';
-import { classifyHttp } from '../../core/exchange/http.js';
+import { requestOutcome, buildAnswer } from '../../core/exchange/requests/answer.js';
+import { retryDelayMs, retryAfterMs } from '../../core/exchange/delivery/backoff.js';
+import { classifyHttp } from '../../core/exchange/delivery/http.js';
 import { checkEndpointInput, redactEndpoint } from '../../core/exchange/endpoints.js';
-import { detectMove, moveDedupeKey } from '../../core/exchange/move-detection.js';
+import { detectMove, moveDedupeKey } from '../../core/exchange/notices/move-detection.js';
 import type { ConsolidationInput } from '../../core/consolidate.js';
 import type { MsixId } from '../../specs/ids.js';
 import { sampleRecord } from '../support/records.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChannels } from '../../core/exchange/channels/index.js';
-import { runDelivery, type DeliverDeps } from '../../core/exchange/deliver.js';
-import { createDelivery, getDelivery } from '../../core/exchange/deliveries.js';
+import { createChannels } from '../../core/exchange/delivery/channels/index.js';
+import { runDelivery, type DeliverDeps } from '../../core/exchange/delivery/deliver.js';
+import { createDelivery, getDelivery } from '../../core/exchange/delivery/deliveries.js';
 import { putEndpoint } from '../../core/exchange/endpoints.js';
-import { TokenProvider } from '../../core/exchange/oauth-token.js';
-import { edfiSourceConnector } from '../../core/exchange/source-connector.js';
+import { TokenProvider } from '../../core/exchange/delivery/oauth-token.js';
+import { edfiSourceConnector } from '../../core/exchange/requests/source-connector.js';
 import { sweepExchange } from '../../core/exchange/sweep.js';
 import { syntheticMsixId } from '../../sim/load.js';
 import { startStateSimulator, type StateSimulator } from '../../sim/state-simulator.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDelivery, listDeliveries } from '../../core/exchange/deliveries.js';
+import { getDelivery, listDeliveries } from '../../core/exchange/delivery/deliveries.js';
 import { createSyntheticNotices } from '../../sim/load.js';
 import { orderProblems } from '../../sim/state-simulator.js';
 import { injectAs } from '../support/auth.js';

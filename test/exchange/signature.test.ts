@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IDEMPOTENCY_HEADER, MemoryReplayGuard, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook, verifyWebhook } from '../../core/exchange/signature.js';
+import { IDEMPOTENCY_HEADER, MemoryReplayGuard, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook, verifyWebhook } from '../../core/exchange/delivery/signature.js';
 
 const secret = 'a-long-shared-secret-for-tests';
 const body = JSON.stringify({ id: 'd1', kind: 'move-notice', msixId: '123456789012' });

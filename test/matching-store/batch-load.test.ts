@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDb, STORE_KINDS } from '../support/db.js';
 import type { Db } from '../../core/store/db.js';
-import { generatePopulation, type SyntheticRecord } from '../../core/matching/synthetic/generator.js';
+import { generatePopulation, type SyntheticRecord } from '../../lab/matching/synthetic/generator.js';
 import { runBatchLoad } from '../../core/matching-store/batch-load.js';
-import { insertPending, personToStateRecord } from '../../bench/matching/store-fixtures.js';
+import { insertPending, personToStateRecord } from '../../lab/matching/store-fixtures.js';
 import { consolidation, match, storeRecord } from './helpers.js';
 
 const SIZE = { postgres: 3000, pglite: 800 } as const;

@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { loadDefaultModel } from '../../core/matching/default-model.js';
-import { sharedDataFile } from '../../core/matching/evaluation/data-path.js';
-import { febrlAllFields, readFebrl } from '../../core/matching/evaluation/febrl.js';
-import { evaluate } from '../../core/matching/evaluation/run.js';
-import { readSplink, splinkFakeSet } from '../../core/matching/evaluation/splink.js';
-import { syntheticDataset } from '../../core/matching/evaluation/synthetic.js';
+import { sharedDataFile } from '../../lab/matching/evaluation/data-path.js';
+import { febrlAllFields, readFebrl } from '../../lab/matching/evaluation/febrl.js';
+import { evaluate } from '../../lab/matching/evaluation/run.js';
+import { readSplink, splinkFakeSet } from '../../lab/matching/evaluation/splink.js';
+import { syntheticDataset } from '../../lab/matching/evaluation/synthetic.js';
 import { personComparisonSet } from '../../core/matching/person-comparisons.js';
 
 const febrl4a = sharedDataFile('febrl', 'dataset4a.csv');

@@ -14,14 +14,14 @@ import {
   type BatchResult,
 } from '../../core/matching/batch.js';
 import { PairPrefilter, choosePrefilter } from '../../core/matching/batch-prefilter.js';
-import { readStandardizedCsv } from '../../core/matching/batch-csv.js';
+import { readStandardizedCsv } from '../../lab/matching/batch-csv.js';
 import { BlockIndex, forEachPairInRange, packKeys } from '../../core/matching/block-index.js';
 import { blockingKeys } from '../../core/matching/blocking.js';
 import { loadDefaultModel } from '../../core/matching/default-model.js';
-import { BatchWorkerPool, PERSON_SET_REF, csvRecordSource, linkBatchParallel } from '../../core/matching/parallel/link-parallel.js';
+import { BatchWorkerPool, PERSON_SET_REF, csvRecordSource, linkBatchParallel } from '../../lab/matching/parallel/link-parallel.js';
 import { personComparisonSet } from '../../core/matching/person-comparisons.js';
-import { RECORD_CSV_HEADER, personRecordToCsvLine } from '../../core/matching/record-csv.js';
-import { generatePopulation } from '../../core/matching/synthetic/generator.js';
+import { RECORD_CSV_HEADER, personRecordToCsvLine } from '../../lab/matching/record-csv.js';
+import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
 
 const model = loadDefaultModel();
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RECORD_CSV_HEADER } from '../../core/matching/record-csv.js';
+import { RECORD_CSV_HEADER } from '../../lab/matching/record-csv.js';
 
 describe('npm run match (CLI end to end)', () => {
   it('links a small file, reports malformed rows with line numbers and skips them', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadDefaultModel } from '../../core/matching/default-model.js';
-import { evaluate } from '../../core/matching/evaluation/run.js';
+import { evaluate } from '../../lab/matching/evaluation/run.js';
 import { personComparisonSet } from '../../core/matching/person-comparisons.js';
 import { standardize } from '../../core/matching/standardize.js';
 import { person } from './helpers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { DEMO_USERS } from '../../runtime/dev-idp/users.js';
+import { DEMO_USERS } from '../../gateway/dev-idp/users.js';
 import { ROLES } from '../../core/principal.js';
 import { mapOidcClaims } from '../../core/security/claim-map.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedRedis } from '../../runtime/embedded-redis.js';
-import { startThrowawayCluster } from './postgres-cluster.js';
+import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

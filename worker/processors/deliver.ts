@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { DeliverJob } from '../../core/jobs.js';
-import { runDelivery } from '../../core/exchange/deliver.js';
+import { runDelivery } from '../../core/exchange/delivery/deliver.js';
 import type { WorkerContext } from '../context.js';
 import { exchangeDeps } from './exchange-deps.js';
 

@@ -1,7 +1,7 @@
-import { createChannels } from '../../core/exchange/channels/index.js';
-import type { DeliverDeps } from '../../core/exchange/deliver.js';
-import { TokenProvider } from '../../core/exchange/oauth-token.js';
-import { edfiSourceConnector } from '../../core/exchange/source-connector.js';
+import { createChannels } from '../../core/exchange/delivery/channels/index.js';
+import type { DeliverDeps } from '../../core/exchange/delivery/deliver.js';
+import { TokenProvider } from '../../core/exchange/delivery/oauth-token.js';
+import { edfiSourceConnector } from '../../core/exchange/requests/source-connector.js';
 import type { WorkerContext } from '../context.js';
 
 const cache = new WeakMap<WorkerContext, DeliverDeps>();

@@ -1,5 +1,5 @@
-import { enqueueFollowUps } from '../../core/exchange/deliver.js';
-import { consumeMoveEvents } from '../../core/exchange/move-consumer.js';
+import { enqueueFollowUps } from '../../core/exchange/delivery/deliver.js';
+import { consumeMoveEvents } from '../../core/exchange/notices/move-consumer.js';
 import { sweepExchange } from '../../core/exchange/sweep.js';
 import type { WorkerContext } from '../context.js';
 import { exchangeDeps } from './exchange-deps.js';

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './embedded-redis.js';
+
+function pgBin(name: string): string {
+  for (const dir of ['/usr/lib/postgresql']) {
+    if (!existsSync(dir)) continue;
+    const versions = readdirSync(dir).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) if (existsSync(join(dir, v, 'bin', name))) return join(dir, v, 'bin', name);
+  }
+  const w = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  if (w.status === 0) return w.stdout.trim();
+  throw new Error(`${name} not found: install PostgreSQL (Debian: apt-get install postgresql) or set DATABASE_URL`);
+}
+
+export interface ThrowawayCluster { url: string; stop(): void }
+
+/**
+ * A private Postgres cluster for one test run: initdb into a temp dir, start on
+ * a free loopback port, fsync off. Postgres refuses to run as root, so as root
+ * it runs as the `postgres` user.
+ */
+export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'msix-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  const uid = asRoot ? Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()) : undefined;
+  if (asRoot) {
+    if (!uid || Number.isNaN(uid)) throw new Error('running as root needs a postgres system user (apt-get install postgresql creates it)');
+    chownSync(dir, uid, uid);
+  }
+  const run = (bin: string, args: string[]) => {
+    const cmd = asRoot ? ['runuser', '-u', 'postgres', '--', bin, ...args] : [bin, ...args];
+    const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  };
+  const data = join(dir, 'data');
+  run(pgBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale']);
+  const port = await freePort();
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  run(pgBin('pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => {
+      try { run(pgBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']); } catch { /* already stopped */ }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
