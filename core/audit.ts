@@ -30,10 +30,23 @@ export const AUDIT_LOCK = 727_002;
 
 /** The canonical text hashed for a row: every column but the hash itself, in a fixed order. */
 // `details` goes in as canonical JSON (sorted keys): jsonb does not keep key order, so a verifier reading it back must get the same text.
-export function auditHashInput(prevHash: string, e: Required<Omit<AuditInput, 'actor'>> & { actor: Actor; at: string }): string {
+export function auditHashInput(
+  prevHash: string,
+  e: Required<Omit<AuditInput, 'actor'>> & { actor: Actor; at: string },
+): string {
   const head = JSON.stringify([
-    prevHash, e.at, e.actor.id, e.actor.state ?? null, e.actor.roles ?? [], e.action, e.outcome, e.msixId,
-    e.recordIds, e.fields, e.reason, e.traceId,
+    prevHash,
+    e.at,
+    e.actor.id,
+    e.actor.state ?? null,
+    e.actor.roles ?? [],
+    e.action,
+    e.outcome,
+    e.msixId,
+    e.recordIds,
+    e.fields,
+    e.reason,
+    e.traceId,
   ]);
   return `${head.slice(0, -1)},${canonicalJson(e.details)}]`;
 }
@@ -45,16 +58,37 @@ export async function appendAudit(db: Db, input: AuditInput): Promise<{ seq: num
     const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
     const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
     const e = {
-      actor: input.actor, action: input.action, outcome: input.outcome ?? 'success', msixId: input.msixId ?? null,
-      recordIds: input.recordIds ?? [], fields: input.fields ?? [], reason: input.reason ?? null, traceId: input.traceId ?? null,
-      details: input.details ?? {}, at: new Date().toISOString(),
+      actor: input.actor,
+      action: input.action,
+      outcome: input.outcome ?? 'success',
+      msixId: input.msixId ?? null,
+      recordIds: input.recordIds ?? [],
+      fields: input.fields ?? [],
+      reason: input.reason ?? null,
+      traceId: input.traceId ?? null,
+      details: input.details ?? {},
+      at: new Date().toISOString(),
     };
     const hash = createHash('sha256').update(auditHashInput(prevHash, e)).digest('hex');
     const r = await tx.query<{ seq: number }>(
       `INSERT INTO audit_events (at, actor, actor_state, actor_roles, action, outcome, msix_id, record_ids, fields, reason, trace_id, details, prev_hash, hash)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING seq`,
-      [e.at, e.actor.id, e.actor.state ?? null, e.actor.roles ?? [], e.action, e.outcome, e.msixId, e.recordIds, e.fields,
-        e.reason, e.traceId, JSON.stringify(e.details), prevHash, hash],
+      [
+        e.at,
+        e.actor.id,
+        e.actor.state ?? null,
+        e.actor.roles ?? [],
+        e.action,
+        e.outcome,
+        e.msixId,
+        e.recordIds,
+        e.fields,
+        e.reason,
+        e.traceId,
+        JSON.stringify(e.details),
+        prevHash,
+        hash,
+      ],
     );
     return { seq: r.rows[0]!.seq, hash };
   });
@@ -81,15 +115,33 @@ export interface DecisionInput {
  */
 export async function auditDecision(db: Db, d: DecisionInput): Promise<{ seq: number; hash: string }> {
   return appendAudit(db, {
-    actor: d.actor, action: `decision.${d.decision}`, msixId: d.msixIds[0] ?? null, recordIds: d.recordIds ?? [],
-    reason: d.reason, traceId: d.traceId ?? null, details: { msixIds: d.msixIds, ...(d.details ?? {}) },
+    actor: d.actor,
+    action: `decision.${d.decision}`,
+    msixId: d.msixIds[0] ?? null,
+    recordIds: d.recordIds ?? [],
+    reason: d.reason,
+    traceId: d.traceId ?? null,
+    details: { msixIds: d.msixIds, ...(d.details ?? {}) },
   });
 }
 
 /** Records a sign-in, sign-out or failed sign-in of a person. */
 export async function auditSignIn(
   db: Db,
-  s: { actor: Actor; event: 'signin' | 'signout'; outcome: 'success' | 'failure' | 'denied'; method: string; traceId?: string | null; details?: Record<string, unknown> },
+  s: {
+    actor: Actor;
+    event: 'signin' | 'signout';
+    outcome: 'success' | 'failure' | 'denied';
+    method: string;
+    traceId?: string | null;
+    details?: Record<string, unknown>;
+  },
 ): Promise<{ seq: number; hash: string }> {
-  return appendAudit(db, { actor: s.actor, action: `auth.${s.event}`, outcome: s.outcome, traceId: s.traceId ?? null, details: { method: s.method, ...(s.details ?? {}) } });
+  return appendAudit(db, {
+    actor: s.actor,
+    action: `auth.${s.event}`,
+    outcome: s.outcome,
+    traceId: s.traceId ?? null,
+    details: { method: s.method, ...(s.details ?? {}) },
+  });
 }

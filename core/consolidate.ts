@@ -29,7 +29,10 @@ const ALERT_RANK: Record<string, number> = { None: 0, Acute: 1, Chronic: 2 };
  * name a state used is kept in `otherNames` so a counselor can see them.
  */
 export function consolidate(
-  msixId: MsixId, status: Student['status'], records: ConsolidationInput[], opts: ConsolidationOptions,
+  msixId: MsixId,
+  status: Student['status'],
+  records: ConsolidationInput[],
+  opts: ConsolidationOptions,
   times: { createdAt: string; updatedAt: string },
 ): Student {
   const active = records.filter((r) => r.status === 'active').sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
@@ -43,16 +46,24 @@ export function consolidate(
     const key = `${i.firstName}|${i.lastName1}|${i.lastName2 ?? ''}`.toUpperCase();
     const mainKey = `${identity.firstName}|${identity.lastName1}|${identity.lastName2 ?? ''}`.toUpperCase();
     if (key !== mainKey && !otherNames.has(key)) {
-      otherNames.set(key, { ...tag(r), firstName: i.firstName, lastName1: i.lastName1, ...(i.lastName2 ? { lastName2: i.lastName2 } : {}) });
+      otherNames.set(key, {
+        ...tag(r),
+        firstName: i.firstName,
+        lastName1: i.lastName1,
+        ...(i.lastName2 ? { lastName2: i.lastName2 } : {}),
+      });
     }
   }
 
-  const enrollments = active.flatMap((r) => (r.record.enrollments ?? []).map((e) => ({ ...e, ...tag(r) })))
+  const enrollments = active
+    .flatMap((r) => (r.record.enrollments ?? []).map((e) => ({ ...e, ...tag(r) })))
     .sort((a, b) => (a.enrollmentDate < b.enrollmentDate ? -1 : 1));
-  const courses = active.flatMap((r) => (r.record.courses ?? []).map((c) => ({ ...c, ...tag(r) })))
+  const courses = active
+    .flatMap((r) => (r.record.courses ?? []).map((c) => ({ ...c, ...tag(r) })))
     .sort((a, b) => a.endAcademicYear - b.endAcademicYear || a.courseTitle.localeCompare(b.courseTitle));
   const assessments = active.flatMap((r) => (r.record.assessments ?? []).map((a) => ({ ...a, ...tag(r) })));
-  const qualifyingMoves = active.flatMap((r) => (r.record.qualifyingMoves ?? []).map((m) => ({ ...m, ...tag(r) })))
+  const qualifyingMoves = active
+    .flatMap((r) => (r.record.qualifyingMoves ?? []).map((m) => ({ ...m, ...tag(r) })))
     .sort((a, b) => (a.qualifyingArrivalDate < b.qualifyingArrivalDate ? -1 : 1));
   const parents = active.flatMap((r) => (r.record.parents ?? []).map((p) => ({ ...p, ...tag(r) })));
 
@@ -73,7 +84,9 @@ export function consolidate(
     totalCredits: round2(total),
     requiredCredits: opts.requiredCredits,
     remainingCredits: round2(Math.max(0, opts.requiredCredits - total)),
-    bySubject: [...bySubject].map(([subjectArea, c]) => ({ subjectArea, credits: round2(c) })).sort((a, b) => a.subjectArea.localeCompare(b.subjectArea)),
+    bySubject: [...bySubject]
+      .map(([subjectArea, c]) => ({ subjectArea, credits: round2(c) }))
+      .sort((a, b) => a.subjectArea.localeCompare(b.subjectArea)),
     byState: [...byState].map(([stateCode, s]) => ({ stateCode, credits: round2(s.credits), courses: s.courses })),
     algebra1: enrollments.some((e) => e.algebra1Indicator === true),
     graduated: enrollments.some((e) => e.graduationIndicator === true),
@@ -85,15 +98,30 @@ export function consolidate(
   }, 'None');
 
   const linked: LinkedRecordT[] = records.map((r) => ({
-    ...tag(r), recordId: r.recordId, linkType: r.link.linkType, score: r.link.score, rulesVersion: r.link.rulesVersion,
-    linkedAt: r.link.linkedAt, receivedAt: r.receivedAt,
+    ...tag(r),
+    recordId: r.recordId,
+    linkType: r.link.linkType,
+    score: r.link.score,
+    rulesVersion: r.link.rulesVersion,
+    linkedAt: r.link.linkedAt,
+    receivedAt: r.receivedAt,
   }));
 
   return {
-    msixId, status, identity, otherNames: [...otherNames.values()], parents, records: linked,
+    msixId,
+    status,
+    identity,
+    otherNames: [...otherNames.values()],
+    parents,
+    records: linked,
     states: [...new Set(active.map((r) => r.stateCode))].sort(),
-    qualifyingMoves, enrollments, courses, assessments,
+    qualifyingMoves,
+    enrollments,
+    courses,
+    assessments,
     health: { immunizationRecordOnFile: enrollments.some((e) => e.immunizationRecordFlag === true), medicalAlert },
-    credits, createdAt: times.createdAt, updatedAt: times.updatedAt,
+    credits,
+    createdAt: times.createdAt,
+    updatedAt: times.updatedAt,
   };
 }

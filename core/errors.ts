@@ -20,10 +20,26 @@ export const ERRORS = {
   GW_ERR_CONFLICT: { status: 409, title: 'The request conflicts with the current state', type: 'conflict' },
   GW_ERR_LOCKED: { status: 409, title: 'The student is locked by a pending merge or split', type: 'locked' },
   GW_ERR_PRECONDITION: { status: 412, title: 'The resource changed since it was read', type: 'precondition-failed' },
-  GW_ERR_EDFI_UNRESOLVED_REFERENCE: { status: 409, title: 'A referenced Ed-Fi item does not exist', type: 'edfi-unresolved-reference' },
-  GW_ERR_EDFI_DEPENDENT_ITEM: { status: 409, title: 'Other Ed-Fi items still reference this one', type: 'edfi-dependent-item-exists' },
-  GW_ERR_EDFI_IDENTITY_CONFLICT: { status: 409, title: 'Another Ed-Fi item already has this identity', type: 'edfi-identity-conflict' },
-  GW_ERR_EDFI_KEY_CHANGE: { status: 400, title: 'The natural key of an Ed-Fi item cannot be changed', type: 'edfi-key-change-not-supported' },
+  GW_ERR_EDFI_UNRESOLVED_REFERENCE: {
+    status: 409,
+    title: 'A referenced Ed-Fi item does not exist',
+    type: 'edfi-unresolved-reference',
+  },
+  GW_ERR_EDFI_DEPENDENT_ITEM: {
+    status: 409,
+    title: 'Other Ed-Fi items still reference this one',
+    type: 'edfi-dependent-item-exists',
+  },
+  GW_ERR_EDFI_IDENTITY_CONFLICT: {
+    status: 409,
+    title: 'Another Ed-Fi item already has this identity',
+    type: 'edfi-identity-conflict',
+  },
+  GW_ERR_EDFI_KEY_CHANGE: {
+    status: 400,
+    title: 'The natural key of an Ed-Fi item cannot be changed',
+    type: 'edfi-key-change-not-supported',
+  },
   GW_ERR_TOO_LARGE: { status: 413, title: 'The body is larger than allowed', type: 'too-large' },
   GW_ERR_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', type: 'unsupported-media-type' },
   GW_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests', type: 'rate-limited' },
@@ -31,9 +47,21 @@ export const ERRORS = {
   GW_ERR_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable', type: 'unavailable' },
   // Exchange between states (record requests, notices, deliveries).
   GW_ERR_UNKNOWN_STUDENT: { status: 404, title: 'No student matches', type: 'unknown-student' },
-  GW_ERR_AMBIGUOUS_STUDENT: { status: 409, title: 'The details match more than one student', type: 'ambiguous-student' },
-  GW_ERR_NOT_ENTITLED: { status: 403, title: 'Your state has no ground to receive this student\'s records', type: 'not-entitled' },
-  GW_ERR_NO_CONNECTOR: { status: 422, title: 'The gateway has no connector to that state\'s system', type: 'no-connector' },
+  GW_ERR_AMBIGUOUS_STUDENT: {
+    status: 409,
+    title: 'The details match more than one student',
+    type: 'ambiguous-student',
+  },
+  GW_ERR_NOT_ENTITLED: {
+    status: 403,
+    title: "Your state has no ground to receive this student's records",
+    type: 'not-entitled',
+  },
+  GW_ERR_NO_CONNECTOR: {
+    status: 422,
+    title: "The gateway has no connector to that state's system",
+    type: 'no-connector',
+  },
 } as const satisfies Record<string, { status: number; title: string; type: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

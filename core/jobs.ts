@@ -6,9 +6,19 @@
 export const QUEUES = { ingest: 'ingest', match: 'match', deliver: 'deliver' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-export interface IngestJob { exchangeId: string; traceId: string }
-export interface MatchJob { recordId: string; version: number; traceId: string }
-export interface DeliverJob { deliveryId: string; traceId: string }
+export interface IngestJob {
+  exchangeId: string;
+  traceId: string;
+}
+export interface MatchJob {
+  recordId: string;
+  version: number;
+  traceId: string;
+}
+export interface DeliverJob {
+  deliveryId: string;
+  traceId: string;
+}
 
 export interface JobPayloads {
   ingest: IngestJob;
@@ -21,7 +31,11 @@ export interface JobPayloads {
  * idempotent: the same id twice is one job.
  */
 export interface JobQueue {
-  enqueue<Q extends QueueName>(queue: Q, payload: JobPayloads[Q], opts: { jobId: string; delayMs?: number }): Promise<void>;
+  enqueue<Q extends QueueName>(
+    queue: Q,
+    payload: JobPayloads[Q],
+    opts: { jobId: string; delayMs?: number },
+  ): Promise<void>;
   /** True when the queue backend answers. */
   ping(): Promise<boolean>;
 }

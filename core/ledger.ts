@@ -4,8 +4,15 @@ import type { ExchangeId } from '../specs/ids.js';
 export type ExchangeDirection = 'inbound' | 'outbound';
 /** Ledger statuses, in the order an exchange usually moves through them. */
 export type ExchangeStatus =
-  | 'received' | 'processing' | 'completed' | 'completed_with_errors' | 'rejected' | 'failed'
-  | 'queued' | 'delivered' | 'dead';
+  | 'received'
+  | 'processing'
+  | 'completed'
+  | 'completed_with_errors'
+  | 'rejected'
+  | 'failed'
+  | 'queued'
+  | 'delivered'
+  | 'dead';
 
 export interface Exchange {
   id: ExchangeId;
@@ -26,22 +33,53 @@ export interface Exchange {
 }
 
 interface Row {
-  id: string; direction: ExchangeDirection; kind: string; state_code: string; status: ExchangeStatus; trace_id: string;
-  client_id: string | null; parent_id: string | null; msix_id: string | null; counts: Record<string, number>;
-  summary: Record<string, unknown>; error: unknown; created_at: Date | string; updated_at: Date | string; completed_at: Date | string | null;
+  id: string;
+  direction: ExchangeDirection;
+  kind: string;
+  state_code: string;
+  status: ExchangeStatus;
+  trace_id: string;
+  client_id: string | null;
+  parent_id: string | null;
+  msix_id: string | null;
+  counts: Record<string, number>;
+  summary: Record<string, unknown>;
+  error: unknown;
+  created_at: Date | string;
+  updated_at: Date | string;
+  completed_at: Date | string | null;
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 function fromRow(r: Row): Exchange {
   return {
-    id: r.id as ExchangeId, direction: r.direction, kind: r.kind, stateCode: r.state_code, status: r.status,
-    traceId: r.trace_id, clientId: r.client_id, parentId: r.parent_id, msixId: r.msix_id, counts: r.counts,
-    summary: r.summary, error: r.error, createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!, completedAt: iso(r.completed_at),
+    id: r.id as ExchangeId,
+    direction: r.direction,
+    kind: r.kind,
+    stateCode: r.state_code,
+    status: r.status,
+    traceId: r.trace_id,
+    clientId: r.client_id,
+    parentId: r.parent_id,
+    msixId: r.msix_id,
+    counts: r.counts,
+    summary: r.summary,
+    error: r.error,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+    completedAt: iso(r.completed_at),
   };
 }
 
-const FINAL: ReadonlySet<ExchangeStatus> = new Set(['completed', 'completed_with_errors', 'rejected', 'failed', 'delivered', 'dead']);
+const FINAL: ReadonlySet<ExchangeStatus> = new Set([
+  'completed',
+  'completed_with_errors',
+  'rejected',
+  'failed',
+  'delivered',
+  'dead',
+]);
 
 export interface NewExchange {
   direction: ExchangeDirection;
@@ -60,8 +98,19 @@ export async function createExchange(db: Db, e: NewExchange): Promise<Exchange> 
   const r = await db.query<Row>(
     `INSERT INTO exchanges (direction, kind, state_code, status, trace_id, client_id, parent_id, msix_id, counts, summary, completed_at)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, CASE WHEN $11 THEN now() END) RETURNING *`,
-    [e.direction, e.kind, e.stateCode, e.status, e.traceId, e.clientId ?? null, e.parentId ?? null, e.msixId ?? null,
-      JSON.stringify(e.counts ?? {}), JSON.stringify(e.summary ?? {}), FINAL.has(e.status)],
+    [
+      e.direction,
+      e.kind,
+      e.stateCode,
+      e.status,
+      e.traceId,
+      e.clientId ?? null,
+      e.parentId ?? null,
+      e.msixId ?? null,
+      JSON.stringify(e.counts ?? {}),
+      JSON.stringify(e.summary ?? {}),
+      FINAL.has(e.status),
+    ],
   );
   return fromRow(r.rows[0]!);
 }
@@ -86,8 +135,15 @@ export async function updateExchange(db: Db, id: string, u: ExchangeUpdate): Pro
        updated_at = now(),
        completed_at = CASE WHEN $7 THEN COALESCE(completed_at, now()) ELSE completed_at END
      WHERE id = $1 RETURNING *`,
-    [id, u.status ?? null, JSON.stringify(u.counts ?? {}), JSON.stringify(u.summary ?? {}),
-      u.error === undefined ? null : JSON.stringify(u.error), u.msixId ?? null, u.status ? FINAL.has(u.status) : false],
+    [
+      id,
+      u.status ?? null,
+      JSON.stringify(u.counts ?? {}),
+      JSON.stringify(u.summary ?? {}),
+      u.error === undefined ? null : JSON.stringify(u.error),
+      u.msixId ?? null,
+      u.status ? FINAL.has(u.status) : false,
+    ],
   );
   return r.rows[0] ? fromRow(r.rows[0]) : null;
 }
@@ -101,7 +157,13 @@ export async function getExchange(db: Db, id: string): Promise<Exchange | null> 
   return r.rows[0] ? fromRow(r.rows[0]) : null;
 }
 
-export interface ExchangeFilter { stateCode?: string; status?: ExchangeStatus; kind?: string; limit?: number; before?: string }
+export interface ExchangeFilter {
+  stateCode?: string;
+  status?: ExchangeStatus;
+  kind?: string;
+  limit?: number;
+  before?: string;
+}
 
 export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exchange[]> {
   const r = await db.query<Row>(

@@ -31,10 +31,16 @@ export async function matchRecord(deps: LinkingDeps, job: MatchJob): Promise<Mat
     if (r.match_status !== 'pending') return { kind: 'skipped', reason: 'already matched' };
     const out = await placeRecord(tx, deps, r, { cause: 'match', actor: 'system', traceId: job.traceId });
     switch (out.kind) {
-      case 'linked': return { kind: 'linked', msixId: out.msixId, linkType: out.linkType, score: out.score };
-      case 'refreshed': return { kind: 'refreshed', msixId: out.msixId };
-      case 'review': return { kind: 'review', reviewId: out.reviewId, msixId: out.msixId };
-      case 'withdrawn': return out.msixId ? { kind: 'refreshed', msixId: out.msixId } : { kind: 'skipped', reason: 'withdrawn record was never linked' };
+      case 'linked':
+        return { kind: 'linked', msixId: out.msixId, linkType: out.linkType, score: out.score };
+      case 'refreshed':
+        return { kind: 'refreshed', msixId: out.msixId };
+      case 'review':
+        return { kind: 'review', reviewId: out.reviewId, msixId: out.msixId };
+      case 'withdrawn':
+        return out.msixId
+          ? { kind: 'refreshed', msixId: out.msixId }
+          : { kind: 'skipped', reason: 'withdrawn record was never linked' };
     }
   });
 }

@@ -10,10 +10,17 @@ export async function ensureStates(db: Db): Promise<void> {
   );
 }
 
-export interface StateInfo { code: string; name: string; enabled: boolean; config: Record<string, unknown> }
+export interface StateInfo {
+  code: string;
+  name: string;
+  enabled: boolean;
+  config: Record<string, unknown>;
+}
 
 export async function getState(db: Db, code: string): Promise<StateInfo | null> {
   if (!/^[A-Za-z]{2}$/.test(code)) return null;
-  const r = await db.query<StateInfo>('SELECT code, name, enabled, config FROM states WHERE code = $1', [code.toUpperCase()]);
+  const r = await db.query<StateInfo>('SELECT code, name, enabled, config FROM states WHERE code = $1', [
+    code.toUpperCase(),
+  ]);
   return r.rows[0] ?? null;
 }

@@ -14,9 +14,17 @@ export async function createStudent(db: Db): Promise<MsixId> {
 }
 
 interface LinkedRow {
-  record_id: string; state_code: string; state_student_id: string; status: 'active' | 'withdrawn'; record: ConsolidationInput['record'];
-  received_at: Date | string; updated_at: Date | string; link_type: 'new' | 'auto' | 'manual'; score: number | null;
-  rules_version: string; linked_at: Date | string;
+  record_id: string;
+  state_code: string;
+  state_student_id: string;
+  status: 'active' | 'withdrawn';
+  record: ConsolidationInput['record'];
+  received_at: Date | string;
+  updated_at: Date | string;
+  link_type: 'new' | 'auto' | 'manual';
+  score: number | null;
+  rules_version: string;
+  linked_at: Date | string;
 }
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
@@ -25,11 +33,17 @@ export async function linkedRecords(db: Db, msixId: string): Promise<Consolidati
   const r = await db.query<LinkedRow>(
     `SELECT l.record_id, s.state_code, s.state_student_id, s.status, s.record, s.received_at, s.updated_at,
             l.link_type, l.score, l.rules_version, l.linked_at
-     FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = $1 ORDER BY l.linked_at`, [msixId],
+     FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = $1 ORDER BY l.linked_at`,
+    [msixId],
   );
   return r.rows.map((x) => ({
-    recordId: x.record_id, stateCode: x.state_code, stateStudentId: x.state_student_id, status: x.status, record: x.record,
-    receivedAt: iso(x.received_at), updatedAt: iso(x.updated_at),
+    recordId: x.record_id,
+    stateCode: x.state_code,
+    stateStudentId: x.state_student_id,
+    status: x.status,
+    record: x.record,
+    receivedAt: iso(x.received_at),
+    updatedAt: iso(x.updated_at),
     link: { linkType: x.link_type, score: x.score, rulesVersion: x.rules_version, linkedAt: iso(x.linked_at) },
   }));
 }
@@ -37,19 +51,31 @@ export async function linkedRecords(db: Db, msixId: string): Promise<Consolidati
 /** Recomputes and stores the consolidated view of one student. */
 export async function refreshStudent(db: Db, msixId: MsixId, opts: ConsolidationOptions): Promise<Student> {
   const s = await db.query<{ status: Student['status']; created_at: Date | string }>(
-    'SELECT status, created_at FROM students WHERE msix_id = $1 FOR UPDATE', [msixId],
+    'SELECT status, created_at FROM students WHERE msix_id = $1 FOR UPDATE',
+    [msixId],
   );
   if (!s.rows[0]) throw new Error(`student ${msixId} does not exist`);
   const now = new Date().toISOString();
-  const view = consolidate(msixId, s.rows[0].status, await linkedRecords(db, msixId), opts, { createdAt: iso(s.rows[0].created_at), updatedAt: now });
-  await db.query('UPDATE students SET view = $2, version = version + 1, updated_at = $3 WHERE msix_id = $1', [msixId, JSON.stringify(view), now]);
+  const view = consolidate(msixId, s.rows[0].status, await linkedRecords(db, msixId), opts, {
+    createdAt: iso(s.rows[0].created_at),
+    updatedAt: now,
+  });
+  await db.query('UPDATE students SET view = $2, version = version + 1, updated_at = $3 WHERE msix_id = $1', [
+    msixId,
+    JSON.stringify(view),
+    now,
+  ]);
   return view;
 }
 
 /** The stored consolidated view; a merged student answers with the id it was merged into. */
-export async function getStudent(db: Db, msixId: string): Promise<{ student: Student; version: number } | { mergedInto: string } | null> {
+export async function getStudent(
+  db: Db,
+  msixId: string,
+): Promise<{ student: Student; version: number } | { mergedInto: string } | null> {
   const r = await db.query<{ view: Student; version: number; status: string; merged_into: string | null }>(
-    'SELECT view, version, status, merged_into FROM students WHERE msix_id = $1', [msixId],
+    'SELECT view, version, status, merged_into FROM students WHERE msix_id = $1',
+    [msixId],
   );
   const row = r.rows[0];
   if (!row) return null;

@@ -28,14 +28,25 @@ const withoutValues = (issues: FieldIssue[]) => issues.map(({ value: _v, ...rest
  * enqueue matching. A record that fails to enqueue stays `pending` in Postgres
  * and the worker's sweeper enqueues it later, so accepted data is never lost.
  */
-export async function submitRecords(db: Db, queue: JobQueue, ctx: SubmissionContext, input: unknown[], asArray: boolean): Promise<SubmissionResult> {
+export async function submitRecords(
+  db: Db,
+  queue: JobQueue,
+  ctx: SubmissionContext,
+  input: unknown[],
+  asArray: boolean,
+): Promise<SubmissionResult> {
   const issues: FieldIssue[] = [];
   const wrongState: FieldIssue[] = [];
   const valid: { record: StateRecord; codesetVersion: string }[] = [];
   const seen = new Map<string, number>();
   input.forEach((raw, i) => {
     const prefix = asArray ? `/${i}` : '';
-    if (raw && typeof raw === 'object' && !Array.isArray(raw) && (raw as { stateCode?: unknown }).stateCode === undefined) {
+    if (
+      raw &&
+      typeof raw === 'object' &&
+      !Array.isArray(raw) &&
+      (raw as { stateCode?: unknown }).stateCode === undefined
+    ) {
       (raw as { stateCode?: string }).stateCode = ctx.stateCode;
     }
     const res = validateStateRecord(raw);
@@ -44,12 +55,26 @@ export async function submitRecords(db: Db, queue: JobQueue, ctx: SubmissionCont
       return;
     }
     if (res.record.stateCode !== ctx.stateCode) {
-      wrongState.push({ path: `${prefix}/stateCode`, value: res.record.stateCode, rule: 'stateScope', message: `a record of ${res.record.stateCode} cannot be written through ${ctx.stateCode}'s endpoint`, fix: `Send it to /api/v1/states/${res.record.stateCode}/records with that state's credentials.`, severity: 'error' });
+      wrongState.push({
+        path: `${prefix}/stateCode`,
+        value: res.record.stateCode,
+        rule: 'stateScope',
+        message: `a record of ${res.record.stateCode} cannot be written through ${ctx.stateCode}'s endpoint`,
+        fix: `Send it to /api/v1/states/${res.record.stateCode}/records with that state's credentials.`,
+        severity: 'error',
+      });
       return;
     }
     const first = seen.get(res.record.stateStudentId);
     if (first !== undefined) {
-      issues.push({ path: `${prefix}/stateStudentId`, value: res.record.stateStudentId, rule: 'uniqueInRequest', message: `the same student is also record ${first} of this request`, fix: 'Send each student once per request.', severity: 'error' });
+      issues.push({
+        path: `${prefix}/stateStudentId`,
+        value: res.record.stateStudentId,
+        rule: 'uniqueInRequest',
+        message: `the same student is also record ${first} of this request`,
+        fix: 'Send each student once per request.',
+        severity: 'error',
+      });
       return;
     }
     seen.set(res.record.stateStudentId, i);
@@ -58,29 +83,46 @@ export async function submitRecords(db: Db, queue: JobQueue, ctx: SubmissionCont
   if (wrongState.length) return { kind: 'wrong-state', issues: wrongState };
   if (issues.length) {
     const exchange = await createExchange(db, {
-      direction: 'inbound', kind: ctx.kind, stateCode: ctx.stateCode, status: 'rejected', traceId: ctx.traceId,
-      clientId: ctx.clientId ?? null, counts: { received: input.length, accepted: 0, rejected: input.length },
+      direction: 'inbound',
+      kind: ctx.kind,
+      stateCode: ctx.stateCode,
+      status: 'rejected',
+      traceId: ctx.traceId,
+      clientId: ctx.clientId ?? null,
+      counts: { received: input.length, accepted: 0, rejected: input.length },
       summary: { issues: withoutValues(issues).slice(0, 200) },
     });
     return { kind: 'invalid', issues, exchange };
   }
   const { exchange, outcomes } = await db.transaction(async (tx) => {
     const ex = await createExchange(tx, {
-      direction: 'inbound', kind: ctx.kind, stateCode: ctx.stateCode, status: 'completed', traceId: ctx.traceId, clientId: ctx.clientId ?? null,
+      direction: 'inbound',
+      kind: ctx.kind,
+      stateCode: ctx.stateCode,
+      status: 'completed',
+      traceId: ctx.traceId,
+      clientId: ctx.clientId ?? null,
     });
     const outs: ApplyOutcome[] = [];
     for (const v of valid) outs.push(await applyStateRecord(tx, v.record, v.codesetVersion, ex.id));
     const counts: Record<string, number> = { received: input.length, accepted: outs.length, rejected: 0 };
     for (const o of outs) counts[o.status] = (counts[o.status] ?? 0) + 1;
-    await tx.query('UPDATE exchanges SET counts = $2, summary = $3 WHERE id = $1', [ex.id, JSON.stringify(counts),
-      JSON.stringify({ records: outs.map((o) => ({ recordId: o.recordId, status: o.status })) })]);
+    await tx.query('UPDATE exchanges SET counts = $2, summary = $3 WHERE id = $1', [
+      ex.id,
+      JSON.stringify(counts),
+      JSON.stringify({ records: outs.map((o) => ({ recordId: o.recordId, status: o.status })) }),
+    ]);
     return { exchange: { ...ex, counts }, outcomes: outs };
   });
   let enqueueFailed = 0;
   for (const o of outcomes) {
     if (!o.needsMatch || !o.recordId) continue;
     try {
-      await queue.enqueue(QUEUES.match, { recordId: o.recordId, version: o.version, traceId: ctx.traceId }, { jobId: matchJobId(o.recordId, o.version) });
+      await queue.enqueue(
+        QUEUES.match,
+        { recordId: o.recordId, version: o.version, traceId: ctx.traceId },
+        { jobId: matchJobId(o.recordId, o.version) },
+      );
     } catch {
       enqueueFailed++;
     }

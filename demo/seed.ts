@@ -10,9 +10,16 @@ export async function seedDemo(db: Db, queue: JobQueue): Promise<{ accepted: num
   const byState = new Map<string, unknown[]>();
   for (const r of DEMO_RECORDS) byState.set(r.stateCode, [...(byState.get(r.stateCode) ?? []), structuredClone(r)]);
   for (const [stateCode, records] of byState) {
-    const res = await submitRecords(db, queue, { stateCode, traceId: `demo-${stateCode}`, kind: 'demo-seed' }, records, true);
-    if (res.kind !== 'accepted') throw new Error(`demo data for ${stateCode} is invalid: ${JSON.stringify(res.issues)}`);
-    for (const o of res.outcomes) (o.status === 'unchanged' ? unchanged++ : accepted++);
+    const res = await submitRecords(
+      db,
+      queue,
+      { stateCode, traceId: `demo-${stateCode}`, kind: 'demo-seed' },
+      records,
+      true,
+    );
+    if (res.kind !== 'accepted')
+      throw new Error(`demo data for ${stateCode} is invalid: ${JSON.stringify(res.issues)}`);
+    for (const o of res.outcomes) o.status === 'unchanged' ? unchanged++ : accepted++;
   }
   return { accepted, unchanged };
 }

@@ -78,18 +78,29 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Migrant student record exchange gateway', version: '0.1.0', description: 'Canonical, Ed-Fi-style and SIF-style APIs for exchanging migrant student records between states.' },
+      info: {
+        title: 'Migrant student record exchange gateway',
+        version: '0.1.0',
+        description: 'Canonical, Ed-Fi-style and SIF-style APIs for exchanging migrant student records between states.',
+      },
       tags: [
-        { name: 'records', description: 'Canonical state records in' }, { name: 'students', description: 'Consolidated students out' },
-        { name: 'exchanges', description: 'The exchange ledger' }, { name: 'exchange', description: 'Record requests, move notices and deliveries between states' }, { name: 'health', description: 'Liveness and readiness' },
+        { name: 'records', description: 'Canonical state records in' },
+        { name: 'students', description: 'Consolidated students out' },
+        { name: 'exchanges', description: 'The exchange ledger' },
+        { name: 'exchange', description: 'Record requests, move notices and deliveries between states' },
+        { name: 'health', description: 'Liveness and readiness' },
         { name: 'security', description: 'Tokens, keys and sign-in' },
       ],
     },
-    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
   });
   // The API documentation is public: its routes come from the plugin, so they are declared here.
   await app.register(async (docs) => {
-    docs.addHook('onRoute', (route) => { route.config = { ...(route.config ?? {}), access: { public: true } }; });
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), access: { public: true } };
+    });
     await docs.register(swaggerUi, { routePrefix: '/docs' });
   });
 

@@ -18,15 +18,18 @@ export function checkCrosswalk(file: CrosswalkFile): string[] {
   const seen = new Map<string, string>();
   const norm = (v: string) => (file.caseSensitive ? v.trim() : v.trim().toLowerCase());
   for (const e of file.entries) {
-    if (!isValidCode(file.target.codeset, e.to)) problems.push(`'${e.from}' maps to '${e.to}', which is not a ${file.target.codeset} code`);
+    if (!isValidCode(file.target.codeset, e.to))
+      problems.push(`'${e.from}' maps to '${e.to}', which is not a ${file.target.codeset} code`);
     const k = norm(e.from);
     const before = seen.get(k);
-    if (before !== undefined && before !== e.to) problems.push(`'${e.from}' is listed twice with different targets (${before}, ${e.to})`);
+    if (before !== undefined && before !== e.to)
+      problems.push(`'${e.from}' is listed twice with different targets (${before}, ${e.to})`);
     seen.set(k, e.to);
   }
   const preferredByTarget = new Map<string, number>();
   for (const e of file.entries) if (e.preferred) preferredByTarget.set(e.to, (preferredByTarget.get(e.to) ?? 0) + 1);
-  for (const [to, n] of preferredByTarget) if (n > 1) problems.push(`${n} entries for '${to}' are marked preferred; mark one`);
+  for (const [to, n] of preferredByTarget)
+    if (n > 1) problems.push(`${n} entries for '${to}' are marked preferred; mark one`);
   if (file.kind === 'descriptor' && !file.namespace) problems.push('a descriptor crosswalk needs a namespace');
   return problems;
 }
@@ -40,9 +43,8 @@ export function compileCrosswalk(file: CrosswalkFile): Crosswalk {
   const back = new Map<string, string>();
   for (const e of file.entries) if (e.preferred) back.set(e.to, e.from);
   for (const e of file.entries) if (!back.has(e.to)) back.set(e.to, e.from);
-  const namespaces = file.kind === 'descriptor'
-    ? [file.namespace!, ...(file.namespaces ?? [])].map((n) => n.toLowerCase())
-    : [];
+  const namespaces =
+    file.kind === 'descriptor' ? [file.namespace!, ...(file.namespaces ?? [])].map((n) => n.toLowerCase()) : [];
 
   // For descriptors, accept `namespace#code` for any accepted namespace, case-insensitively.
   const codeOf = (value: string): string | undefined => {
@@ -91,7 +93,9 @@ export function mapField(cw: Crosswalk, value: string, path: string, issues: Fie
     value,
     rule: 'crosswalk',
     message: `'${value}' is not a known ${cw.file.source.system} ${cw.file.source.field} code (crosswalk ${cw.id} v${cw.version})`,
-    fix: suggestions.length ? `Use one of the codes in the crosswalk, e.g. ${suggestions.join(', ')}; or ask for the code to be added to ${cw.id}.` : `Ask for the code to be added to ${cw.id}.`,
+    fix: suggestions.length
+      ? `Use one of the codes in the crosswalk, e.g. ${suggestions.join(', ')}; or ask for the code to be added to ${cw.id}.`
+      : `Ask for the code to be added to ${cw.id}.`,
     severity: 'error',
   });
   return undefined;

@@ -24,19 +24,34 @@ const fileSchema = {
     version: { type: 'string', minLength: 1 },
     description: { type: 'string', minLength: 1 },
     source: {
-      type: 'object', additionalProperties: false, required: ['system', 'field'],
+      type: 'object',
+      additionalProperties: false,
+      required: ['system', 'field'],
       properties: { system: { type: 'string' }, field: { type: 'string' }, reference: { type: 'string' } },
     },
-    target: { type: 'object', additionalProperties: false, required: ['codeset'], properties: { codeset: { enum: [...CODESET_NAMES] } } },
+    target: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['codeset'],
+      properties: { codeset: { enum: [...CODESET_NAMES] } },
+    },
     kind: { enum: ['code', 'descriptor'] },
     namespace: { type: 'string', pattern: '^uri://' },
     namespaces: { type: 'array', items: { type: 'string', pattern: '^uri://' } },
     caseSensitive: { type: 'boolean' },
     entries: {
-      type: 'array', minItems: 1,
+      type: 'array',
+      minItems: 1,
       items: {
-        type: 'object', additionalProperties: false, required: ['from', 'to'],
-        properties: { from: { type: 'string', minLength: 1 }, to: { type: 'string', minLength: 1 }, label: { type: 'string' }, preferred: { type: 'boolean' } },
+        type: 'object',
+        additionalProperties: false,
+        required: ['from', 'to'],
+        properties: {
+          from: { type: 'string', minLength: 1 },
+          to: { type: 'string', minLength: 1 },
+          label: { type: 'string' },
+          preferred: { type: 'boolean' },
+        },
       },
     },
   },
@@ -68,7 +83,8 @@ function compareVersions(a: string, b: string): number {
   const pa = a.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
   const pb = b.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? 0; const y = pb[i] ?? 0;
+    const x = pa[i] ?? 0;
+    const y = pb[i] ?? 0;
     if (x === y) continue;
     return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
   }
@@ -91,7 +107,11 @@ export function loadCrosswalksSync(dir: string = CROSSWALKS_DIR): CrosswalkRegis
     }
     if (!validateFile(data)) {
       const id = typeof (data as { id?: unknown }).id === 'string' ? (data as { id: string }).id : rel;
-      errors.push({ id, file: rel, reason: (validateFile.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ') });
+      errors.push({
+        id,
+        file: rel,
+        reason: (validateFile.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; '),
+      });
       continue;
     }
     const file = data as unknown as CrosswalkFile;

@@ -41,12 +41,27 @@ const esc = (s: string) => s.replace(/\|/g, '\\|');
 
 /** Markdown: one section per crosswalk. */
 export function crosswalkMarkdown(reg: CrosswalkRegistry): string {
-  const out: string[] = ['# Crosswalks', '', 'Every state or vendor code the gateway maps, and the canonical code it becomes.', ''];
+  const out: string[] = [
+    '# Crosswalks',
+    '',
+    'Every state or vendor code the gateway maps, and the canonical code it becomes.',
+    '',
+  ];
   for (const cw of [...reg.crosswalks.values()].sort((a, b) => a.id.localeCompare(b.id))) {
     const f = cw.file;
-    out.push(`## ${cw.id} (v${cw.version})`, '', f.description, '', `Source: ${f.source.system}, ${f.source.field}${f.source.reference ? ` (${f.source.reference})` : ''}. Target code set: \`${f.target.codeset}\`.${f.kind === 'descriptor' ? ` Descriptor namespace \`${f.namespace}\`.` : ''} Matching is ${f.caseSensitive ? 'case-sensitive' : 'case-insensitive'}.`, '');
+    out.push(
+      `## ${cw.id} (v${cw.version})`,
+      '',
+      f.description,
+      '',
+      `Source: ${f.source.system}, ${f.source.field}${f.source.reference ? ` (${f.source.reference})` : ''}. Target code set: \`${f.target.codeset}\`.${f.kind === 'descriptor' ? ` Descriptor namespace \`${f.namespace}\`.` : ''} Matching is ${f.caseSensitive ? 'case-sensitive' : 'case-insensitive'}.`,
+      '',
+    );
     out.push('| source code | source label | canonical | canonical label |', '|---|---|---|---|');
-    for (const e of f.entries) out.push(`| ${esc(f.kind === 'descriptor' ? `${f.namespace}#${e.from}` : e.from)}${e.preferred ? ' (preferred)' : ''} | ${esc(e.label ?? '')} | ${e.to} | ${esc(targetLabel(cw, e.to))} |`);
+    for (const e of f.entries)
+      out.push(
+        `| ${esc(f.kind === 'descriptor' ? `${f.namespace}#${e.from}` : e.from)}${e.preferred ? ' (preferred)' : ''} | ${esc(e.label ?? '')} | ${e.to} | ${esc(targetLabel(cw, e.to))} |`,
+      );
     out.push('');
   }
   if (reg.errors.length) {

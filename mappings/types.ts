@@ -41,9 +41,7 @@ export interface CrosswalkFile {
 }
 
 /** The outcome of mapping one value. */
-export type MapOutcome =
-  | { kind: 'ok'; code: string }
-  | { kind: 'unmapped'; value: string; nearest: CrosswalkEntry[] };
+export type MapOutcome = { kind: 'ok'; code: string } | { kind: 'unmapped'; value: string; nearest: CrosswalkEntry[] };
 
 /** A loaded, checked crosswalk with fast lookups both ways. */
 export interface Crosswalk {

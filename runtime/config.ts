@@ -9,53 +9,222 @@ import { Ajv } from 'ajv';
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server listens on.' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port (0 picks a free one).' }),
-  PUBLIC_URL: Type.String({ default: '', description: 'Base URL printed and used in links; defaults to http://HOST:PORT.' }),
-  DATABASE_URL: Type.String({ default: '', description: 'Postgres connection string. Empty: embedded PGlite under DATA_DIR/pglite.' }),
-  REDIS_URL: Type.String({ default: '', description: 'Redis connection string. Empty: a local redis-server is started on a free port.' }),
-  DATA_DIR: Type.String({ default: './.data', description: 'Where embedded PGlite, the embedded Redis and uploaded files live.' }),
-  ROLE: Type.Union([Type.Literal('all'), Type.Literal('gateway'), Type.Literal('worker')], { default: 'all', description: 'What this process runs: gateway, worker, or both.' }),
-  DEMO_DATA: Type.Boolean({ default: false, description: 'Load the demo states and students at start (npm start sets it).' }),
-  LOG_LEVEL: Type.String({ default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.' }),
-  BODY_LIMIT_BYTES: Type.Integer({ default: 5_242_880, minimum: 1024, description: 'Largest JSON or XML body accepted (413 above it).' }),
-  FILE_LIMIT_BYTES: Type.Integer({ default: 1_073_741_824, minimum: 1024, description: 'Largest batch file accepted by POST /api/v1/states/{state}/files (413 above it).' }),
-  MAX_RECORDS_PER_REQUEST: Type.Integer({ default: 1000, minimum: 1, description: 'Most records one synchronous write may carry.' }),
-  GRADUATION_CREDITS: Type.Number({ default: 22, minimum: 0, description: 'Credits a diploma needs, for graduation progress in the consolidated record.' }),
-  WORKER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, description: 'Jobs each queue processes at once in this process.' }),
-  MATCH_SWEEP_MS: Type.Integer({ default: 30_000, minimum: 1000, description: 'How often the worker re-enqueues records and files accepted while the queue was unreachable.' }),
-  TOKEN_ISSUER: Type.String({ default: '', description: 'The `iss` of access tokens the gateway issues. Empty: PUBLIC_URL, or urn:msix-gateway.' }),
-  TOKEN_AUDIENCE: Type.String({ default: 'msix-gateway', description: 'The `aud` of access tokens the gateway issues and accepts.' }),
-  TOKEN_TTL_SECONDS: Type.Integer({ default: 1800, minimum: 60, maximum: 86_400, description: 'Lifetime of a client-credentials access token.' }),
-  SIGNING_KEY_ROTATE_DAYS: Type.Number({ default: 30, minimum: 0.01, description: 'How long one key signs tokens before a new key takes over; old keys stay published until their tokens expire.' }),
-  SIGNING_KEY_SECRET: Type.String({ default: '', description: 'Seals the private signing keys and the endpoint secrets of the states (webhook and client secrets) stored in Postgres (AES-256-GCM). Set it in production, on gateways and workers alike; keep it out of the database backup.' }),
-  OIDC_ISSUER: Type.String({ default: '', description: 'External OpenID Connect issuer URL whose tokens are accepted and through which people sign in. Empty: none (npm start runs a development provider).' }),
-  OIDC_CLIENT_ID: Type.String({ default: 'msix-gateway', description: 'Client id of the gateway at the OIDC provider (sign-in), and the audience its access tokens must carry.' }),
-  OIDC_CLIENT_SECRET: Type.String({ default: '', description: 'Client secret at the OIDC provider; empty for a public client using PKCE only.' }),
-  OIDC_AUDIENCE: Type.String({ default: '', description: 'Audience required in bearer tokens from the OIDC issuer. Empty: OIDC_CLIENT_ID.' }),
-  OIDC_ROLES_CLAIM: Type.String({ default: 'msix_roles', description: 'Claim (dotted path, e.g. realm_access.roles) holding the user\'s roles in OIDC tokens.' }),
-  OIDC_STATE_CLAIM: Type.String({ default: 'msix_state', description: 'Claim holding the user\'s two-letter state in OIDC tokens.' }),
-  OIDC_ROLE_MAP: Type.String({ default: '', description: 'JSON object mapping provider role names to gateway roles, e.g. {"msix-counselor":"counselor"}. Unmapped names that are gateway roles pass as is.' }),
+  PUBLIC_URL: Type.String({
+    default: '',
+    description: 'Base URL printed and used in links; defaults to http://HOST:PORT.',
+  }),
+  DATABASE_URL: Type.String({
+    default: '',
+    description: 'Postgres connection string. Empty: embedded PGlite under DATA_DIR/pglite.',
+  }),
+  REDIS_URL: Type.String({
+    default: '',
+    description: 'Redis connection string. Empty: a local redis-server is started on a free port.',
+  }),
+  DATA_DIR: Type.String({
+    default: './.data',
+    description: 'Where embedded PGlite, the embedded Redis and uploaded files live.',
+  }),
+  ROLE: Type.Union([Type.Literal('all'), Type.Literal('gateway'), Type.Literal('worker')], {
+    default: 'all',
+    description: 'What this process runs: gateway, worker, or both.',
+  }),
+  DEMO_DATA: Type.Boolean({
+    default: false,
+    description: 'Load the demo states and students at start (npm start sets it).',
+  }),
+  LOG_LEVEL: Type.String({
+    default: 'info',
+    description: 'pino log level: fatal, error, warn, info, debug, trace, silent.',
+  }),
+  BODY_LIMIT_BYTES: Type.Integer({
+    default: 5_242_880,
+    minimum: 1024,
+    description: 'Largest JSON or XML body accepted (413 above it).',
+  }),
+  FILE_LIMIT_BYTES: Type.Integer({
+    default: 1_073_741_824,
+    minimum: 1024,
+    description: 'Largest batch file accepted by POST /api/v1/states/{state}/files (413 above it).',
+  }),
+  MAX_RECORDS_PER_REQUEST: Type.Integer({
+    default: 1000,
+    minimum: 1,
+    description: 'Most records one synchronous write may carry.',
+  }),
+  GRADUATION_CREDITS: Type.Number({
+    default: 22,
+    minimum: 0,
+    description: 'Credits a diploma needs, for graduation progress in the consolidated record.',
+  }),
+  WORKER_CONCURRENCY: Type.Integer({
+    default: 4,
+    minimum: 1,
+    description: 'Jobs each queue processes at once in this process.',
+  }),
+  MATCH_SWEEP_MS: Type.Integer({
+    default: 30_000,
+    minimum: 1000,
+    description: 'How often the worker re-enqueues records and files accepted while the queue was unreachable.',
+  }),
+  TOKEN_ISSUER: Type.String({
+    default: '',
+    description: 'The `iss` of access tokens the gateway issues. Empty: PUBLIC_URL, or urn:msix-gateway.',
+  }),
+  TOKEN_AUDIENCE: Type.String({
+    default: 'msix-gateway',
+    description: 'The `aud` of access tokens the gateway issues and accepts.',
+  }),
+  TOKEN_TTL_SECONDS: Type.Integer({
+    default: 1800,
+    minimum: 60,
+    maximum: 86_400,
+    description: 'Lifetime of a client-credentials access token.',
+  }),
+  SIGNING_KEY_ROTATE_DAYS: Type.Number({
+    default: 30,
+    minimum: 0.01,
+    description:
+      'How long one key signs tokens before a new key takes over; old keys stay published until their tokens expire.',
+  }),
+  SIGNING_KEY_SECRET: Type.String({
+    default: '',
+    description:
+      'Seals the private signing keys and the endpoint secrets of the states (webhook and client secrets) stored in Postgres (AES-256-GCM). Set it in production, on gateways and workers alike; keep it out of the database backup.',
+  }),
+  OIDC_ISSUER: Type.String({
+    default: '',
+    description:
+      'External OpenID Connect issuer URL whose tokens are accepted and through which people sign in. Empty: none (npm start runs a development provider).',
+  }),
+  OIDC_CLIENT_ID: Type.String({
+    default: 'msix-gateway',
+    description:
+      'Client id of the gateway at the OIDC provider (sign-in), and the audience its access tokens must carry.',
+  }),
+  OIDC_CLIENT_SECRET: Type.String({
+    default: '',
+    description: 'Client secret at the OIDC provider; empty for a public client using PKCE only.',
+  }),
+  OIDC_AUDIENCE: Type.String({
+    default: '',
+    description: 'Audience required in bearer tokens from the OIDC issuer. Empty: OIDC_CLIENT_ID.',
+  }),
+  OIDC_ROLES_CLAIM: Type.String({
+    default: 'msix_roles',
+    description: "Claim (dotted path, e.g. realm_access.roles) holding the user's roles in OIDC tokens.",
+  }),
+  OIDC_STATE_CLAIM: Type.String({
+    default: 'msix_state',
+    description: "Claim holding the user's two-letter state in OIDC tokens.",
+  }),
+  OIDC_ROLE_MAP: Type.String({
+    default: '',
+    description:
+      'JSON object mapping provider role names to gateway roles, e.g. {"msix-counselor":"counselor"}. Unmapped names that are gateway roles pass as is.',
+  }),
   OIDC_SCOPES: Type.String({ default: 'openid profile email', description: 'Scopes asked for at sign-in.' }),
   OIDC_ALLOW_HTTP: Type.Boolean({ default: false, description: 'Allow an http:// OIDC issuer (development only).' }),
-  DEV_IDP: Type.Boolean({ default: false, description: 'Run the built-in development OIDC provider with demo users at /dev-idp (npm start sets it). Never in production.' }),
-  SESSION_TTL_SECONDS: Type.Integer({ default: 28_800, minimum: 300, description: 'Lifetime of a sign-in session cookie.' }),
-  COOKIE_SECURE: Type.Boolean({ default: false, description: 'Mark the session cookie Secure (set it when serving over TLS, as production must).' }),
-  RATE_LIMIT_MAX: Type.Integer({ default: 6000, minimum: 1, description: 'Requests per client (or per IP when unauthenticated) per RATE_LIMIT_WINDOW_MS; a state system loading Ed-Fi resources sends many.' }),
-  RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1000, description: 'Window of the per-client rate limit.' }),
-  TOKEN_RATE_LIMIT_MAX: Type.Integer({ default: 30, minimum: 1, description: 'Token requests per IP per RATE_LIMIT_WINDOW_MS (slows secret guessing).' }),
-  HMAC_REPLAY_WINDOW_SECONDS: Type.Integer({ default: 300, minimum: 10, description: 'How far a SIF_HMACSHA256 timestamp may be from now; a signature is accepted once within it.' }),
-  AUDIT_RETENTION_DAYS: Type.Integer({ default: 2555, minimum: 0, description: 'Audit events older than this are purged by `audit purge` (a checkpoint keeps the chain verifiable). 0 keeps everything.' }),
+  DEV_IDP: Type.Boolean({
+    default: false,
+    description:
+      'Run the built-in development OIDC provider with demo users at /dev-idp (npm start sets it). Never in production.',
+  }),
+  SESSION_TTL_SECONDS: Type.Integer({
+    default: 28_800,
+    minimum: 300,
+    description: 'Lifetime of a sign-in session cookie.',
+  }),
+  COOKIE_SECURE: Type.Boolean({
+    default: false,
+    description: 'Mark the session cookie Secure (set it when serving over TLS, as production must).',
+  }),
+  RATE_LIMIT_MAX: Type.Integer({
+    default: 6000,
+    minimum: 1,
+    description:
+      'Requests per client (or per IP when unauthenticated) per RATE_LIMIT_WINDOW_MS; a state system loading Ed-Fi resources sends many.',
+  }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({
+    default: 60_000,
+    minimum: 1000,
+    description: 'Window of the per-client rate limit.',
+  }),
+  TOKEN_RATE_LIMIT_MAX: Type.Integer({
+    default: 30,
+    minimum: 1,
+    description: 'Token requests per IP per RATE_LIMIT_WINDOW_MS (slows secret guessing).',
+  }),
+  HMAC_REPLAY_WINDOW_SECONDS: Type.Integer({
+    default: 300,
+    minimum: 10,
+    description: 'How far a SIF_HMACSHA256 timestamp may be from now; a signature is accepted once within it.',
+  }),
+  AUDIT_RETENTION_DAYS: Type.Integer({
+    default: 2555,
+    minimum: 0,
+    description:
+      'Audit events older than this are purged by `audit purge` (a checkpoint keeps the chain verifiable). 0 keeps everything.',
+  }),
   // Exchange between states: record requests, move notices, deliveries (docs/exchange.md).
-  EXCHANGE_REQUEST_DEADLINE_SECONDS: Type.Integer({ default: 30, minimum: 1, description: 'Deadline of a record request that waits on a live state, unless the request asks for another.' }),
-  EXCHANGE_REQUEST_MAX_DEADLINE_SECONDS: Type.Integer({ default: 345_600, minimum: 1, description: 'Longest deadline a record request may ask for (4 days, the regulation\'s working days).' }),
-  EXCHANGE_MOVE_WINDOW_DAYS: Type.Integer({ default: 180, minimum: 1, description: 'A move whose new enrollment began longer ago than this is history: no move notice (a state loading back files does not flood others).' }),
-  EXCHANGE_EVENTS_POLL_MS: Type.Integer({ default: 500, minimum: 50, description: 'How often the worker reads the student events outbox for moves.' }),
-  EXCHANGE_SWEEP_MS: Type.Integer({ default: 5000, minimum: 100, description: 'How often the worker re-enqueues deliveries that should be moving (lost jobs, crashed attempts, released lines) and expires overdue requests.' }),
-  DELIVERY_MAX_ATTEMPTS: Type.Integer({ default: 15, minimum: 1, description: 'Attempts before a delivery is dead (a help-desk retry starts a new round).' }),
-  DELIVERY_BACKOFF_BASE_MS: Type.Integer({ default: 2000, minimum: 1, description: 'First retry delay; it doubles each attempt, with jitter.' }),
-  DELIVERY_BACKOFF_MAX_MS: Type.Integer({ default: 900_000, minimum: 1, description: 'Longest delay between attempts (and between probes of a receiver that is down).' }),
-  DELIVERY_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, description: 'One attempt (webhook, Ed-Fi push, live query) gives up after this long.' }),
-  DELIVERY_CIRCUIT_THRESHOLD: Type.Integer({ default: 5, minimum: 1, description: 'Transient failures in a row after which a receiver is treated as down: one probe at a time until it answers.' }),
-  DEMO_SIMULATOR: Type.Boolean({ default: true, description: 'With DEMO_DATA, run the state-system simulator on loopback and wire the demo states to it (webhooks, Ed-Fi push, a live source).' }),
+  EXCHANGE_REQUEST_DEADLINE_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 1,
+    description: 'Deadline of a record request that waits on a live state, unless the request asks for another.',
+  }),
+  EXCHANGE_REQUEST_MAX_DEADLINE_SECONDS: Type.Integer({
+    default: 345_600,
+    minimum: 1,
+    description: "Longest deadline a record request may ask for (4 days, the regulation's working days).",
+  }),
+  EXCHANGE_MOVE_WINDOW_DAYS: Type.Integer({
+    default: 180,
+    minimum: 1,
+    description:
+      'A move whose new enrollment began longer ago than this is history: no move notice (a state loading back files does not flood others).',
+  }),
+  EXCHANGE_EVENTS_POLL_MS: Type.Integer({
+    default: 500,
+    minimum: 50,
+    description: 'How often the worker reads the student events outbox for moves.',
+  }),
+  EXCHANGE_SWEEP_MS: Type.Integer({
+    default: 5000,
+    minimum: 100,
+    description:
+      'How often the worker re-enqueues deliveries that should be moving (lost jobs, crashed attempts, released lines) and expires overdue requests.',
+  }),
+  DELIVERY_MAX_ATTEMPTS: Type.Integer({
+    default: 15,
+    minimum: 1,
+    description: 'Attempts before a delivery is dead (a help-desk retry starts a new round).',
+  }),
+  DELIVERY_BACKOFF_BASE_MS: Type.Integer({
+    default: 2000,
+    minimum: 1,
+    description: 'First retry delay; it doubles each attempt, with jitter.',
+  }),
+  DELIVERY_BACKOFF_MAX_MS: Type.Integer({
+    default: 900_000,
+    minimum: 1,
+    description: 'Longest delay between attempts (and between probes of a receiver that is down).',
+  }),
+  DELIVERY_TIMEOUT_MS: Type.Integer({
+    default: 10_000,
+    minimum: 100,
+    description: 'One attempt (webhook, Ed-Fi push, live query) gives up after this long.',
+  }),
+  DELIVERY_CIRCUIT_THRESHOLD: Type.Integer({
+    default: 5,
+    minimum: 1,
+    description:
+      'Transient failures in a row after which a receiver is treated as down: one probe at a time until it answers.',
+  }),
+  DEMO_SIMULATOR: Type.Boolean({
+    default: true,
+    description:
+      'With DEMO_DATA, run the state-system simulator on loopback and wire the demo states to it (webhooks, Ed-Fi push, a live source).',
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -72,7 +241,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
   const validate = ajv.compile(ConfigSchema);
   if (!validate(raw)) {
-    const msg = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1) || e.params && JSON.stringify(e.params)} ${e.message}`).join('; ');
+    const msg = (validate.errors ?? [])
+      .map((e) => `${e.instancePath.slice(1) || (e.params && JSON.stringify(e.params))} ${e.message}`)
+      .join('; ');
     throw new Error(`invalid configuration: ${msg}`);
   }
   return raw as Config;

@@ -7,7 +7,9 @@ import { migrate } from '../core/store/migrate.js';
 import type { Config } from './config.js';
 
 /** Opens Postgres when DATABASE_URL is set, else embedded PGlite under DATA_DIR, and applies migrations. */
-export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>): Promise<{ db: Db; description: string }> {
+export async function openDatabase(
+  config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>,
+): Promise<{ db: Db; description: string }> {
   let db: Db;
   let description: string;
   if (config.DATABASE_URL) {

@@ -30,11 +30,16 @@ export function ensureRedisServer(log: (line: string) => void = console.log): st
   if (isRoot && which('apt-get')) {
     log('redis-server is not installed: installing Debian package redis-server with apt-get…');
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    const r = spawnSync('apt-get', ['install', '-y', '-qq', 'redis-server'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const r = spawnSync('apt-get', ['install', '-y', '-qq', 'redis-server'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     const after = which('redis-server');
     if (r.status === 0 && after) return after;
   }
-  throw new Error('redis-server is required: install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running Redis.');
+  throw new Error(
+    'redis-server is required: install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running Redis.',
+  );
 }
 
 export interface EmbeddedRedis {
@@ -44,16 +49,34 @@ export interface EmbeddedRedis {
 }
 
 /** Starts a private redis-server on a free loopback port, with its files under `dir`. */
-export async function startEmbeddedRedis(dir: string, opts: { persist?: boolean; log?: (line: string) => void } = {}): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis(
+  dir: string,
+  opts: { persist?: boolean; log?: (line: string) => void } = {},
+): Promise<EmbeddedRedis> {
   const bin = ensureRedisServer(opts.log);
   const port = await freePort();
   const dataDir = resolve(dir);
   mkdirSync(dataDir, { recursive: true });
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--save', '', '--daemonize', 'no', '--loglevel', 'warning'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dataDir,
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
+  ];
   if (opts.persist) args.push('--appendonly', 'yes');
   const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   const { Redis } = await import('ioredis');
@@ -73,11 +96,13 @@ export async function startEmbeddedRedis(dir: string, opts: { persist?: boolean;
     }
   }
   return {
-    url, port,
-    stop: () => new Promise<void>((ok) => {
-      if (child.exitCode !== null) return ok();
-      child.once('exit', () => ok());
-      child.kill('SIGTERM');
-    }),
+    url,
+    port,
+    stop: () =>
+      new Promise<void>((ok) => {
+        if (child.exitCode !== null) return ok();
+        child.once('exit', () => ok());
+        child.kill('SIGTERM');
+      }),
   };
 }

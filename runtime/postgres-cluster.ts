@@ -15,7 +15,10 @@ function pgBin(name: string): string {
   throw new Error(`${name} not found: install PostgreSQL (Debian: apt-get install postgresql) or set DATABASE_URL`);
 }
 
-export interface ThrowawayCluster { url: string; stop(): void }
+export interface ThrowawayCluster {
+  url: string;
+  stop(): void;
+}
 
 /**
  * A private Postgres cluster for one test run: initdb into a temp dir, start on
@@ -27,7 +30,8 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   const asRoot = process.getuid?.() === 0;
   const uid = asRoot ? Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()) : undefined;
   if (asRoot) {
-    if (!uid || Number.isNaN(uid)) throw new Error('running as root needs a postgres system user (apt-get install postgresql creates it)');
+    if (!uid || Number.isNaN(uid))
+      throw new Error('running as root needs a postgres system user (apt-get install postgresql creates it)');
     chownSync(dir, uid, uid);
   }
   const run = (bin: string, args: string[]) => {
@@ -43,7 +47,11 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: () => {
-      try { run(pgBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']); } catch { /* already stopped */ }
+      try {
+        run(pgBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+      } catch {
+        /* already stopped */
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

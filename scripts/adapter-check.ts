@@ -16,7 +16,9 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--skip-large') skipLarge = true;
   else if (a === '--json') json = true;
   else if (a === '--help' || a === '-h') {
-    console.log('usage: npm run adapter:check -- adapters/<id> [adapters/<id>…] [--students N] [--skip-large] [--json]');
+    console.log(
+      'usage: npm run adapter:check -- adapters/<id> [adapters/<id>…] [--students N] [--skip-large] [--json]',
+    );
     process.exit(0);
   } else dirs.push(a);
 }
@@ -27,7 +29,11 @@ if (!dirs.length) {
 let failed = false;
 const reports = [];
 for (const d of dirs) {
-  const report = await runConformance(resolve(d), { ...(students ? { largeFileStudents: students } : {}), skipLarge, ...(json ? {} : { log: (l: string) => console.error(l) }) });
+  const report = await runConformance(resolve(d), {
+    ...(students ? { largeFileStudents: students } : {}),
+    skipLarge,
+    ...(json ? {} : { log: (l: string) => console.error(l) }),
+  });
   reports.push(report);
   if (!report.ok) failed = true;
   if (!json) console.log(renderReport(report));

@@ -11,7 +11,15 @@ import { createInterface } from 'node:readline';
 import { loadConfig } from '../runtime/config.js';
 import { openDatabase } from '../runtime/database.js';
 import { GENESIS_HASH } from '../core/audit.js';
-import { exportAudit, parseExportLine, purgeAudit, verifyAuditChain, verifyRows, type AuditRow, type ChainReport } from '../core/security/audit-chain.js';
+import {
+  exportAudit,
+  parseExportLine,
+  purgeAudit,
+  verifyAuditChain,
+  verifyRows,
+  type AuditRow,
+  type ChainReport,
+} from '../core/security/audit-chain.js';
 
 const [cmd, ...rest] = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -26,11 +34,16 @@ const fail = (s: string, code = 1): never => {
 
 function report(r: ChainReport): number {
   if (r.kind === 'intact') {
-    say(`intact: ${r.rows} event(s)${r.rows ? `, seq ${r.firstSeq}..${r.lastSeq}` : ''}, from ${r.startedFrom}; last hash ${r.lastHash}`);
+    say(
+      `intact: ${r.rows} event(s)${r.rows ? `, seq ${r.firstSeq}..${r.lastSeq}` : ''}, from ${r.startedFrom}; last hash ${r.lastHash}`,
+    );
     return 0;
   }
   say(`BROKEN after checking ${r.rows} event(s), from ${r.startedFrom}:`);
-  for (const b of r.breaks) say(`  seq ${b.seq}: ${b.problem === 'hash' ? 'content does not match its hash (row changed)' : b.problem === 'prev-hash' ? 'does not follow the previous row (row removed or inserted)' : 'out of order'}`);
+  for (const b of r.breaks)
+    say(
+      `  seq ${b.seq}: ${b.problem === 'hash' ? 'content does not match its hash (row changed)' : b.problem === 'prev-hash' ? 'does not follow the previous row (row removed or inserted)' : 'out of order'}`,
+    );
   return 2;
 }
 
@@ -52,7 +65,10 @@ const isoDate = (v: string | undefined, name: string): string | undefined => {
   return new Date(v).toISOString();
 };
 
-if (!cmd || !['verify', 'export', 'purge'].includes(cmd)) fail('usage: audit verify [--file export.jsonl] | export [--from DATE] [--to DATE] [--format jsonl|csv] [--out FILE] | purge [--days N]');
+if (!cmd || !['verify', 'export', 'purge'].includes(cmd))
+  fail(
+    'usage: audit verify [--file export.jsonl] | export [--from DATE] [--to DATE] [--format jsonl|csv] [--out FILE] | purge [--days N]',
+  );
 
 const file = opt('file');
 if (cmd === 'verify' && file) {
@@ -74,7 +90,10 @@ try {
     const out = opt('out');
     const sink = out ? createWriteStream(out) : process.stdout;
     let n = 0;
-    for await (const line of exportAudit(db, format, { from: isoDate(opt('from'), 'from'), to: isoDate(opt('to'), 'to') })) {
+    for await (const line of exportAudit(db, format, {
+      from: isoDate(opt('from'), 'from'),
+      to: isoDate(opt('to'), 'to'),
+    })) {
       if (!sink.write(line)) await new Promise<void>((r) => sink.once('drain', () => r()));
       n++;
     }
@@ -86,8 +105,18 @@ try {
   if (cmd === 'purge') {
     const days = Number(opt('days') ?? config.AUDIT_RETENTION_DAYS);
     if (!Number.isInteger(days) || days < 0) fail('--days is a whole number of days');
-    const r = await purgeAudit(db, days, { id: `operator:${process.env.USER ?? 'unknown'}`, state: null, roles: ['admin'] });
-    say(r.kind === 'purged' ? `purged ${r.rows} event(s) through seq ${r.throughSeq}; checkpoint hash ${r.throughHash}` : days === 0 ? 'retention is 0 (keep everything): nothing purged' : `nothing older than ${days} day(s)`);
+    const r = await purgeAudit(db, days, {
+      id: `operator:${process.env.USER ?? 'unknown'}`,
+      state: null,
+      roles: ['admin'],
+    });
+    say(
+      r.kind === 'purged'
+        ? `purged ${r.rows} event(s) through seq ${r.throughSeq}; checkpoint hash ${r.throughHash}`
+        : days === 0
+          ? 'retention is 0 (keep everything): nothing purged'
+          : `nothing older than ${days} day(s)`,
+    );
   }
 } finally {
   await db.close();

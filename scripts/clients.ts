@@ -21,7 +21,8 @@ const opt = (name: string): string | undefined => {
 };
 const positional = rest.find((a, i) => !a.startsWith('--') && !(i > 0 && rest[i - 1]!.startsWith('--')));
 const say = (s: string) => process.stdout.write(`${s}\n`);
-const usage = 'usage: clients create --state XX [--roles r1,r2] [--name N] | list [--state XX] | rotate <id> [--grace-hours H] | revoke <id> | keys rotate';
+const usage =
+  'usage: clients create --state XX [--roles r1,r2] [--name N] | list [--state XX] | rotate <id> [--grace-hours H] | revoke <id> | keys rotate';
 if (!cmd || !['create', 'list', 'rotate', 'revoke', 'keys'].includes(cmd)) {
   process.stderr.write(`${usage}\n`);
   process.exit(1);
@@ -35,13 +36,20 @@ let code = 0;
 try {
   if (cmd === 'create') {
     const state = opt('state') ?? null;
-    const roles = (opt('roles') ?? 'state-system').split(',').map((r) => r.trim()).filter(Boolean);
+    const roles = (opt('roles') ?? 'state-system')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean);
     const r = await createClient(db, { stateCode: state, roles, name: opt('name') });
     if (r.kind !== 'created') {
       process.stderr.write(`${r.reason}\n`);
       code = 1;
     } else {
-      await appendAudit(db, { actor: operator, action: 'client.created', details: { clientId: r.client.clientId, state: r.client.stateCode, roles: r.client.roles } });
+      await appendAudit(db, {
+        actor: operator,
+        action: 'client.created',
+        details: { clientId: r.client.clientId, state: r.client.stateCode, roles: r.client.roles },
+      });
       say(`client_id     ${r.client.clientId}`);
       say(`client_secret ${r.secret}`);
       say(`state ${r.client.stateCode ?? '(national)'}  roles ${r.client.roles.join(',')}`);
@@ -50,7 +58,18 @@ try {
   } else if (cmd === 'list') {
     const list = await listClients(db, opt('state'));
     say(['client_id', 'state', 'roles', 'status', 'created', 'last token', 'name'].join('\t'));
-    for (const c of list) say([c.clientId, c.stateCode ?? '-', c.roles.join(','), c.status, c.createdAt.slice(0, 10), c.lastTokenAt?.slice(0, 16) ?? '-', c.name].join('\t'));
+    for (const c of list)
+      say(
+        [
+          c.clientId,
+          c.stateCode ?? '-',
+          c.roles.join(','),
+          c.status,
+          c.createdAt.slice(0, 10),
+          c.lastTokenAt?.slice(0, 16) ?? '-',
+          c.name,
+        ].join('\t'),
+      );
   } else if (cmd === 'rotate') {
     if (!positional) throw new Error(usage);
     const r = await rotateClientSecret(db, positional, Number(opt('grace-hours') ?? 0) * 3600);
@@ -58,7 +77,11 @@ try {
       process.stderr.write(`${r.kind === 'not-found' ? 'no such client' : 'the client is revoked'}\n`);
       code = 1;
     } else {
-      await appendAudit(db, { actor: operator, action: 'client.rotated', details: { clientId: positional, graceHours: Number(opt('grace-hours') ?? 0) } });
+      await appendAudit(db, {
+        actor: operator,
+        action: 'client.rotated',
+        details: { clientId: positional, graceHours: Number(opt('grace-hours') ?? 0) },
+      });
       say(`client_id     ${r.client.clientId}`);
       say(`client_secret ${r.secret}`);
     }
@@ -76,7 +99,8 @@ try {
     const retired = await retireSigningKeys(db);
     const kid = await createSigningKey(db, {
       rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400),
-      maxTokenSeconds: Math.max(config.TOKEN_TTL_SECONDS, config.SESSION_TTL_SECONDS) + 60, sealSecret: config.SIGNING_KEY_SECRET,
+      maxTokenSeconds: Math.max(config.TOKEN_TTL_SECONDS, config.SESSION_TTL_SECONDS) + 60,
+      sealSecret: config.SIGNING_KEY_SECRET,
     });
     await appendAudit(db, { actor: operator, action: 'keys.rotated', details: { kid, retired } });
     say(`new signing key ${kid}; ${retired} key(s) retired (still published until their tokens expire)`);

@@ -12,7 +12,12 @@
  */
 import { existsSync } from 'node:fs';
 import { loadDefaultModel } from '../core/matching/default-model.js';
-import { readFebrl, febrlAllFields, febrlNameDateLocality, type FebrlRecord } from '../lab/matching/evaluation/febrl.js';
+import {
+  readFebrl,
+  febrlAllFields,
+  febrlNameDateLocality,
+  type FebrlRecord,
+} from '../lab/matching/evaluation/febrl.js';
 import { sharedDataFile } from '../lab/matching/evaluation/data-path.js';
 import { evaluate, type EvaluationResult } from '../lab/matching/evaluation/run.js';
 import { readSplink, splinkFakeSet } from '../lab/matching/evaluation/splink.js';
@@ -55,11 +60,23 @@ run('febrl4', () => febrl4(febrlAllFields, 'FEBRL4 4a×4b, all fields'));
 run('febrl4-ndl', () => febrl4(febrlNameDateLocality, 'FEBRL4, names+DOB+locality'));
 run('febrl3', () => {
   const records = readFebrl(need(sharedDataFile('febrl', 'dataset3.csv')));
-  return evaluate({ misses, name: 'FEBRL3 dedupe, all fields', records, truth: records.map((r) => r.entity), set: febrlAllFields });
+  return evaluate({
+    misses,
+    name: 'FEBRL3 dedupe, all fields',
+    records,
+    truth: records.map((r) => r.entity),
+    set: febrlAllFields,
+  });
 });
 run('fake1000', () => {
   const records = readSplink(need(sharedDataFile('splink', 'fake_1000_from_splink_demos.csv')));
-  return evaluate({ misses, name: 'Splink fake_1000', records, truth: records.map((r) => r.entity), set: splinkFakeSet });
+  return evaluate({
+    misses,
+    name: 'Splink fake_1000',
+    records,
+    truth: records.map((r) => r.entity),
+    set: splinkFakeSet,
+  });
 });
 run('synthetic', () => {
   const size = arg('synthetic', 20_000);
@@ -83,7 +100,9 @@ if (asJson) {
     console.log(JSON.stringify({ ...rest, rulesVersion: model.rulesVersion, thresholds: model.thresholds }));
   }
 } else {
-  console.log('| data set | records | pairwise P | pairwise R | pairwise F1 | B³ P | B³ R | B³ F1 | blocking recall | candidate pairs | review share (cluster pairs / record pairs) | recall incl. review | twins merged | s |');
+  console.log(
+    '| data set | records | pairwise P | pairwise R | pairwise F1 | B³ P | B³ R | B³ F1 | blocking recall | candidate pairs | review share (cluster pairs / record pairs) | recall incl. review | twins merged | s |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(
@@ -97,6 +116,7 @@ if (misses && !asJson) {
     console.log(`\n${r.name}: ${r.misses.missedPairs} of ${r.misses.truePairs} true pairs missed on automatic links`);
     console.log('| cause | missed pairs | share of true pairs |');
     console.log('|---|---|---|');
-    for (const c of r.misses.causes) console.log(`| ${c.cause} | ${c.pairs} | ${((c.pairs / r.misses.truePairs) * 100).toFixed(2)}% |`);
+    for (const c of r.misses.causes)
+      console.log(`| ${c.cause} | ${c.pairs} | ${((c.pairs / r.misses.truePairs) * 100).toFixed(2)}% |`);
   }
 }

@@ -27,7 +27,9 @@ if (!Number.isInteger(chunk) || chunk < 1) {
 
 const config = loadConfig(process.env);
 const { db, description } = await openDatabase(config);
-const say = (s: string) => { if (!quiet) process.stderr.write(`${s}\n`); };
+const say = (s: string) => {
+  if (!quiet) process.stderr.write(`${s}\n`);
+};
 say(`match-load: ${description}`);
 let last = 0;
 try {
@@ -43,8 +45,10 @@ try {
   });
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   process.stdout.write(`${JSON.stringify(report)}\n`);
-  say(`done: ${report.pending} pending records (against ${report.anchors} already linked): ${report.linked} linked (${report.newStudents} new students), `
-    + `${report.reviews} near-match reviews${report.updatesLeftToJobs ? `; ${report.updatesLeftToJobs} updates of linked records left to their match jobs` : ''}; read ${s(report.ms.read)}, link ${s(report.ms.link)}, write ${s(report.ms.write)}, total ${s(report.ms.total)}`);
+  say(
+    `done: ${report.pending} pending records (against ${report.anchors} already linked): ${report.linked} linked (${report.newStudents} new students), ` +
+      `${report.reviews} near-match reviews${report.updatesLeftToJobs ? `; ${report.updatesLeftToJobs} updates of linked records left to their match jobs` : ''}; read ${s(report.ms.read)}, link ${s(report.ms.link)}, write ${s(report.ms.write)}, total ${s(report.ms.total)}`,
+  );
 } finally {
   await db.close();
 }

@@ -20,7 +20,9 @@ if (!Number.isInteger(page) || page < 1) {
   console.error('usage: npm run match:rekey [-- --page 2000] [--quiet]');
   process.exit(2);
 }
-const say = (s: string) => { if (!quiet) process.stderr.write(`${s}\n`); };
+const say = (s: string) => {
+  if (!quiet) process.stderr.write(`${s}\n`);
+};
 const { db, description } = await openDatabase(loadConfig(process.env));
 say(`match-rekey: ${description}, rules ${RULES_VERSION}`);
 let last = 0;
@@ -34,7 +36,9 @@ try {
     },
   });
   process.stdout.write(`${JSON.stringify({ rulesVersion: RULES_VERSION, ...report })}\n`);
-  say(`done: ${report.records} matched records, ${report.changed} re-keyed (+${report.keysAdded} / -${report.keysRemoved} keys) in ${(report.ms / 1000).toFixed(1)} s`);
+  say(
+    `done: ${report.records} matched records, ${report.changed} re-keyed (+${report.keysAdded} / -${report.keysRemoved} keys) in ${(report.ms / 1000).toFixed(1)} s`,
+  );
 } finally {
   await db.close();
 }

@@ -17,7 +17,12 @@ import { linkBatch, type BatchResult } from '../core/matching/batch.js';
 import { RecordCsvHeaderError, readStandardizedCsv } from '../lab/matching/batch-csv.js';
 import { loadDefaultModel } from '../core/matching/default-model.js';
 import { validateModel, type MatchModel } from '../core/matching/model.js';
-import { BatchWorkerPool, PERSON_SET_REF, csvRecordSource, linkBatchParallel } from '../lab/matching/parallel/link-parallel.js';
+import {
+  BatchWorkerPool,
+  PERSON_SET_REF,
+  csvRecordSource,
+  linkBatchParallel,
+} from '../lab/matching/parallel/link-parallel.js';
 import { PERSON_COMPARISONS, personComparisonSet } from '../core/matching/person-comparisons.js';
 import { csvField } from '../lab/matching/record-csv.js';
 
@@ -31,7 +36,9 @@ const out = option('out');
 const reviewOut = option('review');
 const quiet = process.argv.includes('--quiet');
 if (!input || !out || !reviewOut) {
-  console.error('usage: npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json] [--threads N]');
+  console.error(
+    'usage: npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json] [--threads N]',
+  );
   process.exit(2);
 }
 
@@ -67,12 +74,18 @@ function threadCount(): number {
 async function main(): Promise<void> {
   const modelPath = option('model');
   const model: MatchModel = modelPath
-    ? validateModel(JSON.parse(readFileSync(modelPath, 'utf8')) as MatchModel, PERSON_COMPARISONS.map((c) => c.field))
+    ? validateModel(
+        JSON.parse(readFileSync(modelPath, 'utf8')) as MatchModel,
+        PERSON_COMPARISONS.map((c) => c.field),
+      )
     : loadDefaultModel();
 
   const threads = threadCount();
   // Workers start first: each reads and standardizes the file itself while this thread does.
-  const pool = threads > 1 ? BatchWorkerPool.start({ workers: threads - 1, source: csvRecordSource(input!), set: PERSON_SET_REF }) : null;
+  const pool =
+    threads > 1
+      ? BatchWorkerPool.start({ workers: threads - 1, source: csvRecordSource(input!), set: PERSON_SET_REF })
+      : null;
   let shown = 0;
   let file;
   try {
@@ -109,7 +122,8 @@ async function main(): Promise<void> {
         pool,
         onProgress,
         onWarning: (m) => console.error(`warning: ${m}`),
-        onShare: (job, byWorkers, chunks) => progress(`${job}: ${byWorkers} of ${chunks} chunks done by worker threads`, true),
+        onShare: (job, byWorkers, chunks) =>
+          progress(`${job}: ${byWorkers} of ${chunks} chunks done by worker threads`, true),
       })
     : linkBatch(records, personComparisonSet, model, { onProgress });
   progress(

@@ -13,14 +13,23 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fromBytes, inputFromPath, loadAdapters, writeTar } from '../adapters/sdk/index.js';
-import { ReportBuilder, renderReportCsv, renderReportJson, renderReportSummary, type IngestReport } from '../core/ingest/report.js';
+import {
+  ReportBuilder,
+  renderReportCsv,
+  renderReportJson,
+  renderReportSummary,
+  type IngestReport,
+} from '../core/ingest/report.js';
 
 const USAGE = `usage:
   msix validate <file|folder> [--adapter <id>] [--state XX] [--json] [--csv <out.csv>] [--report <out.json>] [--config <adapter-config.json>]
   msix submit <file|folder> --state XX [--adapter <id>] [--url <gateway>] [--token T | --client-id ID --client-secret S] [--json] [--csv <out.csv>] [--no-wait]
   msix adapters                   list installed adapters and disabled ones`;
 
-interface Flags { _: string[]; [k: string]: string | boolean | string[] }
+interface Flags {
+  _: string[];
+  [k: string]: string | boolean | string[];
+}
 
 function parseArgs(argv: string[]): Flags {
   const flags: Flags = { _: [] };
@@ -40,15 +49,22 @@ const str = (f: Flags, k: string) => (typeof f[k] === 'string' ? (f[k] as string
 
 async function validate(f: Flags): Promise<number> {
   const path = f._[1];
-  if (!path) { console.error(USAGE); return 2; }
+  if (!path) {
+    console.error(USAGE);
+    return 2;
+  }
   const configPath = str(f, 'config');
   const adapterConfig = configPath ? JSON.parse(await readFile(configPath, 'utf8')) : undefined;
   let id = str(f, 'adapter');
-  const registry = await loadAdapters(id && adapterConfig ? { only: [id], adapters: { [id]: adapterConfig } } : id ? { only: [id] } : {});
+  const registry = await loadAdapters(
+    id && adapterConfig ? { only: [id], adapters: { [id]: adapterConfig } } : id ? { only: [id] } : {},
+  );
   if (!id) {
     const candidates = registry.forFileName(path);
     if (candidates.length !== 1) {
-      console.error(`cannot tell the adapter from the file name; pass --adapter (${[...registry.adapters.keys()].join(', ')})`);
+      console.error(
+        `cannot tell the adapter from the file name; pass --adapter (${[...registry.adapters.keys()].join(', ')})`,
+      );
       return 2;
     }
     id = candidates[0]!.manifest.id;
@@ -56,13 +72,23 @@ async function validate(f: Flags): Promise<number> {
   const adapter = registry.get(id);
   if (!adapter) {
     const off = registry.disabled.find((d) => d.id === id);
-    console.error(off ? `adapter ${id} is disabled (${off.stage}): ${off.reason}` : `no adapter ${id}; installed: ${[...registry.adapters.keys()].join(', ')}`);
+    console.error(
+      off
+        ? `adapter ${id} is disabled (${off.stage}): ${off.reason}`
+        : `no adapter ${id}; installed: ${[...registry.adapters.keys()].join(', ')}`,
+    );
     return 2;
   }
   const stateCode = str(f, 'state')?.toUpperCase();
-  const builder = new ReportBuilder({ adapter: id, fileName: basename(path), ...(stateCode ? { stateCode } : {}), startedAt: new Date().toISOString() });
+  const builder = new ReportBuilder({
+    adapter: id,
+    fileName: basename(path),
+    ...(stateCode ? { stateCode } : {}),
+    startedAt: new Date().toISOString(),
+  });
   const input = await inputFromPath(resolve(path));
-  for await (const ev of adapter.parse(input, { ...(stateCode ? { stateCode } : {}), fileName: basename(path) })) builder.add(ev);
+  for await (const ev of adapter.parse(input, { ...(stateCode ? { stateCode } : {}), fileName: basename(path) }))
+    builder.add(ev);
   const report = builder.build(new Date().toISOString());
   const csvPath = str(f, 'csv');
   if (csvPath) await writeFile(csvPath, renderReportCsv(report));
@@ -81,7 +107,9 @@ function bar(done: number, total: number, label: string): void {
   const width = 30;
   const frac = total > 0 ? Math.min(1, done / total) : 0;
   const fill = Math.round(frac * width);
-  process.stderr.write(`\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${String(Math.round(frac * 100)).padStart(3)}% ${label}   `);
+  process.stderr.write(
+    `\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${String(Math.round(frac * 100)).padStart(3)}% ${label}   `,
+  );
 }
 
 async function token(f: Flags, base: string): Promise<string> {
@@ -89,10 +117,17 @@ async function token(f: Flags, base: string): Promise<string> {
   if (given) return given;
   const id = str(f, 'client-id') ?? process.env.MSIX_CLIENT_ID;
   const secret = str(f, 'client-secret') ?? process.env.MSIX_CLIENT_SECRET;
-  if (!id || !secret) throw new Error('give --token, or --client-id and --client-secret (or MSIX_TOKEN / MSIX_CLIENT_ID / MSIX_CLIENT_SECRET)');
+  if (!id || !secret)
+    throw new Error(
+      'give --token, or --client-id and --client-secret (or MSIX_TOKEN / MSIX_CLIENT_ID / MSIX_CLIENT_SECRET)',
+    );
   const r = await fetch(`${base}/oauth/token`, {
-    method: 'POST', body: 'grant_type=client_credentials',
-    headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    body: 'grant_type=client_credentials',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
   });
   if (!r.ok) throw new Error(`token request failed: ${r.status} ${await r.text()}`);
   return ((await r.json()) as { access_token: string }).access_token;
@@ -101,10 +136,12 @@ async function token(f: Flags, base: string): Promise<string> {
 /** The bytes to upload: the file itself, or a tar of a folder (multi-file formats such as Ed-Fi interchanges). */
 async function uploadBody(path: string): Promise<{ size: number; name: string; open: () => AsyncIterable<Buffer> }> {
   const s = await stat(path);
-  if (!s.isDirectory()) return { size: s.size, name: basename(path), open: () => createReadStream(path, { highWaterMark: 256 * 1024 }) };
+  if (!s.isDirectory())
+    return { size: s.size, name: basename(path), open: () => createReadStream(path, { highWaterMark: 256 * 1024 }) };
   const names = (await readdir(path)).filter((n) => !n.startsWith('.')).sort();
   const entries = [];
-  for (const n of names) if ((await stat(join(path, n))).isFile()) entries.push({ name: n, data: await readFile(join(path, n)) });
+  for (const n of names)
+    if ((await stat(join(path, n))).isFile()) entries.push({ name: n, data: await readFile(join(path, n)) });
   const tar = Buffer.concat([...writeTar(entries)]);
   return { size: tar.length, name: `${basename(path)}.tar`, open: () => fromBytes(tar, 256 * 1024) };
 }
@@ -112,42 +149,64 @@ async function uploadBody(path: string): Promise<{ size: number; name: string; o
 async function submit(f: Flags): Promise<number> {
   const path = f._[1];
   const state = str(f, 'state')?.toUpperCase();
-  if (!path || !state) { console.error(USAGE); return 2; }
+  if (!path || !state) {
+    console.error(USAGE);
+    return 2;
+  }
   const base = (str(f, 'url') ?? process.env.MSIX_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
   const auth = { authorization: `Bearer ${await token(f, base)}` };
   const file = await uploadBody(resolve(path));
   const adapter = str(f, 'adapter');
   const query = new URLSearchParams({ filename: file.name, ...(adapter ? { adapter } : {}) });
   let sent = 0;
-  const counted = Readable.from((async function* () {
-    for await (const c of file.open()) {
-      sent += c.length;
-      bar(sent, file.size, `uploading ${mb(sent)}/${mb(file.size)} MB`);
-      yield c;
-    }
-  })());
+  const counted = Readable.from(
+    (async function* () {
+      for await (const c of file.open()) {
+        sent += c.length;
+        bar(sent, file.size, `uploading ${mb(sent)}/${mb(file.size)} MB`);
+        yield c;
+      }
+    })(),
+  );
   const up = await fetch(`${base}/api/v1/states/${state}/files?${query}`, {
-    method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream', 'content-length': String(file.size) },
-    body: Readable.toWeb(counted) as unknown as NonNullable<RequestInit['body']>, duplex: 'half',
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/octet-stream', 'content-length': String(file.size) },
+    body: Readable.toWeb(counted) as unknown as NonNullable<RequestInit['body']>,
+    duplex: 'half',
   } as RequestInit & { duplex: 'half' });
   if (process.stderr.isTTY) process.stderr.write('\n');
-  if (up.status !== 202) { console.error(`upload refused: ${up.status} ${await up.text()}`); return 1; }
+  if (up.status !== 202) {
+    console.error(`upload refused: ${up.status} ${await up.text()}`);
+    return 1;
+  }
   const accepted = (await up.json()) as { exchangeId: string; resendOf: string | null };
-  console.error(`exchange ${accepted.exchangeId}${accepted.resendOf ? ` (same bytes as ${accepted.resendOf}: records already stored come back unchanged)` : ''}`);
-  if (f['no-wait']) { console.log(accepted.exchangeId); return 0; }
+  console.error(
+    `exchange ${accepted.exchangeId}${accepted.resendOf ? ` (same bytes as ${accepted.resendOf}: records already stored come back unchanged)` : ''}`,
+  );
+  if (f['no-wait']) {
+    console.log(accepted.exchangeId);
+    return 0;
+  }
   let ex: { status: string; counts: Record<string, number> };
   for (;;) {
     const r = await fetch(`${base}/api/v1/exchanges/${accepted.exchangeId}`, { headers: auth });
     ex = (await r.json()) as typeof ex;
     const c = ex.counts ?? {};
     const total = c.declared ?? 0; // the header's total, when the format has one
-    bar(c.read ?? 0, total || (c.read ?? 0) || 1, `${ex.status}: read ${c.read ?? 0}, applied ${c.accepted ?? 0}, rejected ${c.rejected ?? 0}`);
+    bar(
+      c.read ?? 0,
+      total || (c.read ?? 0) || 1,
+      `${ex.status}: read ${c.read ?? 0}, applied ${c.accepted ?? 0}, rejected ${c.rejected ?? 0}`,
+    );
     if (FINAL.has(ex.status)) break;
     await new Promise((res) => setTimeout(res, 500));
   }
   if (process.stderr.isTTY) process.stderr.write('\n');
   const rep = await fetch(`${base}/api/v1/exchanges/${accepted.exchangeId}/report`, { headers: auth });
-  if (!rep.ok) { console.error(`exchange ${ex.status}; no report: ${rep.status} ${await rep.text()}`); return 1; }
+  if (!rep.ok) {
+    console.error(`exchange ${ex.status}; no report: ${rep.status} ${await rep.text()}`);
+    return 1;
+  }
   const report = (await rep.json()) as IngestReport;
   const csvPath = str(f, 'csv');
   if (csvPath) await writeFile(csvPath, renderReportCsv(report));
@@ -158,16 +217,24 @@ async function submit(f: Flags): Promise<number> {
 
 async function adapters(): Promise<number> {
   const registry = await loadAdapters();
-  for (const a of registry.adapters.values()) console.log(`${a.manifest.id}@${a.manifest.version}  states ${a.manifest.states.join(',')}  ${a.manifest.formats.map((x) => x.extensions.map((e) => `.${e}`).join('/')).join(' ')}`);
+  for (const a of registry.adapters.values())
+    console.log(
+      `${a.manifest.id}@${a.manifest.version}  states ${a.manifest.states.join(',')}  ${a.manifest.formats.map((x) => x.extensions.map((e) => `.${e}`).join('/')).join(' ')}`,
+    );
   for (const d of registry.disabled) console.log(`${d.id}  DISABLED (${d.stage}): ${d.reason}`);
   return 0;
 }
 
 const flags = parseArgs(process.argv.slice(2));
 const cmd = flags._[0];
-const code = flags.help || !cmd ? (console.log(USAGE), cmd ? 0 : 2)
-  : cmd === 'validate' ? await validate(flags)
-  : cmd === 'submit' ? await submit(flags)
-  : cmd === 'adapters' ? await adapters()
-  : (console.error(`unknown command ${cmd}\n${USAGE}`), 2);
+const code =
+  flags.help || !cmd
+    ? (console.log(USAGE), cmd ? 0 : 2)
+    : cmd === 'validate'
+      ? await validate(flags)
+      : cmd === 'submit'
+        ? await submit(flags)
+        : cmd === 'adapters'
+          ? await adapters()
+          : (console.error(`unknown command ${cmd}\n${USAGE}`), 2);
 process.exit(code);

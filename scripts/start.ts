@@ -29,7 +29,8 @@ async function shutdown(signal: string, code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   say(`\n${signal}: stopping…`);
-  for (const stop of stops.reverse()) await stop().catch((e: unknown) => logger.warn({ err: e }, 'error while stopping'));
+  for (const stop of stops.reverse())
+    await stop().catch((e: unknown) => logger.warn({ err: e }, 'error while stopping'));
   say('Stopped.');
   process.exit(code);
 }
@@ -105,8 +106,16 @@ try {
     say(`  client   : TX state system  client_id=${tx.clientId}  client_secret=${tx.secret}`);
     say(`  token    : curl -s -u ${tx.clientId}:${tx.secret} -d grant_type=client_credentials ${base}/oauth/token`);
     say(`             curl -H "Authorization: Bearer <access_token>" ${base}/api/v1/states/TX/records/TX0048213`);
-    if (config.DEV_IDP) say(`  sign in  : ${base}/auth/login  (development provider: pick a demo user for any role; then ${base}/auth/me)`);
-    say(`             (other demo clients: ${demoClients.filter((c) => c !== tx).map((c) => c.clientId).join(', ')}; new secrets: npm run clients -- rotate <id>)`);
+    if (config.DEV_IDP)
+      say(
+        `  sign in  : ${base}/auth/login  (development provider: pick a demo user for any role; then ${base}/auth/me)`,
+      );
+    say(
+      `             (other demo clients: ${demoClients
+        .filter((c) => c !== tx)
+        .map((c) => c.clientId)
+        .join(', ')}; new secrets: npm run clients -- rotate <id>)`,
+    );
   }
   for (const line of exchangeDemo?.lines ?? []) say(line);
   say('Press Ctrl-C to stop.');

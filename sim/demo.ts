@@ -23,7 +23,20 @@ export interface DemoExchange {
 function texasAtHome(): StateRecord[] {
   return DEMO_RECORDS.filter((r) => r.stateCode === 'TX').map((r) => ({
     ...structuredClone(r),
-    courses: [...(r.courses ?? []), { courseTitle: 'Dual Credit Biology', subjectArea: 'Science', courseType: '01', courseSection: '01', termType: '0828', beginAcademicYear: 2025, endAcademicYear: 2026, creditsGranted: 1, finalGrade: 'A' }],
+    courses: [
+      ...(r.courses ?? []),
+      {
+        courseTitle: 'Dual Credit Biology',
+        subjectArea: 'Science',
+        courseType: '01',
+        courseSection: '01',
+        termType: '0828',
+        beginAcademicYear: 2025,
+        endAcademicYear: 2026,
+        creditsGranted: 1,
+        finalGrade: 'A',
+      },
+    ],
   }));
 }
 
@@ -35,13 +48,37 @@ function texasAtHome(): StateRecord[] {
  * record request from Florida that Texas answers live. A new user sees the
  * move notice Florida and Michigan received and the request complete.
  */
-export async function startDemoExchange(deps: { db: Db; queue: JobQueue; say: (line: string) => void; requiredCredits: number }): Promise<DemoExchange> {
-  const sim = await startStateSimulator({ states: DEMO_STATES.map((code) => ({ code, records: code === 'TX' ? texasAtHome() : [] })) });
+export async function startDemoExchange(deps: {
+  db: Db;
+  queue: JobQueue;
+  say: (line: string) => void;
+  requiredCredits: number;
+}): Promise<DemoExchange> {
+  const sim = await startStateSimulator({
+    states: DEMO_STATES.map((code) => ({ code, records: code === 'TX' ? texasAtHome() : [] })),
+  });
   const channel = { TX: 'edfi', MI: 'webhook', FL: 'webhook', CA: 'edfi', WA: 'inbox' } as const;
-  for (const code of DEMO_STATES) await putEndpoint(deps.db, code, sim.endpointFor(code, { channel: channel[code], liveSource: code === 'TX' }), 'demo');
+  for (const code of DEMO_STATES)
+    await putEndpoint(
+      deps.db,
+      code,
+      sim.endpointFor(code, { channel: channel[code], liveSource: code === 'TX' }),
+      'demo',
+    );
 
   const stop = new AbortController();
-  const wait = (ms: number) => new Promise<void>((r) => { const t = setTimeout(r, ms); stop.signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true }); });
+  const wait = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      stop.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          r();
+        },
+        { once: true },
+      );
+    });
   let story: Promise<void> = Promise.resolve();
   const tell = async (): Promise<void> => {
     // Wait for matching to put Ana's three records under one student.
@@ -55,20 +92,47 @@ export async function startDemoExchange(deps: { db: Db; queue: JobQueue; say: (l
       else await wait(200);
     }
     if (!msixId || stop.signal.aborted) return;
-    const who = { kind: 'person' as const, subject: 'demo-fl-counselor', clientId: null, state: 'FL', roles: ['counselor' as const] };
+    const who = {
+      kind: 'person' as const,
+      subject: 'demo-fl-counselor',
+      clientId: null,
+      state: 'FL',
+      roles: ['counselor' as const],
+    };
     const t0 = Date.now();
-    const res = await createRecordRequest({
-      db: deps.db, consolidation: { requiredCredits: deps.requiredCredits }, deadline: { defaultSeconds: 30, maxSeconds: 60 },
-      resolve: (d) => resolveDemographics(deps.db, d), entitle: (m) => disclosureGrounds(deps.db, who, m),
-    }, { state: 'FL', subject: who.subject, clientId: null, roles: who.roles }, { msixId, purpose: 'credit-accrual' }, 'demo-record-request');
-    if (res.kind === 'refused') { deps.say(`  demo     : Florida's record request was refused: ${res.detail}`); return; }
+    const res = await createRecordRequest(
+      {
+        db: deps.db,
+        consolidation: { requiredCredits: deps.requiredCredits },
+        deadline: { defaultSeconds: 30, maxSeconds: 60 },
+        resolve: (d) => resolveDemographics(deps.db, d),
+        entitle: (m) => disclosureGrounds(deps.db, who, m),
+      },
+      { state: 'FL', subject: who.subject, clientId: null, roles: who.roles },
+      { msixId, purpose: 'credit-accrual' },
+      'demo-record-request',
+    );
+    if (res.kind === 'refused') {
+      deps.say(`  demo     : Florida's record request was refused: ${res.detail}`);
+      return;
+    }
     const now = Date.now();
-    if (res.kind === 'waiting') await enqueueFollowUps({ queue: deps.queue, log: { info() {}, warn() {} } }, res.queries.map((q) => ({ deliveryId: q.id, traceId: q.traceId, reason: 'new', at: now })), now);
+    if (res.kind === 'waiting')
+      await enqueueFollowUps(
+        { queue: deps.queue, log: { info() {}, warn() {} } },
+        res.queries.map((q) => ({ deliveryId: q.id, traceId: q.traceId, reason: 'new', at: now })),
+        now,
+      );
     for (let i = 0; i < 300 && !stop.signal.aborted; i++) {
       const r = await getRequest(deps.db, res.request.id);
       if (r && !['received', 'routed', 'waiting'].includes(r.status)) {
-        const live = r.sources.filter((s) => s.mode === 'live').map((s) => `${s.stateCode} ${s.status} live`).join(', ');
-        deps.say(`  demo     : Florida asked for Ana's records: request ${r.id} ${r.status} in ${Date.now() - t0} ms (${live || 'from the store'}).`);
+        const live = r.sources
+          .filter((s) => s.mode === 'live')
+          .map((s) => `${s.stateCode} ${s.status} live`)
+          .join(', ');
+        deps.say(
+          `  demo     : Florida asked for Ana's records: request ${r.id} ${r.status} in ${Date.now() - t0} ms (${live || 'from the store'}).`,
+        );
         deps.say(`             Florida received it and the move notice at ${sim.url}/_sim/FL/received`);
         return;
       }
@@ -83,7 +147,9 @@ export async function startDemoExchange(deps: { db: Db; queue: JobQueue; say: (l
       `             what each received: ${sim.url}/_sim/{state}/received   deliveries: GET /api/v1/deliveries (help desk)`,
     ],
     run: () => {
-      story = tell().catch((e: unknown) => deps.say(`  demo     : the record request demo failed: ${(e as Error).message}`));
+      story = tell().catch((e: unknown) =>
+        deps.say(`  demo     : the record request demo failed: ${(e as Error).message}`),
+      );
     },
     close: async () => {
       stop.abort();

@@ -16,7 +16,18 @@ export function syntheticMsixId(i: number): string {
  * must see sequences 1, 2, … for each. With `enqueue: false` the caller
  * enqueues (see `enqueueNew`), e.g. to time delivery apart from creation.
  */
-export async function createSyntheticNotices(db: Db, queue: JobQueue, opts: { state: string; students: number; perStudent: number; firstStudent?: number; batch?: number; enqueue?: boolean }): Promise<Delivery[]> {
+export async function createSyntheticNotices(
+  db: Db,
+  queue: JobQueue,
+  opts: {
+    state: string;
+    students: number;
+    perStudent: number;
+    firstStudent?: number;
+    batch?: number;
+    enqueue?: boolean;
+  },
+): Promise<Delivery[]> {
   const all: Delivery[] = [];
   const batch = opts.batch ?? 500;
   const plan: { msixId: string; n: number }[] = [];
@@ -27,17 +38,30 @@ export async function createSyntheticNotices(db: Db, queue: JobQueue, opts: { st
     const made = await db.transaction(async (tx) => {
       const out: Delivery[] = [];
       for (const p of plan.slice(i, i + batch)) {
-        out.push(await createDelivery(tx, {
-          stateCode: opts.state, kind: 'move-notice', msixId: p.msixId, ordered: true, traceId: `load-${p.msixId}-${p.n}`,
-          data: { role: 'arrived', synthetic: true, n: p.n }, disclosure: { fields: ['synthetic'], reason: 'synthetic load' },
-        }));
+        out.push(
+          await createDelivery(tx, {
+            stateCode: opts.state,
+            kind: 'move-notice',
+            msixId: p.msixId,
+            ordered: true,
+            traceId: `load-${p.msixId}-${p.n}`,
+            data: { role: 'arrived', synthetic: true, n: p.n },
+            disclosure: { fields: ['synthetic'], reason: 'synthetic load' },
+          }),
+        );
       }
       return out;
     });
     all.push(...made);
     if (opts.enqueue === false) continue;
     const now = Date.now();
-    await enqueueFollowUps({ queue, log: { info() {}, warn() {} } }, made.filter((d) => d.status !== 'held').map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })), now);
+    await enqueueFollowUps(
+      { queue, log: { info() {}, warn() {} } },
+      made
+        .filter((d) => d.status !== 'held')
+        .map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })),
+      now,
+    );
   }
   return all;
 }
@@ -45,5 +69,11 @@ export async function createSyntheticNotices(db: Db, queue: JobQueue, opts: { st
 /** Enqueues the deliver jobs of deliveries created without them (held ones wait for their predecessor). */
 export async function enqueueNew(queue: JobQueue, list: readonly Delivery[]): Promise<void> {
   const now = Date.now();
-  await enqueueFollowUps({ queue, log: { info() {}, warn() {} } }, list.filter((d) => d.status !== 'held').map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })), now);
+  await enqueueFollowUps(
+    { queue, log: { info() {}, warn() {} } },
+    list
+      .filter((d) => d.status !== 'held')
+      .map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })),
+    now,
+  );
 }

@@ -89,8 +89,11 @@ export async function startStateSimulator(opts: {
   for (const s of opts.states) {
     const code = s.code.toUpperCase();
     states.set(code, {
-      code, clientId: s.clientId ?? `gateway-${code.toLowerCase()}`, clientSecret: s.clientSecret ?? randomBytes(18).toString('base64url'),
-      webhookSecret: s.webhookSecret ?? randomBytes(24).toString('base64url'), records: s.records ?? [],
+      code,
+      clientId: s.clientId ?? `gateway-${code.toLowerCase()}`,
+      clientSecret: s.clientSecret ?? randomBytes(18).toString('base64url'),
+      webhookSecret: s.webhookSecret ?? randomBytes(24).toString('base64url'),
+      records: s.records ?? [],
     });
   }
   let flaky = opts.flaky ?? null;
@@ -100,15 +103,26 @@ export async function startStateSimulator(opts: {
   const seen = new Map<string, Set<string>>();
   const inbox = new Map<string, Received[]>();
   const replay = new MemoryReplayGuard();
-  const stats: SimStats = { requests: 0, accepted: 0, duplicates: 0, injected: { timeout: 0, error: 0, drop: 0, down: 0 }, refused: { signature: 0, token: 0 }, queries: 0, tokens: 0 };
+  const stats: SimStats = {
+    requests: 0,
+    accepted: 0,
+    duplicates: 0,
+    injected: { timeout: 0, error: 0, drop: 0, down: 0 },
+    refused: { signature: 0, token: 0 },
+    queries: 0,
+    tokens: 0,
+  };
   const hanging = new Set<NodeJS.Timeout>();
 
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 20 * 1024 * 1024 });
   // Keep the exact bytes: the webhook signature is over them.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
 
-  const stateOf = (request: FastifyRequest): SimState | null => states.get(String((request.params as { st?: string }).st ?? '').toUpperCase()) ?? null;
+  const stateOf = (request: FastifyRequest): SimState | null =>
+    states.get(String((request.params as { st?: string }).st ?? '').toUpperCase()) ?? null;
 
   /** What the flaky mode or an outage does to this request; null: handle it normally. */
   type Fault = 'timeout' | 'error' | 'drop' | 'down' | null;
@@ -121,15 +135,29 @@ export async function startStateSimulator(opts: {
     if (x < flaky.timeoutRate + flaky.errorRate + flaky.dropRate) return 'drop';
     return null;
   };
-  const destroy = (reply: FastifyReply) => { reply.hijack(); reply.raw.socket?.destroy(); };
+  const destroy = (reply: FastifyReply) => {
+    reply.hijack();
+    reply.raw.socket?.destroy();
+  };
   /** Applies a fault that happens before processing; returns true when the request is done for. */
   const before = (f: Fault, reply: FastifyReply): boolean => {
-    if (f === 'down') { stats.injected.down++; destroy(reply); return true; }
-    if (f === 'error') { stats.injected.error++; void reply.code(500).send({ message: 'simulated server error' }); return true; }
+    if (f === 'down') {
+      stats.injected.down++;
+      destroy(reply);
+      return true;
+    }
+    if (f === 'error') {
+      stats.injected.error++;
+      void reply.code(500).send({ message: 'simulated server error' });
+      return true;
+    }
     if (f === 'timeout') {
       stats.injected.timeout++;
       reply.hijack();
-      const t = setTimeout(() => { hanging.delete(t); reply.raw.socket?.destroy(); }, flaky?.hangMs ?? 30_000);
+      const t = setTimeout(() => {
+        hanging.delete(t);
+        reply.raw.socket?.destroy();
+      }, flaky?.hangMs ?? 30_000);
       hanging.add(t);
       return true;
     }
@@ -143,7 +171,13 @@ export async function startStateSimulator(opts: {
   };
 
   /** Takes a message once per idempotency key; a repeat is acknowledged and dropped. */
-  const accept = (st: SimState, key: string, channel: Received['channel'], resource: string | null, raw: string): 'accepted' | 'duplicate' | 'bad' => {
+  const accept = (
+    st: SimState,
+    key: string,
+    channel: Received['channel'],
+    resource: string | null,
+    raw: string,
+  ): 'accepted' | 'duplicate' | 'bad' => {
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(raw) as Record<string, unknown>;
@@ -152,26 +186,42 @@ export async function startStateSimulator(opts: {
     }
     let keys = seen.get(st.code);
     if (!keys) seen.set(st.code, (keys = new Set()));
-    if (keys.has(key)) { stats.duplicates++; return 'duplicate'; }
+    if (keys.has(key)) {
+      stats.duplicates++;
+      return 'duplicate';
+    }
     keys.add(key);
     stats.accepted++;
     const list = inbox.get(st.code) ?? [];
     list.push({
-      idempotencyKey: key, deliveryId: String(body.id ?? ''), kind: String(body.kind ?? ''), msixId: typeof body.msixId === 'string' ? body.msixId : null,
-      sequence: typeof body.sequence === 'number' ? body.sequence : null, channel, resource, receivedAt: Date.now(), body,
+      idempotencyKey: key,
+      deliveryId: String(body.id ?? ''),
+      kind: String(body.kind ?? ''),
+      msixId: typeof body.msixId === 'string' ? body.msixId : null,
+      sequence: typeof body.sequence === 'number' ? body.sequence : null,
+      channel,
+      resource,
+      receivedAt: Date.now(),
+      body,
     });
     inbox.set(st.code, list);
     return 'accepted';
   };
 
-  app.addHook('onRequest', async () => { stats.requests++; });
+  app.addHook('onRequest', async () => {
+    stats.requests++;
+  });
 
   // Ed-Fi discovery, so a person poking at the simulator sees what it is.
   app.get('/:st/', async (request, reply) => {
     const st = stateOf(request);
     if (!st) return reply.code(404).send({ message: 'unknown state' });
     const root = `${base}/${st.code.toLowerCase()}`;
-    return { version: 'simulated', applicationName: `${st.code} state system (simulator)`, urls: { oauth: `${root}/oauth/token`, dataManagementApi: `${root}/data/v3/`, webhook: `${root}/webhook` } };
+    return {
+      version: 'simulated',
+      applicationName: `${st.code} state system (simulator)`,
+      urls: { oauth: `${root}/oauth/token`, dataManagementApi: `${root}/data/v3/`, webhook: `${root}/webhook` },
+    };
   });
 
   app.post('/:st/oauth/token', async (request, reply) => {
@@ -186,12 +236,18 @@ export async function startStateSimulator(opts: {
       id = decodeURIComponent(u ?? '');
       secret = decodeURIComponent(p ?? '');
     }
-    if (form.get('grant_type') !== 'client_credentials') return reply.code(400).send({ error: 'unsupported_grant_type' });
-    if (id !== st.clientId || secret !== st.clientSecret) { stats.refused.token++; return reply.code(401).send({ error: 'invalid_client' }); }
+    if (form.get('grant_type') !== 'client_credentials')
+      return reply.code(400).send({ error: 'unsupported_grant_type' });
+    if (id !== st.clientId || secret !== st.clientSecret) {
+      stats.refused.token++;
+      return reply.code(401).send({ error: 'invalid_client' });
+    }
     const token = randomBytes(24).toString('base64url');
     tokens.set(token, { state: st.code, expiresAt: Date.now() + 1800_000 });
     stats.tokens++;
-    return reply.header('cache-control', 'no-store').send({ access_token: token, token_type: 'bearer', expires_in: 1800 });
+    return reply
+      .header('cache-control', 'no-store')
+      .send({ access_token: token, token_type: 'bearer', expires_in: 1800 });
   });
 
   app.get('/:st/data/v3/migrant/studentRecords', async (request, reply) => {
@@ -199,13 +255,25 @@ export async function startStateSimulator(opts: {
     if (!st) return reply.code(404).send({ message: 'unknown state' });
     const f = fault(st);
     if (before(f, reply)) return reply;
-    if (!bearerOk(st, request)) { stats.refused.token++; return reply.code(401).send({ message: 'invalid token' }); }
+    if (!bearerOk(st, request)) {
+      stats.refused.token++;
+      return reply.code(401).send({ message: 'invalid token' });
+    }
     stats.queries++;
     const q = request.query as Record<string, string | undefined>;
     const fold = (s: string | undefined) => (s ?? '').normalize('NFD').replace(/\p{M}/gu, '').toUpperCase();
-    const hits = st.records.filter((r) => (q.studentUniqueId ? r.stateStudentId === q.studentUniqueId
-      : fold(r.identity.firstName) === fold(q.firstName) && fold(r.identity.lastName1) === fold(q.lastSurname) && r.identity.birthDate === q.birthDate));
-    if (f === 'drop') { stats.injected.drop++; destroy(reply); return reply; }
+    const hits = st.records.filter((r) =>
+      q.studentUniqueId
+        ? r.stateStudentId === q.studentUniqueId
+        : fold(r.identity.firstName) === fold(q.firstName) &&
+          fold(r.identity.lastName1) === fold(q.lastSurname) &&
+          r.identity.birthDate === q.birthDate,
+    );
+    if (f === 'drop') {
+      stats.injected.drop++;
+      destroy(reply);
+      return reply;
+    }
     return hits;
   });
 
@@ -215,12 +283,19 @@ export async function startStateSimulator(opts: {
     if (!st || !PUSH_RESOURCES.has(resource)) return reply.code(404).send({ message: 'no such resource' });
     const f = fault(st);
     if (before(f, reply)) return reply;
-    if (!bearerOk(st, request)) { stats.refused.token++; return reply.code(401).send({ message: 'invalid token' }); }
+    if (!bearerOk(st, request)) {
+      stats.refused.token++;
+      return reply.code(401).send({ message: 'invalid token' });
+    }
     const key = request.headers['idempotency-key'];
     if (typeof key !== 'string' || !key) return reply.code(400).send({ message: 'Idempotency-Key is required' });
     const r = accept(st, key, 'edfi', resource, String(request.body ?? ''));
     if (r === 'bad') return reply.code(400).send({ message: 'body is not JSON' });
-    if (f === 'drop') { stats.injected.drop++; destroy(reply); return reply; }
+    if (f === 'drop') {
+      stats.injected.drop++;
+      destroy(reply);
+      return reply;
+    }
     return reply.code(r === 'accepted' ? 201 : 200).send();
   });
 
@@ -230,18 +305,38 @@ export async function startStateSimulator(opts: {
     const f = fault(st);
     if (before(f, reply)) return reply;
     const raw = String(request.body ?? '');
-    const check = verifyWebhook({ secret: st.webhookSecret, rawBody: raw, headers: request.headers, toleranceSeconds: opts.toleranceSeconds ?? 300, replay });
-    if (check.kind !== 'ok') { stats.refused.signature++; return reply.code(401).send({ message: `signature refused: ${check.reason}` }); }
+    const check = verifyWebhook({
+      secret: st.webhookSecret,
+      rawBody: raw,
+      headers: request.headers,
+      toleranceSeconds: opts.toleranceSeconds ?? 300,
+      replay,
+    });
+    if (check.kind !== 'ok') {
+      stats.refused.signature++;
+      return reply.code(401).send({ message: `signature refused: ${check.reason}` });
+    }
     const r = accept(st, check.idempotencyKey, 'webhook', null, raw);
     if (r === 'bad') return reply.code(400).send({ message: 'body is not JSON' });
-    if (f === 'drop') { stats.injected.drop++; destroy(reply); return reply; }
+    if (f === 'drop') {
+      stats.injected.drop++;
+      destroy(reply);
+      return reply;
+    }
     return reply.code(200).send({ received: true, duplicate: r === 'duplicate' });
   });
 
   // Test and bench controls (loopback only, like everything here): what each state received, stats, faults, records.
   app.get('/_sim', async () => ({
-    states: [...states.keys()].map((code) => ({ code, api: `${base}/${code.toLowerCase()}/`, received: (inbox.get(code) ?? []).length, down: down.has(code), receivedUrl: `${base}/_sim/${code}/received` })),
-    flaky, stats,
+    states: [...states.keys()].map((code) => ({
+      code,
+      api: `${base}/${code.toLowerCase()}/`,
+      received: (inbox.get(code) ?? []).length,
+      down: down.has(code),
+      receivedUrl: `${base}/_sim/${code}/received`,
+    })),
+    flaky,
+    stats,
   }));
   app.get('/_sim/stats', async () => stats);
   const json = (request: FastifyRequest): unknown => JSON.parse(String(request.body ?? 'null'));
@@ -286,9 +381,18 @@ export async function startStateSimulator(opts: {
     endpointFor(code, o) {
       const s = need(code);
       const root = `${base}/${s.code.toLowerCase()}`;
-      const oauth = { apiBase: root, tokenUrl: `${root}/oauth/token`, clientId: s.clientId, clientSecret: s.clientSecret };
-      const delivery: EndpointInput['delivery'] = o.channel === 'webhook' ? { channel: 'webhook', url: `${root}/webhook`, secret: s.webhookSecret }
-        : o.channel === 'edfi' ? { channel: 'edfi', ...oauth } : { channel: 'inbox' };
+      const oauth = {
+        apiBase: root,
+        tokenUrl: `${root}/oauth/token`,
+        clientId: s.clientId,
+        clientSecret: s.clientSecret,
+      };
+      const delivery: EndpointInput['delivery'] =
+        o.channel === 'webhook'
+          ? { channel: 'webhook', url: `${root}/webhook`, secret: s.webhookSecret }
+          : o.channel === 'edfi'
+            ? { channel: 'edfi', ...oauth }
+            : { channel: 'inbox' };
       return { delivery, source: o.liveSource ? { kind: 'edfi', ...oauth } : null };
     },
     received: (code) => [...(inbox.get(code.toUpperCase()) ?? [])],
@@ -301,8 +405,12 @@ export async function startStateSimulator(opts: {
       if (isDown) down.add(need(code).code);
       else down.delete(need(code).code);
     },
-    setRecords(code, records) { need(code).records = records; },
-    revokeTokens() { tokens.clear(); },
+    setRecords(code, records) {
+      need(code).records = records;
+    },
+    revokeTokens() {
+      tokens.clear();
+    },
     async close() {
       for (const t of hanging) clearTimeout(t);
       hanging.clear();

@@ -4,13 +4,26 @@ import { nearestBy } from './nearest.js';
 
 /** The code sets the canonical model validates against. Each is a versioned JSON file in specs/codesets. */
 export const CODESET_NAMES = [
-  'gradeLevel', 'enrollmentType', 'termType', 'courseType', 'courseSection', 'sex',
-  'birthDateVerification', 'continuationOfServices', 'assessmentType', 'assessmentInterpretation',
-  'medicalAlert', 'usState', 'country',
+  'gradeLevel',
+  'enrollmentType',
+  'termType',
+  'courseType',
+  'courseSection',
+  'sex',
+  'birthDateVerification',
+  'continuationOfServices',
+  'assessmentType',
+  'assessmentInterpretation',
+  'medicalAlert',
+  'usState',
+  'country',
 ] as const;
 export type CodesetName = (typeof CODESET_NAMES)[number];
 
-export interface CodesetEntry { code: string; label: string }
+export interface CodesetEntry {
+  code: string;
+  label: string;
+}
 export interface Codeset {
   name: CodesetName;
   version: string;

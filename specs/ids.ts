@@ -44,7 +44,8 @@ export function isMsixId(value: string): value is MsixId {
 
 /** Builds an MSIX id from an 11-digit body (first digit 1-9). */
 export function msixIdFromBody(body: string): MsixId {
-  if (!/^[1-9]\d{10}$/.test(body)) throw new RangeError(`msixId body must be 11 digits not starting with 0, got ${body}`);
+  if (!/^[1-9]\d{10}$/.test(body))
+    throw new RangeError(`msixId body must be 11 digits not starting with 0, got ${body}`);
   return (body + String(dammCheckDigit(body))) as MsixId;
 }
 

@@ -18,7 +18,12 @@ export function editDistance(a: string, b: string): number {
  * each of an item's names (its code, its label…); a name that starts with the
  * wrong value counts as very near. Every "did you mean" in the gateway uses it.
  */
-export function nearestBy<T>(items: readonly T[], wrong: string, namesOf: (item: T) => readonly (string | undefined)[], count = 3): T[] {
+export function nearestBy<T>(
+  items: readonly T[],
+  wrong: string,
+  namesOf: (item: T) => readonly (string | undefined)[],
+  count = 3,
+): T[] {
   const w = wrong.trim().toLowerCase();
   return items
     .map((item) => {

@@ -7,10 +7,19 @@ import type { TextKind } from './canonical/common.js';
  * is parameterized and output escaped, but they are never real data).
  */
 const RULES: Record<TextKind, { re: RegExp; allowed: string }> = {
-  personName: { re: /^(?:[\p{L}\p{M}][\p{L}\p{M} .'’-]*)?$/u, allowed: 'letters (accents welcome), spaces, hyphens, apostrophes and periods' },
-  placeName: { re: /^(?:[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} .,'’()#/-]*)?$/u, allowed: 'letters, digits, spaces and . , \' - ( ) # /' },
+  personName: {
+    re: /^(?:[\p{L}\p{M}][\p{L}\p{M} .'’-]*)?$/u,
+    allowed: 'letters (accents welcome), spaces, hyphens, apostrophes and periods',
+  },
+  placeName: {
+    re: /^(?:[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} .,'’()#/-]*)?$/u,
+    allowed: "letters, digits, spaces and . , ' - ( ) # /",
+  },
   // eslint-disable-next-line no-control-regex
-  free: { re: /^[^<>\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/u, allowed: 'any text without < > or control characters' },
+  free: {
+    re: /^[^<>\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/u,
+    allowed: 'any text without < > or control characters',
+  },
 };
 
 export function isTextKind(k: string): k is TextKind {

@@ -91,9 +91,17 @@ function describe(e: ErrorObject, value: unknown): { message: string; fix?: stri
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
-      return { path: `${e.instancePath}/${String(p.missingProperty)}`, message: `${String(p.missingProperty)} is required`, fix: `Send ${String(p.missingProperty)}.` };
+      return {
+        path: `${e.instancePath}/${String(p.missingProperty)}`,
+        message: `${String(p.missingProperty)} is required`,
+        fix: `Send ${String(p.missingProperty)}.`,
+      };
     case 'additionalProperties':
-      return { path: `${e.instancePath}/${String(p.additionalProperty)}`, message: `${String(p.additionalProperty)} is not a field of this record`, fix: 'Remove the field or check its spelling against the schema.' };
+      return {
+        path: `${e.instancePath}/${String(p.additionalProperty)}`,
+        message: `${String(p.additionalProperty)} is not a field of this record`,
+        fix: 'Remove the field or check its spelling against the schema.',
+      };
     case 'x-codeset': {
       const set = p.codeset as CodesetName;
       const near = nearestCodes(set, String(value));
@@ -104,7 +112,11 @@ function describe(e: ErrorObject, value: unknown): { message: string; fix?: stri
       };
     }
     case 'x-text':
-      return { path: at, message: `'${String(value)}' holds characters not allowed here`, fix: `Use ${String(p.allowed)}.` };
+      return {
+        path: at,
+        message: `'${String(value)}' holds characters not allowed here`,
+        fix: `Use ${String(p.allowed)}.`,
+      };
     case 'format':
       return {
         path: at,
@@ -112,12 +124,24 @@ function describe(e: ErrorObject, value: unknown): { message: string; fix?: stri
         fix: p.format === 'date' ? 'Send a real calendar date as YYYY-MM-DD.' : `Send a valid ${String(p.format)}.`,
       };
     case 'type':
-      return { path: at, message: `must be ${String(p.type)}, got ${value === null ? 'null' : typeof value}`, fix: `Send a ${String(p.type)}.` };
+      return {
+        path: at,
+        message: `must be ${String(p.type)}, got ${value === null ? 'null' : typeof value}`,
+        fix: `Send a ${String(p.type)}.`,
+      };
     case 'enum':
     case 'const':
-      return { path: at, message: `'${String(value)}' is not allowed`, fix: `Use one of ${JSON.stringify(p.allowedValues ?? p.allowedValue)}.` };
+      return {
+        path: at,
+        message: `'${String(value)}' is not allowed`,
+        fix: `Use one of ${JSON.stringify(p.allowedValues ?? p.allowedValue)}.`,
+      };
     case 'maxLength':
-      return { path: at, message: `is longer than ${String(p.limit)} characters`, fix: `Shorten it to at most ${String(p.limit)} characters.` };
+      return {
+        path: at,
+        message: `is longer than ${String(p.limit)} characters`,
+        fix: `Shorten it to at most ${String(p.limit)} characters.`,
+      };
     case 'minLength':
       return { path: at, message: 'must not be empty', fix: 'Send a value or leave the field out.' };
     default:
@@ -134,24 +158,36 @@ export function toFieldIssues(errors: ErrorObject[] | null | undefined, data: un
   const seen = new Set<string>();
   const out: FieldIssue[] = [];
   const constPaths = new Map<string, unknown[]>();
-  for (const e of errors) if (e.keyword === 'const') {
-    const list = constPaths.get(e.instancePath) ?? [];
-    list.push((e.params as { allowedValue: unknown }).allowedValue);
-    constPaths.set(e.instancePath, list);
-  }
+  for (const e of errors)
+    if (e.keyword === 'const') {
+      const list = constPaths.get(e.instancePath) ?? [];
+      list.push((e.params as { allowedValue: unknown }).allowedValue);
+      constPaths.set(e.instancePath, list);
+    }
   for (const e of errors) {
     if (e.keyword === 'anyOf' || e.keyword === 'if') continue;
     const value = valueAt(data, e.instancePath);
     let d = describe(e, value);
     if (e.keyword === 'const' || (e.keyword === 'type' && constPaths.has(e.instancePath))) {
       const allowed = constPaths.get(e.instancePath) ?? [];
-      d = { path: e.instancePath || '/', message: `'${String(value)}' is not allowed`, fix: `Use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}.` };
+      d = {
+        path: e.instancePath || '/',
+        message: `'${String(value)}' is not allowed`,
+        fix: `Use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}.`,
+      };
     }
     const key = `${d.path}|${e.keyword === 'type' ? 'const' : e.keyword}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const shown = e.keyword === 'additionalProperties' ? valueAt(data, d.path) : value;
-    out.push({ path: basePath + d.path, value: shown, rule: e.keyword.replace(/^x-/, ''), message: d.message, ...(d.fix ? { fix: d.fix } : {}), severity: 'error' });
+    out.push({
+      path: basePath + d.path,
+      value: shown,
+      rule: e.keyword.replace(/^x-/, ''),
+      message: d.message,
+      ...(d.fix ? { fix: d.fix } : {}),
+      severity: 'error',
+    });
   }
   return out;
 }
@@ -161,24 +197,59 @@ function crossFieldIssues(r: StateRecord): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const today = new Date().toISOString().slice(0, 10);
   if (r.identity.birthDate > today) {
-    issues.push({ path: '/identity/birthDate', value: r.identity.birthDate, rule: 'notInFuture', message: 'birth date is in the future', fix: 'Check the year; dates are YYYY-MM-DD.', severity: 'error' });
+    issues.push({
+      path: '/identity/birthDate',
+      value: r.identity.birthDate,
+      rule: 'notInFuture',
+      message: 'birth date is in the future',
+      fix: 'Check the year; dates are YYYY-MM-DD.',
+      severity: 'error',
+    });
   }
   r.enrollments?.forEach((e, i) => {
     if (e.withdrawalDate && e.withdrawalDate < e.enrollmentDate) {
-      issues.push({ path: `/enrollments/${i}/withdrawalDate`, value: e.withdrawalDate, rule: 'dateOrder', message: `withdrawal date is before the enrollment date ${e.enrollmentDate}`, fix: 'Send a withdrawal date on or after the enrollment date.', severity: 'error' });
+      issues.push({
+        path: `/enrollments/${i}/withdrawalDate`,
+        value: e.withdrawalDate,
+        rule: 'dateOrder',
+        message: `withdrawal date is before the enrollment date ${e.enrollmentDate}`,
+        fix: 'Send a withdrawal date on or after the enrollment date.',
+        severity: 'error',
+      });
     }
     if (e.enrollmentDate < r.identity.birthDate) {
-      issues.push({ path: `/enrollments/${i}/enrollmentDate`, value: e.enrollmentDate, rule: 'dateOrder', message: 'enrollment date is before the birth date', fix: 'Check the enrollment and birth dates.', severity: 'error' });
+      issues.push({
+        path: `/enrollments/${i}/enrollmentDate`,
+        value: e.enrollmentDate,
+        rule: 'dateOrder',
+        message: 'enrollment date is before the birth date',
+        fix: 'Check the enrollment and birth dates.',
+        severity: 'error',
+      });
     }
   });
   r.courses?.forEach((c, i) => {
     if (c.endAcademicYear < c.beginAcademicYear) {
-      issues.push({ path: `/courses/${i}/endAcademicYear`, value: c.endAcademicYear, rule: 'dateOrder', message: `end academic year is before the begin year ${c.beginAcademicYear}`, fix: 'Send the end year on or after the begin year.', severity: 'error' });
+      issues.push({
+        path: `/courses/${i}/endAcademicYear`,
+        value: c.endAcademicYear,
+        rule: 'dateOrder',
+        message: `end academic year is before the begin year ${c.beginAcademicYear}`,
+        fix: 'Send the end year on or after the begin year.',
+        severity: 'error',
+      });
     }
   });
   r.qualifyingMoves?.forEach((m, i) => {
     if (m.eligibilityExpirationDate && m.eligibilityExpirationDate < m.qualifyingArrivalDate) {
-      issues.push({ path: `/qualifyingMoves/${i}/eligibilityExpirationDate`, value: m.eligibilityExpirationDate, rule: 'dateOrder', message: 'eligibility expires before the qualifying arrival date', fix: 'Eligibility normally ends 36 months after the qualifying arrival date.', severity: 'error' });
+      issues.push({
+        path: `/qualifyingMoves/${i}/eligibilityExpirationDate`,
+        value: m.eligibilityExpirationDate,
+        rule: 'dateOrder',
+        message: 'eligibility expires before the qualifying arrival date',
+        fix: 'Eligibility normally ends 36 months after the qualifying arrival date.',
+        severity: 'error',
+      });
     }
   });
   return issues;

@@ -28,20 +28,28 @@ export interface RunningWorkers {
 /** Starts a BullMQ worker per queue and the sweeper that guarantees no accepted record or file waits forever. */
 export function startWorkers(ctx: WorkerContext, redisUrl: string, prefix = 'msix'): RunningWorkers {
   const workers = Object.entries(processors(ctx)).map(([name, fn]) =>
-    startQueueWorker(redisUrl, name as QueueName, fn as JobProcessor<QueueName>, ctx.config.WORKER_CONCURRENCY, prefix));
+    startQueueWorker(redisUrl, name as QueueName, fn as JobProcessor<QueueName>, ctx.config.WORKER_CONCURRENCY, prefix),
+  );
   const sweep = async (): Promise<number> => {
     const pending = await pendingMatches(ctx.db, ctx.config.MATCH_SWEEP_MS);
     for (const p of pending) {
-      await ctx.queue.enqueue(QUEUES.match, { recordId: p.id, version: p.version, traceId: `sweep-${p.id}` }, { jobId: matchJobId(p.id, p.version) });
+      await ctx.queue.enqueue(
+        QUEUES.match,
+        { recordId: p.id, version: p.version, traceId: `sweep-${p.id}` },
+        { jobId: matchJobId(p.id, p.version) },
+      );
     }
     if (pending.length) ctx.logger.info({ count: pending.length }, 're-enqueued pending matches');
     const files = await pendingIngests(ctx.db, ctx.config.MATCH_SWEEP_MS);
-    for (const id of files) await ctx.queue.enqueue(QUEUES.ingest, { exchangeId: id, traceId: `sweep-${id}` }, { jobId: `ingest-${id}` });
+    for (const id of files)
+      await ctx.queue.enqueue(QUEUES.ingest, { exchangeId: id, traceId: `sweep-${id}` }, { jobId: `ingest-${id}` });
     if (files.length) ctx.logger.info({ count: files.length }, 're-enqueued stored files');
     return pending.length + files.length;
   };
   const exchange = startExchangeLoops(ctx);
-  const timer = setInterval(() => { sweep().catch((e: unknown) => ctx.logger.warn({ err: e }, 'match sweep failed')); }, ctx.config.MATCH_SWEEP_MS);
+  const timer = setInterval(() => {
+    sweep().catch((e: unknown) => ctx.logger.warn({ err: e }, 'match sweep failed'));
+  }, ctx.config.MATCH_SWEEP_MS);
   timer.unref();
   return {
     workers,

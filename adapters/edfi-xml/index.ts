@@ -8,7 +8,15 @@ import type { AdapterEnv, AdapterImpl } from '../sdk/types.js';
 import { createFormatter } from './format.js';
 import { createParser, type EdfiConfig } from './parse.js';
 
-export const CROSSWALK_IDS = ['edfi/gradeLevel', 'edfi/sex', 'edfi/country', 'edfi/stateAbbreviation', 'edfi/termType', 'edfi/continuationOfServices', 'edfi/enrollmentType'] as const;
+export const CROSSWALK_IDS = [
+  'edfi/gradeLevel',
+  'edfi/sex',
+  'edfi/country',
+  'edfi/stateAbbreviation',
+  'edfi/termType',
+  'edfi/continuationOfServices',
+  'edfi/enrollmentType',
+] as const;
 
 export function createAdapter(config: EdfiConfig, _env: AdapterEnv): AdapterImpl {
   const crosswalks = new Map<string, Crosswalk>(CROSSWALK_IDS.map((id) => [id, requireCrosswalk(id)]));

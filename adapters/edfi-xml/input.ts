@@ -19,7 +19,10 @@ async function peek(source: ByteSource, n: number): Promise<{ head: Buffer; rest
   let ended = false;
   while (len < n) {
     const r = await it.next();
-    if (r.done) { ended = true; break; }
+    if (r.done) {
+      ended = true;
+      break;
+    }
     seen.push(r.value);
     len += r.value.length;
   }
@@ -44,12 +47,38 @@ export async function* partsOf(input: AdapterInput, fileName = 'submission'): As
   if (isTarHeader(head)) {
     for await (const ev of readTar(rest)) {
       if (ev.kind === 'entry') {
-        if (ev.entry.name.toLowerCase().endsWith('.xml')) yield { kind: 'part', name: ev.entry.name, source: ev.entry.content };
-        else yield { kind: 'issue', issue: { code: 'ignored', severity: 'info', message: `${ev.entry.name} in the bundle is not an .xml file and was skipped` } };
+        if (ev.entry.name.toLowerCase().endsWith('.xml'))
+          yield { kind: 'part', name: ev.entry.name, source: ev.entry.content };
+        else
+          yield {
+            kind: 'issue',
+            issue: {
+              code: 'ignored',
+              severity: 'info',
+              message: `${ev.entry.name} in the bundle is not an .xml file and was skipped`,
+            },
+          };
       } else if (ev.kind === 'truncated') {
-        yield { kind: 'issue', issue: { code: 'truncated', severity: 'error', message: `the tar bundle ends ${ev.name ? `inside ${ev.name}` : 'in the middle of a header'}`, fix: 'Resend the complete bundle.', ...(ev.name ? { part: ev.name } : {}) } };
+        yield {
+          kind: 'issue',
+          issue: {
+            code: 'truncated',
+            severity: 'error',
+            message: `the tar bundle ends ${ev.name ? `inside ${ev.name}` : 'in the middle of a header'}`,
+            fix: 'Resend the complete bundle.',
+            ...(ev.name ? { part: ev.name } : {}),
+          },
+        };
       } else {
-        yield { kind: 'issue', issue: { code: 'structure', severity: 'error', message: `the bundle is not a readable tar file: ${ev.reason}`, fix: 'Send a tar of the interchange files (tar cf bundle.tar *.xml), or the files one by one.' } };
+        yield {
+          kind: 'issue',
+          issue: {
+            code: 'structure',
+            severity: 'error',
+            message: `the bundle is not a readable tar file: ${ev.reason}`,
+            fix: 'Send a tar of the interchange files (tar cf bundle.tar *.xml), or the files one by one.',
+          },
+        };
       }
     }
     return;

@@ -16,7 +16,12 @@ export interface Column {
   crosswalk?: string;
 }
 
-const c = (name: string, target: Column['target'], kind: ColumnKind = 'text', crosswalk?: string): Column => ({ name, target, kind, ...(crosswalk ? { crosswalk } : {}) });
+const c = (name: string, target: Column['target'], kind: ColumnKind = 'text', crosswalk?: string): Column => ({
+  name,
+  target,
+  kind,
+  ...(crosswalk ? { crosswalk } : {}),
+});
 
 export const COLUMNS: readonly Column[] = [
   c('StudentID', 'student.stateStudentId'),

@@ -18,14 +18,27 @@ export function createFormatter(config: CsvConfig, crosswalks: ReadonlyMap<strin
   const cell = (col: (typeof COLUMNS)[number], v: unknown): string => {
     if (v === undefined || v === null) return '';
     switch (col.kind) {
-      case 'date': return date(String(v));
-      case 'flag': return v ? 'Y' : 'N';
-      case 'crosswalk': return crosswalks.get(col.crosswalk!)!.reverse(String(v)) ?? String(v);
-      default: return String(v);
+      case 'date':
+        return date(String(v));
+      case 'flag':
+        return v ? 'Y' : 'N';
+      case 'crosswalk':
+        return crosswalks.get(col.crosswalk!)!.reverse(String(v)) ?? String(v);
+      default:
+        return String(v);
     }
   };
-  return async function* format(records: AsyncIterable<StateRecord> | Iterable<StateRecord>, _ctx: FormatContext): AsyncGenerator<Buffer> {
-    yield Buffer.from(csvRow(COLUMNS.map((col) => col.name), config.delimiter), 'utf8');
+  return async function* format(
+    records: AsyncIterable<StateRecord> | Iterable<StateRecord>,
+    _ctx: FormatContext,
+  ): AsyncGenerator<Buffer> {
+    yield Buffer.from(
+      csvRow(
+        COLUMNS.map((col) => col.name),
+        config.delimiter,
+      ),
+      'utf8',
+    );
     for await (const r of records as AsyncIterable<StateRecord>) {
       const p1 = r.parents?.find((p) => p.relationship === 'parent1') ?? r.parents?.[0];
       const p2 = r.parents?.find((p) => p.relationship === 'parent2') ?? r.parents?.[1];
@@ -40,11 +53,14 @@ export function createFormatter(config: CsvConfig, crosswalks: ReadonlyMap<strin
           move: r.qualifyingMoves?.[i],
           enrollment: r.enrollments?.[i],
         };
-        out += csvRow(COLUMNS.map((col) => {
-          const [group, key] = col.target.split('.') as [string, string];
-          const v = sources[group]?.[key];
-          return col.target === 'student.action' ? String(v) : cell(col, v);
-        }), config.delimiter);
+        out += csvRow(
+          COLUMNS.map((col) => {
+            const [group, key] = col.target.split('.') as [string, string];
+            const v = sources[group]?.[key];
+            return col.target === 'student.action' ? String(v) : cell(col, v);
+          }),
+          config.delimiter,
+        );
       }
       yield Buffer.from(out, 'utf8');
     }

@@ -15,6 +15,8 @@ export interface Mis2000Config extends CsvConfig {
 }
 
 export function createAdapter(config: Mis2000Config, _env: AdapterEnv): AdapterImpl {
-  const crosswalks = new Map<string, Crosswalk>(CROSSWALK_IDS.map((id) => [id, requireCrosswalk(id, config.crosswalkVersions?.[id])]));
+  const crosswalks = new Map<string, Crosswalk>(
+    CROSSWALK_IDS.map((id) => [id, requireCrosswalk(id, config.crosswalkVersions?.[id])]),
+  );
   return { parse: createParser(config, crosswalks), format: createFormatter(config, crosswalks) };
 }

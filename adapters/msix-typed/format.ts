@@ -7,23 +7,39 @@
 import type { StateRecord } from '../../specs/index.js';
 import { isoToYmd } from '../sdk/record.js';
 import type { FormatContext } from '../sdk/types.js';
-import { ACTION_OUT, CHILD_FIELDS, CHILD_TARGET, RELATIONSHIP_OUT, escapeField, type ChildType, type FieldDef } from './layout.js';
+import {
+  ACTION_OUT,
+  CHILD_FIELDS,
+  CHILD_TARGET,
+  RELATIONSHIP_OUT,
+  escapeField,
+  type ChildType,
+  type FieldDef,
+} from './layout.js';
 
 function out(def: FieldDef, value: unknown): string {
   if (value === undefined || value === null) return '';
   switch (def.kind) {
-    case 'date': return isoToYmd(String(value));
-    case 'flag': return value ? 'Y' : 'N';
-    case 'decimal': return (value as number).toFixed(2);
-    case 'monthYear': { const s = String(value); return `${s.slice(5, 7)}${s.slice(0, 4)}`; }
-    default: return escapeField(String(value));
+    case 'date':
+      return isoToYmd(String(value));
+    case 'flag':
+      return value ? 'Y' : 'N';
+    case 'decimal':
+      return (value as number).toFixed(2);
+    case 'monthYear': {
+      const s = String(value);
+      return `${s.slice(5, 7)}${s.slice(0, 4)}`;
+    }
+    default:
+      return escapeField(String(value));
   }
 }
 
 function childLine(type: ChildType, srid: string, rid: number, obj: Record<string, unknown>): string {
   const vals = CHILD_FIELDS[type].map((def) => {
     let v = def.key ? obj[def.key] : undefined;
-    if (type === 'PAR' && def.key === 'relationship' && typeof v === 'string') v = RELATIONSHIP_OUT[v as keyof typeof RELATIONSHIP_OUT];
+    if (type === 'PAR' && def.key === 'relationship' && typeof v === 'string')
+      v = RELATIONSHIP_OUT[v as keyof typeof RELATIONSHIP_OUT];
     return out(def, v);
   });
   return [type, srid, String(rid).padStart(3, '0'), ...vals].join('|');
@@ -31,10 +47,16 @@ function childLine(type: ChildType, srid: string, rid: number, obj: Record<strin
 
 /** `2024-01-15T09:30:00.000Z` → `20240115093000000`. */
 function stamp(iso: string): string {
-  return iso.replace(/[-:TZ.]/g, '').slice(0, 17).padEnd(17, '0');
+  return iso
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 17)
+    .padEnd(17, '0');
 }
 
-export async function* format(records: AsyncIterable<StateRecord> | Iterable<StateRecord>, ctx: FormatContext): AsyncGenerator<Buffer> {
+export async function* format(
+  records: AsyncIterable<StateRecord> | Iterable<StateRecord>,
+  ctx: FormatContext,
+): AsyncGenerator<Buffer> {
   const body: Buffer[] = [];
   let students = 0;
   let recordCount = 0;
@@ -51,13 +73,32 @@ export async function* format(records: AsyncIterable<StateRecord> | Iterable<Sta
     students++;
     state ??= r.stateCode;
     const srid = String(students).padStart(7, '0');
-    batch.push(['STU', srid, r.stateCode, escapeField(r.stateStudentId), r.stateStudentIdType ?? '', ACTION_OUT[r.action ?? 'insert'], r.msixId ?? ''].join('|'));
+    batch.push(
+      [
+        'STU',
+        srid,
+        r.stateCode,
+        escapeField(r.stateStudentId),
+        r.stateStudentIdType ?? '',
+        ACTION_OUT[r.action ?? 'insert'],
+        r.msixId ?? '',
+      ].join('|'),
+    );
     batch.push(childLine('DEM', srid, 1, r.identity as Record<string, unknown>));
     const lists: [ChildType, unknown[] | undefined][] = [
-      ['ALT', r.alternateIds], ['PAR', r.parents], ['QMV', r.qualifyingMoves], ['ENR', r.enrollments], ['CRS', r.courses], ['ASM', r.assessments],
+      ['ALT', r.alternateIds],
+      ['PAR', r.parents],
+      ['QMV', r.qualifyingMoves],
+      ['ENR', r.enrollments],
+      ['CRS', r.courses],
+      ['ASM', r.assessments],
     ];
-    for (const [type, list] of lists) list?.forEach((o, i) => batch.push(childLine(type, srid, i + 1, o as Record<string, unknown>)));
-    r.enrollments?.forEach((e) => { seeDate(e.enrollmentDate); seeDate(e.withdrawalDate); });
+    for (const [type, list] of lists)
+      list?.forEach((o, i) => batch.push(childLine(type, srid, i + 1, o as Record<string, unknown>)));
+    r.enrollments?.forEach((e) => {
+      seeDate(e.enrollmentDate);
+      seeDate(e.withdrawalDate);
+    });
     r.qualifyingMoves?.forEach((m) => seeDate(m.qualifyingArrivalDate));
     recordCount += batch.length;
     body.push(Buffer.from(batch.join('\n') + '\n', 'utf8'));
@@ -67,8 +108,23 @@ export async function* format(records: AsyncIterable<StateRecord> | Iterable<Sta
   const today = now.slice(0, 10);
   const begin = minDate ?? today;
   let end = maxDate && maxDate > begin ? maxDate : today > begin ? today : undefined;
-  if (!end) { const d = new Date(`${begin}T00:00:00Z`); d.setUTCDate(d.getUTCDate() + 1); end = d.toISOString().slice(0, 10); }
-  yield Buffer.from(['HDR', state ?? '', stamp(now), String(students).padStart(8, '0'), String(recordCount).padStart(9, '0'), isoToYmd(begin), isoToYmd(end)].join('|') + '\n', 'utf8');
+  if (!end) {
+    const d = new Date(`${begin}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + 1);
+    end = d.toISOString().slice(0, 10);
+  }
+  yield Buffer.from(
+    [
+      'HDR',
+      state ?? '',
+      stamp(now),
+      String(students).padStart(8, '0'),
+      String(recordCount).padStart(9, '0'),
+      isoToYmd(begin),
+      isoToYmd(end),
+    ].join('|') + '\n',
+    'utf8',
+  );
   for (const b of body) yield b;
 }
 

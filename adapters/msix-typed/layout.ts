@@ -19,42 +19,118 @@ export type RecordType = 'HDR' | 'STU' | ChildType;
 
 /** Canonical array (or object, for DEM) each child record type fills. */
 export const CHILD_TARGET: Record<ChildType, string> = {
-  ALT: 'alternateIds', DEM: 'identity', PAR: 'parents', QMV: 'qualifyingMoves', ENR: 'enrollments', CRS: 'courses', ASM: 'assessments',
+  ALT: 'alternateIds',
+  DEM: 'identity',
+  PAR: 'parents',
+  QMV: 'qualifyingMoves',
+  ENR: 'enrollments',
+  CRS: 'courses',
+  ASM: 'assessments',
 };
 
 const t = (name: string, key = name): FieldDef => ({ name, key, kind: 'text' });
 const d = (name: string, key = name): FieldDef => ({ name, key, kind: 'date' });
 const f = (name: string, key = name): FieldDef => ({ name, key, kind: 'flag' });
 
-export const HEADER_FIELDS = ['submittingState', 'submissionDate', 'totalStudents', 'totalRecords', 'beginEffectiveDate', 'endEffectiveDate'] as const;
+export const HEADER_FIELDS = [
+  'submittingState',
+  'submissionDate',
+  'totalStudents',
+  'totalRecords',
+  'beginEffectiveDate',
+  'endEffectiveDate',
+] as const;
 
-export const STUDENT_FIELDS = ['studentRecordId', 'reportingState', 'stateStudentId', 'stateStudentIdType', 'actionCode', 'msixId'] as const;
+export const STUDENT_FIELDS = [
+  'studentRecordId',
+  'reportingState',
+  'stateStudentId',
+  'stateStudentIdType',
+  'actionCode',
+  'msixId',
+] as const;
 
 /** Fields of each child record after `type|studentRecordId|recordId`. */
 export const CHILD_FIELDS: Record<ChildType, FieldDef[]> = {
   ALT: [t('alternateId', 'id'), t('alternateIdType', 'type')],
   DEM: [
-    t('firstName'), t('middleName'), t('lastName1'), t('lastName2'), t('suffix'), t('sex'), d('birthDate'),
-    f('multipleBirth'), t('birthDateVerification'), t('birthCity'), t('birthState'), t('birthCountry'),
+    t('firstName'),
+    t('middleName'),
+    t('lastName1'),
+    t('lastName2'),
+    t('suffix'),
+    t('sex'),
+    d('birthDate'),
+    f('multipleBirth'),
+    t('birthDateVerification'),
+    t('birthCity'),
+    t('birthState'),
+    t('birthCountry'),
   ],
-  PAR: [{ name: 'relationship', key: 'relationship', kind: 'text' }, t('firstName'), t('lastName'), t('email'), t('phone')],
-  QMV: [d('qualifyingArrivalDate'), t('fromCity'), t('fromState'), t('fromCountry'), t('toCity'), t('toState'), d('eligibilityExpirationDate')],
+  PAR: [
+    { name: 'relationship', key: 'relationship', kind: 'text' },
+    t('firstName'),
+    t('lastName'),
+    t('email'),
+    t('phone'),
+  ],
+  QMV: [
+    d('qualifyingArrivalDate'),
+    t('fromCity'),
+    t('fromState'),
+    t('fromCountry'),
+    t('toCity'),
+    t('toState'),
+    d('eligibilityExpirationDate'),
+  ],
   ENR: [
-    d('enrollmentDate'), d('withdrawalDate'), t('enrollmentType'), t('schoolName'), t('schoolId'), t('districtId'), t('districtName'),
-    t('mepProjectType'), t('facilityCity'), t('facilityState'), t('gradeLevel'), f('lepIndicator'), f('iepIndicator'),
-    f('priorityForServices'), f('immunizationRecordFlag'), t('medicalAlert'), t('continuationOfServicesReason'),
-    f('algebra1Indicator'), f('graduationIndicator'), d('graduationDate'), f('outOfStateTranscript'), d('residencyDate'),
-    t('designatedGraduationSchoolId'), t('comment'),
+    d('enrollmentDate'),
+    d('withdrawalDate'),
+    t('enrollmentType'),
+    t('schoolName'),
+    t('schoolId'),
+    t('districtId'),
+    t('districtName'),
+    t('mepProjectType'),
+    t('facilityCity'),
+    t('facilityState'),
+    t('gradeLevel'),
+    f('lepIndicator'),
+    f('iepIndicator'),
+    f('priorityForServices'),
+    f('immunizationRecordFlag'),
+    t('medicalAlert'),
+    t('continuationOfServicesReason'),
+    f('algebra1Indicator'),
+    f('graduationIndicator'),
+    d('graduationDate'),
+    f('outOfStateTranscript'),
+    d('residencyDate'),
+    t('designatedGraduationSchoolId'),
+    t('comment'),
   ],
   CRS: [
-    t('courseTitle'), t('subjectArea'), t('courseType'), t('courseSection'), t('termType'),
-    { name: 'beginAcademicYear', key: 'beginAcademicYear', kind: 'int' }, { name: 'endAcademicYear', key: 'endAcademicYear', kind: 'int' },
-    { name: 'clockHours', key: 'clockHours', kind: 'int' }, t('gradeToDate'), { name: 'creditsGranted', key: 'creditsGranted', kind: 'decimal' },
-    t('finalGrade'), t('schoolId'),
+    t('courseTitle'),
+    t('subjectArea'),
+    t('courseType'),
+    t('courseSection'),
+    t('termType'),
+    { name: 'beginAcademicYear', key: 'beginAcademicYear', kind: 'int' },
+    { name: 'endAcademicYear', key: 'endAcademicYear', kind: 'int' },
+    { name: 'clockHours', key: 'clockHours', kind: 'int' },
+    t('gradeToDate'),
+    { name: 'creditsGranted', key: 'creditsGranted', kind: 'decimal' },
+    t('finalGrade'),
+    t('schoolId'),
   ],
   ASM: [
-    t('title'), t('content'), t('assessmentType'), { name: 'administrationDate', key: 'administrationDate', kind: 'monthYear' },
-    t('reportingMethod'), t('scoreResults'), t('interpretation'),
+    t('title'),
+    t('content'),
+    t('assessmentType'),
+    { name: 'administrationDate', key: 'administrationDate', kind: 'monthYear' },
+    t('reportingMethod'),
+    t('scoreResults'),
+    t('interpretation'),
   ],
 };
 
@@ -95,5 +171,7 @@ export function splitFields(line: string): string[] {
 
 /** Escapes one value for the layout. */
 export function escapeField(v: string): string {
-  return /[|\\\n\r]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
+  return /[|\\\n\r]/.test(v)
+    ? v.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+    : v;
 }

@@ -68,7 +68,11 @@ export interface Decoded {
  */
 export function decode(bytes: Buffer): Decoded {
   let ascii = true;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) { ascii = false; break; }
+  for (let i = 0; i < bytes.length; i++)
+    if (bytes[i]! > 0x7f) {
+      ascii = false;
+      break;
+    }
   if (ascii) return { text: bytes.toString('latin1'), encoding: 'utf8' };
   try {
     return { text: utf8.decode(bytes), encoding: 'utf8' };
@@ -83,7 +87,9 @@ export function stripBom(bytes: Buffer): Buffer {
 }
 
 /** Collects a whole source into one Buffer. Only for small inputs (tests, request answers). */
-export async function collect(source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>): Promise<Buffer> {
+export async function collect(
+  source: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
+): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of chunks(source as ByteSource)) parts.push(c);
   return Buffer.concat(parts);
@@ -106,12 +112,18 @@ export async function inputFromPath(path: string): Promise<AdapterInput> {
   const parts: InputPart[] = [];
   for (const n of names) {
     const full = join(path, n);
-    if ((await stat(full)).isFile()) parts.push({ name: basename(full), open: () => createReadStream(full, { highWaterMark: 256 * 1024 }) });
+    if ((await stat(full)).isFile())
+      parts.push({ name: basename(full), open: () => createReadStream(full, { highWaterMark: 256 * 1024 }) });
   }
   return { parts };
 }
 
 /** True when the input is a multi-part input rather than one stream. */
 export function isParts(input: AdapterInput): input is { parts: readonly InputPart[] } {
-  return typeof input === 'object' && input !== null && 'parts' in input && Array.isArray((input as { parts: unknown }).parts);
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    'parts' in input &&
+    Array.isArray((input as { parts: unknown }).parts)
+  );
 }

@@ -35,7 +35,13 @@ export async function* csvRows(source: ByteSource): AsyncGenerator<RawRow> {
         if (!inQuote) {
           let end = i;
           if (end > start && buf[end - 1] === 0x0d) end--;
-          yield { line: rowStartLine, lastLine: line, bytes: buf.subarray(start, end), terminated: true, openQuote: false };
+          yield {
+            line: rowStartLine,
+            lastLine: line,
+            bytes: buf.subarray(start, end),
+            terminated: true,
+            openQuote: false,
+          };
           start = i + 1;
           rowStartLine = line + 1;
         }
@@ -62,11 +68,16 @@ export function splitCsv(text: string, delimiter = ','): string[] {
     const c = text[i]!;
     if (q) {
       if (c === '"') {
-        if (text[i + 1] === '"') { cur += '"'; i++; } else q = false;
+        if (text[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else q = false;
       } else cur += c;
     } else if (c === '"') q = true;
-    else if (c === delimiter) { out.push(cur); cur = ''; }
-    else cur += c;
+    else if (c === delimiter) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
   }
   out.push(cur);
   return out;
@@ -74,8 +85,12 @@ export function splitCsv(text: string, delimiter = ','): string[] {
 
 /** Writes one CSV row (quoted only where needed), with CRLF as RFC 4180 says. */
 export function csvRow(values: readonly (string | undefined)[], delimiter = ','): string {
-  return values.map((v) => {
-    const s = v ?? '';
-    return s.includes(delimiter) || /["\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-  }).join(delimiter) + '\r\n';
+  return (
+    values
+      .map((v) => {
+        const s = v ?? '';
+        return s.includes(delimiter) || /["\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+      })
+      .join(delimiter) + '\r\n'
+  );
 }

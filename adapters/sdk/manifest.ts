@@ -24,9 +24,12 @@ export const manifestSchema = {
     description: { type: 'string', minLength: 1, maxLength: 500 },
     states: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^([A-Z]{2}|\\*)$' } },
     formats: {
-      type: 'array', minItems: 1,
+      type: 'array',
+      minItems: 1,
       items: {
-        type: 'object', additionalProperties: false, required: ['name', 'extensions', 'mediaTypes'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'extensions', 'mediaTypes'],
         properties: {
           name: { type: 'string', minLength: 1 },
           extensions: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9.]*$' } },
@@ -39,7 +42,8 @@ export const manifestSchema = {
     crosswalks: { type: 'array', items: { type: 'string' } },
     sdk: { const: 1 },
     conformance: {
-      type: 'object', additionalProperties: false,
+      type: 'object',
+      additionalProperties: false,
       properties: {
         maxHeapGrowthMiB: { type: 'number', minimum: 1 },
         largeFileStudents: { type: 'integer', minimum: 1, maximum: 40000 },
@@ -53,20 +57,30 @@ export const manifestSchema = {
 const validateManifestFn = configAjv.compile(manifestSchema);
 
 function explain(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : ''}`).join('; ');
+  return (errors ?? [])
+    .map(
+      (e) =>
+        `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : ''}`,
+    )
+    .join('; ');
 }
 
 export type Checked<T> = { kind: 'ok'; value: T } | { kind: 'error'; reason: string };
 
 /** Checks a parsed manifest.json. */
 export function checkManifest(data: unknown, folderName?: string): Checked<AdapterManifest> {
-  if (!validateManifestFn(data)) return { kind: 'error', reason: `manifest.json is invalid: ${explain(validateManifestFn.errors)}` };
+  if (!validateManifestFn(data))
+    return { kind: 'error', reason: `manifest.json is invalid: ${explain(validateManifestFn.errors)}` };
   const m = data as unknown as AdapterManifest;
-  if (folderName !== undefined && m.id !== folderName) return { kind: 'error', reason: `manifest id '${m.id}' does not match its folder '${folderName}'` };
+  if (folderName !== undefined && m.id !== folderName)
+    return { kind: 'error', reason: `manifest id '${m.id}' does not match its folder '${folderName}'` };
   try {
     configAjv.compile(m.configSchema);
   } catch (err) {
-    return { kind: 'error', reason: `configSchema does not compile: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      kind: 'error',
+      reason: `configSchema does not compile: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   return { kind: 'ok', value: m };
 }

@@ -25,7 +25,9 @@ export interface SourceSpan {
  */
 export class SourceTracker {
   private readonly spans = new Map<string, SourceSpan>();
-  set(prefix: string, span: SourceSpan): void { this.spans.set(prefix, span); }
+  set(prefix: string, span: SourceSpan): void {
+    this.spans.set(prefix, span);
+  }
 
   /** Adds line, source field and raw value to an issue whose path is canonical. */
   annotate(issue: AdapterIssue): AdapterIssue {
@@ -42,7 +44,8 @@ export class SourceTracker {
         if (k && out.sourceField === undefined && span.names?.[k]) out.sourceField = span.names[k];
         const raw = k ? span.raw?.[k] : undefined;
         if (raw !== undefined && key === k && raw !== issue.value) {
-          if (typeof issue.value === 'string' || typeof issue.value === 'number') out.message = out.message.replace(`'${String(issue.value)}'`, `'${raw}'`);
+          if (typeof issue.value === 'string' || typeof issue.value === 'number')
+            out.message = out.message.replace(`'${String(issue.value)}'`, `'${raw}'`);
           out.value = raw;
         }
         const hint = k ? span.hints?.[k] : undefined;
@@ -73,12 +76,18 @@ export function finishRecord(
   const errors = adapterIssues.filter((i) => (i.severity ?? 'error') === 'error');
   const extraWarnings = adapterIssues.filter((i) => i.severity === 'warning');
   if (result.kind === 'ok' && errors.length === 0) {
-    return { kind: 'ok', record: result.record as StateRecord, warnings: [...warnings, ...extraWarnings].map((w) => tracker.annotate(w)), source };
+    return {
+      kind: 'ok',
+      record: result.record as StateRecord,
+      warnings: [...warnings, ...extraWarnings].map((w) => tracker.annotate(w)),
+      source,
+    };
   }
   const explained = new Set(errors.map((i) => i.path));
-  const schemaIssues = result.kind === 'invalid'
-    ? result.issues.filter((i) => !explained.has(i.path) && ![...explained].some((p) => i.path.startsWith(`${p}/`)))
-    : [];
+  const schemaIssues =
+    result.kind === 'invalid'
+      ? result.issues.filter((i) => !explained.has(i.path) && ![...explained].some((p) => i.path.startsWith(`${p}/`)))
+      : [];
   return {
     kind: 'invalid',
     issues: [...errors, ...schemaIssues].map((i) => tracker.annotate({ severity: 'error', ...i })),
@@ -114,13 +123,26 @@ export function compact<T extends Record<string, unknown>>(o: T): T {
 }
 
 /** Y/N (also 1/0, true/false) → boolean; blank → undefined; anything else → an issue. */
-export function parseFlag(v: string | undefined, path: string, issues: AdapterIssue[], sourceField?: string): boolean | undefined {
+export function parseFlag(
+  v: string | undefined,
+  path: string,
+  issues: AdapterIssue[],
+  sourceField?: string,
+): boolean | undefined {
   if (v === undefined) return undefined;
   const t = v.trim().toUpperCase();
   if (t === '') return undefined;
   if (t === 'Y' || t === 'YES' || t === '1' || t === 'TRUE') return true;
   if (t === 'N' || t === 'NO' || t === '0' || t === 'FALSE') return false;
-  issues.push({ path, value: v, rule: 'flag', message: `'${v}' is not a yes/no value`, fix: 'Send Y or N, or leave the field empty.', severity: 'error', ...(sourceField ? { sourceField } : {}) });
+  issues.push({
+    path,
+    value: v,
+    rule: 'flag',
+    message: `'${v}' is not a yes/no value`,
+    fix: 'Send Y or N, or leave the field empty.',
+    severity: 'error',
+    ...(sourceField ? { sourceField } : {}),
+  });
   return undefined;
 }
 
@@ -128,7 +150,9 @@ export function parseFlag(v: string | undefined, path: string, issues: AdapterIs
 export function isRealIsoDate(v: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
   if (!m) return false;
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const y = Number(m[1]),
+    mo = Number(m[2]),
+    d = Number(m[3]);
   const dt = new Date(Date.UTC(y, mo - 1, d));
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
 }

@@ -45,9 +45,15 @@ export const DEFAULT_ADAPTERS_DIR = fileURLToPath(new URL('..', import.meta.url)
 const NOT_ADAPTERS = new Set(['sdk', 'node_modules']);
 
 /** Loads one adapter folder; never throws. */
-export async function loadAdapter(dir: string, config: unknown): Promise<{ kind: 'ok'; adapter: LoadedAdapter } | { kind: 'disabled'; disabled: DisabledAdapter }> {
+export async function loadAdapter(
+  dir: string,
+  config: unknown,
+): Promise<{ kind: 'ok'; adapter: LoadedAdapter } | { kind: 'disabled'; disabled: DisabledAdapter }> {
   const folder = resolve(dir).split(/[\\/]/).pop() ?? dir;
-  const off = (stage: DisabledStage, reason: string, id = folder) => ({ kind: 'disabled' as const, disabled: { id, dir, stage, reason } });
+  const off = (stage: DisabledStage, reason: string, id = folder) => ({
+    kind: 'disabled' as const,
+    disabled: { id, dir, stage, reason },
+  });
   let manifestJson: unknown;
   try {
     manifestJson = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
@@ -71,16 +77,22 @@ export async function loadAdapter(dir: string, config: unknown): Promise<{ kind:
   try {
     mod = (await import(pathToFileURL(join(dir, manifest.entry ?? 'index.ts')).href)) as Partial<AdapterModule>;
   } catch (err) {
-    return off('import', `entry module failed to import: ${err instanceof Error ? err.message : String(err)}`, manifest.id);
+    return off(
+      'import',
+      `entry module failed to import: ${err instanceof Error ? err.message : String(err)}`,
+      manifest.id,
+    );
   }
-  if (typeof mod.createAdapter !== 'function') return off('import', 'entry module does not export createAdapter(config, env)', manifest.id);
+  if (typeof mod.createAdapter !== 'function')
+    return off('import', 'entry module does not export createAdapter(config, env)', manifest.id);
   let impl;
   try {
     impl = mod.createAdapter(cfg.value, { manifest, dir });
   } catch (err) {
     return off('factory', `createAdapter threw: ${err instanceof Error ? err.message : String(err)}`, manifest.id);
   }
-  if (!impl || typeof impl.parse !== 'function' || typeof impl.format !== 'function') return off('factory', 'createAdapter did not return { parse, format }', manifest.id);
+  if (!impl || typeof impl.parse !== 'function' || typeof impl.format !== 'function')
+    return off('factory', 'createAdapter did not return { parse, format }', manifest.id);
   const adapter: LoadedAdapter = {
     manifest,
     dir,
@@ -103,15 +115,26 @@ export async function loadAdapters(config: RegistryConfig = {}): Promise<Adapter
   try {
     names = (await readdir(root)).sort();
   } catch (err) {
-    disabled.push({ id: '*', dir: root, stage: 'discovery', reason: `cannot list ${root}: ${err instanceof Error ? err.message : String(err)}` });
+    disabled.push({
+      id: '*',
+      dir: root,
+      stage: 'discovery',
+      reason: `cannot list ${root}: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
   for (const name of names) {
     if (NOT_ADAPTERS.has(name) || name.startsWith('.') || name.startsWith('_')) continue;
     if (config.only && !config.only.includes(name)) continue;
     const dir = join(root, name);
-    const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+    const isDir = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (!isDir) continue;
-    const hasManifest = await stat(join(dir, 'manifest.json')).then(() => true, () => false);
+    const hasManifest = await stat(join(dir, 'manifest.json')).then(
+      () => true,
+      () => false,
+    );
     if (!hasManifest) {
       disabled.push({ id: name, dir, stage: 'discovery', reason: 'folder has no manifest.json' });
       continue;
@@ -124,10 +147,15 @@ export async function loadAdapters(config: RegistryConfig = {}): Promise<Adapter
     adapters,
     disabled,
     get: (id) => adapters.get(id),
-    forState: (code) => [...adapters.values()].filter((a) => a.manifest.states.includes('*') || a.manifest.states.includes(code.toUpperCase())),
+    forState: (code) =>
+      [...adapters.values()].filter(
+        (a) => a.manifest.states.includes('*') || a.manifest.states.includes(code.toUpperCase()),
+      ),
     forFileName: (name) => {
       const lower = name.toLowerCase();
-      return [...adapters.values()].filter((a) => a.manifest.formats.some((f) => f.extensions.some((e) => lower.endsWith(`.${e}`))));
+      return [...adapters.values()].filter((a) =>
+        a.manifest.formats.some((f) => f.extensions.some((e) => lower.endsWith(`.${e}`))),
+      );
     },
   };
 }

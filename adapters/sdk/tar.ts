@@ -11,7 +11,9 @@ class ByteReader {
   private buf: Buffer = Buffer.alloc(0);
   private readonly it: AsyncIterator<Buffer>;
   private done = false;
-  constructor(source: AsyncIterable<Buffer>) { this.it = source[Symbol.asyncIterator](); }
+  constructor(source: AsyncIterable<Buffer>) {
+    this.it = source[Symbol.asyncIterator]();
+  }
   private async fill(n: number): Promise<void> {
     while (this.buf.length < n && !this.done) {
       const r = await this.it.next();
@@ -47,9 +49,19 @@ export interface TarEntry {
   content: AsyncGenerator<Buffer>;
 }
 
-export type TarEvent = { kind: 'entry'; entry: TarEntry } | { kind: 'truncated'; name?: string } | { kind: 'bad'; reason: string };
+export type TarEvent =
+  | { kind: 'entry'; entry: TarEntry }
+  | { kind: 'truncated'; name?: string }
+  | { kind: 'bad'; reason: string };
 
-const octal = (b: Buffer, from: number, len: number) => parseInt(b.toString('latin1', from, from + len).replace(/\0.*$/, '').trim() || '0', 8);
+const octal = (b: Buffer, from: number, len: number) =>
+  parseInt(
+    b
+      .toString('latin1', from, from + len)
+      .replace(/\0.*$/, '')
+      .trim() || '0',
+    8,
+  );
 const str = (b: Buffer, from: number, len: number) => b.toString('utf8', from, from + len).replace(/\0.*$/s, '');
 
 /** True when a 512-byte block looks like a ustar header. */
@@ -64,13 +76,22 @@ export async function* readTar(source: ByteSource): AsyncGenerator<TarEvent> {
   for (;;) {
     const h = await r.read(512);
     if (h.length === 0) return;
-    if (h.length < 512) { yield { kind: 'truncated' }; return; }
+    if (h.length < 512) {
+      yield { kind: 'truncated' };
+      return;
+    }
     if (h.every((b) => b === 0)) return;
-    if (!isTarHeader(h)) { yield { kind: 'bad', reason: 'not a ustar header' }; return; }
+    if (!isTarHeader(h)) {
+      yield { kind: 'bad', reason: 'not a ustar header' };
+      return;
+    }
     const sum = octal(h, 148, 8);
     let check = 0;
     for (let i = 0; i < 512; i++) check += i >= 148 && i < 156 ? 32 : h[i]!;
-    if (sum !== check) { yield { kind: 'bad', reason: 'tar header checksum mismatch' }; return; }
+    if (sum !== check) {
+      yield { kind: 'bad', reason: 'tar header checksum mismatch' };
+      return;
+    }
     const size = octal(h, 124, 12);
     const type = String.fromCharCode(h[156]!);
     const prefix = str(h, 345, 155);
@@ -89,14 +110,23 @@ export async function* readTar(source: ByteSource): AsyncGenerator<TarEvent> {
     }
     let got = 0;
     const content = (async function* () {
-      for await (const c of r.stream(size)) { got += c.length; yield c; }
+      for await (const c of r.stream(size)) {
+        got += c.length;
+        yield c;
+      }
     })();
     yield { kind: 'entry', entry: { name, size, content } };
     await content.return(undefined);
     for await (const c of r.stream(size - got)) got += c.length; // what the consumer left
-    if (got < size) { yield { kind: 'truncated', name }; return; }
+    if (got < size) {
+      yield { kind: 'truncated', name };
+      return;
+    }
     const pad = padded - size;
-    if (pad && (await r.read(pad)).length < pad) { yield { kind: 'truncated', name }; return; }
+    if (pad && (await r.read(pad)).length < pad) {
+      yield { kind: 'truncated', name };
+      return;
+    }
   }
 }
 

@@ -92,22 +92,27 @@ export interface AdapterIssue extends FieldIssue {
 /** Per-record outcome. Exactly one per student record found in the input. */
 export type RecordResult =
   | { kind: 'ok'; record: StateRecord; warnings: AdapterIssue[]; source: SourceRef }
-  | { kind: 'invalid'; issues: AdapterIssue[]; source: SourceRef; /** the part that could be mapped, for the report */ partial?: unknown }
+  | {
+      kind: 'invalid';
+      issues: AdapterIssue[];
+      source: SourceRef /** the part that could be mapped, for the report */;
+      partial?: unknown;
+    }
   | { kind: 'unsupported'; reason: string; source: SourceRef };
 
 /** File-level problem codes. Stable: reports and help-desk filters key on them. */
 export type FileIssueCode =
-  | 'header'            // header missing, malformed or inconsistent
-  | 'countMismatch'     // header totals differ from what the file holds
-  | 'truncated'         // the file ends in the middle of a record or before the end the header promised
-  | 'tooManyStudents'   // over the per-file student limit (MSIX: 40,000)
-  | 'encoding'          // bytes that are not valid UTF-8 (read as Latin-1, with a warning)
-  | 'structure'         // records out of order, orphan child records, malformed container
-  | 'unsafe'            // refused for safety (XML DOCTYPE / entity declarations)
-  | 'stateMismatch'     // the file is for another state than the submission
-  | 'ignored'           // content the adapter skips on purpose (e.g. non-migrant students)
-  | 'io'                // the byte source failed
-  | 'adapterError';     // the adapter threw; caught at the boundary
+  | 'header' // header missing, malformed or inconsistent
+  | 'countMismatch' // header totals differ from what the file holds
+  | 'truncated' // the file ends in the middle of a record or before the end the header promised
+  | 'tooManyStudents' // over the per-file student limit (MSIX: 40,000)
+  | 'encoding' // bytes that are not valid UTF-8 (read as Latin-1, with a warning)
+  | 'structure' // records out of order, orphan child records, malformed container
+  | 'unsafe' // refused for safety (XML DOCTYPE / entity declarations)
+  | 'stateMismatch' // the file is for another state than the submission
+  | 'ignored' // content the adapter skips on purpose (e.g. non-migrant students)
+  | 'io' // the byte source failed
+  | 'adapterError'; // the adapter threw; caught at the boundary
 
 export type FileIssue = SharedFileIssue<FileIssueCode>;
 
@@ -166,7 +171,10 @@ export interface FormatContext {
  * records in the state's format, for answering requests.
  */
 export interface AdapterImpl {
-  parse(input: AdapterInput, ctx: ParseContext): AsyncIterable<RecordResult | { kind: 'header'; header: FileHeader } | { kind: 'file'; issue: FileIssue }>;
+  parse(
+    input: AdapterInput,
+    ctx: ParseContext,
+  ): AsyncIterable<RecordResult | { kind: 'header'; header: FileHeader } | { kind: 'file'; issue: FileIssue }>;
   format(records: AsyncIterable<StateRecord> | Iterable<StateRecord>, ctx: FormatContext): AsyncIterable<Buffer>;
 }
 

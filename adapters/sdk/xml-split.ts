@@ -15,7 +15,12 @@ export type XmlSplitEvent =
   | { kind: 'element'; name: string; xml: string; line: number; ordinal: number; latin1: boolean }
   | { kind: 'issue'; issue: FileIssue };
 
-const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, BANG = 0x21, QUESTION = 0x3f, NL = 0x0a;
+const LT = 0x3c,
+  GT = 0x3e,
+  SLASH = 0x2f,
+  BANG = 0x21,
+  QUESTION = 0x3f,
+  NL = 0x0a;
 
 function localName(tag: string): string {
   const colon = tag.indexOf(':');
@@ -27,8 +32,9 @@ function tagEnd(buf: Buffer, from: number): number {
   let q = 0;
   for (let i = from; i < buf.length; i++) {
     const b = buf[i]!;
-    if (q) { if (b === q) q = 0; }
-    else if (b === 0x22 || b === 0x27) q = b;
+    if (q) {
+      if (b === q) q = 0;
+    } else if (b === 0x22 || b === 0x27) q = b;
     else if (b === GT) return i;
   }
   return -1;
@@ -48,12 +54,12 @@ function tagName(buf: Buffer, from: number, end: number): string {
  */
 export async function* splitXml(source: ByteSource, part?: string): AsyncGenerator<XmlSplitEvent> {
   let buf: Buffer = Buffer.alloc(0);
-  let pos = 0;            // scan position in buf
-  let line = 1;           // line at pos
+  let pos = 0; // scan position in buf
+  let line = 1; // line at pos
   let depth = 0;
   let root: string | undefined;
   let rootClosed = false;
-  let fragStart = -1;     // start of the current child element in buf
+  let fragStart = -1; // start of the current child element in buf
   let fragLine = 0;
   let fragName = '';
   const open: string[] = []; // element names open inside the current fragment
@@ -69,7 +75,8 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
   };
   const fragment = (start: number, end: number): { xml: string; latin1: boolean } => {
     const bytes = buf.subarray(start, end);
-    if (declaredEncoding && declaredEncoding !== 'utf-8' && declaredEncoding !== 'utf8') return { xml: iconv.decode(bytes, declaredEncoding), latin1: false };
+    if (declaredEncoding && declaredEncoding !== 'utf-8' && declaredEncoding !== 'utf8')
+      return { xml: iconv.decode(bytes, declaredEncoding), latin1: false };
     const d = decode(bytes);
     return { xml: d.text, latin1: d.encoding === 'latin1' };
   };
@@ -78,7 +85,16 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
     if (!sawAnyByte && chunk.length) {
       sawAnyByte = true;
       if ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) {
-        yield { kind: 'issue', issue: { code: 'encoding', severity: 'error', message: 'the file is UTF-16; interchange files are read as UTF-8', fix: 'Save the XML as UTF-8.', ...at(1) } };
+        yield {
+          kind: 'issue',
+          issue: {
+            code: 'encoding',
+            severity: 'error',
+            message: 'the file is UTF-16; interchange files are read as UTF-8',
+            fix: 'Save the XML as UTF-8.',
+            ...at(1),
+          },
+        };
         return;
       }
     }
@@ -90,7 +106,10 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
 
     for (;;) {
       const lt = buf.indexOf(LT, pos);
-      if (lt < 0) { advance(buf.length); break; }
+      if (lt < 0) {
+        advance(buf.length);
+        break;
+      }
       advance(lt);
       const next = buf[lt + 1];
       if (next === undefined) break;
@@ -103,7 +122,16 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
           if (m) {
             declaredEncoding = m[1]!.toLowerCase();
             if (!iconv.encodingExists(declaredEncoding) || /^utf-?16|^ucs/.test(declaredEncoding)) {
-              yield { kind: 'issue', issue: { code: 'encoding', severity: 'error', message: `the XML declares encoding '${m[1]}', which is not read here`, fix: 'Save the XML as UTF-8.', ...at(line) } };
+              yield {
+                kind: 'issue',
+                issue: {
+                  code: 'encoding',
+                  severity: 'error',
+                  message: `the XML declares encoding '${m[1]}', which is not read here`,
+                  fix: 'Save the XML as UTF-8.',
+                  ...at(line),
+                },
+              };
               return;
             }
           }
@@ -125,7 +153,16 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
           advance(end + 3);
           continue;
         }
-        yield { kind: 'issue', issue: { code: 'unsafe', severity: 'error', message: `the document contains a DOCTYPE or entity declaration at line ${line}; it was refused and not read`, fix: 'Send the interchange without a DOCTYPE; entity declarations are never accepted.', ...at(line) } };
+        yield {
+          kind: 'issue',
+          issue: {
+            code: 'unsafe',
+            severity: 'error',
+            message: `the document contains a DOCTYPE or entity declaration at line ${line}; it was refused and not read`,
+            fix: 'Send the interchange without a DOCTYPE; entity declarations are never accepted.',
+            ...at(line),
+          },
+        };
         return;
       }
       const end = tagEnd(buf, lt + 1);
@@ -134,7 +171,8 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
         depth--;
         const closing = localName(tagName(buf, lt + 2, end));
         const expected = depth >= 1 ? open.pop() : root;
-        if (expected !== undefined && closing !== expected && !broken) broken = `</${closing}> at line ${line} closes <${expected}>`;
+        if (expected !== undefined && closing !== expected && !broken)
+          broken = `</${closing}> at line ${line} closes <${expected}>`;
         if (depth === 1 && fragStart >= 0) {
           if (broken) {
             yield { kind: 'malformed', name: fragName, line: fragLine, reason: broken };
@@ -157,30 +195,69 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
       const name = localName(tagName(buf, lt + 1, end));
       if (depth === 0) {
         if (root) {
-          yield { kind: 'issue', issue: { code: 'structure', severity: 'error', message: `a second root element <${name}> at line ${line}`, fix: 'One interchange per file.', ...at(line) } };
+          yield {
+            kind: 'issue',
+            issue: {
+              code: 'structure',
+              severity: 'error',
+              message: `a second root element <${name}> at line ${line}`,
+              fix: 'One interchange per file.',
+              ...at(line),
+            },
+          };
           return;
         }
         root = name;
         yield { kind: 'root', name, line };
-        if (selfClosing) { rootClosed = true; advance(end + 1); break; }
+        if (selfClosing) {
+          rootClosed = true;
+          advance(end + 1);
+          break;
+        }
         depth = 1;
       } else if (depth === 1) {
         if (selfClosing) {
           const { xml, latin1 } = fragment(lt, end + 1);
           yield { kind: 'element', name, xml, line, ordinal: ++ordinal, latin1 };
         } else {
-          fragStart = lt; fragLine = line; fragName = name;
+          fragStart = lt;
+          fragLine = line;
+          fragName = name;
           open.push(name);
           depth = 2;
         }
-      } else if (!selfClosing) { depth++; open.push(name); }
+      } else if (!selfClosing) {
+        depth++;
+        open.push(name);
+      }
       advance(end + 1);
     }
     if (rootClosed) break;
   }
   if (!root) {
-    yield { kind: 'issue', issue: { code: sawAnyByte ? 'structure' : 'header', severity: 'error', message: sawAnyByte ? 'no XML root element was found' : 'the file is empty', fix: 'Send an Ed-Fi interchange document.', ...at(line) } };
+    yield {
+      kind: 'issue',
+      issue: {
+        code: sawAnyByte ? 'structure' : 'header',
+        severity: 'error',
+        message: sawAnyByte ? 'no XML root element was found' : 'the file is empty',
+        fix: 'Send an Ed-Fi interchange document.',
+        ...at(line),
+      },
+    };
   } else if (!rootClosed) {
-    yield { kind: 'issue', issue: { code: 'truncated', severity: 'error', message: fragStart >= 0 ? `the document ends inside <${fragName}> (from line ${fragLine}); that element was not read` : `the document ends before </${root}>`, fix: 'Resend the complete file; the elements before the cut were read.', ...at(fragStart >= 0 ? fragLine : line) } };
+    yield {
+      kind: 'issue',
+      issue: {
+        code: 'truncated',
+        severity: 'error',
+        message:
+          fragStart >= 0
+            ? `the document ends inside <${fragName}> (from line ${fragLine}); that element was not read`
+            : `the document ends before </${root}>`,
+        fix: 'Resend the complete file; the elements before the cut were read.',
+        ...at(fragStart >= 0 ? fragLine : line),
+      },
+    };
   }
 }

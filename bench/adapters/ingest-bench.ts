@@ -29,7 +29,10 @@ import { PgDb } from '../../core/store/pg.js';
 import { CODESET_VERSION, type StateRecord } from '../../specs/index.js';
 import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
 
-const opt = (n: string) => { const i = process.argv.indexOf(`--${n}`); return i >= 0 ? process.argv[i + 1] : undefined; };
+const opt = (n: string) => {
+  const i = process.argv.indexOf(`--${n}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
 const students = Number(opt('students') ?? 40_000);
 const batchSize = Number(opt('batch') ?? 500);
 const MiB = 1024 * 1024;
@@ -40,7 +43,9 @@ const cluster = process.env.DATABASE_URL ? null : await startThrowawayCluster();
 const url = process.env.DATABASE_URL ?? cluster!.url;
 const db = new PgDb(url);
 let peakRss = 0;
-const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
 try {
   await migrate(db);
   await ensureStates(db);
@@ -49,12 +54,17 @@ try {
 
   // 1. The file, written by the adapter's own formatter from synthetic records.
   const file = join(dir, 'tx-40000.msix');
-  await pipeline(Readable.from(adapter.format(generateRecords(students, { stateCode: 'TX' }), { stateCode: 'TX' })), createWriteStream(file));
+  await pipeline(
+    Readable.from(adapter.format(generateRecords(students, { stateCode: 'TX' }), { stateCode: 'TX' })),
+    createWriteStream(file),
+  );
   const bytes = statSync(file).size;
 
   // 1b. For the breakdown: parsing and validating alone, from the file on disk.
   const tp = performance.now();
-  for await (const _ev of adapter.parse(createReadStream(file, { highWaterMark: 256 * 1024 }), { stateCode: 'TX' })) { /* consume */ }
+  for await (const _ev of adapter.parse(createReadStream(file, { highWaterMark: 256 * 1024 }), { stateCode: 'TX' })) {
+    /* consume */
+  }
   const parseOnlySeconds = (performance.now() - tp) / 1000;
 
   // 2. The ingest, as the gateway and worker run it.
@@ -62,12 +72,27 @@ try {
   const rssBefore = process.memoryUsage().rss;
   peakRss = rssBefore;
   const t0 = performance.now();
-  const ex = await createExchange(db, { direction: 'inbound', kind: 'file', stateCode: 'TX', status: 'received', traceId: 'bench' });
-  await createSubmissionFile(db, { exchangeId: ex.id, stateCode: 'TX', adapterId: 'msix-typed', fileName: 'tx-40000.msix' });
+  const ex = await createExchange(db, {
+    direction: 'inbound',
+    kind: 'file',
+    stateCode: 'TX',
+    status: 'received',
+    traceId: 'bench',
+  });
+  await createSubmissionFile(db, {
+    exchangeId: ex.id,
+    stateCode: 'TX',
+    adapterId: 'msix-typed',
+    fileName: 'tx-40000.msix',
+  });
   await storeFileChunks(db, ex.id, createReadStream(file, { highWaterMark: 256 * 1024 }), 2 ** 31);
   const tStored = performance.now();
-  const { report } = await ingestEvents(db, noQueue, { exchangeId: ex.id, stateCode: 'TX', traceId: 'bench', adapterId: 'msix-typed', batchSize },
-    adapter.parse(readFileChunks(db, ex.id), { stateCode: 'TX' }));
+  const { report } = await ingestEvents(
+    db,
+    noQueue,
+    { exchangeId: ex.id, stateCode: 'TX', traceId: 'bench', adapterId: 'msix-typed', batchSize },
+    adapter.parse(readFileChunks(db, ex.id), { stateCode: 'TX' }),
+  );
   const t1 = performance.now();
   const ingestSeconds = (t1 - t0) / 1000;
 
@@ -78,30 +103,66 @@ try {
   for (const r of generateRecords(students, { stateCode: 'TX' }) as Iterable<StateRecord>) {
     const { action: _a, ...body } = r;
     const json = JSON.stringify(body);
-    out.write([r.stateCode, r.stateStudentId, q(json), contentHash(body), CODESET_VERSION, q(r.identity.firstName), q(r.identity.lastName1), r.identity.birthDate].join(',') + '\n');
+    out.write(
+      [
+        r.stateCode,
+        r.stateStudentId,
+        q(json),
+        contentHash(body),
+        CODESET_VERSION,
+        q(r.identity.firstName),
+        q(r.identity.lastName1),
+        r.identity.birthDate,
+      ].join(',') + '\n',
+    );
   }
   await new Promise<void>((res) => out.end(res));
   chmodSync(csv, 0o644);
   await db.query('DROP TABLE IF EXISTS bench_copy');
-  await db.query('CREATE TABLE bench_copy (LIKE state_records INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)');
+  await db.query(
+    'CREATE TABLE bench_copy (LIKE state_records INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)',
+  );
   const psqlUrl = url;
   const t2 = performance.now();
-  const copy = spawnSync('psql', [psqlUrl, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy bench_copy (state_code, state_student_id, record, content_hash, codeset_version, first_name, last_name1, birth_date) FROM '${csv}' CSV`], { encoding: 'utf8' });
+  const copy = spawnSync(
+    'psql',
+    [
+      psqlUrl,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      `\\copy bench_copy (state_code, state_student_id, record, content_hash, codeset_version, first_name, last_name1, birth_date) FROM '${csv}' CSV`,
+    ],
+    { encoding: 'utf8' },
+  );
   const copySeconds = (performance.now() - t2) / 1000;
   if (copy.status !== 0) throw new Error(`COPY failed: ${copy.stderr}`);
   const stored = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM state_records WHERE state_code = 'TX'");
 
   const result = {
-    students, fileMiB: Number((bytes / MiB).toFixed(1)), batchSize,
-    applied: report.counts.applied, rejected: report.counts.rejected, storedRows: stored.rows[0]!.n,
-    uploadSeconds: Number(((tStored - t0) / 1000).toFixed(2)), parseOnlySeconds: Number(parseOnlySeconds.toFixed(2)), ingestSeconds: Number(ingestSeconds.toFixed(2)),
-    recordsPerSecond: Math.round(students / ingestSeconds), peakRssMiB: Math.round(peakRss / MiB),
-    copySeconds: Number(copySeconds.toFixed(2)), copyRowsPerSecond: Math.round(students / copySeconds),
+    students,
+    fileMiB: Number((bytes / MiB).toFixed(1)),
+    batchSize,
+    applied: report.counts.applied,
+    rejected: report.counts.rejected,
+    storedRows: stored.rows[0]!.n,
+    uploadSeconds: Number(((tStored - t0) / 1000).toFixed(2)),
+    parseOnlySeconds: Number(parseOnlySeconds.toFixed(2)),
+    ingestSeconds: Number(ingestSeconds.toFixed(2)),
+    recordsPerSecond: Math.round(students / ingestSeconds),
+    peakRssMiB: Math.round(peakRss / MiB),
+    copySeconds: Number(copySeconds.toFixed(2)),
+    copyRowsPerSecond: Math.round(students / copySeconds),
     ratioToCopy: Number((copySeconds / ingestSeconds).toFixed(3)),
-    loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(1))), cpus: (await import('node:os')).cpus().length, node: process.version, postgres: (await db.query<{ v: string }>('SHOW server_version')).rows[0]!.v,
+    loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(1))),
+    cpus: (await import('node:os')).cpus().length,
+    node: process.version,
+    postgres: (await db.query<{ v: string }>('SHOW server_version')).rows[0]!.v,
   };
   console.log(JSON.stringify(result));
-  console.log(`| ${students} | ${result.fileMiB} MiB | ${result.ingestSeconds} s | ${result.recordsPerSecond}/s | ${result.peakRssMiB} MiB | COPY ${result.copySeconds} s (${result.copyRowsPerSecond}/s) | ${result.ratioToCopy} |`);
+  console.log(
+    `| ${students} | ${result.fileMiB} MiB | ${result.ingestSeconds} s | ${result.recordsPerSecond}/s | ${result.peakRssMiB} MiB | COPY ${result.copySeconds} s (${result.copyRowsPerSecond}/s) | ${result.ratioToCopy} |`,
+  );
   writeFileSync(join(dir, 'result.json'), JSON.stringify(result));
 } finally {
   clearInterval(sampler);

@@ -37,32 +37,71 @@ const infra = await benchInfrastructure('edfi_bench');
 const { stops, redisUrl, pgVersion } = infra;
 const url = new URL(infra.databaseUrl);
 
-const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), '--import', 'tsx', (process.env.BENCH_SERVER ?? join(here, 'server.ts')), url.toString(), redisUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
-stops.unshift(() => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }));
+const child = spawn(
+  process.execPath,
+  [
+    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+    '--import',
+    'tsx',
+    process.env.BENCH_SERVER ?? join(here, 'server.ts'),
+    url.toString(),
+    redisUrl,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+stops.unshift(
+  () =>
+    new Promise((r) => {
+      child.once('exit', r);
+      child.kill('SIGTERM');
+    }),
+);
 const first = await new Promise<string>((resolve, reject) => {
   createInterface({ input: child.stdout! }).once('line', resolve);
   child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
 });
 const { gatewayPort, barePort, token } = JSON.parse(first) as { gatewayPort: number; barePort: number; token: string };
 
-const student = (id: string) => JSON.stringify({ studentUniqueId: id, firstName: 'Maria', lastSurname: 'Garcia', birthDate: '2010-04-02', middleName: 'Luz', birthCity: 'Reynosa' });
+const student = (id: string) =>
+  JSON.stringify({
+    studentUniqueId: id,
+    firstName: 'Maria',
+    lastSurname: 'Garcia',
+    birthDate: '2010-04-02',
+    middleName: 'Luz',
+    birthCity: 'Reynosa',
+  });
 const json = { 'content-type': 'application/json' };
 const auth = { authorization: `Bearer ${token}` };
 const idOf = (h: { location?: string | undefined }) => String(h.location).split('/').pop()!;
 
 async function posts(kind: 'bare' | 'edfi', tag: string, secs: number): Promise<{ r: LoadResult; ids: string[] }> {
   const ids: string[] = [];
-  const r = await load(kind === 'bare' ? barePort : gatewayPort, connections, secs,
-    (n) => (kind === 'bare'
-      ? { method: 'POST', path: '/bare/students', headers: json, body: student(`${tag}-${n}`) }
-      : { method: 'POST', path: '/data/v3/ed-fi/students', headers: { ...json, ...auth }, body: student(`${tag}-${n}`) }),
-    (_n, status, h) => { if (status === 201) ids.push(idOf(h)); });
+  const r = await load(
+    kind === 'bare' ? barePort : gatewayPort,
+    connections,
+    secs,
+    (n) =>
+      kind === 'bare'
+        ? { method: 'POST', path: '/bare/students', headers: json, body: student(`${tag}-${n}`) }
+        : {
+            method: 'POST',
+            path: '/data/v3/ed-fi/students',
+            headers: { ...json, ...auth },
+            body: student(`${tag}-${n}`),
+          },
+    (_n, status, h) => {
+      if (status === 201) ids.push(idOf(h));
+    },
+  );
   return { r, ids };
 }
 async function gets(kind: 'bare' | 'edfi', ids: string[], secs: number): Promise<LoadResult> {
-  return load(kind === 'bare' ? barePort : gatewayPort, connections, secs, (n) => (kind === 'bare'
-    ? { method: 'GET', path: `/bare/students/${ids[n % ids.length]}` }
-    : { method: 'GET', path: `/data/v3/ed-fi/students/${ids[n % ids.length]}`, headers: auth }));
+  return load(kind === 'bare' ? barePort : gatewayPort, connections, secs, (n) =>
+    kind === 'bare'
+      ? { method: 'GET', path: `/bare/students/${ids[n % ids.length]}` }
+      : { method: 'GET', path: `/data/v3/ed-fi/students/${ids[n % ids.length]}`, headers: auth },
+  );
 }
 
 // Warm up both (JIT, pool, prepared plans), then measure in alternation.
@@ -77,7 +116,15 @@ for (let round = 1; round <= rounds; round++) {
   results.push({ round, bench: 'Ed-Fi POST /students (201)', r: e.r });
   results.push({ round, bench: 'bare GET (select JSON row)', r: await gets('bare', b.ids, seconds) });
   results.push({ round, bench: 'Ed-Fi GET /students/{id}', r: await gets('edfi', e.ids, seconds) });
-  results.push({ round, bench: 'gateway floor: GET availableChangeVersions', r: await load(gatewayPort, connections, seconds, () => ({ method: 'GET', path: '/changeQueries/v1/availableChangeVersions', headers: auth })) });
+  results.push({
+    round,
+    bench: 'gateway floor: GET availableChangeVersions',
+    r: await load(gatewayPort, connections, seconds, () => ({
+      method: 'GET',
+      path: '/changeQueries/v1/availableChangeVersions',
+      headers: auth,
+    })),
+  });
 }
 for (const s of stops) await s();
 
@@ -85,13 +132,20 @@ const mean = (bench: string, f: (r: LoadResult) => number) => {
   const xs = results.filter((x) => x.bench === bench).map((x) => f(x.r));
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 };
-const benches = ['bare POST (insert JSON row)', 'Ed-Fi POST /students (201)', 'bare GET (select JSON row)', 'Ed-Fi GET /students/{id}', 'gateway floor: GET availableChangeVersions'];
+const benches = [
+  'bare POST (insert JSON row)',
+  'Ed-Fi POST /students (201)',
+  'bare GET (select JSON row)',
+  'Ed-Fi GET /students/{id}',
+  'gateway floor: GET availableChangeVersions',
+];
 const rps = Object.fromEntries(benches.map((b) => [b, mean(b, (r) => r.rps)]));
-const perRound = (a: string, b: string) => Array.from({ length: rounds }, (_, i) => {
-  const x = results.find((r) => r.round === i + 1 && r.bench === a)!.r.rps;
-  const y = results.find((r) => r.round === i + 1 && r.bench === b)!.r.rps;
-  return (x / y).toFixed(2);
-}).join(', ');
+const perRound = (a: string, b: string) =>
+  Array.from({ length: rounds }, (_, i) => {
+    const x = results.find((r) => r.round === i + 1 && r.bench === a)!.r.rps;
+    const y = results.find((r) => r.round === i + 1 && r.bench === b)!.r.rps;
+    return (x / y).toFixed(2);
+  }).join(', ');
 const cmd = `node --import tsx bench/edfi/run.ts --seconds ${seconds} --connections ${connections} --rounds ${rounds}`;
 const fmt = (n: number, d = 0) => n.toFixed(d);
 const lines = [
@@ -104,18 +158,27 @@ const lines = [
   '',
   'What each request does:',
   '- **bare POST**: fastify parses the JSON and inserts it as one row (`INSERT … (id, body jsonb)`), 201.',
-  '- **Ed-Fi POST /students**: bearer token check (ES256 JWT), rate limit, Ed-Fi schema + descriptor validation, the student\'s canonical MSIX record built and validated, then one call of `edfi_create_student` (document with a change version, natural key checked by its unique index, ledger row in `exchanges`, canonical record in `state_records`), then the `match` job enqueued in Redis; 201 with Location and ETag.',
+  "- **Ed-Fi POST /students**: bearer token check (ES256 JWT), rate limit, Ed-Fi schema + descriptor validation, the student's canonical MSIX record built and validated, then one call of `edfi_create_student` (document with a change version, natural key checked by its unique index, ledger row in `exchanges`, canonical record in `state_records`), then the `match` job enqueued in Redis; 201 with Location and ETag.",
   '- **bare GET**: one `SELECT body` by primary key.',
   '- **Ed-Fi GET /students/{id}**: token check, rate limit, `SELECT` by id, state check, Ed-Fi shape with `_etag`, ETag header.',
   '- **gateway floor**: the cheapest authenticated route (token check, rate limit, security headers, one `SELECT` of a sequence): what every authenticated gateway route pays before its own work.',
   '',
   '| round | bench | requests | req/s | p50 ms | p99 ms | non-2xx |',
   '|---|---|---:|---:|---:|---:|---:|',
-  ...results.map((x) => `| ${x.round} | ${x.bench} | ${x.r.requests} | ${fmt(x.r.rps)} | ${fmt(x.r.p50, 1)} | ${fmt(x.r.p99, 1)} | ${x.r.errors} |`),
+  ...results.map(
+    (x) =>
+      `| ${x.round} | ${x.bench} | ${x.r.requests} | ${fmt(x.r.rps)} | ${fmt(x.r.p50, 1)} | ${fmt(x.r.p99, 1)} | ${x.r.errors} |`,
+  ),
   '',
   '| mean over rounds | req/s | p99 ms |',
   '|---|---:|---:|',
-  ...benches.map((b) => `| ${b} | ${fmt(rps[b]!)} | ${fmt(mean(b, (r) => r.p99), 1)} |`),
+  ...benches.map(
+    (b) =>
+      `| ${b} | ${fmt(rps[b]!)} | ${fmt(
+        mean(b, (r) => r.p99),
+        1,
+      )} |`,
+  ),
   '',
   `Ed-Fi POST throughput / bare insert throughput: **${fmt(rps['Ed-Fi POST /students (201)']! / rps['bare POST (insert JSON row)']!, 2)}** (target ≥ 0.30); round by round ${perRound('Ed-Fi POST /students (201)', 'bare POST (insert JSON row)')}.`,
   `Ed-Fi POST throughput / gateway floor: **${fmt(rps['Ed-Fi POST /students (201)']! / rps['gateway floor: GET availableChangeVersions']!, 2)}**; round by round ${perRound('Ed-Fi POST /students (201)', 'gateway floor: GET availableChangeVersions')}.`,
@@ -124,7 +187,11 @@ const lines = [
   '',
   'Reading the figures: the bare routes pay for JSON parsing and one statement; every authenticated gateway route first pays the gateway floor (ES256 token verification, which a CPU profile of the gateway puts at about a fifth of its CPU, then the auth hook, rate limit and security headers). The Ed-Fi POST adds to that floor the Ed-Fi validation, the canonical record built and validated, and one statement (`edfi_create_student`: document, ledger row and state record). Profile with `BENCH_CPU_PROF=<dir>`: the gateway process writes a .cpuprofile there.',
   '',
-  `Load average on the machine during the run: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (1, 5, 15 min) on ${cpus().length} cores: other work shares it, so absolute figures move between runs; compare within a round.`,
+  `Load average on the machine during the run: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(
+      ', ',
+    )} (1, 5, 15 min) on ${cpus().length} cores: other work shares it, so absolute figures move between runs; compare within a round.`,
   '',
 ];
 writeFileSync(join(here, 'results.md'), lines.join('\n'));

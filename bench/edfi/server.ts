@@ -20,7 +20,12 @@ import { createClient } from '../../core/security/clients.js';
 const [databaseUrl, redisUrl] = process.argv.slice(2);
 if (!databaseUrl || !redisUrl) throw new Error('usage: server.ts <database-url> <redis-url>');
 
-const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl });
+const config = loadConfig({
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_MAX: '100000000',
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+});
 const db = new PgDb(databaseUrl, 20);
 await migrate(db);
 await ensureStates(db);
@@ -47,12 +52,22 @@ const c = await createClient(db, { stateCode: 'TX', roles: ['state-system'], nam
 if (c.kind !== 'created') throw new Error(c.reason);
 const port = (app: { server: { address(): unknown } }) => (app.server.address() as { port: number }).port;
 const tokenRes = await fetch(`http://127.0.0.1:${port(gateway)}/oauth/token`, {
-  method: 'POST', body: 'grant_type=client_credentials',
-  headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${c.client.clientId}:${c.secret}`).toString('base64')}` },
+  method: 'POST',
+  body: 'grant_type=client_credentials',
+  headers: {
+    'content-type': 'application/x-www-form-urlencoded',
+    authorization: `Basic ${Buffer.from(`${c.client.clientId}:${c.secret}`).toString('base64')}`,
+  },
 });
 const token = ((await tokenRes.json()) as { access_token: string }).access_token;
 console.log(JSON.stringify({ gatewayPort: port(gateway), barePort: port(bare), token }));
 
-const stop = async () => { await gateway.close(); await bare.close(); await queue.close(); await db.close(); process.exit(0); };
+const stop = async () => {
+  await gateway.close();
+  await bare.close();
+  await queue.close();
+  await db.close();
+  process.exit(0);
+};
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());

@@ -27,23 +27,53 @@ await putEndpoint(db, 'MI', sim.endpointFor('MI', { channel: 'webhook' }), 'prob
 const backoff = { baseMs: 100, maxMs: 2000 };
 const tokens = new TokenProvider();
 const deps: DeliverDeps = {
-  db, queue: { enqueue: async () => {}, ping: async () => true }, channels: createChannels({ db, tokens, policy: backoff }), sources: edfiSourceConnector(tokens, backoff),
-  policy: { maxAttempts: 15, backoff, timeoutMs: 1000, leaseMs: 5000, circuit: { threshold: 5, backoff, probeLeaseMs: 2000 } },
-  consolidation: { requiredCredits: 22 }, log: { info() {}, warn() {} },
+  db,
+  queue: { enqueue: async () => {}, ping: async () => true },
+  channels: createChannels({ db, tokens, policy: backoff }),
+  sources: edfiSourceConnector(tokens, backoff),
+  policy: {
+    maxAttempts: 15,
+    backoff,
+    timeoutMs: 1000,
+    leaseMs: 5000,
+    circuit: { threshold: 5, backoff, probeLeaseMs: 2000 },
+  },
+  consolidation: { requiredCredits: 22 },
+  log: { info() {}, warn() {} },
 };
 let t = performance.now();
 const ids: string[] = [];
 await db.transaction(async (tx) => {
-  for (let i = 0; i < N; i++) ids.push((await createDelivery(tx, { stateCode: 'MI', kind: 'move-notice', msixId: syntheticMsixId(i), ordered: true, traceId: 't', data: { i }, disclosure: { fields: [], reason: 'probe' } })).id);
+  for (let i = 0; i < N; i++)
+    ids.push(
+      (
+        await createDelivery(tx, {
+          stateCode: 'MI',
+          kind: 'move-notice',
+          msixId: syntheticMsixId(i),
+          ordered: true,
+          traceId: 't',
+          data: { i },
+          disclosure: { fields: [], reason: 'probe' },
+        })
+      ).id,
+    );
 });
 console.log(`created ${N} in ${((performance.now() - t) / 1000).toFixed(2)} s`);
 t = performance.now();
 let next = 0;
-await Promise.all(Array.from({ length: C }, async () => {
-  while (next < ids.length) { const id = ids[next++]!; await runDelivery(deps, id); }
-}));
+await Promise.all(
+  Array.from({ length: C }, async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      await runDelivery(deps, id);
+    }
+  }),
+);
 const s = (performance.now() - t) / 1000;
-console.log(`delivered ${N} in ${s.toFixed(2)} s: ${Math.round(N / s)}/s with ${C} at a time; received ${sim.received('MI').length}`);
+console.log(
+  `delivered ${N} in ${s.toFixed(2)} s: ${Math.round(N / s)}/s with ${C} at a time; received ${sim.received('MI').length}`,
+);
 await sim.close();
 await db.close();
 cluster.stop();

@@ -50,7 +50,9 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 
 const loadAtStart = loadavg()[0]!;
 const stops: (() => unknown)[] = [];
-const cleanup = async () => { for (const s of stops.reverse()) await s(); };
+const cleanup = async () => {
+  for (const s of stops.reverse()) await s();
+};
 try {
   // Infrastructure.
   const infra = await benchInfrastructure('exchange_bench');
@@ -63,17 +65,41 @@ try {
   await ensureStates(db);
 
   // The state simulator, in its own process.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'sim-child.ts'), 'TX,FL,MI'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  stops.push(() => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'sim-child.ts'), 'TX,FL,MI'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  stops.push(
+    () =>
+      new Promise((r) => {
+        child.once('exit', r);
+        child.kill('SIGTERM');
+      }),
+  );
   const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-  const sim = JSON.parse(first) as { url: string; endpoints: Record<string, { webhook: EndpointInput; edfi: EndpointInput }> };
-  const simPost = async (path: string, body: unknown, method = 'POST') => (await fetch(`${sim.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+  const sim = JSON.parse(first) as {
+    url: string;
+    endpoints: Record<string, { webhook: EndpointInput; edfi: EndpointInput }>;
+  };
+  const simPost = async (path: string, body: unknown, method = 'POST') =>
+    (
+      await fetch(`${sim.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).json();
   const simGet = async <T>(path: string): Promise<T> => (await fetch(`${sim.url}${path}`)).json() as Promise<T>;
 
   // Gateway and workers, with delivery timings for a receiver on loopback.
   const config = loadConfig({
-    LOG_LEVEL: 'silent', WORKER_CONCURRENCY: String(CONCURRENCY), DELIVERY_TIMEOUT_MS: '1000', DELIVERY_BACKOFF_BASE_MS: '100',
-    DELIVERY_BACKOFF_MAX_MS: '2000', EXCHANGE_SWEEP_MS: '2000', EXCHANGE_MOVE_WINDOW_DAYS: '1', RATE_LIMIT_MAX: '1000000',
+    LOG_LEVEL: 'silent',
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+    DELIVERY_TIMEOUT_MS: '1000',
+    DELIVERY_BACKOFF_BASE_MS: '100',
+    DELIVERY_BACKOFF_MAX_MS: '2000',
+    EXCHANGE_SWEEP_MS: '2000',
+    EXCHANGE_MOVE_WINDOW_DAYS: '1',
+    RATE_LIMIT_MAX: '1000000',
   });
   const logger = createLogger('silent');
   const queue = new BullJobQueue(redisUrl, 'xbench');
@@ -91,40 +117,90 @@ try {
   // Distinct children: real names from the synthetic generator's tables, a birth date each.
   const person = (i: number) => {
     const d = new Date(Date.UTC(2005, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
-    return { firstName: (i % 2 ? GIVEN_MALE : GIVEN_FEMALE)[i % 13]![0], lastName1: SURNAMES[i % SURNAMES.length]![0], lastName2: SURNAMES[(i * 7 + 3) % SURNAMES.length]![0], sex: i % 2 ? 'M' : 'F', birthDate: d };
+    return {
+      firstName: (i % 2 ? GIVEN_MALE : GIVEN_FEMALE)[i % 13]![0],
+      lastName1: SURNAMES[i % SURNAMES.length]![0],
+      lastName2: SURNAMES[(i * 7 + 3) % SURNAMES.length]![0],
+      sex: i % 2 ? 'M' : 'F',
+      birthDate: d,
+    };
   };
   const rec = (state: string, i: number, date: string): StateRecord => ({
-    stateCode: state, stateStudentId: `${state}B${i}`, identity: person(i) as StateRecord['identity'],
-    enrollments: [{ enrollmentDate: date, enrollmentType: '01', gradeLevel: '08', schoolId: state === 'TX' ? '484497005076' : '120087001079' }],
-    courses: [{ courseTitle: `Course ${i}`, subjectArea: 'Mathematics', beginAcademicYear: 2019, endAcademicYear: 2020, creditsGranted: 1 }],
+    stateCode: state,
+    stateStudentId: `${state}B${i}`,
+    identity: person(i) as StateRecord['identity'],
+    enrollments: [
+      {
+        enrollmentDate: date,
+        enrollmentType: '01',
+        gradeLevel: '08',
+        schoolId: state === 'TX' ? '484497005076' : '120087001079',
+      },
+    ],
+    courses: [
+      {
+        courseTitle: `Course ${i}`,
+        subjectArea: 'Mathematics',
+        beginAcademicYear: 2019,
+        endAcademicYear: 2020,
+        creditsGranted: 1,
+      },
+    ],
   });
   const tx = Array.from({ length: STUDENTS }, (_, i) => rec('TX', i, '2019-08-20'));
   const fl = Array.from({ length: STUDENTS }, (_, i) => rec('FL', i, '2020-01-10'));
-  for (const [state, list] of [['TX', tx], ['FL', fl]] as const) {
+  for (const [state, list] of [
+    ['TX', tx],
+    ['FL', fl],
+  ] as const) {
     for (let i = 0; i < list.length; i += 500) {
-      const r = await submitRecords(db, queue, { stateCode: state, traceId: `bench-${state}`, kind: 'bench' }, list.slice(i, i + 500), true);
+      const r = await submitRecords(
+        db,
+        queue,
+        { stateCode: state, traceId: `bench-${state}`, kind: 'bench' },
+        list.slice(i, i + 500),
+        true,
+      );
       if (r.kind !== 'accepted') throw new Error(`seed refused: ${JSON.stringify(r).slice(0, 300)}`);
     }
   }
   for (let tries = 0; ; tries++) {
-    const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM state_records WHERE match_status <> 'pending'`);
+    const r = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM state_records WHERE match_status <> 'pending'`,
+    );
     if (r.rows[0]!.n >= 2 * STUDENTS) break;
     if (tries > 600) throw new Error('matching did not finish in 3 minutes');
     await workers.sweep();
     await new Promise((res) => setTimeout(res, 300));
   }
-  const ids = (await db.query<{ msix_id: string }>(
-    `SELECT l.msix_id FROM state_records s JOIN links l ON l.record_id = s.id WHERE s.state_code = 'FL'
+  const ids = (
+    await db.query<{ msix_id: string }>(
+      `SELECT l.msix_id FROM state_records s JOIN links l ON l.record_id = s.id WHERE s.state_code = 'FL'
        AND l.msix_id IN (SELECT l2.msix_id FROM links l2 JOIN state_records s2 ON s2.id = l2.record_id WHERE s2.state_code = 'TX') ORDER BY s.state_student_id`,
-  )).rows.map((r) => r.msix_id);
+    )
+  ).rows.map((r) => r.msix_id);
   say(`${ids.length} students with records in both states`);
 
   // Florida's system, with a real token.
   const c = await createClient(db, { stateCode: 'FL', roles: ['state-system'], name: 'bench FL' });
   if (c.kind !== 'created') throw new Error(c.reason);
-  const tok = await (await fetch(`${base}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${c.client.clientId}:${c.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })).json() as { access_token: string };
+  const tok = (await (
+    await fetch(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${c.client.clientId}:${c.secret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    })
+  ).json()) as { access_token: string };
   const h = { authorization: `Bearer ${tok.access_token}`, 'content-type': 'application/json' };
-  const ask = (msixId: string) => fetch(`${base}/api/v1/record-requests`, { method: 'POST', headers: h, body: JSON.stringify({ msixId, purpose: 'enrollment' }) });
+  const ask = (msixId: string) =>
+    fetch(`${base}/api/v1/record-requests`, {
+      method: 'POST',
+      headers: h,
+      body: JSON.stringify({ msixId, purpose: 'enrollment' }),
+    });
 
   const stats = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
@@ -149,44 +225,75 @@ try {
   // 2. Through a live state: Texas keeps its records at home and answers through the simulator.
   say(`record requests through a live state: ${LIVE}…`);
   await simPost('/_sim/TX/records', tx, 'PUT');
-  await putEndpoint(db, 'TX', { delivery: { channel: 'inbox' }, source: sim.endpoints.TX!.edfi.source ?? null }, 'bench');
+  await putEndpoint(
+    db,
+    'TX',
+    { delivery: { channel: 'inbox' }, source: sim.endpoints.TX!.edfi.source ?? null },
+    'bench',
+  );
   const liveLat: number[] = [];
   const liveIds: string[] = [];
   for (let i = 0; i < LIVE + 10; i++) {
     const t = performance.now();
     const r = await ask(ids[i % ids.length]!);
-    const body = await r.json() as { id: string; status: string };
+    const body = (await r.json()) as { id: string; status: string };
     if (r.status !== 202) throw new Error(`expected 202, got ${r.status}`);
     for (;;) {
-      const g = await (await fetch(`${base}/api/v1/record-requests/${body.id}`, { headers: h })).json() as { status: string };
+      const g = (await (await fetch(`${base}/api/v1/record-requests/${body.id}`, { headers: h })).json()) as {
+        status: string;
+      };
       if (g.status === 'answered') break;
       if (g.status !== 'waiting') throw new Error(`live request ended ${g.status}`);
       await new Promise((res) => setTimeout(res, 2));
     }
-    if (i >= 10) { liveLat.push(performance.now() - t); liveIds.push(body.id); }
+    if (i >= 10) {
+      liveLat.push(performance.now() - t);
+      liveIds.push(body.id);
+    }
   }
   const live = stats(liveLat);
-  const server = stats((await db.query<{ ms: number }>(
-    `SELECT extract(epoch FROM (completed_at - created_at)) * 1000 AS ms FROM record_requests WHERE id = ANY($1::uuid[])`, [liveIds],
-  )).rows.map((r) => Number(r.ms)));
+  const server = stats(
+    (
+      await db.query<{ ms: number }>(
+        `SELECT extract(epoch FROM (completed_at - created_at)) * 1000 AS ms FROM record_requests WHERE id = ANY($1::uuid[])`,
+        [liveIds],
+      )
+    ).rows.map((r) => Number(r.ms)),
+  );
 
   // 3. Notices through a receiver failing 20% of the time.
   const students = Math.ceil(NOTICES / PER_STUDENT);
-  say(`${NOTICES} notices (${students} students × ${PER_STUDENT}) through a receiver failing ${Math.round(FAIL * 100)}%…`);
+  say(
+    `${NOTICES} notices (${students} students × ${PER_STUDENT}) through a receiver failing ${Math.round(FAIL * 100)}%…`,
+  );
   await putEndpoint(db, 'MI', sim.endpoints.MI!.webhook, 'bench');
   const flaky = { timeoutRate: FAIL / 4, errorRate: FAIL / 2, dropRate: FAIL / 4, seed: 2026, hangMs: 1500 };
   await simPost('/_sim/flaky', flaky);
   // Created first (as a backlog the move consumer would have built), then released to the workers at once: the clock
   // measures delivery, not the bench's own inserts.
   const c0 = performance.now();
-  const made = await createSyntheticNotices(db, queue, { state: 'MI', students, perStudent: PER_STUDENT, batch: 1000, enqueue: false });
+  const made = await createSyntheticNotices(db, queue, {
+    state: 'MI',
+    students,
+    perStudent: PER_STUDENT,
+    batch: 1000,
+    enqueue: false,
+  });
   const created = performance.now() - c0;
   const t0 = performance.now();
   await enqueueNew(queue, made);
   let delivered = 0;
   for (;;) {
-    delivered = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE state_code = 'MI' AND status = 'delivered'`)).rows[0]!.n;
-    const dead = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE state_code = 'MI' AND status = 'dead'`)).rows[0]!.n;
+    delivered = (
+      await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM deliveries WHERE state_code = 'MI' AND status = 'delivered'`,
+      )
+    ).rows[0]!.n;
+    const dead = (
+      await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM deliveries WHERE state_code = 'MI' AND status = 'dead'`,
+      )
+    ).rows[0]!.n;
     if (delivered + dead >= made.length) break;
     await new Promise((res) => setTimeout(res, 250));
   }
@@ -194,10 +301,16 @@ try {
   await simPost('/_sim/flaky', null);
   const received = await simGet<Received[]>('/_sim/MI/received');
   const simStats = await simGet<SimStats>('/_sim/stats');
-  const attempts = (await db.query<{ outcome: string; n: number }>(
-    `SELECT summary->>'outcome' AS outcome, count(*)::int AS n FROM exchanges WHERE kind = 'delivery-attempt' AND state_code = 'MI' GROUP BY 1 ORDER BY 1`,
-  )).rows;
-  const dead = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE state_code = 'MI' AND status = 'dead'`)).rows[0]!.n;
+  const attempts = (
+    await db.query<{ outcome: string; n: number }>(
+      `SELECT summary->>'outcome' AS outcome, count(*)::int AS n FROM exchanges WHERE kind = 'delivery-attempt' AND state_code = 'MI' GROUP BY 1 ORDER BY 1`,
+    )
+  ).rows;
+  const dead = (
+    await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM deliveries WHERE state_code = 'MI' AND status = 'dead'`,
+    )
+  ).rows[0]!.n;
   const uniqueKeys = new Set(received.map((r) => r.idempotencyKey)).size;
   const order = orderProblems(received);
   const totalAttempts = attempts.reduce((a, r) => a + r.n, 0);
@@ -221,7 +334,7 @@ try {
     `| through a live state (202, the worker asks Texas's Ed-Fi API with an OAuth token, merges, answers; client polls every 2 ms) | ${live.n} | ${ms(live.p50)} | ${ms(live.p95)} | ${ms(live.p99)} | ${ms(live.max)} | p50 ≤ 300 ms: ${live.p50 <= 300 ? 'met' : 'NOT met'} |`,
     `| same, server side (request created → answered, from the ledger) | ${server.n} | ${ms(server.p50)} | ${ms(server.p95)} | ${ms(server.p99)} | ${ms(server.max)} | |`,
     '',
-    'What a store answer does: token check, rate limit, resolve the student (merges followed), the disclosure-ground check, the plan (which states, which are live), one transaction writing the ledger row, the request and its sources, and the audit event; the consolidated answer built from the stored records. A live answer adds: a `record-query` delivery and its deliver job (Redis), a claim under the per-student line lock, the token (cached) and `GET /data/v3/migrant/studentRecords` on the simulator, validation of the returned record, the attempt\'s ledger row, the merge, the answer stored, and a `record-response` delivery to Florida\'s inbox.',
+    "What a store answer does: token check, rate limit, resolve the student (merges followed), the disclosure-ground check, the plan (which states, which are live), one transaction writing the ledger row, the request and its sources, and the audit event; the consolidated answer built from the stored records. A live answer adds: a `record-query` delivery and its deliver job (Redis), a claim under the per-student line lock, the token (cached) and `GET /data/v3/migrant/studentRecords` on the simulator, validation of the returned record, the attempt's ledger row, the merge, the answer stored, and a `record-response` delivery to Florida's inbox.",
     '',
     '## Notices through a failing receiver',
     '',

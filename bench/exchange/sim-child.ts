@@ -9,11 +9,18 @@ import { startStateSimulator } from '../../sim/state-simulator.js';
 
 const states = (process.argv[2] ?? 'TX,FL,MI').split(',');
 const sim = await startStateSimulator({ states: states.map((code) => ({ code })), flaky: null });
-const endpoints = Object.fromEntries(states.map((s) => [s, {
-  webhook: sim.endpointFor(s, { channel: 'webhook' }),
-  edfi: sim.endpointFor(s, { channel: 'edfi', liveSource: true }),
-}]));
+const endpoints = Object.fromEntries(
+  states.map((s) => [
+    s,
+    {
+      webhook: sim.endpointFor(s, { channel: 'webhook' }),
+      edfi: sim.endpointFor(s, { channel: 'edfi', liveSource: true }),
+    },
+  ]),
+);
 process.stdout.write(`${JSON.stringify({ url: sim.url, endpoints })}\n`);
-const stop = () => { void sim.close().then(() => process.exit(0)); };
+const stop = () => {
+  void sim.close().then(() => process.exit(0));
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

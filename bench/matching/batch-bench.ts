@@ -51,16 +51,35 @@ for (const n of sizes) {
   const run = spawnSync(
     '/usr/bin/time',
     [
-      '-f', 'TIME %e %M', process.execPath, '--import', 'tsx', 'scripts/match.ts', '--in', csv, '--out', path.join(dir, `clusters-${n}.csv`),
-      '--review', path.join(dir, `review-${n}.csv`), ...(threads ? ['--threads', threads] : []),
+      '-f',
+      'TIME %e %M',
+      process.execPath,
+      '--import',
+      'tsx',
+      'scripts/match.ts',
+      '--in',
+      csv,
+      '--out',
+      path.join(dir, `clusters-${n}.csv`),
+      '--review',
+      path.join(dir, `review-${n}.csv`),
+      ...(threads ? ['--threads', threads] : []),
     ],
     { encoding: 'utf8', maxBuffer: 1 << 26 },
   );
   const loadAfter = loadavg()[0]!;
   const err = run.stderr;
-  process.stderr.write(err.split('\n').filter((l) => l.startsWith('[match') || l.startsWith('done') || l.startsWith('phases') || l.startsWith('warning')).join('\n') + '\n');
+  process.stderr.write(
+    err
+      .split('\n')
+      .filter(
+        (l) => l.startsWith('[match') || l.startsWith('done') || l.startsWith('phases') || l.startsWith('warning'),
+      )
+      .join('\n') + '\n',
+  );
   const t = /TIME ([\d.]+) (\d+)/.exec(err);
-  const scored = /scored (\d+) candidate pairs; \d+ links, (\d+) clusters, (\d+) review pairs(?: \((\d+) threads?\))?/.exec(err);
+  const scored =
+    /scored (\d+) candidate pairs; \d+ links, (\d+) clusters, (\d+) review pairs(?: \((\d+) threads?\))?/.exec(err);
   const phases: Record<string, number> = {};
   for (const m of (/^phases: (.*)$/m.exec(err)?.[1] ?? '').matchAll(/(\w+) ([\d.]+) s/g)) phases[m[1]!] = Number(m[2]);
   if (!t) throw new Error(`benchmark run failed:\n${err}`);
@@ -81,9 +100,13 @@ for (const n of sizes) {
   rows.push(row);
   console.log(JSON.stringify({ bench: 'batch-link', ...row }));
 }
-const phase = (r: Row) => ['read', 'blocking', 'scoring', 'clustering', 'write'].map((p) => (r.phases[p] ?? 0).toFixed(1)).join(' / ');
-const ratio = (x: number | null, y: number | null) => (x !== null && y !== null && y > 0 ? `×${(x / y).toFixed(1)}` : '–');
-console.log('\n| records | threads | wall s | peak RSS MB | candidate pairs | clusters | review pairs | read / blocking / scoring / clustering / write s | load 1-min before → after | growth vs first (time, pairs, RSS) |');
+const phase = (r: Row) =>
+  ['read', 'blocking', 'scoring', 'clustering', 'write'].map((p) => (r.phases[p] ?? 0).toFixed(1)).join(' / ');
+const ratio = (x: number | null, y: number | null) =>
+  x !== null && y !== null && y > 0 ? `×${(x / y).toFixed(1)}` : '–';
+console.log(
+  '\n| records | threads | wall s | peak RSS MB | candidate pairs | clusters | review pairs | read / blocking / scoring / clustering / write s | load 1-min before → after | growth vs first (time, pairs, RSS) |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const first = rows[0]!;

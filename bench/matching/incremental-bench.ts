@@ -27,7 +27,10 @@ const opt = (n: string, d: number) => {
 const stored = opt('stored', 1_000_000);
 const arrivals = opt('arrivals', 2000);
 const model = loadDefaultModel();
-const explainAll = (() => { const i = process.argv.indexOf('--explain'); return i >= 0 && process.argv[i + 1] === 'all'; })();
+const explainAll = (() => {
+  const i = process.argv.indexOf('--explain');
+  return i >= 0 && process.argv[i + 1] === 'all';
+})();
 
 const t0 = performance.now();
 const records: StandardizedPerson[] = [];
@@ -52,10 +55,19 @@ const buildSeconds = (performance.now() - t0) / 1000;
 // Warm-up (JIT, caches) on a separate set of arrivals, not timed.
 for (const a of arriving.slice(0, 200)) {
   const ids = index.candidatesOf(blockingKeys(a));
-  matchArriving(a, ids.map((i) => ({ record: records[i]!, studentId: String(student[i]) })), model, {}, undefined, { population: records.length });
+  matchArriving(
+    a,
+    ids.map((i) => ({ record: records[i]!, studentId: String(student[i]) })),
+    model,
+    {},
+    undefined,
+    { population: records.length },
+  );
 }
 const gcs: PerformanceEntry[] = [];
-const gcObserver = new PerformanceObserver((list) => { gcs.push(...list.getEntries()); });
+const gcObserver = new PerformanceObserver((list) => {
+  gcs.push(...list.getEntries());
+});
 gcObserver.observe({ entryTypes: ['gc'] });
 const spans: { start: number; end: number; cpu: number; candidates: number }[] = [];
 const timings: number[] = [];
@@ -71,7 +83,8 @@ for (const a of arriving.slice(200)) {
   const candidates: Candidate[] = ids.map((i) => ({ record: records[i]!, studentId: String(student[i]) }));
   const result = matchArriving(a, candidates, model, {}, undefined, { population: records.length });
   // What the store keeps: the explanation of the best candidate of the five closest students.
-  for (const st of explainAll ? result.students : result.students.slice(0, 5)) explained += st.candidates[0]!.score.contributions.length;
+  for (const st of explainAll ? result.students : result.students.slice(0, 5))
+    explained += st.candidates[0]!.score.contributions.length;
   const e = performance.now();
   timings.push(e - s);
   const c1 = process.cpuUsage(c0);
@@ -82,8 +95,14 @@ for (const a of arriving.slice(200)) {
 }
 await new Promise((r) => setTimeout(r, 100)); // let the GC observer deliver
 gcObserver.disconnect();
-const gcIn = (sp: { start: number; end: number }) => gcs.reduce((t, g) => t + Math.max(0, Math.min(sp.end, g.startTime + g.duration) - Math.max(sp.start, g.startTime)), 0);
-const slow = [...spans].sort((x, y) => (y.end - y.start) - (x.end - x.start)).slice(0, Math.max(1, Math.floor(spans.length * 0.05)));
+const gcIn = (sp: { start: number; end: number }) =>
+  gcs.reduce(
+    (t, g) => t + Math.max(0, Math.min(sp.end, g.startTime + g.duration) - Math.max(sp.start, g.startTime)),
+    0,
+  );
+const slow = [...spans]
+  .sort((x, y) => y.end - y.start - (x.end - x.start))
+  .slice(0, Math.max(1, Math.floor(spans.length * 0.05)));
 const slowWall = slow.reduce((t, x) => t + x.end - x.start, 0);
 const tail = {
   arrivals: slow.length,
@@ -99,7 +118,10 @@ const loopEnd = spans.at(-1)!.end;
 const gcByKind: Record<string, number> = {};
 for (const g of gcs) {
   if (g.startTime < loopStart || g.startTime > loopEnd) continue;
-  const k = ({ 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' } as Record<number, string>)[(g as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+  const k =
+    ({ 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' } as Record<number, string>)[
+      (g as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0
+    ] ?? 'other';
   gcByKind[k] = Number(((gcByKind[k] ?? 0) + g.duration).toFixed(1));
 }
 timings.sort((x, y) => x - y);
@@ -131,6 +153,10 @@ const row = {
   explainedFields: explained,
 };
 console.log(JSON.stringify(row));
-console.log('\n| stored | arrivals | mean candidates | p50 ms | p95 ms | p99 ms | CPU p50 / p95 ms | index build s | peak RSS MB |');
+console.log(
+  '\n| stored | arrivals | mean candidates | p50 ms | p95 ms | p99 ms | CPU p50 / p95 ms | index build s | peak RSS MB |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
-console.log(`| ${row.storedRecords} | ${row.arrivals} | ${row.meanCandidates} | ${row.p50ms} | ${row.p95ms} | ${row.p99ms} | ${row.cpuP50ms} / ${row.cpuP95ms} | ${row.indexBuildSeconds} | ${row.peakRssMb} |`);
+console.log(
+  `| ${row.storedRecords} | ${row.arrivals} | ${row.meanCandidates} | ${row.p50ms} | ${row.p95ms} | ${row.p99ms} | ${row.cpuP50ms} / ${row.cpuP95ms} | ${row.indexBuildSeconds} | ${row.peakRssMb} |`,
+);

@@ -61,13 +61,15 @@ try {
   const t1 = performance.now();
   let next = 0;
   const outcomes: Record<string, number> = {};
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < ids.length) {
-      const id = ids[next++]!;
-      const o = await matchRecord({ db: jobDb, consolidation }, { recordId: id, version: 1, traceId: 'bench' });
-      outcomes[o.kind] = (outcomes[o.kind] ?? 0) + 1;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
+        const o = await matchRecord({ db: jobDb, consolidation }, { recordId: id, version: 1, traceId: 'bench' });
+        outcomes[o.kind] = (outcomes[o.kind] ?? 0) + 1;
+      }
+    }),
+  );
   const jobMs = performance.now() - t1;
   const loadAfter = os.loadavg()[0]!;
   const students = await jobDb.query<{ n: number }>('SELECT count(*)::int AS n FROM students');

@@ -39,7 +39,14 @@ import { clearStandardizedCache } from '../../core/matching-store/candidates.js'
 import { execFileSync } from 'node:child_process';
 import { option } from '../support/args.js';
 
-const gitHead = () => { if (process.env.BENCH_GIT_HEAD) return process.env.BENCH_GIT_HEAD; try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(); } catch { return 'unknown'; } };
+const gitHead = () => {
+  if (process.env.BENCH_GIT_HEAD) return process.env.BENCH_GIT_HEAD;
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+};
 
 const N = Number(option('records', '100000'));
 const M = Number(option('arrivals', '1000'));
@@ -56,9 +63,17 @@ if (traceQueries) {
   (pg.Client.prototype as unknown as { query: unknown }).query = function (this: unknown, ...a: unknown[]) {
     const out = orig.apply(this, a);
     if (!tracing || !(out instanceof Promise)) return out;
-    const sql = String(typeof a[0] === 'string' ? a[0] : (a[0] as { text?: string })?.text ?? '?').replace(/\s+/g, ' ').slice(0, 90);
+    const sql = String(typeof a[0] === 'string' ? a[0] : ((a[0] as { text?: string })?.text ?? '?'))
+      .replace(/\s+/g, ' ')
+      .slice(0, 90);
     const t = performance.now();
-    return out.then((r) => { const e = queryTrace.get(sql) ?? { n: 0, ms: 0 }; e.n++; e.ms += performance.now() - t; queryTrace.set(sql, e); return r; });
+    return out.then((r) => {
+      const e = queryTrace.get(sql) ?? { n: 0, ms: 0 };
+      e.n++;
+      e.ms += performance.now() - t;
+      queryTrace.set(sql, e);
+      return r;
+    });
   };
 }
 const consolidation = { requiredCredits: 22 };
@@ -73,10 +88,15 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const cluster = process.env.DATABASE_URL ? null : await startThrowawayCluster();
 const serverUrl = process.env.DATABASE_URL ?? cluster!.url;
 const dbName = `bench_store_${N}_${Date.now()}`;
-const dbUrl = (name: string) => { const u = new URL(serverUrl); u.pathname = `/${name}`; return u.toString(); };
+const dbUrl = (name: string) => {
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
 const admin = new pg.Client({ connectionString: serverUrl });
 await admin.connect();
-const templateExists = template !== '' && (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template])).rowCount === 1;
+const templateExists =
+  template !== '' && (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template])).rowCount === 1;
 if (template !== '' && !templateExists) await admin.query(`CREATE DATABASE ${template}`);
 if (templateExists) await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${template}`);
 else if (template === '') await admin.query(`CREATE DATABASE ${dbName}`);
@@ -89,7 +109,10 @@ async function pgCpuSeconds(): Promise<number | null> {
   try {
     const { readFileSync, readdirSync } = await import('node:fs');
     const tick = 100;
-    const stat = (pid: string | number) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const stat = (pid: string | number) =>
+      readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /, '')
+        .split(' ');
     const me = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     const postmaster = stat(me)[1]!;
     let ticks = 0;
@@ -97,10 +120,17 @@ async function pgCpuSeconds(): Promise<number | null> {
     ticks += Number(pm[11]) + Number(pm[12]) + Number(pm[13]) + Number(pm[14]);
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
-      try { const f = stat(pid); if (f[1] === postmaster) ticks += Number(f[11]) + Number(f[12]); } catch { /* exited */ }
+      try {
+        const f = stat(pid);
+        if (f[1] === postmaster) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        /* exited */
+      }
     }
     return ticks / tick;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 type Fill = { insertS: number; load: Awaited<ReturnType<typeof runBatchLoad>> };
@@ -133,8 +163,14 @@ try {
     log(`inserted ${ids.size} state records in ${((tInsert - t0) / 1000).toFixed(1)} s; bulk matching…`);
     let lastLog = 0;
     const load = await runBatchLoad(db, {
-      consolidation, chunkRecords: 10_000,
-      onProgress: (phase, done, total) => { if (performance.now() - lastLog > 5000) { lastLog = performance.now(); log(`  ${phase} ${done}${total ? `/${total}` : ''}`); } },
+      consolidation,
+      chunkRecords: 10_000,
+      onProgress: (phase, done, total) => {
+        if (performance.now() - lastLog > 5000) {
+          lastLog = performance.now();
+          log(`  ${phase} ${done}${total ? `/${total}` : ''}`);
+        }
+      },
     });
     fill = { insertS: (tInsert - t0) / 1000, load };
     // What autovacuum does on a live store: statistics, and the visibility map that lets key lookups stay in the index.
@@ -158,7 +194,10 @@ try {
   );
   log(`store: ${JSON.stringify(size.rows[0])}; bulk load ${JSON.stringify(load.ms)}`);
   const sampleKey = await db.query<{ key: string }>('SELECT key FROM blocking_keys LIMIT 1');
-  const plan = await db.query<{ 'QUERY PLAN': string }>('EXPLAIN SELECT record_id FROM blocking_keys WHERE key = $1 LIMIT 301', [sampleKey.rows[0]?.key ?? '']);
+  const plan = await db.query<{ 'QUERY PLAN': string }>(
+    'EXPLAIN SELECT record_id FROM blocking_keys WHERE key = $1 LIMIT 301',
+    [sampleKey.rows[0]?.key ?? ''],
+  );
   const keyPlan = plan.rows.map((r) => r['QUERY PLAN'].trim()).find((l) => /blocking_keys/.test(l)) ?? '';
 
   // Warm up the read path (module caches, plan cache), then measure.
@@ -172,7 +211,10 @@ try {
     const o = await db.transaction((tx) => applyStateRecord(tx, rec, CODESET_VERSION, null));
     arrivalsStored.push(o.recordId!);
   }
-  const rows = await db.query<RecordRow>('SELECT id, state_code, state_student_id, status, version, match_status, record FROM state_records WHERE id = ANY($1::uuid[])', [arrivalsStored]);
+  const rows = await db.query<RecordRow>(
+    'SELECT id, state_code, state_student_id, status, version, match_status, record FROM state_records WHERE id = ANY($1::uuid[])',
+    [arrivalsStored],
+  );
   const byId = new Map(rows.rows.map((r) => [r.id, r]));
   const loadBefore = os.loadavg()[0]!;
   for (const id of arrivalsStored.slice(0, 50)) {
@@ -181,9 +223,23 @@ try {
     await decide(db, r, std, keys);
   }
   const profiler = profileOut ? new (await import('node:inspector')).Session() : null;
-  const post = (method: string, params?: object) => new Promise<any>((res, rej) => profiler!.post(method, params ?? {}, (e, r) => (e ? rej(e) : res(r))));
-  const startProfile = async () => { if (profiler) { profiler.connect(); await post('Profiler.enable'); await post('Profiler.setSamplingInterval', { interval: 200 }); await post('Profiler.start'); } };
-  const stopProfile = async () => { if (profiler) { const { profile } = await post('Profiler.stop'); writeFileSync(profileOut, JSON.stringify(profile)); profiler.disconnect(); } };
+  const post = (method: string, params?: object) =>
+    new Promise<any>((res, rej) => profiler!.post(method, params ?? {}, (e, r) => (e ? rej(e) : res(r))));
+  const startProfile = async () => {
+    if (profiler) {
+      profiler.connect();
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 200 });
+      await post('Profiler.start');
+    }
+  };
+  const stopProfile = async () => {
+    if (profiler) {
+      const { profile } = await post('Profiler.stop');
+      writeFileSync(profileOut, JSON.stringify(profile));
+      profiler.disconnect();
+    }
+  };
   const cpuRead0 = process.cpuUsage();
   const pgRead0 = await pgCpuSeconds();
   if (profileRead) await startProfile();
@@ -200,11 +256,15 @@ try {
     const most = arrivalsStored[candidates.indexOf(Math.max(...candidates))]!;
     const r = byId.get(most)!;
     let plan: string[] = [];
-    const explaining = { ...db, kind: db.kind, query: async (sql: string, params?: readonly unknown[]) => {
-      const p = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
-      plan = p.rows.map((x) => x['QUERY PLAN']);
-      throw new Error('explained');
-    } } as unknown as typeof db;
+    const explaining = {
+      ...db,
+      kind: db.kind,
+      query: async (sql: string, params?: readonly unknown[]) => {
+        const p = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+        plan = p.rows.map((x) => x['QUERY PLAN']);
+        throw new Error('explained');
+      },
+    } as unknown as typeof db;
     await decide(explaining, r, prepare(r).std, prepare(r).keys).catch(() => {});
     log(`candidate statement for an arrival with ${Math.max(...candidates)} candidates:\n${plan.join('\n')}`);
   }
@@ -227,12 +287,17 @@ try {
   tracing = false;
   if (traceQueries) {
     const jobs = arrivalsStored.length;
-    for (const [sql, e] of [...queryTrace].sort((a, b) => b[1].ms - a[1].ms)) log(`${(e.n / jobs).toFixed(2).padStart(6)}/job ${(e.ms / e.n).toFixed(3).padStart(7)} ms ${(e.ms / jobs).toFixed(3).padStart(7)} ms/job  ${sql}`);
+    for (const [sql, e] of [...queryTrace].sort((a, b) => b[1].ms - a[1].ms))
+      log(
+        `${(e.n / jobs).toFixed(2).padStart(6)}/job ${(e.ms / e.n).toFixed(3).padStart(7)} ms ${(e.ms / jobs).toFixed(3).padStart(7)} ms/job  ${sql}`,
+      );
   }
   if (!profileRead) await stopProfile();
   const loadAfter = os.loadavg()[0]!;
-  const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => (b.user + b.system - a.user - a.system) / 1000 / arrivalsStored.length;
-  const pgMs = (a: number | null, b: number | null) => (a === null || b === null ? 'n/a' : fmt(((b - a) * 1000) / arrivalsStored.length));
+  const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) =>
+    (b.user + b.system - a.user - a.system) / 1000 / arrivalsStored.length;
+  const pgMs = (a: number | null, b: number | null) =>
+    a === null || b === null ? 'n/a' : fmt(((b - a) * 1000) / arrivalsStored.length);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const s = size.rows[0]!;
   const cmd = `npx tsx bench/matching/store-incremental.ts --records ${N} --arrivals ${M} --seed ${seed}${template ? ` --template ${template}` : ''}`;
@@ -244,8 +309,8 @@ try {
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}, ${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'local throwaway Postgres cluster (fsync off)'}, pool of 4 connections, one arrival at a time. Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the timed part (other work shared the machine).`,
     '',
     `Store: ${s.records.toLocaleString('en-US')} state records, ${s.students.toLocaleString('en-US')} students, ${s.keys.toLocaleString('en-US')} blocking-key rows (${(s.keys / s.records).toFixed(1)} per record), database ${s.db}.`,
-    `Filled by the bulk loader${templateExists ? ' (in an earlier run; this run cloned it)' : ''}: insert ${fill.insertS.toFixed(1)} s, then read ${(load.ms.read / 1000).toFixed(1)} s, batch link ${(load.ms.link / 1000).toFixed(1)} s, write ${(load.ms.write / 1000).toFixed(1)} s `
-      + `(${load.linked.toLocaleString('en-US')} linked, ${load.newStudents.toLocaleString('en-US')} students, ${load.reviews.toLocaleString('en-US')} reviews).`,
+    `Filled by the bulk loader${templateExists ? ' (in an earlier run; this run cloned it)' : ''}: insert ${fill.insertS.toFixed(1)} s, then read ${(load.ms.read / 1000).toFixed(1)} s, batch link ${(load.ms.link / 1000).toFixed(1)} s, write ${(load.ms.write / 1000).toFixed(1)} s ` +
+      `(${load.linked.toLocaleString('en-US')} linked, ${load.newStudents.toLocaleString('en-US')} students, ${load.reviews.toLocaleString('en-US')} reviews).`,
     '',
     `| ${arrivals.length} arrivals | p50 ms | p95 ms | p99 ms | mean ms |`,
     '|---|---|---|---|---|',
@@ -256,10 +321,18 @@ try {
     '',
     `Key lookup plan: \`${keyPlan}\`.`,
     '',
-    `Candidate records scored per arrival: p50 ${pct(candidates, 50)}, p95 ${pct(candidates, 95)}, max ${Math.max(...candidates)}. Outcomes: ${Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    `Candidate records scored per arrival: p50 ${pct(candidates, 50)}, p95 ${pct(candidates, 95)}, max ${Math.max(...candidates)}. Outcomes: ${Object.entries(
+      outcomes,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
     '',
   ].join('\n');
-  if (!existsSync(out)) writeFileSync(out, '# Store-side matching benchmarks\n\nEach section is one run of the command it shows; newer runs are appended.\n\n');
+  if (!existsSync(out))
+    writeFileSync(
+      out,
+      '# Store-side matching benchmarks\n\nEach section is one run of the command it shows; newer runs are appended.\n\n',
+    );
   appendFileSync(out, `${section}\n`);
   process.stdout.write(`${section}\n`);
 } finally {

@@ -24,9 +24,13 @@ const model = trainModel(data.records, personComparisonSet, {
   sameEntity: (a, b) => truthOf.get(a.recordId) === truthOf.get(b.recordId),
   thresholds: { link: 0.9, review: 0.5 },
   maxBlockSize: 100,
-  notes: 'u from random pairs; m from labelled blocked pairs (the generator knows the truth); prior from exact name+date / same state id divided by that rule\'s recall.',
+  notes:
+    "u from random pairs; m from labelled blocked pairs (the generator knows the truth); prior from exact name+date / same state id divided by that rule's recall.",
 });
-model.termFrequencies = buildTermFrequencies(data.records, personComparisonSet.comparisons, { minCount: 3, maxValues: 4000 });
+model.termFrequencies = buildTermFrequencies(data.records, personComparisonSet.comparisons, {
+  minCount: 3,
+  maxValues: 4000,
+});
 const out = fileURLToPath(new URL('../../core/matching/data/default-model.json', import.meta.url));
 writeFileSync(out, `${JSON.stringify(model, null, 1)}\n`);
 console.error(`trained on ${records} records in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out}`);

@@ -31,7 +31,10 @@ export async function benchInfrastructure(name: string): Promise<BenchInfra> {
   if (!redisUrl) {
     const dir = mkdtempSync(join(tmpdir(), `${name}-redis-`));
     const r = await startEmbeddedRedis(dir);
-    stops.push(async () => { await r.stop(); rmSync(dir, { recursive: true, force: true }); });
+    stops.push(async () => {
+      await r.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
     redisUrl = r.url;
   }
   const admin = new pg.Client({ connectionString: serverUrl });

@@ -9,7 +9,14 @@
  * from (`provenance`), so a canonical rule a record breaks can be reported
  * against what the client sent.
  */
-import type { AssessmentT, CourseT, EnrollmentT, IdentityT, QualifyingMoveT, StateRecord } from '../../specs/canonical/state-record.js';
+import type {
+  AssessmentT,
+  CourseT,
+  EnrollmentT,
+  IdentityT,
+  QualifyingMoveT,
+  StateRecord,
+} from '../../specs/canonical/state-record.js';
 import { isMsixId } from '../../specs/ids.js';
 import { resourceNamed } from '../../specs/edfi/catalog.js';
 import { codeValueOf } from '../../specs/edfi/descriptors.js';
@@ -63,24 +70,49 @@ export type CanonicalBuild =
 type Body = Record<string, unknown>;
 type AlternateIdT = NonNullable<StateRecord['alternateIds']>[number];
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
-const obj = (v: unknown): Body | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Body) : undefined);
+const obj = (v: unknown): Body | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Body) : undefined;
 const arr = (v: unknown): Body[] => (Array.isArray(v) ? (v.filter((x) => obj(x)) as Body[]) : []);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 const IDENTITY_FIELDS: Record<string, string> = {
-  firstName: '$.firstName', middleName: '$.middleName', lastName1: '$.lastSurname', suffix: '$.generationCodeSuffix', birthDate: '$.birthDate',
-  multipleBirth: '$.multipleBirthStatus', birthCity: '$.birthCity', birthState: '$.birthStateAbbreviationDescriptor', birthCountry: '$.birthCountryDescriptor',
+  firstName: '$.firstName',
+  middleName: '$.middleName',
+  lastName1: '$.lastSurname',
+  suffix: '$.generationCodeSuffix',
+  birthDate: '$.birthDate',
+  multipleBirth: '$.multipleBirthStatus',
+  birthCity: '$.birthCity',
+  birthState: '$.birthStateAbbreviationDescriptor',
+  birthCountry: '$.birthCountryDescriptor',
 };
 const ENROLLMENT_FIELDS: Record<string, string> = {
-  enrollmentDate: '$.entryDate', withdrawalDate: '$.exitWithdrawDate', gradeLevel: '$.entryGradeLevelDescriptor', enrollmentType: '$.enrollmentTypeDescriptor',
-  schoolId: '$.schoolReference', schoolName: '$.schoolReference', districtId: '$.schoolReference', districtName: '$.schoolReference',
+  enrollmentDate: '$.entryDate',
+  withdrawalDate: '$.exitWithdrawDate',
+  gradeLevel: '$.entryGradeLevelDescriptor',
+  enrollmentType: '$.enrollmentTypeDescriptor',
+  schoolId: '$.schoolReference',
+  schoolName: '$.schoolReference',
+  districtId: '$.schoolReference',
+  districtName: '$.schoolReference',
 };
-const MOVE_FIELDS: Record<string, string> = { qualifyingArrivalDate: '$.qualifyingArrivalDate', eligibilityExpirationDate: '$.eligibilityExpirationDate' };
+const MOVE_FIELDS: Record<string, string> = {
+  qualifyingArrivalDate: '$.qualifyingArrivalDate',
+  eligibilityExpirationDate: '$.eligibilityExpirationDate',
+};
 const COURSE_FIELDS: Record<string, string> = {
-  courseTitle: '$.courseTitle', creditsGranted: '$.earnedCredits', finalGrade: '$.finalLetterGradeEarned', termType: '$.studentAcademicRecordReference.termDescriptor',
-  beginAcademicYear: '$.studentAcademicRecordReference.schoolYear', endAcademicYear: '$.studentAcademicRecordReference.schoolYear',
+  courseTitle: '$.courseTitle',
+  creditsGranted: '$.earnedCredits',
+  finalGrade: '$.finalLetterGradeEarned',
+  termType: '$.studentAcademicRecordReference.termDescriptor',
+  beginAcademicYear: '$.studentAcademicRecordReference.schoolYear',
+  endAcademicYear: '$.studentAcademicRecordReference.schoolYear',
 };
-const ASSESSMENT_FIELDS: Record<string, string> = { administrationDate: '$.administrationDate', scoreResults: '$.scoreResults', title: '$.assessmentReference' };
+const ASSESSMENT_FIELDS: Record<string, string> = {
+  administrationDate: '$.administrationDate',
+  scoreResults: '$.scoreResults',
+  title: '$.assessmentReference',
+};
 
 /**
  * The MSIX id arrives as a student identification code of the Ed-Fi system
@@ -98,12 +130,21 @@ class Mapper {
   readonly provenance: Provenance[] = [];
   private readonly byKey = new Map<string, EdfiDoc>();
 
-  constructor(private readonly set: StudentDocSet, private readonly cw: EdfiCrosswalks) {
+  constructor(
+    private readonly set: StudentDocSet,
+    private readonly cw: EdfiCrosswalks,
+  ) {
     for (const d of set.docs) this.byKey.set(identityKey(resourceNamed(d.resource), d.body), d);
   }
 
   note(doc: EdfiDoc, path: string, message: string, severity: 'error' | 'warning') {
-    (severity === 'error' ? this.issues : this.warnings).push({ resource: doc.resource, docId: doc.id, path, message, severity });
+    (severity === 'error' ? this.issues : this.warnings).push({
+      resource: doc.resource,
+      docId: doc.id,
+      path,
+      message,
+      severity,
+    });
   }
 
   /** Maps a descriptor through a crosswalk; an unmapped value is an error when the canonical field is required, else a warning. */
@@ -113,10 +154,14 @@ class Mapper {
     const r = cw.map(v);
     if (r.kind === 'ok') return r.code;
     const near = r.nearest.map((e) => `${cw.file.namespace}#${e.from}`).join(', ');
-    this.note(doc, path, required
-      ? `'${v}' has no equivalent in the MSIX ${cw.file.target.codeset} code set (crosswalk ${cw.id} v${cw.version}), so the record cannot be exchanged. Use a value that maps, e.g. ${near}.`
-      : `'${v}' has no equivalent in the MSIX ${cw.file.target.codeset} code set (crosswalk ${cw.id} v${cw.version}); the field is left out of the canonical record.`,
-      required ? 'error' : 'warning');
+    this.note(
+      doc,
+      path,
+      required
+        ? `'${v}' has no equivalent in the MSIX ${cw.file.target.codeset} code set (crosswalk ${cw.id} v${cw.version}), so the record cannot be exchanged. Use a value that maps, e.g. ${near}.`
+        : `'${v}' has no equivalent in the MSIX ${cw.file.target.codeset} code set (crosswalk ${cw.id} v${cw.version}); the field is left out of the canonical record.`,
+      required ? 'error' : 'warning',
+    );
     return undefined;
   }
 
@@ -125,7 +170,12 @@ class Mapper {
     const v = str(value)?.trim();
     if (v === undefined) return undefined;
     if (v.length <= max) return v;
-    this.note(doc, path, `is longer than the ${max} characters MSIX keeps; the canonical record has the first ${max}.`, 'warning');
+    this.note(
+      doc,
+      path,
+      `is longer than the ${max} characters MSIX keeps; the canonical record has the first ${max}.`,
+      'warning',
+    );
     return v.slice(0, max).trimEnd();
   }
 
@@ -158,7 +208,9 @@ function within(date: string, begin: string | undefined, end: string | undefined
 
 function identity(m: Mapper, s: EdfiDoc, seoas: EdfiDoc[], cw: EdfiCrosswalks): IdentityT {
   const b = s.body;
-  const latestSeoaSex = [...seoas].sort((a, c) => (a.updatedAt < c.updatedAt ? 1 : -1)).find((d) => str(d.body.sexDescriptor));
+  const latestSeoaSex = [...seoas]
+    .sort((a, c) => (a.updatedAt < c.updatedAt ? 1 : -1))
+    .find((d) => str(d.body.sexDescriptor));
   const sex = latestSeoaSex
     ? m.code(cw.sex, latestSeoaSex, '$.sexDescriptor', latestSeoaSex.body.sexDescriptor, false)
     : m.code(cw.sex, s, '$.birthSexDescriptor', b.birthSexDescriptor, false);
@@ -175,7 +227,13 @@ function identity(m: Mapper, s: EdfiDoc, seoas: EdfiDoc[], cw: EdfiCrosswalks): 
   if (typeof b.multipleBirthStatus === 'boolean') out.multipleBirth = b.multipleBirthStatus;
   const city = m.text(s, '$.birthCity', b.birthCity, 30);
   if (city) out.birthCity = city;
-  const state = m.code(cw.stateAbbreviation, s, '$.birthStateAbbreviationDescriptor', b.birthStateAbbreviationDescriptor, false);
+  const state = m.code(
+    cw.stateAbbreviation,
+    s,
+    '$.birthStateAbbreviationDescriptor',
+    b.birthStateAbbreviationDescriptor,
+    false,
+  );
   if (state) out.birthState = state;
   const country = m.code(cw.country, s, '$.birthCountryDescriptor', b.birthCountryDescriptor, false);
   if (country) out.birthCountry = country;
@@ -188,13 +246,24 @@ function identificationCodes(m: Mapper, seoas: EdfiDoc[]): { msixId?: string; al
   const seen = new Set<string>();
   for (const d of seoas) {
     arr(d.body.studentIdentificationCodes).forEach((c, i) => {
-      const systemUri = String(c.studentIdentificationSystemDescriptor ?? '').trim().toLowerCase();
+      const systemUri = String(c.studentIdentificationSystemDescriptor ?? '')
+        .trim()
+        .toLowerCase();
       const system = codeValueOf(systemUri) ?? '';
       const code = str(c.identificationCode)?.trim();
       if (!code) return;
-      if (MSIX_ID_SYSTEMS.has(systemUri) || (system === 'national migrant' && systemUri.startsWith('uri://ed-fi.org/'))) {
+      if (
+        MSIX_ID_SYSTEMS.has(systemUri) ||
+        (system === 'national migrant' && systemUri.startsWith('uri://ed-fi.org/'))
+      ) {
         if (isMsixId(code)) msixId = code;
-        else m.note(d, `$.studentIdentificationCodes[${i}].identificationCode`, 'is not a valid 12-digit MSIX id (check digit); it is not used as the MSIX id.', 'warning');
+        else
+          m.note(
+            d,
+            `$.studentIdentificationCodes[${i}].identificationCode`,
+            'is not a valid 12-digit MSIX id (check digit); it is not used as the MSIX id.',
+            'warning',
+          );
         return;
       }
       // 01 state-assigned, 02 assigned by the state migrant program, 03 any other system.
@@ -213,7 +282,8 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
   const student = m.docsOf('students')[0];
   if (!student) return { kind: 'withdraw' };
   const seoas = m.docsOf('studentEducationOrganizationAssociations');
-  const smepas = m.docsOf('studentMigrantEducationProgramAssociations')
+  const smepas = m
+    .docsOf('studentMigrantEducationProgramAssociations')
     .sort((a, b) => String(a.body.beginDate).localeCompare(String(b.body.beginDate)));
 
   m.provenance.push({ pointer: '/identity', resource: 'students', docId: student.id, fields: IDENTITY_FIELDS });
@@ -234,16 +304,29 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
     const move: QualifyingMoveT = { qualifyingArrivalDate: qad };
     const eed = str(d.body.eligibilityExpirationDate);
     if (eed) move.eligibilityExpirationDate = eed;
-    m.provenance.push({ pointer: `/qualifyingMoves/${moves.length}`, resource: d.resource, docId: d.id,
-      fields: { ...MOVE_FIELDS, ...(str(d.body.qualifyingArrivalDate) ? {} : { qualifyingArrivalDate: '$.lastQualifyingMove' }) } });
+    m.provenance.push({
+      pointer: `/qualifyingMoves/${moves.length}`,
+      resource: d.resource,
+      docId: d.id,
+      fields: {
+        ...MOVE_FIELDS,
+        ...(str(d.body.qualifyingArrivalDate) ? {} : { qualifyingArrivalDate: '$.lastQualifyingMove' }),
+      },
+    });
     moves.push(move);
   }
   if (moves.length) record.qualifyingMoves = moves;
 
   // Enrollments: one per school association, with the migrant program facts of the period it falls in.
-  const lepDoc = [...seoas].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).find((d) => str(d.body.limitedEnglishProficiencyDescriptor));
-  const lep = lepDoc ? LEP_TRUE.has((codeValueOf(String(lepDoc.body.limitedEnglishProficiencyDescriptor)) ?? '').toLowerCase()) : undefined;
-  const ssas = m.docsOf('studentSchoolAssociations').sort((a, b) => String(a.body.entryDate).localeCompare(String(b.body.entryDate)));
+  const lepDoc = [...seoas]
+    .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))
+    .find((d) => str(d.body.limitedEnglishProficiencyDescriptor));
+  const lep = lepDoc
+    ? LEP_TRUE.has((codeValueOf(String(lepDoc.body.limitedEnglishProficiencyDescriptor)) ?? '').toLowerCase())
+    : undefined;
+  const ssas = m
+    .docsOf('studentSchoolAssociations')
+    .sort((a, b) => String(a.body.entryDate).localeCompare(String(b.body.entryDate)));
   const enrollments: EnrollmentT[] = [];
   for (const d of ssas) {
     const b = d.body;
@@ -251,8 +334,11 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
     const lea = school ? m.follow(school, 'localEducationAgencyReference') : undefined;
     const gradeLevel = m.code(cw.gradeLevel, d, '$.entryGradeLevelDescriptor', b.entryGradeLevelDescriptor, true);
     const typeUri = str(b.enrollmentTypeDescriptor);
-    const gatewayType = typeUri && typeUri.toLowerCase().startsWith(`${cw.enrollmentType.file.namespace!.toLowerCase()}#`);
-    const enrollmentType = gatewayType ? m.code(cw.enrollmentType, d, '$.enrollmentTypeDescriptor', typeUri, true) : '01';
+    const gatewayType =
+      typeUri && typeUri.toLowerCase().startsWith(`${cw.enrollmentType.file.namespace!.toLowerCase()}#`);
+    const enrollmentType = gatewayType
+      ? m.code(cw.enrollmentType, d, '$.enrollmentTypeDescriptor', typeUri, true)
+      : '01';
     if (!gradeLevel || !enrollmentType) continue;
     const e: EnrollmentT = { enrollmentDate: String(b.entryDate), enrollmentType, gradeLevel };
     const exit = str(b.exitWithdrawDate);
@@ -265,7 +351,10 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
     if (leaNces) e.districtId = leaNces;
     const leaName = lea && m.text(lea, '$.nameOfInstitution', lea.body.nameOfInstitution, 60);
     if (leaName) e.districtName = leaName;
-    const address = school && (arr(school.body.addresses).find((a) => /#physical$/i.test(String(a.addressTypeDescriptor))) ?? arr(school.body.addresses)[0]);
+    const address =
+      school &&
+      (arr(school.body.addresses).find((a) => /#physical$/i.test(String(a.addressTypeDescriptor))) ??
+        arr(school.body.addresses)[0]);
     if (school && address) {
       const city = m.text(school, '$.addresses', address.city, 30);
       if (city) e.facilityCity = city;
@@ -274,11 +363,22 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
     }
     if (lep !== undefined) e.lepIndicator = lep;
     const until = exit ?? '9999-12-31';
-    const mep = [...smepas].reverse().find((p) => String(p.body.beginDate) <= until && (!str(p.body.endDate) || String(p.body.endDate) >= e.enrollmentDate));
+    const mep = [...smepas]
+      .reverse()
+      .find(
+        (p) =>
+          String(p.body.beginDate) <= until && (!str(p.body.endDate) || String(p.body.endDate) >= e.enrollmentDate),
+      );
     const fields: Record<string, string> = { ...ENROLLMENT_FIELDS };
     if (mep) {
       if (typeof mep.body.priorityForServices === 'boolean') e.priorityForServices = mep.body.priorityForServices;
-      const cos = m.code(cw.continuationOfServices, mep, '$.continuationOfServicesReasonDescriptor', mep.body.continuationOfServicesReasonDescriptor, false);
+      const cos = m.code(
+        cw.continuationOfServices,
+        mep,
+        '$.continuationOfServicesReasonDescriptor',
+        mep.body.continuationOfServicesReasonDescriptor,
+        false,
+      );
       if (cos) e.continuationOfServicesReason = cos;
       const residency = str(mep.body.stateResidencyDate);
       if (residency) e.residencyDate = residency;
@@ -288,9 +388,15 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
   }
 
   // Graduation: a diploma on any academic record marks the enrollment it falls in (else the latest one).
-  const diploma = m.docsOf('studentAcademicRecords').flatMap((d) => arr(d.body.diplomas).map((x) => str(x.diplomaAwardDate))).filter((x): x is string => !!x).sort()[0];
+  const diploma = m
+    .docsOf('studentAcademicRecords')
+    .flatMap((d) => arr(d.body.diplomas).map((x) => str(x.diplomaAwardDate)))
+    .filter((x): x is string => !!x)
+    .sort()[0];
   if (diploma && enrollments.length) {
-    const target = [...enrollments].reverse().find((e) => within(diploma, e.enrollmentDate, e.withdrawalDate)) ?? enrollments[enrollments.length - 1]!;
+    const target =
+      [...enrollments].reverse().find((e) => within(diploma, e.enrollmentDate, e.withdrawalDate)) ??
+      enrollments[enrollments.length - 1]!;
     target.graduationIndicator = true;
     target.graduationDate = diploma;
   }
@@ -303,30 +409,58 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
     const sar = m.follow(d, 'studentAcademicRecordReference');
     const course = m.follow(d, 'courseReference');
     const schoolYear = Number(obj(b.studentAcademicRecordReference)?.schoolYear);
-    const title = m.text(d, str(b.courseTitle) ? '$.courseTitle' : '$.courseReference', str(b.courseTitle) ?? course?.body.courseTitle, 50);
+    const title = m.text(
+      d,
+      str(b.courseTitle) ? '$.courseTitle' : '$.courseReference',
+      str(b.courseTitle) ?? course?.body.courseTitle,
+      50,
+    );
     if (!title) {
-      m.note(d, '$.courseTitle', 'has no title (neither here nor on the course), so it cannot be a canonical course; it is kept in Ed-Fi only.', 'warning');
+      m.note(
+        d,
+        '$.courseTitle',
+        'has no title (neither here nor on the course), so it cannot be a canonical course; it is kept in Ed-Fi only.',
+        'warning',
+      );
       continue;
     }
     const c: CourseT = { courseTitle: title, beginAcademicYear: schoolYear - 1, endAcademicYear: schoolYear };
     const subject = arr(b.academicSubjects)[0] ?? arr(course?.body.academicSubjects)[0];
     const subjectName = subject && codeValueOf(String(subject.academicSubjectDescriptor));
     if (subjectName) c.subjectArea = subjectName.slice(0, 50);
-    const level = course && arr(course.body.levelCharacteristics).map((l) => cw.courseLevel.map(String(l.courseLevelCharacteristicDescriptor))).find((r) => r.kind === 'ok');
+    const level =
+      course &&
+      arr(course.body.levelCharacteristics)
+        .map((l) => cw.courseLevel.map(String(l.courseLevelCharacteristicDescriptor)))
+        .find((r) => r.kind === 'ok');
     if (level && level.kind === 'ok') c.courseType = level.code;
-    const term = sar && m.code(cw.termType, d, '$.studentAcademicRecordReference.termDescriptor', sar.body.termDescriptor, false);
+    const term =
+      sar && m.code(cw.termType, d, '$.studentAcademicRecordReference.termDescriptor', sar.body.termDescriptor, false);
     if (term) c.termType = term;
     if (typeof b.earnedCredits === 'number') {
       if (b.earnedCredits <= 9.99) c.creditsGranted = round2(b.earnedCredits);
-      else m.note(d, '$.earnedCredits', 'is more than the 9.99 credits an MSIX course can carry; the canonical course has no credits.', 'warning');
+      else
+        m.note(
+          d,
+          '$.earnedCredits',
+          'is more than the 9.99 credits an MSIX course can carry; the canonical course has no credits.',
+          'warning',
+        );
     }
-    const grade = str(b.finalLetterGradeEarned) ?? (typeof b.finalNumericGradeEarned === 'number' ? String(b.finalNumericGradeEarned) : undefined);
+    const grade =
+      str(b.finalLetterGradeEarned) ??
+      (typeof b.finalNumericGradeEarned === 'number' ? String(b.finalNumericGradeEarned) : undefined);
     const finalGrade = grade && m.text(d, '$.finalLetterGradeEarned', grade, 10);
     if (finalGrade) c.finalGrade = finalGrade;
     const edorg = sar ? m.follow(sar, 'educationOrganizationReference') : undefined;
     const nces = ncesId(edorg?.resource === 'schools' ? edorg : undefined, 12);
     if (nces) c.schoolId = nces;
-    m.provenance.push({ pointer: `/courses/${courses.length}`, resource: d.resource, docId: d.id, fields: COURSE_FIELDS });
+    m.provenance.push({
+      pointer: `/courses/${courses.length}`,
+      resource: d.resource,
+      docId: d.id,
+      fields: COURSE_FIELDS,
+    });
     courses.push(c);
   }
   if (courses.length) record.courses = courses;
@@ -337,22 +471,47 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
     const b = d.body;
     const a = m.follow(d, 'assessmentReference');
     const when = str(b.administrationDate);
-    const type = a && m.code(cw.assessmentCategory, a, '$.assessmentCategoryDescriptor', a.body.assessmentCategoryDescriptor, false);
+    const type =
+      a &&
+      m.code(cw.assessmentCategory, a, '$.assessmentCategoryDescriptor', a.body.assessmentCategoryDescriptor, false);
     if (!a || !when || !type) {
-      m.note(d, !when ? '$.administrationDate' : '$.assessmentReference',
-        !when ? 'is absent: MSIX needs the month of the assessment, so this result stays in Ed-Fi only.'
-          : 'names an assessment without an MSIX assessment type (its assessmentCategoryDescriptor), so this result stays in Ed-Fi only.', 'warning');
+      m.note(
+        d,
+        !when ? '$.administrationDate' : '$.assessmentReference',
+        !when
+          ? 'is absent: MSIX needs the month of the assessment, so this result stays in Ed-Fi only.'
+          : 'names an assessment without an MSIX assessment type (its assessmentCategoryDescriptor), so this result stays in Ed-Fi only.',
+        'warning',
+      );
       continue;
     }
-    const x: AssessmentT = { title: m.text(a, '$.assessmentTitle', a.body.assessmentTitle, 55) ?? String(a.body.assessmentIdentifier).slice(0, 55), assessmentType: type, administrationDate: when.slice(0, 7) };
+    const x: AssessmentT = {
+      title:
+        m.text(a, '$.assessmentTitle', a.body.assessmentTitle, 55) ?? String(a.body.assessmentIdentifier).slice(0, 55),
+      assessmentType: type,
+      administrationDate: when.slice(0, 7),
+    };
     const content = codeValueOf(String(arr(a.body.academicSubjects)[0]?.academicSubjectDescriptor ?? ''));
     if (content) x.content = content.slice(0, 35);
     const score = str(arr(b.scoreResults)[0]?.result);
     if (score) x.scoreResults = score.slice(0, 40);
     const level = arr(b.performanceLevels)[0];
-    const interpretation = level && m.code(cw.performanceLevel, d, '$.performanceLevels[0].performanceLevelDescriptor', level.performanceLevelDescriptor, false);
+    const interpretation =
+      level &&
+      m.code(
+        cw.performanceLevel,
+        d,
+        '$.performanceLevels[0].performanceLevelDescriptor',
+        level.performanceLevelDescriptor,
+        false,
+      );
     if (interpretation) x.interpretation = interpretation;
-    m.provenance.push({ pointer: `/assessments/${assessments.length}`, resource: d.resource, docId: d.id, fields: ASSESSMENT_FIELDS });
+    m.provenance.push({
+      pointer: `/assessments/${assessments.length}`,
+      resource: d.resource,
+      docId: d.id,
+      fields: ASSESSMENT_FIELDS,
+    });
     assessments.push(x);
   }
   if (assessments.length) record.assessments = assessments;
@@ -362,13 +521,19 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
 }
 
 /** Where a canonical field issue points in the Ed-Fi documents (the deepest provenance that contains it). */
-export function locate(provenance: readonly Provenance[], pointer: string): { resource: string; docId: string; path: string } | null {
+export function locate(
+  provenance: readonly Provenance[],
+  pointer: string,
+): { resource: string; docId: string; path: string } | null {
   let best: Provenance | undefined;
   for (const p of provenance) {
-    if ((pointer === p.pointer || pointer.startsWith(`${p.pointer}/`)) && (!best || p.pointer.length > best.pointer.length)) best = p;
+    if (
+      (pointer === p.pointer || pointer.startsWith(`${p.pointer}/`)) &&
+      (!best || p.pointer.length > best.pointer.length)
+    )
+      best = p;
   }
   if (!best) return null;
   const field = pointer.slice(best.pointer.length + 1).split('/')[0] ?? '';
   return { resource: best.resource, docId: best.docId, path: best.fields[field] ?? '$' };
 }
-

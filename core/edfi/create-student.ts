@@ -29,9 +29,17 @@ export type CreateStudentResult =
   | { kind: 'invalid'; problems: CanonicalProblem[] };
 
 /** The canonical record of a student who has nothing but the Student document. */
-function recordOf(stateCode: string, doc: NewDoc): { kind: 'ok'; record: StateRecord; codesetVersion: string; warnings: SourceIssue[] } | { kind: 'invalid'; problems: CanonicalProblem[] } {
+function recordOf(
+  stateCode: string,
+  doc: NewDoc,
+):
+  | { kind: 'ok'; record: StateRecord; codesetVersion: string; warnings: SourceIssue[] }
+  | { kind: 'invalid'; problems: CanonicalProblem[] } {
   const edfiDoc = { id: doc.id, resource: doc.resource, body: doc.body, updatedAt: new Date().toISOString() };
-  const build = buildStateRecord({ stateCode, studentUniqueId: doc.studentUniqueId!, docs: [edfiDoc], refs: new Map() }, edfiCrosswalks());
+  const build = buildStateRecord(
+    { stateCode, studentUniqueId: doc.studentUniqueId!, docs: [edfiDoc], refs: new Map() },
+    edfiCrosswalks(),
+  );
   if (build.kind === 'invalid') return { kind: 'invalid', problems: build.issues.map(({ severity: _s, ...p }) => p) };
   if (build.kind !== 'record') throw new Error('a Student document always gives a record');
   const v = validateStateRecord(build.record);
@@ -56,15 +64,40 @@ export async function createStudent(db: Db, w: Writer, doc: NewDoc): Promise<Cre
   if (canonical.kind === 'invalid') return canonical;
   const { action: _a, ...body } = canonical.record;
   const r = await db.query<Row & { record_id: string | null; record_version: number | null }>(SQL, [
-    doc.id, w.stateCode, doc.resource, doc.identityKey, JSON.stringify(doc.keyValues), doc.studentUniqueId, JSON.stringify(doc.body), doc.contentHash,
-    w.clientId, w.traceId,
-    JSON.stringify(canonical.warnings.length ? { warnings: canonical.warnings.map(({ resource, docId, path, message }) => ({ resource, docId, path, message })) } : {}),
-    JSON.stringify(body), contentHash(body), canonical.codesetVersion, body.identity.firstName, body.identity.lastName1, body.identity.birthDate,
+    doc.id,
+    w.stateCode,
+    doc.resource,
+    doc.identityKey,
+    JSON.stringify(doc.keyValues),
+    doc.studentUniqueId,
+    JSON.stringify(doc.body),
+    doc.contentHash,
+    w.clientId,
+    w.traceId,
+    JSON.stringify(
+      canonical.warnings.length
+        ? {
+            warnings: canonical.warnings.map(({ resource, docId, path, message }) => ({
+              resource,
+              docId,
+              path,
+              message,
+            })),
+          }
+        : {},
+    ),
+    JSON.stringify(body),
+    contentHash(body),
+    canonical.codesetVersion,
+    body.identity.firstName,
+    body.identity.lastName1,
+    body.identity.birthDate,
   ]);
   const row = r.rows[0];
   if (!row) return { kind: 'exists' };
   return {
-    kind: 'created', doc: fromRow(row),
+    kind: 'created',
+    doc: fromRow(row),
     match: row.record_id ? { recordId: row.record_id, version: Number(row.record_version) } : null,
   };
 }

@@ -21,12 +21,18 @@ const idOf = (uri: string) => createHash('sha256').update(uri.toLowerCase()).dig
 
 function items(list: DescriptorList): DescriptorItem[] {
   return list.values.map((v) => ({
-    id: idOf(`${list.namespace}#${v.codeValue}`), codeValue: v.codeValue, namespace: list.namespace, shortDescription: v.shortDescription,
-    ...(v.description !== undefined ? { description: v.description } : {}), _etag: `${list.dataStandard}`,
+    id: idOf(`${list.namespace}#${v.codeValue}`),
+    codeValue: v.codeValue,
+    namespace: list.namespace,
+    shortDescription: v.shortDescription,
+    ...(v.description !== undefined ? { description: v.description } : {}),
+    _etag: `${list.dataStandard}`,
   }));
 }
 
-export type DescriptorPage = { kind: 'ok'; items: DescriptorItem[]; total: number | null } | { kind: 'bad'; errors: string[] };
+export type DescriptorPage =
+  | { kind: 'ok'; items: DescriptorItem[]; total: number | null }
+  | { kind: 'bad'; errors: string[] };
 
 /** A page of a descriptor list, filtered by `codeValue` or `namespace` (case-insensitively). */
 export function listDescriptors(segment: string, query: Record<string, unknown>): DescriptorPage {
@@ -34,10 +40,15 @@ export function listDescriptors(segment: string, query: Record<string, unknown>)
   if (!list) return { kind: 'ok', items: [], total: null };
   const q = parsePagingQuery(query, ['codeValue', 'namespace', 'shortDescription']);
   if (q.kind === 'bad') return q;
-  const lower: Record<string, string> = Object.fromEntries(Object.entries(query).map(([k, v]) => [k.toLowerCase(), String(v).toLowerCase()]));
-  const all = items(list).filter((d) => (lower.codevalue === undefined || d.codeValue.toLowerCase() === lower.codevalue)
-    && (lower.namespace === undefined || d.namespace.toLowerCase() === lower.namespace)
-    && (lower.shortdescription === undefined || d.shortDescription.toLowerCase() === lower.shortdescription));
+  const lower: Record<string, string> = Object.fromEntries(
+    Object.entries(query).map(([k, v]) => [k.toLowerCase(), String(v).toLowerCase()]),
+  );
+  const all = items(list).filter(
+    (d) =>
+      (lower.codevalue === undefined || d.codeValue.toLowerCase() === lower.codevalue) &&
+      (lower.namespace === undefined || d.namespace.toLowerCase() === lower.namespace) &&
+      (lower.shortdescription === undefined || d.shortDescription.toLowerCase() === lower.shortdescription),
+  );
   const { offset, limit, totalCount } = q.query;
   return { kind: 'ok', items: all.slice(offset, offset + limit), total: totalCount ? all.length : null };
 }

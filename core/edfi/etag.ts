@@ -12,5 +12,13 @@ export const etagValue = (changeVersion: number): string => String(changeVersion
 
 /** True when an If-Match / If-None-Match header names this version (or is `*`). */
 export function etagMatches(header: string, changeVersion: number): boolean {
-  return header.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1')).some((t) => t === '*' || t === String(changeVersion));
+  return header
+    .split(',')
+    .map((t) =>
+      t
+        .trim()
+        .replace(/^W\//, '')
+        .replace(/^"(.*)"$/, '$1'),
+    )
+    .some((t) => t === '*' || t === String(changeVersion));
 }

@@ -19,7 +19,8 @@ function at(doc: Record<string, unknown>, path: readonly string[]): unknown {
   return cur;
 }
 
-const norm = (v: unknown, descriptor: boolean): Scalar => (descriptor && typeof v === 'string' ? v.trim().toLowerCase() : (v as Scalar));
+const norm = (v: unknown, descriptor: boolean): Scalar =>
+  descriptor && typeof v === 'string' ? v.trim().toLowerCase() : (v as Scalar);
 
 /** The identity values of a valid document, by flattened name (`keyValues` of `/deletes`). */
 export function keyValues(def: ResourceDef, doc: Record<string, unknown>): Record<string, Scalar> {
@@ -34,7 +35,10 @@ function keyOf(family: string, values: Scalar[]): string {
 
 /** The key a document is stored and referenced under. */
 export function identityKey(def: ResourceDef, doc: Record<string, unknown>): string {
-  return keyOf(def.name, def.identity.map((f) => norm(at(doc, f.path), !!f.descriptor)));
+  return keyOf(
+    def.name,
+    def.identity.map((f) => norm(at(doc, f.path), !!f.descriptor)),
+  );
 }
 
 /** For education organizations: the key an `educationOrganizationReference` finds it by. */
@@ -61,7 +65,10 @@ export function references(def: ResourceDef, doc: Record<string, unknown>): DocR
     if (r.target === EDORG_FAMILY) key = keyOf(EDORG_FAMILY, [ref.educationOrganizationId as Scalar]);
     else {
       const target = resourceNamed(r.target);
-      key = keyOf(target.name, target.identity.map((f) => norm(ref[f.name], !!f.descriptor)));
+      key = keyOf(
+        target.name,
+        target.identity.map((f) => norm(ref[f.name], !!f.descriptor)),
+      );
     }
     out.push({ property: r.property, target: r.target, targetEntity: r.targetEntity, key });
   }

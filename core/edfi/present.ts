@@ -23,7 +23,8 @@ export async function linkTargets(db: Db, docs: readonly StoredDoc[]): Promise<L
     byState.set(d.stateCode, set);
   }
   const out = new Map<string, { id: string; resource: string }>();
-  for (const [state, keys] of byState) for (const [k, v] of await targetsByKeys(db, state, [...keys])) out.set(`${state}|${k}`, v);
+  for (const [state, keys] of byState)
+    for (const [k, v] of await targetsByKeys(db, state, [...keys])) out.set(`${state}|${k}`, v);
   return out;
 }
 
@@ -33,7 +34,10 @@ export function present(doc: StoredDoc, links: LinkTargets = new Map()): Record<
     for (const r of references(resourceNamed(doc.resource), doc.body)) {
       const target = links.get(`${doc.stateCode}|${r.key}`);
       if (!target) continue;
-      body[r.property] = { ...(body[r.property] as Record<string, unknown>), link: { rel: resourceNamed(target.resource).entity, href: `/ed-fi/${target.resource}/${target.id}` } };
+      body[r.property] = {
+        ...(body[r.property] as Record<string, unknown>),
+        link: { rel: resourceNamed(target.resource).entity, href: `/ed-fi/${target.resource}/${target.id}` },
+      };
     }
   }
   return { id: doc.id, ...body, _etag: etagValue(doc.changeVersion), _lastModifiedDate: doc.updatedAt };

@@ -35,7 +35,9 @@ export function queryFields(def: ResourceDef): Map<string, QueryField> {
   const hit = cache.get(def.name);
   if (hit) return hit;
   const out = new Map<string, QueryField>();
-  const add = (f: QueryField) => { if (!out.has(f.name.toLowerCase())) out.set(f.name.toLowerCase(), f); };
+  const add = (f: QueryField) => {
+    if (!out.has(f.name.toLowerCase())) out.set(f.name.toLowerCase(), f);
+  };
   const props = (def.schema as unknown as { properties: Record<string, TSchema> }).properties;
   for (const f of def.identity) {
     let s: TSchema | undefined = def.schema;
@@ -76,15 +78,25 @@ const INT = /^\d+$/;
 function paging(q: Record<string, string>, errors: string[]): Omit<ParsedQuery, 'filters'> {
   const offset = q.offset ?? '0';
   const limit = q.limit ?? String(DEFAULT_LIMIT);
-  if (!INT.test(offset) || !Number.isSafeInteger(Number(offset))) errors.push('Offset must be a numeric value greater than or equal to 0.');
-  if (!INT.test(limit) || Number(limit) > MAX_LIMIT) errors.push(`Limit must be omitted or set to a numeric value between 0 and ${MAX_LIMIT}.`);
+  if (!INT.test(offset) || !Number.isSafeInteger(Number(offset)))
+    errors.push('Offset must be a numeric value greater than or equal to 0.');
+  if (!INT.test(limit) || Number(limit) > MAX_LIMIT)
+    errors.push(`Limit must be omitted or set to a numeric value between 0 and ${MAX_LIMIT}.`);
   const total = (q.totalcount ?? 'false').toLowerCase();
   if (total !== 'true' && total !== 'false') errors.push('TotalCount must be true or false.');
-  const out: Omit<ParsedQuery, 'filters'> = { offset: Number(offset), limit: Number(limit), totalCount: total === 'true' };
-  for (const [name, key] of [['minChangeVersion', 'minchangeversion'], ['maxChangeVersion', 'maxchangeversion']] as const) {
+  const out: Omit<ParsedQuery, 'filters'> = {
+    offset: Number(offset),
+    limit: Number(limit),
+    totalCount: total === 'true',
+  };
+  for (const [name, key] of [
+    ['minChangeVersion', 'minchangeversion'],
+    ['maxChangeVersion', 'maxchangeversion'],
+  ] as const) {
     const v = q[key];
     if (v === undefined) continue;
-    if (!INT.test(v) || !Number.isSafeInteger(Number(v))) errors.push(`${name} must be a numeric value greater than or equal to 0.`);
+    if (!INT.test(v) || !Number.isSafeInteger(Number(v)))
+      errors.push(`${name} must be a numeric value greater than or equal to 0.`);
     else out[name] = Number(v);
   }
   return out;
@@ -112,15 +124,23 @@ export function parseCollectionQuery(def: ResourceDef, raw: Record<string, unkno
     if (PAGING.has(k)) continue;
     const f = fields.get(k);
     if (!f) {
-      errors.push(`The query parameter '${k}' is not a property of ${def.entity} that can be searched; use one of ${[...fields.values()].map((x) => x.name).join(', ')}.`);
+      errors.push(
+        `The query parameter '${k}' is not a property of ${def.entity} that can be searched; use one of ${[...fields.values()].map((x) => x.name).join(', ')}.`,
+      );
       continue;
     }
     let value = v;
     if (f.type === 'integer' || f.type === 'number') {
-      if (!/^-?\d+(\.\d+)?$/.test(v) || (f.type === 'integer' && !/^-?\d+$/.test(v))) { errors.push(`${f.name} must be a ${f.type === 'integer' ? 'whole number' : 'number'}.`); continue; }
+      if (!/^-?\d+(\.\d+)?$/.test(v) || (f.type === 'integer' && !/^-?\d+$/.test(v))) {
+        errors.push(`${f.name} must be a ${f.type === 'integer' ? 'whole number' : 'number'}.`);
+        continue;
+      }
       value = String(Number(v));
     } else if (f.type === 'boolean') {
-      if (!/^(true|false)$/i.test(v)) { errors.push(`${f.name} must be true or false.`); continue; }
+      if (!/^(true|false)$/i.test(v)) {
+        errors.push(`${f.name} must be true or false.`);
+        continue;
+      }
       value = v.toLowerCase();
     } else if (f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) {
       errors.push(`${f.name} must be a date in the form YYYY-MM-DD.`);
@@ -138,7 +158,8 @@ export function parsePagingQuery(raw: Record<string, unknown>, allowed: readonly
   const q = lowerKeys(raw, errors);
   const page = paging(q, errors);
   const ok = new Set(allowed.map((a) => a.toLowerCase()));
-  for (const k of Object.keys(q)) if (!PAGING.has(k) && !ok.has(k)) errors.push(`The query parameter '${k}' is not supported here.`);
+  for (const k of Object.keys(q))
+    if (!PAGING.has(k) && !ok.has(k)) errors.push(`The query parameter '${k}' is not supported here.`);
   if (errors.length) return { kind: 'bad', errors };
   return { kind: 'ok', query: { filters: [], ...page } };
 }

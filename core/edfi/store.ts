@@ -24,18 +24,37 @@ export interface StoredDoc {
 
 /** A row of edfi_documents as selected by COLUMNS. */
 export interface Row {
-  id: string; state_code: string; resource: string; identity_key: string; alias_key: string | null; key_values: Record<string, unknown>;
-  ref_keys: string[]; student_unique_id: string | null; body: Record<string, unknown>; content_hash: string; change_version: number | string;
+  id: string;
+  state_code: string;
+  resource: string;
+  identity_key: string;
+  alias_key: string | null;
+  key_values: Record<string, unknown>;
+  ref_keys: string[];
+  student_unique_id: string | null;
+  body: Record<string, unknown>;
+  content_hash: string;
+  change_version: number | string;
   updated_at: Date | string;
 }
 
-export const COLUMNS = 'id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, updated_at';
+export const COLUMNS =
+  'id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, updated_at';
 
 export function fromRow(r: Row): StoredDoc {
   return {
-    id: r.id, stateCode: r.state_code, resource: r.resource, identityKey: r.identity_key, aliasKey: r.alias_key, keyValues: r.key_values,
-    refKeys: r.ref_keys, studentUniqueId: r.student_unique_id, body: r.body, contentHash: r.content_hash,
-    changeVersion: Number(r.change_version), updatedAt: new Date(r.updated_at).toISOString(),
+    id: r.id,
+    stateCode: r.state_code,
+    resource: r.resource,
+    identityKey: r.identity_key,
+    aliasKey: r.alias_key,
+    keyValues: r.key_values,
+    refKeys: r.ref_keys,
+    studentUniqueId: r.student_unique_id,
+    body: r.body,
+    contentHash: r.content_hash,
+    changeVersion: Number(r.change_version),
+    updatedAt: new Date(r.updated_at).toISOString(),
   };
 }
 
@@ -48,13 +67,24 @@ export function normalizeId(raw: string): string | null {
   return /^[0-9a-f]{32}$/.test(s) ? s : null;
 }
 
-export async function findByKey(db: Db, stateCode: string, identityKey: string, forUpdate = false): Promise<StoredDoc | null> {
-  const r = await db.query<Row>(`SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND identity_key = $2${forUpdate ? ' FOR UPDATE' : ''}`, [stateCode, identityKey]);
+export async function findByKey(
+  db: Db,
+  stateCode: string,
+  identityKey: string,
+  forUpdate = false,
+): Promise<StoredDoc | null> {
+  const r = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND identity_key = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+    [stateCode, identityKey],
+  );
   return r.rows[0] ? fromRow(r.rows[0]) : null;
 }
 
 export async function findById(db: Db, id: string, forUpdate = false): Promise<StoredDoc | null> {
-  const r = await db.query<Row>(`SELECT ${COLUMNS} FROM edfi_documents WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const r = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM edfi_documents WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
   return r.rows[0] ? fromRow(r.rows[0]) : null;
 }
 
@@ -81,13 +111,18 @@ export async function existingKeys(db: Db, stateCode: string, keys: readonly str
 export async function docsByKeys(db: Db, stateCode: string, keys: readonly string[]): Promise<StoredDoc[]> {
   if (keys.length === 0) return [];
   const r = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND (identity_key = ANY($2::text[]) OR alias_key = ANY($2::text[]))`, [stateCode, keys],
+    `SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND (identity_key = ANY($2::text[]) OR alias_key = ANY($2::text[]))`,
+    [stateCode, keys],
   );
   return r.rows.map(fromRow);
 }
 
 /** The id and resource of the documents of the state with these keys (aliases included): what read-back links point at. */
-export async function targetsByKeys(db: Db, stateCode: string, keys: readonly string[]): Promise<Map<string, { id: string; resource: string }>> {
+export async function targetsByKeys(
+  db: Db,
+  stateCode: string,
+  keys: readonly string[],
+): Promise<Map<string, { id: string; resource: string }>> {
   const out = new Map<string, { id: string; resource: string }>();
   if (keys.length === 0) return out;
   const r = await db.query<{ id: string; resource: string; identity_key: string; alias_key: string | null }>(
@@ -102,7 +137,12 @@ export async function targetsByKeys(db: Db, stateCode: string, keys: readonly st
 }
 
 /** The resources of the documents that still reference any of `keys` (deletion is blocked while there are any). */
-export async function dependentResources(db: Db, stateCode: string, keys: readonly string[], exceptId: string): Promise<string[]> {
+export async function dependentResources(
+  db: Db,
+  stateCode: string,
+  keys: readonly string[],
+  exceptId: string,
+): Promise<string[]> {
   const r = await db.query<{ resource: string }>(
     `SELECT DISTINCT resource FROM edfi_documents WHERE ref_keys && $2::text[] AND ref_keys <> '{}' AND state_code = $1 AND id <> $3 ORDER BY resource`,
     [stateCode, keys, exceptId],
@@ -132,7 +172,10 @@ export async function studentsReferencing(db: Db, stateCode: string, keys: reado
 
 /** Every document of one student in a state. */
 export async function studentDocs(db: Db, stateCode: string, studentUniqueId: string): Promise<StoredDoc[]> {
-  const r = await db.query<Row>(`SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND student_unique_id = $2 ORDER BY seq`, [stateCode, studentUniqueId]);
+  const r = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND student_unique_id = $2 ORDER BY seq`,
+    [stateCode, studentUniqueId],
+  );
   return r.rows.map(fromRow);
 }
 
@@ -149,13 +192,29 @@ export async function insertDocIfAbsent(db: Db, d: NewDoc): Promise<StoredDoc | 
     `INSERT INTO edfi_documents (id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, client_id)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, nextval('edfi_change_version_seq'), $11)
      ON CONFLICT (state_code, identity_key) DO NOTHING RETURNING ${COLUMNS}`,
-    [d.id, d.stateCode, d.resource, d.identityKey, d.aliasKey, JSON.stringify(d.keyValues), d.refKeys, d.studentUniqueId, JSON.stringify(d.body), d.contentHash, d.clientId],
+    [
+      d.id,
+      d.stateCode,
+      d.resource,
+      d.identityKey,
+      d.aliasKey,
+      JSON.stringify(d.keyValues),
+      d.refKeys,
+      d.studentUniqueId,
+      JSON.stringify(d.body),
+      d.contentHash,
+      d.clientId,
+    ],
   );
   return r.rows[0] ? fromRow(r.rows[0]) : null;
 }
 
 /** Replaces a document's content (its natural key stays: key changes are refused before this). */
-export async function replaceDoc(db: Db, id: string, d: Pick<NewDoc, 'refKeys' | 'body' | 'contentHash' | 'clientId'>): Promise<StoredDoc> {
+export async function replaceDoc(
+  db: Db,
+  id: string,
+  d: Pick<NewDoc, 'refKeys' | 'body' | 'contentHash' | 'clientId'>,
+): Promise<StoredDoc> {
   const r = await db.query<Row>(
     `UPDATE edfi_documents SET ref_keys = $2, body = $3, content_hash = $4, client_id = $5, change_version = nextval('edfi_change_version_seq'), updated_at = now()
      WHERE id = $1 RETURNING ${COLUMNS}`,
@@ -203,7 +262,9 @@ function where(q: Omit<ListQuery, 'offset' | 'limit' | 'totalCount'>, params: un
   for (const f of q.filters) {
     params.push(f.path, f.value);
     const p = params.length;
-    parts.push(f.caseInsensitive ? `lower(body #>> $${p - 1}::text[]) = lower($${p})` : `(body #>> $${p - 1}::text[]) = $${p}`);
+    parts.push(
+      f.caseInsensitive ? `lower(body #>> $${p - 1}::text[]) = lower($${p})` : `(body #>> $${p - 1}::text[]) = $${p}`,
+    );
   }
   if (q.minChangeVersion !== undefined) {
     params.push(q.minChangeVersion);
@@ -220,7 +281,10 @@ function where(q: Omit<ListQuery, 'offset' | 'limit' | 'totalCount'>, params: un
 export async function listDocs(db: Db, q: ListQuery): Promise<{ docs: StoredDoc[]; total: number | null }> {
   const params: unknown[] = [];
   const w = where(q, params);
-  const r = await db.query<Row>(`SELECT ${COLUMNS} FROM edfi_documents WHERE ${w} ORDER BY seq OFFSET ${q.offset} LIMIT ${q.limit}`, params);
+  const r = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM edfi_documents WHERE ${w} ORDER BY seq OFFSET ${q.offset} LIMIT ${q.limit}`,
+    params,
+  );
   let total: number | null = null;
   if (q.totalCount) {
     const c = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM edfi_documents WHERE ${w}`, params);
@@ -229,23 +293,41 @@ export async function listDocs(db: Db, q: ListQuery): Promise<{ docs: StoredDoc[
   return { docs: r.rows.map(fromRow), total };
 }
 
-export interface DeletedDoc { id: string; changeVersion: number; keyValues: Record<string, unknown> }
+export interface DeletedDoc {
+  id: string;
+  changeVersion: number;
+  keyValues: Record<string, unknown>;
+}
 
 /** Tombstones of a resource, for `/{resource}/deletes`. */
-export async function listDeletes(db: Db, q: Omit<ListQuery, 'filters'>): Promise<{ items: DeletedDoc[]; total: number | null }> {
+export async function listDeletes(
+  db: Db,
+  q: Omit<ListQuery, 'filters'>,
+): Promise<{ items: DeletedDoc[]; total: number | null }> {
   const params: unknown[] = [];
   const w = where({ ...q, filters: [] }, params);
   const r = await db.query<{ id: string; change_version: number | string; key_values: Record<string, unknown> }>(
-    `SELECT id, change_version, key_values FROM edfi_deletes WHERE ${w} ORDER BY change_version OFFSET ${q.offset} LIMIT ${q.limit}`, params,
+    `SELECT id, change_version, key_values FROM edfi_deletes WHERE ${w} ORDER BY change_version OFFSET ${q.offset} LIMIT ${q.limit}`,
+    params,
   );
   let total: number | null = null;
-  if (q.totalCount) total = Number((await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM edfi_deletes WHERE ${w}`, params)).rows[0]!.n);
-  return { items: r.rows.map((x) => ({ id: x.id, changeVersion: Number(x.change_version), keyValues: x.key_values })), total };
+  if (q.totalCount)
+    total = Number(
+      (await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM edfi_deletes WHERE ${w}`, params)).rows[0]!.n,
+    );
+  return {
+    items: r.rows.map((x) => ({ id: x.id, changeVersion: Number(x.change_version), keyValues: x.key_values })),
+    total,
+  };
 }
 
 /** The oldest and newest change versions (the ODS/API starts counting at 0). */
-export async function availableChangeVersions(db: Db): Promise<{ oldestChangeVersion: number; newestChangeVersion: number }> {
-  const r = await db.query<{ last_value: number | string; is_called: boolean }>('SELECT last_value, is_called FROM edfi_change_version_seq');
+export async function availableChangeVersions(
+  db: Db,
+): Promise<{ oldestChangeVersion: number; newestChangeVersion: number }> {
+  const r = await db.query<{ last_value: number | string; is_called: boolean }>(
+    'SELECT last_value, is_called FROM edfi_change_version_seq',
+  );
   const row = r.rows[0]!;
   return { oldestChangeVersion: 0, newestChangeVersion: row.is_called ? Number(row.last_value) : 0 };
 }

@@ -30,7 +30,12 @@ export interface CanonicalProblem {
 }
 
 export type SyncResult =
-  | { kind: 'applied'; exchangeId: string | null; match: { recordId: string; version: number } | null; warnings: SourceIssue[] }
+  | {
+      kind: 'applied';
+      exchangeId: string | null;
+      match: { recordId: string; version: number } | null;
+      warnings: SourceIssue[];
+    }
   | { kind: 'invalid'; problems: CanonicalProblem[] };
 
 const toEdfiDoc = (d: StoredDoc): EdfiDoc => ({ id: d.id, resource: d.resource, body: d.body, updatedAt: d.updatedAt });
@@ -40,7 +45,9 @@ async function referenceData(db: Db, stateCode: string, docs: StoredDoc[]): Prom
   const own = new Set(docs.map((d) => d.identityKey));
   const wanted = [...new Set(docs.flatMap((d) => d.refKeys))].filter((k) => !own.has(k) && !k.startsWith('students|'));
   const found = await docsByKeys(db, stateCode, wanted);
-  const second = [...new Set(found.filter((d) => d.resource === 'schools').flatMap((d) => d.refKeys))].filter((k) => !found.some((f) => f.identityKey === k));
+  const second = [...new Set(found.filter((d) => d.resource === 'schools').flatMap((d) => d.refKeys))].filter(
+    (k) => !found.some((f) => f.identityKey === k),
+  );
   if (second.length) found.push(...(await docsByKeys(db, stateCode, second)));
   const out = new Map<string, EdfiDoc>();
   for (const d of found) {
@@ -50,18 +57,29 @@ async function referenceData(db: Db, stateCode: string, docs: StoredDoc[]): Prom
   return out;
 }
 
-const withoutValues = (issues: SourceIssue[]) => issues.map(({ resource, docId, path, message }) => ({ resource, docId, path, message }));
+const withoutValues = (issues: SourceIssue[]) =>
+  issues.map(({ resource, docId, path, message }) => ({ resource, docId, path, message }));
 
 /**
  * Rebuilds and applies the canonical record of one student of the writer's
  * state. `resource`/`documentId` name the write that caused it (for the ledger);
  * `known.docs` are the student's documents when the caller already has them all.
  */
-export async function syncCanonical(db: Db, w: Writer, studentUniqueId: string, cause: { resource: string; documentId: string },
-  known?: { docs: StoredDoc[] }): Promise<SyncResult> {
+export async function syncCanonical(
+  db: Db,
+  w: Writer,
+  studentUniqueId: string,
+  cause: { resource: string; documentId: string },
+  known?: { docs: StoredDoc[] },
+): Promise<SyncResult> {
   const docs = known?.docs ?? (await studentDocs(db, w.stateCode, studentUniqueId));
   const build = buildStateRecord(
-    { stateCode: w.stateCode, studentUniqueId, docs: docs.map(toEdfiDoc), refs: await referenceData(db, w.stateCode, docs) },
+    {
+      stateCode: w.stateCode,
+      studentUniqueId,
+      docs: docs.map(toEdfiDoc),
+      refs: await referenceData(db, w.stateCode, docs),
+    },
     edfiCrosswalks(),
   );
   if (build.kind === 'invalid') return { kind: 'invalid', problems: build.issues.map(({ severity: _s, ...p }) => p) };
@@ -79,8 +97,15 @@ export async function syncCanonical(db: Db, w: Writer, studentUniqueId: string, 
       return {
         kind: 'invalid',
         problems: v.issues.map((i) => {
-          const at = locate(build.provenance, i.path) ?? { resource: cause.resource, docId: cause.documentId, path: '$' };
-          return { ...at, message: `The MSIX record built from it breaks a rule at ${i.path}: ${i.message}${i.fix ? `. ${i.fix}` : '.'}` };
+          const at = locate(build.provenance, i.path) ?? {
+            resource: cause.resource,
+            docId: cause.documentId,
+            path: '$',
+          };
+          return {
+            ...at,
+            message: `The MSIX record built from it breaks a rule at ${i.path}: ${i.message}${i.fix ? `. ${i.fix}` : '.'}`,
+          };
         }),
       };
     }
@@ -90,13 +115,24 @@ export async function syncCanonical(db: Db, w: Writer, studentUniqueId: string, 
   }
   // The ledger row names the Ed-Fi document; the record it produced points back at it (state_records.last_exchange_id).
   const exchange = await createExchange(db, {
-    direction: 'inbound', kind: 'edfi-api', stateCode: w.stateCode, status: 'completed', traceId: w.traceId, clientId: w.clientId,
+    direction: 'inbound',
+    kind: 'edfi-api',
+    stateCode: w.stateCode,
+    status: 'completed',
+    traceId: w.traceId,
+    clientId: w.clientId,
     counts: { received: 1, accepted: 1, rejected: 0 },
-    summary: { resource: cause.resource, documentId: cause.documentId, ...(warnings.length ? { warnings: withoutValues(warnings).slice(0, 50) } : {}) },
+    summary: {
+      resource: cause.resource,
+      documentId: cause.documentId,
+      ...(warnings.length ? { warnings: withoutValues(warnings).slice(0, 50) } : {}),
+    },
   });
   const outcome = await applyStateRecord(db, record, codesetVersion, exchange.id);
   return {
-    kind: 'applied', exchangeId: exchange.id, warnings,
+    kind: 'applied',
+    exchangeId: exchange.id,
+    warnings,
     match: outcome.needsMatch && outcome.recordId ? { recordId: outcome.recordId, version: outcome.version } : null,
   };
 }

@@ -15,7 +15,17 @@ import { resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
 import { validateDocument, type ValidationErrors } from '../../specs/edfi/validation.js';
 import { aliasKey, identityKey, keyValues, references, studentOf } from './keys.js';
 import {
-  dependentResources, deleteDoc, existingKeys, findById, findByKey, insertDocIfAbsent, newDocumentId, normalizeId, replaceDoc, studentsReferencing, type StoredDoc,
+  dependentResources,
+  deleteDoc,
+  existingKeys,
+  findById,
+  findByKey,
+  insertDocIfAbsent,
+  newDocumentId,
+  normalizeId,
+  replaceDoc,
+  studentsReferencing,
+  type StoredDoc,
 } from './store.js';
 import { syncCanonical, type CanonicalProblem, type Writer } from './sync.js';
 import { etagMatches } from './etag.js';
@@ -48,7 +58,16 @@ class Rollback {
   constructor(readonly outcome: WriteResult) {}
 }
 
-const FAILURES = new Set<WriteResult['kind']>(['invalid', 'unresolved', 'precondition-failed', 'key-change', 'dependent', 'identity-conflict', 'forbidden', 'not-found']);
+const FAILURES = new Set<WriteResult['kind']>([
+  'invalid',
+  'unresolved',
+  'precondition-failed',
+  'key-change',
+  'dependent',
+  'identity-conflict',
+  'forbidden',
+  'not-found',
+]);
 
 /** Canonical problems become validationErrors when they are in the document written, else sentences naming the other document. */
 function canonicalFailure(problems: CanonicalProblem[], current: { resource: string; id: string }): WriteResult {
@@ -77,7 +96,7 @@ interface SyncRequest {
 /** Reference data whose content goes into canonical records (names, NCES ids, titles, categories). */
 const FEEDS_CANONICAL = new Set(['schools', 'localEducationAgencies', 'courses', 'assessments']);
 const referenceKeysOf = (def: ResourceDef, doc: StoredDoc): string[] | undefined =>
-  (FEEDS_CANONICAL.has(def.name) ? [doc.identityKey, ...(doc.aliasKey ? [doc.aliasKey] : [])] : undefined);
+  FEEDS_CANONICAL.has(def.name) ? [doc.identityKey, ...(doc.aliasKey ? [doc.aliasKey] : [])] : undefined;
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -91,7 +110,11 @@ const UNIQUE_VIOLATION = '23505';
  * record row), so writers cannot deadlock. Creating a Student skips the lock:
  * nothing else of that student can exist until it commits.
  */
-async function inTransaction(deps: EdfiDeps, w: Writer, fn: (tx: Db) => Promise<{ result: WriteResult; sync?: SyncRequest }>): Promise<WriteResult> {
+async function inTransaction(
+  deps: EdfiDeps,
+  w: Writer,
+  fn: (tx: Db) => Promise<{ result: WriteResult; sync?: SyncRequest }>,
+): Promise<WriteResult> {
   let match: { recordId: string; version: number } | null = null;
   const followUps: { recordId: string; version: number }[] = [];
   let result: WriteResult;
@@ -102,8 +125,15 @@ async function inTransaction(deps: EdfiDeps, w: Writer, fn: (tx: Db) => Promise<
       const sync = out.sync;
       if (sync?.student) {
         const fresh = sync.freshStudent;
-        if (!fresh) await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`edfi|${w.stateCode}|${sync.student}`]);
-        const s = await syncCanonical(tx, w, sync.student, { resource: sync.resource, documentId: sync.id }, fresh ? { docs: [fresh] } : undefined);
+        if (!fresh)
+          await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`edfi|${w.stateCode}|${sync.student}`]);
+        const s = await syncCanonical(
+          tx,
+          w,
+          sync.student,
+          { resource: sync.resource, documentId: sync.id },
+          fresh ? { docs: [fresh] } : undefined,
+        );
         if (s.kind === 'invalid') throw new Rollback(canonicalFailure(s.problems, sync));
         match = s.match;
       }
@@ -121,7 +151,11 @@ async function inTransaction(deps: EdfiDeps, w: Writer, fn: (tx: Db) => Promise<
   } catch (e) {
     if (e instanceof Rollback) return e.outcome;
     // Two requests creating education organizations with one id at the same moment.
-    if ((e as { code?: string }).code === UNIQUE_VIOLATION) return { kind: 'identity-conflict', detail: 'Another item with the same identity was written at the same time; send it again.' };
+    if ((e as { code?: string }).code === UNIQUE_VIOLATION)
+      return {
+        kind: 'identity-conflict',
+        detail: 'Another item with the same identity was written at the same time; send it again.',
+      };
     throw e;
   }
   if (match) await enqueueMatch(deps, w, match);
@@ -131,29 +165,54 @@ async function inTransaction(deps: EdfiDeps, w: Writer, fn: (tx: Db) => Promise<
 
 /** After commit: a failed enqueue leaves the record pending, and the worker's sweeper enqueues it later. */
 async function enqueueMatch(deps: EdfiDeps, w: Writer, m: { recordId: string; version: number }): Promise<void> {
-  await deps.queue.enqueue(QUEUES.match, { recordId: m.recordId, version: m.version, traceId: w.traceId }, { jobId: matchJobId(m.recordId, m.version) }).catch(() => {});
+  await deps.queue
+    .enqueue(
+      QUEUES.match,
+      { recordId: m.recordId, version: m.version, traceId: w.traceId },
+      { jobId: matchJobId(m.recordId, m.version) },
+    )
+    .catch(() => {});
 }
 
 /** Refused writes go to the ledger too (where and why, never the values), so the help desk sees them. */
 export async function recordRejection(db: Db, w: Writer, resource: string, result: WriteResult): Promise<void> {
-  const issues = result.kind === 'invalid'
-    ? [...Object.entries(result.validationErrors).map(([path, m]) => ({ path, rule: 'edfi', message: m.join(' ') })), ...result.errors.map((message) => ({ path: '$', rule: 'canonical', message }))]
-    : [{ path: '$', rule: result.kind, message: result.kind }];
+  const issues =
+    result.kind === 'invalid'
+      ? [
+          ...Object.entries(result.validationErrors).map(([path, m]) => ({ path, rule: 'edfi', message: m.join(' ') })),
+          ...result.errors.map((message) => ({ path: '$', rule: 'canonical', message })),
+        ]
+      : [{ path: '$', rule: result.kind, message: result.kind }];
   await createExchange(db, {
-    direction: 'inbound', kind: 'edfi-api', stateCode: w.stateCode, status: 'rejected', traceId: w.traceId, clientId: w.clientId,
-    counts: { received: 1, accepted: 0, rejected: 1 }, summary: { resource, outcome: result.kind, issues: issues.slice(0, 50) },
+    direction: 'inbound',
+    kind: 'edfi-api',
+    stateCode: w.stateCode,
+    status: 'rejected',
+    traceId: w.traceId,
+    clientId: w.clientId,
+    counts: { received: 1, accepted: 0, rejected: 1 },
+    summary: { resource, outcome: result.kind, issues: issues.slice(0, 50) },
   }).catch(() => {});
 }
 
 function prepare(def: ResourceDef, doc: Record<string, unknown>) {
   const refs = references(def, doc);
   return {
-    key: identityKey(def, doc), alias: aliasKey(def, doc), refs, refKeys: [...new Set(refs.map((r) => r.key))],
-    keyValues: keyValues(def, doc), student: studentOf(def, doc), hash: contentHash(doc),
+    key: identityKey(def, doc),
+    alias: aliasKey(def, doc),
+    refs,
+    refKeys: [...new Set(refs.map((r) => r.key))],
+    keyValues: keyValues(def, doc),
+    student: studentOf(def, doc),
+    hash: contentHash(doc),
   };
 }
 
-async function missingReferences(tx: Db, stateCode: string, p: ReturnType<typeof prepare>): Promise<WriteResult | null> {
+async function missingReferences(
+  tx: Db,
+  stateCode: string,
+  p: ReturnType<typeof prepare>,
+): Promise<WriteResult | null> {
   const found = await existingKeys(tx, stateCode, p.refKeys);
   const missing = [...new Set(p.refs.filter((r) => !found.has(r.key)).map((r) => r.targetEntity))];
   return missing.length ? { kind: 'unresolved', entities: missing } : null;
@@ -166,7 +225,13 @@ const stripServerFields = (body: Record<string, unknown>) => {
 };
 
 /** POST: insert or update by natural key. `ifNoneMatch: '*'` refuses an existing document (412). */
-export async function upsertDocument(deps: EdfiDeps, w: Writer, def: ResourceDef, body: unknown, opts: { ifNoneMatch?: string } = {}): Promise<WriteResult> {
+export async function upsertDocument(
+  deps: EdfiDeps,
+  w: Writer,
+  def: ResourceDef,
+  body: unknown,
+  opts: { ifNoneMatch?: string } = {},
+): Promise<WriteResult> {
   if (body && typeof body === 'object' && !Array.isArray(body) && 'id' in body) return { kind: 'id-in-body' };
   if (body && typeof body === 'object' && !Array.isArray(body)) stripServerFields(body as Record<string, unknown>);
   const v = validateDocument(def.schema, body);
@@ -176,8 +241,17 @@ export async function upsertDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
     // A new Student goes in one statement; one the state already has takes the general path below.
     const id = newDocumentId();
     const fast = await createStudent(deps.db, w, {
-      id, stateCode: w.stateCode, resource: def.name, identityKey: p.key, aliasKey: null, keyValues: p.keyValues,
-      refKeys: [], studentUniqueId: p.student, body: v.doc, contentHash: p.hash, clientId: w.clientId,
+      id,
+      stateCode: w.stateCode,
+      resource: def.name,
+      identityKey: p.key,
+      aliasKey: null,
+      keyValues: p.keyValues,
+      refKeys: [],
+      studentUniqueId: p.student,
+      body: v.doc,
+      contentHash: p.hash,
+      clientId: w.clientId,
     });
     if (fast.kind === 'invalid') return canonicalFailure(fast.problems, { resource: def.name, id });
     if (fast.kind === 'created') {
@@ -189,25 +263,62 @@ export async function upsertDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
     const unresolved = await missingReferences(tx, w.stateCode, p);
     if (unresolved) return { result: unresolved };
     // An education organization's id must not be taken by another kind of education organization.
-    if (p.alias && (await findByKey(tx, w.stateCode, p.key)) === null && (await existingKeys(tx, w.stateCode, [p.alias])).size > 0) {
-      return { result: { kind: 'identity-conflict', detail: `Another education organization already has the id ${p.alias.slice(p.alias.indexOf('[') + 1, -1)}.` } };
+    if (
+      p.alias &&
+      (await findByKey(tx, w.stateCode, p.key)) === null &&
+      (await existingKeys(tx, w.stateCode, [p.alias])).size > 0
+    ) {
+      return {
+        result: {
+          kind: 'identity-conflict',
+          detail: `Another education organization already has the id ${p.alias.slice(p.alias.indexOf('[') + 1, -1)}.`,
+        },
+      };
     }
     const created = await insertDocIfAbsent(tx, {
-      id: newDocumentId(), stateCode: w.stateCode, resource: def.name, identityKey: p.key, aliasKey: p.alias, keyValues: p.keyValues,
-      refKeys: p.refKeys, studentUniqueId: p.student, body: v.doc, contentHash: p.hash, clientId: w.clientId,
+      id: newDocumentId(),
+      stateCode: w.stateCode,
+      resource: def.name,
+      identityKey: p.key,
+      aliasKey: p.alias,
+      keyValues: p.keyValues,
+      refKeys: p.refKeys,
+      studentUniqueId: p.student,
+      body: v.doc,
+      contentHash: p.hash,
+      clientId: w.clientId,
     });
     if (created) {
       return {
         result: { kind: 'written', status: 'created', doc: created },
-        sync: { resource: def.name, id: created.id, student: p.student, ...(def.name === 'students' ? { freshStudent: created } : {}) },
+        sync: {
+          resource: def.name,
+          id: created.id,
+          student: p.student,
+          ...(def.name === 'students' ? { freshStudent: created } : {}),
+        },
       };
     }
     const existing = await findByKey(tx, w.stateCode, p.key, true);
-    if (!existing) return { result: { kind: 'identity-conflict', detail: 'The item was deleted by another request at the same time; send it again.' } };
+    if (!existing)
+      return {
+        result: {
+          kind: 'identity-conflict',
+          detail: 'The item was deleted by another request at the same time; send it again.',
+        },
+      };
     if (opts.ifNoneMatch?.trim() === '*') return { result: { kind: 'precondition-failed', reason: 'exists' } };
     if (existing.contentHash === p.hash) return { result: { kind: 'written', status: 'unchanged', doc: existing } };
-    const doc = await replaceDoc(tx, existing.id, { refKeys: p.refKeys, body: v.doc, contentHash: p.hash, clientId: w.clientId });
-    return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id, student: p.student, referenceKeys: referenceKeysOf(def, doc) } };
+    const doc = await replaceDoc(tx, existing.id, {
+      refKeys: p.refKeys,
+      body: v.doc,
+      contentHash: p.hash,
+      clientId: w.clientId,
+    });
+    return {
+      result: { kind: 'written', status: 'updated', doc },
+      sync: { resource: def.name, id: doc.id, student: p.student, referenceKeys: referenceKeysOf(def, doc) },
+    };
   });
 }
 
@@ -216,7 +327,10 @@ async function ownDocument(tx: Db, w: Writer, def: ResourceDef, id: string): Pro
   const doc = await findById(tx, id, true);
   if (!doc || doc.resource !== def.name) return { kind: 'not-found' };
   if (doc.stateCode !== w.stateCode) {
-    return { kind: 'forbidden', detail: `This ${def.entity} belongs to ${doc.stateCode}; a state system may change only its own state's records.` };
+    return {
+      kind: 'forbidden',
+      detail: `This ${def.entity} belongs to ${doc.stateCode}; a state system may change only its own state's records.`,
+    };
   }
   return doc;
 }
@@ -224,12 +338,19 @@ async function ownDocument(tx: Db, w: Writer, def: ResourceDef, id: string): Pro
 const isResult = (x: StoredDoc | WriteResult): x is WriteResult => 'kind' in x;
 
 /** PUT: replaces the document with this id; the natural key cannot change. */
-export async function updateDocument(deps: EdfiDeps, w: Writer, def: ResourceDef, rawId: string, body: unknown,
-  opts: { ifMatch?: string; ifNoneMatch?: string } = {}): Promise<WriteResult> {
+export async function updateDocument(
+  deps: EdfiDeps,
+  w: Writer,
+  def: ResourceDef,
+  rawId: string,
+  body: unknown,
+  opts: { ifMatch?: string; ifNoneMatch?: string } = {},
+): Promise<WriteResult> {
   const id = normalizeId(rawId);
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
-    if ('id' in b && (typeof b.id !== 'string' || normalizeId(b.id) === null || normalizeId(b.id) !== id)) return { kind: 'id-mismatch' };
+    if ('id' in b && (typeof b.id !== 'string' || normalizeId(b.id) === null || normalizeId(b.id) !== id))
+      return { kind: 'id-mismatch' };
     delete b.id;
     stripServerFields(b);
   }
@@ -240,33 +361,59 @@ export async function updateDocument(deps: EdfiDeps, w: Writer, def: ResourceDef
   return inTransaction(deps, w, async (tx) => {
     const existing = await ownDocument(tx, w, def, id);
     if (isResult(existing)) {
-      return { result: existing.kind === 'not-found' && opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : existing };
+      return {
+        result:
+          existing.kind === 'not-found' && opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : existing,
+      };
     }
     if (opts.ifNoneMatch?.trim() === '*') return { result: { kind: 'precondition-failed', reason: 'exists' } };
-    if (opts.ifMatch && !etagMatches(opts.ifMatch, existing.changeVersion)) return { result: { kind: 'precondition-failed', reason: 'modified' } };
+    if (opts.ifMatch && !etagMatches(opts.ifMatch, existing.changeVersion))
+      return { result: { kind: 'precondition-failed', reason: 'modified' } };
     if (existing.identityKey !== p.key) return { result: { kind: 'key-change', entity: def.entity } };
     const unresolved = await missingReferences(tx, w.stateCode, p);
     if (unresolved) return { result: unresolved };
     if (existing.contentHash === p.hash) return { result: { kind: 'written', status: 'unchanged', doc: existing } };
-    const doc = await replaceDoc(tx, existing.id, { refKeys: p.refKeys, body: v.doc, contentHash: p.hash, clientId: w.clientId });
-    return { result: { kind: 'written', status: 'updated', doc }, sync: { resource: def.name, id: doc.id, student: p.student, referenceKeys: referenceKeysOf(def, doc) } };
+    const doc = await replaceDoc(tx, existing.id, {
+      refKeys: p.refKeys,
+      body: v.doc,
+      contentHash: p.hash,
+      clientId: w.clientId,
+    });
+    return {
+      result: { kind: 'written', status: 'updated', doc },
+      sync: { resource: def.name, id: doc.id, student: p.student, referenceKeys: referenceKeysOf(def, doc) },
+    };
   });
 }
 
 /** DELETE: refused (409) while other documents reference this one. */
-export async function deleteDocument(deps: EdfiDeps, w: Writer, def: ResourceDef, rawId: string, opts: { ifMatch?: string } = {}): Promise<WriteResult> {
+export async function deleteDocument(
+  deps: EdfiDeps,
+  w: Writer,
+  def: ResourceDef,
+  rawId: string,
+  opts: { ifMatch?: string } = {},
+): Promise<WriteResult> {
   const id = normalizeId(rawId);
   if (id === null) return opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : { kind: 'not-found' };
   return inTransaction(deps, w, async (tx) => {
     const existing = await ownDocument(tx, w, def, id);
     if (isResult(existing)) {
-      return { result: existing.kind === 'not-found' && opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : existing };
+      return {
+        result:
+          existing.kind === 'not-found' && opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : existing,
+      };
     }
-    if (opts.ifMatch && !etagMatches(opts.ifMatch, existing.changeVersion)) return { result: { kind: 'precondition-failed', reason: 'modified' } };
+    if (opts.ifMatch && !etagMatches(opts.ifMatch, existing.changeVersion))
+      return { result: { kind: 'precondition-failed', reason: 'modified' } };
     const keys = [existing.identityKey, ...(existing.aliasKey ? [existing.aliasKey] : [])];
     const dependents = await dependentResources(tx, w.stateCode, keys, existing.id);
-    if (dependents.length) return { result: { kind: 'dependent', entities: dependents.map((r) => resourceNamed(r).entity) } };
+    if (dependents.length)
+      return { result: { kind: 'dependent', entities: dependents.map((r) => resourceNamed(r).entity) } };
     await deleteDoc(tx, existing);
-    return { result: { kind: 'deleted' }, sync: { resource: def.name, id: existing.id, student: existing.studentUniqueId } };
+    return {
+      result: { kind: 'deleted' },
+      sync: { resource: def.name, id: existing.id, student: existing.studentUniqueId },
+    };
   });
 }

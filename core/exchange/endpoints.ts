@@ -4,7 +4,11 @@ import { SEALED_PREFIX, seal, unseal } from '../security/seal.js';
 import type { FieldIssue } from '../../specs/issues.js';
 import { toFieldIssues, validatorFor } from '../../specs/validation.js';
 
-const Url = Type.String({ minLength: 8, maxLength: 2000, description: 'https://…, or http:// on a loopback address (development).' });
+const Url = Type.String({
+  minLength: 8,
+  maxLength: 2000,
+  description: 'https://…, or http:// on a loopback address (development).',
+});
 const Secret = Type.String({ minLength: 16, maxLength: 500 });
 
 /** OAuth2 client credentials at a state's own token endpoint (Ed-Fi `/oauth/token`). */
@@ -28,13 +32,19 @@ export const DeliveryConfigSchema = Type.Union([
 export type DeliveryConfig = Static<typeof DeliveryConfigSchema>;
 
 /** A state that keeps its records at home: the gateway asks its Ed-Fi API when a request needs them. */
-export const SourceConfigSchema = Type.Object({ kind: Type.Literal('edfi'), ...OAuthClient }, { additionalProperties: false });
+export const SourceConfigSchema = Type.Object(
+  { kind: Type.Literal('edfi'), ...OAuthClient },
+  { additionalProperties: false },
+);
 export type SourceConfig = Static<typeof SourceConfigSchema>;
 
-export const EndpointInputSchema = Type.Object({
-  delivery: DeliveryConfigSchema,
-  source: Type.Optional(Type.Union([SourceConfigSchema, Type.Null()])),
-}, { additionalProperties: false });
+export const EndpointInputSchema = Type.Object(
+  {
+    delivery: DeliveryConfigSchema,
+    source: Type.Optional(Type.Union([SourceConfigSchema, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
 export type EndpointInput = Static<typeof EndpointInputSchema>;
 
 export interface Endpoint {
@@ -63,7 +73,13 @@ export function urlIssue(path: string, value: string): FieldIssue | null {
   }
   if (u.protocol === 'https:') return null;
   if (u.protocol === 'http:' && LOOPBACK.has(u.hostname)) return null;
-  return { path, value, rule: 'https', message: 'must use https (plain http is allowed only on a loopback address)', fix: 'Serve the endpoint over TLS and give its https:// URL.' };
+  return {
+    path,
+    value,
+    rule: 'https',
+    message: 'must use https (plain http is allowed only on a loopback address)',
+    fix: 'Serve the endpoint over TLS and give its https:// URL.',
+  };
 }
 
 export type EndpointCheck = { kind: 'ok'; input: EndpointInput } | { kind: 'invalid'; issues: FieldIssue[] };
@@ -78,7 +94,16 @@ function hideSecretsIn(issue: FieldIssue): FieldIssue {
   if (issue.value && typeof issue.value === 'object' && !Array.isArray(issue.value)) {
     const v = issue.value as Record<string, unknown>;
     const hidden = (o: Record<string, unknown>): Record<string, unknown> =>
-      Object.fromEntries(Object.entries(o).map(([k, x]) => [k, SECRET_FIELDS.has(k) ? HIDDEN : x && typeof x === 'object' && !Array.isArray(x) ? hidden(x as Record<string, unknown>) : x]));
+      Object.fromEntries(
+        Object.entries(o).map(([k, x]) => [
+          k,
+          SECRET_FIELDS.has(k)
+            ? HIDDEN
+            : x && typeof x === 'object' && !Array.isArray(x)
+              ? hidden(x as Record<string, unknown>)
+              : x,
+        ]),
+      );
     return { ...issue, value: hidden(v) };
   }
   return issue;
@@ -90,16 +115,34 @@ export function checkEndpointInput(data: unknown): EndpointCheck {
   if (!validate(data)) return { kind: 'invalid', issues: toFieldIssues(validate.errors, data).map(hideSecretsIn) };
   const issues: FieldIssue[] = [];
   const d = data.delivery;
-  if (d.channel === 'webhook') issues.push(...[urlIssue('/delivery/url', d.url)].filter((x): x is FieldIssue => x !== null));
-  if (d.channel === 'edfi') issues.push(...[urlIssue('/delivery/apiBase', d.apiBase), urlIssue('/delivery/tokenUrl', d.tokenUrl)].filter((x): x is FieldIssue => x !== null));
-  if (data.source) issues.push(...[urlIssue('/source/apiBase', data.source.apiBase), urlIssue('/source/tokenUrl', data.source.tokenUrl)].filter((x): x is FieldIssue => x !== null));
+  if (d.channel === 'webhook')
+    issues.push(...[urlIssue('/delivery/url', d.url)].filter((x): x is FieldIssue => x !== null));
+  if (d.channel === 'edfi')
+    issues.push(
+      ...[urlIssue('/delivery/apiBase', d.apiBase), urlIssue('/delivery/tokenUrl', d.tokenUrl)].filter(
+        (x): x is FieldIssue => x !== null,
+      ),
+    );
+  if (data.source)
+    issues.push(
+      ...[urlIssue('/source/apiBase', data.source.apiBase), urlIssue('/source/tokenUrl', data.source.tokenUrl)].filter(
+        (x): x is FieldIssue => x !== null,
+      ),
+    );
   // A secret that looks sealed would be read back as sealed: refuse it rather than fail at delivery.
   const given: Array<[string, string]> = [];
   if (d.channel === 'webhook') given.push(['/delivery/secret', d.secret]);
   if (d.channel === 'edfi') given.push(['/delivery/clientSecret', d.clientSecret]);
   if (data.source) given.push(['/source/clientSecret', data.source.clientSecret]);
   for (const [path, v] of given) {
-    if (v.startsWith(SEALED_PREFIX)) issues.push({ path, value: HIDDEN, rule: 'format', message: `must not start with '${SEALED_PREFIX}'`, fix: 'Give the secret itself, not a sealed value.' });
+    if (v.startsWith(SEALED_PREFIX))
+      issues.push({
+        path,
+        value: HIDDEN,
+        rule: 'format',
+        message: `must not start with '${SEALED_PREFIX}'`,
+        fix: 'Give the secret itself, not a sealed value.',
+      });
   }
   return issues.length ? { kind: 'invalid', issues } : { kind: 'ok', input: data };
 }
@@ -110,10 +153,16 @@ export function checkEndpointInput(data: unknown): EndpointCheck {
  * with. A configuration problem of this gateway, not of the state.
  */
 export class EndpointSecretError extends Error {
-  constructor(readonly stateCode: string, readonly reason: 'no-secret' | 'wrong-secret', field: string) {
-    super(reason === 'no-secret'
-      ? `${stateCode}'s endpoint ${field} is sealed but SIGNING_KEY_SECRET is not set on this gateway`
-      : `SIGNING_KEY_SECRET does not open ${stateCode}'s endpoint ${field} (sealed with another secret); set the secret it was sealed with, or configure the endpoint again`);
+  constructor(
+    readonly stateCode: string,
+    readonly reason: 'no-secret' | 'wrong-secret',
+    field: string,
+  ) {
+    super(
+      reason === 'no-secret'
+        ? `${stateCode}'s endpoint ${field} is sealed but SIGNING_KEY_SECRET is not set on this gateway`
+        : `SIGNING_KEY_SECRET does not open ${stateCode}'s endpoint ${field} (sealed with another secret); set the secret it was sealed with, or configure the endpoint again`,
+    );
     this.name = 'EndpointSecretError';
   }
 }
@@ -139,7 +188,13 @@ function openSecrets<T extends WithSecrets>(c: T, sealSecret: string, stateCode:
   return out as T;
 }
 
-interface Row { state_code: string; delivery: DeliveryConfig; source: SourceConfig | null; updated_at: Date | string; updated_by: string }
+interface Row {
+  state_code: string;
+  delivery: DeliveryConfig;
+  source: SourceConfig | null;
+  updated_at: Date | string;
+  updated_by: string;
+}
 
 /**
  * A state's endpoint with its secrets as stored (sealed, or plain if stored
@@ -150,7 +205,13 @@ export async function getStoredEndpoint(db: Db, stateCode: string): Promise<Endp
   const r = await db.query<Row>('SELECT * FROM exchange_endpoints WHERE state_code = $1', [stateCode]);
   const row = r.rows[0];
   if (!row) return { stateCode, delivery: INBOX, source: null, updatedAt: null, updatedBy: null };
-  return { stateCode, delivery: row.delivery, source: row.source, updatedAt: new Date(row.updated_at).toISOString(), updatedBy: row.updated_by };
+  return {
+    stateCode,
+    delivery: row.delivery,
+    source: row.source,
+    updatedAt: new Date(row.updated_at).toISOString(),
+    updatedBy: row.updated_by,
+  };
 }
 
 /**
@@ -173,7 +234,13 @@ export async function getEndpoint(db: Db, stateCode: string, sealSecret = ''): P
  * `sealSecret` (SIGNING_KEY_SECRET) its secrets are stored sealed
  * (AES-256-GCM); without one, as given. Returns the endpoint as stored.
  */
-export async function putEndpoint(db: Db, stateCode: string, input: EndpointInput, by: string, sealSecret = ''): Promise<Endpoint> {
+export async function putEndpoint(
+  db: Db,
+  stateCode: string,
+  input: EndpointInput,
+  by: string,
+  sealSecret = '',
+): Promise<Endpoint> {
   const delivery = sealSecrets(input.delivery, sealSecret);
   const source = input.source ? sealSecrets(input.source, sealSecret) : null;
   await db.query(
@@ -188,15 +255,16 @@ export async function putEndpoint(db: Db, stateCode: string, input: EndpointInpu
 export async function liveSources(db: Db, stateCodes: readonly string[]): Promise<Set<string>> {
   if (!stateCodes.length) return new Set();
   const r = await db.query<{ state_code: string }>(
-    'SELECT state_code FROM exchange_endpoints WHERE state_code = ANY($1::text[]) AND source IS NOT NULL', [stateCodes],
+    'SELECT state_code FROM exchange_endpoints WHERE state_code = ANY($1::text[]) AND source IS NOT NULL',
+    [stateCodes],
   );
   return new Set(r.rows.map((x) => x.state_code));
 }
 
-
 /** The endpoint as shown to people: secrets replaced, everything else visible. */
 export function redactEndpoint(e: Endpoint): Endpoint {
   const d = e.delivery;
-  const delivery: DeliveryConfig = d.channel === 'webhook' ? { ...d, secret: HIDDEN } : d.channel === 'edfi' ? { ...d, clientSecret: HIDDEN } : d;
+  const delivery: DeliveryConfig =
+    d.channel === 'webhook' ? { ...d, secret: HIDDEN } : d.channel === 'edfi' ? { ...d, clientSecret: HIDDEN } : d;
   return { ...e, delivery, source: e.source ? { ...e.source, clientSecret: HIDDEN } : null };
 }

@@ -7,7 +7,11 @@ import type { Db } from '../store/db.js';
  * as the child's new state, or when it asked for the child's records and the
  * request was accepted. Read-only, parameterized, one query each.
  */
-export type ExchangeGround = (db: Db, state: string, msixId: string) => Promise<{ basis: string; reason: string } | null>;
+export type ExchangeGround = (
+  db: Db,
+  state: string,
+  msixId: string,
+) => Promise<{ basis: string; reason: string } | null>;
 
 const sameChild = `(SELECT $1::text UNION SELECT merged_into FROM students WHERE msix_id = $1 AND merged_into IS NOT NULL)`;
 
@@ -18,7 +22,12 @@ export const noticeGround: ExchangeGround = async (db, state, msixId) => {
     [msixId, state],
   );
   const n = r.rows[0];
-  return n ? { basis: `${n.kind}-notice`, reason: `${n.kind} notice ${n.id}: the child moved from ${n.from_state} to ${state}` } : null;
+  return n
+    ? {
+        basis: `${n.kind}-notice`,
+        reason: `${n.kind} notice ${n.id}: the child moved from ${n.from_state} to ${state}`,
+      }
+    : null;
 };
 
 /** `state` asked for the child's records and the request was accepted (refused requests never count). */

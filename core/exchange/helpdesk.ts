@@ -21,14 +21,33 @@ export async function retryDelivery(db: Db, id: string, actor: Actor, traceId: s
   return db.transaction(async (tx) => {
     const d = await lockAndLoad(tx, id);
     if (!d) return { kind: 'not-found' };
-    if (d.kind === 'record-query') return { kind: 'conflict', reason: 'a live query belongs to its record request, which has been settled or is still running; make a new request instead' };
-    if (!['dead', 'retrying', 'queued', 'held'].includes(d.status)) return { kind: 'conflict', reason: `the delivery is ${d.status}; only a dead or waiting delivery can be retried` };
+    if (d.kind === 'record-query')
+      return {
+        kind: 'conflict',
+        reason:
+          'a live query belongs to its record request, which has been settled or is still running; make a new request instead',
+      };
+    if (!['dead', 'retrying', 'queued', 'held'].includes(d.status))
+      return {
+        kind: 'conflict',
+        reason: `the delivery is ${d.status}; only a dead or waiting delivery can be retried`,
+      };
     const r = await tx.query<DeliveryRow>(
       `UPDATE deliveries SET status = CASE WHEN status = 'held' THEN 'held' ELSE 'queued' END, budget_from = attempts, next_attempt_at = now(),
-         lease_until = NULL, updated_at = now() WHERE id = $1 RETURNING *`, [id],
+         lease_until = NULL, updated_at = now() WHERE id = $1 RETURNING *`,
+      [id],
     );
-    await updateExchange(tx, d.exchangeId, { status: 'queued', summary: { retriedBy: actor.id, retriedAt: new Date().toISOString(), retriedFrom: d.status } });
-    await appendAudit(tx, { actor, action: 'delivery.retried', msixId: d.msixId, traceId, details: { deliveryId: id, from: d.status, to: d.stateCode, kind: d.kind } });
+    await updateExchange(tx, d.exchangeId, {
+      status: 'queued',
+      summary: { retriedBy: actor.id, retriedAt: new Date().toISOString(), retriedFrom: d.status },
+    });
+    await appendAudit(tx, {
+      actor,
+      action: 'delivery.retried',
+      msixId: d.msixId,
+      traceId,
+      details: { deliveryId: id, from: d.status, to: d.stateCode, kind: d.kind },
+    });
     return { kind: 'ok', delivery: deliveryFromRow(r.rows[0]!) };
   });
 }
@@ -38,17 +57,33 @@ export async function retryDelivery(db: Db, id: string, actor: Actor, traceId: s
  * the messages behind it for the same student can flow. Needs a reason, which
  * is kept in the ledger and the audit trail.
  */
-export async function cancelDelivery(db: Db, id: string, actor: Actor, reason: string, traceId: string): Promise<HelpDeskResult & { released?: string[] }> {
+export async function cancelDelivery(
+  db: Db,
+  id: string,
+  actor: Actor,
+  reason: string,
+  traceId: string,
+): Promise<HelpDeskResult & { released?: string[] }> {
   return db.transaction(async (tx) => {
     const d = await lockAndLoad(tx, id);
     if (!d) return { kind: 'not-found' };
-    if (d.kind === 'record-query') return { kind: 'conflict', reason: 'a live query ends with its record request\'s deadline' };
-    if (!['dead', 'retrying', 'queued', 'held'].includes(d.status)) return { kind: 'conflict', reason: `the delivery is ${d.status}` };
+    if (d.kind === 'record-query')
+      return { kind: 'conflict', reason: "a live query ends with its record request's deadline" };
+    if (!['dead', 'retrying', 'queued', 'held'].includes(d.status))
+      return { kind: 'conflict', reason: `the delivery is ${d.status}` };
     const r = await tx.query<DeliveryRow>(
-      `UPDATE deliveries SET status = 'cancelled', last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1 RETURNING *`, [id, `cancelled by ${actor.id}: ${reason}`],
+      `UPDATE deliveries SET status = 'cancelled', last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1 RETURNING *`,
+      [id, `cancelled by ${actor.id}: ${reason}`],
     );
     await updateExchange(tx, d.exchangeId, { status: 'failed', error: { cancelledBy: actor.id, reason } });
-    await appendAudit(tx, { actor, action: 'delivery.cancelled', msixId: d.msixId, reason, traceId, details: { deliveryId: id, from: d.status, to: d.stateCode, kind: d.kind } });
+    await appendAudit(tx, {
+      actor,
+      action: 'delivery.cancelled',
+      msixId: d.msixId,
+      reason,
+      traceId,
+      details: { deliveryId: id, from: d.status, to: d.stateCode, kind: d.kind },
+    });
     const released: string[] = [];
     if (d.seq !== null && d.msixId !== null) {
       const next = await tx.query<{ id: string }>(

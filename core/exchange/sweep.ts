@@ -3,7 +3,12 @@ import { enqueueFollowUps, type DeliverDeps } from './delivery/deliver.js';
 import { overdueRequests } from './requests/requests.js';
 import { settleRequest } from './requests/request-settle.js';
 
-export interface SweepResult { requeued: number; recovered: number; released: number; settled: number }
+export interface SweepResult {
+  requeued: number;
+  recovered: number;
+  released: number;
+  settled: number;
+}
 
 /**
  * The safety net under the queue. Every few seconds it finds what should be
@@ -13,7 +18,10 @@ export interface SweepResult { requeued: number; recovered: number; released: nu
  * and settles; the deliver job decides everything else, so running it often
  * or on several workers is harmless.
  */
-export async function sweepExchange(deps: DeliverDeps, opts: { graceMs: number; limit?: number }): Promise<SweepResult> {
+export async function sweepExchange(
+  deps: DeliverDeps,
+  opts: { graceMs: number; limit?: number },
+): Promise<SweepResult> {
   const now = (deps.now ?? Date.now)();
   const limit = opts.limit ?? 500;
   const db: Db = deps.db;

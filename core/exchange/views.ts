@@ -27,12 +27,26 @@ export interface DeliveryView {
 export function deliveryView(d: Delivery): DeliveryView {
   const waiting = d.status === 'queued' || d.status === 'retrying';
   return {
-    id: d.id, kind: d.kind, to: d.stateCode, msixId: d.msixId, sequence: d.seq, status: d.status, attempts: d.attempts,
-    nextAttemptAt: waiting ? d.nextAttemptAt : null, lastError: d.lastError, channel: d.channel, idempotencyKey: d.idempotencyKey,
-    noticeId: d.noticeId, requestId: d.requestId, createdAt: d.createdAt, deliveredAt: d.deliveredAt,
+    id: d.id,
+    kind: d.kind,
+    to: d.stateCode,
+    msixId: d.msixId,
+    sequence: d.seq,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: waiting ? d.nextAttemptAt : null,
+    lastError: d.lastError,
+    channel: d.channel,
+    idempotencyKey: d.idempotencyKey,
+    noticeId: d.noticeId,
+    requestId: d.requestId,
+    createdAt: d.createdAt,
+    deliveredAt: d.deliveredAt,
     links: {
-      self: `/api/v1/deliveries/${d.id}`, exchange: `/api/v1/exchanges/${d.exchangeId}`,
-      ...(d.noticeId ? { notice: `/api/v1/notices/${d.noticeId}` } : {}), ...(d.requestId ? { request: `/api/v1/record-requests/${d.requestId}` } : {}),
+      self: `/api/v1/deliveries/${d.id}`,
+      exchange: `/api/v1/exchanges/${d.exchangeId}`,
+      ...(d.noticeId ? { notice: `/api/v1/notices/${d.noticeId}` } : {}),
+      ...(d.requestId ? { request: `/api/v1/record-requests/${d.requestId}` } : {}),
     },
   };
 }
@@ -40,5 +54,9 @@ export function deliveryView(d: Delivery): DeliveryView {
 /** One delivery with its attempt log (ledger child rows) and, for the inbox, its acknowledgement. */
 export async function deliveryDetail(db: Db, d: Delivery): Promise<DeliveryView> {
   const ack = await inboxAck(db, d.id);
-  return { ...deliveryView(d), attemptLog: await deliveryAttempts(db, d), ...(ack ? { acknowledgedAt: ack.ackedAt } : {}) };
+  return {
+    ...deliveryView(d),
+    attemptLog: await deliveryAttempts(db, d),
+    ...(ack ? { acknowledgedAt: ack.ackedAt } : {}),
+  };
 }

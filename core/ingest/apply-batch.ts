@@ -12,12 +12,25 @@ import { contentHash } from '../canonical-json.js';
 import { applyStateRecord, type ApplyOutcome } from '../records.js';
 import type { Db } from '../store/db.js';
 
-export interface BatchItem { record: StateRecord; codesetVersion: string }
+export interface BatchItem {
+  record: StateRecord;
+  codesetVersion: string;
+}
 
-interface Existing { id: string; state_student_id: string; status: 'active' | 'withdrawn'; version: number; content_hash: string }
+interface Existing {
+  id: string;
+  state_student_id: string;
+  status: 'active' | 'withdrawn';
+  version: number;
+  content_hash: string;
+}
 
 /** Applies records of one state in one transaction (the caller's); outcomes in input order. */
-export async function applyStateRecords(tx: Db, items: readonly BatchItem[], exchangeId: string | null): Promise<ApplyOutcome[]> {
+export async function applyStateRecords(
+  tx: Db,
+  items: readonly BatchItem[],
+  exchangeId: string | null,
+): Promise<ApplyOutcome[]> {
   if (!items.length) return [];
   const state = items[0]!.record.stateCode;
   const ids = items.map((i) => i.record.stateStudentId);
@@ -27,10 +40,14 @@ export async function applyStateRecords(tx: Db, items: readonly BatchItem[], exc
     for (const i of items) outs.push(await applyStateRecord(tx, i.record, i.codesetVersion, exchangeId));
     return outs;
   }
-  const existing = new Map((await tx.query<Existing>(
-    'SELECT id, state_student_id, status, version, content_hash FROM state_records WHERE state_code = $1 AND state_student_id = ANY($2::text[]) FOR UPDATE',
-    [state, ids],
-  )).rows.map((r) => [r.state_student_id, r]));
+  const existing = new Map(
+    (
+      await tx.query<Existing>(
+        'SELECT id, state_student_id, status, version, content_hash FROM state_records WHERE state_code = $1 AND state_student_id = ANY($2::text[]) FOR UPDATE',
+        [state, ids],
+      )
+    ).rows.map((r) => [r.state_student_id, r]),
+  );
 
   const outcomes: (ApplyOutcome | undefined)[] = new Array(items.length);
   const inserts: { i: number; body: string; hash: string; item: BatchItem }[] = [];
@@ -40,21 +57,46 @@ export async function applyStateRecords(tx: Db, items: readonly BatchItem[], exc
     const rec = item.record;
     const cur = existing.get(rec.stateStudentId);
     if ((rec.action ?? 'insert') === 'delete') {
-      if (!cur) outcomes[i] = { stateStudentId: rec.stateStudentId, recordId: null, status: 'not_found', version: 0, needsMatch: false };
-      else if (cur.status === 'withdrawn') outcomes[i] = { stateStudentId: rec.stateStudentId, recordId: cur.id, status: 'unchanged', version: cur.version, needsMatch: false };
+      if (!cur)
+        outcomes[i] = {
+          stateStudentId: rec.stateStudentId,
+          recordId: null,
+          status: 'not_found',
+          version: 0,
+          needsMatch: false,
+        };
+      else if (cur.status === 'withdrawn')
+        outcomes[i] = {
+          stateStudentId: rec.stateStudentId,
+          recordId: cur.id,
+          status: 'unchanged',
+          version: cur.version,
+          needsMatch: false,
+        };
       else withdrawals.push({ i, id: cur.id });
       return;
     }
     const { action: _ignored, ...body } = rec;
     const hash = contentHash(body);
     if (!cur) inserts.push({ i, body: JSON.stringify(body), hash, item });
-    else if (cur.content_hash === hash && cur.status === 'active') outcomes[i] = { stateStudentId: rec.stateStudentId, recordId: cur.id, status: 'unchanged', version: cur.version, needsMatch: false };
+    else if (cur.content_hash === hash && cur.status === 'active')
+      outcomes[i] = {
+        stateStudentId: rec.stateStudentId,
+        recordId: cur.id,
+        status: 'unchanged',
+        version: cur.version,
+        needsMatch: false,
+      };
     else updates.push({ i, id: cur.id, body: JSON.stringify(body), hash, item });
   });
 
   const cols = (xs: { body: string; hash: string; item: BatchItem }[]) => [
-    xs.map((x) => x.body), xs.map((x) => x.hash), xs.map((x) => x.item.codesetVersion),
-    xs.map((x) => x.item.record.identity.firstName), xs.map((x) => x.item.record.identity.lastName1), xs.map((x) => x.item.record.identity.birthDate),
+    xs.map((x) => x.body),
+    xs.map((x) => x.hash),
+    xs.map((x) => x.item.codesetVersion),
+    xs.map((x) => x.item.record.identity.firstName),
+    xs.map((x) => x.item.record.identity.lastName1),
+    xs.map((x) => x.item.record.identity.birthDate),
   ];
   if (inserts.length) {
     const r = await tx.query<{ id: string; state_student_id: string }>(
@@ -65,7 +107,14 @@ export async function applyStateRecords(tx: Db, items: readonly BatchItem[], exc
       [state, exchangeId, inserts.map((x) => x.item.record.stateStudentId), ...cols(inserts)],
     );
     const idOf = new Map(r.rows.map((x) => [x.state_student_id, x.id]));
-    for (const x of inserts) outcomes[x.i] = { stateStudentId: x.item.record.stateStudentId, recordId: idOf.get(x.item.record.stateStudentId)!, status: 'created', version: 1, needsMatch: true };
+    for (const x of inserts)
+      outcomes[x.i] = {
+        stateStudentId: x.item.record.stateStudentId,
+        recordId: idOf.get(x.item.record.stateStudentId)!,
+        status: 'created',
+        version: 1,
+        needsMatch: true,
+      };
   }
   if (updates.length) {
     const r = await tx.query<{ id: string; version: number }>(
@@ -76,7 +125,14 @@ export async function applyStateRecords(tx: Db, items: readonly BatchItem[], exc
       [exchangeId, updates.map((x) => x.id), ...cols(updates)],
     );
     const v = new Map(r.rows.map((x) => [x.id, x.version]));
-    for (const x of updates) outcomes[x.i] = { stateStudentId: x.item.record.stateStudentId, recordId: x.id, status: 'updated', version: v.get(x.id)!, needsMatch: true };
+    for (const x of updates)
+      outcomes[x.i] = {
+        stateStudentId: x.item.record.stateStudentId,
+        recordId: x.id,
+        status: 'updated',
+        version: v.get(x.id)!,
+        needsMatch: true,
+      };
   }
   if (withdrawals.length) {
     const r = await tx.query<{ id: string; version: number }>(
@@ -85,7 +141,14 @@ export async function applyStateRecords(tx: Db, items: readonly BatchItem[], exc
       [withdrawals.map((x) => x.id), exchangeId],
     );
     const v = new Map(r.rows.map((x) => [x.id, x.version]));
-    for (const x of withdrawals) outcomes[x.i] = { stateStudentId: items[x.i]!.record.stateStudentId, recordId: x.id, status: 'withdrawn', version: v.get(x.id)!, needsMatch: true };
+    for (const x of withdrawals)
+      outcomes[x.i] = {
+        stateStudentId: items[x.i]!.record.stateStudentId,
+        recordId: x.id,
+        status: 'withdrawn',
+        version: v.get(x.id)!,
+        needsMatch: true,
+      };
   }
   return outcomes as ApplyOutcome[];
 }

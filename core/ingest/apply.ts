@@ -43,14 +43,37 @@ const NOTES: Record<ApplyOutcome['status'], string> = {
 
 function outcomeOf(o: ApplyOutcome): StoreOutcome {
   if (o.status === 'not_found') {
-    return { applied: false, issues: [{ path: '/stateStudentId', value: o.stateStudentId, rule: 'notFound', message: `there is no stored record of student ${o.stateStudentId} to delete`, fix: 'Check the state student id; a delete must name a record the state sent before.', severity: 'error' }] };
+    return {
+      applied: false,
+      issues: [
+        {
+          path: '/stateStudentId',
+          value: o.stateStudentId,
+          rule: 'notFound',
+          message: `there is no stored record of student ${o.stateStudentId} to delete`,
+          fix: 'Check the state student id; a delete must name a record the state sent before.',
+          severity: 'error',
+        },
+      ],
+    };
   }
   return { applied: true, note: NOTES[o.status] };
 }
 
 /** Stores the records of one parsed file and returns its report. */
-export async function ingestEvents(db: Db, queue: JobQueue, ctx: IngestContext, events: AsyncIterable<ReportInput>): Promise<{ report: IngestReport; enqueueFailed: number }> {
-  const builder = new ReportBuilder({ exchangeId: ctx.exchangeId, adapter: ctx.adapterId, stateCode: ctx.stateCode, ...(ctx.fileName ? { fileName: ctx.fileName } : {}), startedAt: new Date().toISOString() });
+export async function ingestEvents(
+  db: Db,
+  queue: JobQueue,
+  ctx: IngestContext,
+  events: AsyncIterable<ReportInput>,
+): Promise<{ report: IngestReport; enqueueFailed: number }> {
+  const builder = new ReportBuilder({
+    exchangeId: ctx.exchangeId,
+    adapter: ctx.adapterId,
+    stateCode: ctx.stateCode,
+    ...(ctx.fileName ? { fileName: ctx.fileName } : {}),
+    startedAt: new Date().toISOString(),
+  });
   const batchSize = ctx.batchSize ?? 500;
   const progressEvery = ctx.progressEvery ?? 1000;
   const byStatus: Record<string, number> = {};
@@ -62,7 +85,14 @@ export async function ingestEvents(db: Db, queue: JobQueue, ctx: IngestContext, 
     const built = builder.build();
     const c = built.counts;
     const declared = (built.header as { totalStudents?: unknown } | undefined)?.totalStudents;
-    const counts: Record<string, number> = { read: c.read, accepted: c.applied, rejected: c.rejected, unsupported: c.unsupported, ...byStatus, ...(typeof declared === 'number' ? { declared } : {}) };
+    const counts: Record<string, number> = {
+      read: c.read,
+      accepted: c.applied,
+      rejected: c.rejected,
+      unsupported: c.unsupported,
+      ...byStatus,
+      ...(typeof declared === 'number' ? { declared } : {}),
+    };
     await updateExchange(db, ctx.exchangeId, { counts, ...(final ? {} : { status: 'processing' as const }) });
     ctx.onProgress?.(counts);
   };
@@ -79,13 +109,15 @@ export async function ingestEvents(db: Db, queue: JobQueue, ctx: IngestContext, 
     const current = batch;
     batch = [];
     await settle();
-    inflight = db.transaction((tx) => applyStateRecords(tx, current, ctx.exchangeId)).then((outcomes) => {
-      outcomes.forEach((o, i) => {
-        byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
-        if (o.needsMatch && o.recordId) toMatch.push({ recordId: o.recordId, version: o.version });
-        builder.add(current[i]!.ev, outcomeOf(o));
+    inflight = db
+      .transaction((tx) => applyStateRecords(tx, current, ctx.exchangeId))
+      .then((outcomes) => {
+        outcomes.forEach((o, i) => {
+          byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
+          if (o.needsMatch && o.recordId) toMatch.push({ recordId: o.recordId, version: o.version });
+          builder.add(current[i]!.ev, outcomeOf(o));
+        });
       });
-    });
     // A failing batch fails the job (it is retried; records already stored come back unchanged).
     inflight.catch(() => {});
   };
@@ -97,9 +129,25 @@ export async function ingestEvents(db: Db, queue: JobQueue, ctx: IngestContext, 
       // The plugin boundary: what an adapter calls ok is checked again before it is stored.
       const checked = validateStateRecord(ev.record);
       if (checked.kind === 'invalid') {
-        builder.add({ kind: 'invalid', issues: [...checked.issues, ...ev.warnings] as ReportIssue[], source: ev.source });
+        builder.add({
+          kind: 'invalid',
+          issues: [...checked.issues, ...ev.warnings] as ReportIssue[],
+          source: ev.source,
+        });
       } else if (checked.record.stateCode !== ctx.stateCode) {
-        builder.add(ev, { applied: false, issues: [{ path: '/stateCode', value: checked.record.stateCode, rule: 'stateScope', message: `a record of ${checked.record.stateCode} cannot be submitted in ${ctx.stateCode}'s file`, fix: 'A state submits only its own records.', severity: 'error' }] });
+        builder.add(ev, {
+          applied: false,
+          issues: [
+            {
+              path: '/stateCode',
+              value: checked.record.stateCode,
+              rule: 'stateScope',
+              message: `a record of ${checked.record.stateCode} cannot be submitted in ${ctx.stateCode}'s file`,
+              fix: 'A state submits only its own records.',
+              severity: 'error',
+            },
+          ],
+        });
       } else {
         batch.push({ ev, record: checked.record, codesetVersion: checked.codesetVersion });
         if (batch.length >= batchSize) await flush();
@@ -121,8 +169,17 @@ export async function ingestEvents(db: Db, queue: JobQueue, ctx: IngestContext, 
   let enqueueFailed = 0;
   // Matching is asynchronous; a record whose job cannot be enqueued stays `pending` and the sweeper picks it up.
   for (let i = 0; i < toMatch.length; i += 100) {
-    const results = await Promise.allSettled(toMatch.slice(i, i + 100).map((m) =>
-      queue.enqueue(QUEUES.match, { recordId: m.recordId, version: m.version, traceId: ctx.traceId }, { jobId: matchJobId(m.recordId, m.version) })));
+    const results = await Promise.allSettled(
+      toMatch
+        .slice(i, i + 100)
+        .map((m) =>
+          queue.enqueue(
+            QUEUES.match,
+            { recordId: m.recordId, version: m.version, traceId: ctx.traceId },
+            { jobId: matchJobId(m.recordId, m.version) },
+          ),
+        ),
+    );
     enqueueFailed += results.filter((r) => r.status === 'rejected').length;
   }
   const report = builder.build(new Date().toISOString());
@@ -141,6 +198,18 @@ export function finalStatus(report: IngestReport): 'completed' | 'completed_with
 /** What the ledger keeps about a file: totals and file-level issues, never a value from a record. */
 export function ledgerSummary(report: IngestReport): Record<string, unknown> {
   return {
-    report: { complete: report.complete, counts: report.counts, fileIssues: report.fileIssues.map(({ code, severity, message, line, part, expected, actual }) => ({ code, severity, message, line, part, expected, actual })) },
+    report: {
+      complete: report.complete,
+      counts: report.counts,
+      fileIssues: report.fileIssues.map(({ code, severity, message, line, part, expected, actual }) => ({
+        code,
+        severity,
+        message,
+        line,
+        part,
+        expected,
+        actual,
+      })),
+    },
   };
 }

@@ -104,7 +104,15 @@ export class ReportBuilder {
     this.report = {
       ...meta,
       complete: false,
-      counts: { read: 0, applied: 0, rejected: 0, unsupported: 0, appliedWithWarnings: 0, fileErrors: 0, fileWarnings: 0 },
+      counts: {
+        read: 0,
+        applied: 0,
+        rejected: 0,
+        unsupported: 0,
+        appliedWithWarnings: 0,
+        fileErrors: 0,
+        fileWarnings: 0,
+      },
       fileIssues: [],
       records: [],
     };
@@ -114,8 +122,12 @@ export class ReportBuilder {
   add(ev: ReportInput, outcome?: StoreOutcome): void {
     const r = this.report;
     switch (ev.kind) {
-      case 'header': r.header = ev.header; return;
-      case 'end': r.complete = true; return;
+      case 'header':
+        r.header = ev.header;
+        return;
+      case 'end':
+        r.complete = true;
+        return;
       case 'file':
         r.fileIssues.push(ev.issue);
         if (ev.issue.severity === 'error') r.counts.fileErrors++;
@@ -144,7 +156,12 @@ export class ReportBuilder {
     const o = outcome ?? { applied: true };
     if (!o.applied) {
       r.counts.rejected++;
-      r.records.push({ ...base, action, status: 'rejected', issues: [...o.issues.map((i) => ({ severity: 'error' as const, ...i })), ...ev.warnings] });
+      r.records.push({
+        ...base,
+        action,
+        status: 'rejected',
+        issues: [...o.issues.map((i) => ({ severity: 'error' as const, ...i })), ...ev.warnings],
+      });
       return;
     }
     const warnings = [...ev.warnings, ...(o.warnings ?? [])];
@@ -171,10 +188,23 @@ export function renderReportJson(report: IngestReport): string {
 }
 
 export const REPORT_CSV_COLUMNS = [
-  'recordNumber', 'studentKey', 'part', 'line', 'action', 'status', 'severity', 'path', 'sourceField', 'value', 'rule', 'message', 'fix',
+  'recordNumber',
+  'studentKey',
+  'part',
+  'line',
+  'action',
+  'status',
+  'severity',
+  'path',
+  'sourceField',
+  'value',
+  'rule',
+  'message',
+  'fix',
 ] as const;
 
-const cell = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+const cell = (v: unknown): string =>
+  v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
 
 /**
  * CSV: one row per issue; a record with no issue gets one row saying it was
@@ -183,7 +213,21 @@ const cell = (v: unknown): string => (v === undefined || v === null ? '' : typeo
 export function renderReportCsv(report: IngestReport): string {
   const rows: string[][] = [];
   for (const f of report.fileIssues) {
-    rows.push(['', '', cell(f.part), cell(f.line), '', 'file', f.severity, '', '', f.expected !== undefined ? `expected ${f.expected}, found ${f.actual}` : '', f.code, f.message, cell(f.fix)]);
+    rows.push([
+      '',
+      '',
+      cell(f.part),
+      cell(f.line),
+      '',
+      'file',
+      f.severity,
+      '',
+      '',
+      f.expected !== undefined ? `expected ${f.expected}, found ${f.actual}` : '',
+      f.code,
+      f.message,
+      cell(f.fix),
+    ]);
   }
   for (const r of report.records) {
     const lead = [String(r.recordNumber), cell(r.studentKey), cell(r.part), cell(r.line), cell(r.action), r.status];
@@ -195,7 +239,16 @@ export function renderReportCsv(report: IngestReport): string {
       const at = [...lead];
       if (i.part !== undefined) at[2] = i.part;
       if (i.line !== undefined) at[3] = String(i.line); // the line of the problem, when the adapter knows it
-      rows.push([...at, i.severity ?? 'error', i.path, cell(i.sourceField), cell(i.value), i.rule, i.message, cell(i.fix)]);
+      rows.push([
+        ...at,
+        i.severity ?? 'error',
+        i.path,
+        cell(i.sourceField),
+        cell(i.value),
+        i.rule,
+        i.message,
+        cell(i.fix),
+      ]);
     }
   }
   return stringify(rows, { header: true, columns: [...REPORT_CSV_COLUMNS], record_delimiter: 'windows' });
@@ -205,18 +258,28 @@ export function renderReportCsv(report: IngestReport): string {
 export function renderReportSummary(report: IngestReport, maxRecords = 20): string {
   const c = report.counts;
   const out: string[] = [];
-  out.push(`${report.fileName ?? 'submission'}${report.adapter ? ` (${report.adapter})` : ''}${report.stateCode ? ` for ${report.stateCode}` : ''}`);
-  out.push(`  students read ${c.read}: applied ${c.applied}${c.appliedWithWarnings ? ` (${c.appliedWithWarnings} with warnings)` : ''}, rejected ${c.rejected}, unsupported ${c.unsupported}`);
+  out.push(
+    `${report.fileName ?? 'submission'}${report.adapter ? ` (${report.adapter})` : ''}${report.stateCode ? ` for ${report.stateCode}` : ''}`,
+  );
+  out.push(
+    `  students read ${c.read}: applied ${c.applied}${c.appliedWithWarnings ? ` (${c.appliedWithWarnings} with warnings)` : ''}, rejected ${c.rejected}, unsupported ${c.unsupported}`,
+  );
   if (!report.complete) out.push('  the report is incomplete: the file was not read to the end');
-  for (const f of report.fileIssues) out.push(`  [file ${f.severity}] ${f.code}: ${f.message}${f.fix ? ` Fix: ${f.fix}` : ''}`);
+  for (const f of report.fileIssues)
+    out.push(`  [file ${f.severity}] ${f.code}: ${f.message}${f.fix ? ` Fix: ${f.fix}` : ''}`);
   const problems = report.records.filter((r) => r.status !== 'applied' || r.issues.length);
   for (const r of problems.slice(0, maxRecords)) {
     const where = [r.part, r.line !== undefined ? `line ${r.line}` : undefined].filter(Boolean).join(' ');
-    out.push(`  record ${r.recordNumber}${r.studentKey ? ` (${r.studentKey})` : ''}${where ? ` at ${where}` : ''}: ${r.status}${r.note ? ` — ${r.note}` : ''}`);
+    out.push(
+      `  record ${r.recordNumber}${r.studentKey ? ` (${r.studentKey})` : ''}${where ? ` at ${where}` : ''}: ${r.status}${r.note ? ` — ${r.note}` : ''}`,
+    );
     for (const i of r.issues) {
-      out.push(`    ${i.severity ?? 'error'} ${i.path || '(record)'}${i.sourceField ? ` [${i.sourceField}]` : ''}${i.line !== undefined && i.line !== r.line ? ` line ${i.line}` : ''}: ${i.message}${i.fix ? ` Fix: ${i.fix}` : ''}`);
+      out.push(
+        `    ${i.severity ?? 'error'} ${i.path || '(record)'}${i.sourceField ? ` [${i.sourceField}]` : ''}${i.line !== undefined && i.line !== r.line ? ` line ${i.line}` : ''}: ${i.message}${i.fix ? ` Fix: ${i.fix}` : ''}`,
+      );
     }
   }
-  if (problems.length > maxRecords) out.push(`  … ${problems.length - maxRecords} more records with problems (see the JSON or CSV report)`);
+  if (problems.length > maxRecords)
+    out.push(`  … ${problems.length - maxRecords} more records with problems (see the JSON or CSV report)`);
   return out.join('\n');
 }

@@ -91,7 +91,10 @@ export class HeldIndex {
 
   /** Records a manual constraint; returns false when neither side is a held record. */
   addConstraint(kind: string, a: string, b: string): boolean {
-    for (const [pending, other] of [[a, b], [b, a]] as const) {
+    for (const [pending, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       const h = this.byId.get(other);
       if (h === undefined || this.byId.has(pending)) continue;
       const m = this.manual.get(pending) ?? this.manual.set(pending, new Map()).get(pending)!;
@@ -111,7 +114,8 @@ export class HeldIndex {
     }
     const manual = this.manual.get(id);
     if (manual) for (const h of manual.keys()) seen.add(h);
-    return [...seen].map((h) => ({ h, score: this.scorer.score(std, this.held.std[h]!), manual: manual?.get(h) ?? null }))
+    return [...seen]
+      .map((h) => ({ h, score: this.scorer.score(std, this.held.std[h]!), manual: manual?.get(h) ?? null }))
       .sort((x, y) => y.score.weight - x.score.weight);
   }
 
@@ -122,7 +126,13 @@ export class HeldIndex {
    * nor one whose own review waits for this record.
    */
   strongest(id: string, pairs: readonly HeldPair[]): HeldPair | null {
-    return pairs.find((p) => p.manual !== 'cannot-link' && this.held.waitsFor[p.h] !== id
-      && (p.manual === 'must-link' || p.score.decision === 'link')) ?? null;
+    return (
+      pairs.find(
+        (p) =>
+          p.manual !== 'cannot-link' &&
+          this.held.waitsFor[p.h] !== id &&
+          (p.manual === 'must-link' || p.score.decision === 'link'),
+      ) ?? null
+    );
   }
 }

@@ -83,14 +83,16 @@ async function readAll(db: Db, pageRows: number, progress: (phase: string, n: nu
     if (!pending && out.ids.length === 0) break;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const r = await db.query<Row>(pending
-        ? `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, NULL::text AS msix_id
+      const r = await db.query<Row>(
+        pending
+          ? `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, NULL::text AS msix_id
            FROM state_records s WHERE s.match_status = 'pending' AND s.status = 'active' AND s.id > $1
              AND NOT EXISTS (SELECT 1 FROM links l WHERE l.record_id = s.id) ORDER BY s.id LIMIT $2`
-        : `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
+          : `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
            FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
            WHERE s.status = 'active' AND st.status IN ('active', 'locked') AND s.id > $1 ORDER BY s.id LIMIT $2`,
-      [after, pageRows]);
+        [after, pageRows],
+      );
       for (const row of r.rows) {
         out.ids.push(row.id);
         out.versions.push(row.version);
@@ -129,14 +131,26 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
   const data = await readAll(db, opts.pageRows ?? 20_000, (phase, n) => progress(phase, n, 0));
   const n = data.ids.length;
   const pendingCount = data.anchor.filter((a) => a === null).length;
-  const heldRecords: HeldRecords = pendingCount === 0 ? { ids: [], states: [], std: [], waitsFor: [], candidates: [] }
-    : await readHeld(db, opts.pageRows ?? 20_000, (k) => progress('read held', k, 0));
+  const heldRecords: HeldRecords =
+    pendingCount === 0
+      ? { ids: [], states: [], std: [], waitsFor: [], candidates: [] }
+      : await readHeld(db, opts.pageRows ?? 20_000, (k) => progress('read held', k, 0));
   const updates = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM state_records s WHERE s.match_status = 'pending' AND s.status = 'active'
-       AND EXISTS (SELECT 1 FROM links l WHERE l.record_id = s.id)`);
+       AND EXISTS (SELECT 1 FROM links l WHERE l.record_id = s.id)`,
+  );
   const tRead = performance.now();
   const empty: BatchLoadReport = {
-    pending: 0, anchors: n, heldAnchors: heldRecords.ids.length, updatesLeftToJobs: updates.rows[0]!.n, linked: 0, newStudents: 0, reviews: 0, waiting: 0, clusters: 0, candidatePairs: 0,
+    pending: 0,
+    anchors: n,
+    heldAnchors: heldRecords.ids.length,
+    updatesLeftToJobs: updates.rows[0]!.n,
+    linked: 0,
+    newStudents: 0,
+    reviews: 0,
+    waiting: 0,
+    clusters: 0,
+    candidatePairs: 0,
     ms: { read: tRead - t0, link: 0, write: 0, total: tRead - t0 },
   };
   if (pendingCount === 0) return empty;
@@ -151,7 +165,9 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
     else mustLink.push([f, i]);
   });
   const cannotLink: [number, number][] = [];
-  const cons = await db.query<{ kind: string; record_a: string; record_b: string }>('SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL');
+  const cons = await db.query<{ kind: string; record_a: string; record_b: string }>(
+    'SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL',
+  );
   const heldIds = new Set(heldRecords.ids);
   const heldConstraints: typeof cons.rows = [];
   for (const c of cons.rows) {
@@ -166,29 +182,49 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
 
   // Clusters, their anchored students, and held singletons.
   const members = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) (members.get(result.clusterOf[i]!) ?? members.set(result.clusterOf[i]!, []).get(result.clusterOf[i]!)!).push(i);
-  const studentsOf = (c: number) => [...new Set(members.get(c)!.map((i) => data.anchor[i]).filter((s): s is string => s !== null))];
+  for (let i = 0; i < n; i++)
+    (members.get(result.clusterOf[i]!) ?? members.set(result.clusterOf[i]!, []).get(result.clusterOf[i]!)!).push(i);
+  const studentsOf = (c: number) => [
+    ...new Set(
+      members
+        .get(c)!
+        .map((i) => data.anchor[i])
+        .filter((s): s is string => s !== null),
+    ),
+  ];
   const partners = new Map<number, { j: number; probability: number }[]>();
   for (const p of result.review) {
-    for (const [x, y] of [[p.a, p.b], [p.b, p.a]] as const) {
+    for (const [x, y] of [
+      [p.a, p.b],
+      [p.b, p.a],
+    ] as const) {
       if (data.anchor[x] !== null || members.get(result.clusterOf[x]!)!.length !== 1) continue;
       (partners.get(x) ?? partners.set(x, []).get(x)!).push({ j: y, probability: p.probability });
     }
   }
   const held = new Set<number>();
-  for (const [x, list] of partners) if (list.some((p) => !partners.has(p.j) || members.get(result.clusterOf[p.j]!)!.length > 1)) held.add(x);
+  for (const [x, list] of partners)
+    if (list.some((p) => !partners.has(p.j) || members.get(result.clusterOf[p.j]!)!.length > 1)) held.add(x);
 
   const termFrequencies = buildTermFrequencies(data.std, personComparisonSet.comparisons);
   const scorer = new CompiledModel(model, personComparisonSet, { population: n, termFrequencies });
-  const pairExplanation = (i: number, j: number) => explainScore(data.std[i]!, data.std[j]!, data.ids[j]!, scorer.score(data.std[i]!, data.std[j]!));
+  const pairExplanation = (i: number, j: number) =>
+    explainScore(data.std[i]!, data.std[j]!, data.ids[j]!, scorer.score(data.std[i]!, data.std[j]!));
   // Held records: scored against the pending records with the same scorer, outside the clustering.
-  const heldIndex = new HeldIndex(heldRecords, scorer, (std) => personComparisonSet.blockingKeys(std), model.maxBlockSize);
+  const heldIndex = new HeldIndex(
+    heldRecords,
+    scorer,
+    (std) => personComparisonSet.blockingKeys(std),
+    model.maxBlockSize,
+  );
   for (const c of heldConstraints) heldIndex.addConstraint(c.kind, c.record_a, c.record_b);
   let anchorsByStudent: Map<string, number[]> | null = null;
   const anchorsOf = (msixId: string) => {
     if (!anchorsByStudent) {
       anchorsByStudent = new Map();
-      data.anchor.forEach((s, i) => { if (s !== null) (anchorsByStudent!.get(s) ?? anchorsByStudent!.set(s, []).get(s)!).push(i); });
+      data.anchor.forEach((s, i) => {
+        if (s !== null) (anchorsByStudent!.get(s) ?? anchorsByStudent!.set(s, []).get(s)!).push(i);
+      });
     }
     return anchorsByStudent.get(msixId) ?? [];
   };
@@ -197,9 +233,16 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
   const chunk = opts.chunkRecords ?? 5000;
   const isHeldCluster = (c: number) => members.get(c)!.length === 1 && held.has(members.get(c)![0]!);
   // Held records go last: their candidates' new students exist by then.
-  const clusterIds = [...members.keys()].filter((c) => members.get(c)!.some((i) => data.anchor[i] === null))
+  const clusterIds = [...members.keys()]
+    .filter((c) => members.get(c)!.some((i) => data.anchor[i] === null))
     .sort((a, b) => Number(isHeldCluster(a)) - Number(isHeldCluster(b)));
-  const report: BatchLoadReport = { ...empty, pending: pendingCount, anchors: n - pendingCount, clusters: result.stats.clusters, candidatePairs: result.stats.candidatePairs };
+  const report: BatchLoadReport = {
+    ...empty,
+    pending: pendingCount,
+    anchors: n - pendingCount,
+    clusters: result.stats.clusters,
+    candidatePairs: result.stats.candidatePairs,
+  };
   const waitTarget = (w: Waiting) => (w.lead !== null ? data.ids[w.lead]! : heldRecords.ids[w.h]!);
   const studentOfCluster = new Map<number, string>();
   for (const c of clusterIds) {
@@ -208,7 +251,7 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
   }
   const waitingClusters = new Set<number>();
   let done = 0;
-  for (let start = 0; start < clusterIds.length;) {
+  for (let start = 0; start < clusterIds.length; ) {
     const group: number[] = [];
     let size = 0;
     while (start < clusterIds.length && (size === 0 || size < chunk)) {
@@ -246,8 +289,27 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
       const newIds = await allocateStudents(tx, fresh.length);
       fresh.forEach((c, k) => studentOfCluster.set(c, newIds[k]!));
       await writeGroup(tx, group, {
-        data, members, studentsOf, studentOfCluster, held, partners, result, pairExplanation, model: model.rulesVersion, actor, report,
-        fresh: new Set(fresh), consolidation: opts.consolidation, keysOf, heldRecords, heldPairs, waiting, waitingClusters, waitTarget, anchorsOf, scorer,
+        data,
+        members,
+        studentsOf,
+        studentOfCluster,
+        held,
+        partners,
+        result,
+        pairExplanation,
+        model: model.rulesVersion,
+        actor,
+        report,
+        fresh: new Set(fresh),
+        consolidation: opts.consolidation,
+        keysOf,
+        heldRecords,
+        heldPairs,
+        waiting,
+        waitingClusters,
+        waitTarget,
+        anchorsOf,
+        scorer,
       });
     });
     done += size;
@@ -263,7 +325,10 @@ async function allocateStudents(tx: Db, count: number): Promise<string[]> {
   const out: string[] = [];
   for (let attempt = 0; out.length < count && attempt < 5; attempt++) {
     const want = Array.from({ length: count - out.length }, () => newMsixId() as string);
-    const r = await tx.query<{ msix_id: string }>('INSERT INTO students (msix_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING msix_id', [want]);
+    const r = await tx.query<{ msix_id: string }>(
+      'INSERT INTO students (msix_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING msix_id',
+      [want],
+    );
     out.push(...r.rows.map((x) => x.msix_id));
   }
   if (out.length < count) throw new Error('could not allocate unique MSIX ids');
@@ -302,25 +367,60 @@ interface GroupContext {
 
 async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<void> {
   const { data } = g;
-  const link = { ids: [] as string[], msix: [] as string[], type: [] as string[], score: [] as (number | null)[], expl: [] as string[] };
+  const link = {
+    ids: [] as string[],
+    msix: [] as string[],
+    type: [] as string[],
+    score: [] as (number | null)[],
+    expl: [] as string[],
+  };
   const status = { ids: [] as string[], versions: [] as number[], st: [] as string[] };
   const keys = { key: [] as string[], rec: [] as string[] };
-  const ev = { msix: [] as string[], rec: [] as string[], state: [] as string[], kind: [] as string[], details: [] as string[] };
-  const reviews: { id: string; st: string; v: number; reason: string; cands: string[]; p: number; expl: MatchExplanation; waits: string | null }[] = [];
+  const ev = {
+    msix: [] as string[],
+    rec: [] as string[],
+    state: [] as string[],
+    kind: [] as string[],
+    details: [] as string[],
+  };
+  const reviews: {
+    id: string;
+    st: string;
+    v: number;
+    reason: string;
+    cands: string[];
+    p: number;
+    expl: MatchExplanation;
+    waits: string | null;
+  }[] = [];
   const touched = new Set<string>();
   const clusterOf = g.result.clusterOf;
   // Records held with a held record share its review's candidate students, as they are now (merged ones followed).
-  const merged = await followMerges(tx, [...new Set(group.filter((c) => g.waitingClusters.has(c)).flatMap((c) => g.members.get(c)!)
-    .flatMap((i) => { const w = g.waiting.get(i); return w ? g.heldRecords.candidates[w.h]! : []; }))]);
-  const heldExplanations = (i: number): PairExplanation[] => (g.heldPairs.get(i) ?? []).slice(0, 5)
-    .map((p) => explainScore(data.std[i]!, g.heldRecords.std[p.h], g.heldRecords.ids[p.h]!, p.score));
+  const merged = await followMerges(tx, [
+    ...new Set(
+      group
+        .filter((c) => g.waitingClusters.has(c))
+        .flatMap((c) => g.members.get(c)!)
+        .flatMap((i) => {
+          const w = g.waiting.get(i);
+          return w ? g.heldRecords.candidates[w.h]! : [];
+        }),
+    ),
+  ]);
+  const heldExplanations = (i: number): PairExplanation[] =>
+    (g.heldPairs.get(i) ?? [])
+      .slice(0, 5)
+      .map((p) => explainScore(data.std[i]!, g.heldRecords.std[p.h], g.heldRecords.ids[p.h]!, p.score));
   for (const c of group) {
     const list = g.members.get(c)!;
     const anchored = g.studentsOf(c);
     for (const i of list) {
       if (data.anchor[i] !== null) continue;
       const id = data.ids[i]!;
-      for (const k of g.keysOf.get(i) ?? personComparisonSet.blockingKeys(data.std[i]!)) { keys.key.push(k); keys.rec.push(id); }
+      for (const k of g.keysOf.get(i) ?? personComparisonSet.blockingKeys(data.std[i]!)) {
+        keys.key.push(k);
+        keys.rec.push(id);
+      }
       status.ids.push(id);
       status.versions.push(data.versions[i]!);
       const student = g.studentOfCluster.get(c);
@@ -330,16 +430,52 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
         const w = g.waiting.get(i)!;
         const waits = g.waitTarget(w);
         const cands = [...new Set(g.heldRecords.candidates[w.h]!.map((x) => merged.get(x) ?? x))];
-        const students = cands.map((msixId) => studentExplanation(msixId, g.anchorsOf(msixId).map((j) => g.pairExplanation(i, j)))).sort((a, b) => b.bestProbability - a.bestProbability);
-        const best = w.lead !== null ? g.pairExplanation(i, w.lead) : heldExpl.find((p) => p.recordId === waits)
-          ?? explainScore(data.std[i]!, g.heldRecords.std[w.h], waits, g.scorer.score(data.std[i]!, g.heldRecords.std[w.h]!));
+        const students = cands
+          .map((msixId) =>
+            studentExplanation(
+              msixId,
+              g.anchorsOf(msixId).map((j) => g.pairExplanation(i, j)),
+            ),
+          )
+          .sort((a, b) => b.bestProbability - a.bestProbability);
+        const best =
+          w.lead !== null
+            ? g.pairExplanation(i, w.lead)
+            : (heldExpl.find((p) => p.recordId === waits) ??
+              explainScore(
+                data.std[i]!,
+                g.heldRecords.std[w.h],
+                waits,
+                g.scorer.score(data.std[i]!, g.heldRecords.std[w.h]!),
+              ));
         const explanation: MatchExplanation = {
-          decision: 'review', reason: 'held-match', rulesVersion: g.model, candidatesConsidered: list.length - 1 + (g.heldPairs.get(i)?.length ?? 0),
-          best, students: students.slice(0, 5), ...(heldExpl.length ? { held: heldExpl } : {}), waitsFor: waits,
+          decision: 'review',
+          reason: 'held-match',
+          rulesVersion: g.model,
+          candidatesConsidered: list.length - 1 + (g.heldPairs.get(i)?.length ?? 0),
+          best,
+          students: students.slice(0, 5),
+          ...(heldExpl.length ? { held: heldExpl } : {}),
+          waitsFor: waits,
         };
-        reviews.push({ id, st: data.states[i]!, v: data.versions[i]!, reason: 'held-match', cands, p: Math.max(best.probability, students[0]?.bestProbability ?? 0), expl: explanation, waits });
+        reviews.push({
+          id,
+          st: data.states[i]!,
+          v: data.versions[i]!,
+          reason: 'held-match',
+          cands,
+          p: Math.max(best.probability, students[0]?.bestProbability ?? 0),
+          expl: explanation,
+          waits,
+        });
         status.st.push('review');
-        for (const s of cands) { ev.msix.push(s); ev.rec.push(id); ev.state.push(data.states[i]!); ev.kind.push('review-opened'); ev.details.push(JSON.stringify({ reason: 'held-match', batch: true, waitsFor: waits })); }
+        for (const s of cands) {
+          ev.msix.push(s);
+          ev.rec.push(id);
+          ev.state.push(data.states[i]!);
+          ev.kind.push('review-opened');
+          ev.details.push(JSON.stringify({ reason: 'held-match', batch: true, waitsFor: waits }));
+        }
         g.report.reviews++;
         g.report.waiting++;
         continue;
@@ -348,38 +484,91 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
         // Held: a near match (alone, close to another student) or a cluster spanning several students.
         const isHeld = g.held.has(i);
         const cands = isHeld
-          ? [...new Set(g.partners.get(i)!.map((p) => g.studentOfCluster.get(clusterOf[p.j]!) ?? data.anchor[p.j]).filter((s): s is string => typeof s === 'string'))]
+          ? [
+              ...new Set(
+                g.partners
+                  .get(i)!
+                  .map((p) => g.studentOfCluster.get(clusterOf[p.j]!) ?? data.anchor[p.j])
+                  .filter((s): s is string => typeof s === 'string'),
+              ),
+            ]
           : anchored;
-        const others = isHeld ? g.partners.get(i)!.map((p) => p.j) : list.filter((j) => j !== i && data.anchor[j] !== null);
-        const students = cands.map((msixId) => studentExplanation(msixId, others.filter((j) => (g.studentOfCluster.get(clusterOf[j]!) ?? data.anchor[j]) === msixId)
-          .map((j) => g.pairExplanation(i, j)))).sort((a, b) => b.bestProbability - a.bestProbability);
+        const others = isHeld
+          ? g.partners.get(i)!.map((p) => p.j)
+          : list.filter((j) => j !== i && data.anchor[j] !== null);
+        const students = cands
+          .map((msixId) =>
+            studentExplanation(
+              msixId,
+              others
+                .filter((j) => (g.studentOfCluster.get(clusterOf[j]!) ?? data.anchor[j]) === msixId)
+                .map((j) => g.pairExplanation(i, j)),
+            ),
+          )
+          .sort((a, b) => b.bestProbability - a.bestProbability);
         const reason = isHeld ? (students[0]?.conflicts.length ? 'conflict' : 'near-match') : 'ambiguous';
         // Its own review as before; it also waits for a held record it clearly belongs with, like a match job's review.
         const w = g.waiting.get(i);
         const waits = w ? g.waitTarget(w) : null;
         const explanation: MatchExplanation = {
-          decision: 'review', reason, rulesVersion: g.model, candidatesConsidered: others.length + (g.heldPairs.get(i)?.length ?? 0), best: students[0]?.best ?? null,
-          students: students.slice(0, 5), ...(heldExpl.length ? { held: heldExpl } : {}), ...(waits ? { waitsFor: waits } : {}),
+          decision: 'review',
+          reason,
+          rulesVersion: g.model,
+          candidatesConsidered: others.length + (g.heldPairs.get(i)?.length ?? 0),
+          best: students[0]?.best ?? null,
+          students: students.slice(0, 5),
+          ...(heldExpl.length ? { held: heldExpl } : {}),
+          ...(waits ? { waitsFor: waits } : {}),
         };
-        reviews.push({ id, st: data.states[i]!, v: data.versions[i]!, reason, cands, p: students[0]?.bestProbability ?? 0, expl: explanation, waits });
+        reviews.push({
+          id,
+          st: data.states[i]!,
+          v: data.versions[i]!,
+          reason,
+          cands,
+          p: students[0]?.bestProbability ?? 0,
+          expl: explanation,
+          waits,
+        });
         status.st.push('review');
-        for (const s of cands) { ev.msix.push(s); ev.rec.push(id); ev.state.push(data.states[i]!); ev.kind.push('review-opened'); ev.details.push(JSON.stringify({ reason, batch: true, ...(waits ? { waitsFor: waits } : {}) })); }
+        for (const s of cands) {
+          ev.msix.push(s);
+          ev.rec.push(id);
+          ev.state.push(data.states[i]!);
+          ev.kind.push('review-opened');
+          ev.details.push(JSON.stringify({ reason, batch: true, ...(waits ? { waitsFor: waits } : {}) }));
+        }
         g.report.reviews++;
         if (waits) g.report.waiting++;
         continue;
       }
-      const best = list.filter((j) => j !== i).map((j) => g.pairExplanation(i, j)).sort((a, b) => b.weight - a.weight)[0] ?? null;
+      const best =
+        list
+          .filter((j) => j !== i)
+          .map((j) => g.pairExplanation(i, j))
+          .sort((a, b) => b.weight - a.weight)[0] ?? null;
       const isNew = g.fresh.has(c);
       const firstOfNew = isNew && list.find((j) => data.anchor[j] === null) === i;
       const explanation: MatchExplanation = {
-        decision: best ? 'batch' : 'new', reason: best ? 'batch-cluster' : 'no-candidate', rulesVersion: g.model,
-        candidatesConsidered: list.length - 1, best, students: [],
+        decision: best ? 'batch' : 'new',
+        reason: best ? 'batch-cluster' : 'no-candidate',
+        rulesVersion: g.model,
+        candidatesConsidered: list.length - 1,
+        best,
+        students: [],
       };
-      link.ids.push(id); link.msix.push(student); link.type.push(firstOfNew ? 'new' : 'auto'); link.score.push(firstOfNew ? null : best?.probability ?? null);
+      link.ids.push(id);
+      link.msix.push(student);
+      link.type.push(firstOfNew ? 'new' : 'auto');
+      link.score.push(firstOfNew ? null : (best?.probability ?? null));
       link.expl.push(JSON.stringify(explanation));
       status.st.push('matched');
       touched.add(student);
-      ev.msix.push(student); ev.rec.push(id); ev.state.push(data.states[i]!); ev.kind.push(firstOfNew ? 'student-created' : 'record-linked'); ev.details.push(JSON.stringify({ linkType: firstOfNew ? 'new' : 'auto', batch: true }));
+      ev.msix.push(student);
+      ev.rec.push(id);
+      ev.state.push(data.states[i]!);
+      ev.kind.push(firstOfNew ? 'student-created' : 'record-linked');
+      ev.details.push(JSON.stringify({ linkType: firstOfNew ? 'new' : 'auto', batch: true }));
       g.report.linked++;
       if (firstOfNew) g.report.newStudents++;
     }
@@ -401,14 +590,22 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
   }
   await tx.query('DELETE FROM blocking_keys WHERE record_id = ANY($1::uuid[])', [status.ids]);
   // Keys in index order: the inserts walk the primary key index instead of jumping around it.
-  const order = keys.key.map((_, i) => i).sort((a, b) => (keys.key[a]! < keys.key[b]! ? -1 : keys.key[a]! > keys.key[b]! ? 1 : 0));
-  await tx.query('INSERT INTO blocking_keys (key, record_id) SELECT * FROM unnest($1::text[], $2::uuid[])', [order.map((i) => keys.key[i]), order.map((i) => keys.rec[i])]);
+  const order = keys.key
+    .map((_, i) => i)
+    .sort((a, b) => (keys.key[a]! < keys.key[b]! ? -1 : keys.key[a]! > keys.key[b]! ? 1 : 0));
+  await tx.query('INSERT INTO blocking_keys (key, record_id) SELECT * FROM unnest($1::text[], $2::uuid[])', [
+    order.map((i) => keys.key[i]),
+    order.map((i) => keys.rec[i]),
+  ]);
   // Large JSON travels as one json document, not as an array literal of jsonb values (much cheaper to parse).
   const inserted = await tx.query<{ record_id: string }>(
     `INSERT INTO links (record_id, msix_id, link_type, score, rules_version, explanation)
      SELECT u.id, u.msix, u.type, u.score, $2, u.expl FROM json_to_recordset($1::json) AS u(id uuid, msix text, type text, score float8, expl jsonb)
      ON CONFLICT (record_id) DO NOTHING RETURNING record_id`,
-    [`[${link.ids.map((id, k) => `{"id":"${id}","msix":"${link.msix[k]}","type":"${link.type[k]}","score":${link.score[k] ?? 'null'},"expl":${link.expl[k]}}`).join(',')}]`, g.model],
+    [
+      `[${link.ids.map((id, k) => `{"id":"${id}","msix":"${link.msix[k]}","type":"${link.type[k]}","score":${link.score[k] ?? 'null'},"expl":${link.expl[k]}}`).join(',')}]`,
+      g.model,
+    ],
   );
   if (inserted.rows.length) {
     await tx.query(
@@ -419,12 +616,15 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
   }
   await tx.query(
     `UPDATE state_records s SET match_status = u.st FROM unnest($1::uuid[], $2::int[], $3::text[]) AS u(id, v, st)
-     WHERE s.id = u.id AND s.version = u.v AND s.match_status = 'pending'`, [status.ids, status.versions, status.st],
+     WHERE s.id = u.id AND s.version = u.v AND s.match_status = 'pending'`,
+    [status.ids, status.versions, status.st],
   );
   await tx.query(
     `INSERT INTO student_events (msix_id, record_id, state_code, kind, details)
      SELECT u.m, u.r, u.s, u.k, u.d FROM json_to_recordset($1::json) AS u(m text, r uuid, s text, k text, d jsonb)`,
-    [`[${ev.msix.map((m, k) => `{"m":"${m}","r":"${ev.rec[k]}","s":"${ev.state[k]}","k":"${ev.kind[k]}","d":${ev.details[k]}}`).join(',')}]`],
+    [
+      `[${ev.msix.map((m, k) => `{"m":"${m}","r":"${ev.rec[k]}","s":"${ev.state[k]}","k":"${ev.kind[k]}","d":${ev.details[k]}}`).join(',')}]`,
+    ],
   );
   await refreshStudents(tx, [...touched], g.consolidation);
 }
@@ -432,21 +632,40 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
 /** One candidate student of a review, with the strongest of the given pairs. */
 function studentExplanation(msixId: string, pairs: PairExplanation[]): StudentExplanation {
   const rep = pairs.sort((a, b) => b.weight - a.weight)[0] ?? null;
-  return { msixId, bestProbability: rep?.probability ?? 0, conflicts: rep?.conflicts ?? [], manual: null, distinct: false, best: rep };
+  return {
+    msixId,
+    bestProbability: rep?.probability ?? 0,
+    conflicts: rep?.conflicts ?? [],
+    manual: null,
+    distinct: false,
+    best: rep,
+  };
 }
 
 /** Recomputes the consolidated views of many students with two queries. */
 export async function refreshStudents(tx: Db, msixIds: readonly string[], opts: ConsolidationOptions): Promise<void> {
   if (msixIds.length === 0) return;
   const rows = await tx.query<{
-    msix_id: string; status: 'active' | 'locked'; created_at: Date | string; record_id: string; state_code: string; state_student_id: string;
-    rstatus: 'active' | 'withdrawn'; record: StateRecord; received_at: Date | string; updated_at: Date | string; link_type: 'new' | 'auto' | 'manual';
-    score: number | null; rules_version: string; linked_at: Date | string;
+    msix_id: string;
+    status: 'active' | 'locked';
+    created_at: Date | string;
+    record_id: string;
+    state_code: string;
+    state_student_id: string;
+    rstatus: 'active' | 'withdrawn';
+    record: StateRecord;
+    received_at: Date | string;
+    updated_at: Date | string;
+    link_type: 'new' | 'auto' | 'manual';
+    score: number | null;
+    rules_version: string;
+    linked_at: Date | string;
   }>(
     `SELECT st.msix_id, st.status, st.created_at, l.record_id, s.state_code, s.state_student_id, s.status AS rstatus, s.record, s.received_at, s.updated_at,
             l.link_type, l.score, l.rules_version, l.linked_at
      FROM students st JOIN links l ON l.msix_id = st.msix_id JOIN state_records s ON s.id = l.record_id
-     WHERE st.msix_id = ANY($1::text[]) ORDER BY st.msix_id, l.linked_at`, [msixIds],
+     WHERE st.msix_id = ANY($1::text[]) ORDER BY st.msix_id, l.linked_at`,
+    [msixIds],
   );
   const iso = (d: Date | string) => new Date(d).toISOString();
   const by = new Map<string, { status: 'active' | 'locked'; createdAt: string; inputs: ConsolidationInput[] }>();
@@ -454,15 +673,22 @@ export async function refreshStudents(tx: Db, msixIds: readonly string[], opts: 
     let e = by.get(r.msix_id);
     if (!e) by.set(r.msix_id, (e = { status: r.status, createdAt: iso(r.created_at), inputs: [] }));
     e.inputs.push({
-      recordId: r.record_id, stateCode: r.state_code, stateStudentId: r.state_student_id, status: r.rstatus, record: r.record,
-      receivedAt: iso(r.received_at), updatedAt: iso(r.updated_at),
+      recordId: r.record_id,
+      stateCode: r.state_code,
+      stateStudentId: r.state_student_id,
+      status: r.rstatus,
+      record: r.record,
+      receivedAt: iso(r.received_at),
+      updatedAt: iso(r.updated_at),
       link: { linkType: r.link_type, score: r.score, rulesVersion: r.rules_version, linkedAt: iso(r.linked_at) },
     });
   }
   const now = new Date().toISOString();
   const rowsJson: string[] = [];
   for (const [msixId, e] of by) {
-    rowsJson.push(`{"id":"${msixId}","view":${JSON.stringify(consolidate(msixId as never, e.status, e.inputs, opts, { createdAt: e.createdAt, updatedAt: now }))}}`);
+    rowsJson.push(
+      `{"id":"${msixId}","view":${JSON.stringify(consolidate(msixId as never, e.status, e.inputs, opts, { createdAt: e.createdAt, updatedAt: now }))}}`,
+    );
   }
   await tx.query(
     `UPDATE students st SET view = u.view, version = st.version + 1, updated_at = $2 FROM json_to_recordset($1::json) AS u(id text, view jsonb) WHERE st.msix_id = u.id`,

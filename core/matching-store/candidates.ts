@@ -68,18 +68,28 @@ export async function loadLinked(db: Db, ids: readonly string[]): Promise<StoreC
   const r = await db.query<IdentityRow & { msix_id: string }>(
     `SELECT s.id, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
      FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
-     WHERE s.id = ANY($1::uuid[]) AND s.status = 'active' AND st.status IN ('active', 'locked')`, [ids],
+     WHERE s.id = ANY($1::uuid[]) AND s.status = 'active' AND st.status IN ('active', 'locked')`,
+    [ids],
   );
   return r.rows.map((row) => ({ record: standardizeRow(row), studentId: row.msix_id, stateCode: row.state_code }));
 }
 
 export async function findCandidates(
-  db: Db, opts: { recordId: string; keys: readonly string[]; partners: readonly string[]; extraStudents?: readonly string[]; maxBlock: number },
+  db: Db,
+  opts: {
+    recordId: string;
+    keys: readonly string[];
+    partners: readonly string[];
+    extraStudents?: readonly string[];
+    maxBlock: number;
+  },
 ): Promise<StoreCandidate[]> {
   const ids = new Set(await recordsByKeys(db, opts.keys, opts.recordId, opts.maxBlock));
   for (const p of opts.partners) if (p !== opts.recordId) ids.add(p);
   if (opts.extraStudents?.length) {
-    const r = await db.query<{ record_id: string }>('SELECT record_id FROM links WHERE msix_id = ANY($1::text[])', [opts.extraStudents]);
+    const r = await db.query<{ record_id: string }>('SELECT record_id FROM links WHERE msix_id = ANY($1::text[])', [
+      opts.extraStudents,
+    ]);
     for (const row of r.rows) if (row.record_id !== opts.recordId) ids.add(row.record_id);
   }
   return loadLinked(db, [...ids]);
@@ -119,8 +129,14 @@ export interface CurrentLink {
  * snapshot not seeing them does not matter.
  */
 export async function fetchForDecision(
-  db: Db, opts: { recordId: string; keys: readonly string[]; maxBlock: number; writeKeys?: boolean; lockKeys?: boolean },
-): Promise<{ candidates: StoreCandidate[]; constraints: RecordConstraints; currentLink: CurrentLink | null; openReview: string | null }> {
+  db: Db,
+  opts: { recordId: string; keys: readonly string[]; maxBlock: number; writeKeys?: boolean; lockKeys?: boolean },
+): Promise<{
+  candidates: StoreCandidate[];
+  constraints: RecordConstraints;
+  currentLink: CurrentLink | null;
+  openReview: string | null;
+}> {
   // The statement is the function matching_fetch (migration 060_matching_functions.sql), so its plan is prepared once per connection.
   const r = await db.query<CandidateRow>(
     'SELECT * FROM matching_fetch($1::uuid, $2::text[], $3::int, $4::boolean, $5::int4[])',
@@ -132,9 +148,19 @@ export async function fetchForDecision(
     const partner = c.a === opts.recordId ? c.b : c.a;
     if (!constraints.partners.includes(partner)) constraints.partners.push(partner);
   }
-  const candidates = r.rows.filter((row) => row.id !== null)
-    .map((row): StoreCandidate => (row.held
-      ? { record: standardizeRow(row), studentId: heldStudentId(row.id), stateCode: row.state_code, held: true, waitsFor: row.waits_for }
-      : { record: standardizeRow(row), studentId: row.msix_id!, stateCode: row.state_code }));
+  const candidates = r.rows
+    .filter((row) => row.id !== null)
+    .map(
+      (row): StoreCandidate =>
+        row.held
+          ? {
+              record: standardizeRow(row),
+              studentId: heldStudentId(row.id),
+              stateCode: row.state_code,
+              held: true,
+              waitsFor: row.waits_for,
+            }
+          : { record: standardizeRow(row), studentId: row.msix_id!, stateCode: row.state_code },
+    );
   return { candidates, constraints, currentLink: r.rows[0]?.cur ?? null, openReview: r.rows[0]?.open_review ?? null };
 }

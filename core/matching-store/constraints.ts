@@ -23,7 +23,8 @@ export async function constraintsOf(db: Db, recordId: string): Promise<RecordCon
   const r = await db.query<{ kind: ConstraintKind; record_a: string; record_b: string }>(
     `SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_a = $1
      UNION ALL
-     SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_b = $1`, [recordId],
+     SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_b = $1`,
+    [recordId],
   );
   const out: RecordConstraints = { mustLink: [], cannotLink: [], partners: [] };
   const partners = new Set<string>();
@@ -47,11 +48,19 @@ export interface ConstraintChange {
  * active constraints of the same kind are kept; the opposite kind is revoked.
  */
 export async function addConstraints(
-  tx: Db, kind: ConstraintKind, left: readonly string[], right: readonly string[],
+  tx: Db,
+  kind: ConstraintKind,
+  left: readonly string[],
+  right: readonly string[],
   by: { source: ConstraintSource; sourceId: string | null; actor: string },
 ): Promise<ConstraintChange> {
   const pairs = new Map<string, [string, string]>();
-  for (const a of left) for (const b of right) if (a !== b) { const p = ordered(a, b); pairs.set(`${p[0]}|${p[1]}`, p); }
+  for (const a of left)
+    for (const b of right)
+      if (a !== b) {
+        const p = ordered(a, b);
+        pairs.set(`${p[0]}|${p[1]}`, p);
+      }
   if (pairs.size === 0) return { added: [], revoked: [] };
   const as = [...pairs.values()].map((p) => p[0]);
   const bs = [...pairs.values()].map((p) => p[1]);
@@ -74,7 +83,11 @@ export async function addConstraints(
 
 /** Revokes active constraints of `kind` between the two groups (a split undoes must-links across it, a merge cannot-links). */
 export async function revokeBetween(
-  tx: Db, kind: ConstraintKind, left: readonly string[], right: readonly string[], by: { actor: string; sourceId: string | null },
+  tx: Db,
+  kind: ConstraintKind,
+  left: readonly string[],
+  right: readonly string[],
+  by: { actor: string; sourceId: string | null },
 ): Promise<number[]> {
   if (left.length === 0 || right.length === 0) return [];
   const r = await tx.query<{ id: number }>(
@@ -88,12 +101,21 @@ export async function revokeBetween(
 }
 
 /** Undo support: revokes the constraints a decision added and restores those it revoked. */
-export async function revertConstraints(tx: Db, change: ConstraintChange, by: { actor: string; sourceId: string | null }): Promise<void> {
+export async function revertConstraints(
+  tx: Db,
+  change: ConstraintChange,
+  by: { actor: string; sourceId: string | null },
+): Promise<void> {
   if (change.added.length) {
-    await tx.query('UPDATE match_constraints SET revoked_at = now(), revoked_by = $2, revoked_source_id = $3 WHERE id = ANY($1::bigint[]) AND revoked_at IS NULL',
-      [change.added, by.actor, by.sourceId]);
+    await tx.query(
+      'UPDATE match_constraints SET revoked_at = now(), revoked_by = $2, revoked_source_id = $3 WHERE id = ANY($1::bigint[]) AND revoked_at IS NULL',
+      [change.added, by.actor, by.sourceId],
+    );
   }
   if (change.revoked.length) {
-    await tx.query('UPDATE match_constraints SET revoked_at = NULL, revoked_by = NULL, revoked_source_id = NULL WHERE id = ANY($1::bigint[])', [change.revoked]);
+    await tx.query(
+      'UPDATE match_constraints SET revoked_at = NULL, revoked_by = NULL, revoked_source_id = NULL WHERE id = ANY($1::bigint[])',
+      [change.revoked],
+    );
   }
 }

@@ -28,7 +28,9 @@ let cached: { value: number; at: number } | null = null;
 export async function storePopulation(db: Db, m: MatchModel = storeModel()): Promise<number> {
   const now = Date.now();
   if (!cached || now - cached.at > POPULATION_TTL_MS) {
-    const r = await db.query<{ n: number }>(`SELECT GREATEST(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'state_records'::regclass`);
+    const r = await db.query<{ n: number }>(
+      `SELECT GREATEST(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'state_records'::regclass`,
+    );
     cached = { value: Number(r.rows[0]?.n ?? 0), at: now };
   }
   if (cached.value <= m.referencePopulation) return m.referencePopulation;

@@ -70,7 +70,12 @@ export function fieldValues(p: PersonRecord): Record<string, string | null> {
 }
 
 /** One scored pair with the values compared. */
-export function explainScore(arriving: StandardizedPerson, other: StandardizedPerson | undefined, otherId: string, score: PairScore): PairExplanation {
+export function explainScore(
+  arriving: StandardizedPerson,
+  other: StandardizedPerson | undefined,
+  otherId: string,
+  score: PairScore,
+): PairExplanation {
   const mine = fieldValues(arriving.raw);
   const theirs = other ? fieldValues(other.raw) : {};
   return {
@@ -78,11 +83,19 @@ export function explainScore(arriving: StandardizedPerson, other: StandardizedPe
     probability: score.probability,
     weight: score.weight,
     conflicts: score.conflicts,
-    fields: score.contributions.map((c) => ({ ...c, value: mine[c.field] ?? null, otherValue: theirs[c.field] ?? null })),
+    fields: score.contributions.map((c) => ({
+      ...c,
+      value: mine[c.field] ?? null,
+      otherValue: theirs[c.field] ?? null,
+    })),
   };
 }
 
-function explainPair(arriving: StandardizedPerson, other: StandardizedPerson | undefined, s: StudentMatch): PairExplanation | null {
+function explainPair(
+  arriving: StandardizedPerson,
+  other: StandardizedPerson | undefined,
+  s: StudentMatch,
+): PairExplanation | null {
   const best = s.candidates[0];
   return best ? explainScore(arriving, other, best.recordId, best.score) : null;
 }
@@ -93,25 +106,43 @@ function explainPair(arriving: StandardizedPerson, other: StandardizedPerson | u
  * the deciding pair is the one with that record).
  */
 export function explainArrival(
-  arriving: StandardizedPerson, candidates: ReadonlyMap<string, StandardizedPerson>, result: ArrivalResult,
-  decision: MatchExplanation['decision'], reason: string, chosen: string | null, heldWith: string | null = null,
+  arriving: StandardizedPerson,
+  candidates: ReadonlyMap<string, StandardizedPerson>,
+  result: ArrivalResult,
+  decision: MatchExplanation['decision'],
+  reason: string,
+  chosen: string | null,
+  heldWith: string | null = null,
 ): MatchExplanation {
   const isHeld = (s: StudentMatch) => s.studentId.startsWith('held:');
   const real = result.students.filter((s) => !isHeld(s));
   const held = result.students.filter(isHeld);
   const students: StudentExplanation[] = real.slice(0, 5).map((s) => ({
-    msixId: s.studentId, bestProbability: s.bestProbability, conflicts: s.conflicts, manual: s.manual ?? null, distinct: s.distinct === true,
+    msixId: s.studentId,
+    bestProbability: s.bestProbability,
+    conflicts: s.conflicts,
+    manual: s.manual ?? null,
+    distinct: s.distinct === true,
     best: explainPair(arriving, candidates.get(s.candidates[0]?.recordId ?? ''), s),
   }));
-  const lead = chosen !== null ? result.students.find((s) => s.studentId === chosen)
-    : heldWith !== null ? held.find((s) => s.candidates[0]?.recordId === heldWith)
-      : real[0] ?? held[0];
+  const lead =
+    chosen !== null
+      ? result.students.find((s) => s.studentId === chosen)
+      : heldWith !== null
+        ? held.find((s) => s.candidates[0]?.recordId === heldWith)
+        : (real[0] ?? held[0]);
   return {
-    decision, reason, rulesVersion: result.rulesVersion,
+    decision,
+    reason,
+    rulesVersion: result.rulesVersion,
     candidatesConsidered: result.students.reduce((n, s) => n + s.candidates.length, 0),
     best: lead ? explainPair(arriving, candidates.get(lead.candidates[0]?.recordId ?? ''), lead) : null,
     students,
-    ...(held.length ? { held: held.slice(0, 5).map((s) => explainPair(arriving, candidates.get(s.candidates[0]?.recordId ?? ''), s)!) } : {}),
+    ...(held.length
+      ? {
+          held: held.slice(0, 5).map((s) => explainPair(arriving, candidates.get(s.candidates[0]?.recordId ?? ''), s)!),
+        }
+      : {}),
     ...(heldWith !== null ? { waitsFor: heldWith } : {}),
   };
 }
@@ -119,17 +150,21 @@ export function explainArrival(
 /** Replaces every value with `***`, keeping fields, levels and weights (help-desk view). */
 export function maskExplanation<T extends MatchExplanation | PairExplanation | null>(e: T): T {
   if (e === null) return e;
-  const maskPair = (p: PairExplanation | null): PairExplanation | null => p && {
-    ...p, fields: p.fields.map((f) => ({
-      ...f,
-      value: f.field === 'state_student_id' || f.value === null ? f.value : '***',
-      otherValue: f.field === 'state_student_id' || f.otherValue === null ? f.otherValue : '***',
-    })),
-  };
+  const maskPair = (p: PairExplanation | null): PairExplanation | null =>
+    p && {
+      ...p,
+      fields: p.fields.map((f) => ({
+        ...f,
+        value: f.field === 'state_student_id' || f.value === null ? f.value : '***',
+        otherValue: f.field === 'state_student_id' || f.otherValue === null ? f.otherValue : '***',
+      })),
+    };
   if ('fields' in e) return maskPair(e) as T;
   const m = e as MatchExplanation;
   return {
-    ...m, best: maskPair(m.best), students: m.students.map((s) => ({ ...s, best: maskPair(s.best) })),
+    ...m,
+    best: maskPair(m.best),
+    students: m.students.map((s) => ({ ...s, best: maskPair(s.best) })),
     ...(m.held ? { held: m.held.map((p) => maskPair(p)!) } : {}),
   } as T;
 }

@@ -39,7 +39,10 @@ export async function lockKeys(tx: Db, keys: readonly string[]): Promise<void> {
 export async function tryLockKeys(tx: Db, keys: readonly string[]): Promise<boolean> {
   const ids = keyLockIds(keys);
   if (ids.length === 0) return true;
-  const r = await tx.query<{ ok: boolean }>('SELECT bool_and(pg_try_advisory_xact_lock(727003, h)) AS ok FROM unnest($1::int4[]) AS h', [ids]);
+  const r = await tx.query<{ ok: boolean }>(
+    'SELECT bool_and(pg_try_advisory_xact_lock(727003, h)) AS ok FROM unnest($1::int4[]) AS h',
+    [ids],
+  );
   return r.rows[0]?.ok === true;
 }
 
@@ -50,9 +53,13 @@ export async function replaceKeys(tx: Db, recordId: string, keys: readonly strin
   const want = new Set(keys);
   const gone = [...have].filter((k) => !want.has(k));
   const added = [...want].filter((k) => !have.has(k));
-  if (gone.length) await tx.query('DELETE FROM blocking_keys WHERE record_id = $1 AND key = ANY($2::text[])', [recordId, gone]);
+  if (gone.length)
+    await tx.query('DELETE FROM blocking_keys WHERE record_id = $1 AND key = ANY($2::text[])', [recordId, gone]);
   if (added.length) {
-    await tx.query('INSERT INTO blocking_keys (key, record_id) SELECT k, $2::uuid FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING', [added, recordId]);
+    await tx.query(
+      'INSERT INTO blocking_keys (key, record_id) SELECT k, $2::uuid FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING',
+      [added, recordId],
+    );
   }
 }
 
@@ -62,7 +69,12 @@ export async function removeKeys(tx: Db, recordId: string): Promise<void> {
 }
 
 /** Record ids sharing each key, keys with more than `maxBlock` records dropped (they say little). */
-export async function recordsByKeys(db: Db, keys: readonly string[], excludeId: string, maxBlock: number): Promise<string[]> {
+export async function recordsByKeys(
+  db: Db,
+  keys: readonly string[],
+  excludeId: string,
+  maxBlock: number,
+): Promise<string[]> {
   if (keys.length === 0) return [];
   const r = await db.query<{ key: string; record_id: string }>(
     `SELECT k.key, b.record_id FROM unnest($1::text[]) AS k(key)

@@ -25,16 +25,37 @@ export interface LinkCause {
 }
 
 export async function currentLink(db: Db, recordId: string): Promise<LinkRow | null> {
-  const r = await db.query<LinkRow>('SELECT record_id, msix_id, link_type, score, rules_version, explanation FROM links WHERE record_id = $1', [recordId]);
+  const r = await db.query<LinkRow>(
+    'SELECT record_id, msix_id, link_type, score, rules_version, explanation FROM links WHERE record_id = $1',
+    [recordId],
+  );
   return r.rows[0] ?? null;
 }
 
-async function history(tx: Db, recordId: string, from: string | null, to: string | null, link: Omit<WriteLink, 'recordId' | 'msixId'> | null, c: LinkCause): Promise<void> {
+async function history(
+  tx: Db,
+  recordId: string,
+  from: string | null,
+  to: string | null,
+  link: Omit<WriteLink, 'recordId' | 'msixId'> | null,
+  c: LinkCause,
+): Promise<void> {
   await tx.query(
     `INSERT INTO link_history (record_id, from_msix_id, to_msix_id, link_type, score, rules_version, explanation, cause, review_id, request_id, actor)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-    [recordId, from, to, link?.linkType ?? null, link?.score ?? null, link?.rulesVersion ?? null, link ? JSON.stringify(link.explanation) : null,
-      c.cause, c.reviewId ?? null, c.requestId ?? null, c.actor],
+    [
+      recordId,
+      from,
+      to,
+      link?.linkType ?? null,
+      link?.score ?? null,
+      link?.rulesVersion ?? null,
+      link ? JSON.stringify(link.explanation) : null,
+      c.cause,
+      c.reviewId ?? null,
+      c.requestId ?? null,
+      c.actor,
+    ],
   );
 }
 
@@ -79,7 +100,10 @@ export interface StudentRow {
 /** Row-locks students in id order (the same order everywhere, so no deadlock). */
 export async function lockStudents(tx: Db, ids: readonly string[]): Promise<Map<string, StudentRow>> {
   const sorted = [...new Set(ids)].sort();
-  const r = await tx.query<StudentRow>('SELECT msix_id, status, merged_into FROM students WHERE msix_id = ANY($1::text[]) ORDER BY msix_id FOR UPDATE', [sorted]);
+  const r = await tx.query<StudentRow>(
+    'SELECT msix_id, status, merged_into FROM students WHERE msix_id = ANY($1::text[]) ORDER BY msix_id FOR UPDATE',
+    [sorted],
+  );
   return new Map(r.rows.map((s) => [s.msix_id, s]));
 }
 
@@ -100,9 +124,13 @@ export async function liveStudent(tx: Db, msixId: string): Promise<StudentRow | 
 }
 
 /** Active and withdrawn records still linked to a student. */
-export async function recordsOfStudent(db: Db, msixId: string): Promise<{ recordId: string; status: 'active' | 'withdrawn'; stateCode: string }[]> {
+export async function recordsOfStudent(
+  db: Db,
+  msixId: string,
+): Promise<{ recordId: string; status: 'active' | 'withdrawn'; stateCode: string }[]> {
   const r = await db.query<{ record_id: string; status: 'active' | 'withdrawn'; state_code: string }>(
-    'SELECT l.record_id, s.status, s.state_code FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = $1 ORDER BY l.linked_at, l.record_id', [msixId],
+    'SELECT l.record_id, s.status, s.state_code FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = $1 ORDER BY l.linked_at, l.record_id',
+    [msixId],
   );
   return r.rows.map((x) => ({ recordId: x.record_id, status: x.status, stateCode: x.state_code }));
 }
@@ -115,7 +143,9 @@ export async function recordsOfStudent(db: Db, msixId: string): Promise<{ record
 export async function settleEmptied(tx: Db, msixId: string, into: string | null): Promise<boolean> {
   const left = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM links WHERE msix_id = $1', [msixId]);
   if ((left.rows[0]?.n ?? 0) > 0) return false;
-  await tx.query(`UPDATE students SET status = $2, merged_into = $3, version = version + 1, updated_at = now() WHERE msix_id = $1`,
-    [msixId, into ? 'merged' : 'retired', into]);
+  await tx.query(
+    `UPDATE students SET status = $2, merged_into = $3, version = version + 1, updated_at = now() WHERE msix_id = $1`,
+    [msixId, into ? 'merged' : 'retired', into],
+  );
   return true;
 }

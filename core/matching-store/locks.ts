@@ -5,9 +5,15 @@
  */
 import type { Db } from '../store/db.js';
 
-export async function lockedAmong(db: Db, msixIds: readonly string[]): Promise<{ msixIds: string[]; requestIds: string[] }> {
+export async function lockedAmong(
+  db: Db,
+  msixIds: readonly string[],
+): Promise<{ msixIds: string[]; requestIds: string[] }> {
   if (msixIds.length === 0) return { msixIds: [], requestIds: [] };
-  const r = await db.query<{ msix_id: string; request_id: string }>('SELECT msix_id, request_id FROM student_locks WHERE msix_id = ANY($1::text[]) ORDER BY msix_id', [msixIds]);
+  const r = await db.query<{ msix_id: string; request_id: string }>(
+    'SELECT msix_id, request_id FROM student_locks WHERE msix_id = ANY($1::text[]) ORDER BY msix_id',
+    [msixIds],
+  );
   return { msixIds: r.rows.map((x) => x.msix_id), requestIds: [...new Set(r.rows.map((x) => x.request_id))] };
 }
 
@@ -21,27 +27,41 @@ export async function lockForRequest(tx: Db, msixIds: readonly string[], request
   const held = await lockedAmong(tx, sorted);
   if (held.msixIds.length) throw new LockRace(held.msixIds, held.requestIds);
   const ins = await tx.query<{ msix_id: string }>(
-    'INSERT INTO student_locks (msix_id, request_id) SELECT m, $2::uuid FROM unnest($1::text[]) AS m ON CONFLICT DO NOTHING RETURNING msix_id', [sorted, requestId],
+    'INSERT INTO student_locks (msix_id, request_id) SELECT m, $2::uuid FROM unnest($1::text[]) AS m ON CONFLICT DO NOTHING RETURNING msix_id',
+    [sorted, requestId],
   );
   if (ins.rows.length !== sorted.length) {
     // Lost a race with another request between the check and the insert.
     const again = await lockedAmong(tx, sorted);
-    throw new LockRace(again.msixIds, again.requestIds.filter((r) => r !== requestId));
+    throw new LockRace(
+      again.msixIds,
+      again.requestIds.filter((r) => r !== requestId),
+    );
   }
-  await tx.query(`UPDATE students SET status = 'locked' WHERE msix_id = ANY($1::text[]) AND status = 'active'`, [sorted]);
+  await tx.query(`UPDATE students SET status = 'locked' WHERE msix_id = ANY($1::text[]) AND status = 'active'`, [
+    sorted,
+  ]);
 }
 
 /** Releases a request's locks and returns the students it held. */
 export async function unlockRequest(tx: Db, requestId: string): Promise<string[]> {
-  const r = await tx.query<{ msix_id: string }>('DELETE FROM student_locks WHERE request_id = $1 RETURNING msix_id', [requestId]);
+  const r = await tx.query<{ msix_id: string }>('DELETE FROM student_locks WHERE request_id = $1 RETURNING msix_id', [
+    requestId,
+  ]);
   const ids = r.rows.map((x) => x.msix_id);
-  if (ids.length) await tx.query(`UPDATE students SET status = 'active' WHERE msix_id = ANY($1::text[]) AND status = 'locked'`, [ids]);
+  if (ids.length)
+    await tx.query(`UPDATE students SET status = 'active' WHERE msix_id = ANY($1::text[]) AND status = 'locked'`, [
+      ids,
+    ]);
   return ids;
 }
 
 /** Thrown when a student is held by another request; the transaction rolls back and the caller answers 409. */
 export class LockRace extends Error {
-  constructor(readonly msixIds: string[], readonly requestIds: string[]) {
+  constructor(
+    readonly msixIds: string[],
+    readonly requestIds: string[],
+  ) {
     super(`students ${msixIds.join(', ')} were locked by another request meanwhile`);
     this.name = 'LockRace';
   }

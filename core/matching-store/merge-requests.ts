@@ -64,18 +64,46 @@ export interface MergeRequestView {
 }
 
 interface Row {
-  id: string; kind: MergeKind; status: MergeStatus; master_msix_id: string; merged_msix_ids: string[]; record_ids: string[]; undo_of: string | null;
-  reason: string | null; requested_by: string; requested_state: string | null; requested_at: Date | string; decided_by: string | null;
-  decided_state: string | null; decided_at: Date | string | null; decision_note: string | null; result: ApprovalResult; version: number;
+  id: string;
+  kind: MergeKind;
+  status: MergeStatus;
+  master_msix_id: string;
+  merged_msix_ids: string[];
+  record_ids: string[];
+  undo_of: string | null;
+  reason: string | null;
+  requested_by: string;
+  requested_state: string | null;
+  requested_at: Date | string;
+  decided_by: string | null;
+  decided_state: string | null;
+  decided_at: Date | string | null;
+  decision_note: string | null;
+  result: ApprovalResult;
+  version: number;
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 function view(r: Row): MergeRequestView {
   return {
-    id: r.id, kind: r.kind, status: r.status, masterMsixId: r.master_msix_id, mergedMsixIds: r.merged_msix_ids, recordIds: r.record_ids, undoOf: r.undo_of,
-    reason: r.reason, requestedBy: r.requested_by, requestedState: r.requested_state, requestedAt: iso(r.requested_at)!, decidedBy: r.decided_by,
-    decidedState: r.decided_state, decidedAt: iso(r.decided_at), decisionNote: r.decision_note, newMsixId: r.result.newMsixId ?? null, version: r.version,
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    masterMsixId: r.master_msix_id,
+    mergedMsixIds: r.merged_msix_ids,
+    recordIds: r.record_ids,
+    undoOf: r.undo_of,
+    reason: r.reason,
+    requestedBy: r.requested_by,
+    requestedState: r.requested_state,
+    requestedAt: iso(r.requested_at)!,
+    decidedBy: r.decided_by,
+    decidedState: r.decided_state,
+    decidedAt: iso(r.decided_at),
+    decisionNote: r.decision_note,
+    newMsixId: r.result.newMsixId ?? null,
+    version: r.version,
   };
 }
 
@@ -87,14 +115,28 @@ export async function getMergeRequest(db: Db, id: string): Promise<MergeRequestV
   return r.rows[0] ? view(r.rows[0]) : null;
 }
 
-export async function listMergeRequests(db: Db, f: { status?: MergeStatus; msixId?: string; limit: number; offset: number }): Promise<{ items: MergeRequestView[]; total: number }> {
+export async function listMergeRequests(
+  db: Db,
+  f: { status?: MergeStatus; msixId?: string; limit: number; offset: number },
+): Promise<{ items: MergeRequestView[]; total: number }> {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (f.status) { params.push(f.status); where.push(`status = $${params.length}`); }
-  if (f.msixId) { params.push(f.msixId); where.push(`(master_msix_id = $${params.length} OR $${params.length} = ANY(merged_msix_ids) OR result->>'newMsixId' = $${params.length})`); }
+  if (f.status) {
+    params.push(f.status);
+    where.push(`status = $${params.length}`);
+  }
+  if (f.msixId) {
+    params.push(f.msixId);
+    where.push(
+      `(master_msix_id = $${params.length} OR $${params.length} = ANY(merged_msix_ids) OR result->>'newMsixId' = $${params.length})`,
+    );
+  }
   const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM merge_requests ${cond}`, params);
-  const rows = await db.query<Row>(`SELECT * FROM merge_requests ${cond} ORDER BY requested_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, f.limit, f.offset]);
+  const rows = await db.query<Row>(
+    `SELECT * FROM merge_requests ${cond} ORDER BY requested_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, f.limit, f.offset],
+  );
   return { items: rows.rows.map(view), total: total.rows[0]?.n ?? 0 };
 }
 
@@ -114,7 +156,10 @@ export type CreateResult =
   | { kind: 'locked'; msixIds: string[]; requestIds: string[] };
 
 async function studentStates(db: Db, msixIds: readonly string[]): Promise<Set<string>> {
-  const r = await db.query<{ state_code: string }>('SELECT DISTINCT s.state_code FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = ANY($1::text[])', [msixIds]);
+  const r = await db.query<{ state_code: string }>(
+    'SELECT DISTINCT s.state_code FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = ANY($1::text[])',
+    [msixIds],
+  );
   return new Set(r.rows.map((x) => x.state_code));
 }
 
@@ -125,15 +170,21 @@ async function outOfScope(db: Db, scopeState: string | null, msixIds: readonly s
 }
 
 /** Opens a merge or split request and locks its students. */
-export async function createMergeRequest(deps: PlaceDeps, input: MergeRequestInput, who: ActorScope): Promise<CreateResult> {
+export async function createMergeRequest(
+  deps: PlaceDeps,
+  input: MergeRequestInput,
+  who: ActorScope,
+): Promise<CreateResult> {
   const master = input.kind === 'merge' ? input.masterMsixId : input.msixId;
   const merged = input.kind === 'merge' ? [...new Set(input.mergedMsixIds)] : [];
   if (input.kind === 'merge') {
     if (merged.length === 0) return { kind: 'invalid', reason: 'Name at least one student to merge into the master.' };
-    if (merged.includes(master)) return { kind: 'invalid', reason: 'The master cannot also be one of the merged students.' };
+    if (merged.includes(master))
+      return { kind: 'invalid', reason: 'The master cannot also be one of the merged students.' };
   }
   const recordIds = input.kind === 'split' ? [...new Set(input.recordIds)] : [];
-  if (input.kind === 'split' && recordIds.length === 0) return { kind: 'invalid', reason: 'Name at least one record to split off.' };
+  if (input.kind === 'split' && recordIds.length === 0)
+    return { kind: 'invalid', reason: 'Name at least one record to split off.' };
   if (recordIds.some((id) => !UUID.test(id))) return { kind: 'invalid', reason: 'Record ids are UUIDs.' };
   const all = [master, ...merged];
   try {
@@ -142,19 +193,31 @@ export async function createMergeRequest(deps: PlaceDeps, input: MergeRequestInp
       for (const id of all) {
         const s = students.get(id);
         if (!s) return { kind: 'not-found', reason: `No student with MSIX id ${id}.` };
-        if (s.status === 'merged') return { kind: 'conflict', reason: `Student ${id} was merged into ${s.merged_into}; name that student instead.` };
-        if (s.status === 'retired') return { kind: 'conflict', reason: `Student ${id} is retired (it has no records).` };
+        if (s.status === 'merged')
+          return {
+            kind: 'conflict',
+            reason: `Student ${id} was merged into ${s.merged_into}; name that student instead.`,
+          };
+        if (s.status === 'retired')
+          return { kind: 'conflict', reason: `Student ${id} is retired (it has no records).` };
       }
       const held = await lockedAmong(tx, all);
       if (held.msixIds.length) return { kind: 'locked', ...held };
       const scope = await outOfScope(tx, who.scopeState, all);
       if (scope) return { kind: 'forbidden', reason: scope };
       if (input.kind === 'split') {
-        const linked = await tx.query<{ record_id: string }>('SELECT record_id FROM links WHERE msix_id = $1', [master]);
+        const linked = await tx.query<{ record_id: string }>('SELECT record_id FROM links WHERE msix_id = $1', [
+          master,
+        ]);
         const mine = new Set(linked.rows.map((r) => r.record_id));
         const stray = recordIds.filter((id) => !mine.has(id));
-        if (stray.length) return { kind: 'invalid', reason: `Records ${stray.join(', ')} are not linked to student ${master}.` };
-        if (mine.size - recordIds.length < 1) return { kind: 'invalid', reason: 'A split leaves at least one record with the master; to move every record, merge instead.' };
+        if (stray.length)
+          return { kind: 'invalid', reason: `Records ${stray.join(', ')} are not linked to student ${master}.` };
+        if (mine.size - recordIds.length < 1)
+          return {
+            kind: 'invalid',
+            reason: 'A split leaves at least one record with the master; to move every record, merge instead.',
+          };
       }
       const ins = await tx.query<Row>(
         `INSERT INTO merge_requests (kind, master_msix_id, merged_msix_ids, record_ids, reason, requested_by, requested_state)
@@ -165,7 +228,12 @@ export async function createMergeRequest(deps: PlaceDeps, input: MergeRequestInp
       await lockForRequest(tx, all, row.id);
       for (const m of all) await refreshIfLive(tx, deps, m);
       await appendAudit(tx, {
-        actor: who.actor, action: `${input.kind}-request.create`, msixId: master, recordIds, traceId: who.traceId, reason: input.reason ?? null,
+        actor: who.actor,
+        action: `${input.kind}-request.create`,
+        msixId: master,
+        recordIds,
+        traceId: who.traceId,
+        reason: input.reason ?? null,
         details: { requestId: row.id, mergedMsixIds: merged },
       });
       return { kind: 'created', request: view(row) };
@@ -186,18 +254,31 @@ export type DecideResult =
   | { kind: 'conflict'; reason: string };
 
 /** The request row-locked, with the checks every decision shares. */
-async function pendingForDecision(tx: Db, id: string, who: ActorScope, ifMatch: number | null, approving: boolean): Promise<Row | Exclude<DecideResult, { kind: 'approved' | 'rejected' }>> {
+async function pendingForDecision(
+  tx: Db,
+  id: string,
+  who: ActorScope,
+  ifMatch: number | null,
+  approving: boolean,
+): Promise<Row | Exclude<DecideResult, { kind: 'approved' | 'rejected' }>> {
   if (!UUID.test(id)) return { kind: 'not-found' };
   const r = await tx.query<Row>('SELECT * FROM merge_requests WHERE id = $1 FOR UPDATE', [id]);
   const row = r.rows[0];
   if (!row) return { kind: 'not-found' };
-  const involved = [row.master_msix_id, ...row.merged_msix_ids, ...(row.kind === 'undo' ? await undoStudents(tx, row) : [])];
+  const involved = [
+    row.master_msix_id,
+    ...row.merged_msix_ids,
+    ...(row.kind === 'undo' ? await undoStudents(tx, row) : []),
+  ];
   const scope = await outOfScope(tx, who.scopeState, involved);
   if (scope) return { kind: 'forbidden', reason: scope };
   if (row.status !== 'pending') return { kind: 'not-pending', status: row.status, decidedBy: row.decided_by };
   if (ifMatch !== null && ifMatch !== row.version) return { kind: 'stale', version: row.version };
   if (approving && row.requested_by === who.actor.id) {
-    return { kind: 'same-person', reason: `${who.actor.id} made this request; a different data administrator must approve it.` };
+    return {
+      kind: 'same-person',
+      reason: `${who.actor.id} made this request; a different data administrator must approve it.`,
+    };
   }
   return row;
 }
@@ -206,10 +287,19 @@ async function undoStudents(db: Db, row: Row): Promise<string[]> {
   if (!row.undo_of) return [];
   const o = await db.query<Row>('SELECT * FROM merge_requests WHERE id = $1', [row.undo_of]);
   const orig = o.rows[0];
-  return orig ? [orig.master_msix_id, ...orig.merged_msix_ids, ...(orig.result.newMsixId ? [orig.result.newMsixId] : [])] : [];
+  return orig
+    ? [orig.master_msix_id, ...orig.merged_msix_ids, ...(orig.result.newMsixId ? [orig.result.newMsixId] : [])]
+    : [];
 }
 
-async function finish(tx: Db, row: Row, status: MergeStatus, who: ActorScope, note: string | null, result: ApprovalResult | null): Promise<MergeRequestView> {
+async function finish(
+  tx: Db,
+  row: Row,
+  status: MergeStatus,
+  who: ActorScope,
+  note: string | null,
+  result: ApprovalResult | null,
+): Promise<MergeRequestView> {
   const r = await tx.query<Row>(
     `UPDATE merge_requests SET status = $2, decided_by = $3, decided_state = $4, decided_at = now(), decision_note = $5,
        result = COALESCE($6::jsonb, result), version = version + 1 WHERE id = $1 RETURNING *`,
@@ -219,14 +309,24 @@ async function finish(tx: Db, row: Row, status: MergeStatus, who: ActorScope, no
 }
 
 /** Rejects (or, by its maker, withdraws) a pending request and unlocks its students. */
-export async function rejectMergeRequest(deps: PlaceDeps, id: string, who: ActorScope & { ifMatch: number | null; note?: string }): Promise<DecideResult> {
+export async function rejectMergeRequest(
+  deps: PlaceDeps,
+  id: string,
+  who: ActorScope & { ifMatch: number | null; note?: string },
+): Promise<DecideResult> {
   return deps.db.transaction(async (tx): Promise<DecideResult> => {
     const row = await pendingForDecision(tx, id, who, who.ifMatch, false);
     if (!('id' in row)) return row;
     await unlockRequest(tx, row.id);
     for (const m of await lockedStudentsRefresh(tx, row)) await refreshIfLive(tx, deps, m);
     const request = await finish(tx, row, 'rejected', who, who.note ?? null, null);
-    await appendAudit(tx, { actor: who.actor, action: `${row.kind}-request.reject`, msixId: row.master_msix_id, traceId: who.traceId, details: { requestId: row.id } });
+    await appendAudit(tx, {
+      actor: who.actor,
+      action: `${row.kind}-request.reject`,
+      msixId: row.master_msix_id,
+      traceId: who.traceId,
+      details: { requestId: row.id },
+    });
     return { kind: 'rejected', request };
   });
 }
@@ -238,26 +338,43 @@ async function lockedStudentsRefresh(tx: Db, row: Row): Promise<string[]> {
 /** Recomputes the view of a student that still stands (its status may have changed). */
 async function refreshIfLive(tx: Db, deps: PlaceDeps, msixId: string): Promise<void> {
   const s = await tx.query<{ status: string }>('SELECT status FROM students WHERE msix_id = $1', [msixId]);
-  if (s.rows[0] && (s.rows[0].status === 'active' || s.rows[0].status === 'locked')) await refreshStudent(tx, msixId as MsixId, deps.consolidation);
+  if (s.rows[0] && (s.rows[0].status === 'active' || s.rows[0].status === 'locked'))
+    await refreshStudent(tx, msixId as MsixId, deps.consolidation);
 }
 
 /** Approves a pending request (never by the person who made it) and applies it. */
-export async function approveMergeRequest(deps: PlaceDeps, id: string, who: ActorScope & { ifMatch: number | null; note?: string }): Promise<DecideResult> {
+export async function approveMergeRequest(
+  deps: PlaceDeps,
+  id: string,
+  who: ActorScope & { ifMatch: number | null; note?: string },
+): Promise<DecideResult> {
   return deps.db.transaction(async (tx): Promise<DecideResult> => {
     await batchGate(tx);
     const row = await pendingForDecision(tx, id, who, who.ifMatch, true);
     if (!('id' in row)) return row;
-    const applied = row.kind === 'merge' ? await applyMerge(tx, deps, row, who)
-      : row.kind === 'split' ? await applySplit(tx, deps, row, who)
-        : await applyUndo(tx, deps, row, who);
+    const applied =
+      row.kind === 'merge'
+        ? await applyMerge(tx, deps, row, who)
+        : row.kind === 'split'
+          ? await applySplit(tx, deps, row, who)
+          : await applyUndo(tx, deps, row, who);
     if ('conflict' in applied) return { kind: 'conflict', reason: applied.conflict };
     await unlockRequest(tx, row.id);
     for (const m of applied.refresh) await refreshIfLive(tx, deps, m);
     const request = await finish(tx, row, 'approved', who, who.note ?? null, applied.result);
     await appendAudit(tx, {
-      actor: who.actor, action: `${row.kind}-request.approve`, msixId: row.master_msix_id, recordIds: (applied.result.moved ?? []).map((m) => m.recordId),
-      traceId: who.traceId, reason: `approved ${row.kind} requested by ${row.requested_by}`,
-      details: { requestId: row.id, requestedBy: row.requested_by, newMsixId: applied.result.newMsixId ?? null, undoOf: row.undo_of },
+      actor: who.actor,
+      action: `${row.kind}-request.approve`,
+      msixId: row.master_msix_id,
+      recordIds: (applied.result.moved ?? []).map((m) => m.recordId),
+      traceId: who.traceId,
+      reason: `approved ${row.kind} requested by ${row.requested_by}`,
+      details: {
+        requestId: row.id,
+        requestedBy: row.requested_by,
+        newMsixId: applied.result.newMsixId ?? null,
+        undoOf: row.undo_of,
+      },
     });
     return { kind: 'approved', request };
   });
@@ -266,39 +383,118 @@ export async function approveMergeRequest(deps: PlaceDeps, id: string, who: Acto
 type Applied = { result: ApprovalResult; refresh: string[] } | { conflict: string };
 
 /** Row-locks every record of the students, in id order, then the students. */
-async function lockAll(tx: Db, msixIds: readonly string[]): Promise<{ recordId: string; msixId: string; linkType: LinkType; score: number | null; rulesVersion: string; explanation: Record<string, unknown>; stateCode: string }[]> {
-  const links = await tx.query<{ record_id: string }>('SELECT record_id FROM links WHERE msix_id = ANY($1::text[]) ORDER BY record_id', [msixIds]);
-  await tx.query('SELECT id FROM state_records WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [links.rows.map((l) => l.record_id)]);
-  await lockStudents(tx, msixIds);
-  const r = await tx.query<{ record_id: string; msix_id: string; link_type: LinkType; score: number | null; rules_version: string; explanation: Record<string, unknown>; state_code: string }>(
-    `SELECT l.record_id, l.msix_id, l.link_type, l.score, l.rules_version, l.explanation, s.state_code
-     FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = ANY($1::text[]) ORDER BY l.record_id`, [msixIds],
+async function lockAll(
+  tx: Db,
+  msixIds: readonly string[],
+): Promise<
+  {
+    recordId: string;
+    msixId: string;
+    linkType: LinkType;
+    score: number | null;
+    rulesVersion: string;
+    explanation: Record<string, unknown>;
+    stateCode: string;
+  }[]
+> {
+  const links = await tx.query<{ record_id: string }>(
+    'SELECT record_id FROM links WHERE msix_id = ANY($1::text[]) ORDER BY record_id',
+    [msixIds],
   );
-  return r.rows.map((x) => ({ recordId: x.record_id, msixId: x.msix_id, linkType: x.link_type, score: x.score, rulesVersion: x.rules_version, explanation: x.explanation, stateCode: x.state_code }));
+  await tx.query('SELECT id FROM state_records WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
+    links.rows.map((l) => l.record_id),
+  ]);
+  await lockStudents(tx, msixIds);
+  const r = await tx.query<{
+    record_id: string;
+    msix_id: string;
+    link_type: LinkType;
+    score: number | null;
+    rules_version: string;
+    explanation: Record<string, unknown>;
+    state_code: string;
+  }>(
+    `SELECT l.record_id, l.msix_id, l.link_type, l.score, l.rules_version, l.explanation, s.state_code
+     FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = ANY($1::text[]) ORDER BY l.record_id`,
+    [msixIds],
+  );
+  return r.rows.map((x) => ({
+    recordId: x.record_id,
+    msixId: x.msix_id,
+    linkType: x.link_type,
+    score: x.score,
+    rulesVersion: x.rules_version,
+    explanation: x.explanation,
+    stateCode: x.state_code,
+  }));
 }
 
-async function emit(tx: Db, msixId: string, kind: StudentEventKind, details: Record<string, unknown>, traceId: string | null): Promise<void> {
+async function emit(
+  tx: Db,
+  msixId: string,
+  kind: StudentEventKind,
+  details: Record<string, unknown>,
+  traceId: string | null,
+): Promise<void> {
   await emitStudentEvent(tx, { msixId, recordId: null, stateCode: null, kind, details, traceId });
 }
 
-async function move(tx: Db, m: MovedRecord, linkType: LinkType, explanation: Record<string, unknown>, cause: string, who: ActorScope, requestId: string): Promise<void> {
-  await writeLink(tx, { recordId: m.recordId, msixId: m.to, linkType, score: m.score, rulesVersion: m.rulesVersion, explanation }, { cause, actor: who.actor.id, requestId });
+async function move(
+  tx: Db,
+  m: MovedRecord,
+  linkType: LinkType,
+  explanation: Record<string, unknown>,
+  cause: string,
+  who: ActorScope,
+  requestId: string,
+): Promise<void> {
+  await writeLink(
+    tx,
+    { recordId: m.recordId, msixId: m.to, linkType, score: m.score, rulesVersion: m.rulesVersion, explanation },
+    { cause, actor: who.actor.id, requestId },
+  );
 }
 
 async function applyMerge(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): Promise<Applied> {
   const master = row.master_msix_id;
   const links = await lockAll(tx, [master, ...row.merged_msix_ids]);
   const masterRecords = links.filter((l) => l.msixId === master).map((l) => l.recordId);
-  const moved: MovedRecord[] = links.filter((l) => l.msixId !== master).map((l) => ({
-    recordId: l.recordId, from: l.msixId, to: master, linkType: l.linkType, score: l.score, rulesVersion: l.rulesVersion, explanation: l.explanation,
-  }));
+  const moved: MovedRecord[] = links
+    .filter((l) => l.msixId !== master)
+    .map((l) => ({
+      recordId: l.recordId,
+      from: l.msixId,
+      to: master,
+      linkType: l.linkType,
+      score: l.score,
+      rulesVersion: l.rulesVersion,
+      explanation: l.explanation,
+    }));
   for (const m of moved) {
-    await move(tx, m, 'manual', { ...m.explanation, decision: 'manual', reason: 'merge', requestId: row.id, decidedBy: who.actor.id }, 'merge', who, row.id);
+    await move(
+      tx,
+      m,
+      'manual',
+      { ...m.explanation, decision: 'manual', reason: 'merge', requestId: row.id, decidedBy: who.actor.id },
+      'merge',
+      who,
+      row.id,
+    );
   }
-  await tx.query(`UPDATE students SET status = 'merged', merged_into = $2, version = version + 1, updated_at = now() WHERE msix_id = ANY($1::text[])`, [row.merged_msix_ids, master]);
-  const constraints = await addConstraints(tx, 'must-link', masterRecords, moved.map((m) => m.recordId), { source: 'merge', sourceId: row.id, actor: who.actor.id });
+  await tx.query(
+    `UPDATE students SET status = 'merged', merged_into = $2, version = version + 1, updated_at = now() WHERE msix_id = ANY($1::text[])`,
+    [row.merged_msix_ids, master],
+  );
+  const constraints = await addConstraints(
+    tx,
+    'must-link',
+    masterRecords,
+    moved.map((m) => m.recordId),
+    { source: 'merge', sourceId: row.id, actor: who.actor.id },
+  );
   await emit(tx, master, 'students-merged', { requestId: row.id, merged: row.merged_msix_ids }, who.traceId);
-  for (const m of row.merged_msix_ids) await emit(tx, m, 'students-merged', { requestId: row.id, into: master }, who.traceId);
+  for (const m of row.merged_msix_ids)
+    await emit(tx, m, 'students-merged', { requestId: row.id, into: master }, who.traceId);
   return { result: { moved, constraints }, refresh: [master] };
 }
 
@@ -307,23 +503,51 @@ async function applySplit(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): 
   const links = await lockAll(tx, [master]);
   const splitIds = new Set(row.record_ids);
   const leaving = links.filter((l) => splitIds.has(l.recordId));
-  if (leaving.length !== splitIds.size) return { conflict: 'Some records of the request are no longer linked to the student; reject this request and make a new one.' };
+  if (leaving.length !== splitIds.size)
+    return {
+      conflict:
+        'Some records of the request are no longer linked to the student; reject this request and make a new one.',
+    };
   const staying = links.filter((l) => !splitIds.has(l.recordId)).map((l) => l.recordId);
   if (staying.length === 0) return { conflict: 'The split would leave the master with no record.' };
   const newMsixId = await createStudent(tx);
   const moved: MovedRecord[] = leaving.map((l) => ({
-    recordId: l.recordId, from: master, to: newMsixId, linkType: l.linkType, score: l.score, rulesVersion: l.rulesVersion, explanation: l.explanation,
+    recordId: l.recordId,
+    from: master,
+    to: newMsixId,
+    linkType: l.linkType,
+    score: l.score,
+    rulesVersion: l.rulesVersion,
+    explanation: l.explanation,
   }));
   for (const m of moved) {
-    await move(tx, m, 'manual', { ...m.explanation, decision: 'manual', reason: 'split', requestId: row.id, decidedBy: who.actor.id }, 'split', who, row.id);
+    await move(
+      tx,
+      m,
+      'manual',
+      { ...m.explanation, decision: 'manual', reason: 'split', requestId: row.id, decidedBy: who.actor.id },
+      'split',
+      who,
+      row.id,
+    );
   }
   const by = { source: 'split' as const, sourceId: row.id, actor: who.actor.id };
   const apart = await addConstraints(tx, 'cannot-link', [...splitIds], staying, by);
   const together = await addConstraints(tx, 'must-link', [...splitIds], [...splitIds], by);
   await emit(tx, master, 'student-split', { requestId: row.id, newMsixId, recordIds: row.record_ids }, who.traceId);
-  await emit(tx, newMsixId, 'student-split', { requestId: row.id, from: master, recordIds: row.record_ids }, who.traceId);
+  await emit(
+    tx,
+    newMsixId,
+    'student-split',
+    { requestId: row.id, from: master, recordIds: row.record_ids },
+    who.traceId,
+  );
   return {
-    result: { moved, newMsixId, constraints: { added: [...apart.added, ...together.added], revoked: [...apart.revoked, ...together.revoked] } },
+    result: {
+      moved,
+      newMsixId,
+      constraints: { added: [...apart.added, ...together.added], revoked: [...apart.revoked, ...together.revoked] },
+    },
     refresh: [master, newMsixId],
   };
 }
@@ -331,42 +555,75 @@ async function applySplit(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): 
 async function applyUndo(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): Promise<Applied> {
   const o = await tx.query<Row>('SELECT * FROM merge_requests WHERE id = $1 FOR UPDATE', [row.undo_of]);
   const orig = o.rows[0];
-  if (!orig || orig.status !== 'approved') return { conflict: 'The request to undo is no longer approved (already undone?).' };
+  if (!orig || orig.status !== 'approved')
+    return { conflict: 'The request to undo is no longer approved (already undone?).' };
   const moved = orig.result.moved ?? [];
-  const students = [...new Set([orig.master_msix_id, ...orig.merged_msix_ids, ...(orig.result.newMsixId ? [orig.result.newMsixId] : [])])];
+  const students = [
+    ...new Set([
+      orig.master_msix_id,
+      ...orig.merged_msix_ids,
+      ...(orig.result.newMsixId ? [orig.result.newMsixId] : []),
+    ]),
+  ];
   const links = await lockAll(tx, students);
   const where = new Map(links.map((l) => [l.recordId, l.msixId]));
   const strayed = moved.filter((m) => where.get(m.recordId) !== m.to);
-  if (strayed.length) return { conflict: `Records ${strayed.map((m) => m.recordId).join(', ')} moved since; undoing would lose that change. Use a new merge or split.` };
+  if (strayed.length)
+    return {
+      conflict: `Records ${strayed.map((m) => m.recordId).join(', ')} moved since; undoing would lose that change. Use a new merge or split.`,
+    };
   if (orig.kind === 'split') {
-    const newcomers = links.filter((l) => l.msixId === orig.result.newMsixId && !moved.some((m) => m.recordId === l.recordId));
-    if (newcomers.length) return { conflict: `Student ${orig.result.newMsixId} has records linked since the split (${newcomers.map((l) => l.recordId).join(', ')}); split them off or merge instead.` };
+    const newcomers = links.filter(
+      (l) => l.msixId === orig.result.newMsixId && !moved.some((m) => m.recordId === l.recordId),
+    );
+    if (newcomers.length)
+      return {
+        conflict: `Student ${orig.result.newMsixId} has records linked since the split (${newcomers.map((l) => l.recordId).join(', ')}); split them off or merge instead.`,
+      };
   }
   for (const m of moved) {
     await move(tx, { ...m, to: m.from }, m.linkType, m.explanation, 'undo', who, row.id);
   }
   if (orig.kind === 'merge') {
-    await tx.query(`UPDATE students SET status = 'active', merged_into = NULL, version = version + 1, updated_at = now() WHERE msix_id = ANY($1::text[])`, [orig.merged_msix_ids]);
+    await tx.query(
+      `UPDATE students SET status = 'active', merged_into = NULL, version = version + 1, updated_at = now() WHERE msix_id = ANY($1::text[])`,
+      [orig.merged_msix_ids],
+    );
   } else if (orig.result.newMsixId) {
-    await tx.query(`UPDATE students SET status = 'merged', merged_into = $2, version = version + 1, updated_at = now() WHERE msix_id = $1`, [orig.result.newMsixId, orig.master_msix_id]);
+    await tx.query(
+      `UPDATE students SET status = 'merged', merged_into = $2, version = version + 1, updated_at = now() WHERE msix_id = $1`,
+      [orig.result.newMsixId, orig.master_msix_id],
+    );
   }
-  if (orig.result.constraints) await revertConstraints(tx, orig.result.constraints, { actor: who.actor.id, sourceId: row.id });
+  if (orig.result.constraints)
+    await revertConstraints(tx, orig.result.constraints, { actor: who.actor.id, sourceId: row.id });
   await tx.query(`UPDATE merge_requests SET status = 'undone', version = version + 1 WHERE id = $1`, [orig.id]);
-  for (const s of students) await emit(tx, s, 'link-changed', { requestId: row.id, undoOf: orig.id, undoKind: orig.kind }, who.traceId);
+  for (const s of students)
+    await emit(tx, s, 'link-changed', { requestId: row.id, undoOf: orig.id, undoKind: orig.kind }, who.traceId);
   return { result: { moved: moved.map((m) => ({ ...m, from: m.to, to: m.from })) }, refresh: students };
 }
 
 /** Asks to undo an approved merge or split; it takes effect when a different data administrator approves it. */
-export async function requestUndo(deps: PlaceDeps, id: string, who: ActorScope & { reason?: string }): Promise<CreateResult> {
+export async function requestUndo(
+  deps: PlaceDeps,
+  id: string,
+  who: ActorScope & { reason?: string },
+): Promise<CreateResult> {
   if (!UUID.test(id)) return { kind: 'not-found', reason: `No request ${id}.` };
   try {
     return await deps.db.transaction(async (tx): Promise<CreateResult> => {
       const o = await tx.query<Row>('SELECT * FROM merge_requests WHERE id = $1 FOR UPDATE', [id]);
       const orig = o.rows[0];
       if (!orig) return { kind: 'not-found', reason: `No request ${id}.` };
-      if (orig.kind === 'undo') return { kind: 'conflict', reason: 'An undo cannot itself be undone; make a new merge or split request.' };
-      if (orig.status !== 'approved') return { kind: 'conflict', reason: `Only an approved request can be undone; this one is ${orig.status}.` };
-      const students = [orig.master_msix_id, ...orig.merged_msix_ids, ...(orig.result.newMsixId ? [orig.result.newMsixId] : [])];
+      if (orig.kind === 'undo')
+        return { kind: 'conflict', reason: 'An undo cannot itself be undone; make a new merge or split request.' };
+      if (orig.status !== 'approved')
+        return { kind: 'conflict', reason: `Only an approved request can be undone; this one is ${orig.status}.` };
+      const students = [
+        orig.master_msix_id,
+        ...orig.merged_msix_ids,
+        ...(orig.result.newMsixId ? [orig.result.newMsixId] : []),
+      ];
       const scope = await outOfScope(tx, who.scopeState, students);
       if (scope) return { kind: 'forbidden', reason: scope };
       const ins = await tx.query<Row>(
@@ -375,7 +632,14 @@ export async function requestUndo(deps: PlaceDeps, id: string, who: ActorScope &
       );
       await lockForRequest(tx, students, ins.rows[0]!.id);
       for (const m of students) await refreshIfLive(tx, deps, m);
-      await appendAudit(tx, { actor: who.actor, action: 'undo-request.create', msixId: orig.master_msix_id, traceId: who.traceId, reason: who.reason ?? null, details: { requestId: ins.rows[0]!.id, undoOf: orig.id } });
+      await appendAudit(tx, {
+        actor: who.actor,
+        action: 'undo-request.create',
+        msixId: orig.master_msix_id,
+        traceId: who.traceId,
+        reason: who.reason ?? null,
+        details: { requestId: ins.rows[0]!.id, undoOf: orig.id },
+      });
       return { kind: 'created', request: view(ins.rows[0]!) };
     });
   } catch (e) {

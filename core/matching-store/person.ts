@@ -23,7 +23,10 @@ function parentSlots(parents: readonly ParentT[] | undefined): [ParentT | null, 
     if (p.relationship === 'parent1' && !slots[0]) slots[0] = p;
     else if (p.relationship === 'parent2' && !slots[1]) slots[1] = p;
   }
-  const rest = [...list.filter((p) => p.relationship === undefined), ...list.filter((p) => p.relationship === 'guardian')];
+  const rest = [
+    ...list.filter((p) => p.relationship === undefined),
+    ...list.filter((p) => p.relationship === 'guardian'),
+  ];
   for (const p of rest) {
     if (!slots[0]) slots[0] = p;
     else if (!slots[1]) slots[1] = p;
@@ -32,7 +35,10 @@ function parentSlots(parents: readonly ParentT[] | undefined): [ParentT | null, 
 }
 
 /** The engine's view of one stored record; `recordId` is `state_records.id`. */
-export function toPersonRecord(recordId: string, rec: Pick<StateRecord, 'stateCode' | 'stateStudentId' | 'identity' | 'parents'>): PersonRecord {
+export function toPersonRecord(
+  recordId: string,
+  rec: Pick<StateRecord, 'stateCode' | 'stateStudentId' | 'identity' | 'parents'>,
+): PersonRecord {
   const id = rec.identity;
   const [p1, p2] = parentSlots(rec.parents);
   return {
@@ -67,5 +73,12 @@ export interface StoredIdentityRow {
 
 /** A stored record as the engine compares it (uncached; match jobs use the cached `standardizeRow` of candidates.ts). */
 export function standardizeStored(row: StoredIdentityRow): StandardizedPerson {
-  return standardize(toPersonRecord(row.id, { stateCode: row.state_code, stateStudentId: row.state_student_id, identity: row.identity, parents: row.parents ?? undefined }));
+  return standardize(
+    toPersonRecord(row.id, {
+      stateCode: row.state_code,
+      stateStudentId: row.state_student_id,
+      identity: row.identity,
+      parents: row.parents ?? undefined,
+    }),
+  );
 }

@@ -46,7 +46,13 @@ export interface PlaceContext extends LinkCause {
 }
 
 export type PlaceOutcome =
-  | { kind: 'linked'; msixId: MsixId; linkType: 'new' | 'auto' | 'manual'; score: number | null; movedFrom: MsixId | null }
+  | {
+      kind: 'linked';
+      msixId: MsixId;
+      linkType: 'new' | 'auto' | 'manual';
+      score: number | null;
+      movedFrom: MsixId | null;
+    }
   | { kind: 'refreshed'; msixId: MsixId }
   | { kind: 'review'; reviewId: string; msixId: MsixId | null }
   | { kind: 'withdrawn'; msixId: MsixId | null };
@@ -74,7 +80,8 @@ export async function batchGate(tx: Db): Promise<void> {
 /** Row-locks one state record; every writer of a record's link takes this lock first. */
 export async function lockRecord(tx: Db, id: string): Promise<RecordRow | null> {
   const r = await tx.query<RecordRow>(
-    'SELECT id, state_code, state_student_id, status, version, match_status, record, received_at, updated_at, now() AS tx_now FROM state_records WHERE id = $1 FOR UPDATE', [id],
+    'SELECT id, state_code, state_student_id, status, version, match_status, record, received_at, updated_at, now() AS tx_now FROM state_records WHERE id = $1 FOR UPDATE',
+    [id],
   );
   return r.rows[0] ?? null;
 }
@@ -104,26 +111,69 @@ export function prepare(r: Pick<RecordRow, 'id' | 'record'>): { std: Standardize
  * the arrival is then held with it instead of starting a student of its own.
  */
 export async function decide(
-  tx: Db, r: Pick<RecordRow, 'id'>, std: StandardizedPerson, keys: string[], opts: { writeKeys?: boolean; lockKeys?: boolean } = {},
-): Promise<{ result: ArrivalResult; byId: Map<string, StandardizedPerson>; currentLink: CurrentLink | null; openReview: string | null; heldWith: string | null }> {
+  tx: Db,
+  r: Pick<RecordRow, 'id'>,
+  std: StandardizedPerson,
+  keys: string[],
+  opts: { writeKeys?: boolean; lockKeys?: boolean } = {},
+): Promise<{
+  result: ArrivalResult;
+  byId: Map<string, StandardizedPerson>;
+  currentLink: CurrentLink | null;
+  openReview: string | null;
+  heldWith: string | null;
+}> {
   const model = storeModel();
-  const { candidates, constraints, currentLink, openReview } = await fetchForDecision(tx, { recordId: r.id, keys, maxBlock: model.maxBlockSize, writeKeys: opts.writeKeys, lockKeys: opts.lockKeys });
+  const { candidates, constraints, currentLink, openReview } = await fetchForDecision(tx, {
+    recordId: r.id,
+    keys,
+    maxBlock: model.maxBlockSize,
+    writeKeys: opts.writeKeys,
+    lockKeys: opts.lockKeys,
+  });
   const population = await storePopulation(tx, model);
-  const all = matchArriving(std, candidates, model, { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink }, undefined, { population });
+  const all = matchArriving(
+    std,
+    candidates,
+    model,
+    { mustLink: constraints.mustLink, cannotLink: constraints.cannotLink },
+    undefined,
+    { population },
+  );
   const byId = new Map(candidates.map((c) => [c.record.recordId, c.record]));
-  if (!all.students.some((s) => isHeldStudent(s.studentId))) return { result: all, byId, currentLink, openReview, heldWith: null };
-  const decision = decideArrival(all.students.filter((s) => !isHeldStudent(s.studentId)), all.linkWeight!, all.reviewWeight!);
+  if (!all.students.some((s) => isHeldStudent(s.studentId)))
+    return { result: all, byId, currentLink, openReview, heldWith: null };
+  const decision = decideArrival(
+    all.students.filter((s) => !isHeldStudent(s.studentId)),
+    all.linkWeight!,
+    all.reviewWeight!,
+  );
   // A held record that waits for this one cannot be waited for in turn: this one decides, and it follows.
   const waitsForMe = new Set(candidates.filter((c) => c.held && c.waitsFor === r.id).map((c) => c.studentId));
-  const strong = all.students.find((s) => isHeldStudent(s.studentId) && !waitsForMe.has(s.studentId) && s.manual !== 'cannot-link' && s.distinct !== true
-    && (s.manual === 'must-link' || (s.bestWeight >= all.linkWeight! && s.conflicts.length === 0)));
+  const strong = all.students.find(
+    (s) =>
+      isHeldStudent(s.studentId) &&
+      !waitsForMe.has(s.studentId) &&
+      s.manual !== 'cannot-link' &&
+      s.distinct !== true &&
+      (s.manual === 'must-link' || (s.bestWeight >= all.linkWeight! && s.conflicts.length === 0)),
+  );
   const heldWith = strong && !currentLink && decision.kind !== 'link' ? heldRecordOf(strong.studentId) : null;
   return { result: { ...all, decision }, byId, currentLink, openReview, heldWith };
 }
 
 const placed = (r: RecordRow): PlacedRecord | null =>
   r.received_at !== undefined && r.updated_at !== undefined && r.tx_now !== undefined
-    ? { id: r.id, state_code: r.state_code, state_student_id: r.state_student_id, version: r.version, record: r.record, received_at: r.received_at, updated_at: r.updated_at, tx_now: r.tx_now }
+    ? {
+        id: r.id,
+        state_code: r.state_code,
+        state_student_id: r.state_student_id,
+        version: r.version,
+        record: r.record,
+        received_at: r.received_at,
+        updated_at: r.updated_at,
+        tx_now: r.tx_now,
+      }
     : null;
 
 const bestOf = (result: ArrivalResult, msixId: string): number | null =>
@@ -155,12 +205,14 @@ export async function placeWaiting(tx: Db, deps: PlaceDeps, recordId: string, ct
   const depth = (ctx.depth ?? 0) + 1;
   if (depth > MAX_WAIT_DEPTH) return;
   const waiting = await tx.query<{ record_id: string }>(
-    `SELECT record_id FROM match_reviews WHERE waits_for_record = $1 AND status = 'open' ORDER BY record_id`, [recordId],
+    `SELECT record_id FROM match_reviews WHERE waits_for_record = $1 AND status = 'open' ORDER BY record_id`,
+    [recordId],
   );
   for (const { record_id } of waiting.rows) {
     const locked = await tx.query<RecordRow>(
       `SELECT id, state_code, state_student_id, status, version, match_status, record, received_at, updated_at, now() AS tx_now
-       FROM state_records WHERE id = $1 FOR UPDATE SKIP LOCKED`, [record_id],
+       FROM state_records WHERE id = $1 FOR UPDATE SKIP LOCKED`,
+      [record_id],
     );
     const w = locked.rows[0];
     if (!w || w.status !== 'active' || w.match_status !== 'review') continue;
@@ -169,10 +221,18 @@ export async function placeWaiting(tx: Db, deps: PlaceDeps, recordId: string, ct
   }
 }
 
-async function placeOne(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext): Promise<{ outcome: PlaceOutcome; hadOpenReview: boolean }> {
+async function placeOne(
+  tx: Db,
+  deps: PlaceDeps,
+  r: RecordRow,
+  ctx: PlaceContext,
+): Promise<{ outcome: PlaceOutcome; hadOpenReview: boolean }> {
   const out = (outcome: PlaceOutcome, hadOpenReview: boolean) => ({ outcome, hadOpenReview });
-  const event = (msixId: string, kind: Parameters<typeof emitStudentEvent>[1]['kind'], details: Record<string, unknown>) =>
-    emitStudentEvent(tx, { msixId, recordId: r.id, stateCode: r.state_code, kind, details, traceId: ctx.traceId });
+  const event = (
+    msixId: string,
+    kind: Parameters<typeof emitStudentEvent>[1]['kind'],
+    details: Record<string, unknown>,
+  ) => emitStudentEvent(tx, { msixId, recordId: r.id, stateCode: r.state_code, kind, details, traceId: ctx.traceId });
 
   if (r.status === 'withdrawn') {
     await removeKeys(tx, r.id);
@@ -188,7 +248,13 @@ async function placeOne(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext
 
   const { std, keys } = prepare(r);
   // One statement: the key locks taken, the keys replaced, the current link, the constraints and the candidates read.
-  const { result, byId, currentLink: link, openReview: open, heldWith } = await decide(tx, r, std, keys, { writeKeys: true, lockKeys: true });
+  const {
+    result,
+    byId,
+    currentLink: link,
+    openReview: open,
+    heldWith,
+  } = await decide(tx, r, std, keys, { writeKeys: true, lockKeys: true });
   const had = open !== null;
 
   if (link?.link_type === 'manual') {
@@ -200,7 +266,8 @@ async function placeOne(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext
   }
 
   const d = result.decision;
-  const explain = (decision: MatchExplanation['decision'], reason: string, chosen: string | null) => explainArrival(std, byId, result, decision, reason, chosen, heldWith);
+  const explain = (decision: MatchExplanation['decision'], reason: string, chosen: string | null) =>
+    explainArrival(std, byId, result, decision, reason, chosen, heldWith);
   const fast = link ? null : placed(r);
 
   // The common outcomes for a record without a link: linked or a new student, written in one statement each.
@@ -209,28 +276,63 @@ async function placeOne(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext
     if (target) {
       const linkType = d.reason === 'manual' ? 'manual' : 'auto';
       const score = bestOf(result, d.studentId);
-      await commitLink(tx, fast, target, {
-        linkType, score, rulesVersion: result.rulesVersion, explanation: explain(d.reason === 'manual' ? 'manual' : 'link', d.reason, d.studentId),
-      }, ctx, deps.consolidation);
+      await commitLink(
+        tx,
+        fast,
+        target,
+        {
+          linkType,
+          score,
+          rulesVersion: result.rulesVersion,
+          explanation: explain(d.reason === 'manual' ? 'manual' : 'link', d.reason, d.studentId),
+        },
+        ctx,
+        deps.consolidation,
+      );
       return out({ kind: 'linked', msixId: target.msix_id, linkType, score, movedFrom: null }, had);
     }
   }
   if (d.kind === 'new' && fast && !heldWith) {
-    const msixId = await commitNewStudent(tx, fast, { linkType: 'new', score: null, rulesVersion: result.rulesVersion, explanation: explain('new', 'no-candidate', null) }, ctx, deps.consolidation);
+    const msixId = await commitNewStudent(
+      tx,
+      fast,
+      {
+        linkType: 'new',
+        score: null,
+        rulesVersion: result.rulesVersion,
+        explanation: explain('new', 'no-candidate', null),
+      },
+      ctx,
+      deps.consolidation,
+    );
     return out({ kind: 'linked', msixId, linkType: 'new', score: null, movedFrom: null }, had);
   }
 
   if (d.kind === 'link') {
     // A manual move touches two students: lock both in id order first, like every multi-student writer.
-    if (link && link.msix_id !== d.studentId && d.reason === 'manual') await lockStudents(tx, [link.msix_id, d.studentId]);
+    if (link && link.msix_id !== d.studentId && d.reason === 'manual')
+      await lockStudents(tx, [link.msix_id, d.studentId]);
     const target = await liveStudent(tx, d.studentId);
     if (target && (!link || link.msix_id === target.msix_id || d.reason === 'manual')) {
-      const linkType = d.reason === 'manual' ? 'manual' : link?.link_type === 'new' && link.msix_id === target.msix_id ? 'new' : 'auto';
+      const linkType =
+        d.reason === 'manual'
+          ? 'manual'
+          : link?.link_type === 'new' && link.msix_id === target.msix_id
+            ? 'new'
+            : 'auto';
       const score = bestOf(result, d.studentId);
-      const from = await writeLink(tx, {
-        recordId: r.id, msixId: target.msix_id, linkType, score, rulesVersion: result.rulesVersion,
-        explanation: explain(d.reason === 'manual' ? 'manual' : 'link', d.reason, d.studentId),
-      }, { ...ctx, cause: link?.msix_id === target.msix_id ? 'rescore' : ctx.cause });
+      const from = await writeLink(
+        tx,
+        {
+          recordId: r.id,
+          msixId: target.msix_id,
+          linkType,
+          score,
+          rulesVersion: result.rulesVersion,
+          explanation: explain(d.reason === 'manual' ? 'manual' : 'link', d.reason, d.studentId),
+        },
+        { ...ctx, cause: link?.msix_id === target.msix_id ? 'rescore' : ctx.cause },
+      );
       await closeOpenReview(tx, r.id, 'linked');
       await setMatchStatus(tx, r.id, 'matched');
       await refreshStudent(tx, target.msix_id, deps.consolidation);
@@ -256,10 +358,18 @@ async function placeOne(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext
       [link.msix_id, r.id],
     );
     if ((others.rows[0]?.n ?? 0) === 0) {
-      await writeLink(tx, {
-        recordId: r.id, msixId: link.msix_id, linkType: link.link_type, score: link.score, rulesVersion: result.rulesVersion,
-        explanation: explain('new', 'no-candidate', null),
-      }, { ...ctx, cause: 'rescore' });
+      await writeLink(
+        tx,
+        {
+          recordId: r.id,
+          msixId: link.msix_id,
+          linkType: link.link_type,
+          score: link.score,
+          rulesVersion: result.rulesVersion,
+          explanation: explain('new', 'no-candidate', null),
+        },
+        { ...ctx, cause: 'rescore' },
+      );
       await closeOpenReview(tx, r.id, 're-matched');
       await setMatchStatus(tx, r.id, 'matched');
       await refreshStudent(tx, link.msix_id, deps.consolidation);
@@ -270,7 +380,18 @@ async function placeOne(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext
 
   if (d.kind === 'new' && !link && !heldWith) {
     const msixId = await createStudent(tx);
-    await writeLink(tx, { recordId: r.id, msixId, linkType: 'new', score: null, rulesVersion: result.rulesVersion, explanation: explain('new', 'no-candidate', null) }, ctx);
+    await writeLink(
+      tx,
+      {
+        recordId: r.id,
+        msixId,
+        linkType: 'new',
+        score: null,
+        rulesVersion: result.rulesVersion,
+        explanation: explain('new', 'no-candidate', null),
+      },
+      ctx,
+    );
     await closeOpenReview(tx, r.id, 'new student');
     await setMatchStatus(tx, r.id, 'matched');
     await refreshStudent(tx, msixId, deps.consolidation);
@@ -281,18 +402,40 @@ async function placeOne(tx: Db, deps: PlaceDeps, r: RecordRow, ctx: PlaceContext
   // Everything else is for a person: a near match, a conflict, two students at once,
   // an existing link that no longer fits, or a record held with another held record
   // (it waits for that record's review, whose candidates it shares).
-  const heldCandidates = heldWith && d.kind === 'new'
-    ? (await tx.query<{ candidate_msix_ids: string[] }>(`SELECT candidate_msix_ids FROM match_reviews WHERE record_id = $1 AND status = 'open'`, [heldWith])).rows[0]?.candidate_msix_ids ?? []
-    : [];
+  const heldCandidates =
+    heldWith && d.kind === 'new'
+      ? ((
+          await tx.query<{ candidate_msix_ids: string[] }>(
+            `SELECT candidate_msix_ids FROM match_reviews WHERE record_id = $1 AND status = 'open'`,
+            [heldWith],
+          )
+        ).rows[0]?.candidate_msix_ids ?? [])
+      : [];
   const candidates = d.kind === 'review' ? d.studentIds : d.kind === 'link' ? [d.studentId] : heldCandidates;
   const merged = await followMerges(tx, candidates);
   const live = [...new Set(candidates.map((id) => merged.get(id) ?? id))];
-  const reason = link ? (d.kind === 'review' ? d.reason : 'changed') : d.kind === 'review' ? d.reason : heldWith ? 'held-match' : 'near-match';
+  const reason = link
+    ? d.kind === 'review'
+      ? d.reason
+      : 'changed'
+    : d.kind === 'review'
+      ? d.reason
+      : heldWith
+        ? 'held-match'
+        : 'near-match';
   const explanation = explain('review', reason, null);
   const review = await openReview(tx, {
-    recordId: r.id, stateCode: r.state_code, recordVersion: r.version, kind: link ? 'relink' : 'near-match', reason,
-    currentMsixId: link?.msix_id ?? null, candidateMsixIds: live, bestProbability: result.students[0]?.bestProbability ?? 0,
-    rulesVersion: result.rulesVersion, explanation, waitsForRecord: link ? null : heldWith,
+    recordId: r.id,
+    stateCode: r.state_code,
+    recordVersion: r.version,
+    kind: link ? 'relink' : 'near-match',
+    reason,
+    currentMsixId: link?.msix_id ?? null,
+    candidateMsixIds: live,
+    bestProbability: result.students[0]?.bestProbability ?? 0,
+    rulesVersion: result.rulesVersion,
+    explanation,
+    waitsForRecord: link ? null : heldWith,
   });
   await setMatchStatus(tx, r.id, 'review');
   if (link) {

@@ -59,7 +59,10 @@ export async function rekeyStore(db: Db, options: RekeyOptions = {}): Promise<Re
         report.keysAdded += added.length;
         report.keysRemoved += removed.length;
         if (removed.length > 0) del.push(row.id);
-        for (const k of want) { addKey.push(k); addRecord.push(row.id); }
+        for (const k of want) {
+          addKey.push(k);
+          addRecord.push(row.id);
+        }
       }
       if (del.length > 0) await tx.query('DELETE FROM blocking_keys WHERE record_id = ANY($1::uuid[])', [del]);
       if (addKey.length > 0) {

@@ -28,13 +28,36 @@ export async function openReview(tx: Db, r: OpenReview): Promise<{ id: string; c
     `UPDATE match_reviews SET record_version = $2, kind = $3, reason = $4, current_msix_id = $5, candidate_msix_ids = $6,
        best_probability = $7, rules_version = $8, explanation = $9, waits_for_record = $10, version = version + 1, updated_at = now()
      WHERE record_id = $1 AND status = 'open' RETURNING id`,
-    [r.recordId, r.recordVersion, r.kind, r.reason, r.currentMsixId, r.candidateMsixIds, r.bestProbability, r.rulesVersion, JSON.stringify(r.explanation), r.waitsForRecord ?? null],
+    [
+      r.recordId,
+      r.recordVersion,
+      r.kind,
+      r.reason,
+      r.currentMsixId,
+      r.candidateMsixIds,
+      r.bestProbability,
+      r.rulesVersion,
+      JSON.stringify(r.explanation),
+      r.waitsForRecord ?? null,
+    ],
   );
   if (upd.rows[0]) return { id: upd.rows[0].id, created: false };
   const ins = await tx.query<{ id: string }>(
     `INSERT INTO match_reviews (record_id, state_code, record_version, kind, reason, current_msix_id, candidate_msix_ids, best_probability, rules_version, explanation, waits_for_record)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
-    [r.recordId, r.stateCode, r.recordVersion, r.kind, r.reason, r.currentMsixId, r.candidateMsixIds, r.bestProbability, r.rulesVersion, JSON.stringify(r.explanation), r.waitsForRecord ?? null],
+    [
+      r.recordId,
+      r.stateCode,
+      r.recordVersion,
+      r.kind,
+      r.reason,
+      r.currentMsixId,
+      r.candidateMsixIds,
+      r.bestProbability,
+      r.rulesVersion,
+      JSON.stringify(r.explanation),
+      r.waitsForRecord ?? null,
+    ],
   );
   return { id: ins.rows[0]!.id, created: true };
 }
@@ -43,7 +66,8 @@ export async function openReview(tx: Db, r: OpenReview): Promise<{ id: string; c
 export async function closeOpenReview(tx: Db, recordId: string, why: string): Promise<string | null> {
   const r = await tx.query<{ id: string }>(
     `UPDATE match_reviews SET status = 'closed', closed_reason = $2, version = version + 1, updated_at = now()
-     WHERE record_id = $1 AND status = 'open' RETURNING id`, [recordId, why],
+     WHERE record_id = $1 AND status = 'open' RETURNING id`,
+    [recordId, why],
   );
   return r.rows[0]?.id ?? null;
 }

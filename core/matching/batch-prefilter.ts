@@ -36,7 +36,8 @@ export class PairPrefilter<R> {
     private readonly floor: number,
   ) {
     const comparisons = scorer.set.comparisons;
-    if ([...order].sort((x, y) => x - y).join() !== comparisons.map((_, f) => f).join()) throw new Error('prefilter order must list every comparison once');
+    if ([...order].sort((x, y) => x - y).join() !== comparisons.map((_, f) => f).join())
+      throw new Error('prefilter order must list every comparison once');
     this.compare = order.map((f) => comparisons[f]!.compare.bind(comparisons[f]));
     this.weights = order.map((f) => scorer.weights[f]!);
     this.tf = order.map((f) => scorer.tf[f] !== null && scorer.tf[f] !== undefined);
@@ -91,7 +92,8 @@ export function choosePrefilter<R>(
         const a = records[sample.a[p]!]!;
         const b = records[sample.b[p]!]!;
         const level = c.compare(a, b);
-        contribution[f]![p] = level === NO_EVIDENCE ? 0 : scorer.weights[f]![level]! + (hasTf ? scorer.tfAdjustment(f, a, b, level) : 0);
+        contribution[f]![p] =
+          level === NO_EVIDENCE ? 0 : scorer.weights[f]![level]! + (hasTf ? scorer.tfAdjustment(f, a, b, level) : 0);
       }
       cost[f] = (performance.now() - started) / P + 1e-9;
     }

@@ -115,7 +115,12 @@ export class EdgeList {
   }
   /** The edges as exactly-sized arrays (for postMessage with transfer). */
   data(): EdgeListData {
-    return { a: this.a.slice(0, this.length), b: this.b.slice(0, this.length), w: this.w.slice(0, this.length), length: this.length };
+    return {
+      a: this.a.slice(0, this.length),
+      b: this.b.slice(0, this.length),
+      w: this.w.slice(0, this.length),
+      length: this.length,
+    };
   }
 }
 
@@ -151,12 +156,24 @@ export function emptyScoredPairs(): ScoredPairs {
  * (default) or the model's shipped table. Computed once and handed to every
  * scoring thread, so all threads weigh a pair identically.
  */
-export function batchTermFrequencies<R>(records: readonly R[], set: ComparisonSet<R>, model: MatchModel, options: Pick<BatchOptions, 'termFrequencies'> = {}): Record<string, TermFrequencyTable> {
-  return (options.termFrequencies ?? 'batch') === 'batch' ? buildTermFrequencies(records, set.comparisons) : model.termFrequencies;
+export function batchTermFrequencies<R>(
+  records: readonly R[],
+  set: ComparisonSet<R>,
+  model: MatchModel,
+  options: Pick<BatchOptions, 'termFrequencies'> = {},
+): Record<string, TermFrequencyTable> {
+  return (options.termFrequencies ?? 'batch') === 'batch'
+    ? buildTermFrequencies(records, set.comparisons)
+    : model.termFrequencies;
 }
 
 /** The scorer of a batch of `population` records (the prior follows the batch size). */
-export function batchScorer<R>(set: ComparisonSet<R>, model: MatchModel, population: number, termFrequencies: Record<string, TermFrequencyTable>): CompiledModel<R> {
+export function batchScorer<R>(
+  set: ComparisonSet<R>,
+  model: MatchModel,
+  population: number,
+  termFrequencies: Record<string, TermFrequencyTable>,
+): CompiledModel<R> {
   return new CompiledModel(model, set, { population, termFrequencies });
 }
 
@@ -176,7 +193,11 @@ export function samplePlanPairs(plan: PairPlan, target = 20_000): EdgeList {
   const stamp = new Int32Array(n).fill(-1);
   for (let w = 0; w < windows; w++) {
     const quota = Math.floor((target * (w + 1)) / windows);
-    for (let i = Math.floor((n * w) / windows), end = Math.floor((n * (w + 1)) / windows); i < end && out.length < quota; i++) {
+    for (
+      let i = Math.floor((n * w) / windows), end = Math.floor((n * (w + 1)) / windows);
+      i < end && out.length < quota;
+      i++
+    ) {
       forEachPairInRange(plan, i, i + 1, (x, y) => out.push(x, y, 0), stamp);
     }
   }
@@ -184,8 +205,16 @@ export function samplePlanPairs(plan: PairPlan, target = 20_000): EdgeList {
 }
 
 /** The batch's pre-filter, or null when it is turned off or would not pay on this batch. */
-export function batchPrefilter<R>(records: readonly R[], scorer: CompiledModel<R>, plan: PairPlan, options: Pick<BatchOptions, 'prefilter' | 'onPrefilter'>): PairPrefilter<R> | null {
-  const filter = options.prefilter === false || plan.records < 10_000 ? null : choosePrefilter(records, scorer, batchConflictFloor(scorer), samplePlanPairs(plan));
+export function batchPrefilter<R>(
+  records: readonly R[],
+  scorer: CompiledModel<R>,
+  plan: PairPlan,
+  options: Pick<BatchOptions, 'prefilter' | 'onPrefilter'>,
+): PairPrefilter<R> | null {
+  const filter =
+    options.prefilter === false || plan.records < 10_000
+      ? null
+      : choosePrefilter(records, scorer, batchConflictFloor(scorer), samplePlanPairs(plan));
   options.onPrefilter?.(filter ? filter.order.map((f) => scorer.set.comparisons[f]!.field) : null);
   return filter;
 }
@@ -243,7 +272,12 @@ export function scorePairRange<R>(
 }
 
 /** Links all records of one batch. Records must already be standardized for `set`. */
-export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model: MatchModel, options: BatchOptions = {}): BatchResult {
+export function linkBatch<R>(
+  records: readonly R[],
+  set: ComparisonSet<R>,
+  model: MatchModel,
+  options: BatchOptions = {},
+): BatchResult {
   const n = records.length;
   const progress = options.onProgress ?? (() => {});
   const index = new BlockIndex({ maxBlockSize: options.maxBlockSize ?? model.maxBlockSize }, n * 12);
@@ -259,7 +293,13 @@ export function linkBatch<R>(records: readonly R[], set: ComparisonSet<R>, model
     prefilter,
     onProgress: (done) => progress('scoring', done, n),
   });
-  return clusterScoredPairs(records, scorer, scored, { blockingEntries: index.entryCount, skippedBlocks: plan.skippedBlocks }, options);
+  return clusterScoredPairs(
+    records,
+    scorer,
+    scored,
+    { blockingEntries: index.entryCount, skippedBlocks: plan.skippedBlocks },
+    options,
+  );
 }
 
 /**
@@ -299,7 +339,12 @@ export function clusterScoredPairs<R>(
       const i = links.a[k]!;
       const j = links.b[k]!;
       if (held[i] === 1 || held[j] === 1) {
-        refused.push({ a: i, b: j, probability: weightToProbability(links.w[k]!), conflicts: [CLUSTER_CONFLICT.ambiguousTwin] });
+        refused.push({
+          a: i,
+          b: j,
+          probability: weightToProbability(links.w[k]!),
+          conflicts: [CLUSTER_CONFLICT.ambiguousTwin],
+        });
         continue;
       }
       if (uf.find(i) === uf.find(j)) continue;
@@ -323,7 +368,12 @@ export function clusterScoredPairs<R>(
         clusterOk = sum / (si * sj) + scorer.priorWeight >= scorer.reviewWeight;
       }
       if (!clusterOk || !uf.union(i, j)) {
-        refused.push({ a: i, b: j, probability: weightToProbability(links.w[k]!), conflicts: [CLUSTER_CONFLICT.cluster] });
+        refused.push({
+          a: i,
+          b: j,
+          probability: weightToProbability(links.w[k]!),
+          conflicts: [CLUSTER_CONFLICT.cluster],
+        });
       }
     }
     return { uf, refused };

@@ -142,7 +142,9 @@ export class BlockIndex {
     const n = this.recordCount;
     const packed = this.packed;
     const alloc = (length: number): Int32Array =>
-      options.shared ? new Int32Array(new SharedArrayBuffer(Math.max(1, length) * 4), 0, length) : new Int32Array(length);
+      options.shared
+        ? new Int32Array(new SharedArrayBuffer(Math.max(1, length) * 4), 0, length)
+        : new Int32Array(length);
     // Per-record list of block starts (CSR), only blocks of size 2..max.
     const blockCount = new Int32Array(n + 1);
     let skippedBlocks = 0;
@@ -184,7 +186,10 @@ export class BlockIndex {
    * Pairs shared by several blocks are visited once. Returns the number of
    * blocks skipped for being larger than maxBlockSize.
    */
-  forEachPair(visit: (i: number, j: number) => void, onProgress?: (doneRecords: number) => void): { pairs: number; skippedBlocks: number } {
+  forEachPair(
+    visit: (i: number, j: number) => void,
+    onProgress?: (doneRecords: number) => void,
+  ): { pairs: number; skippedBlocks: number } {
     const plan = this.pairPlan();
     const pairs = forEachPairInRange(plan, 0, plan.records, visit, undefined, onProgress);
     return { pairs, skippedBlocks: plan.skippedBlocks };

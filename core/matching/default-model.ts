@@ -8,5 +8,8 @@ import { PERSON_COMPARISONS } from './person-comparisons.js';
 
 /** The default person model used by the incremental matcher and the CLI. */
 export function loadDefaultModel(): MatchModel {
-  return validateModel(structuredClone(shipped) as MatchModel, PERSON_COMPARISONS.map((c) => c.field));
+  return validateModel(
+    structuredClone(shipped) as MatchModel,
+    PERSON_COMPARISONS.map((c) => c.field),
+  );
 }

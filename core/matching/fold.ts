@@ -10,7 +10,14 @@ const SPACES = /\s+/g;
 
 /** Characters NFD does not decompose into a base letter. */
 const SPECIAL_LETTERS: Record<string, string> = {
-  'ß': 'SS', 'Æ': 'AE', 'Ø': 'O', 'Œ': 'OE', 'Ł': 'L', 'Đ': 'D', 'Þ': 'TH', 'ı': 'I',
+  ß: 'SS',
+  Æ: 'AE',
+  Ø: 'O',
+  Œ: 'OE',
+  Ł: 'L',
+  Đ: 'D',
+  Þ: 'TH',
+  ı: 'I',
 };
 
 /**
@@ -23,7 +30,11 @@ export function foldText(value: string | null | undefined): string {
   if (/[^\x00-\x7f]/.test(s)) {
     s = s.replace(/[^\x00-\x7f]/g, (ch) => SPECIAL_LETTERS[ch] ?? SPECIAL_LETTERS[ch.toUpperCase()] ?? ' ');
   }
-  return s.replace(/[-'’.,/_]/g, ' ').replace(NON_LETTER_OR_DIGIT, '').replace(SPACES, ' ').trim();
+  return s
+    .replace(/[-'’.,/_]/g, ' ')
+    .replace(NON_LETTER_OR_DIGIT, '')
+    .replace(SPACES, ' ')
+    .trim();
 }
 
 /** Folded text as tokens; empty input gives an empty array. */

@@ -7,7 +7,14 @@
 import { DISTINCT_PREFIX, type ComparisonSet } from './compare/field-comparison.js';
 import type { MatchModel } from './model.js';
 import { personComparisonSet } from './person-comparisons.js';
-import { compileModel, weightToProbability, type CompiledModel, type FieldContribution, type PairScore, type ScoringOptions } from './scoring.js';
+import {
+  compileModel,
+  weightToProbability,
+  type CompiledModel,
+  type FieldContribution,
+  type PairScore,
+  type ScoringOptions,
+} from './scoring.js';
 import type { StandardizedPerson } from './types.js';
 
 /** A stored record offered as a candidate, with the student (cluster) it belongs to. */
@@ -139,7 +146,13 @@ export function matchArriving<R = StandardizedPerson>(
   const students = [...byStudent.values()].sort((x, y) => y.bestWeight - x.bestWeight);
   for (const s of students) s.candidates.sort((x, y) => y.score.weight - x.score.weight);
   const decision = decideArrival(students, scorer.linkWeight, scorer.reviewWeight);
-  return { decision, students, rulesVersion: model.rulesVersion, linkWeight: scorer.linkWeight, reviewWeight: scorer.reviewWeight };
+  return {
+    decision,
+    students,
+    rulesVersion: model.rulesVersion,
+    linkWeight: scorer.linkWeight,
+    reviewWeight: scorer.reviewWeight,
+  };
 }
 
 /**
@@ -154,7 +167,8 @@ export function decideArrival(students: StudentMatch[], linkWeight: number, revi
   const open = students.filter((s) => s.manual !== 'cannot-link' && s.distinct !== true);
   const linkable = open.filter((s) => s.bestWeight >= linkWeight);
   const clean = linkable.filter((s) => s.conflicts.length === 0);
-  if (clean.length === 1 && linkable.length === 1) return { kind: 'link', studentId: clean[0]!.studentId, reason: 'score' };
+  if (clean.length === 1 && linkable.length === 1)
+    return { kind: 'link', studentId: clean[0]!.studentId, reason: 'score' };
   if (linkable.length > 1) return { kind: 'review', studentIds: linkable.map((s) => s.studentId), reason: 'ambiguous' };
   if (linkable.length === 1) return { kind: 'review', studentIds: [linkable[0]!.studentId], reason: 'conflict' };
   const near = open.filter((s) => s.bestWeight >= reviewWeight);

@@ -58,11 +58,13 @@ export interface MatchModel {
 
 /** Throws with a clear message when a JSON value is not a usable model for the given comparisons. */
 export function validateModel(model: MatchModel, fieldNames: readonly string[]): MatchModel {
-  if (!model || typeof model !== 'object' || !Array.isArray(model.fields)) throw new Error('match model: not a model object');
+  if (!model || typeof model !== 'object' || !Array.isArray(model.fields))
+    throw new Error('match model: not a model object');
   const names = model.fields.map((f) => f.field);
   if (names.join(',') !== fieldNames.join(',')) {
     throw new Error(`match model: fields [${names.join(',')}] do not match comparisons [${fieldNames.join(',')}]`);
   }
-  if (!(model.thresholds.link >= model.thresholds.review)) throw new Error('match model: link threshold below review threshold');
+  if (!(model.thresholds.link >= model.thresholds.review))
+    throw new Error('match model: link threshold below review threshold');
   return model;
 }

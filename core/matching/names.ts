@@ -10,17 +10,58 @@ import type { StandardGivenName, StandardName } from './types.js';
 
 /** Name particles that come and go between records ("DE LA CRUZ" vs "CRUZ"). */
 export const PARTICLES: ReadonlySet<string> = new Set([
-  'DE', 'DEL', 'LA', 'LAS', 'LOS', 'Y', 'E', 'DA', 'DAS', 'DO', 'DOS', 'VAN', 'VON', 'DER', 'DEN', 'DI', 'DU', 'LE', 'ST',
+  'DE',
+  'DEL',
+  'LA',
+  'LAS',
+  'LOS',
+  'Y',
+  'E',
+  'DA',
+  'DAS',
+  'DO',
+  'DOS',
+  'VAN',
+  'VON',
+  'DER',
+  'DEN',
+  'DI',
+  'DU',
+  'LE',
+  'ST',
 ]);
 
 /** Abbreviations clerks use for common given names. */
 const GIVEN_ABBREVIATIONS: Record<string, string> = {
-  MA: 'MARIA', MRA: 'MARIA', MARIA: 'MARIA', FCO: 'FRANCISCO', GPE: 'GUADALUPE', JOS: 'JOSE', JSE: 'JOSE',
-  ANT: 'ANTONIO', MIGL: 'MIGUEL', GMO: 'GUILLERMO', ALEJ: 'ALEJANDRO',
+  MA: 'MARIA',
+  MRA: 'MARIA',
+  MARIA: 'MARIA',
+  FCO: 'FRANCISCO',
+  GPE: 'GUADALUPE',
+  JOS: 'JOSE',
+  JSE: 'JOSE',
+  ANT: 'ANTONIO',
+  MIGL: 'MIGUEL',
+  GMO: 'GUILLERMO',
+  ALEJ: 'ALEJANDRO',
 };
 
 /** Values that mean "no name" in state systems. */
-const NON_NAMES: ReadonlySet<string> = new Set(['NFN', 'NMN', 'NLN', 'UNKNOWN', 'UNK', 'NONE', 'NA', 'N A', 'XX', 'XXX', 'BABY', 'BOY', 'GIRL']);
+const NON_NAMES: ReadonlySet<string> = new Set([
+  'NFN',
+  'NMN',
+  'NLN',
+  'UNKNOWN',
+  'UNK',
+  'NONE',
+  'NA',
+  'N A',
+  'XX',
+  'XXX',
+  'BABY',
+  'BOY',
+  'GIRL',
+]);
 
 const intern = new Map<string, string>();
 /** Shares one string instance per distinct token so that large batches stay small in memory. */

@@ -7,7 +7,12 @@
 import { blockingKeys } from './blocking.js';
 import { BIRTH, birthDateComparison } from './compare/birth-date.js';
 import { birthplaceComparison, sexComparison } from './compare/demographics.js';
-import { NO_EVIDENCE, type ComparisonSet, type ConflictRule, type FieldComparison } from './compare/field-comparison.js';
+import {
+  NO_EVIDENCE,
+  type ComparisonSet,
+  type ConflictRule,
+  type FieldComparison,
+} from './compare/field-comparison.js';
 import { GIVEN, givenNameComparison } from './compare/given-name.js';
 import { familySurnameComparison, parentGivenComparison } from './compare/parents.js';
 import { stateIdComparison } from './compare/state-id.js';
@@ -50,7 +55,12 @@ function givenNamesDiffer(level: number): boolean {
 }
 
 const SURNAMES_AGREE = new Set<number>([
-  SURNAME['all-exact'], SURNAME.swapped, SURNAME.joined, SURNAME['first-other-missing'], SURNAME['maternal-in-middle'], SURNAME['fuzzy-both'],
+  SURNAME['all-exact'],
+  SURNAME.swapped,
+  SURNAME.joined,
+  SURNAME['first-other-missing'],
+  SURNAME['maternal-in-middle'],
+  SURNAME['fuzzy-both'],
 ]);
 
 /** Common first parts of compound names: a lone "MARIA" may be MARIA FERNANDA shortened. */
@@ -96,7 +106,12 @@ function mayBeOneNameMistyped(a: StandardizedPerson, b: StandardizedPerson): boo
  * need a person to look. Only the clear case becomes twin evidence for the
  * clustering step, which holds back records linking to both children.
  */
-function twinConflict(a: StandardizedPerson, b: StandardizedPerson, levels: ArrayLike<number>, ambiguous: string): string {
+function twinConflict(
+  a: StandardizedPerson,
+  b: StandardizedPerson,
+  levels: ArrayLike<number>,
+  ambiguous: string,
+): string {
   if (levels[I_GIVEN] !== GIVEN.different) return ambiguous;
   if (levels[I_SEX] === 1) return CONFLICT.twinSibling;
   if (mayBeCompoundHalves(a, b) || mayBeOneNameMistyped(a, b)) return ambiguous;
@@ -112,7 +127,7 @@ export const likelyTwinRule: ConflictRule<StandardizedPerson> = (a, b, levels) =
   const surname = levels[I_SURNAME]!;
   const parentGiven = levels[I_PARENT_GIVEN]!;
   const parentSurname = levels[I_PARENT_SURNAME]!;
-  const parentsAgree = (parentGiven === 0 || parentGiven === 1) || parentSurname === 0;
+  const parentsAgree = parentGiven === 0 || parentGiven === 1 || parentSurname === 0;
   const parentsContradict = parentGiven === 3 || parentSurname === 4;
   if (!((SURNAMES_AGREE.has(surname) || surname === NO_EVIDENCE) && !parentsContradict) && !parentsAgree) return null;
   return twinConflict(a, b, levels, CONFLICT.likelyTwin);
@@ -124,12 +139,21 @@ export const multipleBirthRule: ConflictRule<StandardizedPerson> = (a, b, levels
   if (levels[I_STATE_ID] === 0) return null;
   const given = levels[I_GIVEN]!;
   // A subset ("JUAN" vs "JUAN PABLO") counts here: with a multiple birth, the shorter name may be the sibling's.
-  if (given === NO_EVIDENCE || given === GIVEN.exact || given === GIVEN.nickname || given === GIVEN.jw92 || given === GIVEN['jw88-or-one-edit']) return null;
+  if (
+    given === NO_EVIDENCE ||
+    given === GIVEN.exact ||
+    given === GIVEN.nickname ||
+    given === GIVEN.jw92 ||
+    given === GIVEN['jw88-or-one-edit']
+  )
+    return null;
   return twinConflict(a, b, levels, CONFLICT.multipleBirth);
 };
 
-export const stateIdConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => (levels[I_STATE_ID] === 1 ? CONFLICT.stateId : null);
-export const sexConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => (levels[I_SEX] === 1 ? CONFLICT.sex : null);
+export const stateIdConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) =>
+  levels[I_STATE_ID] === 1 ? CONFLICT.stateId : null;
+export const sexConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) =>
+  levels[I_SEX] === 1 ? CONFLICT.sex : null;
 
 /**
  * Clear twin evidence for cluster-level checks: a twin or multiple-birth
@@ -151,11 +175,18 @@ export function personTwinPair(a: StandardizedPerson, b: StandardizedPerson, lev
 
 /** Strict agreement used to estimate the prior match probability (not EM). */
 export function personDeterministicMatch(a: StandardizedPerson, b: StandardizedPerson): boolean {
-  if (a.state !== null && a.state === b.state && a.stateStudentId !== null && a.stateStudentId === b.stateStudentId) return true;
+  if (a.state !== null && a.state === b.state && a.stateStudentId !== null && a.stateStudentId === b.stateStudentId)
+    return true;
   return (
-    a.given !== null && b.given !== null && a.given.joined === b.given.joined &&
-    a.surnames !== null && b.surnames !== null && a.surnames.joined === b.surnames.joined &&
-    a.birth !== null && b.birth !== null && a.birth.epochDay === b.birth.epochDay
+    a.given !== null &&
+    b.given !== null &&
+    a.given.joined === b.given.joined &&
+    a.surnames !== null &&
+    b.surnames !== null &&
+    a.surnames.joined === b.surnames.joined &&
+    a.birth !== null &&
+    b.birth !== null &&
+    a.birth.epochDay === b.birth.epochDay
   );
 }
 

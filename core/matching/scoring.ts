@@ -69,7 +69,9 @@ export class CompiledModel<R> {
     this.priorWeight = Math.log2(lambda / (1 - lambda));
     this.linkWeight = Math.log2(model.thresholds.link / (1 - model.thresholds.link));
     this.reviewWeight = Math.log2(model.thresholds.review / (1 - model.thresholds.review));
-    this.weights = model.fields.map((f) => Float64Array.from(f.levels, (l) => Math.log2(Math.max(l.m, 1e-9) / Math.max(l.u, 1e-9))));
+    this.weights = model.fields.map((f) =>
+      Float64Array.from(f.levels, (l) => Math.log2(Math.max(l.m, 1e-9) / Math.max(l.u, 1e-9))),
+    );
     this.uValues = model.fields.map((f) => Float64Array.from(f.levels, (l) => Math.max(l.u, 1e-9)));
     const tfTables = options.termFrequencies ?? model.termFrequencies;
     this.tf = set.comparisons.map((c) => {
@@ -77,8 +79,11 @@ export class CompiledModel<R> {
       return t && c.tfValue ? { table: new Map(Object.entries(t.frequencies)), min: t.minFrequency } : null;
     });
     this.levels = new Int8Array(set.comparisons.length);
-    const cost = (field: string) => (/birth_date|sex|state|postcode|soc_sec|street_number|email|city/.test(field) ? 0 : /surname/.test(field) ? 1 : 2);
-    this.order = set.comparisons.map((_, f) => f).sort((x, y) => cost(set.comparisons[x]!.field) - cost(set.comparisons[y]!.field));
+    const cost = (field: string) =>
+      /birth_date|sex|state|postcode|soc_sec|street_number|email|city/.test(field) ? 0 : /surname/.test(field) ? 1 : 2;
+    this.order = set.comparisons
+      .map((_, f) => f)
+      .sort((x, y) => cost(set.comparisons[x]!.field) - cost(set.comparisons[y]!.field));
     this.bestRest = new Float64Array(this.order.length + 1);
     for (let k = this.order.length - 1; k >= 0; k--) {
       const f = this.order[k]!;
@@ -155,7 +160,11 @@ export class CompiledModel<R> {
       const level = levels[f]!;
       if (level === NO_EVIDENCE) return { field: c.field, level: null, weight: 0 };
       const tfAdjustment = this.tf[f] !== null ? this.tfAdjustment(f, a, b, level) : 0;
-      const entry: FieldContribution = { field: c.field, level: c.levels[level] ?? String(level), weight: this.weights[f]![level]! + tfAdjustment };
+      const entry: FieldContribution = {
+        field: c.field,
+        level: c.levels[level] ?? String(level),
+        weight: this.weights[f]![level]! + tfAdjustment,
+      };
       if (tfAdjustment !== 0) entry.tfAdjustment = tfAdjustment;
       return entry;
     });

@@ -8,9 +8,25 @@ import { parseBirthDate } from './dates.js';
 import type { PersonRecord, StandardGivenName, StandardizedPerson } from './types.js';
 
 const COUNTRY_ALIASES: Record<string, string> = {
-  MEXICO: 'MX', MEX: 'MX', MX: 'MX', 'ESTADOS UNIDOS': 'US', USA: 'US', US: 'US', 'UNITED STATES': 'US',
-  'UNITED STATES OF AMERICA': 'US', GUATEMALA: 'GT', GUA: 'GT', GT: 'GT', HONDURAS: 'HN', HN: 'HN',
-  'EL SALVADOR': 'SV', SV: 'SV', NICARAGUA: 'NI', NI: 'NI', 'PUERTO RICO': 'PR', PR: 'PR',
+  MEXICO: 'MX',
+  MEX: 'MX',
+  MX: 'MX',
+  'ESTADOS UNIDOS': 'US',
+  USA: 'US',
+  US: 'US',
+  'UNITED STATES': 'US',
+  'UNITED STATES OF AMERICA': 'US',
+  GUATEMALA: 'GT',
+  GUA: 'GT',
+  GT: 'GT',
+  HONDURAS: 'HN',
+  HN: 'HN',
+  'EL SALVADOR': 'SV',
+  SV: 'SV',
+  NICARAGUA: 'NI',
+  NI: 'NI',
+  'PUERTO RICO': 'PR',
+  PR: 'PR',
 };
 
 function place(value: string | null): string | null {

@@ -23,7 +23,10 @@ export function buildTermFrequencies<R>(
     if (!tfOf) continue;
     const counts = new Map<string, number>();
     for (const r of records) for (const v of tfOf(r)) counts.set(v, (counts.get(v) ?? 0) + 1);
-    const kept = [...counts.entries()].filter(([, k]) => k >= minCount).sort((x, y) => y[1] - x[1]).slice(0, maxValues);
+    const kept = [...counts.entries()]
+      .filter(([, k]) => k >= minCount)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, maxValues);
     const frequencies: Record<string, number> = {};
     for (const [v, k] of kept) frequencies[v] = k / n;
     out[c.field] = { frequencies, minFrequency: Math.min(minCount, 1) / n };

@@ -9,20 +9,20 @@ import type { ErrorCode } from '../errors.js';
 export type AccessRequirement =
   | { public: true }
   | {
-    roles: readonly Role[];
-    /** Route parameter holding the state acted on. */
-    stateParam?: string;
-    /** Query parameter that filters by state; a state-bound caller may only name its own. */
-    stateQuery?: string;
-    /** Roles that may act on any state. */
-    crossState?: readonly Role[];
-    /** Route parameter holding an MSIX id: the disclosure rule applies. */
-    student?: { param: string };
-    /** The route returns student PII: help desk and federal reporting never pass. */
-    pii?: boolean;
-    /** Authorization schemes besides Bearer that the route accepts. */
-    schemes?: readonly string[];
-  };
+      roles: readonly Role[];
+      /** Route parameter holding the state acted on. */
+      stateParam?: string;
+      /** Query parameter that filters by state; a state-bound caller may only name its own. */
+      stateQuery?: string;
+      /** Roles that may act on any state. */
+      crossState?: readonly Role[];
+      /** Route parameter holding an MSIX id: the disclosure rule applies. */
+      student?: { param: string };
+      /** The route returns student PII: help desk and federal reporting never pass. */
+      pii?: boolean;
+      /** Authorization schemes besides Bearer that the route accepts. */
+      schemes?: readonly string[];
+    };
 
 /** Roles that never see a child's identity, whatever a route declares. */
 export const NO_PII_ROLES: ReadonlySet<Role> = new Set(['help-desk', 'federal']);
@@ -48,24 +48,40 @@ export interface AccessInput {
  * (null: any state).
  */
 export function decideAccess({ rule, principal, params, query, write }: AccessInput): AccessDecision {
-  if (!rule) return { kind: 'deny', code: 'GW_ERR_FORBIDDEN', detail: 'This route declares no access rule, so it is closed.' };
+  if (!rule)
+    return { kind: 'deny', code: 'GW_ERR_FORBIDDEN', detail: 'This route declares no access rule, so it is closed.' };
   if ('public' in rule) return { kind: 'allow', via: [], studentParam: null, stateScope: null };
-  if (!principal) return { kind: 'deny', code: 'GW_ERR_UNAUTHENTICATED', detail: 'Send a bearer token (POST /oauth/token) or sign in.' };
+  if (!principal)
+    return {
+      kind: 'deny',
+      code: 'GW_ERR_UNAUTHENTICATED',
+      detail: 'Send a bearer token (POST /oauth/token) or sign in.',
+    };
   let via = principal.roles.filter((r) => rule.roles.includes(r));
-  if (via.length === 0) return { kind: 'deny', code: 'GW_ERR_FORBIDDEN', detail: `This needs one of the roles ${rule.roles.join(', ')}.` };
+  if (via.length === 0)
+    return { kind: 'deny', code: 'GW_ERR_FORBIDDEN', detail: `This needs one of the roles ${rule.roles.join(', ')}.` };
   if (rule.pii || rule.student) {
     via = via.filter((r) => !NO_PII_ROLES.has(r));
-    if (via.length === 0) return { kind: 'deny', code: 'GW_ERR_FORBIDDEN', detail: 'Help desk and federal reporting roles do not see student records.' };
+    if (via.length === 0)
+      return {
+        kind: 'deny',
+        code: 'GW_ERR_FORBIDDEN',
+        detail: 'Help desk and federal reporting roles do not see student records.',
+      };
   }
   const cross = via.some((r) => rule.crossState?.includes(r) ?? false);
   const own = principal.state;
   if (rule.stateParam !== undefined) {
     const v = params[rule.stateParam];
-    if (typeof v !== 'string') return { kind: 'deny', code: 'GW_ERR_FORBIDDEN', detail: 'The route has no state to check.' };
+    if (typeof v !== 'string')
+      return { kind: 'deny', code: 'GW_ERR_FORBIDDEN', detail: 'The route has no state to check.' };
     if (!cross && v.toUpperCase() !== own) {
       return {
-        kind: 'deny', code: write ? 'GW_ERR_STATE_MISMATCH' : 'GW_ERR_FORBIDDEN',
-        detail: own ? `This client acts for ${own}, not ${v.toUpperCase()}.` : 'This needs a principal bound to a state.',
+        kind: 'deny',
+        code: write ? 'GW_ERR_STATE_MISMATCH' : 'GW_ERR_FORBIDDEN',
+        detail: own
+          ? `This client acts for ${own}, not ${v.toUpperCase()}.`
+          : 'This needs a principal bound to a state.',
       };
     }
   }
@@ -73,7 +89,12 @@ export function decideAccess({ rule, principal, params, query, write }: AccessIn
   if (rule.stateQuery !== undefined && !cross) {
     if (!own) return { kind: 'deny', code: 'GW_ERR_FORBIDDEN', detail: 'This needs a principal bound to a state.' };
     const v = query[rule.stateQuery];
-    if (typeof v === 'string' && v.toUpperCase() !== own) return { kind: 'deny', code: 'GW_ERR_FORBIDDEN', detail: `This client sees ${own} only, not ${v.toUpperCase()}.` };
+    if (typeof v === 'string' && v.toUpperCase() !== own)
+      return {
+        kind: 'deny',
+        code: 'GW_ERR_FORBIDDEN',
+        detail: `This client sees ${own} only, not ${v.toUpperCase()}.`,
+      };
     stateScope = own;
   }
   return { kind: 'allow', via, studentParam: rule.student?.param ?? null, stateScope };

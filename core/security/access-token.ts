@@ -27,9 +27,16 @@ export interface TokenClaims {
   name?: string;
 }
 
-export type IssueResult = { kind: 'ok'; token: string; expiresIn: number; jti: string } | { kind: 'no-key'; reason: string };
+export type IssueResult =
+  | { kind: 'ok'; token: string; expiresIn: number; jti: string }
+  | { kind: 'no-key'; reason: string };
 
-export async function issueToken(keyring: Keyring, settings: TokenSettings, kind: TokenKind, c: TokenClaims): Promise<IssueResult> {
+export async function issueToken(
+  keyring: Keyring,
+  settings: TokenSettings,
+  kind: TokenKind,
+  c: TokenClaims,
+): Promise<IssueResult> {
   const k = await keyring.signingKey();
   if (k.kind !== 'ok') return { kind: 'no-key', reason: k.reason };
   const jti = randomUUID();
@@ -38,13 +45,25 @@ export async function issueToken(keyring: Keyring, settings: TokenSettings, kind
   if (c.name) payload.name = c.name;
   const token = await new SignJWT(payload)
     .setProtectedHeader({ alg: k.key.alg, kid: k.key.kid, typ: TYP[kind] })
-    .setIssuer(settings.issuer).setAudience(settings.audience).setSubject(c.subject)
-    .setIssuedAt().setExpirationTime(`${settings.ttlSeconds}s`).setJti(jti)
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setSubject(c.subject)
+    .setIssuedAt()
+    .setExpirationTime(`${settings.ttlSeconds}s`)
+    .setJti(jti)
     .sign(k.key.privateKey);
   return { kind: 'ok', token, expiresIn: settings.ttlSeconds, jti };
 }
 
-export type VerifyFailure = 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' | 'wrong-audience' | 'wrong-issuer' | 'wrong-type' | 'bad-claims';
+export type VerifyFailure =
+  | 'malformed'
+  | 'unknown-key'
+  | 'bad-signature'
+  | 'expired'
+  | 'wrong-audience'
+  | 'wrong-issuer'
+  | 'wrong-type'
+  | 'bad-claims';
 export type VerifyResult =
   | { kind: 'ok'; claims: TokenClaims; expiresAt: number; issuedAt: number; jti: string | null }
   | { kind: 'invalid'; why: VerifyFailure };
@@ -52,7 +71,14 @@ export type VerifyResult =
 /** Maps jose's exceptions to a reason, so nothing thrown crosses into the shell. */
 export function joseFailure(e: unknown): VerifyFailure {
   if (e instanceof errors.JWTExpired) return 'expired';
-  if (e instanceof errors.JWTClaimValidationFailed) return e.claim === 'aud' ? 'wrong-audience' : e.claim === 'iss' ? 'wrong-issuer' : e.claim === 'typ' ? 'wrong-type' : 'bad-claims';
+  if (e instanceof errors.JWTClaimValidationFailed)
+    return e.claim === 'aud'
+      ? 'wrong-audience'
+      : e.claim === 'iss'
+        ? 'wrong-issuer'
+        : e.claim === 'typ'
+          ? 'wrong-type'
+          : 'bad-claims';
   if (e instanceof errors.JWSSignatureVerificationFailed) return 'bad-signature';
   if (e instanceof errors.JWKSNoMatchingKey) return 'unknown-key';
   return 'malformed';
@@ -63,10 +89,18 @@ function claimsOf(p: JWTPayload): TokenClaims | null {
   if (typeof p.sub !== 'string' || !Array.isArray(p.roles)) return null;
   const roles = p.roles.filter((r): r is Role => typeof r === 'string' && isRole(r));
   if (roles.length !== p.roles.length) return null;
-  const state = p.state === null || p.state === undefined ? null : typeof p.state === 'string' && /^[A-Z]{2}$/.test(p.state) ? p.state : undefined;
+  const state =
+    p.state === null || p.state === undefined
+      ? null
+      : typeof p.state === 'string' && /^[A-Z]{2}$/.test(p.state)
+        ? p.state
+        : undefined;
   if (state === undefined) return null;
   return {
-    subject: p.sub, clientId: typeof p.client_id === 'string' ? p.client_id : null, state, roles,
+    subject: p.sub,
+    clientId: typeof p.client_id === 'string' ? p.client_id : null,
+    state,
+    roles,
     ...(typeof p.name === 'string' ? { name: p.name } : {}),
   };
 }
@@ -82,7 +116,12 @@ const verified = new WeakMap<Keyring, Map<string, { result: Extract<VerifyResult
 const VERIFIED_MAX = 10_000;
 const VERIFIED_TTL_MS = 60_000;
 
-export async function verifyToken(keyring: Keyring, settings: TokenSettings, kind: TokenKind, token: string): Promise<VerifyResult> {
+export async function verifyToken(
+  keyring: Keyring,
+  settings: TokenSettings,
+  kind: TokenKind,
+  token: string,
+): Promise<VerifyResult> {
   let cache = verified.get(keyring);
   if (!cache) verified.set(keyring, (cache = new Map()));
   const cacheKey = `${kind}\u0000${settings.issuer}\u0000${settings.audience}\u0000${token}`;
@@ -99,7 +138,12 @@ export async function verifyToken(keyring: Keyring, settings: TokenSettings, kin
   return result;
 }
 
-async function verifyUncached(keyring: Keyring, settings: TokenSettings, kind: TokenKind, token: string): Promise<VerifyResult> {
+async function verifyUncached(
+  keyring: Keyring,
+  settings: TokenSettings,
+  kind: TokenKind,
+  token: string,
+): Promise<VerifyResult> {
   let kid: string | undefined;
   try {
     const h = decodeProtectedHeader(token);
@@ -113,12 +157,22 @@ async function verifyUncached(keyring: Keyring, settings: TokenSettings, kind: T
   if (!key) return { kind: 'invalid', why: 'unknown-key' };
   try {
     const { payload } = await jwtVerify(token, key, {
-      issuer: settings.issuer, audience: settings.audience, algorithms: ['ES256'], typ: TYP[kind], clockTolerance: 30,
+      issuer: settings.issuer,
+      audience: settings.audience,
+      algorithms: ['ES256'],
+      typ: TYP[kind],
+      clockTolerance: 30,
       requiredClaims: ['exp', 'iat', 'sub'],
     });
     const claims = claimsOf(payload);
     if (!claims) return { kind: 'invalid', why: 'bad-claims' };
-    return { kind: 'ok', claims, expiresAt: payload.exp! * 1000, issuedAt: payload.iat! * 1000, jti: payload.jti ?? null };
+    return {
+      kind: 'ok',
+      claims,
+      expiresAt: payload.exp! * 1000,
+      issuedAt: payload.iat! * 1000,
+      jti: payload.jti ?? null,
+    };
   } catch (e) {
     return { kind: 'invalid', why: joseFailure(e) };
   }
@@ -141,21 +195,38 @@ export function unverifiedIssuer(token: string): string | null {
  * one flow (the sign-in's state, nonce and PKCE verifier). Signed, not
  * encrypted: it holds nothing the browser may not see.
  */
-export async function signFlowState(keyring: Keyring, settings: TokenSettings, data: Record<string, string>, ttlSeconds: number): Promise<string | null> {
+export async function signFlowState(
+  keyring: Keyring,
+  settings: TokenSettings,
+  data: Record<string, string>,
+  ttlSeconds: number,
+): Promise<string | null> {
   const k = await keyring.signingKey();
   if (k.kind !== 'ok') return null;
   return new SignJWT({ data })
     .setProtectedHeader({ alg: k.key.alg, kid: k.key.kid, typ: 'flow+jwt' })
-    .setIssuer(settings.issuer).setAudience(`${settings.audience}:flow`).setIssuedAt().setExpirationTime(`${ttlSeconds}s`)
+    .setIssuer(settings.issuer)
+    .setAudience(`${settings.audience}:flow`)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
     .sign(k.key.privateKey);
 }
 
-export async function openFlowState(keyring: Keyring, settings: TokenSettings, token: string): Promise<Record<string, string> | null> {
+export async function openFlowState(
+  keyring: Keyring,
+  settings: TokenSettings,
+  token: string,
+): Promise<Record<string, string> | null> {
   try {
     const { kid } = decodeProtectedHeader(token);
     const key = kid ? await keyring.verificationKey(kid) : null;
     if (!key) return null;
-    const { payload } = await jwtVerify(token, key, { issuer: settings.issuer, audience: `${settings.audience}:flow`, typ: 'flow+jwt', algorithms: ['ES256'] });
+    const { payload } = await jwtVerify(token, key, {
+      issuer: settings.issuer,
+      audience: `${settings.audience}:flow`,
+      typ: 'flow+jwt',
+      algorithms: ['ES256'],
+    });
     const d = payload.data;
     if (!d || typeof d !== 'object') return null;
     const out: Record<string, string> = {};

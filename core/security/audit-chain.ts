@@ -10,29 +10,67 @@ import { AUDIT_LOCK, GENESIS_HASH, appendAudit, auditHashInput, type Actor } fro
  * checkpoint, so what remains still verifies from a known start.
  */
 export interface AuditRow {
-  seq: number; at: string; actor: string; actor_state: string | null; actor_roles: string[]; action: string; outcome: string;
-  msix_id: string | null; record_ids: string[]; fields: string[]; reason: string | null; trace_id: string | null;
-  details: Record<string, unknown>; prev_hash: string; hash: string;
+  seq: number;
+  at: string;
+  actor: string;
+  actor_state: string | null;
+  actor_roles: string[];
+  action: string;
+  outcome: string;
+  msix_id: string | null;
+  record_ids: string[];
+  fields: string[];
+  reason: string | null;
+  trace_id: string | null;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
 }
 
-interface DbRow extends Omit<AuditRow, 'at' | 'seq'> { seq: number | string; at: Date | string }
+interface DbRow extends Omit<AuditRow, 'at' | 'seq'> {
+  seq: number | string;
+  at: Date | string;
+}
 const fromDb = (r: DbRow): AuditRow => ({ ...r, seq: Number(r.seq), at: new Date(r.at).toISOString() });
 
 /** The hash a row should have, from its content and the previous hash. */
 export function rowHash(prevHash: string, r: AuditRow): string {
-  return createHash('sha256').update(auditHashInput(prevHash, {
-    at: r.at, actor: { id: r.actor, state: r.actor_state, roles: r.actor_roles }, action: r.action, outcome: r.outcome as 'success',
-    msixId: r.msix_id, recordIds: r.record_ids, fields: r.fields, reason: r.reason, traceId: r.trace_id, details: r.details,
-  })).digest('hex');
+  return createHash('sha256')
+    .update(
+      auditHashInput(prevHash, {
+        at: r.at,
+        actor: { id: r.actor, state: r.actor_state, roles: r.actor_roles },
+        action: r.action,
+        outcome: r.outcome as 'success',
+        msixId: r.msix_id,
+        recordIds: r.record_ids,
+        fields: r.fields,
+        reason: r.reason,
+        traceId: r.trace_id,
+        details: r.details,
+      }),
+    )
+    .digest('hex');
 }
 
 export type ChainBreak = { seq: number; problem: 'prev-hash' | 'hash' | 'order' };
 export type ChainReport =
-  | { kind: 'intact'; rows: number; firstSeq: number | null; lastSeq: number | null; lastHash: string; startedFrom: 'genesis' | 'checkpoint' }
+  | {
+      kind: 'intact';
+      rows: number;
+      firstSeq: number | null;
+      lastSeq: number | null;
+      lastHash: string;
+      startedFrom: 'genesis' | 'checkpoint';
+    }
   | { kind: 'broken'; rows: number; breaks: ChainBreak[]; startedFrom: 'genesis' | 'checkpoint' };
 
 /** Walks rows in order from `startHash`, reporting the first breaks (up to 20). Works on rows from the database or an export file. */
-export async function verifyRows(rows: AsyncIterable<AuditRow> | Iterable<AuditRow>, startHash: string, startedFrom: 'genesis' | 'checkpoint'): Promise<ChainReport> {
+export async function verifyRows(
+  rows: AsyncIterable<AuditRow> | Iterable<AuditRow>,
+  startHash: string,
+  startedFrom: 'genesis' | 'checkpoint',
+): Promise<ChainReport> {
   let prev = startHash;
   let prevSeq = -Infinity;
   let n = 0;
@@ -54,7 +92,11 @@ export async function verifyRows(rows: AsyncIterable<AuditRow> | Iterable<AuditR
 }
 
 /** Rows in seq order, read in pages so a large trail never sits in memory. */
-export async function* auditRows(db: Db, range: { from?: string; to?: string } = {}, page = 1000): AsyncGenerator<AuditRow> {
+export async function* auditRows(
+  db: Db,
+  range: { from?: string; to?: string } = {},
+  page = 1000,
+): AsyncGenerator<AuditRow> {
   let after = 0;
   for (;;) {
     const r = await db.query<DbRow>(
@@ -71,7 +113,9 @@ export async function* auditRows(db: Db, range: { from?: string; to?: string } =
 
 /** The latest retention checkpoint: the chain of the remaining rows starts at its hash. */
 export async function latestCheckpoint(db: Db): Promise<{ throughSeq: number; throughHash: string } | null> {
-  const r = await db.query<{ through_seq: number | string; through_hash: string }>('SELECT through_seq, through_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1');
+  const r = await db.query<{ through_seq: number | string; through_hash: string }>(
+    'SELECT through_seq, through_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1',
+  );
   const c = r.rows[0];
   return c ? { throughSeq: Number(c.through_seq), throughHash: c.through_hash } : null;
 }
@@ -83,10 +127,33 @@ export async function verifyAuditChain(db: Db): Promise<ChainReport> {
 }
 
 export type ExportFormat = 'jsonl' | 'csv';
-export const CSV_COLUMNS = ['seq', 'at', 'actor', 'actor_state', 'actor_roles', 'action', 'outcome', 'msix_id', 'record_ids', 'fields', 'reason', 'trace_id', 'details', 'prev_hash', 'hash'] as const;
+export const CSV_COLUMNS = [
+  'seq',
+  'at',
+  'actor',
+  'actor_state',
+  'actor_roles',
+  'action',
+  'outcome',
+  'msix_id',
+  'record_ids',
+  'fields',
+  'reason',
+  'trace_id',
+  'details',
+  'prev_hash',
+  'hash',
+] as const;
 
 const csvCell = (v: unknown): string => {
-  const s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join('|') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const s =
+    v === null || v === undefined
+      ? ''
+      : Array.isArray(v)
+        ? v.join('|')
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
   // A leading = + - @ would run as a formula in a spreadsheet: prefix a quote.
   const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   return `"${safe.replace(/"/g, '""')}"`;
@@ -97,7 +164,11 @@ const csvCell = (v: unknown): string => {
  * --file` checks again) or CSV for spreadsheets. Hashes are included so the
  * export itself can be verified.
  */
-export async function* exportAudit(db: Db, format: ExportFormat, range: { from?: string; to?: string } = {}): AsyncGenerator<string> {
+export async function* exportAudit(
+  db: Db,
+  format: ExportFormat,
+  range: { from?: string; to?: string } = {},
+): AsyncGenerator<string> {
   if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
   for await (const r of auditRows(db, range)) {
     yield format === 'jsonl' ? `${JSON.stringify(r)}\n` : `${CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')}\n`;
@@ -114,7 +185,9 @@ export function parseExportLine(line: string): AuditRow | null {
   }
 }
 
-export type PurgeResult = { kind: 'purged'; throughSeq: number; throughHash: string; rows: number } | { kind: 'nothing' };
+export type PurgeResult =
+  | { kind: 'purged'; throughSeq: number; throughHash: string; rows: number }
+  | { kind: 'nothing' };
 
 /**
  * Deletes events older than `olderThanDays`, after recording a checkpoint with
@@ -127,11 +200,17 @@ export async function purgeAudit(db: Db, olderThanDays: number, actor: Actor): P
 }
 
 /** Purges events before `before` (see purgeAudit). */
-export async function purgeAuditBefore(db: Db, before: Date, actor: Actor, note: Record<string, unknown> = {}): Promise<PurgeResult> {
+export async function purgeAuditBefore(
+  db: Db,
+  before: Date,
+  actor: Actor,
+  note: Record<string, unknown> = {},
+): Promise<PurgeResult> {
   const res = await db.transaction(async (tx): Promise<PurgeResult> => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
     const last = await tx.query<{ seq: number | string; hash: string; at: Date | string }>(
-      `SELECT seq, hash, at FROM audit_events WHERE at < $1 ORDER BY seq DESC LIMIT 1`, [before.toISOString()],
+      `SELECT seq, hash, at FROM audit_events WHERE at < $1 ORDER BY seq DESC LIMIT 1`,
+      [before.toISOString()],
     );
     const cut = last.rows[0];
     if (!cut) return { kind: 'nothing' };
@@ -145,7 +224,17 @@ export async function purgeAuditBefore(db: Db, before: Date, actor: Actor, note:
     return { kind: 'purged', throughSeq: Number(cut.seq), throughHash: cut.hash, rows: del.rowCount };
   });
   if (res.kind === 'purged') {
-    await appendAudit(db, { actor, action: 'audit.purged', details: { throughSeq: res.throughSeq, throughHash: res.throughHash, rows: res.rows, before: before.toISOString(), ...note } });
+    await appendAudit(db, {
+      actor,
+      action: 'audit.purged',
+      details: {
+        throughSeq: res.throughSeq,
+        throughHash: res.throughHash,
+        rows: res.rows,
+        before: before.toISOString(),
+        ...note,
+      },
+    });
   }
   return res;
 }

@@ -1,6 +1,13 @@
 import type { Principal } from '../principal.js';
 import type { Keyring } from './keyring.js';
-import { unverifiedIssuer, verifyToken, type TokenClaims, type TokenSettings, type VerifyFailure, type VerifyResult } from './access-token.js';
+import {
+  unverifiedIssuer,
+  verifyToken,
+  type TokenClaims,
+  type TokenSettings,
+  type VerifyFailure,
+  type VerifyResult,
+} from './access-token.js';
 
 /** Verifies a bearer token from the configured external OIDC issuer. */
 export interface ExternalVerifier {
@@ -25,7 +32,13 @@ export type Authentication =
   | { kind: 'invalid'; why: VerifyFailure | 'revoked' | 'bad-scheme' | (string & {}) };
 
 export function principalOf(c: TokenClaims): Principal {
-  return { kind: c.clientId ? 'client' : 'person', subject: c.subject, clientId: c.clientId, state: c.state, roles: c.roles };
+  return {
+    kind: c.clientId ? 'client' : 'person',
+    subject: c.subject,
+    clientId: c.clientId,
+    state: c.state,
+    roles: c.roles,
+  };
 }
 
 /** The token in an `Authorization: Bearer …` header; null when there is none, '' when the header is not Bearer. */
@@ -40,7 +53,11 @@ export function bearerToken(header: string | undefined): string | null {
  * Authorization header, else the sign-in session cookie. A header that is
  * present but wrong is an error, never a fallback to the cookie.
  */
-export async function authenticate(deps: AuthenticationDeps, authorization: string | undefined, sessionToken: string | null): Promise<Authentication> {
+export async function authenticate(
+  deps: AuthenticationDeps,
+  authorization: string | undefined,
+  sessionToken: string | null,
+): Promise<Authentication> {
   const bearer = bearerToken(authorization);
   if (bearer === '') return { kind: 'invalid', why: 'bad-scheme' };
   if (bearer) {
@@ -48,8 +65,14 @@ export async function authenticate(deps: AuthenticationDeps, authorization: stri
     const ext = deps.external && iss === deps.external.issuer ? deps.external : null;
     const res = ext ? await ext.verify(bearer) : await verifyToken(deps.keyring, deps.tokens, 'access', bearer);
     if (res.kind !== 'ok') return res;
-    if (res.claims.clientId && !ext && !(await deps.clientActive(res.claims.clientId))) return { kind: 'invalid', why: 'revoked' };
-    return { kind: 'ok', principal: principalOf(res.claims), via: ext ? 'oidc-token' : 'gateway-token', expiresAt: res.expiresAt };
+    if (res.claims.clientId && !ext && !(await deps.clientActive(res.claims.clientId)))
+      return { kind: 'invalid', why: 'revoked' };
+    return {
+      kind: 'ok',
+      principal: principalOf(res.claims),
+      via: ext ? 'oidc-token' : 'gateway-token',
+      expiresAt: res.expiresAt,
+    };
   }
   if (sessionToken) {
     const res = await verifyToken(deps.keyring, deps.sessions, 'session', sessionToken);

@@ -28,10 +28,12 @@ export function parseRoleMap(text: string): RoleMapParse {
   } catch {
     return { kind: 'invalid', reason: 'OIDC_ROLE_MAP is not JSON' };
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return { kind: 'invalid', reason: 'OIDC_ROLE_MAP must be a JSON object' };
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    return { kind: 'invalid', reason: 'OIDC_ROLE_MAP must be a JSON object' };
   const map: Record<string, Role> = Object.create(null) as Record<string, Role>;
   for (const [k, r] of Object.entries(v)) {
-    if (typeof r !== 'string' || !isRole(r)) return { kind: 'invalid', reason: `OIDC_ROLE_MAP maps ${k} to ${String(r)}, not a gateway role` };
+    if (typeof r !== 'string' || !isRole(r))
+      return { kind: 'invalid', reason: `OIDC_ROLE_MAP maps ${k} to ${String(r)}, not a gateway role` };
     map[k] = r;
   }
   return { kind: 'ok', map };
@@ -54,12 +56,27 @@ function at(payload: Record<string, unknown>, path: string): unknown {
 export function mapOidcClaims(payload: JWTPayload, m: ClaimMapping): TokenClaims | null {
   if (typeof payload.sub !== 'string' || !payload.sub) return null;
   const raw = at(payload, m.rolesClaim);
-  const names = Array.isArray(raw) ? raw.filter((x): x is string => typeof x === 'string') : typeof raw === 'string' ? raw.split(/[\s,]+/) : [];
-  const roles = [...new Set(names.map((n) => (Object.hasOwn(m.roleMap, n) ? m.roleMap[n] : isRole(n) ? n : null)).filter((r): r is Role => r !== null))];
+  const names = Array.isArray(raw)
+    ? raw.filter((x): x is string => typeof x === 'string')
+    : typeof raw === 'string'
+      ? raw.split(/[\s,]+/)
+      : [];
+  const roles = [
+    ...new Set(
+      names
+        .map((n) => (Object.hasOwn(m.roleMap, n) ? m.roleMap[n] : isRole(n) ? n : null))
+        .filter((r): r is Role => r !== null),
+    ),
+  ];
   if (roles.length === 0) return null;
   const st = at(payload, m.stateClaim);
   const state = typeof st === 'string' && st !== '' ? st.toUpperCase() : null;
   if (state !== null && !/^[A-Z]{2}$/.test(state)) return null;
-  const name = typeof payload.name === 'string' ? payload.name : typeof payload.preferred_username === 'string' ? payload.preferred_username : undefined;
+  const name =
+    typeof payload.name === 'string'
+      ? payload.name
+      : typeof payload.preferred_username === 'string'
+        ? payload.preferred_username
+        : undefined;
   return { subject: `oidc:${payload.sub}`, clientId: null, state, roles, ...(name ? { name } : {}) };
 }

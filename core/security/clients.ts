@@ -20,15 +20,31 @@ export interface Client {
 }
 
 interface Row {
-  client_id: string; state_code: string | null; name: string; roles: string[]; status: 'active' | 'revoked';
-  secret_hash: string; previous_secret_hash: string | null; previous_valid_until: Date | string | null;
-  created_at: Date | string; rotated_at: Date | string | null; revoked_at: Date | string | null; last_token_at: Date | string | null;
+  client_id: string;
+  state_code: string | null;
+  name: string;
+  roles: string[];
+  status: 'active' | 'revoked';
+  secret_hash: string;
+  previous_secret_hash: string | null;
+  previous_valid_until: Date | string | null;
+  created_at: Date | string;
+  rotated_at: Date | string | null;
+  revoked_at: Date | string | null;
+  last_token_at: Date | string | null;
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 const fromRow = (r: Row): Client => ({
-  clientId: r.client_id as ClientId, stateCode: r.state_code, name: r.name, roles: r.roles.filter(isRole), status: r.status,
-  createdAt: iso(r.created_at)!, rotatedAt: iso(r.rotated_at), revokedAt: iso(r.revoked_at), lastTokenAt: iso(r.last_token_at),
+  clientId: r.client_id as ClientId,
+  stateCode: r.state_code,
+  name: r.name,
+  roles: r.roles.filter(isRole),
+  status: r.status,
+  createdAt: iso(r.created_at)!,
+  rotatedAt: iso(r.rotated_at),
+  revokedAt: iso(r.revoked_at),
+  lastTokenAt: iso(r.last_token_at),
 });
 
 export function isRole(v: string): v is Role {
@@ -38,19 +54,24 @@ export function isRole(v: string): v is Role {
 /** Roles a client bound to no state may hold: national roles only. */
 const NATIONAL_ROLES: readonly Role[] = ['federal', 'help-desk', 'admin'];
 
-export type NewClientResult =
-  | { kind: 'created'; client: Client; secret: string }
-  | { kind: 'invalid'; reason: string };
+export type NewClientResult = { kind: 'created'; client: Client; secret: string } | { kind: 'invalid'; reason: string };
 
 /**
  * Creates a client for a state with the given roles. The secret is returned
  * once, here, and stored only as a hash. A client with no state may hold only
  * national roles (federal, help desk, admin).
  */
-export async function createClient(db: Db, input: { stateCode: string | null; roles: readonly string[]; name?: string; clientId?: string }): Promise<NewClientResult> {
+export async function createClient(
+  db: Db,
+  input: { stateCode: string | null; roles: readonly string[]; name?: string; clientId?: string },
+): Promise<NewClientResult> {
   const roles = [...new Set(input.roles)];
   const bad = roles.filter((r) => !isRole(r));
-  if (roles.length === 0 || bad.length) return { kind: 'invalid', reason: `roles must be among ${ROLES.join(', ')}${bad.length ? `; not ${bad.join(', ')}` : ''}` };
+  if (roles.length === 0 || bad.length)
+    return {
+      kind: 'invalid',
+      reason: `roles must be among ${ROLES.join(', ')}${bad.length ? `; not ${bad.join(', ')}` : ''}`,
+    };
   const state = input.stateCode ? input.stateCode.toUpperCase() : null;
   if (state === null && !roles.every((r) => NATIONAL_ROLES.includes(r as Role))) {
     return { kind: 'invalid', reason: `a client without a state may hold only ${NATIONAL_ROLES.join(', ')}` };
@@ -60,7 +81,8 @@ export async function createClient(db: Db, input: { stateCode: string | null; ro
     if (!s.rows[0]) return { kind: 'invalid', reason: `unknown state ${state}` };
   }
   const clientId = input.clientId ?? `${(state ?? 'us').toLowerCase()}_${randomBytes(12).toString('hex')}`;
-  if (!/^[a-z0-9_-]{8,64}$/.test(clientId)) return { kind: 'invalid', reason: 'a client id is 8 to 64 of a-z, 0-9, _ and -' };
+  if (!/^[a-z0-9_-]{8,64}$/.test(clientId))
+    return { kind: 'invalid', reason: 'a client id is 8 to 64 of a-z, 0-9, _ and -' };
   if (await getClient(db, clientId)) return { kind: 'invalid', reason: `client ${clientId} exists` };
   const secret = newSecret();
   const r = await db.query<Row>(
@@ -82,7 +104,10 @@ export async function listClients(db: Db, stateCode?: string | null): Promise<Cl
   return r.rows.map(fromRow);
 }
 
-export type RotateResult = { kind: 'rotated'; client: Client; secret: string } | { kind: 'not-found' } | { kind: 'revoked' };
+export type RotateResult =
+  | { kind: 'rotated'; client: Client; secret: string }
+  | { kind: 'not-found' }
+  | { kind: 'revoked' };
 
 /**
  * Issues a new secret. The old one keeps working for `graceSeconds` (0: stops
@@ -132,7 +157,12 @@ export async function authenticateClient(db: Db, clientId: string, secret: strin
   }
   const client = fromRow(row);
   let ok = await verifySecret(secret, row.secret_hash);
-  if (!ok && row.previous_secret_hash && row.previous_valid_until && new Date(row.previous_valid_until).getTime() > Date.now()) {
+  if (
+    !ok &&
+    row.previous_secret_hash &&
+    row.previous_valid_until &&
+    new Date(row.previous_valid_until).getTime() > Date.now()
+  ) {
     ok = await verifySecret(secret, row.previous_secret_hash);
   }
   if (!ok) return { kind: 'bad-secret', client };

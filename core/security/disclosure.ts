@@ -8,9 +8,7 @@ import type { Principal } from '../principal.js';
  * or move notice names your state. Each ground is one query; the first that
  * holds is the reason written to the audit trail.
  */
-export type DisclosureGrounds =
-  | { kind: 'granted'; basis: string; reason: string }
-  | { kind: 'denied'; reason: string };
+export type DisclosureGrounds = { kind: 'granted'; basis: string; reason: string } | { kind: 'denied'; reason: string };
 
 /**
  * One ground: returns the audit reason when it holds for this state and child,
@@ -52,7 +50,8 @@ const NATIONAL_READERS = new Set(['admin']);
  * National administrators always may; everyone else needs a state and a ground.
  */
 export async function disclosureGrounds(db: Db, principal: Principal, msixId: string): Promise<DisclosureGrounds> {
-  if (principal.roles.some((r) => NATIONAL_READERS.has(r))) return { kind: 'granted', basis: 'national-admin', reason: 'national administrator' };
+  if (principal.roles.some((r) => NATIONAL_READERS.has(r)))
+    return { kind: 'granted', basis: 'national-admin', reason: 'national administrator' };
   if (!principal.state) return { kind: 'denied', reason: 'not bound to a state' };
   for (const g of grounds) {
     const hit = await g.check(db, principal.state, msixId);

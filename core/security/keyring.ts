@@ -1,6 +1,12 @@
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Db } from '../store/db.js';
-import { activeSigningKey, publishedKeys, type ActiveKeyResult, type KeyPolicy, type PublishedKey } from './signing-keys.js';
+import {
+  activeSigningKey,
+  publishedKeys,
+  type ActiveKeyResult,
+  type KeyPolicy,
+  type PublishedKey,
+} from './signing-keys.js';
 
 /**
  * An in-process cache over the signing keys table. Signing re-reads the active
@@ -11,14 +17,26 @@ import { activeSigningKey, publishedKeys, type ActiveKeyResult, type KeyPolicy, 
  */
 export class Keyring {
   private active: { at: number; res: ActiveKeyResult } | null = null;
-  private published: { at: number; keys: Map<string, { key: CryptoKey; publishUntil: number }>; list: PublishedKey[] } | null = null;
+  private published: {
+    at: number;
+    keys: Map<string, { key: CryptoKey; publishUntil: number }>;
+    list: PublishedKey[];
+  } | null = null;
   private lastReload = 0;
 
-  constructor(private readonly db: Db, readonly policy: KeyPolicy, private readonly cacheMs = 10_000) {}
+  constructor(
+    private readonly db: Db,
+    readonly policy: KeyPolicy,
+    private readonly cacheMs = 10_000,
+  ) {}
 
   async signingKey(): Promise<ActiveKeyResult> {
     const now = Date.now();
-    if (this.active && now - this.active.at < this.cacheMs && (this.active.res.kind !== 'ok' || this.active.res.key.signUntil > now + 5000)) {
+    if (
+      this.active &&
+      now - this.active.at < this.cacheMs &&
+      (this.active.res.kind !== 'ok' || this.active.res.key.signUntil > now + 5000)
+    ) {
       return this.active.res;
     }
     const res = await activeSigningKey(this.db, this.policy);
@@ -29,7 +47,11 @@ export class Keyring {
   private async reload(): Promise<void> {
     const list = await publishedKeys(this.db);
     const keys = new Map<string, { key: CryptoKey; publishUntil: number }>();
-    for (const k of list) keys.set(k.kid, { key: (await importJWK(k.jwk, (k.jwk as JWK).alg ?? 'ES256')) as CryptoKey, publishUntil: k.publishUntil });
+    for (const k of list)
+      keys.set(k.kid, {
+        key: (await importJWK(k.jwk, (k.jwk as JWK).alg ?? 'ES256')) as CryptoKey,
+        publishUntil: k.publishUntil,
+      });
     this.published = { at: Date.now(), keys, list };
     this.lastReload = Date.now();
   }

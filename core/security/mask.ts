@@ -8,7 +8,8 @@
  */
 export const MASK = '***';
 
-const PII_KEY = /(^|_)(first|last|middle|given|family|sur|maiden|full)?_?name\d*$|name\d*$|^(birth|dob)|birth_?date|^(address|street|city|zip|postal|phone|email|parent|guardian|mother|father|contact|ssn|birthplace)|^value$|^identity$/i;
+const PII_KEY =
+  /(^|_)(first|last|middle|given|family|sur|maiden|full)?_?name\d*$|name\d*$|^(birth|dob)|birth_?date|^(address|street|city|zip|postal|phone|email|parent|guardian|mother|father|contact|ssn|birthplace)|^value$|^identity$/i;
 
 /** Field names that are never PII even though they match the pattern above. */
 const KEEP = new Set(['name', 'kind', 'serviceName', 'stateName', 'fileName', 'courseTitle']);
@@ -28,7 +29,8 @@ function walk(v: unknown, depth: number): unknown {
   if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
   if (v && typeof v === 'object' && !(v instanceof Date)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = isPiiKey(k) ? (x === null || x === undefined ? x : MASK) : walk(x, depth + 1);
+    for (const [k, x] of Object.entries(v))
+      out[k] = isPiiKey(k) ? (x === null || x === undefined ? x : MASK) : walk(x, depth + 1);
     return out;
   }
   return v;

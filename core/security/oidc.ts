@@ -52,7 +52,13 @@ export class OidcRelyingParty implements ExternalVerifier {
     if (!this.discovered) {
       const s = this.settings;
       const auth = s.clientSecret ? oidc.ClientSecretBasic(s.clientSecret) : oidc.None();
-      this.discovered = oidc.discovery(new URL(s.issuer), s.clientId, undefined, auth, s.allowHttp ? { execute: [oidc.allowInsecureRequests] } : {});
+      this.discovered = oidc.discovery(
+        new URL(s.issuer),
+        s.clientId,
+        undefined,
+        auth,
+        s.allowHttp ? { execute: [oidc.allowInsecureRequests] } : {},
+      );
     }
     try {
       return await this.discovered;
@@ -70,25 +76,46 @@ export class OidcRelyingParty implements ExternalVerifier {
     this.jwks ??= createRemoteJWKSet(new URL(uri), { cooldownDuration: 30_000, timeoutDuration: 5000 });
     try {
       const { payload } = await jwtVerify(token, this.jwks, {
-        issuer: this.settings.issuer, audience: this.settings.audience, clockTolerance: 30, requiredClaims: ['exp', 'sub'],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        clockTolerance: 30,
+        requiredClaims: ['exp', 'sub'],
         algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       });
       const claims = mapOidcClaims(payload, this.settings.claims);
       if (!claims) return { kind: 'invalid', why: 'bad-claims' };
-      return { kind: 'ok', claims, expiresAt: payload.exp! * 1000, issuedAt: (payload.iat ?? 0) * 1000, jti: payload.jti ?? null };
+      return {
+        kind: 'ok',
+        claims,
+        expiresAt: payload.exp! * 1000,
+        issuedAt: (payload.iat ?? 0) * 1000,
+        jti: payload.jti ?? null,
+      };
     } catch (e) {
       return { kind: 'invalid', why: joseFailure(e) };
     }
   }
 
   /** Starts a sign-in: the provider URL to send the browser to, and what the callback must check. */
-  async startSignIn(redirectUri: string, returnTo: string): Promise<{ kind: 'ok'; url: string; pending: PendingSignIn } | { kind: 'unavailable' }> {
+  async startSignIn(
+    redirectUri: string,
+    returnTo: string,
+  ): Promise<{ kind: 'ok'; url: string; pending: PendingSignIn } | { kind: 'unavailable' }> {
     const cfg = await this.configuration();
     if (!cfg) return { kind: 'unavailable' };
-    const pending: PendingSignIn = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier(), returnTo };
+    const pending: PendingSignIn = {
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      codeVerifier: oidc.randomPKCECodeVerifier(),
+      returnTo,
+    };
     const url = oidc.buildAuthorizationUrl(cfg, {
-      redirect_uri: redirectUri, scope: this.settings.scopes, state: pending.state, nonce: pending.nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(pending.codeVerifier), code_challenge_method: 'S256',
+      redirect_uri: redirectUri,
+      scope: this.settings.scopes,
+      state: pending.state,
+      nonce: pending.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(pending.codeVerifier),
+      code_challenge_method: 'S256',
     });
     return { kind: 'ok', url: url.href, pending };
   }
@@ -99,7 +126,10 @@ export class OidcRelyingParty implements ExternalVerifier {
     if (!cfg) return { kind: 'failed', reason: 'identity provider unavailable' };
     try {
       const tokens = await oidc.authorizationCodeGrant(cfg, currentUrl, {
-        pkceCodeVerifier: pending.codeVerifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true,
+        pkceCodeVerifier: pending.codeVerifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
       });
       const id = tokens.claims();
       if (!id) return { kind: 'failed', reason: 'no ID token' };
@@ -122,6 +152,9 @@ export class OidcRelyingParty implements ExternalVerifier {
   async logoutUrl(postLogoutRedirectUri: string): Promise<string | null> {
     const cfg = await this.configuration();
     if (!cfg?.serverMetadata().end_session_endpoint) return null;
-    return oidc.buildEndSessionUrl(cfg, { post_logout_redirect_uri: postLogoutRedirectUri, client_id: this.settings.clientId }).href;
+    return oidc.buildEndSessionUrl(cfg, {
+      post_logout_redirect_uri: postLogoutRedirectUri,
+      client_id: this.settings.clientId,
+    }).href;
   }
 }

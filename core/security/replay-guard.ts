@@ -28,7 +28,10 @@ export interface RedisSetNx {
 }
 
 export class RedisReplayGuard implements ReplayGuard {
-  constructor(private readonly redis: RedisSetNx, private readonly prefix = 'msix:replay:') {}
+  constructor(
+    private readonly redis: RedisSetNx,
+    private readonly prefix = 'msix:replay:',
+  ) {}
   async firstUse(key: string, ttlSeconds: number): Promise<boolean> {
     return (await this.redis.set(this.prefix + key, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
   }

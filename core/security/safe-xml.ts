@@ -20,7 +20,14 @@ export interface SafeXmlOptions {
   parser?: Omit<X2jOptions, 'processEntities' | 'htmlEntities' | 'entityDecoder' | 'maxNestedTags'>;
 }
 
-export type XmlRefusal = 'doctype' | 'entity-declaration' | 'encoding' | 'too-large' | 'too-deep' | 'malformed' | 'forbidden-name';
+export type XmlRefusal =
+  | 'doctype'
+  | 'entity-declaration'
+  | 'encoding'
+  | 'too-large'
+  | 'too-deep'
+  | 'malformed'
+  | 'forbidden-name';
 export type SafeXmlResult<T = unknown> =
   | { kind: 'ok'; doc: T }
   | { kind: 'refused'; reason: XmlRefusal; detail: string; line?: number };
@@ -28,10 +35,16 @@ export type SafeXmlResult<T = unknown> =
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 const FORBIDDEN_NAMES = /(?:^|[\s<:/])(?:__proto__|constructor|prototype)(?=[\s=>/:])/;
 
-function decode(input: string | Uint8Array): { kind: 'ok'; text: string } | { kind: 'refused'; reason: XmlRefusal; detail: string } {
+function decode(
+  input: string | Uint8Array,
+): { kind: 'ok'; text: string } | { kind: 'refused'; reason: XmlRefusal; detail: string } {
   if (typeof input === 'string') return { kind: 'ok', text: input.replace(/^\uFEFF/, '') };
   const b = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  if ((b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0xff && b[1] === 0xfe) || (b.length > 1 && (b[0] === 0 || b[1] === 0))) {
+  if (
+    (b[0] === 0xfe && b[1] === 0xff) ||
+    (b[0] === 0xff && b[1] === 0xfe) ||
+    (b.length > 1 && (b[0] === 0 || b[1] === 0))
+  ) {
     return { kind: 'refused', reason: 'encoding', detail: 'Only UTF-8 XML is accepted.' };
   }
   const text = b.toString('utf8').replace(/^\uFEFF/, '');
@@ -39,23 +52,35 @@ function decode(input: string | Uint8Array): { kind: 'ok'; text: string } | { ki
 }
 
 /** Checks the raw text for what must never be parsed. Exported for streaming splitters that check chunks. */
-export function xmlPreflight(text: string, opts: Pick<SafeXmlOptions, 'maxDepth'> = {}): { kind: 'ok' } | { kind: 'refused'; reason: XmlRefusal; detail: string } {
-  if (/<!DOCTYPE/i.test(text)) return { kind: 'refused', reason: 'doctype', detail: 'DOCTYPE declarations are not accepted.' };
-  if (/<!ENTITY/i.test(text)) return { kind: 'refused', reason: 'entity-declaration', detail: 'Entity declarations are not accepted.' };
+export function xmlPreflight(
+  text: string,
+  opts: Pick<SafeXmlOptions, 'maxDepth'> = {},
+): { kind: 'ok' } | { kind: 'refused'; reason: XmlRefusal; detail: string } {
+  if (/<!DOCTYPE/i.test(text))
+    return { kind: 'refused', reason: 'doctype', detail: 'DOCTYPE declarations are not accepted.' };
+  if (/<!ENTITY/i.test(text))
+    return { kind: 'refused', reason: 'entity-declaration', detail: 'Entity declarations are not accepted.' };
   const decl = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(text);
-  if (decl && !/^(utf-?8|us-ascii)$/i.test(decl[1]!)) return { kind: 'refused', reason: 'encoding', detail: `Encoding ${decl[1]} is not accepted; send UTF-8.` };
+  if (decl && !/^(utf-?8|us-ascii)$/i.test(decl[1]!))
+    return { kind: 'refused', reason: 'encoding', detail: `Encoding ${decl[1]} is not accepted; send UTF-8.` };
   // Comments and CDATA may mention names freely; tags may not.
   const tagsOnly = text.replace(/<!--[\s\S]*?-->/g, '').replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '');
   const tags = tagsOnly.match(/<[^>]*>/g) ?? [];
   const maxDepth = opts.maxDepth ?? 64;
   let depth = 0;
   for (const t of tags) {
-    if (FORBIDDEN_NAMES.test(t)) return { kind: 'refused', reason: 'forbidden-name', detail: 'Element or attribute names __proto__, constructor and prototype are not accepted.' };
+    if (FORBIDDEN_NAMES.test(t))
+      return {
+        kind: 'refused',
+        reason: 'forbidden-name',
+        detail: 'Element or attribute names __proto__, constructor and prototype are not accepted.',
+      };
     if (t.startsWith('<?') || t.startsWith('<!')) continue;
     if (t.startsWith('</')) depth--;
     else if (!t.endsWith('/>')) {
       depth++;
-      if (depth > maxDepth) return { kind: 'refused', reason: 'too-deep', detail: `Elements nest deeper than ${maxDepth}.` };
+      if (depth > maxDepth)
+        return { kind: 'refused', reason: 'too-deep', detail: `Elements nest deeper than ${maxDepth}.` };
     }
   }
   return { kind: 'ok' };
@@ -64,7 +89,8 @@ export function xmlPreflight(text: string, opts: Pick<SafeXmlOptions, 'maxDepth'
 export function parseXmlSafely<T = unknown>(input: string | Uint8Array, opts: SafeXmlOptions = {}): SafeXmlResult<T> {
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
-  if (size > max) return { kind: 'refused', reason: 'too-large', detail: `The XML is ${size} bytes; at most ${max} are accepted.` };
+  if (size > max)
+    return { kind: 'refused', reason: 'too-large', detail: `The XML is ${size} bytes; at most ${max} are accepted.` };
   const d = decode(input);
   if (d.kind !== 'ok') return d;
   const pre = xmlPreflight(d.text, opts);

@@ -33,7 +33,10 @@ export type UnsealResult = { kind: 'ok'; plain: string } | { kind: 'no-secret' }
 export function unseal(stored: string, secret: string): UnsealResult {
   if (!stored.startsWith(PREFIX)) return { kind: 'ok', plain: stored };
   if (!secret) return { kind: 'no-secret' };
-  const [iv, tag, body] = stored.slice(PREFIX.length).split('.').map((p) => Buffer.from(p, 'base64url'));
+  const [iv, tag, body] = stored
+    .slice(PREFIX.length)
+    .split('.')
+    .map((p) => Buffer.from(p, 'base64url'));
   try {
     const d = createDecipheriv('aes-256-gcm', keyFor(secret), iv!);
     d.setAuthTag(tag!);

@@ -12,7 +12,9 @@ const KEY_LEN = 32;
 const MAXMEM = 64 * 1024 * 1024;
 
 function scryptAsync(secret: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(secret, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(secret, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 /** A new random secret: 32 bytes, base64url (43 characters). */

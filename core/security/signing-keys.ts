@@ -34,13 +34,27 @@ export interface PublishedKey {
   publishUntil: number;
 }
 
-interface Row { kid: string; alg: string; public_jwk: JWK; private_jwk: string; sign_until: Date | string; publish_until: Date | string }
+interface Row {
+  kid: string;
+  alg: string;
+  public_jwk: JWK;
+  private_jwk: string;
+  sign_until: Date | string;
+  publish_until: Date | string;
+}
 
 export type ActiveKeyResult = { kind: 'ok'; key: SigningKey } | { kind: 'sealed'; reason: string };
 
 async function toSigningKey(row: Row, sealSecret: string): Promise<ActiveKeyResult> {
   const u = unseal(row.private_jwk, sealSecret);
-  if (u.kind !== 'ok') return { kind: 'sealed', reason: u.kind === 'no-secret' ? 'SIGNING_KEY_SECRET is not set but the signing key is sealed' : 'SIGNING_KEY_SECRET does not open the signing key' };
+  if (u.kind !== 'ok')
+    return {
+      kind: 'sealed',
+      reason:
+        u.kind === 'no-secret'
+          ? 'SIGNING_KEY_SECRET is not set but the signing key is sealed'
+          : 'SIGNING_KEY_SECRET does not open the signing key',
+    };
   const privateKey = (await importJWK(JSON.parse(u.plain) as JWK, row.alg)) as CryptoKey;
   return { kind: 'ok', key: { kid: row.kid, alg: row.alg, privateKey, signUntil: new Date(row.sign_until).getTime() } };
 }
@@ -54,22 +68,32 @@ export async function createSigningKey(db: Db, policy: KeyPolicy): Promise<strin
   await db.query(
     `INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, sign_until, publish_until)
      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int), now() + make_interval(secs => $5::int + $6::int))`,
-    [kid, SIGNING_ALG, JSON.stringify(pub), seal(priv, policy.sealSecret), policy.rotateAfterSeconds, policy.maxTokenSeconds],
+    [
+      kid,
+      SIGNING_ALG,
+      JSON.stringify(pub),
+      seal(priv, policy.sealSecret),
+      policy.rotateAfterSeconds,
+      policy.maxTokenSeconds,
+    ],
   );
   return kid;
 }
 
 /** Ends signing with every current key; the next call to activeSigningKey makes a new one. */
 export async function retireSigningKeys(db: Db): Promise<number> {
-  const r = await db.query(`UPDATE signing_keys SET sign_until = now(), publish_until = LEAST(publish_until, now() + (publish_until - sign_until)) WHERE sign_until > now()`);
+  const r = await db.query(
+    `UPDATE signing_keys SET sign_until = now(), publish_until = LEAST(publish_until, now() + (publish_until - sign_until)) WHERE sign_until > now()`,
+  );
   return r.rowCount;
 }
 
 /** The key to sign with now, creating one when none is current. */
 export async function activeSigningKey(db: Db, policy: KeyPolicy): Promise<ActiveKeyResult> {
-  const pick = (q: Db) => q.query<Row>(
-    `SELECT * FROM signing_keys WHERE sign_until > now() + interval '5 seconds' ORDER BY created_at DESC LIMIT 1`,
-  );
+  const pick = (q: Db) =>
+    q.query<Row>(
+      `SELECT * FROM signing_keys WHERE sign_until > now() + interval '5 seconds' ORDER BY created_at DESC LIMIT 1`,
+    );
   const found = (await pick(db)).rows[0];
   if (found) return toSigningKey(found, policy.sealSecret);
   const row = await db.transaction(async (tx) => {
@@ -84,7 +108,9 @@ export async function activeSigningKey(db: Db, policy: KeyPolicy): Promise<Activ
 
 /** Every public key that may have signed a token still valid: the JWKS. */
 export async function publishedKeys(db: Db): Promise<PublishedKey[]> {
-  const r = await db.query<Row>('SELECT kid, alg, public_jwk, publish_until FROM signing_keys WHERE publish_until > now() ORDER BY created_at DESC');
+  const r = await db.query<Row>(
+    'SELECT kid, alg, public_jwk, publish_until FROM signing_keys WHERE publish_until > now() ORDER BY created_at DESC',
+  );
   return r.rows.map((k) => ({ kid: k.kid, jwk: k.public_jwk, publishUntil: new Date(k.publish_until).getTime() }));
 }
 

@@ -11,7 +11,12 @@ export interface TokenRequestFields {
 
 export type TokenRequest =
   | { kind: 'ok'; fields: TokenRequestFields }
-  | { kind: 'invalid'; error: 'invalid_request' | 'invalid_client'; detail: string; fields: Partial<TokenRequestFields> };
+  | {
+      kind: 'invalid';
+      error: 'invalid_request' | 'invalid_client';
+      detail: string;
+      fields: Partial<TokenRequestFields>;
+    };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= 512 ? v : undefined);
 
@@ -24,7 +29,9 @@ function formDecode(s: string): string {
   }
 }
 
-export function parseBasic(header: string | undefined): { clientId: string; clientSecret: string } | null | 'malformed' {
+export function parseBasic(
+  header: string | undefined,
+): { clientId: string; clientSecret: string } | null | 'malformed' {
   if (!header) return null;
   const m = /^Basic +([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!m) return /^Basic/i.test(header) ? 'malformed' : null;
@@ -40,16 +47,44 @@ export function readTokenRequest(authorization: string | undefined, body: unknow
   const bodyId = str(b.client_id);
   const bodySecret = str(b.client_secret);
   const basic = parseBasic(authorization);
-  if (basic === 'malformed') return { kind: 'invalid', error: 'invalid_client', detail: 'The Basic authorization header is malformed.', fields: { grantType } };
+  if (basic === 'malformed')
+    return {
+      kind: 'invalid',
+      error: 'invalid_client',
+      detail: 'The Basic authorization header is malformed.',
+      fields: { grantType },
+    };
   if (basic && bodySecret !== undefined) {
-    return { kind: 'invalid', error: 'invalid_request', detail: 'Send the client secret in the Basic header or in the body, not both.', fields: { grantType, clientId: basic.clientId } };
+    return {
+      kind: 'invalid',
+      error: 'invalid_request',
+      detail: 'Send the client secret in the Basic header or in the body, not both.',
+      fields: { grantType, clientId: basic.clientId },
+    };
   }
   if (basic && bodyId !== undefined && bodyId !== basic.clientId) {
-    return { kind: 'invalid', error: 'invalid_request', detail: 'The client_id in the body differs from the Basic header.', fields: { grantType, clientId: basic.clientId } };
+    return {
+      kind: 'invalid',
+      error: 'invalid_request',
+      detail: 'The client_id in the body differs from the Basic header.',
+      fields: { grantType, clientId: basic.clientId },
+    };
   }
   const clientId = basic?.clientId ?? bodyId;
   const clientSecret = basic?.clientSecret ?? bodySecret;
-  if (!grantType) return { kind: 'invalid', error: 'invalid_request', detail: 'grant_type is required (client_credentials).', fields: { clientId } };
-  if (!clientId || !clientSecret) return { kind: 'invalid', error: 'invalid_client', detail: 'Send client_id and client_secret (Basic header or body).', fields: { grantType, clientId } };
+  if (!grantType)
+    return {
+      kind: 'invalid',
+      error: 'invalid_request',
+      detail: 'grant_type is required (client_credentials).',
+      fields: { clientId },
+    };
+  if (!clientId || !clientSecret)
+    return {
+      kind: 'invalid',
+      error: 'invalid_client',
+      detail: 'Send client_id and client_secret (Basic header or body).',
+      fields: { grantType, clientId },
+    };
   return { kind: 'ok', fields: { grantType, clientId, clientSecret } };
 }

@@ -7,7 +7,10 @@ const DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 // two gateways starting together do not apply the same file twice.
 const MIGRATION_LOCK = 727_001;
 
-export interface Migration { id: string; sql: string }
+export interface Migration {
+  id: string;
+  sql: string;
+}
 
 /** The plain SQL files in core/store/migrations, in file-name order. */
 export function listMigrations(): Migration[] {

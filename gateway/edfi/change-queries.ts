@@ -4,8 +4,12 @@ import { READ_ROLES } from './resources.js';
 
 /** `GET /changeQueries/v1/availableChangeVersions`: the window of change versions a client can sync from. */
 export async function changeQueryRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/changeQueries/v1/availableChangeVersions', {
-    config: { access: { roles: READ_ROLES } },
-    schema: { tags: ['ed-fi'], summary: 'Oldest and newest Ed-Fi change versions' },
-  }, async () => availableChangeVersions(app.ctx.db));
+  app.get(
+    '/changeQueries/v1/availableChangeVersions',
+    {
+      config: { access: { roles: READ_ROLES } },
+      schema: { tags: ['ed-fi'], summary: 'Oldest and newest Ed-Fi change versions' },
+    },
+    async () => availableChangeVersions(app.ctx.db),
+  );
 }

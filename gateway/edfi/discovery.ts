@@ -23,51 +23,94 @@ const wantsHtml = (request: FastifyRequest): boolean => {
 };
 
 export async function discoveryRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/', { config: open, schema: { tags, summary: 'Ed-Fi discovery document (browsers asking for HTML are sent to /docs)' } }, async (request, reply) => {
-    if (wantsHtml(request)) return reply.code(303).header('location', '/docs').send();
-    const o = origin(app, request);
-    return {
-      version: '7.3', applicationName: 'MSIX gateway Ed-Fi API', informationalVersion: GATEWAY_VERSION, suite: '3', build: GATEWAY_VERSION,
-      apiMode: 'Multi-State',
-      dataModels: [
-        { name: 'Ed-Fi', version: '5.2.0', informationalVersion: 'Ed-Fi Data Standard 5.2.0: the resources that carry migrant student records' },
-        { name: 'migrant', version: '1.0.0', informationalVersion: 'MSIX gateway extension: consolidatedStudents' },
-      ],
-      urls: {
-        dependencies: `${o}/metadata/data/v3/dependencies`,
-        openApiMetadata: `${o}/metadata/`,
-        oauth: `${o}/oauth/token`,
-        oauthTokenIntrospection: `${o}/oauth/token_info`,
-        dataManagementApi: `${o}/data/v3/`,
-        changeQueries: `${o}/changeQueries/v1/`,
-      },
-    };
-  });
+  app.get(
+    '/',
+    {
+      config: open,
+      schema: { tags, summary: 'Ed-Fi discovery document (browsers asking for HTML are sent to /docs)' },
+    },
+    async (request, reply) => {
+      if (wantsHtml(request)) return reply.code(303).header('location', '/docs').send();
+      const o = origin(app, request);
+      return {
+        version: '7.3',
+        applicationName: 'MSIX gateway Ed-Fi API',
+        informationalVersion: GATEWAY_VERSION,
+        suite: '3',
+        build: GATEWAY_VERSION,
+        apiMode: 'Multi-State',
+        dataModels: [
+          {
+            name: 'Ed-Fi',
+            version: '5.2.0',
+            informationalVersion: 'Ed-Fi Data Standard 5.2.0: the resources that carry migrant student records',
+          },
+          { name: 'migrant', version: '1.0.0', informationalVersion: 'MSIX gateway extension: consolidatedStudents' },
+        ],
+        urls: {
+          dependencies: `${o}/metadata/data/v3/dependencies`,
+          openApiMetadata: `${o}/metadata/`,
+          oauth: `${o}/oauth/token`,
+          oauthTokenIntrospection: `${o}/oauth/token_info`,
+          dataManagementApi: `${o}/data/v3/`,
+          changeQueries: `${o}/changeQueries/v1/`,
+        },
+      };
+    },
+  );
 
   const sections = (o: string) => [
     { name: 'Resources', endpointUri: `${o}/metadata/data/v3/resources/swagger.json`, prefix: '' },
     { name: 'Descriptors', endpointUri: `${o}/metadata/data/v3/descriptors/swagger.json`, prefix: '' },
   ];
   for (const url of ['/metadata', '/metadata/']) {
-    app.get(url, { config: open, schema: { tags, summary: 'OpenAPI documents of the Ed-Fi surface, per section' } }, async (request) => sections(origin(app, request)));
+    app.get(
+      url,
+      { config: open, schema: { tags, summary: 'OpenAPI documents of the Ed-Fi surface, per section' } },
+      async (request) => sections(origin(app, request)),
+    );
   }
-  app.get('/metadata/data/v3/resources/swagger.json', { config: open, schema: { tags, summary: 'OpenAPI: Ed-Fi resources' } },
-    async (request) => resourcesOpenApi(`${origin(app, request)}/data/v3`, GATEWAY_VERSION));
-  app.get('/metadata/data/v3/descriptors/swagger.json', { config: open, schema: { tags, summary: 'OpenAPI: Ed-Fi descriptors' } },
-    async (request) => descriptorsOpenApi(`${origin(app, request)}/data/v3`, GATEWAY_VERSION));
-  app.get('/metadata/data/v3/dependencies', { config: open, schema: { tags, summary: 'The order to load resources in' } }, async () => dependencies());
+  app.get(
+    '/metadata/data/v3/resources/swagger.json',
+    { config: open, schema: { tags, summary: 'OpenAPI: Ed-Fi resources' } },
+    async (request) => resourcesOpenApi(`${origin(app, request)}/data/v3`, GATEWAY_VERSION),
+  );
+  app.get(
+    '/metadata/data/v3/descriptors/swagger.json',
+    { config: open, schema: { tags, summary: 'OpenAPI: Ed-Fi descriptors' } },
+    async (request) => descriptorsOpenApi(`${origin(app, request)}/data/v3`, GATEWAY_VERSION),
+  );
+  app.get(
+    '/metadata/data/v3/dependencies',
+    { config: open, schema: { tags, summary: 'The order to load resources in' } },
+    async () => dependencies(),
+  );
 
   // The Data Management Service ("Ed-Fi API v8") names the same documents differently.
-  app.get('/metadata/specifications', { config: open, schema: { tags, summary: 'OpenAPI documents (DMS naming)' } }, async (request) => {
-    const o = origin(app, request);
-    return [
-      { name: 'Resources', endpointUri: `${o}/metadata/specifications/resources-spec.json`, prefix: '' },
-      { name: 'Descriptors', endpointUri: `${o}/metadata/specifications/descriptors-spec.json`, prefix: '' },
-    ];
-  });
-  app.get('/metadata/specifications/resources-spec.json', { config: open, schema: { tags, summary: 'OpenAPI: Ed-Fi resources (DMS path)' } },
-    async (request) => resourcesOpenApi(`${origin(app, request)}/data`, GATEWAY_VERSION));
-  app.get('/metadata/specifications/descriptors-spec.json', { config: open, schema: { tags, summary: 'OpenAPI: Ed-Fi descriptors (DMS path)' } },
-    async (request) => descriptorsOpenApi(`${origin(app, request)}/data`, GATEWAY_VERSION));
-  app.get('/metadata/dependencies', { config: open, schema: { tags, summary: 'The order to load resources in (DMS path)' } }, async () => dependencies());
+  app.get(
+    '/metadata/specifications',
+    { config: open, schema: { tags, summary: 'OpenAPI documents (DMS naming)' } },
+    async (request) => {
+      const o = origin(app, request);
+      return [
+        { name: 'Resources', endpointUri: `${o}/metadata/specifications/resources-spec.json`, prefix: '' },
+        { name: 'Descriptors', endpointUri: `${o}/metadata/specifications/descriptors-spec.json`, prefix: '' },
+      ];
+    },
+  );
+  app.get(
+    '/metadata/specifications/resources-spec.json',
+    { config: open, schema: { tags, summary: 'OpenAPI: Ed-Fi resources (DMS path)' } },
+    async (request) => resourcesOpenApi(`${origin(app, request)}/data`, GATEWAY_VERSION),
+  );
+  app.get(
+    '/metadata/specifications/descriptors-spec.json',
+    { config: open, schema: { tags, summary: 'OpenAPI: Ed-Fi descriptors (DMS path)' } },
+    async (request) => descriptorsOpenApi(`${origin(app, request)}/data`, GATEWAY_VERSION),
+  );
+  app.get(
+    '/metadata/dependencies',
+    { config: open, schema: { tags, summary: 'The order to load resources in (DMS path)' } },
+    async () => dependencies(),
+  );
 }

@@ -13,11 +13,14 @@ import { changeQueryRoutes } from './change-queries.js';
 
 export async function edfiPlugin(app: FastifyInstance): Promise<void> {
   for (const prefix of ['/data/v3', '/data']) {
-    await app.register(async (scope) => {
-      registerEdfiProblemHandlers(scope, { notFound: true });
-      await scope.register(resourceRoutes);
-      await scope.register(consolidatedRoutes);
-    }, { prefix });
+    await app.register(
+      async (scope) => {
+        registerEdfiProblemHandlers(scope, { notFound: true });
+        await scope.register(resourceRoutes);
+        await scope.register(consolidatedRoutes);
+      },
+      { prefix },
+    );
   }
   await app.register(async (scope) => {
     registerEdfiProblemHandlers(scope, { notFound: false });

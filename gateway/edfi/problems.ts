@@ -27,7 +27,10 @@ export class EdfiProblem extends GatewayError {
   readonly edfiTitle: string;
   readonly validationErrors: ValidationErrors;
   readonly errors: string[];
-  constructor(code: ErrorCode, edfi: { type: string; title: string; detail: string; validationErrors?: ValidationErrors; errors?: string[] }) {
+  constructor(
+    code: ErrorCode,
+    edfi: { type: string; title: string; detail: string; validationErrors?: ValidationErrors; errors?: string[] },
+  ) {
     super(code, edfi.detail);
     this.edfiType = edfi.type;
     this.edfiTitle = edfi.title;
@@ -65,42 +68,74 @@ export function correlationIdOf(request: FastifyRequest): string {
 function bodyOf(err: GatewayError, correlationId: string): EdfiProblemBody {
   if (err instanceof EdfiProblem) {
     return {
-      type: URN + err.edfiType, title: err.edfiTitle, status: err.status, detail: err.message, correlationId,
-      validationErrors: err.validationErrors, errors: err.errors, code: err.code,
+      type: URN + err.edfiType,
+      title: err.edfiTitle,
+      status: err.status,
+      detail: err.message,
+      correlationId,
+      validationErrors: err.validationErrors,
+      errors: err.errors,
+      code: err.code,
     };
   }
   const mapped = BY_CODE[err.code] ?? { type: 'bad-request', title: 'Bad Request' };
   const detail = err.status >= 500 ? 'An unexpected error occurred on the server.' : err.message;
   return {
-    type: URN + mapped.type, title: mapped.title, status: err.status, detail, correlationId, validationErrors: {},
-    errors: err.issues.map((i) => `${i.path} ${i.message}`), code: err.code,
+    type: URN + mapped.type,
+    title: mapped.title,
+    status: err.status,
+    detail,
+    correlationId,
+    validationErrors: {},
+    errors: err.issues.map((i) => `${i.path} ${i.message}`),
+    code: err.code,
   };
 }
 
 export function sendEdfiProblem(reply: FastifyReply, request: FastifyRequest, err: GatewayError): FastifyReply {
-  return reply.code(err.status).type('application/problem+json').send(bodyOf(err, correlationIdOf(request)));
+  return reply
+    .code(err.status)
+    .type('application/problem+json')
+    .send(bodyOf(err, correlationIdOf(request)));
 }
 
 // Common problems, worded as the ODS/API and DMS word them.
 
-export const badRequest = (errors: string[]) => new EdfiProblem('GW_ERR_BAD_REQUEST', {
-  type: 'bad-request', title: 'Bad Request', detail: "The request could not be processed. See 'errors' for details.", errors,
-});
+export const badRequest = (errors: string[]) =>
+  new EdfiProblem('GW_ERR_BAD_REQUEST', {
+    type: 'bad-request',
+    title: 'Bad Request',
+    detail: "The request could not be processed. See 'errors' for details.",
+    errors,
+  });
 
-export const dataValidationFailed = (validationErrors: ValidationErrors, errors: string[] = []) => new EdfiProblem('GW_ERR_VALIDATION', {
-  type: 'bad-request:data-validation-failed', title: 'Data Validation Failed', detail: "Data validation failed. See 'validationErrors' for details.", validationErrors, errors,
-});
+export const dataValidationFailed = (validationErrors: ValidationErrors, errors: string[] = []) =>
+  new EdfiProblem('GW_ERR_VALIDATION', {
+    type: 'bad-request:data-validation-failed',
+    title: 'Data Validation Failed',
+    detail: "Data validation failed. See 'validationErrors' for details.",
+    validationErrors,
+    errors,
+  });
 
-export const notFound = (detail = 'The specified data could not be found.') => new EdfiProblem('GW_ERR_NOT_FOUND', { type: 'not-found', title: 'Not Found', detail });
+export const notFound = (detail = 'The specified data could not be found.') =>
+  new EdfiProblem('GW_ERR_NOT_FOUND', { type: 'not-found', title: 'Not Found', detail });
 
-export const methodNotAllowed = (error: string) => new EdfiProblem('GW_ERR_METHOD_NOT_ALLOWED', {
-  type: 'method-not-allowed', title: 'Method Not Allowed', detail: 'The request construction was invalid.', errors: [error],
-});
+export const methodNotAllowed = (error: string) =>
+  new EdfiProblem('GW_ERR_METHOD_NOT_ALLOWED', {
+    type: 'method-not-allowed',
+    title: 'Method Not Allowed',
+    detail: 'The request construction was invalid.',
+    errors: [error],
+  });
 
-export const unsupportedMediaType = (got: string | undefined) => new EdfiProblem('GW_ERR_MEDIA_TYPE', {
-  type: 'unsupported-media-type', title: 'Unsupported Media Type',
-  detail: 'The request body must be JSON.', errors: [`The Content-Type ${got ? `'${got}'` : '(none)'} is not supported; send application/json.`],
-});
+export const unsupportedMediaType = (got: string | undefined) =>
+  new EdfiProblem('GW_ERR_MEDIA_TYPE', {
+    type: 'unsupported-media-type',
+    title: 'Unsupported Media Type',
+    detail: 'The request body must be JSON.',
+    errors: [`The Content-Type ${got ? `'${got}'` : '(none)'} is not supported; send application/json.`],
+  });
 
 const FASTIFY_JSON_ERRORS = new Set(['FST_ERR_CTP_INVALID_JSON_BODY']);
 

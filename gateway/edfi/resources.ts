@@ -9,12 +9,26 @@ import { Type } from 'typebox';
 import type { Role } from '../../core/principal.js';
 import { findResource, type ResourceDef } from '../../specs/edfi/catalog.js';
 import { descriptorListForResource } from '../../specs/edfi/descriptors.js';
-import { deleteDocument, recordRejection, updateDocument, upsertDocument, type WriteResult, type Writer } from '../../core/edfi/write.js';
+import {
+  deleteDocument,
+  recordRejection,
+  updateDocument,
+  upsertDocument,
+  type WriteResult,
+  type Writer,
+} from '../../core/edfi/write.js';
 import { getDocument, listDeletedDocuments, listDocuments } from '../../core/edfi/read.js';
 import { parseCollectionQuery, parsePagingQuery } from '../../core/edfi/query.js';
 import { linkTargets, present } from '../../core/edfi/present.js';
 import { etagMatches, etagOf } from '../../core/edfi/etag.js';
-import { EdfiProblem, badRequest, dataValidationFailed, methodNotAllowed, notFound, unsupportedMediaType } from './problems.js';
+import {
+  EdfiProblem,
+  badRequest,
+  dataValidationFailed,
+  methodNotAllowed,
+  notFound,
+  unsupportedMediaType,
+} from './problems.js';
 import { descriptorById, listDescriptors } from '../../core/edfi/descriptor-resources.js';
 
 /** Who may read Ed-Fi data: a state's own systems and data administrators (their state only), and administrators. */
@@ -22,8 +36,15 @@ export const READ_ROLES: readonly Role[] = ['state-system', 'data-admin', 'admin
 /** Who may write: a state's own systems, into their own state only. */
 export const WRITE_ROLES: readonly Role[] = ['state-system'];
 
-const ResourceParams = Type.Object({ resource: Type.String({ description: 'Ed-Fi resource or descriptor collection, e.g. students, gradeLevelDescriptors (any case).' }) });
-const ItemParams = Type.Object({ resource: ResourceParams.properties.resource, id: Type.String({ description: 'The resource id (32 hex digits).' }) });
+const ResourceParams = Type.Object({
+  resource: Type.String({
+    description: 'Ed-Fi resource or descriptor collection, e.g. students, gradeLevelDescriptors (any case).',
+  }),
+});
+const ItemParams = Type.Object({
+  resource: ResourceParams.properties.resource,
+  id: Type.String({ description: 'The resource id (32 hex digits).' }),
+});
 
 type Target = { kind: 'resource'; def: ResourceDef } | { kind: 'descriptor'; segment: string };
 
@@ -36,7 +57,10 @@ function target(segment: string): Target {
 
 function resourceOnly(segment: string, write: string): ResourceDef {
   const t = target(segment);
-  if (t.kind === 'descriptor') throw methodNotAllowed(`Descriptors are read-only on this gateway: ${write} is not supported. They are the Ed-Fi Data Standard 5.2 lists.`);
+  if (t.kind === 'descriptor')
+    throw methodNotAllowed(
+      `Descriptors are read-only on this gateway: ${write} is not supported. They are the Ed-Fi Data Standard 5.2 lists.`,
+    );
   return t.def;
 }
 
@@ -49,7 +73,9 @@ function writerOf(request: FastifyRequest): Writer {
   const p = request.principal;
   if (!p?.state) {
     throw new EdfiProblem('GW_ERR_STATE_MISMATCH', {
-      type: 'security:authorization', title: 'Authorization Denied', detail: 'Access to the requested data could not be authorized.',
+      type: 'security:authorization',
+      title: 'Authorization Denied',
+      detail: 'Access to the requested data could not be authorized.',
       errors: ['Only a state system writes Ed-Fi data, and only into its own state; this token is bound to no state.'],
     });
   }
@@ -77,62 +103,114 @@ const header = (request: FastifyRequest, name: string): string | undefined => {
 const baseOf = (request: FastifyRequest): string => (request.url.startsWith('/data/v3/') ? '/data/v3' : '/data');
 
 /** Maps every failed write to its Ed-Fi problem. */
-function failure(r: Exclude<WriteResult, { kind: 'written' } | { kind: 'deleted' }>, def: ResourceDef, verb: 'update' | 'delete' | 'create'): EdfiProblem {
+function failure(
+  r: Exclude<WriteResult, { kind: 'written' } | { kind: 'deleted' }>,
+  def: ResourceDef,
+  verb: 'update' | 'delete' | 'create',
+): EdfiProblem {
   switch (r.kind) {
     case 'invalid':
       return dataValidationFailed(r.validationErrors, r.errors);
     case 'id-in-body':
       return new EdfiProblem('GW_ERR_VALIDATION', {
-        type: 'bad-request:data-validation-failed', title: 'Data Validation Failed', detail: 'The request data was constructed incorrectly.',
-        errors: ["Resource identifiers cannot be assigned by the client. The 'id' property should not be included in the request body."],
+        type: 'bad-request:data-validation-failed',
+        title: 'Data Validation Failed',
+        detail: 'The request data was constructed incorrectly.',
+        errors: [
+          "Resource identifiers cannot be assigned by the client. The 'id' property should not be included in the request body.",
+        ],
       });
     case 'id-mismatch':
       return badRequest(['Request body id must match the id in the url.']);
     case 'unresolved':
       return new EdfiProblem('GW_ERR_EDFI_UNRESOLVED_REFERENCE', {
-        type: 'data-conflict:unresolved-reference', title: 'Unresolved Reference', detail: `The referenced ${r.entities.join(', ')} item(s) do not exist.`,
-        errors: [`Send the ${r.entities.join(', ')} first: references are checked against what this state has sent (see /metadata/data/v3/dependencies for the order).`],
+        type: 'data-conflict:unresolved-reference',
+        title: 'Unresolved Reference',
+        detail: `The referenced ${r.entities.join(', ')} item(s) do not exist.`,
+        errors: [
+          `Send the ${r.entities.join(', ')} first: references are checked against what this state has sent (see /metadata/data/v3/dependencies for the order).`,
+        ],
       });
     case 'dependent':
       return new EdfiProblem('GW_ERR_EDFI_DEPENDENT_ITEM', {
-        type: 'data-conflict:dependent-item-exists', title: 'Dependent Item Exists',
+        type: 'data-conflict:dependent-item-exists',
+        title: 'Dependent Item Exists',
         detail: `The requested action cannot be performed because this item is referenced by existing ${r.entities.join(', ')} item(s).`,
       });
     case 'identity-conflict':
-      return new EdfiProblem('GW_ERR_EDFI_IDENTITY_CONFLICT', { type: 'data-conflict:identity-conflict', title: 'Identity Conflict', detail: r.detail });
+      return new EdfiProblem('GW_ERR_EDFI_IDENTITY_CONFLICT', {
+        type: 'data-conflict:identity-conflict',
+        title: 'Identity Conflict',
+        detail: r.detail,
+      });
     case 'key-change':
       return new EdfiProblem('GW_ERR_EDFI_KEY_CHANGE', {
-        type: 'bad-request:data-validation-failed:key-change-not-supported', title: 'Key Change Not Supported',
+        type: 'bad-request:data-validation-failed:key-change-not-supported',
+        title: 'Key Change Not Supported',
         detail: `Identifying values for the ${r.entity} resource cannot be changed. Delete and recreate the resource item instead.`,
       });
     case 'not-found':
-      return notFound(verb === 'update' ? 'Resource to update was not found' : verb === 'delete' ? 'Resource to delete was not found' : 'The specified data could not be found.');
+      return notFound(
+        verb === 'update'
+          ? 'Resource to update was not found'
+          : verb === 'delete'
+            ? 'Resource to delete was not found'
+            : 'The specified data could not be found.',
+      );
     case 'forbidden':
       return new EdfiProblem('GW_ERR_STATE_MISMATCH', {
-        type: 'security:authorization', title: 'Authorization Denied', detail: 'Access to the requested data could not be authorized.', errors: [r.detail],
+        type: 'security:authorization',
+        title: 'Authorization Denied',
+        detail: 'Access to the requested data could not be authorized.',
+        errors: [r.detail],
       });
     case 'precondition-failed':
       if (r.reason === 'exists') {
         return new EdfiProblem('GW_ERR_PRECONDITION', {
-          type: 'precondition-failed:if-none-match', title: 'Precondition Failed', detail: 'The item already exists (If-None-Match: *).',
+          type: 'precondition-failed:if-none-match',
+          title: 'Precondition Failed',
+          detail: 'The item already exists (If-None-Match: *).',
           errors: [`A ${def.entity} with this natural key already exists; omit If-None-Match to update it.`],
         });
       }
-      return new EdfiProblem('GW_ERR_PRECONDITION', r.reason === 'missing'
-        ? {
-          type: 'optimistic-lock-failed', title: 'Optimistic Lock Failed', detail: 'The If-Match precondition failed because the resource does not exist.',
-          errors: ["The 'If-Match' request header requires a current representation of the resource, but none exists. Do not retry with If-Match; create the resource first, or omit If-Match."],
-        }
-        : {
-          type: 'optimistic-lock-failed', title: 'Optimistic Lock Failed', detail: 'The item has been modified by another user.',
-          errors: ["The resource item's etag value does not match what was specified in the 'If-Match' request header indicating that it has been modified by another client since it was last retrieved."],
-        });
+      return new EdfiProblem(
+        'GW_ERR_PRECONDITION',
+        r.reason === 'missing'
+          ? {
+              type: 'optimistic-lock-failed',
+              title: 'Optimistic Lock Failed',
+              detail: 'The If-Match precondition failed because the resource does not exist.',
+              errors: [
+                "The 'If-Match' request header requires a current representation of the resource, but none exists. Do not retry with If-Match; create the resource first, or omit If-Match.",
+              ],
+            }
+          : {
+              type: 'optimistic-lock-failed',
+              title: 'Optimistic Lock Failed',
+              detail: 'The item has been modified by another user.',
+              errors: [
+                "The resource item's etag value does not match what was specified in the 'If-Match' request header indicating that it has been modified by another client since it was last retrieved.",
+              ],
+            },
+      );
   }
 }
 
-async function fail(app: FastifyInstance, w: Writer, def: ResourceDef, r: WriteResult, verb: 'update' | 'delete' | 'create'): Promise<never> {
+async function fail(
+  app: FastifyInstance,
+  w: Writer,
+  def: ResourceDef,
+  r: WriteResult,
+  verb: 'update' | 'delete' | 'create',
+): Promise<never> {
   if (r.kind === 'written' || r.kind === 'deleted') throw new Error('not a failure');
-  if (r.kind === 'invalid' || r.kind === 'unresolved' || r.kind === 'key-change' || r.kind === 'dependent' || r.kind === 'identity-conflict') {
+  if (
+    r.kind === 'invalid' ||
+    r.kind === 'unresolved' ||
+    r.kind === 'key-change' ||
+    r.kind === 'dependent' ||
+    r.kind === 'identity-conflict'
+  ) {
     await recordRejection(app.ctx.db, w, def.name, r);
   }
   throw failure(r, def, verb);
@@ -151,117 +229,192 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
   const tags = ['ed-fi'];
 
   // A trailing slash is accepted, as in the ODS/API (`/ed-fi/students/`).
-  for (const url of ['/ed-fi/:resource', '/ed-fi/:resource/']) app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>(url, {
-    config: read, schema: { tags, summary: 'Query a resource or descriptor collection', description: 'Filters on natural-key and scalar fields; offset/limit paging (25, at most 500); Total-Count with totalCount=true; minChangeVersion/maxChangeVersion.', params: ResourceParams },
-  }, async (request, reply) => {
-    const t = target(request.params.resource);
-    if (t.kind === 'descriptor') {
-      const page = listDescriptors(t.segment, request.query);
-      if (page.kind === 'bad') throw badRequest(page.errors);
-      return sendPage(reply, page.items, page.total);
-    }
-    const q = parseCollectionQuery(t.def, request.query);
-    if (q.kind === 'bad') throw badRequest(q.errors);
-    const { docs, total } = await listDocuments(app.ctx.db, t.def, readScope(request), q.query);
-    const links = await linkTargets(app.ctx.db, docs);
-    return sendPage(reply, docs.map((d) => present(d, links)), total);
-  });
+  for (const url of ['/ed-fi/:resource', '/ed-fi/:resource/'])
+    app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>(
+      url,
+      {
+        config: read,
+        schema: {
+          tags,
+          summary: 'Query a resource or descriptor collection',
+          description:
+            'Filters on natural-key and scalar fields; offset/limit paging (25, at most 500); Total-Count with totalCount=true; minChangeVersion/maxChangeVersion.',
+          params: ResourceParams,
+        },
+      },
+      async (request, reply) => {
+        const t = target(request.params.resource);
+        if (t.kind === 'descriptor') {
+          const page = listDescriptors(t.segment, request.query);
+          if (page.kind === 'bad') throw badRequest(page.errors);
+          return sendPage(reply, page.items, page.total);
+        }
+        const q = parseCollectionQuery(t.def, request.query);
+        if (q.kind === 'bad') throw badRequest(q.errors);
+        const { docs, total } = await listDocuments(app.ctx.db, t.def, readScope(request), q.query);
+        const links = await linkTargets(app.ctx.db, docs);
+        return sendPage(
+          reply,
+          docs.map((d) => present(d, links)),
+          total,
+        );
+      },
+    );
 
-  app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>('/ed-fi/:resource/deletes', {
-    config: read, schema: { tags, summary: 'Change query: items deleted between two change versions', params: ResourceParams },
-  }, async (request, reply) => {
-    const t = target(request.params.resource);
-    const q = parsePagingQuery(request.query);
-    if (q.kind === 'bad') throw badRequest(q.errors);
-    // Descriptors here are fixed lists: none is ever deleted.
-    if (t.kind === 'descriptor') return sendPage(reply, [], q.query.totalCount ? 0 : null);
-    const { items, total } = await listDeletedDocuments(app.ctx.db, t.def, readScope(request), q.query);
-    return sendPage(reply, items, total);
-  });
+  app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>(
+    '/ed-fi/:resource/deletes',
+    {
+      config: read,
+      schema: { tags, summary: 'Change query: items deleted between two change versions', params: ResourceParams },
+    },
+    async (request, reply) => {
+      const t = target(request.params.resource);
+      const q = parsePagingQuery(request.query);
+      if (q.kind === 'bad') throw badRequest(q.errors);
+      // Descriptors here are fixed lists: none is ever deleted.
+      if (t.kind === 'descriptor') return sendPage(reply, [], q.query.totalCount ? 0 : null);
+      const { items, total } = await listDeletedDocuments(app.ctx.db, t.def, readScope(request), q.query);
+      return sendPage(reply, items, total);
+    },
+  );
 
-  app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>('/ed-fi/:resource/keyChanges', {
-    config: read, schema: { tags, summary: 'Change query: natural-key changes (always none: keys cannot change here)', params: ResourceParams },
-  }, async (request, reply) => {
-    target(request.params.resource);
-    const q = parsePagingQuery(request.query);
-    if (q.kind === 'bad') throw badRequest(q.errors);
-    return sendPage(reply, [], q.query.totalCount ? 0 : null);
-  });
+  app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>(
+    '/ed-fi/:resource/keyChanges',
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Change query: natural-key changes (always none: keys cannot change here)',
+        params: ResourceParams,
+      },
+    },
+    async (request, reply) => {
+      target(request.params.resource);
+      const q = parsePagingQuery(request.query);
+      if (q.kind === 'bad') throw badRequest(q.errors);
+      return sendPage(reply, [], q.query.totalCount ? 0 : null);
+    },
+  );
 
-  app.get<{ Params: { resource: string; id: string } }>('/ed-fi/:resource/:id', {
-    config: read, schema: { tags, summary: 'Read one item by id (ETag; 304 on If-None-Match)', params: ItemParams },
-  }, async (request, reply) => {
-    const t = target(request.params.resource);
-    if (t.kind === 'descriptor') {
-      const d = descriptorById(t.segment, request.params.id);
-      if (!d) throw notFound();
-      return reply.type('application/json').send(d);
-    }
-    const r = await getDocument(app.ctx.db, t.def, request.params.id, readScope(request));
-    if (r.kind === 'not-found') throw notFound();
-    if (r.kind === 'forbidden') throw failure(r, t.def, 'create');
-    const etag = etagOf(r.doc.changeVersion);
-    const inm = header(request, 'if-none-match');
-    if (inm && etagMatches(inm, r.doc.changeVersion)) return reply.code(304).header('etag', etag).send();
-    return reply.header('etag', etag).type('application/json').send(present(r.doc, await linkTargets(app.ctx.db, [r.doc])));
-  });
+  app.get<{ Params: { resource: string; id: string } }>(
+    '/ed-fi/:resource/:id',
+    {
+      config: read,
+      schema: { tags, summary: 'Read one item by id (ETag; 304 on If-None-Match)', params: ItemParams },
+    },
+    async (request, reply) => {
+      const t = target(request.params.resource);
+      if (t.kind === 'descriptor') {
+        const d = descriptorById(t.segment, request.params.id);
+        if (!d) throw notFound();
+        return reply.type('application/json').send(d);
+      }
+      const r = await getDocument(app.ctx.db, t.def, request.params.id, readScope(request));
+      if (r.kind === 'not-found') throw notFound();
+      if (r.kind === 'forbidden') throw failure(r, t.def, 'create');
+      const etag = etagOf(r.doc.changeVersion);
+      const inm = header(request, 'if-none-match');
+      if (inm && etagMatches(inm, r.doc.changeVersion)) return reply.code(304).header('etag', etag).send();
+      return reply
+        .header('etag', etag)
+        .type('application/json')
+        .send(present(r.doc, await linkTargets(app.ctx.db, [r.doc])));
+    },
+  );
 
-  for (const url of ['/ed-fi/:resource', '/ed-fi/:resource/']) app.post<{ Params: { resource: string }; Body: unknown }>(url, {
-    config: write, schema: { tags, summary: 'Upsert by natural key: 201 when new, 200 when it existed', params: ResourceParams },
-  }, async (request, reply) => {
-    const def = resourceOnly(request.params.resource, 'POST');
-    const body = jsonBody(request);
-    const w = writerOf(request);
-    const inm = header(request, 'if-none-match');
-    const r = await upsertDocument(deps, w, def, body, inm ? { ifNoneMatch: inm } : {});
-    if (r.kind !== 'written') return fail(app, w, def, r, 'create');
-    return reply.code(r.status === 'created' ? 201 : 200)
-      .header('location', `${baseOf(request)}/ed-fi/${def.name}/${r.doc.id}`).header('etag', etagOf(r.doc.changeVersion)).send();
-  });
+  for (const url of ['/ed-fi/:resource', '/ed-fi/:resource/'])
+    app.post<{ Params: { resource: string }; Body: unknown }>(
+      url,
+      {
+        config: write,
+        schema: { tags, summary: 'Upsert by natural key: 201 when new, 200 when it existed', params: ResourceParams },
+      },
+      async (request, reply) => {
+        const def = resourceOnly(request.params.resource, 'POST');
+        const body = jsonBody(request);
+        const w = writerOf(request);
+        const inm = header(request, 'if-none-match');
+        const r = await upsertDocument(deps, w, def, body, inm ? { ifNoneMatch: inm } : {});
+        if (r.kind !== 'written') return fail(app, w, def, r, 'create');
+        return reply
+          .code(r.status === 'created' ? 201 : 200)
+          .header('location', `${baseOf(request)}/ed-fi/${def.name}/${r.doc.id}`)
+          .header('etag', etagOf(r.doc.changeVersion))
+          .send();
+      },
+    );
 
-  app.put<{ Params: { resource: string; id: string }; Body: unknown }>('/ed-fi/:resource/:id', {
-    config: write, schema: { tags, summary: 'Replace an item by id (204; 412 when If-Match does not match)', params: ItemParams },
-  }, async (request, reply) => {
-    const def = resourceOnly(request.params.resource, 'PUT');
-    const body = jsonBody(request);
-    const w = writerOf(request);
-    const ifMatch = header(request, 'if-match');
-    const ifNoneMatch = header(request, 'if-none-match');
-    const r = await updateDocument(deps, w, def, request.params.id, body, { ...(ifMatch ? { ifMatch } : {}), ...(ifNoneMatch ? { ifNoneMatch } : {}) });
-    if (r.kind !== 'written') return fail(app, w, def, r, 'update');
-    return reply.code(204).header('location', `${baseOf(request)}/ed-fi/${def.name}/${r.doc.id}`).header('etag', etagOf(r.doc.changeVersion)).send();
-  });
+  app.put<{ Params: { resource: string; id: string }; Body: unknown }>(
+    '/ed-fi/:resource/:id',
+    {
+      config: write,
+      schema: { tags, summary: 'Replace an item by id (204; 412 when If-Match does not match)', params: ItemParams },
+    },
+    async (request, reply) => {
+      const def = resourceOnly(request.params.resource, 'PUT');
+      const body = jsonBody(request);
+      const w = writerOf(request);
+      const ifMatch = header(request, 'if-match');
+      const ifNoneMatch = header(request, 'if-none-match');
+      const r = await updateDocument(deps, w, def, request.params.id, body, {
+        ...(ifMatch ? { ifMatch } : {}),
+        ...(ifNoneMatch ? { ifNoneMatch } : {}),
+      });
+      if (r.kind !== 'written') return fail(app, w, def, r, 'update');
+      return reply
+        .code(204)
+        .header('location', `${baseOf(request)}/ed-fi/${def.name}/${r.doc.id}`)
+        .header('etag', etagOf(r.doc.changeVersion))
+        .send();
+    },
+  );
 
-  app.delete<{ Params: { resource: string; id: string } }>('/ed-fi/:resource/:id', {
-    config: write, schema: { tags, summary: 'Delete an item by id (204; 409 while referenced)', params: ItemParams },
-  }, async (request, reply) => {
-    const def = resourceOnly(request.params.resource, 'DELETE');
-    const w = writerOf(request);
-    const ifMatch = header(request, 'if-match');
-    const r = await deleteDocument(deps, w, def, request.params.id, ifMatch ? { ifMatch } : {});
-    if (r.kind !== 'deleted') return fail(app, w, def, r, 'delete');
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { resource: string; id: string } }>(
+    '/ed-fi/:resource/:id',
+    {
+      config: write,
+      schema: { tags, summary: 'Delete an item by id (204; 409 while referenced)', params: ItemParams },
+    },
+    async (request, reply) => {
+      const def = resourceOnly(request.params.resource, 'DELETE');
+      const w = writerOf(request);
+      const ifMatch = header(request, 'if-match');
+      const r = await deleteDocument(deps, w, def, request.params.id, ifMatch ? { ifMatch } : {});
+      if (r.kind !== 'deleted') return fail(app, w, def, r, 'delete');
+      return reply.code(204).send();
+    },
+  );
 
   // The wrong verb on a collection or an item is 405, as in the ODS/API.
   const m405 = { access: { public: true as const } };
   app.route({
-    method: ['PUT', 'DELETE', 'PATCH'], url: '/ed-fi/:resource', config: m405, schema: { hide: true },
+    method: ['PUT', 'DELETE', 'PATCH'],
+    url: '/ed-fi/:resource',
+    config: m405,
+    schema: { hide: true },
     handler: async (request) => {
       target((request.params as { resource: string }).resource);
-      throw methodNotAllowed(request.method === 'PUT'
-        ? 'Resource collections cannot be replaced. To "upsert" an item in the collection, use POST. To update a specific item, use PUT and include the "id" in the route.'
-        : request.method === 'DELETE' ? 'Resource collections cannot be deleted. To delete a specific item, use DELETE and include the "id" in the route.'
-          : 'PATCH is not supported; use PUT with the whole item.');
+      throw methodNotAllowed(
+        request.method === 'PUT'
+          ? 'Resource collections cannot be replaced. To "upsert" an item in the collection, use POST. To update a specific item, use PUT and include the "id" in the route.'
+          : request.method === 'DELETE'
+            ? 'Resource collections cannot be deleted. To delete a specific item, use DELETE and include the "id" in the route.'
+            : 'PATCH is not supported; use PUT with the whole item.',
+      );
     },
   });
   app.route({
-    method: ['POST', 'PATCH'], url: '/ed-fi/:resource/:id', config: m405, schema: { hide: true },
+    method: ['POST', 'PATCH'],
+    url: '/ed-fi/:resource/:id',
+    config: m405,
+    schema: { hide: true },
     handler: async (request) => {
       target((request.params as { resource: string }).resource);
-      throw methodNotAllowed(request.method === 'POST'
-        ? 'Resource items can only be updated using PUT. To "upsert" an item in the resource collection using POST, remove the "id" from the route.'
-        : 'PATCH is not supported; use PUT with the whole item.');
+      throw methodNotAllowed(
+        request.method === 'POST'
+          ? 'Resource items can only be updated using PUT. To "upsert" an item in the resource collection using POST, remove the "id" from the route.'
+          : 'PATCH is not supported; use PUT with the whole item.',
+      );
     },
   });
 }

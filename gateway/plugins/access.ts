@@ -25,9 +25,14 @@ import type { Role } from '../../core/principal.js';
 export type AccessRule =
   | { public: true }
   | {
-    roles: readonly Role[]; stateParam?: string; stateQuery?: string; crossState?: readonly Role[]; student?: { param: string }; pii?: boolean;
-    schemes?: readonly string[];
-  };
+      roles: readonly Role[];
+      stateParam?: string;
+      stateQuery?: string;
+      crossState?: readonly Role[];
+      student?: { param: string };
+      pii?: boolean;
+      schemes?: readonly string[];
+    };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

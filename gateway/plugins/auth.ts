@@ -68,13 +68,21 @@ export function registerAuthScheme(app: FastifyInstance, scheme: string, authent
  * a principal. Register it for both names:
  * `const sif = sifScheme(deps); registerAuthScheme(app, 'SIF_HMACSHA256', sif); registerAuthScheme(app, 'Basic', sif);`
  */
-export function sifScheme(deps: SifVerifyDeps & { principalFor(sessionToken: string): Promise<Principal | null> }): SchemeAuthenticator {
+export function sifScheme(
+  deps: SifVerifyDeps & { principalFor(sessionToken: string): Promise<Principal | null> },
+): SchemeAuthenticator {
   return async (request) => {
     const ts = request.headers.timestamp;
-    const r = await verifySifAuthorization(request.headers.authorization, typeof ts === 'string' ? ts : undefined, deps);
+    const r = await verifySifAuthorization(
+      request.headers.authorization,
+      typeof ts === 'string' ? ts : undefined,
+      deps,
+    );
     if (r.kind !== 'ok') return { kind: 'invalid', why: r.why };
     const principal = await deps.principalFor(r.sessionToken);
-    return principal ? { kind: 'ok', principal, via: 'scheme', scheme: r.scheme, expiresAt: Date.now() } : { kind: 'invalid', why: 'unknown-token' };
+    return principal
+      ? { kind: 'ok', principal, via: 'scheme', scheme: r.scheme, expiresAt: Date.now() }
+      : { kind: 'invalid', why: 'unknown-token' };
   };
 }
 
@@ -115,7 +123,9 @@ export function oidcIssuer(config: Config, base: string): string {
 export function createSecurity(db: Db, config: Config, base: () => string = () => config.PUBLIC_URL): SecurityServices {
   const maxTtl = Math.max(config.TOKEN_TTL_SECONDS, config.SESSION_TTL_SECONDS);
   const keyring = new Keyring(db, {
-    rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400), maxTokenSeconds: maxTtl + 60, sealSecret: config.SIGNING_KEY_SECRET,
+    rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400),
+    maxTokenSeconds: maxTtl + 60,
+    sealSecret: config.SIGNING_KEY_SECRET,
   });
   const issuer = tokenIssuer(config);
   const active = new Map<string, { at: number; ok: boolean }>();
@@ -129,8 +139,12 @@ export function createSecurity(db: Db, config: Config, base: () => string = () =
       if (!iss) return null;
       if (rp?.issuer !== iss) {
         rp = new OidcRelyingParty({
-          issuer: iss, clientId: config.OIDC_CLIENT_ID, clientSecret: config.OIDC_CLIENT_SECRET, audience: config.OIDC_AUDIENCE || config.OIDC_CLIENT_ID,
-          scopes: config.OIDC_SCOPES, allowHttp: config.OIDC_ALLOW_HTTP || (config.DEV_IDP && !config.OIDC_ISSUER),
+          issuer: iss,
+          clientId: config.OIDC_CLIENT_ID,
+          clientSecret: config.OIDC_CLIENT_SECRET,
+          audience: config.OIDC_AUDIENCE || config.OIDC_CLIENT_ID,
+          scopes: config.OIDC_SCOPES,
+          allowHttp: config.OIDC_ALLOW_HTTP || (config.DEV_IDP && !config.OIDC_ISSUER),
           claims: { rolesClaim: config.OIDC_ROLES_CLAIM, stateClaim: config.OIDC_STATE_CLAIM, roleMap: roleMap.map },
         });
       }
@@ -156,7 +170,9 @@ export function createSecurity(db: Db, config: Config, base: () => string = () =
 /** The audit actor for a request: the principal, or who an anonymous caller appears to be. */
 export function actorOf(request: FastifyRequest): Actor {
   const p = request.principal;
-  return p ? { id: p.subject, state: p.state, roles: p.roles } : { id: `anonymous@${request.ip}`, state: null, roles: [] };
+  return p
+    ? { id: p.subject, state: p.state, roles: p.roles }
+    : { id: `anonymous@${request.ip}`, state: null, roles: [] };
 }
 
 /** Reads one cookie from the Cookie header (no cookie plugin: this is the only cookie). */
@@ -177,12 +193,29 @@ export function readCookie(request: FastifyRequest, name: string): string | null
  */
 export async function auditDisclosure(
   request: FastifyRequest,
-  d: { action: string; msixId?: string | null; recordIds?: string[]; fields: string[]; reason?: string; details?: Record<string, unknown> },
+  d: {
+    action: string;
+    msixId?: string | null;
+    recordIds?: string[];
+    fields: string[];
+    reason?: string;
+    details?: Record<string, unknown>;
+  },
 ): Promise<void> {
   await appendAudit(request.server.ctx.db, {
-    actor: actorOf(request), action: d.action, msixId: d.msixId ?? null, recordIds: d.recordIds ?? [], fields: d.fields,
-    reason: d.reason ?? request.disclosureReason ?? null, traceId: request.id,
-    details: { route: request.routeOptions.url ?? null, method: request.method, via: request.access?.via ?? [], ...(d.details ?? {}) },
+    actor: actorOf(request),
+    action: d.action,
+    msixId: d.msixId ?? null,
+    recordIds: d.recordIds ?? [],
+    fields: d.fields,
+    reason: d.reason ?? request.disclosureReason ?? null,
+    traceId: request.id,
+    details: {
+      route: request.routeOptions.url ?? null,
+      method: request.method,
+      via: request.access?.via ?? [],
+      ...(d.details ?? {}),
+    },
   });
   request.disclosureAudited = true;
 }
@@ -206,12 +239,29 @@ export function assertStateVisible(request: FastifyRequest, stateCode: string, w
   if (scope && scope !== stateCode) throw new GatewayError('GW_ERR_NOT_FOUND', `No ${what}.`);
 }
 
-async function deny(request: FastifyRequest, reply: FastifyReply, err: GatewayError, details: Record<string, unknown>, msixId: string | null): Promise<never> {
-  if (err.status === 401) reply.header('www-authenticate', `Bearer realm="msix-gateway"${details.why ? `, error="invalid_token"` : ''}`);
+async function deny(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  err: GatewayError,
+  details: Record<string, unknown>,
+  msixId: string | null,
+): Promise<never> {
+  if (err.status === 401)
+    reply.header('www-authenticate', `Bearer realm="msix-gateway"${details.why ? `, error="invalid_token"` : ''}`);
   request.refusalAudited = true;
   await appendAudit(request.server.ctx.db, {
-    actor: actorOf(request), action: 'access.denied', outcome: 'denied', msixId, traceId: request.id,
-    details: { method: request.method, route: request.routeOptions.url ?? null, code: err.code, detail: err.message, ...details },
+    actor: actorOf(request),
+    action: 'access.denied',
+    outcome: 'denied',
+    msixId,
+    traceId: request.id,
+    details: {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      code: err.code,
+      detail: err.message,
+      ...details,
+    },
   });
   throw err;
 }
@@ -226,18 +276,28 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export function registerAuth(app: FastifyInstance): void {
   app.decorateRequest('refusalAudited', false);
-  app.decorate('security', createSecurity(app.ctx.db, app.ctx.config, () => {
-    if (app.ctx.config.PUBLIC_URL) return app.ctx.config.PUBLIC_URL.replace(/\/$/, '');
-    const addr = app.server.listening ? app.server.address() : null;
-    if (!addr || typeof addr !== 'object') return '';
-    const host = ['0.0.0.0', '::', ''].includes(app.ctx.config.HOST) ? 'localhost' : app.ctx.config.HOST;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
-  }));
+  app.decorate(
+    'security',
+    createSecurity(app.ctx.db, app.ctx.config, () => {
+      if (app.ctx.config.PUBLIC_URL) return app.ctx.config.PUBLIC_URL.replace(/\/$/, '');
+      const addr = app.server.listening ? app.server.address() : null;
+      if (!addr || typeof addr !== 'object') return '';
+      const host = ['0.0.0.0', '::', ''].includes(app.ctx.config.HOST) ? 'localhost' : app.ctx.config.HOST;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+    }),
+  );
   app.decorateRequest('access', undefined);
   app.decorateRequest('disclosureAudited', false);
   app.addHook('onRoute', (route) => {
     // Read lazily: onRoute hooks of child contexts (the public docs) run after this one and may set the declaration.
-    for (const method of [route.method].flat()) app.security.routes.push({ method, url: route.url, get access() { return route.config?.access; } });
+    for (const method of [route.method].flat())
+      app.security.routes.push({
+        method,
+        url: route.url,
+        get access() {
+          return route.config?.access;
+        },
+      });
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -252,15 +312,31 @@ export function registerAuth(app: FastifyInstance): void {
         const allowed = (rule.schemes ?? []).some((x) => x.toLowerCase() === scheme);
         auth = fn && allowed ? await fn(request) : { kind: 'invalid', why: 'bad-scheme' };
       } else {
-        auth = await authenticate({ ...sec, external: sec.oidc() }, request.headers.authorization, readCookie(request, SESSION_COOKIE));
+        auth = await authenticate(
+          { ...sec, external: sec.oidc() },
+          request.headers.authorization,
+          readCookie(request, SESSION_COOKIE),
+        );
       }
       if (auth.kind === 'ok') request.principal = auth.principal;
       if (auth.kind === 'invalid') {
-        await deny(request, reply, new GatewayError('GW_ERR_UNAUTHENTICATED', 'The token is not valid here.', { extra: { reason: auth.why } }), { why: auth.why }, null);
+        await deny(
+          request,
+          reply,
+          new GatewayError('GW_ERR_UNAUTHENTICATED', 'The token is not valid here.', { extra: { reason: auth.why } }),
+          { why: auth.why },
+          null,
+        );
       }
     }
     const params = (request.params ?? {}) as Record<string, unknown>;
-    const decision = decideAccess({ rule, principal: request.principal ?? null, params, query: (request.query ?? {}) as Record<string, unknown>, write: WRITE_METHODS.has(request.method) });
+    const decision = decideAccess({
+      rule,
+      principal: request.principal ?? null,
+      params,
+      query: (request.query ?? {}) as Record<string, unknown>,
+      write: WRITE_METHODS.has(request.method),
+    });
     const studentParam = rule && !('public' in rule) ? rule.student?.param : undefined;
     const msixId = studentParam && typeof params[studentParam] === 'string' ? (params[studentParam] as string) : null;
     if (decision.kind === 'deny') {
@@ -274,7 +350,13 @@ export function registerAuth(app: FastifyInstance): void {
       if (msixId === null || !isMsixId(msixId)) return;
       const g = await disclosureGrounds(app.ctx.db, request.principal, msixId);
       if (g.kind === 'denied') {
-        await deny(request, reply, new GatewayError('GW_ERR_FORBIDDEN', 'Your state has no record, request or move notice for this student.'), { grounds: g.reason }, msixId);
+        await deny(
+          request,
+          reply,
+          new GatewayError('GW_ERR_FORBIDDEN', 'Your state has no record, request or move notice for this student.'),
+          { grounds: g.reason },
+          msixId,
+        );
       } else {
         request.disclosureReason = g.reason;
       }
@@ -286,7 +368,7 @@ export function registerAuth(app: FastifyInstance): void {
     const rule = request.routeOptions.config?.access;
     if (!rule || 'public' in rule || !(rule.pii || rule.student) || request.disclosureAudited) return payload;
     if (reply.statusCode < 200 || reply.statusCode >= 300) return payload;
-    const msixId = rule.student ? (request.params as Record<string, string>)[rule.student.param] ?? null : null;
+    const msixId = rule.student ? ((request.params as Record<string, string>)[rule.student.param] ?? null) : null;
     await auditDisclosure(request, { action: 'student.disclosed', msixId, fields: ['*'] });
     return payload;
   });
@@ -295,11 +377,21 @@ export function registerAuth(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
     const status = reply.statusCode;
     if (request.refusalAudited || request.is404 || ![400, 405, 406, 413, 415, 422].includes(status)) return payload;
-    const code = typeof payload === 'string' ? /"code":"(GW_ERR_[A-Z_]+)"/.exec(payload)?.[1] ?? null : null;
+    const code = typeof payload === 'string' ? (/"code":"(GW_ERR_[A-Z_]+)"/.exec(payload)?.[1] ?? null) : null;
     request.refusalAudited = true;
     await appendAudit(app.ctx.db, {
-      actor: actorOf(request), action: 'request.rejected', outcome: 'denied', traceId: request.id,
-      details: { method: request.method, route: request.routeOptions.url ?? null, status, code, ip: request.ip, contentType: request.headers['content-type'] ?? null },
+      actor: actorOf(request),
+      action: 'request.rejected',
+      outcome: 'denied',
+      traceId: request.id,
+      details: {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        status,
+        code,
+        ip: request.ip,
+        contentType: request.headers['content-type'] ?? null,
+      },
     });
     return payload;
   });
@@ -318,16 +410,33 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
   // cannot answer, a request goes through unlimited (skipOnError): availability over strictness (docs/security.md).
   const shared = app.ctx.sharedLimits;
   const redis = shared ? await connectLimitRedis(shared, app.log) : null;
-  if (redis) app.addHook('onClose', async () => { redis.disconnect(); });
+  if (redis)
+    app.addHook('onClose', async () => {
+      redis.disconnect();
+    });
   // Limits are our own hooks in a fixed order (the plugin's hooks skip every limit after the first that ran on a request).
-  await app.register(rateLimit, { global: false, ...(redis && shared ? { redis, nameSpace: shared.prefix, skipOnError: true } : {}) });
+  await app.register(rateLimit, {
+    global: false,
+    ...(redis && shared ? { redis, nameSpace: shared.prefix, skipOnError: true } : {}),
+  });
   // Every limit's keys need their own prefix: in Redis all limits made with createRateLimit share one key space.
-  app.addHook('onRequest', limitHook(app, { max: c.RATE_LIMIT_MAX * 10, timeWindow: c.RATE_LIMIT_WINDOW_MS, keyGenerator: (req) => `flood:${req.ip}` }));
+  app.addHook(
+    'onRequest',
+    limitHook(app, {
+      max: c.RATE_LIMIT_MAX * 10,
+      timeWindow: c.RATE_LIMIT_WINDOW_MS,
+      keyGenerator: (req) => `flood:${req.ip}`,
+    }),
+  );
   registerAuth(app);
-  app.addHook('onRequest', limitHook(app, {
-    max: c.RATE_LIMIT_MAX, timeWindow: c.RATE_LIMIT_WINDOW_MS,
-    keyGenerator: (req) => (req.principal ? `p:${req.principal.clientId ?? req.principal.subject}` : `ip:${req.ip}`),
-  }));
+  app.addHook(
+    'onRequest',
+    limitHook(app, {
+      max: c.RATE_LIMIT_MAX,
+      timeWindow: c.RATE_LIMIT_WINDOW_MS,
+      keyGenerator: (req) => (req.principal ? `p:${req.principal.clientId ?? req.principal.subject}` : `ip:${req.ip}`),
+    }),
+  );
 }
 
 /**
@@ -335,12 +444,18 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
  * Retry-After when exceeded, rate headers otherwise. Routes use it for their
  * own stricter limits (the token endpoint).
  */
-export function limitHook(app: FastifyInstance, opts: { max: number; timeWindow: number; keyGenerator: (req: FastifyRequest) => string }) {
+export function limitHook(
+  app: FastifyInstance,
+  opts: { max: number; timeWindow: number; keyGenerator: (req: FastifyRequest) => string },
+) {
   const limiter = app.createRateLimit(opts);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const r = await limiter(request);
     if (r.isAllowed) return;
-    reply.header('x-ratelimit-limit', r.max).header('x-ratelimit-remaining', Math.max(0, r.remaining)).header('x-ratelimit-reset', r.ttlInSeconds);
+    reply
+      .header('x-ratelimit-limit', r.max)
+      .header('x-ratelimit-remaining', Math.max(0, r.remaining))
+      .header('x-ratelimit-reset', r.ttlInSeconds);
     if (r.isExceeded) {
       reply.header('retry-after', r.ttlInSeconds);
       throw new GatewayError('GW_ERR_RATE_LIMITED', `Too many requests; retry in ${r.ttlInSeconds} s.`);

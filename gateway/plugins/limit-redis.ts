@@ -22,7 +22,10 @@ const READY_WAIT_MS = 3000;
  * registered with skipOnError and lets it through). One warning per outage,
  * one line when it is back.
  */
-export async function connectLimitRedis(limits: SharedLimits, log: Pick<FastifyBaseLogger, 'warn' | 'info'>): Promise<Redis> {
+export async function connectLimitRedis(
+  limits: SharedLimits,
+  log: Pick<FastifyBaseLogger, 'warn' | 'info'>,
+): Promise<Redis> {
   const redis = new Redis({
     ...redisOptions(limits.url),
     maxRetriesPerRequest: 1,
@@ -43,7 +46,12 @@ export async function connectLimitRedis(limits: SharedLimits, log: Pick<FastifyB
   });
   // Wait for the first connection so the first requests are counted; a Redis that is down does not stop the gateway.
   await new Promise<void>((resolve) => {
-    const done = () => { clearTimeout(t); redis.off('ready', done); redis.off('error', done); resolve(); };
+    const done = () => {
+      clearTimeout(t);
+      redis.off('ready', done);
+      redis.off('error', done);
+      resolve();
+    };
     const t = setTimeout(done, READY_WAIT_MS);
     t.unref();
     redis.once('ready', done);

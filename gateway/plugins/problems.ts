@@ -29,12 +29,26 @@ export function toGatewayError(error: FastifyError | Error, body: unknown): Gate
   if (mapped) return new GatewayError(mapped, fe.message);
   if (error instanceof SyntaxError || fe.statusCode === 400) return new GatewayError('GW_ERR_BAD_JSON', fe.message);
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code: ErrorCode = fe.statusCode === 413 ? 'GW_ERR_TOO_LARGE' : fe.statusCode === 415 ? 'GW_ERR_MEDIA_TYPE'
-      : fe.statusCode === 404 ? 'GW_ERR_NOT_FOUND' : fe.statusCode === 429 ? 'GW_ERR_RATE_LIMITED' : fe.statusCode === 401 ? 'GW_ERR_UNAUTHENTICATED'
-      : fe.statusCode === 403 ? 'GW_ERR_FORBIDDEN' : 'GW_ERR_BAD_REQUEST';
+    const code: ErrorCode =
+      fe.statusCode === 413
+        ? 'GW_ERR_TOO_LARGE'
+        : fe.statusCode === 415
+          ? 'GW_ERR_MEDIA_TYPE'
+          : fe.statusCode === 404
+            ? 'GW_ERR_NOT_FOUND'
+            : fe.statusCode === 429
+              ? 'GW_ERR_RATE_LIMITED'
+              : fe.statusCode === 401
+                ? 'GW_ERR_UNAUTHENTICATED'
+                : fe.statusCode === 403
+                  ? 'GW_ERR_FORBIDDEN'
+                  : 'GW_ERR_BAD_REQUEST';
     return new GatewayError(code, fe.message);
   }
-  return new GatewayError('GW_ERR_INTERNAL', 'An unexpected error occurred; it has been logged with the correlation id.');
+  return new GatewayError(
+    'GW_ERR_INTERNAL',
+    'An unexpected error occurred; it has been logged with the correlation id.',
+  );
 }
 
 export function registerProblemHandlers(app: FastifyInstance): void {
@@ -44,5 +58,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     return sendProblem(reply, request, ge);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new GatewayError('GW_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)));
+    sendProblem(
+      reply,
+      request,
+      new GatewayError('GW_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  );
 }

@@ -3,7 +3,12 @@ import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { failingCircuits } from '../../core/exchange/delivery/circuit.js';
 import { enqueueFollowUps } from '../../core/exchange/delivery/deliver.js';
-import { getDelivery, listDeliveries, type Delivery, type DeliveryStatus } from '../../core/exchange/delivery/deliveries.js';
+import {
+  getDelivery,
+  listDeliveries,
+  type Delivery,
+  type DeliveryStatus,
+} from '../../core/exchange/delivery/deliveries.js';
 import { cancelDelivery, retryDelivery, type HelpDeskResult } from '../../core/exchange/helpdesk.js';
 import { deliveryDetail, deliveryView } from '../../core/exchange/views.js';
 import { actorOf, effectiveState } from '../plugins/auth.js';
@@ -31,62 +36,123 @@ function outcome(r: HelpDeskResult, id: string): Delivery {
  * cancel; and which receivers are failing. No message bodies (student data).
  */
 export async function exchangeDeliveryRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Querystring: { state?: string; status?: DeliveryStatus; kind?: string; msixId?: string; limit?: number; before?: string } }>('/api/v1/deliveries', {
-    config: { access: { roles: ['help-desk', 'admin', 'state-system', 'data-admin'], stateQuery: 'state', crossState: ['help-desk', 'admin'] } },
-    schema: {
-      tags: ['exchange'], summary: 'Deliveries, newest first (dead, held and retrying are the worklists)',
-      querystring: Type.Object({
-        state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })), status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
-        kind: Type.Optional(Type.String({ maxLength: 40 })), msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), before: Type.Optional(Type.String({ format: 'date-time' })),
-      }),
+  app.get<{
+    Querystring: {
+      state?: string;
+      status?: DeliveryStatus;
+      kind?: string;
+      msixId?: string;
+      limit?: number;
+      before?: string;
+    };
+  }>(
+    '/api/v1/deliveries',
+    {
+      config: {
+        access: {
+          roles: ['help-desk', 'admin', 'state-system', 'data-admin'],
+          stateQuery: 'state',
+          crossState: ['help-desk', 'admin'],
+        },
+      },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Deliveries, newest first (dead, held and retrying are the worklists)',
+        querystring: Type.Object({
+          state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+          status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
+          kind: Type.Optional(Type.String({ maxLength: 40 })),
+          msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          before: Type.Optional(Type.String({ format: 'date-time' })),
+        }),
+      },
     },
-  }, async (request) => {
-    const state = effectiveState(request, request.query.state);
-    const items = await listDeliveries(app.ctx.db, { ...request.query, ...(state ? { stateCode: state } : {}) });
-    return { items: items.map(deliveryView) };
-  });
-
-  app.get<{ Params: { id: string } }>('/api/v1/deliveries/:id', {
-    config: { access: { roles: ['help-desk', 'admin', 'state-system', 'data-admin'] } },
-    schema: { tags: ['exchange'], summary: 'One delivery with every attempt', params: IdParam },
-  }, async (request) => {
-    const d = await getDelivery(app.ctx.db, request.params.id);
-    if (!d || !canSee(request, d)) throw new GatewayError('GW_ERR_NOT_FOUND', `No delivery ${request.params.id}.`);
-    return deliveryDetail(app.ctx.db, d);
-  });
-
-  app.post<{ Params: { id: string } }>('/api/v1/deliveries/:id/retry', {
-    config: { access: { roles: ['help-desk', 'admin'] } },
-    schema: { tags: ['exchange'], summary: 'Send a dead (or waiting) delivery again now, with a fresh round of attempts', params: IdParam },
-  }, async (request, reply) => {
-    const d = outcome(await retryDelivery(app.ctx.db, request.params.id, actorOf(request), request.id), request.params.id);
-    await enqueueFollow(app, request, [{ ...d, reason: `r${Date.now()}` }]);
-    return reply.code(202).send(deliveryView(d));
-  });
-
-  app.post<{ Params: { id: string }; Body: { reason: string } }>('/api/v1/deliveries/:id/cancel', {
-    config: { access: { roles: ['help-desk', 'admin'] } },
-    schema: {
-      tags: ['exchange'], summary: 'Set a delivery aside for good, so the messages behind it can flow', params: IdParam,
-      body: Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, { additionalProperties: false }),
+    async (request) => {
+      const state = effectiveState(request, request.query.state);
+      const items = await listDeliveries(app.ctx.db, { ...request.query, ...(state ? { stateCode: state } : {}) });
+      return { items: items.map(deliveryView) };
     },
-  }, async (request) => {
-    const r = await cancelDelivery(app.ctx.db, request.params.id, actorOf(request), request.body.reason, request.id);
-    const d = outcome(r, request.params.id);
-    const released = 'released' in r ? r.released ?? [] : [];
-    const next = (await Promise.all(released.map((id) => getDelivery(app.ctx.db, id)))).filter((x): x is Delivery => x !== null);
-    await enqueueDeliveries(app, request, next);
-    return deliveryView(d);
-  });
+  );
 
-  app.get('/api/v1/exchange/receivers', {
-    config: { access: { roles: ['help-desk', 'admin'] } },
-    schema: { tags: ['exchange'], summary: 'Receiving systems that are failing: since when, the last error, when the next probe goes' },
-  }, async () => ({ items: await failingCircuits(app.ctx.db) }));
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/deliveries/:id',
+    {
+      config: { access: { roles: ['help-desk', 'admin', 'state-system', 'data-admin'] } },
+      schema: { tags: ['exchange'], summary: 'One delivery with every attempt', params: IdParam },
+    },
+    async (request) => {
+      const d = await getDelivery(app.ctx.db, request.params.id);
+      if (!d || !canSee(request, d)) throw new GatewayError('GW_ERR_NOT_FOUND', `No delivery ${request.params.id}.`);
+      return deliveryDetail(app.ctx.db, d);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/deliveries/:id/retry',
+    {
+      config: { access: { roles: ['help-desk', 'admin'] } },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Send a dead (or waiting) delivery again now, with a fresh round of attempts',
+        params: IdParam,
+      },
+    },
+    async (request, reply) => {
+      const d = outcome(
+        await retryDelivery(app.ctx.db, request.params.id, actorOf(request), request.id),
+        request.params.id,
+      );
+      await enqueueFollow(app, request, [{ ...d, reason: `r${Date.now()}` }]);
+      return reply.code(202).send(deliveryView(d));
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { reason: string } }>(
+    '/api/v1/deliveries/:id/cancel',
+    {
+      config: { access: { roles: ['help-desk', 'admin'] } },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Set a delivery aside for good, so the messages behind it can flow',
+        params: IdParam,
+        body: Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const r = await cancelDelivery(app.ctx.db, request.params.id, actorOf(request), request.body.reason, request.id);
+      const d = outcome(r, request.params.id);
+      const released = 'released' in r ? (r.released ?? []) : [];
+      const next = (await Promise.all(released.map((id) => getDelivery(app.ctx.db, id)))).filter(
+        (x): x is Delivery => x !== null,
+      );
+      await enqueueDeliveries(app, request, next);
+      return deliveryView(d);
+    },
+  );
+
+  app.get(
+    '/api/v1/exchange/receivers',
+    {
+      config: { access: { roles: ['help-desk', 'admin'] } },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Receiving systems that are failing: since when, the last error, when the next probe goes',
+      },
+    },
+    async () => ({ items: await failingCircuits(app.ctx.db) }),
+  );
 }
 
-async function enqueueFollow(app: FastifyInstance, request: FastifyRequest, list: (Delivery & { reason: string })[]): Promise<void> {
+async function enqueueFollow(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  list: (Delivery & { reason: string })[],
+): Promise<void> {
   const now = Date.now();
-  await enqueueFollowUps({ queue: app.ctx.queue, log: request.log }, list.map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: d.reason, at: now })), now);
+  await enqueueFollowUps(
+    { queue: app.ctx.queue, log: request.log },
+    list.map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: d.reason, at: now })),
+    now,
+  );
 }

@@ -10,18 +10,34 @@ import { effectiveState } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
 import { enqueueDeliveries, registerExchangeGrounds, stateCaller } from './exchange-shared.js';
 
-const DepartureBody = Type.Object({
-  msixId: Type.String({ description: 'The child\'s MSIX id.' }),
-  toState: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'Where the child is going.' }),
-  expectedArrivalDate: Type.Optional(Type.String({ format: 'date' })),
-  comment: Type.Optional(Type.String({ maxLength: 500, description: 'For the receiving school (no health details).' })),
-}, { additionalProperties: false });
+const DepartureBody = Type.Object(
+  {
+    msixId: Type.String({ description: "The child's MSIX id." }),
+    toState: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'Where the child is going.' }),
+    expectedArrivalDate: Type.Optional(Type.String({ format: 'date' })),
+    comment: Type.Optional(
+      Type.String({ maxLength: 500, description: 'For the receiving school (no health details).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 type DepartureBodyT = Static<typeof DepartureBody>;
 
 function noticeView(n: Notice): Record<string, unknown> {
   return {
-    id: n.id, kind: n.kind, msixId: n.msixId, fromState: n.fromState, toState: n.toState, enrollment: n.enrollment, expectedArrival: n.expectedArrival,
-    createdBy: n.createdBy, createdAt: n.createdAt, links: { self: `/api/v1/notices/${n.id}`, ...(n.exchangeId ? { exchange: `/api/v1/exchanges/${n.exchangeId}` } : {}) },
+    id: n.id,
+    kind: n.kind,
+    msixId: n.msixId,
+    fromState: n.fromState,
+    toState: n.toState,
+    enrollment: n.enrollment,
+    expectedArrival: n.expectedArrival,
+    createdBy: n.createdBy,
+    createdAt: n.createdAt,
+    links: {
+      self: `/api/v1/notices/${n.id}`,
+      ...(n.exchangeId ? { exchange: `/api/v1/exchanges/${n.exchangeId}` } : {}),
+    },
   };
 }
 
@@ -40,49 +56,96 @@ function canSee(request: FastifyRequest, n: Notice): boolean {
  */
 export async function exchangeNoticeRoutes(app: FastifyInstance): Promise<void> {
   registerExchangeGrounds();
-  app.post<{ Body: DepartureBodyT }>('/api/v1/departure-notices', {
-    config: { access: { roles: ['state-system', 'counselor', 'data-admin'] } },
-    schema: {
-      tags: ['exchange'], summary: 'Tell another state a child is on the way',
-      description: 'Sent by the state the child leaves (it must hold an active record of the child). The receiving state gets the consolidated record through its channel, and its counselors may read it. Sending the same notice again (same child, states and expected arrival) returns the first one (200).',
-      body: DepartureBody,
+  app.post<{ Body: DepartureBodyT }>(
+    '/api/v1/departure-notices',
+    {
+      config: { access: { roles: ['state-system', 'counselor', 'data-admin'] } },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Tell another state a child is on the way',
+        description:
+          'Sent by the state the child leaves (it must hold an active record of the child). The receiving state gets the consolidated record through its channel, and its counselors may read it. Sending the same notice again (same child, states and expected arrival) returns the first one (200).',
+        body: DepartureBody,
+      },
     },
-  }, async (request, reply) => {
-    const who = stateCaller(request);
-    const b = request.body;
-    if (!isMsixId(b.msixId)) {
-      throw new GatewayError('GW_ERR_VALIDATION', 'The MSIX id is not valid.', { issues: [{ path: '/msixId', value: b.msixId, rule: 'checkDigit', message: 'is not a valid MSIX id', fix: 'Re-read the id; two digits may be swapped.' }] });
-    }
-    const res = await sendDepartureNotice(app.ctx.db, { state: who.state, subject: who.subject, clientId: who.clientId, roles: who.roles },
-      { msixId: b.msixId, toState: b.toState, expectedArrival: b.expectedArrivalDate ?? null, comment: b.comment ?? null }, request.id);
-    if (res.kind === 'refused') throw new GatewayError(res.code, res.detail);
-    if (res.kind === 'sent') await enqueueDeliveries(app, request, [res.delivery]);
-    return reply.code(res.created ? 201 : 200).header('location', `/api/v1/notices/${res.notice.id}`).send(noticeView(res.notice));
-  });
-
-  app.get<{ Params: { id: string } }>('/api/v1/notices/:id', {
-    config: { access: { roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'] } },
-    schema: { tags: ['exchange'], summary: 'A move or departure notice and its deliveries', params: IdParam },
-  }, async (request) => {
-    const n = await getNotice(app.ctx.db, request.params.id);
-    if (!n || !canSee(request, n)) throw new GatewayError('GW_ERR_NOT_FOUND', `No notice ${request.params.id}.`);
-    const deliveries = await listDeliveries(app.ctx.db, { noticeId: n.id, limit: 10 });
-    return { ...noticeView(n), deliveries: deliveries.map(deliveryView) };
-  });
-
-  app.get<{ Querystring: { state?: string; msixId?: string; kind?: 'move' | 'departure'; limit?: number; before?: string } }>('/api/v1/notices', {
-    config: { access: { roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'], stateQuery: 'state', crossState: ['help-desk', 'admin'] } },
-    schema: {
-      tags: ['exchange'], summary: 'Notices, newest first (a state sees those it sent or received)',
-      querystring: Type.Object({
-        state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })), msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
-        kind: Type.Optional(Type.Union([Type.Literal('move'), Type.Literal('departure')])), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-        before: Type.Optional(Type.String({ format: 'date-time' })),
-      }),
+    async (request, reply) => {
+      const who = stateCaller(request);
+      const b = request.body;
+      if (!isMsixId(b.msixId)) {
+        throw new GatewayError('GW_ERR_VALIDATION', 'The MSIX id is not valid.', {
+          issues: [
+            {
+              path: '/msixId',
+              value: b.msixId,
+              rule: 'checkDigit',
+              message: 'is not a valid MSIX id',
+              fix: 'Re-read the id; two digits may be swapped.',
+            },
+          ],
+        });
+      }
+      const res = await sendDepartureNotice(
+        app.ctx.db,
+        { state: who.state, subject: who.subject, clientId: who.clientId, roles: who.roles },
+        {
+          msixId: b.msixId,
+          toState: b.toState,
+          expectedArrival: b.expectedArrivalDate ?? null,
+          comment: b.comment ?? null,
+        },
+        request.id,
+      );
+      if (res.kind === 'refused') throw new GatewayError(res.code, res.detail);
+      if (res.kind === 'sent') await enqueueDeliveries(app, request, [res.delivery]);
+      return reply
+        .code(res.created ? 201 : 200)
+        .header('location', `/api/v1/notices/${res.notice.id}`)
+        .send(noticeView(res.notice));
     },
-  }, async (request) => {
-    const state = effectiveState(request, request.query.state);
-    const items = await listNotices(app.ctx.db, { ...request.query, ...(state ? { state } : {}) });
-    return { items: items.map(noticeView) };
-  });
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/notices/:id',
+    {
+      config: { access: { roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'] } },
+      schema: { tags: ['exchange'], summary: 'A move or departure notice and its deliveries', params: IdParam },
+    },
+    async (request) => {
+      const n = await getNotice(app.ctx.db, request.params.id);
+      if (!n || !canSee(request, n)) throw new GatewayError('GW_ERR_NOT_FOUND', `No notice ${request.params.id}.`);
+      const deliveries = await listDeliveries(app.ctx.db, { noticeId: n.id, limit: 10 });
+      return { ...noticeView(n), deliveries: deliveries.map(deliveryView) };
+    },
+  );
+
+  app.get<{
+    Querystring: { state?: string; msixId?: string; kind?: 'move' | 'departure'; limit?: number; before?: string };
+  }>(
+    '/api/v1/notices',
+    {
+      config: {
+        access: {
+          roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'],
+          stateQuery: 'state',
+          crossState: ['help-desk', 'admin'],
+        },
+      },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Notices, newest first (a state sees those it sent or received)',
+        querystring: Type.Object({
+          state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+          msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+          kind: Type.Optional(Type.Union([Type.Literal('move'), Type.Literal('departure')])),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          before: Type.Optional(Type.String({ format: 'date-time' })),
+        }),
+      },
+    },
+    async (request) => {
+      const state = effectiveState(request, request.query.state);
+      const items = await listNotices(app.ctx.db, { ...request.query, ...(state ? { state } : {}) });
+      return { items: items.map(noticeView) };
+    },
+  );
 }

@@ -1,8 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
-import { createRecordRequest, type CreateResult, type RequestInput } from '../../core/exchange/requests/request-flow.js';
-import { getRequest, getRequestAnswer, listRequests, type RecordRequest, type RequestStatus } from '../../core/exchange/requests/requests.js';
+import {
+  createRecordRequest,
+  type CreateResult,
+  type RequestInput,
+} from '../../core/exchange/requests/request-flow.js';
+import {
+  getRequest,
+  getRequestAnswer,
+  listRequests,
+  type RecordRequest,
+  type RequestStatus,
+} from '../../core/exchange/requests/requests.js';
 import { resolveDemographics } from '../../core/exchange/requests/resolve.js';
 import { disclosureGrounds } from '../../core/security/disclosure.js';
 import { Identity, Parent } from '../../specs/canonical/state-record.js';
@@ -11,33 +21,97 @@ import { assertStateVisible, auditDisclosure, effectiveState } from '../plugins/
 import { IdParam } from '../schemas.js';
 import { enqueueDeliveries, registerExchangeGrounds, stateCaller } from './exchange-shared.js';
 
-export const PURPOSES = ['enrollment', 'placement', 'course-history', 'credit-accrual', 'graduation', 'services', 'other'] as const;
+export const PURPOSES = [
+  'enrollment',
+  'placement',
+  'course-history',
+  'credit-accrual',
+  'graduation',
+  'services',
+  'other',
+] as const;
 
-const RequestBody = Type.Object({
-  msixId: Type.Optional(Type.String({ description: 'The child\'s MSIX id, when known.' })),
-  demographics: Type.Optional(Type.Object({ identity: Identity, parents: Type.Optional(Type.Array(Parent, { maxItems: 4 })) }, { additionalProperties: false, description: 'Who the child is, when the MSIX id is not known: the matcher resolves it.' })),
-  purpose: Type.Union([
-    Type.Literal('enrollment'), Type.Literal('placement'), Type.Literal('course-history'), Type.Literal('credit-accrual'),
-    Type.Literal('graduation'), Type.Literal('services'), Type.Literal('other'),
-  ], { description: 'Why the records are needed (kept in the audit trail).' }),
-  states: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z]{2}$' }), { minItems: 1, maxItems: 60, uniqueItems: true, description: 'Only these states\' records (default: all).' })),
-  deadlineSeconds: Type.Optional(Type.Integer({ minimum: 1, description: 'Answer within this many seconds (bounded by the configured maximum).' })),
-}, { additionalProperties: false });
+const RequestBody = Type.Object(
+  {
+    msixId: Type.Optional(Type.String({ description: "The child's MSIX id, when known." })),
+    demographics: Type.Optional(
+      Type.Object(
+        { identity: Identity, parents: Type.Optional(Type.Array(Parent, { maxItems: 4 })) },
+        {
+          additionalProperties: false,
+          description: 'Who the child is, when the MSIX id is not known: the matcher resolves it.',
+        },
+      ),
+    ),
+    purpose: Type.Union(
+      [
+        Type.Literal('enrollment'),
+        Type.Literal('placement'),
+        Type.Literal('course-history'),
+        Type.Literal('credit-accrual'),
+        Type.Literal('graduation'),
+        Type.Literal('services'),
+        Type.Literal('other'),
+      ],
+      { description: 'Why the records are needed (kept in the audit trail).' },
+    ),
+    states: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Za-z]{2}$' }), {
+        minItems: 1,
+        maxItems: 60,
+        uniqueItems: true,
+        description: "Only these states' records (default: all).",
+      }),
+    ),
+    deadlineSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Answer within this many seconds (bounded by the configured maximum).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 type RequestBodyT = Static<typeof RequestBody>;
 
-const Source = Type.Object({ stateCode: Type.String(), mode: Type.String(), status: Type.String(), deliveryId: Type.Union([Type.String(), Type.Null()]), detail: Type.Union([Type.String(), Type.Null()]), answeredAt: Type.Union([Type.String(), Type.Null()]) });
+const Source = Type.Object({
+  stateCode: Type.String(),
+  mode: Type.String(),
+  status: Type.String(),
+  deliveryId: Type.Union([Type.String(), Type.Null()]),
+  detail: Type.Union([Type.String(), Type.Null()]),
+  answeredAt: Type.Union([Type.String(), Type.Null()]),
+});
 const RequestView = Type.Object({
-  id: Type.String(), status: Type.String(), requestingState: Type.String(), lookup: Type.String(), msixId: Type.Union([Type.String(), Type.Null()]),
-  purpose: Type.String(), reason: Type.Union([Type.String(), Type.Null()]), deadlineAt: Type.String(), createdAt: Type.String(),
-  completedAt: Type.Union([Type.String(), Type.Null()]), history: Type.Array(Type.Object({ status: Type.String(), at: Type.String() })),
-  sources: Type.Array(Source), answerDeliveryId: Type.Union([Type.String(), Type.Null()]),
-  links: Type.Record(Type.String(), Type.String()), answer: Type.Optional(Type.Unknown()),
+  id: Type.String(),
+  status: Type.String(),
+  requestingState: Type.String(),
+  lookup: Type.String(),
+  msixId: Type.Union([Type.String(), Type.Null()]),
+  purpose: Type.String(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  deadlineAt: Type.String(),
+  createdAt: Type.String(),
+  completedAt: Type.Union([Type.String(), Type.Null()]),
+  history: Type.Array(Type.Object({ status: Type.String(), at: Type.String() })),
+  sources: Type.Array(Source),
+  answerDeliveryId: Type.Union([Type.String(), Type.Null()]),
+  links: Type.Record(Type.String(), Type.String()),
+  answer: Type.Optional(Type.Unknown()),
 });
 
 export function requestView(r: RecordRequest, base = '/api/v1/record-requests'): Static<typeof RequestView> {
   return {
-    id: r.id, status: r.status, requestingState: r.requestingState, lookup: r.lookup, msixId: r.msixId, purpose: r.purpose, reason: r.reason,
-    deadlineAt: r.deadlineAt, createdAt: r.createdAt, completedAt: r.completedAt, history: r.history, sources: r.sources, answerDeliveryId: r.answerDeliveryId,
+    id: r.id,
+    status: r.status,
+    requestingState: r.requestingState,
+    lookup: r.lookup,
+    msixId: r.msixId,
+    purpose: r.purpose,
+    reason: r.reason,
+    deadlineAt: r.deadlineAt,
+    createdAt: r.createdAt,
+    completedAt: r.completedAt,
+    history: r.history,
+    sources: r.sources,
+    answerDeliveryId: r.answerDeliveryId,
     links: { self: `${base}/${r.id}`, answer: `${base}/${r.id}/answer`, exchange: `/api/v1/exchanges/${r.exchangeId}` },
   };
 }
@@ -46,13 +120,32 @@ export function requestView(r: RecordRequest, base = '/api/v1/record-requests'):
 export function toRequestInput(body: RequestBodyT): RequestInput {
   if (!body.msixId === !body.demographics) {
     throw new GatewayError('GW_ERR_VALIDATION', 'Give either msixId or demographics (one of them).', {
-      issues: [{ path: body.msixId ? '/demographics' : '/msixId', rule: 'oneOf', message: 'exactly one of msixId and demographics is needed', fix: 'Send the MSIX id when you have it; otherwise the child\'s name and birth date.' }],
+      issues: [
+        {
+          path: body.msixId ? '/demographics' : '/msixId',
+          rule: 'oneOf',
+          message: 'exactly one of msixId and demographics is needed',
+          fix: "Send the MSIX id when you have it; otherwise the child's name and birth date.",
+        },
+      ],
     });
   }
   if (body.msixId && !isMsixId(body.msixId)) {
-    throw new GatewayError('GW_ERR_VALIDATION', 'The MSIX id is not 12 digits with a valid check digit: it was probably mistyped.', {
-      issues: [{ path: '/msixId', value: body.msixId, rule: 'checkDigit', message: 'is not a valid MSIX id', fix: 'Re-read the id from the source document; two digits may be swapped.' }],
-    });
+    throw new GatewayError(
+      'GW_ERR_VALIDATION',
+      'The MSIX id is not 12 digits with a valid check digit: it was probably mistyped.',
+      {
+        issues: [
+          {
+            path: '/msixId',
+            value: body.msixId,
+            rule: 'checkDigit',
+            message: 'is not a valid MSIX id',
+            fix: 'Re-read the id from the source document; two digits may be swapped.',
+          },
+        ],
+      },
+    );
   }
   return {
     ...(body.msixId ? { msixId: body.msixId } : {}),
@@ -64,23 +157,44 @@ export function toRequestInput(body: RequestBodyT): RequestInput {
 }
 
 /** Runs a record request for the calling state; shared by the canonical route and the Ed-Fi-style one. */
-export async function takeRecordRequest(app: FastifyInstance, request: FastifyRequest, input: RequestInput): Promise<CreateResult> {
+export async function takeRecordRequest(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  input: RequestInput,
+): Promise<CreateResult> {
   const who = stateCaller(request);
   const { db, config } = app.ctx;
-  const res = await createRecordRequest({
-    db, consolidation: { requiredCredits: config.GRADUATION_CREDITS },
-    deadline: { defaultSeconds: config.EXCHANGE_REQUEST_DEADLINE_SECONDS, maxSeconds: config.EXCHANGE_REQUEST_MAX_DEADLINE_SECONDS },
-    resolve: (d) => resolveDemographics(db, d),
-    entitle: (msixId) => disclosureGrounds(db, who, msixId),
-  }, { state: who.state, subject: who.subject, clientId: who.clientId, roles: who.roles }, input, request.id);
+  const res = await createRecordRequest(
+    {
+      db,
+      consolidation: { requiredCredits: config.GRADUATION_CREDITS },
+      deadline: {
+        defaultSeconds: config.EXCHANGE_REQUEST_DEADLINE_SECONDS,
+        maxSeconds: config.EXCHANGE_REQUEST_MAX_DEADLINE_SECONDS,
+      },
+      resolve: (d) => resolveDemographics(db, d),
+      entitle: (msixId) => disclosureGrounds(db, who, msixId),
+    },
+    { state: who.state, subject: who.subject, clientId: who.clientId, roles: who.roles },
+    input,
+    request.id,
+  );
   // The core wrote the audit event of this disclosure (or refusal); the safety net must not add a generic one.
   request.disclosureAudited = true;
   if (res.kind === 'waiting') await enqueueDeliveries(app, request, res.queries, { deadlineFor: true });
   return res;
 }
 
-function answerRequest(reply: FastifyReply, res: CreateResult, view: (r: RecordRequest) => Record<string, unknown>, location: (id: string) => string): FastifyReply {
-  if (res.kind === 'refused') throw new GatewayError(res.code, res.detail, { extra: { requestId: res.request.id, links: { self: location(res.request.id) } } });
+function answerRequest(
+  reply: FastifyReply,
+  res: CreateResult,
+  view: (r: RecordRequest) => Record<string, unknown>,
+  location: (id: string) => string,
+): FastifyReply {
+  if (res.kind === 'refused')
+    throw new GatewayError(res.code, res.detail, {
+      extra: { requestId: res.request.id, links: { self: location(res.request.id) } },
+    });
   reply.header('location', location(res.request.id));
   if (res.kind === 'answered') return reply.code(201).send({ ...view(res.request), answer: res.answer });
   return reply.code(202).send(view(res.request));
@@ -95,60 +209,112 @@ export async function exchangeRequestRoutes(app: FastifyInstance): Promise<void>
   registerExchangeGrounds();
   // No addSchema here: in a child context it would replace the gateway's ajv (with the code-set keywords) by fastify's default.
 
-  app.post<{ Body: RequestBodyT }>('/api/v1/record-requests', {
-    config: { access: { roles: ['state-system', 'counselor', 'data-admin'], pii: true } },
-    schema: {
-      tags: ['exchange'], summary: 'Ask for a child\'s records',
-      description: 'By msixId or by demographics (the matcher resolves them; only a confident match does). 201 with the answer when the consolidated store holds everything; 202 when a state that keeps its records at home must be asked: the answer is then delivered to your state and readable at links.answer. Refusals (unknown child, no ground to see the child, a state with no connector) are problem details with a GW_ERR code and are audited.',
-      body: RequestBody, response: { 201: RequestView, 202: RequestView },
+  app.post<{ Body: RequestBodyT }>(
+    '/api/v1/record-requests',
+    {
+      config: { access: { roles: ['state-system', 'counselor', 'data-admin'], pii: true } },
+      schema: {
+        tags: ['exchange'],
+        summary: "Ask for a child's records",
+        description:
+          'By msixId or by demographics (the matcher resolves them; only a confident match does). 201 with the answer when the consolidated store holds everything; 202 when a state that keeps its records at home must be asked: the answer is then delivered to your state and readable at links.answer. Refusals (unknown child, no ground to see the child, a state with no connector) are problem details with a GW_ERR code and are audited.',
+        body: RequestBody,
+        response: { 201: RequestView, 202: RequestView },
+      },
     },
-  }, async (request, reply) => {
-    const res = await takeRecordRequest(app, request, toRequestInput(request.body));
-    return answerRequest(reply, res, requestView, (id) => `/api/v1/record-requests/${id}`);
-  });
-
-  app.get<{ Params: { id: string } }>('/api/v1/record-requests/:id', {
-    config: { access: { roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'] } },
-    schema: { tags: ['exchange'], summary: 'Where a record request stands (no student data)', params: IdParam, response: { 200: RequestView } },
-  }, async (request) => {
-    const r = await getRequest(app.ctx.db, request.params.id);
-    if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No record request ${request.params.id}.`);
-    visibleTo(request, r);
-    return requestView(r);
-  });
-
-  app.get<{ Params: { id: string } }>('/api/v1/record-requests/:id/answer', {
-    config: { access: { roles: ['state-system', 'counselor', 'data-admin'], pii: true } },
-    schema: { tags: ['exchange'], summary: 'The answer to a record request (the requesting state only; audited)', params: IdParam },
-  }, async (request) => {
-    const r = await getRequest(app.ctx.db, request.params.id);
-    if (!r || r.requestingState !== request.principal?.state) throw new GatewayError('GW_ERR_NOT_FOUND', `No record request ${request.params.id} from your state.`);
-    const answer = await getRequestAnswer(app.ctx.db, r.id);
-    if (!answer) throw new GatewayError('GW_ERR_CONFLICT', `Record request ${r.id} is ${r.status}: there is no answer yet.`, { extra: { status: r.status, deadlineAt: r.deadlineAt } });
-    await auditDisclosure(request, {
-      action: 'record-request.answer-read', msixId: r.msixId, recordIds: answer.student.records.map((x) => x.recordId), fields: ['*'],
-      reason: `record request ${r.id} from ${r.requestingState} (${r.purpose})`, details: { requestId: r.id },
-    });
-    return { ...requestView(r), answer };
-  });
-
-  app.get<{ Querystring: { state?: string; status?: RequestStatus; msixId?: string; limit?: number; before?: string } }>('/api/v1/record-requests', {
-    config: { access: { roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'], stateQuery: 'state', crossState: ['help-desk', 'admin'] } },
-    schema: {
-      tags: ['exchange'], summary: 'Record requests, newest first (a state sees its own)',
-      querystring: Type.Object({
-        state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
-        status: Type.Optional(Type.Union(['received', 'routed', 'waiting', 'answered', 'partly_answered', 'expired', 'failed'].map((s) => Type.Literal(s)))),
-        msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-        before: Type.Optional(Type.String({ format: 'date-time' })),
-      }),
-      response: { 200: Type.Object({ items: Type.Array(RequestView) }) },
+    async (request, reply) => {
+      const res = await takeRecordRequest(app, request, toRequestInput(request.body));
+      return answerRequest(reply, res, requestView, (id) => `/api/v1/record-requests/${id}`);
     },
-  }, async (request) => {
-    const state = effectiveState(request, request.query.state);
-    const items = await listRequests(app.ctx.db, { ...request.query, ...(state ? { requestingState: state } : {}) });
-    return { items: items.map((r) => requestView(r)) };
-  });
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/record-requests/:id',
+    {
+      config: { access: { roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'] } },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Where a record request stands (no student data)',
+        params: IdParam,
+        response: { 200: RequestView },
+      },
+    },
+    async (request) => {
+      const r = await getRequest(app.ctx.db, request.params.id);
+      if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No record request ${request.params.id}.`);
+      visibleTo(request, r);
+      return requestView(r);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/record-requests/:id/answer',
+    {
+      config: { access: { roles: ['state-system', 'counselor', 'data-admin'], pii: true } },
+      schema: {
+        tags: ['exchange'],
+        summary: 'The answer to a record request (the requesting state only; audited)',
+        params: IdParam,
+      },
+    },
+    async (request) => {
+      const r = await getRequest(app.ctx.db, request.params.id);
+      if (!r || r.requestingState !== request.principal?.state)
+        throw new GatewayError('GW_ERR_NOT_FOUND', `No record request ${request.params.id} from your state.`);
+      const answer = await getRequestAnswer(app.ctx.db, r.id);
+      if (!answer)
+        throw new GatewayError('GW_ERR_CONFLICT', `Record request ${r.id} is ${r.status}: there is no answer yet.`, {
+          extra: { status: r.status, deadlineAt: r.deadlineAt },
+        });
+      await auditDisclosure(request, {
+        action: 'record-request.answer-read',
+        msixId: r.msixId,
+        recordIds: answer.student.records.map((x) => x.recordId),
+        fields: ['*'],
+        reason: `record request ${r.id} from ${r.requestingState} (${r.purpose})`,
+        details: { requestId: r.id },
+      });
+      return { ...requestView(r), answer };
+    },
+  );
+
+  app.get<{
+    Querystring: { state?: string; status?: RequestStatus; msixId?: string; limit?: number; before?: string };
+  }>(
+    '/api/v1/record-requests',
+    {
+      config: {
+        access: {
+          roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'],
+          stateQuery: 'state',
+          crossState: ['help-desk', 'admin'],
+        },
+      },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Record requests, newest first (a state sees its own)',
+        querystring: Type.Object({
+          state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+          status: Type.Optional(
+            Type.Union(
+              ['received', 'routed', 'waiting', 'answered', 'partly_answered', 'expired', 'failed'].map((s) =>
+                Type.Literal(s),
+              ),
+            ),
+          ),
+          msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          before: Type.Optional(Type.String({ format: 'date-time' })),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(RequestView) }) },
+      },
+    },
+    async (request) => {
+      const state = effectiveState(request, request.query.state);
+      const items = await listRequests(app.ctx.db, { ...request.query, ...(state ? { requestingState: state } : {}) });
+      return { items: items.map((r) => requestView(r)) };
+    },
+  );
 }
 
 /** A state sees its own requests; help desk and administrators see all (metadata only). */

@@ -14,57 +14,113 @@ import { requireState } from './records.js';
  * source). A state acts on its own; administrators on any.
  */
 export async function exchangeStateRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { state: string }; Querystring: { after?: number; limit?: number } }>('/api/v1/states/:state/inbox', {
-    config: { access: { roles: ['state-system'], stateParam: 'state', pii: true } },
-    schema: {
-      tags: ['exchange'], summary: 'Messages waiting for this state, oldest first',
-      description: 'Items stay until acknowledged (POST …/inbox/{deliveryId}/ack). Page with `after` (the last position read). Per student, messages are in order; drop a repeat by its idempotencyKey.',
-      params: StateParam,
-      querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }),
+  app.get<{ Params: { state: string }; Querystring: { after?: number; limit?: number } }>(
+    '/api/v1/states/:state/inbox',
+    {
+      config: { access: { roles: ['state-system'], stateParam: 'state', pii: true } },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Messages waiting for this state, oldest first',
+        description:
+          'Items stay until acknowledged (POST …/inbox/{deliveryId}/ack). Page with `after` (the last position read). Per student, messages are in order; drop a repeat by its idempotencyKey.',
+        params: StateParam,
+        querystring: Type.Object({
+          after: Type.Optional(Type.Integer({ minimum: 0 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        }),
+      },
     },
-  }, async (request) => {
-    const state = await requireState(app, request.params.state);
-    const items = await readInbox(app.ctx.db, state, request.query);
-    await auditDisclosure(request, {
-      action: 'inbox.read', fields: items.length ? ['*'] : [], reason: `${state} read its inbox`,
-      details: { deliveryIds: items.map((i) => i.deliveryId), count: items.length },
-    });
-    return { items, next: items.length ? `/api/v1/states/${state}/inbox?after=${items.at(-1)!.position}` : null };
-  });
-
-  app.post<{ Params: { state: string; id: string } }>('/api/v1/states/:state/inbox/:id/ack', {
-    config: { access: { roles: ['state-system'], stateParam: 'state' } },
-    schema: { tags: ['exchange'], summary: 'Acknowledge one inbox item (idempotent)', params: Type.Object({ state: StateParam.properties.state, id: Type.String() }) },
-  }, async (request) => {
-    const state = await requireState(app, request.params.state);
-    const r = await ackInbox(app.ctx.db, state, request.params.id, request.principal?.subject ?? 'unknown');
-    if (r.kind === 'not-found') throw new GatewayError('GW_ERR_NOT_FOUND', `No item ${request.params.id} in ${state}'s inbox.`);
-    return { deliveryId: request.params.id, acknowledgedAt: r.at, alreadyAcknowledged: r.kind === 'already' };
-  });
-
-  app.get<{ Params: { state: string } }>('/api/v1/states/:state/exchange-endpoint', {
-    config: { access: { roles: ['admin', 'help-desk', 'data-admin', 'state-system'], stateParam: 'state', crossState: ['admin', 'help-desk'] } },
-    schema: { tags: ['exchange'], summary: 'How the gateway reaches this state (secrets hidden)', params: StateParam },
-  }, async (request) => redactEndpoint(await getStoredEndpoint(app.ctx.db, await requireState(app, request.params.state))));
-
-  app.put<{ Params: { state: string }; Body: unknown }>('/api/v1/states/:state/exchange-endpoint', {
-    config: { access: { roles: ['admin', 'data-admin', 'state-system'], stateParam: 'state', crossState: ['admin'] } },
-    schema: {
-      tags: ['exchange'], summary: 'Configure how the gateway reaches this state',
-      description: 'delivery: {"channel":"inbox"} | {"channel":"webhook","url","secret"} | {"channel":"edfi","apiBase","tokenUrl","clientId","clientSecret","scope"?}; source (a live source): null | {"kind":"edfi",…same OAuth fields}. URLs must be https (plain http only on loopback).',
-      params: StateParam,
+    async (request) => {
+      const state = await requireState(app, request.params.state);
+      const items = await readInbox(app.ctx.db, state, request.query);
+      await auditDisclosure(request, {
+        action: 'inbox.read',
+        fields: items.length ? ['*'] : [],
+        reason: `${state} read its inbox`,
+        details: { deliveryIds: items.map((i) => i.deliveryId), count: items.length },
+      });
+      return { items, next: items.length ? `/api/v1/states/${state}/inbox?after=${items.at(-1)!.position}` : null };
     },
-  }, async (request) => {
-    const state = await requireState(app, request.params.state);
-    const check = checkEndpointInput(request.body);
-    if (check.kind === 'invalid') throw new GatewayError('GW_ERR_VALIDATION', `${check.issues.length} problem(s) in the endpoint configuration.`, { issues: check.issues });
-    const before = await getStoredEndpoint(app.ctx.db, state);
-    // Secrets are stored sealed with SIGNING_KEY_SECRET when it is set; answers and the audit show them hidden.
-    const saved = await putEndpoint(app.ctx.db, state, check.input, request.principal?.subject ?? 'unknown', app.ctx.config.SIGNING_KEY_SECRET);
-    await appendAudit(app.ctx.db, {
-      actor: actorOf(request), action: 'exchange-endpoint.updated', traceId: request.id,
-      details: { state, before: redactEndpoint(before), after: redactEndpoint(saved) },
-    });
-    return redactEndpoint(saved);
-  });
+  );
+
+  app.post<{ Params: { state: string; id: string } }>(
+    '/api/v1/states/:state/inbox/:id/ack',
+    {
+      config: { access: { roles: ['state-system'], stateParam: 'state' } },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Acknowledge one inbox item (idempotent)',
+        params: Type.Object({ state: StateParam.properties.state, id: Type.String() }),
+      },
+    },
+    async (request) => {
+      const state = await requireState(app, request.params.state);
+      const r = await ackInbox(app.ctx.db, state, request.params.id, request.principal?.subject ?? 'unknown');
+      if (r.kind === 'not-found')
+        throw new GatewayError('GW_ERR_NOT_FOUND', `No item ${request.params.id} in ${state}'s inbox.`);
+      return { deliveryId: request.params.id, acknowledgedAt: r.at, alreadyAcknowledged: r.kind === 'already' };
+    },
+  );
+
+  app.get<{ Params: { state: string } }>(
+    '/api/v1/states/:state/exchange-endpoint',
+    {
+      config: {
+        access: {
+          roles: ['admin', 'help-desk', 'data-admin', 'state-system'],
+          stateParam: 'state',
+          crossState: ['admin', 'help-desk'],
+        },
+      },
+      schema: {
+        tags: ['exchange'],
+        summary: 'How the gateway reaches this state (secrets hidden)',
+        params: StateParam,
+      },
+    },
+    async (request) =>
+      redactEndpoint(await getStoredEndpoint(app.ctx.db, await requireState(app, request.params.state))),
+  );
+
+  app.put<{ Params: { state: string }; Body: unknown }>(
+    '/api/v1/states/:state/exchange-endpoint',
+    {
+      config: {
+        access: { roles: ['admin', 'data-admin', 'state-system'], stateParam: 'state', crossState: ['admin'] },
+      },
+      schema: {
+        tags: ['exchange'],
+        summary: 'Configure how the gateway reaches this state',
+        description:
+          'delivery: {"channel":"inbox"} | {"channel":"webhook","url","secret"} | {"channel":"edfi","apiBase","tokenUrl","clientId","clientSecret","scope"?}; source (a live source): null | {"kind":"edfi",…same OAuth fields}. URLs must be https (plain http only on loopback).',
+        params: StateParam,
+      },
+    },
+    async (request) => {
+      const state = await requireState(app, request.params.state);
+      const check = checkEndpointInput(request.body);
+      if (check.kind === 'invalid')
+        throw new GatewayError(
+          'GW_ERR_VALIDATION',
+          `${check.issues.length} problem(s) in the endpoint configuration.`,
+          { issues: check.issues },
+        );
+      const before = await getStoredEndpoint(app.ctx.db, state);
+      // Secrets are stored sealed with SIGNING_KEY_SECRET when it is set; answers and the audit show them hidden.
+      const saved = await putEndpoint(
+        app.ctx.db,
+        state,
+        check.input,
+        request.principal?.subject ?? 'unknown',
+        app.ctx.config.SIGNING_KEY_SECRET,
+      );
+      await appendAudit(app.ctx.db, {
+        actor: actorOf(request),
+        action: 'exchange-endpoint.updated',
+        traceId: request.id,
+        details: { state, before: redactEndpoint(before), after: redactEndpoint(saved) },
+      });
+      return redactEndpoint(saved);
+    },
+  );
 }

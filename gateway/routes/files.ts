@@ -16,7 +16,12 @@ import { requireState } from './records.js';
 const Accepted = Type.Object({
   exchangeId: Type.String({ format: 'uuid' }),
   status: Type.String(),
-  file: Type.Object({ name: Type.Union([Type.String(), Type.Null()]), adapter: Type.String(), sizeBytes: Type.Integer(), sha256: Type.String() }),
+  file: Type.Object({
+    name: Type.Union([Type.String(), Type.Null()]),
+    adapter: Type.String(),
+    sizeBytes: Type.Integer(),
+    sha256: Type.String(),
+  }),
   resendOf: Type.Union([Type.String(), Type.Null()]),
   links: Type.Object({ exchange: Type.String(), report: Type.String() }),
 });
@@ -28,20 +33,36 @@ function fileNameOf(request: FastifyRequest<{ Querystring: { filename?: string }
   return m ? decodeURIComponent(m[1]!).slice(0, 200) : null;
 }
 
-function chooseAdapter(registry: AdapterRegistry, stateCode: string, id: string | undefined, fileName: string | null): LoadedAdapter {
+function chooseAdapter(
+  registry: AdapterRegistry,
+  stateCode: string,
+  id: string | undefined,
+  fileName: string | null,
+): LoadedAdapter {
   const serves = (a: LoadedAdapter) => a.manifest.states.includes('*') || a.manifest.states.includes(stateCode);
   if (id) {
     const a = registry.get(id);
     if (!a) {
       const off = registry.disabled.find((d) => d.id === id);
-      throw new GatewayError('GW_ERR_BAD_REQUEST', off ? `Adapter ${id} is disabled: ${off.reason}` : `There is no adapter ${id}. Installed: ${[...registry.adapters.keys()].join(', ')}.`);
+      throw new GatewayError(
+        'GW_ERR_BAD_REQUEST',
+        off
+          ? `Adapter ${id} is disabled: ${off.reason}`
+          : `There is no adapter ${id}. Installed: ${[...registry.adapters.keys()].join(', ')}.`,
+      );
     }
     if (!serves(a)) throw new GatewayError('GW_ERR_BAD_REQUEST', `Adapter ${id} does not serve ${stateCode}.`);
     return a;
   }
   const candidates = fileName ? registry.forFileName(fileName).filter(serves) : [];
   if (candidates.length === 1) return candidates[0]!;
-  throw new GatewayError('GW_ERR_BAD_REQUEST', `Say which adapter reads this file with ?adapter=<id> (for ${stateCode}: ${registry.forState(stateCode).map((a) => a.manifest.id).join(', ')}).`);
+  throw new GatewayError(
+    'GW_ERR_BAD_REQUEST',
+    `Say which adapter reads this file with ?adapter=<id> (for ${stateCode}: ${registry
+      .forState(stateCode)
+      .map((a) => a.manifest.id)
+      .join(', ')}).`,
+  );
 }
 
 /**
@@ -56,74 +77,160 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  app.post<{ Params: { state: string }; Querystring: { adapter?: string; filename?: string } }>('/api/v1/states/:state/files', {
-    config: { access: { roles: ['state-system', 'admin'], stateParam: 'state' } },
-    schema: {
-      tags: ['records'],
-      summary: "Submit a batch file in the state's own format",
-      description: 'The body is the file itself (any media type; a folder-based format such as Ed-Fi interchanges is sent as a tar). `adapter` names the adapter that reads it, or is inferred from `filename` (or Content-Disposition). Answers 202 with an exchange id; progress is on GET /api/v1/exchanges/{id}, the per-record report on GET /api/v1/exchanges/{id}/report (JSON, or CSV with ?format=csv).',
-      params: StateParam,
-      querystring: Type.Object({ adapter: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{1,40}$' })), filename: Type.Optional(Type.String({ maxLength: 200 })) }),
-      response: { 202: Accepted },
+  app.post<{ Params: { state: string }; Querystring: { adapter?: string; filename?: string } }>(
+    '/api/v1/states/:state/files',
+    {
+      config: { access: { roles: ['state-system', 'admin'], stateParam: 'state' } },
+      schema: {
+        tags: ['records'],
+        summary: "Submit a batch file in the state's own format",
+        description:
+          'The body is the file itself (any media type; a folder-based format such as Ed-Fi interchanges is sent as a tar). `adapter` names the adapter that reads it, or is inferred from `filename` (or Content-Disposition). Answers 202 with an exchange id; progress is on GET /api/v1/exchanges/{id}, the per-record report on GET /api/v1/exchanges/{id}/report (JSON, or CSV with ?format=csv).',
+        params: StateParam,
+        querystring: Type.Object({
+          adapter: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{1,40}$' })),
+          filename: Type.Optional(Type.String({ maxLength: 200 })),
+        }),
+        response: { 202: Accepted },
+      },
     },
-  }, async (request, reply) => {
-    const stateCode = await requireState(app, request.params.state);
-    const fileName = fileNameOf(request);
-    const adapter = chooseAdapter(registry, stateCode, request.query.adapter, fileName);
-    const body = request.body as Readable | undefined;
-    if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') throw new GatewayError('GW_ERR_VALIDATION', 'Send the file as the request body.');
-    const mediaType = request.headers['content-type'] ?? null;
-    const ex = await createExchange(app.ctx.db, {
-      direction: 'inbound', kind: 'file', stateCode, status: 'received', traceId: request.id, clientId: request.principal?.clientId ?? null,
-      summary: { file: { name: fileName, adapter: adapter.manifest.id, adapterVersion: adapter.manifest.version, mediaType } },
-    });
-    await createSubmissionFile(app.ctx.db, { exchangeId: ex.id, stateCode, adapterId: adapter.manifest.id, fileName, mediaType });
-    let stored;
-    try {
-      stored = await storeFileChunks(app.ctx.db, ex.id, body, app.ctx.config.FILE_LIMIT_BYTES);
-    } catch (err) {
-      await updateExchange(app.ctx.db, ex.id, { status: 'failed', error: { message: 'the upload was interrupted before the file was complete' } });
-      throw err;
-    }
-    if (stored.kind === 'tooLarge') {
-      await updateExchange(app.ctx.db, ex.id, { status: 'rejected', error: { message: `file larger than ${app.ctx.config.FILE_LIMIT_BYTES} bytes` } });
-      body.resume();
-      throw new GatewayError('GW_ERR_TOO_LARGE', `The file is larger than ${app.ctx.config.FILE_LIMIT_BYTES} bytes; split it (a file holds at most 40,000 students).`);
-    }
-    if (stored.kind === 'empty') {
-      await updateExchange(app.ctx.db, ex.id, { status: 'rejected', error: { message: 'empty file' } });
-      throw new GatewayError('GW_ERR_VALIDATION', 'The file is empty.');
-    }
-    const resendOf = await findEarlierUpload(app.ctx.db, stateCode, stored.sha256, ex.id);
-    await updateExchange(app.ctx.db, ex.id, { summary: { file: { name: fileName, adapter: adapter.manifest.id, adapterVersion: adapter.manifest.version, mediaType, sizeBytes: stored.sizeBytes, sha256: stored.sha256 }, ...(resendOf ? { resendOf } : {}) } });
-    // The file is stored: it is accepted even when the queue is unreachable, and the worker's sweeper queues it later.
-    try {
-      await app.ctx.queue.enqueue(QUEUES.ingest, { exchangeId: ex.id, traceId: request.id }, { jobId: `ingest-${ex.id}` });
-    } catch (err) {
-      request.log.warn({ err, exchangeId: ex.id }, 'ingest queue unavailable; the stored file waits for the sweeper');
-    }
-    const links = { exchange: `/api/v1/exchanges/${ex.id}`, report: `/api/v1/exchanges/${ex.id}/report` };
-    return reply.code(202).header('location', links.exchange).send({
-      exchangeId: ex.id, status: 'received', file: { name: fileName, adapter: adapter.manifest.id, sizeBytes: stored.sizeBytes, sha256: stored.sha256 }, resendOf, links,
-    });
-  });
+    async (request, reply) => {
+      const stateCode = await requireState(app, request.params.state);
+      const fileName = fileNameOf(request);
+      const adapter = chooseAdapter(registry, stateCode, request.query.adapter, fileName);
+      const body = request.body as Readable | undefined;
+      if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function')
+        throw new GatewayError('GW_ERR_VALIDATION', 'Send the file as the request body.');
+      const mediaType = request.headers['content-type'] ?? null;
+      const ex = await createExchange(app.ctx.db, {
+        direction: 'inbound',
+        kind: 'file',
+        stateCode,
+        status: 'received',
+        traceId: request.id,
+        clientId: request.principal?.clientId ?? null,
+        summary: {
+          file: { name: fileName, adapter: adapter.manifest.id, adapterVersion: adapter.manifest.version, mediaType },
+        },
+      });
+      await createSubmissionFile(app.ctx.db, {
+        exchangeId: ex.id,
+        stateCode,
+        adapterId: adapter.manifest.id,
+        fileName,
+        mediaType,
+      });
+      let stored;
+      try {
+        stored = await storeFileChunks(app.ctx.db, ex.id, body, app.ctx.config.FILE_LIMIT_BYTES);
+      } catch (err) {
+        await updateExchange(app.ctx.db, ex.id, {
+          status: 'failed',
+          error: { message: 'the upload was interrupted before the file was complete' },
+        });
+        throw err;
+      }
+      if (stored.kind === 'tooLarge') {
+        await updateExchange(app.ctx.db, ex.id, {
+          status: 'rejected',
+          error: { message: `file larger than ${app.ctx.config.FILE_LIMIT_BYTES} bytes` },
+        });
+        body.resume();
+        throw new GatewayError(
+          'GW_ERR_TOO_LARGE',
+          `The file is larger than ${app.ctx.config.FILE_LIMIT_BYTES} bytes; split it (a file holds at most 40,000 students).`,
+        );
+      }
+      if (stored.kind === 'empty') {
+        await updateExchange(app.ctx.db, ex.id, { status: 'rejected', error: { message: 'empty file' } });
+        throw new GatewayError('GW_ERR_VALIDATION', 'The file is empty.');
+      }
+      const resendOf = await findEarlierUpload(app.ctx.db, stateCode, stored.sha256, ex.id);
+      await updateExchange(app.ctx.db, ex.id, {
+        summary: {
+          file: {
+            name: fileName,
+            adapter: adapter.manifest.id,
+            adapterVersion: adapter.manifest.version,
+            mediaType,
+            sizeBytes: stored.sizeBytes,
+            sha256: stored.sha256,
+          },
+          ...(resendOf ? { resendOf } : {}),
+        },
+      });
+      // The file is stored: it is accepted even when the queue is unreachable, and the worker's sweeper queues it later.
+      try {
+        await app.ctx.queue.enqueue(
+          QUEUES.ingest,
+          { exchangeId: ex.id, traceId: request.id },
+          { jobId: `ingest-${ex.id}` },
+        );
+      } catch (err) {
+        request.log.warn({ err, exchangeId: ex.id }, 'ingest queue unavailable; the stored file waits for the sweeper');
+      }
+      const links = { exchange: `/api/v1/exchanges/${ex.id}`, report: `/api/v1/exchanges/${ex.id}/report` };
+      return reply
+        .code(202)
+        .header('location', links.exchange)
+        .send({
+          exchangeId: ex.id,
+          status: 'received',
+          file: { name: fileName, adapter: adapter.manifest.id, sizeBytes: stored.sizeBytes, sha256: stored.sha256 },
+          resendOf,
+          links,
+        });
+    },
+  );
 
-  app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv'; state?: string } }>('/api/v1/exchanges/:id/report', {
-    config: { access: { roles: ['state-system', 'data-admin', 'admin'], stateQuery: 'state', crossState: ['admin'], pii: true } },
-    schema: {
-      tags: ['exchanges'], summary: 'The per-record result report of a batch file',
-      description: 'For every record, applied or rejected, and for every problem the field path, the value as sent, the rule, a message and a suggested fix. JSON, or CSV with ?format=csv or Accept: text/csv. 404 until the file has been processed.',
-      params: IdParam, querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])), state: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })) }),
+  app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv'; state?: string } }>(
+    '/api/v1/exchanges/:id/report',
+    {
+      config: {
+        access: {
+          roles: ['state-system', 'data-admin', 'admin'],
+          stateQuery: 'state',
+          crossState: ['admin'],
+          pii: true,
+        },
+      },
+      schema: {
+        tags: ['exchanges'],
+        summary: 'The per-record result report of a batch file',
+        description:
+          'For every record, applied or rejected, and for every problem the field path, the value as sent, the rule, a message and a suggested fix. JSON, or CSV with ?format=csv or Accept: text/csv. 404 until the file has been processed.',
+        params: IdParam,
+        querystring: Type.Object({
+          format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+          state: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+        }),
+      },
     },
-  }, async (request, reply) => {
-    const ex = await getExchange(app.ctx.db, request.params.id);
-    if (!ex || ex.kind !== 'file') throw new GatewayError('GW_ERR_NOT_FOUND', `No file submission ${request.params.id}.`);
-    assertStateVisible(request, ex.stateCode, `exchange ${request.params.id}`);
-    const report = await getReport<IngestReport>(app.ctx.db, ex.id);
-    if (!report) throw new GatewayError('GW_ERR_NOT_FOUND', `The report of ${ex.id} is not ready (status ${ex.status}); follow progress on /api/v1/exchanges/${ex.id}.`);
-    await auditDisclosure(request, { action: 'file-report.read', fields: ['stateStudentId', 'value'], details: { exchangeId: ex.id, stateCode: ex.stateCode } });
-    const csv = request.query.format === 'csv' || (request.query.format !== 'json' && /text\/csv/.test(request.headers.accept ?? ''));
-    if (csv) return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="report-${ex.id}.csv"`).send(renderReportCsv(report));
-    return reply.type('application/json').send(report);
-  });
+    async (request, reply) => {
+      const ex = await getExchange(app.ctx.db, request.params.id);
+      if (!ex || ex.kind !== 'file')
+        throw new GatewayError('GW_ERR_NOT_FOUND', `No file submission ${request.params.id}.`);
+      assertStateVisible(request, ex.stateCode, `exchange ${request.params.id}`);
+      const report = await getReport<IngestReport>(app.ctx.db, ex.id);
+      if (!report)
+        throw new GatewayError(
+          'GW_ERR_NOT_FOUND',
+          `The report of ${ex.id} is not ready (status ${ex.status}); follow progress on /api/v1/exchanges/${ex.id}.`,
+        );
+      await auditDisclosure(request, {
+        action: 'file-report.read',
+        fields: ['stateStudentId', 'value'],
+        details: { exchangeId: ex.id, stateCode: ex.stateCode },
+      });
+      const csv =
+        request.query.format === 'csv' ||
+        (request.query.format !== 'json' && /text\/csv/.test(request.headers.accept ?? ''));
+      if (csv)
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="report-${ex.id}.csv"`)
+          .send(renderReportCsv(report));
+      return reply.type('application/json').send(report);
+    },
+  );
 }

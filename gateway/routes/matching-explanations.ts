@@ -15,29 +15,56 @@ import { MsixIdParam } from '../schemas.js';
  * administrator sees the values for students with a record in their state.
  */
 export async function matchingExplanationRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { msixId: string } }>('/api/v1/students/:msixId/links', {
-    config: { access: { roles: ['data-admin', 'help-desk', 'admin'] } },
-    schema: {
-      tags: ['matching'], summary: 'The linked records of a student and why each was linked',
-      description: 'Each linked record with its link type (new, auto, manual), score, rules version and per-field contributions; the link history; open reviews. Values are masked for the help desk.',
-      params: MsixIdParam,
+  app.get<{ Params: { msixId: string } }>(
+    '/api/v1/students/:msixId/links',
+    {
+      config: { access: { roles: ['data-admin', 'help-desk', 'admin'] } },
+      schema: {
+        tags: ['matching'],
+        summary: 'The linked records of a student and why each was linked',
+        description:
+          'Each linked record with its link type (new, auto, manual), score, rules version and per-field contributions; the link history; open reviews. Values are masked for the help desk.',
+        params: MsixIdParam,
+      },
     },
-  }, async (request, reply) => {
-    const { msixId } = request.params;
-    if (!isMsixId(msixId)) throw new GatewayError('GW_ERR_VALIDATION', 'An MSIX id is 12 digits with a valid check digit.');
-    const masked = request.access?.masked ?? true;
-    const p = request.principal;
-    if (!masked && p && p.state && !p.roles.includes('admin')) {
-      const g = await disclosureGrounds(app.ctx.db, p, msixId);
-      if (g.kind === 'denied') throw new GatewayError('GW_ERR_FORBIDDEN', `Student ${msixId} has no record of ${p.state}; a data administrator sees the links of their state's students.`);
-    }
-    const res = await studentLinks(app.ctx.db, msixId);
-    if (res.kind === 'not-found') throw new GatewayError('GW_ERR_NOT_FOUND', `No student with MSIX id ${msixId}.`);
-    if (res.kind === 'merged') return reply.code(301).header('location', `/api/v1/students/${res.into}/links`).send();
-    const links = res.links.map((l) => ({ ...l, explanation: masked ? maskExplanation(l.explanation) : l.explanation }));
-    if (!masked) {
-      await auditDisclosure(request, { action: 'student.links.read', msixId, recordIds: res.links.map((l) => l.recordId), fields: ['identity'], reason: 'match explanation' });
-    }
-    return { msixId: res.msixId, status: res.status, masked, links, history: res.history, openReviews: res.openReviewIds.map((id) => `/api/v1/match-reviews/${id}`) };
-  });
+    async (request, reply) => {
+      const { msixId } = request.params;
+      if (!isMsixId(msixId))
+        throw new GatewayError('GW_ERR_VALIDATION', 'An MSIX id is 12 digits with a valid check digit.');
+      const masked = request.access?.masked ?? true;
+      const p = request.principal;
+      if (!masked && p && p.state && !p.roles.includes('admin')) {
+        const g = await disclosureGrounds(app.ctx.db, p, msixId);
+        if (g.kind === 'denied')
+          throw new GatewayError(
+            'GW_ERR_FORBIDDEN',
+            `Student ${msixId} has no record of ${p.state}; a data administrator sees the links of their state's students.`,
+          );
+      }
+      const res = await studentLinks(app.ctx.db, msixId);
+      if (res.kind === 'not-found') throw new GatewayError('GW_ERR_NOT_FOUND', `No student with MSIX id ${msixId}.`);
+      if (res.kind === 'merged') return reply.code(301).header('location', `/api/v1/students/${res.into}/links`).send();
+      const links = res.links.map((l) => ({
+        ...l,
+        explanation: masked ? maskExplanation(l.explanation) : l.explanation,
+      }));
+      if (!masked) {
+        await auditDisclosure(request, {
+          action: 'student.links.read',
+          msixId,
+          recordIds: res.links.map((l) => l.recordId),
+          fields: ['identity'],
+          reason: 'match explanation',
+        });
+      }
+      return {
+        msixId: res.msixId,
+        status: res.status,
+        masked,
+        links,
+        history: res.history,
+        openReviews: res.openReviewIds.map((id) => `/api/v1/match-reviews/${id}`),
+      };
+    },
+  );
 }

@@ -2,8 +2,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import {
-  approveMergeRequest, createMergeRequest, getMergeRequest, listMergeRequests, rejectMergeRequest, requestUndo,
-  type CreateResult, type DecideResult, type MergeRequestView, type MergeStatus,
+  approveMergeRequest,
+  createMergeRequest,
+  getMergeRequest,
+  listMergeRequests,
+  rejectMergeRequest,
+  requestUndo,
+  type CreateResult,
+  type DecideResult,
+  type MergeRequestView,
+  type MergeStatus,
 } from '../../core/matching-store/merge-requests.js';
 import { actorOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
@@ -11,22 +19,38 @@ import { etag, ifMatchVersion, Paging, paging, scopeOf } from './matching-shared
 
 const MsixId = Type.String({ pattern: '^[0-9]{12}$' });
 const CreateBody = Type.Union([
-  Type.Object({
-    kind: Type.Literal('merge'), masterMsixId: MsixId, mergedMsixIds: Type.Array(MsixId, { minItems: 1, maxItems: 20 }),
-    reason: Type.Optional(Type.String({ maxLength: 500 })),
-  }, { additionalProperties: false }),
-  Type.Object({
-    kind: Type.Literal('split'), msixId: MsixId, recordIds: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 50 }),
-    reason: Type.Optional(Type.String({ maxLength: 500 })),
-  }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('merge'),
+      masterMsixId: MsixId,
+      mergedMsixIds: Type.Array(MsixId, { minItems: 1, maxItems: 20 }),
+      reason: Type.Optional(Type.String({ maxLength: 500 })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('split'),
+      msixId: MsixId,
+      recordIds: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 50 }),
+      reason: Type.Optional(Type.String({ maxLength: 500 })),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 const NoteBody = Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
-const UndoBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
-const ListQuery = Type.Object({
-  status: Type.Optional(Type.Union(['pending', 'approved', 'rejected', 'undone'].map((s) => Type.Literal(s)))),
-  msixId: Type.Optional(MsixId),
-  ...Paging,
-}, { additionalProperties: false });
+const UndoBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+const ListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union(['pending', 'approved', 'rejected', 'undone'].map((s) => Type.Literal(s)))),
+    msixId: Type.Optional(MsixId),
+    ...Paging,
+  },
+  { additionalProperties: false },
+);
 
 // stateQuery gives a state-bound data administrator its state scope (students with a record of that state).
 const ACT = { roles: ['data-admin', 'admin'] as const, stateQuery: 'state', crossState: ['admin'] as const };
@@ -35,34 +59,66 @@ const READ = { roles: ['data-admin', 'help-desk', 'admin'] as const };
 const withLinks = (r: MergeRequestView) => ({
   ...r,
   links: {
-    self: `/api/v1/merge-requests/${r.id}`, approve: `/api/v1/merge-requests/${r.id}/approve`, reject: `/api/v1/merge-requests/${r.id}/reject`,
-    undo: `/api/v1/merge-requests/${r.id}/undo`, master: `/api/v1/students/${r.masterMsixId}`,
+    self: `/api/v1/merge-requests/${r.id}`,
+    approve: `/api/v1/merge-requests/${r.id}/approve`,
+    reject: `/api/v1/merge-requests/${r.id}/reject`,
+    undo: `/api/v1/merge-requests/${r.id}/undo`,
+    master: `/api/v1/students/${r.masterMsixId}`,
   },
 });
 
 function created(request: FastifyRequest, res: CreateResult): MergeRequestView {
   switch (res.kind) {
-    case 'created': return res.request;
-    case 'invalid': throw new GatewayError('GW_ERR_VALIDATION', res.reason);
-    case 'not-found': throw new GatewayError('GW_ERR_NOT_FOUND', res.reason);
-    case 'forbidden': throw new GatewayError('GW_ERR_FORBIDDEN', res.reason);
-    case 'conflict': throw new GatewayError('GW_ERR_CONFLICT', res.reason);
+    case 'created':
+      return res.request;
+    case 'invalid':
+      throw new GatewayError('GW_ERR_VALIDATION', res.reason);
+    case 'not-found':
+      throw new GatewayError('GW_ERR_NOT_FOUND', res.reason);
+    case 'forbidden':
+      throw new GatewayError('GW_ERR_FORBIDDEN', res.reason);
+    case 'conflict':
+      throw new GatewayError('GW_ERR_CONFLICT', res.reason);
     case 'locked':
-      throw new GatewayError('GW_ERR_LOCKED', `Students ${res.msixIds.join(', ')} are locked by a pending request; wait for its decision.`, {
-        extra: { msixIds: res.msixIds, requests: res.requestIds.map((id) => `/api/v1/merge-requests/${id}`), correlation: request.id },
-      });
+      throw new GatewayError(
+        'GW_ERR_LOCKED',
+        `Students ${res.msixIds.join(', ')} are locked by a pending request; wait for its decision.`,
+        {
+          extra: {
+            msixIds: res.msixIds,
+            requests: res.requestIds.map((id) => `/api/v1/merge-requests/${id}`),
+            correlation: request.id,
+          },
+        },
+      );
   }
 }
 
 function decided(res: DecideResult): MergeRequestView {
   switch (res.kind) {
-    case 'approved': case 'rejected': return res.request;
-    case 'not-found': throw new GatewayError('GW_ERR_NOT_FOUND', 'No such merge or split request.');
-    case 'forbidden': throw new GatewayError('GW_ERR_FORBIDDEN', res.reason);
-    case 'same-person': throw new GatewayError('GW_ERR_FORBIDDEN', res.reason, { extra: { rule: 'second-approver' } });
-    case 'not-pending': throw new GatewayError('GW_ERR_CONFLICT', `This request is already ${res.status}${res.decidedBy ? ` (by ${res.decidedBy})` : ''}.`, { extra: { status: res.status } });
-    case 'stale': throw new GatewayError('GW_ERR_PRECONDITION', `The request changed since you read it (now version ${res.version}).`, { extra: { currentEtag: etag(res.version) } });
-    case 'conflict': throw new GatewayError('GW_ERR_CONFLICT', res.reason);
+    case 'approved':
+    case 'rejected':
+      return res.request;
+    case 'not-found':
+      throw new GatewayError('GW_ERR_NOT_FOUND', 'No such merge or split request.');
+    case 'forbidden':
+      throw new GatewayError('GW_ERR_FORBIDDEN', res.reason);
+    case 'same-person':
+      throw new GatewayError('GW_ERR_FORBIDDEN', res.reason, { extra: { rule: 'second-approver' } });
+    case 'not-pending':
+      throw new GatewayError(
+        'GW_ERR_CONFLICT',
+        `This request is already ${res.status}${res.decidedBy ? ` (by ${res.decidedBy})` : ''}.`,
+        { extra: { status: res.status } },
+      );
+    case 'stale':
+      throw new GatewayError(
+        'GW_ERR_PRECONDITION',
+        `The request changed since you read it (now version ${res.version}).`,
+        { extra: { currentEtag: etag(res.version) } },
+      );
+    case 'conflict':
+      throw new GatewayError('GW_ERR_CONFLICT', res.reason);
   }
 }
 
@@ -73,58 +129,132 @@ function decided(res: DecideResult): MergeRequestView {
  */
 export async function matchingMergeRoutes(app: FastifyInstance): Promise<void> {
   const deps = () => ({ db: app.ctx.db, consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS } });
-  const who = (request: FastifyRequest) => ({ actor: actorOf(request), scopeState: scopeOf(request), traceId: request.id });
+  const who = (request: FastifyRequest) => ({
+    actor: actorOf(request),
+    scopeState: scopeOf(request),
+    traceId: request.id,
+  });
 
-  app.post<{ Body: Static<typeof CreateBody> }>('/api/v1/merge-requests', {
-    config: { access: ACT },
-    schema: {
-      tags: ['matching'], summary: 'Ask to merge students or split records off a student', body: CreateBody,
-      description: 'merge: the master keeps its MSIX id and the merged students redirect to it. split: the listed records move together to a new MSIX id. Takes effect when a different data administrator approves.',
+  app.post<{ Body: Static<typeof CreateBody> }>(
+    '/api/v1/merge-requests',
+    {
+      config: { access: ACT },
+      schema: {
+        tags: ['matching'],
+        summary: 'Ask to merge students or split records off a student',
+        body: CreateBody,
+        description:
+          'merge: the master keeps its MSIX id and the merged students redirect to it. split: the listed records move together to a new MSIX id. Takes effect when a different data administrator approves.',
+      },
     },
-  }, async (request, reply) => {
-    const r = created(request, await createMergeRequest(deps(), request.body, who(request)));
-    return reply.code(201).header('location', `/api/v1/merge-requests/${r.id}`).header('etag', etag(r.version)).send(withLinks(r));
-  });
+    async (request, reply) => {
+      const r = created(request, await createMergeRequest(deps(), request.body, who(request)));
+      return reply
+        .code(201)
+        .header('location', `/api/v1/merge-requests/${r.id}`)
+        .header('etag', etag(r.version))
+        .send(withLinks(r));
+    },
+  );
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/merge-requests', {
-    config: { access: READ },
-    schema: { tags: ['matching'], summary: 'Merge, split and undo requests, newest first', querystring: ListQuery },
-  }, async (request) => {
-    const { limit, offset } = paging(request.query);
-    const page = await listMergeRequests(app.ctx.db, { status: request.query.status as MergeStatus | undefined, msixId: request.query.msixId, limit, offset });
-    return { items: page.items.map(withLinks), total: page.total, limit, offset };
-  });
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/api/v1/merge-requests',
+    {
+      config: { access: READ },
+      schema: { tags: ['matching'], summary: 'Merge, split and undo requests, newest first', querystring: ListQuery },
+    },
+    async (request) => {
+      const { limit, offset } = paging(request.query);
+      const page = await listMergeRequests(app.ctx.db, {
+        status: request.query.status as MergeStatus | undefined,
+        msixId: request.query.msixId,
+        limit,
+        offset,
+      });
+      return { items: page.items.map(withLinks), total: page.total, limit, offset };
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/api/v1/merge-requests/:id', {
-    config: { access: READ },
-    schema: { tags: ['matching'], summary: 'One merge, split or undo request', params: IdParam },
-  }, async (request, reply) => {
-    const r = await getMergeRequest(app.ctx.db, request.params.id);
-    if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No merge or split request ${request.params.id}.`);
-    return reply.header('etag', etag(r.version)).send(withLinks(r));
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/merge-requests/:id',
+    {
+      config: { access: READ },
+      schema: { tags: ['matching'], summary: 'One merge, split or undo request', params: IdParam },
+    },
+    async (request, reply) => {
+      const r = await getMergeRequest(app.ctx.db, request.params.id);
+      if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No merge or split request ${request.params.id}.`);
+      return reply.header('etag', etag(r.version)).send(withLinks(r));
+    },
+  );
 
-  app.post<{ Params: { id: string }; Body: Static<typeof NoteBody> }>('/api/v1/merge-requests/:id/approve', {
-    config: { access: ACT },
-    schema: { tags: ['matching'], summary: 'Approve a pending request (not your own)', params: IdParam, body: Type.Optional(NoteBody) },
-  }, async (request, reply) => {
-    const r = decided(await approveMergeRequest(deps(), request.params.id, { ...who(request), ifMatch: ifMatchVersion(request, false), note: request.body?.note }));
-    return reply.header('etag', etag(r.version)).send(withLinks(r));
-  });
+  app.post<{ Params: { id: string }; Body: Static<typeof NoteBody> }>(
+    '/api/v1/merge-requests/:id/approve',
+    {
+      config: { access: ACT },
+      schema: {
+        tags: ['matching'],
+        summary: 'Approve a pending request (not your own)',
+        params: IdParam,
+        body: Type.Optional(NoteBody),
+      },
+    },
+    async (request, reply) => {
+      const r = decided(
+        await approveMergeRequest(deps(), request.params.id, {
+          ...who(request),
+          ifMatch: ifMatchVersion(request, false),
+          note: request.body?.note,
+        }),
+      );
+      return reply.header('etag', etag(r.version)).send(withLinks(r));
+    },
+  );
 
-  app.post<{ Params: { id: string }; Body: Static<typeof NoteBody> }>('/api/v1/merge-requests/:id/reject', {
-    config: { access: ACT },
-    schema: { tags: ['matching'], summary: 'Reject a pending request (its maker may withdraw it this way)', params: IdParam, body: Type.Optional(NoteBody) },
-  }, async (request, reply) => {
-    const r = decided(await rejectMergeRequest(deps(), request.params.id, { ...who(request), ifMatch: ifMatchVersion(request, false), note: request.body?.note }));
-    return reply.header('etag', etag(r.version)).send(withLinks(r));
-  });
+  app.post<{ Params: { id: string }; Body: Static<typeof NoteBody> }>(
+    '/api/v1/merge-requests/:id/reject',
+    {
+      config: { access: ACT },
+      schema: {
+        tags: ['matching'],
+        summary: 'Reject a pending request (its maker may withdraw it this way)',
+        params: IdParam,
+        body: Type.Optional(NoteBody),
+      },
+    },
+    async (request, reply) => {
+      const r = decided(
+        await rejectMergeRequest(deps(), request.params.id, {
+          ...who(request),
+          ifMatch: ifMatchVersion(request, false),
+          note: request.body?.note,
+        }),
+      );
+      return reply.header('etag', etag(r.version)).send(withLinks(r));
+    },
+  );
 
-  app.post<{ Params: { id: string }; Body: Static<typeof UndoBody> }>('/api/v1/merge-requests/:id/undo', {
-    config: { access: ACT },
-    schema: { tags: ['matching'], summary: 'Ask to undo an approved merge or split (needs a second administrator\'s approval)', params: IdParam, body: Type.Optional(UndoBody) },
-  }, async (request, reply) => {
-    const r = created(request, await requestUndo(deps(), request.params.id, { ...who(request), reason: request.body?.reason }));
-    return reply.code(201).header('location', `/api/v1/merge-requests/${r.id}`).header('etag', etag(r.version)).send(withLinks(r));
-  });
+  app.post<{ Params: { id: string }; Body: Static<typeof UndoBody> }>(
+    '/api/v1/merge-requests/:id/undo',
+    {
+      config: { access: ACT },
+      schema: {
+        tags: ['matching'],
+        summary: "Ask to undo an approved merge or split (needs a second administrator's approval)",
+        params: IdParam,
+        body: Type.Optional(UndoBody),
+      },
+    },
+    async (request, reply) => {
+      const r = created(
+        request,
+        await requestUndo(deps(), request.params.id, { ...who(request), reason: request.body?.reason }),
+      );
+      return reply
+        .code(201)
+        .header('location', `/api/v1/merge-requests/${r.id}`)
+        .header('etag', etag(r.version))
+        .send(withLinks(r));
+    },
+  );
 }

@@ -7,23 +7,44 @@ import { actorOf, assertStateVisible, effectiveState } from '../plugins/auth.js'
 import { IdParam } from '../schemas.js';
 import { etag, ifMatchVersion, IntString, num, Paging, paging, ScoreString, scopeOf } from './matching-shared.js';
 
-const ListQuery = Type.Object({
-  state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'Records of this state only (a data administrator sees their own state).' })),
-  status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('closed')], { description: 'Default open.' })),
-  minAgeDays: Type.Optional(IntString('Opened at least this many days ago.')),
-  maxAgeDays: Type.Optional(IntString('Opened at most this many days ago.')),
-  minScore: Type.Optional(ScoreString('Best match probability at least this (0 to 1).')),
-  maxScore: Type.Optional(ScoreString('Best match probability at most this (0 to 1).')),
-  ...Paging,
-}, { additionalProperties: false });
+const ListQuery = Type.Object(
+  {
+    state: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z]{2}$',
+        description: 'Records of this state only (a data administrator sees their own state).',
+      }),
+    ),
+    status: Type.Optional(
+      Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('closed')], {
+        description: 'Default open.',
+      }),
+    ),
+    minAgeDays: Type.Optional(IntString('Opened at least this many days ago.')),
+    maxAgeDays: Type.Optional(IntString('Opened at most this many days ago.')),
+    minScore: Type.Optional(ScoreString('Best match probability at least this (0 to 1).')),
+    maxScore: Type.Optional(ScoreString('Best match probability at most this (0 to 1).')),
+    ...Paging,
+  },
+  { additionalProperties: false },
+);
 
-const ResolveBody = Type.Object({
-  decision: Type.Union([Type.Literal('same'), Type.Literal('different')], { description: 'same: the record is the child of `msixId`; different: it is none of the candidates.' }),
-  msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
-}, { additionalProperties: false });
+const ResolveBody = Type.Object(
+  {
+    decision: Type.Union([Type.Literal('same'), Type.Literal('different')], {
+      description: 'same: the record is the child of `msixId`; different: it is none of the candidates.',
+    }),
+    msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+  },
+  { additionalProperties: false },
+);
 
 // Declaring stateQuery gives a state-bound data administrator a state scope on every worklist route.
-const READ = { roles: ['data-admin', 'help-desk', 'admin'] as const, stateQuery: 'state', crossState: ['help-desk', 'admin'] as const };
+const READ = {
+  roles: ['data-admin', 'help-desk', 'admin'] as const,
+  stateQuery: 'state',
+  crossState: ['help-desk', 'admin'] as const,
+};
 const ACT = { roles: ['data-admin', 'admin'] as const, stateQuery: 'state', crossState: ['admin'] as const };
 
 /**
@@ -33,67 +54,135 @@ const ACT = { roles: ['data-admin', 'admin'] as const, stateQuery: 'state', cros
  * was read, 409 when someone already decided it.
  */
 export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/match-reviews', {
-    config: { access: READ },
-    schema: { tags: ['matching'], summary: 'The near-match worklist', description: 'Oldest first. Filter by state, status, age in days and score range.', querystring: ListQuery },
-  }, async (request) => {
-    const q = request.query;
-    const { limit, offset } = paging(q);
-    const state = effectiveState(request, q.state);
-    const page = await listReviews(app.ctx.db, {
-      state: state ?? null, status: (q.status ?? 'open') as ReviewStatus, minAgeDays: num(q.minAgeDays), maxAgeDays: num(q.maxAgeDays),
-      minScore: num(q.minScore), maxScore: num(q.maxScore), limit, offset,
-    });
-    return {
-      items: page.items.map((r) => ({ ...r, links: { self: `/api/v1/match-reviews/${r.id}` } })),
-      total: page.total, limit, offset,
-      next: offset + limit < page.total ? `/api/v1/match-reviews?${new URLSearchParams({ ...stringify(q), offset: String(offset + limit), limit: String(limit) })}` : null,
-    };
-  });
-
-  app.get<{ Params: { id: string } }>('/api/v1/match-reviews/:id', {
-    config: { access: READ },
-    schema: { tags: ['matching'], summary: 'One near-match review with its evidence', params: IdParam },
-  }, async (request, reply) => {
-    const r = await getReview(app.ctx.db, request.params.id);
-    if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
-    assertStateVisible(request, r.stateCode, `match review ${request.params.id}`);
-    const masked = request.access?.masked ?? true;
-    return reply.header('etag', etag(r.version)).send({ ...r, explanation: masked ? maskExplanation(r.explanation) : r.explanation, masked });
-  });
-
-  app.post<{ Params: { id: string }; Body: Static<typeof ResolveBody> }>('/api/v1/match-reviews/:id/resolve', {
-    config: { access: ACT },
-    schema: {
-      tags: ['matching'], summary: 'Resolve a near match as the same child or a different child', params: IdParam, body: ResolveBody,
-      description: 'Needs If-Match with the ETag of the review. The decision is sticky: stored as must-link/cannot-link constraints the engine never undoes.',
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/api/v1/match-reviews',
+    {
+      config: { access: READ },
+      schema: {
+        tags: ['matching'],
+        summary: 'The near-match worklist',
+        description: 'Oldest first. Filter by state, status, age in days and score range.',
+        querystring: ListQuery,
+      },
     },
-  }, async (request, reply) => {
-    const ifMatch = ifMatchVersion(request, true);
-    const existing = await getReview(app.ctx.db, request.params.id);
-    if (!existing) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
-    assertStateVisible(request, existing.stateCode, `match review ${request.params.id}`);
-    const res = await resolveReview({ db: app.ctx.db, consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS } }, {
-      reviewId: request.params.id, decision: request.body.decision, msixId: request.body.msixId, ifMatch,
-      actor: actorOf(request), scopeState: scopeOf(request), traceId: request.id,
-    });
-    switch (res.kind) {
-      case 'resolved':
-        return reply.header('etag', etag(res.review.version)).send({ ...res.review, result: { msixId: res.msixId, outcome: res.outcome } });
-      case 'not-found': throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
-      case 'forbidden': throw new GatewayError('GW_ERR_FORBIDDEN', res.reason);
-      case 'already-decided':
-        throw new GatewayError('GW_ERR_CONFLICT', res.status === 'resolved'
-          ? `This review was already resolved by ${res.decidedBy ?? 'someone else'} at ${res.decidedAt ?? 'an earlier time'}.`
-          : `This review was closed (${res.closedReason ?? 'the record changed'}).`, { extra: { status: res.status, decidedBy: res.decidedBy, decidedAt: res.decidedAt } });
-      case 'stale':
-        throw new GatewayError('GW_ERR_PRECONDITION', `The review changed since you read it (now version ${res.version}); read it again and decide on what it shows now.`, { extra: { currentEtag: etag(res.version) } });
-      case 'locked':
-        throw new GatewayError('GW_ERR_LOCKED', `Students ${res.msixIds.join(', ')} are locked by a pending merge or split request; decide that request first.`, { extra: { msixIds: res.msixIds, requests: res.requestIds.map((id) => `/api/v1/merge-requests/${id}`) } });
-      case 'invalid':
-        throw new GatewayError('GW_ERR_VALIDATION', res.reason, { issues: [{ path: '/msixId', value: request.body.msixId ?? null, rule: 'candidate', message: res.reason, fix: 'Name one of the review\'s candidateMsixIds (or its currentMsixId), or decide "different".' }] });
-    }
-  });
+    async (request) => {
+      const q = request.query;
+      const { limit, offset } = paging(q);
+      const state = effectiveState(request, q.state);
+      const page = await listReviews(app.ctx.db, {
+        state: state ?? null,
+        status: (q.status ?? 'open') as ReviewStatus,
+        minAgeDays: num(q.minAgeDays),
+        maxAgeDays: num(q.maxAgeDays),
+        minScore: num(q.minScore),
+        maxScore: num(q.maxScore),
+        limit,
+        offset,
+      });
+      return {
+        items: page.items.map((r) => ({ ...r, links: { self: `/api/v1/match-reviews/${r.id}` } })),
+        total: page.total,
+        limit,
+        offset,
+        next:
+          offset + limit < page.total
+            ? `/api/v1/match-reviews?${new URLSearchParams({ ...stringify(q), offset: String(offset + limit), limit: String(limit) })}`
+            : null,
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/match-reviews/:id',
+    {
+      config: { access: READ },
+      schema: { tags: ['matching'], summary: 'One near-match review with its evidence', params: IdParam },
+    },
+    async (request, reply) => {
+      const r = await getReview(app.ctx.db, request.params.id);
+      if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
+      assertStateVisible(request, r.stateCode, `match review ${request.params.id}`);
+      const masked = request.access?.masked ?? true;
+      return reply
+        .header('etag', etag(r.version))
+        .send({ ...r, explanation: masked ? maskExplanation(r.explanation) : r.explanation, masked });
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof ResolveBody> }>(
+    '/api/v1/match-reviews/:id/resolve',
+    {
+      config: { access: ACT },
+      schema: {
+        tags: ['matching'],
+        summary: 'Resolve a near match as the same child or a different child',
+        params: IdParam,
+        body: ResolveBody,
+        description:
+          'Needs If-Match with the ETag of the review. The decision is sticky: stored as must-link/cannot-link constraints the engine never undoes.',
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = ifMatchVersion(request, true);
+      const existing = await getReview(app.ctx.db, request.params.id);
+      if (!existing) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
+      assertStateVisible(request, existing.stateCode, `match review ${request.params.id}`);
+      const res = await resolveReview(
+        { db: app.ctx.db, consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS } },
+        {
+          reviewId: request.params.id,
+          decision: request.body.decision,
+          msixId: request.body.msixId,
+          ifMatch,
+          actor: actorOf(request),
+          scopeState: scopeOf(request),
+          traceId: request.id,
+        },
+      );
+      switch (res.kind) {
+        case 'resolved':
+          return reply
+            .header('etag', etag(res.review.version))
+            .send({ ...res.review, result: { msixId: res.msixId, outcome: res.outcome } });
+        case 'not-found':
+          throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
+        case 'forbidden':
+          throw new GatewayError('GW_ERR_FORBIDDEN', res.reason);
+        case 'already-decided':
+          throw new GatewayError(
+            'GW_ERR_CONFLICT',
+            res.status === 'resolved'
+              ? `This review was already resolved by ${res.decidedBy ?? 'someone else'} at ${res.decidedAt ?? 'an earlier time'}.`
+              : `This review was closed (${res.closedReason ?? 'the record changed'}).`,
+            { extra: { status: res.status, decidedBy: res.decidedBy, decidedAt: res.decidedAt } },
+          );
+        case 'stale':
+          throw new GatewayError(
+            'GW_ERR_PRECONDITION',
+            `The review changed since you read it (now version ${res.version}); read it again and decide on what it shows now.`,
+            { extra: { currentEtag: etag(res.version) } },
+          );
+        case 'locked':
+          throw new GatewayError(
+            'GW_ERR_LOCKED',
+            `Students ${res.msixIds.join(', ')} are locked by a pending merge or split request; decide that request first.`,
+            { extra: { msixIds: res.msixIds, requests: res.requestIds.map((id) => `/api/v1/merge-requests/${id}`) } },
+          );
+        case 'invalid':
+          throw new GatewayError('GW_ERR_VALIDATION', res.reason, {
+            issues: [
+              {
+                path: '/msixId',
+                value: request.body.msixId ?? null,
+                rule: 'candidate',
+                message: res.reason,
+                fix: 'Name one of the review\'s candidateMsixIds (or its currentMsixId), or decide "different".',
+              },
+            ],
+          });
+      }
+    },
+  );
 }
 
 function stringify(q: Record<string, unknown>): Record<string, string> {

@@ -11,7 +11,10 @@ export function ifMatchVersion(request: FastifyRequest, required: boolean): numb
   const h = request.headers['if-match'];
   if (h === undefined || h === '*') {
     if (required && h === undefined) {
-      throw new GatewayError('GW_ERR_PRECONDITION', 'Send If-Match with the ETag you read (GET this resource first), so a decision never rests on a version you did not see.');
+      throw new GatewayError(
+        'GW_ERR_PRECONDITION',
+        'Send If-Match with the ETag you read (GET this resource first), so a decision never rests on a version you did not see.',
+      );
     }
     return null;
   }
@@ -21,8 +24,10 @@ export function ifMatchVersion(request: FastifyRequest, required: boolean): numb
 }
 
 /** Query values arrive as strings and the gateway's validator does not coerce: numbers are checked by pattern and parsed here. */
-export const IntString = (description?: string) => Type.String({ pattern: '^[0-9]{1,9}$', ...(description ? { description } : {}) });
-export const ScoreString = (description?: string) => Type.String({ pattern: '^(0(\\.[0-9]+)?|1(\\.0+)?)$', ...(description ? { description } : {}) });
+export const IntString = (description?: string) =>
+  Type.String({ pattern: '^[0-9]{1,9}$', ...(description ? { description } : {}) });
+export const ScoreString = (description?: string) =>
+  Type.String({ pattern: '^(0(\\.[0-9]+)?|1(\\.0+)?)$', ...(description ? { description } : {}) });
 export const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
 
 export const Paging = {

@@ -9,7 +9,10 @@ import { readTokenRequest, type TokenRequestFields } from '../../core/security/t
 import { actorOf, limitHook } from '../plugins/auth.js';
 
 const TokenResponse = Type.Object({
-  access_token: Type.String(), token_type: Type.Literal('bearer'), expires_in: Type.Integer(), scope: Type.String(),
+  access_token: Type.String(),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer(),
+  scope: Type.String(),
 });
 
 /** A form body as a plain record of the few fields OAuth uses; anything else is dropped. */
@@ -21,7 +24,9 @@ function parseForm(body: string): Record<string, string> {
 }
 
 function oauthError(status: 400 | 401, error: string, detail: string): GatewayError {
-  return new GatewayError(status === 401 ? 'GW_ERR_UNAUTHENTICATED' : 'GW_ERR_BAD_REQUEST', detail, { extra: { error, error_description: detail } });
+  return new GatewayError(status === 401 ? 'GW_ERR_UNAUTHENTICATED' : 'GW_ERR_BAD_REQUEST', detail, {
+    extra: { error, error_description: detail },
+  });
 }
 
 /**
@@ -31,93 +36,166 @@ function oauthError(status: 400 | 401, error: string, detail: string): GatewayEr
  */
 export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   // Form bodies only in this plugin: the data APIs stay JSON (and XML where declared).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8192 }, (_req, body, done) => {
-    done(null, parseForm(body as string));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 8192 },
+    (_req, body, done) => {
+      done(null, parseForm(body as string));
+    },
+  );
   const { config } = app.ctx;
   const sec = app.security;
 
-  app.post<{ Body: unknown }>('/oauth/token', {
-    config: { access: { public: true } },
-    // Per IP, stricter than the general limit: slows secret guessing.
-    onRequest: limitHook(app, { max: config.TOKEN_RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW_MS, keyGenerator: (r: FastifyRequest) => `token:${r.ip}` }),
-    schema: {
-      tags: ['security'], summary: 'Get an access token (OAuth2 client credentials)',
-      description: 'Send `Authorization: Basic base64(client_id:client_secret)` and `grant_type=client_credentials` (form), or the three fields in the form or JSON body. Answers a signed JWT for the client\'s state and roles.',
-      response: { 200: TokenResponse },
+  app.post<{ Body: unknown }>(
+    '/oauth/token',
+    {
+      config: { access: { public: true } },
+      // Per IP, stricter than the general limit: slows secret guessing.
+      onRequest: limitHook(app, {
+        max: config.TOKEN_RATE_LIMIT_MAX,
+        timeWindow: config.RATE_LIMIT_WINDOW_MS,
+        keyGenerator: (r: FastifyRequest) => `token:${r.ip}`,
+      }),
+      schema: {
+        tags: ['security'],
+        summary: 'Get an access token (OAuth2 client credentials)',
+        description:
+          "Send `Authorization: Basic base64(client_id:client_secret)` and `grant_type=client_credentials` (form), or the three fields in the form or JSON body. Answers a signed JWT for the client's state and roles.",
+        response: { 200: TokenResponse },
+      },
     },
-  }, async (request, reply) => {
-    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    const req = readTokenRequest(request.headers.authorization, request.body);
-    const fail = async (e: GatewayError, fields: Partial<TokenRequestFields>, why: string) => {
-      await appendAudit(app.ctx.db, {
-        actor: fields.clientId ? { id: fields.clientId, state: null, roles: [] } : actorOf(request), action: 'token.denied', outcome: 'failure',
-        traceId: request.id, details: { why, ip: request.ip, grantType: fields.grantType ?? null },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      const req = readTokenRequest(request.headers.authorization, request.body);
+      const fail = async (e: GatewayError, fields: Partial<TokenRequestFields>, why: string) => {
+        await appendAudit(app.ctx.db, {
+          actor: fields.clientId ? { id: fields.clientId, state: null, roles: [] } : actorOf(request),
+          action: 'token.denied',
+          outcome: 'failure',
+          traceId: request.id,
+          details: { why, ip: request.ip, grantType: fields.grantType ?? null },
+        });
+        if (e.status === 401) reply.header('www-authenticate', 'Basic realm="msix-gateway"');
+        request.refusalAudited = true;
+        throw e;
+      };
+      if (req.kind === 'invalid')
+        return fail(
+          oauthError(req.error === 'invalid_client' ? 401 : 400, req.error, req.detail),
+          req.fields,
+          req.error,
+        );
+      const { clientId, clientSecret, grantType } = req.fields;
+      if (grantType !== 'client_credentials')
+        return fail(
+          oauthError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported here.'),
+          req.fields,
+          'unsupported_grant_type',
+        );
+      const auth = await authenticateClient(app.ctx.db, clientId, clientSecret);
+      if (auth.kind !== 'ok')
+        return fail(
+          oauthError(401, 'invalid_client', 'The client id or secret is wrong, or the client was revoked.'),
+          req.fields,
+          auth.kind,
+        );
+      const c = auth.client;
+      const t = await issueToken(sec.keyring, sec.tokens, 'access', {
+        subject: c.clientId,
+        clientId: c.clientId,
+        state: c.stateCode,
+        roles: c.roles,
       });
-      if (e.status === 401) reply.header('www-authenticate', 'Basic realm="msix-gateway"');
-      request.refusalAudited = true;
-      throw e;
-    };
-    if (req.kind === 'invalid') return fail(oauthError(req.error === 'invalid_client' ? 401 : 400, req.error, req.detail), req.fields, req.error);
-    const { clientId, clientSecret, grantType } = req.fields;
-    if (grantType !== 'client_credentials') return fail(oauthError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported here.'), req.fields, 'unsupported_grant_type');
-    const auth = await authenticateClient(app.ctx.db, clientId, clientSecret);
-    if (auth.kind !== 'ok') return fail(oauthError(401, 'invalid_client', 'The client id or secret is wrong, or the client was revoked.'), req.fields, auth.kind);
-    const c = auth.client;
-    const t = await issueToken(sec.keyring, sec.tokens, 'access', { subject: c.clientId, clientId: c.clientId, state: c.stateCode, roles: c.roles });
-    if (t.kind !== 'ok') {
-      request.log.error({ reason: t.reason }, 'cannot sign tokens');
-      throw new GatewayError('GW_ERR_UNAVAILABLE', 'Tokens cannot be issued right now.');
-    }
-    await appendAudit(app.ctx.db, {
-      actor: { id: c.clientId, state: c.stateCode, roles: c.roles }, action: 'token.issued', traceId: request.id,
-      details: { jti: t.jti, expiresIn: t.expiresIn, ip: request.ip },
-    });
-    return { access_token: t.token, token_type: 'bearer' as const, expires_in: t.expiresIn, scope: c.roles.join(' ') };
-  });
-
-  app.get('/.well-known/jwks.json', {
-    config: { access: { public: true } },
-    schema: { tags: ['security'], summary: 'Public keys that verify the gateway\'s tokens (current and recently rotated)' },
-  }, async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
-    return sec.keyring.jwks();
-  });
-
-  app.get('/.well-known/oauth-authorization-server', {
-    config: { access: { public: true } },
-    schema: { tags: ['security'], summary: 'OAuth server metadata (RFC 8414)' },
-  }, async (request) => {
-    const base = config.PUBLIC_URL || `${request.protocol}://${request.host}`;
-    return {
-      issuer: sec.tokens.issuer, token_endpoint: `${base}/oauth/token`, jwks_uri: `${base}/.well-known/jwks.json`,
-      introspection_endpoint: `${base}/oauth/token_info`, grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'], scopes_supported: [...ROLES],
-    };
-  });
-
-  app.post<{ Body: unknown }>('/oauth/token_info', {
-    config: { access: { roles: ROLES } },
-    schema: {
-      tags: ['security'], summary: 'Describe a token (Ed-Fi token_info)',
-      description: 'Send `token=…` (form or JSON) with your own bearer token. Describes your own tokens; an administrator may describe any. Anything else answers `{"active": false}`.',
+      if (t.kind !== 'ok') {
+        request.log.error({ reason: t.reason }, 'cannot sign tokens');
+        throw new GatewayError('GW_ERR_UNAVAILABLE', 'Tokens cannot be issued right now.');
+      }
+      await appendAudit(app.ctx.db, {
+        actor: { id: c.clientId, state: c.stateCode, roles: c.roles },
+        action: 'token.issued',
+        traceId: request.id,
+        details: { jti: t.jti, expiresIn: t.expiresIn, ip: request.ip },
+      });
+      return {
+        access_token: t.token,
+        token_type: 'bearer' as const,
+        expires_in: t.expiresIn,
+        scope: c.roles.join(' '),
+      };
     },
-  }, async (request) => {
-    const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
-    const token = typeof body.token === 'string' ? body.token : '';
-    if (!token) throw oauthError(400, 'invalid_request', 'Send the token to describe as `token`.');
-    const v = await verifyToken(sec.keyring, sec.tokens, 'access', token);
-    const me = request.principal!;
-    if (v.kind !== 'ok') return { active: false };
-    const mine = v.claims.subject === me.subject || me.roles.includes('admin');
-    if (!mine) return { active: false };
-    const revoked = v.claims.clientId ? !(await sec.clientActive(v.claims.clientId)) : false;
-    if (revoked) return { active: false };
-    return {
-      active: true, client_id: v.claims.clientId, sub: v.claims.subject, state: v.claims.state, roles: v.claims.roles,
-      // Ed-Fi names, so Ed-Fi tooling can read the answer.
-      claim_set: v.claims.roles.join(' '), education_organizations: v.claims.state ? [{ state: v.claims.state }] : [],
-      iss: sec.tokens.issuer, aud: sec.tokens.audience, exp: Math.floor(v.expiresAt / 1000), iat: Math.floor(v.issuedAt / 1000),
-    };
-  });
+  );
+
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      config: { access: { public: true } },
+      schema: {
+        tags: ['security'],
+        summary: "Public keys that verify the gateway's tokens (current and recently rotated)",
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return sec.keyring.jwks();
+    },
+  );
+
+  app.get(
+    '/.well-known/oauth-authorization-server',
+    {
+      config: { access: { public: true } },
+      schema: { tags: ['security'], summary: 'OAuth server metadata (RFC 8414)' },
+    },
+    async (request) => {
+      const base = config.PUBLIC_URL || `${request.protocol}://${request.host}`;
+      return {
+        issuer: sec.tokens.issuer,
+        token_endpoint: `${base}/oauth/token`,
+        jwks_uri: `${base}/.well-known/jwks.json`,
+        introspection_endpoint: `${base}/oauth/token_info`,
+        grant_types_supported: ['client_credentials'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        scopes_supported: [...ROLES],
+      };
+    },
+  );
+
+  app.post<{ Body: unknown }>(
+    '/oauth/token_info',
+    {
+      config: { access: { roles: ROLES } },
+      schema: {
+        tags: ['security'],
+        summary: 'Describe a token (Ed-Fi token_info)',
+        description:
+          'Send `token=…` (form or JSON) with your own bearer token. Describes your own tokens; an administrator may describe any. Anything else answers `{"active": false}`.',
+      },
+    },
+    async (request) => {
+      const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+      const token = typeof body.token === 'string' ? body.token : '';
+      if (!token) throw oauthError(400, 'invalid_request', 'Send the token to describe as `token`.');
+      const v = await verifyToken(sec.keyring, sec.tokens, 'access', token);
+      const me = request.principal!;
+      if (v.kind !== 'ok') return { active: false };
+      const mine = v.claims.subject === me.subject || me.roles.includes('admin');
+      if (!mine) return { active: false };
+      const revoked = v.claims.clientId ? !(await sec.clientActive(v.claims.clientId)) : false;
+      if (revoked) return { active: false };
+      return {
+        active: true,
+        client_id: v.claims.clientId,
+        sub: v.claims.subject,
+        state: v.claims.state,
+        roles: v.claims.roles,
+        // Ed-Fi names, so Ed-Fi tooling can read the answer.
+        claim_set: v.claims.roles.join(' '),
+        education_organizations: v.claims.state ? [{ state: v.claims.state }] : [],
+        iss: sec.tokens.issuer,
+        aud: sec.tokens.audience,
+        exp: Math.floor(v.expiresAt / 1000),
+        iat: Math.floor(v.issuedAt / 1000),
+      };
+    },
+  );
 }

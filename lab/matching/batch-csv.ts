@@ -58,11 +58,13 @@ export async function readStandardizedCsv(path: string, options: ReadRecordCsvOp
     if (!headerChecked) {
       headerChecked = true;
       const header = row.fields.map((f, i) => (i === 0 ? f.replace(/^\uFEFF/, '') : f).trim());
-      if (header.join(',') !== RECORD_CSV_HEADER.join(',')) throw new RecordCsvHeaderError(`line 1: header must be exactly:\n${RECORD_CSV_HEADER.join(',')}`);
+      if (header.join(',') !== RECORD_CSV_HEADER.join(','))
+        throw new RecordCsvHeaderError(`line 1: header must be exactly:\n${RECORD_CSV_HEADER.join(',')}`);
       return;
     }
     if (row.fields.length === 1 && row.fields[0]!.trim() === '') return; // blank line
-    if (row.fields.length !== RECORD_CSV_HEADER.length) return reject(row.line, `expected ${RECORD_CSV_HEADER.length} columns, found ${row.fields.length}`);
+    if (row.fields.length !== RECORD_CSV_HEADER.length)
+      return reject(row.line, `expected ${RECORD_CSV_HEADER.length} columns, found ${row.fields.length}`);
     const record = rowToPersonRecord(row.fields);
     if (record.recordId === '') return reject(row.line, 'empty record_id');
     if (seen.has(record.recordId)) return reject(row.line, `duplicate record_id ${record.recordId}`);

@@ -7,9 +7,23 @@ import type { PersonRecord } from '../../core/matching/types.js';
 
 /** Input header, exactly. */
 export const RECORD_CSV_HEADER = [
-  'record_id', 'state', 'state_student_id', 'first_name', 'middle_name', 'last_name_1', 'last_name_2', 'sex', 'birth_date',
-  'multiple_birth', 'birth_city', 'birth_state', 'birth_country', 'parent1_first_name', 'parent1_last_name',
-  'parent2_first_name', 'parent2_last_name',
+  'record_id',
+  'state',
+  'state_student_id',
+  'first_name',
+  'middle_name',
+  'last_name_1',
+  'last_name_2',
+  'sex',
+  'birth_date',
+  'multiple_birth',
+  'birth_city',
+  'birth_state',
+  'birth_country',
+  'parent1_first_name',
+  'parent1_last_name',
+  'parent2_first_name',
+  'parent2_last_name',
 ] as const;
 
 export type CsvRow = { line: number; fields: string[] } | { line: number; error: string };
@@ -133,9 +147,26 @@ export function rowToPersonRecord(fields: readonly string[]): PersonRecord {
 export function personRecordToCsvLine(r: PersonRecord): string {
   const mb = r.multipleBirth === null ? '' : r.multipleBirth ? 'Y' : 'N';
   return [
-    r.recordId, r.state, r.stateStudentId, r.firstName, r.middleName, r.lastName1, r.lastName2, r.sex, r.birthDate, mb,
-    r.birthCity, r.birthState, r.birthCountry, r.parent1FirstName, r.parent1LastName, r.parent2FirstName, r.parent2LastName,
-  ].map(csvField).join(',');
+    r.recordId,
+    r.state,
+    r.stateStudentId,
+    r.firstName,
+    r.middleName,
+    r.lastName1,
+    r.lastName2,
+    r.sex,
+    r.birthDate,
+    mb,
+    r.birthCity,
+    r.birthState,
+    r.birthCountry,
+    r.parent1FirstName,
+    r.parent1LastName,
+    r.parent2FirstName,
+    r.parent2LastName,
+  ]
+    .map(csvField)
+    .join(',');
 }
 
 /** Quotes a field when needed. */

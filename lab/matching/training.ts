@@ -9,7 +9,12 @@
  */
 import { BlockIndex } from '../../core/matching/block-index.js';
 import { NO_EVIDENCE, type ComparisonSet } from '../../core/matching/compare/field-comparison.js';
-import { RULES_VERSION, type FieldParameters, type MatchModel, type MatchThresholds } from '../../core/matching/model.js';
+import {
+  RULES_VERSION,
+  type FieldParameters,
+  type MatchModel,
+  type MatchThresholds,
+} from '../../core/matching/model.js';
 import { SeededRandom } from './random.js';
 import { buildTermFrequencies } from '../../core/matching/term-frequency.js';
 
@@ -111,7 +116,9 @@ export function trainModel<R>(records: readonly R[], set: ComparisonSet<R>, opti
       }
     }
     // A level never seen among matches carries no evidence for a link: cap its m at u.
-    m = mCounts.map((c, f) => normalise(c, cs[f]!.levels.length, SMOOTH).map((x, l) => (c[l] === 0 ? Math.min(x, u[f]![l]!) : x)));
+    m = mCounts.map((c, f) =>
+      normalise(c, cs[f]!.levels.length, SMOOTH).map((x, l) => (c[l] === 0 ? Math.min(x, u[f]![l]!) : x)),
+    );
   } else {
     // EM with u fixed. Start from "agreement levels likely, last level unlikely".
     m = cs.map((c) => {

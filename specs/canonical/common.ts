@@ -26,8 +26,19 @@ export const Flag = (description: string) => Type.Boolean({ description });
 /** Optional property: absent means "not sent", never "false". */
 export const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 
-export const StateCodeSchema = Type.String({ pattern: '^[A-Z]{2}$', 'x-codeset': 'usState', description: 'Two-letter postal code.' });
-export const MsixIdSchema = Type.String({ pattern: '^[1-9][0-9]{11}$', 'x-msix-id': true, description: '12-digit MSIX id with a Damm check digit.' });
+export const StateCodeSchema = Type.String({
+  pattern: '^[A-Z]{2}$',
+  'x-codeset': 'usState',
+  description: 'Two-letter postal code.',
+});
+export const MsixIdSchema = Type.String({
+  pattern: '^[1-9][0-9]{11}$',
+  'x-msix-id': true,
+  description: '12-digit MSIX id with a Damm check digit.',
+});
 export const NcesSchoolId = Type.String({ pattern: '^[0-9]{12}$', description: 'NCES 12-digit school id.' });
-export const NcesDistrictId = Type.String({ pattern: '^[0-9]{7}$', description: 'NCES 7-digit local education agency id.' });
+export const NcesDistrictId = Type.String({
+  pattern: '^[0-9]{7}$',
+  description: 'NCES 7-digit local education agency id.',
+});
 export const AcademicYear = Type.Integer({ minimum: 1900, maximum: 2100 });

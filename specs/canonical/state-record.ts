@@ -1,6 +1,17 @@
 import { Type, type Static } from 'typebox';
 import {
-  AcademicYear, Code, DateString, Flag, MsixIdSchema, NcesDistrictId, NcesSchoolId, Opt, PersonName, PlaceName, StateCodeSchema, Text,
+  AcademicYear,
+  Code,
+  DateString,
+  Flag,
+  MsixIdSchema,
+  NcesDistrictId,
+  NcesSchoolId,
+  Opt,
+  PersonName,
+  PlaceName,
+  StateCodeSchema,
+  Text,
 } from './common.js';
 
 /** Identity and demographics: the fields matching uses. */
@@ -99,7 +110,10 @@ export const Assessment = Type.Object(
     title: Text(55),
     content: Opt(Text(35)),
     assessmentType: Code('assessmentType'),
-    administrationDate: Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'Month and year only: YYYY-MM.' }),
+    administrationDate: Type.String({
+      pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$',
+      description: 'Month and year only: YYYY-MM.',
+    }),
     reportingMethod: Opt(Text(4)),
     scoreResults: Opt(Text(40)),
     interpretation: Opt(Code('assessmentInterpretation')),
@@ -119,10 +133,21 @@ export const AlternateId = Type.Object(
 export const StateRecordSchema = Type.Object(
   {
     stateCode: StateCodeSchema,
-    stateStudentId: Type.String({ minLength: 1, maxLength: 15, pattern: '^\\S(.*\\S)?$', description: 'The state\'s own id; no leading or trailing spaces.' }),
-    stateStudentIdType: Opt(Type.Union([Type.Literal('01'), Type.Literal('02')], { description: '01 state-assigned, 02 assigned by the state MEP.' })),
+    stateStudentId: Type.String({
+      minLength: 1,
+      maxLength: 15,
+      pattern: '^\\S(.*\\S)?$',
+      description: "The state's own id; no leading or trailing spaces.",
+    }),
+    stateStudentIdType: Opt(
+      Type.Union([Type.Literal('01'), Type.Literal('02')], {
+        description: '01 state-assigned, 02 assigned by the state MEP.',
+      }),
+    ),
     msixId: Opt(MsixIdSchema),
-    action: Opt(Type.Union([Type.Literal('insert'), Type.Literal('update'), Type.Literal('delete')], { default: 'insert' })),
+    action: Opt(
+      Type.Union([Type.Literal('insert'), Type.Literal('update'), Type.Literal('delete')], { default: 'insert' }),
+    ),
     alternateIds: Opt(Type.Array(AlternateId, { maxItems: 20 })),
     identity: Identity,
     parents: Opt(Type.Array(Parent, { maxItems: 4 })),
@@ -131,7 +156,12 @@ export const StateRecordSchema = Type.Object(
     courses: Opt(Type.Array(Course, { maxItems: 999 })),
     assessments: Opt(Type.Array(Assessment, { maxItems: 999 })),
   },
-  { $id: 'StateRecord', additionalProperties: false, title: 'StateRecord', description: 'One state\'s record of one migrant child (MSIX minimum data elements).' },
+  {
+    $id: 'StateRecord',
+    additionalProperties: false,
+    title: 'StateRecord',
+    description: "One state's record of one migrant child (MSIX minimum data elements).",
+  },
 );
 
 export type StateRecord = Static<typeof StateRecordSchema>;

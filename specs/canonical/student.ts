@@ -38,7 +38,14 @@ export const StudentSchema = Type.Object(
     msixId: MsixIdSchema,
     status: Type.Union([Type.Literal('active'), Type.Literal('merged'), Type.Literal('locked')]),
     identity: Identity,
-    otherNames: Type.Array(Type.Object({ ...FromState, firstName: Type.String(), lastName1: Type.String(), lastName2: Type.Optional(Type.String()) })),
+    otherNames: Type.Array(
+      Type.Object({
+        ...FromState,
+        firstName: Type.String(),
+        lastName1: Type.String(),
+        lastName2: Type.Optional(Type.String()),
+      }),
+    ),
     parents: Type.Array(Type.Intersect([Parent, Type.Object(FromState)])),
     records: Type.Array(LinkedRecord),
     states: Type.Array(StateCodeSchema),
@@ -46,10 +53,13 @@ export const StudentSchema = Type.Object(
     enrollments: Type.Array(Tagged(Enrollment)),
     courses: Type.Array(Tagged(Course)),
     assessments: Type.Array(Tagged(Assessment)),
-    health: Type.Object({
-      immunizationRecordOnFile: Type.Boolean(),
-      medicalAlert: Type.String({ 'x-codeset': 'medicalAlert' }),
-    }, { description: 'Flags only.' }),
+    health: Type.Object(
+      {
+        immunizationRecordOnFile: Type.Boolean(),
+        medicalAlert: Type.String({ 'x-codeset': 'medicalAlert' }),
+      },
+      { description: 'Flags only.' },
+    ),
     credits: CreditSummary,
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),

@@ -18,9 +18,18 @@ import { courseTranscripts } from './resources/course-transcripts.js';
 import { studentAssessments } from './resources/student-assessments.js';
 
 export const RESOURCES: readonly ResourceDef[] = [
-  localEducationAgencies, schools, assessments, students, programs, courses,
-  studentSchoolAssociations, studentEducationOrganizationAssociations, studentMigrantEducationProgramAssociations,
-  studentAssessments, studentAcademicRecords, courseTranscripts,
+  localEducationAgencies,
+  schools,
+  assessments,
+  students,
+  programs,
+  courses,
+  studentSchoolAssociations,
+  studentEducationOrganizationAssociations,
+  studentMigrantEducationProgramAssociations,
+  studentAssessments,
+  studentAcademicRecords,
+  courseTranscripts,
 ].sort((a, b) => a.order - b.order);
 
 const byLowerName = new Map(RESOURCES.map((r) => [r.name.toLowerCase(), r]));

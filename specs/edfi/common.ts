@@ -11,7 +11,11 @@ import { Type, type TSchema } from 'typebox';
  * `x-edfi-descriptor` makes the validator check it against the descriptor list.
  */
 export const Descriptor = (type: string, description?: string) =>
-  Type.String({ maxLength: 306, 'x-edfi-descriptor': type, description: description ?? `A ${type} URI: namespace#codeValue.` });
+  Type.String({
+    maxLength: 306,
+    'x-edfi-descriptor': type,
+    description: description ?? `A ${type} URI: namespace#codeValue.`,
+  });
 
 /** A string that is (part of) a natural key: no leading or trailing spaces, as the ODS/API and DMS require. */
 export const KeyString = (maxLength: number, minLength = 1, description?: string) =>
@@ -25,14 +29,21 @@ export const ReqString = (maxLength: number, minLength = 1, description?: string
 export const OptString = (maxLength: number, minLength = 1, description?: string) =>
   Type.Optional(Type.String({ minLength, maxLength, ...(description ? { description } : {}) }));
 
-export const EdfiDate = (description?: string) => Type.String({ format: 'date', ...(description ? { description } : {}) });
-export const EdfiDateTime = (description?: string) => Type.String({ format: 'iso-date-time', ...(description ? { description } : {}) });
+export const EdfiDate = (description?: string) =>
+  Type.String({ format: 'date', ...(description ? { description } : {}) });
+export const EdfiDateTime = (description?: string) =>
+  Type.String({ format: 'iso-date-time', ...(description ? { description } : {}) });
 
 /** Education organization ids are int64 in Ed-Fi; JSON numbers above 2^53 lose digits, so they stay within safe integers. */
 export const EdOrgId = (description?: string) =>
   Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, ...(description ? { description } : {}) });
 
-export const SchoolYear = () => Type.Integer({ minimum: 1900, maximum: 2100, description: 'The year the school year ends, e.g. 2022 for 2021-2022.' });
+export const SchoolYear = () =>
+  Type.Integer({
+    minimum: 1900,
+    maximum: 2100,
+    description: 'The year the school year ends, e.g. 2022 for 2021-2022.',
+  });
 
 export const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 
@@ -47,21 +58,46 @@ export const Collection = <T extends TSchema>(item: T) => Type.Optional(Type.Arr
 
 export const StudentReference = EdfiObject({ studentUniqueId: KeyString(32) }, 'Reference to a student.');
 export const SchoolReference = EdfiObject({ schoolId: EdOrgId() }, 'Reference to a school.');
-export const LocalEducationAgencyReference = EdfiObject({ localEducationAgencyId: EdOrgId() }, 'Reference to a local education agency.');
-export const EducationOrganizationReference = EdfiObject({ educationOrganizationId: EdOrgId() }, 'Reference to any education organization (a school or a local education agency here).');
+export const LocalEducationAgencyReference = EdfiObject(
+  { localEducationAgencyId: EdOrgId() },
+  'Reference to a local education agency.',
+);
+export const EducationOrganizationReference = EdfiObject(
+  { educationOrganizationId: EdOrgId() },
+  'Reference to any education organization (a school or a local education agency here).',
+);
 export const SchoolYearTypeReference = EdfiObject({ schoolYear: SchoolYear() }, 'Reference to a school year.');
-export const ProgramReference = EdfiObject({
-  educationOrganizationId: EdOrgId(), programName: KeyString(60), programTypeDescriptor: Descriptor('ProgramTypeDescriptor'),
-}, 'Reference to a program.');
-export const CourseReference = EdfiObject({ courseCode: KeyString(60), educationOrganizationId: EdOrgId() }, 'Reference to a course.');
-export const AssessmentReference = EdfiObject({ assessmentIdentifier: KeyString(60), namespace: KeyString(255) }, 'Reference to an assessment.');
-export const StudentAcademicRecordReference = EdfiObject({
-  educationOrganizationId: EdOrgId(), schoolYear: SchoolYear(), studentUniqueId: KeyString(32), termDescriptor: Descriptor('TermDescriptor'),
-}, 'Reference to a student academic record.');
+export const ProgramReference = EdfiObject(
+  {
+    educationOrganizationId: EdOrgId(),
+    programName: KeyString(60),
+    programTypeDescriptor: Descriptor('ProgramTypeDescriptor'),
+  },
+  'Reference to a program.',
+);
+export const CourseReference = EdfiObject(
+  { courseCode: KeyString(60), educationOrganizationId: EdOrgId() },
+  'Reference to a course.',
+);
+export const AssessmentReference = EdfiObject(
+  { assessmentIdentifier: KeyString(60), namespace: KeyString(255) },
+  'Reference to an assessment.',
+);
+export const StudentAcademicRecordReference = EdfiObject(
+  {
+    educationOrganizationId: EdOrgId(),
+    schoolYear: SchoolYear(),
+    studentUniqueId: KeyString(32),
+    termDescriptor: Descriptor('TermDescriptor'),
+  },
+  'Reference to a student academic record.',
+);
 
 // Common types shared by the education organizations.
 
-export const EdOrgCategory = EdfiObject({ educationOrganizationCategoryDescriptor: Descriptor('EducationOrganizationCategoryDescriptor') });
+export const EdOrgCategory = EdfiObject({
+  educationOrganizationCategoryDescriptor: Descriptor('EducationOrganizationCategoryDescriptor'),
+});
 export const EdOrgAddress = EdfiObject({
   addressTypeDescriptor: Descriptor('AddressTypeDescriptor'),
   stateAbbreviationDescriptor: Descriptor('StateAbbreviationDescriptor'),
@@ -77,7 +113,9 @@ export const EdOrgAddress = EdfiObject({
   doNotPublishIndicator: Opt(Type.Boolean()),
 });
 export const EdOrgIdentificationCode = EdfiObject({
-  educationOrganizationIdentificationSystemDescriptor: Descriptor('EducationOrganizationIdentificationSystemDescriptor'),
+  educationOrganizationIdentificationSystemDescriptor: Descriptor(
+    'EducationOrganizationIdentificationSystemDescriptor',
+  ),
   identificationCode: ReqString(60),
 });
 export const EdOrgTelephone = EdfiObject({

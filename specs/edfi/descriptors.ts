@@ -14,7 +14,9 @@ import { nearestBy } from '../nearest.js';
 const DIR = fileURLToPath(new URL('./descriptors/', import.meta.url));
 
 function loadLists(): DescriptorList[] {
-  return readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
+  return readdirSync(DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
     .map((f) => JSON.parse(readFileSync(DIR + f, 'utf8')) as DescriptorList);
 }
 
@@ -30,18 +32,25 @@ export const GATEWAY_NAMESPACE_AUTHORITY = 'uri://msix-gateway.org';
 function enrollmentTypes(): DescriptorList {
   const set = codesets.enrollmentType;
   return {
-    name: 'EnrollmentTypeDescriptor', namespace: `${GATEWAY_NAMESPACE_AUTHORITY}/EnrollmentTypeDescriptor`, dataStandard: `msix-codeset-${set.version}`,
+    name: 'EnrollmentTypeDescriptor',
+    namespace: `${GATEWAY_NAMESPACE_AUTHORITY}/EnrollmentTypeDescriptor`,
+    dataStandard: `msix-codeset-${set.version}`,
     source: `The gateway's enrollmentType code set v${set.version} (specs/codesets/enrollmentType.json)`,
     values: set.codes.map((c) => ({ codeValue: c.code, shortDescription: c.label })),
   };
 }
 
 /** Every descriptor list, by type name (`GradeLevelDescriptor`). */
-export const DESCRIPTOR_LISTS: ReadonlyMap<string, DescriptorList> = new Map([...loadLists(), enrollmentTypes()].map((l) => [l.name, l]));
+export const DESCRIPTOR_LISTS: ReadonlyMap<string, DescriptorList> = new Map(
+  [...loadLists(), enrollmentTypes()].map((l) => [l.name, l]),
+);
 
 const uriOf = (l: DescriptorList, v: DescriptorValue) => `${l.namespace}#${v.codeValue}`;
 const known = new Map<string, Map<string, string>>(
-  [...DESCRIPTOR_LISTS.values()].map((l) => [l.name, new Map(l.values.map((v) => [uriOf(l, v).toLowerCase(), uriOf(l, v)]))]),
+  [...DESCRIPTOR_LISTS.values()].map((l) => [
+    l.name,
+    new Map(l.values.map((v) => [uriOf(l, v).toLowerCase(), uriOf(l, v)])),
+  ]),
 );
 
 /** `GradeLevelDescriptor` -> `gradeLevelDescriptors`, the resource name. */
@@ -57,13 +66,12 @@ export function descriptorListForResource(segment: string): DescriptorList | und
 }
 
 /** `uri://ed-fi.org/GradeLevelDescriptor#…` -> `ed-fi.org` (lower-cased). */
-const authorityOf = (uri: string): string => (/^[a-z][a-z0-9+.-]*:\/\/([^/#\s]+)/i.exec(uri.trim())?.[1] ?? '').toLowerCase();
+const authorityOf = (uri: string): string =>
+  (/^[a-z][a-z0-9+.-]*:\/\/([^/#\s]+)/i.exec(uri.trim())?.[1] ?? '').toLowerCase();
 
 const DESCRIPTOR_URI = /^[a-z][a-z0-9+.-]*:\/\/[^#\s]+\/[^#/\s]+#\S(.*\S)?$/i;
 
-export type DescriptorCheck =
-  | { kind: 'ok'; uri: string }
-  | { kind: 'unknown'; message: string; suggestions: string[] };
+export type DescriptorCheck = { kind: 'ok'; uri: string } | { kind: 'unknown'; message: string; suggestions: string[] };
 
 /** Lists of at most this many values are given whole in an error; longer ones give the nearest values. */
 const LIST_WHOLE = 30;
@@ -79,18 +87,29 @@ export function checkDescriptor(type: string, value: string, basePath = '/data/v
   const list = DESCRIPTOR_LISTS.get(type);
   const exists = `${type} value '${value.toLowerCase()}' does not exist.`;
   if (!list) {
-    return DESCRIPTOR_URI.test(value) ? { kind: 'ok', uri: value }
-      : { kind: 'unknown', message: `${exists} A descriptor is a URI of the form uri://{namespace authority}/${type}#{codeValue}.`, suggestions: [] };
+    return DESCRIPTOR_URI.test(value)
+      ? { kind: 'ok', uri: value }
+      : {
+          kind: 'unknown',
+          message: `${exists} A descriptor is a URI of the form uri://{namespace authority}/${type}#{codeValue}.`,
+          suggestions: [],
+        };
   }
   const hit = known.get(type)!.get(value.trim().toLowerCase());
   if (hit !== undefined) return { kind: 'ok', uri: value };
   // Values of another namespace authority (a state's or district's own descriptors) cannot be known here: form only.
-  if (DESCRIPTOR_URI.test(value) && authorityOf(value) !== authorityOf(list.namespace)) return { kind: 'ok', uri: value };
+  if (DESCRIPTOR_URI.test(value) && authorityOf(value) !== authorityOf(list.namespace))
+    return { kind: 'ok', uri: value };
   const all = list.values.map((v) => uriOf(list, v));
   const code = value.includes('#') ? value.slice(value.indexOf('#') + 1).toLowerCase() : value.toLowerCase();
-  const suggestions = all.length <= LIST_WHOLE ? all
-    : nearestBy(list.values, code, (v) => [v.codeValue, v.shortDescription], 10).map((v) => uriOf(list, v));
-  const where = all.length <= LIST_WHOLE ? 'Valid values' : `The nearest of ${all.length} valid values (all at ${basePath}/${descriptorResourceName(type)})`;
+  const suggestions =
+    all.length <= LIST_WHOLE
+      ? all
+      : nearestBy(list.values, code, (v) => [v.codeValue, v.shortDescription], 10).map((v) => uriOf(list, v));
+  const where =
+    all.length <= LIST_WHOLE
+      ? 'Valid values'
+      : `The nearest of ${all.length} valid values (all at ${basePath}/${descriptorResourceName(type)})`;
   return { kind: 'unknown', message: `${exists} ${where}: ${suggestions.join(', ')}.`, suggestions };
 }
 

@@ -23,7 +23,13 @@ const NOT_BLANK = /\S/;
 
 /** The ajv instance for Ed-Fi schemas: descriptor and whitespace rules are keywords, so the schema states every rule. */
 export function createEdfiAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, removeAdditional: true, coerceTypes: false, useDefaults: false });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    removeAdditional: true,
+    coerceTypes: false,
+    useDefaults: false,
+  });
   addFormats(ajv);
   ajv.addKeyword({
     keyword: 'x-edfi-descriptor',
@@ -47,7 +53,9 @@ export function createEdfiAjv(): Ajv2020 {
     validate: function check(rule: string, data: string) {
       if (data === '') return true; // minLength reports the empty string
       if (rule === 'identity' ? IDENTITY_SPACES.test(data) : NOT_BLANK.test(data)) return true;
-      (check as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'x-edfi-spaces', message: 'spaces', params: { rule } }];
+      (check as unknown as { errors: Partial<ErrorObject>[] }).errors = [
+        { keyword: 'x-edfi-spaces', message: 'spaces', params: { rule } },
+      ];
       return false;
     },
   });
@@ -70,10 +78,17 @@ export function edfiValidatorFor(schema: TSchema): ValidateFunction {
 /** `/addresses/0/city` -> `$.addresses[0].city`. */
 export function jsonPath(pointer: string): string {
   if (!pointer) return '$';
-  return '$' + pointer.split('/').slice(1).map((raw) => {
-    const k = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(k) ? `[${k}]` : `.${k}`;
-  }).join('');
+  return (
+    '$' +
+    pointer
+      .split('/')
+      .slice(1)
+      .map((raw) => {
+        const k = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+        return /^\d+$/.test(k) ? `[${k}]` : `.${k}`;
+      })
+      .join('')
+  );
 }
 
 function valueAt(root: unknown, pointer: string): unknown {
@@ -100,7 +115,13 @@ function message(e: ErrorObject, data: unknown): { path: string; text: string } 
       return { path: jsonPath(`${e.instancePath}/${missing}`), text: `${missing} is required.` };
     }
     case 'minLength':
-      return { path: jsonPath(e.instancePath), text: value === '' ? `${name} is required and should not be left empty.` : `${name} Value should be at least ${String(p.limit)} characters` };
+      return {
+        path: jsonPath(e.instancePath),
+        text:
+          value === ''
+            ? `${name} is required and should not be left empty.`
+            : `${name} Value should be at least ${String(p.limit)} characters`,
+      };
     case 'maxLength':
       return { path: jsonPath(e.instancePath), text: `${name} Value should be at most ${String(p.limit)} characters` };
     case 'x-edfi-spaces':
@@ -108,15 +129,24 @@ function message(e: ErrorObject, data: unknown): { path: string; text: string } 
     case 'x-edfi-descriptor':
       return { path: jsonPath(e.instancePath), text: e.message ?? `${name} is not a valid descriptor.` };
     case 'type':
-      return { path: jsonPath(e.instancePath), text: `${name} must be of type ${String(p.type)}, but it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}.` };
+      return {
+        path: jsonPath(e.instancePath),
+        text: `${name} must be of type ${String(p.type)}, but it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}.`,
+      };
     case 'format':
       return {
         path: jsonPath(e.instancePath),
-        text: p.format === 'date' ? `${name} must be a valid date in the form YYYY-MM-DD.` : `${name} must be a valid ${p.format === 'iso-date-time' ? 'date-time (YYYY-MM-DDThh:mm:ss)' : String(p.format)}.`,
+        text:
+          p.format === 'date'
+            ? `${name} must be a valid date in the form YYYY-MM-DD.`
+            : `${name} must be a valid ${p.format === 'iso-date-time' ? 'date-time (YYYY-MM-DDThh:mm:ss)' : String(p.format)}.`,
       };
     case 'minimum':
     case 'maximum':
-      return { path: jsonPath(e.instancePath), text: `${name} must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(p.limit)}.` };
+      return {
+        path: jsonPath(e.instancePath),
+        text: `${name} must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(p.limit)}.`,
+      };
     case 'minItems':
       return { path: jsonPath(e.instancePath), text: `${name} must have at least ${String(p.limit)} item(s).` };
     default:

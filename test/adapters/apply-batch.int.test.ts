@@ -7,11 +7,18 @@ import { freshDb } from '../support/db.js';
 
 let db: Db;
 let drop: () => Promise<void>;
-beforeAll(async () => { ({ db, drop } = await freshDb('postgres')); });
-afterAll(async () => { await drop?.(); });
+beforeAll(async () => {
+  ({ db, drop } = await freshDb('postgres'));
+});
+afterAll(async () => {
+  await drop?.();
+});
 
 const rec = (state: string, id: string, action: StateRecord['action'], first = 'Ana'): StateRecord => ({
-  stateCode: state, stateStudentId: id, action, identity: { firstName: first, lastName1: 'García', birthDate: '2012-03-14' },
+  stateCode: state,
+  stateStudentId: id,
+  action,
+  identity: { firstName: first, lastName1: 'García', birthDate: '2012-03-14' },
 });
 
 // The same sequence of submissions, one batch per step.
@@ -34,13 +41,23 @@ describe('set-based apply', () => {
       }
     }
     for (const step of steps('AZ')) {
-      const outs = await db.transaction((tx) => applyStateRecords(tx, step.map((record) => ({ record, codesetVersion: CODESET_VERSION })), null));
+      const outs = await db.transaction((tx) =>
+        applyStateRecords(
+          tx,
+          step.map((record) => ({ record, codesetVersion: CODESET_VERSION })),
+          null,
+        ),
+      );
       for (const o of outs) batch.push([o.stateStudentId, o.status, o.version, o.needsMatch, o.recordId === null]);
     }
     expect(batch).toEqual(single);
-    const rows = async (state: string) => (await db.query<Record<string, unknown>>(
-      'SELECT state_student_id, status, version, record, content_hash, first_name, last_name1, birth_date::text AS bd, match_status FROM state_records WHERE state_code = $1 ORDER BY state_student_id', [state])).rows
-      .map((r) => ({ ...r, record: { ...(r.record as object), stateCode: 'XX' } }));
+    const rows = async (state: string) =>
+      (
+        await db.query<Record<string, unknown>>(
+          'SELECT state_student_id, status, version, record, content_hash, first_name, last_name1, birth_date::text AS bd, match_status FROM state_records WHERE state_code = $1 ORDER BY state_student_id',
+          [state],
+        )
+      ).rows.map((r) => ({ ...r, record: { ...(r.record as object), stateCode: 'XX' } }));
     const nm = await rows('NM');
     expect(nm.length).toBe(5);
     const strip = (xs: Record<string, unknown>[]) => xs.map(({ content_hash: _h, ...x }) => x);
@@ -48,7 +65,19 @@ describe('set-based apply', () => {
   });
 
   it('falls back to the per-record path for a student twice in one batch', async () => {
-    const outs = await db.transaction((tx) => applyStateRecords(tx, [rec('UT', 'X', 'insert'), rec('UT', 'X', 'update', 'Xena')].map((record) => ({ record, codesetVersion: CODESET_VERSION })), null));
-    expect(outs.map((o) => [o.status, o.version])).toEqual([['created', 1], ['updated', 2]]);
+    const outs = await db.transaction((tx) =>
+      applyStateRecords(
+        tx,
+        [rec('UT', 'X', 'insert'), rec('UT', 'X', 'update', 'Xena')].map((record) => ({
+          record,
+          codesetVersion: CODESET_VERSION,
+        })),
+        null,
+      ),
+    );
+    expect(outs.map((o) => [o.status, o.version])).toEqual([
+      ['created', 1],
+      ['updated', 2],
+    ]);
   });
 });

@@ -6,11 +6,19 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const msix = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'msix.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+const msix = (...args: string[]) =>
+  spawnSync(process.execPath, [join(ROOT, 'bin', 'msix.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
 
 describe('msix validate', () => {
   it('prints the readable summary and exits 0 when every record applies', () => {
-    const r = msix('validate', 'adapters/mis2000-csv/fixtures/valid/nc-nightly.csv', '--adapter', 'mis2000-csv', '--state', 'NC');
+    const r = msix(
+      'validate',
+      'adapters/mis2000-csv/fixtures/valid/nc-nightly.csv',
+      '--adapter',
+      'mis2000-csv',
+      '--state',
+      'NC',
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('students read 4: applied 4');
@@ -19,7 +27,13 @@ describe('msix validate', () => {
   it('prints the JSON report, writes the CSV, and exits 1 when something is rejected', () => {
     const dir = mkdtempSync(join(tmpdir(), 'msix-cli-'));
     try {
-      const r = msix('validate', 'adapters/msix-typed/fixtures/invalid/unknown-codes.msix', '--json', '--csv', join(dir, 'r.csv'));
+      const r = msix(
+        'validate',
+        'adapters/msix-typed/fixtures/invalid/unknown-codes.msix',
+        '--json',
+        '--csv',
+        join(dir, 'r.csv'),
+      );
       expect(r.status).toBe(1);
       const report = JSON.parse(r.stdout) as { adapter: string; counts: { rejected: number } };
       expect(report.adapter).toBe('msix-typed');

@@ -7,9 +7,11 @@ import { renderReport, runConformance } from '../../adapters/sdk/conformance/ind
 // Every adapter folder in the repo runs the same suite. The large-file check uses
 // a smaller file here to keep `npm test` quick; `npm run adapter:check` runs 40,000.
 const SMALL: Record<string, number> = { 'edfi-xml': 1_000 };
-const students = (id: string) => (process.env.ADAPTER_FULL ? undefined : SMALL[id] ?? 5_000);
+const students = (id: string) => (process.env.ADAPTER_FULL ? undefined : (SMALL[id] ?? 5_000));
 
-const ids = readdirSync(DEFAULT_ADAPTERS_DIR).filter((d) => existsSync(join(DEFAULT_ADAPTERS_DIR, d, 'manifest.json'))).sort();
+const ids = readdirSync(DEFAULT_ADAPTERS_DIR)
+  .filter((d) => existsSync(join(DEFAULT_ADAPTERS_DIR, d, 'manifest.json')))
+  .sort();
 
 describe('adapter conformance', () => {
   it('finds the bundled adapters', () => {

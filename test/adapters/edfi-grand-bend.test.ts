@@ -6,7 +6,12 @@ import { sharedData } from '../support/data.js';
 async function run(parts: string[]): Promise<ParseEvent[]> {
   const reg = await loadAdapters({ only: ['edfi-xml'] });
   const a = reg.get('edfi-xml')!;
-  const input = { parts: parts.map((p) => ({ name: p.split('/').pop()!, open: () => createReadStream(p, { highWaterMark: 16 * 1024 }) })) };
+  const input = {
+    parts: parts.map((p) => ({
+      name: p.split('/').pop()!,
+      open: () => createReadStream(p, { highWaterMark: 16 * 1024 }),
+    })),
+  };
   const out: ParseEvent[] = [];
   for await (const ev of a.parse(input, { stateCode: 'TX' })) out.push(ev);
   return out;
@@ -24,7 +29,13 @@ describe('edfi-xml on the Grand Bend sample interchanges (read in place)', () =>
     expect(evs.filter((e) => e.kind === 'file' && e.issue.severity === 'error')).toHaveLength(0);
     const ids = new Set(ok.map((e) => (e.kind === 'ok' ? e.record.stateStudentId : '')));
     expect(ids.size).toBe(275);
-    const sampleIds = new Set([...readFileSync(program, 'utf8').matchAll(/<StudentMigrantEducationProgramAssociation>\s*<StudentReference>\s*<StudentIdentity>\s*<StudentUniqueId>([^<]*)</g)].map((m) => m[1]!.trim()));
+    const sampleIds = new Set(
+      [
+        ...readFileSync(program, 'utf8').matchAll(
+          /<StudentMigrantEducationProgramAssociation>\s*<StudentReference>\s*<StudentIdentity>\s*<StudentUniqueId>([^<]*)</g,
+        ),
+      ].map((m) => m[1]!.trim()),
+    );
     expect(ids).toEqual(sampleIds);
   });
 
@@ -34,11 +45,23 @@ describe('edfi-xml on the Grand Bend sample interchanges (read in place)', () =>
     const first = evs.find((e) => e.kind === 'ok');
     expect(first).toMatchObject({
       kind: 'ok',
-      record: { stateCode: 'TX', stateStudentId: '605078', identity: { firstName: 'Eduardo', lastName1: 'Wu', birthDate: '2014-05-20' }, qualifyingMoves: [{ qualifyingArrivalDate: '2021-08-31' }] },
+      record: {
+        stateCode: 'TX',
+        stateStudentId: '605078',
+        identity: { firstName: 'Eduardo', lastName1: 'Wu', birthDate: '2014-05-20' },
+        qualifyingMoves: [{ qualifyingArrivalDate: '2021-08-31' }],
+      },
       source: { part: 'StudentProgram.xml', studentKey: '605078' },
     });
     if (first?.kind === 'ok') expect(first.warnings.map((w) => w.rule)).toEqual(['derived']);
-    expect(evs.find((e) => e.kind === 'file' && e.issue.code === 'ignored' && /no StudentMigrantEducationProgramAssociation/.test(e.issue.message))).toBeDefined();
+    expect(
+      evs.find(
+        (e) =>
+          e.kind === 'file' &&
+          e.issue.code === 'ignored' &&
+          /no StudentMigrantEducationProgramAssociation/.test(e.issue.message),
+      ),
+    ).toBeDefined();
   });
 
   it('rejects every association when Student.xml is missing, each with a clear reason', async () => {

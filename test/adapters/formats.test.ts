@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { collect, csvRows, fromBytes, lines, loadAdapters, readTar, splitCsv, splitXml, writeTar, type ParseEvent, type XmlSplitEvent } from '../../adapters/sdk/index.js';
+import {
+  collect,
+  csvRows,
+  fromBytes,
+  lines,
+  loadAdapters,
+  readTar,
+  splitCsv,
+  splitXml,
+  writeTar,
+  type ParseEvent,
+  type XmlSplitEvent,
+} from '../../adapters/sdk/index.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ADAPTERS_DIR } from '../../adapters/sdk/index.js';
@@ -15,27 +27,47 @@ describe('byte-level splitting', () => {
     const text = 'a|b\r\nccc\n\ndd';
     for (const size of [1, 2, 3, 100]) {
       const got = await all(lines(fromBytes(text, size)));
-      expect(got.map((l) => [l.line, l.bytes.toString(), l.terminated])).toEqual([[1, 'a|b', true], [2, 'ccc', true], [3, '', true], [4, 'dd', false]]);
+      expect(got.map((l) => [l.line, l.bytes.toString(), l.terminated])).toEqual([
+        [1, 'a|b', true],
+        [2, 'ccc', true],
+        [3, '', true],
+        [4, 'dd', false],
+      ]);
     }
   });
 
   it('keeps quoted newlines inside one CSV row and reports an open quote at the end', async () => {
     const rows = await all(csvRows(fromBytes('a,"x\ny",c\r\nd,"open', 3)));
-    expect(rows.map((r) => [r.line, r.lastLine, r.bytes.toString(), r.terminated, r.openQuote])).toEqual([[1, 2, 'a,"x\ny",c', true, false], [3, 3, 'd,"open', false, true]]);
+    expect(rows.map((r) => [r.line, r.lastLine, r.bytes.toString(), r.terminated, r.openQuote])).toEqual([
+      [1, 2, 'a,"x\ny",c', true, false],
+      [3, 3, 'd,"open', false, true],
+    ]);
     expect(splitCsv('a,"b, ""c""",')).toEqual(['a', 'b, "c"', '']);
   });
 
   it('cuts XML into root children, skipping comments and CDATA, with > inside attributes', async () => {
-    const xml = '<?xml version="1.0"?>\n<!-- c -->\n<ns:Root xmlns:ns="u"><A t="x>y">1<![CDATA[<B>]]></A>\n<!-- <A> --><ns:A/><A><B><C/></B></A></ns:Root>';
+    const xml =
+      '<?xml version="1.0"?>\n<!-- c -->\n<ns:Root xmlns:ns="u"><A t="x>y">1<![CDATA[<B>]]></A>\n<!-- <A> --><ns:A/><A><B><C/></B></A></ns:Root>';
     for (const size of [1, 7, 1000]) {
       const evs = await all(splitXml(fromBytes(xml, size)));
-      expect(evs.map((e) => (e.kind === 'element' ? [e.name, e.line, e.xml] : e.kind))).toEqual(['root', ['A', 3, '<A t="x>y">1<![CDATA[<B>]]></A>'], ['A', 4, '<ns:A/>'], ['A', 4, '<A><B><C/></B></A>']]);
+      expect(evs.map((e) => (e.kind === 'element' ? [e.name, e.line, e.xml] : e.kind))).toEqual([
+        'root',
+        ['A', 3, '<A t="x>y">1<![CDATA[<B>]]></A>'],
+        ['A', 4, '<ns:A/>'],
+        ['A', 4, '<A><B><C/></B></A>'],
+      ]);
     }
   });
 
   it('refuses DOCTYPE and entity declarations before reading any element', async () => {
-    const evs = await all(splitXml(fromBytes('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r><a>&x;</a></r>')));
-    expect(evs).toEqual([expect.objectContaining({ kind: 'issue', issue: expect.objectContaining({ code: 'unsafe' }) })]);
+    const evs = await all(
+      splitXml(
+        fromBytes('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r><a>&x;</a></r>'),
+      ),
+    );
+    expect(evs).toEqual([
+      expect.objectContaining({ kind: 'issue', issue: expect.objectContaining({ code: 'unsafe' }) }),
+    ]);
   });
 
   it('reports truncation and mismatched nesting', async () => {
@@ -47,10 +79,19 @@ describe('byte-level splitting', () => {
   });
 
   it('writes and reads tar bundles, and notices a cut one', async () => {
-    const tar = await collect(writeTar([{ name: 'a.xml', data: Buffer.from('<a/>') }, { name: 'b.xml', data: Buffer.alloc(1000, 0x41) }]));
+    const tar = await collect(
+      writeTar([
+        { name: 'a.xml', data: Buffer.from('<a/>') },
+        { name: 'b.xml', data: Buffer.alloc(1000, 0x41) },
+      ]),
+    );
     const entries: [string, number][] = [];
-    for await (const ev of readTar(fromBytes(tar, 100))) if (ev.kind === 'entry') entries.push([ev.entry.name, (await collect(ev.entry.content)).length]);
-    expect(entries).toEqual([['a.xml', 4], ['b.xml', 1000]]);
+    for await (const ev of readTar(fromBytes(tar, 100)))
+      if (ev.kind === 'entry') entries.push([ev.entry.name, (await collect(ev.entry.content)).length]);
+    expect(entries).toEqual([
+      ['a.xml', 4],
+      ['b.xml', 1000],
+    ]);
     const cutEvents = await all(readTar(fromBytes(tar.subarray(0, 1700))));
     expect(cutEvents.map((e) => e.kind)).toEqual(['entry', 'entry', 'truncated']);
   });
@@ -71,10 +112,17 @@ describe('msix-typed details', () => {
   it('maps the layout onto the canonical record, escapes included', async () => {
     const reg = await loadAdapters({ only: ['msix-typed'] });
     const evs: ParseEvent[] = await all(reg.get('msix-typed')!.parse(fromBytes(fixture)));
-    expect(evs[0]).toMatchObject({ kind: 'header', header: { submittingState: 'TX', submissionDate: '2024-01-15T09:30:00.000', totalStudents: 4, totalRecords: 22 } });
+    expect(evs[0]).toMatchObject({
+      kind: 'header',
+      header: { submittingState: 'TX', submissionDate: '2024-01-15T09:30:00.000', totalStudents: 4, totalRecords: 22 },
+    });
     const recs = evs.flatMap((e) => (e.kind === 'ok' ? [e.record] : []));
     expect(recs.map((r) => r.action)).toEqual(['insert', 'update', 'delete', 'insert']);
-    expect(recs[0]).toMatchObject({ alternateIds: [{ id: 'MEP-88231', type: '02' }], parents: [{ relationship: 'parent1', phone: '9565550142' }, { relationship: 'parent2' }], assessments: [{ administrationDate: '2024-04', interpretation: 'Proficient' }] });
+    expect(recs[0]).toMatchObject({
+      alternateIds: [{ id: 'MEP-88231', type: '02' }],
+      parents: [{ relationship: 'parent1', phone: '9565550142' }, { relationship: 'parent2' }],
+      assessments: [{ administrationDate: '2024-04', interpretation: 'Proficient' }],
+    });
     expect(recs[1]!.courses![2]!.courseTitle).toBe('Biology | Lab');
     expect(recs[1]!.courses![1]).toMatchObject({ clockHours: 64, creditsGranted: 0.5, gradeToDate: 'C+' });
   });

@@ -14,10 +14,17 @@ beforeAll(async () => {
   sys = await startSystem({ workers: true });
   tx = await injectAs(sys, { state: 'TX', roles: ['state-system'] });
 });
-afterAll(async () => { await sys?.close(); });
+afterAll(async () => {
+  await sys?.close();
+});
 
 async function submit(as: AuthedInject, state: string, body: Buffer | string, query: string) {
-  const r = await as({ method: 'POST', url: `/api/v1/states/${state}/files?${query}`, payload: body, headers: { 'content-type': 'application/octet-stream' } });
+  const r = await as({
+    method: 'POST',
+    url: `/api/v1/states/${state}/files?${query}`,
+    payload: body,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   return r;
 }
 async function finished(as: AuthedInject, id: string) {
@@ -36,22 +43,40 @@ async function report(as: AuthedInject, id: string): Promise<IngestReport> {
 describe('batch file submission', () => {
   let first = '';
   it('streams the upload, answers 202 with an exchange id, and ingests record by record', async () => {
-    const r = await submit(tx, 'TX', fixture('msix-typed', 'valid/tx-daily.msix'), 'adapter=msix-typed&filename=tx-daily.msix');
+    const r = await submit(
+      tx,
+      'TX',
+      fixture('msix-typed', 'valid/tx-daily.msix'),
+      'adapter=msix-typed&filename=tx-daily.msix',
+    );
     expect(r.statusCode, r.body).toBe(202);
-    const body = r.json() as { exchangeId: string; file: { sizeBytes: number; adapter: string }; resendOf: string | null; links: { report: string } };
+    const body = r.json() as {
+      exchangeId: string;
+      file: { sizeBytes: number; adapter: string };
+      resendOf: string | null;
+      links: { report: string };
+    };
     expect(body).toMatchObject({ file: { adapter: 'msix-typed' }, resendOf: null });
     expect(r.headers.location).toBe(`/api/v1/exchanges/${body.exchangeId}`);
     first = body.exchangeId;
     const ex = await finished(tx, first);
     // Student 3 is a delete of a record Texas never sent: rejected, the other three applied.
-    expect(ex).toMatchObject({ status: 'completed_with_errors', counts: { read: 4, accepted: 3, rejected: 1, created: 3, not_found: 1 } });
+    expect(ex).toMatchObject({
+      status: 'completed_with_errors',
+      counts: { read: 4, accepted: 3, rejected: 1, created: 3, not_found: 1 },
+    });
     const rep = await report(tx, first);
     expect(rep.records.map((x) => [x.studentKey, x.status, x.note ?? x.issues[0]?.rule])).toEqual([
-      ['TX0000123', 'applied', 'created'], ['TX0000124', 'applied', 'created'], ['TX0000125', 'rejected', 'notFound'], ['TX0000126', 'applied', 'created'],
+      ['TX0000123', 'applied', 'created'],
+      ['TX0000124', 'applied', 'created'],
+      ['TX0000125', 'rejected', 'notFound'],
+      ['TX0000126', 'applied', 'created'],
     ]);
     const csv = await tx(`/api/v1/exchanges/${first}/report?format=csv`);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    expect(csv.body.split('\r\n')[0]).toBe('recordNumber,studentKey,part,line,action,status,severity,path,sourceField,value,rule,message,fix');
+    expect(csv.body.split('\r\n')[0]).toBe(
+      'recordNumber,studentKey,part,line,action,status,severity,path,sourceField,value,rule,message,fix',
+    );
   });
 
   it('resending the same file creates no duplicates', async () => {
@@ -59,16 +84,21 @@ describe('batch file submission', () => {
     expect(r.json()).toMatchObject({ resendOf: first });
     const ex = await finished(tx, (r.json() as { exchangeId: string }).exchangeId);
     expect(ex.counts).toMatchObject({ accepted: 3, unchanged: 3 });
-    const rows = await sys.db.query<{ n: string }>("SELECT count(*) AS n FROM state_records WHERE state_code = 'TX' AND state_student_id LIKE 'TX00001%'");
+    const rows = await sys.db.query<{ n: string }>(
+      "SELECT count(*) AS n FROM state_records WHERE state_code = 'TX' AND state_student_id LIKE 'TX00001%'",
+    );
     expect(Number(rows.rows[0]!.n)).toBe(3);
   });
 
   it('honours delete: the state record is withdrawn', async () => {
-    const file = 'HDR|TX|20240116093000000|00000001|000000002|20240101|20240116\nSTU|0000001|TX|TX0000124|01|D|\nDEM|0000001|001|Juan|Carlos|Hernández|Ruiz||M|20070922|N||||GT\n';
+    const file =
+      'HDR|TX|20240116093000000|00000001|000000002|20240101|20240116\nSTU|0000001|TX|TX0000124|01|D|\nDEM|0000001|001|Juan|Carlos|Hernández|Ruiz||M|20070922|N||||GT\n';
     const r = await submit(tx, 'TX', file, 'adapter=msix-typed');
     const ex = await finished(tx, (r.json() as { exchangeId: string }).exchangeId);
     expect(ex).toMatchObject({ status: 'completed', counts: { withdrawn: 1 } });
-    const row = await sys.db.query<{ status: string }>("SELECT status FROM state_records WHERE state_code = 'TX' AND state_student_id = 'TX0000124'");
+    const row = await sys.db.query<{ status: string }>(
+      "SELECT status FROM state_records WHERE state_code = 'TX' AND state_student_id = 'TX0000124'",
+    );
     expect(row.rows[0]!.status).toBe('withdrawn');
   });
 
@@ -79,7 +109,11 @@ describe('batch file submission', () => {
     expect(ex).toMatchObject({ status: 'completed_with_errors', counts: { read: 2, accepted: 1, rejected: 1 } });
     const rep = await report(tx, id);
     expect(rep.fileIssues.map((f) => f.code)).toEqual(['truncated']);
-    expect(rep.records[1]).toMatchObject({ studentKey: 'TX2', status: 'rejected', issues: [{ rule: 'truncated', line: 9 }] });
+    expect(rep.records[1]).toMatchObject({
+      studentKey: 'TX2',
+      status: 'rejected',
+      issues: [{ rule: 'truncated', line: 9 }],
+    });
   });
 
   it('infers the adapter from the file name, and reads CSV and Ed-Fi tar bundles', async () => {
@@ -101,7 +135,9 @@ describe('batch file submission', () => {
     expect((await submit(tx, 'TX', 'x', 'adapter=nope')).statusCode).toBe(400);
     expect((await submit(tx, 'TX', 'x', 'filename=x.unknown')).statusCode).toBe(400);
     expect((await submit(tx, 'NM', 'x', 'adapter=msix-typed')).statusCode).toBe(403);
-    expect((await tx(`/api/v1/exchanges/${(r.json() as { exchangeId: string }).exchangeId}/report`)).statusCode).toBe(404); // another state's exchange does not exist for Texas
+    expect((await tx(`/api/v1/exchanges/${(r.json() as { exchangeId: string }).exchangeId}/report`)).statusCode).toBe(
+      404,
+    ); // another state's exchange does not exist for Texas
     const helpDesk = await injectAs(sys, { roles: ['help-desk'] });
     expect((await helpDesk(`/api/v1/exchanges/${first}/report`)).statusCode).toBe(403);
     expect((await helpDesk(`/api/v1/exchanges/${first}`)).statusCode).toBe(200);
@@ -113,10 +149,17 @@ describe('a file sent while the queue is down', () => {
     const queue = sys.app.ctx.queue;
     const enqueue = queue.enqueue.bind(queue);
     // Redis unreachable for the upload only: every enqueue fails.
-    queue.enqueue = (async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:6379'); }) as typeof queue.enqueue;
+    queue.enqueue = (async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    }) as typeof queue.enqueue;
     let r;
     try {
-      r = await submit(tx, 'TX', 'HDR|TX|20240117093000000|00000001|000000002|20240101|20240117\nSTU|0000001|TX|TX0000777|01|I|\nDEM|0000001|001|Rosa|Elena|Ortiz|Luna||F|20110304|N||||MX\n', 'adapter=msix-typed');
+      r = await submit(
+        tx,
+        'TX',
+        'HDR|TX|20240117093000000|00000001|000000002|20240101|20240117\nSTU|0000001|TX|TX0000777|01|I|\nDEM|0000001|001|Rosa|Elena|Ortiz|Luna||F|20110304|N||||MX\n',
+        'adapter=msix-typed',
+      );
     } finally {
       queue.enqueue = enqueue;
     }
@@ -139,11 +182,33 @@ describe('msix submit', () => {
     const creds = await tokenFor(sys, { state: 'TX', roles: ['state-system'] });
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, [join(root, 'bin', 'msix.js'), 'submit', join(DEFAULT_ADAPTERS_DIR, 'edfi-xml', 'fixtures', 'valid', 'grand-bend-migrant'), '--state', 'TX', '--adapter', 'edfi-xml',
-        '--url', `http://127.0.0.1:${addr.port}`, '--client-id', creds.clientId, '--client-secret', creds.clientSecret], { cwd: root });
-      let stdout = '', stderr = '';
-      p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const p = spawn(
+        process.execPath,
+        [
+          join(root, 'bin', 'msix.js'),
+          'submit',
+          join(DEFAULT_ADAPTERS_DIR, 'edfi-xml', 'fixtures', 'valid', 'grand-bend-migrant'),
+          '--state',
+          'TX',
+          '--adapter',
+          'edfi-xml',
+          '--url',
+          `http://127.0.0.1:${addr.port}`,
+          '--client-id',
+          creds.clientId,
+          '--client-secret',
+          creds.clientSecret,
+        ],
+        { cwd: root },
+      );
+      let stdout = '',
+        stderr = '';
+      p.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      p.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
       p.on('exit', (code) => resolve({ code, stdout, stderr }));
     });
     expect(out.stderr).toMatch(/^exchange [0-9a-f-]{36}/);

@@ -10,7 +10,11 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const SDK = JSON.stringify(join(DEFAULT_ADAPTERS_DIR, 'sdk', 'types.js'));
 const manifest = (id: string, extra: Record<string, unknown> = {}) => ({
-  id, version: '0.1.0', description: `test adapter ${id}`, states: ['TX'], sdk: 1,
+  id,
+  version: '0.1.0',
+  description: `test adapter ${id}`,
+  states: ['TX'],
+  sdk: 1,
   formats: [{ name: 'test', extensions: ['tst'], mediaTypes: ['text/plain'] }],
   configSchema: { type: 'object', properties: { level: { type: 'integer', default: 3 } }, additionalProperties: false },
   ...extra,
@@ -37,11 +41,19 @@ describe('adapter discovery', () => {
   adapter('bad-config', manifest('bad-config'), GOOD);
   adapter('throws-on-import', manifest('throws-on-import'), 'throw new Error("boom at import");\nexport {};');
   adapter('no-factory', manifest('no-factory'), 'export const x = 1;');
-  adapter('factory-throws', manifest('factory-throws'), 'export function createAdapter() { throw new Error("needs a licence key"); }');
+  adapter(
+    'factory-throws',
+    manifest('factory-throws'),
+    'export function createAdapter() { throw new Error("needs a licence key"); }',
+  );
   adapter('missing-crosswalk', manifest('missing-crosswalk', { crosswalks: ['nowhere/grade'] }), GOOD);
-  adapter('throws-mid-parse', manifest('throws-mid-parse'), `export function createAdapter() { return {
+  adapter(
+    'throws-mid-parse',
+    manifest('throws-mid-parse'),
+    `export function createAdapter() { return {
     async *parse() { yield { kind: 'ok', record: { stateCode: 'TX', stateStudentId: 'A1', identity: { firstName: 'A', lastName1: 'B', birthDate: '2010-01-01' } }, warnings: [], source: { recordNumber: 1 } }; throw new Error('parser bug'); },
-    async *format() {} }; }`);
+    async *format() {} }; }`,
+  );
   mkdirSync(join(root, 'no-manifest'));
 
   it('loads good adapters and disables each broken one with a reason, without throwing', async () => {
@@ -81,7 +93,17 @@ describe('adapter discovery', () => {
     expect(reg.disabled).toEqual([]);
     expect(reg.forFileName('daily.csv').map((a) => a.manifest.id)).toEqual(['mis2000-csv']);
     expect(reg.forFileName('bundle.tar.gz').map((a) => a.manifest.id)).toEqual(['edfi-xml']);
-    expect(reg.forState('nc').map((a) => a.manifest.id).sort()).toEqual(['edfi-xml', 'mis2000-csv', 'msix-typed']);
-    expect(reg.forState('CA').map((a) => a.manifest.id).sort()).toEqual(['edfi-xml', 'msix-typed']);
+    expect(
+      reg
+        .forState('nc')
+        .map((a) => a.manifest.id)
+        .sort(),
+    ).toEqual(['edfi-xml', 'mis2000-csv', 'msix-typed']);
+    expect(
+      reg
+        .forState('CA')
+        .map((a) => a.manifest.id)
+        .sort(),
+    ).toEqual(['edfi-xml', 'msix-typed']);
   });
 });

@@ -8,7 +8,10 @@ import { ReportBuilder, renderReportCsv, renderReportSummary } from '../../core/
 async function reportFor(file: string, ctx = {}) {
   const reg = await loadAdapters({ only: ['msix-typed'] });
   const b = new ReportBuilder({ adapter: 'msix-typed', fileName: file });
-  for await (const ev of reg.get('msix-typed')!.parse(fromBytes(readFileSync(join(DEFAULT_ADAPTERS_DIR, 'msix-typed', 'fixtures', file))), ctx)) b.add(ev);
+  for await (const ev of reg
+    .get('msix-typed')!
+    .parse(fromBytes(readFileSync(join(DEFAULT_ADAPTERS_DIR, 'msix-typed', 'fixtures', file))), ctx))
+    b.add(ev);
   return b.build();
 }
 
@@ -17,27 +20,65 @@ describe('ingest report', () => {
     const r = await reportFor('invalid/truncated.msix');
     expect(r.complete).toBe(true);
     expect(r.counts).toMatchObject({ read: 2, applied: 1, rejected: 1, fileErrors: 1 });
-    expect(r.records.map((x) => [x.studentKey, x.status])).toEqual([['TX1', 'applied'], ['TX2', 'rejected']]);
+    expect(r.records.map((x) => [x.studentKey, x.status])).toEqual([
+      ['TX1', 'applied'],
+      ['TX2', 'rejected'],
+    ]);
     const rows = parse(renderReportCsv(r), { columns: true }) as Record<string, string>[];
-    expect(Object.keys(rows[0]!)).toEqual(['recordNumber', 'studentKey', 'part', 'line', 'action', 'status', 'severity', 'path', 'sourceField', 'value', 'rule', 'message', 'fix']);
+    expect(Object.keys(rows[0]!)).toEqual([
+      'recordNumber',
+      'studentKey',
+      'part',
+      'line',
+      'action',
+      'status',
+      'severity',
+      'path',
+      'sourceField',
+      'value',
+      'rule',
+      'message',
+      'fix',
+    ]);
     expect(rows[0]).toMatchObject({ status: 'file', severity: 'error', rule: 'truncated' });
     expect(rows.find((x) => x.studentKey === 'TX1')).toMatchObject({ status: 'applied', action: 'insert' });
-    expect(rows.find((x) => x.studentKey === 'TX2')).toMatchObject({ status: 'rejected', rule: 'truncated', line: '9' });
+    expect(rows.find((x) => x.studentKey === 'TX2')).toMatchObject({
+      status: 'rejected',
+      rule: 'truncated',
+      line: '9',
+    });
     expect(renderReportSummary(r)).toContain('applied 1, rejected 1');
   });
 
   it('quotes the value as sent, the source field and line', async () => {
     const r = await reportFor('invalid/impossible-dates.msix');
     const issue = r.records[1]!.issues[0]!;
-    expect(issue).toMatchObject({ path: '/identity/birthDate', value: '20120230', rule: 'format', sourceField: 'DEM.birthDate', line: 7, fix: 'Send a real calendar date as YYYYMMDD.' });
+    expect(issue).toMatchObject({
+      path: '/identity/birthDate',
+      value: '20120230',
+      rule: 'format',
+      sourceField: 'DEM.birthDate',
+      line: 7,
+      fix: 'Send a real calendar date as YYYYMMDD.',
+    });
   });
 
   it('records a store rejection of a record that parsed', () => {
     const b = new ReportBuilder();
-    b.add({ kind: 'ok', record: { stateStudentId: 'X1', action: 'delete' }, warnings: [], source: { recordNumber: 1 } }, { applied: false, issues: [{ path: '/stateStudentId', rule: 'notFound', message: 'no stored record to delete' }] });
+    b.add(
+      { kind: 'ok', record: { stateStudentId: 'X1', action: 'delete' }, warnings: [], source: { recordNumber: 1 } },
+      {
+        applied: false,
+        issues: [{ path: '/stateStudentId', rule: 'notFound', message: 'no stored record to delete' }],
+      },
+    );
     b.add({ kind: 'end', summary: {} });
     const r = b.build();
     expect(r.counts).toMatchObject({ read: 1, applied: 0, rejected: 1 });
-    expect(r.records[0]).toMatchObject({ status: 'rejected', action: 'delete', issues: [{ severity: 'error', rule: 'notFound' }] });
+    expect(r.records[0]).toMatchObject({
+      status: 'rejected',
+      action: 'delete',
+      issues: [{ severity: 'error', rule: 'notFound' }],
+    });
   });
 });

@@ -18,16 +18,32 @@ function start(): Promise<{ base: string; output: () => string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--demo'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--demo'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`no URLs printed in time:\n${out}`)), 90_000);
     const check = setInterval(() => {
       const m = /API docs : (http:\/\/[\d.]+:\d+)\/docs/.exec(out);
-      if (m && out.includes('Press Ctrl-C')) { clearInterval(check); clearTimeout(timer); ok({ base: m[1]!, output: () => out }); }
-      if (child!.exitCode !== null) { clearInterval(check); clearTimeout(timer); fail(new Error(`start exited:\n${out}`)); }
+      if (m && out.includes('Press Ctrl-C')) {
+        clearInterval(check);
+        clearTimeout(timer);
+        ok({ base: m[1]!, output: () => out });
+      }
+      if (child!.exitCode !== null) {
+        clearInterval(check);
+        clearTimeout(timer);
+        fail(new Error(`start exited:\n${out}`));
+      }
     }, 100);
   });
 }
@@ -45,8 +61,12 @@ describe('npm start on embedded defaults', () => {
     expect(cred).not.toBeNull();
     expect((await fetch(`${base}/api/v1/states/TX/records/TX0048213`)).status).toBe(401);
     const tokenRes = await fetch(`${base}/oauth/token`, {
-      method: 'POST', body: 'grant_type=client_credentials',
-      headers: { authorization: `Basic ${Buffer.from(`${cred![1]}:${cred![2]}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      body: 'grant_type=client_credentials',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${cred![1]}:${cred![2]}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
     });
     expect(tokenRes.status).toBe(200);
     const auth = { authorization: `Bearer ${((await tokenRes.json()) as { access_token: string }).access_token}` };
@@ -54,21 +74,29 @@ describe('npm start on embedded defaults', () => {
     // The demo student: three states' records under one MSIX id, with her credits from all three.
     let ana: { msixId: string | null } = { msixId: null };
     for (let i = 0; i < 100 && !ana.msixId; i++) {
-      ana = await (await fetch(`${base}/api/v1/states/TX/records/TX0048213`, { headers: auth })).json() as { msixId: string | null };
+      ana = (await (await fetch(`${base}/api/v1/states/TX/records/TX0048213`, { headers: auth })).json()) as {
+        msixId: string | null;
+      };
       if (!ana.msixId) await new Promise((r) => setTimeout(r, 200));
     }
     expect(ana.msixId).toMatch(/^\d{12}$/);
     let student: { states: string[]; credits: { totalCredits: number } } = { states: [], credits: { totalCredits: 0 } };
     for (let i = 0; i < 100 && student.states.length < 3; i++) {
-      student = await (await fetch(`${base}/api/v1/students/${ana.msixId}`, { headers: auth })).json() as typeof student;
+      student = (await (
+        await fetch(`${base}/api/v1/students/${ana.msixId}`, { headers: auth })
+      ).json()) as typeof student;
       if (student.states.length < 3) await new Promise((r) => setTimeout(r, 200));
     }
     expect(student.states).toEqual(['FL', 'MI', 'TX']);
     expect(student.credits.totalCredits).toBeGreaterThan(20);
 
     const write = await fetch(`${base}/api/v1/states/TX/records`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...auth },
-      body: JSON.stringify({ stateStudentId: 'E2E-1', identity: { firstName: 'Beto', lastName1: 'Salinas', birthDate: '2014-02-11' } }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({
+        stateStudentId: 'E2E-1',
+        identity: { firstName: 'Beto', lastName1: 'Salinas', birthDate: '2014-02-11' },
+      }),
     });
     expect(write.status).toBe(201);
 

@@ -21,7 +21,9 @@ beforeAll(async () => {
   expect(s.statusCode).toBe(201);
   studentId = idFrom(s);
 });
-afterAll(async () => { await sys?.close(); });
+afterAll(async () => {
+  await sys?.close();
+});
 
 describe('POST is an upsert on the natural key', () => {
   it('answers 201 with Location and ETag when new, 200 with the same Location when the key exists', async () => {
@@ -49,22 +51,41 @@ describe('POST is an upsert on the natural key', () => {
     const withId = await tx.post('students', { ...student('604824'), id: '3a93cdce157d4cfeb6f8d5caa88c986b' });
     expect(withId.statusCode).toBe(400);
     expect(withId.json()).toMatchObject({
-      type: 'urn:ed-fi:api:bad-request:data-validation-failed', title: 'Data Validation Failed', status: 400,
-      errors: ["Resource identifiers cannot be assigned by the client. The 'id' property should not be included in the request body."],
+      type: 'urn:ed-fi:api:bad-request:data-validation-failed',
+      title: 'Data Validation Failed',
+      status: 400,
+      errors: [
+        "Resource identifiers cannot be assigned by the client. The 'id' property should not be included in the request body.",
+      ],
     });
-    const onItem = await tx.raw({ method: 'POST', url: `${BASE}/students/${studentId}`, payload: student('604824'), headers: { 'content-type': 'application/json' } });
+    const onItem = await tx.raw({
+      method: 'POST',
+      url: `${BASE}/students/${studentId}`,
+      payload: student('604824'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(onItem.statusCode).toBe(405);
     expect(onItem.json().type).toBe('urn:ed-fi:api:method-not-allowed');
   });
 
   it('accepts a trailing slash on the collection', async () => {
-    const r = await tx.raw({ method: 'POST', url: `${BASE}/students/`, payload: student('604826'), headers: { 'content-type': 'application/json' } });
+    const r = await tx.raw({
+      method: 'POST',
+      url: `${BASE}/students/`,
+      payload: student('604826'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.statusCode).toBe(201);
     expect((await tx.get(`${BASE}/students/?studentUniqueId=604826`)).json()).toHaveLength(1);
   });
 
   it('routes resource names case-insensitively, as the ODS/API tests do', async () => {
-    const r = await tx.raw({ method: 'POST', url: `${BASE}/StudentSchoolAssociations`, payload: ssa('604821'), headers: { 'content-type': 'application/json' } });
+    const r = await tx.raw({
+      method: 'POST',
+      url: `${BASE}/StudentSchoolAssociations`,
+      payload: ssa('604821'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.statusCode).toBe(201);
     expect((await tx.get(`Students/${studentId}`)).statusCode).toBe(200);
   });
@@ -91,7 +112,13 @@ describe('GET by id', () => {
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toContain('application/json');
     const body = r.json();
-    expect(body).toMatchObject({ id: studentId, studentUniqueId: '604821', firstName: 'Maria', lastSurname: 'Garcia', birthDate: '2010-04-02' });
+    expect(body).toMatchObject({
+      id: studentId,
+      studentUniqueId: '604821',
+      firstName: 'Maria',
+      lastSurname: 'Garcia',
+      birthDate: '2010-04-02',
+    });
     expect(r.headers.etag).toBe(`"${body._etag}"`);
     expect(new Date(body._lastModifiedDate).toString()).not.toBe('Invalid Date');
   });
@@ -121,7 +148,8 @@ describe('GET by id', () => {
 
 describe('GET queries', () => {
   beforeAll(async () => {
-    for (let i = 0; i < 30; i++) await tx.post('students', student(`70${String(i).padStart(4, '0')}`, { lastSurname: i % 2 ? 'Lopez' : 'Perez' }));
+    for (let i = 0; i < 30; i++)
+      await tx.post('students', student(`70${String(i).padStart(4, '0')}`, { lastSurname: i % 2 ? 'Lopez' : 'Perez' }));
   });
 
   it('filters on key and scalar fields, values compared case-insensitively', async () => {
@@ -132,7 +160,10 @@ describe('GET queries', () => {
     expect(lopez.json()).toHaveLength(15);
     const enr = await tx.get(`studentSchoolAssociations?studentUniqueId=604821&schoolId=${SCHOOL_ID}`);
     expect(enr.json()).toHaveLength(1);
-    expect(enr.json()[0]).toMatchObject({ studentReference: { studentUniqueId: '604821' }, schoolReference: { schoolId: SCHOOL_ID } });
+    expect(enr.json()[0]).toMatchObject({
+      studentReference: { studentUniqueId: '604821' },
+      schoolReference: { schoolId: SCHOOL_ID },
+    });
   });
 
   it('answers an empty array when nothing matches', async () => {
@@ -157,7 +188,10 @@ describe('GET queries', () => {
   it('refuses a limit over 500 or below 0, a bad offset, and a field that is not searchable, with Ed-Fi messages', async () => {
     const big = await tx.get('students?limit=501');
     expect(big.statusCode).toBe(400);
-    expect(big.json()).toMatchObject({ type: 'urn:ed-fi:api:bad-request', errors: ['Limit must be omitted or set to a numeric value between 0 and 500.'] });
+    expect(big.json()).toMatchObject({
+      type: 'urn:ed-fi:api:bad-request',
+      errors: ['Limit must be omitted or set to a numeric value between 0 and 500.'],
+    });
     expect((await tx.get('students?limit=-1')).statusCode).toBe(400);
     const off = await tx.get('students?offset=5;%20select%20*%20from%20users');
     expect(off.json().errors).toEqual(['Offset must be a numeric value greater than or equal to 0.']);
@@ -179,28 +213,51 @@ describe('PUT by id', () => {
     expect((await tx.get(`students/${id}`)).json().middleName).toBe('Luz');
     const stale = await tx.put('students', id, student('604830', { middleName: 'Sol' }), { 'if-match': etag });
     expect(stale.statusCode).toBe(412);
-    expect(stale.json()).toMatchObject({ type: 'urn:ed-fi:api:optimistic-lock-failed', title: 'Optimistic Lock Failed', detail: 'The item has been modified by another user.' });
-    expect((await tx.put('students', id, student('604830', { middleName: 'Sol' }), { 'if-match': '*' })).statusCode).toBe(204);
+    expect(stale.json()).toMatchObject({
+      type: 'urn:ed-fi:api:optimistic-lock-failed',
+      title: 'Optimistic Lock Failed',
+      detail: 'The item has been modified by another user.',
+    });
+    expect(
+      (await tx.put('students', id, student('604830', { middleName: 'Sol' }), { 'if-match': '*' })).statusCode,
+    ).toBe(204);
   });
 
   it('never creates: 404 for an unknown id, 412 with If-Match', async () => {
     const r = await tx.put('students', '00000000000040008000000000000000', student('604831'));
     expect(r.statusCode).toBe(404);
     expect(r.json().detail).toBe('Resource to update was not found');
-    expect((await tx.put('students', '00000000000040008000000000000000', student('604831'), { 'if-match': '*' })).statusCode).toBe(412);
+    expect(
+      (await tx.put('students', '00000000000040008000000000000000', student('604831'), { 'if-match': '*' })).statusCode,
+    ).toBe(412);
   });
 
   it('refuses a body id that differs from the route and a change of the natural key', async () => {
-    const mismatch = await tx.put('students', studentId, { id: '00000000000040008000000000000000', ...student('604821') });
+    const mismatch = await tx.put('students', studentId, {
+      id: '00000000000040008000000000000000',
+      ...student('604821'),
+    });
     expect(mismatch.statusCode).toBe(400);
     expect(mismatch.json().errors).toEqual(['Request body id must match the id in the url.']);
     const keyChange = await tx.put('students', studentId, student('999999'));
     expect(keyChange.statusCode).toBe(400);
-    expect(keyChange.json()).toMatchObject({ type: 'urn:ed-fi:api:bad-request:data-validation-failed:key-change-not-supported', title: 'Key Change Not Supported' });
+    expect(keyChange.json()).toMatchObject({
+      type: 'urn:ed-fi:api:bad-request:data-validation-failed:key-change-not-supported',
+      title: 'Key Change Not Supported',
+    });
   });
 
   it('answers 405 to PUT and DELETE on a collection', async () => {
-    expect((await tx.raw({ method: 'PUT', url: `${BASE}/students`, payload: {}, headers: { 'content-type': 'application/json' } })).statusCode).toBe(405);
+    expect(
+      (
+        await tx.raw({
+          method: 'PUT',
+          url: `${BASE}/students`,
+          payload: {},
+          headers: { 'content-type': 'application/json' },
+        })
+      ).statusCode,
+    ).toBe(405);
     expect((await tx.raw({ method: 'DELETE', url: `${BASE}/students` })).statusCode).toBe(405);
   });
 });
@@ -210,7 +267,9 @@ describe('DELETE by id and references', () => {
     const r = await tx.post('studentSchoolAssociations', ssa('nobody', { schoolReference: { schoolId: 1 } }));
     expect(r.statusCode).toBe(409);
     expect(r.json()).toMatchObject({
-      type: 'urn:ed-fi:api:data-conflict:unresolved-reference', title: 'Unresolved Reference', status: 409,
+      type: 'urn:ed-fi:api:data-conflict:unresolved-reference',
+      title: 'Unresolved Reference',
+      status: 409,
       detail: 'The referenced Student, School item(s) do not exist.',
     });
   });
@@ -219,14 +278,20 @@ describe('DELETE by id and references', () => {
     const p = await tx.post('programs', program());
     expect(p.statusCode).toBe(201);
     const seoa = await tx.post('studentEducationOrganizationAssociations', {
-      studentReference: { studentUniqueId: '604821' }, educationOrganizationReference: { educationOrganizationId: SCHOOL_ID },
+      studentReference: { studentUniqueId: '604821' },
+      educationOrganizationReference: { educationOrganizationId: SCHOOL_ID },
       sexDescriptor: 'uri://ed-fi.org/SexDescriptor#Female',
     });
     expect(seoa.statusCode).toBe(201);
     const read = (await tx.get(String(seoa.headers.location))).json();
-    expect(read.studentReference).toEqual({ studentUniqueId: '604821', link: { rel: 'Student', href: `/ed-fi/students/${studentId}` } });
+    expect(read.studentReference).toEqual({
+      studentUniqueId: '604821',
+      link: { rel: 'Student', href: `/ed-fi/students/${studentId}` },
+    });
     expect(read.educationOrganizationReference.link.rel).toBe('School');
-    expect((await tx.get(String(p.headers.location))).json().educationOrganizationReference.link.rel).toBe('LocalEducationAgency');
+    expect((await tx.get(String(p.headers.location))).json().educationOrganizationReference.link.rel).toBe(
+      'LocalEducationAgency',
+    );
     // What was read can be sent back: the links are dropped on write.
     expect((await tx.put('studentEducationOrganizationAssociations', read.id, read)).statusCode).toBe(204);
   });
@@ -234,7 +299,10 @@ describe('DELETE by id and references', () => {
   it('refuses to delete an item still referenced (409 dependent-item-exists) and deletes it once free', async () => {
     const held = await tx.del('students', studentId);
     expect(held.statusCode).toBe(409);
-    expect(held.json()).toMatchObject({ type: 'urn:ed-fi:api:data-conflict:dependent-item-exists', title: 'Dependent Item Exists' });
+    expect(held.json()).toMatchObject({
+      type: 'urn:ed-fi:api:data-conflict:dependent-item-exists',
+      title: 'Dependent Item Exists',
+    });
     expect(held.json().detail).toContain('StudentSchoolAssociation');
     const s = await tx.post('students', student('604840'));
     const id = idFrom(s);
@@ -251,9 +319,16 @@ describe('DELETE by id and references', () => {
   });
 
   it('checks a program reference with its descriptor case-insensitively', async () => {
-    const r = await tx.post('studentMigrantEducationProgramAssociations', smepa('604821', {
-      programReference: { educationOrganizationId: 255901, programName: 'Migrant Education', programTypeDescriptor: 'uri://ed-fi.org/ProgramTypeDescriptor#MIGRANT EDUCATION' },
-    }));
+    const r = await tx.post(
+      'studentMigrantEducationProgramAssociations',
+      smepa('604821', {
+        programReference: {
+          educationOrganizationId: 255901,
+          programName: 'Migrant Education',
+          programTypeDescriptor: 'uri://ed-fi.org/ProgramTypeDescriptor#MIGRANT EDUCATION',
+        },
+      }),
+    );
     expect(r.statusCode, r.body).toBe(201);
   });
 });
@@ -265,14 +340,18 @@ describe('change queries', () => {
     const created = await tx.post('students', student('604850'));
     const after = (await tx.get('/changeQueries/v1/availableChangeVersions')).json().newestChangeVersion;
     expect(after).toBeGreaterThan(before.newestChangeVersion);
-    const changed = await tx.get(`students?minChangeVersion=${before.newestChangeVersion + 1}&maxChangeVersion=${after}`);
+    const changed = await tx.get(
+      `students?minChangeVersion=${before.newestChangeVersion + 1}&maxChangeVersion=${after}`,
+    );
     expect(changed.json().map((s: { studentUniqueId: string }) => s.studentUniqueId)).toEqual(['604850']);
     expect((await tx.del('students', idFrom(created))).statusCode).toBe(204);
     const v = (await tx.get('/changeQueries/v1/availableChangeVersions')).json().newestChangeVersion;
     const deletes = await tx.get(`students/deletes?minChangeVersion=${v}&maxChangeVersion=${v}&totalCount=true`);
     expect(deletes.statusCode).toBe(200);
     expect(deletes.headers['total-count']).toBe('1');
-    expect(deletes.json()).toEqual([{ id: idFrom(created), changeVersion: v, keyValues: { studentUniqueId: '604850' } }]);
+    expect(deletes.json()).toEqual([
+      { id: idFrom(created), changeVersion: v, keyValues: { studentUniqueId: '604850' } },
+    ]);
     const keyChanges = await tx.get(`students/keyChanges?minChangeVersion=0&totalCount=true`);
     expect(keyChanges.json()).toEqual([]);
     expect(keyChanges.headers['total-count']).toBe('0');
@@ -289,7 +368,11 @@ describe('descriptors', () => {
     expect(ninth).toMatchObject({ namespace: 'uri://ed-fi.org/GradeLevelDescriptor', shortDescription: 'Ninth grade' });
     expect((await tx.get(`gradeLevelDescriptors/${ninth.id}`)).json().codeValue).toBe('Ninth grade');
     expect((await tx.get('sexDescriptors?codeValue=female')).json()).toHaveLength(1);
-    const write = await tx.post('gradeLevelDescriptors', { codeValue: 'X', namespace: 'uri://ed-fi.org/GradeLevelDescriptor', shortDescription: 'X' });
+    const write = await tx.post('gradeLevelDescriptors', {
+      codeValue: 'X',
+      namespace: 'uri://ed-fi.org/GradeLevelDescriptor',
+      shortDescription: 'X',
+    });
     expect(write.statusCode).toBe(405);
   });
 
@@ -301,7 +384,7 @@ describe('descriptors', () => {
 });
 
 describe('correlation ids and the DMS path', () => {
-  it('puts the caller\'s correlation id (query parameter or header) in problem details', async () => {
+  it("puts the caller's correlation id (query parameter or header) in problem details", async () => {
     const q = await tx.get('students/00000000000040008000000000000000?correlationId=abc-123');
     expect(q.json().correlationId).toBe('abc-123');
     const h = await tx.get('students/00000000000040008000000000000000', { 'x-correlation-id': 'hdr-9' });
@@ -311,7 +394,12 @@ describe('correlation ids and the DMS path', () => {
   it('serves the same data under /data/ed-fi for Data Management Service clients', async () => {
     const r = await tx.get(`/data/ed-fi/students/${studentId}`);
     expect(r.statusCode).toBe(200);
-    const p = await tx.raw({ method: 'POST', url: '/data/ed-fi/students', payload: student('604860'), headers: { 'content-type': 'application/json' } });
+    const p = await tx.raw({
+      method: 'POST',
+      url: '/data/ed-fi/students',
+      payload: student('604860'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(p.statusCode).toBe(201);
     expect(p.headers.location).toMatch(/^\/data\/ed-fi\/students\/[0-9a-f]{32}$/);
   });

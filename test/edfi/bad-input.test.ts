@@ -16,7 +16,10 @@ let txStudentId: string;
 
 const counts = async () => {
   const q = async (sql: string) => (await sys.db.query<{ n: number }>(sql)).rows[0]!.n;
-  return { docs: await q('SELECT count(*)::int AS n FROM edfi_documents'), records: await q('SELECT count(*)::int AS n FROM state_records') };
+  return {
+    docs: await q('SELECT count(*)::int AS n FROM edfi_documents'),
+    records: await q('SELECT count(*)::int AS n FROM state_records'),
+  };
 };
 let before: { docs: number; records: number };
 
@@ -28,17 +31,33 @@ beforeAll(async () => {
   await tx.post('schools', school());
   txStudentId = idFrom(await tx.post('students', student('604821')));
 });
-afterAll(async () => { await sys?.close(); });
-beforeEach(async () => { before = await counts(); });
+afterAll(async () => {
+  await sys?.close();
+});
+beforeEach(async () => {
+  before = await counts();
+});
 
 const expectProblem = (body: Record<string, unknown>, status: number, type: string) => {
-  expect(body).toMatchObject({ status, type, title: expect.any(String), detail: expect.any(String), correlationId: expect.any(String), validationErrors: expect.any(Object), errors: expect.any(Array), code: expect.stringMatching(/^GW_ERR_/) });
+  expect(body).toMatchObject({
+    status,
+    type,
+    title: expect.any(String),
+    detail: expect.any(String),
+    correlationId: expect.any(String),
+    validationErrors: expect.any(Object),
+    errors: expect.any(Array),
+    code: expect.stringMatching(/^GW_ERR_/),
+  });
 };
 const nothingStored = async () => expect(await counts()).toEqual(before);
 
 describe('bad Ed-Fi input', () => {
   it('wrong types: 400 with each wrong field under its JSON path', async () => {
-    const r = await tx.post('studentSchoolAssociations', ssa('604821', { schoolReference: { schoolId: 'abc' }, entryDate: 20250820, repeatGradeIndicator: 'no' }));
+    const r = await tx.post(
+      'studentSchoolAssociations',
+      ssa('604821', { schoolReference: { schoolId: 'abc' }, entryDate: 20250820, repeatGradeIndicator: 'no' }),
+    );
     expect(r.statusCode).toBe(400);
     expect(r.headers['content-type']).toContain('application/problem+json');
     const p = r.json();
@@ -53,28 +72,44 @@ describe('bad Ed-Fi input', () => {
   });
 
   it('missing required fields: 400 naming each one', async () => {
-    const r = await tx.post('studentMigrantEducationProgramAssociations', { studentReference: { studentUniqueId: '604821' }, beginDate: '2025-08-01' });
+    const r = await tx.post('studentMigrantEducationProgramAssociations', {
+      studentReference: { studentUniqueId: '604821' },
+      beginDate: '2025-08-01',
+    });
     expect(r.statusCode).toBe(400);
-    expect(Object.keys(r.json().validationErrors).sort()).toEqual(['$.educationOrganizationReference', '$.lastQualifyingMove', '$.priorityForServices', '$.programReference']);
+    expect(Object.keys(r.json().validationErrors).sort()).toEqual([
+      '$.educationOrganizationReference',
+      '$.lastQualifyingMove',
+      '$.priorityForServices',
+      '$.programReference',
+    ]);
     expect(r.json().validationErrors['$.priorityForServices']).toEqual(['priorityForServices is required.']);
     await nothingStored();
   });
 
   it('unknown descriptors: 400 whose answer lists the valid values', async () => {
-    const r = await tx.post('studentSchoolAssociations', ssa('604821', { entryGradeLevelDescriptor: 'uri://ed-fi.org/GradeLevelDescriptor#Grade Nine' }));
+    const r = await tx.post(
+      'studentSchoolAssociations',
+      ssa('604821', { entryGradeLevelDescriptor: 'uri://ed-fi.org/GradeLevelDescriptor#Grade Nine' }),
+    );
     expect(r.statusCode).toBe(400);
     const [message] = r.json().validationErrors['$.entryGradeLevelDescriptor'];
-    expect(message).toContain("GradeLevelDescriptor value 'uri://ed-fi.org/gradeleveldescriptor#grade nine' does not exist.");
+    expect(message).toContain(
+      "GradeLevelDescriptor value 'uri://ed-fi.org/gradeleveldescriptor#grade nine' does not exist.",
+    );
     expect(message).toContain('uri://ed-fi.org/GradeLevelDescriptor#Ninth grade');
     expect(message).toContain('uri://ed-fi.org/GradeLevelDescriptor#Kindergarten');
     await nothingStored();
   });
 
   it('a valid Ed-Fi descriptor without an MSIX meaning where MSIX needs one: 400 saying which values map', async () => {
-    const r = await tx.post('studentSchoolAssociations', ssa('604821', { entryGradeLevelDescriptor: 'uri://ed-fi.org/GradeLevelDescriptor#Grade 13' }));
+    const r = await tx.post(
+      'studentSchoolAssociations',
+      ssa('604821', { entryGradeLevelDescriptor: 'uri://ed-fi.org/GradeLevelDescriptor#Grade 13' }),
+    );
     expect(r.statusCode).toBe(400);
     const [message] = r.json().validationErrors['$.entryGradeLevelDescriptor'];
-    expect(message).toContain("has no equivalent in the MSIX gradeLevel code set");
+    expect(message).toContain('has no equivalent in the MSIX gradeLevel code set');
     await nothingStored();
   });
 
@@ -95,7 +130,11 @@ describe('bad Ed-Fi input', () => {
 
   it("another state's records: 403 to write, change or delete them; references resolve only within the caller's state", async () => {
     const body = { id: txStudentId, ...student('604821', { firstName: 'Changed' }) };
-    for (const r of [await ca.put('students', txStudentId, body), await ca.del('students', txStudentId), await ca.get(`students/${txStudentId}`)]) {
+    for (const r of [
+      await ca.put('students', txStudentId, body),
+      await ca.del('students', txStudentId),
+      await ca.get(`students/${txStudentId}`),
+    ]) {
       expect(r.statusCode).toBe(403);
       expectProblem(r.json(), 403, 'urn:ed-fi:api:security:authorization');
       expect(r.json().code).toBe('GW_ERR_STATE_MISMATCH');
@@ -109,7 +148,12 @@ describe('bad Ed-Fi input', () => {
 
   it('callers without a state or with the wrong role: 403; without a token: 401, all in the Ed-Fi format', async () => {
     const admin = await injectAs(sys, { state: null, roles: ['admin'] });
-    const w = await admin({ method: 'POST', url: `${BASE}/students`, payload: student('604890'), headers: { 'content-type': 'application/json' } });
+    const w = await admin({
+      method: 'POST',
+      url: `${BASE}/students`,
+      payload: student('604890'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(w.statusCode).toBe(403);
     expectProblem(w.json(), 403, 'urn:ed-fi:api:security:authorization');
     const helpDesk = await injectAs(sys, { state: null, roles: ['help-desk'] });
@@ -124,7 +168,12 @@ describe('bad Ed-Fi input', () => {
 
   it('an unsupported media type: 415', async () => {
     for (const ct of ['application/xml', 'text/plain', 'application/x-www-form-urlencoded']) {
-      const r = await tx.raw({ method: 'POST', url: `${BASE}/students`, payload: '<Student/>', headers: { 'content-type': ct } });
+      const r = await tx.raw({
+        method: 'POST',
+        url: `${BASE}/students`,
+        payload: '<Student/>',
+        headers: { 'content-type': ct },
+      });
       expect(r.statusCode, ct).toBe(415);
       expectProblem(r.json(), 415, 'urn:ed-fi:api:unsupported-media-type');
     }
@@ -132,10 +181,22 @@ describe('bad Ed-Fi input', () => {
   });
 
   it('an empty body, malformed JSON, and a body that is not an object: 400', async () => {
-    const empty = await tx.raw({ method: 'POST', url: `${BASE}/students`, headers: { 'content-type': 'application/json' } });
+    const empty = await tx.raw({
+      method: 'POST',
+      url: `${BASE}/students`,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(empty.statusCode).toBe(400);
-    expect(empty.json()).toMatchObject({ type: 'urn:ed-fi:api:bad-request', errors: ['A non-empty request body is required.'] });
-    const bad = await tx.raw({ method: 'POST', url: `${BASE}/students`, payload: '{"studentUniqueId": "1",', headers: { 'content-type': 'application/json' } });
+    expect(empty.json()).toMatchObject({
+      type: 'urn:ed-fi:api:bad-request',
+      errors: ['A non-empty request body is required.'],
+    });
+    const bad = await tx.raw({
+      method: 'POST',
+      url: `${BASE}/students`,
+      payload: '{"studentUniqueId": "1",',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().type).toBe('urn:ed-fi:api:bad-request:data-validation-failed');
     expect(Object.keys(bad.json().validationErrors)).toEqual(['$.']);
@@ -147,9 +208,16 @@ describe('bad Ed-Fi input', () => {
 
   it('keeps a ledger row for each refused write, without the values sent', async () => {
     await tx.post('students', student('604892', { birthDate: 'yesterday' }));
-    const r = await sys.db.query<{ status: string; summary: { resource: string; outcome: string; issues: { path: string }[] } }>(
-      `SELECT status, summary FROM exchanges WHERE kind = 'edfi-api' AND status = 'rejected' ORDER BY created_at DESC LIMIT 1`);
-    expect(r.rows[0]).toMatchObject({ status: 'rejected', summary: { resource: 'students', outcome: 'invalid', issues: [{ path: '$.birthDate' }] } });
+    const r = await sys.db.query<{
+      status: string;
+      summary: { resource: string; outcome: string; issues: { path: string }[] };
+    }>(
+      `SELECT status, summary FROM exchanges WHERE kind = 'edfi-api' AND status = 'rejected' ORDER BY created_at DESC LIMIT 1`,
+    );
+    expect(r.rows[0]).toMatchObject({
+      status: 'rejected',
+      summary: { resource: 'students', outcome: 'invalid', issues: [{ path: '$.birthDate' }] },
+    });
     expect(JSON.stringify(r.rows[0])).not.toContain('yesterday');
     await nothingStored();
   });

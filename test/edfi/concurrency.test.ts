@@ -13,24 +13,36 @@ let tx: EdfiClient;
 beforeAll(async () => {
   sys = await startSystem({ env: { RATE_LIMIT_MAX: '100000' } });
   tx = await edfiClient(sys, 'TX');
-  for (const [r, b] of [['localEducationAgencies', lea()], ['schools', school()], ['programs', program()], ['students', student('604821')]] as const) {
+  for (const [r, b] of [
+    ['localEducationAgencies', lea()],
+    ['schools', school()],
+    ['programs', program()],
+    ['students', student('604821')],
+  ] as const) {
     expect((await tx.post(r, b)).statusCode).toBe(201);
   }
 });
-afterAll(async () => { await sys?.close(); });
+afterAll(async () => {
+  await sys?.close();
+});
 
 describe('concurrent writes for one student', () => {
   it('leave a canonical record with every document, and one version per change', async () => {
-    const dates = Array.from({ length: 12 }, (_, i) => `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(10 + i).padStart(2, '0')}`);
+    const dates = Array.from(
+      { length: 12 },
+      (_, i) => `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(10 + i).padStart(2, '0')}`,
+    );
     const results = await Promise.all([
       ...dates.map((d) => tx.post('studentSchoolAssociations', ssa('604821', { entryDate: d }))),
       tx.post('studentMigrantEducationProgramAssociations', smepa('604821')),
       // The same new student twice at once: one creates, the other updates nothing.
-      tx.post('students', student('604822')), tx.post('students', student('604822')),
+      tx.post('students', student('604822')),
+      tx.post('students', student('604822')),
     ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([...Array(14).fill(201), 200].sort());
     const rec = await sys.db.query<{ version: number; record: { enrollments: unknown[]; qualifyingMoves: unknown[] } }>(
-      `SELECT version, record FROM state_records WHERE state_student_id = '604821'`);
+      `SELECT version, record FROM state_records WHERE state_student_id = '604821'`,
+    );
     expect(rec.rows[0]!.record.enrollments).toHaveLength(12);
     expect(rec.rows[0]!.record.qualifyingMoves).toHaveLength(1);
     expect(rec.rows[0]!.version).toBe(14);

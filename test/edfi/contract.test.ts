@@ -32,12 +32,16 @@ describe('resource schemas against the Ed-Fi Resource API (DS 5.0) OpenAPI', () 
     const op = (ours.properties ?? {}) as Record<string, Json>;
     for (const [name, s] of Object.entries(op)) {
       const other = tp[name];
-      if (!other) { out.push(`${path}.${name}: not in the Ed-Fi component`); continue; }
+      if (!other) {
+        out.push(`${path}.${name}: not in the Ed-Fi component`);
+        continue;
+      }
       const ot = String(s.type);
       const tt = typeOf(other);
       if (ot !== tt && !(ot === 'integer' && tt === 'integer')) out.push(`${path}.${name}: ${ot} here, ${tt} in Ed-Fi`);
       if (ot === 'object') compare(s, other, `${path}.${name}`, out);
-      if (ot === 'array') compare((s.items ?? {}) as Json, (resolve(other).items ?? {}) as Json, `${path}.${name}[]`, out);
+      if (ot === 'array')
+        compare((s.items ?? {}) as Json, (resolve(other).items ?? {}) as Json, `${path}.${name}[]`, out);
     }
     const req = new Set((t.required ?? []) as string[]);
     const ours2 = new Set((ours.required ?? []) as string[]);
@@ -59,8 +63,13 @@ describe('resource schemas against the Ed-Fi Resource API (DS 5.0) OpenAPI', () 
 describe('discovery, metadata and change queries against the Ed-Fi API specifications', () => {
   let sys: TestSystem;
   let tx: EdfiClient;
-  beforeAll(async () => { sys = await startSystem(); tx = await edfiClient(sys, 'TX'); });
-  afterAll(async () => { await sys?.close(); });
+  beforeAll(async () => {
+    sys = await startSystem();
+    tx = await edfiClient(sys, 'TX');
+  });
+  afterAll(async () => {
+    await sys?.close();
+  });
   const ajv = new Ajv({ strict: false });
 
   it('serves the discovery document at / to anyone, shaped as metadataRoot', async () => {
@@ -83,23 +92,34 @@ describe('discovery, metadata and change queries against the Ed-Fi API specifica
     const resources = (await sys.app.inject(new URL(sections[0]!.endpointUri).pathname)).json();
     expect(resources.openapi).toBe('3.0.3');
     for (const def of RESOURCES) {
-      expect(Object.keys(resources.paths)).toEqual(expect.arrayContaining([`/ed-fi/${def.name}`, `/ed-fi/${def.name}/{id}`, `/ed-fi/${def.name}/deletes`]));
+      expect(Object.keys(resources.paths)).toEqual(
+        expect.arrayContaining([`/ed-fi/${def.name}`, `/ed-fi/${def.name}/{id}`, `/ed-fi/${def.name}/deletes`]),
+      );
     }
-    expect(resources.components.schemas.edFi_studentMigrantEducationProgramAssociation.required).toEqual(expect.arrayContaining(['priorityForServices', 'lastQualifyingMove']));
+    expect(resources.components.schemas.edFi_studentMigrantEducationProgramAssociation.required).toEqual(
+      expect.arrayContaining(['priorityForServices', 'lastQualifyingMove']),
+    );
     const descriptors = (await sys.app.inject('/metadata/data/v3/descriptors/swagger.json')).json();
     expect(Object.keys(descriptors.paths)).toContain('/ed-fi/gradeLevelDescriptors');
-    expect((await sys.app.inject('/metadata/specifications/resources-spec.json')).json().servers[0].url).toMatch(/\/data$/);
+    expect((await sys.app.inject('/metadata/specifications/resources-spec.json')).json().servers[0].url).toMatch(
+      /\/data$/,
+    );
   });
 
   it('publishes a load order in which every resource comes after what it references', async () => {
-    const deps = (await sys.app.inject('/metadata/data/v3/dependencies')).json() as { resource: string; order: number; operations: string[] }[];
+    const deps = (await sys.app.inject('/metadata/data/v3/dependencies')).json() as {
+      resource: string;
+      order: number;
+      operations: string[];
+    }[];
     const schema = components(yaml('discovery-api-1.0.yaml')).dependency!;
     for (const d of deps) expect(ajv.validate(schema, d)).toBe(true);
     const order = new Map(deps.map((d) => [d.resource.replace('/ed-fi/', ''), d.order]));
     for (const def of RESOURCES) {
       for (const ref of def.references) {
         const targets = ref.target === 'educationOrganizations' ? ['schools', 'localEducationAgencies'] : [ref.target];
-        for (const t of targets) if (t !== def.name) expect(order.get(t)!, `${def.name} -> ${t}`).toBeLessThanOrEqual(order.get(def.name)!);
+        for (const t of targets)
+          if (t !== def.name) expect(order.get(t)!, `${def.name} -> ${t}`).toBeLessThanOrEqual(order.get(def.name)!);
       }
     }
   });

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../support/data.js';
 import { descriptorListFromXml } from '../../specs/edfi/descriptors/import-xml.js';
-import { DESCRIPTOR_LISTS, checkDescriptor, descriptorListForResource, descriptorResourceName } from '../../specs/edfi/descriptors.js';
+import {
+  DESCRIPTOR_LISTS,
+  checkDescriptor,
+  descriptorListForResource,
+  descriptorResourceName,
+} from '../../specs/edfi/descriptors.js';
 
 describe('Ed-Fi descriptor lists', () => {
   const dir = sharedData('edfi', 'Descriptors');
@@ -21,13 +26,22 @@ describe('Ed-Fi descriptor lists', () => {
   });
 
   it('keep the lower-case "of" namespace of ContinuationOfServicesReasonDescriptor', () => {
-    expect(DESCRIPTOR_LISTS.get('ContinuationOfServicesReasonDescriptor')!.namespace).toBe('uri://ed-fi.org/ContinuationofServicesReasonDescriptor');
-    expect(checkDescriptor('ContinuationOfServicesReasonDescriptor', 'uri://ed-fi.org/ContinuationofServicesReasonDescriptor#Ceased to be migratory during school term').kind).toBe('ok');
+    expect(DESCRIPTOR_LISTS.get('ContinuationOfServicesReasonDescriptor')!.namespace).toBe(
+      'uri://ed-fi.org/ContinuationofServicesReasonDescriptor',
+    );
+    expect(
+      checkDescriptor(
+        'ContinuationOfServicesReasonDescriptor',
+        'uri://ed-fi.org/ContinuationofServicesReasonDescriptor#Ceased to be migratory during school term',
+      ).kind,
+    ).toBe('ok');
   });
 
   it('compare descriptor URIs case-insensitively and take code values with spaces and slashes as sent', () => {
     expect(checkDescriptor('GradeLevelDescriptor', 'uri://ed-fi.org/GradeLevelDescriptor#Ninth Grade').kind).toBe('ok');
-    expect(checkDescriptor('GradeLevelDescriptor', 'URI://ED-FI.ORG/GRADELEVELDESCRIPTOR#infant/toddler').kind).toBe('ok');
+    expect(checkDescriptor('GradeLevelDescriptor', 'URI://ED-FI.ORG/GRADELEVELDESCRIPTOR#infant/toddler').kind).toBe(
+      'ok',
+    );
   });
 
   it('answer an unknown value with the valid ones (all of a short list, the nearest of a long one)', () => {
@@ -35,7 +49,12 @@ describe('Ed-Fi descriptor lists', () => {
     expect(sex.kind).toBe('unknown');
     if (sex.kind !== 'unknown') return;
     expect(sex.message).toContain("SexDescriptor value 'uri://ed-fi.org/sexdescriptor#fem' does not exist.");
-    expect(sex.suggestions).toEqual(['uri://ed-fi.org/SexDescriptor#Female', 'uri://ed-fi.org/SexDescriptor#Male', 'uri://ed-fi.org/SexDescriptor#Non-binary', 'uri://ed-fi.org/SexDescriptor#Not Selected']);
+    expect(sex.suggestions).toEqual([
+      'uri://ed-fi.org/SexDescriptor#Female',
+      'uri://ed-fi.org/SexDescriptor#Male',
+      'uri://ed-fi.org/SexDescriptor#Non-binary',
+      'uri://ed-fi.org/SexDescriptor#Not Selected',
+    ]);
     const country = checkDescriptor('CountryDescriptor', 'uri://ed-fi.org/CountryDescriptor#Mexico');
     expect(country.kind).toBe('unknown');
     if (country.kind !== 'unknown') return;
@@ -47,15 +66,21 @@ describe('Ed-Fi descriptor lists', () => {
     expect(checkDescriptor('RaceDescriptor', 'uri://ed-fi.org/RaceDescriptor#White').kind).toBe('ok');
     expect(checkDescriptor('RaceDescriptor', 'White').kind).toBe('unknown');
     expect(checkDescriptor('GradeLevelDescriptor', 'uri://tx.gov/GradeLevelDescriptor#09').kind).toBe('ok');
-    expect(checkDescriptor('GradeLevelDescriptor', 'uri://ed-fi.org/GradeLevelDescriptr#Ninth grade').kind).toBe('unknown');
+    expect(checkDescriptor('GradeLevelDescriptor', 'uri://ed-fi.org/GradeLevelDescriptr#Ninth grade').kind).toBe(
+      'unknown',
+    );
   });
 
   it('publish the MSIX enrollment types, from the canonical code set, in the gateway namespace; other namespaces by form', () => {
     const l = descriptorListForResource('enrollmentTypeDescriptors')!;
     expect(l.namespace).toBe('uri://msix-gateway.org/EnrollmentTypeDescriptor');
     expect(l.values.map((v) => v.codeValue)).toEqual(['01', '02', '03', '04', '05', '06', '07']);
-    expect(checkDescriptor('EnrollmentTypeDescriptor', 'uri://msix-gateway.org/EnrollmentTypeDescriptor#08').kind).toBe('unknown');
-    expect(checkDescriptor('EnrollmentTypeDescriptor', 'uri://ed-fi.org/EnrollmentTypeDescriptor#Regular').kind).toBe('ok');
+    expect(checkDescriptor('EnrollmentTypeDescriptor', 'uri://msix-gateway.org/EnrollmentTypeDescriptor#08').kind).toBe(
+      'unknown',
+    );
+    expect(checkDescriptor('EnrollmentTypeDescriptor', 'uri://ed-fi.org/EnrollmentTypeDescriptor#Regular').kind).toBe(
+      'ok',
+    );
   });
 
   it('serve each list under its camelCase plural resource name', () => {

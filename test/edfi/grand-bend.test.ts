@@ -15,7 +15,13 @@ import { convertInterchange, type Converted } from './support/interchange.js';
 import { identityKey } from '../../core/edfi/keys.js';
 import { resourceNamed } from '../../specs/edfi/catalog.js';
 
-const FILES = ['EducationOrganization.xml', 'Student.xml', 'StudentProgram.xml', 'StudentAssessment-SAT.xml', 'StudentAssessmentSample.xml'];
+const FILES = [
+  'EducationOrganization.xml',
+  'Student.xml',
+  'StudentProgram.xml',
+  'StudentAssessment-SAT.xml',
+  'StudentAssessmentSample.xml',
+];
 
 /** Properties that reference resources the gateway does not serve: accepted, not kept (Ed-Fi overposting rules). */
 const UNSUPPORTED: Record<string, string[]> = {
@@ -36,9 +42,12 @@ function assessmentsFor(results: Converted[]): Converted[] {
     const key = `${a.assessmentIdentifier}|${a.namespace}`;
     if (!seen.has(key)) {
       seen.set(key, {
-        element: 'Assessment (stand-in)', resource: 'assessments',
+        element: 'Assessment (stand-in)',
+        resource: 'assessments',
         body: {
-          ...a, assessmentTitle: a.assessmentIdentifier, assessmentCategoryDescriptor: 'uri://ed-fi.org/AssessmentCategoryDescriptor#College entrance exam',
+          ...a,
+          assessmentTitle: a.assessmentIdentifier,
+          assessmentCategoryDescriptor: 'uri://ed-fi.org/AssessmentCategoryDescriptor#College entrance exam',
           academicSubjects: [{ academicSubjectDescriptor: 'uri://ed-fi.org/AcademicSubjectDescriptor#Composite' }],
         },
       });
@@ -72,11 +81,14 @@ beforeAll(async () => {
     for (const d of sent.get(resource) ?? []) {
       const r = await tx.post(resource, d.body);
       statuses[`${resource} ${r.statusCode}`] = (statuses[`${resource} ${r.statusCode}`] ?? 0) + 1;
-      if (r.statusCode !== 201) throw new Error(`${resource} ${JSON.stringify(d.body).slice(0, 200)} -> ${r.statusCode} ${r.body}`);
+      if (r.statusCode !== 201)
+        throw new Error(`${resource} ${JSON.stringify(d.body).slice(0, 200)} -> ${r.statusCode} ${r.body}`);
     }
   }
 }, 600_000);
-afterAll(async () => { await sys?.close(); });
+afterAll(async () => {
+  await sys?.close();
+});
 
 const strip = (resource: string, body: Record<string, unknown>) => {
   const out = asSent(body);
@@ -87,8 +99,14 @@ const strip = (resource: string, body: Record<string, unknown>) => {
 describe('the Grand Bend sample data through the Ed-Fi API', () => {
   it('loads every served entity of the sample files (201 each)', () => {
     expect(statuses).toEqual({
-      'localEducationAgencies 201': 1, 'schools 201': 3, 'assessments 201': 4, 'students 201': 960, 'programs 201': 25, 'courses 201': 84,
-      'studentMigrantEducationProgramAssociations 201': 275, 'studentAssessments 201': 41,
+      'localEducationAgencies 201': 1,
+      'schools 201': 3,
+      'assessments 201': 4,
+      'students 201': 960,
+      'programs 201': 25,
+      'courses 201': 84,
+      'studentMigrantEducationProgramAssociations 201': 275,
+      'studentAssessments 201': 41,
     });
     expect(skipped).toMatchObject({ StudentProgramAssociation: 126, EducationServiceCenter: 1, Location: 56 });
   });
@@ -103,25 +121,53 @@ describe('the Grand Bend sample data through the Ed-Fi API', () => {
         if (page.length < 500) break;
       }
       expect(back.size, resource).toBe(docs.length);
-      for (const d of docs) expect(strip(resource, back.get(identityKey(def, d.body))!), resource).toEqual(strip(resource, d.body));
+      for (const d of docs)
+        expect(strip(resource, back.get(identityKey(def, d.body))!), resource).toEqual(strip(resource, d.body));
     }
   });
 
-  it('finds the sample\'s migrant students by natural key, trailing spaces of the XML trimmed', async () => {
-    const r = await tx.get('studentMigrantEducationProgramAssociations?studentUniqueId=605078&programEducationOrganizationId=255901');
+  it("finds the sample's migrant students by natural key, trailing spaces of the XML trimmed", async () => {
+    const r = await tx.get(
+      'studentMigrantEducationProgramAssociations?studentUniqueId=605078&programEducationOrganizationId=255901',
+    );
     expect(r.json()).toHaveLength(1);
-    expect(r.json()[0]).toMatchObject({ priorityForServices: false, lastQualifyingMove: '2021-08-31', programReference: { educationOrganizationId: 255901 } });
+    expect(r.json()[0]).toMatchObject({
+      priorityForServices: false,
+      lastQualifyingMove: '2021-08-31',
+      programReference: { educationOrganizationId: 255901 },
+    });
     expect((await tx.get(`${BASE}/students?firstName=becky&lastSurname=TODD`)).json()).toHaveLength(2);
   });
 
   it('made one canonical TX record per student, with the qualifying moves and assessments the samples carry', async () => {
     const q = async (sql: string) => (await sys.db.query<{ n: number }>(sql)).rows[0]!.n;
-    expect(await q(`SELECT count(*)::int AS n FROM state_records WHERE state_code = 'TX' AND status = 'active'`)).toBe(960);
-    expect(await q(`SELECT count(*)::int AS n FROM state_records WHERE record->'qualifyingMoves' @> '[{"qualifyingArrivalDate":"2021-08-31"}]'`)).toBe(275);
-    expect(await q(`SELECT count(*)::int AS n FROM state_records WHERE jsonb_array_length(COALESCE(record->'assessments', '[]')) > 0`)).toBeGreaterThanOrEqual(14);
-    const acts = await sys.db.query<{ record: { assessments: unknown[] } }>(`SELECT record FROM state_records WHERE state_student_id = '605123'`);
-    expect(acts.rows[0]!.record.assessments).toEqual(expect.arrayContaining([
-      { title: 'ACT-ABW', content: 'Composite', assessmentType: '05', administrationDate: '2021-12', scoreResults: '27', interpretation: 'Proficient' },
-    ]));
+    expect(await q(`SELECT count(*)::int AS n FROM state_records WHERE state_code = 'TX' AND status = 'active'`)).toBe(
+      960,
+    );
+    expect(
+      await q(
+        `SELECT count(*)::int AS n FROM state_records WHERE record->'qualifyingMoves' @> '[{"qualifyingArrivalDate":"2021-08-31"}]'`,
+      ),
+    ).toBe(275);
+    expect(
+      await q(
+        `SELECT count(*)::int AS n FROM state_records WHERE jsonb_array_length(COALESCE(record->'assessments', '[]')) > 0`,
+      ),
+    ).toBeGreaterThanOrEqual(14);
+    const acts = await sys.db.query<{ record: { assessments: unknown[] } }>(
+      `SELECT record FROM state_records WHERE state_student_id = '605123'`,
+    );
+    expect(acts.rows[0]!.record.assessments).toEqual(
+      expect.arrayContaining([
+        {
+          title: 'ACT-ABW',
+          content: 'Composite',
+          assessmentType: '05',
+          administrationDate: '2021-12',
+          scoreResults: '27',
+          interpretation: 'Proficient',
+        },
+      ]),
+    );
   });
 });

@@ -18,8 +18,12 @@ const queue: JobQueue = { enqueue: async () => {}, ping: async () => true };
 const w = { stateCode: 'TX', clientId: null, traceId: 't' };
 const write = (resource: string, body: unknown) => upsertDocument({ db, queue }, w, resourceNamed(resource), body);
 
-beforeAll(async () => { ({ db, drop } = await freshDb('pglite')); });
-afterAll(async () => { await drop?.(); });
+beforeAll(async () => {
+  ({ db, drop } = await freshDb('pglite'));
+});
+afterAll(async () => {
+  await drop?.();
+});
 
 describe('Ed-Fi on PGlite', () => {
   it('upserts, checks references, refuses dependent deletes, and counts change versions', async () => {
@@ -33,11 +37,20 @@ describe('Ed-Fi on PGlite', () => {
     expect((await write('studentSchoolAssociations', ssa('nobody'))).kind).toBe('unresolved');
     if (s.kind !== 'written' || e.kind !== 'written') throw new Error('writes failed');
     expect((await deleteDocument({ db, queue }, w, resourceNamed('students'), s.doc.id)).kind).toBe('dependent');
-    expect((await deleteDocument({ db, queue }, w, resourceNamed('studentSchoolAssociations'), e.doc.id)).kind).toBe('deleted');
-    const page = await listDocuments(db, resourceNamed('students'), 'TX', { filters: [{ path: ['middleName'], value: 'luz', caseInsensitive: true }], offset: 0, limit: 25, totalCount: true });
+    expect((await deleteDocument({ db, queue }, w, resourceNamed('studentSchoolAssociations'), e.doc.id)).kind).toBe(
+      'deleted',
+    );
+    const page = await listDocuments(db, resourceNamed('students'), 'TX', {
+      filters: [{ path: ['middleName'], value: 'luz', caseInsensitive: true }],
+      offset: 0,
+      limit: 25,
+      totalCount: true,
+    });
     expect(page.total).toBe(1);
     expect((await availableChangeVersions(db)).newestChangeVersion).toBeGreaterThanOrEqual(6);
-    const rec = await db.query<{ version: number; record: { enrollments?: unknown[] } }>(`SELECT version, record FROM state_records WHERE state_student_id = '604821'`);
+    const rec = await db.query<{ version: number; record: { enrollments?: unknown[] } }>(
+      `SELECT version, record FROM state_records WHERE state_student_id = '604821'`,
+    );
     expect(rec.rows[0]!.version).toBe(4);
     expect(rec.rows[0]!.record.enrollments).toBeUndefined();
   });

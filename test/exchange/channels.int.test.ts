@@ -11,12 +11,23 @@ import { sampleRecord } from '../support/records.js';
 
 const policy = { baseMs: 10, maxMs: 100 };
 let sim: StateSimulator;
-beforeAll(async () => { sim = await startStateSimulator({ states: [{ code: 'TX', records: [sampleRecord({ stateCode: 'TX', stateStudentId: 'T-1' })] }, { code: 'MI' }] }); });
+beforeAll(async () => {
+  sim = await startStateSimulator({
+    states: [{ code: 'TX', records: [sampleRecord({ stateCode: 'TX', stateStudentId: 'T-1' })] }, { code: 'MI' }],
+  });
+});
 afterAll(async () => sim?.close());
 
 const msg = (n: number): MessageEnvelope => ({
-  id: `00000000-0000-4000-8000-00000000000${n}` as DeliveryId, idempotencyKey: `msix-dlv-${n}`, kind: 'move-notice', to: 'TX', msixId: '616789514280',
-  sequence: n, createdAt: new Date().toISOString(), traceId: 't', data: { n },
+  id: `00000000-0000-4000-8000-00000000000${n}` as DeliveryId,
+  idempotencyKey: `msix-dlv-${n}`,
+  kind: 'move-notice',
+  to: 'TX',
+  msixId: '616789514280',
+  sequence: n,
+  createdAt: new Date().toISOString(),
+  traceId: 't',
+  data: { n },
 });
 const ctx = { timeoutMs: 1000 };
 
@@ -39,9 +50,16 @@ describe('OAuth client credentials (openid-client) and the Ed-Fi push', () => {
 
   it('calls wrong client credentials invalid (no retry can fix them) and an unreachable token endpoint transient', async () => {
     const tokens = new TokenProvider();
-    const good = sim.endpointFor('TX', { channel: 'edfi' }).delivery as { apiBase: string; tokenUrl: string; clientId: string; clientSecret: string };
+    const good = sim.endpointFor('TX', { channel: 'edfi' }).delivery as {
+      apiBase: string;
+      tokenUrl: string;
+      clientId: string;
+      clientSecret: string;
+    };
     expect(await tokens.token({ ...good, clientSecret: 'wrong' }, 1000)).toMatchObject({ kind: 'invalid' });
-    expect(await tokens.token({ ...good, tokenUrl: 'http://127.0.0.1:9/oauth/token' }, 1000)).toMatchObject({ kind: 'transient' });
+    expect(await tokens.token({ ...good, tokenUrl: 'http://127.0.0.1:9/oauth/token' }, 1000)).toMatchObject({
+      kind: 'transient',
+    });
   });
 });
 
@@ -52,24 +70,40 @@ describe('webhook channel', () => {
     expect(await ch.send({ ...msg(4), to: 'MI' }, cfg, ctx)).toMatchObject({ kind: 'ok', status: 200 });
     expect(await ch.send({ ...msg(4), to: 'MI' }, cfg, ctx)).toMatchObject({ kind: 'ok' });
     expect(sim.received('MI')).toHaveLength(1);
-    expect(await ch.send(msg(5), { ...cfg, secret: 'x'.repeat(20) }, ctx)).toMatchObject({ kind: 'invalid', status: 401 });
+    expect(await ch.send(msg(5), { ...cfg, secret: 'x'.repeat(20) }, ctx)).toMatchObject({
+      kind: 'invalid',
+      status: 401,
+    });
     expect(await ch.send(msg(5), { ...cfg, url: 'http://127.0.0.1:9/hook' }, ctx)).toMatchObject({ kind: 'transient' });
   });
 });
 
 describe('live source connector', () => {
   const src = () => sim.endpointFor('TX', { channel: 'inbox', liveSource: true }).source!;
-  it('answers the state\'s records by its id or by name and birth date, and none for an unknown child', async () => {
+  it("answers the state's records by its id or by name and birth date, and none for an unknown child", async () => {
     const c = edfiSourceConnector(new TokenProvider(), policy);
-    expect(await c.fetch('TX', { stateStudentId: 'T-1' }, src(), ctx)).toMatchObject({ kind: 'ok', records: [{ stateStudentId: 'T-1' }] });
-    expect(await c.fetch('TX', { firstName: 'MARÍA', lastName1: 'garcia', birthDate: '2010-04-02' }, src(), ctx)).toMatchObject({ kind: 'ok', records: [{ stateStudentId: 'T-1' }] });
+    expect(await c.fetch('TX', { stateStudentId: 'T-1' }, src(), ctx)).toMatchObject({
+      kind: 'ok',
+      records: [{ stateStudentId: 'T-1' }],
+    });
+    expect(
+      await c.fetch('TX', { firstName: 'MARÍA', lastName1: 'garcia', birthDate: '2010-04-02' }, src(), ctx),
+    ).toMatchObject({ kind: 'ok', records: [{ stateStudentId: 'T-1' }] });
     expect(await c.fetch('TX', { stateStudentId: 'nobody' }, src(), ctx)).toEqual({ kind: 'ok', records: [] });
   });
   it('refuses an answer that is not a valid record of that state', async () => {
     const c = edfiSourceConnector(new TokenProvider(), policy);
-    sim.setRecords('TX', [{ ...sampleRecord({ stateCode: 'TX', stateStudentId: 'T-2' }), identity: { firstName: '', lastName1: 'X', birthDate: 'not a date' } } as StateRecord]);
+    sim.setRecords('TX', [
+      {
+        ...sampleRecord({ stateCode: 'TX', stateStudentId: 'T-2' }),
+        identity: { firstName: '', lastName1: 'X', birthDate: 'not a date' },
+      } as StateRecord,
+    ]);
     expect(await c.fetch('TX', { stateStudentId: 'T-2' }, src(), ctx)).toMatchObject({ kind: 'invalid' });
     sim.setRecords('TX', [sampleRecord({ stateCode: 'FL', stateStudentId: 'T-3' })]);
-    expect(await c.fetch('TX', { stateStudentId: 'T-3' }, src(), ctx)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/record of FL/) });
+    expect(await c.fetch('TX', { stateStudentId: 'T-3' }, src(), ctx)).toMatchObject({
+      kind: 'invalid',
+      reason: expect.stringMatching(/record of FL/),
+    });
   });
 });

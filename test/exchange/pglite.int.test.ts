@@ -5,7 +5,8 @@ import { injectAs } from '../support/auth.js';
 import { eventually } from '../support/system.js';
 import { startExchangeWorld, submitAndMatch, wire, type ExchangeWorld } from './support.js';
 
-const ana = (state: string) => structuredClone(DEMO_RECORDS.find((r) => r.stateCode === state && r.identity.firstName === 'Ana')!);
+const ana = (state: string) =>
+  structuredClone(DEMO_RECORDS.find((r) => r.stateCode === state && r.identity.firstName === 'Ana')!);
 
 // The same exchange on embedded PGlite (what `npm start` runs on): one connection, transactions one at a time.
 let w: ExchangeWorld;
@@ -22,7 +23,11 @@ describe('exchange on PGlite', () => {
     const [id] = await submitAndMatch(w.sys, [ana('TX'), ana('MI'), ana('FL')]);
     await eventually(async () => w.sim.received('FL').some((r) => r.kind === 'move-notice'));
     const fl = await injectAs(w.sys, { state: 'FL', roles: ['counselor'] });
-    const r = await fl({ method: 'POST', url: '/api/v1/record-requests', payload: { msixId: id, purpose: 'enrollment' } });
+    const r = await fl({
+      method: 'POST',
+      url: '/api/v1/record-requests',
+      payload: { msixId: id, purpose: 'enrollment' },
+    });
     expect(r.statusCode).toBe(202);
     await eventually(async () => (await fl(`/api/v1/record-requests/${r.json().id}`)).json().status === 'answered');
     await eventually(async () => w.sim.received('FL').some((x) => x.kind === 'record-response'));

@@ -9,10 +9,23 @@ import type { MsixId } from '../../specs/ids.js';
 import { sampleRecord } from '../support/records.js';
 
 const policy = { baseMs: 1000, maxMs: 60_000 };
-const linked = (state: string, id: string, enrollments: { enrollmentDate: string; schoolId?: string }[]): ConsolidationInput => ({
-  recordId: `${state}-${id}`, stateCode: state, stateStudentId: id, status: 'active',
-  record: sampleRecord({ stateCode: state, stateStudentId: id, enrollments: enrollments.map((e) => ({ enrollmentType: '01', gradeLevel: '09', ...e })) }),
-  receivedAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', link: { linkType: 'auto', score: 1, rulesVersion: 't', linkedAt: '2026-01-01T00:00:00Z' },
+const linked = (
+  state: string,
+  id: string,
+  enrollments: { enrollmentDate: string; schoolId?: string }[],
+): ConsolidationInput => ({
+  recordId: `${state}-${id}`,
+  stateCode: state,
+  stateStudentId: id,
+  status: 'active',
+  record: sampleRecord({
+    stateCode: state,
+    stateStudentId: id,
+    enrollments: enrollments.map((e) => ({ enrollmentType: '01', gradeLevel: '09', ...e })),
+  }),
+  receivedAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+  link: { linkType: 'auto', score: 1, rulesVersion: 't', linkedAt: '2026-01-01T00:00:00Z' },
 });
 
 describe('retry timing', () => {
@@ -28,9 +41,12 @@ describe('retry timing', () => {
     expect(retryAfterMs('999999', policy)).toBe(60_000);
     expect(retryAfterMs('soon', policy)).toBeNull();
   });
-  it('classifies receivers\' answers: 2xx ok, 5xx/429/timeouts transient, other 4xx invalid', () => {
+  it("classifies receivers' answers: 2xx ok, 5xx/429/timeouts transient, other 4xx invalid", () => {
     expect(classifyHttp({ kind: 'response', status: 204, retryAfter: null, text: '' }, policy).kind).toBe('ok');
-    expect(classifyHttp({ kind: 'response', status: 503, retryAfter: '2', text: '' }, policy)).toMatchObject({ kind: 'transient', retryAfterMs: 2000 });
+    expect(classifyHttp({ kind: 'response', status: 503, retryAfter: '2', text: '' }, policy)).toMatchObject({
+      kind: 'transient',
+      retryAfterMs: 2000,
+    });
     expect(classifyHttp({ kind: 'response', status: 429, retryAfter: null, text: '' }, policy).kind).toBe('transient');
     expect(classifyHttp({ kind: 'network', reason: 'ECONNREFUSED' }, policy).kind).toBe('transient');
     expect(classifyHttp({ kind: 'response', status: 400, retryAfter: null, text: 'bad' }, policy).kind).toBe('invalid');
@@ -49,11 +65,19 @@ describe('move detection', () => {
     expect(detectMove([fl, mi, tx])).toEqual(m);
   });
   it('sees no move with one state, and none for history arriving from a state the child left', () => {
-    expect(detectMove([linked('TX', 'T1', [{ enrollmentDate: '2025-08-25' }, { enrollmentDate: '2026-01-10' }])])).toBeNull();
-    const latest = detectMove([linked('TX', 'T1', [{ enrollmentDate: '2024-01-01' }]), linked('FL', 'F1', [{ enrollmentDate: '2026-01-01' }])])!;
+    expect(
+      detectMove([linked('TX', 'T1', [{ enrollmentDate: '2025-08-25' }, { enrollmentDate: '2026-01-10' }])]),
+    ).toBeNull();
+    const latest = detectMove([
+      linked('TX', 'T1', [{ enrollmentDate: '2024-01-01' }]),
+      linked('FL', 'F1', [{ enrollmentDate: '2026-01-01' }]),
+    ])!;
     expect(latest.toState).toBe('FL');
     // TX sending older history later does not make a move into TX.
-    const again = detectMove([linked('TX', 'T1', [{ enrollmentDate: '2024-01-01' }, { enrollmentDate: '2023-01-01' }]), linked('FL', 'F1', [{ enrollmentDate: '2026-01-01' }])])!;
+    const again = detectMove([
+      linked('TX', 'T1', [{ enrollmentDate: '2024-01-01' }, { enrollmentDate: '2023-01-01' }]),
+      linked('FL', 'F1', [{ enrollmentDate: '2026-01-01' }]),
+    ])!;
     expect(moveDedupeKey('1', again)).toBe(moveDedupeKey('1', latest));
   });
   it('ignores withdrawn records', () => {
@@ -63,7 +87,8 @@ describe('move detection', () => {
 });
 
 describe('request outcomes', () => {
-  const s = (...st: ('pending' | 'answered' | 'failed' | 'expired' | 'not_found')[]) => st.map((status) => ({ status }));
+  const s = (...st: ('pending' | 'answered' | 'failed' | 'expired' | 'not_found')[]) =>
+    st.map((status) => ({ status }));
   it('waits until the deadline, then counts what answered', () => {
     expect(requestOutcome(s('answered', 'pending'), false)).toBe('waiting');
     expect(requestOutcome(s('answered', 'pending'), true)).toBe('partly_answered');
@@ -71,14 +96,42 @@ describe('request outcomes', () => {
     expect(requestOutcome(s('pending'), true)).toBe('expired');
     expect(requestOutcome(s('failed', 'not_found'), false)).toBe('failed');
   });
-  it('merges a live state\'s fresh record over its stored copy, and flags a stale copy', () => {
+  it("merges a live state's fresh record over its stored copy, and flags a stale copy", () => {
     const tx = linked('TX', 'T1', [{ enrollmentDate: '2025-08-25' }]);
     const mi = linked('MI', 'M1', [{ enrollmentDate: '2026-05-06' }]);
-    const fresh = sampleRecord({ stateCode: 'TX', stateStudentId: 'T1', courses: [{ courseTitle: 'Fresh course', subjectArea: 'Science', beginAcademicYear: 2026, endAcademicYear: 2027, creditsGranted: 1 }] });
-    const a = buildAnswer({ msixId: '100000000009' as MsixId, stored: [tx, mi], live: [{ stateCode: 'TX', status: 'answered', records: [fresh], detail: null }], states: ['TX', 'MI'], opts: { requiredCredits: 22 }, now: '2026-11-28T00:00:00Z', createdAt: '2026-01-01T00:00:00Z' });
+    const fresh = sampleRecord({
+      stateCode: 'TX',
+      stateStudentId: 'T1',
+      courses: [
+        {
+          courseTitle: 'Fresh course',
+          subjectArea: 'Science',
+          beginAcademicYear: 2026,
+          endAcademicYear: 2027,
+          creditsGranted: 1,
+        },
+      ],
+    });
+    const a = buildAnswer({
+      msixId: '100000000009' as MsixId,
+      stored: [tx, mi],
+      live: [{ stateCode: 'TX', status: 'answered', records: [fresh], detail: null }],
+      states: ['TX', 'MI'],
+      opts: { requiredCredits: 22 },
+      now: '2026-11-28T00:00:00Z',
+      createdAt: '2026-01-01T00:00:00Z',
+    });
     expect(a.student.courses.map((c) => c.courseTitle)).toContain('Fresh course');
     expect(a.complete).toBe(true);
-    const b = buildAnswer({ msixId: '100000000009' as MsixId, stored: [tx, mi], live: [{ stateCode: 'TX', status: 'expired', records: [], detail: 'late' }], states: ['TX', 'MI'], opts: { requiredCredits: 22 }, now: '2026-11-28T00:00:00Z', createdAt: '2026-01-01T00:00:00Z' });
+    const b = buildAnswer({
+      msixId: '100000000009' as MsixId,
+      stored: [tx, mi],
+      live: [{ stateCode: 'TX', status: 'expired', records: [], detail: 'late' }],
+      states: ['TX', 'MI'],
+      opts: { requiredCredits: 22 },
+      now: '2026-11-28T00:00:00Z',
+      createdAt: '2026-01-01T00:00:00Z',
+    });
     expect(b.sources.find((x) => x.stateCode === 'TX')).toMatchObject({ mode: 'live', status: 'expired', stale: true });
     expect(b.student.courses.map((c) => c.courseTitle)).toContain('Algebra I');
     expect(b.complete).toBe(false);
@@ -87,15 +140,39 @@ describe('request outcomes', () => {
 
 describe('endpoint configuration', () => {
   it('takes https anywhere and plain http only on loopback', () => {
-    expect(checkEndpointInput({ delivery: { channel: 'webhook', url: 'https://tx.example.org/hook', secret: 'x'.repeat(32) } }).kind).toBe('ok');
-    expect(checkEndpointInput({ delivery: { channel: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'x'.repeat(32) } }).kind).toBe('ok');
-    const r = checkEndpointInput({ delivery: { channel: 'webhook', url: 'http://tx.example.org/hook', secret: 'x'.repeat(32) } });
+    expect(
+      checkEndpointInput({
+        delivery: { channel: 'webhook', url: 'https://tx.example.org/hook', secret: 'x'.repeat(32) },
+      }).kind,
+    ).toBe('ok');
+    expect(
+      checkEndpointInput({ delivery: { channel: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'x'.repeat(32) } })
+        .kind,
+    ).toBe('ok');
+    const r = checkEndpointInput({
+      delivery: { channel: 'webhook', url: 'http://tx.example.org/hook', secret: 'x'.repeat(32) },
+    });
     expect(r.kind === 'invalid' && r.issues[0]!.rule).toBe('https');
-    expect(checkEndpointInput({ delivery: { channel: 'webhook', url: 'https://tx.example.org/hook', secret: 'short' } }).kind).toBe('invalid');
+    expect(
+      checkEndpointInput({ delivery: { channel: 'webhook', url: 'https://tx.example.org/hook', secret: 'short' } })
+        .kind,
+    ).toBe('invalid');
     expect(checkEndpointInput({ delivery: { channel: 'sif' } }).kind).toBe('invalid');
   });
   it('never shows secrets', () => {
-    const e = redactEndpoint({ stateCode: 'TX', delivery: { channel: 'webhook', url: 'https://x.org', secret: 's3cret-s3cret-s3cret' }, source: { kind: 'edfi', apiBase: 'https://x.org', tokenUrl: 'https://x.org/t', clientId: 'c', clientSecret: 'cs' }, updatedAt: null, updatedBy: null });
+    const e = redactEndpoint({
+      stateCode: 'TX',
+      delivery: { channel: 'webhook', url: 'https://x.org', secret: 's3cret-s3cret-s3cret' },
+      source: {
+        kind: 'edfi',
+        apiBase: 'https://x.org',
+        tokenUrl: 'https://x.org/t',
+        clientId: 'c',
+        clientSecret: 'cs',
+      },
+      updatedAt: null,
+      updatedBy: null,
+    });
     expect(JSON.stringify(e)).not.toMatch(/s3cret|"cs"/);
   });
 });

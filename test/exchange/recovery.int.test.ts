@@ -20,20 +20,44 @@ beforeAll(async () => {
   await putEndpoint(sys.db, 'MI', sim.endpointFor('MI', { channel: 'webhook' }), 'test');
   const tokens = new TokenProvider();
   deps = {
-    db: sys.db, queue: sys.queue, channels: createChannels({ db: sys.db, tokens, policy: backoff }), sources: edfiSourceConnector(tokens, backoff),
-    policy: { maxAttempts: 5, backoff, timeoutMs: 1000, leaseMs: 3000, circuit: { threshold: 5, backoff, probeLeaseMs: 1000 } },
-    consolidation: { requiredCredits: 22 }, log: { info() {}, warn() {} },
+    db: sys.db,
+    queue: sys.queue,
+    channels: createChannels({ db: sys.db, tokens, policy: backoff }),
+    sources: edfiSourceConnector(tokens, backoff),
+    policy: {
+      maxAttempts: 5,
+      backoff,
+      timeoutMs: 1000,
+      leaseMs: 3000,
+      circuit: { threshold: 5, backoff, probeLeaseMs: 1000 },
+    },
+    consolidation: { requiredCredits: 22 },
+    log: { info() {}, warn() {} },
   };
 });
-afterAll(async () => { await sys?.close(); await sim?.close(); });
-
-const notice = (i: number, n = 1) => sys.db.transaction(async (tx) => {
-  const out = [];
-  for (let k = 0; k < n; k++) {
-    out.push(await createDelivery(tx, { stateCode: 'MI', kind: 'move-notice', msixId: syntheticMsixId(i), ordered: true, traceId: `t-${i}`, data: { k }, disclosure: { fields: [], reason: 'test' } }));
-  }
-  return out;
+afterAll(async () => {
+  await sys?.close();
+  await sim?.close();
 });
+
+const notice = (i: number, n = 1) =>
+  sys.db.transaction(async (tx) => {
+    const out = [];
+    for (let k = 0; k < n; k++) {
+      out.push(
+        await createDelivery(tx, {
+          stateCode: 'MI',
+          kind: 'move-notice',
+          msixId: syntheticMsixId(i),
+          ordered: true,
+          traceId: `t-${i}`,
+          data: { k },
+          disclosure: { fields: [], reason: 'test' },
+        }),
+      );
+    }
+    return out;
+  });
 
 describe('a deliver job run any number of times', () => {
   it('sends once when five workers run the same delivery at the same moment', async () => {
@@ -53,7 +77,12 @@ describe('a deliver job run any number of times', () => {
     // Delivering the first released the second (its job is in the queue); running it now sends it.
     expect((await getDelivery(sys.db, second!.id))!.status).toBe('queued');
     expect((await runDelivery(deps, second!.id)).kind).toBe('delivered');
-    expect(sim.received('MI').filter((r) => r.msixId === syntheticMsixId(2)).map((r) => r.sequence)).toEqual([1, 2]);
+    expect(
+      sim
+        .received('MI')
+        .filter((r) => r.msixId === syntheticMsixId(2))
+        .map((r) => r.sequence),
+    ).toEqual([1, 2]);
   });
 });
 
@@ -62,9 +91,23 @@ describe('the sweeper', () => {
     const [lost] = await notice(3);
     const [crashed] = await notice(4);
     await sys.db.query(`UPDATE deliveries SET next_attempt_at = now() - interval '1 minute' WHERE id = $1`, [lost!.id]);
-    await sys.db.query(`UPDATE deliveries SET status = 'sending', attempts = 1, lease_until = now() - interval '1 second' WHERE id = $1`, [crashed!.id]);
+    await sys.db.query(
+      `UPDATE deliveries SET status = 'sending', attempts = 1, lease_until = now() - interval '1 second' WHERE id = $1`,
+      [crashed!.id],
+    );
     const jobs: string[] = [];
-    const r = await sweepExchange({ ...deps, queue: { enqueue: async (_q, p) => { jobs.push((p as { deliveryId: string }).deliveryId); }, ping: async () => true } }, { graceMs: 10_000 });
+    const r = await sweepExchange(
+      {
+        ...deps,
+        queue: {
+          enqueue: async (_q, p) => {
+            jobs.push((p as { deliveryId: string }).deliveryId);
+          },
+          ping: async () => true,
+        },
+      },
+      { graceMs: 10_000 },
+    );
     expect(r.recovered).toBe(1);
     expect(jobs).toEqual(expect.arrayContaining([lost!.id, crashed!.id]));
     expect((await getDelivery(sys.db, crashed!.id))!.status).toBe('retrying');
@@ -75,7 +118,10 @@ describe('the sweeper', () => {
     const [a, b] = await notice(5, 2);
     await runDelivery(deps, b!.id);
     await sys.db.query(`UPDATE deliveries SET status = 'delivered' WHERE id = $1`, [a!.id]);
-    const r = await sweepExchange({ ...deps, queue: { enqueue: async () => {}, ping: async () => true } }, { graceMs: 10_000 });
+    const r = await sweepExchange(
+      { ...deps, queue: { enqueue: async () => {}, ping: async () => true } },
+      { graceMs: 10_000 },
+    );
     expect(r.released).toBe(1);
     expect((await getDelivery(sys.db, b!.id))!.status).toBe('queued');
   });

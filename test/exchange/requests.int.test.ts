@@ -6,9 +6,26 @@ import { injectAs, type AuthedInject } from '../support/auth.js';
 import { eventually } from '../support/system.js';
 import { startExchangeWorld, submitAndMatch, wire, type ExchangeWorld } from './support.js';
 
-const ana = (state: string) => structuredClone(DEMO_RECORDS.find((r) => r.stateCode === state && r.identity.firstName === 'Ana')!);
+const ana = (state: string) =>
+  structuredClone(DEMO_RECORDS.find((r) => r.stateCode === state && r.identity.firstName === 'Ana')!);
 // Texas keeps Ana's full record at home: its system has a course the gateway never received.
-const txAtHome: StateRecord = { ...ana('TX'), courses: [...(ana('TX').courses ?? []), { courseTitle: 'Dual Credit Biology', subjectArea: 'Science', courseType: '01', courseSection: '01', termType: '0828', beginAcademicYear: 2025, endAcademicYear: 2026, creditsGranted: 1, finalGrade: 'A' }] };
+const txAtHome: StateRecord = {
+  ...ana('TX'),
+  courses: [
+    ...(ana('TX').courses ?? []),
+    {
+      courseTitle: 'Dual Credit Biology',
+      subjectArea: 'Science',
+      courseType: '01',
+      courseSection: '01',
+      termType: '0828',
+      beginAcademicYear: 2025,
+      endAcademicYear: 2026,
+      creditsGranted: 1,
+      finalGrade: 'A',
+    },
+  ],
+};
 
 let w: ExchangeWorld;
 let anaId: string;
@@ -28,17 +45,25 @@ beforeAll(async () => {
 it('made a move notice only for the recent move (Michigan to Florida), not for the one half a year old', async () => {
   await eventually(async () => (await w.sys.db.query('SELECT 1 FROM move_notices')).rows.length > 0);
   await new Promise((r) => setTimeout(r, 500));
-  const n = await w.sys.db.query<{ from_state: string; to_state: string }>('SELECT from_state, to_state FROM move_notices');
+  const n = await w.sys.db.query<{ from_state: string; to_state: string }>(
+    'SELECT from_state, to_state FROM move_notices',
+  );
   expect(n.rows).toEqual([{ from_state: 'MI', to_state: 'FL' }]);
 });
 afterAll(async () => w?.close());
 
-const post = (as: AuthedInject, payload: Record<string, unknown>) => as({ method: 'POST', url: '/api/v1/record-requests', payload });
-const audits = async (action: string) => (await w.sys.db.query<{ outcome: string; actor_state: string; reason: string; details: Record<string, unknown> }>(
-  'SELECT outcome, actor_state, reason, details FROM audit_events WHERE action = $1 ORDER BY seq', [action])).rows;
+const post = (as: AuthedInject, payload: Record<string, unknown>) =>
+  as({ method: 'POST', url: '/api/v1/record-requests', payload });
+const audits = async (action: string) =>
+  (
+    await w.sys.db.query<{ outcome: string; actor_state: string; reason: string; details: Record<string, unknown> }>(
+      'SELECT outcome, actor_state, reason, details FROM audit_events WHERE action = $1 ORDER BY seq',
+      [action],
+    )
+  ).rows;
 
 describe('record requests answered from the store', () => {
-  it('answers at once when the store holds every state\'s part, and records it all', async () => {
+  it("answers at once when the store holds every state's part, and records it all", async () => {
     const r = await post(fl, { msixId: anaId, purpose: 'enrollment' });
     expect(r.statusCode).toBe(201);
     const body = r.json();
@@ -48,7 +73,13 @@ describe('record requests answered from the store', () => {
     expect(body.history.map((h: { status: string }) => h.status)).toEqual(['received', 'routed', 'answered']);
     expect(r.headers.location).toBe(`/api/v1/record-requests/${body.id}`);
     const ex = (await help(body.links.exchange)).json();
-    expect(ex).toMatchObject({ direction: 'inbound', kind: 'record-request', stateCode: 'FL', status: 'completed', msixId: anaId });
+    expect(ex).toMatchObject({
+      direction: 'inbound',
+      kind: 'record-request',
+      stateCode: 'FL',
+      status: 'completed',
+      msixId: anaId,
+    });
     expect((await audits('record-request.answered')).at(-1)).toMatchObject({ outcome: 'success', actor_state: 'FL' });
     // The help desk follows it without seeing the child; the answer itself is for the requesting state.
     const meta = await help(`/api/v1/record-requests/${body.id}`);
@@ -67,43 +98,71 @@ describe('record requests through a live state', () => {
     const r = await post(fl, { msixId: anaId, purpose: 'credit-accrual' });
     expect(r.statusCode).toBe(202);
     expect(r.json()).toMatchObject({ status: 'waiting' });
-    expect(r.json().sources.find((s: { stateCode: string }) => s.stateCode === 'TX')).toMatchObject({ mode: 'live', status: 'pending' });
+    expect(r.json().sources.find((s: { stateCode: string }) => s.stateCode === 'TX')).toMatchObject({
+      mode: 'live',
+      status: 'pending',
+    });
     const id = r.json().id as string;
-    const done = await eventually(async () => {
-      const g = (await fl(`/api/v1/record-requests/${id}`)).json();
-      return g.status === 'answered' ? g : null;
-    }, 15_000, 25);
+    const done = await eventually(
+      async () => {
+        const g = (await fl(`/api/v1/record-requests/${id}`)).json();
+        return g.status === 'answered' ? g : null;
+      },
+      15_000,
+      25,
+    );
     const took = Date.now() - t0;
     expect(took).toBeLessThan(5000);
-    expect(done.history.map((h: { status: string }) => h.status)).toEqual(['received', 'routed', 'waiting', 'answered']);
+    expect(done.history.map((h: { status: string }) => h.status)).toEqual([
+      'received',
+      'routed',
+      'waiting',
+      'answered',
+    ]);
     const answer = (await fl(`/api/v1/record-requests/${id}/answer`)).json().answer;
     expect(answer.student.courses.map((c: { courseTitle: string }) => c.courseTitle)).toContain('Dual Credit Biology');
-    expect(answer.sources.find((s: { stateCode: string }) => s.stateCode === 'TX')).toMatchObject({ mode: 'live', status: 'answered', stale: false });
+    expect(answer.sources.find((s: { stateCode: string }) => s.stateCode === 'TX')).toMatchObject({
+      mode: 'live',
+      status: 'answered',
+      stale: false,
+    });
     // The answer went to Florida's inbox (its default channel), in order.
     const fla = await injectAs(w.sys, { state: 'FL', roles: ['state-system'] });
     const inbox = await eventually(async () => {
-      const items = (await fla('/api/v1/states/FL/inbox')).json().items as { deliveryId: string; message: { kind: string; data: { requestId: string } } }[];
+      const items = (await fla('/api/v1/states/FL/inbox')).json().items as {
+        deliveryId: string;
+        message: { kind: string; data: { requestId: string } };
+      }[];
       return items.find((i) => i.message.data.requestId === id) ?? null;
     });
     expect(inbox.message.kind).toBe('record-response');
     const ack = await fla({ method: 'POST', url: `/api/v1/states/FL/inbox/${inbox.deliveryId}/ack` });
     expect(ack.json()).toMatchObject({ alreadyAcknowledged: false });
-    expect((await fla({ method: 'POST', url: `/api/v1/states/FL/inbox/${inbox.deliveryId}/ack` })).json()).toMatchObject({ alreadyAcknowledged: true });
+    expect(
+      (await fla({ method: 'POST', url: `/api/v1/states/FL/inbox/${inbox.deliveryId}/ack` })).json(),
+    ).toMatchObject({ alreadyAcknowledged: true });
     // The ledger shows the live query to Texas and its attempt under the request. The response's own
     // ledger row turns delivered when its deliver job finishes, which may be just after the inbox shows it.
-    const ledgerRows = async () => (await w.sys.db.query<{ kind: string; status: string; state_code: string }>(
-      `SELECT kind, status, state_code FROM exchanges WHERE parent_id = $1 OR parent_id IN (SELECT id FROM exchanges WHERE parent_id = $1) ORDER BY created_at`,
-      [done.links.exchange.split('/').pop()],
-    )).rows;
-    const rows = { rows: await eventually(async () => {
-      const r = await ledgerRows();
-      return r.some((x) => x.kind === 'record-response' && x.status === 'delivered') ? r : null;
-    }) };
-    expect(rows.rows).toEqual(expect.arrayContaining([
-      { kind: 'record-query', status: 'delivered', state_code: 'TX' },
-      { kind: 'delivery-attempt', status: 'delivered', state_code: 'TX' },
-      { kind: 'record-response', status: 'delivered', state_code: 'FL' },
-    ]));
+    const ledgerRows = async () =>
+      (
+        await w.sys.db.query<{ kind: string; status: string; state_code: string }>(
+          `SELECT kind, status, state_code FROM exchanges WHERE parent_id = $1 OR parent_id IN (SELECT id FROM exchanges WHERE parent_id = $1) ORDER BY created_at`,
+          [done.links.exchange.split('/').pop()],
+        )
+      ).rows;
+    const rows = {
+      rows: await eventually(async () => {
+        const r = await ledgerRows();
+        return r.some((x) => x.kind === 'record-response' && x.status === 'delivered') ? r : null;
+      }),
+    };
+    expect(rows.rows).toEqual(
+      expect.arrayContaining([
+        { kind: 'record-query', status: 'delivered', state_code: 'TX' },
+        { kind: 'delivery-attempt', status: 'delivered', state_code: 'TX' },
+        { kind: 'record-response', status: 'delivered', state_code: 'FL' },
+      ]),
+    );
     expect(w.sim.stats().queries).toBeGreaterThan(0);
   });
 
@@ -142,7 +201,19 @@ describe('demographic requests and entitlement', () => {
     expect((await audits('record-request.refused')).at(-1)).toMatchObject({ outcome: 'denied', actor_state: 'WA' });
 
     const f = ana('FL');
-    const byName = await post(wa, { demographics: { identity: { firstName: 'Ana', lastName1: 'Hernandez', lastName2: 'Cruz', birthDate: f.identity.birthDate, sex: 'F' }, parents: f.parents }, purpose: 'enrollment' });
+    const byName = await post(wa, {
+      demographics: {
+        identity: {
+          firstName: 'Ana',
+          lastName1: 'Hernandez',
+          lastName2: 'Cruz',
+          birthDate: f.identity.birthDate,
+          sex: 'F',
+        },
+        parents: f.parents,
+      },
+      purpose: 'enrollment',
+    });
     expect([201, 202]).toContain(byName.statusCode);
     expect(byName.json().msixId).toBe(anaId);
     expect(byName.json().lookup).toBe('demographics');
@@ -154,12 +225,21 @@ describe('demographic requests and entitlement', () => {
   it('refuses unknown students, states it cannot reach, and malformed requests, with coded reasons', async () => {
     const unknownId = await post(fl, { msixId: msixIdFromBody('10000000000'), purpose: 'enrollment' });
     expect(unknownId.statusCode).toBe(404);
-    expect(unknownId.json()).toMatchObject({ code: 'GW_ERR_UNKNOWN_STUDENT', type: 'urn:msix-gateway:problem:unknown-student' });
-    const nobody = await post(fl, { demographics: { identity: { firstName: 'Zebulon', lastName1: 'Quarterfield', birthDate: '2001-02-03' } }, purpose: 'enrollment' });
+    expect(unknownId.json()).toMatchObject({
+      code: 'GW_ERR_UNKNOWN_STUDENT',
+      type: 'urn:msix-gateway:problem:unknown-student',
+    });
+    const nobody = await post(fl, {
+      demographics: { identity: { firstName: 'Zebulon', lastName1: 'Quarterfield', birthDate: '2001-02-03' } },
+      purpose: 'enrollment',
+    });
     expect(nobody.statusCode).toBe(404);
     expect(nobody.json().code).toBe('GW_ERR_UNKNOWN_STUDENT');
     // A near match (birth date one day off) is never handed out: a person decides.
-    const near = await post(fl, { demographics: { identity: { firstName: 'Ana', lastName1: 'Hernandez', birthDate: '2007-05-15' } }, purpose: 'enrollment' });
+    const near = await post(fl, {
+      demographics: { identity: { firstName: 'Ana', lastName1: 'Hernandez', birthDate: '2007-05-15' } },
+      purpose: 'enrollment',
+    });
     expect(near.statusCode).toBe(409);
     expect(near.json()).toMatchObject({ code: 'GW_ERR_AMBIGUOUS_STUDENT' });
     expect(near.json().detail).toMatch(/near-match/);
@@ -167,26 +247,48 @@ describe('demographic requests and entitlement', () => {
     expect(noConnector.statusCode).toBe(422);
     expect(noConnector.json()).toMatchObject({ code: 'GW_ERR_NO_CONNECTOR' });
     expect(noConnector.json().detail).toMatch(/no connector/);
-    const both = await post(fl, { msixId: anaId, demographics: { identity: { firstName: 'Ana', lastName1: 'H', birthDate: '2007-05-14' } }, purpose: 'enrollment' });
+    const both = await post(fl, {
+      msixId: anaId,
+      demographics: { identity: { firstName: 'Ana', lastName1: 'H', birthDate: '2007-05-14' } },
+      purpose: 'enrollment',
+    });
     expect(both.statusCode).toBe(400);
-    const typo = await post(fl, { msixId: `${anaId.slice(0, 5)}${(Number(anaId[5]) + 1) % 10}${anaId.slice(6)}`, purpose: 'enrollment' });
+    const typo = await post(fl, {
+      msixId: `${anaId.slice(0, 5)}${(Number(anaId[5]) + 1) % 10}${anaId.slice(6)}`,
+      purpose: 'enrollment',
+    });
     expect(typo.statusCode).toBe(400);
     expect(typo.json().errors[0].rule).toBe('checkDigit');
     expect((await post(fl, { msixId: anaId, purpose: 'curiosity' })).statusCode).toBe(400);
     expect((await post(help, { msixId: anaId, purpose: 'enrollment' })).statusCode).toBe(403);
     // Every refusal is in the audit trail and in the help desk's list.
     const refusals = await audits('record-request.refused');
-    expect(refusals.map((a) => a.details.code)).toEqual(expect.arrayContaining(['GW_ERR_UNKNOWN_STUDENT', 'GW_ERR_AMBIGUOUS_STUDENT', 'GW_ERR_NO_CONNECTOR', 'GW_ERR_NOT_ENTITLED']));
+    expect(refusals.map((a) => a.details.code)).toEqual(
+      expect.arrayContaining([
+        'GW_ERR_UNKNOWN_STUDENT',
+        'GW_ERR_AMBIGUOUS_STUDENT',
+        'GW_ERR_NO_CONNECTOR',
+        'GW_ERR_NOT_ENTITLED',
+      ]),
+    );
     const failed = (await help('/api/v1/record-requests?status=failed')).json().items as { reason: string }[];
     expect(failed.some((x) => x.reason.startsWith('GW_ERR_NO_CONNECTOR'))).toBe(true);
   });
 
   it('takes the same request on the Ed-Fi surface', async () => {
     const flSys = await injectAs(w.sys, { state: 'FL', roles: ['state-system'] });
-    const r = await flSys({ method: 'POST', url: '/data/v3/migrant/recordRequests', payload: {
-      firstName: 'Ana', lastSurname: 'Hernández', secondLastSurname: 'Cruz', birthDate: '2007-05-14', birthSexDescriptor: 'uri://ed-fi.org/SexDescriptor#Female',
-      purposeDescriptor: 'uri://msix-gateway/RecordRequestPurposeDescriptor#enrollment',
-    } });
+    const r = await flSys({
+      method: 'POST',
+      url: '/data/v3/migrant/recordRequests',
+      payload: {
+        firstName: 'Ana',
+        lastSurname: 'Hernández',
+        secondLastSurname: 'Cruz',
+        birthDate: '2007-05-14',
+        birthSexDescriptor: 'uri://ed-fi.org/SexDescriptor#Female',
+        purposeDescriptor: 'uri://msix-gateway/RecordRequestPurposeDescriptor#enrollment',
+      },
+    });
     expect([201, 202]).toContain(r.statusCode);
     const loc = r.headers.location as string;
     expect(loc).toMatch(/^\/data\/v3\/migrant\/recordRequests\/[0-9a-f]{32}$/);
@@ -196,7 +298,11 @@ describe('demographic requests and entitlement', () => {
     }, 15_000);
     expect(got).toMatchObject({ msixId: anaId, requestingStateAbbreviation: 'FL', requestStatus: 'answered' });
     expect(got.studentRecord.student.states).toContain('TX');
-    const bad = await flSys({ method: 'POST', url: '/data/v3/migrant/recordRequests', payload: { firstName: 'Ana', purposeDescriptor: 'uri://msix-gateway/RecordRequestPurposeDescriptor#enrollment' } });
+    const bad = await flSys({
+      method: 'POST',
+      url: '/data/v3/migrant/recordRequests',
+      payload: { firstName: 'Ana', purposeDescriptor: 'uri://msix-gateway/RecordRequestPurposeDescriptor#enrollment' },
+    });
     expect(bad.statusCode).toBe(400);
   });
 });

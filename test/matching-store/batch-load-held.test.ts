@@ -14,15 +14,25 @@ const D = (n: string) => ({ ...C(n), stateCode: 'AZ', stateStudentId: `D${n}` })
 /** Arizona's record of the child, close to C (same mother and birthplace) but not to B (name and date mistyped, no sex). */
 const E = (n: string) => {
   const c = C(n);
-  return { ...c, stateCode: 'AZ', stateStudentId: `E${n}`, identity: { ...c.identity, firstName: 'Yaretsy', lastName2: undefined, birthDate: `201${n}-05-12`, sex: undefined } };
+  return {
+    ...c,
+    stateCode: 'AZ',
+    stateStudentId: `E${n}`,
+    identity: { ...c.identity, firstName: 'Yaretsy', lastName2: undefined, birthDate: `201${n}-05-12`, sex: undefined },
+  };
 };
 
 describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind) => {
   let db: Db;
   let drop: () => Promise<void>;
   let deps: { db: Db; consolidation: typeof consolidation };
-  beforeAll(async () => { ({ db, drop } = await freshDb(kind)); deps = { db, consolidation }; });
-  afterAll(async () => { await drop?.(); });
+  beforeAll(async () => {
+    ({ db, drop } = await freshDb(kind));
+    deps = { db, consolidation };
+  });
+  afterAll(async () => {
+    await drop?.();
+  });
 
   const students = () => liveStudents(db);
   const openReviewOf = (recordId: string) => openReview(db, recordId);
@@ -40,22 +50,32 @@ describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind
     return { a, b, c, d, s, before, report };
   }
 
-  it('a pending record that is clearly a held record\'s child waits for it instead of starting a second student', async () => {
+  it("a pending record that is clearly a held record's child waits for it instead of starting a second student", async () => {
     const { b, c, s, before, report } = await scene('1');
     expect(report).toMatchObject({ pending: 1, linked: 0, newStudents: 0, reviews: 1, heldAnchors: 1, waiting: 1 });
     expect(await students()).toBe(before);
     expect(await linkOf(db, c.id)).toBeNull();
-    const status = (await db.query<{ match_status: string }>('SELECT match_status FROM state_records WHERE id = $1', [c.id])).rows[0]!;
+    const status = (
+      await db.query<{ match_status: string }>('SELECT match_status FROM state_records WHERE id = $1', [c.id])
+    ).rows[0]!;
     expect(status.match_status).toBe('review');
     const rv = (await openReviewOf(c.id))!;
     expect(rv).toMatchObject({ reason: 'held-match', waits_for_record: b.id, candidate_msix_ids: [s] });
     const detail = (await getReview(db, rv.id))!;
-    expect(detail.explanation).toMatchObject({ decision: 'review', reason: 'held-match', waitsFor: b.id, best: { recordId: b.id } });
+    expect(detail.explanation).toMatchObject({
+      decision: 'review',
+      reason: 'held-match',
+      waitsFor: b.id,
+      best: { recordId: b.id },
+    });
     expect(detail.explanation.best!.probability).toBeGreaterThan(0.9);
     expect(detail.explanation.held?.[0]?.recordId).toBe(b.id);
     expect(detail.explanation.students.every((x) => /^\d{12}$/.test(x.msixId))).toBe(true);
     // The worklist tells the candidate student about it, like a match job does.
-    const ev = await db.query<{ msix_id: string }>(`SELECT msix_id FROM student_events WHERE record_id = $1 AND kind = 'review-opened'`, [c.id]);
+    const ev = await db.query<{ msix_id: string }>(
+      `SELECT msix_id FROM student_events WHERE record_id = $1 AND kind = 'review-opened'`,
+      [c.id],
+    );
     expect(ev.rows.map((r) => r.msix_id)).toEqual([s]);
     // A second load finds nothing pending and changes nothing.
     expect(await runBatchLoad(db, { consolidation })).toMatchObject({ pending: 0 });
@@ -65,7 +85,15 @@ describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind
   it('resolving the held record\'s review "same" places the waiting record with it', async () => {
     const { b, c, s } = await scene('2');
     const rv = (await openReviewOf(b.id))!;
-    const res = await resolveReview(deps, { reviewId: rv.id, decision: 'same', msixId: s, ifMatch: rv.version, actor: admin('ca-admin', 'CA'), scopeState: 'CA', traceId: null });
+    const res = await resolveReview(deps, {
+      reviewId: rv.id,
+      decision: 'same',
+      msixId: s,
+      ifMatch: rv.version,
+      actor: admin('ca-admin', 'CA'),
+      scopeState: 'CA',
+      traceId: null,
+    });
     expect(res).toMatchObject({ kind: 'resolved', outcome: 'linked', msixId: s });
     expect(await linkOf(db, c.id)).toBe(s);
     expect(await openReviewOf(c.id)).toBeNull();
@@ -82,7 +110,14 @@ describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind
     expect([rc.reason, rd.reason]).toEqual(['held-match', 'held-match']);
     expect([rc.waits_for_record, rd.waits_for_record]).toEqual([b.id, b.id]);
     const rv = (await openReviewOf(b.id))!;
-    const res = await resolveReview(deps, { reviewId: rv.id, decision: 'different', ifMatch: rv.version, actor: admin('ca-admin', 'CA'), scopeState: 'CA', traceId: null });
+    const res = await resolveReview(deps, {
+      reviewId: rv.id,
+      decision: 'different',
+      ifMatch: rv.version,
+      actor: admin('ca-admin', 'CA'),
+      scopeState: 'CA',
+      traceId: null,
+    });
     expect(res).toMatchObject({ kind: 'resolved', outcome: 'new-student' });
     const s2 = (await linkOf(db, b.id))!;
     expect(s2).not.toBe(s);
@@ -99,19 +134,50 @@ describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind
     const first = (await openReviewOf(c.id))!;
     expect(first).toMatchObject({ reason: 'held-match', waits_for_record: b.id });
     // Florida rules C is not A's student (cannot-link with A); C still waits for B.
-    await resolveReview(deps, { reviewId: first.id, decision: 'different', ifMatch: first.version, actor: admin('fl-admin', 'FL'), scopeState: 'FL', traceId: null });
+    await resolveReview(deps, {
+      reviewId: first.id,
+      decision: 'different',
+      ifMatch: first.version,
+      actor: admin('fl-admin', 'FL'),
+      scopeState: 'FL',
+      traceId: null,
+    });
     const held = (await openReviewOf(c.id))!;
     expect(held).toMatchObject({ reason: 'held-match', waits_for_record: b.id });
     // Florida sends C again (a new course): pending, matched by a bulk load; its open review is updated in place.
-    const again = await store(db, { ...C('4'), courses: [{ courseTitle: 'Biology', subjectArea: 'Science', beginAcademicYear: 2025, endAcademicYear: 2026, creditsGranted: 1 }] });
+    const again = await store(db, {
+      ...C('4'),
+      courses: [
+        {
+          courseTitle: 'Biology',
+          subjectArea: 'Science',
+          beginAcademicYear: 2025,
+          endAcademicYear: 2026,
+          creditsGranted: 1,
+        },
+      ],
+    });
     expect(again.version).toBe(2);
     const report = await runBatchLoad(db, { consolidation });
     expect(report).toMatchObject({ pending: 1, newStudents: 0, reviews: 1, waiting: 1 });
     const after = (await openReviewOf(c.id))!;
-    expect(after).toMatchObject({ id: held.id, version: held.version + 1, reason: 'held-match', waits_for_record: b.id });
+    expect(after).toMatchObject({
+      id: held.id,
+      version: held.version + 1,
+      reason: 'held-match',
+      waits_for_record: b.id,
+    });
     // California rules B is A's student: C does not follow B into it.
     const rb = (await openReviewOf(b.id))!;
-    await resolveReview(deps, { reviewId: rb.id, decision: 'same', msixId: s, ifMatch: rb.version, actor: admin('ca-admin', 'CA'), scopeState: 'CA', traceId: null });
+    await resolveReview(deps, {
+      reviewId: rb.id,
+      decision: 'same',
+      msixId: s,
+      ifMatch: rb.version,
+      actor: admin('ca-admin', 'CA'),
+      scopeState: 'CA',
+      traceId: null,
+    });
     expect(await linkOf(db, b.id)).toBe(s);
     expect(await linkOf(db, c.id)).not.toBe(s);
   });
@@ -128,7 +194,7 @@ describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind
     expect(await linkOf(db, e.id)).toBe(s);
   });
 
-  it('holds a whole cluster: a record close to the held child\'s pending record but not to the held record waits for that pending record', async () => {
+  it("holds a whole cluster: a record close to the held child's pending record but not to the held record waits for that pending record", async () => {
     const a = await storeAndMatch(db, A('6'));
     const s = (await linkOf(db, a.id))!;
     const b = await storeAndMatch(db, B('6'));
@@ -137,13 +203,24 @@ describe.each(STORE_KINDS)('bulk load with records held for review on %s', (kind
     const e = await store(db, E('6'));
     const report = await runBatchLoad(db, { consolidation });
     expect(report).toMatchObject({ pending: 2, linked: 0, newStudents: 0, reviews: 2, waiting: 2 });
-    expect(await openReviewOf(c.id)).toMatchObject({ reason: 'held-match', waits_for_record: b.id, candidate_msix_ids: [s] });
+    expect(await openReviewOf(c.id)).toMatchObject({
+      reason: 'held-match',
+      waits_for_record: b.id,
+      candidate_msix_ids: [s],
+    });
     const re = (await openReviewOf(e.id))!;
     expect(re).toMatchObject({ reason: 'held-match', waits_for_record: c.id, candidate_msix_ids: [s] });
     expect((await getReview(db, re.id))!.explanation).toMatchObject({ waitsFor: c.id, best: { recordId: c.id } });
     // B's review decided: B, then C (waiting for B), then E (waiting for C) are placed, in one student.
     const rb = (await openReviewOf(b.id))!;
-    await resolveReview(deps, { reviewId: rb.id, decision: 'different', ifMatch: rb.version, actor: admin('ca-admin', 'CA'), scopeState: 'CA', traceId: null });
+    await resolveReview(deps, {
+      reviewId: rb.id,
+      decision: 'different',
+      ifMatch: rb.version,
+      actor: admin('ca-admin', 'CA'),
+      scopeState: 'CA',
+      traceId: null,
+    });
     const s2 = (await linkOf(db, b.id))!;
     expect(s2).not.toBe(s);
     expect(await linkOf(db, c.id)).toBe(s2);

@@ -12,17 +12,25 @@ import { child, consolidation, linkOf, match, store, storeAndMatch } from './hel
 describe.each(STORE_KINDS)('bulk load and updates of linked records on %s', (kind) => {
   let db: Db;
   let drop: () => Promise<void>;
-  beforeAll(async () => { ({ db, drop } = await freshDb(kind)); });
-  afterAll(async () => { await drop?.(); });
+  beforeAll(async () => {
+    ({ db, drop } = await freshDb(kind));
+  });
+  afterAll(async () => {
+    await drop?.();
+  });
 
-  const history = async (id: string) => (await db.query('SELECT cause FROM link_history WHERE record_id = $1 ORDER BY id', [id])).rows;
+  const history = async (id: string) =>
+    (await db.query('SELECT cause FROM link_history WHERE record_id = $1 ORDER BY id', [id])).rows;
 
   it('leaves an update of a linked record to its match job, and the record still anchors its student', async () => {
     const a = await storeAndMatch(db, child(7, 0, 'TX'));
     const msix = (await linkOf(db, a.id))!;
     const before = await history(a.id);
     // Texas sends the record again with a corrected middle name: pending, still linked.
-    const upd = await store(db, { ...child(7, 0, 'TX'), identity: { ...child(7, 0, 'TX').identity, middleName: 'Elena' } });
+    const upd = await store(db, {
+      ...child(7, 0, 'TX'),
+      identity: { ...child(7, 0, 'TX').identity, middleName: 'Elena' },
+    });
     expect(upd.version).toBe(2);
     // A new record of the same child from Michigan arrives in the same load.
     const mi = await store(db, child(7, 1, 'MI'));

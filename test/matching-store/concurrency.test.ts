@@ -17,7 +17,14 @@ async function arriveTogether(db: Db, children: number[], offset: number): Promi
     for (const [i, state] of (['TX', 'MI', 'FL'] as const).entries()) {
       const over = child(n, 0, state);
       // Same child, each state's own id and spelling of the first name's case.
-      const r = await store(db, { ...over, stateStudentId: `${state}-${offset}-${n}`, identity: { ...over.identity, firstName: i === 1 ? over.identity!.firstName!.toUpperCase() : over.identity!.firstName! } });
+      const r = await store(db, {
+        ...over,
+        stateStudentId: `${state}-${offset}-${n}`,
+        identity: {
+          ...over.identity,
+          firstName: i === 1 ? over.identity!.firstName!.toUpperCase() : over.identity!.firstName!,
+        },
+      });
       ids.push(r.id);
     }
     byChild.set(n + offset, ids);
@@ -34,8 +41,12 @@ async function studentsOf(db: Db, ids: string[]): Promise<Set<string>> {
 describe('two match jobs for one child at the same time never create two students (real Postgres)', () => {
   let db: Db;
   let drop: () => Promise<void>;
-  beforeAll(async () => { ({ db, drop } = await freshDb('postgres')); });
-  afterAll(async () => { await drop?.(); });
+  beforeAll(async () => {
+    ({ db, drop } = await freshDb('postgres'));
+  });
+  afterAll(async () => {
+    await drop?.();
+  });
 
   it('parallel matchRecord calls, every job twice, on ten connections', async () => {
     const children = Array.from({ length: 30 }, (_, i) => i);
@@ -56,7 +67,9 @@ describe('two match jobs for one child at the same time never create two student
       const prefix = queuePrefix();
       const config = loadConfig({ LOG_LEVEL: 'silent', WORKER_CONCURRENCY: '6', MATCH_SWEEP_MS: '60000' });
       queue = new BullJobQueue(redisUrl, prefix);
-      workers = [0, 1, 2].map(() => startWorkers({ db, queue, config, logger: createLogger('silent') }, redisUrl, prefix));
+      workers = [0, 1, 2].map(() =>
+        startWorkers({ db, queue, config, logger: createLogger('silent') }, redisUrl, prefix),
+      );
     });
     afterAll(async () => {
       await Promise.all(workers.map((w) => w.close()));
@@ -64,11 +77,22 @@ describe('two match jobs for one child at the same time never create two student
     });
 
     it('links each child once when its three records are queued together', async () => {
-      const byChild = await arriveTogether(db, Array.from({ length: 30 }, (_, i) => i + 30), 1000);
+      const byChild = await arriveTogether(
+        db,
+        Array.from({ length: 30 }, (_, i) => i + 30),
+        1000,
+      );
       const ids = [...byChild.values()].flat();
-      await Promise.all(ids.map((recordId) => queue.enqueue(QUEUES.match, { recordId, version: 1, traceId: 'bull' }, { jobId: matchJobId(recordId, 1) })));
+      await Promise.all(
+        ids.map((recordId) =>
+          queue.enqueue(QUEUES.match, { recordId, version: 1, traceId: 'bull' }, { jobId: matchJobId(recordId, 1) }),
+        ),
+      );
       await eventually(async () => {
-        const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM state_records WHERE id = ANY($1::uuid[]) AND match_status = 'pending'`, [ids]);
+        const r = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM state_records WHERE id = ANY($1::uuid[]) AND match_status = 'pending'`,
+          [ids],
+        );
         return r.rows[0]!.n === 0;
       }, 60_000);
       for (const group of byChild.values()) expect((await studentsOf(db, group)).size).toBe(1);

@@ -12,17 +12,24 @@ describe.each(STORE_KINDS)('demo data on %s', (kind) => {
   let db: Db;
   let drop: () => Promise<void>;
   const jobs: string[] = [];
-  const queue: JobQueue = { enqueue: async (_q, payload) => { jobs.push((payload as { recordId: string }).recordId); }, ping: async () => true };
+  const queue: JobQueue = {
+    enqueue: async (_q, payload) => {
+      jobs.push((payload as { recordId: string }).recordId);
+    },
+    ping: async () => true,
+  };
   beforeAll(async () => {
     ({ db, drop } = await freshDb(kind));
     await seedDemo(db, queue);
     for (const id of jobs) await matchRecord({ db, consolidation }, { recordId: id, version: 1, traceId: 'demo' });
   });
-  afterAll(async () => { await drop?.(); });
+  afterAll(async () => {
+    await drop?.();
+  });
 
   const msixOf = async (state: string, id: string) => linkOf(db, (await findStateRecord(db, state, id))!.id);
 
-  it('links Ana\'s Texas, Michigan (joined surnames, no accent) and Florida records into one student', async () => {
+  it("links Ana's Texas, Michigan (joined surnames, no accent) and Florida records into one student", async () => {
     const tx = await msixOf('TX', 'TX0048213');
     expect(tx).toMatch(/^\d{12}$/);
     expect(await msixOf('MI', '7730019921')).toBe(tx);
@@ -43,7 +50,10 @@ describe.each(STORE_KINDS)('demo data on %s', (kind) => {
     const mi = (await findStateRecord(db, 'MI', '7730020456'))!;
     expect(mi.matchStatus).toBe('review');
     expect(await linkOf(db, mi.id)).toBeNull();
-    const r = await db.query<{ candidate_msix_ids: string[]; reason: string }>(`SELECT candidate_msix_ids, reason FROM match_reviews WHERE record_id = $1 AND status = 'open'`, [mi.id]);
+    const r = await db.query<{ candidate_msix_ids: string[]; reason: string }>(
+      `SELECT candidate_msix_ids, reason FROM match_reviews WHERE record_id = $1 AND status = 'open'`,
+      [mi.id],
+    );
     expect(r.rows).toEqual([{ candidate_msix_ids: [await msixOf('TX', 'TX0051774')], reason: 'conflict' }]);
     expect(await match(db, mi.id)).toMatchObject({ kind: 'skipped' });
   });

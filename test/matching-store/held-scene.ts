@@ -9,32 +9,66 @@
  */
 import type { Db } from '../../core/store/db.js';
 
-const GIVEN: Record<string, string> = { 1: 'Xochitl', 2: 'Citlali', 3: 'Itzel', 4: 'Yareli', 5: 'Nayeli', 6: 'Yaretzi' };
+const GIVEN: Record<string, string> = {
+  1: 'Xochitl',
+  2: 'Citlali',
+  3: 'Itzel',
+  4: 'Yareli',
+  5: 'Nayeli',
+  6: 'Yaretzi',
+};
 type Parent = { firstName: string; lastName: string; relationship: 'parent2' };
 type Extra = { sex?: 'F' | 'M'; birthCity?: string; birthState?: string; birthCountry?: string };
 
 function heldChild(state: string, id: string, extra: Extra = {}, parents?: Parent[]) {
   return {
-    stateCode: state, stateStudentId: id,
-    identity: { firstName: GIVEN[id.slice(1)]!, lastName1: 'Tlatelpa', lastName2: 'Ocotlan', sex: 'F' as 'F' | 'M', birthDate: `201${id.slice(1)}-05-21`, ...extra },
+    stateCode: state,
+    stateStudentId: id,
+    identity: {
+      firstName: GIVEN[id.slice(1)]!,
+      lastName1: 'Tlatelpa',
+      lastName2: 'Ocotlan',
+      sex: 'F' as 'F' | 'M',
+      birthDate: `201${id.slice(1)}-05-21`,
+      ...extra,
+    },
     ...(parents ? { parents } : {}),
   };
 }
 
-export const A = (n: string) => heldChild('TX', `A${n}`, { birthCity: 'Puebla', birthState: 'PUE', birthCountry: 'MX' }, [{ firstName: 'Rosa', lastName: 'Ocotlan', relationship: 'parent2' }]);
+export const A = (n: string) =>
+  heldChild('TX', `A${n}`, { birthCity: 'Puebla', birthState: 'PUE', birthCountry: 'MX' }, [
+    { firstName: 'Rosa', lastName: 'Ocotlan', relationship: 'parent2' },
+  ]);
 export const B = (n: string) => heldChild('CA', `B${n}`, { sex: 'M' });
-export const C = (n: string) => heldChild('FL', `C${n}`, { sex: 'M', birthCity: 'Houston', birthState: 'TX', birthCountry: 'US' }, [{ firstName: 'Juana', lastName: 'Perez', relationship: 'parent2' }]);
+export const C = (n: string) =>
+  heldChild('FL', `C${n}`, { sex: 'M', birthCity: 'Houston', birthState: 'TX', birthCountry: 'US' }, [
+    { firstName: 'Juana', lastName: 'Perez', relationship: 'parent2' },
+  ]);
 
 /** A data administrator of `state`, the reviewer in these scenes. */
 export const admin = (id: string, state: string) => ({ id, state, roles: ['data-admin'] });
 
 /** Students that records can link to. */
 export async function liveStudents(db: Db): Promise<number> {
-  return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM students WHERE status IN ('active', 'locked')`)).rows[0]!.n;
+  return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM students WHERE status IN ('active', 'locked')`))
+    .rows[0]!.n;
 }
 
 /** The open review of a record, with the record it waits for. */
 export async function openReview(db: Db, recordId: string) {
-  return (await db.query<{ id: string; version: number; reason: string; waits_for_record: string | null; candidate_msix_ids: string[] }>(
-    `SELECT id, version, reason, waits_for_record, candidate_msix_ids FROM match_reviews WHERE record_id = $1 AND status = 'open'`, [recordId])).rows[0] ?? null;
+  return (
+    (
+      await db.query<{
+        id: string;
+        version: number;
+        reason: string;
+        waits_for_record: string | null;
+        candidate_msix_ids: string[];
+      }>(
+        `SELECT id, version, reason, waits_for_record, candidate_msix_ids FROM match_reviews WHERE record_id = $1 AND status = 'open'`,
+        [recordId],
+      )
+    ).rows[0] ?? null
+  );
 }

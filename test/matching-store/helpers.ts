@@ -37,14 +37,38 @@ export async function linkOf(db: Db, recordId: string): Promise<string | null> {
 /** A family's child as three states would send it, with the usual variations. */
 export function child(n: number, variant: 0 | 1 | 2, state: string): Over {
   const first = ['Maria', 'Jose', 'Guadalupe', 'Juan', 'Rosa', 'Francisco', 'Ana', 'Luis', 'Carmen', 'Jesus'][n % 10]!;
-  const last1 = ['Garcia', 'Hernandez', 'Martinez', 'Lopez', 'Gonzalez', 'Rodriguez', 'Perez', 'Sanchez', 'Ramirez', 'Cruz'][Math.floor(n / 10) % 10]!;
-  const last2 = ['Flores', 'Gomez', 'Diaz', 'Reyes', 'Morales', 'Ortiz', 'Castillo', 'Vargas', 'Romero', 'Soto'][(n * 7) % 10]!;
+  const last1 = [
+    'Garcia',
+    'Hernandez',
+    'Martinez',
+    'Lopez',
+    'Gonzalez',
+    'Rodriguez',
+    'Perez',
+    'Sanchez',
+    'Ramirez',
+    'Cruz',
+  ][Math.floor(n / 10) % 10]!;
+  const last2 = ['Flores', 'Gomez', 'Diaz', 'Reyes', 'Morales', 'Ortiz', 'Castillo', 'Vargas', 'Romero', 'Soto'][
+    (n * 7) % 10
+  ]!;
   const day = String(1 + (n % 28)).padStart(2, '0');
   const month = String(1 + (n % 12)).padStart(2, '0');
   const birthDate = `${2008 + (n % 9)}-${month}-${day}`;
-  const parents = [{ firstName: ['Rosa', 'Elena', 'Lucia', 'Teresa'][n % 4]!, lastName: last2, relationship: 'parent2' as const }];
-  const identity = variant === 0 ? { firstName: first, lastName1: last1, lastName2: last2, birthDate, sex: n % 2 ? 'M' : 'F' }
-    : variant === 1 ? { firstName: first.toUpperCase(), lastName1: `${last1}-${last2}`, lastName2: undefined, birthDate, sex: n % 2 ? 'M' : 'F' }
-      : { firstName: first, lastName1: last1, lastName2: undefined, birthDate, sex: undefined };
+  const parents = [
+    { firstName: ['Rosa', 'Elena', 'Lucia', 'Teresa'][n % 4]!, lastName: last2, relationship: 'parent2' as const },
+  ];
+  const identity =
+    variant === 0
+      ? { firstName: first, lastName1: last1, lastName2: last2, birthDate, sex: n % 2 ? 'M' : 'F' }
+      : variant === 1
+        ? {
+            firstName: first.toUpperCase(),
+            lastName1: `${last1}-${last2}`,
+            lastName2: undefined,
+            birthDate,
+            sex: n % 2 ? 'M' : 'F',
+          }
+        : { firstName: first, lastName1: last1, lastName2: undefined, birthDate, sex: undefined };
   return { stateCode: state, stateStudentId: `${state}-${n}-${variant}`, identity, parents };
 }

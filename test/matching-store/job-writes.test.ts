@@ -10,15 +10,24 @@ class Rollback extends Error {}
 /** What `refreshStudent` would store now, without keeping it. */
 async function recomputed(db: Db, msixId: string): Promise<unknown> {
   let view: unknown;
-  await db.transaction(async (tx) => {
-    view = await refreshStudent(tx, msixId as MsixId, consolidation);
-    throw new Rollback();
-  }).catch((e) => { if (!(e instanceof Rollback)) throw e; });
+  await db
+    .transaction(async (tx) => {
+      view = await refreshStudent(tx, msixId as MsixId, consolidation);
+      throw new Rollback();
+    })
+    .catch((e) => {
+      if (!(e instanceof Rollback)) throw e;
+    });
   return view;
 }
 
 const stored = async (db: Db, msixId: string) =>
-  (await db.query<{ view: Record<string, unknown>; version: number }>('SELECT view, version FROM students WHERE msix_id = $1', [msixId])).rows[0]!;
+  (
+    await db.query<{ view: Record<string, unknown>; version: number }>(
+      'SELECT view, version FROM students WHERE msix_id = $1',
+      [msixId],
+    )
+  ).rows[0]!;
 
 const withoutTime = (v: unknown) => ({ ...(v as Record<string, unknown>), updatedAt: undefined });
 
@@ -30,8 +39,12 @@ const withoutTime = (v: unknown) => ({ ...(v as Record<string, unknown>), update
 describe.each(STORE_KINDS)('one-statement match writes on %s', (kind) => {
   let db: Db;
   let drop: () => Promise<void>;
-  beforeAll(async () => { ({ db, drop } = await freshDb(kind)); });
-  afterAll(async () => { await drop?.(); });
+  beforeAll(async () => {
+    ({ db, drop } = await freshDb(kind));
+  });
+  afterAll(async () => {
+    await drop?.();
+  });
 
   it('a new student: view, version, history, event and match status as refreshStudent and writeLink leave them', async () => {
     const a = await storeAndMatch(db, child(41, 0, 'TX'));
@@ -42,8 +55,13 @@ describe.each(STORE_KINDS)('one-statement match writes on %s', (kind) => {
     expect(withoutTime(s.view)).toEqual(withoutTime(await recomputed(db, msix)));
     const st = await db.query('SELECT match_status FROM state_records WHERE id = $1', [a.id]);
     expect(st.rows).toEqual([{ match_status: 'matched' }]);
-    const hist = await db.query('SELECT from_msix_id, to_msix_id, link_type, cause, actor FROM link_history WHERE record_id = $1', [a.id]);
-    expect(hist.rows).toEqual([{ from_msix_id: null, to_msix_id: msix, link_type: 'new', cause: 'match', actor: 'system' }]);
+    const hist = await db.query(
+      'SELECT from_msix_id, to_msix_id, link_type, cause, actor FROM link_history WHERE record_id = $1',
+      [a.id],
+    );
+    expect(hist.rows).toEqual([
+      { from_msix_id: null, to_msix_id: msix, link_type: 'new', cause: 'match', actor: 'system' },
+    ]);
     const ev = await db.query('SELECT kind, details, trace_id FROM student_events WHERE record_id = $1', [a.id]);
     expect(ev.rows).toEqual([{ kind: 'student-created', details: { linkType: 'new' }, trace_id: 'test' }]);
   });
@@ -59,14 +77,21 @@ describe.each(STORE_KINDS)('one-statement match writes on %s', (kind) => {
     expect(s.version).toBe(4);
     expect((s.view as { states: string[] }).states).toEqual(['FL', 'MI', 'TX']);
     expect(withoutTime(s.view)).toEqual(withoutTime(await recomputed(db, msix)));
-    const ev = await db.query<{ kind: string; details: { linkType: string; score: number } }>('SELECT kind, details FROM student_events WHERE record_id = $1', [c.id]);
+    const ev = await db.query<{ kind: string; details: { linkType: string; score: number } }>(
+      'SELECT kind, details FROM student_events WHERE record_id = $1',
+      [c.id],
+    );
     expect(ev.rows).toHaveLength(1);
     expect(ev.rows[0]).toMatchObject({ kind: 'record-linked', details: { linkType: 'auto' } });
     expect(ev.rows[0]!.details.score).toBeGreaterThan(0.9);
   });
 
   it('a held record sent again and now linked closes its review', async () => {
-    const rosalba = (sex: 'F' | 'M') => ({ stateCode: 'OR', stateStudentId: 'OR-9', identity: { firstName: 'Rosalba', lastName1: 'Tlatelpa', lastName2: 'Xocua', sex, birthDate: '2012-06-19' } });
+    const rosalba = (sex: 'F' | 'M') => ({
+      stateCode: 'OR',
+      stateStudentId: 'OR-9',
+      identity: { firstName: 'Rosalba', lastName1: 'Tlatelpa', lastName2: 'Xocua', sex, birthDate: '2012-06-19' },
+    });
     const a = await storeAndMatch(db, { ...rosalba('F'), stateCode: 'TX', stateStudentId: 'TX-9' });
     const msix = (await linkOf(db, a.id))!;
     // Sex disagrees: a conflict, held for review.

@@ -8,10 +8,14 @@ import { child, linkOf, match, store, storeAndMatch } from './helpers.js';
 describe.each(STORE_KINDS)('matching in the store on %s', (kind) => {
   let db: Db;
   let drop: () => Promise<void>;
-  beforeAll(async () => { ({ db, drop } = await freshDb(kind)); });
-  afterAll(async () => { await drop?.(); });
+  beforeAll(async () => {
+    ({ db, drop } = await freshDb(kind));
+  });
+  afterAll(async () => {
+    await drop?.();
+  });
 
-  it('links one child\'s records from three states with an explanation and the rules version', async () => {
+  it("links one child's records from three states with an explanation and the rules version", async () => {
     const a = await storeAndMatch(db, child(1, 0, 'TX'));
     const b = await storeAndMatch(db, child(1, 1, 'MI'));
     const c = await storeAndMatch(db, child(1, 2, 'FL'));
@@ -21,12 +25,31 @@ describe.each(STORE_KINDS)('matching in the store on %s', (kind) => {
     const msix = await linkOf(db, a.id);
     expect(await linkOf(db, b.id)).toBe(msix);
     expect(await linkOf(db, c.id)).toBe(msix);
-    const link = (await db.query<{ score: number; rules_version: string; explanation: any }>('SELECT score, rules_version, explanation FROM links WHERE record_id = $1', [b.id])).rows[0]!;
+    const link = (
+      await db.query<{ score: number; rules_version: string; explanation: any }>(
+        'SELECT score, rules_version, explanation FROM links WHERE record_id = $1',
+        [b.id],
+      )
+    ).rows[0]!;
     expect(link.score).toBeGreaterThan(0.99);
     expect(link.rules_version).toMatch(/^person-/);
-    expect(link.explanation).toMatchObject({ decision: 'link', reason: 'score', rulesVersion: link.rules_version, best: { recordId: a.id } });
-    const fields = link.explanation.best.fields as { field: string; level: string | null; weight: number; value: string | null }[];
-    expect(fields.find((f) => f.field === 'given_name')).toMatchObject({ level: 'exact', value: 'JOSE', otherValue: 'Jose' });
+    expect(link.explanation).toMatchObject({
+      decision: 'link',
+      reason: 'score',
+      rulesVersion: link.rules_version,
+      best: { recordId: a.id },
+    });
+    const fields = link.explanation.best.fields as {
+      field: string;
+      level: string | null;
+      weight: number;
+      value: string | null;
+    }[];
+    expect(fields.find((f) => f.field === 'given_name')).toMatchObject({
+      level: 'exact',
+      value: 'JOSE',
+      otherValue: 'Jose',
+    });
     expect(fields.find((f) => f.field === 'birth_date')!.weight).toBeGreaterThan(5);
     const s = await getStudent(db, msix!);
     expect(s && 'student' in s && s.student.states).toEqual(['FL', 'MI', 'TX']);
@@ -50,9 +73,20 @@ describe.each(STORE_KINDS)('matching in the store on %s', (kind) => {
 
   it('keeps twins apart and sends the second to review, never linking it', async () => {
     const twin = (firstName: string, id: string) => ({
-      stateCode: 'WA', stateStudentId: id,
-      identity: { firstName, lastName1: 'Martinez', lastName2: 'Lopez', sex: 'M', birthDate: '2015-09-03', multipleBirth: true },
-      parents: [{ firstName: 'Guadalupe', lastName: 'Lopez', relationship: 'parent2' as const }, { firstName: 'Miguel', lastName: 'Martinez', relationship: 'parent1' as const }],
+      stateCode: 'WA',
+      stateStudentId: id,
+      identity: {
+        firstName,
+        lastName1: 'Martinez',
+        lastName2: 'Lopez',
+        sex: 'M',
+        birthDate: '2015-09-03',
+        multipleBirth: true,
+      },
+      parents: [
+        { firstName: 'Guadalupe', lastName: 'Lopez', relationship: 'parent2' as const },
+        { firstName: 'Miguel', lastName: 'Martinez', relationship: 'parent1' as const },
+      ],
     });
     const a = await storeAndMatch(db, twin('Jose', 'TW1'));
     const b = await storeAndMatch(db, twin('Juan', 'TW2'));
@@ -63,36 +97,68 @@ describe.each(STORE_KINDS)('matching in the store on %s', (kind) => {
   });
 
   it('holds a near match unlinked in a review with the evidence', async () => {
-    const a = await storeAndMatch(db, { stateCode: 'TX', stateStudentId: 'NM1', identity: { firstName: 'Marisol', lastName1: 'Quintanilla', lastName2: 'Ochoa', sex: 'F', birthDate: '2011-03-14' } });
+    const a = await storeAndMatch(db, {
+      stateCode: 'TX',
+      stateStudentId: 'NM1',
+      identity: {
+        firstName: 'Marisol',
+        lastName1: 'Quintanilla',
+        lastName2: 'Ochoa',
+        sex: 'F',
+        birthDate: '2011-03-14',
+      },
+    });
     // Everything agrees but the sex: a typing slip or another child; the engine never decides that alone.
-    const b = await storeAndMatch(db, { stateCode: 'CA', stateStudentId: 'NM2', identity: { firstName: 'Marisol', lastName1: 'Quintanilla', lastName2: 'Ochoa', sex: 'M', birthDate: '2011-03-14' } });
+    const b = await storeAndMatch(db, {
+      stateCode: 'CA',
+      stateStudentId: 'NM2',
+      identity: {
+        firstName: 'Marisol',
+        lastName1: 'Quintanilla',
+        lastName2: 'Ochoa',
+        sex: 'M',
+        birthDate: '2011-03-14',
+      },
+    });
     expect(a.outcome.kind).toBe('linked');
     expect(b.outcome).toMatchObject({ kind: 'review', msixId: null });
     expect(await linkOf(db, b.id)).toBeNull();
-    const rec = await db.query<{ match_status: string }>('SELECT match_status FROM state_records WHERE id = $1', [b.id]);
+    const rec = await db.query<{ match_status: string }>('SELECT match_status FROM state_records WHERE id = $1', [
+      b.id,
+    ]);
     expect(rec.rows[0]!.match_status).toBe('review');
     const rv = (await db.query<any>('SELECT * FROM match_reviews WHERE record_id = $1', [b.id])).rows[0];
-    expect(rv).toMatchObject({ status: 'open', kind: 'near-match', state_code: 'CA', candidate_msix_ids: [await linkOf(db, a.id)] });
+    expect(rv).toMatchObject({
+      status: 'open',
+      kind: 'near-match',
+      state_code: 'CA',
+      candidate_msix_ids: [await linkOf(db, a.id)],
+    });
     expect(rv.reason).toBe('conflict');
     expect(rv.explanation.best).toMatchObject({ recordId: a.id, conflicts: ['sex-disagreement'] });
     const ev = await db.query<{ kind: string }>('SELECT kind FROM student_events WHERE record_id = $1', [b.id]);
     expect(ev.rows.map((e) => e.kind)).toEqual(['review-opened']);
   });
 
-  it('replaces a record\'s keys on update and removes them when it is withdrawn', async () => {
+  it("replaces a record's keys on update and removes them when it is withdrawn", async () => {
     const over = child(4, 0, 'TX');
     const a = await storeAndMatch(db, over);
     const msix = await linkOf(db, a.id);
     const upd = await store(db, { ...over, identity: { ...over.identity, firstName: 'Mariana' } });
     expect(upd.version).toBe(2);
     expect(await match(db, a.id, 2)).toMatchObject({ kind: 'refreshed', msixId: msix });
-    const keys = (await db.query<{ key: string }>('SELECT key FROM blocking_keys WHERE record_id = $1', [a.id])).rows.map((k) => k.key);
+    const keys = (
+      await db.query<{ key: string }>('SELECT key FROM blocking_keys WHERE record_id = $1', [a.id])
+    ).rows.map((k) => k.key);
     expect(keys.some((k) => k.startsWith('N|MARIANA'))).toBe(true);
     expect(keys.some((k) => k.startsWith('N|MARIA|'))).toBe(false);
     const gone = await store(db, { ...over, action: 'delete' });
     expect(await match(db, a.id, gone.version)).toMatchObject({ kind: 'refreshed', msixId: msix });
     expect((await db.query('SELECT key FROM blocking_keys WHERE record_id = $1', [a.id])).rows).toEqual([]);
-    const events = await db.query<{ kind: string }>('SELECT kind FROM student_events WHERE record_id = $1 ORDER BY id', [a.id]);
+    const events = await db.query<{ kind: string }>(
+      'SELECT kind FROM student_events WHERE record_id = $1 ORDER BY id',
+      [a.id],
+    );
     expect(events.rows.map((e) => e.kind)).toEqual(['student-created', 'record-updated', 'record-withdrawn']);
   });
 });

@@ -7,11 +7,17 @@ import { child, linkOf, storeAndMatch } from './helpers.js';
 describe.each(STORE_KINDS)('re-keying the store after a rules change on %s', (kind) => {
   let db: Db;
   let drop: () => Promise<void>;
-  beforeAll(async () => { ({ db, drop } = await freshDb(kind)); });
-  afterAll(async () => { await drop?.(); });
+  beforeAll(async () => {
+    ({ db, drop } = await freshDb(kind));
+  });
+  afterAll(async () => {
+    await drop?.();
+  });
 
   const keysOf = async (id: string) =>
-    (await db.query<{ key: string }>('SELECT key FROM blocking_keys WHERE record_id = $1 ORDER BY key', [id])).rows.map((r) => r.key);
+    (await db.query<{ key: string }>('SELECT key FROM blocking_keys WHERE record_id = $1 ORDER BY key', [id])).rows.map(
+      (r) => r.key,
+    );
 
   it('restores the current keys of records keyed under older rules, and a second run changes nothing', async () => {
     const a = await storeAndMatch(db, child(3, 0, 'TX'));

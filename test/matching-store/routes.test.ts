@@ -5,8 +5,12 @@ import { asAdmin, asStateSystem, injectAs, type AuthedInject } from '../support/
 
 let sys: TestSystem;
 const system: Record<string, AuthedInject> = {};
-let admin: AuthedInject; let helpDesk: AuthedInject;
-let caAdmin: AuthedInject; let txAdmin: AuthedInject; let txAdmin2: AuthedInject; let waAdmin: AuthedInject;
+let admin: AuthedInject;
+let helpDesk: AuthedInject;
+let caAdmin: AuthedInject;
+let txAdmin: AuthedInject;
+let txAdmin2: AuthedInject;
+let waAdmin: AuthedInject;
 
 beforeAll(async () => {
   sys = await startSystem({ workers: true });
@@ -19,24 +23,36 @@ beforeAll(async () => {
   txAdmin2 = await injectAs(sys, { state: 'TX', roles: ['data-admin', 'counselor'] });
   waAdmin = await injectAs(sys, { state: 'WA', roles: ['data-admin'] });
 });
-afterAll(async () => { await sys?.close(); });
+afterAll(async () => {
+  await sys?.close();
+});
 
 const submit = async (state: string, over: Parameters<typeof sampleRecord>[0]) => {
-  const r = await system[state]!({ method: 'POST', url: `/api/v1/states/${state}/records`, payload: sampleRecord({ stateCode: state, ...over }) });
+  const r = await system[state]!({
+    method: 'POST',
+    url: `/api/v1/states/${state}/records`,
+    payload: sampleRecord({ stateCode: state, ...over }),
+  });
   expect(r.statusCode).toBeLessThan(300);
 };
 const recordStatus = (state: string, id: string) =>
   eventually(async () => {
     const r = (await system[state]!(`/api/v1/states/${state}/records/${id}`)).json();
-    return r.matchStatus !== 'pending' ? r as { recordId: string; matchStatus: string; msixId: string | null } : null;
+    return r.matchStatus !== 'pending' ? (r as { recordId: string; matchStatus: string; msixId: string | null }) : null;
   });
-const marisol = (sex: 'F' | 'M') => ({ firstName: 'Marisol', lastName1: 'Quintanilla', lastName2: 'Ochoa', sex, birthDate: '2011-03-14' });
+const marisol = (sex: 'F' | 'M') => ({
+  firstName: 'Marisol',
+  lastName1: 'Quintanilla',
+  lastName2: 'Ochoa',
+  sex,
+  birthDate: '2011-03-14',
+});
 
 describe('near-match worklist and explanations over HTTP', () => {
   let master: string;
   let reviewId: string;
 
-  it('lists a state\'s near matches to its data administrator only; the help desk sees every state', async () => {
+  it("lists a state's near matches to its data administrator only; the help desk sees every state", async () => {
     await submit('TX', { stateStudentId: 'TX-M', identity: marisol('F') });
     master = (await recordStatus('TX', 'TX-M')).msixId!;
     await submit('CA', { stateStudentId: 'CA-M', identity: marisol('M') });
@@ -44,7 +60,12 @@ describe('near-match worklist and explanations over HTTP', () => {
 
     const ca = await caAdmin('/api/v1/match-reviews');
     expect(ca.statusCode).toBe(200);
-    expect(ca.json()).toMatchObject({ total: 1, items: [{ stateCode: 'CA', stateStudentId: 'CA-M', candidateMsixIds: [master], reason: 'conflict', status: 'open' }] });
+    expect(ca.json()).toMatchObject({
+      total: 1,
+      items: [
+        { stateCode: 'CA', stateStudentId: 'CA-M', candidateMsixIds: [master], reason: 'conflict', status: 'open' },
+      ],
+    });
     reviewId = ca.json().items[0].id;
     expect((await txAdmin('/api/v1/match-reviews')).json().total).toBe(0);
     expect((await txAdmin('/api/v1/match-reviews?state=CA')).statusCode).toBe(403);
@@ -74,15 +95,33 @@ describe('near-match worklist and explanations over HTTP', () => {
     const old = await caAdmin({ method: 'POST', url, payload: body, headers: { 'if-match': '"0"' } });
     expect(old.statusCode).toBe(412);
     expect(old.json().code).toBe('GW_ERR_PRECONDITION');
-    expect((await txAdmin({ method: 'POST', url, payload: body, headers: { 'if-match': '"1"' } })).statusCode).toBe(404);
-    expect((await helpDesk({ method: 'POST', url, payload: body, headers: { 'if-match': '"1"' } })).statusCode).toBe(403);
-    const bad = await caAdmin({ method: 'POST', url, payload: { decision: 'same', msixId: '100000000009' }, headers: { 'if-match': '"1"' } });
+    expect((await txAdmin({ method: 'POST', url, payload: body, headers: { 'if-match': '"1"' } })).statusCode).toBe(
+      404,
+    );
+    expect((await helpDesk({ method: 'POST', url, payload: body, headers: { 'if-match': '"1"' } })).statusCode).toBe(
+      403,
+    );
+    const bad = await caAdmin({
+      method: 'POST',
+      url,
+      payload: { decision: 'same', msixId: '100000000009' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(bad.statusCode).toBe(400);
     const ok = await caAdmin({ method: 'POST', url, payload: body, headers: { 'if-match': '"1"' } });
     expect(ok.statusCode).toBe(200);
     expect(ok.headers.etag).toBe('"2"');
-    expect(ok.json()).toMatchObject({ status: 'resolved', decision: 'same', result: { msixId: master, outcome: 'linked' } });
-    const again = await admin({ method: 'POST', url, payload: { decision: 'different' }, headers: { 'if-match': '"1"' } });
+    expect(ok.json()).toMatchObject({
+      status: 'resolved',
+      decision: 'same',
+      result: { msixId: master, outcome: 'linked' },
+    });
+    const again = await admin({
+      method: 'POST',
+      url,
+      payload: { decision: 'different' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: 'GW_ERR_CONFLICT', status: 'resolved' });
     expect(await recordStatus('CA', 'CA-M')).toMatchObject({ matchStatus: 'matched', msixId: master });
@@ -96,40 +135,75 @@ describe('near-match worklist and explanations over HTTP', () => {
     expect(body.links.map((l: { linkType: string }) => l.linkType)).toEqual(['new', 'manual']);
     const manual = body.links[1];
     expect(manual.rulesVersion).toMatch(/^person-/);
-    expect(manual.explanation.best.fields.find((f: { field: string }) => f.field === 'birth_date')).toMatchObject({ level: 'exact', value: '***' });
+    expect(manual.explanation.best.fields.find((f: { field: string }) => f.field === 'birth_date')).toMatchObject({
+      level: 'exact',
+      value: '***',
+    });
     expect(body.history.map((h: { cause: string }) => h.cause)).toEqual(['match', 'review-same']);
     const tx = (await txAdmin(`/api/v1/students/${master}/links`)).json();
     expect(tx.masked).toBe(false);
-    expect(tx.links[1].explanation.best.fields.find((f: { field: string }) => f.field === 'birth_date').value).toBe('2011-03-14');
+    expect(tx.links[1].explanation.best.fields.find((f: { field: string }) => f.field === 'birth_date').value).toBe(
+      '2011-03-14',
+    );
     expect((await waAdmin(`/api/v1/students/${master}/links`)).statusCode).toBe(403);
     expect((await system.TX!(`/api/v1/students/${master}/links`)).statusCode).toBe(403);
   });
 });
 
 describe('merge and split requests over HTTP', () => {
-  let x: string; let y: string; let requestId: string;
+  let x: string;
+  let y: string;
+  let requestId: string;
 
   it('a merge made by one TX administrator is approved by another; the merged id answers 301', async () => {
-    await submit('TX', { stateStudentId: 'TX-X', identity: { firstName: 'Rigoberto', lastName1: 'Zamudio', birthDate: '2010-01-20', sex: 'M' } });
-    await submit('FL', { stateStudentId: 'FL-Y', identity: { firstName: 'Beto', lastName1: 'Samudio', birthDate: '2010-07-02', sex: 'M' } });
+    await submit('TX', {
+      stateStudentId: 'TX-X',
+      identity: { firstName: 'Rigoberto', lastName1: 'Zamudio', birthDate: '2010-01-20', sex: 'M' },
+    });
+    await submit('FL', {
+      stateStudentId: 'FL-Y',
+      identity: { firstName: 'Beto', lastName1: 'Samudio', birthDate: '2010-07-02', sex: 'M' },
+    });
     x = (await recordStatus('TX', 'TX-X')).msixId!;
     y = (await recordStatus('FL', 'FL-Y')).msixId!;
     expect(x).not.toBe(y);
-    const made = await txAdmin({ method: 'POST', url: '/api/v1/merge-requests', payload: { kind: 'merge', masterMsixId: x, mergedMsixIds: [y], reason: 'same boy, FL typed the birth date wrong' } });
+    const made = await txAdmin({
+      method: 'POST',
+      url: '/api/v1/merge-requests',
+      payload: {
+        kind: 'merge',
+        masterMsixId: x,
+        mergedMsixIds: [y],
+        reason: 'same boy, FL typed the birth date wrong',
+      },
+    });
     expect(made.statusCode).toBe(201);
     requestId = made.json().id;
     expect(made.headers.location).toBe(`/api/v1/merge-requests/${requestId}`);
-    const other = await txAdmin2({ method: 'POST', url: '/api/v1/merge-requests', payload: { kind: 'merge', masterMsixId: y, mergedMsixIds: [x] } });
+    const other = await txAdmin2({
+      method: 'POST',
+      url: '/api/v1/merge-requests',
+      payload: { kind: 'merge', masterMsixId: y, mergedMsixIds: [x] },
+    });
     expect(other.statusCode).toBe(409);
     expect(other.json().code).toBe('GW_ERR_LOCKED');
     const self = await txAdmin({ method: 'POST', url: `/api/v1/merge-requests/${requestId}/approve`, payload: {} });
     expect(self.statusCode).toBe(403);
     expect(self.json().detail).toContain('different data administrator');
-    expect((await waAdmin({ method: 'POST', url: `/api/v1/merge-requests/${requestId}/approve`, payload: {} })).statusCode).toBe(403);
-    const ok = await txAdmin2({ method: 'POST', url: `/api/v1/merge-requests/${requestId}/approve`, payload: { note: 'parents match' }, headers: { 'if-match': '"1"' } });
+    expect(
+      (await waAdmin({ method: 'POST', url: `/api/v1/merge-requests/${requestId}/approve`, payload: {} })).statusCode,
+    ).toBe(403);
+    const ok = await txAdmin2({
+      method: 'POST',
+      url: `/api/v1/merge-requests/${requestId}/approve`,
+      payload: { note: 'parents match' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ status: 'approved', masterMsixId: x });
-    expect((await txAdmin2({ method: 'POST', url: `/api/v1/merge-requests/${requestId}/approve`, payload: {} })).statusCode).toBe(409);
+    expect(
+      (await txAdmin2({ method: 'POST', url: `/api/v1/merge-requests/${requestId}/approve`, payload: {} })).statusCode,
+    ).toBe(409);
     const moved = await admin(`/api/v1/students/${y}`);
     expect(moved.statusCode).toBe(301);
     expect(moved.headers.location).toBe(`/api/v1/students/${x}`);
@@ -140,7 +214,11 @@ describe('merge and split requests over HTTP', () => {
   });
 
   it('undo is a request approved by a different administrator', async () => {
-    const undo = await txAdmin2({ method: 'POST', url: `/api/v1/merge-requests/${requestId}/undo`, payload: { reason: 'the FL boy is his cousin' } });
+    const undo = await txAdmin2({
+      method: 'POST',
+      url: `/api/v1/merge-requests/${requestId}/undo`,
+      payload: { reason: 'the FL boy is his cousin' },
+    });
     expect(undo.statusCode).toBe(201);
     expect(undo.json()).toMatchObject({ kind: 'undo', undoOf: requestId, status: 'pending' });
     const ok = await txAdmin({ method: 'POST', url: `/api/v1/merge-requests/${undo.json().id}/approve`, payload: {} });
@@ -150,12 +228,23 @@ describe('merge and split requests over HTTP', () => {
   });
 
   it('a split moves records to a new MSIX id', async () => {
-    await submit('FL', { stateStudentId: 'FL-X2', identity: { firstName: 'Rigoberto', lastName1: 'Zamudio', birthDate: '2010-01-20', sex: 'M' } });
+    await submit('FL', {
+      stateStudentId: 'FL-X2',
+      identity: { firstName: 'Rigoberto', lastName1: 'Zamudio', birthDate: '2010-01-20', sex: 'M' },
+    });
     const second = await recordStatus('FL', 'FL-X2');
     expect(second.msixId).toBe(x);
-    const bad = await txAdmin({ method: 'POST', url: '/api/v1/merge-requests', payload: { kind: 'split', msixId: x, recordIds: ['not-a-uuid'] } });
+    const bad = await txAdmin({
+      method: 'POST',
+      url: '/api/v1/merge-requests',
+      payload: { kind: 'split', msixId: x, recordIds: ['not-a-uuid'] },
+    });
     expect(bad.statusCode).toBe(400);
-    const made = await txAdmin({ method: 'POST', url: '/api/v1/merge-requests', payload: { kind: 'split', msixId: x, recordIds: [second.recordId] } });
+    const made = await txAdmin({
+      method: 'POST',
+      url: '/api/v1/merge-requests',
+      payload: { kind: 'split', msixId: x, recordIds: [second.recordId] },
+    });
     expect(made.statusCode).toBe(201);
     const ok = await admin({ method: 'POST', url: `/api/v1/merge-requests/${made.json().id}/approve`, payload: {} });
     expect(ok.statusCode).toBe(200);

@@ -18,7 +18,12 @@ import { readStandardizedCsv } from '../../lab/matching/batch-csv.js';
 import { BlockIndex, forEachPairInRange, packKeys } from '../../core/matching/block-index.js';
 import { blockingKeys } from '../../core/matching/blocking.js';
 import { loadDefaultModel } from '../../core/matching/default-model.js';
-import { BatchWorkerPool, PERSON_SET_REF, csvRecordSource, linkBatchParallel } from '../../lab/matching/parallel/link-parallel.js';
+import {
+  BatchWorkerPool,
+  PERSON_SET_REF,
+  csvRecordSource,
+  linkBatchParallel,
+} from '../../lab/matching/parallel/link-parallel.js';
 import { personComparisonSet } from '../../core/matching/person-comparisons.js';
 import { RECORD_CSV_HEADER, personRecordToCsvLine } from '../../lab/matching/record-csv.js';
 import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
@@ -79,7 +84,10 @@ describe('parallel batch linking', () => {
     const warnings: string[] = [];
     const pool = BatchWorkerPool.start({ workers: 1, source: csvRecordSource(other), set: PERSON_SET_REF });
     await pool.ready();
-    const parallel = await linkBatchParallel(records, personComparisonSet, model, { pool, onWarning: (m) => warnings.push(m) });
+    const parallel = await linkBatchParallel(records, personComparisonSet, model, {
+      pool,
+      onWarning: (m) => warnings.push(m),
+    });
     expect(warnings.join('\n')).toMatch(/other records/);
     expect(observable(parallel)).toEqual(observable(single));
   }, 60_000);
@@ -88,9 +96,16 @@ describe('parallel batch linking', () => {
     const { records } = await readStandardizedCsv(csv);
     const single = linkBatch(records, personComparisonSet, model);
     const warnings: string[] = [];
-    const pool = BatchWorkerPool.start({ workers: 1, source: csvRecordSource(path.join(dir, 'missing.csv')), set: PERSON_SET_REF });
+    const pool = BatchWorkerPool.start({
+      workers: 1,
+      source: csvRecordSource(path.join(dir, 'missing.csv')),
+      set: PERSON_SET_REF,
+    });
     await pool.ready();
-    const parallel = await linkBatchParallel(records, personComparisonSet, model, { pool, onWarning: (m) => warnings.push(m) });
+    const parallel = await linkBatchParallel(records, personComparisonSet, model, {
+      pool,
+      onWarning: (m) => warnings.push(m),
+    });
     expect(warnings.join('\n')).toMatch(/not used.*ENOENT/s);
     expect(observable(parallel)).toEqual(observable(single));
   }, 60_000);
@@ -99,9 +114,25 @@ describe('parallel batch linking', () => {
     const outputs = [1, 2].map((threads) => {
       const out = path.join(dir, `clusters-${threads}.csv`);
       const review = path.join(dir, `review-${threads}.csv`);
-      const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/match.ts', '--in', csv, '--out', out, '--review', review, '--threads', String(threads)], {
-        encoding: 'utf8',
-      });
+      const run = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'scripts/match.ts',
+          '--in',
+          csv,
+          '--out',
+          out,
+          '--review',
+          review,
+          '--threads',
+          String(threads),
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
       expect(run.status, run.stderr).toBe(0);
       expect(run.stderr).not.toMatch(/warning/);
       expect(run.stderr).toMatch(new RegExp(`\\(${threads} threads?\\)`));
@@ -135,14 +166,22 @@ describe('block index pair plan', () => {
     whole.forEachPair((i, j) => expected.push(i, j));
     // Keys packed in three shares, as the threads of a parallel batch do.
     const split = new BlockIndex({ maxBlockSize: 100 });
-    for (const [lo, hi] of [[1200, 2000], [0, 700], [700, 1200]] as const) {
-      split.addPacked(packKeys((i) => blockingKeys(records[i]!), lo, hi - lo), records.length);
+    for (const [lo, hi] of [
+      [1200, 2000],
+      [0, 700],
+      [700, 1200],
+    ] as const) {
+      split.addPacked(
+        packKeys((i) => blockingKeys(records[i]!), lo, hi - lo),
+        records.length,
+      );
     }
     const plan = split.pairPlan({ shared: true });
     expect(plan.members.buffer).toBeInstanceOf(SharedArrayBuffer);
     const got: number[] = [];
     const stamp = new Int32Array(records.length).fill(-1);
-    for (let lo = 0; lo < records.length; lo += 333) forEachPairInRange(plan, lo, Math.min(records.length, lo + 333), (i, j) => got.push(i, j), stamp);
+    for (let lo = 0; lo < records.length; lo += 333)
+      forEachPairInRange(plan, lo, Math.min(records.length, lo + 333), (i, j) => got.push(i, j), stamp);
     expect(expected.length).toBeGreaterThan(2000);
     expect(got).toEqual(expected);
   });
@@ -155,7 +194,12 @@ describe('exact pre-filter', () => {
     const index = new BlockIndex({ maxBlockSize: model.maxBlockSize });
     records.forEach((r, i) => index.add(i, blockingKeys(r)));
     const plan = index.pairPlan();
-    const scorer = batchScorer(personComparisonSet, model, records.length, batchTermFrequencies(records, personComparisonSet, model));
+    const scorer = batchScorer(
+      personComparisonSet,
+      model,
+      records.length,
+      batchTermFrequencies(records, personComparisonSet, model),
+    );
     const floor = batchConflictFloor(scorer);
     const F = personComparisonSet.comparisons.length;
     const orders = [[...Array(F).keys()], [...Array(F).keys()].reverse(), [2, 1, 7, 3, 4, 6, 5, 0]];
@@ -176,7 +220,16 @@ describe('exact pre-filter', () => {
       });
       expect(dropped).toBeGreaterThan(1000);
       expect(kept).toBeGreaterThan(1000);
-      const filtered = scorePairRange(records, personComparisonSet, scorer, plan, 0, records.length, emptyScoredPairs(), { prefilter: filter });
+      const filtered = scorePairRange(
+        records,
+        personComparisonSet,
+        scorer,
+        plan,
+        0,
+        records.length,
+        emptyScoredPairs(),
+        { prefilter: filter },
+      );
       expect(filtered).toEqual(plain);
     }
     // The chosen filter (if the sample says it pays) is one of these too.

@@ -25,7 +25,11 @@ describe('npm run match (CLI end to end)', () => {
     writeFileSync(input, `${lines.join('\n')}\n`);
     const out = path.join(dir, 'clusters.csv');
     const review = path.join(dir, 'review.csv');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/match.ts', '--in', input, '--out', out, '--review', review], { encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/match.ts', '--in', input, '--out', out, '--review', review],
+      { encoding: 'utf8' },
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/line 6: skipped: expected 17 columns, found 6/);
     expect(run.stderr).toMatch(/line 7: skipped: .*quote/);

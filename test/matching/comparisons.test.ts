@@ -49,12 +49,32 @@ describe('surname levels', () => {
     [{ lastName1: 'García', lastName2: 'López' }, { lastName1: 'GARCIA', lastName2: 'LOPEZ' }, SURNAME['all-exact']],
     [{ lastName1: 'García', lastName2: 'López' }, { lastName1: 'López', lastName2: 'García' }, SURNAME.swapped],
     [{ lastName1: 'Martínez', lastName2: 'Cruz' }, { lastName1: 'MARTINEZCRUZ', lastName2: null }, SURNAME.joined],
-    [{ lastName1: 'Martínez', lastName2: 'Cruz' }, { lastName1: 'Martinez-Cruz', lastName2: null }, SURNAME['all-exact']],
-    [{ lastName1: 'García', lastName2: 'López' }, { lastName1: 'García', lastName2: null }, SURNAME['first-other-missing']],
-    [{ lastName1: 'García', lastName2: 'López' }, { lastName1: 'García', lastName2: null, middleName: 'López' }, SURNAME['maternal-in-middle']],
-    [{ lastName1: 'García', lastName2: 'López' }, { lastName1: 'López', lastName2: null }, SURNAME['one-shared-other-missing']],
+    [
+      { lastName1: 'Martínez', lastName2: 'Cruz' },
+      { lastName1: 'Martinez-Cruz', lastName2: null },
+      SURNAME['all-exact'],
+    ],
+    [
+      { lastName1: 'García', lastName2: 'López' },
+      { lastName1: 'García', lastName2: null },
+      SURNAME['first-other-missing'],
+    ],
+    [
+      { lastName1: 'García', lastName2: 'López' },
+      { lastName1: 'García', lastName2: null, middleName: 'López' },
+      SURNAME['maternal-in-middle'],
+    ],
+    [
+      { lastName1: 'García', lastName2: 'López' },
+      { lastName1: 'López', lastName2: null },
+      SURNAME['one-shared-other-missing'],
+    ],
     [{ lastName1: 'García', lastName2: 'López' }, { lastName1: 'Garcia', lastName2: 'Lopes' }, SURNAME['fuzzy-both']],
-    [{ lastName1: 'García', lastName2: 'López' }, { lastName1: 'García', lastName2: 'Pérez' }, SURNAME['one-shared-conflict']],
+    [
+      { lastName1: 'García', lastName2: 'López' },
+      { lastName1: 'García', lastName2: 'Pérez' },
+      SURNAME['one-shared-conflict'],
+    ],
     [{ lastName1: 'Vázquez', lastName2: null }, { lastName1: 'Basques', lastName2: null }, SURNAME.phonetic],
     [{ lastName1: 'Smith', lastName2: null }, { lastName1: 'Nguyen', lastName2: null }, SURNAME.different],
   ])('%o vs %o', (a, b, level) => expect(surnames(a, b)).toBe(level));

@@ -12,7 +12,16 @@ const model = loadDefaultModel();
 describe('scorePair', () => {
   it('links the same child across states and explains the score', () => {
     const a = standardize(person({ state: 'TX', stateStudentId: 'TX1' }));
-    const b = standardize(person({ state: 'CA', stateStudentId: 'CA9', firstName: 'Lupe', lastName1: 'HERNANDEZ XOCUA', lastName2: null, birthDate: '2012-04-03' }));
+    const b = standardize(
+      person({
+        state: 'CA',
+        stateStudentId: 'CA9',
+        firstName: 'Lupe',
+        lastName1: 'HERNANDEZ XOCUA',
+        lastName2: null,
+        birthDate: '2012-04-03',
+      }),
+    );
     const s = scorePair(a, b, model);
     expect(s.decision).toBe('link');
     expect(s.conflicts).toEqual([]);
@@ -22,8 +31,16 @@ describe('scorePair', () => {
   });
 
   it('weighs a common surname less than a rare one', () => {
-    const common = scorePair(standardize(person({ lastName1: 'García', lastName2: 'López' })), standardize(person({ lastName1: 'García', lastName2: 'López' })), model);
-    const rare = scorePair(standardize(person({ lastName1: 'Xocua', lastName2: 'Tlatelpa' })), standardize(person({ lastName1: 'Xocua', lastName2: 'Tlatelpa' })), model);
+    const common = scorePair(
+      standardize(person({ lastName1: 'García', lastName2: 'López' })),
+      standardize(person({ lastName1: 'García', lastName2: 'López' })),
+      model,
+    );
+    const rare = scorePair(
+      standardize(person({ lastName1: 'Xocua', lastName2: 'Tlatelpa' })),
+      standardize(person({ lastName1: 'Xocua', lastName2: 'Tlatelpa' })),
+      model,
+    );
     const w = (s: typeof common) => s.contributions.find((c) => c.field === 'surnames')!.weight;
     expect(w(rare)).toBeGreaterThan(w(common));
   });
@@ -41,12 +58,35 @@ describe('scorePair', () => {
 
   it('sends sex disagreement and conflicting ids of one state to review', () => {
     const a = standardize(person({ state: 'TX', stateStudentId: 'TX1' }));
-    expect(scorePair(a, standardize(person({ state: 'CA', sex: 'M' })), model)).toMatchObject({ decision: 'review', conflicts: [CONFLICT.sex] });
-    expect(scorePair(a, standardize(person({ state: 'TX', stateStudentId: 'TX2' })), model)).toMatchObject({ decision: 'review', conflicts: [CONFLICT.stateId] });
+    expect(scorePair(a, standardize(person({ state: 'CA', sex: 'M' })), model)).toMatchObject({
+      decision: 'review',
+      conflicts: [CONFLICT.sex],
+    });
+    expect(scorePair(a, standardize(person({ state: 'TX', stateStudentId: 'TX2' })), model)).toMatchObject({
+      decision: 'review',
+      conflicts: [CONFLICT.stateId],
+    });
   });
 
   it('does not crash on records with nothing usable', () => {
-    const empty = standardize(person({ firstName: '', lastName1: null, lastName2: null, birthDate: '2019-02-30', sex: null, state: null, stateStudentId: null, parent1FirstName: null, parent1LastName: null, parent2FirstName: null, parent2LastName: null, birthCity: null, birthState: null, birthCountry: 'ZZ' }));
+    const empty = standardize(
+      person({
+        firstName: '',
+        lastName1: null,
+        lastName2: null,
+        birthDate: '2019-02-30',
+        sex: null,
+        state: null,
+        stateStudentId: null,
+        parent1FirstName: null,
+        parent1LastName: null,
+        parent2FirstName: null,
+        parent2LastName: null,
+        birthCity: null,
+        birthState: null,
+        birthCountry: 'ZZ',
+      }),
+    );
     const s = scorePair(empty, standardize(person()), model);
     expect(s.decision).toBe('none');
   });
@@ -55,9 +95,16 @@ describe('scorePair', () => {
 describe('matchArriving', () => {
   const stored = [
     { record: standardize(person({ recordId: 'S1', state: 'CA', stateStudentId: 'CA1' })), studentId: 'stu-1' },
-    { record: standardize(person({ recordId: 'S2', state: 'FL', stateStudentId: 'FL1', firstName: 'Valeria', birthDate: '2014-06-01' })), studentId: 'stu-2' },
+    {
+      record: standardize(
+        person({ recordId: 'S2', state: 'FL', stateStudentId: 'FL1', firstName: 'Valeria', birthDate: '2014-06-01' }),
+      ),
+      studentId: 'stu-2',
+    },
   ];
-  const arriving = standardize(person({ recordId: 'A1', state: 'WA', stateStudentId: 'WA7', firstName: 'Ma. Guadalupe' }));
+  const arriving = standardize(
+    person({ recordId: 'A1', state: 'WA', stateStudentId: 'WA7', firstName: 'Ma. Guadalupe' }),
+  );
 
   it('links to the matching student and groups candidates by student', () => {
     const r = matchArriving(arriving, stored, model);
@@ -66,19 +113,33 @@ describe('matchArriving', () => {
   });
 
   it('respects manual decisions: cannot-link is never undone, must-link wins', () => {
-    const involves = (d: ReturnType<typeof matchArriving>['decision']) => (d.kind === 'link' ? [d.studentId] : d.kind === 'review' ? d.studentIds : []);
-    expect(involves(matchArriving(arriving, stored, model, { cannotLink: [['A1', 'S1']] }).decision)).not.toContain('stu-1');
-    expect(involves(matchArriving(arriving, stored, model, { cannotLinkStudents: ['stu-1'] }).decision)).not.toContain('stu-1');
-    expect(matchArriving(arriving, stored, model, { mustLink: [['A1', 'S2']] }).decision).toEqual({ kind: 'link', studentId: 'stu-2', reason: 'manual' });
+    const involves = (d: ReturnType<typeof matchArriving>['decision']) =>
+      d.kind === 'link' ? [d.studentId] : d.kind === 'review' ? d.studentIds : [];
+    expect(involves(matchArriving(arriving, stored, model, { cannotLink: [['A1', 'S1']] }).decision)).not.toContain(
+      'stu-1',
+    );
+    expect(involves(matchArriving(arriving, stored, model, { cannotLinkStudents: ['stu-1'] }).decision)).not.toContain(
+      'stu-1',
+    );
+    expect(matchArriving(arriving, stored, model, { mustLink: [['A1', 'S2']] }).decision).toEqual({
+      kind: 'link',
+      studentId: 'stu-2',
+      reason: 'manual',
+    });
   });
 
   it('sends a twin to review or keeps it apart, never links it', () => {
-    const twin = standardize(person({ recordId: 'A2', state: 'WA', stateStudentId: 'WA8', firstName: 'María Fernanda' }));
+    const twin = standardize(
+      person({ recordId: 'A2', state: 'WA', stateStudentId: 'WA8', firstName: 'María Fernanda' }),
+    );
     expect(matchArriving(twin, stored, model).decision.kind).not.toBe('link');
   });
 
   it('is ambiguous when two students both match', () => {
-    const dup = [...stored, { record: standardize(person({ recordId: 'S3', state: 'OR', stateStudentId: 'OR1' })), studentId: 'stu-3' }];
+    const dup = [
+      ...stored,
+      { record: standardize(person({ recordId: 'S3', state: 'OR', stateStudentId: 'OR1' })), studentId: 'stu-3' },
+    ];
     expect(matchArriving(arriving, dup, model).decision).toMatchObject({ kind: 'review', reason: 'ambiguous' });
   });
 });

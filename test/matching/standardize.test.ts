@@ -27,7 +27,9 @@ describe('standardization', () => {
     const std = standardize(person({ lastName1: 'Martinez-Cruz', lastName2: null }));
     expect(std.surname1).toBe('MARTINEZ');
     expect(std.surname2).toBe('CRUZ');
-    expect(standardize(person({ lastName1: 'MARTINEZCRUZ', lastName2: null })).surnames?.joined).toBe(std.surnames?.joined);
+    expect(standardize(person({ lastName1: 'MARTINEZCRUZ', lastName2: null })).surnames?.joined).toBe(
+      std.surnames?.joined,
+    );
   });
 
   it('expands Ma. and keeps compound given names as arrays', () => {
@@ -60,8 +62,11 @@ describe('standardization', () => {
   it('parses dates, flags placeholders and tolerates impossible dates', () => {
     expect(parseBirthDate('2012-03-04')).toMatchObject({ year: 2012, month: 3, day: 4, placeholder: false });
     expect(parseBirthDate('2012-01-01')?.placeholder).toBe(true);
-    for (const bad of ['2011-02-29', '2012-13-01', '2012-04-31', 'yesterday', '', '0000-00-00']) expect(parseBirthDate(bad)).toBeNull();
-    const std = standardize(person({ birthDate: '2011-02-30', firstName: '', lastName1: null, lastName2: null, sex: null }));
+    for (const bad of ['2011-02-29', '2012-13-01', '2012-04-31', 'yesterday', '', '0000-00-00'])
+      expect(parseBirthDate(bad)).toBeNull();
+    const std = standardize(
+      person({ birthDate: '2011-02-30', firstName: '', lastName1: null, lastName2: null, sex: null }),
+    );
     expect(std.birth).toBeNull();
     expect(std.given).toBeNull();
     expect(() => blockingKeys(std)).not.toThrow();
@@ -81,16 +86,27 @@ describe('standardization', () => {
   it('blocking joins surnames typed apart with surnames typed joined, even with the date missing or a day off', () => {
     const apart = { firstName: 'Diego', lastName1: 'Figueroa', lastName2: 'Quintero', birthDate: '2018-04-22' };
     // Missing date on one side: only name keys can meet.
-    expect(sharedKeys(apart, { firstName: 'DIEGO', lastName1: 'FIGUEROAQUINTERO', lastName2: null, birthDate: null })).not.toHaveLength(0);
+    expect(
+      sharedKeys(apart, { firstName: 'DIEGO', lastName1: 'FIGUEROAQUINTERO', lastName2: null, birthDate: null }),
+    ).not.toHaveLength(0);
     // A day off and the surnames joined: no date key and no single-surname key agrees.
-    const dayOff = sharedKeys(apart, { firstName: 'DIEGO', lastName1: 'FigueroaQuintero', lastName2: null, birthDate: '2018-04-21', parent1FirstName: null, parent2FirstName: null });
+    const dayOff = sharedKeys(apart, {
+      firstName: 'DIEGO',
+      lastName1: 'FigueroaQuintero',
+      lastName2: null,
+      birthDate: '2018-04-21',
+      parent1FirstName: null,
+      parent2FirstName: null,
+    });
     expect(dayOff).toContain('N|DIEGO|FIGUEROAQUINTERO|2018');
   });
 
   it('blocking finds a record without a date whose surnames are listed the other way round', () => {
-    expect(sharedKeys(
-      { firstName: 'Ana', lastName1: 'Pérez', lastName2: 'González', birthDate: null },
-      { firstName: 'ANA', lastName1: 'GONZALEZ', lastName2: 'PEREZ', birthDate: '2009-11-25' },
-    )).toContain('N|ANA|PEREZ|2009');
+    expect(
+      sharedKeys(
+        { firstName: 'Ana', lastName1: 'Pérez', lastName2: 'González', birthDate: null },
+        { firstName: 'ANA', lastName1: 'GONZALEZ', lastName2: 'PEREZ', birthDate: '2009-11-25' },
+      ),
+    ).toContain('N|ANA|PEREZ|2009');
   });
 });

@@ -12,15 +12,30 @@ import type { Principal } from '../../core/principal.js';
 
 describe('pure security core', () => {
   it('masks names, birth dates, contacts and issue values, keeping ids and statuses', () => {
-    const masked = maskPii({ msixId: '100000000008', status: 'rejected', identity: { firstName: 'Ana' }, records: [{ firstName: 'Ana', lastName1: 'Ruiz', birthDate: '2010-01-01', stateStudentId: 'TX1' }], summary: { issues: [{ path: '/identity/firstName', value: 'Ana', rule: 'maxLength' }] } });
-    expect(masked).toEqual({ msixId: '100000000008', status: 'rejected', identity: '***', records: [{ firstName: '***', lastName1: '***', birthDate: '***', stateStudentId: 'TX1' }], summary: { issues: [{ path: '/identity/firstName', value: '***', rule: 'maxLength' }] } });
+    const masked = maskPii({
+      msixId: '100000000008',
+      status: 'rejected',
+      identity: { firstName: 'Ana' },
+      records: [{ firstName: 'Ana', lastName1: 'Ruiz', birthDate: '2010-01-01', stateStudentId: 'TX1' }],
+      summary: { issues: [{ path: '/identity/firstName', value: 'Ana', rule: 'maxLength' }] },
+    });
+    expect(masked).toEqual({
+      msixId: '100000000008',
+      status: 'rejected',
+      identity: '***',
+      records: [{ firstName: '***', lastName1: '***', birthDate: '***', stateStudentId: 'TX1' }],
+      summary: { issues: [{ path: '/identity/firstName', value: '***', rule: 'maxLength' }] },
+    });
   });
 
   it('parses clean XML and refuses DOCTYPE, entities, deep nesting and non-UTF-8', () => {
     expect(parseXmlSafely('<a><b>x &amp; y</b></a>')).toEqual({ kind: 'ok', doc: { a: { b: 'x & y' } } });
     expect(parseXmlSafely('<!DOCTYPE a><a/>')).toMatchObject({ kind: 'refused', reason: 'doctype' });
     expect(parseXmlSafely('<a><!ENTITY x "y"></a>')).toMatchObject({ kind: 'refused', reason: 'entity-declaration' });
-    expect(parseXmlSafely(`${'<a>'.repeat(70)}${'</a>'.repeat(70)}`)).toMatchObject({ kind: 'refused', reason: 'too-deep' });
+    expect(parseXmlSafely(`${'<a>'.repeat(70)}${'</a>'.repeat(70)}`)).toMatchObject({
+      kind: 'refused',
+      reason: 'too-deep',
+    });
     expect(parseXmlSafely(Buffer.from('\ufeff<a/>', 'utf16le'))).toMatchObject({ kind: 'refused', reason: 'encoding' });
     expect(parseXmlSafely('<a>', { maxBytes: 2 })).toMatchObject({ kind: 'refused', reason: 'too-large' });
     expect(parseXmlSafely('<a><b></a>')).toMatchObject({ kind: 'refused', reason: 'malformed' });
@@ -29,8 +44,17 @@ describe('pure security core', () => {
   it('maps provider claims to gateway roles and refuses users without one', () => {
     const map = parseRoleMap('{"msix-counselor":"counselor"}');
     expect(map.kind).toBe('ok');
-    const claims = { rolesClaim: 'realm_access.roles', stateClaim: 'msix_state', roleMap: map.kind === 'ok' ? map.map : {} };
-    expect(mapOidcClaims({ sub: 'u1', realm_access: { roles: ['offline_access', 'msix-counselor'] }, msix_state: 'tx' }, claims)).toMatchObject({ subject: 'oidc:u1', state: 'TX', roles: ['counselor'], clientId: null });
+    const claims = {
+      rolesClaim: 'realm_access.roles',
+      stateClaim: 'msix_state',
+      roleMap: map.kind === 'ok' ? map.map : {},
+    };
+    expect(
+      mapOidcClaims(
+        { sub: 'u1', realm_access: { roles: ['offline_access', 'msix-counselor'] }, msix_state: 'tx' },
+        claims,
+      ),
+    ).toMatchObject({ subject: 'oidc:u1', state: 'TX', roles: ['counselor'], clientId: null });
     expect(mapOidcClaims({ sub: 'u1', realm_access: { roles: ['offline_access'] } }, claims)).toBeNull();
     expect(mapOidcClaims({ sub: 'u1', realm_access: { roles: ['admin'] }, msix_state: 'Texas' }, claims)).toBeNull();
     expect(parseRoleMap('{"x":"root"}').kind).toBe('invalid');
@@ -38,11 +62,25 @@ describe('pure security core', () => {
 
   it('reads token requests the Ed-Fi ways and refuses ambiguous ones', () => {
     const basic = `Basic ${Buffer.from('id1:s%3Acret').toString('base64')}`;
-    expect(readTokenRequest(basic, { grant_type: 'client_credentials' })).toEqual({ kind: 'ok', fields: { grantType: 'client_credentials', clientId: 'id1', clientSecret: 's:cret' } });
-    expect(readTokenRequest(undefined, { grant_type: 'client_credentials', client_id: 'a', client_secret: 'b' })).toMatchObject({ kind: 'ok' });
-    expect(readTokenRequest(basic, { grant_type: 'client_credentials', client_secret: 'other' })).toMatchObject({ kind: 'invalid', error: 'invalid_request' });
-    expect(readTokenRequest(basic, { grant_type: 'client_credentials', client_id: 'someone-else' })).toMatchObject({ kind: 'invalid', error: 'invalid_request' });
-    expect(readTokenRequest(undefined, { grant_type: 'client_credentials' })).toMatchObject({ kind: 'invalid', error: 'invalid_client' });
+    expect(readTokenRequest(basic, { grant_type: 'client_credentials' })).toEqual({
+      kind: 'ok',
+      fields: { grantType: 'client_credentials', clientId: 'id1', clientSecret: 's:cret' },
+    });
+    expect(
+      readTokenRequest(undefined, { grant_type: 'client_credentials', client_id: 'a', client_secret: 'b' }),
+    ).toMatchObject({ kind: 'ok' });
+    expect(readTokenRequest(basic, { grant_type: 'client_credentials', client_secret: 'other' })).toMatchObject({
+      kind: 'invalid',
+      error: 'invalid_request',
+    });
+    expect(readTokenRequest(basic, { grant_type: 'client_credentials', client_id: 'someone-else' })).toMatchObject({
+      kind: 'invalid',
+      error: 'invalid_request',
+    });
+    expect(readTokenRequest(undefined, { grant_type: 'client_credentials' })).toMatchObject({
+      kind: 'invalid',
+      error: 'invalid_client',
+    });
     expect(readTokenRequest('Basic !!!', {})).toMatchObject({ kind: 'invalid', error: 'invalid_client' });
   });
 
@@ -63,14 +101,56 @@ describe('pure security core', () => {
   });
 
   it('decides access from the declaration alone, failing closed', () => {
-    const p = (roles: Principal['roles'], state: string | null): Principal => ({ kind: 'client', subject: 's', clientId: 's', state, roles });
+    const p = (roles: Principal['roles'], state: string | null): Principal => ({
+      kind: 'client',
+      subject: 's',
+      clientId: 's',
+      state,
+      roles,
+    });
     const none = { params: {}, query: {}, write: false };
-    expect(decideAccess({ ...none, rule: undefined, principal: p(['admin'], null) })).toMatchObject({ kind: 'deny', code: 'GW_ERR_FORBIDDEN' });
-    expect(decideAccess({ ...none, rule: { roles: ['counselor'] }, principal: null })).toMatchObject({ kind: 'deny', code: 'GW_ERR_UNAUTHENTICATED' });
-    expect(decideAccess({ ...none, rule: { roles: ['help-desk', 'counselor'], pii: true }, principal: p(['help-desk'], null) })).toMatchObject({ kind: 'deny' });
-    expect(decideAccess({ rule: { roles: ['state-system'], stateParam: 'state' }, principal: p(['state-system'], 'TX'), params: { state: 'ca' }, query: {}, write: true })).toMatchObject({ kind: 'deny', code: 'GW_ERR_STATE_MISMATCH' });
-    expect(decideAccess({ rule: { roles: ['state-system'], stateParam: 'state' }, principal: p(['state-system'], 'TX'), params: { state: 'tx' }, query: {}, write: true })).toMatchObject({ kind: 'allow' });
-    expect(decideAccess({ rule: { roles: ['data-admin'], stateQuery: 'state' }, principal: p(['data-admin'], 'TX'), params: {}, query: {}, write: false })).toMatchObject({ kind: 'allow', stateScope: 'TX' });
+    expect(decideAccess({ ...none, rule: undefined, principal: p(['admin'], null) })).toMatchObject({
+      kind: 'deny',
+      code: 'GW_ERR_FORBIDDEN',
+    });
+    expect(decideAccess({ ...none, rule: { roles: ['counselor'] }, principal: null })).toMatchObject({
+      kind: 'deny',
+      code: 'GW_ERR_UNAUTHENTICATED',
+    });
+    expect(
+      decideAccess({
+        ...none,
+        rule: { roles: ['help-desk', 'counselor'], pii: true },
+        principal: p(['help-desk'], null),
+      }),
+    ).toMatchObject({ kind: 'deny' });
+    expect(
+      decideAccess({
+        rule: { roles: ['state-system'], stateParam: 'state' },
+        principal: p(['state-system'], 'TX'),
+        params: { state: 'ca' },
+        query: {},
+        write: true,
+      }),
+    ).toMatchObject({ kind: 'deny', code: 'GW_ERR_STATE_MISMATCH' });
+    expect(
+      decideAccess({
+        rule: { roles: ['state-system'], stateParam: 'state' },
+        principal: p(['state-system'], 'TX'),
+        params: { state: 'tx' },
+        query: {},
+        write: true,
+      }),
+    ).toMatchObject({ kind: 'allow' });
+    expect(
+      decideAccess({
+        rule: { roles: ['data-admin'], stateQuery: 'state' },
+        principal: p(['data-admin'], 'TX'),
+        params: {},
+        query: {},
+        write: false,
+      }),
+    ).toMatchObject({ kind: 'allow', stateScope: 'TX' });
   });
 
   it('builds and checks SIF_HMACSHA256 as SIF 3 defines it', async () => {
@@ -78,9 +158,22 @@ describe('pure security core', () => {
     const header = sifAuthorization('SIF_HMACSHA256', 'tok', 'sec', ts);
     const inner = Buffer.from(header.split(' ')[1]!, 'base64').toString();
     expect(inner.startsWith('tok:')).toBe(true);
-    const deps = { secretFor: async () => 'sec', replay: new MemoryReplayGuard(), windowSeconds: 300, now: () => Date.parse(ts) + 1000, allowBasic: true };
-    expect(await verifySifAuthorization(header, ts, deps)).toEqual({ kind: 'ok', sessionToken: 'tok', scheme: 'SIF_HMACSHA256' });
+    const deps = {
+      secretFor: async () => 'sec',
+      replay: new MemoryReplayGuard(),
+      windowSeconds: 300,
+      now: () => Date.parse(ts) + 1000,
+      allowBasic: true,
+    };
+    expect(await verifySifAuthorization(header, ts, deps)).toEqual({
+      kind: 'ok',
+      sessionToken: 'tok',
+      scheme: 'SIF_HMACSHA256',
+    });
     expect(await verifySifAuthorization(header, ts, deps)).toEqual({ kind: 'invalid', why: 'replayed' });
-    expect(await verifySifAuthorization(sifAuthorization('Basic', 'tok', 'sec'), undefined, deps)).toMatchObject({ kind: 'ok', scheme: 'Basic' });
+    expect(await verifySifAuthorization(sifAuthorization('Basic', 'tok', 'sec'), undefined, deps)).toMatchObject({
+      kind: 'ok',
+      scheme: 'Basic',
+    });
   });
 });

@@ -12,7 +12,10 @@ beforeAll(async () => {
   sys = await startSystem({ env: { RATE_LIMIT_MAX: '5' } });
   second = await buildApp(sys.app.ctx);
 });
-afterAll(async () => { await second?.close(); await sys?.close(); });
+afterAll(async () => {
+  await second?.close();
+  await sys?.close();
+});
 
 describe('rate limits', () => {
   it('limits each client by its id, not by the address it shares with others', async () => {
@@ -33,7 +36,7 @@ describe('rate limits', () => {
     const codes: string[] = [];
     // Alternate between the two gateways: each alone would allow 5.
     for (let i = 0; i < 8; i++) {
-      const [name, app] = i % 2 === 0 ? ['one', sys.app] as const : ['two', second] as const;
+      const [name, app] = i % 2 === 0 ? (['one', sys.app] as const) : (['two', second] as const);
       codes.push(`${name}:${(await app.inject({ url: '/api/v1/exchanges', headers })).statusCode}`);
     }
     expect(codes).toEqual(['one:200', 'two:200', 'one:200', 'two:200', 'one:200', 'two:429', 'one:429', 'two:429']);
@@ -50,11 +53,17 @@ describe('rate limits', () => {
   });
 
   it('keeps answering, without limits, when the rate-limit Redis is unreachable', async () => {
-    const lonely = await buildApp({ ...sys.app.ctx, sharedLimits: { url: 'redis://127.0.0.1:1', prefix: 'unreachable:' } });
+    const lonely = await buildApp({
+      ...sys.app.ctx,
+      sharedLimits: { url: 'redis://127.0.0.1:1', prefix: 'unreachable:' },
+    });
     try {
       const { token } = await tokenFor(sys, { state: 'CA', roles: ['state-system'] });
       const codes: number[] = [];
-      for (let i = 0; i < 7; i++) codes.push((await lonely.inject({ url: '/api/v1/exchanges', headers: { authorization: `Bearer ${token}` } })).statusCode);
+      for (let i = 0; i < 7; i++)
+        codes.push(
+          (await lonely.inject({ url: '/api/v1/exchanges', headers: { authorization: `Bearer ${token}` } })).statusCode,
+        );
       expect(codes).toEqual([200, 200, 200, 200, 200, 200, 200]);
     } finally {
       await lonely.close();
@@ -69,14 +78,26 @@ describe('token endpoint limit across gateway processes', () => {
     tsys = await startSystem({ env: { TOKEN_RATE_LIMIT_MAX: '4' } });
     other = await buildApp(tsys.app.ctx);
   });
-  afterAll(async () => { await other?.close(); await tsys?.close(); });
+  afterAll(async () => {
+    await other?.close();
+    await tsys?.close();
+  });
 
   it('counts token requests from one address on every gateway against one TOKEN_RATE_LIMIT_MAX', async () => {
     const basic = `Basic ${Buffer.from('no-such-client:wrong-secret').toString('base64')}`;
     const codes: number[] = [];
     for (let i = 0; i < 6; i++) {
       const app = i % 2 === 0 ? tsys.app : other;
-      codes.push((await app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' } })).statusCode);
+      codes.push(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/oauth/token',
+            payload: 'grant_type=client_credentials',
+            headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+          })
+        ).statusCode,
+      );
     }
     expect(codes.slice(0, 4).every((c) => c === 401 || c === 400)).toBe(true);
     expect(codes.slice(4)).toEqual([429, 429]);

@@ -15,26 +15,69 @@ import type { AccessRule } from '../../gateway/plugins/access.js';
 let sys: TestSystem;
 const OWN = 'TX';
 const OTHER = 'CA';
-interface Caller { label: string; state: string | null; roles: Role[]; call: AuthedInject | null }
+interface Caller {
+  label: string;
+  state: string | null;
+  roles: Role[];
+  call: AuthedInject | null;
+}
 const callers: Caller[] = [];
-const fixture = { student: { own: '', other: '' }, exchange: { own: '', other: '' }, record: { own: 'TX-M1', other: 'CA-M1' } };
+const fixture = {
+  student: { own: '', other: '' },
+  exchange: { own: '', other: '' },
+  record: { own: 'TX-M1', other: 'CA-M1' },
+};
 
 beforeAll(async () => {
   sys = await startSystem({ workers: true });
   callers.push({ label: 'anonymous', state: null, roles: [], call: null });
-  for (const role of ROLES) callers.push({ label: `${role}@${OWN}`, state: OWN, roles: [role], call: await injectAs(sys, { state: OWN, roles: [role] }) });
-  for (const role of ['help-desk', 'federal', 'admin'] as Role[]) callers.push({ label: `${role}@national`, state: null, roles: [role], call: await injectAs(sys, { state: null, roles: [role] }) });
+  for (const role of ROLES)
+    callers.push({
+      label: `${role}@${OWN}`,
+      state: OWN,
+      roles: [role],
+      call: await injectAs(sys, { state: OWN, roles: [role] }),
+    });
+  for (const role of ['help-desk', 'federal', 'admin'] as Role[])
+    callers.push({
+      label: `${role}@national`,
+      state: null,
+      roles: [role],
+      call: await injectAs(sys, { state: null, roles: [role] }),
+    });
 
   // A child known only to TX, and one known only to CA (different names, so they never match).
   const tx = await injectAs(sys, { state: OWN, roles: ['state-system'] });
   const ca = await injectAs(sys, { state: OTHER, roles: ['state-system'] });
-  const a = await tx({ method: 'POST', url: `/api/v1/states/${OWN}/records`, payload: sampleRecord({ stateCode: OWN, stateStudentId: fixture.record.own, identity: { firstName: 'Rosa', birthDate: '2011-03-03' } }) });
-  const b = await ca({ method: 'POST', url: `/api/v1/states/${OTHER}/records`, payload: sampleRecord({ stateCode: OTHER, stateStudentId: fixture.record.other, identity: { firstName: 'Tomas', birthDate: '2012-05-05' } }) });
+  const a = await tx({
+    method: 'POST',
+    url: `/api/v1/states/${OWN}/records`,
+    payload: sampleRecord({
+      stateCode: OWN,
+      stateStudentId: fixture.record.own,
+      identity: { firstName: 'Rosa', birthDate: '2011-03-03' },
+    }),
+  });
+  const b = await ca({
+    method: 'POST',
+    url: `/api/v1/states/${OTHER}/records`,
+    payload: sampleRecord({
+      stateCode: OTHER,
+      stateStudentId: fixture.record.other,
+      identity: { firstName: 'Tomas', birthDate: '2012-05-05' },
+    }),
+  });
   fixture.exchange = { own: a.json().exchangeId, other: b.json().exchangeId };
-  fixture.student.own = await eventually(async () => (await tx(`/api/v1/states/${OWN}/records/${fixture.record.own}`)).json().msixId as string | null);
-  fixture.student.other = await eventually(async () => (await ca(`/api/v1/states/${OTHER}/records/${fixture.record.other}`)).json().msixId as string | null);
+  fixture.student.own = await eventually(
+    async () => (await tx(`/api/v1/states/${OWN}/records/${fixture.record.own}`)).json().msixId as string | null,
+  );
+  fixture.student.other = await eventually(
+    async () => (await ca(`/api/v1/states/${OTHER}/records/${fixture.record.other}`)).json().msixId as string | null,
+  );
 });
-afterAll(async () => { await sys?.close(); });
+afterAll(async () => {
+  await sys?.close();
+});
 
 type Rule = Exclude<AccessRule, { public: true }>;
 const NO_PII: Role[] = ['help-desk', 'federal'];
@@ -42,7 +85,9 @@ const NO_PII: Role[] = ['help-desk', 'federal'];
 /** The written policy: may this caller pass this route's declaration for this target? */
 function policyAllows(rule: Rule, c: Caller, target: 'own' | 'other'): boolean {
   if (c.call === null) return false;
-  const granted = c.roles.filter((r) => rule.roles.includes(r)).filter((r) => !((rule.pii || rule.student) && NO_PII.includes(r)));
+  const granted = c.roles
+    .filter((r) => rule.roles.includes(r))
+    .filter((r) => !((rule.pii || rule.student) && NO_PII.includes(r)));
   if (granted.length === 0) return false;
   const everyState = granted.some((r) => rule.crossState?.includes(r));
   const targetState = target === 'own' ? OWN : OTHER;
@@ -63,8 +108,12 @@ function materialize(method: string, url: string, rule: Rule, target: 'own' | 'o
     return 'x1';
   });
   if (rule.stateQuery) path += `?${rule.stateQuery}=${state}`;
-  const payload = method === 'POST' && url.endsWith('/records') ? sampleRecord({ stateCode: state, stateStudentId: `MX-${Math.random().toString(36).slice(2, 10)}` })
-    : ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined;
+  const payload =
+    method === 'POST' && url.endsWith('/records')
+      ? sampleRecord({ stateCode: state, stateStudentId: `MX-${Math.random().toString(36).slice(2, 10)}` })
+      : ['POST', 'PUT', 'PATCH'].includes(method)
+        ? {}
+        : undefined;
   return { method: method as 'GET', url: path, ...(payload ? { payload } : {}) };
 }
 
@@ -72,7 +121,9 @@ const SKIP = [/^\/docs/, /^\/dev-idp/];
 
 describe('authorization matrix (route declarations × roles × own/other state)', () => {
   it('answers every cell as the policy says', async () => {
-    const routes = sys.app.security.routes.filter((r) => r.method !== 'HEAD' && !SKIP.some((s) => s.test(r.url)) && r.access && !('public' in r.access));
+    const routes = sys.app.security.routes.filter(
+      (r) => r.method !== 'HEAD' && !SKIP.some((s) => s.test(r.url)) && r.access && !('public' in r.access),
+    );
     expect(routes.length).toBeGreaterThanOrEqual(6);
     const wrong: string[] = [];
     let cells = 0;
@@ -87,25 +138,42 @@ describe('authorization matrix (route declarations × roles × own/other state)'
           const denied = res.statusCode === 401 || res.statusCode === 403;
           if (denied) refused++;
           const expected = policyAllows(rule, c, target);
-          if (denied === expected) wrong.push(`${route.method} ${req.url} as ${c.label}: expected ${expected ? 'allowed' : 'denied'}, got ${res.statusCode} ${res.body.slice(0, 120)}`);
+          if (denied === expected)
+            wrong.push(
+              `${route.method} ${req.url} as ${c.label}: expected ${expected ? 'allowed' : 'denied'}, got ${res.statusCode} ${res.body.slice(0, 120)}`,
+            );
           if (denied) {
             expect(res.headers['content-type']).toContain('application/problem+json');
-            expect(res.json().code).toBe(c.call ? (res.statusCode === 403 ? res.json().code : 'GW_ERR_UNAUTHENTICATED') : 'GW_ERR_UNAUTHENTICATED');
+            expect(res.json().code).toBe(
+              c.call ? (res.statusCode === 403 ? res.json().code : 'GW_ERR_UNAUTHENTICATED') : 'GW_ERR_UNAUTHENTICATED',
+            );
           }
         }
       }
     }
-    console.info(`authorization matrix: ${routes.length} routes × ${callers.length} callers × 2 targets = ${cells} cells, ${refused} refused`);
+    console.info(
+      `authorization matrix: ${routes.length} routes × ${callers.length} callers × 2 targets = ${cells} cells, ${refused} refused`,
+    );
     expect(wrong).toEqual([]);
     expect(cells).toBe(routes.length * callers.length * 2);
-    const denials = await sys.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'access.denied'`);
+    const denials = await sys.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'access.denied'`,
+    );
     expect(denials.rows[0]!.n).toBeGreaterThan(0);
   });
 
   it('pins the cells that matter most by hand', async () => {
     const by = (label: string) => callers.find((c) => c.label === label)!.call!;
     // A state writes only its own state's records.
-    expect((await by('state-system@TX')({ method: 'POST', url: `/api/v1/states/${OTHER}/records`, payload: sampleRecord({ stateCode: OTHER, stateStudentId: 'X9' }) })).statusCode).toBe(403);
+    expect(
+      (
+        await by('state-system@TX')({
+          method: 'POST',
+          url: `/api/v1/states/${OTHER}/records`,
+          payload: sampleRecord({ stateCode: OTHER, stateStudentId: 'X9' }),
+        })
+      ).statusCode,
+    ).toBe(403);
     // A counselor reads a child only with grounds in their state.
     expect((await by('counselor@TX')(`/api/v1/students/${fixture.student.own}`)).statusCode).toBe(200);
     expect((await by('counselor@TX')(`/api/v1/students/${fixture.student.other}`)).statusCode).toBe(403);
@@ -134,6 +202,10 @@ describe('authorization matrix (route declarations × roles × own/other state)'
     const r = await sys.db.query<{ actor_roles: string[]; fields: string[]; reason: string; msix_id: string }>(
       `SELECT actor_roles, fields, reason, msix_id FROM audit_events WHERE action = 'student.read' AND 'counselor' = ANY(actor_roles) ORDER BY seq DESC LIMIT 1`,
     );
-    expect(r.rows[0]).toMatchObject({ msix_id: fixture.student.own, fields: ['*'], reason: expect.stringContaining('TX record') });
+    expect(r.rows[0]).toMatchObject({
+      msix_id: fixture.student.own,
+      fields: ['*'],
+      reason: expect.stringContaining('TX record'),
+    });
   });
 });

@@ -6,8 +6,12 @@ import { createClient, revokeClient, rotateClientSecret } from '../../core/secur
 import { retireSigningKeys } from '../../core/security/signing-keys.js';
 
 let sys: TestSystem;
-beforeAll(async () => { sys = await startSystem({ env: { SIGNING_KEY_SECRET: 'test-seal-secret' } }); });
-afterAll(async () => { await sys?.close(); });
+beforeAll(async () => {
+  sys = await startSystem({ env: { SIGNING_KEY_SECRET: 'test-seal-secret' } });
+});
+afterAll(async () => {
+  await sys?.close();
+});
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const form = 'application/x-www-form-urlencoded';
@@ -20,49 +24,106 @@ async function newClient(state = 'TX', roles = ['state-system']) {
 describe('POST /oauth/token (client credentials)', () => {
   it('issues a signed JWT for Basic + form, form-only and JSON bodies', async () => {
     const c = await newClient();
-    const viaBasic = await sys.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials', headers: { authorization: basic(c.id, c.secret), 'content-type': form } });
+    const viaBasic = await sys.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: 'grant_type=client_credentials',
+      headers: { authorization: basic(c.id, c.secret), 'content-type': form },
+    });
     expect(viaBasic.statusCode).toBe(200);
     expect(viaBasic.headers['cache-control']).toBe('no-store');
     const body = viaBasic.json();
-    expect(body).toMatchObject({ token_type: 'bearer', expires_in: sys.config.TOKEN_TTL_SECONDS, scope: 'state-system' });
+    expect(body).toMatchObject({
+      token_type: 'bearer',
+      expires_in: sys.config.TOKEN_TTL_SECONDS,
+      scope: 'state-system',
+    });
     const claims = decodeJwt(body.access_token);
-    expect(claims).toMatchObject({ sub: c.id, client_id: c.id, state: 'TX', roles: ['state-system'], aud: 'msix-gateway', iss: 'urn:msix-gateway' });
+    expect(claims).toMatchObject({
+      sub: c.id,
+      client_id: c.id,
+      state: 'TX',
+      roles: ['state-system'],
+      aud: 'msix-gateway',
+      iss: 'urn:msix-gateway',
+    });
     expect(claims.exp! - claims.iat!).toBe(sys.config.TOKEN_TTL_SECONDS);
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
 
-    const viaForm = await sys.app.inject({ method: 'POST', url: '/oauth/token', payload: `grant_type=client_credentials&client_id=${c.id}&client_secret=${encodeURIComponent(c.secret)}`, headers: { 'content-type': form } });
+    const viaForm = await sys.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: `grant_type=client_credentials&client_id=${c.id}&client_secret=${encodeURIComponent(c.secret)}`,
+      headers: { 'content-type': form },
+    });
     expect(viaForm.statusCode).toBe(200);
-    const viaJson = await sys.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: c.id, client_secret: c.secret } });
+    const viaJson = await sys.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: { grant_type: 'client_credentials', client_id: c.id, client_secret: c.secret },
+    });
     expect(viaJson.statusCode).toBe(200);
   });
 
   it('refuses wrong secrets, unknown clients, other grants and revoked clients, and audits each failure', async () => {
     const c = await newClient();
-    const before = (await sys.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'token.denied'`)).rows[0]!.n;
-    const wrong = await sys.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials', headers: { authorization: basic(c.id, 'nope'), 'content-type': form } });
+    const before = (
+      await sys.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'token.denied'`)
+    ).rows[0]!.n;
+    const wrong = await sys.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: 'grant_type=client_credentials',
+      headers: { authorization: basic(c.id, 'nope'), 'content-type': form },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.headers['content-type']).toContain('application/problem+json');
     expect(wrong.json()).toMatchObject({ code: 'GW_ERR_UNAUTHENTICATED', error: 'invalid_client' });
-    const unknown = await sys.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials', headers: { authorization: basic('tx_000000000000000000000000', 'x'), 'content-type': form } });
+    const unknown = await sys.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: 'grant_type=client_credentials',
+      headers: { authorization: basic('tx_000000000000000000000000', 'x'), 'content-type': form },
+    });
     expect(unknown.statusCode).toBe(401);
-    const grant = await sys.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=password', headers: { authorization: basic(c.id, c.secret), 'content-type': form } });
+    const grant = await sys.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: 'grant_type=password',
+      headers: { authorization: basic(c.id, c.secret), 'content-type': form },
+    });
     expect(grant.statusCode).toBe(400);
     expect(grant.json().error).toBe('unsupported_grant_type');
     await revokeClient(sys.db, c.id);
-    const revoked = await sys.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials', headers: { authorization: basic(c.id, c.secret), 'content-type': form } });
+    const revoked = await sys.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: 'grant_type=client_credentials',
+      headers: { authorization: basic(c.id, c.secret), 'content-type': form },
+    });
     expect(revoked.statusCode).toBe(401);
-    const after = (await sys.db.query<{ n: number; secret_leak: number }>(`SELECT count(*)::int AS n, count(*) FILTER (WHERE details::text LIKE $1)::int AS secret_leak FROM audit_events WHERE action = 'token.denied'`, [`%${c.secret}%`])).rows[0]!;
+    const after = (
+      await sys.db.query<{ n: number; secret_leak: number }>(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE details::text LIKE $1)::int AS secret_leak FROM audit_events WHERE action = 'token.denied'`,
+        [`%${c.secret}%`],
+      )
+    ).rows[0]!;
     expect(after.n - before).toBe(4);
     expect(after.secret_leak).toBe(0);
   });
 
-  it('stops accepting a revoked client\'s tokens, and a rotated secret replaces the old one', async () => {
+  it("stops accepting a revoked client's tokens, and a rotated secret replaces the old one", async () => {
     const t = await tokenFor(sys, { state: 'MI', roles: ['state-system'] });
     const mi = withToken(sys, t.token);
     expect((await mi('/api/v1/exchanges')).statusCode).toBe(200);
     const rot = await rotateClientSecret(sys.db, t.clientId);
     expect(rot.kind).toBe('rotated');
-    const old = await sys.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials', headers: { authorization: basic(t.clientId, t.clientSecret), 'content-type': form } });
+    const old = await sys.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: 'grant_type=client_credentials',
+      headers: { authorization: basic(t.clientId, t.clientSecret), 'content-type': form },
+    });
     expect(old.statusCode).toBe(401);
     await revokeClient(sys.db, t.clientId);
     await new Promise((r) => setTimeout(r, 5100));
@@ -77,13 +138,21 @@ describe('POST /oauth/token (client credentials)', () => {
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
     expect(jwks.keys[0].d).toBeUndefined();
     const t = await tokenFor(sys, { state: 'TX', roles: ['state-system'] });
-    const info = await withToken(sys, t.token)({ method: 'POST', url: '/oauth/token_info', payload: `token=${t.token}`, headers: { 'content-type': form } });
+    const info = await withToken(
+      sys,
+      t.token,
+    )({ method: 'POST', url: '/oauth/token_info', payload: `token=${t.token}`, headers: { 'content-type': form } });
     expect(info.statusCode).toBe(200);
     expect(info.json()).toMatchObject({ active: true, client_id: t.clientId, state: 'TX', roles: ['state-system'] });
     const other = await tokenFor(sys, { state: 'CA', roles: ['state-system'] });
-    const foreign = await withToken(sys, other.token)({ method: 'POST', url: '/oauth/token_info', payload: { token: t.token } });
+    const foreign = await withToken(
+      sys,
+      other.token,
+    )({ method: 'POST', url: '/oauth/token_info', payload: { token: t.token } });
     expect(foreign.json()).toEqual({ active: false });
-    expect((await sys.app.inject({ method: 'POST', url: '/oauth/token_info', payload: { token: t.token } })).statusCode).toBe(401);
+    expect(
+      (await sys.app.inject({ method: 'POST', url: '/oauth/token_info', payload: { token: t.token } })).statusCode,
+    ).toBe(401);
   });
 
   it('rotates signing keys: new tokens use the new key, old tokens stay valid, both are published, private keys sealed', async () => {
@@ -91,7 +160,11 @@ describe('POST /oauth/token (client credentials)', () => {
     const oldKid = decodeProtectedHeader(before.token).kid;
     expect(await retireSigningKeys(sys.db)).toBeGreaterThan(0);
     sys.app.security.keyring.invalidate();
-    const fresh = await sys.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: before.clientId, client_secret: before.clientSecret } });
+    const fresh = await sys.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: { grant_type: 'client_credentials', client_id: before.clientId, client_secret: before.clientSecret },
+    });
     const newKid = decodeProtectedHeader(fresh.json().access_token).kid;
     expect(newKid).not.toBe(oldKid);
     const kids = (await sys.app.inject('/.well-known/jwks.json')).json().keys.map((k: { kid: string }) => k.kid);

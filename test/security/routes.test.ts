@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type TestSystem } from '../support/system.js';
 
 let sys: TestSystem;
-beforeAll(async () => { sys = await startSystem(); });
-afterAll(async () => { await sys?.close(); });
+beforeAll(async () => {
+  sys = await startSystem();
+});
+afterAll(async () => {
+  await sys?.close();
+});
 
 describe('every route declares its access (fail closed)', () => {
   it('has a config.access declaration on every registered route', () => {
@@ -20,7 +24,9 @@ describe('every route declares its access (fail closed)', () => {
     const r = await app.inject('/undeclared');
     expect(r.statusCode).toBe(403);
     expect(r.json()).toMatchObject({ code: 'GW_ERR_FORBIDDEN', status: 403 });
-    const a = await sys.db.query(`SELECT 1 FROM audit_events WHERE action = 'access.denied' AND details->>'route' = '/undeclared'`);
+    const a = await sys.db.query(
+      `SELECT 1 FROM audit_events WHERE action = 'access.denied' AND details->>'route' = '/undeclared'`,
+    );
     expect(a.rowCount).toBe(1);
     await app.close();
   });
@@ -34,7 +40,8 @@ describe('every route declares its access (fail closed)', () => {
   });
 
   it('keeps public what is meant to be public', async () => {
-    for (const url of ['/health/live', '/.well-known/jwks.json', '/docs/json']) expect((await sys.app.inject(url)).statusCode, url).toBe(200);
+    for (const url of ['/health/live', '/.well-known/jwks.json', '/docs/json'])
+      expect((await sys.app.inject(url)).statusCode, url).toBe(200);
     expect((await sys.app.inject('/no/such/route')).statusCode).toBe(404);
   });
 });

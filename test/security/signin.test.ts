@@ -9,9 +9,15 @@ beforeAll(async () => {
   const a = sys.app.server.address();
   base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
 });
-afterAll(async () => { await sys?.close(); });
+afterAll(async () => {
+  await sys?.close();
+});
 
-const cookiesOf = (r: Response) => r.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => !c.endsWith('='));
+const cookiesOf = (r: Response) =>
+  r.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .filter((c) => !c.endsWith('='));
 
 /** Walks the browser's path: login, the provider's user picker, the callback; returns the session cookie. */
 async function signInAs(username: string): Promise<string> {
@@ -42,7 +48,9 @@ describe('people sign in through the development OIDC provider (code + PKCE)', (
     const me = await fetch(`${base}/auth/me`, { headers: { cookie: session } });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ kind: 'person', state: 'TX', roles: ['counselor'], clientId: null });
-    const a = await sys.db.query<{ actor: string; outcome: string }>(`SELECT actor, outcome FROM audit_events WHERE action = 'auth.signin'`);
+    const a = await sys.db.query<{ actor: string; outcome: string }>(
+      `SELECT actor, outcome FROM audit_events WHERE action = 'auth.signin'`,
+    );
     expect(a.rows).toContainEqual({ actor: 'oidc:b0c1e3a2-0001-4000-8000-000000000001', outcome: 'success' });
     const out = await fetch(`${base}/auth/logout`, { headers: { cookie: session }, redirect: 'manual' });
     expect(out.headers.getSetCookie().join()).toContain('msix_session=;');
@@ -61,25 +69,54 @@ describe('people sign in through the development OIDC provider (code + PKCE)', (
     expect(a.rowCount).toBeGreaterThan(0);
   });
 
-  it('accepts the provider\'s access tokens as bearer tokens (discovery + JWKS) with mapped roles', async () => {
+  it("accepts the provider's access tokens as bearer tokens (discovery + JWKS) with mapped roles", async () => {
     const login = await fetch(`${base}/auth/login`, { redirect: 'manual' });
     const authorize = new URL(login.headers.get('location')!);
     // Act as the provider's client directly: a PKCE pair of our own.
     const { createHash, randomBytes } = await import('node:crypto');
     const verifier = randomBytes(32).toString('base64url');
     authorize.searchParams.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));
-    const picked = await fetch(`${base}/dev-idp/authorize`, { method: 'POST', body: new URLSearchParams([...authorize.searchParams.entries(), ['user', 'tx.dataadmin']]), redirect: 'manual' });
+    const picked = await fetch(`${base}/dev-idp/authorize`, {
+      method: 'POST',
+      body: new URLSearchParams([...authorize.searchParams.entries(), ['user', 'tx.dataadmin']]),
+      redirect: 'manual',
+    });
     const code = new URL(picked.headers.get('location')!).searchParams.get('code')!;
-    const bad = await fetch(`${base}/dev-idp/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: authorize.searchParams.get('redirect_uri')!, client_id: 'msix-gateway', code_verifier: randomBytes(32).toString('base64url') }) });
+    const bad = await fetch(`${base}/dev-idp/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: authorize.searchParams.get('redirect_uri')!,
+        client_id: 'msix-gateway',
+        code_verifier: randomBytes(32).toString('base64url'),
+      }),
+    });
     expect(bad.status).toBe(400);
     // The code was spent by the failed attempt: get a new one.
-    const again = await fetch(`${base}/dev-idp/authorize`, { method: 'POST', body: new URLSearchParams([...authorize.searchParams.entries(), ['user', 'tx.dataadmin']]), redirect: 'manual' });
+    const again = await fetch(`${base}/dev-idp/authorize`, {
+      method: 'POST',
+      body: new URLSearchParams([...authorize.searchParams.entries(), ['user', 'tx.dataadmin']]),
+      redirect: 'manual',
+    });
     const code2 = new URL(again.headers.get('location')!).searchParams.get('code')!;
-    const tok = await fetch(`${base}/dev-idp/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code: code2, redirect_uri: authorize.searchParams.get('redirect_uri')!, client_id: 'msix-gateway', code_verifier: verifier }) });
+    const tok = await fetch(`${base}/dev-idp/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: code2,
+        redirect_uri: authorize.searchParams.get('redirect_uri')!,
+        client_id: 'msix-gateway',
+        code_verifier: verifier,
+      }),
+    });
     expect(tok.status).toBe(200);
-    const { access_token } = await tok.json() as { access_token: string };
+    const { access_token } = (await tok.json()) as { access_token: string };
     const me = await fetch(`${base}/auth/me`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(await me.json()).toMatchObject({ kind: 'person', state: 'TX', roles: ['data-admin'] });
-    expect((await fetch(`${base}/api/v1/exchanges?state=CA`, { headers: { authorization: `Bearer ${access_token}` } })).status).toBe(403);
+    expect(
+      (await fetch(`${base}/api/v1/exchanges?state=CA`, { headers: { authorization: `Bearer ${access_token}` } }))
+        .status,
+    ).toBe(403);
   });
 });

@@ -40,7 +40,9 @@ async function issue(sys: Pick<TestSystem, 'app' | 'db'>, req: TokenRequest): Pr
   if (c.kind !== 'created') throw new Error(`cannot create test client: ${c.reason}`);
   const basic = Buffer.from(`${c.client.clientId}:${c.secret}`).toString('base64');
   const r = await sys.app.inject({
-    method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials',
+    method: 'POST',
+    url: '/oauth/token',
+    payload: 'grant_type=client_credentials',
     headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
   });
   if (r.statusCode !== 200) throw new Error(`token request failed: ${r.statusCode} ${r.body}`);
@@ -63,5 +65,6 @@ export function withToken(sys: Pick<TestSystem, 'app'>, token: string): AuthedIn
 }
 
 /** Shorthands for the usual callers. */
-export const asStateSystem = (sys: Pick<TestSystem, 'app' | 'db'>, state: string) => injectAs(sys, { state, roles: ['state-system'] });
+export const asStateSystem = (sys: Pick<TestSystem, 'app' | 'db'>, state: string) =>
+  injectAs(sys, { state, roles: ['state-system'] });
 export const asAdmin = (sys: Pick<TestSystem, 'app' | 'db'>) => injectAs(sys, { state: null, roles: ['admin'] });

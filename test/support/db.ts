@@ -34,7 +34,8 @@ export async function freshDb(kind: StoreKind = 'postgres'): Promise<{ db: Db; u
   await migrate(db);
   await ensureStates(db);
   return {
-    db, url: url.toString(),
+    db,
+    url: url.toString(),
     drop: async () => {
       await db.close();
       const a = new pg.Client({ connectionString: serverUrl });

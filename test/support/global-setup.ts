@@ -29,7 +29,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const dir = mkdtempSync(join(tmpdir(), 'msix-redis-'));
     const redis = await startEmbeddedRedis(dir);
     redisUrl = redis.url;
-    stops.push(async () => { await redis.stop(); rmSync(dir, { recursive: true, force: true }); });
+    stops.push(async () => {
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
   }
   project.provide('databaseUrl', databaseUrl);
   project.provide('redisUrl', redisUrl);

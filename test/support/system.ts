@@ -18,7 +18,9 @@ export interface TestSystem {
 }
 
 /** The gateway (driven with inject) plus, optionally, real workers, on a fresh database and a private queue prefix. */
-export async function startSystem(opts: { workers?: boolean; store?: StoreKind; env?: Record<string, string> } = {}): Promise<TestSystem> {
+export async function startSystem(
+  opts: { workers?: boolean; store?: StoreKind; env?: Record<string, string> } = {},
+): Promise<TestSystem> {
   const { db, drop } = await freshDb(opts.store ?? 'postgres');
   const config = loadConfig({ LOG_LEVEL: 'silent', MATCH_SWEEP_MS: '1000', ...opts.env });
   const redisUrl = inject('redisUrl');
@@ -29,7 +31,11 @@ export async function startSystem(opts: { workers?: boolean; store?: StoreKind; 
   // Rate limits in the suite's Redis, under this system's own prefix (as several gateway processes would share them).
   const app = await buildApp({ db, queue, config, sharedLimits: { url: redisUrl, prefix: `${prefix}:ratelimit:` } });
   return {
-    app, db, queue, workers, config,
+    app,
+    db,
+    queue,
+    workers,
+    config,
     close: async () => {
       await app.close();
       await workers?.close();
@@ -40,7 +46,11 @@ export async function startSystem(opts: { workers?: boolean; store?: StoreKind; 
 }
 
 /** Polls until `fn` returns a truthy value or the time runs out. */
-export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, stepMs = 100): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+  stepMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

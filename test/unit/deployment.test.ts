@@ -6,8 +6,13 @@ const root = new URL('../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
 
 interface Service {
-  image?: string; build?: unknown; environment?: Record<string, string>; healthcheck?: { test: unknown };
-  depends_on?: Record<string, { condition: string }>; command?: unknown; ports?: string[];
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string>;
+  healthcheck?: { test: unknown };
+  depends_on?: Record<string, { condition: string }>;
+  command?: unknown;
+  ports?: string[];
 }
 
 /** No Docker engine runs here, so the compose file's structure is what we can check. */

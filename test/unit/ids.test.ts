@@ -11,7 +11,7 @@ describe('MSIX id check digit', () => {
 
   it('catches every single-digit error and every adjacent transposition', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let n = 0; n < 50; n++) {
       const id = newMsixId(rand);
       for (let pos = 0; pos < 12; pos++) {

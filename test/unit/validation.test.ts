@@ -1,21 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import { validateStateRecord, CODESET_NAMES, codesets, nearestCodes, CODESET_VERSION, StateRecordSchema } from '../../specs/index.js';
+import {
+  validateStateRecord,
+  CODESET_NAMES,
+  codesets,
+  nearestCodes,
+  CODESET_VERSION,
+  StateRecordSchema,
+} from '../../specs/index.js';
 import { sampleRecord } from '../support/records.js';
 
 describe('canonical StateRecord validation', () => {
   it('accepts a complete record and reports the code-set version it was checked against', () => {
-    const r = validateStateRecord(sampleRecord({
-      parents: [{ firstName: 'Rosa', lastName: 'Lopez', relationship: 'parent2', email: 'rosa@example.org', phone: '5125550100' }],
-      qualifyingMoves: [{ qualifyingArrivalDate: '2025-07-01', fromCountry: 'MX', toState: 'TX', eligibilityExpirationDate: '2028-06-30' }],
-      assessments: [{ title: 'STAAR Reading', assessmentType: '10', administrationDate: '2026-04', interpretation: 'Proficient' }],
-    }));
+    const r = validateStateRecord(
+      sampleRecord({
+        parents: [
+          {
+            firstName: 'Rosa',
+            lastName: 'Lopez',
+            relationship: 'parent2',
+            email: 'rosa@example.org',
+            phone: '5125550100',
+          },
+        ],
+        qualifyingMoves: [
+          {
+            qualifyingArrivalDate: '2025-07-01',
+            fromCountry: 'MX',
+            toState: 'TX',
+            eligibilityExpirationDate: '2028-06-30',
+          },
+        ],
+        assessments: [
+          { title: 'STAAR Reading', assessmentType: '10', administrationDate: '2026-04', interpretation: 'Proficient' },
+        ],
+      }),
+    );
     expect(r.kind).toBe('ok');
     if (r.kind === 'ok') expect(r.codesetVersion).toBe(CODESET_VERSION);
   });
 
   it('lists every problem with a JSON pointer, the value, the rule and a fix', () => {
     const r = validateStateRecord({
-      ...sampleRecord(), stateStudentId: ' padded ', action: 'upsert', unknownField: 1,
+      ...sampleRecord(),
+      stateStudentId: ' padded ',
+      action: 'upsert',
+      unknownField: 1,
       identity: { firstName: '', lastName1: 'Garcia', birthDate: '2010-02-30', sex: 'Female', birthCountry: 'MEX' },
       enrollments: [{ enrollmentDate: '2025-08-20', enrollmentType: '01', gradeLevel: 'K' }],
     });
@@ -34,12 +63,17 @@ describe('canonical StateRecord validation', () => {
   });
 
   it('checks rules a schema cannot: dates in order and no future birth dates', () => {
-    const r = validateStateRecord(sampleRecord({
-      identity: { birthDate: '2999-01-01' },
-      enrollments: [{ enrollmentDate: '2025-08-20', withdrawalDate: '2025-08-01', enrollmentType: '01', gradeLevel: '09' }],
-    }));
+    const r = validateStateRecord(
+      sampleRecord({
+        identity: { birthDate: '2999-01-01' },
+        enrollments: [
+          { enrollmentDate: '2025-08-20', withdrawalDate: '2025-08-01', enrollmentType: '01', gradeLevel: '09' },
+        ],
+      }),
+    );
     expect(r.kind).toBe('invalid');
-    if (r.kind === 'invalid') expect(r.issues.map((i) => i.rule)).toEqual(expect.arrayContaining(['notInFuture', 'dateOrder']));
+    if (r.kind === 'invalid')
+      expect(r.issues.map((i) => i.rule)).toEqual(expect.arrayContaining(['notInFuture', 'dateOrder']));
   });
 
   it('refuses a supplied MSIX id whose check digit is wrong', () => {
@@ -48,7 +82,19 @@ describe('canonical StateRecord validation', () => {
   });
 
   it('keeps health data to flags: the schema has no field for medical detail', () => {
-    const r = validateStateRecord(sampleRecord({ enrollments: [{ enrollmentDate: '2025-08-20', enrollmentType: '01', gradeLevel: '09', medicalAlert: 'Chronic', diagnosis: 'asthma' } as never] }));
+    const r = validateStateRecord(
+      sampleRecord({
+        enrollments: [
+          {
+            enrollmentDate: '2025-08-20',
+            enrollmentType: '01',
+            gradeLevel: '09',
+            medicalAlert: 'Chronic',
+            diagnosis: 'asthma',
+          } as never,
+        ],
+      }),
+    );
     expect(r.kind === 'invalid' && r.issues.map((i) => i.path)).toEqual(['/enrollments/0/diagnosis']);
   });
 });
@@ -71,7 +117,10 @@ describe('code sets', () => {
 
   it('every x-codeset in the canonical schema names a real code set', () => {
     const names = new Set<string>();
-    JSON.stringify(StateRecordSchema, (k, v) => { if (k === 'x-codeset') names.add(v as string); return v; });
+    JSON.stringify(StateRecordSchema, (k, v) => {
+      if (k === 'x-codeset') names.add(v as string);
+      return v;
+    });
     expect(names.size).toBeGreaterThan(8);
     for (const n of names) expect(CODESET_NAMES).toContain(n);
   });
@@ -79,21 +128,43 @@ describe('code sets', () => {
 
 describe('text fields refuse markup and statement punctuation', () => {
   it('accepts real names with accents, hyphens, apostrophes and particles', () => {
-    for (const [firstName, lastName1] of [['María José', 'de la Cruz'], ["D'Andre", "O'Brien"], ['Ma. Guadalupe', 'Martínez-Cruz'], ['Nguyễn', 'Thị'], ['Zoë', 'Ñúñez']]) {
-      expect(validateStateRecord(sampleRecord({ identity: { firstName: firstName!, lastName1: lastName1! } })).kind, firstName).toBe('ok');
+    for (const [firstName, lastName1] of [
+      ['María José', 'de la Cruz'],
+      ["D'Andre", "O'Brien"],
+      ['Ma. Guadalupe', 'Martínez-Cruz'],
+      ['Nguyễn', 'Thị'],
+      ['Zoë', 'Ñúñez'],
+    ]) {
+      expect(
+        validateStateRecord(sampleRecord({ identity: { firstName: firstName!, lastName1: lastName1! } })).kind,
+        firstName,
+      ).toBe('ok');
     }
   });
 
   it('refuses script and SQL injection strings with the field, the rule and a fix', () => {
-    const r = validateStateRecord(sampleRecord({
-      identity: { firstName: '<script>alert(1)</script>', lastName1: "Robert'); DROP TABLE students;--" },
-      enrollments: [{ enrollmentDate: '2025-08-20', enrollmentType: '01', gradeLevel: '09', schoolName: '<img src=x onerror=alert(1)>' }],
-    }));
+    const r = validateStateRecord(
+      sampleRecord({
+        identity: { firstName: '<script>alert(1)</script>', lastName1: "Robert'); DROP TABLE students;--" },
+        enrollments: [
+          {
+            enrollmentDate: '2025-08-20',
+            enrollmentType: '01',
+            gradeLevel: '09',
+            schoolName: '<img src=x onerror=alert(1)>',
+          },
+        ],
+      }),
+    );
     expect(r.kind).toBe('invalid');
     if (r.kind !== 'invalid') return;
-    expect(r.issues.map((i) => [i.path, i.rule])).toEqual(expect.arrayContaining([
-      ['/identity/firstName', 'text'], ['/identity/lastName1', 'text'], ['/enrollments/0/schoolName', 'text'],
-    ]));
+    expect(r.issues.map((i) => [i.path, i.rule])).toEqual(
+      expect.arrayContaining([
+        ['/identity/firstName', 'text'],
+        ['/identity/lastName1', 'text'],
+        ['/enrollments/0/schoolName', 'text'],
+      ]),
+    );
     expect(r.issues.find((i) => i.path === '/identity/firstName')?.fix).toContain('letters');
   });
 });

@@ -9,7 +9,10 @@ export function deliverProcessor(ctx: WorkerContext) {
   const deps = exchangeDeps(ctx);
   return async (job: Job<DeliverJob>) => {
     const outcome = await runDelivery(deps, job.data.deliveryId);
-    ctx.logger.debug({ traceId: job.data.traceId, deliveryId: job.data.deliveryId, outcome: outcome.kind }, 'deliver done');
+    ctx.logger.debug(
+      { traceId: job.data.traceId, deliveryId: job.data.deliveryId, outcome: outcome.kind },
+      'deliver done',
+    );
     return outcome;
   };
 }

@@ -17,11 +17,15 @@ export function exchangeDeps(ctx: WorkerContext): DeliverDeps {
     const backoff = { baseMs: c.DELIVERY_BACKOFF_BASE_MS, maxMs: c.DELIVERY_BACKOFF_MAX_MS };
     const tokens = new TokenProvider();
     deps = {
-      db: ctx.db, queue: ctx.queue,
+      db: ctx.db,
+      queue: ctx.queue,
       channels: createChannels({ db: ctx.db, tokens, policy: backoff }),
       sources: edfiSourceConnector(tokens, backoff),
       policy: {
-        maxAttempts: c.DELIVERY_MAX_ATTEMPTS, backoff, timeoutMs: c.DELIVERY_TIMEOUT_MS, leaseMs: c.DELIVERY_TIMEOUT_MS * 2 + 30_000,
+        maxAttempts: c.DELIVERY_MAX_ATTEMPTS,
+        backoff,
+        timeoutMs: c.DELIVERY_TIMEOUT_MS,
+        leaseMs: c.DELIVERY_TIMEOUT_MS * 2 + 30_000,
         circuit: { threshold: c.DELIVERY_CIRCUIT_THRESHOLD, backoff, probeLeaseMs: c.DELIVERY_TIMEOUT_MS + 5000 },
       },
       consolidation: { requiredCredits: c.GRADUATION_CREDITS },

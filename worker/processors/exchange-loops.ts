@@ -26,9 +26,16 @@ export function startExchangeLoops(ctx: WorkerContext): ExchangeLoops {
       const r = await consumeMoveEvents(ctx.db, { batch: 200, windowDays: c.EXCHANGE_MOVE_WINDOW_DAYS });
       total += r.notices;
       const now = Date.now();
-      await enqueueFollowUps(deps, r.deliveries.filter((d) => d.status !== 'held').map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })), now);
+      await enqueueFollowUps(
+        deps,
+        r.deliveries
+          .filter((d) => d.status !== 'held')
+          .map((d) => ({ deliveryId: d.id, traceId: d.traceId, reason: 'new', at: now })),
+        now,
+      );
       if (r.notices) ctx.logger.info({ notices: r.notices, events: r.events }, 'move notices created');
-      for (const f of r.failed) ctx.logger.error(f, 'move notice could not be made for this event; it is skipped (see the error)');
+      for (const f of r.failed)
+        ctx.logger.error(f, 'move notice could not be made for this event; it is skipped (see the error)');
       if (r.events < 200 || closed) return total;
     }
   };
@@ -45,13 +52,21 @@ export function startExchangeLoops(ctx: WorkerContext): ExchangeLoops {
     const timer = setInterval(() => {
       if (running || closed) return;
       running = true;
-      const p = fn().catch((e: unknown) => ctx.logger.warn({ err: e }, `${name} failed`)).finally(() => { running = false; inflight.delete(p); });
+      const p = fn()
+        .catch((e: unknown) => ctx.logger.warn({ err: e }, `${name} failed`))
+        .finally(() => {
+          running = false;
+          inflight.delete(p);
+        });
       inflight.add(p);
     }, every);
     timer.unref();
     return timer;
   };
-  const timers = [loop(moves, c.EXCHANGE_EVENTS_POLL_MS, 'move consumer'), loop(sweep, c.EXCHANGE_SWEEP_MS, 'exchange sweep')];
+  const timers = [
+    loop(moves, c.EXCHANGE_EVENTS_POLL_MS, 'move consumer'),
+    loop(sweep, c.EXCHANGE_SWEEP_MS, 'exchange sweep'),
+  ];
   return {
     tick: async () => ({ notices: await moves(), swept: await sweep() }),
     close: async () => {

@@ -19,12 +19,17 @@ const FINAL = new Set(['completed', 'completed_with_errors', 'rejected', 'failed
  */
 export function ingestProcessor(ctx: WorkerContext) {
   // One loaded adapter per (adapter, configuration): a state may configure an adapter in states.config.adapters.
-  const loaded = new Map<string, Promise<{ kind: 'ok'; adapter: LoadedAdapter } | { kind: 'disabled'; reason: string }>>();
+  const loaded = new Map<
+    string,
+    Promise<{ kind: 'ok'; adapter: LoadedAdapter } | { kind: 'disabled'; reason: string }>
+  >();
   const adapterFor = (id: string, config: unknown) => {
     const key = `${id}|${JSON.stringify(config ?? {})}`;
     let p = loaded.get(key);
     if (!p) {
-      p = loadAdapter(join(DEFAULT_ADAPTERS_DIR, id), config).then((r) => (r.kind === 'ok' ? r : { kind: 'disabled' as const, reason: `${r.disabled.stage}: ${r.disabled.reason}` }));
+      p = loadAdapter(join(DEFAULT_ADAPTERS_DIR, id), config).then((r) =>
+        r.kind === 'ok' ? r : { kind: 'disabled' as const, reason: `${r.disabled.stage}: ${r.disabled.reason}` },
+      );
       loaded.set(key, p);
     }
     return p;
@@ -37,21 +42,41 @@ export function ingestProcessor(ctx: WorkerContext) {
     if (FINAL.has(ex.status) && (await getReport(ctx.db, exchangeId))) return { kind: 'done-before' };
     const file = await getSubmissionFile(ctx.db, exchangeId);
     if (!file || !file.complete) {
-      await updateExchange(ctx.db, exchangeId, { status: 'failed', error: { message: 'the uploaded file is missing or incomplete' } });
+      await updateExchange(ctx.db, exchangeId, {
+        status: 'failed',
+        error: { message: 'the uploaded file is missing or incomplete' },
+      });
       return { kind: 'no-file' };
     }
     const state = await getState(ctx.db, file.stateCode);
-    const stateConfig = (state?.config as { adapters?: Record<string, unknown> } | undefined)?.adapters?.[file.adapterId];
+    const stateConfig = (state?.config as { adapters?: Record<string, unknown> } | undefined)?.adapters?.[
+      file.adapterId
+    ];
     const a = await adapterFor(file.adapterId, stateConfig);
     if (a.kind === 'disabled') {
-      await updateExchange(ctx.db, exchangeId, { status: 'failed', error: { message: `adapter ${file.adapterId} is disabled: ${a.reason}` } });
+      await updateExchange(ctx.db, exchangeId, {
+        status: 'failed',
+        error: { message: `adapter ${file.adapterId} is disabled: ${a.reason}` },
+      });
       return { kind: 'adapter-disabled' };
     }
     await updateExchange(ctx.db, exchangeId, { status: 'processing' });
-    const events = a.adapter.parse(readFileChunks(ctx.db, exchangeId), { stateCode: file.stateCode, ...(file.fileName ? { fileName: file.fileName } : {}) });
-    const { report, enqueueFailed } = await ingestEvents(ctx.db, ctx.queue, {
-      exchangeId, stateCode: file.stateCode, traceId, adapterId: file.adapterId, ...(file.fileName ? { fileName: file.fileName } : {}),
-    }, events);
+    const events = a.adapter.parse(readFileChunks(ctx.db, exchangeId), {
+      stateCode: file.stateCode,
+      ...(file.fileName ? { fileName: file.fileName } : {}),
+    });
+    const { report, enqueueFailed } = await ingestEvents(
+      ctx.db,
+      ctx.queue,
+      {
+        exchangeId,
+        stateCode: file.stateCode,
+        traceId,
+        adapterId: file.adapterId,
+        ...(file.fileName ? { fileName: file.fileName } : {}),
+      },
+      events,
+    );
     await saveReport(ctx.db, exchangeId, report);
     await updateExchange(ctx.db, exchangeId, { status: finalStatus(report), summary: ledgerSummary(report) });
     ctx.logger.info({ traceId, exchangeId, counts: report.counts, enqueueFailed }, 'file ingested');

@@ -6,8 +6,16 @@ import type { WorkerContext } from '../context.js';
 /** The `match` job: places one state record under a consolidated student, or holds it for a near-match review. */
 export function matchProcessor(ctx: WorkerContext) {
   return async (job: Job<MatchJob>) => {
-    const outcome = await matchRecord({ db: ctx.db, consolidation: { requiredCredits: ctx.config.GRADUATION_CREDITS } }, job.data);
-    const log = { traceId: job.data.traceId, recordId: job.data.recordId, outcome: outcome.kind, ...(outcome.kind === 'review' ? { reviewId: outcome.reviewId } : {}) };
+    const outcome = await matchRecord(
+      { db: ctx.db, consolidation: { requiredCredits: ctx.config.GRADUATION_CREDITS } },
+      job.data,
+    );
+    const log = {
+      traceId: job.data.traceId,
+      recordId: job.data.recordId,
+      outcome: outcome.kind,
+      ...(outcome.kind === 'review' ? { reviewId: outcome.reviewId } : {}),
+    };
     // A held record waits for a person: worth a line at info level; everything else is routine.
     if (outcome.kind === 'review') ctx.logger.info(log, 'match held for near-match review');
     else ctx.logger.debug(log, 'match done');

@@ -44,7 +44,9 @@ export interface FixtureSet {
 
 export function readFixtures(adapterDir: string): FixtureSet {
   const root = join(adapterDir, 'fixtures');
-  const common = existsSync(join(root, 'fixtures.json')) ? (JSON.parse(readFileSync(join(root, 'fixtures.json'), 'utf8')) as { context?: ParseContext; config?: unknown }) : {};
+  const common = existsSync(join(root, 'fixtures.json'))
+    ? (JSON.parse(readFileSync(join(root, 'fixtures.json'), 'utf8')) as { context?: ParseContext; config?: unknown })
+    : {};
   const fixtures: Fixture[] = [];
   for (const valid of [true, false]) {
     const dir = join(root, valid ? 'valid' : 'invalid');

@@ -6,11 +6,54 @@
  */
 import type { StateRecord } from '../../../specs/index.js';
 
-const FIRST = ['María', 'José', 'Juan', 'Ana', 'Luis', 'Guadalupe', 'Carlos', 'Rosa', 'Jesús', 'Lucía', 'Miguel', 'Sofía', 'Pedro', 'Elena', 'Tomás', 'Isabel'];
-const LAST = ['García', 'Hernández', 'López', 'Martínez', 'González', 'Pérez', 'Rodríguez', 'Sánchez', 'Ramírez', 'Cruz', 'Flores', 'Morales', 'Reyes', 'Ortiz', 'Castillo', 'Chávez'];
+const FIRST = [
+  'María',
+  'José',
+  'Juan',
+  'Ana',
+  'Luis',
+  'Guadalupe',
+  'Carlos',
+  'Rosa',
+  'Jesús',
+  'Lucía',
+  'Miguel',
+  'Sofía',
+  'Pedro',
+  'Elena',
+  'Tomás',
+  'Isabel',
+];
+const LAST = [
+  'García',
+  'Hernández',
+  'López',
+  'Martínez',
+  'González',
+  'Pérez',
+  'Rodríguez',
+  'Sánchez',
+  'Ramírez',
+  'Cruz',
+  'Flores',
+  'Morales',
+  'Reyes',
+  'Ortiz',
+  'Castillo',
+  'Chávez',
+];
 const COUNTRIES = ['MX', 'GT', 'US', 'HN', 'SV', 'CA'];
 const GRADES = ['KG', '01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'];
-const SUBJECTS = ['Mathematics', 'English Language Arts', 'Science', 'Social Studies', 'Spanish', 'Physical Education', 'Art', 'Music'];
+const SUBJECTS = [
+  'Mathematics',
+  'English Language Arts',
+  'Science',
+  'Social Studies',
+  'Spanish',
+  'Physical Education',
+  'Art',
+  'Music',
+];
 
 /** Small deterministic PRNG (mulberry32), so the same seed always gives the same file. */
 function rng(seed: number): () => number {
@@ -39,7 +82,9 @@ export function* generateRecords(count: number, opts: GenerateOptions = {}): Gen
   const state = opts.stateCode ?? 'TX';
   const r = rng(opts.seed ?? 42);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
-  const nE = opts.enrollments ?? 3, nC = opts.courses ?? 8, nA = opts.assessments ?? 2;
+  const nE = opts.enrollments ?? 3,
+    nC = opts.courses ?? 8,
+    nA = opts.assessments ?? 2;
   for (let i = 1; i <= count; i++) {
     const birthYear = 2006 + Math.floor(r() * 12);
     const birthDate = `${birthYear}-${pad(1 + Math.floor(r() * 12))}-${pad(1 + Math.floor(r() * 28))}`;
@@ -77,11 +122,23 @@ export function* generateRecords(count: number, opts: GenerateOptions = {}): Gen
       stateStudentId: `${state}${pad(i, 9)}`,
       action: 'insert',
       identity: {
-        firstName: pick(FIRST), lastName1: pick(LAST), lastName2: pick(LAST),
-        sex: r() < 0.5 ? 'F' : 'M', birthDate, multipleBirth: r() < 0.02, birthCountry: pick(COUNTRIES),
+        firstName: pick(FIRST),
+        lastName1: pick(LAST),
+        lastName2: pick(LAST),
+        sex: r() < 0.5 ? 'F' : 'M',
+        birthDate,
+        multipleBirth: r() < 0.02,
+        birthCountry: pick(COUNTRIES),
       },
       parents: [{ firstName: pick(FIRST), lastName: pick(LAST), relationship: 'parent1' }],
-      qualifyingMoves: [{ qualifyingArrivalDate: qad, fromCountry: 'MX', toState: state, eligibilityExpirationDate: `${qadYear + 3}${qad.slice(4)}` }],
+      qualifyingMoves: [
+        {
+          qualifyingArrivalDate: qad,
+          fromCountry: 'MX',
+          toState: state,
+          eligibilityExpirationDate: `${qadYear + 3}${qad.slice(4)}`,
+        },
+      ],
       enrollments,
       courses,
       assessments,

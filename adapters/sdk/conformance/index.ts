@@ -1,3 +1,9 @@
-export { runConformance, renderReport, type CheckResult, type ConformanceOptions, type ConformanceReport } from './suite.js';
+export {
+  runConformance,
+  renderReport,
+  type CheckResult,
+  type ConformanceOptions,
+  type ConformanceReport,
+} from './suite.js';
 export { generateRecords, type GenerateOptions } from './generate.js';
 export { readFixtures, type Fixture, type FixtureExpectation, type RecordExpectation } from './fixtures.js';

@@ -54,7 +54,11 @@ async function events(adapter: LoadedAdapter, input: AdapterInput, ctx: ParseCon
 
 /** JSON with sorted keys: equal values give equal strings. */
 function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) => (val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : val));
+  return JSON.stringify(v, (_k, val: unknown) =>
+    val && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : val,
+  );
 }
 
 function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
@@ -70,24 +74,37 @@ function firstDifference(a: unknown, b: unknown, path = ''): string | undefined 
 }
 
 const records = (evs: ParseEvent[]) => evs.flatMap((e) => (e.kind === 'ok' ? [e.record] : []));
-const results = (evs: ParseEvent[]) => evs.filter((e): e is Extract<ParseEvent, { kind: 'ok' | 'invalid' | 'unsupported' }> => e.kind === 'ok' || e.kind === 'invalid' || e.kind === 'unsupported');
+const results = (evs: ParseEvent[]) =>
+  evs.filter(
+    (e): e is Extract<ParseEvent, { kind: 'ok' | 'invalid' | 'unsupported' }> =>
+      e.kind === 'ok' || e.kind === 'invalid' || e.kind === 'unsupported',
+  );
 const fileIssues = (evs: ParseEvent[]) => evs.flatMap((e) => (e.kind === 'file' ? [e.issue] : []));
 
 async function formatToBuffer(adapter: LoadedAdapter, recs: Iterable<StateRecord>, ctx: ParseContext): Promise<Buffer> {
-  return collect(adapter.format(recs, { ...(ctx.stateCode ? { stateCode: ctx.stateCode } : {}), now: '2024-01-15T09:30:00.000Z' }));
+  return collect(
+    adapter.format(recs, { ...(ctx.stateCode ? { stateCode: ctx.stateCode } : {}), now: '2024-01-15T09:30:00.000Z' }),
+  );
 }
 
 function checkShape(evs: ParseEvent[]): string[] {
   const problems: string[] = [];
   const ends = evs.filter((e) => e.kind === 'end');
-  if (ends.length !== 1 || evs[evs.length - 1]?.kind !== 'end') problems.push('the stream must end with exactly one end event');
+  if (ends.length !== 1 || evs[evs.length - 1]?.kind !== 'end')
+    problems.push('the stream must end with exactly one end event');
   const end = ends[0];
   if (end?.kind === 'end') {
     const r = results(evs);
     const count = (k: string) => r.filter((x) => x.kind === k).length;
-    if (end.summary.ok !== count('ok') || end.summary.invalid !== count('invalid') || end.summary.unsupported !== count('unsupported')) problems.push('the end summary does not match the records yielded');
+    if (
+      end.summary.ok !== count('ok') ||
+      end.summary.invalid !== count('invalid') ||
+      end.summary.unsupported !== count('unsupported')
+    )
+      problems.push('the end summary does not match the records yielded');
   }
-  for (const e of results(evs)) if (typeof e.source?.recordNumber !== 'number') problems.push('a record result has no source.recordNumber');
+  for (const e of results(evs))
+    if (typeof e.source?.recordNumber !== 'number') problems.push('a record result has no source.recordNumber');
   return problems;
 }
 
@@ -99,9 +116,13 @@ async function checkValid(adapter: LoadedAdapter, set: FixtureSet, fixtures: Fix
     details.push(...checkShape(evs).map((p) => `${f.name}: ${p}`));
     for (const r of results(evs)) {
       n++;
-      if (r.kind !== 'ok') details.push(`${f.name}: record ${r.source.recordNumber} is ${r.kind}: ${r.kind === 'invalid' ? r.issues.map((i) => `${i.path} ${i.message}`).join('; ') : r.reason}`);
+      if (r.kind !== 'ok')
+        details.push(
+          `${f.name}: record ${r.source.recordNumber} is ${r.kind}: ${r.kind === 'invalid' ? r.issues.map((i) => `${i.path} ${i.message}`).join('; ') : r.reason}`,
+        );
     }
-    for (const i of fileIssues(evs)) if (i.severity === 'error') details.push(`${f.name}: file issue ${i.code}: ${i.message}`);
+    for (const i of fileIssues(evs))
+      if (i.severity === 'error') details.push(`${f.name}: file issue ${i.code}: ${i.message}`);
     if (!results(evs).length) details.push(`${f.name}: no records`);
   }
   if (!fixtures.length) details.push('no valid fixtures in fixtures/valid/');
@@ -116,19 +137,28 @@ async function checkRoundTrip(adapter: LoadedAdapter, set: FixtureSet, fixtures:
     const a = records(await events(adapter, await inputFromPath(f.path), ctx));
     const bytes = await formatToBuffer(adapter, a, ctx);
     const b = records(await events(adapter, fromBytes(bytes, 4096), ctx));
-    if (a.length !== b.length) details.push(`${f.name}: ${a.length} records parsed, ${b.length} after format and parse`);
+    if (a.length !== b.length)
+      details.push(`${f.name}: ${a.length} records parsed, ${b.length} after format and parse`);
     a.forEach((rec, i) => {
       const d = firstDifference(rec, b[i]);
       if (d) details.push(`${f.name} record ${i + 1}: ${d}`);
       else n++;
     });
   }
-  return { name: 'round trip (parse → format → parse) keeps mapped fields', ok: details.length === 0, details, figures: { records: n } };
+  return {
+    name: 'round trip (parse → format → parse) keeps mapped fields',
+    ok: details.length === 0,
+    details,
+    figures: { records: n },
+  };
 }
 
 /** Required canonical paths present in a record, read from the schema itself. */
 function requiredPaths(rec: StateRecord, carries: string[] | undefined): string[] {
-  const schema = StateRecordSchema as unknown as { required?: string[]; properties: Record<string, { required?: string[]; items?: { required?: string[] } }> };
+  const schema = StateRecordSchema as unknown as {
+    required?: string[];
+    properties: Record<string, { required?: string[]; items?: { required?: string[] } }>;
+  };
   const out: string[] = [];
   for (const k of schema.required ?? []) {
     if (carries && !carries.includes(k)) continue;
@@ -160,19 +190,28 @@ async function checkRequired(adapter: LoadedAdapter, set: FixtureSet, fixtures: 
   const ctx = { ...set.context, ...f.expect.context };
   const rec = records(await events(adapter, await inputFromPath(f.path), ctx))[0];
   if (!rec) return { name: 'required fields', ok: false, details: [`${f.name} gave no ok record`] };
-  const defaulted = (adapter.manifest.conformance?.defaulted ?? []).map((d) => new RegExp(`^${d.replace(/\*/g, '\\d+')}$`));
-  const paths = requiredPaths(rec, adapter.manifest.conformance?.carries).filter((p) => !defaulted.some((re) => re.test(p)));
+  const defaulted = (adapter.manifest.conformance?.defaulted ?? []).map(
+    (d) => new RegExp(`^${d.replace(/\*/g, '\\d+')}$`),
+  );
+  const paths = requiredPaths(rec, adapter.manifest.conformance?.carries).filter(
+    (p) => !defaulted.some((re) => re.test(p)),
+  );
   for (const p of paths) {
     const bytes = await formatToBuffer(adapter, [without(rec, p)], ctx);
     const evs = await events(adapter, fromBytes(bytes), ctx);
     const r = results(evs);
     if (r.length === 0) {
-      if (!fileIssues(evs).some((i) => i.severity === 'error')) details.push(`${p}: removed, and the record vanished without an error`);
+      if (!fileIssues(evs).some((i) => i.severity === 'error'))
+        details.push(`${p}: removed, and the record vanished without an error`);
       continue;
     }
     const first = r[0]!;
     if (first.kind !== 'invalid') details.push(`${p}: removed, but the record is ${first.kind}`);
-    else if (!first.issues.some((i) => i.path === p || i.path.startsWith(`${p}/`) || p.startsWith(`${i.path}/`) || i.path === '')) {
+    else if (
+      !first.issues.some(
+        (i) => i.path === p || i.path.startsWith(`${p}/`) || p.startsWith(`${i.path}/`) || i.path === '',
+      )
+    ) {
       details.push(`${p}: removed, but the issues name ${first.issues.map((i) => i.path).join(', ')}`);
     }
   }
@@ -188,37 +227,55 @@ async function checkErrors(adapter: LoadedAdapter, set: FixtureSet, fixtures: Fi
     const r = results(evs);
     if (!x.records && !x.fileIssues && !x.counts) details.push(`${f.name}: has no ${f.name.split('/')[1]}.expect.json`);
     if (x.records) {
-      if (r.length !== x.records.length) details.push(`${f.name}: ${r.length} record results, expected ${x.records.length}`);
+      if (r.length !== x.records.length)
+        details.push(`${f.name}: ${r.length} record results, expected ${x.records.length}`);
       x.records.forEach((want, i) => {
         const got = r[i];
         if (!got) return;
         const tag = `${f.name} record ${i + 1}`;
-        if (got.kind !== want.kind) details.push(`${tag}: ${got.kind}, expected ${want.kind}${got.kind === 'invalid' ? ` (${got.issues.map((s) => `${s.path} ${s.rule}`).join('; ')})` : ''}`);
-        if (want.studentKey !== undefined && got.source.studentKey !== want.studentKey) details.push(`${tag}: student ${got.source.studentKey}, expected ${want.studentKey}`);
+        if (got.kind !== want.kind)
+          details.push(
+            `${tag}: ${got.kind}, expected ${want.kind}${got.kind === 'invalid' ? ` (${got.issues.map((s) => `${s.path} ${s.rule}`).join('; ')})` : ''}`,
+          );
+        if (want.studentKey !== undefined && got.source.studentKey !== want.studentKey)
+          details.push(`${tag}: student ${got.source.studentKey}, expected ${want.studentKey}`);
         if (got.kind === 'invalid') {
           const errs = got.issues.filter((s) => (s.severity ?? 'error') === 'error');
           if (want.paths) {
             const have = [...new Set(errs.map((s) => s.path))].sort();
             const exp = [...new Set(want.paths)].sort();
-            if (canonical(have) !== canonical(exp)) details.push(`${tag}: issue paths ${JSON.stringify(have)}, expected ${JSON.stringify(exp)}`);
+            if (canonical(have) !== canonical(exp))
+              details.push(`${tag}: issue paths ${JSON.stringify(have)}, expected ${JSON.stringify(exp)}`);
           }
-          for (const rule of want.rules ?? []) if (!got.issues.some((s) => s.rule === rule)) details.push(`${tag}: no issue with rule ${rule}`);
-          for (const s of got.issues) if (!s.message || !s.rule) details.push(`${tag}: an issue lacks a message or rule`);
+          for (const rule of want.rules ?? [])
+            if (!got.issues.some((s) => s.rule === rule)) details.push(`${tag}: no issue with rule ${rule}`);
+          for (const s of got.issues)
+            if (!s.message || !s.rule) details.push(`${tag}: an issue lacks a message or rule`);
         } else if (got.kind === 'ok') {
-          for (const rule of want.rules ?? []) if (!got.warnings.some((s) => s.rule === rule)) details.push(`${tag}: no warning with rule ${rule}`);
+          for (const rule of want.rules ?? [])
+            if (!got.warnings.some((s) => s.rule === rule)) details.push(`${tag}: no warning with rule ${rule}`);
         }
       });
     }
     const codes = fileIssues(evs);
-    for (const c of x.fileIssues ?? []) if (!codes.some((i) => i.code === c)) details.push(`${f.name}: expected file issue ${c}; got ${codes.map((i) => i.code).join(', ') || 'none'}`);
-    for (const i of codes) if (i.severity === 'error' && !(x.fileIssues ?? []).includes(i.code)) details.push(`${f.name}: unexpected file error ${i.code}: ${i.message}`);
+    for (const c of x.fileIssues ?? [])
+      if (!codes.some((i) => i.code === c))
+        details.push(`${f.name}: expected file issue ${c}; got ${codes.map((i) => i.code).join(', ') || 'none'}`);
+    for (const i of codes)
+      if (i.severity === 'error' && !(x.fileIssues ?? []).includes(i.code))
+        details.push(`${f.name}: unexpected file error ${i.code}: ${i.message}`);
     for (const [k, v] of Object.entries(x.counts ?? {})) {
       const got = r.filter((e) => e.kind === k).length;
       if (got !== v) details.push(`${f.name}: ${got} ${k}, expected ${v}`);
     }
   }
   if (!fixtures.length) details.push('no bad-input fixtures in fixtures/invalid/');
-  return { name: 'bad input is classified (records and file issues)', ok: details.length === 0, details, figures: { fixtures: fixtures.length } };
+  return {
+    name: 'bad input is classified (records and file issues)',
+    ok: details.length === 0,
+    details,
+    figures: { fixtures: fixtures.length },
+  };
 }
 
 async function checkIdempotent(adapter: LoadedAdapter, set: FixtureSet, fixtures: Fixture[]): Promise<CheckResult> {
@@ -247,13 +304,25 @@ function gcFunction(): (() => void) | undefined {
   }
 }
 
-async function checkLarge(adapter: LoadedAdapter, set: FixtureSet, students: number, log?: (l: string) => void): Promise<CheckResult> {
+async function checkLarge(
+  adapter: LoadedAdapter,
+  set: FixtureSet,
+  students: number,
+  log?: (l: string) => void,
+): Promise<CheckResult> {
   const dir = mkdtempSync(join(tmpdir(), 'msix-conformance-'));
   const file = join(dir, `large.${adapter.manifest.formats[0]?.extensions[0] ?? 'dat'}`);
   const ctx = { ...set.context, limits: { maxStudents: Math.max(students, 40_000) } };
   try {
     const t0 = performance.now();
-    await pipeline(Readable.from(adapter.format(generateRecords(students, { ...(ctx.stateCode ? { stateCode: ctx.stateCode } : {}) }), { ...(ctx.stateCode ? { stateCode: ctx.stateCode } : {}) })), createWriteStream(file));
+    await pipeline(
+      Readable.from(
+        adapter.format(generateRecords(students, { ...(ctx.stateCode ? { stateCode: ctx.stateCode } : {}) }), {
+          ...(ctx.stateCode ? { stateCode: ctx.stateCode } : {}),
+        }),
+      ),
+      createWriteStream(file),
+    );
     const genMs = performance.now() - t0;
     const bytes = statSync(file).size;
     log?.(`  generated ${students} students, ${(bytes / MiB).toFixed(1)} MiB in ${(genMs / 1000).toFixed(1)} s`);
@@ -262,16 +331,28 @@ async function checkLarge(adapter: LoadedAdapter, set: FixtureSet, students: num
     const base = process.memoryUsage().heapUsed;
     let peak = base;
     let peakRetained = 0;
-    let ok = 0, invalid = 0, other = 0, n = 0;
+    let ok = 0,
+      invalid = 0,
+      other = 0,
+      n = 0;
     const firstProblems: string[] = [];
     const t1 = performance.now();
     for await (const ev of adapter.parse(createReadStream(file, { highWaterMark: 256 * 1024 }), ctx)) {
       if (ev.kind === 'ok') ok++;
-      else if (ev.kind === 'invalid') { invalid++; if (firstProblems.length < 3) firstProblems.push(`record ${ev.source.recordNumber}: ${ev.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`); }
-      else if (ev.kind === 'unsupported') other++;
-      else if (ev.kind === 'file' && ev.issue.severity === 'error' && firstProblems.length < 3) firstProblems.push(`file: ${ev.issue.code} ${ev.issue.message}`);
+      else if (ev.kind === 'invalid') {
+        invalid++;
+        if (firstProblems.length < 3)
+          firstProblems.push(
+            `record ${ev.source.recordNumber}: ${ev.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+          );
+      } else if (ev.kind === 'unsupported') other++;
+      else if (ev.kind === 'file' && ev.issue.severity === 'error' && firstProblems.length < 3)
+        firstProblems.push(`file: ${ev.issue.code} ${ev.issue.message}`);
       if (++n % 500 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
-      if (gc && n % 10_000 === 0) { gc(); peakRetained = Math.max(peakRetained, process.memoryUsage().heapUsed - base); }
+      if (gc && n % 10_000 === 0) {
+        gc();
+        peakRetained = Math.max(peakRetained, process.memoryUsage().heapUsed - base);
+      }
     }
     const parseMs = performance.now() - t1;
     gc?.();
@@ -279,16 +360,22 @@ async function checkLarge(adapter: LoadedAdapter, set: FixtureSet, students: num
     const growth = (peak - base) / MiB;
     const limit = adapter.manifest.conformance?.maxHeapGrowthMiB ?? 96;
     const details: string[] = [...firstProblems];
-    if (ok !== students) details.push(`${ok} of ${students} generated students parsed ok (${invalid} invalid, ${other} unsupported)`);
-    if (growth > limit) details.push(`heap grew by ${growth.toFixed(1)} MiB while parsing; the adapter allows ${limit} MiB`);
+    if (ok !== students)
+      details.push(`${ok} of ${students} generated students parsed ok (${invalid} invalid, ${other} unsupported)`);
+    if (growth > limit)
+      details.push(`heap grew by ${growth.toFixed(1)} MiB while parsing; the adapter allows ${limit} MiB`);
     return {
       name: `streams a ${students.toLocaleString('en-US')}-student file in bounded memory`,
       ok: details.length === 0,
       details,
       figures: {
-        students, fileMiB: Number((bytes / MiB).toFixed(1)), parseSeconds: Number((parseMs / 1000).toFixed(2)),
-        studentsPerSecond: Math.round(students / (parseMs / 1000)), heapGrowthMiB: Number(growth.toFixed(1)),
-        retainedAfterGcMiB: gc ? Number((peakRetained / MiB).toFixed(1)) : 'n/a', limitMiB: limit,
+        students,
+        fileMiB: Number((bytes / MiB).toFixed(1)),
+        parseSeconds: Number((parseMs / 1000).toFixed(2)),
+        studentsPerSecond: Math.round(students / (parseMs / 1000)),
+        heapGrowthMiB: Number(growth.toFixed(1)),
+        retainedAfterGcMiB: gc ? Number((peakRetained / MiB).toFixed(1)) : 'n/a',
+        limitMiB: limit,
       },
     };
   } finally {
@@ -301,7 +388,18 @@ export async function runConformance(adapterDir: string, opts: ConformanceOption
   const set = readFixtures(adapterDir);
   const loaded = await loadAdapter(adapterDir, opts.config ?? set.config);
   if (loaded.kind === 'disabled') {
-    return { adapter: loaded.disabled.id, dir: adapterDir, ok: false, checks: [{ name: 'loads (manifest, config, crosswalks, entry)', ok: false, details: [`${loaded.disabled.stage}: ${loaded.disabled.reason}`] }] };
+    return {
+      adapter: loaded.disabled.id,
+      dir: adapterDir,
+      ok: false,
+      checks: [
+        {
+          name: 'loads (manifest, config, crosswalks, entry)',
+          ok: false,
+          details: [`${loaded.disabled.stage}: ${loaded.disabled.reason}`],
+        },
+      ],
+    };
   }
   const adapter = loaded.adapter;
   const checks: CheckResult[] = [{ name: 'loads (manifest, config, crosswalks, entry)', ok: true, details: [] }];
@@ -323,7 +421,11 @@ export async function runConformance(adapterDir: string, opts: ConformanceOption
     try {
       checks.push(await run());
     } catch (err) {
-      checks.push({ name, ok: false, details: [`the check crashed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`] });
+      checks.push({
+        name,
+        ok: false,
+        details: [`the check crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`],
+      });
     }
   }
   return { adapter: adapter.manifest.id, dir: adapterDir, ok: checks.every((c) => c.ok), checks };
@@ -333,7 +435,11 @@ export async function runConformance(adapterDir: string, opts: ConformanceOption
 export function renderReport(r: ConformanceReport): string {
   const lines = [`${r.ok ? 'PASS' : 'FAIL'} ${r.adapter} (${r.dir})`];
   for (const c of r.checks) {
-    const figs = c.figures ? ` [${Object.entries(c.figures).map(([k, v]) => `${k}=${v}`).join(' ')}]` : '';
+    const figs = c.figures
+      ? ` [${Object.entries(c.figures)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}]`
+      : '';
     lines.push(`  ${c.ok ? '✓' : '✗'} ${c.name}${figs}`);
     for (const d of c.details.slice(0, 20)) lines.push(`      ${d}`);
     if (c.details.length > 20) lines.push(`      … ${c.details.length - 20} more`);

@@ -17,7 +17,11 @@ export function retryDelayMs(attempt: number, policy: BackoffPolicy, random: () 
 }
 
 /** A receiver's `Retry-After` (seconds or an HTTP date) as milliseconds, bounded by the policy's cap. */
-export function retryAfterMs(header: string | null | undefined, policy: BackoffPolicy, now = Date.now()): number | null {
+export function retryAfterMs(
+  header: string | null | undefined,
+  policy: BackoffPolicy,
+  now = Date.now(),
+): number | null {
   if (!header) return null;
   const secs = Number(header);
   const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(header) - now;

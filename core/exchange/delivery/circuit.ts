@@ -28,8 +28,22 @@ export function circuitTarget(stateCode: string, purpose: 'deliver' | 'source'):
  * one caller through as the probe. `known` is the circuit row when the caller
  * already read it (undefined: read it here).
  */
-export async function circuitGate(tx: Db, target: string, now: number, policy: CircuitPolicy, known?: { failures: number | null; open_until: Date | string | null } | null): Promise<Gate> {
-  const row = known !== undefined ? known : (await tx.query<{ failures: number; open_until: Date | string | null }>('SELECT failures, open_until FROM exchange_circuits WHERE target = $1', [target])).rows[0];
+export async function circuitGate(
+  tx: Db,
+  target: string,
+  now: number,
+  policy: CircuitPolicy,
+  known?: { failures: number | null; open_until: Date | string | null } | null,
+): Promise<Gate> {
+  const row =
+    known !== undefined
+      ? known
+      : (
+          await tx.query<{ failures: number; open_until: Date | string | null }>(
+            'SELECT failures, open_until FROM exchange_circuits WHERE target = $1',
+            [target],
+          )
+        ).rows[0];
   if (!row || row.failures === null || row.failures < policy.threshold) return { kind: 'closed' };
   const until = row.open_until ? new Date(row.open_until).getTime() : 0;
   if (until > now) return { kind: 'open', until };
@@ -48,7 +62,15 @@ export type CircuitChange = 'opened' | 'closed' | 'unchanged';
  * opened or closed (alert once each way). A success on a healthy receiver,
  * the common case, costs one read.
  */
-export async function circuitRecord(db: Db, target: string, ok: boolean, error: string | null, now: number, policy: CircuitPolicy, random: () => number = Math.random): Promise<CircuitChange> {
+export async function circuitRecord(
+  db: Db,
+  target: string,
+  ok: boolean,
+  error: string | null,
+  now: number,
+  policy: CircuitPolicy,
+  random: () => number = Math.random,
+): Promise<CircuitChange> {
   if (ok) {
     const healthy = await db.query('SELECT 1 FROM exchange_circuits WHERE target = $1 AND failures > 0', [target]);
     if (healthy.rows.length === 0) return 'unchanged';
@@ -56,12 +78,26 @@ export async function circuitRecord(db: Db, target: string, ok: boolean, error: 
   return db.transaction((tx) => record(tx, target, ok, error, now, policy, random));
 }
 
-async function record(tx: Db, target: string, ok: boolean, error: string | null, now: number, policy: CircuitPolicy, random: () => number): Promise<CircuitChange> {
+async function record(
+  tx: Db,
+  target: string,
+  ok: boolean,
+  error: string | null,
+  now: number,
+  policy: CircuitPolicy,
+  random: () => number,
+): Promise<CircuitChange> {
   if (ok) {
-    const before = await tx.query<{ failures: number }>('SELECT failures FROM exchange_circuits WHERE target = $1 AND failures > 0 FOR UPDATE', [target]);
+    const before = await tx.query<{ failures: number }>(
+      'SELECT failures FROM exchange_circuits WHERE target = $1 AND failures > 0 FOR UPDATE',
+      [target],
+    );
     const was = before.rows[0]?.failures;
     if (was === undefined) return 'unchanged';
-    await tx.query('UPDATE exchange_circuits SET failures = 0, open_until = NULL, opened_at = NULL, updated_at = now() WHERE target = $1', [target]);
+    await tx.query(
+      'UPDATE exchange_circuits SET failures = 0, open_until = NULL, opened_at = NULL, updated_at = now() WHERE target = $1',
+      [target],
+    );
     return was >= policy.threshold ? 'closed' : 'unchanged';
   }
   const r = await tx.query<{ failures: number }>(
@@ -80,16 +116,33 @@ async function record(tx: Db, target: string, ok: boolean, error: string | null,
   return failures === policy.threshold ? 'opened' : 'unchanged';
 }
 
-export interface CircuitView { target: string; failures: number; open: boolean; openUntil: string | null; openedAt: string | null; lastError: string | null }
+export interface CircuitView {
+  target: string;
+  failures: number;
+  open: boolean;
+  openUntil: string | null;
+  openedAt: string | null;
+  lastError: string | null;
+}
 
 /** Circuits that are failing, for the help desk ("which states are down, since when"). */
 export async function failingCircuits(db: Db): Promise<CircuitView[]> {
-  const r = await db.query<{ target: string; failures: number; open_until: Date | string | null; opened_at: Date | string | null; last_error: string | null }>(
+  const r = await db.query<{
+    target: string;
+    failures: number;
+    open_until: Date | string | null;
+    opened_at: Date | string | null;
+    last_error: string | null;
+  }>(
     'SELECT target, failures, open_until, opened_at, last_error FROM exchange_circuits WHERE failures > 0 ORDER BY target',
   );
   const now = Date.now();
   return r.rows.map((x) => ({
-    target: x.target, failures: x.failures, open: x.open_until !== null && new Date(x.open_until).getTime() > now,
-    openUntil: x.open_until ? new Date(x.open_until).toISOString() : null, openedAt: x.opened_at ? new Date(x.opened_at).toISOString() : null, lastError: x.last_error,
+    target: x.target,
+    failures: x.failures,
+    open: x.open_until !== null && new Date(x.open_until).getTime() > now,
+    openUntil: x.open_until ? new Date(x.open_until).toISOString() : null,
+    openedAt: x.opened_at ? new Date(x.opened_at).toISOString() : null,
+    lastError: x.last_error,
   }));
 }

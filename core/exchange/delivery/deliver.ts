@@ -56,7 +56,12 @@ export type DeliverOutcome =
   | { kind: 'expired' };
 
 /** A job to enqueue once the transaction that decided it has committed. */
-interface FollowUp { deliveryId: string; traceId: string; reason: string; at: number }
+interface FollowUp {
+  deliveryId: string;
+  traceId: string;
+  reason: string;
+  at: number;
+}
 
 const SYSTEM = { id: 'exchange', state: null, roles: ['system'] };
 
@@ -90,11 +95,19 @@ async function endpointOf(db: Db, stateCode: string, sealSecret: string): Promis
   return ep;
 }
 
-export async function enqueueFollowUps(deps: Pick<DeliverDeps, 'queue' | 'log'>, jobs: readonly FollowUp[], now: number): Promise<void> {
+export async function enqueueFollowUps(
+  deps: Pick<DeliverDeps, 'queue' | 'log'>,
+  jobs: readonly FollowUp[],
+  now: number,
+): Promise<void> {
   for (const j of jobs) {
     try {
       const delayMs = Math.max(0, j.at - now);
-      await deps.queue.enqueue(QUEUES.deliver, { deliveryId: j.deliveryId, traceId: j.traceId }, { jobId: deliverJobId(j.deliveryId, j.reason), ...(delayMs > 0 ? { delayMs } : {}) });
+      await deps.queue.enqueue(
+        QUEUES.deliver,
+        { deliveryId: j.deliveryId, traceId: j.traceId },
+        { jobId: deliverJobId(j.deliveryId, j.reason), ...(delayMs > 0 ? { delayMs } : {}) },
+      );
     } catch (e) {
       // The sweeper re-enqueues anything due that has no job; nothing is lost.
       deps.log.warn({ err: e, deliveryId: j.deliveryId }, 'could not enqueue a deliver job; the sweeper will');
@@ -104,12 +117,23 @@ export async function enqueueFollowUps(deps: Pick<DeliverDeps, 'queue' | 'log'>,
 
 /** Expires a live query whose request ran out of time and settles the request. */
 async function expireQuery(tx: Db, deps: DeliverDeps, d: Delivery, now: number, follow: FollowUp[]): Promise<void> {
-  await tx.query(`UPDATE deliveries SET status = 'expired', lease_until = NULL, last_error = 'the request deadline passed', updated_at = now() WHERE id = $1`, [d.id]);
+  await tx.query(
+    `UPDATE deliveries SET status = 'expired', lease_until = NULL, last_error = 'the request deadline passed', updated_at = now() WHERE id = $1`,
+    [d.id],
+  );
   await updateExchange(tx, d.exchangeId, { status: 'failed', error: { reason: 'the request deadline passed' } });
   if (d.requestId) {
-    await setSourceResult(tx, d.requestId, d.stateCode, 'expired', null, `no answer from ${d.stateCode} before the deadline`);
+    await setSourceResult(
+      tx,
+      d.requestId,
+      d.stateCode,
+      'expired',
+      null,
+      `no answer from ${d.stateCode} before the deadline`,
+    );
     const resp = await settleRequest(tx, deps, d.requestId, new Date(now));
-    if (resp && resp.status !== 'held') follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
+    if (resp && resp.status !== 'held')
+      follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
   }
 }
 
@@ -124,15 +148,21 @@ async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim>
     const d = await lockAndLoad(tx, id);
     const follow: FollowUp[] = [];
     const done = (outcome: DeliverOutcome): Claim => ({ kind: 'done', outcome, follow });
-    if (!d || FINAL_DELIVERY.has(d.status)) return done({ kind: 'skipped', reason: d ? `already ${d.status}` : 'no such delivery' });
-    if (d.status === 'sending' && d.leaseUntil && new Date(d.leaseUntil).getTime() > now) return done({ kind: 'skipped', reason: 'an attempt is in flight' });
+    if (!d || FINAL_DELIVERY.has(d.status))
+      return done({ kind: 'skipped', reason: d ? `already ${d.status}` : 'no such delivery' });
+    if (d.status === 'sending' && d.leaseUntil && new Date(d.leaseUntil).getTime() > now)
+      return done({ kind: 'skipped', reason: 'an attempt is in flight' });
     if (d.kind === 'record-query' && d.deadlineAt && new Date(d.deadlineAt).getTime() <= now) {
       await expireQuery(tx, deps, d, now, follow);
       return done({ kind: 'expired' });
     }
     const target = circuitTarget(d.stateCode, d.kind === 'record-query' ? 'source' : 'deliver');
     // One read: the nearest earlier message still pending for this student and state, and the receiver's circuit.
-    const look = await tx.query<{ pred: number | string | null; failures: number | null; open_until: Date | string | null }>(
+    const look = await tx.query<{
+      pred: number | string | null;
+      failures: number | null;
+      open_until: Date | string | null;
+    }>(
       `SELECT (SELECT seq FROM deliveries WHERE $3::bigint IS NOT NULL AND state_code = $1 AND msix_id = $2 AND seq < $3
                  AND status NOT IN ('delivered', 'cancelled') ORDER BY seq LIMIT 1) AS pred,
               c.failures, c.open_until
@@ -141,7 +171,8 @@ async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim>
     );
     const pred = look.rows[0]?.pred ?? null;
     if (pred !== null) {
-      if (d.status !== 'held') await tx.query(`UPDATE deliveries SET status = 'held', updated_at = now() WHERE id = $1`, [d.id]);
+      if (d.status !== 'held')
+        await tx.query(`UPDATE deliveries SET status = 'held', updated_at = now() WHERE id = $1`, [d.id]);
       return done({ kind: 'held', behind: Number(pred) });
     }
     const dueAt = new Date(d.nextAttemptAt).getTime();
@@ -160,7 +191,10 @@ async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim>
     if (gate.kind === 'open') {
       let at = gate.until + Math.round(random() * Math.min(2000, deps.policy.backoff.baseMs));
       if (d.kind === 'record-query' && d.deadlineAt) at = Math.min(at, new Date(d.deadlineAt).getTime());
-      await tx.query(`UPDATE deliveries SET status = CASE WHEN status = 'held' THEN 'queued' ELSE status END, next_attempt_at = $2, updated_at = now() WHERE id = $1`, [d.id, new Date(at)]);
+      await tx.query(
+        `UPDATE deliveries SET status = CASE WHEN status = 'held' THEN 'queued' ELSE status END, next_attempt_at = $2, updated_at = now() WHERE id = $1`,
+        [d.id, new Date(at)],
+      );
       follow.push({ deliveryId: d.id, traceId: d.traceId, reason: `w${at}`, at });
       return done({ kind: 'waiting', until: new Date(at).toISOString() });
     }
@@ -173,16 +207,32 @@ async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim>
 }
 
 /** Phase 2: one attempt over the state's channel (or its live source), outside any transaction. */
-async function attempt(deps: DeliverDeps, d: Delivery, now: number): Promise<{ result: ChannelResult; channel: string }> {
+async function attempt(
+  deps: DeliverDeps,
+  d: Delivery,
+  now: number,
+): Promise<{ result: ChannelResult; channel: string }> {
   try {
     const ep = await endpointOf(deps.db, d.stateCode, deps.sealSecret ?? '');
     if (d.kind === 'record-query') {
-      if (!ep.source) return { channel: 'source', result: { kind: 'unsupported', reason: `${d.stateCode} is no longer configured as a live source` } };
+      if (!ep.source)
+        return {
+          channel: 'source',
+          result: { kind: 'unsupported', reason: `${d.stateCode} is no longer configured as a live source` },
+        };
       const left = d.deadlineAt ? new Date(d.deadlineAt).getTime() - now : deps.policy.timeoutMs;
-      const res = await deps.sources.fetch(d.stateCode, d.body.data.query as SourceQuery, ep.source, { timeoutMs: Math.max(100, Math.min(deps.policy.timeoutMs, left)) });
-      return { channel: 'edfi-source', result: res.kind === 'ok' ? { kind: 'ok', data: res.records, detail: `${res.records.length} record(s)` } : res };
+      const res = await deps.sources.fetch(d.stateCode, d.body.data.query as SourceQuery, ep.source, {
+        timeoutMs: Math.max(100, Math.min(deps.policy.timeoutMs, left)),
+      });
+      return {
+        channel: 'edfi-source',
+        result: res.kind === 'ok' ? { kind: 'ok', data: res.records, detail: `${res.records.length} record(s)` } : res,
+      };
     }
-    return { channel: ep.delivery.channel, result: await deps.channels.send(d.body, ep.delivery, { timeoutMs: deps.policy.timeoutMs }) };
+    return {
+      channel: ep.delivery.channel,
+      result: await deps.channels.send(d.body, ep.delivery, { timeoutMs: deps.policy.timeoutMs }),
+    };
   } catch (e) {
     // The gateway's sealing secret is missing or wrong: its operator can fix that, so the message waits (transient).
     if (e instanceof EndpointSecretError) {
@@ -194,18 +244,38 @@ async function attempt(deps: DeliverDeps, d: Delivery, now: number): Promise<{ r
   }
 }
 
-async function markDead(tx: Db, deps: DeliverDeps, d: Delivery, attempts: number, reason: string, follow: FollowUp[], now: number): Promise<void> {
-  await tx.query(`UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = $2, updated_at = now() WHERE id = $1`, [d.id, reason]);
+async function markDead(
+  tx: Db,
+  deps: DeliverDeps,
+  d: Delivery,
+  attempts: number,
+  reason: string,
+  follow: FollowUp[],
+  now: number,
+): Promise<void> {
+  await tx.query(
+    `UPDATE deliveries SET status = 'dead', lease_until = NULL, last_error = $2, updated_at = now() WHERE id = $1`,
+    [d.id, reason],
+  );
   await updateExchange(tx, d.exchangeId, { status: 'dead', counts: { attempts }, error: { reason } });
   if (d.kind === 'record-query' && d.requestId) {
     await setSourceResult(tx, d.requestId, d.stateCode, 'failed', null, reason);
     const resp = await settleRequest(tx, deps, d.requestId, new Date(now));
-    if (resp && resp.status !== 'held') follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
+    if (resp && resp.status !== 'held')
+      follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
   }
 }
 
 /** Phase 3, under the line lock: the attempt's ledger row, then delivered / retrying / dead, the circuit, and the next message in line. */
-async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: string, result: ChannelResult, durationMs: number, now: number): Promise<{ outcome: DeliverOutcome; follow: FollowUp[] }> {
+async function conclude(
+  deps: DeliverDeps,
+  d: Delivery,
+  n: number,
+  channel: string,
+  result: ChannelResult,
+  durationMs: number,
+  now: number,
+): Promise<{ outcome: DeliverOutcome; follow: FollowUp[] }> {
   const random = deps.random ?? Math.random;
   const { policy } = deps;
   return deps.db.transaction(async (tx) => {
@@ -213,25 +283,49 @@ async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: stri
     const follow: FollowUp[] = [];
     const reason = result.kind === 'ok' ? null : result.reason;
     await createExchange(tx, {
-      direction: 'outbound', kind: 'delivery-attempt', stateCode: d.stateCode, status: result.kind === 'ok' ? 'delivered' : 'failed',
-      traceId: d.traceId, parentId: d.exchangeId, msixId: d.msixId,
+      direction: 'outbound',
+      kind: 'delivery-attempt',
+      stateCode: d.stateCode,
+      status: result.kind === 'ok' ? 'delivered' : 'failed',
+      traceId: d.traceId,
+      parentId: d.exchangeId,
+      msixId: d.msixId,
       summary: {
-        deliveryId: d.id, attempt: n, channel, outcome: result.kind, durationMs,
+        deliveryId: d.id,
+        attempt: n,
+        channel,
+        outcome: result.kind,
+        durationMs,
         httpStatus: 'status' in result && typeof result.status === 'number' ? result.status : null,
-        ...(result.kind === 'ok' && result.detail ? { detail: result.detail } : {}), ...(reason ? { error: reason } : {}),
+        ...(result.kind === 'ok' && result.detail ? { detail: result.detail } : {}),
+        ...(reason ? { error: reason } : {}),
       },
     });
     if (!cur || cur.status !== 'sending' || cur.attempts !== n) {
-      return { outcome: { kind: 'skipped', reason: `the delivery became ${cur?.status ?? 'missing'} during the attempt` }, follow };
+      return {
+        outcome: { kind: 'skipped', reason: `the delivery became ${cur?.status ?? 'missing'} during the attempt` },
+        follow,
+      };
     }
     if (result.kind === 'ok') {
       if (d.kind === 'record-query' && d.requestId) {
         const records = (Array.isArray(result.data) ? result.data : []) as StateRecord[];
-        await setSourceResult(tx, d.requestId, d.stateCode, records.length ? 'answered' : 'not_found', records, records.length ? null : `${d.stateCode} does not know this student`);
+        await setSourceResult(
+          tx,
+          d.requestId,
+          d.stateCode,
+          records.length ? 'answered' : 'not_found',
+          records,
+          records.length ? null : `${d.stateCode} does not know this student`,
+        );
         const resp = await settleRequest(tx, deps, d.requestId, new Date(now));
-        if (resp && resp.status !== 'held') follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
+        if (resp && resp.status !== 'held')
+          follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
       }
-      await tx.query(`UPDATE deliveries SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = NULL, channel = $3, updated_at = now() WHERE id = $1`, [d.id, new Date(now), channel]);
+      await tx.query(
+        `UPDATE deliveries SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = NULL, channel = $3, updated_at = now() WHERE id = $1`,
+        [d.id, new Date(now), channel],
+      );
       await updateExchange(tx, d.exchangeId, { status: 'delivered', counts: { attempts: n }, summary: { channel } });
       if (d.seq !== null && d.msixId !== null) {
         const next = await tx.query<{ id: string; trace_id: string }>(
@@ -244,8 +338,13 @@ async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: stri
       }
       // Last before commit: the audit chain is appended under one global lock, held until commit.
       await appendAudit(tx, {
-        actor: SYSTEM, action: d.kind === 'record-query' ? 'exchange.queried' : 'exchange.delivered', msixId: d.msixId,
-        recordIds: d.disclosure.recordIds ?? [], fields: d.disclosure.fields, reason: d.disclosure.reason, traceId: d.traceId,
+        actor: SYSTEM,
+        action: d.kind === 'record-query' ? 'exchange.queried' : 'exchange.delivered',
+        msixId: d.msixId,
+        recordIds: d.disclosure.recordIds ?? [],
+        fields: d.disclosure.fields,
+        reason: d.disclosure.reason,
+        traceId: d.traceId,
         details: { deliveryId: d.id, kind: d.kind, to: d.stateCode, channel, attempt: n, sequence: d.seq },
       });
       return { outcome: { kind: 'delivered', attempt: n }, follow };
@@ -254,12 +353,24 @@ async function conclude(deps: DeliverDeps, d: Delivery, n: number, channel: stri
     if (result.kind === 'transient' && round < policy.maxAttempts) {
       let at = now + Math.max(result.retryAfterMs ?? 0, retryDelayMs(round, policy.backoff, random));
       if (d.kind === 'record-query' && d.deadlineAt) at = Math.min(at, new Date(d.deadlineAt).getTime());
-      await tx.query(`UPDATE deliveries SET status = 'retrying', next_attempt_at = $2, lease_until = NULL, last_error = $3, channel = $4, updated_at = now() WHERE id = $1`, [d.id, new Date(at), result.reason, channel]);
-      await updateExchange(tx, d.exchangeId, { counts: { attempts: n }, summary: { lastError: result.reason, nextAttemptAt: new Date(at).toISOString() } });
+      await tx.query(
+        `UPDATE deliveries SET status = 'retrying', next_attempt_at = $2, lease_until = NULL, last_error = $3, channel = $4, updated_at = now() WHERE id = $1`,
+        [d.id, new Date(at), result.reason, channel],
+      );
+      await updateExchange(tx, d.exchangeId, {
+        counts: { attempts: n },
+        summary: { lastError: result.reason, nextAttemptAt: new Date(at).toISOString() },
+      });
       follow.push({ deliveryId: d.id, traceId: d.traceId, reason: `a${n}`, at });
-      return { outcome: { kind: 'retrying', attempt: n, at: new Date(at).toISOString(), reason: result.reason }, follow };
+      return {
+        outcome: { kind: 'retrying', attempt: n, at: new Date(at).toISOString(), reason: result.reason },
+        follow,
+      };
     }
-    const why = result.kind === 'transient' ? `gave up after ${n} attempts; last: ${result.reason}` : `${result.kind}: ${result.reason}`;
+    const why =
+      result.kind === 'transient'
+        ? `gave up after ${n} attempts; last: ${result.reason}`
+        : `${result.kind}: ${result.reason}`;
     await markDead(tx, deps, d, n, why, follow, now);
     return { outcome: { kind: 'dead', attempt: n, reason: why }, follow };
   });
@@ -285,13 +396,32 @@ export async function runDelivery(deps: DeliverDeps, id: string): Promise<Delive
   const r = await conclude(deps, c.d, c.attempt, channel, result, finished - started, finished);
   // The receiver's health in its own short transaction, so its row is never locked while a delivery commits.
   const target = circuitTarget(c.d.stateCode, c.d.kind === 'record-query' ? 'source' : 'deliver');
-  const circuit: CircuitChange = await circuitRecord(deps.db, target, result.kind !== 'transient', result.kind === 'ok' ? null : result.reason, finished, deps.policy.circuit, deps.random ?? Math.random);
-  if (circuit === 'opened') deps.log.warn({ state: c.d.stateCode, kind: c.d.kind, reason: result.kind === 'ok' ? null : result.reason }, 'receiver is failing: deliveries wait and one probe at a time tries it');
+  const circuit: CircuitChange = await circuitRecord(
+    deps.db,
+    target,
+    result.kind !== 'transient',
+    result.kind === 'ok' ? null : result.reason,
+    finished,
+    deps.policy.circuit,
+    deps.random ?? Math.random,
+  );
+  if (circuit === 'opened')
+    deps.log.warn(
+      { state: c.d.stateCode, kind: c.d.kind, reason: result.kind === 'ok' ? null : result.reason },
+      'receiver is failing: deliveries wait and one probe at a time tries it',
+    );
   if (circuit === 'closed') {
     const released = await releaseWaiting(deps, c.d.stateCode, c.d.kind === 'record-query' ? 'source' : 'deliver');
-    deps.log.info({ state: c.d.stateCode, kind: c.d.kind, released }, 'receiver is back: waiting deliveries flow again');
+    deps.log.info(
+      { state: c.d.stateCode, kind: c.d.kind, released },
+      'receiver is back: waiting deliveries flow again',
+    );
   }
-  if (r.outcome.kind === 'dead') deps.log.warn({ deliveryId: c.d.id, state: c.d.stateCode, kind: c.d.kind, reason: r.outcome.reason, traceId: c.d.traceId }, 'delivery is dead: the help desk can retry it');
+  if (r.outcome.kind === 'dead')
+    deps.log.warn(
+      { deliveryId: c.d.id, state: c.d.stateCode, kind: c.d.kind, reason: r.outcome.reason, traceId: c.d.traceId },
+      'delivery is dead: the help desk can retry it',
+    );
   await enqueueFollowUps(deps, r.follow, clock());
   return r.outcome;
 }
@@ -300,7 +430,12 @@ export async function runDelivery(deps: DeliverDeps, id: string): Promise<Delive
  * When a receiver comes back, the deliveries that were waiting on its circuit
  * go now instead of at their scheduled times.
  */
-export async function releaseWaiting(deps: DeliverDeps, stateCode: string, purpose: 'deliver' | 'source', limit = 2000): Promise<number> {
+export async function releaseWaiting(
+  deps: DeliverDeps,
+  stateCode: string,
+  purpose: 'deliver' | 'source',
+  limit = 2000,
+): Promise<number> {
   const now = (deps.now ?? Date.now)();
   const r = await deps.db.query<{ id: string; trace_id: string }>(
     `UPDATE deliveries SET next_attempt_at = $2, updated_at = now()
@@ -309,6 +444,10 @@ export async function releaseWaiting(deps: DeliverDeps, stateCode: string, purpo
      RETURNING id, trace_id`,
     [stateCode, new Date(now), purpose === 'source', limit],
   );
-  await enqueueFollowUps(deps, r.rows.map((x) => ({ deliveryId: x.id, traceId: x.trace_id, reason: `o${now}`, at: now })), now);
+  await enqueueFollowUps(
+    deps,
+    r.rows.map((x) => ({ deliveryId: x.id, traceId: x.trace_id, reason: `o${now}`, at: now })),
+    now,
+  );
   return r.rows.length;
 }

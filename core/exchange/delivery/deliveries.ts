@@ -12,7 +12,15 @@ import { idempotencyKeyFor, type MessageEnvelope, type MessageKind } from '../me
  * - `retrying`: the last attempt failed transiently; the next is at `nextAttemptAt`;
  * - `delivered` / `dead` / `cancelled` / `expired` (a live query past its deadline): final.
  */
-export type DeliveryStatus = 'queued' | 'held' | 'sending' | 'retrying' | 'delivered' | 'dead' | 'cancelled' | 'expired';
+export type DeliveryStatus =
+  | 'queued'
+  | 'held'
+  | 'sending'
+  | 'retrying'
+  | 'delivered'
+  | 'dead'
+  | 'cancelled'
+  | 'expired';
 export const FINAL_DELIVERY: ReadonlySet<DeliveryStatus> = new Set(['delivered', 'dead', 'cancelled', 'expired']);
 
 export interface Delivery {
@@ -43,10 +51,28 @@ export interface Delivery {
 }
 
 export interface DeliveryRow {
-  id: string; exchange_id: string; state_code: string; kind: MessageKind; msix_id: string | null; seq: number | string | null;
-  idempotency_key: string; notice_id: string | null; request_id: string | null; body: MessageEnvelope; audit: Disclosure; status: DeliveryStatus;
-  attempts: number; budget_from: number; next_attempt_at: Date | string; lease_until: Date | string | null; deadline_at: Date | string | null;
-  channel: string | null; last_error: string | null; trace_id: string; created_at: Date | string; updated_at: Date | string;
+  id: string;
+  exchange_id: string;
+  state_code: string;
+  kind: MessageKind;
+  msix_id: string | null;
+  seq: number | string | null;
+  idempotency_key: string;
+  notice_id: string | null;
+  request_id: string | null;
+  body: MessageEnvelope;
+  audit: Disclosure;
+  status: DeliveryStatus;
+  attempts: number;
+  budget_from: number;
+  next_attempt_at: Date | string;
+  lease_until: Date | string | null;
+  deadline_at: Date | string | null;
+  channel: string | null;
+  last_error: string | null;
+  trace_id: string;
+  created_at: Date | string;
+  updated_at: Date | string;
   delivered_at: Date | string | null;
 }
 
@@ -54,11 +80,29 @@ const iso = (d: Date | string | null): string | null => (d === null ? null : new
 
 export function deliveryFromRow(r: DeliveryRow): Delivery {
   return {
-    id: r.id as DeliveryId, exchangeId: r.exchange_id, stateCode: r.state_code, kind: r.kind, msixId: r.msix_id,
-    seq: r.seq === null ? null : Number(r.seq), idempotencyKey: r.idempotency_key, noticeId: r.notice_id as NoticeId | null,
-    requestId: r.request_id as RecordRequestId | null, body: r.body, disclosure: r.audit, status: r.status, attempts: r.attempts, budgetFrom: r.budget_from,
-    nextAttemptAt: iso(r.next_attempt_at)!, leaseUntil: iso(r.lease_until), deadlineAt: iso(r.deadline_at), channel: r.channel,
-    lastError: r.last_error, traceId: r.trace_id, createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!, deliveredAt: iso(r.delivered_at),
+    id: r.id as DeliveryId,
+    exchangeId: r.exchange_id,
+    stateCode: r.state_code,
+    kind: r.kind,
+    msixId: r.msix_id,
+    seq: r.seq === null ? null : Number(r.seq),
+    idempotencyKey: r.idempotency_key,
+    noticeId: r.notice_id as NoticeId | null,
+    requestId: r.request_id as RecordRequestId | null,
+    body: r.body,
+    disclosure: r.audit,
+    status: r.status,
+    attempts: r.attempts,
+    budgetFrom: r.budget_from,
+    nextAttemptAt: iso(r.next_attempt_at)!,
+    leaseUntil: iso(r.lease_until),
+    deadlineAt: iso(r.deadline_at),
+    channel: r.channel,
+    lastError: r.last_error,
+    traceId: r.trace_id,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+    deliveredAt: iso(r.delivered_at),
   };
 }
 
@@ -114,19 +158,45 @@ export async function createDelivery(tx: Db, d: NewDelivery): Promise<Delivery> 
     held = s.rows[0]!.pending;
   }
   const ex: Exchange = await createExchange(tx, {
-    direction: 'outbound', kind: d.kind, stateCode: d.stateCode, status: 'queued', traceId: d.traceId,
-    parentId: d.parentExchangeId ?? null, msixId: d.msixId,
+    direction: 'outbound',
+    kind: d.kind,
+    stateCode: d.stateCode,
+    status: 'queued',
+    traceId: d.traceId,
+    parentId: d.parentExchangeId ?? null,
+    msixId: d.msixId,
     summary: { deliveryId: id, sequence: seq, ...(d.summary ?? {}) },
   });
   const body: MessageEnvelope = {
-    id, idempotencyKey: idempotencyKeyFor(id), kind: d.kind, to: d.stateCode, msixId: d.msixId, sequence: seq,
-    createdAt: new Date().toISOString(), traceId: d.traceId, data: d.data,
+    id,
+    idempotencyKey: idempotencyKeyFor(id),
+    kind: d.kind,
+    to: d.stateCode,
+    msixId: d.msixId,
+    sequence: seq,
+    createdAt: new Date().toISOString(),
+    traceId: d.traceId,
+    data: d.data,
   };
   const r = await tx.query<DeliveryRow>(
     `INSERT INTO deliveries (id, exchange_id, state_code, kind, msix_id, seq, idempotency_key, notice_id, request_id, body, audit, status, deadline_at, trace_id)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$14,$12,$13) RETURNING *`,
-    [id, ex.id, d.stateCode, d.kind, d.msixId, seq, body.idempotencyKey, d.noticeId ?? null, d.requestId ?? null, JSON.stringify(body),
-      JSON.stringify(d.disclosure), d.deadlineAt ?? null, d.traceId, held ? 'held' : 'queued'],
+    [
+      id,
+      ex.id,
+      d.stateCode,
+      d.kind,
+      d.msixId,
+      seq,
+      body.idempotencyKey,
+      d.noticeId ?? null,
+      d.requestId ?? null,
+      JSON.stringify(body),
+      JSON.stringify(d.disclosure),
+      d.deadlineAt ?? null,
+      d.traceId,
+      held ? 'held' : 'queued',
+    ],
   );
   return deliveryFromRow(r.rows[0]!);
 }
@@ -156,8 +226,16 @@ export async function listDeliveries(db: Db, f: DeliveryFilter = {}): Promise<De
        AND ($4::text IS NULL OR msix_id = $4) AND ($5::timestamptz IS NULL OR created_at < $5)
        AND ($7::uuid IS NULL OR notice_id = $7) AND ($8::uuid IS NULL OR request_id = $8)
      ORDER BY created_at DESC, id LIMIT $6`,
-    [f.stateCode ?? null, f.status ?? null, f.kind ?? null, f.msixId ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500),
-      f.noticeId && isExchangeUuid(f.noticeId) ? f.noticeId : null, f.requestId && isExchangeUuid(f.requestId) ? f.requestId : null],
+    [
+      f.stateCode ?? null,
+      f.status ?? null,
+      f.kind ?? null,
+      f.msixId ?? null,
+      f.before ?? null,
+      Math.min(f.limit ?? 50, 500),
+      f.noticeId && isExchangeUuid(f.noticeId) ? f.noticeId : null,
+      f.requestId && isExchangeUuid(f.requestId) ? f.requestId : null,
+    ],
   );
   return r.rows.map(deliveryFromRow);
 }
@@ -177,14 +255,26 @@ export interface DeliveryAttempt {
 
 /** The attempts of a delivery, oldest first (child rows of its ledger row). */
 export async function deliveryAttempts(db: Db, d: Pick<Delivery, 'exchangeId'>): Promise<DeliveryAttempt[]> {
-  const r = await db.query<{ id: string; status: string; summary: Record<string, unknown>; error: unknown; created_at: Date | string }>(
+  const r = await db.query<{
+    id: string;
+    status: string;
+    summary: Record<string, unknown>;
+    error: unknown;
+    created_at: Date | string;
+  }>(
     `SELECT id, status, summary, error, created_at FROM exchanges WHERE parent_id = $1 AND kind = 'delivery-attempt' ORDER BY created_at, id`,
     [d.exchangeId],
   );
   return r.rows.map((x) => ({
-    exchangeId: x.id, attempt: Number(x.summary.attempt ?? 0), channel: String(x.summary.channel ?? ''), outcome: String(x.summary.outcome ?? ''),
-    status: x.status, httpStatus: typeof x.summary.httpStatus === 'number' ? x.summary.httpStatus : null,
-    durationMs: Number(x.summary.durationMs ?? 0), error: x.error, at: new Date(x.created_at).toISOString(),
+    exchangeId: x.id,
+    attempt: Number(x.summary.attempt ?? 0),
+    channel: String(x.summary.channel ?? ''),
+    outcome: String(x.summary.outcome ?? ''),
+    status: x.status,
+    httpStatus: typeof x.summary.httpStatus === 'number' ? x.summary.httpStatus : null,
+    durationMs: Number(x.summary.durationMs ?? 0),
+    error: x.error,
+    at: new Date(x.created_at).toISOString(),
   }));
 }
 

@@ -7,11 +7,21 @@ export type HttpOutcome =
   | { kind: 'network'; reason: string };
 
 /** One HTTP call with a hard timeout; network failures become a value, never an exception. */
-export async function httpCall(url: string, init: { method: string; headers: Record<string, string>; body?: string }, timeoutMs: number): Promise<HttpOutcome> {
+export async function httpCall(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  timeoutMs: number,
+): Promise<HttpOutcome> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   try {
-    const res = await fetch(url, { method: init.method, headers: init.headers, body: init.body, signal: ac.signal, redirect: 'manual' });
+    const res = await fetch(url, {
+      method: init.method,
+      headers: init.headers,
+      body: init.body,
+      signal: ac.signal,
+      redirect: 'manual',
+    });
     const text = await res.text();
     return { kind: 'response', status: res.status, retryAfter: res.headers.get('retry-after'), text };
   } catch (e) {
@@ -32,8 +42,18 @@ export function classifyHttp(o: HttpOutcome, policy: BackoffPolicy): ChannelResu
   const snippet = o.text.slice(0, 200);
   if (RETRYABLE.has(o.status) || o.status >= 500) {
     const after = retryAfterMs(o.retryAfter, policy);
-    return { kind: 'transient', status: o.status, reason: `HTTP ${o.status}${snippet ? `: ${snippet}` : ''}`, ...(after !== null ? { retryAfterMs: after } : {}) };
+    return {
+      kind: 'transient',
+      status: o.status,
+      reason: `HTTP ${o.status}${snippet ? `: ${snippet}` : ''}`,
+      ...(after !== null ? { retryAfterMs: after } : {}),
+    };
   }
-  if (o.status >= 300 && o.status < 400) return { kind: 'invalid', status: o.status, reason: `HTTP ${o.status}: redirects are not followed; configure the final URL` };
+  if (o.status >= 300 && o.status < 400)
+    return {
+      kind: 'invalid',
+      status: o.status,
+      reason: `HTTP ${o.status}: redirects are not followed; configure the final URL`,
+    };
   return { kind: 'invalid', status: o.status, reason: `HTTP ${o.status}${snippet ? `: ${snippet}` : ''}` };
 }

@@ -23,7 +23,10 @@ function classify(e: unknown): TokenResult {
   if (typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429) {
     return { kind: 'invalid', reason: `token endpoint refused the client credentials (HTTP ${status}: ${what})` };
   }
-  return { kind: 'transient', reason: `token endpoint: ${typeof status === 'number' ? `HTTP ${status}: ` : ''}${what}` };
+  return {
+    kind: 'transient',
+    reason: `token endpoint: ${typeof status === 'number' ? `HTTP ${status}: ` : ''}${what}`,
+  };
 }
 
 /**
@@ -62,7 +65,12 @@ export class TokenProvider {
   private async fetch(c: OAuthClientConfig, key: string, timeoutMs: number): Promise<TokenResult> {
     try {
       const url = new URL(c.tokenUrl);
-      const config = new client.Configuration({ issuer: url.origin, token_endpoint: url.href }, c.clientId, c.clientSecret, client.ClientSecretBasic(c.clientSecret));
+      const config = new client.Configuration(
+        { issuer: url.origin, token_endpoint: url.href },
+        c.clientId,
+        c.clientSecret,
+        client.ClientSecretBasic(c.clientSecret),
+      );
       config.timeout = Math.max(1, Math.ceil(timeoutMs / 1000));
       if (LOOPBACK.test(url.href)) client.allowInsecureRequests(config);
       const res = await client.clientCredentialsGrant(config, c.scope ? { scope: c.scope } : {});

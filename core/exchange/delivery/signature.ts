@@ -16,8 +16,16 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const SIGNATURE_VERSION = 'v1';
 
 /** The exact bytes that are signed: `v1:{timestamp}:{nonce}:{idempotency key}.` followed by the body. */
-export function signedContent(timestamp: number | string, nonce: string, idempotencyKey: string, body: string | Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${SIGNATURE_VERSION}:${timestamp}:${nonce}:${idempotencyKey}.`, 'utf8'), Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8')]);
+export function signedContent(
+  timestamp: number | string,
+  nonce: string,
+  idempotencyKey: string,
+  body: string | Buffer,
+): Buffer {
+  return Buffer.concat([
+    Buffer.from(`${SIGNATURE_VERSION}:${timestamp}:${nonce}:${idempotencyKey}.`, 'utf8'),
+    Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),
+  ]);
 }
 
 /** A fresh nonce for one attempt. */
@@ -26,8 +34,16 @@ export function newNonce(): string {
 }
 
 /** The `x-msix-signature` value: `v1=<hex>`. */
-export function signWebhook(secret: string, timestamp: number, nonce: string, idempotencyKey: string, body: string | Buffer): string {
-  const mac = createHmac('sha256', secret).update(signedContent(timestamp, nonce, idempotencyKey, body)).digest('hex');
+export function signWebhook(
+  secret: string,
+  timestamp: number,
+  nonce: string,
+  idempotencyKey: string,
+  body: string | Buffer,
+): string {
+  const mac = createHmac('sha256', secret)
+    .update(signedContent(timestamp, nonce, idempotencyKey, body))
+    .digest('hex');
   return `${SIGNATURE_VERSION}=${mac}`;
 }
 
@@ -96,7 +112,11 @@ export function verifyWebhook(input: VerifyInput): SignatureCheck {
   const now = input.nowSeconds ?? Math.floor(Date.now() / 1000);
   const tolerance = input.toleranceSeconds ?? 300;
   if (Math.abs(now - timestamp) > tolerance) return { kind: 'invalid', reason: 'stale' };
-  const offered = sig.split(',').map((s) => s.trim()).filter((s) => s.startsWith(`${SIGNATURE_VERSION}=`)).map((s) => s.slice(SIGNATURE_VERSION.length + 1));
+  const offered = sig
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith(`${SIGNATURE_VERSION}=`))
+    .map((s) => s.slice(SIGNATURE_VERSION.length + 1));
   const secrets = typeof input.secret === 'string' ? [input.secret] : input.secret;
   const content = signedContent(timestamp, nonce, key, input.rawBody);
   const match = secrets.some((secret) => {

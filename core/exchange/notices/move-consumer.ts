@@ -10,7 +10,12 @@ import { createMoveNotice } from './notices.js';
 export const MOVE_CONSUMER = 'exchange-move-notices';
 
 /** Events after which the child's latest move may have changed. */
-const TRIGGERS: ReadonlySet<StudentEventKind> = new Set(['record-linked', 'record-updated', 'students-merged', 'link-changed']);
+const TRIGGERS: ReadonlySet<StudentEventKind> = new Set([
+  'record-linked',
+  'record-updated',
+  'students-merged',
+  'link-changed',
+]);
 
 export interface MoveConsumerOptions {
   /** Events handled per transaction. */
@@ -27,7 +32,15 @@ export interface MoveConsumerOptions {
  * makes one notice per move however often the records are resubmitted or
  * relinked. Returns the deliveries to enqueue after commit.
  */
-export async function consumeMoveEvents(db: Db, opts: MoveConsumerOptions): Promise<{ events: number; notices: number; deliveries: Delivery[]; failed: { eventId: number; msixId: string; error: string }[] }> {
+export async function consumeMoveEvents(
+  db: Db,
+  opts: MoveConsumerOptions,
+): Promise<{
+  events: number;
+  notices: number;
+  deliveries: Delivery[];
+  failed: { eventId: number; msixId: string; error: string }[];
+}> {
   const deliveries: Delivery[] = [];
   const failed: { eventId: number; msixId: string; error: string }[] = [];
   let notices = 0;
@@ -45,7 +58,13 @@ export async function consumeMoveEvents(db: Db, opts: MoveConsumerOptions): Prom
           if (!s || 'mergedInto' in s) return null;
           const move = detectMove(await linkedRecords(sp, e.msixId));
           if (!move || move.enrollment.enrollmentDate < horizon) return null;
-          return createMoveNotice(sp, { msixId: e.msixId, move, student: s.student, eventId: e.id, traceId: e.traceId ?? `event-${e.id}` });
+          return createMoveNotice(sp, {
+            msixId: e.msixId,
+            move,
+            student: s.student,
+            eventId: e.id,
+            traceId: e.traceId ?? `event-${e.id}`,
+          });
         });
         if (made) {
           notices++;
@@ -56,8 +75,13 @@ export async function consumeMoveEvents(db: Db, opts: MoveConsumerOptions): Prom
         const error = (err as Error).message;
         failed.push({ eventId: e.id, msixId: e.msixId, error });
         await createExchange(tx, {
-          direction: 'outbound', kind: 'move-notice', stateCode: e.stateCode ?? '--', status: 'failed', traceId: e.traceId ?? `event-${e.id}`,
-          msixId: e.msixId, summary: { eventId: e.id, eventKind: e.kind, error },
+          direction: 'outbound',
+          kind: 'move-notice',
+          stateCode: e.stateCode ?? '--',
+          status: 'failed',
+          traceId: e.traceId ?? `event-${e.id}`,
+          msixId: e.msixId,
+          summary: { eventId: e.id, eventKind: e.kind, error },
         });
       }
     }

@@ -20,23 +20,49 @@ export interface Move {
  * Pure.
  */
 export function detectMove(records: readonly ConsolidationInput[]): Move | null {
-  const all = records.filter((r) => r.status === 'active')
-    .flatMap((r) => (r.record.enrollments ?? []).map((e) => ({ ...e, stateCode: r.stateCode, stateStudentId: r.stateStudentId })))
-    .sort((a, b) => (a.enrollmentDate < b.enrollmentDate ? -1 : a.enrollmentDate > b.enrollmentDate ? 1 : a.stateCode.localeCompare(b.stateCode)));
+  const all = records
+    .filter((r) => r.status === 'active')
+    .flatMap((r) =>
+      (r.record.enrollments ?? []).map((e) => ({ ...e, stateCode: r.stateCode, stateStudentId: r.stateStudentId })),
+    )
+    .sort((a, b) =>
+      a.enrollmentDate < b.enrollmentDate
+        ? -1
+        : a.enrollmentDate > b.enrollmentDate
+          ? 1
+          : a.stateCode.localeCompare(b.stateCode),
+    );
   const latest = all.at(-1);
   if (!latest) return null;
-  const previous = all.filter((e) => e.stateCode !== latest.stateCode && e.enrollmentDate <= latest.enrollmentDate).at(-1);
+  const previous = all
+    .filter((e) => e.stateCode !== latest.stateCode && e.enrollmentDate <= latest.enrollmentDate)
+    .at(-1);
   if (!previous) return null;
   return { fromState: previous.stateCode, toState: latest.stateCode, enrollment: latest, previous };
 }
 
 /** One notice per move: the same student, states and enrollment always give the same key. */
 export function moveDedupeKey(msixId: string, m: Move): string {
-  return ['move', msixId, m.fromState, m.toState, m.enrollment.schoolId ?? m.enrollment.schoolName ?? '-', m.enrollment.enrollmentDate].join('|');
+  return [
+    'move',
+    msixId,
+    m.fromState,
+    m.toState,
+    m.enrollment.schoolId ?? m.enrollment.schoolName ?? '-',
+    m.enrollment.enrollmentDate,
+  ].join('|');
 }
 
 /** What the state the child left learns: where and when the child enrolled, nothing more. */
 export function newEnrollmentFacts(e: Move['enrollment']): Record<string, unknown> {
-  const pick = { stateCode: e.stateCode, enrollmentDate: e.enrollmentDate, gradeLevel: e.gradeLevel, schoolName: e.schoolName, schoolId: e.schoolId, districtId: e.districtId, districtName: e.districtName };
+  const pick = {
+    stateCode: e.stateCode,
+    enrollmentDate: e.enrollmentDate,
+    gradeLevel: e.gradeLevel,
+    schoolName: e.schoolName,
+    schoolId: e.schoolId,
+    districtId: e.districtId,
+    districtName: e.districtName,
+  };
   return Object.fromEntries(Object.entries(pick).filter(([, v]) => v !== undefined));
 }

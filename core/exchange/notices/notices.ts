@@ -20,16 +20,35 @@ export interface Notice {
 }
 
 interface Row {
-  id: string; kind: 'move' | 'departure'; msix_id: string; from_state: string; to_state: string; enrollment: Record<string, unknown> | null;
-  expected_arrival: Date | string | null; comment: string | null; exchange_id: string | null; created_by: string; created_at: Date | string;
+  id: string;
+  kind: 'move' | 'departure';
+  msix_id: string;
+  from_state: string;
+  to_state: string;
+  enrollment: Record<string, unknown> | null;
+  expected_arrival: Date | string | null;
+  comment: string | null;
+  exchange_id: string | null;
+  created_by: string;
+  created_at: Date | string;
 }
 
-const day = (d: Date | string | null): string | null => (d === null ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
+const day = (d: Date | string | null): string | null =>
+  d === null ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
 
 function fromRow(r: Row): Notice {
   return {
-    id: r.id as NoticeId, kind: r.kind, msixId: r.msix_id, fromState: r.from_state, toState: r.to_state, enrollment: r.enrollment,
-    expectedArrival: day(r.expected_arrival), comment: r.comment, exchangeId: r.exchange_id, createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(),
+    id: r.id as NoticeId,
+    kind: r.kind,
+    msixId: r.msix_id,
+    fromState: r.from_state,
+    toState: r.to_state,
+    enrollment: r.enrollment,
+    expectedArrival: day(r.expected_arrival),
+    comment: r.comment,
+    exchangeId: r.exchange_id,
+    createdBy: r.created_by,
+    createdAt: new Date(r.created_at).toISOString(),
   };
 }
 
@@ -52,12 +71,27 @@ async function insertNotice(tx: Db, n: NewNotice): Promise<Notice | null> {
   const r = await tx.query<Row>(
     `INSERT INTO move_notices (kind, dedupe_key, msix_id, from_state, to_state, enrollment, expected_arrival, comment, event_id, created_by)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
-    [n.kind, n.dedupeKey, n.msixId, n.fromState, n.toState, n.enrollment ? JSON.stringify(n.enrollment) : null, n.expectedArrival ?? null,
-      n.comment ?? null, n.eventId ?? null, n.createdBy],
+    [
+      n.kind,
+      n.dedupeKey,
+      n.msixId,
+      n.fromState,
+      n.toState,
+      n.enrollment ? JSON.stringify(n.enrollment) : null,
+      n.expectedArrival ?? null,
+      n.comment ?? null,
+      n.eventId ?? null,
+      n.createdBy,
+    ],
   );
   if (!r.rows[0]) return null;
   const ex = await createExchange(tx, {
-    direction: 'outbound', kind: `${n.kind}-notice`, stateCode: n.toState, status: 'completed', traceId: n.traceId, msixId: n.msixId,
+    direction: 'outbound',
+    kind: `${n.kind}-notice`,
+    stateCode: n.toState,
+    status: 'completed',
+    traceId: n.traceId,
+    msixId: n.msixId,
     summary: { noticeId: r.rows[0].id, fromState: n.fromState, toState: n.toState },
   });
   await tx.query('UPDATE move_notices SET exchange_id = $2 WHERE id = $1', [r.rows[0].id, ex.id]);
@@ -74,25 +108,65 @@ function idsIn(student: Student, state: string): string[] {
  * enrolled; the new state learns the child's history and gets the
  * consolidated record. Nothing is created when the move was already noticed.
  */
-export async function createMoveNotice(tx: Db, input: { msixId: string; move: Move; student: Student; eventId: number | null; traceId: string }): Promise<{ notice: Notice; deliveries: Delivery[] } | null> {
+export async function createMoveNotice(
+  tx: Db,
+  input: { msixId: string; move: Move; student: Student; eventId: number | null; traceId: string },
+): Promise<{ notice: Notice; deliveries: Delivery[] } | null> {
   const { msixId, move, student } = input;
   const notice = await insertNotice(tx, {
-    kind: 'move', dedupeKey: moveDedupeKey(msixId, move), msixId, fromState: move.fromState, toState: move.toState,
-    enrollment: newEnrollmentFacts(move.enrollment), eventId: input.eventId, createdBy: 'system', traceId: input.traceId,
+    kind: 'move',
+    dedupeKey: moveDedupeKey(msixId, move),
+    msixId,
+    fromState: move.fromState,
+    toState: move.toState,
+    enrollment: newEnrollmentFacts(move.enrollment),
+    eventId: input.eventId,
+    createdBy: 'system',
+    traceId: input.traceId,
   });
   if (!notice) return null;
   const common = { noticeId: notice.id, msixId, fromState: move.fromState, toState: move.toState };
   const departed = await createDelivery(tx, {
-    stateCode: move.fromState, kind: 'move-notice', msixId, ordered: true, traceId: input.traceId, noticeId: notice.id, parentExchangeId: notice.exchangeId,
-    data: { ...common, role: 'departed', yourStudentIds: idsIn(student, move.fromState), newEnrollment: newEnrollmentFacts(move.enrollment) },
+    stateCode: move.fromState,
+    kind: 'move-notice',
+    msixId,
+    ordered: true,
+    traceId: input.traceId,
+    noticeId: notice.id,
+    parentExchangeId: notice.exchangeId,
+    data: {
+      ...common,
+      role: 'departed',
+      yourStudentIds: idsIn(student, move.fromState),
+      newEnrollment: newEnrollmentFacts(move.enrollment),
+    },
     summary: { noticeId: notice.id, role: 'departed' },
-    disclosure: { fields: ['enrollment.stateCode', 'enrollment.school', 'enrollment.enrollmentDate', 'enrollment.gradeLevel'], reason: `move notice ${notice.id}: the child left ${move.fromState} and enrolled in ${move.toState}` },
+    disclosure: {
+      fields: ['enrollment.stateCode', 'enrollment.school', 'enrollment.enrollmentDate', 'enrollment.gradeLevel'],
+      reason: `move notice ${notice.id}: the child left ${move.fromState} and enrolled in ${move.toState}`,
+    },
   });
   const arrived = await createDelivery(tx, {
-    stateCode: move.toState, kind: 'move-notice', msixId, ordered: true, traceId: input.traceId, noticeId: notice.id, parentExchangeId: notice.exchangeId,
-    data: { ...common, role: 'arrived', yourStudentIds: idsIn(student, move.toState), historyStates: student.states.filter((s) => s !== move.toState), student },
+    stateCode: move.toState,
+    kind: 'move-notice',
+    msixId,
+    ordered: true,
+    traceId: input.traceId,
+    noticeId: notice.id,
+    parentExchangeId: notice.exchangeId,
+    data: {
+      ...common,
+      role: 'arrived',
+      yourStudentIds: idsIn(student, move.toState),
+      historyStates: student.states.filter((s) => s !== move.toState),
+      student,
+    },
     summary: { noticeId: notice.id, role: 'arrived' },
-    disclosure: { fields: ['*'], recordIds: student.records.map((r) => r.recordId), reason: `move notice ${notice.id}: the child enrolled in ${move.toState} and has history in ${move.fromState}` },
+    disclosure: {
+      fields: ['*'],
+      recordIds: student.records.map((r) => r.recordId),
+      reason: `move notice ${notice.id}: the child enrolled in ${move.toState} and has history in ${move.fromState}`,
+    },
   });
   return { notice, deliveries: [departed, arrived] };
 }
@@ -115,24 +189,50 @@ export interface DepartureInput {
  * first day. One per student, states and expected arrival date: sending it
  * twice returns the first.
  */
-export async function createDepartureNotice(tx: Db, d: DepartureInput): Promise<{ notice: Notice; delivery: Delivery | null; created: boolean }> {
+export async function createDepartureNotice(
+  tx: Db,
+  d: DepartureInput,
+): Promise<{ notice: Notice; delivery: Delivery | null; created: boolean }> {
   const key = ['departure', d.msixId, d.fromState, d.toState, d.expectedArrival ?? d.today].join('|');
   const notice = await insertNotice(tx, {
-    kind: 'departure', dedupeKey: key, msixId: d.msixId, fromState: d.fromState, toState: d.toState, expectedArrival: d.expectedArrival,
-    comment: d.comment, createdBy: d.createdBy, traceId: d.traceId,
+    kind: 'departure',
+    dedupeKey: key,
+    msixId: d.msixId,
+    fromState: d.fromState,
+    toState: d.toState,
+    expectedArrival: d.expectedArrival,
+    comment: d.comment,
+    createdBy: d.createdBy,
+    traceId: d.traceId,
   });
   if (!notice) {
     const r = await tx.query<Row>('SELECT * FROM move_notices WHERE dedupe_key = $1', [key]);
     return { notice: fromRow(r.rows[0]!), delivery: null, created: false };
   }
   const delivery = await createDelivery(tx, {
-    stateCode: d.toState, kind: 'departure-notice', msixId: d.msixId, ordered: true, traceId: d.traceId, noticeId: notice.id, parentExchangeId: notice.exchangeId,
+    stateCode: d.toState,
+    kind: 'departure-notice',
+    msixId: d.msixId,
+    ordered: true,
+    traceId: d.traceId,
+    noticeId: notice.id,
+    parentExchangeId: notice.exchangeId,
     data: {
-      noticeId: notice.id, msixId: d.msixId, fromState: d.fromState, toState: d.toState, expectedArrival: d.expectedArrival, comment: d.comment,
-      historyStates: d.student.states, student: d.student,
+      noticeId: notice.id,
+      msixId: d.msixId,
+      fromState: d.fromState,
+      toState: d.toState,
+      expectedArrival: d.expectedArrival,
+      comment: d.comment,
+      historyStates: d.student.states,
+      student: d.student,
     },
     summary: { noticeId: notice.id },
-    disclosure: { fields: ['*'], recordIds: d.student.records.map((r) => r.recordId), reason: `departure notice ${notice.id}: ${d.fromState} says the child is on the way to ${d.toState}` },
+    disclosure: {
+      fields: ['*'],
+      recordIds: d.student.records.map((r) => r.recordId),
+      reason: `departure notice ${notice.id}: ${d.fromState} says the child is on the way to ${d.toState}`,
+    },
   });
   return { notice, delivery, created: true };
 }
@@ -143,7 +243,13 @@ export async function getNotice(db: Db, id: string): Promise<Notice | null> {
   return r.rows[0] ? fromRow(r.rows[0]) : null;
 }
 
-export interface NoticeFilter { state?: string; msixId?: string; kind?: 'move' | 'departure'; limit?: number; before?: string }
+export interface NoticeFilter {
+  state?: string;
+  msixId?: string;
+  kind?: 'move' | 'departure';
+  limit?: number;
+  before?: string;
+}
 
 /** Notices newest first; `state` matches either end of the move. */
 export async function listNotices(db: Db, f: NoticeFilter = {}): Promise<Notice[]> {

@@ -61,13 +61,20 @@ export function buildAnswer(input: {
       const prior = input.stored.find((s) => s.stateCode === rec.stateCode && s.stateStudentId === rec.stateStudentId);
       records.push({
         recordId: prior?.recordId ?? `live-${rec.stateCode}-${rec.stateStudentId}`,
-        stateCode: rec.stateCode, stateStudentId: rec.stateStudentId, status: 'active', record: rec,
-        receivedAt: input.now, updatedAt: input.now,
+        stateCode: rec.stateCode,
+        stateStudentId: rec.stateStudentId,
+        status: 'active',
+        record: rec,
+        receivedAt: input.now,
+        updatedAt: input.now,
         link: prior?.link ?? { linkType: 'auto', score: null, rulesVersion: 'live-source', linkedAt: input.now },
       });
     }
   }
-  const student = consolidate(input.msixId, 'active', records, input.opts, { createdAt: input.createdAt, updatedAt: input.now });
+  const student = consolidate(input.msixId, 'active', records, input.opts, {
+    createdAt: input.createdAt,
+    updatedAt: input.now,
+  });
   const sources: AnswerSource[] = [...wanted].sort().map((stateCode) => {
     const l = liveByState.get(stateCode);
     if (!l) return { stateCode, mode: 'store', status: 'answered', stale: false, detail: null };
@@ -86,7 +93,10 @@ export type RequestOutcome = 'waiting' | 'answered' | 'partly_answered' | 'expir
  * answered. Some: partly answered. None: expired if any source ran out of
  * time, else failed.
  */
-export function requestOutcome(sources: readonly Pick<AnswerSource, 'status'>[], deadlinePassed: boolean): RequestOutcome {
+export function requestOutcome(
+  sources: readonly Pick<AnswerSource, 'status'>[],
+  deadlinePassed: boolean,
+): RequestOutcome {
   const statuses = sources.map((s) => (s.status === 'pending' && deadlinePassed ? 'expired' : s.status));
   if (statuses.includes('pending')) return 'waiting';
   const answered = statuses.filter((s) => s === 'answered').length;

@@ -10,7 +10,15 @@ import { buildAnswer, type RecordAnswer } from './answer.js';
 import { createDelivery, type Delivery } from '../delivery/deliveries.js';
 import { liveSources } from '../endpoints.js';
 import type { Demographics, Resolution } from './resolve.js';
-import { getRequest, insertRequest, insertSource, setRequestStatus, setSourceDelivery, type RecordRequest, type RequestStatus } from './requests.js';
+import {
+  getRequest,
+  insertRequest,
+  insertSource,
+  setRequestStatus,
+  setSourceDelivery,
+  type RecordRequest,
+  type RequestStatus,
+} from './requests.js';
 import type { SourceQuery } from './source-connector.js';
 
 /** Who asks: a state's system or a person at a state. */
@@ -32,7 +40,9 @@ export interface RequestInput {
   deadlineSeconds?: number;
 }
 
-export type Entitlement = (msixId: string) => Promise<{ kind: 'granted'; basis: string; reason: string } | { kind: 'denied'; reason: string }>;
+export type Entitlement = (
+  msixId: string,
+) => Promise<{ kind: 'granted'; basis: string; reason: string } | { kind: 'denied'; reason: string }>;
 
 export interface RequestDeps {
   db: Db;
@@ -53,8 +63,16 @@ const actorOf = (r: Requester): Actor => ({ id: r.subject, state: r.state, roles
 
 type Plan =
   | { kind: 'refuse'; code: ErrorCode; detail: string; msixId: string | null }
-  | { kind: 'plan'; msixId: MsixId; basis: string; reason: string; createdAt: string; stored: ConsolidationInput[]; states: string[];
-    live: Map<string, SourceQuery> };
+  | {
+      kind: 'plan';
+      msixId: MsixId;
+      basis: string;
+      reason: string;
+      createdAt: string;
+      stored: ConsolidationInput[];
+      states: string[];
+      live: Map<string, SourceQuery>;
+    };
 
 /** Follows merges to the surviving student (a mistyped or merged id answers with the child it became). */
 async function liveStudent(db: Db, msixId: string): Promise<{ msixId: MsixId; createdAt: string } | null> {
@@ -62,7 +80,10 @@ async function liveStudent(db: Db, msixId: string): Promise<{ msixId: MsixId; cr
   for (let hops = 0; hops < 4; hops++) {
     const s = await getStudent(db, id);
     if (!s) return null;
-    if ('mergedInto' in s) { id = s.mergedInto; continue; }
+    if ('mergedInto' in s) {
+      id = s.mergedInto;
+      continue;
+    }
     return { msixId: s.student.msixId as MsixId, createdAt: s.student.createdAt };
   }
   return null;
@@ -75,12 +96,20 @@ async function plan(deps: RequestDeps, who: Requester, input: RequestInput): Pro
   let reason: string;
   if (input.msixId) {
     const s = await liveStudent(deps.db, input.msixId);
-    if (!s) return { kind: 'refuse', code: 'GW_ERR_UNKNOWN_STUDENT', detail: `No student with MSIX id ${input.msixId}.`, msixId: null };
+    if (!s)
+      return {
+        kind: 'refuse',
+        code: 'GW_ERR_UNKNOWN_STUDENT',
+        detail: `No student with MSIX id ${input.msixId}.`,
+        msixId: null,
+      };
     msixId = s.msixId;
     const g = await deps.entitle(msixId);
     if (g.kind === 'denied') {
       return {
-        kind: 'refuse', code: 'GW_ERR_NOT_ENTITLED', msixId,
+        kind: 'refuse',
+        code: 'GW_ERR_NOT_ENTITLED',
+        msixId,
         detail: `${who.state} has no record, notice or earlier request for this student (${g.reason}). Ask by demographics (name and birth date) from the enrollment you hold, or ask the state that sent the child for a departure notice.`,
       };
     }
@@ -88,9 +117,20 @@ async function plan(deps: RequestDeps, who: Requester, input: RequestInput): Pro
     reason = g.reason;
   } else if (input.demographics) {
     const r = await deps.resolve(input.demographics);
-    if (r.kind === 'none') return { kind: 'refuse', code: 'GW_ERR_UNKNOWN_STUDENT', detail: 'No student matches these details closely enough.', msixId: null };
+    if (r.kind === 'none')
+      return {
+        kind: 'refuse',
+        code: 'GW_ERR_UNKNOWN_STUDENT',
+        detail: 'No student matches these details closely enough.',
+        msixId: null,
+      };
     if (r.kind === 'ambiguous') {
-      return { kind: 'refuse', code: 'GW_ERR_AMBIGUOUS_STUDENT', msixId: null, detail: `These details match ${r.candidates} possible student(s) (${r.reason}); add details (middle name, second surname, parents, birthplace) or ask a data administrator.` };
+      return {
+        kind: 'refuse',
+        code: 'GW_ERR_AMBIGUOUS_STUDENT',
+        msixId: null,
+        detail: `These details match ${r.candidates} possible student(s) (${r.reason}); add details (middle name, second surname, parents, birthplace) or ask a data administrator.`,
+      };
     }
     msixId = r.msixId;
     basis = 'demographic-match';
@@ -99,7 +139,13 @@ async function plan(deps: RequestDeps, who: Requester, input: RequestInput): Pro
     return { kind: 'refuse', code: 'GW_ERR_VALIDATION', detail: 'Give an msixId or demographics.', msixId: null };
   }
   const s = await liveStudent(deps.db, msixId);
-  if (!s) return { kind: 'refuse', code: 'GW_ERR_UNKNOWN_STUDENT', detail: `No student with MSIX id ${msixId}.`, msixId: null };
+  if (!s)
+    return {
+      kind: 'refuse',
+      code: 'GW_ERR_UNKNOWN_STUDENT',
+      detail: `No student with MSIX id ${msixId}.`,
+      msixId: null,
+    };
   const stored = (await linkedRecords(deps.db, s.msixId)).filter((r) => r.status === 'active');
   const holding = [...new Set(stored.map((r) => r.stateCode))];
   const named = input.states?.map((x) => x.toUpperCase());
@@ -116,9 +162,17 @@ async function plan(deps: RequestDeps, who: Requester, input: RequestInput): Pro
     }
     if (held) continue;
     const known = await getState(deps.db, st);
-    if (!known || !known.enabled) return { kind: 'refuse', code: 'GW_ERR_UNKNOWN_STATE', detail: `State '${st}' does not take part in the exchange.`, msixId: s.msixId };
+    if (!known || !known.enabled)
+      return {
+        kind: 'refuse',
+        code: 'GW_ERR_UNKNOWN_STATE',
+        detail: `State '${st}' does not take part in the exchange.`,
+        msixId: s.msixId,
+      };
     return {
-      kind: 'refuse', code: 'GW_ERR_NO_CONNECTOR', msixId: s.msixId,
+      kind: 'refuse',
+      code: 'GW_ERR_NO_CONNECTOR',
+      msixId: s.msixId,
       detail: `The gateway holds no ${st} record of this student and has no connector to ask ${st}'s system. Ask ${st} to submit its records, or to configure a live source.`,
     };
   }
@@ -134,45 +188,116 @@ async function plan(deps: RequestDeps, who: Requester, input: RequestInput): Pro
  * refusal is recorded (ledger, request row, audit) with its coded reason.
  * The caller enqueues the returned queries after this returns.
  */
-export async function createRecordRequest(deps: RequestDeps, who: Requester, input: RequestInput, traceId: string): Promise<CreateResult> {
+export async function createRecordRequest(
+  deps: RequestDeps,
+  who: Requester,
+  input: RequestInput,
+  traceId: string,
+): Promise<CreateResult> {
   const now = deps.now?.() ?? new Date();
-  const seconds = Math.min(Math.max(1, input.deadlineSeconds ?? deps.deadline.defaultSeconds), deps.deadline.maxSeconds);
+  const seconds = Math.min(
+    Math.max(1, input.deadlineSeconds ?? deps.deadline.defaultSeconds),
+    deps.deadline.maxSeconds,
+  );
   const deadlineAt = new Date(now.getTime() + seconds * 1000).toISOString();
-  const lookup = input.msixId ? 'msix-id' as const : 'demographics' as const;
+  const lookup = input.msixId ? ('msix-id' as const) : ('demographics' as const);
   const p = await plan(deps, who, input);
   const at = now.toISOString();
 
   return deps.db.transaction(async (tx) => {
     const ex = await createExchange(tx, {
-      direction: 'inbound', kind: 'record-request', stateCode: who.state, status: 'received', traceId, clientId: who.clientId,
-      msixId: p.msixId, summary: { lookup, purpose: input.purpose, deadlineAt },
+      direction: 'inbound',
+      kind: 'record-request',
+      stateCode: who.state,
+      status: 'received',
+      traceId,
+      clientId: who.clientId,
+      msixId: p.msixId,
+      summary: { lookup, purpose: input.purpose, deadlineAt },
     });
-    const base = { exchangeId: ex.id, requestingState: who.state, requestedBy: who.subject, clientId: who.clientId, lookup, purpose: input.purpose, deadlineAt, traceId };
+    const base = {
+      exchangeId: ex.id,
+      requestingState: who.state,
+      requestedBy: who.subject,
+      clientId: who.clientId,
+      lookup,
+      purpose: input.purpose,
+      deadlineAt,
+      traceId,
+    };
     if (p.kind === 'refuse') {
-      const id = await insertRequest(tx, { ...base, msixId: p.msixId, status: 'failed', reason: `${p.code}: ${p.detail}`, history: [{ status: 'received', at }, { status: 'failed', at }] });
-      await updateExchange(tx, ex.id, { status: 'rejected', error: { code: p.code, detail: p.detail }, summary: { requestId: id, requestStatus: 'failed' } });
+      const id = await insertRequest(tx, {
+        ...base,
+        msixId: p.msixId,
+        status: 'failed',
+        reason: `${p.code}: ${p.detail}`,
+        history: [
+          { status: 'received', at },
+          { status: 'failed', at },
+        ],
+      });
+      await updateExchange(tx, ex.id, {
+        status: 'rejected',
+        error: { code: p.code, detail: p.detail },
+        summary: { requestId: id, requestStatus: 'failed' },
+      });
       await appendAudit(tx, {
-        actor: actorOf(who), action: 'record-request.refused', outcome: 'denied', msixId: p.msixId, reason: p.detail, traceId,
+        actor: actorOf(who),
+        action: 'record-request.refused',
+        outcome: 'denied',
+        msixId: p.msixId,
+        reason: p.detail,
+        traceId,
         details: { requestId: id, code: p.code, lookup, purpose: input.purpose },
       });
       return { kind: 'refused', code: p.code, detail: p.detail, request: (await getRequest(tx, id))! };
     }
 
     const waiting = p.live.size > 0;
-    const history: { status: RequestStatus; at: string }[] = [{ status: 'received', at }, { status: 'routed', at }];
-    const id = await insertRequest(tx, { ...base, msixId: p.msixId, status: waiting ? 'waiting' : 'routed', history: waiting ? [...history, { status: 'waiting', at }] : history });
+    const history: { status: RequestStatus; at: string }[] = [
+      { status: 'received', at },
+      { status: 'routed', at },
+    ];
+    const id = await insertRequest(tx, {
+      ...base,
+      msixId: p.msixId,
+      status: waiting ? 'waiting' : 'routed',
+      history: waiting ? [...history, { status: 'waiting', at }] : history,
+    });
     for (const st of p.states) {
       const held = p.stored.find((r) => r.stateCode === st);
-      await insertSource(tx, id, { stateCode: st, mode: p.live.has(st) ? 'live' : 'store', status: p.live.has(st) ? 'pending' : 'answered', stateStudentId: held?.stateStudentId ?? null });
+      await insertSource(tx, id, {
+        stateCode: st,
+        mode: p.live.has(st) ? 'live' : 'store',
+        status: p.live.has(st) ? 'pending' : 'answered',
+        stateStudentId: held?.stateStudentId ?? null,
+      });
     }
 
     if (!waiting) {
-      const answer = buildAnswer({ msixId: p.msixId, stored: p.stored, live: [], states: p.states, opts: deps.consolidation, now: at, createdAt: p.createdAt });
+      const answer = buildAnswer({
+        msixId: p.msixId,
+        stored: p.stored,
+        live: [],
+        states: p.states,
+        opts: deps.consolidation,
+        now: at,
+        createdAt: p.createdAt,
+      });
       await setRequestStatus(tx, id, 'answered', { answer });
-      await updateExchange(tx, ex.id, { status: 'completed', summary: { requestId: id, requestStatus: 'answered', sources: answer.sources.length } });
+      await updateExchange(tx, ex.id, {
+        status: 'completed',
+        summary: { requestId: id, requestStatus: 'answered', sources: answer.sources.length },
+      });
       await appendAudit(tx, {
-        actor: actorOf(who), action: 'record-request.answered', msixId: p.msixId, recordIds: p.stored.filter((r) => p.states.includes(r.stateCode)).map((r) => r.recordId),
-        fields: ['*'], reason: `record request ${id} (${input.purpose}): ${p.reason}`, traceId, details: { requestId: id, basis: p.basis, lookup },
+        actor: actorOf(who),
+        action: 'record-request.answered',
+        msixId: p.msixId,
+        recordIds: p.stored.filter((r) => p.states.includes(r.stateCode)).map((r) => r.recordId),
+        fields: ['*'],
+        reason: `record request ${id} (${input.purpose}): ${p.reason}`,
+        traceId,
+        details: { requestId: id, basis: p.basis, lookup },
       });
       return { kind: 'answered', request: (await getRequest(tx, id))!, answer };
     }
@@ -180,17 +305,34 @@ export async function createRecordRequest(deps: RequestDeps, who: Requester, inp
     const queries: Delivery[] = [];
     for (const [st, query] of p.live) {
       const d = await createDelivery(tx, {
-        stateCode: st, kind: 'record-query', msixId: p.msixId, ordered: false, traceId, requestId: id, parentExchangeId: ex.id, deadlineAt,
+        stateCode: st,
+        kind: 'record-query',
+        msixId: p.msixId,
+        ordered: false,
+        traceId,
+        requestId: id,
+        parentExchangeId: ex.id,
+        deadlineAt,
         data: { requestId: id, requestingState: who.state, query },
         summary: { requestId: id, requestingState: who.state },
-        disclosure: { fields: 'stateStudentId' in query ? ['stateStudentId'] : ['firstName', 'lastName1', 'birthDate'], reason: `live query for record request ${id} from ${who.state}` },
+        disclosure: {
+          fields: 'stateStudentId' in query ? ['stateStudentId'] : ['firstName', 'lastName1', 'birthDate'],
+          reason: `live query for record request ${id} from ${who.state}`,
+        },
       });
       await setSourceDelivery(tx, id, st, d.id);
       queries.push(d);
     }
-    await updateExchange(tx, ex.id, { status: 'processing', summary: { requestId: id, requestStatus: 'waiting', waitingOn: [...p.live.keys()] } });
+    await updateExchange(tx, ex.id, {
+      status: 'processing',
+      summary: { requestId: id, requestStatus: 'waiting', waitingOn: [...p.live.keys()] },
+    });
     await appendAudit(tx, {
-      actor: actorOf(who), action: 'record-request.accepted', msixId: p.msixId, reason: `record request ${id} (${input.purpose}): ${p.reason}`, traceId,
+      actor: actorOf(who),
+      action: 'record-request.accepted',
+      msixId: p.msixId,
+      reason: `record request ${id} (${input.purpose}): ${p.reason}`,
+      traceId,
       details: { requestId: id, basis: p.basis, lookup, waitingOn: [...p.live.keys()] },
     });
     return { kind: 'waiting', request: (await getRequest(tx, id))!, queries };

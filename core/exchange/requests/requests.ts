@@ -41,45 +41,112 @@ export interface RecordRequest {
 }
 
 interface Row {
-  id: string; exchange_id: string; requesting_state: string; requested_by: string; client_id: string | null; lookup: 'msix-id' | 'demographics';
-  msix_id: string | null; purpose: string; status: RequestStatus; reason: string | null; deadline_at: Date | string; answer_delivery_id: string | null;
-  history: { status: RequestStatus; at: string }[]; trace_id: string; created_at: Date | string; updated_at: Date | string; completed_at: Date | string | null;
+  id: string;
+  exchange_id: string;
+  requesting_state: string;
+  requested_by: string;
+  client_id: string | null;
+  lookup: 'msix-id' | 'demographics';
+  msix_id: string | null;
+  purpose: string;
+  status: RequestStatus;
+  reason: string | null;
+  deadline_at: Date | string;
+  answer_delivery_id: string | null;
+  history: { status: RequestStatus; at: string }[];
+  trace_id: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+  completed_at: Date | string | null;
 }
 interface SourceRow {
-  request_id: string; state_code: string; mode: SourceMode; status: SourceStatus; delivery_id: string | null; state_student_id: string | null;
-  detail: string | null; answered_at: Date | string | null;
+  request_id: string;
+  state_code: string;
+  mode: SourceMode;
+  status: SourceStatus;
+  delivery_id: string | null;
+  state_student_id: string | null;
+  detail: string | null;
+  answered_at: Date | string | null;
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 function fromRows(r: Row, sources: SourceRow[]): RecordRequest {
   return {
-    id: r.id as RecordRequestId, exchangeId: r.exchange_id, requestingState: r.requesting_state, requestedBy: r.requested_by, clientId: r.client_id,
-    lookup: r.lookup, msixId: r.msix_id, purpose: r.purpose, status: r.status, reason: r.reason, deadlineAt: iso(r.deadline_at)!,
-    answerDeliveryId: r.answer_delivery_id as DeliveryId | null, history: r.history, traceId: r.trace_id, createdAt: iso(r.created_at)!,
-    updatedAt: iso(r.updated_at)!, completedAt: iso(r.completed_at),
+    id: r.id as RecordRequestId,
+    exchangeId: r.exchange_id,
+    requestingState: r.requesting_state,
+    requestedBy: r.requested_by,
+    clientId: r.client_id,
+    lookup: r.lookup,
+    msixId: r.msix_id,
+    purpose: r.purpose,
+    status: r.status,
+    reason: r.reason,
+    deadlineAt: iso(r.deadline_at)!,
+    answerDeliveryId: r.answer_delivery_id as DeliveryId | null,
+    history: r.history,
+    traceId: r.trace_id,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+    completedAt: iso(r.completed_at),
     sources: sources.map((s) => ({
-      stateCode: s.state_code, mode: s.mode, status: s.status, deliveryId: s.delivery_id as DeliveryId | null, detail: s.detail, answeredAt: iso(s.answered_at),
+      stateCode: s.state_code,
+      mode: s.mode,
+      status: s.status,
+      deliveryId: s.delivery_id as DeliveryId | null,
+      detail: s.detail,
+      answeredAt: iso(s.answered_at),
     })),
   };
 }
 
 /** A request to create: the fields of a stored request that its creator sets. */
-export type NewRequest = Pick<RecordRequest,
-  'exchangeId' | 'requestingState' | 'requestedBy' | 'clientId' | 'lookup' | 'msixId' | 'purpose' | 'status' | 'deadlineAt' | 'traceId' | 'history'>
-  & Partial<Pick<RecordRequest, 'reason'>>;
+export type NewRequest = Pick<
+  RecordRequest,
+  | 'exchangeId'
+  | 'requestingState'
+  | 'requestedBy'
+  | 'clientId'
+  | 'lookup'
+  | 'msixId'
+  | 'purpose'
+  | 'status'
+  | 'deadlineAt'
+  | 'traceId'
+  | 'history'
+> &
+  Partial<Pick<RecordRequest, 'reason'>>;
 
 export async function insertRequest(tx: Db, r: NewRequest): Promise<RecordRequestId> {
   const res = await tx.query<{ id: string }>(
     `INSERT INTO record_requests (exchange_id, requesting_state, requested_by, client_id, lookup, msix_id, purpose, status, reason, deadline_at, trace_id, history, completed_at)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12, CASE WHEN $13 THEN now() END) RETURNING id`,
-    [r.exchangeId, r.requestingState, r.requestedBy, r.clientId, r.lookup, r.msixId, r.purpose, r.status, r.reason ?? null, r.deadlineAt,
-      r.traceId, JSON.stringify(r.history), FINAL_REQUEST.has(r.status)],
+    [
+      r.exchangeId,
+      r.requestingState,
+      r.requestedBy,
+      r.clientId,
+      r.lookup,
+      r.msixId,
+      r.purpose,
+      r.status,
+      r.reason ?? null,
+      r.deadlineAt,
+      r.traceId,
+      JSON.stringify(r.history),
+      FINAL_REQUEST.has(r.status),
+    ],
   );
   return res.rows[0]!.id as RecordRequestId;
 }
 
-export async function insertSource(tx: Db, requestId: string, s: { stateCode: string; mode: SourceMode; status: SourceStatus; stateStudentId: string | null }): Promise<void> {
+export async function insertSource(
+  tx: Db,
+  requestId: string,
+  s: { stateCode: string; mode: SourceMode; status: SourceStatus; stateStudentId: string | null },
+): Promise<void> {
   await tx.query(
     `INSERT INTO record_request_sources (request_id, state_code, mode, status, state_student_id, answered_at)
      VALUES ($1,$2,$3,$4,$5, CASE WHEN $4 = 'answered' THEN now() END)`,
@@ -87,19 +154,40 @@ export async function insertSource(tx: Db, requestId: string, s: { stateCode: st
   );
 }
 
-export async function setSourceDelivery(tx: Db, requestId: string, stateCode: string, deliveryId: string): Promise<void> {
-  await tx.query('UPDATE record_request_sources SET delivery_id = $3 WHERE request_id = $1 AND state_code = $2', [requestId, stateCode, deliveryId]);
+export async function setSourceDelivery(
+  tx: Db,
+  requestId: string,
+  stateCode: string,
+  deliveryId: string,
+): Promise<void> {
+  await tx.query('UPDATE record_request_sources SET delivery_id = $3 WHERE request_id = $1 AND state_code = $2', [
+    requestId,
+    stateCode,
+    deliveryId,
+  ]);
 }
 
 /** Moves a request to a new status, appending it to the history. */
-export async function setRequestStatus(tx: Db, id: string, status: RequestStatus, extra: { reason?: string | null; answer?: RecordAnswer; answerDeliveryId?: string } = {}): Promise<void> {
+export async function setRequestStatus(
+  tx: Db,
+  id: string,
+  status: RequestStatus,
+  extra: { reason?: string | null; answer?: RecordAnswer; answerDeliveryId?: string } = {},
+): Promise<void> {
   await tx.query(
     `UPDATE record_requests SET status = $2, reason = COALESCE($3, reason), answer = COALESCE($4::jsonb, answer),
        answer_delivery_id = COALESCE($5::uuid, answer_delivery_id),
        history = history || jsonb_build_array(jsonb_build_object('status', $2::text, 'at', now())),
        updated_at = now(), completed_at = CASE WHEN $6 THEN COALESCE(completed_at, now()) ELSE completed_at END
      WHERE id = $1`,
-    [id, status, extra.reason ?? null, extra.answer ? JSON.stringify(extra.answer) : null, extra.answerDeliveryId ?? null, FINAL_REQUEST.has(status)],
+    [
+      id,
+      status,
+      extra.reason ?? null,
+      extra.answer ? JSON.stringify(extra.answer) : null,
+      extra.answerDeliveryId ?? null,
+      FINAL_REQUEST.has(status),
+    ],
   );
 }
 
@@ -107,7 +195,10 @@ export async function getRequest(db: Db, id: string): Promise<RecordRequest | nu
   if (!isExchangeUuid(id)) return null;
   const r = await db.query<Row>('SELECT * FROM record_requests WHERE id = $1', [id]);
   if (!r.rows[0]) return null;
-  const s = await db.query<SourceRow>('SELECT * FROM record_request_sources WHERE request_id = $1 ORDER BY state_code', [id]);
+  const s = await db.query<SourceRow>(
+    'SELECT * FROM record_request_sources WHERE request_id = $1 ORDER BY state_code',
+    [id],
+  );
   return fromRows(r.rows[0], s.rows);
 }
 
@@ -120,12 +211,22 @@ export async function getRequestAnswer(db: Db, id: string): Promise<RecordAnswer
 
 /** Sources with the fresh records live states sent (student data), for building the answer. */
 export async function sourcesWithRecords(tx: Db, id: string): Promise<(SourceRow & { record: unknown })[]> {
-  const r = await tx.query<SourceRow & { record: unknown }>('SELECT * FROM record_request_sources WHERE request_id = $1 ORDER BY state_code FOR UPDATE', [id]);
+  const r = await tx.query<SourceRow & { record: unknown }>(
+    'SELECT * FROM record_request_sources WHERE request_id = $1 ORDER BY state_code FOR UPDATE',
+    [id],
+  );
   return r.rows;
 }
 
 /** Records what a live source answered (or that it did not). Ignored once the source is final. */
-export async function setSourceResult(tx: Db, requestId: string, stateCode: string, status: SourceStatus, records: unknown, detail: string | null): Promise<boolean> {
+export async function setSourceResult(
+  tx: Db,
+  requestId: string,
+  stateCode: string,
+  status: SourceStatus,
+  records: unknown,
+  detail: string | null,
+): Promise<boolean> {
   const r = await tx.query(
     `UPDATE record_request_sources SET status = $3, record = $4, detail = $5, answered_at = now()
      WHERE request_id = $1 AND state_code = $2 AND status = 'pending'`,
@@ -134,7 +235,13 @@ export async function setSourceResult(tx: Db, requestId: string, stateCode: stri
   return r.rowCount === 1;
 }
 
-export interface RequestFilter { requestingState?: string; status?: RequestStatus; msixId?: string; limit?: number; before?: string }
+export interface RequestFilter {
+  requestingState?: string;
+  status?: RequestStatus;
+  msixId?: string;
+  limit?: number;
+  before?: string;
+}
 
 export async function listRequests(db: Db, f: RequestFilter = {}): Promise<RecordRequest[]> {
   const r = await db.query<Row>(
@@ -144,14 +251,23 @@ export async function listRequests(db: Db, f: RequestFilter = {}): Promise<Recor
     [f.requestingState ?? null, f.status ?? null, f.msixId ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500)],
   );
   if (!r.rows.length) return [];
-  const s = await db.query<SourceRow>('SELECT * FROM record_request_sources WHERE request_id = ANY($1::uuid[]) ORDER BY state_code', [r.rows.map((x) => x.id)]);
-  return r.rows.map((row) => fromRows(row, s.rows.filter((x) => x.request_id === row.id)));
+  const s = await db.query<SourceRow>(
+    'SELECT * FROM record_request_sources WHERE request_id = ANY($1::uuid[]) ORDER BY state_code',
+    [r.rows.map((x) => x.id)],
+  );
+  return r.rows.map((row) =>
+    fromRows(
+      row,
+      s.rows.filter((x) => x.request_id === row.id),
+    ),
+  );
 }
 
 /** Open requests past their deadline (plus a grace), for the sweeper. */
 export async function overdueRequests(db: Db, now: Date, limit = 200): Promise<string[]> {
   const r = await db.query<{ id: string }>(
-    `SELECT id FROM record_requests WHERE status IN ('received', 'routed', 'waiting') AND deadline_at < $1 ORDER BY deadline_at LIMIT $2`, [now, limit],
+    `SELECT id FROM record_requests WHERE status IN ('received', 'routed', 'waiting') AND deadline_at < $1 ORDER BY deadline_at LIMIT $2`,
+    [now, limit],
   );
   return r.rows.map((x) => x.id);
 }

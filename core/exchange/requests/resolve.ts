@@ -26,22 +26,44 @@ export type Resolution =
   | { kind: 'none' };
 
 /** Finds stored candidates (linked records with their student) for a standardized lookup and its blocking keys. */
-export type CandidateFinder = (db: Db, person: StandardizedPerson, keys: readonly string[]) => Promise<Candidate<StandardizedPerson>[]>;
+export type CandidateFinder = (
+  db: Db,
+  person: StandardizedPerson,
+  keys: readonly string[],
+) => Promise<Candidate<StandardizedPerson>[]>;
 
 const clean = (v: string | null | undefined): string | null => (v && v.trim() ? v.trim() : null);
 
 /** The engine's input for a canonical identity (and parents); `state` is null: the lookup belongs to no state. */
-export function personOf(recordId: string, stateCode: string | null, stateStudentId: string | null, d: Demographics): PersonRecord {
+export function personOf(
+  recordId: string,
+  stateCode: string | null,
+  stateStudentId: string | null,
+  d: Demographics,
+): PersonRecord {
   const i = d.identity;
   const parents = d.parents ?? [];
-  const p1 = parents.find((p) => p.relationship === 'parent1') ?? parents.find((p) => p.relationship !== 'parent2') ?? null;
+  const p1 =
+    parents.find((p) => p.relationship === 'parent1') ?? parents.find((p) => p.relationship !== 'parent2') ?? null;
   const p2 = parents.find((p) => p.relationship === 'parent2') ?? parents.find((p) => p !== p1) ?? null;
   return {
-    recordId, state: stateCode, stateStudentId,
-    firstName: clean(i.firstName), middleName: clean(i.middleName), lastName1: clean(i.lastName1), lastName2: clean(i.lastName2),
-    sex: i.sex === 'F' || i.sex === 'M' ? i.sex : null, birthDate: clean(i.birthDate), multipleBirth: i.multipleBirth ?? null,
-    birthCity: clean(i.birthCity), birthState: clean(i.birthState), birthCountry: clean(i.birthCountry),
-    parent1FirstName: clean(p1?.firstName), parent1LastName: clean(p1?.lastName), parent2FirstName: clean(p2?.firstName), parent2LastName: clean(p2?.lastName),
+    recordId,
+    state: stateCode,
+    stateStudentId,
+    firstName: clean(i.firstName),
+    middleName: clean(i.middleName),
+    lastName1: clean(i.lastName1),
+    lastName2: clean(i.lastName2),
+    sex: i.sex === 'F' || i.sex === 'M' ? i.sex : null,
+    birthDate: clean(i.birthDate),
+    multipleBirth: i.multipleBirth ?? null,
+    birthCity: clean(i.birthCity),
+    birthState: clean(i.birthState),
+    birthCountry: clean(i.birthCountry),
+    parent1FirstName: clean(p1?.firstName),
+    parent1LastName: clean(p1?.lastName),
+    parent2FirstName: clean(p2?.firstName),
+    parent2LastName: clean(p2?.lastName),
   };
 }
 
@@ -58,18 +80,35 @@ const NO_RECORD = '00000000-0000-0000-0000-000000000000';
  * same arrival decision (model, prior, thresholds) the matcher makes for an
  * incoming record.
  */
-export async function resolveDemographics(db: Db, d: Demographics, finder: CandidateFinder = storeCandidateFinder, model?: MatchModel): Promise<Resolution> {
+export async function resolveDemographics(
+  db: Db,
+  d: Demographics,
+  finder: CandidateFinder = storeCandidateFinder,
+  model?: MatchModel,
+): Promise<Resolution> {
   const m = model ?? storeModel();
   const person = standardize(personOf('lookup', null, null, d));
   const candidates = await finder(db, person, blockingKeys(person));
   if (!candidates.length) return { kind: 'none' };
   // The prior follows the store's size, as for an arriving record (core/matching-store/engine.ts).
   const population = await storePopulation(db, m);
-  const result = matchArriving(person, candidates, m, {}, undefined, population > m.referencePopulation ? { population } : undefined);
+  const result = matchArriving(
+    person,
+    candidates,
+    m,
+    {},
+    undefined,
+    population > m.referencePopulation ? { population } : undefined,
+  );
   const dec = result.decision;
   if (dec.kind === 'link') {
     const best = result.students.find((s) => s.studentId === dec.studentId);
-    return { kind: 'found', msixId: dec.studentId as MsixId, probability: best?.bestProbability ?? 1, rulesVersion: result.rulesVersion };
+    return {
+      kind: 'found',
+      msixId: dec.studentId as MsixId,
+      probability: best?.bestProbability ?? 1,
+      rulesVersion: result.rulesVersion,
+    };
   }
   if (dec.kind === 'review') return { kind: 'ambiguous', candidates: dec.studentIds.length, reason: dec.reason };
   return { kind: 'none' };

@@ -9,9 +9,19 @@ import type { ParsedDate, StandardizedPerson } from '../types.js';
 import { NO_EVIDENCE, type FieldComparison } from './field-comparison.js';
 
 export const BIRTH_DATE_LEVELS = [
-  'exact', 'exact-placeholder', 'day-month-swap', 'one-edit', 'plus-minus-1-day', 'same-year-month', 'year-plus-minus-1-same-month-day', 'different',
+  'exact',
+  'exact-placeholder',
+  'day-month-swap',
+  'one-edit',
+  'plus-minus-1-day',
+  'same-year-month',
+  'year-plus-minus-1-same-month-day',
+  'different',
 ] as const;
-export const BIRTH = Object.fromEntries(BIRTH_DATE_LEVELS.map((l, i) => [l, i])) as Record<(typeof BIRTH_DATE_LEVELS)[number], number>;
+export const BIRTH = Object.fromEntries(BIRTH_DATE_LEVELS.map((l, i) => [l, i])) as Record<
+  (typeof BIRTH_DATE_LEVELS)[number],
+  number
+>;
 
 /** Level of two parsed dates (null = missing or invalid). */
 export function compareDates(a: ParsedDate | null, b: ParsedDate | null): number {
@@ -21,7 +31,8 @@ export function compareDates(a: ParsedDate | null, b: ParsedDate | null): number
   if (osaDistance(a.digits, b.digits, 1) <= 1) return BIRTH['one-edit'];
   if (Math.abs(a.epochDay - b.epochDay) <= 1) return BIRTH['plus-minus-1-day'];
   if (a.year === b.year && a.month === b.month) return BIRTH['same-year-month'];
-  if (Math.abs(a.year - b.year) === 1 && a.month === b.month && a.day === b.day) return BIRTH['year-plus-minus-1-same-month-day'];
+  if (Math.abs(a.year - b.year) === 1 && a.month === b.month && a.day === b.day)
+    return BIRTH['year-plus-minus-1-same-month-day'];
   return BIRTH.different;
 }
 

@@ -11,9 +11,22 @@ import { nicknamesOf } from '../nicknames.js';
 import { canonicalMatch, findCanonical, fuzzyEqual, phoneticTokenMatch } from './token-match.js';
 
 export const GIVEN_LEVELS = [
-  'exact', 'nickname', 'subset', 'jw92', 'jw88-or-one-edit', 'nickname-typo', 'phonetic', 'overlap-conflict', 'initial', 'swapped-with-surname', 'different',
+  'exact',
+  'nickname',
+  'subset',
+  'jw92',
+  'jw88-or-one-edit',
+  'nickname-typo',
+  'phonetic',
+  'overlap-conflict',
+  'initial',
+  'swapped-with-surname',
+  'different',
 ] as const;
-export const GIVEN = Object.fromEntries(GIVEN_LEVELS.map((l, i) => [l, i])) as Record<(typeof GIVEN_LEVELS)[number], number>;
+export const GIVEN = Object.fromEntries(GIVEN_LEVELS.map((l, i) => [l, i])) as Record<
+  (typeof GIVEN_LEVELS)[number],
+  number
+>;
 
 function sameCanonicalSequence(a: StandardGivenName, b: StandardGivenName): boolean {
   if (a.tokens.length !== b.tokens.length) return false;
@@ -64,7 +77,8 @@ function mistypedNicknameOf(a: StandardGivenName, b: StandardGivenName): boolean
   for (const t of a.tokens) {
     if (t.length < 4) continue;
     for (const forms of b.canonical) {
-      for (const full of forms) for (const nick of nicknamesOf(full)) if (nick.length >= 4 && osaDistance(t, nick, 1) <= 1) return true;
+      for (const full of forms)
+        for (const nick of nicknamesOf(full)) if (nick.length >= 4 && osaDistance(t, nick, 1) <= 1) return true;
     }
   }
   return false;
@@ -142,15 +156,21 @@ export function compareGivenNames(a: StandardizedPerson, b: StandardizedPerson):
   const fb = b.givenFull!;
   if (ga.joined === gb.joined) return middleNamesConflict(a, b) ? GIVEN['overlap-conflict'] : GIVEN.exact;
   if (fa.joined === fb.joined) return GIVEN.nickname;
-  if (sameCanonicalSequence(ga, gb) || sameCanonicalSequence(fa, fb)) return middleNamesConflict(a, b) ? GIVEN['overlap-conflict'] : GIVEN.nickname;
+  if (sameCanonicalSequence(ga, gb) || sameCanonicalSequence(fa, fb))
+    return middleNamesConflict(a, b) ? GIVEN['overlap-conflict'] : GIVEN.nickname;
   if (ga.tokens.length <= fb.tokens.length && canonicalSubset(ga, fb)) return GIVEN.subset;
   if (gb.tokens.length <= fa.tokens.length && canonicalSubset(gb, fa)) return GIVEN.subset;
   if (overlapWithConflict(ga, gb)) return GIVEN['overlap-conflict'];
-  if (fa.tokens.length !== fb.tokens.length && (fa.tokens.length < fb.tokens.length ? fuzzySubset(fa, fb) : fuzzySubset(fb, fa))) return GIVEN['jw88-or-one-edit'];
+  if (
+    fa.tokens.length !== fb.tokens.length &&
+    (fa.tokens.length < fb.tokens.length ? fuzzySubset(fa, fb) : fuzzySubset(fb, fa))
+  )
+    return GIVEN['jw88-or-one-edit'];
   // First names alone only when one side has a single name; otherwise the whole name ("MARIO JOSE" is not "MARIA GUADALUPE").
   const single = fa.tokens.length === 1 || fb.tokens.length === 1;
   let jw = single ? jaroWinklerCached(ga.joined, gb.joined) : jaroWinklerCached(fa.joined, fb.joined);
-  if (single && (ga.tokens.length > 1 || gb.tokens.length > 1)) jw = Math.max(jw, jaroWinklerCached(ga.tokens[0]!, gb.tokens[0]!));
+  if (single && (ga.tokens.length > 1 || gb.tokens.length > 1))
+    jw = Math.max(jw, jaroWinklerCached(ga.tokens[0]!, gb.tokens[0]!));
   if (ga.tokens[0]!.length > 1 && gb.tokens[0]!.length > 1) {
     if (jw >= 0.92) return GIVEN.jw92;
     if (jw >= 0.88) return GIVEN['jw88-or-one-edit'];

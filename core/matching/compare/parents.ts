@@ -44,7 +44,13 @@ export const parentGivenComparison: FieldComparison<StandardizedPerson> = {
   compare: compareParentGiven,
 };
 
-export const FAMILY_SURNAME_LEVELS = ['parents-same', 'parents-overlap', 'child-consistent', 'child-partial', 'different'] as const;
+export const FAMILY_SURNAME_LEVELS = [
+  'parents-same',
+  'parents-overlap',
+  'child-consistent',
+  'child-partial',
+  'different',
+] as const;
 
 function childFits(child: StandardizedPerson, parentSurnames: readonly string[]): number {
   if (child.surname1 === null) return -1;

@@ -8,7 +8,8 @@ export const stateIdComparison: FieldComparison<StandardizedPerson> = {
   field: 'state_student_id',
   levels: STATE_ID_LEVELS,
   compare: (a, b) => {
-    if (a.state === null || a.state !== b.state || a.stateStudentId === null || b.stateStudentId === null) return NO_EVIDENCE;
+    if (a.state === null || a.state !== b.state || a.stateStudentId === null || b.stateStudentId === null)
+      return NO_EVIDENCE;
     return a.stateStudentId === b.stateStudentId ? 0 : 1;
   },
 };

@@ -10,10 +10,23 @@ import { NO_EVIDENCE, type FieldComparison } from './field-comparison.js';
 import { fuzzyEqual, phoneticTokenMatch } from './token-match.js';
 
 export const SURNAME_LEVELS = [
-  'all-exact', 'swapped', 'joined', 'first-other-missing', 'maternal-in-middle', 'one-shared-other-missing',
-  'fuzzy-both', 'one-shared-conflict', 'jw92', 'phonetic', 'swapped-with-given', 'different',
+  'all-exact',
+  'swapped',
+  'joined',
+  'first-other-missing',
+  'maternal-in-middle',
+  'one-shared-other-missing',
+  'fuzzy-both',
+  'one-shared-conflict',
+  'jw92',
+  'phonetic',
+  'swapped-with-given',
+  'different',
 ] as const;
-export const SURNAME = Object.fromEntries(SURNAME_LEVELS.map((l, i) => [l, i])) as Record<(typeof SURNAME_LEVELS)[number], number>;
+export const SURNAME = Object.fromEntries(SURNAME_LEVELS.map((l, i) => [l, i])) as Record<
+  (typeof SURNAME_LEVELS)[number],
+  number
+>;
 
 function sameTokens(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -74,7 +87,8 @@ export function compareSurnames(a: StandardizedPerson, b: StandardizedPerson): n
   }
   // Both surnames agree up to typos (in order or swapped).
   if (a2 !== null && b2 !== null) {
-    if ((fuzzyEqual(a1, b1) && fuzzyEqual(a2, b2)) || (fuzzyEqual(a1, b2) && fuzzyEqual(a2, b1))) return SURNAME['fuzzy-both'];
+    if ((fuzzyEqual(a1, b1) && fuzzyEqual(a2, b2)) || (fuzzyEqual(a1, b2) && fuzzyEqual(a2, b1)))
+      return SURNAME['fuzzy-both'];
   }
   if (shared) return SURNAME['one-shared-conflict'];
   let best = 0;
@@ -93,8 +107,13 @@ export const surnameComparison: FieldComparison<StandardizedPerson> = {
   levels: SURNAME_LEVELS,
   compare: compareSurnames,
   tfValue: (a, b, level) => {
-    if (level === SURNAME['all-exact'] || level === SURNAME.swapped || level === SURNAME.joined) return `J:${a.surnames!.sortedKey}`;
-    if (level === SURNAME['first-other-missing'] || level === SURNAME['maternal-in-middle'] || level === SURNAME['one-shared-other-missing']) {
+    if (level === SURNAME['all-exact'] || level === SURNAME.swapped || level === SURNAME.joined)
+      return `J:${a.surnames!.sortedKey}`;
+    if (
+      level === SURNAME['first-other-missing'] ||
+      level === SURNAME['maternal-in-middle'] ||
+      level === SURNAME['one-shared-other-missing']
+    ) {
       const shared = a.surnames!.tokens.find((t) => b.surnames!.tokens.includes(t));
       return shared === undefined ? `T:${a.surname1}` : `T:${shared}`;
     }

@@ -4,7 +4,12 @@
  * comparisons; address, postcode and soc_sec_id get their own.
  */
 import { readFileSync } from 'node:fs';
-import { NO_EVIDENCE, liftComparison, type ComparisonSet, type FieldComparison } from '../../../core/matching/compare/field-comparison.js';
+import {
+  NO_EVIDENCE,
+  liftComparison,
+  type ComparisonSet,
+  type FieldComparison,
+} from '../../../core/matching/compare/field-comparison.js';
 import { birthDateComparison } from '../../../core/matching/compare/birth-date.js';
 import { givenNameComparison } from '../../../core/matching/compare/given-name.js';
 import { surnameComparison } from '../../../core/matching/compare/surname.js';
@@ -29,7 +34,9 @@ export interface FebrlRecord {
 
 /** Reads one FEBRL CSV (", " separated, no quoting). */
 export function readFebrl(file: string): FebrlRecord[] {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const out: FebrlRecord[] = [];
   for (const line of lines.slice(1)) {
     const f = line.split(',').map((x) => x.trim());
@@ -39,9 +46,23 @@ export function readFebrl(file: string): FebrlRecord[] {
       id,
       entity: /^rec-(\d+)-/.exec(id)?.[1] ?? id,
       person: standardize({
-        recordId: id, state: null, stateStudentId: null, firstName: v(1), middleName: null, lastName1: v(2), lastName2: null,
-        sex: null, birthDate: v(9), multipleBirth: null, birthCity: null, birthState: null, birthCountry: null,
-        parent1FirstName: null, parent1LastName: null, parent2FirstName: null, parent2LastName: null,
+        recordId: id,
+        state: null,
+        stateStudentId: null,
+        firstName: v(1),
+        middleName: null,
+        lastName1: v(2),
+        lastName2: null,
+        sex: null,
+        birthDate: v(9),
+        multipleBirth: null,
+        birthCity: null,
+        birthState: null,
+        birthCountry: null,
+        parent1FirstName: null,
+        parent1LastName: null,
+        parent2FirstName: null,
+        parent2LastName: null,
       }),
       streetNumber: v(3),
       address1: v(4) === null ? null : foldText(v(4)),
@@ -141,8 +162,10 @@ function baseKeys(r: FebrlRecord, keys: Set<string>): void {
 const febrlBase = {
   deterministicMatch: (a: FebrlRecord, b: FebrlRecord) =>
     (a.socSecId !== null && a.socSecId === b.socSecId && a.person.birth?.digits === b.person.birth?.digits) ||
-    (a.person.given?.joined === b.person.given?.joined && a.person.surnames?.joined === b.person.surnames?.joined &&
-      a.person.birth !== null && a.person.birth.digits === b.person.birth?.digits),
+    (a.person.given?.joined === b.person.given?.joined &&
+      a.person.surnames?.joined === b.person.surnames?.joined &&
+      a.person.birth !== null &&
+      a.person.birth.digits === b.person.birth?.digits),
   idOf: (r: FebrlRecord) => r.id,
   conflicts: [],
 };
@@ -174,8 +197,10 @@ export const febrlAllFields: ComparisonSet<FebrlRecord> = {
 export const febrlNameDateLocality: ComparisonSet<FebrlRecord> = {
   ...febrlBase,
   deterministicMatch: (a, b) =>
-    a.person.given?.joined === b.person.given?.joined && a.person.surnames?.joined === b.person.surnames?.joined &&
-    a.person.birth !== null && a.person.birth.digits === b.person.birth?.digits,
+    a.person.given?.joined === b.person.given?.joined &&
+    a.person.surnames?.joined === b.person.surnames?.joined &&
+    a.person.birth !== null &&
+    a.person.birth.digits === b.person.birth?.digits,
   name: 'febrl-name-dob-locality',
   comparisons: [...nameAndDate, textComparison('suburb', (r) => r.suburb), exactComparison('state', (r) => r.state)],
   blockingKeys(r) {

@@ -4,7 +4,14 @@
  */
 
 export interface LinkageMetrics {
-  pairwise: { precision: number; recall: number; f1: number; truePositives: number; predictedPairs: number; truePairs: number };
+  pairwise: {
+    precision: number;
+    recall: number;
+    f1: number;
+    truePositives: number;
+    predictedPairs: number;
+    truePairs: number;
+  };
   bcubed: { precision: number; recall: number; f1: number };
 }
 
@@ -20,7 +27,11 @@ function pairsOf(n: number): number {
  * Scores predicted clusters against truth labels. With `source` (0/1 per
  * record), only pairs across the two sources count (two-file linkage).
  */
-export function linkageMetrics(predicted: ArrayLike<number | string>, truth: ArrayLike<number | string>, source?: ArrayLike<number>): LinkageMetrics {
+export function linkageMetrics(
+  predicted: ArrayLike<number | string>,
+  truth: ArrayLike<number | string>,
+  source?: ArrayLike<number>,
+): LinkageMetrics {
   const n = predicted.length;
   const cell = new Map<string, number[]>();
   const predCount = new Map<number | string, number[]>();
@@ -59,7 +70,14 @@ export function linkageMetrics(predicted: ArrayLike<number | string>, truth: Arr
   bp /= n;
   br /= n;
   return {
-    pairwise: { precision, recall, f1: f1(precision, recall), truePositives: tp, predictedPairs: predicted_, truePairs },
+    pairwise: {
+      precision,
+      recall,
+      f1: f1(precision, recall),
+      truePositives: tp,
+      predictedPairs: predicted_,
+      truePairs,
+    },
     bcubed: { precision: bp, recall: br, f1: f1(bp, br) },
   };
 }

@@ -24,16 +24,25 @@ export interface MissBreakdown {
  * `cluster-average` (the clusters disagree on average); `other`.
  */
 export function explainMisses<R>(
-  records: readonly R[], truth: ReadonlyArray<string | number>, set: ComparisonSet<R>, scorer: CompiledModel<R>, result: BatchResult,
+  records: readonly R[],
+  truth: ReadonlyArray<string | number>,
+  set: ComparisonSet<R>,
+  scorer: CompiledModel<R>,
+  result: BatchResult,
 ): MissBreakdown {
   const { clusterOf } = result;
   const keys = records.map((r) => new Set(set.blockingKeys(r)));
   const members = new Map<number, number[]>();
-  for (let i = 0; i < records.length; i++) (members.get(clusterOf[i]!) ?? members.set(clusterOf[i]!, []).get(clusterOf[i]!)!).push(i);
+  for (let i = 0; i < records.length; i++)
+    (members.get(clusterOf[i]!) ?? members.set(clusterOf[i]!, []).get(clusterOf[i]!)!).push(i);
   const byTruth = new Map<string | number, number[]>();
   truth.forEach((t, i) => (byTruth.get(t) ?? byTruth.set(t, []).get(t)!).push(i));
   const heldTwin = new Set<number>();
-  for (const p of result.review) if (p.conflicts.includes('ambiguous-twin')) { heldTwin.add(p.a); heldTwin.add(p.b); }
+  for (const p of result.review)
+    if (p.conflicts.includes('ambiguous-twin')) {
+      heldTwin.add(p.a);
+      heldTwin.add(p.b);
+    }
 
   const causes = new Map<string, number>();
   let truePairs = 0;
@@ -45,17 +54,23 @@ export function explainMisses<R>(
     for (const i of recs) (parts.get(clusterOf[i]!) ?? parts.set(clusterOf[i]!, []).get(clusterOf[i]!)!).push(i);
     if (parts.size === 1) continue;
     const sorted = [...parts.values()].sort((a, b) => b.length - a.length);
-    for (let x = 0; x < sorted.length; x++) for (let y = x + 1; y < sorted.length; y++) missedPairs += sorted[x]!.length * sorted[y]!.length;
+    for (let x = 0; x < sorted.length; x++)
+      for (let y = x + 1; y < sorted.length; y++) missedPairs += sorted[x]!.length * sorted[y]!.length;
     let earlier = sorted[0]!.length;
     for (const part of sorted.slice(1)) {
       let best = -Infinity;
       let bi = -1;
       let bj = -1;
-      for (const i of part) for (const j of recs) {
-        if (clusterOf[j] === clusterOf[i]) continue;
-        const w = scorer.weightOf(records[i]!, records[j]!);
-        if (w > best) { best = w; bi = i; bj = j; }
-      }
+      for (const i of part)
+        for (const j of recs) {
+          if (clusterOf[j] === clusterOf[i]) continue;
+          const w = scorer.weightOf(records[i]!, records[j]!);
+          if (w > best) {
+            best = w;
+            bi = i;
+            bj = j;
+          }
+        }
       const a = records[bi]!;
       const b = records[bj]!;
       let cause: string;
@@ -69,11 +84,17 @@ export function explainMisses<R>(
         const cb = members.get(clusterOf[bj]!)!;
         const cross = new Set<string>();
         let sum = 0;
-        for (const x of ca) for (const y of cb) {
-          sum += scorer.weightOf(records[x]!, records[y]!);
-          for (const c of scorer.conflictsOf(records[x]!, records[y]!)) cross.add(c);
-        }
-        cause = cross.size > 0 ? `cluster-conflict:${[...cross].sort().join('+')}` : sum / (ca.length * cb.length) < scorer.reviewWeight ? 'cluster-average' : 'other';
+        for (const x of ca)
+          for (const y of cb) {
+            sum += scorer.weightOf(records[x]!, records[y]!);
+            for (const c of scorer.conflictsOf(records[x]!, records[y]!)) cross.add(c);
+          }
+        cause =
+          cross.size > 0
+            ? `cluster-conflict:${[...cross].sort().join('+')}`
+            : sum / (ca.length * cb.length) < scorer.reviewWeight
+              ? 'cluster-average'
+              : 'other';
       }
       // Pairs with the larger parts before this one: every missed pair is counted once.
       causes.set(cause, (causes.get(cause) ?? 0) + part.length * earlier);

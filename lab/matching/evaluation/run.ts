@@ -55,12 +55,16 @@ export function evaluate<R>(input: EvaluationInput<R>): EvaluationResult {
   const { records, truth, source, set } = input;
   const n = records.length;
   const sourceById = source ? new Map(records.map((r, i) => [set.idOf(r), source[i]!])) : null;
-  const pairFilter = sourceById ? (a: R, b: R) => sourceById.get(set.idOf(a)) !== sourceById.get(set.idOf(b)) : undefined;
-  let model = input.model ?? trainModel(records, set, {
-    trainedOn: input.name,
-    ...(pairFilter ? { pairFilter } : {}),
-    ...(input.maxBlockSize ? { maxBlockSize: input.maxBlockSize } : {}),
-  });
+  const pairFilter = sourceById
+    ? (a: R, b: R) => sourceById.get(set.idOf(a)) !== sourceById.get(set.idOf(b))
+    : undefined;
+  let model =
+    input.model ??
+    trainModel(records, set, {
+      trainedOn: input.name,
+      ...(pairFilter ? { pairFilter } : {}),
+      ...(input.maxBlockSize ? { maxBlockSize: input.maxBlockSize } : {}),
+    });
   if (input.thresholds) model = { ...model, thresholds: input.thresholds };
   const skipPair = source ? (i: number, j: number) => source[i] === source[j] : undefined;
   const result = linkBatch(records, set, model, {
@@ -102,7 +106,8 @@ export function evaluate<R>(input: EvaluationInput<R>): EvaluationResult {
       (byCluster.get(c) ?? byCluster.set(c, []).get(c)!).push(i);
     }
     for (const members of byCluster.values()) {
-      for (const i of members) for (const j of members) if (truth[i] !== truth[j] && tg[i] === tg[j]) merged.add(`${tg[i]}`);
+      for (const i of members)
+        for (const j of members) if (truth[i] !== truth[j] && tg[i] === tg[j]) merged.add(`${tg[i]}`);
     }
     twinsMerged = merged.size;
   }
@@ -117,7 +122,20 @@ export function evaluate<R>(input: EvaluationInput<R>): EvaluationResult {
     reviewShareRecordPairs: result.stats.recordsInRecordPairReview / n,
     recallWithReview,
     twinsMerged,
-    ...(input.misses ? { misses: explainMisses(records, truth, set, new CompiledModel(model, set, { population: n, termFrequencies: buildTermFrequencies(records, set.comparisons) }), result) } : {}),
+    ...(input.misses
+      ? {
+          misses: explainMisses(
+            records,
+            truth,
+            set,
+            new CompiledModel(model, set, {
+              population: n,
+              termFrequencies: buildTermFrequencies(records, set.comparisons),
+            }),
+            result,
+          ),
+        }
+      : {}),
     seconds: (performance.now() - started) / 1000,
     model,
   };

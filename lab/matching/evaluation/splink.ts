@@ -1,7 +1,12 @@
 /** Splink's fake_1000 / fake_20000 demo records mapped into the comparison framework. */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { NO_EVIDENCE, liftComparison, type ComparisonSet, type FieldComparison } from '../../../core/matching/compare/field-comparison.js';
+import {
+  NO_EVIDENCE,
+  liftComparison,
+  type ComparisonSet,
+  type FieldComparison,
+} from '../../../core/matching/compare/field-comparison.js';
 import { birthDateComparison } from '../../../core/matching/compare/birth-date.js';
 import { givenNameComparison } from '../../../core/matching/compare/given-name.js';
 import { surnameComparison } from '../../../core/matching/compare/surname.js';
@@ -29,10 +34,23 @@ export function readSplink(file: string): SplinkRecord[] {
       id: row.unique_id!,
       entity: row.cluster!,
       person: standardize({
-        recordId: row.unique_id!, state: null, stateStudentId: null, firstName: v('first_name'), middleName: null,
-        lastName1: v('surname'), lastName2: null, sex: null, birthDate: v('dob'), multipleBirth: null,
-        birthCity: null, birthState: null, birthCountry: null,
-        parent1FirstName: null, parent1LastName: null, parent2FirstName: null, parent2LastName: null,
+        recordId: row.unique_id!,
+        state: null,
+        stateStudentId: null,
+        firstName: v('first_name'),
+        middleName: null,
+        lastName1: v('surname'),
+        lastName2: null,
+        sex: null,
+        birthDate: v('dob'),
+        multipleBirth: null,
+        birthCity: null,
+        birthState: null,
+        birthCountry: null,
+        parent1FirstName: null,
+        parent1LastName: null,
+        parent2FirstName: null,
+        parent2LastName: null,
       }),
       city: v('city') === null ? null : foldText(v('city')),
       email,
@@ -96,6 +114,9 @@ export const splinkFakeSet: ComparisonSet<SplinkRecord> = {
   },
   deterministicMatch: (a, b) =>
     (a.email !== null && a.email === b.email) ||
-    (a.person.given?.joined === b.person.given?.joined && a.person.surnames?.joined === b.person.surnames?.joined && a.person.birth?.digits === b.person.birth?.digits && a.person.birth !== null),
+    (a.person.given?.joined === b.person.given?.joined &&
+      a.person.surnames?.joined === b.person.surnames?.joined &&
+      a.person.birth?.digits === b.person.birth?.digits &&
+      a.person.birth !== null),
   idOf: (r) => r.id,
 };

@@ -40,7 +40,16 @@ import {
 import { BlockIndex, packKeys } from '../../../core/matching/block-index.js';
 import type { ComparisonSet } from '../../../core/matching/compare/field-comparison.js';
 import type { MatchModel } from '../../../core/matching/model.js';
-import { recordsFingerprint, type ChunkResult, type ExpectedRecords, type FromWorker, type ModuleExportRef, type RecordSourceRef, type ToWorker, type WorkerInit } from './protocol.js';
+import {
+  recordsFingerprint,
+  type ChunkResult,
+  type ExpectedRecords,
+  type FromWorker,
+  type ModuleExportRef,
+  type RecordSourceRef,
+  type ToWorker,
+  type WorkerInit,
+} from './protocol.js';
 
 export type { ModuleExportRef, RecordSourceRef } from './protocol.js';
 
@@ -157,7 +166,11 @@ async function shareChunks<T>(
   const expect = message.expect;
   for (const h of handles) {
     // Known before the job starts: the worker failed, or loaded other records (it would refuse the job too).
-    if (h.failed === null && h.loaded !== null && (h.loaded.records !== expect.records || h.loaded.fingerprint !== expect.fingerprint)) {
+    if (
+      h.failed === null &&
+      h.loaded !== null &&
+      (h.loaded.records !== expect.records || h.loaded.fingerprint !== expect.fingerprint)
+    ) {
       h.fail(new Error(`holds other records (${h.loaded.records} records, expected ${expect.records})`));
       warn(`batch worker not used: ${h.failed!.message}`);
     } else if (h.failed !== null && job === 'keys') warn(`batch worker not used: ${h.failed.message}`);
@@ -179,7 +192,9 @@ async function shareChunks<T>(
         notify();
       },
       (err) => {
-        warn(`batch worker not used for ${job === 'keys' ? 'blocking keys' : 'scoring'} (${err.message}); the main thread does its share`);
+        warn(
+          `batch worker not used for ${job === 'keys' ? 'blocking keys' : 'scoring'} (${err.message}); the main thread does its share`,
+        );
         if (!done) {
           done = true;
           ended++;
@@ -229,7 +244,8 @@ export class BatchWorkerPool {
   static start(options: BatchWorkerPoolOptions): BatchWorkerPool {
     const entry = new URL(`./score-worker${TS ? '.ts' : '.js'}`, import.meta.url).href;
     const handles: WorkerHandle[] = [];
-    for (let k = 0; k < options.workers; k++) handles.push(new WorkerHandle({ entry, source: options.source, set: options.set }));
+    for (let k = 0; k < options.workers; k++)
+      handles.push(new WorkerHandle({ entry, source: options.source, set: options.set }));
     return new BatchWorkerPool(handles);
   }
 
@@ -268,7 +284,12 @@ export interface ParallelBatchOptions extends BatchOptions {
  * (a function) cannot reach a worker: with it, the batch runs on the main
  * thread alone.
  */
-export async function linkBatchParallel<R>(records: readonly R[], set: ComparisonSet<R>, model: MatchModel, options: ParallelBatchOptions): Promise<BatchResult> {
+export async function linkBatchParallel<R>(
+  records: readonly R[],
+  set: ComparisonSet<R>,
+  model: MatchModel,
+  options: ParallelBatchOptions,
+): Promise<BatchResult> {
   const { pool } = options;
   const warn = options.onWarning ?? (() => {});
   const progress = options.onProgress ?? (() => {});
@@ -286,7 +307,8 @@ export async function linkBatchParallel<R>(records: readonly R[], set: Compariso
     progress('blocking', 0, n);
     const keyChunk = 1 << 16;
     const keyChunks = Math.ceil(n / keyChunk);
-    const keysOf = (c: number) => packKeys((i) => set.blockingKeys(records[i]!), c * keyChunk, Math.min(n, (c + 1) * keyChunk) - c * keyChunk);
+    const keysOf = (c: number) =>
+      packKeys((i) => set.blockingKeys(records[i]!), c * keyChunk, Math.min(n, (c + 1) * keyChunk) - c * keyChunk);
     const keyNext = new Int32Array(new SharedArrayBuffer(4));
     const entries = await shareChunks(
       handles,
@@ -299,7 +321,10 @@ export async function linkBatchParallel<R>(records: readonly R[], set: Compariso
       warn,
       (byWorkers) => options.onShare?.('keys', byWorkers, keyChunks),
     );
-    const index = new BlockIndex({ maxBlockSize: options.maxBlockSize ?? model.maxBlockSize }, entries.reduce((t, e) => t + e.length, 0));
+    const index = new BlockIndex(
+      { maxBlockSize: options.maxBlockSize ?? model.maxBlockSize },
+      entries.reduce((t, e) => t + e.length, 0),
+    );
     for (let c = 0; c < keyChunks; c++) {
       index.addPacked(entries[c]!, n);
       entries[c] = new Float64Array(0);
@@ -319,9 +344,28 @@ export async function linkBatchParallel<R>(records: readonly R[], set: Compariso
       'score',
       chunkCount,
       next,
-      { type: 'score', expect, plan, model, termFrequencies, next, chunkSize, prefilterOrder: prefilter ? [...prefilter.order] : null },
+      {
+        type: 'score',
+        expect,
+        plan,
+        model,
+        termFrequencies,
+        next,
+        chunkSize,
+        prefilterOrder: prefilter ? [...prefilter.order] : null,
+      },
       (m) => (m.type === 'chunk' ? { chunk: m.chunk, value: m } : null),
-      (c) => scorePairRange(records, set, scorer, plan, c * chunkSize, Math.min(n, (c + 1) * chunkSize), emptyScoredPairs(), { stamp, prefilter }),
+      (c) =>
+        scorePairRange(
+          records,
+          set,
+          scorer,
+          plan,
+          c * chunkSize,
+          Math.min(n, (c + 1) * chunkSize),
+          emptyScoredPairs(),
+          { stamp, prefilter },
+        ),
       warn,
       (byWorkers) => options.onShare?.('score', byWorkers, chunkCount),
       () => progress('scoring', Math.min(n, Atomics.load(next, 0) * chunkSize), n),
@@ -329,7 +373,8 @@ export async function linkBatchParallel<R>(records: readonly R[], set: Compariso
     await pool.close();
 
     // Concatenate in chunk order = the single-thread visiting order.
-    const sum = (pick: (r: ScoredPairs | ChunkResult) => EdgeListData) => results.reduce((t, r) => t + pick(r!).length, 0);
+    const sum = (pick: (r: ScoredPairs | ChunkResult) => EdgeListData) =>
+      results.reduce((t, r) => t + pick(r!).length, 0);
     const merged: ScoredPairs = {
       links: new EdgeList(sum((r) => r.links)),
       cannot: new EdgeList(sum((r) => r.cannot)),
@@ -346,7 +391,13 @@ export async function linkBatchParallel<R>(records: readonly R[], set: Compariso
       merged.pairs += r.pairs;
       results[c] = undefined;
     }
-    return clusterScoredPairs(records, scorer, merged, { blockingEntries: index.entryCount, skippedBlocks: plan.skippedBlocks }, options);
+    return clusterScoredPairs(
+      records,
+      scorer,
+      merged,
+      { blockingEntries: index.entryCount, skippedBlocks: plan.skippedBlocks },
+      options,
+    );
   } finally {
     await pool.close();
   }

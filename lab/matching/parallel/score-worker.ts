@@ -7,11 +7,24 @@
  * typed arrays.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { batchConflictFloor, batchScorer, emptyScoredPairs, scorePairRange, type EdgeList, type EdgeListData } from '../../../core/matching/batch.js';
+import {
+  batchConflictFloor,
+  batchScorer,
+  emptyScoredPairs,
+  scorePairRange,
+  type EdgeList,
+  type EdgeListData,
+} from '../../../core/matching/batch.js';
 import { PairPrefilter } from '../../../core/matching/batch-prefilter.js';
 import { packKeys } from '../../../core/matching/block-index.js';
 import type { ComparisonSet } from '../../../core/matching/compare/field-comparison.js';
-import { recordsFingerprint, type ExpectedRecords, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
+import {
+  recordsFingerprint,
+  type ExpectedRecords,
+  type FromWorker,
+  type ToWorker,
+  type WorkerInit,
+} from './protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -37,7 +50,10 @@ port.on('message', (m: ToWorker) => (run ? run(m) : queue.push(m)));
 
 async function main(): Promise<void> {
   const set = await importExport<ComparisonSet<unknown>>(init.set.module, init.set.export);
-  const load = await importExport<(...args: unknown[]) => Promise<unknown[]> | unknown[]>(init.source.module, init.source.export);
+  const load = await importExport<(...args: unknown[]) => Promise<unknown[]> | unknown[]>(
+    init.source.module,
+    init.source.export,
+  );
   const records = await load(...init.source.args);
   const fingerprint = recordsFingerprint(records, (r) => set.idOf(r));
   send({ type: 'loaded', records: records.length, fingerprint });
@@ -64,11 +80,17 @@ async function main(): Promise<void> {
       }
       const { plan } = message;
       const scorer = batchScorer(set, message.model, n, message.termFrequencies);
-      const prefilter = message.prefilterOrder === null ? null : new PairPrefilter(scorer, message.prefilterOrder, batchConflictFloor(scorer));
+      const prefilter =
+        message.prefilterOrder === null
+          ? null
+          : new PairPrefilter(scorer, message.prefilterOrder, batchConflictFloor(scorer));
       const stamp = new Int32Array(n).fill(-1);
       for (let chunk = Atomics.add(next, 0, 1); chunk * chunkSize < n; chunk = Atomics.add(next, 0, 1)) {
         const lo = chunk * chunkSize;
-        const scored = scorePairRange(records, set, scorer, plan, lo, Math.min(n, lo + chunkSize), emptyScoredPairs(), { stamp, prefilter });
+        const scored = scorePairRange(records, set, scorer, plan, lo, Math.min(n, lo + chunkSize), emptyScoredPairs(), {
+          stamp,
+          prefilter,
+        });
         const transfer: ArrayBuffer[] = [];
         send(
           {

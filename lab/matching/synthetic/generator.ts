@@ -158,7 +158,10 @@ export function* generatePopulation(options: SyntheticOptions): Generator<Synthe
   let twinSeq = 0;
   let idSeq = 0;
   const surname = () => rng.pickWeighted(SURNAME_DIST.names, SURNAME_DIST.cum);
-  const givenOf = (sex: Sex) => (sex === 'M' ? rng.pickWeighted(MALE_DIST.names, MALE_DIST.cum) : rng.pickWeighted(FEMALE_DIST.names, FEMALE_DIST.cum));
+  const givenOf = (sex: Sex) =>
+    sex === 'M'
+      ? rng.pickWeighted(MALE_DIST.names, MALE_DIST.cum)
+      : rng.pickWeighted(FEMALE_DIST.names, FEMALE_DIST.cum);
   const newStateId = (state: string) => `${state}${String(100000000 + idSeq++ * 7919 + rng.int(7919)).slice(-9)}`;
 
   while (produced < options.records) {
@@ -186,7 +189,14 @@ export function* generatePopulation(options: SyntheticOptions): Generator<Synthe
         let guard = 0;
         while ((names.includes(given) || kids.some((c) => c.given === given)) && guard++ < 20) given = givenOf(sex);
         names.push(given);
-        kids.push({ id: childSeq++, given, sex, birth: [...birth], twinGroup, birthPlace: rng.chance(0.8) ? familyPlace : rng.pick(BIRTH_PLACES) });
+        kids.push({
+          id: childSeq++,
+          given,
+          sex,
+          birth: [...birth],
+          twinGroup,
+          birthPlace: rng.chance(0.8) ? familyPlace : rng.pick(BIRTH_PLACES),
+        });
       }
       birth = addDays(birth, 330 + rng.int(1100));
     }
@@ -296,7 +306,8 @@ function renderRecord(
   let birth: [number, number, number] | null = [...kid.birth];
   const d = rng.next();
   cut = 0;
-  if (d < (cut += rates.dayMonthSwap) && birth[2] <= 12 && birth[2] !== birth[1]) birth = [birth[0], birth[2], birth[1]];
+  if (d < (cut += rates.dayMonthSwap) && birth[2] <= 12 && birth[2] !== birth[1])
+    birth = [birth[0], birth[2], birth[1]];
   else if (d < (cut += rates.dayOff)) birth = addDays(birth, rng.chance(0.5) ? 1 : -1);
   else if (d < (cut += rates.dateTypo)) {
     const digits = fmt(birth).replace(/-/g, '').split('');
@@ -324,7 +335,8 @@ function renderRecord(
   let p2: [string | null, string | null] = rng.chance(0.8) ? parentName(mother) : [null, null];
   if (rng.chance(0.1)) [p1, p2] = [p2, p1];
   const place = kid.birthPlace !== null && rng.chance(0.5) ? kid.birthPlace : null;
-  const multipleBirth = kid.twinGroup !== null ? (rng.chance(0.6) ? true : rng.chance(0.5) ? null : false) : rng.chance(0.5) ? false : null;
+  const multipleBirth =
+    kid.twinGroup !== null ? (rng.chance(0.6) ? true : rng.chance(0.5) ? null : false) : rng.chance(0.5) ? false : null;
   return {
     recordId,
     state,

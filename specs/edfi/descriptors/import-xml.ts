@@ -12,11 +12,19 @@ import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import type { DescriptorList } from './types.js';
 
-const parser = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, parseTagValue: false, trimValues: true, isArray: () => true });
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: () => true,
+});
 
 /** Parses one `InterchangeDescriptors` file into a list; pure, so the test uses it too. */
 export function descriptorListFromXml(xml: string, source: string): DescriptorList {
-  const root = (parser.parse(xml) as Record<string, unknown[]>).InterchangeDescriptors?.[0] as Record<string, unknown[]> | undefined;
+  const root = (parser.parse(xml) as Record<string, unknown[]>).InterchangeDescriptors?.[0] as
+    | Record<string, unknown[]>
+    | undefined;
   if (!root) throw new Error(`${source}: not an InterchangeDescriptors document`);
   const names = Object.keys(root).filter((k) => k.endsWith('Descriptor'));
   if (names.length !== 1) throw new Error(`${source}: expected one descriptor type, found ${names.join(', ')}`);
@@ -41,10 +49,16 @@ export function descriptorListFromXml(xml: string, source: string): DescriptorLi
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const dir = resolve(process.argv[2] ?? join(process.env.MSIX_SHARED_DATA ?? join(here, '../../../../shared/data'), 'edfi/Descriptors'));
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.xml')).sort()) {
-    const list = descriptorListFromXml(readFileSync(join(dir, f), 'utf8'),
-      `Ed-Fi Data Standard 5.2.0 Descriptors/${f} (Ed-Fi-Alliance-OSS/Ed-Fi-Data-Standard @ e181f48, Apache-2.0); converted from XML to JSON, values unchanged`);
+  const dir = resolve(
+    process.argv[2] ?? join(process.env.MSIX_SHARED_DATA ?? join(here, '../../../../shared/data'), 'edfi/Descriptors'),
+  );
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.xml'))
+    .sort()) {
+    const list = descriptorListFromXml(
+      readFileSync(join(dir, f), 'utf8'),
+      `Ed-Fi Data Standard 5.2.0 Descriptors/${f} (Ed-Fi-Alliance-OSS/Ed-Fi-Data-Standard @ e181f48, Apache-2.0); converted from XML to JSON, values unchanged`,
+    );
     writeFileSync(join(here, `${list.name}.json`), `${JSON.stringify(list, null, 2)}\n`);
     console.log(`${list.name}: ${list.values.length} values`);
   }

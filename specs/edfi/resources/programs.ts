@@ -1,13 +1,16 @@
 import { Descriptor, EdfiObject, EducationOrganizationReference, KeyString, Collection, OptString } from '../common.js';
 import type { ResourceDef } from '../resource.js';
 
-export const ProgramSchema = EdfiObject({
-  educationOrganizationReference: EducationOrganizationReference,
-  programName: KeyString(60),
-  programTypeDescriptor: Descriptor('ProgramTypeDescriptor'),
-  programId: OptString(20),
-  sponsors: Collection(EdfiObject({ programSponsorDescriptor: Descriptor('ProgramSponsorDescriptor') })),
-}, 'A program an education organization runs, such as "Migrant Education".');
+export const ProgramSchema = EdfiObject(
+  {
+    educationOrganizationReference: EducationOrganizationReference,
+    programName: KeyString(60),
+    programTypeDescriptor: Descriptor('ProgramTypeDescriptor'),
+    programId: OptString(20),
+    sponsors: Collection(EdfiObject({ programSponsorDescriptor: Descriptor('ProgramSponsorDescriptor') })),
+  },
+  'A program an education organization runs, such as "Migrant Education".',
+);
 
 export const programs: ResourceDef = {
   name: 'programs',
@@ -19,7 +22,13 @@ export const programs: ResourceDef = {
     { name: 'programName', path: ['programName'] },
     { name: 'programTypeDescriptor', path: ['programTypeDescriptor'], descriptor: true },
   ],
-  references: [{ property: 'educationOrganizationReference', target: 'educationOrganizations', targetEntity: 'EducationOrganization' }],
+  references: [
+    {
+      property: 'educationOrganizationReference',
+      target: 'educationOrganizations',
+      targetEntity: 'EducationOrganization',
+    },
+  ],
   studentScoped: false,
   order: 2,
 };

@@ -11,27 +11,30 @@ const OtherName = EdfiObject({
   personalTitlePrefix: OptString(30),
 });
 
-export const StudentSchema = EdfiObject({
-  studentUniqueId: KeyString(32, 1, "The state's unique id of the student; the canonical stateStudentId."),
-  firstName: ReqString(75),
-  lastSurname: ReqString(75),
-  birthDate: EdfiDate(),
-  middleName: OptString(75),
-  maidenName: OptString(75),
-  generationCodeSuffix: OptString(10),
-  personalTitlePrefix: OptString(30),
-  preferredFirstName: OptString(75),
-  preferredLastSurname: OptString(75),
-  birthCity: OptString(30, 2),
-  birthCountryDescriptor: Opt(Descriptor('CountryDescriptor')),
-  birthStateAbbreviationDescriptor: Opt(Descriptor('StateAbbreviationDescriptor')),
-  birthInternationalProvince: OptString(150),
-  birthSexDescriptor: Opt(Descriptor('SexDescriptor')),
-  citizenshipStatusDescriptor: Opt(Descriptor('CitizenshipStatusDescriptor')),
-  dateEnteredUS: Opt(EdfiDate()),
-  multipleBirthStatus: Opt(Type.Boolean()),
-  otherNames: Collection(OtherName),
-}, 'A student: identity and birth data. Demographics live on studentEducationOrganizationAssociations.');
+export const StudentSchema = EdfiObject(
+  {
+    studentUniqueId: KeyString(32, 1, "The state's unique id of the student; the canonical stateStudentId."),
+    firstName: ReqString(75),
+    lastSurname: ReqString(75),
+    birthDate: EdfiDate(),
+    middleName: OptString(75),
+    maidenName: OptString(75),
+    generationCodeSuffix: OptString(10),
+    personalTitlePrefix: OptString(30),
+    preferredFirstName: OptString(75),
+    preferredLastSurname: OptString(75),
+    birthCity: OptString(30, 2),
+    birthCountryDescriptor: Opt(Descriptor('CountryDescriptor')),
+    birthStateAbbreviationDescriptor: Opt(Descriptor('StateAbbreviationDescriptor')),
+    birthInternationalProvince: OptString(150),
+    birthSexDescriptor: Opt(Descriptor('SexDescriptor')),
+    citizenshipStatusDescriptor: Opt(Descriptor('CitizenshipStatusDescriptor')),
+    dateEnteredUS: Opt(EdfiDate()),
+    multipleBirthStatus: Opt(Type.Boolean()),
+    otherNames: Collection(OtherName),
+  },
+  'A student: identity and birth data. Demographics live on studentEducationOrganizationAssociations.',
+);
 
 export const students: ResourceDef = {
   name: 'students',

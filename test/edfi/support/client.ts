@@ -21,8 +21,20 @@ export async function edfiClient(sys: TestSystem, state: string): Promise<EdfiCl
   const json = { 'content-type': 'application/json' };
   return {
     raw,
-    post: (resource, body, headers = {}) => raw({ method: 'POST', url: `${BASE}/${resource}`, payload: JSON.stringify(body), headers: { ...json, ...headers } }),
-    put: (resource, id, body, headers = {}) => raw({ method: 'PUT', url: `${BASE}/${resource}/${id}`, payload: JSON.stringify(body), headers: { ...json, ...headers } }),
+    post: (resource, body, headers = {}) =>
+      raw({
+        method: 'POST',
+        url: `${BASE}/${resource}`,
+        payload: JSON.stringify(body),
+        headers: { ...json, ...headers },
+      }),
+    put: (resource, id, body, headers = {}) =>
+      raw({
+        method: 'PUT',
+        url: `${BASE}/${resource}/${id}`,
+        payload: JSON.stringify(body),
+        headers: { ...json, ...headers },
+      }),
     get: (path, headers = {}) => raw({ method: 'GET', url: path.startsWith('/') ? path : `${BASE}/${path}`, headers }),
     del: (resource, id, headers = {}) => raw({ method: 'DELETE', url: `${BASE}/${resource}/${id}`, headers }),
   };

@@ -5,26 +5,54 @@ export const SCHOOL_ID = 255901001;
 export const lea = (id = LEA_ID) => ({
   localEducationAgencyId: id,
   nameOfInstitution: 'Grand Bend ISD',
-  categories: [{ educationOrganizationCategoryDescriptor: 'uri://ed-fi.org/EducationOrganizationCategoryDescriptor#Local Education Agency' }],
+  categories: [
+    {
+      educationOrganizationCategoryDescriptor:
+        'uri://ed-fi.org/EducationOrganizationCategoryDescriptor#Local Education Agency',
+    },
+  ],
   localEducationAgencyCategoryDescriptor: 'uri://ed-fi.org/LocalEducationAgencyCategoryDescriptor#Independent',
-  identificationCodes: [{ educationOrganizationIdentificationSystemDescriptor: 'uri://ed-fi.org/EducationOrganizationIdentificationSystemDescriptor#NCES', identificationCode: '4820010' }],
+  identificationCodes: [
+    {
+      educationOrganizationIdentificationSystemDescriptor:
+        'uri://ed-fi.org/EducationOrganizationIdentificationSystemDescriptor#NCES',
+      identificationCode: '4820010',
+    },
+  ],
 });
 
 export const school = (id = SCHOOL_ID, leaId = LEA_ID) => ({
   schoolId: id,
   nameOfInstitution: 'Grand Bend High School',
-  educationOrganizationCategories: [{ educationOrganizationCategoryDescriptor: 'uri://ed-fi.org/EducationOrganizationCategoryDescriptor#School' }],
+  educationOrganizationCategories: [
+    { educationOrganizationCategoryDescriptor: 'uri://ed-fi.org/EducationOrganizationCategoryDescriptor#School' },
+  ],
   gradeLevels: [{ gradeLevelDescriptor: 'uri://ed-fi.org/GradeLevelDescriptor#Ninth grade' }],
   localEducationAgencyReference: { localEducationAgencyId: leaId },
-  identificationCodes: [{ educationOrganizationIdentificationSystemDescriptor: 'uri://ed-fi.org/EducationOrganizationIdentificationSystemDescriptor#NCES', identificationCode: '482001000001' }],
-  addresses: [{
-    addressTypeDescriptor: 'uri://ed-fi.org/AddressTypeDescriptor#Physical', stateAbbreviationDescriptor: 'uri://ed-fi.org/StateAbbreviationDescriptor#TX',
-    city: 'Grand Bend', postalCode: '73334', streetNumberName: '456 Elm Street',
-  }],
+  identificationCodes: [
+    {
+      educationOrganizationIdentificationSystemDescriptor:
+        'uri://ed-fi.org/EducationOrganizationIdentificationSystemDescriptor#NCES',
+      identificationCode: '482001000001',
+    },
+  ],
+  addresses: [
+    {
+      addressTypeDescriptor: 'uri://ed-fi.org/AddressTypeDescriptor#Physical',
+      stateAbbreviationDescriptor: 'uri://ed-fi.org/StateAbbreviationDescriptor#TX',
+      city: 'Grand Bend',
+      postalCode: '73334',
+      streetNumberName: '456 Elm Street',
+    },
+  ],
 });
 
 export const student = (id: string, over: Record<string, unknown> = {}) => ({
-  studentUniqueId: id, firstName: 'Maria', lastSurname: 'Garcia', birthDate: '2010-04-02', ...over,
+  studentUniqueId: id,
+  firstName: 'Maria',
+  lastSurname: 'Garcia',
+  birthDate: '2010-04-02',
+  ...over,
 });
 
 export const ssa = (studentId: string, over: Record<string, unknown> = {}) => ({
@@ -43,8 +71,14 @@ export const program = () => ({
 
 export const smepa = (studentId: string, over: Record<string, unknown> = {}) => ({
   studentReference: { studentUniqueId: studentId },
-  programReference: { educationOrganizationId: LEA_ID, programName: 'Migrant Education', programTypeDescriptor: 'uri://ed-fi.org/ProgramTypeDescriptor#Migrant Education' },
+  programReference: {
+    educationOrganizationId: LEA_ID,
+    programName: 'Migrant Education',
+    programTypeDescriptor: 'uri://ed-fi.org/ProgramTypeDescriptor#Migrant Education',
+  },
   educationOrganizationReference: { educationOrganizationId: LEA_ID },
-  beginDate: '2025-08-01', priorityForServices: true, lastQualifyingMove: '2025-07-15',
+  beginDate: '2025-08-01',
+  priorityForServices: true,
+  lastQualifyingMove: '2025-07-15',
   ...over,
 });

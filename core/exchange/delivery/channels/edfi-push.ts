@@ -5,7 +5,9 @@ import { EDFI_RESOURCE, type MessageEnvelope } from '../../messages.js';
 import type { OAuthClientConfig, TokenProvider } from '../oauth-token.js';
 import { IDEMPOTENCY_HEADER } from '../signature.js';
 
-export interface EdfiPushConfig extends OAuthClientConfig { apiBase: string }
+export interface EdfiPushConfig extends OAuthClientConfig {
+  apiBase: string;
+}
 
 /** `{apiBase}/data/v3/migrant/{resource}`: where a message of this kind is POSTed on a state's Ed-Fi API. */
 export function edfiResourceUrl(apiBase: string, resource: string): string {
@@ -25,17 +27,27 @@ export function edfiPushChannel(tokens: TokenProvider, policy: BackoffPolicy): D
       if (message.kind === 'record-query') return { kind: 'unsupported', reason: 'a record query is not pushed' };
       const t = await tokens.token(config, ctx.timeoutMs);
       if (t.kind !== 'ok') return t;
-      const outcome = await httpCall(edfiResourceUrl(config.apiBase, EDFI_RESOURCE[message.kind]), {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json', authorization: `Bearer ${t.token}`,
-          [IDEMPOTENCY_HEADER]: message.idempotencyKey, 'x-correlation-id': message.traceId,
+      const outcome = await httpCall(
+        edfiResourceUrl(config.apiBase, EDFI_RESOURCE[message.kind]),
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${t.token}`,
+            [IDEMPOTENCY_HEADER]: message.idempotencyKey,
+            'x-correlation-id': message.traceId,
+          },
+          body: JSON.stringify(message),
         },
-        body: JSON.stringify(message),
-      }, ctx.timeoutMs);
+        ctx.timeoutMs,
+      );
       if (outcome.kind === 'response' && outcome.status === 401) {
         tokens.invalidate(config);
-        return { kind: 'transient', status: 401, reason: 'the Ed-Fi API refused the token; a new one will be requested' };
+        return {
+          kind: 'transient',
+          status: 401,
+          reason: 'the Ed-Fi API refused the token; a new one will be requested',
+        };
       }
       return classifyHttp(outcome, policy);
     },

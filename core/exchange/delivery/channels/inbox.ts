@@ -11,8 +11,12 @@ export function inboxChannel(db: Db): DeliveryChannel<{ channel: 'inbox' }> {
   return {
     name: 'inbox',
     async send(message: MessageEnvelope): Promise<ChannelResult> {
-      if (message.kind === 'record-query') return { kind: 'unsupported', reason: 'a record query cannot wait in an inbox' };
-      await db.query('INSERT INTO inbox_items (state_code, delivery_id) VALUES ($1, $2) ON CONFLICT (delivery_id) DO NOTHING', [message.to, message.id]);
+      if (message.kind === 'record-query')
+        return { kind: 'unsupported', reason: 'a record query cannot wait in an inbox' };
+      await db.query(
+        'INSERT INTO inbox_items (state_code, delivery_id) VALUES ($1, $2) ON CONFLICT (delivery_id) DO NOTHING',
+        [message.to, message.id],
+      );
       return { kind: 'ok', detail: 'placed in the inbox' };
     },
   };

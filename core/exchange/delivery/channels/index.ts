@@ -16,16 +16,24 @@ export interface Channels {
   send(message: MessageEnvelope, config: DeliveryConfig, ctx: SendContext): Promise<ChannelResult>;
 }
 
-export function createChannels(deps: { db: Db; tokens: TokenProvider; policy: BackoffPolicy; now?: () => number }): Channels {
+export function createChannels(deps: {
+  db: Db;
+  tokens: TokenProvider;
+  policy: BackoffPolicy;
+  now?: () => number;
+}): Channels {
   const webhook = webhookChannel(deps.policy, deps.now);
   const edfi = edfiPushChannel(deps.tokens, deps.policy);
   const inbox = inboxChannel(deps.db);
   return {
     send(message, config, ctx) {
       switch (config.channel) {
-        case 'webhook': return webhook.send(message, config, ctx);
-        case 'edfi': return edfi.send(message, config, ctx);
-        case 'inbox': return inbox.send(message, config, ctx);
+        case 'webhook':
+          return webhook.send(message, config, ctx);
+        case 'edfi':
+          return edfi.send(message, config, ctx);
+        case 'inbox':
+          return inbox.send(message, config, ctx);
       }
     },
   };
