@@ -101,7 +101,7 @@ export async function* format(
     });
     r.qualifyingMoves?.forEach((m) => seeDate(m.qualifyingArrivalDate));
     recordCount += batch.length;
-    body.push(Buffer.from(batch.join('\n') + '\n', 'utf8'));
+    body.push(Buffer.from(`${batch.join('\n')}\n`, 'utf8'));
     batch = [];
   }
   const now = ctx.now ?? new Date().toISOString();
@@ -113,18 +113,16 @@ export async function* format(
     d.setUTCDate(d.getUTCDate() + 1);
     end = d.toISOString().slice(0, 10);
   }
-  yield Buffer.from(
-    [
-      'HDR',
-      state ?? '',
-      stamp(now),
-      String(students).padStart(8, '0'),
-      String(recordCount).padStart(9, '0'),
-      isoToYmd(begin),
-      isoToYmd(end),
-    ].join('|') + '\n',
-    'utf8',
-  );
+  const headerFields = [
+    'HDR',
+    state ?? '',
+    stamp(now),
+    String(students).padStart(8, '0'),
+    String(recordCount).padStart(9, '0'),
+    isoToYmd(begin),
+    isoToYmd(end),
+  ];
+  yield Buffer.from(`${headerFields.join('|')}\n`, 'utf8');
   for (const b of body) yield b;
 }
 

@@ -20,7 +20,6 @@ import {
   CHILD_TARGET,
   HEADER_FIELDS,
   RELATIONSHIP_IN,
-  STUDENT_FIELDS,
   fieldCount,
   splitFields,
   type ChildType,

@@ -85,12 +85,9 @@ export function splitCsv(text: string, delimiter = ','): string[] {
 
 /** Writes one CSV row (quoted only where needed), with CRLF as RFC 4180 says. */
 export function csvRow(values: readonly (string | undefined)[], delimiter = ','): string {
-  return (
-    values
-      .map((v) => {
-        const s = v ?? '';
-        return s.includes(delimiter) || /["\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-      })
-      .join(delimiter) + '\r\n'
-  );
+  const cells = values.map((v) => {
+    const s = v ?? '';
+    return s.includes(delimiter) || /["\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+  });
+  return `${cells.join(delimiter)}\r\n`;
 }

@@ -136,14 +136,14 @@ function header(name: string, size: number): Buffer {
   h.write('0000644\0', 100, 'latin1');
   h.write('0000000\0', 108, 'latin1');
   h.write('0000000\0', 116, 'latin1');
-  h.write(size.toString(8).padStart(11, '0') + '\0', 124, 'latin1');
+  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
   h.write('00000000000\0', 136, 'latin1');
   h.write('        ', 148, 'latin1');
   h.write('0', 156, 'latin1');
   h.write('ustar\0' + '00', 257, 'latin1');
   let sum = 0;
   for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
   return h;
 }
 

@@ -103,18 +103,17 @@ try {
   for (const r of generateRecords(students, { stateCode: 'TX' }) as Iterable<StateRecord>) {
     const { action: _a, ...body } = r;
     const json = JSON.stringify(body);
-    out.write(
-      [
-        r.stateCode,
-        r.stateStudentId,
-        q(json),
-        contentHash(body),
-        CODESET_VERSION,
-        q(r.identity.firstName),
-        q(r.identity.lastName1),
-        r.identity.birthDate,
-      ].join(',') + '\n',
-    );
+    const row = [
+      r.stateCode,
+      r.stateStudentId,
+      q(json),
+      contentHash(body),
+      CODESET_VERSION,
+      q(r.identity.firstName),
+      q(r.identity.lastName1),
+      r.identity.birthDate,
+    ];
+    out.write(`${row.join(',')}\n`);
   }
   await new Promise<void>((res) => out.end(res));
   chmodSync(csv, 0o644);

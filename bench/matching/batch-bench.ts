@@ -69,14 +69,10 @@ for (const n of sizes) {
   );
   const loadAfter = loadavg()[0]!;
   const err = run.stderr;
-  process.stderr.write(
-    err
-      .split('\n')
-      .filter(
-        (l) => l.startsWith('[match') || l.startsWith('done') || l.startsWith('phases') || l.startsWith('warning'),
-      )
-      .join('\n') + '\n',
-  );
+  const progress = err
+    .split('\n')
+    .filter((l) => l.startsWith('[match') || l.startsWith('done') || l.startsWith('phases') || l.startsWith('warning'));
+  process.stderr.write(`${progress.join('\n')}\n`);
   const t = /TIME ([\d.]+) (\d+)/.exec(err);
   const scored =
     /scored (\d+) candidate pairs; \d+ links, (\d+) clusters, (\d+) review pairs(?: \((\d+) threads?\))?/.exec(err);

@@ -4,7 +4,7 @@
  * conflict), and collect the near-match pairs for review.
  */
 import { BlockIndex, forEachPairInRange, type PairPlan } from './block-index.js';
-import { PairPrefilter, choosePrefilter } from './batch-prefilter.js';
+import { type PairPrefilter, choosePrefilter } from './batch-prefilter.js';
 import type { ComparisonSet } from './compare/field-comparison.js';
 import type { MatchModel, TermFrequencyTable } from './model.js';
 import { CompiledModel, weightToProbability } from './scoring.js';

@@ -182,7 +182,7 @@ export class CompiledModel<R> {
 
 /** Converts a match weight (bits) to a probability. */
 export function weightToProbability(weight: number): number {
-  return 1 / (1 + Math.pow(2, -weight));
+  return 1 / (1 + 2 ** -weight);
 }
 
 const compiledCache = new WeakMap<MatchModel, WeakMap<object, Map<number, CompiledModel<unknown>>>>();

@@ -8,5 +8,3 @@ declare module 'fastify' {
     disclosureReason?: string;
   }
 }
-
-export {};

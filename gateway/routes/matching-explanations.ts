@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { disclosureGrounds } from '../../core/security/disclosure.js';
 import { maskExplanation } from '../../core/matching-store/explanation.js';

@@ -123,7 +123,7 @@ export function trainModel<R>(records: readonly R[], set: ComparisonSet<R>, opti
     // EM with u fixed. Start from "agreement levels likely, last level unlikely".
     m = cs.map((c) => {
       const L = c.levels.length;
-      const raw = c.levels.map((_, l) => (l === L - 1 ? 0.05 : Math.pow(0.5, l + 1)));
+      const raw = c.levels.map((_, l) => (l === L - 1 ? 0.05 : 0.5 ** (l + 1)));
       const s = raw.reduce((x, y) => x + y, 0);
       return raw.map((x) => x / s);
     });

@@ -5,7 +5,7 @@ describe('MSIX id check digit', () => {
   it('accepts generated ids and rejects wrong lengths or a leading zero', () => {
     for (let i = 0; i < 200; i++) expect(isMsixId(newMsixId())).toBe(true);
     expect(isMsixId('12345678901')).toBe(false);
-    expect(isMsixId('0' + msixIdFromBody('12345678901').slice(1))).toBe(false);
+    expect(isMsixId(`0${msixIdFromBody('12345678901').slice(1)}`)).toBe(false);
     expect(isMsixId('12345678901a')).toBe(false);
   });
 
