@@ -47,7 +47,7 @@ export async function* lines(source: ByteSource): AsyncGenerator<RawLine> {
     carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
     buf = Buffer.alloc(0);
   }
-  if (carry && carry.length) {
+  if (carry?.length) {
     let end = carry.length;
     if (carry[end - 1] === 0x0d) end--;
     yield { line: ++n, bytes: carry.subarray(0, end), terminated: false };

@@ -334,8 +334,7 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
     const lea = school ? m.follow(school, 'localEducationAgencyReference') : undefined;
     const gradeLevel = m.code(cw.gradeLevel, d, '$.entryGradeLevelDescriptor', b.entryGradeLevelDescriptor, true);
     const typeUri = str(b.enrollmentTypeDescriptor);
-    const gatewayType =
-      typeUri && typeUri.toLowerCase().startsWith(`${cw.enrollmentType.file.namespace!.toLowerCase()}#`);
+    const gatewayType = typeUri?.toLowerCase().startsWith(`${cw.enrollmentType.file.namespace!.toLowerCase()}#`);
     const enrollmentType = gatewayType
       ? m.code(cw.enrollmentType, d, '$.enrollmentTypeDescriptor', typeUri, true)
       : '01';

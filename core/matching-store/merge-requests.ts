@@ -555,8 +555,7 @@ async function applySplit(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): 
 async function applyUndo(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): Promise<Applied> {
   const o = await tx.query<Row>('SELECT * FROM merge_requests WHERE id = $1 FOR UPDATE', [row.undo_of]);
   const orig = o.rows[0];
-  if (!orig || orig.status !== 'approved')
-    return { conflict: 'The request to undo is no longer approved (already undone?).' };
+  if (orig?.status !== 'approved') return { conflict: 'The request to undo is no longer approved (already undone?).' };
   const moved = orig.result.moved ?? [];
   const students = [
     ...new Set([

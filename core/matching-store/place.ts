@@ -215,7 +215,7 @@ export async function placeWaiting(tx: Db, deps: PlaceDeps, recordId: string, ct
       [record_id],
     );
     const w = locked.rows[0];
-    if (!w || w.status !== 'active' || w.match_status !== 'review') continue;
+    if (w?.status !== 'active' || w.match_status !== 'review') continue;
     if (!(await tryLockKeys(tx, prepare(w).keys))) continue;
     await placeRecord(tx, deps, { ...w, match_status: 'pending' }, { ...ctx, cause: 'held-resolved', depth });
   }

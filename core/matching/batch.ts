@@ -250,7 +250,7 @@ export function scorePairRange<R>(
     lo,
     hi,
     (i, j) => {
-      if (skipPair && skipPair(i, j)) return;
+      if (skipPair?.(i, j)) return;
       const a = records[i]!;
       const b = records[j]!;
       if (prefilter !== null && !prefilter.mayReach(a, b)) return;
@@ -259,7 +259,7 @@ export function scorePairRange<R>(
       const conflicts = scorer.conflictsOf(a, b);
       if (conflicts.length > 0) {
         cannot.push(i, j, w);
-        if (set.twinPair && set.twinPair(a, b, scorer.levels)) twins.push(i, j, w);
+        if (set.twinPair?.(a, b, scorer.levels)) twins.push(i, j, w);
       }
       const decision = scorer.decide(w, conflicts);
       if (decision === 'link') links.push(i, j, w);

@@ -91,8 +91,7 @@ export async function signInRoutes(app: FastifyInstance): Promise<void> {
       };
       const raw = readCookie(request, SIGNIN_COOKIE);
       const flow = raw ? await openFlowState(sec.keyring, sec.sessions, raw) : null;
-      if (!flow || !flow.state || !flow.nonce || !flow.codeVerifier)
-        return fail('the sign-in expired or was not started here');
+      if (!flow?.state || !flow.nonce || !flow.codeVerifier) return fail('the sign-in expired or was not started here');
       const pending: PendingSignIn = {
         state: flow.state,
         nonce: flow.nonce,

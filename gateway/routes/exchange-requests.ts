@@ -320,7 +320,7 @@ export async function exchangeRequestRoutes(app: FastifyInstance): Promise<void>
 /** A state sees its own requests; help desk and administrators see all (metadata only). */
 function visibleTo(request: FastifyRequest, r: RecordRequest): void {
   const p = request.principal;
-  if (p && p.roles.some((x) => x === 'help-desk' || x === 'admin')) return;
+  if (p?.roles.some((x) => x === 'help-desk' || x === 'admin')) return;
   assertStateVisible(request, r.requestingState, `record request ${r.id}`);
   if (p?.state !== r.requestingState) throw new GatewayError('GW_ERR_NOT_FOUND', `No record request ${r.id}.`);
 }

@@ -208,8 +208,7 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const ex = await getExchange(app.ctx.db, request.params.id);
-      if (!ex || ex.kind !== 'file')
-        throw new GatewayError('GW_ERR_NOT_FOUND', `No file submission ${request.params.id}.`);
+      if (ex?.kind !== 'file') throw new GatewayError('GW_ERR_NOT_FOUND', `No file submission ${request.params.id}.`);
       assertStateVisible(request, ex.stateCode, `exchange ${request.params.id}`);
       const report = await getReport<IngestReport>(app.ctx.db, ex.id);
       if (!report)

@@ -23,7 +23,7 @@ const SubmitResponse = Type.Object({
 /** Looks the state up or answers 404: every state-scoped route starts here. */
 export async function requireState(app: FastifyInstance, code: string): Promise<string> {
   const state = await getState(app.ctx.db, code);
-  if (!state || !state.enabled)
+  if (!state?.enabled)
     throw new GatewayError('GW_ERR_UNKNOWN_STATE', `State '${code}' does not take part in the exchange.`);
   return state.code;
 }

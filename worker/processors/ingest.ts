@@ -41,7 +41,7 @@ export function ingestProcessor(ctx: WorkerContext) {
     if (!ex) return { kind: 'missing' };
     if (FINAL.has(ex.status) && (await getReport(ctx.db, exchangeId))) return { kind: 'done-before' };
     const file = await getSubmissionFile(ctx.db, exchangeId);
-    if (!file || !file.complete) {
+    if (!file?.complete) {
       await updateExchange(ctx.db, exchangeId, {
         status: 'failed',
         error: { message: 'the uploaded file is missing or incomplete' },

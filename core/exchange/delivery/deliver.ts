@@ -301,7 +301,7 @@ async function conclude(
         ...(reason ? { error: reason } : {}),
       },
     });
-    if (!cur || cur.status !== 'sending' || cur.attempts !== n) {
+    if (cur?.status !== 'sending' || cur.attempts !== n) {
       return {
         outcome: { kind: 'skipped', reason: `the delivery became ${cur?.status ?? 'missing'} during the attempt` },
         follow,

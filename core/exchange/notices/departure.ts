@@ -49,8 +49,7 @@ export async function sendDepartureNotice(
   };
   const to = req.toState.toUpperCase();
   const dest = await getState(db, to);
-  if (!dest || !dest.enabled)
-    return refuse('GW_ERR_UNKNOWN_STATE', `State '${to}' does not take part in the exchange.`, null);
+  if (!dest?.enabled) return refuse('GW_ERR_UNKNOWN_STATE', `State '${to}' does not take part in the exchange.`, null);
   if (to === who.state) return refuse('GW_ERR_VALIDATION', 'A departure notice goes to another state.', null);
   let s = await getStudent(db, req.msixId);
   if (s && 'mergedInto' in s) s = await getStudent(db, s.mergedInto);

@@ -162,7 +162,7 @@ async function plan(deps: RequestDeps, who: Requester, input: RequestInput): Pro
     }
     if (held) continue;
     const known = await getState(deps.db, st);
-    if (!known || !known.enabled)
+    if (!known?.enabled)
       return {
         kind: 'refuse',
         code: 'GW_ERR_UNKNOWN_STATE',

@@ -32,7 +32,7 @@ export type CandidateFinder = (
   keys: readonly string[],
 ) => Promise<Candidate<StandardizedPerson>[]>;
 
-const clean = (v: string | null | undefined): string | null => (v && v.trim() ? v.trim() : null);
+const clean = (v: string | null | undefined): string | null => (v?.trim() ? v.trim() : null);
 
 /** The engine's input for a canonical identity (and parents); `state` is null: the lookup belongs to no state. */
 export function personOf(

@@ -36,7 +36,7 @@ function sameTokens(a: readonly string[], b: readonly string[]): boolean {
 
 /** `extra` tokens (the middle name) supply the surname `wanted`. */
 function inMiddle(wanted: string | null, person: StandardizedPerson): boolean {
-  return wanted !== null && person.middle !== null && person.middle.tokens.includes(wanted);
+  return wanted !== null && (person.middle?.tokens.includes(wanted) ?? false);
 }
 
 function joinedMatch(a: StandardizedPerson, b: StandardizedPerson): boolean {

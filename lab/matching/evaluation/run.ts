@@ -78,7 +78,7 @@ export function evaluate<R>(input: EvaluationInput<R>): EvaluationResult {
   for (let i = 0; i < n; i++) index.add(i, set.blockingKeys(records[i]!));
   let foundTrue = 0;
   const { pairs } = index.forEachPair((i, j) => {
-    if (skipPair && skipPair(i, j)) return;
+    if (skipPair?.(i, j)) return;
     if (truth[i] === truth[j]) foundTrue++;
   });
   const blockingRecall = metrics.pairwise.truePairs === 0 ? 1 : foundTrue / metrics.pairwise.truePairs;
