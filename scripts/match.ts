@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       ? BatchWorkerPool.start({ workers: threads - 1, source: csvRecordSource(input!), set: PERSON_SET_REF })
       : null;
   let shown = 0;
-  let file;
+  let file: Awaited<ReturnType<typeof readStandardizedCsv>>;
   try {
     file = await readStandardizedCsv(input!, {
       onMalformed: (line, why) => {

@@ -227,14 +227,15 @@ async function adapters(): Promise<number> {
 
 const flags = parseArgs(process.argv.slice(2));
 const cmd = flags._[0];
-const code =
-  flags.help || !cmd
-    ? (console.log(USAGE), cmd ? 0 : 2)
-    : cmd === 'validate'
-      ? await validate(flags)
-      : cmd === 'submit'
-        ? await submit(flags)
-        : cmd === 'adapters'
-          ? await adapters()
-          : (console.error(`unknown command ${cmd}\n${USAGE}`), 2);
-process.exit(code);
+async function run(): Promise<number> {
+  if (flags.help || !cmd) {
+    console.log(USAGE);
+    return cmd ? 0 : 2;
+  }
+  if (cmd === 'validate') return validate(flags);
+  if (cmd === 'submit') return submit(flags);
+  if (cmd === 'adapters') return adapters();
+  console.error(`unknown command ${cmd}\n${USAGE}`);
+  return 2;
+}
+process.exit(await run());

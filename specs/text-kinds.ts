@@ -15,8 +15,8 @@ const RULES: Record<TextKind, { re: RegExp; allowed: string }> = {
     re: /^(?:[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} .,'’()#/-]*)?$/u,
     allowed: "letters, digits, spaces and . , ' - ( ) # /",
   },
-  // eslint-disable-next-line no-control-regex
   free: {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: free text refuses control characters, so it names them
     re: /^[^<>\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/u,
     allowed: 'any text without < > or control characters',
   },

@@ -185,7 +185,7 @@ export function createParser(config: CsvConfig, crosswalks: ReadonlyMap<string, 
     const enrollments: unknown[] = [];
     for (const row of rows) {
       const rawMove = byGroup.move.map(({ i }) => (row.values[i] ?? '').trim()).join('\u0001');
-      if (!moveKeys.has(rawMove) && rawMove.replace(/\u0001/g, '') !== '') {
+      if (!moveKeys.has(rawMove) && rawMove.replaceAll('\u0001', '') !== '') {
         moveKeys.add(rawMove);
         const path = `/qualifyingMoves/${moves.length}`;
         const m = read(row, 'move', path, issues);

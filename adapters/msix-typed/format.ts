@@ -93,13 +93,16 @@ export async function* format(
       ['CRS', r.courses],
       ['ASM', r.assessments],
     ];
-    for (const [type, list] of lists)
-      list?.forEach((o, i) => batch.push(childLine(type, srid, i + 1, o as Record<string, unknown>)));
+    for (const [type, list] of lists) {
+      list?.forEach((o, i) => {
+        batch.push(childLine(type, srid, i + 1, o as Record<string, unknown>));
+      });
+    }
     r.enrollments?.forEach((e) => {
       seeDate(e.enrollmentDate);
       seeDate(e.withdrawalDate);
     });
-    r.qualifyingMoves?.forEach((m) => seeDate(m.qualifyingArrivalDate));
+    for (const m of r.qualifyingMoves ?? []) seeDate(m.qualifyingArrivalDate);
     recordCount += batch.length;
     body.push(Buffer.from(`${batch.join('\n')}\n`, 'utf8'));
     batch = [];

@@ -85,7 +85,7 @@ export async function loadAdapter(
   }
   if (typeof mod.createAdapter !== 'function')
     return off('import', 'entry module does not export createAdapter(config, env)', manifest.id);
-  let impl;
+  let impl: ReturnType<AdapterModule['createAdapter']>;
   try {
     impl = mod.createAdapter(cfg.value, { manifest, dir });
   } catch (err) {

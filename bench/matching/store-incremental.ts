@@ -224,7 +224,9 @@ try {
   }
   const profiler = profileOut ? new (await import('node:inspector')).Session() : null;
   const post = (method: string, params?: object) =>
-    new Promise<any>((res, rej) => profiler!.post(method, params ?? {}, (e, r) => (e ? rej(e) : res(r))));
+    new Promise<{ profile?: unknown }>((res, rej) =>
+      profiler!.post(method, params ?? {}, (e, r) => (e ? rej(e) : res(r as { profile?: unknown }))),
+    );
   const startProfile = async () => {
     if (profiler) {
       profiler.connect();

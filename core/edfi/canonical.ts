@@ -130,10 +130,7 @@ class Mapper {
   readonly provenance: Provenance[] = [];
   private readonly byKey = new Map<string, EdfiDoc>();
 
-  constructor(
-    private readonly set: StudentDocSet,
-    private readonly cw: EdfiCrosswalks,
-  ) {
+  constructor(private readonly set: StudentDocSet) {
     for (const d of set.docs) this.byKey.set(identityKey(resourceNamed(d.resource), d.body), d);
   }
 
@@ -278,7 +275,7 @@ function identificationCodes(m: Mapper, seoas: EdfiDoc[]): { msixId?: string; al
 
 /** Maps one student's Ed-Fi documents to the canonical record of the state. */
 export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): CanonicalBuild {
-  const m = new Mapper(set, cw);
+  const m = new Mapper(set);
   const student = m.docsOf('students')[0];
   if (!student) return { kind: 'withdraw' };
   const seoas = m.docsOf('studentEducationOrganizationAssociations');

@@ -76,7 +76,7 @@ export class HeldIndex {
   constructor(
     readonly held: HeldRecords,
     private readonly scorer: CompiledModel<StandardizedPerson>,
-    private readonly blockingKeys: (std: StandardizedPerson) => string[],
+    blockingKeys: (std: StandardizedPerson) => string[],
     private readonly maxBlock: number,
   ) {
     this.byId = new Map(held.ids.map((id, h) => [id, h]));

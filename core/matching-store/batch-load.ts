@@ -287,7 +287,9 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
     await db.transaction(async (tx) => {
       const fresh = group.filter((c) => studentsOf(c).length === 0 && !isHeldCluster(c) && !waitingClusters.has(c));
       const newIds = await allocateStudents(tx, fresh.length);
-      fresh.forEach((c, k) => studentOfCluster.set(c, newIds[k]!));
+      fresh.forEach((c, k) => {
+        studentOfCluster.set(c, newIds[k]!);
+      });
       await writeGroup(tx, group, {
         data,
         members,

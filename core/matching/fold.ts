@@ -27,7 +27,9 @@ const SPECIAL_LETTERS: Record<string, string> = {
 export function foldText(value: string | null | undefined): string {
   if (!value) return '';
   let s = value.normalize('NFD').replace(COMBINING_MARKS, '').toUpperCase();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range \x00-\x7f is all of ASCII, on purpose
   if (/[^\x00-\x7f]/.test(s)) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the same ASCII range
     s = s.replace(/[^\x00-\x7f]/g, (ch) => SPECIAL_LETTERS[ch] ?? SPECIAL_LETTERS[ch.toUpperCase()] ?? ' ');
   }
   return s

@@ -120,7 +120,7 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
         fileName,
         mediaType,
       });
-      let stored;
+      let stored: Awaited<ReturnType<typeof storeFileChunks>>;
       try {
         stored = await storeFileChunks(app.ctx.db, ex.id, body, app.ctx.config.FILE_LIMIT_BYTES);
       } catch (err) {

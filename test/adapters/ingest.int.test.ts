@@ -152,7 +152,7 @@ describe('a file sent while the queue is down', () => {
     queue.enqueue = (async () => {
       throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
     }) as typeof queue.enqueue;
-    let r;
+    let r: Awaited<ReturnType<typeof submit>>;
     try {
       r = await submit(
         tx,

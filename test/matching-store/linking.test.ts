@@ -26,7 +26,7 @@ describe.each(STORE_KINDS)('matching in the store on %s', (kind) => {
     expect(await linkOf(db, b.id)).toBe(msix);
     expect(await linkOf(db, c.id)).toBe(msix);
     const link = (
-      await db.query<{ score: number; rules_version: string; explanation: any }>(
+      await db.query<{ score: number; rules_version: string; explanation: { best: { fields: unknown } } }>(
         'SELECT score, rules_version, explanation FROM links WHERE record_id = $1',
         [b.id],
       )
@@ -127,7 +127,12 @@ describe.each(STORE_KINDS)('matching in the store on %s', (kind) => {
       b.id,
     ]);
     expect(rec.rows[0]!.match_status).toBe('review');
-    const rv = (await db.query<any>('SELECT * FROM match_reviews WHERE record_id = $1', [b.id])).rows[0];
+    const rv = (
+      await db.query<{ reason: string; explanation: { best: unknown } }>(
+        'SELECT * FROM match_reviews WHERE record_id = $1',
+        [b.id],
+      )
+    ).rows[0]!;
     expect(rv).toMatchObject({
       status: 'open',
       kind: 'near-match',

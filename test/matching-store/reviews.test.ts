@@ -90,7 +90,7 @@ describe.each(STORE_KINDS)('near-match worklist on %s', (kind) => {
       status: 'resolved',
       decidedBy: 'ca-admin',
     });
-    const link = await db.query<{ msix_id: string; link_type: string; explanation: any }>(
+    const link = await db.query<{ msix_id: string; link_type: string; explanation: unknown }>(
       'SELECT msix_id, link_type, explanation FROM links WHERE record_id = $1',
       [held.id],
     );

@@ -161,7 +161,9 @@ describe('block index pair plan', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'block-plan-'));
     const { records } = await readStandardizedCsv(writeCsv(dir, 'r.csv', 2000, 3));
     const whole = new BlockIndex({ maxBlockSize: 100 });
-    records.forEach((r, i) => whole.add(i, blockingKeys(r)));
+    records.forEach((r, i) => {
+      whole.add(i, blockingKeys(r));
+    });
     const expected: number[] = [];
     whole.forEachPair((i, j) => expected.push(i, j));
     // Keys packed in three shares, as the threads of a parallel batch do.
@@ -192,7 +194,9 @@ describe('exact pre-filter', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'prefilter-'));
     const { records } = await readStandardizedCsv(writeCsv(dir, 'r.csv', 6000, 4));
     const index = new BlockIndex({ maxBlockSize: model.maxBlockSize });
-    records.forEach((r, i) => index.add(i, blockingKeys(r)));
+    records.forEach((r, i) => {
+      index.add(i, blockingKeys(r));
+    });
     const plan = index.pairPlan();
     const scorer = batchScorer(
       personComparisonSet,

@@ -146,7 +146,8 @@ function baseKeys(r: FebrlRecord, keys: Set<string>): void {
   // Given name and surname swapped between the boxes: an order-free pair of codes.
   const dg = dm(g);
   const ds = dm(s);
-  keys.add(`X|${dg < ds ? dg : ds}|${dg < ds ? ds : dg}`);
+  const [first, second] = dg < ds ? [dg, ds] : [ds, dg];
+  keys.add(`X|${first}|${second}`);
   // Typos late in both names: first three letters of each.
   if (g && s) keys.add(`Q|${g.slice(0, 3)}|${s.slice(0, 3)}`);
   if (r.suburb) {

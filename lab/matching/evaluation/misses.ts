@@ -36,7 +36,9 @@ export function explainMisses<R>(
   for (let i = 0; i < records.length; i++)
     (members.get(clusterOf[i]!) ?? members.set(clusterOf[i]!, []).get(clusterOf[i]!)!).push(i);
   const byTruth = new Map<string | number, number[]>();
-  truth.forEach((t, i) => (byTruth.get(t) ?? byTruth.set(t, []).get(t)!).push(i));
+  truth.forEach((t, i) => {
+    (byTruth.get(t) ?? byTruth.set(t, []).get(t)!).push(i);
+  });
   const heldTwin = new Set<number>();
   for (const p of result.review)
     if (p.conflicts.includes('ambiguous-twin')) {
