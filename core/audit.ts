@@ -29,7 +29,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 export const AUDIT_LOCK = 727_002;
 
 /** The canonical text hashed for a row: every column but the hash itself, in a fixed order. */
-// `details` goes in as canonical JSON (sorted keys): jsonb does not keep key order, so a verifier reading it back must get the same text.
+// `details` goes in as canonical JSON (sorted keys): jsonb does not keep key order, so a verifier reading it back must
+// get the same text.
 export function auditHashInput(
   prevHash: string,
   e: Required<Omit<AuditInput, 'actor'>> & { actor: Actor; at: string },
@@ -71,7 +72,8 @@ export async function appendAudit(db: Db, input: AuditInput): Promise<{ seq: num
     };
     const hash = createHash('sha256').update(auditHashInput(prevHash, e)).digest('hex');
     const r = await tx.query<{ seq: number }>(
-      `INSERT INTO audit_events (at, actor, actor_state, actor_roles, action, outcome, msix_id, record_ids, fields, reason, trace_id, details, prev_hash, hash)
+      `INSERT INTO audit_events (at, actor, actor_state, actor_roles, action, outcome, msix_id, record_ids, fields,
+       reason, trace_id, details, prev_hash, hash)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING seq`,
       [
         e.at,

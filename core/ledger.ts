@@ -96,7 +96,8 @@ export interface NewExchange {
 
 export async function createExchange(db: Db, e: NewExchange): Promise<Exchange> {
   const r = await db.query<Row>(
-    `INSERT INTO exchanges (direction, kind, state_code, status, trace_id, client_id, parent_id, msix_id, counts, summary, completed_at)
+    `INSERT INTO exchanges (direction, kind, state_code, status, trace_id, client_id, parent_id, msix_id, counts,
+     summary, completed_at)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, CASE WHEN $11 THEN now() END) RETURNING *`,
     [
       e.direction,
@@ -168,7 +169,8 @@ export interface ExchangeFilter {
 export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exchange[]> {
   const r = await db.query<Row>(
     `SELECT * FROM exchanges
-     WHERE ($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)
+     WHERE ($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL
+     OR kind = $3)
        AND ($4::timestamptz IS NULL OR created_at < $4)
      ORDER BY created_at DESC LIMIT $5`,
     [f.stateCode ?? null, f.status ?? null, f.kind ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500)],

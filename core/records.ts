@@ -67,7 +67,8 @@ export async function applyStateRecord(
 ): Promise<ApplyOutcome> {
   const action = rec.action ?? 'insert';
   const existing = await db.query<Row>(
-    'SELECT id, status, version, content_hash FROM state_records WHERE state_code = $1 AND state_student_id = $2 FOR UPDATE',
+    'SELECT id, status, version, content_hash FROM state_records WHERE state_code = $1 AND ' +
+      'state_student_id = $2 FOR UPDATE',
     [rec.stateCode, rec.stateStudentId],
   );
   const cur = existing.rows[0];
@@ -83,7 +84,8 @@ export async function applyStateRecord(
         needsMatch: false,
       };
     const r = await db.query<{ version: number }>(
-      `UPDATE state_records SET status = 'withdrawn', version = version + 1, match_status = 'pending', last_exchange_id = $2, updated_at = now()
+      `UPDATE state_records SET status = 'withdrawn', version = version + 1, match_status = 'pending',
+       last_exchange_id = $2, updated_at = now()
        WHERE id = $1 RETURNING version`,
       [cur.id, exchangeId],
     );
@@ -108,7 +110,8 @@ export async function applyStateRecord(
   ];
   if (!cur) {
     const r = await db.query<{ id: string }>(
-      `INSERT INTO state_records (state_code, state_student_id, record, content_hash, codeset_version, last_exchange_id, first_name, last_name1, birth_date)
+      `INSERT INTO state_records (state_code, state_student_id, record, content_hash, codeset_version, last_exchange_id,
+       first_name, last_name1, birth_date)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
       [rec.stateCode, rec.stateStudentId, ...cols],
     );
@@ -130,8 +133,10 @@ export async function applyStateRecord(
     };
   }
   const r = await db.query<{ version: number }>(
-    `UPDATE state_records SET record = $2, content_hash = $3, codeset_version = $4, last_exchange_id = $5, first_name = $6,
-       last_name1 = $7, birth_date = $8, status = 'active', version = version + 1, match_status = 'pending', updated_at = now()
+    `UPDATE state_records SET record = $2, content_hash = $3, codeset_version = $4, last_exchange_id = $5,
+     first_name = $6,
+       last_name1 = $7, birth_date = $8, status = 'active', version = version + 1, match_status = 'pending',
+       updated_at = now()
      WHERE id = $1 RETURNING version`,
     [cur.id, ...cols],
   );
@@ -164,7 +169,8 @@ export async function pendingMatches(
   limit = 1000,
 ): Promise<{ id: string; version: number }[]> {
   const r = await db.query<{ id: string; version: number }>(
-    `SELECT id, version FROM state_records WHERE match_status = 'pending' AND updated_at < now() - ($1::double precision * interval '1 millisecond')
+    `SELECT id, version FROM state_records WHERE match_status = 'pending'
+     AND updated_at < now() - ($1::double precision * interval '1 millisecond')
      ORDER BY updated_at LIMIT $2`,
     [olderThanMs, limit],
   );

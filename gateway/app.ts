@@ -72,7 +72,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await registerSecurity(app);
   app.addSchema(StateRecordSchema);
   app.addSchema(StudentSchema);
-  // Shared schemas are added here, at the root: addSchema inside a plugin gives that plugin a fresh validator without the code-set keywords.
+  // Shared schemas are added here, at the root: addSchema inside a plugin gives that plugin a fresh validator without
+  // the code-set keywords.
   app.addSchema(ExchangeSchema);
 
   await app.register(swagger, {
@@ -107,7 +108,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(healthRoutes);
   await app.register(oauthRoutes);
   await app.register(signInRoutes);
-  // Development only: a built-in OIDC provider with demo users (npm start); production points OIDC_ISSUER at a real one.
+  // Development only: a built-in OIDC provider with demo users (npm start); production points OIDC_ISSUER at a real
+  // one.
   if (ctx.config.DEV_IDP) await app.register(devIdpRoutes, { prefix: '/dev-idp' });
   await app.register(recordRoutes);
   await app.register(recordStatusRoutes);

@@ -92,9 +92,12 @@ export function mapField(cw: Crosswalk, value: string, path: string, issues: Fie
     path,
     value,
     rule: 'crosswalk',
-    message: `'${value}' is not a known ${cw.file.source.system} ${cw.file.source.field} code (crosswalk ${cw.id} v${cw.version})`,
+    message:
+      `'${value}' is not a known ${cw.file.source.system} ${cw.file.source.field} code (crosswalk ${cw.id} ` +
+      `v${cw.version})`,
     fix: suggestions.length
-      ? `Use one of the codes in the crosswalk, e.g. ${suggestions.join(', ')}; or ask for the code to be added to ${cw.id}.`
+      ? `Use one of the codes in the crosswalk, e.g. ${suggestions.join(', ')}; or ask for the code to be ` +
+        `added to ${cw.id}.`
       : `Ask for the code to be added to ${cw.id}.`,
     severity: 'error',
   });

@@ -54,13 +54,18 @@ export function crosswalkMarkdown(reg: CrosswalkRegistry): string {
       '',
       f.description,
       '',
-      `Source: ${f.source.system}, ${f.source.field}${f.source.reference ? ` (${f.source.reference})` : ''}. Target code set: \`${f.target.codeset}\`.${f.kind === 'descriptor' ? ` Descriptor namespace \`${f.namespace}\`.` : ''} Matching is ${f.caseSensitive ? 'case-sensitive' : 'case-insensitive'}.`,
+      `Source: ${f.source.system}, ` +
+        `${f.source.field}${f.source.reference ? ` (${f.source.reference})` : ''}. Target code set: ` +
+        `\`${f.target.codeset}\`.${f.kind === 'descriptor' ? ` Descriptor namespace \`${f.namespace}\`.` : ''} ` +
+        `Matching is ${f.caseSensitive ? 'case-sensitive' : 'case-insensitive'}.`,
       '',
     );
     out.push('| source code | source label | canonical | canonical label |', '|---|---|---|---|');
     for (const e of f.entries)
       out.push(
-        `| ${esc(f.kind === 'descriptor' ? `${f.namespace}#${e.from}` : e.from)}${e.preferred ? ' (preferred)' : ''} | ${esc(e.label ?? '')} | ${e.to} | ${esc(targetLabel(cw, e.to))} |`,
+        `| ` +
+          `${esc(f.kind === 'descriptor' ? `${f.namespace}#${e.from}` : e.from)}${e.preferred ? ' (preferred)' : ''} ` +
+          `| ${esc(e.label ?? '')} | ${e.to} | ${esc(targetLabel(cw, e.to))} |`,
       );
     out.push('');
   }

@@ -90,12 +90,15 @@ export const ConfigSchema = Type.Object({
   SIGNING_KEY_SECRET: Type.String({
     default: '',
     description:
-      'Seals the private signing keys and the endpoint secrets of the states (webhook and client secrets) stored in Postgres (AES-256-GCM). Set it in production, on gateways and workers alike; keep it out of the database backup.',
+      'Seals the private signing keys and the endpoint secrets of the states (webhook and client ' +
+      'secrets) stored in Postgres (AES-256-GCM). Set it in production, on gateways and workers alike; ' +
+      'keep it out of the database backup.',
   }),
   OIDC_ISSUER: Type.String({
     default: '',
     description:
-      'External OpenID Connect issuer URL whose tokens are accepted and through which people sign in. Empty: none (npm start runs a development provider).',
+      'External OpenID Connect issuer URL whose tokens are accepted and through which people sign in. ' +
+      'Empty: none (npm start runs a development provider).',
   }),
   OIDC_CLIENT_ID: Type.String({
     default: 'msix-gateway',
@@ -121,14 +124,16 @@ export const ConfigSchema = Type.Object({
   OIDC_ROLE_MAP: Type.String({
     default: '',
     description:
-      'JSON object mapping provider role names to gateway roles, e.g. {"msix-counselor":"counselor"}. Unmapped names that are gateway roles pass as is.',
+      'JSON object mapping provider role names to gateway roles, e.g. {"msix-counselor":"counselor"}. ' +
+      'Unmapped names that are gateway roles pass as is.',
   }),
   OIDC_SCOPES: Type.String({ default: 'openid profile email', description: 'Scopes asked for at sign-in.' }),
   OIDC_ALLOW_HTTP: Type.Boolean({ default: false, description: 'Allow an http:// OIDC issuer (development only).' }),
   DEV_IDP: Type.Boolean({
     default: false,
     description:
-      'Run the built-in development OIDC provider with demo users at /dev-idp (npm start sets it). Never in production.',
+      'Run the built-in development OIDC provider with demo users at /dev-idp (npm start sets it). Never ' +
+      'in production.',
   }),
   SESSION_TTL_SECONDS: Type.Integer({
     default: 28_800,
@@ -143,7 +148,8 @@ export const ConfigSchema = Type.Object({
     default: 6000,
     minimum: 1,
     description:
-      'Requests per client (or per IP when unauthenticated) per RATE_LIMIT_WINDOW_MS; a state system loading Ed-Fi resources sends many.',
+      'Requests per client (or per IP when unauthenticated) per RATE_LIMIT_WINDOW_MS; a state system ' +
+      'loading Ed-Fi resources sends many.',
   }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({
     default: 60_000,
@@ -164,7 +170,8 @@ export const ConfigSchema = Type.Object({
     default: 2555,
     minimum: 0,
     description:
-      'Audit events older than this are purged by `audit purge` (a checkpoint keeps the chain verifiable). 0 keeps everything.',
+      'Audit events older than this are purged by `audit purge` (a checkpoint keeps the chain ' +
+      'verifiable). 0 keeps everything.',
   }),
   // Exchange between states: record requests, move notices, deliveries (docs/exchange.md).
   EXCHANGE_REQUEST_DEADLINE_SECONDS: Type.Integer({
@@ -181,7 +188,8 @@ export const ConfigSchema = Type.Object({
     default: 180,
     minimum: 1,
     description:
-      'A move whose new enrollment began longer ago than this is history: no move notice (a state loading back files does not flood others).',
+      'A move whose new enrollment began longer ago than this is history: no move notice (a state ' +
+      'loading back files does not flood others).',
   }),
   EXCHANGE_EVENTS_POLL_MS: Type.Integer({
     default: 500,
@@ -192,7 +200,8 @@ export const ConfigSchema = Type.Object({
     default: 5000,
     minimum: 100,
     description:
-      'How often the worker re-enqueues deliveries that should be moving (lost jobs, crashed attempts, released lines) and expires overdue requests.',
+      'How often the worker re-enqueues deliveries that should be moving (lost jobs, crashed attempts, ' +
+      'released lines) and expires overdue requests.',
   }),
   DELIVERY_MAX_ATTEMPTS: Type.Integer({
     default: 15,
@@ -223,7 +232,8 @@ export const ConfigSchema = Type.Object({
   DEMO_SIMULATOR: Type.Boolean({
     default: true,
     description:
-      'With DEMO_DATA, run the state-system simulator on loopback and wire the demo states to it (webhooks, Ed-Fi push, a live source).',
+      'With DEMO_DATA, run the state-system simulator on loopback and wire the demo states to it ' +
+      '(webhooks, Ed-Fi push, a live source).',
   }),
 });
 

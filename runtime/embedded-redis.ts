@@ -38,7 +38,8 @@ export function ensureRedisServer(log: (line: string) => void = console.log): st
     if (r.status === 0 && after) return after;
   }
   throw new Error(
-    'redis-server is required: install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running Redis.',
+    'redis-server is required: install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew ' +
+      'install redis) or set REDIS_URL to a running Redis.',
   );
 }
 

@@ -3,7 +3,8 @@
  *   npm run audit-trail -- verify                 walk the hash chain in the database
  *   npm run audit-trail -- verify --file x.jsonl  check an exported file on its own
  *   npm run audit-trail -- export [--from 2026-01-01] [--to 2026-07-01] [--format jsonl|csv] [--out file]
- *   npm run audit-trail -- purge [--days N]       delete events older than N days (AUDIT_RETENTION_DAYS), keeping a checkpoint
+ * npm run audit-trail -- purge [--days N]       delete events older than N days (AUDIT_RETENTION_DAYS), keeping a
+ * checkpoint
  * Exit code 0 when intact, 2 when the chain is broken, 1 on usage errors.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -35,14 +36,21 @@ const fail = (s: string, code = 1): never => {
 function report(r: ChainReport): number {
   if (r.kind === 'intact') {
     say(
-      `intact: ${r.rows} event(s)${r.rows ? `, seq ${r.firstSeq}..${r.lastSeq}` : ''}, from ${r.startedFrom}; last hash ${r.lastHash}`,
+      `intact: ${r.rows} event(s)${r.rows ? `, seq ${r.firstSeq}..${r.lastSeq}` : ''}, from ` +
+        `${r.startedFrom}; last hash ${r.lastHash}`,
     );
     return 0;
   }
   say(`BROKEN after checking ${r.rows} event(s), from ${r.startedFrom}:`);
   for (const b of r.breaks)
     say(
-      `  seq ${b.seq}: ${b.problem === 'hash' ? 'content does not match its hash (row changed)' : b.problem === 'prev-hash' ? 'does not follow the previous row (row removed or inserted)' : 'out of order'}`,
+      `  seq ${b.seq}: ${
+        b.problem === 'hash'
+          ? 'content does not match its hash (row changed)'
+          : b.problem === 'prev-hash'
+            ? 'does not follow the previous row (row removed or inserted)'
+            : 'out of order'
+      }`,
     );
   return 2;
 }
@@ -67,7 +75,8 @@ const isoDate = (v: string | undefined, name: string): string | undefined => {
 
 if (!cmd || !['verify', 'export', 'purge'].includes(cmd))
   fail(
-    'usage: audit verify [--file export.jsonl] | export [--from DATE] [--to DATE] [--format jsonl|csv] [--out FILE] | purge [--days N]',
+    'usage: audit verify [--file export.jsonl] | export [--from DATE] [--to DATE] [--format jsonl|csv] ' +
+      '[--out FILE] | purge [--days N]',
   );
 
 const file = opt('file');

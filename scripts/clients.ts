@@ -4,7 +4,8 @@
  *   npm run clients -- list [--state TX]
  *   npm run clients -- rotate <client_id> [--grace-hours 24]
  *   npm run clients -- revoke <client_id>
- *   npm run clients -- keys rotate          start signing with a new key now (old keys stay published until their tokens expire)
+ * npm run clients -- keys rotate          start signing with a new key now (old keys stay published until their tokens
+ * expire)
  * A secret is printed once, when created or rotated; only its scrypt hash is stored.
  */
 import { loadConfig } from '../runtime/config.js';
@@ -22,7 +23,8 @@ const opt = (name: string): string | undefined => {
 const positional = rest.find((a, i) => !a.startsWith('--') && !(i > 0 && rest[i - 1]!.startsWith('--')));
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const usage =
-  'usage: clients create --state XX [--roles r1,r2] [--name N] | list [--state XX] | rotate <id> [--grace-hours H] | revoke <id> | keys rotate';
+  'usage: clients create --state XX [--roles r1,r2] [--name N] | list [--state XX] | rotate <id> ' +
+  '[--grace-hours H] | revoke <id> | keys rotate';
 if (!cmd || !['create', 'list', 'rotate', 'revoke', 'keys'].includes(cmd)) {
   process.stderr.write(`${usage}\n`);
   process.exit(1);

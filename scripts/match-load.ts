@@ -45,9 +45,14 @@ try {
   });
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   process.stdout.write(`${JSON.stringify(report)}\n`);
+  const leftToJobs = report.updatesLeftToJobs
+    ? `; ${report.updatesLeftToJobs} updates of linked records left to their match jobs`
+    : '';
   say(
-    `done: ${report.pending} pending records (against ${report.anchors} already linked): ${report.linked} linked (${report.newStudents} new students), ` +
-      `${report.reviews} near-match reviews${report.updatesLeftToJobs ? `; ${report.updatesLeftToJobs} updates of linked records left to their match jobs` : ''}; read ${s(report.ms.read)}, link ${s(report.ms.link)}, write ${s(report.ms.write)}, total ${s(report.ms.total)}`,
+    `done: ${report.pending} pending records (against ${report.anchors} already linked): ` +
+      `${report.linked} linked (${report.newStudents} new students), ` +
+      `${report.reviews} near-match reviews${leftToJobs}; ` +
+      `read ${s(report.ms.read)}, link ${s(report.ms.link)}, write ${s(report.ms.write)}, total ${s(report.ms.total)}`,
   );
 } finally {
   await db.close();

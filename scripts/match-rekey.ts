@@ -37,7 +37,8 @@ try {
   });
   process.stdout.write(`${JSON.stringify({ rulesVersion: RULES_VERSION, ...report })}\n`);
   say(
-    `done: ${report.records} matched records, ${report.changed} re-keyed (+${report.keysAdded} / -${report.keysRemoved} keys) in ${(report.ms / 1000).toFixed(1)} s`,
+    `done: ${report.records} matched records, ${report.changed} re-keyed (+${report.keysAdded} / ` +
+      `-${report.keysRemoved} keys) in ${(report.ms / 1000).toFixed(1)} s`,
   );
 } finally {
   await db.close();

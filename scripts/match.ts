@@ -1,7 +1,8 @@
 /**
  * Batch linker CLI for state data administrators and evaluation:
  *
- *   npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json] [--threads N] [--quiet]
+ * npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json] [--threads N]
+ * [--quiet]
  *
  * Reads the record CSV as a stream, reports malformed rows (with line
  * numbers) on stderr and skips them, links everything, and writes
@@ -37,7 +38,8 @@ const reviewOut = option('review');
 const quiet = process.argv.includes('--quiet');
 if (!input || !out || !reviewOut) {
   console.error(
-    'usage: npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json] [--threads N]',
+    'usage: npm run match -- --in records.csv --out clusters.csv --review review.csv [--model ' +
+      'model.json] [--threads N]',
   );
   process.exit(2);
 }
@@ -127,7 +129,9 @@ async function main(): Promise<void> {
       })
     : linkBatch(records, personComparisonSet, model, { onProgress });
   progress(
-    `scored ${result.stats.candidatePairs} candidate pairs; ${result.stats.linkEdges} links, ${result.stats.clusters} clusters, ${result.review.length} review pairs (${threads} thread${threads > 1 ? 's' : ''})`,
+    `scored ${result.stats.candidatePairs} candidate pairs; ${result.stats.linkEdges} links, ` +
+      `${result.stats.clusters} clusters, ${result.review.length} review pairs (${threads} ` +
+      `thread${threads > 1 ? 's' : ''})`,
     true,
   );
 
@@ -164,7 +168,9 @@ async function main(): Promise<void> {
   const phaseTimes = phases.slice(0, -1).map(([name, at], k) => `${name} ${(phases[k + 1]![1] - at).toFixed(1)} s`);
   if (!quiet) console.error(`phases: ${phaseTimes.join(', ')}`);
   console.error(
-    `done: ${records.length} records, ${malformed} malformed rows skipped, ${result.stats.clusters} clusters, ${result.review.length} review pairs in ${seconds.toFixed(1)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB (rules ${model.rulesVersion})`,
+    `done: ${records.length} records, ${malformed} malformed rows skipped, ${result.stats.clusters} ` +
+      `clusters, ${result.review.length} review pairs in ${seconds.toFixed(1)} s, peak RSS ` +
+      `${Math.round(process.resourceUsage().maxRSS / 1024)} MB (rules ${model.rulesVersion})`,
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * `msix`, the vendor command line.
  *
- *   msix validate <file|folder> [--adapter <id>] [--state XX] [--json] [--csv <out.csv>] [--report <out.json>] [--config <adapter-config.json>]
+ * msix validate <file|folder> [--adapter <id>] [--state XX] [--json] [--csv <out.csv>] [--report <out.json>] [--config
+ * <adapter-config.json>]
  *       Reads a state file offline with the same adapter and the same report as the gateway.
  *   msix submit <file|folder> --state XX [--adapter <id>] [--url …] [--client-id … --client-secret …]
  *       Uploads with a progress bar, follows the ingest, prints the same report.
@@ -22,8 +23,10 @@ import {
 } from '../core/ingest/report.js';
 
 const USAGE = `usage:
-  msix validate <file|folder> [--adapter <id>] [--state XX] [--json] [--csv <out.csv>] [--report <out.json>] [--config <adapter-config.json>]
-  msix submit <file|folder> --state XX [--adapter <id>] [--url <gateway>] [--token T | --client-id ID --client-secret S] [--json] [--csv <out.csv>] [--no-wait]
+  msix validate <file|folder> [--adapter <id>] [--state XX] [--json] [--csv <out.csv>] [--report <out.json>]
+                [--config <adapter-config.json>]
+  msix submit <file|folder> --state XX [--adapter <id>] [--url <gateway>]
+                [--token T | --client-id ID --client-secret S] [--json] [--csv <out.csv>] [--no-wait]
   msix adapters                   list installed adapters and disabled ones`;
 
 interface Flags {
@@ -181,7 +184,8 @@ async function submit(f: Flags): Promise<number> {
   }
   const accepted = (await up.json()) as { exchangeId: string; resendOf: string | null };
   console.error(
-    `exchange ${accepted.exchangeId}${accepted.resendOf ? ` (same bytes as ${accepted.resendOf}: records already stored come back unchanged)` : ''}`,
+    `exchange ${accepted.exchangeId}` +
+      (accepted.resendOf ? ` (same bytes as ${accepted.resendOf}: records already stored come back unchanged)` : ''),
   );
   if (f['no-wait']) {
     console.log(accepted.exchangeId);
@@ -219,7 +223,8 @@ async function adapters(): Promise<number> {
   const registry = await loadAdapters();
   for (const a of registry.adapters.values())
     console.log(
-      `${a.manifest.id}@${a.manifest.version}  states ${a.manifest.states.join(',')}  ${a.manifest.formats.map((x) => x.extensions.map((e) => `.${e}`).join('/')).join(' ')}`,
+      `${a.manifest.id}@${a.manifest.version}  states ${a.manifest.states.join(',')}  ` +
+        `${a.manifest.formats.map((x) => x.extensions.map((e) => `.${e}`).join('/')).join(' ')}`,
     );
   for (const d of registry.disabled) console.log(`${d.id}  DISABLED (${d.stage}): ${d.reason}`);
   return 0;

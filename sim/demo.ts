@@ -86,7 +86,8 @@ export async function startDemoExchange(deps: {
     for (let i = 0; i < 300 && !stop.signal.aborted && !msixId; i++) {
       const r = await deps.db.query<{ msix_id: string; n: number }>(
         `SELECT l.msix_id, (SELECT count(*)::int FROM links l2 WHERE l2.msix_id = l.msix_id) AS n
-         FROM state_records s JOIN links l ON l.record_id = s.id WHERE s.state_code = 'FL' AND s.state_student_id = 'FL5530098127'`,
+         FROM state_records s JOIN links l ON l.record_id = s.id WHERE s.state_code = 'FL'
+         AND s.state_student_id = 'FL5530098127'`,
       );
       if (r.rows[0] && r.rows[0].n >= 3) msixId = r.rows[0].msix_id;
       else await wait(200);
@@ -131,7 +132,8 @@ export async function startDemoExchange(deps: {
           .map((s) => `${s.stateCode} ${s.status} live`)
           .join(', ');
         deps.say(
-          `  demo     : Florida asked for Ana's records: request ${r.id} ${r.status} in ${Date.now() - t0} ms (${live || 'from the store'}).`,
+          `  demo     : Florida asked for Ana's records: request ${r.id} ${r.status} in ` +
+            `${Date.now() - t0} ms (${live || 'from the store'}).`,
         );
         deps.say(`             Florida received it and the move notice at ${sim.url}/_sim/FL/received`);
         return;
@@ -143,8 +145,10 @@ export async function startDemoExchange(deps: {
   return {
     simulator: sim,
     lines: [
-      `  states   : simulated state systems at ${sim.url} (TX Ed-Fi push + live source, MI/FL webhooks, CA Ed-Fi push, WA inbox)`,
-      `             what each received: ${sim.url}/_sim/{state}/received   deliveries: GET /api/v1/deliveries (help desk)`,
+      `  states   : simulated state systems at ${sim.url} (TX Ed-Fi push + live source, MI/FL webhooks, ` +
+        `CA Ed-Fi push, WA inbox)`,
+      `             what each received: ${sim.url}/_sim/{state}/received   deliveries: GET ` +
+        `/api/v1/deliveries (help desk)`,
     ],
     run: () => {
       story = tell().catch((e: unknown) =>

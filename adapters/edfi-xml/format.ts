@@ -27,9 +27,12 @@ export function createFormatter(config: EdfiConfig, crosswalks: ReadonlyMap<stri
   const rev = (id: string, code: string | undefined) =>
     code === undefined ? undefined : crosswalks.get(id)!.reverse(code);
   const studentRef = (id: string, i: string) =>
-    `${i}<StudentReference>\n${i}\t<StudentIdentity>\n${el('StudentUniqueId', id, `${i}\t\t`)}${i}\t</StudentIdentity>\n${i}</StudentReference>\n`;
+    `${i}<StudentReference>\n${i}\t<StudentIdentity>\n${el('StudentUniqueId', id, `${i}\t\t`)}` +
+    `${i}\t</StudentIdentity>\n${i}</StudentReference>\n`;
   const edOrgRef = (i: string) =>
-    `${i}<EducationOrganizationReference>\n${i}\t<EducationOrganizationIdentity>\n${el('EducationOrganizationId', config.educationOrganizationId, `${i}\t\t`)}${i}\t</EducationOrganizationIdentity>\n${i}</EducationOrganizationReference>\n`;
+    `${i}<EducationOrganizationReference>\n${i}\t<EducationOrganizationIdentity>\n` +
+    `${el('EducationOrganizationId', config.educationOrganizationId, `${i}\t\t`)}` +
+    `${i}\t</EducationOrganizationIdentity>\n${i}</EducationOrganizationReference>\n`;
 
   return async function* format(
     records: AsyncIterable<StateRecord> | Iterable<StateRecord>,
@@ -44,21 +47,38 @@ export function createFormatter(config: EdfiConfig, crosswalks: ReadonlyMap<stri
         p = r.identity;
       const surname = [p.lastName1, p.lastName2].filter(Boolean).join(' ');
       students.push(
-        `\t<Student>\n${el('StudentUniqueId', id, '\t\t')}\t\t<Name>\n${el('FirstName', p.firstName, '\t\t\t')}${el('MiddleName', p.middleName, '\t\t\t')}${el('LastSurname', surname, '\t\t\t')}${el('GenerationCodeSuffix', p.suffix, '\t\t\t')}\t\t</Name>\n\t\t<BirthData>\n${el('BirthDate', p.birthDate, '\t\t\t')}${el('BirthCity', p.birthCity, '\t\t\t')}${el('BirthStateAbbreviation', rev('edfi/stateAbbreviation', p.birthState), '\t\t\t')}${el('BirthCountry', rev('edfi/country', p.birthCountry), '\t\t\t')}${el('MultipleBirthStatus', p.multipleBirth, '\t\t\t')}\t\t</BirthData>\n\t</Student>\n`,
+        `\t<Student>\n${el('StudentUniqueId', id, '\t\t')}\t\t<Name>\n` +
+          `${el('FirstName', p.firstName, '\t\t\t')}${el('MiddleName', p.middleName, '\t\t\t')}` +
+          `${el('LastSurname', surname, '\t\t\t')}` +
+          `${el('GenerationCodeSuffix', p.suffix, '\t\t\t')}\t\t</Name>\n\t\t<BirthData>\n` +
+          `${el('BirthDate', p.birthDate, '\t\t\t')}${el('BirthCity', p.birthCity, '\t\t\t')}` +
+          `${el('BirthStateAbbreviation', rev('edfi/stateAbbreviation', p.birthState), '\t\t\t')}` +
+          `${el('BirthCountry', rev('edfi/country', p.birthCountry), '\t\t\t')}` +
+          `${el('MultipleBirthStatus', p.multipleBirth, '\t\t\t')}\t\t</BirthData>\n\t</Student>\n`,
       );
 
       const sex = rev('edfi/sex', p.sex);
       if (sex || r.msixId) {
         const code = r.msixId
-          ? `\t\t<StudentIdentificationCode>\n${el('IdentificationCode', r.msixId, '\t\t\t')}${el('StudentIdentificationSystem', config.msixIdentificationSystem, '\t\t\t')}${el('AssigningOrganizationIdentificationCode', 'MSIX', '\t\t\t')}\t\t</StudentIdentificationCode>\n`
+          ? `\t\t<StudentIdentificationCode>\n${el('IdentificationCode', r.msixId, '\t\t\t')}` +
+            `${el('StudentIdentificationSystem', config.msixIdentificationSystem, '\t\t\t')}` +
+            `${el('AssigningOrganizationIdentificationCode', 'MSIX', '\t\t\t')}\t\t</StudentIdentificationCode>\n`
           : '';
         enrollment.push(
-          `\t<StudentEducationOrganizationAssociation>\n${studentRef(id, '\t\t')}${edOrgRef('\t\t')}${code}${el('Sex', sex, '\t\t')}\t</StudentEducationOrganizationAssociation>\n`,
+          `\t<StudentEducationOrganizationAssociation>\n${studentRef(id, '\t\t')}${edOrgRef('\t\t')}` +
+            `${code}${el('Sex', sex, '\t\t')}\t</StudentEducationOrganizationAssociation>\n`,
         );
       }
       for (const e of r.enrollments ?? []) {
         enrollment.push(
-          `\t<StudentSchoolAssociation>\n${studentRef(id, '\t\t')}\t\t<SchoolReference>\n\t\t\t<SchoolIdentity>\n${el('SchoolId', e.schoolId ?? '0', '\t\t\t\t')}\t\t\t</SchoolIdentity>\n\t\t</SchoolReference>\n${el('EntryDate', e.enrollmentDate, '\t\t')}${el('EntryGradeLevel', rev('edfi/gradeLevel', e.gradeLevel), '\t\t')}${el('ExitWithdrawDate', e.withdrawalDate, '\t\t')}${el('EnrollmentType', rev('edfi/enrollmentType', e.enrollmentType), '\t\t')}\t</StudentSchoolAssociation>\n`,
+          `\t<StudentSchoolAssociation>\n${studentRef(id, '\t\t')}\t\t<SchoolReference>\n` +
+            `\t\t\t<SchoolIdentity>\n` +
+            `${el('SchoolId', e.schoolId ?? '0', '\t\t\t\t')}\t\t\t</SchoolIdentity>\n` +
+            `\t\t</SchoolReference>\n${el('EntryDate', e.enrollmentDate, '\t\t')}` +
+            `${el('EntryGradeLevel', rev('edfi/gradeLevel', e.gradeLevel), '\t\t')}` +
+            `${el('ExitWithdrawDate', e.withdrawalDate, '\t\t')}` +
+            `${el('EnrollmentType', rev('edfi/enrollmentType', e.enrollmentType), '\t\t')}` +
+            `\t</StudentSchoolAssociation>\n`,
         );
       }
       const pfs = (r.enrollments ?? []).some((e) => e.priorityForServices);
@@ -68,7 +88,18 @@ export function createFormatter(config: EdfiConfig, crosswalks: ReadonlyMap<stri
       );
       for (const m of r.qualifyingMoves ?? []) {
         program.push(
-          `\t<StudentMigrantEducationProgramAssociation>\n${studentRef(id, '\t\t')}\t\t<ProgramReference>\n\t\t\t<ProgramIdentity>\n${edOrgRef('\t\t\t\t')}${el('ProgramName', 'Migrant Education', '\t\t\t\t')}${el('ProgramType', 'uri://ed-fi.org/ProgramTypeDescriptor#Migrant Education', '\t\t\t\t')}\t\t\t</ProgramIdentity>\n\t\t</ProgramReference>\n${el('BeginDate', m.qualifyingArrivalDate, '\t\t')}${edOrgRef('\t\t')}${el('PriorityForServices', pfs, '\t\t')}${el('LastQualifyingMove', m.qualifyingArrivalDate, '\t\t')}${el('ContinuationOfServicesReason', cos, '\t\t')}${el('QualifyingArrivalDate', m.qualifyingArrivalDate, '\t\t')}${el('EligibilityExpirationDate', m.eligibilityExpirationDate, '\t\t')}\t</StudentMigrantEducationProgramAssociation>\n`,
+          `\t<StudentMigrantEducationProgramAssociation>\n` +
+            `${studentRef(id, '\t\t')}\t\t<ProgramReference>\n\t\t\t<ProgramIdentity>\n` +
+            `${edOrgRef('\t\t\t\t')}${el('ProgramName', 'Migrant Education', '\t\t\t\t')}` +
+            `${el('ProgramType', 'uri://ed-fi.org/ProgramTypeDescriptor#Migrant Education', '\t\t\t\t')}` +
+            `\t\t\t</ProgramIdentity>\n` +
+            `\t\t</ProgramReference>\n${el('BeginDate', m.qualifyingArrivalDate, '\t\t')}` +
+            `${edOrgRef('\t\t')}${el('PriorityForServices', pfs, '\t\t')}` +
+            `${el('LastQualifyingMove', m.qualifyingArrivalDate, '\t\t')}` +
+            `${el('ContinuationOfServicesReason', cos, '\t\t')}` +
+            `${el('QualifyingArrivalDate', m.qualifyingArrivalDate, '\t\t')}` +
+            `${el('EligibilityExpirationDate', m.eligibilityExpirationDate, '\t\t')}` +
+            `\t</StudentMigrantEducationProgramAssociation>\n`,
         );
       }
       const records = new Set<string>();
@@ -91,7 +122,15 @@ export function createFormatter(config: EdfiConfig, crosswalks: ReadonlyMap<stri
             ? ''
             : el('AcademicSubject', `uri://ed-fi.org/AcademicSubjectDescriptor#${c.subjectArea}`, '\t\t');
         transcript.push(
-          `\t<CourseTranscript>\n${el('CourseAttemptResult', `uri://ed-fi.org/CourseAttemptResultDescriptor#${result}`, '\t\t')}${credits}${el('FinalLetterGradeEarned', c.finalGrade, '\t\t')}\t\t<CourseReference>\n\t\t\t<CourseIdentity>\n${el('CourseCode', c.courseTitle.slice(0, 60), '\t\t\t\t')}${edOrgRef('\t\t\t\t')}\t\t\t</CourseIdentity>\n\t\t</CourseReference>\n\t\t<StudentAcademicRecordReference>\n\t\t\t<StudentAcademicRecordIdentity>\n${sarIdentity('\t\t\t\t')}\t\t\t</StudentAcademicRecordIdentity>\n\t\t</StudentAcademicRecordReference>\n${el('CourseTitle', c.courseTitle, '\t\t')}${subject}\t</CourseTranscript>\n`,
+          `\t<CourseTranscript>\n` +
+            `${el('CourseAttemptResult', `uri://ed-fi.org/CourseAttemptResultDescriptor#${result}`, '\t\t')}` +
+            `${credits}${el('FinalLetterGradeEarned', c.finalGrade, '\t\t')}\t\t<CourseReference>\n` +
+            `\t\t\t<CourseIdentity>\n${el('CourseCode', c.courseTitle.slice(0, 60), '\t\t\t\t')}` +
+            `${edOrgRef('\t\t\t\t')}\t\t\t</CourseIdentity>\n\t\t</CourseReference>\n` +
+            `\t\t<StudentAcademicRecordReference>\n\t\t\t<StudentAcademicRecordIdentity>\n` +
+            `${sarIdentity('\t\t\t\t')}\t\t\t</StudentAcademicRecordIdentity>\n` +
+            `\t\t</StudentAcademicRecordReference>\n${el('CourseTitle', c.courseTitle, '\t\t')}` +
+            `${subject}\t</CourseTranscript>\n`,
         );
       }
     }

@@ -109,7 +109,9 @@ export function createParser(config: EdfiConfig, crosswalks: ReadonlyMap<string,
           path: '/stateStudentId',
           value: id,
           rule: 'duplicateInFile',
-          message: `student ${id} appears twice in the Student interchange (${s.part} line ${s.line} and ${dup.part} line ${dup.line})`,
+          message:
+            `student ${id} appears twice in the Student interchange (${s.part} line ${s.line} and ` +
+            `${dup.part} line ${dup.line})`,
           fix: 'Send each Student once.',
           severity: 'error',
           line: dup.line,
@@ -170,7 +172,9 @@ export function createParser(config: EdfiConfig, crosswalks: ReadonlyMap<string,
           path: `${p}/qualifyingArrivalDate`,
           value: m.lastQualifyingMove,
           rule: 'derived',
-          message: `no QualifyingArrivalDate; the LastQualifyingMove date ${m.lastQualifyingMove} was used as the qualifying arrival date`,
+          message:
+            `no QualifyingArrivalDate; the LastQualifyingMove date ${m.lastQualifyingMove} was used as the ` +
+            `qualifying arrival date`,
           fix: 'Send QualifyingArrivalDate from the certificate of eligibility.',
           severity: 'warning',
           ...at(m, 'LastQualifyingMove'),
@@ -208,7 +212,9 @@ export function createParser(config: EdfiConfig, crosswalks: ReadonlyMap<string,
             path: `${p}/schoolId`,
             value: e.schoolId,
             rule: 'crosswalk',
-            message: `SchoolId ${e.schoolId} is not a 12-digit NCES school id and no NCES id is configured for it; the enrollment is kept without a school id`,
+            message:
+              `SchoolId ${e.schoolId} is not a 12-digit NCES school id and no NCES id is configured for ` +
+              `it; the enrollment is kept without a school id`,
             fix: "Add the school to the adapter's schoolNcesIds configuration.",
             severity: 'warning',
             ...at(e, 'SchoolReference/SchoolIdentity/SchoolId'),
@@ -247,7 +253,8 @@ export function createParser(config: EdfiConfig, crosswalks: ReadonlyMap<string,
         path: '/enrollments',
         rule: 'notCarried',
         message:
-          'PriorityForServices / ContinuationOfServicesReason are kept on enrollments, and the submission has no StudentSchoolAssociation for this student; they were not carried',
+          'PriorityForServices / ContinuationOfServicesReason are kept on enrollments, and the ' +
+          'submission has no StudentSchoolAssociation for this student; they were not carried',
         fix: 'Include the StudentEnrollment interchange.',
         severity: 'warning',
         line: first.line,
@@ -350,7 +357,9 @@ export function createParser(config: EdfiConfig, crosswalks: ReadonlyMap<string,
               issue: {
                 code: 'structure',
                 severity: 'error',
-                message: `<${ev.name}> at ${p.name} line ${ev.line} is not well-formed XML (${ev.reason}); it was skipped`,
+                message:
+                  `<${ev.name}> at ${p.name} line ${ev.line} is not well-formed XML (${ev.reason}); it was ` +
+                  `skipped`,
                 fix: 'Fix the element; the rest of the file was read.',
                 part: p.name,
                 line: ev.line,
@@ -388,7 +397,8 @@ export function createParser(config: EdfiConfig, crosswalks: ReadonlyMap<string,
               issue: {
                 code: 'structure',
                 severity: 'error',
-                message: `<${ev.name}> at ${p.name} line ${ev.line} is not well-formed XML (${x.reason}); it was skipped`,
+                message:
+                  `<${ev.name}> at ${p.name} line ${ev.line} is ` + `not well-formed XML (${x.reason}); it was skipped`,
                 fix: 'Fix the element; the rest of the file was read.',
                 part: p.name,
                 line: ev.line,
@@ -402,7 +412,9 @@ export function createParser(config: EdfiConfig, crosswalks: ReadonlyMap<string,
               issue: {
                 code: 'structure',
                 severity: 'error',
-                message: `<${ev.name}> at ${p.name} line ${ev.line} has no StudentUniqueId (lookup references are not resolved); it was skipped`,
+                message:
+                  `<${ev.name}> at ${p.name} line ${ev.line} has no StudentUniqueId (lookup references are ` +
+                  `not resolved); it was skipped`,
                 fix: 'Reference students by StudentIdentity/StudentUniqueId.',
                 part: p.name,
                 line: ev.line,
@@ -451,7 +463,9 @@ export function createParser(config: EdfiConfig, crosswalks: ReadonlyMap<string,
         issue: {
           code: 'ignored',
           severity: 'info',
-          message: `${notMigrant} student(s) in the submission have no StudentMigrantEducationProgramAssociation and were not exchanged`,
+          message:
+            `${notMigrant} student(s) in the submission have no StudentMigrantEducationProgramAssociation ` +
+            `and were not exchanged`,
         },
       };
     if (ignored.size)

@@ -9,7 +9,9 @@ export type ColumnKind = 'text' | 'date' | 'flag' | 'crosswalk';
 export interface Column {
   /** Header name in the file (matched case-insensitively). */
   name: string;
-  /** Where the value lands: `identity.firstName`, `move.fromCountry`, `enrollment.gradeLevel`, `student.stateStudentId`… */
+  /**
+   * Where the value lands: `identity.firstName`, `move.fromCountry`, `enrollment.gradeLevel`, `student.stateStudentId`…
+   */
   target: `${'student' | 'identity' | 'parent1' | 'parent2' | 'move' | 'enrollment'}.${string}`;
   kind: ColumnKind;
   /** For `crosswalk` columns: the crosswalk id in mappings/. */

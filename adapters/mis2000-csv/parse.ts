@@ -112,7 +112,9 @@ export function createParser(config: CsvConfig, crosswalks: ReadonlyMap<string, 
     if (actionRaw === 'M')
       return {
         kind: 'unsupported',
-        reason: `row ${first.line}: action M (merge) is not taken by file; merges are requested and approved in the exchange`,
+        reason:
+          `row ${first.line}: action M (merge) is not taken by file; merges are requested and approved in ` +
+          `the exchange`,
         source,
       };
     const action = actionRaw === '' ? 'insert' : ACTION_IN[actionRaw as keyof typeof ACTION_IN];
@@ -353,7 +355,9 @@ export function createParser(config: CsvConfig, crosswalks: ReadonlyMap<string, 
         issue: {
           code: 'encoding',
           severity: config.latin1 === 'reject' ? 'error' : 'warning',
-          message: `${latin1Rows} row(s) are not valid UTF-8 (first at line ${firstLatin1}); they were read as Latin-1 (Windows-1252)`,
+          message:
+            `${latin1Rows} row(s) are not valid UTF-8 (first at line ${firstLatin1}); they were read as ` +
+            `Latin-1 (Windows-1252)`,
           fix: 'Export the file as UTF-8.',
           ...(firstLatin1 !== undefined ? { line: firstLatin1 } : {}),
         },

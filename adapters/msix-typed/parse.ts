@@ -28,7 +28,10 @@ import {
 } from './layout.js';
 
 export interface TypedConfig {
-  /** `warn` (default): a line that is not UTF-8 is read as Latin-1 and its student gets a warning; `reject`: the student is rejected. */
+  /**
+   * `warn` (default): a line that is not UTF-8 is read as Latin-1 and its student gets a warning; `reject`: the student
+   * is rejected.
+   */
   latin1: 'warn' | 'reject';
   /** Default true: a file without a header record is a file-level error (its records are still read). */
   requireHeader: boolean;
@@ -233,7 +236,9 @@ function parseHeader(fields: string[], line: number, ctx: ParseContext): { heade
     issues.push({
       code: 'tooManyStudents',
       severity: 'error',
-      message: `the header declares ${header.totalStudents.toLocaleString('en-US')} students; a file holds at most 40,000`,
+      message:
+        `the header declares ${header.totalStudents.toLocaleString('en-US')} students; a file holds at ` +
+        `most 40,000`,
       fix: 'Split the submission into files of at most 40,000 students.',
       line,
     });
@@ -242,7 +247,9 @@ function parseHeader(fields: string[], line: number, ctx: ParseContext): { heade
     issues.push({
       code: 'stateMismatch',
       severity: 'error',
-      message: `the file is from ${header.submittingState} but was submitted for ${ctx.stateCode.toUpperCase()}; its records were not applied`,
+      message:
+        `the file is from ${header.submittingState} but was submitted for ${ctx.stateCode.toUpperCase()}; ` +
+        `its records were not applied`,
       fix: 'Submit the file under its own state, or fix the header.',
       line,
     });
@@ -333,7 +340,9 @@ function buildStudent(
         path: '',
         value: childSrid,
         rule: 'studentRecordId',
-        message: `${c.type} record at line ${c.line} names student record ${childSrid}, but it follows student record ${srid}`,
+        message:
+          `${c.type} record at line ${c.line} names student record ${childSrid}, but it follows student ` +
+          `record ${srid}`,
         fix: 'Put each child record right after its own STU record, with the same student record id.',
         severity: 'error',
         line: c.line,
@@ -360,7 +369,8 @@ function buildStudent(
         path: '',
         value: rid,
         rule: 'recordId',
-        message: `${c.type} record id ${rid} is used twice for this student (lines ${seenIds.get(idKey)} and ${c.line})`,
+        message:
+          `${c.type} record id ${rid} is used twice for this ` + `student (lines ${seenIds.get(idKey)} and ${c.line})`,
         fix: 'Give each child record of a kind its own id.',
         severity: 'error',
         line: c.line,
@@ -478,7 +488,9 @@ export function createParser(config: TypedConfig) {
           ? {
               path: '',
               rule: 'encoding',
-              message: `line ${raw.line} is not valid UTF-8; it was read as Latin-1 (Windows-1252): '${dec.text.slice(0, 80)}'`,
+              message:
+                `line ${raw.line} is not valid UTF-8; it was read as Latin-1 (Windows-1252): ` +
+                `'${dec.text.slice(0, 80)}'`,
               fix: 'Export the file as UTF-8 so accents are read exactly as written.',
               severity: config.latin1 === 'reject' ? 'error' : 'warning',
               line: raw.line,
@@ -525,7 +537,9 @@ export function createParser(config: TypedConfig) {
             ? {
                 path: '',
                 rule: 'truncated',
-                message: `the file ends in the middle of the ${type} record at line ${raw.line} (${fields.length} of ${expected} fields)`,
+                message:
+                  `the file ends in the middle of the ${type} record at line ${raw.line} (${fields.length} ` +
+                  `of ${expected} fields)`,
                 fix: 'Resend the complete file.',
                 severity: 'error',
                 line: raw.line,
@@ -555,7 +569,9 @@ export function createParser(config: TypedConfig) {
       yield fileIssue({
         code: 'encoding',
         severity: config.latin1 === 'reject' ? 'error' : 'warning',
-        message: `${latin1Lines} line(s) are not valid UTF-8 (first at line ${firstLatin1}); they were read as Latin-1 (Windows-1252)${config.latin1 === 'reject' ? ' and their students rejected' : ''}`,
+        message:
+          `${latin1Lines} line(s) are not valid UTF-8 (first at line ${firstLatin1}); they were read as ` +
+          `Latin-1 (Windows-1252)${config.latin1 === 'reject' ? ' and their students rejected' : ''}`,
         fix: 'Export the file as UTF-8.',
         ...(firstLatin1 !== undefined ? { line: firstLatin1 } : {}),
       });
@@ -573,7 +589,11 @@ export function createParser(config: TypedConfig) {
       yield fileIssue({
         code: 'countMismatch',
         severity: 'error',
-        message: `the header declares ${header.totalStudents} students but the file holds ${recordNumber}${truncatedAt === undefined && recordNumber < header.totalStudents ? '; the file may have been cut short' : ''}`,
+        message:
+          `the header declares ${header.totalStudents} students but the file holds ${recordNumber}` +
+          (truncatedAt === undefined && recordNumber < header.totalStudents
+            ? '; the file may have been cut short'
+            : ''),
         fix: 'Set the header totals from the records actually written, or resend the complete file.',
         expected: header.totalStudents,
         actual: recordNumber,
@@ -583,7 +603,9 @@ export function createParser(config: TypedConfig) {
       yield fileIssue({
         code: 'countMismatch',
         severity: 'error',
-        message: `the header declares ${header.totalRecords} records but the file holds ${recordsAfterHeader} after the header (${lastLine} lines in all)`,
+        message:
+          `the header declares ${header.totalRecords} records but the file holds ${recordsAfterHeader} ` +
+          `after the header (${lastLine} lines in all)`,
         fix: 'Total records counts every record after the header (STU and child records).',
         expected: header.totalRecords,
         actual: recordsAfterHeader,

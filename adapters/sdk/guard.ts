@@ -65,7 +65,9 @@ export async function* guardedParse(
           yield fileIssue({
             code: 'tooManyStudents',
             severity: 'error',
-            message: `The file holds more than ${max.toLocaleString('en-US')} students; records after student ${max.toLocaleString('en-US')} were not applied.`,
+            message:
+              `The file holds more than ${max.toLocaleString('en-US')} students; records after student ` +
+              `${max.toLocaleString('en-US')} were not applied.`,
             fix: `Split the submission into files of at most ${max.toLocaleString('en-US')} students.`,
             ...(r.source.line !== undefined ? { line: r.source.line } : {}),
           });
@@ -87,7 +89,9 @@ export async function* guardedParse(
             path: '/stateStudentId',
             value: id,
             rule: 'duplicateInFile',
-            message: `student ${id} already appears in this file at ${describeSource(first)}; the second copy was not applied`,
+            message:
+              `student ${id} already appears in this file at ${describeSource(first)}; the second copy was ` +
+              `not applied`,
             fix: "Send each student once per file, with all of the student's child records together.",
             severity: 'error',
             ...(r.source.line !== undefined ? { line: r.source.line } : {}),
@@ -104,7 +108,9 @@ export async function* guardedParse(
     yield fileIssue({
       code: 'adapterError',
       severity: 'error',
-      message: `The adapter failed while reading the file: ${err instanceof Error ? err.message : String(err)}. Records reported before this point stand; the rest of the file was not read.`,
+      message:
+        `The adapter failed while reading the file: ${err instanceof Error ? err.message : String(err)}. ` +
+        `Records reported before this point stand; the rest of the file was not read.`,
       fix: "Report this to the adapter's maintainer with the file; it is a defect, not a data problem.",
     });
   }

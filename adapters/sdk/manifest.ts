@@ -60,7 +60,10 @@ function explain(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? [])
     .map(
       (e) =>
-        `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : ''}`,
+        `${e.instancePath || '/'} ${e.message ?? 'is invalid'}` +
+        (e.keyword === 'additionalProperties'
+          ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})`
+          : ''),
     )
     .join('; ');
 }

@@ -61,7 +61,10 @@ export interface AdapterManifest {
     largeFileStudents?: number;
     /** Top-level fields of the canonical record the format carries; the rest are dropped on format. */
     carries?: string[];
-    /** Canonical paths (`*` for any index) the parser fills with a default when absent, so "required" is not testable there. */
+    /**
+     * Canonical paths (`*` for any index) the parser fills with a default when absent, so "required" is not testable
+     * there.
+     */
     defaulted?: string[];
   };
 }

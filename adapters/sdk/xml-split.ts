@@ -28,6 +28,9 @@ function localName(tag: string): string {
 }
 
 /** Finds the `>` that ends a tag starting at `from`, skipping quoted attribute values; -1 if not yet in the buffer. */
+const doctypeRefused = (line: number) =>
+  `the document contains a DOCTYPE or entity declaration at line ${line}; it was refused and not read`;
+
 function tagEnd(buf: Buffer, from: number): number {
   let q = 0;
   for (let i = from; i < buf.length; i++) {
@@ -158,7 +161,7 @@ export async function* splitXml(source: ByteSource, part?: string): AsyncGenerat
           issue: {
             code: 'unsafe',
             severity: 'error',
-            message: `the document contains a DOCTYPE or entity declaration at line ${line}; it was refused and not read`,
+            message: doctypeRefused(line),
             fix: 'Send the interchange without a DOCTYPE; entity declarations are never accepted.',
             ...at(line),
           },

@@ -130,7 +130,8 @@ try {
       '-v',
       'ON_ERROR_STOP=1',
       '-c',
-      `\\copy bench_copy (state_code, state_student_id, record, content_hash, codeset_version, first_name, last_name1, birth_date) FROM '${csv}' CSV`,
+      `\\copy bench_copy (state_code, state_student_id, record, content_hash, codeset_version, ` +
+        `first_name, last_name1, birth_date) FROM '${csv}' CSV`,
     ],
     { encoding: 'utf8' },
   );
@@ -160,7 +161,9 @@ try {
   };
   console.log(JSON.stringify(result));
   console.log(
-    `| ${students} | ${result.fileMiB} MiB | ${result.ingestSeconds} s | ${result.recordsPerSecond}/s | ${result.peakRssMiB} MiB | COPY ${result.copySeconds} s (${result.copyRowsPerSecond}/s) | ${result.ratioToCopy} |`,
+    `| ${students} | ${result.fileMiB} MiB | ${result.ingestSeconds} s | ${result.recordsPerSecond}/s | ` +
+      `${result.peakRssMiB} MiB | COPY ${result.copySeconds} s (${result.copyRowsPerSecond}/s) | ` +
+      `${result.ratioToCopy} |`,
   );
   writeFileSync(join(dir, 'result.json'), JSON.stringify(result));
 } finally {

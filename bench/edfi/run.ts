@@ -153,21 +153,32 @@ const lines = [
   '',
   `Command: \`${cmd}\` (run ${new Date().toISOString().slice(0, 10)}).`,
   '',
-  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${pgVersion} (throwaway cluster, fsync off, as in the tests), Redis on loopback.`,
-  `Load: ${connections} keep-alive connections, closed loop, ${seconds} s per measurement, ${rounds} rounds alternating the five measurements; the servers run in one child process, the load generator in another. Matching workers are not running (the write enqueues the match job).`,
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ` +
+    `${process.version}, PostgreSQL ${pgVersion} (throwaway cluster, fsync off, as in the tests), Redis on ` +
+    `loopback.`,
+  `Load: ${connections} keep-alive connections, closed loop, ${seconds} s per measurement, ${rounds} ` +
+    `rounds alternating the five measurements; the servers run in one child process, the load generator in ` +
+    `another. Matching workers are not running (the write enqueues the match job).`,
   '',
   'What each request does:',
   '- **bare POST**: fastify parses the JSON and inserts it as one row (`INSERT … (id, body jsonb)`), 201.',
-  "- **Ed-Fi POST /students**: bearer token check (ES256 JWT), rate limit, Ed-Fi schema + descriptor validation, the student's canonical MSIX record built and validated, then one call of `edfi_create_student` (document with a change version, natural key checked by its unique index, ledger row in `exchanges`, canonical record in `state_records`), then the `match` job enqueued in Redis; 201 with Location and ETag.",
+  '- **Ed-Fi POST /students**: bearer token check (ES256 JWT), rate limit, Ed-Fi schema + descriptor ' +
+    "validation, the student's canonical MSIX record built and validated, then one call of " +
+    '`edfi_create_student` (document with a change version, natural key checked by its unique index, ' +
+    'ledger row in `exchanges`, canonical record in `state_records`), then the `match` job enqueued in ' +
+    'Redis; 201 with Location and ETag.',
   '- **bare GET**: one `SELECT body` by primary key.',
-  '- **Ed-Fi GET /students/{id}**: token check, rate limit, `SELECT` by id, state check, Ed-Fi shape with `_etag`, ETag header.',
-  '- **gateway floor**: the cheapest authenticated route (token check, rate limit, security headers, one `SELECT` of a sequence): what every authenticated gateway route pays before its own work.',
+  '- **Ed-Fi GET /students/{id}**: token check, rate limit, `SELECT` by id, state check, Ed-Fi shape ' +
+    'with `_etag`, ETag header.',
+  '- **gateway floor**: the cheapest authenticated route (token check, rate limit, security headers, one ' +
+    '`SELECT` of a sequence): what every authenticated gateway route pays before its own work.',
   '',
   '| round | bench | requests | req/s | p50 ms | p99 ms | non-2xx |',
   '|---|---|---:|---:|---:|---:|---:|',
   ...results.map(
     (x) =>
-      `| ${x.round} | ${x.bench} | ${x.r.requests} | ${fmt(x.r.rps)} | ${fmt(x.r.p50, 1)} | ${fmt(x.r.p99, 1)} | ${x.r.errors} |`,
+      `| ${x.round} | ${x.bench} | ${x.r.requests} | ${fmt(x.r.rps)} | ${fmt(x.r.p50, 1)} | ` +
+      `${fmt(x.r.p99, 1)} | ${x.r.errors} |`,
   ),
   '',
   '| mean over rounds | req/s | p99 ms |',
@@ -180,18 +191,31 @@ const lines = [
       )} |`,
   ),
   '',
-  `Ed-Fi POST throughput / bare insert throughput: **${fmt(rps['Ed-Fi POST /students (201)']! / rps['bare POST (insert JSON row)']!, 2)}** (target ≥ 0.30); round by round ${perRound('Ed-Fi POST /students (201)', 'bare POST (insert JSON row)')}.`,
-  `Ed-Fi POST throughput / gateway floor: **${fmt(rps['Ed-Fi POST /students (201)']! / rps['gateway floor: GET availableChangeVersions']!, 2)}**; round by round ${perRound('Ed-Fi POST /students (201)', 'gateway floor: GET availableChangeVersions')}.`,
-  `Gateway floor / bare insert throughput: **${fmt(rps['gateway floor: GET availableChangeVersions']! / rps['bare POST (insert JSON row)']!, 2)}**: the ceiling for any authenticated route on this machine.`,
-  `Ed-Fi GET throughput / bare insert throughput: **${fmt(rps['Ed-Fi GET /students/{id}']! / rps['bare POST (insert JSON row)']!, 2)}**; / bare select throughput: **${fmt(rps['Ed-Fi GET /students/{id}']! / rps['bare GET (select JSON row)']!, 2)}**.`,
+  `Ed-Fi POST throughput / bare insert throughput: ` +
+    `**${fmt(rps['Ed-Fi POST /students (201)']! / rps['bare POST (insert JSON row)']!, 2)}** (target ≥ ` +
+    `0.30); round by round ${perRound('Ed-Fi POST /students (201)', 'bare POST (insert JSON row)')}.`,
+  `Ed-Fi POST throughput / gateway floor: ` +
+    `**${fmt(rps['Ed-Fi POST /students (201)']! / rps['gateway floor: GET availableChangeVersions']!, 2)}**; ` +
+    `round by round ` +
+    `${perRound('Ed-Fi POST /students (201)', 'gateway floor: GET availableChangeVersions')}.`,
+  `Gateway floor / bare insert throughput: ` +
+    `**${fmt(rps['gateway floor: GET availableChangeVersions']! / rps['bare POST (insert JSON row)']!, 2)}**: ` +
+    `the ceiling for any authenticated route on this machine.`,
+  `Ed-Fi GET throughput / bare insert throughput: ` +
+    `**${fmt(rps['Ed-Fi GET /students/{id}']! / rps['bare POST (insert JSON row)']!, 2)}**; / bare select ` +
+    `throughput: **${fmt(rps['Ed-Fi GET /students/{id}']! / rps['bare GET (select JSON row)']!, 2)}**.`,
   '',
-  'Reading the figures: the bare routes pay for JSON parsing and one statement; every authenticated gateway route first pays the gateway floor (ES256 token verification, which a CPU profile of the gateway puts at about a fifth of its CPU, then the auth hook, rate limit and security headers). The Ed-Fi POST adds to that floor the Ed-Fi validation, the canonical record built and validated, and one statement (`edfi_create_student`: document, ledger row and state record). Profile with `BENCH_CPU_PROF=<dir>`: the gateway process writes a .cpuprofile there.',
+  'Reading the figures: the bare routes pay for JSON parsing and one statement; every authenticated ' +
+    'gateway route first pays the gateway floor (ES256 token verification, which a CPU profile of the ' +
+    'gateway puts at about a fifth of its CPU, then the auth hook, rate limit and security headers). The ' +
+    'Ed-Fi POST adds to that floor the Ed-Fi validation, the canonical record built and validated, and one ' +
+    'statement (`edfi_create_student`: document, ledger row and state record). Profile with ' +
+    '`BENCH_CPU_PROF=<dir>`: the gateway process writes a .cpuprofile there.',
   '',
   `Load average on the machine during the run: ${loadavg()
     .map((x) => x.toFixed(1))
-    .join(
-      ', ',
-    )} (1, 5, 15 min) on ${cpus().length} cores: other work shares it, so absolute figures move between runs; compare within a round.`,
+    .join(', ')} (1, 5, 15 min) on ${cpus().length} cores: ` +
+    'other work shares it, so absolute figures move between runs; compare within a round.',
   '',
 ];
 writeFileSync(join(here, 'results.md'), lines.join('\n'));

@@ -72,7 +72,8 @@ await Promise.all(
 );
 const s = (performance.now() - t) / 1000;
 console.log(
-  `delivered ${N} in ${s.toFixed(2)} s: ${Math.round(N / s)}/s with ${C} at a time; received ${sim.received('MI').length}`,
+  `delivered ${N} in ${s.toFixed(2)} s: ${Math.round(N / s)}/s with ${C} at a time; received ` +
+    `${sim.received('MI').length}`,
 );
 await sim.close();
 await db.close();

@@ -3,7 +3,8 @@
  * state (the simulator), and N notices delivered through a receiver that
  * fails 20% of the time. Writes bench/exchange/results.md.
  *
- *   node --import tsx bench/exchange/run.ts [--requests 500] [--live 200] [--notices 10000] [--per-student 5] [--concurrency 32]
+ * node --import tsx bench/exchange/run.ts [--requests 500] [--live 200] [--notices 10000] [--per-student 5]
+ * [--concurrency 32]
  *
  * Uses DATABASE_URL / REDIS_URL when set; otherwise a throwaway Postgres
  * cluster and a private redis-server, as the tests do. The gateway and its
@@ -175,7 +176,8 @@ try {
   const ids = (
     await db.query<{ msix_id: string }>(
       `SELECT l.msix_id FROM state_records s JOIN links l ON l.record_id = s.id WHERE s.state_code = 'FL'
-       AND l.msix_id IN (SELECT l2.msix_id FROM links l2 JOIN state_records s2 ON s2.id = l2.record_id WHERE s2.state_code = 'TX') ORDER BY s.state_student_id`,
+       AND l.msix_id IN (SELECT l2.msix_id FROM links l2 JOIN state_records s2 ON s2.id = l2.record_id
+       WHERE s2.state_code = 'TX') ORDER BY s.state_student_id`,
     )
   ).rows.map((r) => r.msix_id);
   say(`${ids.length} students with records in both states`);
@@ -254,7 +256,8 @@ try {
   const server = stats(
     (
       await db.query<{ ms: number }>(
-        `SELECT extract(epoch FROM (completed_at - created_at)) * 1000 AS ms FROM record_requests WHERE id = ANY($1::uuid[])`,
+        `SELECT extract(epoch FROM (completed_at - created_at)) * 1000 AS ms FROM record_requests
+         WHERE id = ANY($1::uuid[])`,
         [liveIds],
       )
     ).rows.map((r) => Number(r.ms)),
@@ -302,7 +305,8 @@ try {
   const simStats = await simGet<SimStats>('/_sim/stats');
   const attempts = (
     await db.query<{ outcome: string; n: number }>(
-      `SELECT summary->>'outcome' AS outcome, count(*)::int AS n FROM exchanges WHERE kind = 'delivery-attempt' AND state_code = 'MI' GROUP BY 1 ORDER BY 1`,
+      `SELECT summary->>'outcome' AS outcome, count(*)::int AS n FROM exchanges WHERE kind = 'delivery-attempt'
+       AND state_code = 'MI' GROUP BY 1 ORDER BY 1`,
     )
   ).rows;
   const dead = (
@@ -319,40 +323,69 @@ try {
   const lines = [
     '# Exchange bench',
     '',
-    `Command: \`node --import tsx bench/exchange/run.ts --requests ${REQUESTS} --live ${LIVE} --notices ${NOTICES} --per-student ${PER_STUDENT} --concurrency ${CONCURRENCY} --students ${STUDENTS} --fail ${FAIL}\` (run ${date}).`,
+    `Command: \`node --import tsx bench/exchange/run.ts --requests ${REQUESTS} --live ${LIVE} --notices ` +
+      `${NOTICES} --per-student ${PER_STUDENT} --concurrency ${CONCURRENCY} --students ${STUDENTS} --fail ` +
+      `${FAIL}\` (run ${date}).`,
     '',
-    `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${pgVersion} (throwaway cluster, fsync off, as in the tests), Redis on loopback. The gateway and its workers run in one process (HTTP on loopback, real bearer tokens); the state simulator runs in a child process. The machine is shared: 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end.`,
+    `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ` +
+      `${process.version}, PostgreSQL ${pgVersion} (throwaway cluster, fsync off, as in the tests), Redis ` +
+      `on loopback. The gateway and its workers run in one process (HTTP on loopback, real bearer tokens); ` +
+      `the state simulator runs in a child process. The machine is shared: 1-minute load average ` +
+      `${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end.`,
     '',
     '## Record requests',
     '',
-    'One Florida client asks, one request at a time, by MSIX id, for students with a Texas and a Florida record. Client-side time from sending the POST to having the answer.',
+    'One Florida client asks, one request at a time, by MSIX id, for students with a Texas and a Florida ' +
+      'record. Client-side time from sending the POST to having the answer.',
     '',
     '| path | requests | p50 ms | p95 ms | p99 ms | max ms | target |',
     '|---|---:|---:|---:|---:|---:|---|',
-    `| answered from the store (201 with the answer) | ${store.n} | ${ms(store.p50)} | ${ms(store.p95)} | ${ms(store.p99)} | ${ms(store.max)} | p50 ≤ 50 ms: ${store.p50 <= 50 ? 'met' : 'NOT met'} |`,
-    `| through a live state (202, the worker asks Texas's Ed-Fi API with an OAuth token, merges, answers; client polls every 2 ms) | ${live.n} | ${ms(live.p50)} | ${ms(live.p95)} | ${ms(live.p99)} | ${ms(live.max)} | p50 ≤ 300 ms: ${live.p50 <= 300 ? 'met' : 'NOT met'} |`,
-    `| same, server side (request created → answered, from the ledger) | ${server.n} | ${ms(server.p50)} | ${ms(server.p95)} | ${ms(server.p99)} | ${ms(server.max)} | |`,
+    `| answered from the store (201 with the answer) | ${store.n} | ${ms(store.p50)} | ${ms(store.p95)} ` +
+      `| ${ms(store.p99)} | ${ms(store.max)} | p50 ≤ 50 ms: ${store.p50 <= 50 ? 'met' : 'NOT met'} |`,
+    `| through a live state (202, the worker asks Texas's Ed-Fi API with an OAuth token, merges, ` +
+      `answers; client polls every 2 ms) | ${live.n} | ${ms(live.p50)} | ${ms(live.p95)} | ${ms(live.p99)} ` +
+      `| ${ms(live.max)} | p50 ≤ 300 ms: ${live.p50 <= 300 ? 'met' : 'NOT met'} |`,
+    `| same, server side (request created → answered, from the ledger) | ${server.n} | ${ms(server.p50)} ` +
+      `| ${ms(server.p95)} | ${ms(server.p99)} | ${ms(server.max)} | |`,
     '',
-    "What a store answer does: token check, rate limit, resolve the student (merges followed), the disclosure-ground check, the plan (which states, which are live), one transaction writing the ledger row, the request and its sources, and the audit event; the consolidated answer built from the stored records. A live answer adds: a `record-query` delivery and its deliver job (Redis), a claim under the per-student line lock, the token (cached) and `GET /data/v3/migrant/studentRecords` on the simulator, validation of the returned record, the attempt's ledger row, the merge, the answer stored, and a `record-response` delivery to Florida's inbox.",
+    'What a store answer does: token check, rate limit, resolve the student (merges followed), the ' +
+      'disclosure-ground check, the plan (which states, which are live), one transaction writing the ' +
+      'ledger row, the request and its sources, and the audit event; the consolidated answer built from ' +
+      'the stored records. A live answer adds: a `record-query` delivery and its deliver job (Redis), a ' +
+      'claim under the per-student line lock, the token (cached) and `GET /data/v3/migrant/studentRecords` ' +
+      "on the simulator, validation of the returned record, the attempt's ledger row, the merge, the " +
+      "answer stored, and a `record-response` delivery to Florida's inbox.",
     '',
     '## Notices through a failing receiver',
     '',
-    `${made.length} move-notice deliveries to Michigan's webhook (${students} students × ${PER_STUDENT}, each student's in order), the receiver failing ${Math.round((flaky.timeoutRate + flaky.errorRate + flaky.dropRate) * 100)}% of requests at random (seeded): ${flaky.timeoutRate * 100}% hang past the gateway's 1 s timeout, ${flaky.errorRate * 100}% answer 500, ${flaky.dropRate * 100}% are processed and then the connection is dropped before the answer (so the gateway retries a message the receiver already has). Backoff 100 ms doubling to 2 s with jitter; ${CONCURRENCY} deliveries at a time.`,
+    `${made.length} move-notice deliveries to Michigan's webhook (${students} students × ${PER_STUDENT}, ` +
+      `each student's in order), the receiver failing ` +
+      `${Math.round((flaky.timeoutRate + flaky.errorRate + flaky.dropRate) * 100)}% of requests at random ` +
+      `(seeded): ${flaky.timeoutRate * 100}% hang past the gateway's 1 s timeout, ` +
+      `${flaky.errorRate * 100}% answer 500, ${flaky.dropRate * 100}% are processed and then the ` +
+      `connection is dropped before the answer (so the gateway retries a message the receiver already ` +
+      `has). Backoff 100 ms doubling to 2 s with jitter; ${CONCURRENCY} deliveries at a time.`,
     '',
     '| measure | value |',
     '|---|---:|',
     `| deliveries created (a backlog, before the clock starts) | ${made.length} in ${(created / 1000).toFixed(1)} s |`,
-    `| all delivered, from enqueueing the backlog | **${(took / 1000).toFixed(1)} s** (${Math.round(made.length / (took / 1000))} deliveries/s) |`,
+    `| all delivered, from enqueueing the backlog | **${(took / 1000).toFixed(1)} s** ` +
+      `(${Math.round(made.length / (took / 1000))} deliveries/s) |`,
     `| delivered / dead | ${delivered} / ${dead} |`,
     `| attempts (ledger rows) | ${totalAttempts} (${attempts.map((a) => `${a.outcome} ${a.n}`).join(', ')}) |`,
-    `| faults injected by the receiver | ${simStats.injected.timeout} timeouts, ${simStats.injected.error} × 500, ${simStats.injected.drop} dropped after processing |`,
+    `| faults injected by the receiver | ${simStats.injected.timeout} timeouts, ` +
+      `${simStats.injected.error} × 500, ${simStats.injected.drop} dropped after processing |`,
     `| messages the receiver accepted | ${simStats.accepted} (unique idempotency keys: ${uniqueKeys}) |`,
     `| duplicates the receiver dropped by idempotency key | ${simStats.duplicates} |`,
     `| messages processed twice at the receiver | ${simStats.accepted - uniqueKeys} |`,
     `| per-student order violations at the receiver | ${order.length} |`,
     `| signature refusals | ${simStats.refused.signature} |`,
     '',
-    `Result: ${delivered === made.length && uniqueKeys === made.length && simStats.accepted === uniqueKeys && order.length === 0 ? 'all delivered, none processed twice, every student in order.' : 'NOT all delivered once and in order — see the table.'}`,
+    `Result: ${
+      delivered === made.length && uniqueKeys === made.length && simStats.accepted === uniqueKeys && order.length === 0
+        ? 'all delivered, none processed twice, every student in order.'
+        : 'NOT all delivered once and in order — see the table.'
+    }`,
     '',
   ];
   writeFileSync(join(here, 'results.md'), lines.join('\n'));

@@ -101,12 +101,18 @@ const phase = (r: Row) =>
 const ratio = (x: number | null, y: number | null) =>
   x !== null && y !== null && y > 0 ? `×${(x / y).toFixed(1)}` : '–';
 console.log(
-  '\n| records | threads | wall s | peak RSS MB | candidate pairs | clusters | review pairs | read / blocking / scoring / clustering / write s | load 1-min before → after | growth vs first (time, pairs, RSS) |',
+  '\n| records | threads | wall s | peak RSS MB | candidate pairs | clusters | review pairs | read / ' +
+    'blocking / scoring / clustering / write s | load 1-min before → after | growth vs first (time, pairs, ' +
+    'RSS) |',
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const first = rows[0]!;
   console.log(
-    `| ${r.records} | ${r.threads ?? '–'} | ${r.seconds.toFixed(1)} | ${r.peakRssMb} | ${r.candidatePairs} | ${r.clusters} | ${r.reviewPairs} | ${phase(r)} | ${r.loadBefore} → ${r.loadAfter} | ${ratio(r.seconds, first.seconds)}, ${ratio(r.candidatePairs, first.candidatePairs)}, ${ratio(r.peakRssMb, first.peakRssMb)} (size ×${(r.records / first.records).toFixed(0)}) |`,
+    `| ${r.records} | ${r.threads ?? '–'} | ${r.seconds.toFixed(1)} | ${r.peakRssMb} | ` +
+      `${r.candidatePairs} | ${r.clusters} | ${r.reviewPairs} | ${phase(r)} | ${r.loadBefore} → ` +
+      `${r.loadAfter} | ${ratio(r.seconds, first.seconds)}, ` +
+      `${ratio(r.candidatePairs, first.candidatePairs)}, ${ratio(r.peakRssMb, first.peakRssMb)} (size ` +
+      `×${(r.records / first.records).toFixed(0)}) |`,
   );
 }

@@ -7,7 +7,8 @@
  * time per arrival, and how much of the slowest arrivals' time was garbage
  * collection (GC pauses are attributed to the arrival they fell in).
  *
- *   node --max-old-space-size=6000 --import tsx bench/matching/incremental-bench.ts [--stored 1000000] [--arrivals 2000] [--explain five|all]
+ * node --max-old-space-size=6000 --import tsx bench/matching/incremental-bench.ts [--stored 1000000] [--arrivals 2000]
+ * [--explain five|all]
  *
  * `--explain all` explains every student's best candidate, as this bench did before (rules -3 figures).
  */
@@ -146,7 +147,10 @@ const row = {
   cpuP99ms: Number(qc(0.99).toFixed(3)),
   gcMsPerArrival: Number((gcTotalMs / spans.length).toFixed(3)),
   gcMsByKind: gcByKind,
-  /** The slowest 5% of arrivals: their wall time, the share of it on this process's CPU and in GC pauses, and their candidates. */
+  /**
+   * The slowest 5% of arrivals: their wall time, the share of it on this process's CPU and in GC pauses, and their
+   * candidates.
+   */
   slowest5pct: tail,
   peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   decisions,
@@ -154,9 +158,11 @@ const row = {
 };
 console.log(JSON.stringify(row));
 console.log(
-  '\n| stored | arrivals | mean candidates | p50 ms | p95 ms | p99 ms | CPU p50 / p95 ms | index build s | peak RSS MB |',
+  '\n| stored | arrivals | mean candidates | p50 ms | p95 ms | p99 ms | CPU p50 / p95 ms | index build s ' +
+    '| peak RSS MB |',
 );
 console.log('|---|---|---|---|---|---|---|---|---|');
 console.log(
-  `| ${row.storedRecords} | ${row.arrivals} | ${row.meanCandidates} | ${row.p50ms} | ${row.p95ms} | ${row.p99ms} | ${row.cpuP50ms} / ${row.cpuP95ms} | ${row.indexBuildSeconds} | ${row.peakRssMb} |`,
+  `| ${row.storedRecords} | ${row.arrivals} | ${row.meanCandidates} | ${row.p50ms} | ${row.p95ms} | ` +
+    `${row.p99ms} | ${row.cpuP50ms} / ${row.cpuP95ms} | ${row.indexBuildSeconds} | ${row.peakRssMb} |`,
 );

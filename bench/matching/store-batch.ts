@@ -3,7 +3,8 @@
  * and the same Postgres server: how much faster an initial national load is
  * through scripts/match-load.ts than through the queue.
  *
- *   npx tsx bench/matching/store-batch.ts --records 20000 [--concurrency 4] [--seed 5] [--out bench/matching/store-results.md]
+ * npx tsx bench/matching/store-batch.ts --records 20000 [--concurrency 4] [--seed 5] [--out
+ * bench/matching/store-results.md]
  *
  * Each side gets a fresh database with the same pending records. The job
  * side runs `matchRecord` (what the BullMQ worker runs) with `concurrency`
@@ -78,16 +79,24 @@ try {
 
   const rate = (ms: number) => Math.round(stored / (ms / 1000)).toLocaleString('en-US');
   const section = [
-    `## Bulk load vs one job per record, ${stored.toLocaleString('en-US')} records (${new Date().toISOString().slice(0, 10)})`,
+    `## Bulk load vs one job per record, ${stored.toLocaleString('en-US')} records ` +
+      `(${new Date().toISOString().slice(0, 10)})`,
     '',
     `Command: \`npx tsx bench/matching/store-batch.ts --records ${N} --concurrency ${concurrency} --seed ${seed}\``,
     '',
-    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after.`,
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ` +
+      `${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM; load average ${loadBefore.toFixed(1)} before, ` +
+      `${loadAfter.toFixed(1)} after.`,
     '',
     '| path | wall time | records/s | result |',
     '|---|---|---|---|',
-    `| \`scripts/match-load.ts\` (runBatchLoad) | ${(bulkMs / 1000).toFixed(1)} s (read ${(report.ms.read / 1000).toFixed(1)}, link ${(report.ms.link / 1000).toFixed(1)}, write ${(report.ms.write / 1000).toFixed(1)}) | ${rate(bulkMs)} | ${report.newStudents.toLocaleString('en-US')} students, ${report.reviews} reviews |`,
-    `| one \`matchRecord\` job per record, ${concurrency} in flight | ${(jobMs / 1000).toFixed(1)} s | ${rate(jobMs)} | ${students.rows[0]!.n.toLocaleString('en-US')} students, ${outcomes.review ?? 0} reviews |`,
+    `| \`scripts/match-load.ts\` (runBatchLoad) | ${(bulkMs / 1000).toFixed(1)} s (read ` +
+      `${(report.ms.read / 1000).toFixed(1)}, link ${(report.ms.link / 1000).toFixed(1)}, write ` +
+      `${(report.ms.write / 1000).toFixed(1)}) | ${rate(bulkMs)} | ` +
+      `${report.newStudents.toLocaleString('en-US')} students, ${report.reviews} reviews |`,
+    `| one \`matchRecord\` job per record, ${concurrency} in flight | ${(jobMs / 1000).toFixed(1)} s | ` +
+      `${rate(jobMs)} | ${students.rows[0]!.n.toLocaleString('en-US')} students, ${outcomes.review ?? 0} ` +
+      `reviews |`,
     '',
     `Speed-up: ${(jobMs / bulkMs).toFixed(1)}×.`,
     '',

@@ -4,7 +4,8 @@
  * path), and the whole match job with its writes (link or new student or
  * review, keys, history, consolidated view, event).
  *
- *   npx tsx bench/matching/store-incremental.ts --records 100000 [--arrivals 1000] [--seed 7] [--out bench/matching/store-results.md]
+ * npx tsx bench/matching/store-incremental.ts --records 100000 [--arrivals 1000] [--seed 7] [--out
+ * bench/matching/store-results.md]
  *     [--template NAME]   keep the filled store as database NAME on the server and, when it exists
  *                         already (same --records and --seed), clone it instead of filling again
  *                         (with DATABASE_URL: a 1M fill takes ~20 min, a clone ~1 min)
@@ -12,7 +13,8 @@
  *                         --profile-read, of the read-path loop instead
  *     [--trace-queries]   print, for the whole-job loop, each SQL statement's calls per job and mean wall time
  *     [--warm-cache]      keep the candidates standardized by the read-path loop for the job loop (before, always)
- *     [--explain-candidates]  print EXPLAIN (ANALYZE, BUFFERS) of the candidate statement for the arrival with the most candidates
+ * [--explain-candidates]  print EXPLAIN (ANALYZE, BUFFERS) of the candidate statement for the arrival with the most
+ * candidates
  *
  * The store is filled with a synthetic migrant population through the bulk
  * loader (core/matching-store/batch-load.ts); the arrivals are held-out
@@ -190,7 +192,8 @@ try {
   const load = fill.load;
   const size = await db.query<{ records: number; keys: number; students: number; db: string }>(
     `SELECT (SELECT count(*) FROM state_records)::int AS records, (SELECT count(*) FROM blocking_keys)::int AS keys,
-            (SELECT count(*) FROM students)::int AS students, pg_size_pretty(pg_database_size(current_database())) AS db`,
+            (SELECT count(*) FROM students)::int AS students,
+            pg_size_pretty(pg_database_size(current_database())) AS db`,
   );
   log(`store: ${JSON.stringify(size.rows[0])}; bulk load ${JSON.stringify(load.ms)}`);
   const sampleKey = await db.query<{ key: string }>('SELECT key FROM blocking_keys LIMIT 1');
@@ -212,7 +215,8 @@ try {
     arrivalsStored.push(o.recordId!);
   }
   const rows = await db.query<RecordRow>(
-    'SELECT id, state_code, state_student_id, status, version, match_status, record FROM state_records WHERE id = ANY($1::uuid[])',
+    'SELECT id, state_code, state_student_id, status, version, match_status, record FROM state_records ' +
+      'WHERE id = ANY($1::uuid[])',
     [arrivalsStored],
   );
   const byId = new Map(rows.rows.map((r) => [r.id, r]));
@@ -291,7 +295,8 @@ try {
     const jobs = arrivalsStored.length;
     for (const [sql, e] of [...queryTrace].sort((a, b) => b[1].ms - a[1].ms))
       log(
-        `${(e.n / jobs).toFixed(2).padStart(6)}/job ${(e.ms / e.n).toFixed(3).padStart(7)} ms ${(e.ms / jobs).toFixed(3).padStart(7)} ms/job  ${sql}`,
+        `${(e.n / jobs).toFixed(2).padStart(6)}/job ${(e.ms / e.n).toFixed(3).padStart(7)} ms ` +
+          `${(e.ms / jobs).toFixed(3).padStart(7)} ms/job  ${sql}`,
       );
   }
   if (!profileRead) await stopProfile();
@@ -302,38 +307,59 @@ try {
     a === null || b === null ? 'n/a' : fmt(((b - a) * 1000) / arrivalsStored.length);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const s = size.rows[0]!;
-  const cmd = `npx tsx bench/matching/store-incremental.ts --records ${N} --arrivals ${M} --seed ${seed}${template ? ` --template ${template}` : ''}`;
+  const cmd =
+    `npx tsx bench/matching/store-incremental.ts --records ${N} --arrivals ${M} --seed ` +
+    `${seed}${template ? ` --template ${template}` : ''}`;
   const section = [
     `## ${N.toLocaleString('en-US')} stored records (${new Date().toISOString().slice(0, 10)})`,
     '',
     `Command: \`${cmd}\` (engine rules ${storeModel().rulesVersion}, git ${gitHead()})`,
     '',
-    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}, ${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'local throwaway Postgres cluster (fsync off)'}, pool of 4 connections, one arrival at a time. Machine load average (1 min) ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the timed part (other work shared the machine).`,
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ` +
+      `${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}, ` +
+      `${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'local throwaway Postgres cluster (fsync off)'}, ` +
+      `pool of 4 connections, one arrival at a time. Machine load average (1 min) ${loadBefore.toFixed(1)} ` +
+      `before and ${loadAfter.toFixed(1)} after the timed part (other work shared the machine).`,
     '',
-    `Store: ${s.records.toLocaleString('en-US')} state records, ${s.students.toLocaleString('en-US')} students, ${s.keys.toLocaleString('en-US')} blocking-key rows (${(s.keys / s.records).toFixed(1)} per record), database ${s.db}.`,
-    `Filled by the bulk loader${templateExists ? ' (in an earlier run; this run cloned it)' : ''}: insert ${fill.insertS.toFixed(1)} s, then read ${(load.ms.read / 1000).toFixed(1)} s, batch link ${(load.ms.link / 1000).toFixed(1)} s, write ${(load.ms.write / 1000).toFixed(1)} s ` +
-      `(${load.linked.toLocaleString('en-US')} linked, ${load.newStudents.toLocaleString('en-US')} students, ${load.reviews.toLocaleString('en-US')} reviews).`,
+    `Store: ${s.records.toLocaleString('en-US')} state records, ${s.students.toLocaleString('en-US')} ` +
+      `students, ${s.keys.toLocaleString('en-US')} blocking-key rows (${(s.keys / s.records).toFixed(1)} ` +
+      `per record), database ${s.db}.`,
+    `Filled by the bulk loader${templateExists ? ' (in an earlier run; this run cloned it)' : ''}: ` +
+      `insert ${fill.insertS.toFixed(1)} s, then read ${(load.ms.read / 1000).toFixed(1)} s, batch link ` +
+      `${(load.ms.link / 1000).toFixed(1)} s, write ${(load.ms.write / 1000).toFixed(1)} s ` +
+      (`(${load.linked.toLocaleString('en-US')} linked, ${load.newStudents.toLocaleString('en-US')} ` +
+        `students, ${load.reviews.toLocaleString('en-US')} reviews).`),
     '',
     `| ${arrivals.length} arrivals | p50 ms | p95 ms | p99 ms | mean ms |`,
     '|---|---|---|---|---|',
-    `| read path: keys → blocking_keys lookup → load candidates → score (\`decide\`) | ${fmt(pct(readMs, 50))} | ${fmt(pct(readMs, 95))} | ${fmt(pct(readMs, 99))} | ${fmt(mean(readMs))} |`,
-    `| whole match job (\`matchRecord\`: locks, keys, decision, link/student/review, history, view, event; committed${process.argv.includes('--warm-cache') ? '; candidates already standardized' : '; standardization cache emptied first'}) | ${fmt(pct(jobMs, 50))} | ${fmt(pct(jobMs, 95))} | ${fmt(pct(jobMs, 99))} | ${fmt(mean(jobMs))} |`,
+    `| read path: keys → blocking_keys lookup → load candidates → score (\`decide\`) | ` +
+      `${fmt(pct(readMs, 50))} | ${fmt(pct(readMs, 95))} | ${fmt(pct(readMs, 99))} | ${fmt(mean(readMs))} |`,
+    `| whole match job (\`matchRecord\`: locks, keys, decision, link/student/review, history, view, ` +
+      'event; committed' +
+      (process.argv.includes('--warm-cache')
+        ? '; candidates already standardized'
+        : '; standardization cache emptied first') +
+      ') ' +
+      `| ${fmt(pct(jobMs, 50))} | ${fmt(pct(jobMs, 95))} | ${fmt(pct(jobMs, 99))} | ${fmt(mean(jobMs))} |`,
     '',
-    `CPU per arrival (mean): read path Node ${fmt(cpuMs(cpuRead0, cpuJob0))} ms + Postgres ${pgMs(pgRead0, pgJob0)} ms; whole job Node ${fmt(cpuMs(cpuJob0, cpuJob1))} ms + Postgres ${pgMs(pgJob0, pgJob1)} ms.`,
+    `CPU per arrival (mean): read path Node ${fmt(cpuMs(cpuRead0, cpuJob0))} ms + Postgres ` +
+      `${pgMs(pgRead0, pgJob0)} ms; whole job Node ${fmt(cpuMs(cpuJob0, cpuJob1))} ms + Postgres ` +
+      `${pgMs(pgJob0, pgJob1)} ms.`,
     '',
     `Key lookup plan: \`${keyPlan}\`.`,
     '',
-    `Candidate records scored per arrival: p50 ${pct(candidates, 50)}, p95 ${pct(candidates, 95)}, max ${Math.max(...candidates)}. Outcomes: ${Object.entries(
-      outcomes,
-    )
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}.`,
+    `Candidate records scored per arrival: p50 ${pct(candidates, 50)}, p95 ${pct(candidates, 95)}, ` +
+      `max ${Math.max(...candidates)}. ` +
+      `Outcomes: ${Object.entries(outcomes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
     '',
   ].join('\n');
   if (!existsSync(out))
     writeFileSync(
       out,
-      '# Store-side matching benchmarks\n\nEach section is one run of the command it shows; newer runs are appended.\n\n',
+      '# Store-side matching benchmarks\n\nEach section is one run of the command it shows; newer runs ' +
+        'are appended.\n\n',
     );
   appendFileSync(out, `${section}\n`);
   process.stdout.write(`${section}\n`);

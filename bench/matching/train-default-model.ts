@@ -25,7 +25,8 @@ const model = trainModel(data.records, personComparisonSet, {
   thresholds: { link: 0.9, review: 0.5 },
   maxBlockSize: 100,
   notes:
-    "u from random pairs; m from labelled blocked pairs (the generator knows the truth); prior from exact name+date / same state id divided by that rule's recall.",
+    'u from random pairs; m from labelled blocked pairs (the generator knows the truth); prior from ' +
+    "exact name+date / same state id divided by that rule's recall.",
 });
 model.termFrequencies = buildTermFrequencies(data.records, personComparisonSet.comparisons, {
   minCount: 3,

@@ -144,7 +144,10 @@ class Mapper {
     });
   }
 
-  /** Maps a descriptor through a crosswalk; an unmapped value is an error when the canonical field is required, else a warning. */
+  /**
+   * Maps a descriptor through a crosswalk; an unmapped value is an error when the canonical field is required, else a
+   * warning.
+   */
   code(cw: Crosswalk, doc: EdfiDoc, path: string, value: unknown, required: boolean): string | undefined {
     const v = str(value);
     if (v === undefined) return undefined;
@@ -155,8 +158,10 @@ class Mapper {
       doc,
       path,
       required
-        ? `'${v}' has no equivalent in the MSIX ${cw.file.target.codeset} code set (crosswalk ${cw.id} v${cw.version}), so the record cannot be exchanged. Use a value that maps, e.g. ${near}.`
-        : `'${v}' has no equivalent in the MSIX ${cw.file.target.codeset} code set (crosswalk ${cw.id} v${cw.version}); the field is left out of the canonical record.`,
+        ? `'${v}' has no equivalent in the MSIX ${cw.file.target.codeset} code set (crosswalk ${cw.id} ` +
+            `v${cw.version}), so the record cannot be exchanged. Use a value that maps, e.g. ${near}.`
+        : `'${v}' has no equivalent in the MSIX ${cw.file.target.codeset} code set (crosswalk ${cw.id} ` +
+            `v${cw.version}); the field is left out of the canonical record.`,
       required ? 'error' : 'warning',
     );
     return undefined;
@@ -189,7 +194,9 @@ class Mapper {
   }
 }
 
-/** The NCES id of an education organization (identification code under the NCES system) when it has the expected digits. */
+/**
+ * The NCES id of an education organization (identification code under the NCES system) when it has the expected digits.
+ */
 function ncesId(edorg: EdfiDoc | undefined, digits: number): string | undefined {
   for (const c of arr(edorg?.body.identificationCodes)) {
     const system = codeValueOf(String(c.educationOrganizationIdentificationSystemDescriptor ?? ''))?.toUpperCase();
@@ -476,7 +483,8 @@ export function buildStateRecord(set: StudentDocSet, cw: EdfiCrosswalks): Canoni
         !when ? '$.administrationDate' : '$.assessmentReference',
         !when
           ? 'is absent: MSIX needs the month of the assessment, so this result stays in Ed-Fi only.'
-          : 'names an assessment without an MSIX assessment type (its assessmentCategoryDescriptor), so this result stays in Ed-Fi only.',
+          : 'names an assessment without an MSIX assessment type (its assessmentCategoryDescriptor), so ' +
+              'this result stays in Ed-Fi only.',
         'warning',
       );
       continue;

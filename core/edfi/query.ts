@@ -125,7 +125,8 @@ export function parseCollectionQuery(def: ResourceDef, raw: Record<string, unkno
     const f = fields.get(k);
     if (!f) {
       errors.push(
-        `The query parameter '${k}' is not a property of ${def.entity} that can be searched; use one of ${[...fields.values()].map((x) => x.name).join(', ')}.`,
+        `The query parameter '${k}' is not a property of ${def.entity} that can be searched; use one of ` +
+          `${[...fields.values()].map((x) => x.name).join(', ')}.`,
       );
       continue;
     }

@@ -39,7 +39,8 @@ export interface Row {
 }
 
 export const COLUMNS =
-  'id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, updated_at';
+  'id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, ' +
+  'content_hash, change_version, updated_at';
 
 export function fromRow(r: Row): StoredDoc {
   return {
@@ -74,7 +75,8 @@ export async function findByKey(
   forUpdate = false,
 ): Promise<StoredDoc | null> {
   const r = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND identity_key = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT ${COLUMNS} FROM edfi_documents
+     WHERE state_code = $1 AND identity_key = $2${forUpdate ? ' FOR UPDATE' : ''}`,
     [stateCode, identityKey],
   );
   return r.rows[0] ? fromRow(r.rows[0]) : null;
@@ -96,7 +98,8 @@ export async function findById(db: Db, id: string, forUpdate = false): Promise<S
 export async function existingKeys(db: Db, stateCode: string, keys: readonly string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
   const r = await db.query<{ identity_key: string; alias_key: string | null }>(
-    `SELECT identity_key, alias_key FROM edfi_documents WHERE state_code = $1 AND (identity_key = ANY($2::text[]) OR alias_key = ANY($2::text[])) FOR SHARE`,
+    `SELECT identity_key, alias_key FROM edfi_documents WHERE state_code = $1 AND (identity_key = ANY($2::text[])
+     OR alias_key = ANY($2::text[])) FOR SHARE`,
     [stateCode, keys],
   );
   const found = new Set<string>();
@@ -111,13 +114,16 @@ export async function existingKeys(db: Db, stateCode: string, keys: readonly str
 export async function docsByKeys(db: Db, stateCode: string, keys: readonly string[]): Promise<StoredDoc[]> {
   if (keys.length === 0) return [];
   const r = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND (identity_key = ANY($2::text[]) OR alias_key = ANY($2::text[]))`,
+    `SELECT ${COLUMNS} FROM edfi_documents WHERE state_code = $1 AND (identity_key = ANY($2::text[])
+     OR alias_key = ANY($2::text[]))`,
     [stateCode, keys],
   );
   return r.rows.map(fromRow);
 }
 
-/** The id and resource of the documents of the state with these keys (aliases included): what read-back links point at. */
+/**
+ * The id and resource of the documents of the state with these keys (aliases included): what read-back links point at.
+ */
 export async function targetsByKeys(
   db: Db,
   stateCode: string,
@@ -126,7 +132,8 @@ export async function targetsByKeys(
   const out = new Map<string, { id: string; resource: string }>();
   if (keys.length === 0) return out;
   const r = await db.query<{ id: string; resource: string; identity_key: string; alias_key: string | null }>(
-    `SELECT id, resource, identity_key, alias_key FROM edfi_documents WHERE state_code = $1 AND (identity_key = ANY($2::text[]) OR alias_key = ANY($2::text[]))`,
+    `SELECT id, resource, identity_key, alias_key FROM edfi_documents WHERE state_code = $1
+     AND (identity_key = ANY($2::text[]) OR alias_key = ANY($2::text[]))`,
     [stateCode, keys],
   );
   for (const row of r.rows) {
@@ -144,7 +151,8 @@ export async function dependentResources(
   exceptId: string,
 ): Promise<string[]> {
   const r = await db.query<{ resource: string }>(
-    `SELECT DISTINCT resource FROM edfi_documents WHERE ref_keys && $2::text[] AND ref_keys <> '{}' AND state_code = $1 AND id <> $3 ORDER BY resource`,
+    `SELECT DISTINCT resource FROM edfi_documents WHERE ref_keys && $2::text[] AND ref_keys <> '{}' AND state_code = $1
+     AND id <> $3 ORDER BY resource`,
     [stateCode, keys, exceptId],
   );
   return r.rows.map((x) => x.resource);
@@ -160,10 +168,12 @@ export async function studentsReferencing(db: Db, stateCode: string, keys: reado
        SELECT identity_key, alias_key FROM edfi_documents
        WHERE state_code = $1 AND resource = 'schools' AND ref_keys && $2::text[] AND ref_keys <> '{}'
      ), reach AS (
-       SELECT unnest($2::text[]) AS k UNION SELECT identity_key FROM via UNION SELECT alias_key FROM via WHERE alias_key IS NOT NULL
+       SELECT unnest($2::text[]) AS k UNION SELECT identity_key FROM via UNION SELECT alias_key FROM via
+       WHERE alias_key IS NOT NULL
      )
      SELECT DISTINCT student_unique_id FROM edfi_documents
-     WHERE state_code = $1 AND student_unique_id IS NOT NULL AND ref_keys && ARRAY(SELECT k FROM reach) AND ref_keys <> '{}'
+     WHERE state_code = $1 AND student_unique_id IS NOT NULL AND ref_keys && ARRAY(SELECT k FROM reach)
+     AND ref_keys <> '{}'
      ORDER BY student_unique_id`,
     [stateCode, keys],
   );
@@ -189,7 +199,8 @@ export type NewDoc = Omit<StoredDoc, 'changeVersion' | 'updatedAt'> & { clientId
  */
 export async function insertDocIfAbsent(db: Db, d: NewDoc): Promise<StoredDoc | null> {
   const r = await db.query<Row>(
-    `INSERT INTO edfi_documents (id, state_code, resource, identity_key, alias_key, key_values, ref_keys, student_unique_id, body, content_hash, change_version, client_id)
+    `INSERT INTO edfi_documents (id, state_code, resource, identity_key, alias_key, key_values, ref_keys,
+     student_unique_id, body, content_hash, change_version, client_id)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, nextval('edfi_change_version_seq'), $11)
      ON CONFLICT (state_code, identity_key) DO NOTHING RETURNING ${COLUMNS}`,
     [
@@ -216,7 +227,8 @@ export async function replaceDoc(
   d: Pick<NewDoc, 'refKeys' | 'body' | 'contentHash' | 'clientId'>,
 ): Promise<StoredDoc> {
   const r = await db.query<Row>(
-    `UPDATE edfi_documents SET ref_keys = $2, body = $3, content_hash = $4, client_id = $5, change_version = nextval('edfi_change_version_seq'), updated_at = now()
+    `UPDATE edfi_documents SET ref_keys = $2, body = $3, content_hash = $4, client_id = $5,
+     change_version = nextval('edfi_change_version_seq'), updated_at = now()
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, d.refKeys, JSON.stringify(d.body), d.contentHash, d.clientId],
   );
@@ -227,7 +239,8 @@ export async function replaceDoc(
 export async function deleteDoc(db: Db, doc: StoredDoc): Promise<number> {
   await db.query('DELETE FROM edfi_documents WHERE id = $1', [doc.id]);
   const r = await db.query<{ change_version: number | string }>(
-    `INSERT INTO edfi_deletes (id, state_code, resource, key_values, change_version) VALUES ($1,$2,$3,$4, nextval('edfi_change_version_seq')) RETURNING change_version`,
+    `INSERT INTO edfi_deletes (id, state_code, resource, key_values, change_version)
+     VALUES ($1,$2,$3,$4, nextval('edfi_change_version_seq')) RETURNING change_version`,
     [doc.id, doc.stateCode, doc.resource, JSON.stringify(doc.keyValues)],
   );
   return Number(r.rows[0]!.change_version);
@@ -307,7 +320,8 @@ export async function listDeletes(
   const params: unknown[] = [];
   const w = where({ ...q, filters: [] }, params);
   const r = await db.query<{ id: string; change_version: number | string; key_values: Record<string, unknown> }>(
-    `SELECT id, change_version, key_values FROM edfi_deletes WHERE ${w} ORDER BY change_version OFFSET ${q.offset} LIMIT ${q.limit}`,
+    `SELECT id, change_version, key_values FROM edfi_deletes WHERE ${w} ORDER BY change_version OFFSET ${q.offset}
+     LIMIT ${q.limit}`,
     params,
   );
   let total: number | null = null;

@@ -104,7 +104,9 @@ export async function syncCanonical(
           };
           return {
             ...at,
-            message: `The MSIX record built from it breaks a rule at ${i.path}: ${i.message}${i.fix ? `. ${i.fix}` : '.'}`,
+            message:
+              `The MSIX record built from it breaks a rule at ${i.path}: ` +
+              `${i.message}${i.fix ? `. ${i.fix}` : '.'}`,
           };
         }),
       };

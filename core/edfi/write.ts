@@ -69,7 +69,10 @@ const FAILURES = new Set<WriteResult['kind']>([
   'not-found',
 ]);
 
-/** Canonical problems become validationErrors when they are in the document written, else sentences naming the other document. */
+/**
+ * Canonical problems become validationErrors when they are in the document written, else sentences naming the other
+ * document.
+ */
 function canonicalFailure(problems: CanonicalProblem[], current: { resource: string; id: string }): WriteResult {
   const validationErrors: ValidationErrors = {};
   const errors: string[] = [];

@@ -161,7 +161,8 @@ export class EndpointSecretError extends Error {
     super(
       reason === 'no-secret'
         ? `${stateCode}'s endpoint ${field} is sealed but SIGNING_KEY_SECRET is not set on this gateway`
-        : `SIGNING_KEY_SECRET does not open ${stateCode}'s endpoint ${field} (sealed with another secret); set the secret it was sealed with, or configure the endpoint again`,
+        : `SIGNING_KEY_SECRET does not open ${stateCode}'s endpoint ${field} (sealed with another secret); ` +
+            `set the secret it was sealed with, or configure the endpoint again`,
     );
     this.name = 'EndpointSecretError';
   }
@@ -176,7 +177,10 @@ function sealSecrets<T extends WithSecrets>(c: T, sealSecret: string): T {
   return out as T;
 }
 
-/** Opens the secret fields of one stored configuration; a value not starting with `sealed:v1:` was stored before sealing and is taken as is. */
+/**
+ * Opens the secret fields of one stored configuration; a value not starting with `sealed:v1:` was stored before sealing
+ * and is taken as is.
+ */
 function openSecrets<T extends WithSecrets>(c: T, sealSecret: string, stateCode: string, where: string): T {
   const out: Record<string, unknown> = { ...c };
   for (const k of SECRET_FIELDS) {
@@ -244,8 +248,10 @@ export async function putEndpoint(
   const delivery = sealSecrets(input.delivery, sealSecret);
   const source = input.source ? sealSecrets(input.source, sealSecret) : null;
   await db.query(
-    `INSERT INTO exchange_endpoints (state_code, delivery, source, updated_at, updated_by) VALUES ($1, $2, $3, now(), $4)
-     ON CONFLICT (state_code) DO UPDATE SET delivery = EXCLUDED.delivery, source = EXCLUDED.source, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+    `INSERT INTO exchange_endpoints (state_code, delivery, source, updated_at, updated_by)
+     VALUES ($1, $2, $3, now(), $4)
+     ON CONFLICT (state_code) DO UPDATE SET delivery = EXCLUDED.delivery, source = EXCLUDED.source, updated_at = now(),
+     updated_by = EXCLUDED.updated_by`,
     [stateCode, JSON.stringify(delivery), source ? JSON.stringify(source) : null, by],
   );
   return getStoredEndpoint(db, stateCode);

@@ -13,12 +13,14 @@ export type ExchangeGround = (
   msixId: string,
 ) => Promise<{ basis: string; reason: string } | null>;
 
-const sameChild = `(SELECT $1::text UNION SELECT merged_into FROM students WHERE msix_id = $1 AND merged_into IS NOT NULL)`;
+const sameChild = `(SELECT $1::text UNION SELECT merged_into FROM students WHERE msix_id = $1
+                   AND merged_into IS NOT NULL)`;
 
 /** A move or departure notice told `state` that the child is (or is about to be) enrolled there. */
 export const noticeGround: ExchangeGround = async (db, state, msixId) => {
   const r = await db.query<{ id: string; kind: string; from_state: string }>(
-    `SELECT id, kind, from_state FROM move_notices WHERE msix_id IN ${sameChild} AND to_state = $2 ORDER BY created_at DESC LIMIT 1`,
+    `SELECT id, kind, from_state FROM move_notices WHERE msix_id IN ${sameChild} AND to_state = $2
+     ORDER BY created_at DESC LIMIT 1`,
     [msixId, state],
   );
   const n = r.rows[0];

@@ -25,7 +25,8 @@ export async function retryDelivery(db: Db, id: string, actor: Actor, traceId: s
       return {
         kind: 'conflict',
         reason:
-          'a live query belongs to its record request, which has been settled or is still running; make a new request instead',
+          'a live query belongs to its record request, which has been settled or is still running; make ' +
+          'a new request instead',
       };
     if (!['dead', 'retrying', 'queued', 'held'].includes(d.status))
       return {
@@ -33,7 +34,8 @@ export async function retryDelivery(db: Db, id: string, actor: Actor, traceId: s
         reason: `the delivery is ${d.status}; only a dead or waiting delivery can be retried`,
       };
     const r = await tx.query<DeliveryRow>(
-      `UPDATE deliveries SET status = CASE WHEN status = 'held' THEN 'held' ELSE 'queued' END, budget_from = attempts, next_attempt_at = now(),
+      `UPDATE deliveries SET status = CASE WHEN status = 'held' THEN 'held'
+       ELSE 'queued' END, budget_from = attempts, next_attempt_at = now(),
          lease_until = NULL, updated_at = now() WHERE id = $1 RETURNING *`,
       [id],
     );
@@ -72,7 +74,8 @@ export async function cancelDelivery(
     if (!['dead', 'retrying', 'queued', 'held'].includes(d.status))
       return { kind: 'conflict', reason: `the delivery is ${d.status}` };
     const r = await tx.query<DeliveryRow>(
-      `UPDATE deliveries SET status = 'cancelled', last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1 RETURNING *`,
+      `UPDATE deliveries SET status = 'cancelled', last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1
+       RETURNING *`,
       [id, `cancelled by ${actor.id}: ${reason}`],
     );
     await updateExchange(tx, d.exchangeId, { status: 'failed', error: { cancelledBy: actor.id, reason } });
@@ -88,7 +91,8 @@ export async function cancelDelivery(
     if (d.seq !== null && d.msixId !== null) {
       const next = await tx.query<{ id: string }>(
         `UPDATE deliveries SET status = 'queued', next_attempt_at = now(), updated_at = now()
-         WHERE id = (SELECT id FROM deliveries WHERE state_code = $1 AND msix_id = $2 AND seq > $3 AND status = 'held' ORDER BY seq LIMIT 1) RETURNING id`,
+         WHERE id = (SELECT id FROM deliveries WHERE state_code = $1 AND msix_id = $2 AND seq > $3 AND status = 'held'
+         ORDER BY seq LIMIT 1) RETURNING id`,
         [d.stateCode, d.msixId, d.seq],
       );
       released.push(...next.rows.map((x) => x.id));

@@ -27,19 +27,23 @@ export async function sweepExchange(
   const db: Db = deps.db;
   const bucket = Math.floor(now / Math.max(opts.graceMs, 1000));
   const recovered = await db.query<{ id: string; trace_id: string }>(
-    `UPDATE deliveries SET status = 'retrying', next_attempt_at = $1, lease_until = NULL, last_error = 'the attempt did not finish (its worker stopped?)', updated_at = now()
-     WHERE id IN (SELECT id FROM deliveries WHERE status = 'sending' AND lease_until < $1 LIMIT $2) RETURNING id, trace_id`,
+    `UPDATE deliveries SET status = 'retrying', next_attempt_at = $1, lease_until = NULL,
+     last_error = 'the attempt did not finish (its worker stopped?)', updated_at = now()
+     WHERE id IN (SELECT id FROM deliveries WHERE status = 'sending' AND lease_until < $1 LIMIT $2)
+     RETURNING id, trace_id`,
     [new Date(now), limit],
   );
   const due = await db.query<{ id: string; trace_id: string; attempts: number }>(
-    `SELECT id, trace_id, attempts FROM deliveries WHERE status IN ('queued', 'retrying') AND next_attempt_at < $1 ORDER BY next_attempt_at LIMIT $2`,
+    `SELECT id, trace_id, attempts FROM deliveries WHERE status IN ('queued', 'retrying') AND next_attempt_at < $1
+     ORDER BY next_attempt_at LIMIT $2`,
     [new Date(now - opts.graceMs), limit],
   );
   const released = await db.query<{ id: string; trace_id: string }>(
     `UPDATE deliveries SET status = 'queued', next_attempt_at = $1, updated_at = now()
      WHERE id IN (
        SELECT d.id FROM deliveries d WHERE d.status = 'held' AND NOT EXISTS (
-         SELECT 1 FROM deliveries p WHERE p.state_code = d.state_code AND p.msix_id = d.msix_id AND p.seq < d.seq AND p.status NOT IN ('delivered', 'cancelled'))
+         SELECT 1 FROM deliveries p WHERE p.state_code = d.state_code AND p.msix_id = d.msix_id AND p.seq < d.seq
+         AND p.status NOT IN ('delivered', 'cancelled'))
        LIMIT $2)
      RETURNING id, trace_id`,
     [new Date(now), limit],

@@ -43,7 +43,8 @@ export async function applyStateRecords(
   const existing = new Map(
     (
       await tx.query<Existing>(
-        'SELECT id, state_student_id, status, version, content_hash FROM state_records WHERE state_code = $1 AND state_student_id = ANY($2::text[]) FOR UPDATE',
+        'SELECT id, state_student_id, status, version, content_hash FROM state_records WHERE state_code ' +
+          '= $1 AND state_student_id = ANY($2::text[]) FOR UPDATE',
         [state, ids],
       )
     ).rows.map((r) => [r.state_student_id, r]),
@@ -100,9 +101,11 @@ export async function applyStateRecords(
   ];
   if (inserts.length) {
     const r = await tx.query<{ id: string; state_student_id: string }>(
-      `INSERT INTO state_records (state_code, state_student_id, record, content_hash, codeset_version, last_exchange_id, first_name, last_name1, birth_date)
+      `INSERT INTO state_records (state_code, state_student_id, record, content_hash, codeset_version, last_exchange_id,
+       first_name, last_name1, birth_date)
        SELECT $1, t.sid, t.rec::jsonb, t.hash, t.csv, $2, t.fn, t.ln, t.bd::date
-       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS t(sid, rec, hash, csv, fn, ln, bd)
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS t(sid, rec,
+       hash, csv, fn, ln, bd)
        RETURNING id, state_student_id`,
       [state, exchangeId, inserts.map((x) => x.item.record.stateStudentId), ...cols(inserts)],
     );
@@ -118,9 +121,12 @@ export async function applyStateRecords(
   }
   if (updates.length) {
     const r = await tx.query<{ id: string; version: number }>(
-      `UPDATE state_records s SET record = t.rec::jsonb, content_hash = t.hash, codeset_version = t.csv, last_exchange_id = $1, first_name = t.fn,
-         last_name1 = t.ln, birth_date = t.bd::date, status = 'active', version = s.version + 1, match_status = 'pending', updated_at = now()
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(id, rec, hash, csv, fn, ln, bd)
+      `UPDATE state_records s SET record = t.rec::jsonb, content_hash = t.hash, codeset_version = t.csv,
+       last_exchange_id = $1, first_name = t.fn,
+         last_name1 = t.ln, birth_date = t.bd::date, status = 'active', version = s.version + 1,
+         match_status = 'pending', updated_at = now()
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(id, rec,
+       hash, csv, fn, ln, bd)
        WHERE s.id = t.id RETURNING s.id, s.version`,
       [exchangeId, updates.map((x) => x.id), ...cols(updates)],
     );
@@ -136,7 +142,8 @@ export async function applyStateRecords(
   }
   if (withdrawals.length) {
     const r = await tx.query<{ id: string; version: number }>(
-      `UPDATE state_records SET status = 'withdrawn', version = version + 1, match_status = 'pending', last_exchange_id = $2, updated_at = now()
+      `UPDATE state_records SET status = 'withdrawn', version = version + 1, match_status = 'pending',
+       last_exchange_id = $2, updated_at = now()
        WHERE id = ANY($1::uuid[]) RETURNING id, version`,
       [withdrawals.map((x) => x.id), exchangeId],
     );

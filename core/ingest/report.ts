@@ -259,10 +259,13 @@ export function renderReportSummary(report: IngestReport, maxRecords = 20): stri
   const c = report.counts;
   const out: string[] = [];
   out.push(
-    `${report.fileName ?? 'submission'}${report.adapter ? ` (${report.adapter})` : ''}${report.stateCode ? ` for ${report.stateCode}` : ''}`,
+    `${report.fileName ?? 'submission'}${report.adapter ? ` (${report.adapter})` : ''}` +
+      `${report.stateCode ? ` for ${report.stateCode}` : ''}`,
   );
   out.push(
-    `  students read ${c.read}: applied ${c.applied}${c.appliedWithWarnings ? ` (${c.appliedWithWarnings} with warnings)` : ''}, rejected ${c.rejected}, unsupported ${c.unsupported}`,
+    `  students read ${c.read}: applied ` +
+      `${c.applied}${c.appliedWithWarnings ? ` (${c.appliedWithWarnings} with warnings)` : ''}, rejected ` +
+      `${c.rejected}, unsupported ${c.unsupported}`,
   );
   if (!report.complete) out.push('  the report is incomplete: the file was not read to the end');
   for (const f of report.fileIssues)
@@ -271,11 +274,16 @@ export function renderReportSummary(report: IngestReport, maxRecords = 20): stri
   for (const r of problems.slice(0, maxRecords)) {
     const where = [r.part, r.line !== undefined ? `line ${r.line}` : undefined].filter(Boolean).join(' ');
     out.push(
-      `  record ${r.recordNumber}${r.studentKey ? ` (${r.studentKey})` : ''}${where ? ` at ${where}` : ''}: ${r.status}${r.note ? ` — ${r.note}` : ''}`,
+      `  record ` +
+        `${r.recordNumber}${r.studentKey ? ` (${r.studentKey})` : ''}${where ? ` at ${where}` : ''}: ` +
+        `${r.status}${r.note ? ` — ${r.note}` : ''}`,
     );
     for (const i of r.issues) {
       out.push(
-        `    ${i.severity ?? 'error'} ${i.path || '(record)'}${i.sourceField ? ` [${i.sourceField}]` : ''}${i.line !== undefined && i.line !== r.line ? ` line ${i.line}` : ''}: ${i.message}${i.fix ? ` Fix: ${i.fix}` : ''}`,
+        `    ${i.severity ?? 'error'} ` +
+          (`${i.path || '(record)'}${i.sourceField ? ` [${i.sourceField}]` : ''}` +
+            `${i.line !== undefined && i.line !== r.line ? ` line ${i.line}` : ''}: `) +
+          `${i.message}${i.fix ? ` Fix: ${i.fix}` : ''}`,
       );
     }
   }

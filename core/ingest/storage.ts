@@ -106,7 +106,8 @@ export async function storeFileChunks(
   if (size === 0) return { kind: 'empty' };
   const sha256 = hash.digest('hex');
   await db.query(
-    'UPDATE submission_files SET size_bytes = $2, sha256 = $3, chunk_count = $4, complete = true WHERE exchange_id = $1',
+    'UPDATE submission_files SET size_bytes = $2, sha256 = $3, chunk_count = $4, complete = true WHERE ' +
+      'exchange_id = $1',
     [exchangeId, size, sha256, seq],
   );
   return { kind: 'ok', sizeBytes: size, sha256, chunkCount: seq };
@@ -154,7 +155,8 @@ export async function findEarlierUpload(
   exceptExchangeId: string,
 ): Promise<string | null> {
   const r = await db.query<{ exchange_id: string }>(
-    'SELECT exchange_id FROM submission_files WHERE state_code = $1 AND sha256 = $2 AND complete AND exchange_id <> $3 ORDER BY created_at LIMIT 1',
+    'SELECT exchange_id FROM submission_files WHERE state_code = $1 AND sha256 = $2 AND complete AND ' +
+      'exchange_id <> $3 ORDER BY created_at LIMIT 1',
     [stateCode, sha256, exceptExchangeId],
   );
   return r.rows[0]?.exchange_id ?? null;

@@ -36,8 +36,10 @@ export async function readHeld(db: Db, pageRows: number, progress: (n: number) =
     const r = await db.query<Row>(
       `SELECT s.id, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents,
               m.waits_for_record AS waits_for, m.candidate_msix_ids AS candidates
-       FROM state_records s LEFT JOIN links l ON l.record_id = s.id LEFT JOIN match_reviews m ON m.record_id = s.id AND m.status = 'open'
-       WHERE s.match_status = 'review' AND s.status = 'active' AND l.record_id IS NULL AND s.id > $1 ORDER BY s.id LIMIT $2`,
+       FROM state_records s LEFT JOIN links l ON l.record_id = s.id LEFT JOIN match_reviews m ON m.record_id = s.id
+       AND m.status = 'open'
+       WHERE s.match_status = 'review' AND s.status = 'active' AND l.record_id IS NULL AND s.id > $1 ORDER BY s.id
+       LIMIT $2`,
       [after, pageRows],
     );
     for (const row of r.rows) {

@@ -85,10 +85,12 @@ async function readAll(db: Db, pageRows: number, progress: (phase: string, n: nu
     for (;;) {
       const r = await db.query<Row>(
         pending
-          ? `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, NULL::text AS msix_id
+          ? `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity,
+             s.record->'parents' AS parents, NULL::text AS msix_id
            FROM state_records s WHERE s.match_status = 'pending' AND s.status = 'active' AND s.id > $1
              AND NOT EXISTS (SELECT 1 FROM links l WHERE l.record_id = s.id) ORDER BY s.id LIMIT $2`
-          : `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
+          : `SELECT s.id, s.version, s.state_code, s.state_student_id, s.record->'identity' AS identity,
+             s.record->'parents' AS parents, l.msix_id
            FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
            WHERE s.status = 'active' AND st.status IN ('active', 'locked') AND s.id > $1 ORDER BY s.id LIMIT $2`,
         [after, pageRows],
@@ -278,7 +280,8 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
         waiting.set(i, { h: strong.h, lead: null });
         if (!lead || strong.score.weight > lead.pair.score.weight) lead = { i, pair: strong };
       }
-      // A cluster that would start a new student is held whole: its other records wait for the one closest to the held record.
+      // A cluster that would start a new student is held whole: its other records wait for the one closest to the held
+      // record.
       if (lead && studentsOf(c).length === 0 && !isHeldCluster(c)) {
         for (const i of pend) if (!waiting.has(i)) waiting.set(i, { h: lead.pair.h, lead: lead.i });
         waitingClusters.add(c);
@@ -337,7 +340,10 @@ async function allocateStudents(tx: Db, count: number): Promise<string[]> {
   return out;
 }
 
-/** A pending record held with a held record: `h` the held record; `lead` the record of its cluster it waits for, when not `h` itself. */
+/**
+ * A pending record held with a held record: `h` the held record; `lead` the record of its cluster it waits for, when
+ * not `h` itself.
+ */
 interface Waiting {
   h: number;
   lead: number | null;
@@ -579,12 +585,15 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
   // sent it again) gets that review updated in place, as a match job does; any other open review is kept.
   if (reviews.length) {
     await tx.query(
-      `WITH u AS (SELECT * FROM json_to_recordset($1::json) AS u(id uuid, st text, v int, reason text, cands text[], p float8, expl jsonb, waits uuid)),
+      `WITH u AS (SELECT * FROM json_to_recordset($1::json) AS u(id uuid, st text, v int, reason text, cands text[],
+       p float8, expl jsonb, waits uuid)),
        upd AS (
-         UPDATE match_reviews m SET record_version = u.v, reason = u.reason, candidate_msix_ids = u.cands, best_probability = u.p, rules_version = $2,
+         UPDATE match_reviews m SET record_version = u.v, reason = u.reason, candidate_msix_ids = u.cands,
+         best_probability = u.p, rules_version = $2,
            explanation = u.expl, waits_for_record = u.waits, version = m.version + 1, updated_at = now()
          FROM u WHERE m.record_id = u.id AND m.status = 'open' AND m.kind = 'near-match' RETURNING m.id)
-       INSERT INTO match_reviews (record_id, state_code, record_version, kind, reason, candidate_msix_ids, best_probability, rules_version, explanation, waits_for_record)
+       INSERT INTO match_reviews (record_id, state_code, record_version, kind, reason, candidate_msix_ids,
+       best_probability, rules_version, explanation, waits_for_record)
        SELECT u.id, u.st, u.v, 'near-match', u.reason, u.cands, u.p, $2, u.expl, u.waits FROM u
        WHERE NOT EXISTS (SELECT 1 FROM match_reviews m WHERE m.record_id = u.id AND m.status = 'open')`,
       [JSON.stringify(reviews), g.model],
@@ -602,17 +611,26 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
   // Large JSON travels as one json document, not as an array literal of jsonb values (much cheaper to parse).
   const inserted = await tx.query<{ record_id: string }>(
     `INSERT INTO links (record_id, msix_id, link_type, score, rules_version, explanation)
-     SELECT u.id, u.msix, u.type, u.score, $2, u.expl FROM json_to_recordset($1::json) AS u(id uuid, msix text, type text, score float8, expl jsonb)
+     SELECT u.id, u.msix, u.type, u.score, $2, u.expl
+     FROM json_to_recordset($1::json) AS u(id uuid, msix text, type text, score float8, expl jsonb)
      ON CONFLICT (record_id) DO NOTHING RETURNING record_id`,
     [
-      `[${link.ids.map((id, k) => `{"id":"${id}","msix":"${link.msix[k]}","type":"${link.type[k]}","score":${link.score[k] ?? 'null'},"expl":${link.expl[k]}}`).join(',')}]`,
+      `[` +
+        `${link.ids
+          .map(
+            (id, k) =>
+              `{"id":"${id}","msix":"${link.msix[k]}","type":"${link.type[k]}","score":` +
+              `${link.score[k] ?? 'null'},"expl":${link.expl[k]}}`,
+          )
+          .join(',')}]`,
       g.model,
     ],
   );
   if (inserted.rows.length) {
     await tx.query(
       `INSERT INTO link_history (record_id, to_msix_id, link_type, score, rules_version, explanation, cause, actor)
-       SELECT l.record_id, l.msix_id, l.link_type, l.score, l.rules_version, l.explanation, 'batch', $2 FROM links l WHERE l.record_id = ANY($1::uuid[])`,
+       SELECT l.record_id, l.msix_id, l.link_type, l.score, l.rules_version, l.explanation, 'batch', $2 FROM links l
+       WHERE l.record_id = ANY($1::uuid[])`,
       [inserted.rows.map((r) => r.record_id), g.actor],
     );
   }
@@ -625,7 +643,9 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
     `INSERT INTO student_events (msix_id, record_id, state_code, kind, details)
      SELECT u.m, u.r, u.s, u.k, u.d FROM json_to_recordset($1::json) AS u(m text, r uuid, s text, k text, d jsonb)`,
     [
-      `[${ev.msix.map((m, k) => `{"m":"${m}","r":"${ev.rec[k]}","s":"${ev.state[k]}","k":"${ev.kind[k]}","d":${ev.details[k]}}`).join(',')}]`,
+      `[${ev.msix
+        .map((m, k) => `{"m":"${m}","r":"${ev.rec[k]}","s":"${ev.state[k]}","k":"${ev.kind[k]}","d":${ev.details[k]}}`)
+        .join(',')}]`,
     ],
   );
   await refreshStudents(tx, [...touched], g.consolidation);
@@ -663,7 +683,8 @@ export async function refreshStudents(tx: Db, msixIds: readonly string[], opts: 
     rules_version: string;
     linked_at: Date | string;
   }>(
-    `SELECT st.msix_id, st.status, st.created_at, l.record_id, s.state_code, s.state_student_id, s.status AS rstatus, s.record, s.received_at, s.updated_at,
+    `SELECT st.msix_id, st.status, st.created_at, l.record_id, s.state_code, s.state_student_id, s.status AS rstatus,
+     s.record, s.received_at, s.updated_at,
             l.link_type, l.score, l.rules_version, l.linked_at
      FROM students st JOIN links l ON l.msix_id = st.msix_id JOIN state_records s ON s.id = l.record_id
      WHERE st.msix_id = ANY($1::text[]) ORDER BY st.msix_id, l.linked_at`,
@@ -688,12 +709,12 @@ export async function refreshStudents(tx: Db, msixIds: readonly string[], opts: 
   const now = new Date().toISOString();
   const rowsJson: string[] = [];
   for (const [msixId, e] of by) {
-    rowsJson.push(
-      `{"id":"${msixId}","view":${JSON.stringify(consolidate(msixId as never, e.status, e.inputs, opts, { createdAt: e.createdAt, updatedAt: now }))}}`,
-    );
+    const view = consolidate(msixId as never, e.status, e.inputs, opts, { createdAt: e.createdAt, updatedAt: now });
+    rowsJson.push(`{"id":"${msixId}","view":${JSON.stringify(view)}}`);
   }
   await tx.query(
-    `UPDATE students st SET view = u.view, version = st.version + 1, updated_at = $2 FROM json_to_recordset($1::json) AS u(id text, view jsonb) WHERE st.msix_id = u.id`,
+    `UPDATE students st SET view = u.view, version = st.version + 1, updated_at = $2
+     FROM json_to_recordset($1::json) AS u(id text, view jsonb) WHERE st.msix_id = u.id`,
     [`[${rowsJson.join(',')}]`, now],
   );
 }

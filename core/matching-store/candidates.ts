@@ -66,7 +66,8 @@ export function standardizeRow(r: IdentityRow): StandardizedPerson {
 export async function loadLinked(db: Db, ids: readonly string[]): Promise<StoreCandidate[]> {
   if (ids.length === 0) return [];
   const r = await db.query<IdentityRow & { msix_id: string }>(
-    `SELECT s.id, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents, l.msix_id
+    `SELECT s.id, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents,
+     l.msix_id
      FROM state_records s JOIN links l ON l.record_id = s.id JOIN students st ON st.msix_id = l.msix_id
      WHERE s.id = ANY($1::uuid[]) AND s.status = 'active' AND st.status IN ('active', 'locked')`,
     [ids],
@@ -137,7 +138,8 @@ export async function fetchForDecision(
   currentLink: CurrentLink | null;
   openReview: string | null;
 }> {
-  // The statement is the function matching_fetch (migration 060_matching_functions.sql), so its plan is prepared once per connection.
+  // The statement is the function matching_fetch (migration 060_matching_functions.sql), so its plan is prepared once
+  // per connection.
   const r = await db.query<CandidateRow>(
     'SELECT * FROM matching_fetch($1::uuid, $2::text[], $3::int, $4::boolean, $5::int4[])',
     [opts.recordId, opts.keys, opts.maxBlock, opts.writeKeys === true, opts.lockKeys ? keyLockIds(opts.keys) : null],

@@ -74,14 +74,18 @@ export async function addConstraints(
   const added = await tx.query<{ id: number }>(
     `INSERT INTO match_constraints (kind, record_a, record_b, source, source_id, created_by)
      SELECT $3, p.a, p.b, $4, $5, $6 FROM unnest($1::uuid[], $2::uuid[]) AS p(a, b)
-     WHERE NOT EXISTS (SELECT 1 FROM match_constraints c WHERE c.revoked_at IS NULL AND c.kind = $3 AND c.record_a = p.a AND c.record_b = p.b)
+     WHERE NOT EXISTS (SELECT 1 FROM match_constraints c WHERE c.revoked_at IS NULL AND c.kind = $3 AND c.record_a = p.a
+     AND c.record_b = p.b)
      RETURNING id`,
     [as, bs, kind, by.source, by.sourceId, by.actor],
   );
   return { added: added.rows.map((r) => Number(r.id)), revoked: revoked.rows.map((r) => Number(r.id)) };
 }
 
-/** Revokes active constraints of `kind` between the two groups (a split undoes must-links across it, a merge cannot-links). */
+/**
+ * Revokes active constraints of `kind` between the two groups (a split undoes must-links across it, a merge
+ * cannot-links).
+ */
 export async function revokeBetween(
   tx: Db,
   kind: ConstraintKind,
@@ -93,7 +97,8 @@ export async function revokeBetween(
   const r = await tx.query<{ id: number }>(
     `UPDATE match_constraints SET revoked_at = now(), revoked_by = $4, revoked_source_id = $5
      WHERE revoked_at IS NULL AND kind = $1
-       AND ((record_a = ANY($2::uuid[]) AND record_b = ANY($3::uuid[])) OR (record_a = ANY($3::uuid[]) AND record_b = ANY($2::uuid[])))
+       AND ((record_a = ANY($2::uuid[]) AND record_b = ANY($3::uuid[])) OR (record_a = ANY($3::uuid[])
+       AND record_b = ANY($2::uuid[])))
      RETURNING id`,
     [kind, left, right, by.actor, by.sourceId],
   );
@@ -108,13 +113,15 @@ export async function revertConstraints(
 ): Promise<void> {
   if (change.added.length) {
     await tx.query(
-      'UPDATE match_constraints SET revoked_at = now(), revoked_by = $2, revoked_source_id = $3 WHERE id = ANY($1::bigint[]) AND revoked_at IS NULL',
+      'UPDATE match_constraints SET revoked_at = now(), revoked_by = $2, revoked_source_id = $3 WHERE id ' +
+        '= ANY($1::bigint[]) AND revoked_at IS NULL',
       [change.added, by.actor, by.sourceId],
     );
   }
   if (change.revoked.length) {
     await tx.query(
-      'UPDATE match_constraints SET revoked_at = NULL, revoked_by = NULL, revoked_source_id = NULL WHERE id = ANY($1::bigint[])',
+      'UPDATE match_constraints SET revoked_at = NULL, revoked_by = NULL, revoked_source_id = NULL WHERE ' +
+        'id = ANY($1::bigint[])',
       [change.revoked],
     );
   }

@@ -57,7 +57,8 @@ export async function replaceKeys(tx: Db, recordId: string, keys: readonly strin
     await tx.query('DELETE FROM blocking_keys WHERE record_id = $1 AND key = ANY($2::text[])', [recordId, gone]);
   if (added.length) {
     await tx.query(
-      'INSERT INTO blocking_keys (key, record_id) SELECT k, $2::uuid FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING',
+      'INSERT INTO blocking_keys (key, record_id) SELECT k, $2::uuid FROM unnest($1::text[]) AS k ON ' +
+        'CONFLICT DO NOTHING',
       [added, recordId],
     );
   }

@@ -41,7 +41,8 @@ async function history(
   c: LinkCause,
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO link_history (record_id, from_msix_id, to_msix_id, link_type, score, rules_version, explanation, cause, review_id, request_id, actor)
+    `INSERT INTO link_history (record_id, from_msix_id, to_msix_id, link_type, score, rules_version, explanation, cause,
+     review_id, request_id, actor)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
     [
       recordId,
@@ -74,7 +75,8 @@ export async function writeLink(tx: Db, link: WriteLink, c: LinkCause): Promise<
   const from = before.rows[0]?.msix_id ?? null;
   await tx.query(
     `INSERT INTO links (record_id, msix_id, link_type, score, rules_version, explanation) VALUES ($1,$2,$3,$4,$5,$6)
-     ON CONFLICT (record_id) DO UPDATE SET msix_id = EXCLUDED.msix_id, link_type = EXCLUDED.link_type, score = EXCLUDED.score,
+     ON CONFLICT (record_id) DO UPDATE SET msix_id = EXCLUDED.msix_id, link_type = EXCLUDED.link_type,
+     score = EXCLUDED.score,
        rules_version = EXCLUDED.rules_version, explanation = EXCLUDED.explanation,
        linked_at = CASE WHEN links.msix_id = EXCLUDED.msix_id THEN links.linked_at ELSE now() END`,
     [link.recordId, link.msixId, link.linkType, link.score, link.rulesVersion, JSON.stringify(link.explanation)],
@@ -129,7 +131,8 @@ export async function recordsOfStudent(
   msixId: string,
 ): Promise<{ recordId: string; status: 'active' | 'withdrawn'; stateCode: string }[]> {
   const r = await db.query<{ record_id: string; status: 'active' | 'withdrawn'; state_code: string }>(
-    'SELECT l.record_id, s.status, s.state_code FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = $1 ORDER BY l.linked_at, l.record_id',
+    'SELECT l.record_id, s.status, s.state_code FROM links l JOIN state_records s ON s.id = l.record_id ' +
+      'WHERE l.msix_id = $1 ORDER BY l.linked_at, l.record_id',
     [msixId],
   );
   return r.rows.map((x) => ({ recordId: x.record_id, status: x.status, stateCode: x.state_code }));

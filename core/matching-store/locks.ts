@@ -27,7 +27,8 @@ export async function lockForRequest(tx: Db, msixIds: readonly string[], request
   const held = await lockedAmong(tx, sorted);
   if (held.msixIds.length) throw new LockRace(held.msixIds, held.requestIds);
   const ins = await tx.query<{ msix_id: string }>(
-    'INSERT INTO student_locks (msix_id, request_id) SELECT m, $2::uuid FROM unnest($1::text[]) AS m ON CONFLICT DO NOTHING RETURNING msix_id',
+    'INSERT INTO student_locks (msix_id, request_id) SELECT m, $2::uuid FROM unnest($1::text[]) AS m ON ' +
+      'CONFLICT DO NOTHING RETURNING msix_id',
     [sorted, requestId],
   );
   if (ins.rows.length !== sorted.length) {

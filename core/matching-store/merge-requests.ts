@@ -128,13 +128,15 @@ export async function listMergeRequests(
   if (f.msixId) {
     params.push(f.msixId);
     where.push(
-      `(master_msix_id = $${params.length} OR $${params.length} = ANY(merged_msix_ids) OR result->>'newMsixId' = $${params.length})`,
+      `(master_msix_id = $${params.length} OR $${params.length} = ANY(merged_msix_ids) OR ` +
+        `result->>'newMsixId' = $${params.length})`,
     );
   }
   const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM merge_requests ${cond}`, params);
   const rows = await db.query<Row>(
-    `SELECT * FROM merge_requests ${cond} ORDER BY requested_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    `SELECT * FROM merge_requests ${cond} ORDER BY requested_at DESC, id LIMIT $${params.length + 1}
+     OFFSET $${params.length + 2}`,
     [...params, f.limit, f.offset],
   );
   return { items: rows.rows.map(view), total: total.rows[0]?.n ?? 0 };
@@ -157,7 +159,8 @@ export type CreateResult =
 
 async function studentStates(db: Db, msixIds: readonly string[]): Promise<Set<string>> {
   const r = await db.query<{ state_code: string }>(
-    'SELECT DISTINCT s.state_code FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = ANY($1::text[])',
+    'SELECT DISTINCT s.state_code FROM links l JOIN state_records s ON s.id = l.record_id WHERE ' +
+      'l.msix_id = ANY($1::text[])',
     [msixIds],
   );
   return new Set(r.rows.map((x) => x.state_code));
@@ -166,7 +169,10 @@ async function studentStates(db: Db, msixIds: readonly string[]): Promise<Set<st
 async function outOfScope(db: Db, scopeState: string | null, msixIds: readonly string[]): Promise<string | null> {
   if (scopeState === null) return null;
   if ((await studentStates(db, msixIds)).has(scopeState)) return null;
-  return `None of students ${msixIds.join(', ')} has a ${scopeState} record; a ${scopeState} data administrator acts on students with a ${scopeState} record.`;
+  return (
+    `None of students ${msixIds.join(', ')} has a ${scopeState} record; a ${scopeState} data administrator ` +
+    `acts on students with a ${scopeState} record.`
+  );
 }
 
 /** Opens a merge or split request and locks its students. */
@@ -220,7 +226,8 @@ export async function createMergeRequest(
           };
       }
       const ins = await tx.query<Row>(
-        `INSERT INTO merge_requests (kind, master_msix_id, merged_msix_ids, record_ids, reason, requested_by, requested_state)
+        `INSERT INTO merge_requests (kind, master_msix_id, merged_msix_ids, record_ids, reason, requested_by,
+         requested_state)
          VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING *`,
         [input.kind, master, merged, recordIds, input.reason ?? null, who.actor.id, who.actor.state ?? null],
       );
@@ -482,7 +489,8 @@ async function applyMerge(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): 
     );
   }
   await tx.query(
-    `UPDATE students SET status = 'merged', merged_into = $2, version = version + 1, updated_at = now() WHERE msix_id = ANY($1::text[])`,
+    `UPDATE students SET status = 'merged', merged_into = $2, version = version + 1, updated_at = now()
+     WHERE msix_id = ANY($1::text[])`,
     [row.merged_msix_ids, master],
   );
   const constraints = await addConstraints(
@@ -569,7 +577,9 @@ async function applyUndo(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): P
   const strayed = moved.filter((m) => where.get(m.recordId) !== m.to);
   if (strayed.length)
     return {
-      conflict: `Records ${strayed.map((m) => m.recordId).join(', ')} moved since; undoing would lose that change. Use a new merge or split.`,
+      conflict:
+        `Records ${strayed.map((m) => m.recordId).join(', ')} moved since; undoing would lose that change. ` +
+        `Use a new merge or split.`,
     };
   if (orig.kind === 'split') {
     const newcomers = links.filter(
@@ -577,7 +587,9 @@ async function applyUndo(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): P
     );
     if (newcomers.length)
       return {
-        conflict: `Student ${orig.result.newMsixId} has records linked since the split (${newcomers.map((l) => l.recordId).join(', ')}); split them off or merge instead.`,
+        conflict:
+          `Student ${orig.result.newMsixId} has records linked since the split ` +
+          `(${newcomers.map((l) => l.recordId).join(', ')}); split them off or merge instead.`,
       };
   }
   for (const m of moved) {
@@ -585,12 +597,14 @@ async function applyUndo(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): P
   }
   if (orig.kind === 'merge') {
     await tx.query(
-      `UPDATE students SET status = 'active', merged_into = NULL, version = version + 1, updated_at = now() WHERE msix_id = ANY($1::text[])`,
+      `UPDATE students SET status = 'active', merged_into = NULL, version = version + 1, updated_at = now()
+       WHERE msix_id = ANY($1::text[])`,
       [orig.merged_msix_ids],
     );
   } else if (orig.result.newMsixId) {
     await tx.query(
-      `UPDATE students SET status = 'merged', merged_into = $2, version = version + 1, updated_at = now() WHERE msix_id = $1`,
+      `UPDATE students SET status = 'merged', merged_into = $2, version = version + 1, updated_at = now()
+       WHERE msix_id = $1`,
       [orig.result.newMsixId, orig.master_msix_id],
     );
   }
@@ -626,7 +640,8 @@ export async function requestUndo(
       const scope = await outOfScope(tx, who.scopeState, students);
       if (scope) return { kind: 'forbidden', reason: scope };
       const ins = await tx.query<Row>(
-        `INSERT INTO merge_requests (kind, master_msix_id, undo_of, reason, requested_by, requested_state) VALUES ('undo', $1, $2, $3, $4, $5) RETURNING *`,
+        `INSERT INTO merge_requests (kind, master_msix_id, undo_of, reason, requested_by, requested_state)
+         VALUES ('undo', $1, $2, $3, $4, $5) RETURNING *`,
         [orig.master_msix_id, orig.id, who.reason ?? null, who.actor.id, who.actor.state ?? null],
       );
       await lockForRequest(tx, students, ins.rows[0]!.id);

@@ -71,7 +71,9 @@ export interface StoredIdentityRow {
   parents: StateRecord['parents'] | null;
 }
 
-/** A stored record as the engine compares it (uncached; match jobs use the cached `standardizeRow` of candidates.ts). */
+/**
+ * A stored record as the engine compares it (uncached; match jobs use the cached `standardizeRow` of candidates.ts).
+ */
 export function standardizeStored(row: StoredIdentityRow): StandardizedPerson {
   return standardize(
     toPersonRecord(row.id, {

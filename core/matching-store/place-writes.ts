@@ -137,7 +137,10 @@ function viewWith(
   return JSON.stringify(consolidate(msixId, status, all, opts, { createdAt, updatedAt: now }));
 }
 
-/** One call of `matching_commit` (migration 060_matching_functions.sql): view, link, history, review close, match status, event. */
+/**
+ * One call of `matching_commit` (migration 060_matching_functions.sql): view, link, history, review close, match
+ * status, event.
+ */
 async function commit(
   tx: Db,
   isNew: boolean,
@@ -152,7 +155,8 @@ async function commit(
   details: Record<string, unknown>,
 ): Promise<string | null> {
   const out = await tx.query<{ m: string | null }>(
-    `SELECT matching_commit($1::boolean, $2::uuid, $3::text, $4::text, $5::float8, $6::text, $7::jsonb, $8::text, $9::uuid, $10::uuid, $11::text,
+    `SELECT matching_commit($1::boolean, $2::uuid, $3::text, $4::text, $5::float8, $6::text, $7::jsonb, $8::text,
+     $9::uuid, $10::uuid, $11::text,
        $12::text, $13::jsonb, $14::timestamptz, $15::text, $16::text, $17::jsonb, $18::text) AS m`,
     [
       isNew,

@@ -41,7 +41,10 @@ export interface PlaceDeps {
 
 export interface PlaceContext extends LinkCause {
   traceId: string | null;
-  /** How many held records' decisions led to this placement (records waiting for a held record are placed again, see {@link placeWaiting}). */
+  /**
+   * How many held records' decisions led to this placement (records waiting for a held record are placed again, see
+   * {@link placeWaiting}).
+   */
   depth?: number;
 }
 
@@ -80,7 +83,8 @@ export async function batchGate(tx: Db): Promise<void> {
 /** Row-locks one state record; every writer of a record's link takes this lock first. */
 export async function lockRecord(tx: Db, id: string): Promise<RecordRow | null> {
   const r = await tx.query<RecordRow>(
-    'SELECT id, state_code, state_student_id, status, version, match_status, record, received_at, updated_at, now() AS tx_now FROM state_records WHERE id = $1 FOR UPDATE',
+    'SELECT id, state_code, state_student_id, status, version, match_status, record, received_at, ' +
+      'updated_at, now() AS tx_now FROM state_records WHERE id = $1 FOR UPDATE',
     [id],
   );
   return r.rows[0] ?? null;
@@ -210,7 +214,8 @@ export async function placeWaiting(tx: Db, deps: PlaceDeps, recordId: string, ct
   );
   for (const { record_id } of waiting.rows) {
     const locked = await tx.query<RecordRow>(
-      `SELECT id, state_code, state_student_id, status, version, match_status, record, received_at, updated_at, now() AS tx_now
+      `SELECT id, state_code, state_student_id, status, version, match_status, record, received_at, updated_at,
+       now() AS tx_now
        FROM state_records WHERE id = $1 FOR UPDATE SKIP LOCKED`,
       [record_id],
     );
@@ -354,7 +359,8 @@ async function placeOne(
 
   if (d.kind === 'new' && link) {
     const others = await tx.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = $1 AND l.record_id <> $2 AND s.status = 'active'`,
+      `SELECT count(*)::int AS n FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = $1
+       AND l.record_id <> $2 AND s.status = 'active'`,
       [link.msix_id, r.id],
     );
     if ((others.rows[0]?.n ?? 0) === 0) {

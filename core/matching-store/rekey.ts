@@ -38,7 +38,8 @@ export async function rekeyStore(db: Db, options: RekeyOptions = {}): Promise<Re
   for (;;) {
     const page = await db.transaction(async (tx) => {
       const r = await tx.query<Row>(
-        `SELECT s.id, s.state_code, s.state_student_id, s.record->'identity' AS identity, s.record->'parents' AS parents,
+        `SELECT s.id, s.state_code, s.state_student_id, s.record->'identity' AS identity,
+         s.record->'parents' AS parents,
                 (SELECT array_agg(b.key) FROM blocking_keys b WHERE b.record_id = s.id) AS keys
          FROM state_records s
          WHERE s.status = 'active' AND s.match_status <> 'pending' AND s.id > $1
@@ -67,7 +68,8 @@ export async function rekeyStore(db: Db, options: RekeyOptions = {}): Promise<Re
       if (del.length > 0) await tx.query('DELETE FROM blocking_keys WHERE record_id = ANY($1::uuid[])', [del]);
       if (addKey.length > 0) {
         await tx.query(
-          'INSERT INTO blocking_keys (key, record_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING',
+          'INSERT INTO blocking_keys (key, record_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON ' +
+            'CONFLICT DO NOTHING',
           [addKey, addRecord],
         );
       }

@@ -25,8 +25,10 @@ export interface OpenReview {
 /** Opens a review for the record, or refreshes the open one; returns its id and whether it is new. */
 export async function openReview(tx: Db, r: OpenReview): Promise<{ id: string; created: boolean }> {
   const upd = await tx.query<{ id: string }>(
-    `UPDATE match_reviews SET record_version = $2, kind = $3, reason = $4, current_msix_id = $5, candidate_msix_ids = $6,
-       best_probability = $7, rules_version = $8, explanation = $9, waits_for_record = $10, version = version + 1, updated_at = now()
+    `UPDATE match_reviews SET record_version = $2, kind = $3, reason = $4, current_msix_id = $5,
+     candidate_msix_ids = $6,
+       best_probability = $7, rules_version = $8, explanation = $9, waits_for_record = $10, version = version + 1,
+       updated_at = now()
      WHERE record_id = $1 AND status = 'open' RETURNING id`,
     [
       r.recordId,
@@ -43,7 +45,8 @@ export async function openReview(tx: Db, r: OpenReview): Promise<{ id: string; c
   );
   if (upd.rows[0]) return { id: upd.rows[0].id, created: false };
   const ins = await tx.query<{ id: string }>(
-    `INSERT INTO match_reviews (record_id, state_code, record_version, kind, reason, current_msix_id, candidate_msix_ids, best_probability, rules_version, explanation, waits_for_record)
+    `INSERT INTO match_reviews (record_id, state_code, record_version, kind, reason, current_msix_id,
+     candidate_msix_ids, best_probability, rules_version, explanation, waits_for_record)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
     [
       r.recordId,

@@ -118,8 +118,9 @@ export interface ReviewFilter {
   offset: number;
 }
 
-const COLUMNS = `r.id, r.record_id, r.state_code, s.state_student_id, r.kind, r.reason, r.status, r.current_msix_id, r.candidate_msix_ids,
-  r.best_probability, r.rules_version, r.version, r.created_at, r.updated_at, r.decision, r.decided_msix_id, r.decided_by, r.decided_at, r.closed_reason`;
+const COLUMNS = `r.id, r.record_id, r.state_code, s.state_student_id, r.kind, r.reason, r.status, r.current_msix_id,
+  r.candidate_msix_ids, r.best_probability, r.rules_version, r.version, r.created_at, r.updated_at, r.decision,
+  r.decided_msix_id, r.decided_by, r.decided_at, r.closed_reason`;
 
 /** The worklist, oldest first (worklist aging), with the total for paging. */
 export async function listReviews(db: Db, f: ReviewFilter): Promise<{ items: ReviewSummary[]; total: number }> {
@@ -204,7 +205,8 @@ export async function resolveReview(deps: PlaceDeps, input: ResolveInput): Promi
   return deps.db.transaction(async (tx) => {
     await batchGate(tx);
     const found = await tx.query<Row>(
-      `SELECT ${COLUMNS} FROM match_reviews r JOIN state_records s ON s.id = r.record_id WHERE r.id = $1 FOR UPDATE OF r`,
+      `SELECT ${COLUMNS} FROM match_reviews r JOIN state_records s ON s.id = r.record_id WHERE r.id = $1 FOR
+       UPDATE OF r`,
       [input.reviewId],
     );
     const row = found.rows[0];
@@ -212,7 +214,9 @@ export async function resolveReview(deps: PlaceDeps, input: ResolveInput): Promi
     if (input.scopeState !== null && row.state_code !== input.scopeState) {
       return {
         kind: 'forbidden',
-        reason: `This review is of a ${row.state_code} record; a ${input.scopeState} data administrator resolves ${input.scopeState}'s reviews only.`,
+        reason:
+          `This review is of a ${row.state_code} record; a ${input.scopeState} data administrator resolves ` +
+          `${input.scopeState}'s reviews only.`,
       } as const;
     }
     if (row.status !== 'open') {
@@ -244,7 +248,9 @@ export async function resolveReview(deps: PlaceDeps, input: ResolveInput): Promi
       if (!involved.includes(target)) {
         return {
           kind: 'invalid',
-          reason: `Student ${input.msixId} is not a candidate of this review (candidates: ${involved.join(', ') || 'none'}).`,
+          reason:
+            `Student ${input.msixId} is not a candidate of this review (candidates: ` +
+            `${involved.join(', ') || 'none'}).`,
         } as const;
       }
     } else if (input.msixId) {
@@ -371,7 +377,8 @@ export async function resolveReview(deps: PlaceDeps, input: ResolveInput): Promi
 async function markResolved(tx: Db, id: string, input: ResolveInput, msixId: string | null): Promise<void> {
   await tx.query(
     `UPDATE match_reviews SET status = 'resolved', decision = $2, decided_msix_id = $3, decided_by = $4,
-       decided_at = COALESCE(decided_at, now()), version = CASE WHEN status = 'open' THEN version + 1 ELSE version END, updated_at = now()
+       decided_at = COALESCE(decided_at, now()), version = CASE WHEN status = 'open' THEN version + 1
+       ELSE version END, updated_at = now()
      WHERE id = $1`,
     [id, input.decision, msixId, input.actor.id],
   );

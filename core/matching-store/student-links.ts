@@ -67,7 +67,8 @@ export async function studentLinks(db: Db, msixId: string): Promise<StudentLinks
     linked_at: Date | string;
     explanation: unknown;
   }>(
-    `SELECT l.record_id, s.state_code, s.state_student_id, s.status, l.link_type, l.score, l.rules_version, l.linked_at, l.explanation
+    `SELECT l.record_id, s.state_code, s.state_student_id, s.status, l.link_type, l.score, l.rules_version, l.linked_at,
+     l.explanation
      FROM links l JOIN state_records s ON s.id = l.record_id WHERE l.msix_id = $1 ORDER BY l.linked_at, l.record_id`,
     [msixId],
   );
@@ -84,14 +85,17 @@ export async function studentLinks(db: Db, msixId: string): Promise<StudentLinks
     request_id: string | null;
     at: Date | string;
   }>(
-    `SELECT record_id, from_msix_id, to_msix_id, link_type, score, rules_version, cause, actor, review_id, request_id, at FROM link_history WHERE to_msix_id = $1
+    `SELECT record_id, from_msix_id, to_msix_id, link_type, score, rules_version, cause, actor, review_id, request_id,
+     at FROM link_history WHERE to_msix_id = $1
      UNION
-     SELECT record_id, from_msix_id, to_msix_id, link_type, score, rules_version, cause, actor, review_id, request_id, at FROM link_history WHERE from_msix_id = $1
+     SELECT record_id, from_msix_id, to_msix_id, link_type, score, rules_version, cause, actor, review_id, request_id,
+     at FROM link_history WHERE from_msix_id = $1
      ORDER BY at, record_id LIMIT 500`,
     [msixId],
   );
   const reviews = await db.query<{ id: string }>(
-    `SELECT id FROM match_reviews WHERE status = 'open' AND (current_msix_id = $1 OR $1 = ANY(candidate_msix_ids)) ORDER BY created_at`,
+    `SELECT id FROM match_reviews WHERE status = 'open' AND (current_msix_id = $1 OR $1 = ANY(candidate_msix_ids))
+     ORDER BY created_at`,
     [msixId],
   );
   return {

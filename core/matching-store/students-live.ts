@@ -8,7 +8,8 @@ export async function followMerges(db: Db, ids: readonly string[]): Promise<Map<
   const parent = new Map<string, string>();
   for (let hops = 0; frontier.length && hops < 20; hops++) {
     const r = await db.query<{ msix_id: string; merged_into: string | null }>(
-      `SELECT msix_id, merged_into FROM students WHERE msix_id = ANY($1::text[]) AND status = 'merged' AND merged_into IS NOT NULL`,
+      `SELECT msix_id, merged_into FROM students WHERE msix_id = ANY($1::text[]) AND status = 'merged'
+       AND merged_into IS NOT NULL`,
       [frontier],
     );
     frontier = [];

@@ -31,13 +31,16 @@ function givenInitials(r: StandardizedPerson): string[] {
 /**
  * Keys of one standardized record (deduplicated). Key families:
  * - `I` state + state student id (resubmissions);
- * - `D` birth date with day and month sorted (so a DD/MM swap gives the same key) + first letter of any surname or middle-name token
+ * - `D` birth date with day and month sorted (so a DD/MM swap gives the same key) + first letter of any surname or
+ *   middle-name token
  *   + first letter of any given name or its canonical forms;
  * - `W` the same swap-proof date + Spanish phonetic key of any surname token + given initial (as for `D`);
  * - `P` Double Metaphone (first 4 characters) of any surname token + birth year + given-name initial + birth month;
- * - `G` Double Metaphone (4) of the given name (and its nickname forms) + of any surname token + swap-proof month and day (survives a mistyped year);
+ * - `G` Double Metaphone (4) of the given name (and its nickname forms) + of any surname token + swap-proof month and
+ *   day (survives a mistyped year);
  * - `M` mother's given name + birth date (surname lost or changed);
- * - `N` given name + all surname tokens (sorted, and joined as typed), and given name + first surname, each with the birth
+ * - `N` given name + all surname tokens (sorted, and joined as typed), and given name + first surname, each with the
+ *   birth
  *   year and with the swap-proof month-day; given name + each other surname token with the year (without a date: given
  *   name + first surname token with every year 1995–2029).
  *
@@ -79,14 +82,16 @@ export function blockingKeys(r: StandardizedPerson): string[] {
     const g = givenForms.at(-1)!;
     const s = [...surnameTokens].sort();
     if (b) {
-      // Birth year (a wrong month or day) and swap-proof month-day (a mistyped year): one of the two survives one error.
+      // Birth year (a wrong month or day) and swap-proof month-day (a mistyped year): one of the two survives one
+      // error.
       for (const d of [String(b.year), `${Math.min(b.month, b.day)}-${Math.max(b.month, b.day)}`]) {
         keys.add(`N|${g}|${s.join('|')}|${d}`);
         if (r.surname1 !== null) keys.add(`N|${g}|${r.surname1}|${d}`);
         // Surnames as typed, joined: "FIGUEROA QUINTERO" meets "FIGUEROAQUINTERO".
         if (surnameTokens.length > 1) keys.add(`N|${g}|${surnameTokens.join('')}|${d}`);
       }
-      // Each other surname with the year: a record without a date, or with the surnames swapped, keys on the one it lists first.
+      // Each other surname with the year: a record without a date, or with the surnames swapped, keys on the one it
+      // lists first.
       for (let i = 1; i < surnameTokens.length; i++) keys.add(`N|${g}|${surnameTokens[i]}|${b.year}`);
     } else {
       // No usable date: every plausible birth year, on the given name and the first listed surname.

@@ -63,7 +63,10 @@ export interface ArrivalResult {
   /** Students ordered by best probability. */
   students: StudentMatch[];
   rulesVersion: string;
-  /** The match weights of the link and review thresholds at this population (for {@link decideArrival} on a subset of students). */
+  /**
+   * The match weights of the link and review thresholds at this population (for {@link decideArrival} on a subset of
+   * students).
+   */
   linkWeight?: number;
   reviewWeight?: number;
 }

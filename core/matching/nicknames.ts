@@ -28,7 +28,9 @@ for (const [nick, fulls] of canonicalByNickname) {
   }
 }
 
-/** Nicknames known for a full name, so a mistyped nickname ("CMAI") can be traced to its full name (CAMILA via CAMI). */
+/**
+ * Nicknames known for a full name, so a mistyped nickname ("CMAI") can be traced to its full name (CAMILA via CAMI).
+ */
 export function nicknamesOf(fullName: string): readonly string[] {
   return nicknamesByCanonical.get(fullName) ?? [];
 }

@@ -100,7 +100,9 @@ export function decideAccess({ rule, principal, params, query, write }: AccessIn
   return { kind: 'allow', via, studentParam: rule.student?.param ?? null, stateScope };
 }
 
-/** Whether answers to this caller must hide names and birth dates: it got in only through the help-desk or federal role. */
+/**
+ * Whether answers to this caller must hide names and birth dates: it got in only through the help-desk or federal role.
+ */
 export function mustMask(via: readonly Role[]): boolean {
   return via.length > 0 && via.every((r) => NO_PII_ROLES.has(r));
 }

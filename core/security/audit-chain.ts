@@ -65,7 +65,10 @@ export type ChainReport =
     }
   | { kind: 'broken'; rows: number; breaks: ChainBreak[]; startedFrom: 'genesis' | 'checkpoint' };
 
-/** Walks rows in order from `startHash`, reporting the first breaks (up to 20). Works on rows from the database or an export file. */
+/**
+ * Walks rows in order from `startHash`, reporting the first breaks (up to 20). Works on rows from the database or an
+ * export file.
+ */
 export async function verifyRows(
   rows: AsyncIterable<AuditRow> | Iterable<AuditRow>,
   startHash: string,
@@ -100,8 +103,10 @@ export async function* auditRows(
   let after = 0;
   for (;;) {
     const r = await db.query<DbRow>(
-      `SELECT seq, at, actor, actor_state, actor_roles, action, outcome, msix_id, record_ids, fields, reason, trace_id, details, prev_hash, hash
-       FROM audit_events WHERE seq > $1 AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)
+      `SELECT seq, at, actor, actor_state, actor_roles, action, outcome, msix_id, record_ids, fields, reason, trace_id,
+       details, prev_hash, hash
+       FROM audit_events WHERE seq > $1 AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL
+       OR at < $3)
        ORDER BY seq LIMIT $4`,
       [after, range.from ?? null, range.to ?? null, page],
     );
@@ -218,7 +223,8 @@ export async function purgeAuditBefore(
     const del = await tx.query('DELETE FROM audit_events WHERE seq <= $1', [cut.seq]);
     await tx.query(`SELECT set_config('msix.audit_purge', 'off', true)`);
     await tx.query(
-      'INSERT INTO audit_checkpoints (through_seq, through_hash, through_at, purged_rows, actor) VALUES ($1,$2,$3,$4,$5)',
+      'INSERT INTO audit_checkpoints (through_seq, through_hash, through_at, purged_rows, actor) VALUES ' +
+        '($1,$2,$3,$4,$5)',
       [cut.seq, cut.hash, new Date(cut.at).toISOString(), del.rowCount, actor.id],
     );
     return { kind: 'purged', throughSeq: Number(cut.seq), throughHash: cut.hash, rows: del.rowCount };

@@ -132,7 +132,8 @@ export async function rotateClientSecret(db: Db, clientId: string, graceSeconds 
 /** Revokes a client: no new tokens, and tokens already issued stop being accepted. */
 export async function revokeClient(db: Db, clientId: string): Promise<Client | null> {
   const r = await db.query<Row>(
-    `UPDATE clients SET status = 'revoked', revoked_at = coalesce(revoked_at, now()), previous_secret_hash = NULL WHERE client_id = $1 RETURNING *`,
+    `UPDATE clients SET status = 'revoked', revoked_at = coalesce(revoked_at, now()), previous_secret_hash = NULL
+     WHERE client_id = $1 RETURNING *`,
     [clientId],
   );
   return r.rows[0] ? fromRow(r.rows[0]) : null;

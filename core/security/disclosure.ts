@@ -20,7 +20,8 @@ export type GroundCheck = (db: Db, state: string, msixId: string) => Promise<{ b
 export const recordInState: GroundCheck = async (db, state, msixId) => {
   const r = await db.query<{ id: string }>(
     `SELECT s.id FROM links l JOIN state_records s ON s.id = l.record_id
-     WHERE l.msix_id IN (SELECT $1::text UNION SELECT merged_into FROM students WHERE msix_id = $1 AND merged_into IS NOT NULL)
+     WHERE l.msix_id IN (SELECT $1::text UNION SELECT merged_into FROM students WHERE msix_id = $1
+     AND merged_into IS NOT NULL)
        AND s.state_code = $2 AND s.status = 'active'
      LIMIT 1`,
     [msixId, state],

@@ -8,8 +8,18 @@
  */
 export const MASK = '***';
 
-const PII_KEY =
-  /(^|_)(first|last|middle|given|family|sur|maiden|full)?_?name\d*$|name\d*$|^(birth|dob)|birth_?date|^(address|street|city|zip|postal|phone|email|parent|guardian|mother|father|contact|ssn|birthplace)|^value$|^identity$/i;
+const PII_KEY = new RegExp(
+  [
+    String.raw`(^|_)(first|last|middle|given|family|sur|maiden|full)?_?name\d*$`,
+    String.raw`name\d*$`,
+    '^(birth|dob)',
+    'birth_?date',
+    '^(address|street|city|zip|postal|phone|email|parent|guardian|mother|father|contact|ssn|birthplace)',
+    '^value$',
+    '^identity$',
+  ].join('|'),
+  'i',
+);
 
 /** Field names that are never PII even though they match the pattern above. */
 const KEEP = new Set(['name', 'kind', 'serviceName', 'stateName', 'fileName', 'courseTitle']);

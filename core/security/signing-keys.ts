@@ -83,7 +83,8 @@ export async function createSigningKey(db: Db, policy: KeyPolicy): Promise<strin
 /** Ends signing with every current key; the next call to activeSigningKey makes a new one. */
 export async function retireSigningKeys(db: Db): Promise<number> {
   const r = await db.query(
-    `UPDATE signing_keys SET sign_until = now(), publish_until = LEAST(publish_until, now() + (publish_until - sign_until)) WHERE sign_until > now()`,
+    `UPDATE signing_keys SET sign_until = now(), publish_until = LEAST(publish_until,
+     now() + (publish_until - sign_until)) WHERE sign_until > now()`,
   );
   return r.rowCount;
 }

@@ -103,7 +103,9 @@ export class DevProvider {
     return { keys: [this.publicJwk] };
   }
 
-  /** Checks an authorization request. Redirect URIs must be on the provider's own origin (the gateway it is mounted in). */
+  /**
+   * Checks an authorization request. Redirect URIs must be on the provider's own origin (the gateway it is mounted in).
+   */
   checkAuthorize(issuer: string, p: AuthorizeParams): AuthorizeCheck {
     if (p.client_id !== this.opts.clientId)
       return { kind: 'invalid', error: 'unauthorized_client', detail: 'unknown client_id', redirect: false };
@@ -166,7 +168,9 @@ export class DevProvider {
     return { name: u.name, email: u.email, preferred_username: u.username, msix_roles: u.roles, msix_state: u.state };
   }
 
-  /** The token endpoint: code + PKCE verifier (+ secret for a confidential client) for an ID token and an access token. */
+  /**
+   * The token endpoint: code + PKCE verifier (+ secret for a confidential client) for an ID token and an access token.
+   */
   async exchange(
     issuer: string,
     f: {

@@ -60,14 +60,17 @@ export async function devIdpRoutes(app: FastifyInstance): Promise<void> {
       .users()
       .map(
         (u) =>
-          `<li><button name="user" value="${esc(u.username)}">${esc(u.name)}</button> <small>${esc(u.title)} &middot; roles: ${esc(u.roles.join(', '))}${u.state ? ` &middot; state ${esc(u.state)}` : ''}</small></li>`,
+          `<li><button name="user" value="${esc(u.username)}">${esc(u.name)}</button> ` +
+          `<small>${esc(u.title)} &middot; roles: ` +
+          `${esc(u.roles.join(', '))}${u.state ? ` &middot; state ${esc(u.state)}` : ''}</small></li>`,
       )
       .join('');
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
       .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Development sign-in</title></head>
-<body><h1>Development identity provider</h1><p>Pick a demo user. This provider is for development only: there are no passwords.</p>
+<body><h1>Development identity provider</h1>
+<p>Pick a demo user. This provider is for development only: there are no passwords.</p>
 <form method="post" action="authorize">${hidden}<ul>${users}</ul></form></body></html>`);
   });
 

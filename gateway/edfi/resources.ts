@@ -59,7 +59,8 @@ function resourceOnly(segment: string, write: string): ResourceDef {
   const t = target(segment);
   if (t.kind === 'descriptor')
     throw methodNotAllowed(
-      `Descriptors are read-only on this gateway: ${write} is not supported. They are the Ed-Fi Data Standard 5.2 lists.`,
+      `Descriptors are read-only on this gateway: ${write} is not supported. They are the Ed-Fi Data ` +
+        `Standard 5.2 lists.`,
     );
   return t.def;
 }
@@ -117,7 +118,8 @@ function failure(
         title: 'Data Validation Failed',
         detail: 'The request data was constructed incorrectly.',
         errors: [
-          "Resource identifiers cannot be assigned by the client. The 'id' property should not be included in the request body.",
+          "Resource identifiers cannot be assigned by the client. The 'id' property should not be " +
+            'included in the request body.',
         ],
       });
     case 'id-mismatch':
@@ -128,14 +130,17 @@ function failure(
         title: 'Unresolved Reference',
         detail: `The referenced ${r.entities.join(', ')} item(s) do not exist.`,
         errors: [
-          `Send the ${r.entities.join(', ')} first: references are checked against what this state has sent (see /metadata/data/v3/dependencies for the order).`,
+          `Send the ${r.entities.join(', ')} first: references are checked against what this state has ` +
+            `sent (see /metadata/data/v3/dependencies for the order).`,
         ],
       });
     case 'dependent':
       return new EdfiProblem('GW_ERR_EDFI_DEPENDENT_ITEM', {
         type: 'data-conflict:dependent-item-exists',
         title: 'Dependent Item Exists',
-        detail: `The requested action cannot be performed because this item is referenced by existing ${r.entities.join(', ')} item(s).`,
+        detail:
+          `The requested action cannot be performed because this item is referenced by existing ` +
+          `${r.entities.join(', ')} item(s).`,
       });
     case 'identity-conflict':
       return new EdfiProblem('GW_ERR_EDFI_IDENTITY_CONFLICT', {
@@ -147,7 +152,9 @@ function failure(
       return new EdfiProblem('GW_ERR_EDFI_KEY_CHANGE', {
         type: 'bad-request:data-validation-failed:key-change-not-supported',
         title: 'Key Change Not Supported',
-        detail: `Identifying values for the ${r.entity} resource cannot be changed. Delete and recreate the resource item instead.`,
+        detail:
+          `Identifying values for the ${r.entity} resource cannot be changed. Delete and recreate the ` +
+          `resource item instead.`,
       });
     case 'not-found':
       return notFound(
@@ -181,7 +188,8 @@ function failure(
               title: 'Optimistic Lock Failed',
               detail: 'The If-Match precondition failed because the resource does not exist.',
               errors: [
-                "The 'If-Match' request header requires a current representation of the resource, but none exists. Do not retry with If-Match; create the resource first, or omit If-Match.",
+                "The 'If-Match' request header requires a current representation of the resource, but " +
+                  'none exists. Do not retry with If-Match; create the resource first, or omit If-Match.',
               ],
             }
           : {
@@ -189,7 +197,9 @@ function failure(
               title: 'Optimistic Lock Failed',
               detail: 'The item has been modified by another user.',
               errors: [
-                "The resource item's etag value does not match what was specified in the 'If-Match' request header indicating that it has been modified by another client since it was last retrieved.",
+                "The resource item's etag value does not match what was specified in the 'If-Match' " +
+                  'request header indicating that it has been modified by another client since it was last ' +
+                  'retrieved.',
               ],
             },
       );
@@ -238,7 +248,8 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
           tags,
           summary: 'Query a resource or descriptor collection',
           description:
-            'Filters on natural-key and scalar fields; offset/limit paging (25, at most 500); Total-Count with totalCount=true; minChangeVersion/maxChangeVersion.',
+            'Filters on natural-key and scalar fields; offset/limit paging (25, at most 500); ' +
+            'Total-Count with totalCount=true; minChangeVersion/maxChangeVersion.',
           params: ResourceParams,
         },
       },
@@ -396,9 +407,11 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
       target((request.params as { resource: string }).resource);
       throw methodNotAllowed(
         request.method === 'PUT'
-          ? 'Resource collections cannot be replaced. To "upsert" an item in the collection, use POST. To update a specific item, use PUT and include the "id" in the route.'
+          ? 'Resource collections cannot be replaced. To "upsert" an item in the collection, use POST. To ' +
+              'update a specific item, use PUT and include the "id" in the route.'
           : request.method === 'DELETE'
-            ? 'Resource collections cannot be deleted. To delete a specific item, use DELETE and include the "id" in the route.'
+            ? 'Resource collections cannot be deleted. To delete a specific item, use DELETE and include ' +
+              'the "id" in the route.'
             : 'PATCH is not supported; use PUT with the whole item.',
       );
     },
@@ -412,7 +425,8 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
       target((request.params as { resource: string }).resource);
       throw methodNotAllowed(
         request.method === 'POST'
-          ? 'Resource items can only be updated using PUT. To "upsert" an item in the resource collection using POST, remove the "id" from the route.'
+          ? 'Resource items can only be updated using PUT. To "upsert" an item in the resource collection ' +
+              'using POST, remove the "id" from the route.'
           : 'PATCH is not supported; use PUT with the whole item.',
       );
     },

@@ -39,7 +39,9 @@ export interface SecurityServices {
   keyring: Keyring;
   tokens: TokenSettings;
   sessions: TokenSettings;
-  /** The OIDC provider (external, or the development one), once its issuer URL is known; null when none is configured. */
+  /**
+   * The OIDC provider (external, or the development one), once its issuer URL is known; null when none is configured.
+   */
   oidc(): OidcRelyingParty | null;
   /** The gateway's public base URL: PUBLIC_URL, else the address it listens on. */
   publicBase(): string;
@@ -363,7 +365,8 @@ export function registerAuth(app: FastifyInstance): void {
     }
   });
 
-  // Safety net: a PII route that answered 2xx without auditing gets a generic disclosure event before the answer leaves.
+  // Safety net: a PII route that answered 2xx without auditing gets a generic disclosure event before the answer
+  // leaves.
   app.addHook('onSend', async (request, reply, payload) => {
     const rule = request.routeOptions.config?.access;
     if (!rule || 'public' in rule || !(rule.pii || rule.student) || request.disclosureAudited) return payload;
@@ -414,7 +417,8 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     app.addHook('onClose', async () => {
       redis.disconnect();
     });
-  // Limits are our own hooks in a fixed order (the plugin's hooks skip every limit after the first that ran on a request).
+  // Limits are our own hooks in a fixed order (the plugin's hooks skip every limit after the first that ran on a
+  // request).
   await app.register(rateLimit, {
     global: false,
     ...(redis && shared ? { redis, nameSpace: shared.prefix, skipOnError: true } : {}),

@@ -12,7 +12,10 @@ const SIGNIN_TTL = 600;
 
 /** A Set-Cookie value: HttpOnly always, SameSite=Lax so cross-site POSTs never carry it, Secure behind TLS. */
 function cookie(name: string, value: string, maxAge: number, path: string, secure: boolean): string {
-  return `${name}=${encodeURIComponent(value)}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return (
+    `${name}=${encodeURIComponent(value)}; Path=${path}; Max-Age=${maxAge}; HttpOnly; ` +
+    `SameSite=Lax${secure ? '; Secure' : ''}`
+  );
 }
 
 /** Only a local path may be a return target, so the sign-in cannot be used as an open redirect. */

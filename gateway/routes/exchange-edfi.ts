@@ -8,7 +8,10 @@ import { PURPOSES, takeRecordRequest, toRequestInput } from './exchange-requests
 
 const PURPOSE_NS = 'uri://msix-gateway/RecordRequestPurposeDescriptor#';
 
-/** The record request as an Ed-Fi extension resource body (Ed-Fi field names; `secondLastSurname` for the maternal surname). */
+/**
+ * The record request as an Ed-Fi extension resource body (Ed-Fi field names; `secondLastSurname` for the maternal
+ * surname).
+ */
 const EdfiRequestBody = Type.Object(
   {
     msixId: Type.Optional(Type.String()),

@@ -64,7 +64,10 @@ export async function exchangeNoticeRoutes(app: FastifyInstance): Promise<void> 
         tags: ['exchange'],
         summary: 'Tell another state a child is on the way',
         description:
-          'Sent by the state the child leaves (it must hold an active record of the child). The receiving state gets the consolidated record through its channel, and its counselors may read it. Sending the same notice again (same child, states and expected arrival) returns the first one (200).',
+          'Sent by the state the child leaves (it must hold an active record of the child). The ' +
+          'receiving state gets the consolidated record through its channel, and its counselors may read ' +
+          'it. Sending the same notice again (same child, states and expected arrival) returns the first ' +
+          'one (200).',
         body: DepartureBody,
       },
     },

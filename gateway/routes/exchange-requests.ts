@@ -207,7 +207,8 @@ function answerRequest(
  */
 export async function exchangeRequestRoutes(app: FastifyInstance): Promise<void> {
   registerExchangeGrounds();
-  // No addSchema here: in a child context it would replace the gateway's ajv (with the code-set keywords) by fastify's default.
+  // No addSchema here: in a child context it would replace the gateway's ajv (with the code-set keywords) by fastify's
+  // default.
 
   app.post<{ Body: RequestBodyT }>(
     '/api/v1/record-requests',
@@ -217,7 +218,11 @@ export async function exchangeRequestRoutes(app: FastifyInstance): Promise<void>
         tags: ['exchange'],
         summary: "Ask for a child's records",
         description:
-          'By msixId or by demographics (the matcher resolves them; only a confident match does). 201 with the answer when the consolidated store holds everything; 202 when a state that keeps its records at home must be asked: the answer is then delivered to your state and readable at links.answer. Refusals (unknown child, no ground to see the child, a state with no connector) are problem details with a GW_ERR code and are audited.',
+          'By msixId or by demographics (the matcher resolves them; only a confident match does). 201 ' +
+          'with the answer when the consolidated store holds everything; 202 when a state that keeps its ' +
+          'records at home must be asked: the answer is then delivered to your state and readable at ' +
+          'links.answer. Refusals (unknown child, no ground to see the child, a state with no connector) ' +
+          'are problem details with a GW_ERR code and are audited.',
         body: RequestBody,
         response: { 201: RequestView, 202: RequestView },
       },

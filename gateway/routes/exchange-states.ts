@@ -22,7 +22,8 @@ export async function exchangeStateRoutes(app: FastifyInstance): Promise<void> {
         tags: ['exchange'],
         summary: 'Messages waiting for this state, oldest first',
         description:
-          'Items stay until acknowledged (POST …/inbox/{deliveryId}/ack). Page with `after` (the last position read). Per student, messages are in order; drop a repeat by its idempotencyKey.',
+          'Items stay until acknowledged (POST …/inbox/{deliveryId}/ack). Page with `after` (the last ' +
+          'position read). Per student, messages are in order; drop a repeat by its idempotencyKey.',
         params: StateParam,
         querystring: Type.Object({
           after: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -92,7 +93,10 @@ export async function exchangeStateRoutes(app: FastifyInstance): Promise<void> {
         tags: ['exchange'],
         summary: 'Configure how the gateway reaches this state',
         description:
-          'delivery: {"channel":"inbox"} | {"channel":"webhook","url","secret"} | {"channel":"edfi","apiBase","tokenUrl","clientId","clientSecret","scope"?}; source (a live source): null | {"kind":"edfi",…same OAuth fields}. URLs must be https (plain http only on loopback).',
+          'delivery: {"channel":"inbox"} | {"channel":"webhook","url","secret"} | ' +
+          '{"channel":"edfi","apiBase","tokenUrl","clientId","clientSecret","scope"?}; source (a live ' +
+          'source): null | {"kind":"edfi",…same OAuth fields}. URLs must be https (plain http only on ' +
+          'loopback).',
         params: StateParam,
       },
     },

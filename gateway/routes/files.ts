@@ -85,7 +85,11 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
         tags: ['records'],
         summary: "Submit a batch file in the state's own format",
         description:
-          'The body is the file itself (any media type; a folder-based format such as Ed-Fi interchanges is sent as a tar). `adapter` names the adapter that reads it, or is inferred from `filename` (or Content-Disposition). Answers 202 with an exchange id; progress is on GET /api/v1/exchanges/{id}, the per-record report on GET /api/v1/exchanges/{id}/report (JSON, or CSV with ?format=csv).',
+          'The body is the file itself (any media type; a folder-based format such as Ed-Fi interchanges ' +
+          'is sent as a tar). `adapter` names the adapter that reads it, or is inferred from `filename` ' +
+          '(or Content-Disposition). Answers 202 with an exchange id; progress is on GET ' +
+          '/api/v1/exchanges/{id}, the per-record report on GET /api/v1/exchanges/{id}/report (JSON, or ' +
+          'CSV with ?format=csv).',
         params: StateParam,
         querystring: Type.Object({
           adapter: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{1,40}$' })),
@@ -138,7 +142,8 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
         body.resume();
         throw new GatewayError(
           'GW_ERR_TOO_LARGE',
-          `The file is larger than ${app.ctx.config.FILE_LIMIT_BYTES} bytes; split it (a file holds at most 40,000 students).`,
+          `The file is larger than ${app.ctx.config.FILE_LIMIT_BYTES} bytes; split it (a file holds at ` +
+            `most 40,000 students).`,
         );
       }
       if (stored.kind === 'empty') {
@@ -159,7 +164,8 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
           ...(resendOf ? { resendOf } : {}),
         },
       });
-      // The file is stored: it is accepted even when the queue is unreachable, and the worker's sweeper queues it later.
+      // The file is stored: it is accepted even when the queue is unreachable, and the worker's sweeper queues it
+      // later.
       try {
         await app.ctx.queue.enqueue(
           QUEUES.ingest,
@@ -198,7 +204,9 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
         tags: ['exchanges'],
         summary: 'The per-record result report of a batch file',
         description:
-          'For every record, applied or rejected, and for every problem the field path, the value as sent, the rule, a message and a suggested fix. JSON, or CSV with ?format=csv or Accept: text/csv. 404 until the file has been processed.',
+          'For every record, applied or rejected, and for every problem the field path, the value as ' +
+          'sent, the rule, a message and a suggested fix. JSON, or CSV with ?format=csv or Accept: ' +
+          'text/csv. 404 until the file has been processed.',
         params: IdParam,
         querystring: Type.Object({
           format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),

@@ -22,7 +22,8 @@ export async function matchingExplanationRoutes(app: FastifyInstance): Promise<v
         tags: ['matching'],
         summary: 'The linked records of a student and why each was linked',
         description:
-          'Each linked record with its link type (new, auto, manual), score, rules version and per-field contributions; the link history; open reviews. Values are masked for the help desk.',
+          'Each linked record with its link type (new, auto, manual), score, rules version and per-field ' +
+          'contributions; the link history; open reviews. Values are masked for the help desk.',
         params: MsixIdParam,
       },
     },
@@ -37,7 +38,8 @@ export async function matchingExplanationRoutes(app: FastifyInstance): Promise<v
         if (g.kind === 'denied')
           throw new GatewayError(
             'GW_ERR_FORBIDDEN',
-            `Student ${msixId} has no record of ${p.state}; a data administrator sees the links of their state's students.`,
+            `Student ${msixId} has no record of ${p.state}; a data administrator sees the links of their ` +
+              `state's students.`,
           );
       }
       const res = await studentLinks(app.ctx.db, msixId);

@@ -144,7 +144,9 @@ export async function matchingMergeRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Ask to merge students or split records off a student',
         body: CreateBody,
         description:
-          'merge: the master keeps its MSIX id and the merged students redirect to it. split: the listed records move together to a new MSIX id. Takes effect when a different data administrator approves.',
+          'merge: the master keeps its MSIX id and the merged students redirect to it. split: the listed ' +
+          'records move together to a new MSIX id. Takes effect when a different data administrator ' +
+          'approves.',
       },
     },
     async (request, reply) => {

@@ -86,7 +86,8 @@ export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> 
         offset,
         next:
           offset + limit < page.total
-            ? `/api/v1/match-reviews?${new URLSearchParams({ ...stringify(q), offset: String(offset + limit), limit: String(limit) })}`
+            ? `/api/v1/match-reviews?` +
+              `${new URLSearchParams({ ...stringify(q), offset: String(offset + limit), limit: String(limit) })}`
             : null,
       };
     },
@@ -119,7 +120,8 @@ export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> 
         params: IdParam,
         body: ResolveBody,
         description:
-          'Needs If-Match with the ETag of the review. The decision is sticky: stored as must-link/cannot-link constraints the engine never undoes.',
+          'Needs If-Match with the ETag of the review. The decision is sticky: stored as ' +
+          'must-link/cannot-link constraints the engine never undoes.',
       },
     },
     async (request, reply) => {
@@ -152,20 +154,23 @@ export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> 
           throw new GatewayError(
             'GW_ERR_CONFLICT',
             res.status === 'resolved'
-              ? `This review was already resolved by ${res.decidedBy ?? 'someone else'} at ${res.decidedAt ?? 'an earlier time'}.`
+              ? `This review was already resolved by ${res.decidedBy ?? 'someone else'} at ` +
+                  `${res.decidedAt ?? 'an earlier time'}.`
               : `This review was closed (${res.closedReason ?? 'the record changed'}).`,
             { extra: { status: res.status, decidedBy: res.decidedBy, decidedAt: res.decidedAt } },
           );
         case 'stale':
           throw new GatewayError(
             'GW_ERR_PRECONDITION',
-            `The review changed since you read it (now version ${res.version}); read it again and decide on what it shows now.`,
+            `The review changed since you read it (now version ${res.version}); read it again and decide ` +
+              `on what it shows now.`,
             { extra: { currentEtag: etag(res.version) } },
           );
         case 'locked':
           throw new GatewayError(
             'GW_ERR_LOCKED',
-            `Students ${res.msixIds.join(', ')} are locked by a pending merge or split request; decide that request first.`,
+            `Students ${res.msixIds.join(', ')} are locked by a pending merge or split request; decide ` +
+              `that request first.`,
             { extra: { msixIds: res.msixIds, requests: res.requestIds.map((id) => `/api/v1/merge-requests/${id}`) } },
           );
         case 'invalid':

@@ -13,7 +13,8 @@ export function ifMatchVersion(request: FastifyRequest, required: boolean): numb
     if (required && h === undefined) {
       throw new GatewayError(
         'GW_ERR_PRECONDITION',
-        'Send If-Match with the ETag you read (GET this resource first), so a decision never rests on a version you did not see.',
+        'Send If-Match with the ETag you read (GET this resource first), so a decision never rests on a ' +
+          'version you did not see.',
       );
     }
     return null;
@@ -23,7 +24,10 @@ export function ifMatchVersion(request: FastifyRequest, required: boolean): numb
   return Number(m[1]);
 }
 
-/** Query values arrive as strings and the gateway's validator does not coerce: numbers are checked by pattern and parsed here. */
+/**
+ * Query values arrive as strings and the gateway's validator does not coerce: numbers are checked by pattern and parsed
+ * here.
+ */
 export const IntString = (description?: string) =>
   Type.String({ pattern: '^[0-9]{1,9}$', ...(description ? { description } : {}) });
 export const ScoreString = (description?: string) =>

@@ -60,7 +60,9 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
         tags: ['security'],
         summary: 'Get an access token (OAuth2 client credentials)',
         description:
-          "Send `Authorization: Basic base64(client_id:client_secret)` and `grant_type=client_credentials` (form), or the three fields in the form or JSON body. Answers a signed JWT for the client's state and roles.",
+          'Send `Authorization: Basic base64(client_id:client_secret)` and ' +
+          '`grant_type=client_credentials` (form), or the three fields in the form or JSON body. Answers ' +
+          "a signed JWT for the client's state and roles.",
         response: { 200: TokenResponse },
       },
     },
@@ -168,7 +170,8 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
         tags: ['security'],
         summary: 'Describe a token (Ed-Fi token_info)',
         description:
-          'Send `token=…` (form or JSON) with your own bearer token. Describes your own tokens; an administrator may describe any. Anything else answers `{"active": false}`.',
+          'Send `token=…` (form or JSON) with your own bearer token. Describes your own tokens; an ' +
+          'administrator may describe any. Anything else answers `{"active": false}`.',
       },
     },
     async (request) => {

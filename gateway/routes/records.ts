@@ -38,7 +38,8 @@ export async function recordRoutes(app: FastifyInstance): Promise<void> {
         tags: ['records'],
         summary: 'Submit canonical state records',
         description:
-          'Takes one canonical StateRecord or an array of them. All are validated first; when any is invalid nothing is stored and the answer lists every problem. Matching runs asynchronously.',
+          'Takes one canonical StateRecord or an array of them. All are validated first; when any is ' +
+          'invalid nothing is stored and the answer lists every problem. Matching runs asynchronously.',
         params: StateParam,
         body: Type.Union([Type.Ref('StateRecord'), Type.Array(Type.Ref('StateRecord'), { minItems: 1 })]),
         response: { 200: SubmitResponse, 201: SubmitResponse },

@@ -64,8 +64,10 @@ export async function insertPending(
     const slice = people.slice(start, start + batch);
     const recs = slice.map(personToStateRecord);
     const r = await db.query<{ id: string; state_code: string; state_student_id: string }>(
-      `INSERT INTO state_records (state_code, state_student_id, record, content_hash, codeset_version, first_name, last_name1, birth_date)
-       SELECT u.st, u.sid, u.rec, md5(u.rec::text), $5, u.rec->'identity'->>'firstName', u.rec->'identity'->>'lastName1', (u.rec->'identity'->>'birthDate')::date
+      `INSERT INTO state_records (state_code, state_student_id, record, content_hash, codeset_version, first_name,
+       last_name1, birth_date)
+       SELECT u.st, u.sid, u.rec, md5(u.rec::text), $5, u.rec->'identity'->>'firstName',
+       u.rec->'identity'->>'lastName1', (u.rec->'identity'->>'birthDate')::date
        FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::int[]) AS u(st, sid, rec, ord)
        ON CONFLICT (state_code, state_student_id) DO NOTHING RETURNING id, state_code, state_student_id`,
       [

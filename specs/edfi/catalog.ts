@@ -12,7 +12,10 @@ import { assessments } from './resources/assessments.js';
 import { students } from './resources/students.js';
 import { studentSchoolAssociations } from './resources/student-school-associations.js';
 import { studentEducationOrganizationAssociations } from './resources/student-education-organization-associations.js';
-import { studentMigrantEducationProgramAssociations } from './resources/student-migrant-education-program-associations.js';
+// biome-ignore format: on one line this import is 123 characters
+import {
+  studentMigrantEducationProgramAssociations,
+} from './resources/student-migrant-education-program-associations.js';
 import { studentAcademicRecords } from './resources/student-academic-records.js';
 import { courseTranscripts } from './resources/course-transcripts.js';
 import { studentAssessments } from './resources/student-assessments.js';

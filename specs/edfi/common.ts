@@ -34,7 +34,10 @@ export const EdfiDate = (description?: string) =>
 export const EdfiDateTime = (description?: string) =>
   Type.String({ format: 'iso-date-time', ...(description ? { description } : {}) });
 
-/** Education organization ids are int64 in Ed-Fi; JSON numbers above 2^53 lose digits, so they stay within safe integers. */
+/**
+ * Education organization ids are int64 in Ed-Fi; JSON numbers above 2^53 lose digits, so they stay within safe
+ * integers.
+ */
 export const EdOrgId = (description?: string) =>
   Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, ...(description ? { description } : {}) });
 
@@ -47,7 +50,10 @@ export const SchoolYear = () =>
 
 export const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 
-/** An Ed-Fi object (a resource or a common type): properties not in it are dropped on write, as the DMS drops overposted ones. */
+/**
+ * An Ed-Fi object (a resource or a common type): properties not in it are dropped on write, as the DMS drops overposted
+ * ones.
+ */
 export const EdfiObject = <P extends Parameters<typeof Type.Object>[0]>(properties: P, description?: string) =>
   Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
 

@@ -224,7 +224,8 @@ export function resourcesOpenApi(serverUrl: string, version: string): Json {
       title: 'MSIX gateway: Ed-Fi Resource API (Data Standard 5.2 subset)',
       version,
       description:
-        "The Ed-Fi resources a state system sends migrant student records through. Every write becomes part of the state's canonical MSIX record of the child.",
+        'The Ed-Fi resources a state system sends migrant student records through. Every write becomes ' +
+        "part of the state's canonical MSIX record of the child.",
     },
     servers: [{ url: serverUrl }],
     paths: Object.assign({}, ...RESOURCES.map(resourcePaths)),

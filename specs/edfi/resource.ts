@@ -2,7 +2,10 @@ import type { TObject } from 'typebox';
 
 /** One natural-key field of a resource, flattened the way the ODS/API names it in queries and `keyValues`. */
 export interface IdentityField {
-  /** Flattened name, e.g. `schoolId` for `schoolReference.schoolId`, `programEducationOrganizationId` for a role-named one. */
+  /**
+   * Flattened name, e.g. `schoolId` for `schoolReference.schoolId`, `programEducationOrganizationId` for a role-named
+   * one.
+   */
   name: string;
   /** Where the value sits in the document. */
   path: readonly string[];
@@ -40,7 +43,9 @@ export interface ResourceDef {
   references: readonly ReferenceDef[];
   /** For education organizations: the identity field that is also their `educationOrganizationId`. */
   educationOrganizationIdField?: string;
-  /** True when the resource belongs to one student (its identity has `studentUniqueId`): it feeds the canonical record. */
+  /**
+   * True when the resource belongs to one student (its identity has `studentUniqueId`): it feeds the canonical record.
+   */
   studentScoped: boolean;
   /** Load order (the ODS `dependencies` order): a resource only references resources of a lower order. */
   order: number;

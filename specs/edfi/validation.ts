@@ -21,7 +21,9 @@ export type DocumentResult =
 const IDENTITY_SPACES = /^\S(?:[\s\S]*\S)?$/;
 const NOT_BLANK = /\S/;
 
-/** The ajv instance for Ed-Fi schemas: descriptor and whitespace rules are keywords, so the schema states every rule. */
+/**
+ * The ajv instance for Ed-Fi schemas: descriptor and whitespace rules are keywords, so the schema states every rule.
+ */
 export function createEdfiAjv(): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: true,
@@ -131,7 +133,9 @@ function message(e: ErrorObject, data: unknown): { path: string; text: string } 
     case 'type':
       return {
         path: jsonPath(e.instancePath),
-        text: `${name} must be of type ${String(p.type)}, but it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}.`,
+        text:
+          `${name} must be of type ${String(p.type)}, but it is ` +
+          `${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}.`,
       };
     case 'format':
       return {
@@ -139,7 +143,8 @@ function message(e: ErrorObject, data: unknown): { path: string; text: string } 
         text:
           p.format === 'date'
             ? `${name} must be a valid date in the form YYYY-MM-DD.`
-            : `${name} must be a valid ${p.format === 'iso-date-time' ? 'date-time (YYYY-MM-DDThh:mm:ss)' : String(p.format)}.`,
+            : `${name} must be a valid ` +
+              `${p.format === 'iso-date-time' ? 'date-time (YYYY-MM-DDThh:mm:ss)' : String(p.format)}.`,
       };
     case 'minimum':
     case 'maximum':

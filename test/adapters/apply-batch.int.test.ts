@@ -54,7 +54,9 @@ describe('set-based apply', () => {
     const rows = async (state: string) =>
       (
         await db.query<Record<string, unknown>>(
-          'SELECT state_student_id, status, version, record, content_hash, first_name, last_name1, birth_date::text AS bd, match_status FROM state_records WHERE state_code = $1 ORDER BY state_student_id',
+          'SELECT state_student_id, status, version, record, content_hash, first_name, last_name1, ' +
+            'birth_date::text AS bd, match_status FROM state_records WHERE state_code = $1 ORDER BY ' +
+            'state_student_id',
           [state],
         )
       ).rows.map((r) => ({ ...r, record: { ...(r.record as object), stateCode: 'XX' } }));

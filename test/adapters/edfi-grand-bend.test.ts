@@ -32,7 +32,11 @@ describe('edfi-xml on the Grand Bend sample interchanges (read in place)', () =>
     const sampleIds = new Set(
       [
         ...readFileSync(program, 'utf8').matchAll(
-          /<StudentMigrantEducationProgramAssociation>\s*<StudentReference>\s*<StudentIdentity>\s*<StudentUniqueId>([^<]*)</g,
+          new RegExp(
+            String.raw`<StudentMigrantEducationProgramAssociation>\s*<StudentReference>\s*<StudentIdentity>\s*` +
+              '<StudentUniqueId>([^<]*)<',
+            'g',
+          ),
         ),
       ].map((m) => m[1]!.trim()),
     );

@@ -47,7 +47,8 @@ describe('byte-level splitting', () => {
 
   it('cuts XML into root children, skipping comments and CDATA, with > inside attributes', async () => {
     const xml =
-      '<?xml version="1.0"?>\n<!-- c -->\n<ns:Root xmlns:ns="u"><A t="x>y">1<![CDATA[<B>]]></A>\n<!-- <A> --><ns:A/><A><B><C/></B></A></ns:Root>';
+      '<?xml version="1.0"?>\n<!-- c -->\n<ns:Root xmlns:ns="u"><A t="x>y">1<![CDATA[<B>]]></A>\n<!-- ' +
+      '<A> --><ns:A/><A><B><C/></B></A></ns:Root>';
     for (const size of [1, 7, 1000]) {
       const evs = await all(splitXml(fromBytes(xml, size)));
       expect(evs.map((e) => (e.kind === 'element' ? [e.name, e.line, e.xml] : e.kind))).toEqual([

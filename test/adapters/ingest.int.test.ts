@@ -92,7 +92,8 @@ describe('batch file submission', () => {
 
   it('honours delete: the state record is withdrawn', async () => {
     const file =
-      'HDR|TX|20240116093000000|00000001|000000002|20240101|20240116\nSTU|0000001|TX|TX0000124|01|D|\nDEM|0000001|001|Juan|Carlos|Hernández|Ruiz||M|20070922|N||||GT\n';
+      'HDR|TX|20240116093000000|00000001|000000002|20240101|20240116\nSTU|0000001|TX|TX0000124|01|D|\n' +
+      'DEM|0000001|001|Juan|Carlos|Hernández|Ruiz||M|20070922|N||||GT\n';
     const r = await submit(tx, 'TX', file, 'adapter=msix-typed');
     const ex = await finished(tx, (r.json() as { exchangeId: string }).exchangeId);
     expect(ex).toMatchObject({ status: 'completed', counts: { withdrawn: 1 } });
@@ -157,7 +158,8 @@ describe('a file sent while the queue is down', () => {
       r = await submit(
         tx,
         'TX',
-        'HDR|TX|20240117093000000|00000001|000000002|20240101|20240117\nSTU|0000001|TX|TX0000777|01|I|\nDEM|0000001|001|Rosa|Elena|Ortiz|Luna||F|20110304|N||||MX\n',
+        'HDR|TX|20240117093000000|00000001|000000002|20240101|20240117\nSTU|0000001|TX|TX0000777|01|I|\n' +
+          'DEM|0000001|001|Rosa|Elena|Ortiz|Luna||F|20110304|N||||MX\n',
         'adapter=msix-typed',
       );
     } finally {

@@ -28,7 +28,9 @@ function adapter(id: string, m: unknown, entry?: string) {
 const GOOD = `import type {} from ${SDK};
 export function createAdapter(config: { level: number }) {
   return {
-    async *parse() { yield { kind: 'file', issue: { code: 'ignored', severity: 'info', message: 'level ' + config.level } }; },
+    async *parse() {
+      yield { kind: 'file', issue: { code: 'ignored', severity: 'info', message: 'level ' + config.level } };
+    },
     async *format() { yield Buffer.from('x'); },
   };
 }`;
@@ -51,7 +53,12 @@ describe('adapter discovery', () => {
     'throws-mid-parse',
     manifest('throws-mid-parse'),
     `export function createAdapter() { return {
-    async *parse() { yield { kind: 'ok', record: { stateCode: 'TX', stateStudentId: 'A1', identity: { firstName: 'A', lastName1: 'B', birthDate: '2010-01-01' } }, warnings: [], source: { recordNumber: 1 } }; throw new Error('parser bug'); },
+    async *parse() {
+      const identity = { firstName: 'A', lastName1: 'B', birthDate: '2010-01-01' };
+      const record = { stateCode: 'TX', stateStudentId: 'A1', identity };
+      yield { kind: 'ok', record, warnings: [], source: { recordNumber: 1 } };
+      throw new Error('parser bug');
+    },
     async *format() {} }; }`,
   );
   mkdirSync(join(root, 'no-manifest'));

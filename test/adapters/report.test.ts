@@ -16,39 +16,43 @@ async function reportFor(file: string, ctx = {}) {
 }
 
 describe('ingest report', () => {
-  it('says for every record whether it was applied, and for every problem where, what, which rule and how to fix it', async () => {
-    const r = await reportFor('invalid/truncated.msix');
-    expect(r.complete).toBe(true);
-    expect(r.counts).toMatchObject({ read: 2, applied: 1, rejected: 1, fileErrors: 1 });
-    expect(r.records.map((x) => [x.studentKey, x.status])).toEqual([
-      ['TX1', 'applied'],
-      ['TX2', 'rejected'],
-    ]);
-    const rows = parse(renderReportCsv(r), { columns: true }) as Record<string, string>[];
-    expect(Object.keys(rows[0]!)).toEqual([
-      'recordNumber',
-      'studentKey',
-      'part',
-      'line',
-      'action',
-      'status',
-      'severity',
-      'path',
-      'sourceField',
-      'value',
-      'rule',
-      'message',
-      'fix',
-    ]);
-    expect(rows[0]).toMatchObject({ status: 'file', severity: 'error', rule: 'truncated' });
-    expect(rows.find((x) => x.studentKey === 'TX1')).toMatchObject({ status: 'applied', action: 'insert' });
-    expect(rows.find((x) => x.studentKey === 'TX2')).toMatchObject({
-      status: 'rejected',
-      rule: 'truncated',
-      line: '9',
-    });
-    expect(renderReportSummary(r)).toContain('applied 1, rejected 1');
-  });
+  it(
+    'says for every record whether it was applied, and for every problem where, what, which rule and how ' +
+      'to fix it',
+    async () => {
+      const r = await reportFor('invalid/truncated.msix');
+      expect(r.complete).toBe(true);
+      expect(r.counts).toMatchObject({ read: 2, applied: 1, rejected: 1, fileErrors: 1 });
+      expect(r.records.map((x) => [x.studentKey, x.status])).toEqual([
+        ['TX1', 'applied'],
+        ['TX2', 'rejected'],
+      ]);
+      const rows = parse(renderReportCsv(r), { columns: true }) as Record<string, string>[];
+      expect(Object.keys(rows[0]!)).toEqual([
+        'recordNumber',
+        'studentKey',
+        'part',
+        'line',
+        'action',
+        'status',
+        'severity',
+        'path',
+        'sourceField',
+        'value',
+        'rule',
+        'message',
+        'fix',
+      ]);
+      expect(rows[0]).toMatchObject({ status: 'file', severity: 'error', rule: 'truncated' });
+      expect(rows.find((x) => x.studentKey === 'TX1')).toMatchObject({ status: 'applied', action: 'insert' });
+      expect(rows.find((x) => x.studentKey === 'TX2')).toMatchObject({
+        status: 'rejected',
+        rule: 'truncated',
+        line: '9',
+      });
+      expect(renderReportSummary(r)).toContain('applied 1, rejected 1');
+    },
+  );
 
   it('quotes the value as sent, the source field and line', async () => {
     const r = await reportFor('invalid/impossible-dates.msix');

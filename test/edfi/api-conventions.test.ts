@@ -55,7 +55,8 @@ describe('POST is an upsert on the natural key', () => {
       title: 'Data Validation Failed',
       status: 400,
       errors: [
-        "Resource identifiers cannot be assigned by the client. The 'id' property should not be included in the request body.",
+        "Resource identifiers cannot be assigned by the client. The 'id' property should not be included " +
+          'in the request body.',
       ],
     });
     const onItem = await tx.raw({
@@ -141,7 +142,9 @@ describe('GET by id', () => {
   });
 
   it('accepts the dashed GUID form of an id', async () => {
-    const dashed = `${studentId.slice(0, 8)}-${studentId.slice(8, 12)}-${studentId.slice(12, 16)}-${studentId.slice(16, 20)}-${studentId.slice(20)}`;
+    const dashed =
+      `${studentId.slice(0, 8)}-${studentId.slice(8, 12)}-${studentId.slice(12, 16)}-` +
+      `${studentId.slice(16, 20)}-${studentId.slice(20)}`;
     expect((await tx.get(`students/${dashed}`)).statusCode).toBe(200);
   });
 });
@@ -185,21 +188,24 @@ describe('GET queries', () => {
     expect((await tx.get('students?limit=500')).statusCode).toBe(200);
   });
 
-  it('refuses a limit over 500 or below 0, a bad offset, and a field that is not searchable, with Ed-Fi messages', async () => {
-    const big = await tx.get('students?limit=501');
-    expect(big.statusCode).toBe(400);
-    expect(big.json()).toMatchObject({
-      type: 'urn:ed-fi:api:bad-request',
-      errors: ['Limit must be omitted or set to a numeric value between 0 and 500.'],
-    });
-    expect((await tx.get('students?limit=-1')).statusCode).toBe(400);
-    const off = await tx.get('students?offset=5;%20select%20*%20from%20users');
-    expect(off.json().errors).toEqual(['Offset must be a numeric value greater than or equal to 0.']);
-    const field = await tx.get('students?shoeSize=9');
-    expect(field.statusCode).toBe(400);
-    expect(field.json().errors[0]).toContain("'shoesize' is not a property of Student");
-    expect((await tx.get('schools?schoolId=abc')).statusCode).toBe(400);
-  });
+  it(
+    'refuses a limit over 500 or below 0, a bad offset, ' + 'and a field that is not searchable, with Ed-Fi messages',
+    async () => {
+      const big = await tx.get('students?limit=501');
+      expect(big.statusCode).toBe(400);
+      expect(big.json()).toMatchObject({
+        type: 'urn:ed-fi:api:bad-request',
+        errors: ['Limit must be omitted or set to a numeric value between 0 and 500.'],
+      });
+      expect((await tx.get('students?limit=-1')).statusCode).toBe(400);
+      const off = await tx.get('students?offset=5;%20select%20*%20from%20users');
+      expect(off.json().errors).toEqual(['Offset must be a numeric value greater than or equal to 0.']);
+      const field = await tx.get('students?shoeSize=9');
+      expect(field.statusCode).toBe(400);
+      expect(field.json().errors[0]).toContain("'shoesize' is not a property of Student");
+      expect((await tx.get('schools?schoolId=abc')).statusCode).toBe(400);
+    },
+  );
 });
 
 describe('PUT by id', () => {

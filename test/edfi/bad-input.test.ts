@@ -113,12 +113,15 @@ describe('bad Ed-Fi input', () => {
     await nothingStored();
   });
 
-  it('a record the canonical rules refuse (enrolled before birth): 400 at the Ed-Fi path, both writes rolled back', async () => {
-    const r = await tx.post('studentSchoolAssociations', ssa('604821', { entryDate: '2001-08-20' }));
-    expect(r.statusCode).toBe(400);
-    expect(r.json().validationErrors['$.entryDate'][0]).toContain('enrollment date is before the birth date');
-    await nothingStored();
-  });
+  it(
+    'a record the canonical rules refuse (enrolled before ' + 'birth): 400 at the Ed-Fi path, both writes rolled back',
+    async () => {
+      const r = await tx.post('studentSchoolAssociations', ssa('604821', { entryDate: '2001-08-20' }));
+      expect(r.statusCode).toBe(400);
+      expect(r.json().validationErrors['$.entryDate'][0]).toContain('enrollment date is before the birth date');
+      await nothingStored();
+    },
+  );
 
   it('references to nothing: 409 unresolved-reference', async () => {
     const r = await tx.post('studentSchoolAssociations', ssa('604821', { schoolReference: { schoolId: 999 } }));
@@ -128,23 +131,27 @@ describe('bad Ed-Fi input', () => {
     await nothingStored();
   });
 
-  it("another state's records: 403 to write, change or delete them; references resolve only within the caller's state", async () => {
-    const body = { id: txStudentId, ...student('604821', { firstName: 'Changed' }) };
-    for (const r of [
-      await ca.put('students', txStudentId, body),
-      await ca.del('students', txStudentId),
-      await ca.get(`students/${txStudentId}`),
-    ]) {
-      expect(r.statusCode).toBe(403);
-      expectProblem(r.json(), 403, 'urn:ed-fi:api:security:authorization');
-      expect(r.json().code).toBe('GW_ERR_STATE_MISMATCH');
-    }
-    expect((await ca.get('students?studentUniqueId=604821')).json()).toEqual([]);
-    const ref = await ca.post('studentSchoolAssociations', ssa('604821'));
-    expect(ref.statusCode).toBe(409);
-    expect((await tx.get(`students/${txStudentId}`)).json().firstName).toBe('Maria');
-    await nothingStored();
-  });
+  it(
+    "another state's records: 403 to write, change or delete them; references resolve only within the " +
+      "caller's state",
+    async () => {
+      const body = { id: txStudentId, ...student('604821', { firstName: 'Changed' }) };
+      for (const r of [
+        await ca.put('students', txStudentId, body),
+        await ca.del('students', txStudentId),
+        await ca.get(`students/${txStudentId}`),
+      ]) {
+        expect(r.statusCode).toBe(403);
+        expectProblem(r.json(), 403, 'urn:ed-fi:api:security:authorization');
+        expect(r.json().code).toBe('GW_ERR_STATE_MISMATCH');
+      }
+      expect((await ca.get('students?studentUniqueId=604821')).json()).toEqual([]);
+      const ref = await ca.post('studentSchoolAssociations', ssa('604821'));
+      expect(ref.statusCode).toBe(409);
+      expect((await tx.get(`students/${txStudentId}`)).json().firstName).toBe('Maria');
+      await nothingStored();
+    },
+  );
 
   it('callers without a state or with the wrong role: 403; without a token: 401, all in the Ed-Fi format', async () => {
     const admin = await injectAs(sys, { state: null, roles: ['admin'] });
@@ -212,7 +219,8 @@ describe('bad Ed-Fi input', () => {
       status: string;
       summary: { resource: string; outcome: string; issues: { path: string }[] };
     }>(
-      `SELECT status, summary FROM exchanges WHERE kind = 'edfi-api' AND status = 'rejected' ORDER BY created_at DESC LIMIT 1`,
+      `SELECT status, summary FROM exchanges WHERE kind = 'edfi-api' AND status = 'rejected' ORDER BY created_at DESC
+       LIMIT 1`,
     );
     expect(r.rows[0]).toMatchObject({
       status: 'rejected',

@@ -312,88 +312,93 @@ describe('Ed-Fi writes end to end with matching', () => {
     await sys?.close();
   });
 
-  it("turns each write into the state's canonical record, matches it with another state's record, and serves the consolidated child", async () => {
-    const writes: [string, unknown][] = [
-      ['students', student('604821')],
-      ['studentEducationOrganizationAssociations', seoa('604821')],
-      ['studentSchoolAssociations', ssa('604821')],
-      ['studentMigrantEducationProgramAssociations', migrant('604821')],
-      ['studentAcademicRecords', sar('604821')],
-      ['courseTranscripts', transcript('604821')],
-      ['studentAssessments', studentAssessment('604821')],
-    ];
-    const ids: Record<string, string> = {};
-    for (const [r, b] of writes) {
-      const res = await tx.post(r, b);
-      expect(res.statusCode, `${r}: ${res.body}`).toBe(201);
-      ids[r] = idFrom(res);
-    }
-    const stored = await sys.db.query<{ record: Record<string, unknown>; version: number }>(
-      `SELECT record, version FROM state_records WHERE state_code = 'TX' AND state_student_id = '604821'`,
-    );
-    expect(stored.rows[0]!.version).toBe(writes.length);
-    expect(stored.rows[0]!.record).toMatchObject({
-      msixId: MSIX,
-      enrollments: [{ gradeLevel: '09' }],
-      courses: [{ courseTitle: 'Algebra I' }],
-      assessments: [{ assessmentType: '05' }],
-    });
-    const ledger = await sys.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM exchanges WHERE kind = 'edfi-api' AND status = 'completed'`,
-    );
-    expect(ledger.rows[0]!.n).toBe(writes.length);
-
-    // What the state reads back is what it sent, in Ed-Fi shape.
-    const back = (
-      await tx.get(`studentMigrantEducationProgramAssociations/${ids.studentMigrantEducationProgramAssociations}`)
-    ).json();
-    expect(asSent(back)).toEqual(migrant('604821'));
-    expect(back.studentReference.link).toEqual({
-      rel: 'Student',
-      href: expect.stringMatching(/^\/ed-fi\/students\/[0-9a-f]{32}$/),
-    });
-
-    // Michigan sends the same child through the canonical API; the matcher links both.
-    const mi = await injectAs(sys, { state: 'MI', roles: ['state-system'] });
-    const r = await mi({
-      method: 'POST',
-      url: '/api/v1/states/MI/records',
-      payload: sampleRecord({
-        stateCode: 'MI',
-        stateStudentId: 'MI-9',
-        identity: { lastName2: undefined },
-        courses: [
-          {
-            courseTitle: 'Biology',
-            subjectArea: 'Science',
-            beginAcademicYear: 2026,
-            endAcademicYear: 2027,
-            creditsGranted: 1,
-          },
-        ],
-      }),
-    });
-    expect(r.statusCode, r.body).toBe(201);
-    const msixId = await eventually(async () => {
-      const s = await sys.db.query<{ msix_id: string }>(
-        `SELECT l.msix_id FROM links l JOIN state_records s ON s.id = l.record_id GROUP BY l.msix_id HAVING count(*) = 2`,
+  it(
+    "turns each write into the state's canonical record, matches it with another state's record, and " +
+      'serves the consolidated child',
+    async () => {
+      const writes: [string, unknown][] = [
+        ['students', student('604821')],
+        ['studentEducationOrganizationAssociations', seoa('604821')],
+        ['studentSchoolAssociations', ssa('604821')],
+        ['studentMigrantEducationProgramAssociations', migrant('604821')],
+        ['studentAcademicRecords', sar('604821')],
+        ['courseTranscripts', transcript('604821')],
+        ['studentAssessments', studentAssessment('604821')],
+      ];
+      const ids: Record<string, string> = {};
+      for (const [r, b] of writes) {
+        const res = await tx.post(r, b);
+        expect(res.statusCode, `${r}: ${res.body}`).toBe(201);
+        ids[r] = idFrom(res);
+      }
+      const stored = await sys.db.query<{ record: Record<string, unknown>; version: number }>(
+        `SELECT record, version FROM state_records WHERE state_code = 'TX' AND state_student_id = '604821'`,
       );
-      return s.rows[0]?.msix_id ?? null;
-    });
-    const consolidated = await eventually(async () => {
-      const c = await tx.get(`/data/v3/migrant/consolidatedStudents/${msixId}`);
-      return c.statusCode === 200 && c.json().states?.length === 2 ? c : null;
-    });
-    const body = consolidated.json();
-    expect(body).toMatchObject({ id: msixId, msixId, states: ['MI', 'TX'] });
-    expect(body.credits.totalCredits).toBe(1.5);
-    const audit = await sys.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'student.read' AND msix_id = $1`,
-      [msixId],
-    );
-    expect(audit.rows[0]!.n).toBeGreaterThan(0);
-    expect((await tx.get(`/data/v3/migrant/consolidatedStudents/123456789012`)).statusCode).toBe(400);
-  });
+      expect(stored.rows[0]!.version).toBe(writes.length);
+      expect(stored.rows[0]!.record).toMatchObject({
+        msixId: MSIX,
+        enrollments: [{ gradeLevel: '09' }],
+        courses: [{ courseTitle: 'Algebra I' }],
+        assessments: [{ assessmentType: '05' }],
+      });
+      const ledger = await sys.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM exchanges WHERE kind = 'edfi-api' AND status = 'completed'`,
+      );
+      expect(ledger.rows[0]!.n).toBe(writes.length);
+
+      // What the state reads back is what it sent, in Ed-Fi shape.
+      const back = (
+        await tx.get(`studentMigrantEducationProgramAssociations/${ids.studentMigrantEducationProgramAssociations}`)
+      ).json();
+      expect(asSent(back)).toEqual(migrant('604821'));
+      expect(back.studentReference.link).toEqual({
+        rel: 'Student',
+        href: expect.stringMatching(/^\/ed-fi\/students\/[0-9a-f]{32}$/),
+      });
+
+      // Michigan sends the same child through the canonical API; the matcher links both.
+      const mi = await injectAs(sys, { state: 'MI', roles: ['state-system'] });
+      const r = await mi({
+        method: 'POST',
+        url: '/api/v1/states/MI/records',
+        payload: sampleRecord({
+          stateCode: 'MI',
+          stateStudentId: 'MI-9',
+          identity: { lastName2: undefined },
+          courses: [
+            {
+              courseTitle: 'Biology',
+              subjectArea: 'Science',
+              beginAcademicYear: 2026,
+              endAcademicYear: 2027,
+              creditsGranted: 1,
+            },
+          ],
+        }),
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      const msixId = await eventually(async () => {
+        const s = await sys.db.query<{ msix_id: string }>(
+          `SELECT l.msix_id FROM links l JOIN state_records s ON s.id = l.record_id GROUP BY l.msix_id
+         HAVING count(*) = 2`,
+        );
+        return s.rows[0]?.msix_id ?? null;
+      });
+      const consolidated = await eventually(async () => {
+        const c = await tx.get(`/data/v3/migrant/consolidatedStudents/${msixId}`);
+        return c.statusCode === 200 && c.json().states?.length === 2 ? c : null;
+      });
+      const body = consolidated.json();
+      expect(body).toMatchObject({ id: msixId, msixId, states: ['MI', 'TX'] });
+      expect(body.credits.totalCredits).toBe(1.5);
+      const audit = await sys.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM audit_events WHERE action = 'student.read' AND msix_id = $1`,
+        [msixId],
+      );
+      expect(audit.rows[0]!.n).toBeGreaterThan(0);
+      expect((await tx.get(`/data/v3/migrant/consolidatedStudents/123456789012`)).statusCode).toBe(400);
+    },
+  );
 
   it('a renamed school or district reaches the canonical records of the students enrolled there', async () => {
     await tx.post('students', student('604910'));
@@ -423,21 +428,24 @@ describe('Ed-Fi writes end to end with matching', () => {
     expect(after.version).toBe(before.version + 2);
   });
 
-  it('an update of one document becomes a new version of the canonical record; deleting everything withdraws it', async () => {
-    const s = await tx.post('students', student('604900'));
-    const e = await tx.post('studentSchoolAssociations', ssa('604900'));
-    const version = async () =>
-      (
-        await sys.db.query<{ version: number; status: string; record: { enrollments?: unknown[] } }>(
-          `SELECT version, status, record FROM state_records WHERE state_student_id = '604900'`,
-        )
-      ).rows[0]!;
-    expect(await version()).toMatchObject({ version: 2, status: 'active' });
-    expect((await tx.del('studentSchoolAssociations', idFrom(e))).statusCode).toBe(204);
-    const after = await version();
-    expect(after.version).toBe(3);
-    expect(after.record.enrollments).toBeUndefined();
-    expect((await tx.del('students', idFrom(s))).statusCode).toBe(204);
-    expect(await version()).toMatchObject({ version: 4, status: 'withdrawn' });
-  });
+  it(
+    'an update of one document becomes a new version of ' + 'the canonical record; deleting everything withdraws it',
+    async () => {
+      const s = await tx.post('students', student('604900'));
+      const e = await tx.post('studentSchoolAssociations', ssa('604900'));
+      const version = async () =>
+        (
+          await sys.db.query<{ version: number; status: string; record: { enrollments?: unknown[] } }>(
+            `SELECT version, status, record FROM state_records WHERE state_student_id = '604900'`,
+          )
+        ).rows[0]!;
+      expect(await version()).toMatchObject({ version: 2, status: 'active' });
+      expect((await tx.del('studentSchoolAssociations', idFrom(e))).statusCode).toBe(204);
+      const after = await version();
+      expect(after.version).toBe(3);
+      expect(after.record.enrollments).toBeUndefined();
+      expect((await tx.del('students', idFrom(s))).statusCode).toBe(204);
+      expect(await version()).toMatchObject({ version: 4, status: 'withdrawn' });
+    },
+  );
 });

@@ -124,7 +124,7 @@ describe('discovery, metadata and change queries against the Ed-Fi API specifica
     }
   });
 
-  it('answers availableChangeVersions as the Change Queries API defines it, to authenticated callers only', async () => {
+  it('answers availableChangeVersions as the Change Queries API defines it, to authenticated callers', async () => {
     const r = await tx.get('/changeQueries/v1/availableChangeVersions');
     const schema = yaml('change-queries-api-1.0.0.yaml');
     expect(ajv.validate(components(schema).availableChangeVersion!, r.json())).toBe(true);

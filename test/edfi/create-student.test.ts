@@ -36,7 +36,8 @@ afterAll(async () => {
 const row = async (id: string) =>
   (
     await db.query<Record<string, unknown>>(
-      `SELECT record, content_hash, codeset_version, version, status, match_status, first_name, last_name1, to_char(birth_date, 'YYYY-MM-DD') AS birth_date
+      `SELECT record, content_hash, codeset_version, version, status, match_status, first_name, last_name1,
+       to_char(birth_date, 'YYYY-MM-DD') AS birth_date
    FROM state_records WHERE state_code = 'TX' AND state_student_id = $1`,
       [id],
     )

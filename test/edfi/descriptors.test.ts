@@ -71,17 +71,21 @@ describe('Ed-Fi descriptor lists', () => {
     );
   });
 
-  it('publish the MSIX enrollment types, from the canonical code set, in the gateway namespace; other namespaces by form', () => {
-    const l = descriptorListForResource('enrollmentTypeDescriptors')!;
-    expect(l.namespace).toBe('uri://msix-gateway.org/EnrollmentTypeDescriptor');
-    expect(l.values.map((v) => v.codeValue)).toEqual(['01', '02', '03', '04', '05', '06', '07']);
-    expect(checkDescriptor('EnrollmentTypeDescriptor', 'uri://msix-gateway.org/EnrollmentTypeDescriptor#08').kind).toBe(
-      'unknown',
-    );
-    expect(checkDescriptor('EnrollmentTypeDescriptor', 'uri://ed-fi.org/EnrollmentTypeDescriptor#Regular').kind).toBe(
-      'ok',
-    );
-  });
+  it(
+    'publish the MSIX enrollment types, from the canonical code set, in the gateway namespace; other ' +
+      'namespaces by form',
+    () => {
+      const l = descriptorListForResource('enrollmentTypeDescriptors')!;
+      expect(l.namespace).toBe('uri://msix-gateway.org/EnrollmentTypeDescriptor');
+      expect(l.values.map((v) => v.codeValue)).toEqual(['01', '02', '03', '04', '05', '06', '07']);
+      expect(
+        checkDescriptor('EnrollmentTypeDescriptor', 'uri://msix-gateway.org/EnrollmentTypeDescriptor#08').kind,
+      ).toBe('unknown');
+      expect(checkDescriptor('EnrollmentTypeDescriptor', 'uri://ed-fi.org/EnrollmentTypeDescriptor#Regular').kind).toBe(
+        'ok',
+      );
+    },
+  );
 
   it('serve each list under its camelCase plural resource name', () => {
     expect(descriptorResourceName('GradeLevelDescriptor')).toBe('gradeLevelDescriptors');

@@ -48,19 +48,22 @@ describe('OAuth client credentials (openid-client) and the Ed-Fi push', () => {
     expect(sim.received('TX').map((r) => r.resource)).toEqual(['moveNotices', 'moveNotices', 'moveNotices']);
   });
 
-  it('calls wrong client credentials invalid (no retry can fix them) and an unreachable token endpoint transient', async () => {
-    const tokens = new TokenProvider();
-    const good = sim.endpointFor('TX', { channel: 'edfi' }).delivery as {
-      apiBase: string;
-      tokenUrl: string;
-      clientId: string;
-      clientSecret: string;
-    };
-    expect(await tokens.token({ ...good, clientSecret: 'wrong' }, 1000)).toMatchObject({ kind: 'invalid' });
-    expect(await tokens.token({ ...good, tokenUrl: 'http://127.0.0.1:9/oauth/token' }, 1000)).toMatchObject({
-      kind: 'transient',
-    });
-  });
+  it(
+    'calls wrong client credentials invalid (no retry can ' + 'fix them) and an unreachable token endpoint transient',
+    async () => {
+      const tokens = new TokenProvider();
+      const good = sim.endpointFor('TX', { channel: 'edfi' }).delivery as {
+        apiBase: string;
+        tokenUrl: string;
+        clientId: string;
+        clientSecret: string;
+      };
+      expect(await tokens.token({ ...good, clientSecret: 'wrong' }, 1000)).toMatchObject({ kind: 'invalid' });
+      expect(await tokens.token({ ...good, tokenUrl: 'http://127.0.0.1:9/oauth/token' }, 1000)).toMatchObject({
+        kind: 'transient',
+      });
+    },
+  );
 });
 
 describe('webhook channel', () => {

@@ -42,79 +42,87 @@ describe('delivery under faults', () => {
     expect(attempts.rows[0]!.n).toBeGreaterThan(made.length);
   });
 
-  it('holds everything while a receiver is down, probes one at a time, and delivers all in order once it is back', async () => {
-    await wire(w, 'CA', 'edfi');
-    w.sim.setDown('CA', true);
-    const made = await createSyntheticNotices(w.sys.db, w.sys.queue, {
-      state: 'CA',
-      students: 10,
-      perStudent: 3,
-      firstStudent: 1000,
-    });
-    await eventually(async () => {
-      const r = await w.sys.db.query<{ open_until: Date | null; failures: number }>(
-        `SELECT open_until, failures FROM exchange_circuits WHERE target = 'CA:deliver'`,
-      );
-      return (r.rows[0]?.failures ?? 0) >= 5;
-    }, 20_000);
-    // While down, later messages about a student wait behind the first instead of racing it.
-    expect(await count('CA', 'delivered')).toBe(0);
-    const help = await injectAs(w.sys, { state: null, roles: ['help-desk'] });
-    const receivers = (await help('/api/v1/exchange/receivers')).json() as {
-      items: { target: string; failures: number }[];
-    };
-    expect(receivers.items.map((x) => x.target)).toContain('CA:deliver');
-    await new Promise((r) => setTimeout(r, 1500));
-    w.sim.setDown('CA', false);
-    await eventually(async () => (await count('CA', 'delivered')) === made.length, 30_000, 200);
-    const got = w.sim.received('CA');
-    expect(got).toHaveLength(made.length);
-    expect(orderProblems(got)).toEqual([]);
-    expect(got.every((r) => r.channel === 'edfi' && r.resource === 'moveNotices')).toBe(true);
-    expect(await count('CA', 'dead')).toBe(0);
-  });
+  it(
+    'holds everything while a receiver is down, probes one ' + 'at a time, and delivers all in order once it is back',
+    async () => {
+      await wire(w, 'CA', 'edfi');
+      w.sim.setDown('CA', true);
+      const made = await createSyntheticNotices(w.sys.db, w.sys.queue, {
+        state: 'CA',
+        students: 10,
+        perStudent: 3,
+        firstStudent: 1000,
+      });
+      await eventually(async () => {
+        const r = await w.sys.db.query<{ open_until: Date | null; failures: number }>(
+          `SELECT open_until, failures FROM exchange_circuits WHERE target = 'CA:deliver'`,
+        );
+        return (r.rows[0]?.failures ?? 0) >= 5;
+      }, 20_000);
+      // While down, later messages about a student wait behind the first instead of racing it.
+      expect(await count('CA', 'delivered')).toBe(0);
+      const help = await injectAs(w.sys, { state: null, roles: ['help-desk'] });
+      const receivers = (await help('/api/v1/exchange/receivers')).json() as {
+        items: { target: string; failures: number }[];
+      };
+      expect(receivers.items.map((x) => x.target)).toContain('CA:deliver');
+      await new Promise((r) => setTimeout(r, 1500));
+      w.sim.setDown('CA', false);
+      await eventually(async () => (await count('CA', 'delivered')) === made.length, 30_000, 200);
+      const got = w.sim.received('CA');
+      expect(got).toHaveLength(made.length);
+      expect(orderProblems(got)).toEqual([]);
+      expect(got.every((r) => r.channel === 'edfi' && r.resource === 'moveNotices')).toBe(true);
+      expect(await count('CA', 'dead')).toBe(0);
+    },
+  );
 
-  it('dead-letters after the attempts run out, and a help-desk retry delivers it and releases what waited behind it', async () => {
-    await wire(w, 'WA', 'webhook');
-    w.sim.setDown('WA', true);
-    const [first, second] = await createSyntheticNotices(w.sys.db, w.sys.queue, {
-      state: 'WA',
-      students: 1,
-      perStudent: 2,
-      firstStudent: 2000,
-    });
-    // Drive the first to dead quickly: count 29 attempts as already spent.
-    await w.sys.db.query('UPDATE deliveries SET budget_from = budget_from - 29 WHERE id = $1', [first!.id]);
-    await eventually(async () => (await getDelivery(w.sys.db, first!.id))?.status === 'dead', 20_000);
-    expect((await getDelivery(w.sys.db, second!.id))?.status).toBe('held');
-    const help = await injectAs(w.sys, { state: null, roles: ['help-desk'] });
-    const dead = (await help('/api/v1/deliveries?status=dead&state=WA')).json() as {
-      items: { id: string; lastError: string }[];
-    };
-    expect(dead.items.map((d) => d.id)).toContain(first!.id);
-    w.sim.setDown('WA', false);
-    const retry = await help({ method: 'POST', url: `/api/v1/deliveries/${first!.id}/retry` });
-    expect(retry.statusCode).toBe(202);
-    await eventually(async () => (await getDelivery(w.sys.db, second!.id))?.status === 'delivered', 20_000);
-    expect(orderProblems(w.sim.received('WA'))).toEqual([]);
-    const detail = (await help(`/api/v1/deliveries/${first!.id}`)).json() as {
-      status: string;
-      attemptLog: { outcome: string }[];
-    };
-    expect(detail.status).toBe('delivered');
-    expect(detail.attemptLog.at(-1)!.outcome).toBe('ok');
-    expect(detail.attemptLog.some((a) => a.outcome === 'transient')).toBe(true);
-    // Retrying a delivered message is refused: it would be a duplicate.
-    const again = await help({ method: 'POST', url: `/api/v1/deliveries/${first!.id}/retry` });
-    expect(again.statusCode).toBe(409);
-    // A state system cannot retry.
-    const wa = await injectAs(w.sys, { state: 'WA', roles: ['state-system'] });
-    expect((await wa({ method: 'POST', url: `/api/v1/deliveries/${first!.id}/retry` })).statusCode).toBe(403);
-  });
+  it(
+    'dead-letters after the attempts run out, and a help-desk retry delivers it and releases what waited ' +
+      'behind it',
+    async () => {
+      await wire(w, 'WA', 'webhook');
+      w.sim.setDown('WA', true);
+      const [first, second] = await createSyntheticNotices(w.sys.db, w.sys.queue, {
+        state: 'WA',
+        students: 1,
+        perStudent: 2,
+        firstStudent: 2000,
+      });
+      // Drive the first to dead quickly: count 29 attempts as already spent.
+      await w.sys.db.query('UPDATE deliveries SET budget_from = budget_from - 29 WHERE id = $1', [first!.id]);
+      await eventually(async () => (await getDelivery(w.sys.db, first!.id))?.status === 'dead', 20_000);
+      expect((await getDelivery(w.sys.db, second!.id))?.status).toBe('held');
+      const help = await injectAs(w.sys, { state: null, roles: ['help-desk'] });
+      const dead = (await help('/api/v1/deliveries?status=dead&state=WA')).json() as {
+        items: { id: string; lastError: string }[];
+      };
+      expect(dead.items.map((d) => d.id)).toContain(first!.id);
+      w.sim.setDown('WA', false);
+      const retry = await help({ method: 'POST', url: `/api/v1/deliveries/${first!.id}/retry` });
+      expect(retry.statusCode).toBe(202);
+      await eventually(async () => (await getDelivery(w.sys.db, second!.id))?.status === 'delivered', 20_000);
+      expect(orderProblems(w.sim.received('WA'))).toEqual([]);
+      const detail = (await help(`/api/v1/deliveries/${first!.id}`)).json() as {
+        status: string;
+        attemptLog: { outcome: string }[];
+      };
+      expect(detail.status).toBe('delivered');
+      expect(detail.attemptLog.at(-1)!.outcome).toBe('ok');
+      expect(detail.attemptLog.some((a) => a.outcome === 'transient')).toBe(true);
+      // Retrying a delivered message is refused: it would be a duplicate.
+      const again = await help({ method: 'POST', url: `/api/v1/deliveries/${first!.id}/retry` });
+      expect(again.statusCode).toBe(409);
+      // A state system cannot retry.
+      const wa = await injectAs(w.sys, { state: 'WA', roles: ['state-system'] });
+      expect((await wa({ method: 'POST', url: `/api/v1/deliveries/${first!.id}/retry` })).statusCode).toBe(403);
+    },
+  );
 
   it('refuses a message the receiver rejects (4xx) without retrying it', async () => {
     await w.sys.db.query(
-      `UPDATE exchange_endpoints SET delivery = jsonb_set(delivery, '{secret}', '"not-the-right-secret-at-all"') WHERE state_code = 'WA'`,
+      `UPDATE exchange_endpoints SET delivery = jsonb_set(delivery, '{secret}', '"not-the-right-secret-at-all"')
+       WHERE state_code = 'WA'`,
     );
     // Workers cache an endpoint for two seconds.
     await new Promise((r) => setTimeout(r, 2100));

@@ -146,7 +146,8 @@ describe('record requests through a live state', () => {
     const ledgerRows = async () =>
       (
         await w.sys.db.query<{ kind: string; status: string; state_code: string }>(
-          `SELECT kind, status, state_code FROM exchanges WHERE parent_id = $1 OR parent_id IN (SELECT id FROM exchanges WHERE parent_id = $1) ORDER BY created_at`,
+          `SELECT kind, status, state_code FROM exchanges WHERE parent_id = $1 OR parent_id IN (SELECT id FROM exchanges
+           WHERE parent_id = $1) ORDER BY created_at`,
           [done.links.exchange.split('/').pop()],
         )
       ).rows;
@@ -166,61 +167,67 @@ describe('record requests through a live state', () => {
     expect(w.sim.stats().queries).toBeGreaterThan(0);
   });
 
-  it('answers partly when a live state does not answer by the deadline, and expires when it was the only source', async () => {
-    w.sim.setDown('TX', true);
-    try {
-      const partly = await post(fl, { msixId: anaId, purpose: 'placement', deadlineSeconds: 2 });
-      const only = await post(fl, { msixId: anaId, purpose: 'placement', states: ['TX'], deadlineSeconds: 2 });
-      expect([partly.statusCode, only.statusCode]).toEqual([202, 202]);
-      const a = await eventually(async () => {
-        const g = (await fl(`/api/v1/record-requests/${partly.json().id}`)).json();
-        return g.status !== 'waiting' ? g : null;
-      }, 10_000);
-      expect(a.status).toBe('partly_answered');
-      expect(a.sources.find((s: { stateCode: string }) => s.stateCode === 'TX').status).toBe('expired');
-      const ans = (await fl(`/api/v1/record-requests/${a.id}/answer`)).json().answer;
-      expect(ans.sources.find((s: { stateCode: string }) => s.stateCode === 'TX')).toMatchObject({ stale: true });
-      const b = await eventually(async () => {
-        const g = (await fl(`/api/v1/record-requests/${only.json().id}`)).json();
-        return g.status !== 'waiting' ? g : null;
-      }, 10_000);
-      expect(b.status).toBe('expired');
-    } finally {
-      w.sim.setDown('TX', false);
-    }
-  });
+  it(
+    'answers partly when a live state does not answer by ' + 'the deadline, and expires when it was the only source',
+    async () => {
+      w.sim.setDown('TX', true);
+      try {
+        const partly = await post(fl, { msixId: anaId, purpose: 'placement', deadlineSeconds: 2 });
+        const only = await post(fl, { msixId: anaId, purpose: 'placement', states: ['TX'], deadlineSeconds: 2 });
+        expect([partly.statusCode, only.statusCode]).toEqual([202, 202]);
+        const a = await eventually(async () => {
+          const g = (await fl(`/api/v1/record-requests/${partly.json().id}`)).json();
+          return g.status !== 'waiting' ? g : null;
+        }, 10_000);
+        expect(a.status).toBe('partly_answered');
+        expect(a.sources.find((s: { stateCode: string }) => s.stateCode === 'TX').status).toBe('expired');
+        const ans = (await fl(`/api/v1/record-requests/${a.id}/answer`)).json().answer;
+        expect(ans.sources.find((s: { stateCode: string }) => s.stateCode === 'TX')).toMatchObject({ stale: true });
+        const b = await eventually(async () => {
+          const g = (await fl(`/api/v1/record-requests/${only.json().id}`)).json();
+          return g.status !== 'waiting' ? g : null;
+        }, 10_000);
+        expect(b.status).toBe('expired');
+      } finally {
+        w.sim.setDown('TX', false);
+      }
+    },
+  );
 });
 
 describe('demographic requests and entitlement', () => {
-  it('refuses a state with no ground by MSIX id, resolves the same child by demographics, and then lets it read', async () => {
-    const refused = await post(wa, { msixId: anaId, purpose: 'enrollment' });
-    expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toMatchObject({ code: 'GW_ERR_NOT_ENTITLED' });
-    expect(refused.json().requestId).toBeTruthy();
-    expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(403);
-    expect((await audits('record-request.refused')).at(-1)).toMatchObject({ outcome: 'denied', actor_state: 'WA' });
+  it(
+    'refuses a state with no ground by MSIX id, resolves ' + 'the same child by demographics, and then lets it read',
+    async () => {
+      const refused = await post(wa, { msixId: anaId, purpose: 'enrollment' });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toMatchObject({ code: 'GW_ERR_NOT_ENTITLED' });
+      expect(refused.json().requestId).toBeTruthy();
+      expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(403);
+      expect((await audits('record-request.refused')).at(-1)).toMatchObject({ outcome: 'denied', actor_state: 'WA' });
 
-    const f = ana('FL');
-    const byName = await post(wa, {
-      demographics: {
-        identity: {
-          firstName: 'Ana',
-          lastName1: 'Hernandez',
-          lastName2: 'Cruz',
-          birthDate: f.identity.birthDate,
-          sex: 'F',
+      const f = ana('FL');
+      const byName = await post(wa, {
+        demographics: {
+          identity: {
+            firstName: 'Ana',
+            lastName1: 'Hernandez',
+            lastName2: 'Cruz',
+            birthDate: f.identity.birthDate,
+            sex: 'F',
+          },
+          parents: f.parents,
         },
-        parents: f.parents,
-      },
-      purpose: 'enrollment',
-    });
-    expect([201, 202]).toContain(byName.statusCode);
-    expect(byName.json().msixId).toBe(anaId);
-    expect(byName.json().lookup).toBe('demographics');
-    // The accepted request is now the state's ground to read the child's record.
-    expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(200);
-    expect((await post(wa, { msixId: anaId, purpose: 'enrollment' })).statusCode).toBeLessThan(300);
-  });
+        purpose: 'enrollment',
+      });
+      expect([201, 202]).toContain(byName.statusCode);
+      expect(byName.json().msixId).toBe(anaId);
+      expect(byName.json().lookup).toBe('demographics');
+      // The accepted request is now the state's ground to read the child's record.
+      expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(200);
+      expect((await post(wa, { msixId: anaId, purpose: 'enrollment' })).statusCode).toBeLessThan(300);
+    },
+  );
 
   it('refuses unknown students, states it cannot reach, and malformed requests, with coded reasons', async () => {
     const unknownId = await post(fl, { msixId: msixIdFromBody('10000000000'), purpose: 'enrollment' });

@@ -76,33 +76,36 @@ const secretOf = (state: string) =>
   (sim.endpointFor(state, { channel: 'webhook' }).delivery as { secret: string }).secret;
 
 describe('endpoint secrets at rest', () => {
-  it('stores a webhook secret set through the API sealed, shows it hidden, and still signs deliveries with it', async () => {
-    const admin = await asAdmin(sys);
-    const put = await admin({
-      method: 'PUT',
-      url: '/api/v1/states/MI/exchange-endpoint',
-      payload: sim.endpointFor('MI', { channel: 'webhook' }),
-    });
-    expect(put.statusCode).toBe(200);
-    expect(put.json().delivery.secret).toBe('********');
-    const row = await stored('MI');
-    expect(row).not.toContain(secretOf('MI'));
-    expect(row).toMatch(/"secret": ?"sealed:v1:/);
-    const audit = await sys.db.query<{ d: string }>(
-      `SELECT details::text AS d FROM audit_events WHERE action = 'exchange-endpoint.updated'`,
-    );
-    expect(audit.rows.length).toBeGreaterThan(0);
-    for (const a of audit.rows) expect(a.d).not.toContain(secretOf('MI'));
-    expect((await admin('/api/v1/states/MI/exchange-endpoint')).json().delivery).toMatchObject({
-      channel: 'webhook',
-      secret: '********',
-    });
+  it(
+    'stores a webhook secret set through the API sealed, ' + 'shows it hidden, and still signs deliveries with it',
+    async () => {
+      const admin = await asAdmin(sys);
+      const put = await admin({
+        method: 'PUT',
+        url: '/api/v1/states/MI/exchange-endpoint',
+        payload: sim.endpointFor('MI', { channel: 'webhook' }),
+      });
+      expect(put.statusCode).toBe(200);
+      expect(put.json().delivery.secret).toBe('********');
+      const row = await stored('MI');
+      expect(row).not.toContain(secretOf('MI'));
+      expect(row).toMatch(/"secret": ?"sealed:v1:/);
+      const audit = await sys.db.query<{ d: string }>(
+        `SELECT details::text AS d FROM audit_events WHERE action = 'exchange-endpoint.updated'`,
+      );
+      expect(audit.rows.length).toBeGreaterThan(0);
+      for (const a of audit.rows) expect(a.d).not.toContain(secretOf('MI'));
+      expect((await admin('/api/v1/states/MI/exchange-endpoint')).json().delivery).toMatchObject({
+        channel: 'webhook',
+        secret: '********',
+      });
 
-    // The simulator checks the signature with the plain secret: a delivery only counts if the gateway signed with it.
-    const d = await notice('MI', 1);
-    expect(await runDelivery(depsWith(SEAL), d.id)).toMatchObject({ kind: 'delivered' });
-    expect(sim.received('MI')).toHaveLength(1);
-  });
+      // The simulator checks the signature with the plain secret: a delivery only counts if the gateway signed with it.
+      const d = await notice('MI', 1);
+      expect(await runDelivery(depsWith(SEAL), d.id)).toMatchObject({ kind: 'delivered' });
+      expect(sim.received('MI')).toHaveLength(1);
+    },
+  );
 
   it('seals the client secrets of Ed-Fi delivery and live source', async () => {
     const input = sim.endpointFor('TX', { channel: 'edfi', liveSource: true });
@@ -121,7 +124,8 @@ describe('endpoint secrets at rest', () => {
   it('keeps reading a secret stored before sealing', async () => {
     const input = sim.endpointFor('FL', { channel: 'webhook' });
     await sys.db.query(
-      `INSERT INTO exchange_endpoints (state_code, delivery, source, updated_at, updated_by) VALUES ('FL', $1, NULL, now(), 'before sealing')`,
+      `INSERT INTO exchange_endpoints (state_code, delivery, source, updated_at, updated_by)
+       VALUES ('FL', $1, NULL, now(), 'before sealing')`,
       [JSON.stringify(input.delivery)],
     );
     expect(await stored('FL')).toContain(secretOf('FL'));

@@ -108,7 +108,7 @@ describe('canonical write path, end to end on Postgres, Redis and a real worker'
     expect(await count('state_records')).toBe(before);
   });
 
-  it("refuses malformed JSON, unknown states, other states' records, wrong media types and oversized bodies", async () => {
+  it("refuses malformed JSON, unknown states, other states' records, wrong media types, oversized bodies", async () => {
     const before = await count('state_records');
     const badJson = await as.TX!({
       method: 'POST',

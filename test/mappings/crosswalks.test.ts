@@ -67,7 +67,8 @@ describe('crosswalk files', () => {
       cos.map('uri://ed-fi.org/ContinuationOfServicesReasonDescriptor#Previously migratory secondary student'),
     ).toEqual({ kind: 'ok', code: '03' });
     expect(reg.get('edfi/sex')!.map('uri://ed-fi.org/SexDescriptor#Female')).toEqual({ kind: 'ok', code: 'F' });
-    expect(reg.get('edfi/country')!.map('uri://ed-fi.org/CountryDescriptor#CC').kind).toBe('unmapped'); // Cocos (Keeling) Islands
+    // Cocos (Keeling) Islands
+    expect(reg.get('edfi/country')!.map('uri://ed-fi.org/CountryDescriptor#CC').kind).toBe('unmapped');
     expect(reg.get('edfi/gradeLevel')!.map('uri://example.org/GradeLevelDescriptor#Tenth grade').kind).toBe('unmapped');
   });
 

@@ -74,7 +74,8 @@ describe.each(STORE_KINDS)('bulk matching of a national load on %s', (kind) => {
     expect(q.precision).toBeGreaterThan(0.98);
     expect(q.recall).toBeGreaterThan(0.9);
     const noKeys = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM state_records s WHERE NOT EXISTS (SELECT 1 FROM blocking_keys b WHERE b.record_id = s.id)`,
+      `SELECT count(*)::int AS n FROM state_records s WHERE NOT EXISTS (SELECT 1 FROM blocking_keys b
+       WHERE b.record_id = s.id)`,
     );
     expect(noKeys.rows[0]!.n).toBe(0);
     const students = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM students WHERE view = '{}'::jsonb`);

@@ -5,7 +5,9 @@ import { getReview, resolveReview } from '../../core/matching-store/reviews.js';
 import { A, B, C, admin, liveStudents, openReview } from './held-scene.js';
 import { consolidation, linkOf, match, store, storeAndMatch } from './helpers.js';
 
-/** Before held records were candidates, C saw only A and started a second student for the same child (held-scene.ts). */
+/**
+ * Before held records were candidates, C saw only A and started a second student for the same child (held-scene.ts).
+ */
 describe.each(STORE_KINDS)('held near-match records as candidates on %s', (kind) => {
   let db: Db;
   let drop: () => Promise<void>;
@@ -79,54 +81,60 @@ describe.each(STORE_KINDS)('held near-match records as candidates on %s', (kind)
     expect(hist.rows).toEqual([{ cause: 'held-resolved' }]);
   });
 
-  it('follows the held record when its review is resolved "different": B and C start one new student together', async () => {
-    const { b, c, s, before } = await scene('3');
-    const rv = (await openReviewOf(b.id))!;
-    const res = await resolveReview(deps, {
-      reviewId: rv.id,
-      decision: 'different',
-      ifMatch: rv.version,
-      actor: admin('ca-admin', 'CA'),
-      scopeState: 'CA',
-      traceId: null,
-    });
-    expect(res).toMatchObject({ kind: 'resolved', outcome: 'new-student' });
-    const s2 = (await linkOf(db, b.id))!;
-    expect(s2).not.toBe(s);
-    expect(await linkOf(db, c.id)).toBe(s2);
-    expect(await students()).toBe(before + 1);
-  });
+  it(
+    'follows the held record when its review is resolved ' + '"different": B and C start one new student together',
+    async () => {
+      const { b, c, s, before } = await scene('3');
+      const rv = (await openReviewOf(b.id))!;
+      const res = await resolveReview(deps, {
+        reviewId: rv.id,
+        decision: 'different',
+        ifMatch: rv.version,
+        actor: admin('ca-admin', 'CA'),
+        scopeState: 'CA',
+        traceId: null,
+      });
+      expect(res).toMatchObject({ kind: 'resolved', outcome: 'new-student' });
+      const s2 = (await linkOf(db, b.id))!;
+      expect(s2).not.toBe(s);
+      expect(await linkOf(db, c.id)).toBe(s2);
+      expect(await students()).toBe(before + 1);
+    },
+  );
 
-  it('keeps manual decisions: a record ruled "not this student" stays out of it after the held record joins it', async () => {
-    const { a, b, c, s } = await scene('4');
-    // The Florida administrator rules C is not A's student; C is still clearly B's child, so it waits for B again.
-    const rc = (await openReviewOf(c.id))!;
-    const resC = await resolveReview(deps, {
-      reviewId: rc.id,
-      decision: 'different',
-      ifMatch: rc.version,
-      actor: admin('fl-admin', 'FL'),
-      scopeState: 'FL',
-      traceId: null,
-    });
-    expect(resC).toMatchObject({ kind: 'resolved', outcome: 'review' });
-    expect(await openReviewOf(c.id)).toMatchObject({ reason: 'held-match', waits_for_record: b.id });
-    // California rules B is A's student: C does not follow B into it (its cannot-link with A wins).
-    const rb = (await openReviewOf(b.id))!;
-    await resolveReview(deps, {
-      reviewId: rb.id,
-      decision: 'same',
-      msixId: s,
-      ifMatch: rb.version,
-      actor: admin('ca-admin', 'CA'),
-      scopeState: 'CA',
-      traceId: null,
-    });
-    expect(await linkOf(db, b.id)).toBe(s);
-    const cNow = await linkOf(db, c.id);
-    expect(cNow).not.toBe(s);
-    expect(await linkOf(db, a.id)).toBe(s);
-  });
+  it(
+    'keeps manual decisions: a record ruled "not this ' + 'student" stays out of it after the held record joins it',
+    async () => {
+      const { a, b, c, s } = await scene('4');
+      // The Florida administrator rules C is not A's student; C is still clearly B's child, so it waits for B again.
+      const rc = (await openReviewOf(c.id))!;
+      const resC = await resolveReview(deps, {
+        reviewId: rc.id,
+        decision: 'different',
+        ifMatch: rc.version,
+        actor: admin('fl-admin', 'FL'),
+        scopeState: 'FL',
+        traceId: null,
+      });
+      expect(resC).toMatchObject({ kind: 'resolved', outcome: 'review' });
+      expect(await openReviewOf(c.id)).toMatchObject({ reason: 'held-match', waits_for_record: b.id });
+      // California rules B is A's student: C does not follow B into it (its cannot-link with A wins).
+      const rb = (await openReviewOf(b.id))!;
+      await resolveReview(deps, {
+        reviewId: rb.id,
+        decision: 'same',
+        msixId: s,
+        ifMatch: rb.version,
+        actor: admin('ca-admin', 'CA'),
+        scopeState: 'CA',
+        traceId: null,
+      });
+      expect(await linkOf(db, b.id)).toBe(s);
+      const cNow = await linkOf(db, c.id);
+      expect(cNow).not.toBe(s);
+      expect(await linkOf(db, a.id)).toBe(s);
+    },
+  );
 
   it('a held record that is withdrawn releases the records held with it', async () => {
     const { b, c, s, before } = await scene('5');

@@ -66,7 +66,8 @@ export async function openReview(db: Db, recordId: string) {
         waits_for_record: string | null;
         candidate_msix_ids: string[];
       }>(
-        `SELECT id, version, reason, waits_for_record, candidate_msix_ids FROM match_reviews WHERE record_id = $1 AND status = 'open'`,
+        `SELECT id, version, reason, waits_for_record, candidate_msix_ids FROM match_reviews WHERE record_id = $1
+         AND status = 'open'`,
         [recordId],
       )
     ).rows[0] ?? null

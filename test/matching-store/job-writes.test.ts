@@ -46,45 +46,51 @@ describe.each(STORE_KINDS)('one-statement match writes on %s', (kind) => {
     await drop?.();
   });
 
-  it('a new student: view, version, history, event and match status as refreshStudent and writeLink leave them', async () => {
-    const a = await storeAndMatch(db, child(41, 0, 'TX'));
-    expect(a.outcome).toMatchObject({ kind: 'linked', linkType: 'new' });
-    const msix = (await linkOf(db, a.id))!;
-    const s = await stored(db, msix);
-    expect(s.version).toBe(2);
-    expect(withoutTime(s.view)).toEqual(withoutTime(await recomputed(db, msix)));
-    const st = await db.query('SELECT match_status FROM state_records WHERE id = $1', [a.id]);
-    expect(st.rows).toEqual([{ match_status: 'matched' }]);
-    const hist = await db.query(
-      'SELECT from_msix_id, to_msix_id, link_type, cause, actor FROM link_history WHERE record_id = $1',
-      [a.id],
-    );
-    expect(hist.rows).toEqual([
-      { from_msix_id: null, to_msix_id: msix, link_type: 'new', cause: 'match', actor: 'system' },
-    ]);
-    const ev = await db.query('SELECT kind, details, trace_id FROM student_events WHERE record_id = $1', [a.id]);
-    expect(ev.rows).toEqual([{ kind: 'student-created', details: { linkType: 'new' }, trace_id: 'test' }]);
-  });
+  it(
+    'a new student: view, version, history, event and ' + 'match status as refreshStudent and writeLink leave them',
+    async () => {
+      const a = await storeAndMatch(db, child(41, 0, 'TX'));
+      expect(a.outcome).toMatchObject({ kind: 'linked', linkType: 'new' });
+      const msix = (await linkOf(db, a.id))!;
+      const s = await stored(db, msix);
+      expect(s.version).toBe(2);
+      expect(withoutTime(s.view)).toEqual(withoutTime(await recomputed(db, msix)));
+      const st = await db.query('SELECT match_status FROM state_records WHERE id = $1', [a.id]);
+      expect(st.rows).toEqual([{ match_status: 'matched' }]);
+      const hist = await db.query(
+        'SELECT from_msix_id, to_msix_id, link_type, cause, actor FROM link_history WHERE record_id = $1',
+        [a.id],
+      );
+      expect(hist.rows).toEqual([
+        { from_msix_id: null, to_msix_id: msix, link_type: 'new', cause: 'match', actor: 'system' },
+      ]);
+      const ev = await db.query('SELECT kind, details, trace_id FROM student_events WHERE record_id = $1', [a.id]);
+      expect(ev.rows).toEqual([{ kind: 'student-created', details: { linkType: 'new' }, trace_id: 'test' }]);
+    },
+  );
 
-  it('a link to an existing student: its view holds every record, in link order, as refreshStudent computes it', async () => {
-    const a = await storeAndMatch(db, child(42, 0, 'TX'));
-    const b = await storeAndMatch(db, child(42, 1, 'MI'));
-    const c = await storeAndMatch(db, child(42, 2, 'FL'));
-    expect(b.outcome).toMatchObject({ kind: 'linked', linkType: 'auto' });
-    expect(c.outcome).toMatchObject({ kind: 'linked', linkType: 'auto' });
-    const msix = (await linkOf(db, a.id))!;
-    const s = await stored(db, msix);
-    expect(s.version).toBe(4);
-    expect((s.view as { states: string[] }).states).toEqual(['FL', 'MI', 'TX']);
-    expect(withoutTime(s.view)).toEqual(withoutTime(await recomputed(db, msix)));
-    const ev = await db.query<{ kind: string; details: { linkType: string; score: number } }>(
-      'SELECT kind, details FROM student_events WHERE record_id = $1',
-      [c.id],
-    );
-    expect(ev.rows).toHaveLength(1);
-    expect(ev.rows[0]).toMatchObject({ kind: 'record-linked', details: { linkType: 'auto' } });
-    expect(ev.rows[0]!.details.score).toBeGreaterThan(0.9);
-  });
+  it(
+    'a link to an existing student: its view holds every ' + 'record, in link order, as refreshStudent computes it',
+    async () => {
+      const a = await storeAndMatch(db, child(42, 0, 'TX'));
+      const b = await storeAndMatch(db, child(42, 1, 'MI'));
+      const c = await storeAndMatch(db, child(42, 2, 'FL'));
+      expect(b.outcome).toMatchObject({ kind: 'linked', linkType: 'auto' });
+      expect(c.outcome).toMatchObject({ kind: 'linked', linkType: 'auto' });
+      const msix = (await linkOf(db, a.id))!;
+      const s = await stored(db, msix);
+      expect(s.version).toBe(4);
+      expect((s.view as { states: string[] }).states).toEqual(['FL', 'MI', 'TX']);
+      expect(withoutTime(s.view)).toEqual(withoutTime(await recomputed(db, msix)));
+      const ev = await db.query<{ kind: string; details: { linkType: string; score: number } }>(
+        'SELECT kind, details FROM student_events WHERE record_id = $1',
+        [c.id],
+      );
+      expect(ev.rows).toHaveLength(1);
+      expect(ev.rows[0]).toMatchObject({ kind: 'record-linked', details: { linkType: 'auto' } });
+      expect(ev.rows[0]!.details.score).toBeGreaterThan(0.9);
+    },
+  );
 
   it('a held record sent again and now linked closes its review', async () => {
     const rosalba = (sex: 'F' | 'M') => ({

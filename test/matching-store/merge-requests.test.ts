@@ -52,7 +52,7 @@ describe.each(STORE_KINDS)('merge and split with two administrators on %s', (kin
   let yRecord: string;
   let mergeId: string;
 
-  it('a merge waits, locked, for a second administrator; the master keeps its id; the merged id redirects', async () => {
+  it('a merge waits, locked, for a second admin; the master keeps its id; the merged id redirects', async () => {
     const a = await storeAndMatch(db, child(11, 0, 'TX'));
     const b = await storeAndMatch(db, child(52, 0, 'FL'));
     x = (await linkOf(db, a.id))!;

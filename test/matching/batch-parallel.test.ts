@@ -47,7 +47,8 @@ describe('parallel batch linking', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'batch-parallel-'));
   const csv = writeCsv(dir, 'records.csv', 4000, 5);
 
-  it('gives exactly the single-thread result (clusters, review items, stats) with two workers and small chunks', async () => {
+  it('gives exactly the single-thread result (clusters, review items, stats) with two workers and small ' +
+    'chunks', async () => {
     const { records } = await readStandardizedCsv(csv);
     const single = linkBatch(records, personComparisonSet, model);
     expect(single.stats.candidatePairs).toBeGreaterThan(1000);

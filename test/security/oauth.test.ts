@@ -104,7 +104,8 @@ describe('POST /oauth/token (client credentials)', () => {
     expect(revoked.statusCode).toBe(401);
     const after = (
       await sys.db.query<{ n: number; secret_leak: number }>(
-        `SELECT count(*)::int AS n, count(*) FILTER (WHERE details::text LIKE $1)::int AS secret_leak FROM audit_events WHERE action = 'token.denied'`,
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE details::text LIKE $1)::int AS secret_leak FROM audit_events
+         WHERE action = 'token.denied'`,
         [`%${c.secret}%`],
       )
     ).rows[0]!;
@@ -155,23 +156,27 @@ describe('POST /oauth/token (client credentials)', () => {
     ).toBe(401);
   });
 
-  it('rotates signing keys: new tokens use the new key, old tokens stay valid, both are published, private keys sealed', async () => {
-    const before = await tokenFor(sys, { state: 'WA', roles: ['state-system'] });
-    const oldKid = decodeProtectedHeader(before.token).kid;
-    expect(await retireSigningKeys(sys.db)).toBeGreaterThan(0);
-    sys.app.security.keyring.invalidate();
-    const fresh = await sys.app.inject({
-      method: 'POST',
-      url: '/oauth/token',
-      payload: { grant_type: 'client_credentials', client_id: before.clientId, client_secret: before.clientSecret },
-    });
-    const newKid = decodeProtectedHeader(fresh.json().access_token).kid;
-    expect(newKid).not.toBe(oldKid);
-    const kids = (await sys.app.inject('/.well-known/jwks.json')).json().keys.map((k: { kid: string }) => k.kid);
-    expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
-    expect((await withToken(sys, before.token)('/api/v1/exchanges')).statusCode).toBe(200);
-    expect((await withToken(sys, fresh.json().access_token)('/api/v1/exchanges')).statusCode).toBe(200);
-    const stored = await sys.db.query<{ private_jwk: string }>('SELECT private_jwk FROM signing_keys');
-    expect(stored.rows.every((r) => r.private_jwk.startsWith('sealed:v1:'))).toBe(true);
-  });
+  it(
+    'rotates signing keys: new tokens use the new key, old tokens stay valid, both are published, private ' +
+      'keys sealed',
+    async () => {
+      const before = await tokenFor(sys, { state: 'WA', roles: ['state-system'] });
+      const oldKid = decodeProtectedHeader(before.token).kid;
+      expect(await retireSigningKeys(sys.db)).toBeGreaterThan(0);
+      sys.app.security.keyring.invalidate();
+      const fresh = await sys.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        payload: { grant_type: 'client_credentials', client_id: before.clientId, client_secret: before.clientSecret },
+      });
+      const newKid = decodeProtectedHeader(fresh.json().access_token).kid;
+      expect(newKid).not.toBe(oldKid);
+      const kids = (await sys.app.inject('/.well-known/jwks.json')).json().keys.map((k: { kid: string }) => k.kid);
+      expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
+      expect((await withToken(sys, before.token)('/api/v1/exchanges')).statusCode).toBe(200);
+      expect((await withToken(sys, fresh.json().access_token)('/api/v1/exchanges')).statusCode).toBe(200);
+      const stored = await sys.db.query<{ private_jwk: string }>('SELECT private_jwk FROM signing_keys');
+      expect(stored.rows.every((r) => r.private_jwk.startsWith('sealed:v1:'))).toBe(true);
+    },
+  );
 });

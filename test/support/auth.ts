@@ -49,7 +49,10 @@ async function issue(sys: Pick<TestSystem, 'app' | 'db'>, req: TokenRequest): Pr
   return { token: r.json().access_token as string, clientId: c.client.clientId, clientSecret: c.secret };
 }
 
-/** `inject` with a bearer token: `const tx = await injectAs(sys, { state: 'TX', roles: ['state-system'] }); await tx('/path')`. */
+/**
+ * `inject` with a bearer token: `const tx = await injectAs(sys, { state: 'TX', roles: ['state-system'] }); await
+ * tx('/path')`.
+ */
 export type AuthedInject = (opts: string | InjectOptions) => Promise<LightMyRequestResponse>;
 
 export async function injectAs(sys: Pick<TestSystem, 'app' | 'db'>, req: TokenRequest): Promise<AuthedInject> {

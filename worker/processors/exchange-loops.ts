@@ -40,7 +40,8 @@ export function startExchangeLoops(ctx: WorkerContext): ExchangeLoops {
     }
   };
   const sweep = async (): Promise<number> => {
-    // A due delivery with no job for this long is presumed to have lost its job (a deliver job finishes within its timeout).
+    // A due delivery with no job for this long is presumed to have lost its job (a deliver job finishes within its
+    // timeout).
     const r = await sweepExchange(deps, { graceMs: Math.max(2 * c.EXCHANGE_SWEEP_MS, 3 * c.DELIVERY_TIMEOUT_MS) });
     const n = r.requeued + r.recovered + r.released + r.settled;
     if (n) ctx.logger.info(r, 'exchange sweep');

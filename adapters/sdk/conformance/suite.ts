@@ -118,7 +118,8 @@ async function checkValid(adapter: LoadedAdapter, set: FixtureSet, fixtures: Fix
       n++;
       if (r.kind !== 'ok')
         details.push(
-          `${f.name}: record ${r.source.recordNumber} is ${r.kind}: ${r.kind === 'invalid' ? r.issues.map((i) => `${i.path} ${i.message}`).join('; ') : r.reason}`,
+          `${f.name}: record ${r.source.recordNumber} is ${r.kind}: ` +
+            `${r.kind === 'invalid' ? r.issues.map((i) => `${i.path} ${i.message}`).join('; ') : r.reason}`,
         );
     }
     for (const i of fileIssues(evs))
@@ -235,7 +236,9 @@ async function checkErrors(adapter: LoadedAdapter, set: FixtureSet, fixtures: Fi
         const tag = `${f.name} record ${i + 1}`;
         if (got.kind !== want.kind)
           details.push(
-            `${tag}: ${got.kind}, expected ${want.kind}${got.kind === 'invalid' ? ` (${got.issues.map((s) => `${s.path} ${s.rule}`).join('; ')})` : ''}`,
+            `${tag}: ${got.kind}, expected ` +
+              (`${want.kind}` +
+                `${got.kind === 'invalid' ? ` (${got.issues.map((s) => `${s.path} ${s.rule}`).join('; ')})` : ''}`),
           );
         if (want.studentKey !== undefined && got.source.studentKey !== want.studentKey)
           details.push(`${tag}: student ${got.source.studentKey}, expected ${want.studentKey}`);

@@ -48,7 +48,8 @@ export async function circuitGate(
   const until = row.open_until ? new Date(row.open_until).getTime() : 0;
   if (until > now) return { kind: 'open', until };
   const claimed = await tx.query(
-    `UPDATE exchange_circuits SET open_until = $2, updated_at = now() WHERE target = $1 AND (open_until IS NULL OR open_until <= $3)`,
+    `UPDATE exchange_circuits SET open_until = $2, updated_at = now() WHERE target = $1 AND (open_until IS NULL
+     OR open_until <= $3)`,
     [target, new Date(now + policy.probeLeaseMs), new Date(now)],
   );
   return claimed.rowCount === 1 ? { kind: 'probe' } : { kind: 'open', until: now + policy.probeLeaseMs };
@@ -95,14 +96,16 @@ async function record(
     const was = before.rows[0]?.failures;
     if (was === undefined) return 'unchanged';
     await tx.query(
-      'UPDATE exchange_circuits SET failures = 0, open_until = NULL, opened_at = NULL, updated_at = now() WHERE target = $1',
+      'UPDATE exchange_circuits SET failures = 0, open_until = NULL, opened_at = NULL, updated_at = ' +
+        'now() WHERE target = $1',
       [target],
     );
     return was >= policy.threshold ? 'closed' : 'unchanged';
   }
   const r = await tx.query<{ failures: number }>(
     `INSERT INTO exchange_circuits (target, failures, last_error) VALUES ($1, 1, $2)
-     ON CONFLICT (target) DO UPDATE SET failures = exchange_circuits.failures + 1, last_error = EXCLUDED.last_error, updated_at = now()
+     ON CONFLICT (target) DO UPDATE SET failures = exchange_circuits.failures + 1, last_error = EXCLUDED.last_error,
+     updated_at = now()
      RETURNING failures`,
     [target, error],
   );
@@ -134,7 +137,8 @@ export async function failingCircuits(db: Db): Promise<CircuitView[]> {
     opened_at: Date | string | null;
     last_error: string | null;
   }>(
-    'SELECT target, failures, open_until, opened_at, last_error FROM exchange_circuits WHERE failures > 0 ORDER BY target',
+    'SELECT target, failures, open_until, opened_at, last_error FROM exchange_circuits WHERE failures > ' +
+      '0 ORDER BY target',
   );
   const now = Date.now();
   return r.rows.map((x) => ({

@@ -73,7 +73,8 @@ const SYSTEM = { id: 'exchange', state: null, roles: ['system'] };
 export async function lockAndLoad(tx: Db, id: string): Promise<Delivery | null> {
   const r = await tx.query<DeliveryRow>(
     `SELECT d.* FROM deliveries h
-     CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(727040, hashtext(h.state_code || ':' || COALESCE(h.msix_id, h.id::text)))) line
+     CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(727040, hashtext(h.state_code || ':' || COALESCE(h.msix_id,
+     h.id::text)))) line
      JOIN deliveries d ON d.id = h.id
      WHERE h.id = $1 FOR UPDATE OF d`,
     [id],
@@ -118,7 +119,8 @@ export async function enqueueFollowUps(
 /** Expires a live query whose request ran out of time and settles the request. */
 async function expireQuery(tx: Db, deps: DeliverDeps, d: Delivery, now: number, follow: FollowUp[]): Promise<void> {
   await tx.query(
-    `UPDATE deliveries SET status = 'expired', lease_until = NULL, last_error = 'the request deadline passed', updated_at = now() WHERE id = $1`,
+    `UPDATE deliveries SET status = 'expired', lease_until = NULL, last_error = 'the request deadline passed',
+     updated_at = now() WHERE id = $1`,
     [d.id],
   );
   await updateExchange(tx, d.exchangeId, { status: 'failed', error: { reason: 'the request deadline passed' } });
@@ -141,7 +143,9 @@ type Claim =
   | { kind: 'send'; d: Delivery; attempt: number }
   | { kind: 'done'; outcome: DeliverOutcome; follow: FollowUp[] };
 
-/** Phase 1, under the line lock: final? in flight? an earlier message pending? circuit open? Otherwise claim an attempt. */
+/**
+ * Phase 1, under the line lock: final? in flight? an earlier message pending? circuit open? Otherwise claim an attempt.
+ */
 async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim> {
   const random = deps.random ?? Math.random;
   return deps.db.transaction(async (tx) => {
@@ -192,14 +196,16 @@ async function claim(deps: DeliverDeps, id: string, now: number): Promise<Claim>
       let at = gate.until + Math.round(random() * Math.min(2000, deps.policy.backoff.baseMs));
       if (d.kind === 'record-query' && d.deadlineAt) at = Math.min(at, new Date(d.deadlineAt).getTime());
       await tx.query(
-        `UPDATE deliveries SET status = CASE WHEN status = 'held' THEN 'queued' ELSE status END, next_attempt_at = $2, updated_at = now() WHERE id = $1`,
+        `UPDATE deliveries SET status = CASE WHEN status = 'held' THEN 'queued'
+         ELSE status END, next_attempt_at = $2, updated_at = now() WHERE id = $1`,
         [d.id, new Date(at)],
       );
       follow.push({ deliveryId: d.id, traceId: d.traceId, reason: `w${at}`, at });
       return done({ kind: 'waiting', until: new Date(at).toISOString() });
     }
     const c = await tx.query<{ attempts: number }>(
-      `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, lease_until = $2, updated_at = now() WHERE id = $1 RETURNING attempts`,
+      `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, lease_until = $2, updated_at = now()
+       WHERE id = $1 RETURNING attempts`,
       [d.id, new Date(now + deps.policy.leaseMs)],
     );
     return { kind: 'send', d, attempt: c.rows[0]!.attempts };
@@ -266,7 +272,10 @@ async function markDead(
   }
 }
 
-/** Phase 3, under the line lock: the attempt's ledger row, then delivered / retrying / dead, the circuit, and the next message in line. */
+/**
+ * Phase 3, under the line lock: the attempt's ledger row, then delivered / retrying / dead, the circuit, and the next
+ * message in line.
+ */
 async function conclude(
   deps: DeliverDeps,
   d: Delivery,
@@ -323,14 +332,16 @@ async function conclude(
           follow.push({ deliveryId: resp.id, traceId: resp.traceId, reason: 'new', at: now });
       }
       await tx.query(
-        `UPDATE deliveries SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = NULL, channel = $3, updated_at = now() WHERE id = $1`,
+        `UPDATE deliveries SET status = 'delivered', delivered_at = $2, lease_until = NULL, last_error = NULL,
+         channel = $3, updated_at = now() WHERE id = $1`,
         [d.id, new Date(now), channel],
       );
       await updateExchange(tx, d.exchangeId, { status: 'delivered', counts: { attempts: n }, summary: { channel } });
       if (d.seq !== null && d.msixId !== null) {
         const next = await tx.query<{ id: string; trace_id: string }>(
           `UPDATE deliveries SET status = 'queued', next_attempt_at = $4, updated_at = now()
-           WHERE id = (SELECT id FROM deliveries WHERE state_code = $1 AND msix_id = $2 AND seq > $3 AND status = 'held' ORDER BY seq LIMIT 1)
+           WHERE id = (SELECT id FROM deliveries WHERE state_code = $1 AND msix_id = $2 AND seq > $3 AND status = 'held'
+           ORDER BY seq LIMIT 1)
            RETURNING id, trace_id`,
           [d.stateCode, d.msixId, d.seq, new Date(now)],
         );
@@ -354,7 +365,8 @@ async function conclude(
       let at = now + Math.max(result.retryAfterMs ?? 0, retryDelayMs(round, policy.backoff, random));
       if (d.kind === 'record-query' && d.deadlineAt) at = Math.min(at, new Date(d.deadlineAt).getTime());
       await tx.query(
-        `UPDATE deliveries SET status = 'retrying', next_attempt_at = $2, lease_until = NULL, last_error = $3, channel = $4, updated_at = now() WHERE id = $1`,
+        `UPDATE deliveries SET status = 'retrying', next_attempt_at = $2, lease_until = NULL, last_error = $3,
+         channel = $4, updated_at = now() WHERE id = $1`,
         [d.id, new Date(at), result.reason, channel],
       );
       await updateExchange(tx, d.exchangeId, {
@@ -439,7 +451,8 @@ export async function releaseWaiting(
   const now = (deps.now ?? Date.now)();
   const r = await deps.db.query<{ id: string; trace_id: string }>(
     `UPDATE deliveries SET next_attempt_at = $2, updated_at = now()
-     WHERE id IN (SELECT id FROM deliveries WHERE state_code = $1 AND status IN ('queued', 'retrying') AND next_attempt_at > $2
+     WHERE id IN (SELECT id FROM deliveries WHERE state_code = $1 AND status IN ('queued', 'retrying')
+     AND next_attempt_at > $2
                     AND (kind = 'record-query') = $3 ORDER BY created_at LIMIT $4)
      RETURNING id, trace_id`,
     [stateCode, new Date(now), purpose === 'source', limit],

@@ -145,12 +145,14 @@ export async function createDelivery(tx: Db, d: NewDelivery): Promise<Delivery> 
   let seq: number | null = null;
   let held = false;
   if (d.ordered && d.msixId) {
-    // The line lock (as the deliver job takes it): an earlier message's delivery cannot slip between the check below and commit.
+    // The line lock (as the deliver job takes it): an earlier message's delivery cannot slip between the check below
+    // and commit.
     await tx.query('SELECT pg_advisory_xact_lock(727040, hashtext($1))', [`${d.stateCode}:${d.msixId}`]);
     const s = await tx.query<{ last_seq: number | string; pending: boolean }>(
       `INSERT INTO delivery_sequences (state_code, msix_id, last_seq) VALUES ($1, $2, 1)
        ON CONFLICT (state_code, msix_id) DO UPDATE SET last_seq = delivery_sequences.last_seq + 1
-       RETURNING last_seq, EXISTS (SELECT 1 FROM deliveries WHERE state_code = $1 AND msix_id = $2 AND status NOT IN ('delivered', 'cancelled')) AS pending`,
+       RETURNING last_seq, EXISTS (SELECT 1 FROM deliveries WHERE state_code = $1 AND msix_id = $2
+       AND status NOT IN ('delivered', 'cancelled')) AS pending`,
       [d.stateCode, d.msixId],
     );
     seq = Number(s.rows[0]!.last_seq);
@@ -179,7 +181,8 @@ export async function createDelivery(tx: Db, d: NewDelivery): Promise<Delivery> 
     data: d.data,
   };
   const r = await tx.query<DeliveryRow>(
-    `INSERT INTO deliveries (id, exchange_id, state_code, kind, msix_id, seq, idempotency_key, notice_id, request_id, body, audit, status, deadline_at, trace_id)
+    `INSERT INTO deliveries (id, exchange_id, state_code, kind, msix_id, seq, idempotency_key, notice_id, request_id,
+     body, audit, status, deadline_at, trace_id)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$14,$12,$13) RETURNING *`,
     [
       id,
@@ -222,7 +225,8 @@ export interface DeliveryFilter {
 export async function listDeliveries(db: Db, f: DeliveryFilter = {}): Promise<Delivery[]> {
   const r = await db.query<DeliveryRow>(
     `SELECT * FROM deliveries
-     WHERE ($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)
+     WHERE ($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL
+     OR kind = $3)
        AND ($4::text IS NULL OR msix_id = $4) AND ($5::timestamptz IS NULL OR created_at < $5)
        AND ($7::uuid IS NULL OR notice_id = $7) AND ($8::uuid IS NULL OR request_id = $8)
      ORDER BY created_at DESC, id LIMIT $6`,
@@ -262,7 +266,8 @@ export async function deliveryAttempts(db: Db, d: Pick<Delivery, 'exchangeId'>):
     error: unknown;
     created_at: Date | string;
   }>(
-    `SELECT id, status, summary, error, created_at FROM exchanges WHERE parent_id = $1 AND kind = 'delivery-attempt' ORDER BY created_at, id`,
+    `SELECT id, status, summary, error, created_at FROM exchanges WHERE parent_id = $1 AND kind = 'delivery-attempt'
+     ORDER BY created_at, id`,
     [d.exchangeId],
   );
   return r.rows.map((x) => ({

@@ -35,7 +35,10 @@ export async function httpCall(
 
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-/** Maps an HTTP outcome to a channel result: 2xx ok; 408/425/429/5xx and network failures transient; other statuses invalid. */
+/**
+ * Maps an HTTP outcome to a channel result: 2xx ok; 408/425/429/5xx and network failures transient; other statuses
+ * invalid.
+ */
 export function classifyHttp(o: HttpOutcome, policy: BackoffPolicy): ChannelResult {
   if (o.kind === 'network') return { kind: 'transient', reason: o.reason };
   if (o.status >= 200 && o.status < 300) return { kind: 'ok', status: o.status };

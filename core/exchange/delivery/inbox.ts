@@ -44,7 +44,8 @@ export type AckResult = { kind: 'acked'; at: string } | { kind: 'already'; at: s
 export async function ackInbox(db: Db, stateCode: string, deliveryId: string, by: string): Promise<AckResult> {
   if (!isExchangeUuid(deliveryId)) return { kind: 'not-found' };
   const r = await db.query<{ acked_at: Date | string }>(
-    `UPDATE inbox_items SET acked_at = now(), acked_by = $3 WHERE state_code = $1 AND delivery_id = $2 AND acked_at IS NULL RETURNING acked_at`,
+    `UPDATE inbox_items SET acked_at = now(), acked_by = $3 WHERE state_code = $1 AND delivery_id = $2
+     AND acked_at IS NULL RETURNING acked_at`,
     [stateCode, deliveryId, by],
   );
   if (r.rows[0]) return { kind: 'acked', at: new Date(r.rows[0].acked_at).toISOString() };

@@ -53,7 +53,9 @@ export interface ReplayGuard {
   seenBefore(nonce: string, expiresAt: number): boolean;
 }
 
-/** An in-memory replay guard for one receiving process (several processes need a shared store such as Redis SET NX EX). */
+/**
+ * An in-memory replay guard for one receiving process (several processes need a shared store such as Redis SET NX EX).
+ */
 export class MemoryReplayGuard implements ReplayGuard {
   private readonly seen = new Map<string, number>();
   private lastPrune = 0;

@@ -20,7 +20,10 @@ const TRIGGERS: ReadonlySet<StudentEventKind> = new Set([
 export interface MoveConsumerOptions {
   /** Events handled per transaction. */
   batch: number;
-  /** A move whose new enrollment began longer ago than this is history, not news: no notice (a state loading its back files must not flood others). */
+  /**
+   * A move whose new enrollment began longer ago than this is history, not news: no notice (a state loading its back
+   * files must not flood others).
+   */
   windowDays: number;
   now?: () => Date;
 }

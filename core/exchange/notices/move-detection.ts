@@ -1,7 +1,10 @@
 import type { EnrollmentT } from '../../../specs/canonical/state-record.js';
 import type { ConsolidationInput } from '../../consolidate.js';
 
-/** A move the records show: the child's latest enrollment is in `toState`, the one before it (in another state) in `fromState`. */
+/**
+ * A move the records show: the child's latest enrollment is in `toState`, the one before it (in another state) in
+ * `fromState`.
+ */
 export interface Move {
   fromState: string;
   toState: string;

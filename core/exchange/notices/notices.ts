@@ -69,7 +69,8 @@ interface NewNotice {
 /** Inserts the notice once per dedupe key, with its ledger row; null when this move was already noticed. */
 async function insertNotice(tx: Db, n: NewNotice): Promise<Notice | null> {
   const r = await tx.query<Row>(
-    `INSERT INTO move_notices (kind, dedupe_key, msix_id, from_state, to_state, enrollment, expected_arrival, comment, event_id, created_by)
+    `INSERT INTO move_notices (kind, dedupe_key, msix_id, from_state, to_state, enrollment, expected_arrival, comment,
+     event_id, created_by)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
     [
       n.kind,
@@ -254,7 +255,8 @@ export interface NoticeFilter {
 /** Notices newest first; `state` matches either end of the move. */
 export async function listNotices(db: Db, f: NoticeFilter = {}): Promise<Notice[]> {
   const r = await db.query<Row>(
-    `SELECT * FROM move_notices WHERE ($1::text IS NULL OR from_state = $1 OR to_state = $1) AND ($2::text IS NULL OR msix_id = $2)
+    `SELECT * FROM move_notices WHERE ($1::text IS NULL OR from_state = $1 OR to_state = $1) AND ($2::text IS NULL
+     OR msix_id = $2)
        AND ($3::text IS NULL OR kind = $3) AND ($4::timestamptz IS NULL OR created_at < $4)
      ORDER BY created_at DESC LIMIT $5`,
     [f.state ?? null, f.msixId ?? null, f.kind ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500)],

@@ -110,7 +110,10 @@ async function plan(deps: RequestDeps, who: Requester, input: RequestInput): Pro
         kind: 'refuse',
         code: 'GW_ERR_NOT_ENTITLED',
         msixId,
-        detail: `${who.state} has no record, notice or earlier request for this student (${g.reason}). Ask by demographics (name and birth date) from the enrollment you hold, or ask the state that sent the child for a departure notice.`,
+        detail:
+          `${who.state} has no record, notice or earlier request for this student (${g.reason}). Ask by ` +
+          `demographics (name and birth date) from the enrollment you hold, or ask the state that sent the ` +
+          `child for a departure notice.`,
       };
     }
     basis = g.basis;
@@ -129,7 +132,9 @@ async function plan(deps: RequestDeps, who: Requester, input: RequestInput): Pro
         kind: 'refuse',
         code: 'GW_ERR_AMBIGUOUS_STUDENT',
         msixId: null,
-        detail: `These details match ${r.candidates} possible student(s) (${r.reason}); add details (middle name, second surname, parents, birthplace) or ask a data administrator.`,
+        detail:
+          `These details match ${r.candidates} possible student(s) (${r.reason}); add details (middle ` +
+          `name, second surname, parents, birthplace) or ask a data administrator.`,
       };
     }
     msixId = r.msixId;
@@ -173,7 +178,9 @@ async function plan(deps: RequestDeps, who: Requester, input: RequestInput): Pro
       kind: 'refuse',
       code: 'GW_ERR_NO_CONNECTOR',
       msixId: s.msixId,
-      detail: `The gateway holds no ${st} record of this student and has no connector to ask ${st}'s system. Ask ${st} to submit its records, or to configure a live source.`,
+      detail:
+        `The gateway holds no ${st} record of this student and has no connector to ask ${st}'s system. Ask ` +
+        `${st} to submit its records, or to configure a live source.`,
     };
   }
   return { kind: 'plan', msixId: s.msixId, basis, reason, createdAt: s.createdAt, stored, states, live };

@@ -46,7 +46,8 @@ export async function settleRequest(
     deadline_at: Date | string;
     trace_id: string;
   }>(
-    'SELECT id, exchange_id, requesting_state, msix_id, purpose, status, deadline_at, trace_id FROM record_requests WHERE id = $1 FOR UPDATE',
+    'SELECT id, exchange_id, requesting_state, msix_id, purpose, status, deadline_at, trace_id FROM ' +
+      'record_requests WHERE id = $1 FOR UPDATE',
     [requestId],
   );
   const req = r.rows[0];
@@ -65,7 +66,8 @@ export async function settleRequest(
       );
       if (s.delivery_id) {
         const d = await tx.query<{ exchange_id: string }>(
-          `UPDATE deliveries SET status = 'expired', last_error = 'the request deadline passed', lease_until = NULL, updated_at = now()
+          `UPDATE deliveries SET status = 'expired', last_error = 'the request deadline passed', lease_until = NULL,
+           updated_at = now()
            WHERE id = $1 AND status NOT IN ('delivered', 'dead', 'cancelled', 'expired') RETURNING exchange_id`,
           [s.delivery_id],
         );

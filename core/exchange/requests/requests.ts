@@ -121,7 +121,8 @@ export type NewRequest = Pick<
 
 export async function insertRequest(tx: Db, r: NewRequest): Promise<RecordRequestId> {
   const res = await tx.query<{ id: string }>(
-    `INSERT INTO record_requests (exchange_id, requesting_state, requested_by, client_id, lookup, msix_id, purpose, status, reason, deadline_at, trace_id, history, completed_at)
+    `INSERT INTO record_requests (exchange_id, requesting_state, requested_by, client_id, lookup, msix_id, purpose,
+     status, reason, deadline_at, trace_id, history, completed_at)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12, CASE WHEN $13 THEN now() END) RETURNING id`,
     [
       r.exchangeId,
@@ -245,7 +246,8 @@ export interface RequestFilter {
 
 export async function listRequests(db: Db, f: RequestFilter = {}): Promise<RecordRequest[]> {
   const r = await db.query<Row>(
-    `SELECT * FROM record_requests WHERE ($1::text IS NULL OR requesting_state = $1) AND ($2::text IS NULL OR status = $2)
+    `SELECT * FROM record_requests WHERE ($1::text IS NULL OR requesting_state = $1) AND ($2::text IS NULL
+     OR status = $2)
        AND ($3::text IS NULL OR msix_id = $3) AND ($4::timestamptz IS NULL OR created_at < $4)
      ORDER BY created_at DESC LIMIT $5`,
     [f.requestingState ?? null, f.status ?? null, f.msixId ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500)],
@@ -266,7 +268,8 @@ export async function listRequests(db: Db, f: RequestFilter = {}): Promise<Recor
 /** Open requests past their deadline (plus a grace), for the sweeper. */
 export async function overdueRequests(db: Db, now: Date, limit = 200): Promise<string[]> {
   const r = await db.query<{ id: string }>(
-    `SELECT id FROM record_requests WHERE status IN ('received', 'routed', 'waiting') AND deadline_at < $1 ORDER BY deadline_at LIMIT $2`,
+    `SELECT id FROM record_requests WHERE status IN ('received', 'routed', 'waiting') AND deadline_at < $1
+     ORDER BY deadline_at LIMIT $2`,
     [now, limit],
   );
   return r.rows.map((x) => x.id);

@@ -118,7 +118,10 @@ function swappedWithSurname(a: StandardizedPerson, b: StandardizedPerson): boole
   return aInB && (bInA || sa.length === 0);
 }
 
-/** Middle-name tokens that are not one of the surnames of either record (the middle box often holds the maternal surname). */
+/**
+ * Middle-name tokens that are not one of the surnames of either record (the middle box often holds the maternal
+ * surname).
+ */
 function givenMiddle(r: StandardizedPerson, other: StandardizedPerson): string[] {
   const m = r.middle;
   if (m === null) return [];
@@ -166,7 +169,8 @@ export function compareGivenNames(a: StandardizedPerson, b: StandardizedPerson):
     (fa.tokens.length < fb.tokens.length ? fuzzySubset(fa, fb) : fuzzySubset(fb, fa))
   )
     return GIVEN['jw88-or-one-edit'];
-  // First names alone only when one side has a single name; otherwise the whole name ("MARIO JOSE" is not "MARIA GUADALUPE").
+  // First names alone only when one side has a single name; otherwise the whole name ("MARIO JOSE" is not "MARIA
+  // GUADALUPE").
   const single = fa.tokens.length === 1 || fb.tokens.length === 1;
   let jw = single ? jaroWinklerCached(ga.joined, gb.joined) : jaroWinklerCached(fa.joined, fb.joined);
   if (single && (ga.tokens.length > 1 || gb.tokens.length > 1))

@@ -193,7 +193,8 @@ async function shareChunks<T>(
       },
       (err) => {
         warn(
-          `batch worker not used for ${job === 'keys' ? 'blocking keys' : 'scoring'} (${err.message}); the main thread does its share`,
+          `batch worker not used for ${job === 'keys' ? 'blocking keys' : 'scoring'} (${err.message}); ` +
+            `the main thread does its share`,
         );
         if (!done) {
           done = true;

@@ -57,7 +57,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     .sort()) {
     const list = descriptorListFromXml(
       readFileSync(join(dir, f), 'utf8'),
-      `Ed-Fi Data Standard 5.2.0 Descriptors/${f} (Ed-Fi-Alliance-OSS/Ed-Fi-Data-Standard @ e181f48, Apache-2.0); converted from XML to JSON, values unchanged`,
+      `Ed-Fi Data Standard 5.2.0 Descriptors/${f} (Ed-Fi-Alliance-OSS/Ed-Fi-Data-Standard @ e181f48, ` +
+        `Apache-2.0); converted from XML to JSON, values unchanged`,
     );
     writeFileSync(join(here, `${list.name}.json`), `${JSON.stringify(list, null, 2)}\n`);
     console.log(`${list.name}: ${list.values.length} values`);

@@ -13,7 +13,10 @@ export interface DescriptorValue {
 export interface DescriptorList {
   /** PascalCase type name, e.g. `GradeLevelDescriptor`. */
   name: string;
-  /** The namespace part of every URI, e.g. `uri://ed-fi.org/GradeLevelDescriptor` (not always the type name: see ContinuationofServicesReasonDescriptor). */
+  /**
+   * The namespace part of every URI, e.g. `uri://ed-fi.org/GradeLevelDescriptor` (not always the type name: see
+   * ContinuationofServicesReasonDescriptor).
+   */
   namespace: string;
   dataStandard: string;
   /** Where the values came from (licence and commit), since they are Ed-Fi data. */

@@ -58,7 +58,8 @@ export const studentMigrantEducationProgramAssociations: ResourceDef = {
   name: 'studentMigrantEducationProgramAssociations',
   entity: 'StudentMigrantEducationProgramAssociation',
   description:
-    'Migrant Education Program participation: qualifying moves, eligibility, priority for services, continuation of services.',
+    'Migrant Education Program participation: qualifying moves, eligibility, priority for services, ' +
+    'continuation of services.',
   schema: StudentMigrantEducationProgramAssociationSchema,
   identity: [
     { name: 'beginDate', path: ['beginDate'] },

@@ -40,7 +40,10 @@ export async function edfiClient(sys: TestSystem, state: string): Promise<EdfiCl
   };
 }
 
-/** An item as read back, without what the server adds (id, _etag, _lastModifiedDate, reference links): what the client sent. */
+/**
+ * An item as read back, without what the server adds (id, _etag, _lastModifiedDate, reference links): what the client
+ * sent.
+ */
 export function asSent(item: Record<string, unknown>): Record<string, unknown> {
   const { id: _i, _etag: _e, _lastModifiedDate: _l, ...rest } = item;
   for (const [k, v] of Object.entries(rest)) {
