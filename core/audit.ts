@@ -9,8 +9,6 @@ export interface Actor {
   roles?: string[];
 }
 
-export const SYSTEM_ACTOR: Actor = { id: 'system', state: null, roles: ['system'] };
-
 export interface AuditInput {
   actor: Actor;
   action: string;

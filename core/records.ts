@@ -149,11 +149,6 @@ export async function applyStateRecord(
   };
 }
 
-export async function getStateRecord(db: Db, id: string): Promise<StoredRecord | null> {
-  const r = await db.query<Row>('SELECT * FROM state_records WHERE id = $1', [id]);
-  return r.rows[0] ? storedFromRow(r.rows[0]) : null;
-}
-
 export async function findStateRecord(db: Db, stateCode: string, stateStudentId: string): Promise<StoredRecord | null> {
   const r = await db.query<Row>('SELECT * FROM state_records WHERE state_code = $1 AND state_student_id = $2', [
     stateCode,

@@ -161,6 +161,7 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     description: 'Token requests per IP per RATE_LIMIT_WINDOW_MS (slows secret guessing).',
   }),
+  // Read by nothing yet: the SIF routes (issue 15) pass it to sifScheme. Kept so the setting is stable.
   HMAC_REPLAY_WINDOW_SECONDS: Type.Integer({
     default: 300,
     minimum: 10,

@@ -1,6 +1,6 @@
 import { Queue, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUES, type JobPayloads, type JobQueue, type QueueName } from '../core/jobs.js';
+import type { JobPayloads, JobQueue, QueueName } from '../core/jobs.js';
 
 export function redisOptions(url: string) {
   const u = new URL(url);
@@ -86,5 +86,3 @@ export function startQueueWorker<Q extends QueueName>(
   w.on('error', () => {});
   return w;
 }
-
-export { QUEUES };

@@ -1,12 +1,11 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { TSchema } from 'typebox';
-import { CODESET_VERSION, codeLabel, isCodesetName, isValidCode, nearestCodes, type CodesetName } from './codesets.js';
+import { CODESET_VERSION, isCodesetName, isValidCode, nearestCodes, type CodesetName } from './codesets.js';
 import type { FieldIssue } from './issues.js';
 import { isMsixId } from './ids.js';
 import { isTextKind, textKindProblem } from './text-kinds.js';
 import { StateRecordSchema, type StateRecord } from './canonical/state-record.js';
-import { StudentSchema } from './canonical/student.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -268,4 +267,4 @@ export function validateStateRecord(data: unknown): CanonicalResult {
   return { kind: 'ok', record: data, codesetVersion: CODESET_VERSION };
 }
 
-export { StateRecordSchema, StudentSchema, codeLabel };
+export { StateRecordSchema };

@@ -7,15 +7,7 @@
 import type { StateRecord } from '../../specs/index.js';
 import { isoToYmd } from '../sdk/record.js';
 import type { FormatContext } from '../sdk/types.js';
-import {
-  ACTION_OUT,
-  CHILD_FIELDS,
-  CHILD_TARGET,
-  RELATIONSHIP_OUT,
-  escapeField,
-  type ChildType,
-  type FieldDef,
-} from './layout.js';
+import { ACTION_OUT, CHILD_FIELDS, RELATIONSHIP_OUT, escapeField, type ChildType, type FieldDef } from './layout.js';
 
 function out(def: FieldDef, value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -128,5 +120,3 @@ export async function* format(
   yield Buffer.from(`${headerFields.join('|')}\n`, 'utf8');
   for (const b of body) yield b;
 }
-
-export { CHILD_TARGET };

@@ -148,8 +148,6 @@ export function fieldCount(type: RecordType): number {
   return 3 + CHILD_FIELDS[type].length;
 }
 
-export const RECORD_TYPES: readonly RecordType[] = ['HDR', 'STU', 'ALT', 'DEM', 'PAR', 'QMV', 'ENR', 'CRS', 'ASM'];
-
 /** Splits a line on unescaped `|`; `\|` is a literal bar, `\\` a backslash, `\n` a newline. */
 export function splitFields(line: string): string[] {
   if (!line.includes('\\')) return line.split('|');

@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadCrosswalks } from '../../mappings/index.js';
-import { guardedFormat, guardedParse } from './guard.js';
+import { guardedParse } from './guard.js';
 import { checkConfig, checkManifest } from './manifest.js';
 import type { AdapterManifest, AdapterModule, LoadedAdapter } from './types.js';
 
@@ -102,9 +102,6 @@ export async function loadAdapter(
   };
   return { kind: 'ok', adapter };
 }
-
-/** Formats behind the boundary; see guardedFormat. */
-export { guardedFormat };
 
 /** Discovers and loads every adapter under `config.dir`. */
 export async function loadAdapters(config: RegistryConfig = {}): Promise<AdapterRegistry> {

@@ -3,7 +3,7 @@
  * compare: a document's own key, its education-organization alias, and the
  * keys it references. Pure: the same document always gives the same keys.
  */
-import { EDUCATION_ORGANIZATIONS, resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
+import { resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
 
 /** Key family of the abstract education organization (schools and LEAs answer to it). */
 export const EDORG_FAMILY = 'educationOrganizations';
@@ -81,10 +81,3 @@ export function studentOf(def: ResourceDef, doc: Record<string, unknown>): strin
   const f = def.identity.find((i) => i.name === 'studentUniqueId');
   return f ? (at(doc, f.path) as string) : null;
 }
-
-/** The resource behind a stored key (`schools|[1]` -> schools); education organization keys name their family. */
-export function resourceOfKey(key: string): string {
-  return key.slice(0, key.indexOf('|'));
-}
-
-export const EDORG_RESOURCES = EDUCATION_ORGANIZATIONS.map((r) => r.name);

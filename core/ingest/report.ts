@@ -176,13 +176,6 @@ export class ReportBuilder {
   }
 }
 
-/** Builds a whole report from a finished event list. */
-export function buildReport(events: Iterable<ReportInput>, meta: ReportMeta = {}): IngestReport {
-  const b = new ReportBuilder(meta);
-  for (const ev of events) b.add(ev);
-  return b.build();
-}
-
 export function renderReportJson(report: IngestReport): string {
   return JSON.stringify(report, null, 2);
 }

@@ -18,24 +18,6 @@ export interface RecordConstraints {
 
 const ordered = (a: string, b: string): [string, string] => (a < b ? [a, b] : [b, a]);
 
-/** Active constraints involving one record. */
-export async function constraintsOf(db: Db, recordId: string): Promise<RecordConstraints> {
-  const r = await db.query<{ kind: ConstraintKind; record_a: string; record_b: string }>(
-    `SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_a = $1
-     UNION ALL
-     SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL AND record_b = $1`,
-    [recordId],
-  );
-  const out: RecordConstraints = { mustLink: [], cannotLink: [], partners: [] };
-  const partners = new Set<string>();
-  for (const c of r.rows) {
-    (c.kind === 'must-link' ? out.mustLink : out.cannotLink).push([c.record_a, c.record_b]);
-    partners.add(c.record_a === recordId ? c.record_b : c.record_a);
-  }
-  out.partners = [...partners];
-  return out;
-}
-
 export interface ConstraintChange {
   /** Constraint ids created. */
   added: number[];
@@ -80,29 +62,6 @@ export async function addConstraints(
     [as, bs, kind, by.source, by.sourceId, by.actor],
   );
   return { added: added.rows.map((r) => Number(r.id)), revoked: revoked.rows.map((r) => Number(r.id)) };
-}
-
-/**
- * Revokes active constraints of `kind` between the two groups (a split undoes must-links across it, a merge
- * cannot-links).
- */
-export async function revokeBetween(
-  tx: Db,
-  kind: ConstraintKind,
-  left: readonly string[],
-  right: readonly string[],
-  by: { actor: string; sourceId: string | null },
-): Promise<number[]> {
-  if (left.length === 0 || right.length === 0) return [];
-  const r = await tx.query<{ id: number }>(
-    `UPDATE match_constraints SET revoked_at = now(), revoked_by = $4, revoked_source_id = $5
-     WHERE revoked_at IS NULL AND kind = $1
-       AND ((record_a = ANY($2::uuid[]) AND record_b = ANY($3::uuid[])) OR (record_a = ANY($3::uuid[])
-       AND record_b = ANY($2::uuid[])))
-     RETURNING id`,
-    [kind, left, right, by.actor, by.sourceId],
-  );
-  return r.rows.map((x) => Number(x.id));
 }
 
 /** Undo support: revokes the constraints a decision added and restores those it revoked. */

@@ -46,24 +46,6 @@ export async function tryLockKeys(tx: Db, keys: readonly string[]): Promise<bool
   return r.rows[0]?.ok === true;
 }
 
-/** Replaces the stored keys of one record (no-op when they did not change). */
-export async function replaceKeys(tx: Db, recordId: string, keys: readonly string[]): Promise<void> {
-  const cur = await tx.query<{ key: string }>('SELECT key FROM blocking_keys WHERE record_id = $1', [recordId]);
-  const have = new Set(cur.rows.map((r) => r.key));
-  const want = new Set(keys);
-  const gone = [...have].filter((k) => !want.has(k));
-  const added = [...want].filter((k) => !have.has(k));
-  if (gone.length)
-    await tx.query('DELETE FROM blocking_keys WHERE record_id = $1 AND key = ANY($2::text[])', [recordId, gone]);
-  if (added.length) {
-    await tx.query(
-      'INSERT INTO blocking_keys (key, record_id) SELECT k, $2::uuid FROM unnest($1::text[]) AS k ON ' +
-        'CONFLICT DO NOTHING',
-      [added, recordId],
-    );
-  }
-}
-
 /** A withdrawn record is nobody's candidate any more. */
 export async function removeKeys(tx: Db, recordId: string): Promise<void> {
   await tx.query('DELETE FROM blocking_keys WHERE record_id = $1', [recordId]);

@@ -7,8 +7,6 @@
 
 const RECORD_BITS = 22;
 const RECORD_SPACE = 2 ** RECORD_BITS;
-/** Largest number of records one index can hold. */
-export const MAX_INDEX_RECORDS = RECORD_SPACE;
 
 /** FNV-1a, 31 bits. */
 export function hashKey(key: string): number {

@@ -40,8 +40,3 @@ export function canonicalForms(token: string): string[] {
   const fulls = canonicalByNickname.get(token);
   return fulls === undefined || fulls.length === 0 ? [token] : [token, ...fulls];
 }
-
-/** Number of nicknames known; exposed for tests and docs. */
-export function nicknameCount(): number {
-  return canonicalByNickname.size;
-}

@@ -27,6 +27,11 @@ export interface RedisSetNx {
   set(key: string, value: string, ex: 'EX', seconds: number, nx: 'NX'): Promise<string | null>;
 }
 
+/**
+ * Single use across gateway processes (Redis SET NX EX). Nothing constructs it yet: the SIF surface (issue 15)
+ * accepts each SIF_HMACSHA256 signature once across processes with it.
+ * @public
+ */
 export class RedisReplayGuard implements ReplayGuard {
   constructor(
     private readonly redis: RedisSetNx,

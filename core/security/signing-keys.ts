@@ -114,9 +114,3 @@ export async function publishedKeys(db: Db): Promise<PublishedKey[]> {
   );
   return r.rows.map((k) => ({ kid: k.kid, jwk: k.public_jwk, publishUntil: new Date(k.publish_until).getTime() }));
 }
-
-/** Deletes keys no longer published; nothing they signed is still valid. */
-export async function pruneSigningKeys(db: Db): Promise<number> {
-  const r = await db.query(`DELETE FROM signing_keys WHERE publish_until < now() - interval '1 day'`);
-  return r.rowCount;
-}

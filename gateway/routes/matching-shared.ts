@@ -48,5 +48,3 @@ export function paging(q: { limit?: string; offset?: string }): { limit: number;
 export function scopeOf(request: FastifyRequest): string | null {
   return request.access?.stateScope ?? null;
 }
-
-export const Problem = Type.Object({ code: Type.String(), detail: Type.String() }, { additionalProperties: true });

@@ -96,7 +96,11 @@ export async function readStandardizedCsv(path: string, options: ReadRecordCsvOp
   return { records, malformed };
 }
 
-/** Worker-thread loader (see `parallel/`): the records of `path`, quietly. */
+/**
+ * Worker-thread loader (see `parallel/`): the records of `path`, quietly. Worker threads import it by name
+ * (`csvRecordSource`), which no static analysis sees.
+ * @public
+ */
 export async function loadStandardizedCsv(path: string): Promise<StandardizedPerson[]> {
   return (await readStandardizedCsv(path)).records;
 }

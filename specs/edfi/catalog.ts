@@ -49,7 +49,4 @@ export function resourceNamed(name: string): ResourceDef {
   return r;
 }
 
-/** The resources whose documents can stand for an abstract `educationOrganizationReference`. */
-export const EDUCATION_ORGANIZATIONS: readonly ResourceDef[] = RESOURCES.filter((r) => r.educationOrganizationIdField);
-
-export type { ResourceDef, IdentityField, ReferenceDef } from './resource.js';
+export type { ResourceDef } from './resource.js';

@@ -119,4 +119,4 @@ export function codeValueOf(uri: string): string | undefined {
   return i < 0 ? undefined : uri.slice(i + 1);
 }
 
-export type { DescriptorList, DescriptorValue } from './descriptors/types.js';
+export type { DescriptorList } from './descriptors/types.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../../store/db.js';
-import type { AnswerSource, RecordAnswer, SourceMode, SourceStatus } from './answer.js';
+import type { RecordAnswer, SourceMode, SourceStatus } from './answer.js';
 import { isExchangeUuid, type DeliveryId, type RecordRequestId } from '../ids.js';
 
 /**
@@ -274,5 +274,3 @@ export async function overdueRequests(db: Db, now: Date, limit = 200): Promise<s
   );
   return r.rows.map((x) => x.id);
 }
-
-export type { AnswerSource };
