@@ -1,7 +1,37 @@
 /**
  * Storage of Ed-Fi documents (table edfi_documents, migration 020): one row
  * per document with its natural key, the keys it references and a change
- * version from one sequence. Every read and write is scoped to a state.
+ * version. Every read and write is scoped to a state.
+ *
+ * Change versions (migration 070). A change-query client asks for
+ * `newestChangeVersion`, reads the changes in (last synced, newest] and
+ * remembers newest. With versions from a sequence that loses changes: a
+ * version is taken when a row is written, not when its transaction commits,
+ * so version 7 can commit after the client read up to 8, and the client never
+ * asks below 9 again. Filtering by transaction id alone does not help, because
+ * sequence order is not transaction-id order either.
+ *
+ * So a change's version is derived from the id of the transaction that wrote
+ * it (`edfi_change_version()`: `pg_current_xact_id()` plus a fixed offset that
+ * keeps new versions above the old sequence's), and the newest version
+ * reported is `xmin - 1` (plus the offset) of the reader's snapshot
+ * (`edfi_newest_change_version()`). Proof that a client following the
+ * protocol misses nothing:
+ *
+ * 1. `xmin` is the oldest transaction id still running when the snapshot was
+ *    taken; every transaction with a smaller id had ended by then.
+ * 2. A change with version v <= newest was written by transaction v - offset
+ *    < xmin: it has committed (and every later read sees it) or aborted (and
+ *    never will be seen). No change with a version <= newest can appear later.
+ * 3. Transaction ids only grow, so every later write gets a version > newest
+ *    and falls into a later window (last synced, newest'].
+ * 4. Several writes of one transaction share its version; two transactions
+ *    that change one document are serialized by its row lock and have
+ *    different ids, so a document's version (its ETag) changes with every
+ *    committed change.
+ *
+ * The price: a write transaction left open holds `newestChangeVersion` back
+ * until it ends; read-only transactions hold nothing back (they have no id).
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.js';
@@ -201,7 +231,7 @@ export async function insertDocIfAbsent(db: Db, d: NewDoc): Promise<StoredDoc | 
   const r = await db.query<Row>(
     `INSERT INTO edfi_documents (id, state_code, resource, identity_key, alias_key, key_values, ref_keys,
      student_unique_id, body, content_hash, change_version, client_id)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, nextval('edfi_change_version_seq'), $11)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, edfi_change_version(), $11)
      ON CONFLICT (state_code, identity_key) DO NOTHING RETURNING ${COLUMNS}`,
     [
       d.id,
@@ -228,7 +258,7 @@ export async function replaceDoc(
 ): Promise<StoredDoc> {
   const r = await db.query<Row>(
     `UPDATE edfi_documents SET ref_keys = $2, body = $3, content_hash = $4, client_id = $5,
-     change_version = nextval('edfi_change_version_seq'), updated_at = now()
+     change_version = edfi_change_version(), updated_at = now()
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, d.refKeys, JSON.stringify(d.body), d.contentHash, d.clientId],
   );
@@ -240,7 +270,7 @@ export async function deleteDoc(db: Db, doc: StoredDoc): Promise<number> {
   await db.query('DELETE FROM edfi_documents WHERE id = $1', [doc.id]);
   const r = await db.query<{ change_version: number | string }>(
     `INSERT INTO edfi_deletes (id, state_code, resource, key_values, change_version)
-     VALUES ($1,$2,$3,$4, nextval('edfi_change_version_seq')) RETURNING change_version`,
+     VALUES ($1,$2,$3,$4, edfi_change_version()) RETURNING change_version`,
     [doc.id, doc.stateCode, doc.resource, JSON.stringify(doc.keyValues)],
   );
   return Number(r.rows[0]!.change_version);
@@ -335,13 +365,14 @@ export async function listDeletes(
   };
 }
 
-/** The oldest and newest change versions (the ODS/API starts counting at 0). */
+/**
+ * The oldest and newest change versions (the ODS/API starts counting at 0).
+ * Newest is the safe horizon (see the top of this file): nothing at or below it
+ * can still be committed, so a client may sync up to it and never look back.
+ */
 export async function availableChangeVersions(
   db: Db,
 ): Promise<{ oldestChangeVersion: number; newestChangeVersion: number }> {
-  const r = await db.query<{ last_value: number | string; is_called: boolean }>(
-    'SELECT last_value, is_called FROM edfi_change_version_seq',
-  );
-  const row = r.rows[0]!;
-  return { oldestChangeVersion: 0, newestChangeVersion: row.is_called ? Number(row.last_value) : 0 };
+  const r = await db.query<{ v: number | string }>('SELECT edfi_newest_change_version() AS v');
+  return { oldestChangeVersion: 0, newestChangeVersion: Math.max(0, Number(r.rows[0]!.v)) };
 }

@@ -8,7 +8,7 @@
  */
 import type { Actor } from '../audit.js';
 import { appendAudit } from '../audit.js';
-import { emitStudentEvent, type StudentEventKind } from '../events.js';
+import { emitStudentEvent, type StudentEventKind } from '../outbox/student-events.js';
 import type { Db } from '../store/db.js';
 import { createStudent, refreshStudent } from '../students.js';
 import type { MsixId } from '../../specs/ids.js';

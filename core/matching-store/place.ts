@@ -14,7 +14,7 @@
 import type { StateRecord } from '../../specs/canonical/state-record.js';
 import type { MsixId } from '../../specs/ids.js';
 import type { ConsolidationOptions } from '../consolidate.js';
-import { emitStudentEvent } from '../events.js';
+import { emitStudentEvent } from '../outbox/student-events.js';
 import { blockingKeys } from '../matching/blocking.js';
 import { decideArrival, matchArriving, type ArrivalResult } from '../matching/incremental.js';
 import { standardize } from '../matching/standardize.js';

@@ -7,7 +7,7 @@
  */
 import type { Actor } from '../audit.js';
 import { appendAudit } from '../audit.js';
-import { emitStudentEvent } from '../events.js';
+import { emitStudentEvent } from '../outbox/student-events.js';
 import type { Db } from '../store/db.js';
 import { refreshStudent } from '../students.js';
 import type { MsixId } from '../../specs/ids.js';

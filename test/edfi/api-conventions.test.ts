@@ -4,7 +4,7 @@
  * tokens): upsert, ETags, paging, references, deletes, 405s, correlation ids.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type TestSystem } from '../support/system.js';
+import { eventually, startSystem, type TestSystem } from '../support/system.js';
 import { BASE, edfiClient, idFrom, type EdfiClient } from './support/client.js';
 import { lea, program, school, smepa, ssa, student, SCHOOL_ID } from './support/fixtures.js';
 
@@ -343,21 +343,32 @@ describe('change queries', () => {
   it('publishes the change version window and filters collections and deletes by it', async () => {
     const before = (await tx.get('/changeQueries/v1/availableChangeVersions')).json();
     expect(before).toEqual({ oldestChangeVersion: 0, newestChangeVersion: expect.any(Number) });
+    // The newest version is a safe horizon: it passes a change once no transaction that could precede it runs.
+    const newestAtLeast = (v: number) =>
+      eventually(async () => {
+        const n = (await tx.get('/changeQueries/v1/availableChangeVersions')).json().newestChangeVersion as number;
+        return n >= v ? n : null;
+      });
     const created = await tx.post('students', student('604850'));
-    const after = (await tx.get('/changeQueries/v1/availableChangeVersions')).json().newestChangeVersion;
-    expect(after).toBeGreaterThan(before.newestChangeVersion);
+    const version = Number((await tx.get(`students/${idFrom(created)}`)).json()._etag);
+    expect(version).toBeGreaterThan(before.newestChangeVersion);
+    const after = await newestAtLeast(version);
     const changed = await tx.get(
       `students?minChangeVersion=${before.newestChangeVersion + 1}&maxChangeVersion=${after}`,
     );
     expect(changed.json().map((s: { studentUniqueId: string }) => s.studentUniqueId)).toEqual(['604850']);
     expect((await tx.del('students', idFrom(created))).statusCode).toBe(204);
-    const v = (await tx.get('/changeQueries/v1/availableChangeVersions')).json().newestChangeVersion;
-    const deletes = await tx.get(`students/deletes?minChangeVersion=${v}&maxChangeVersion=${v}&totalCount=true`);
+    const deletes = await eventually(async () => {
+      const v = (await tx.get('/changeQueries/v1/availableChangeVersions')).json().newestChangeVersion as number;
+      const d = await tx.get(`students/deletes?minChangeVersion=${after + 1}&maxChangeVersion=${v}&totalCount=true`);
+      return d.headers['total-count'] === '1' ? d : null;
+    });
     expect(deletes.statusCode).toBe(200);
-    expect(deletes.headers['total-count']).toBe('1');
-    expect(deletes.json()).toEqual([
-      { id: idFrom(created), changeVersion: v, keyValues: { studentUniqueId: '604850' } },
+    const gone = deletes.json() as { changeVersion: number }[];
+    expect(gone).toEqual([
+      { id: idFrom(created), changeVersion: expect.any(Number), keyValues: { studentUniqueId: '604850' } },
     ]);
+    expect(gone[0]!.changeVersion).toBeGreaterThan(after);
     const keyChanges = await tx.get(`students/keyChanges?minChangeVersion=0&totalCount=true`);
     expect(keyChanges.json()).toEqual([]);
     expect(keyChanges.headers['total-count']).toBe('0');

@@ -72,12 +72,13 @@ describe('move notices from the student events outbox', () => {
     expect((await fl({ method: 'POST', url: '/api/v1/states/FL/records', payload: updated })).statusCode).toBeLessThan(
       300,
     );
+    // The consumer has read every event (its cursor is at the last one in (transaction, id) order).
     await eventually(async () => {
-      const r = await w.sys.db.query<{ last_id: number }>(
-        `SELECT last_id FROM event_cursors WHERE consumer = 'exchange-move-notices'`,
+      const r = await w.sys.db.query<{ behind: number }>(
+        `SELECT count(*)::int AS behind FROM student_events e, event_cursors c
+         WHERE c.consumer = 'exchange-move-notices' AND (e.xid, e.id) > (c.last_xid, c.last_id)`,
       );
-      const max = await w.sys.db.query<{ m: number }>('SELECT max(id)::int AS m FROM student_events');
-      return r.rows[0]?.last_id === max.rows[0]?.m;
+      return r.rows[0]?.behind === 0;
     });
     expect(await notices()).toHaveLength(2);
     // Every delivered notice is an audited disclosure with its reason.

@@ -1,4 +1,4 @@
-import { consumeStudentEvents, type StudentEventKind } from '../../events.js';
+import { consumeStudentEvents, type StudentEventKind } from '../../outbox/student-events.js';
 import { createExchange } from '../../ledger.js';
 import type { Db } from '../../store/db.js';
 import { getStudent, linkedRecords } from '../../students.js';
