@@ -13,7 +13,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { fromBytes, inputFromPath, loadAdapters, writeTar } from '../adapters/sdk/index.js';
+import { collect, fromBytes, inputFromPath, loadAdapters, writeTar } from '../adapters/sdk/index.js';
 import {
   ReportBuilder,
   renderReportCsv,
@@ -145,7 +145,7 @@ async function uploadBody(path: string): Promise<{ size: number; name: string; o
   const entries = [];
   for (const n of names)
     if ((await stat(join(path, n))).isFile()) entries.push({ name: n, data: await readFile(join(path, n)) });
-  const tar = Buffer.concat([...writeTar(entries)]);
+  const tar = await collect(writeTar(entries));
   return { size: tar.length, name: `${basename(path)}.tar`, open: () => fromBytes(tar, 256 * 1024) };
 }
 

@@ -1,46 +1,15 @@
 /**
- * Just enough POSIX tar (ustar, plus pax path records) to take a multi-file
- * submission as one upload stream and to write one back. Entries stream: an
- * entry's bytes are passed on as they arrive, never collected.
+ * Tar bundles (ustar, pax and GNU long names) through `tar-stream`: a multi-file submission arrives as one upload
+ * stream and an answer goes back as one. Entries stream: an entry's bytes are passed on as they arrive, never
+ * collected, and the upload is read only as fast as the entries are consumed (tar-stream's backpressure), so memory
+ * stays at a few chunks whatever the bundle's size. What goes wrong is reported as events, never thrown, so the
+ * adapter can turn it into a file issue: a cut bundle is `truncated` (with the entry it was cut in), anything else
+ * tar-stream refuses is `bad` with its reason. Only a failing byte source throws (an I/O error, not the bundle's).
  */
+import { Readable } from 'node:stream';
+import tar from 'tar-stream';
 import { chunks } from './bytes.js';
 import type { ByteSource } from './types.js';
-
-/** Reads exact byte counts from a chunk stream. */
-class ByteReader {
-  private buf: Buffer = Buffer.alloc(0);
-  private readonly it: AsyncIterator<Buffer>;
-  private done = false;
-  constructor(source: AsyncIterable<Buffer>) {
-    this.it = source[Symbol.asyncIterator]();
-  }
-  private async fill(n: number): Promise<void> {
-    while (this.buf.length < n && !this.done) {
-      const r = await this.it.next();
-      if (r.done) this.done = true;
-      else this.buf = this.buf.length ? Buffer.concat([this.buf, r.value]) : r.value;
-    }
-  }
-  /** Exactly n bytes, or fewer at the end of the stream. */
-  async read(n: number): Promise<Buffer> {
-    await this.fill(n);
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(out.length);
-    return out;
-  }
-  /** n bytes as a sequence of chunks; yields fewer at the end of the stream. */
-  async *stream(n: number): AsyncGenerator<Buffer> {
-    let left = n;
-    while (left > 0) {
-      if (!this.buf.length) await this.fill(1);
-      if (!this.buf.length) return;
-      const piece = this.buf.subarray(0, Math.min(left, this.buf.length));
-      this.buf = this.buf.subarray(piece.length);
-      left -= piece.length;
-      yield piece;
-    }
-  }
-}
 
 export interface TarEntry {
   name: string;
@@ -54,106 +23,63 @@ export type TarEvent =
   | { kind: 'truncated'; name?: string }
   | { kind: 'bad'; reason: string };
 
-const octal = (b: Buffer, from: number, len: number) =>
-  parseInt(
-    b
-      .toString('latin1', from, from + len)
-      .replace(/\0.*$/, '')
-      .trim() || '0',
-    8,
-  );
-const str = (b: Buffer, from: number, len: number) => b.toString('utf8', from, from + len).replace(/\0.*$/s, '');
-
-/** True when a 512-byte block looks like a ustar header. */
+/** True when a 512-byte block looks like a ustar header (the sniff that tells a bundle from a single file). */
 export function isTarHeader(block: Buffer): boolean {
   return block.length >= 263 && block.toString('latin1', 257, 262) === 'ustar';
 }
 
-/** Iterates the regular files of a tar stream. */
+/** tar-stream's message when the input ends before the bundle does (inside a header or an entry). */
+const CUT = 'Unexpected end of data';
+
+/** Iterates the regular files of a tar stream; directories, links and other entry types are skipped. */
 export async function* readTar(source: ByteSource): AsyncGenerator<TarEvent> {
-  const r = new ByteReader(chunks(source));
-  let paxPath: string | undefined;
-  for (;;) {
-    const h = await r.read(512);
-    if (h.length === 0) return;
-    if (h.length < 512) {
-      yield { kind: 'truncated' };
-      return;
-    }
-    if (h.every((b) => b === 0)) return;
-    if (!isTarHeader(h)) {
-      yield { kind: 'bad', reason: 'not a ustar header' };
-      return;
-    }
-    const sum = octal(h, 148, 8);
-    let check = 0;
-    for (let i = 0; i < 512; i++) check += i >= 148 && i < 156 ? 32 : h[i]!;
-    if (sum !== check) {
-      yield { kind: 'bad', reason: 'tar header checksum mismatch' };
-      return;
-    }
-    const size = octal(h, 124, 12);
-    const type = String.fromCharCode(h[156]!);
-    const prefix = str(h, 345, 155);
-    const name = paxPath ?? (prefix ? `${prefix}/${str(h, 0, 100)}` : str(h, 0, 100));
-    const padded = Math.ceil(size / 512) * 512;
-    if (type === 'x') {
-      const pax = (await r.read(padded)).toString('utf8', 0, size);
-      const m = /\d+ path=([^\n]*)\n/.exec(pax);
-      paxPath = m?.[1];
-      continue;
-    }
-    paxPath = undefined;
-    if (type !== '0' && type !== '\0') {
-      await r.read(padded); // directories, links, global pax headers: skipped
-      continue;
-    }
-    let got = 0;
-    const content = (async function* () {
-      for await (const c of r.stream(size)) {
-        got += c.length;
-        yield c;
+  const extract = tar.extract();
+  const input = Readable.from(chunks(source));
+  let sourceError: unknown;
+  input.on('error', (e) => {
+    sourceError = e;
+    extract.destroy(e);
+  });
+  input.pipe(extract);
+  /** The entry being read, for a `truncated` event. */
+  let current: string | undefined;
+  try {
+    for await (const entry of extract) {
+      const { name, size = 0, type } = entry.header;
+      // Read through one iterator and never end it early: destroying an entry stream destroys the whole extract.
+      const it = entry[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      if (type === 'file' || type === 'contiguous-file') {
+        current = name;
+        const content = (async function* () {
+          try {
+            for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+          } catch {
+            // A cut entry just ends here; the extract fails with the same error and readTar reports it.
+          }
+        })();
+        yield { kind: 'entry', entry: { name, size, content } };
+        await content.return(undefined);
       }
-    })();
-    yield { kind: 'entry', entry: { name, size, content } };
-    await content.return(undefined);
-    for await (const c of r.stream(size - got)) got += c.length; // what the consumer left
-    if (got < size) {
-      yield { kind: 'truncated', name };
-      return;
+      for (let r = await it.next(); !r.done; r = await it.next()); // what the consumer left, or a skipped entry
+      current = undefined;
     }
-    const pad = padded - size;
-    if (pad && (await r.read(pad)).length < pad) {
-      yield { kind: 'truncated', name };
-      return;
-    }
+  } catch (e) {
+    if (sourceError !== undefined) throw sourceError;
+    const reason = e instanceof Error ? e.message : String(e);
+    if (reason === CUT) yield current === undefined ? { kind: 'truncated' } : { kind: 'truncated', name: current };
+    else yield { kind: 'bad', reason };
+  } finally {
+    input.destroy();
+    extract.destroy();
   }
 }
 
-function header(name: string, size: number): Buffer {
-  const h = Buffer.alloc(512, 0);
-  h.write(name.slice(0, 100), 0, 'utf8');
-  h.write('0000644\0', 100, 'latin1');
-  h.write('0000000\0', 108, 'latin1');
-  h.write('0000000\0', 116, 'latin1');
-  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
-  h.write('00000000000\0', 136, 'latin1');
-  h.write('        ', 148, 'latin1');
-  h.write('0', 156, 'latin1');
-  h.write('ustar\0' + '00', 257, 'latin1');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return h;
-}
-
-/** Writes named buffers as a tar stream. */
-export function* writeTar(entries: Iterable<{ name: string; data: Buffer }>): Generator<Buffer> {
-  for (const e of entries) {
-    yield header(e.name, e.data.length);
-    yield e.data;
-    const pad = (512 - (e.data.length % 512)) % 512;
-    if (pad) yield Buffer.alloc(pad, 0);
-  }
-  yield Buffer.alloc(1024, 0);
+/**
+ * Writes named buffers as a tar stream (ustar, mode 0644, mtime 0 so the same entries always give the same bytes).
+ */
+export async function* writeTar(entries: Iterable<{ name: string; data: Buffer }>): AsyncGenerator<Buffer> {
+  const pack = tar.pack();
+  for (const e of entries) pack.entry({ name: e.name, size: e.data.length, mode: 0o644, mtime: new Date(0) }, e.data);
+  pack.finalize();
+  for await (const chunk of pack as AsyncIterable<Buffer>) yield chunk;
 }

@@ -95,6 +95,48 @@ describe('byte-level splitting', () => {
     ]);
     const cutEvents = await all(readTar(fromBytes(tar.subarray(0, 1700))));
     expect(cutEvents.map((e) => e.kind)).toEqual(['entry', 'entry', 'truncated']);
+    expect(cutEvents[2]).toEqual({ kind: 'truncated', name: 'b.xml' });
+    // Cut inside the second header: no entry to name.
+    expect((await all(readTar(fromBytes(tar.subarray(0, 1200))))).at(-1)).toEqual({ kind: 'truncated' });
+    const broken = Buffer.from(tar);
+    broken[0] = 0x42; // the first header's checksum no longer holds
+    expect(await all(readTar(fromBytes(broken)))).toEqual([
+      { kind: 'bad', reason: expect.stringMatching(/invalid tar header/i) },
+    ]);
+  });
+
+  it('keeps names longer than a ustar header holds, and writes the same bytes for the same entries', async () => {
+    const long = `${'interchanges/'.repeat(12)}Student.xml`;
+    const bundle = () => collect(writeTar([{ name: long, data: Buffer.from('<s/>') }]));
+    const first = await bundle();
+    const names: string[] = [];
+    for await (const ev of readTar(fromBytes(first, 7))) if (ev.kind === 'entry') names.push(ev.entry.name);
+    expect(names).toEqual([long]);
+    expect((await bundle()).equals(first)).toBe(true);
+  });
+
+  it('streams an entry: its first bytes arrive long before the upload has been read', async () => {
+    const size = 8 << 20;
+    const bundle = await collect(writeTar([{ name: 'big.xml', data: Buffer.alloc(size, 0x41) }]));
+    let pulled = 0;
+    async function* upload() {
+      for await (const part of fromBytes(bundle)) {
+        pulled += part.length;
+        yield part;
+      }
+    }
+    let pulledAtFirstByte = -1;
+    let read = 0;
+    for await (const ev of readTar(upload())) {
+      if (ev.kind !== 'entry') throw new Error(`unexpected ${ev.kind}`);
+      for await (const c of ev.entry.content) {
+        if (pulledAtFirstByte < 0) pulledAtFirstByte = pulled;
+        read += c.length;
+      }
+    }
+    expect(read).toBe(size);
+    expect(pulledAtFirstByte).toBeGreaterThan(0);
+    expect(pulledAtFirstByte).toBeLessThan(1 << 20);
   });
 });
 
