@@ -1,3 +1,5 @@
+import { GatewayError } from './errors.js';
+import { listState, rowVisible, shown, type Scope } from './security/scope.js';
 import type { Db } from './store/db.js';
 import type { ExchangeId } from '../specs/ids.js';
 
@@ -176,4 +178,16 @@ export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exc
     [f.stateCode ?? null, f.status ?? null, f.kind ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500)],
   );
   return r.rows.map(fromRow);
+}
+
+/** One ledger entry as the scope sees it: another state's entry is not found (a probe learns nothing). */
+export async function readExchange(db: Db, scope: Scope, id: string): Promise<Exchange> {
+  const ex = await getExchange(db, id);
+  if (!ex || !rowVisible(scope, ex.stateCode)) throw new GatewayError('GW_ERR_NOT_FOUND', `No exchange ${id}.`);
+  return shown(scope, ex);
+}
+
+/** The ledger as the scope sees it: a state-bound caller's own state only, masked for the help desk. */
+export async function searchLedger(db: Db, scope: Scope, f: ExchangeFilter = {}): Promise<Exchange[]> {
+  return shown(scope, await listExchanges(db, { ...f, stateCode: listState(scope, f.stateCode) }));
 }

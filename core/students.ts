@@ -2,6 +2,8 @@ import type { Db } from './store/db.js';
 import type { Student } from '../specs/canonical/student.js';
 import { newMsixId, type MsixId } from '../specs/ids.js';
 import { consolidate, type ConsolidationInput, type ConsolidationOptions } from './consolidate.js';
+import { GatewayError } from './errors.js';
+import { requireGrounds, type Scope } from './security/scope.js';
 
 /** Creates a student with a fresh MSIX id; retries on the (rare) id collision. */
 export async function createStudent(db: Db): Promise<MsixId> {
@@ -87,4 +89,33 @@ export async function getStudent(
 export async function studentOfRecord(db: Db, recordId: string): Promise<MsixId | null> {
   const r = await db.query<{ msix_id: string }>('SELECT msix_id FROM links WHERE record_id = $1', [recordId]);
   return (r.rows[0]?.msix_id as MsixId | undefined) ?? null;
+}
+
+export type StudentRead = { kind: 'student'; student: Student; version: number } | { kind: 'merged'; into: string };
+
+/**
+ * Reads one consolidated child for the scope: the disclosure grounds first
+ * (so an unknown id and a child without a ground answer alike: 403), then the
+ * record; every read is an audited disclosure with its ground as the reason.
+ * A merged id answers where the child went.
+ */
+export async function readStudent(
+  db: Db,
+  scope: Scope,
+  msixId: string,
+  details: Record<string, unknown> = {},
+): Promise<StudentRead> {
+  const g = await requireGrounds(db, scope, msixId);
+  const found = await getStudent(db, msixId);
+  if (!found) throw new GatewayError('GW_ERR_NOT_FOUND', `No student with MSIX id ${msixId}.`);
+  if ('mergedInto' in found) return { kind: 'merged', into: found.mergedInto };
+  await scope.audit.disclosed({
+    action: 'student.read',
+    msixId,
+    recordIds: found.student.records.map((r) => r.recordId),
+    fields: ['*'],
+    reason: g.reason,
+    details,
+  });
+  return { kind: 'student', student: found.student, version: found.version };
 }

@@ -1,4 +1,7 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import cookie from '@fastify/cookie';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
@@ -19,7 +22,9 @@ import { matchingReviewRoutes } from './routes/matching-reviews.js';
 import { matchingMergeRoutes } from './routes/matching-merges.js';
 import { fileRoutes } from './routes/files.js';
 import { edfiPlugin } from './edfi/plugin.js';
-import { registerAuth, registerSecurity } from './plugins/auth.js';
+import { securityPlugin } from './plugins/auth.js';
+import { disclosurePolicy, recordInState } from '../core/security/disclosure.js';
+import { noticeGround, requestGround } from '../core/exchange/grounds.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { signInRoutes } from './routes/auth-signin.js';
 import { devIdpRoutes } from './dev-idp/routes.js';
@@ -28,6 +33,22 @@ import { exchangeEdfiRoutes } from './routes/exchange-edfi.js';
 import { exchangeNoticeRoutes } from './routes/exchange-notices.js';
 import { exchangeDeliveryRoutes } from './routes/exchange-deliveries.js';
 import { exchangeStateRoutes } from './routes/exchange-states.js';
+
+/** The gateway's fastify instance: TypeBox schemas give route handlers their types. */
+export type GatewayApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/**
+ * What opens a child's consolidated record to a state-bound caller, in the
+ * order tried. One explicit list, assembled here at start (not filled by
+ * whichever route modules happened to load).
+ */
+export const DISCLOSURE_GROUNDS = [recordInState, noticeGround, requestGround] as const;
 
 export interface BuildOptions {
   logger?: Logger | boolean;
@@ -40,9 +61,11 @@ const CORRELATION = /^[\w.:-]{1,100}$/;
  * and `npm start` listens. Routes are thin: they parse, call core, and map the
  * result to HTTP.
  */
-export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Promise<GatewayApp> {
+  // pino's Logger is a FastifyBaseLogger; typed as such, the instance keeps fastify's own logger type.
+  const loggerInstance: FastifyBaseLogger | undefined = typeof opts.logger === 'object' ? opts.logger : undefined;
   const app = Fastify({
-    loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
+    loggerInstance,
     logger: typeof opts.logger === 'boolean' ? opts.logger : undefined,
     bodyLimit: ctx.config.BODY_LIMIT_BYTES,
     requestIdHeader: false,
@@ -54,7 +77,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
     // A JSON body carrying __proto__ or constructor.prototype is refused (400), not parsed.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-  }) as unknown as FastifyInstance;
+  }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('ctx', ctx);
 
   // Bodies are checked as sent; query strings, params and headers arrive as text and are coerced to their schema types.
@@ -69,7 +92,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
 
   registerProblemHandlers(app);
   // Security headers, rate limits, and authentication + authorization of every route (config.access).
-  await registerSecurity(app);
+  await app.register(cookie);
+  await app.register(securityPlugin, { grounds: disclosurePolicy(DISCLOSURE_GROUNDS), front: true });
   app.addSchema(StateRecordSchema);
   app.addSchema(StudentSchema);
   // Shared schemas are added here, at the root: addSchema inside a plugin gives that plugin a fresh validator without
@@ -129,12 +153,13 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
 }
 
 /** Only the health routes: what a worker-only process serves to its orchestrator. */
-export async function buildHealthApp(ctx: GatewayContext): Promise<FastifyInstance> {
-  const app = Fastify() as unknown as FastifyInstance;
+export async function buildHealthApp(ctx: GatewayContext): Promise<GatewayApp> {
+  const app = Fastify().withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('ctx', ctx);
   registerProblemHandlers(app);
   // Same rule as the gateway: only declared routes answer.
-  registerAuth(app);
+  await app.register(cookie);
+  await app.register(securityPlugin, { grounds: disclosurePolicy(DISCLOSURE_GROUNDS), front: false });
   await app.register(healthRoutes);
   return app;
 }

@@ -1,5 +1,14 @@
 import type { Db } from '../store/db.js';
-import { deliveryAttempts, type Delivery, type DeliveryAttempt } from './delivery/deliveries.js';
+import { GatewayError } from '../errors.js';
+import { listState, rowVisible, type Scope } from '../security/scope.js';
+import {
+  deliveryAttempts,
+  getDelivery,
+  listDeliveries,
+  type Delivery,
+  type DeliveryAttempt,
+  type DeliveryFilter,
+} from './delivery/deliveries.js';
 import { inboxAck } from './delivery/inbox.js';
 
 /** A delivery as the help desk sees it: where it stands and every attempt, never the message body (student data). */
@@ -59,4 +68,17 @@ export async function deliveryDetail(db: Db, d: Delivery): Promise<DeliveryView>
     attemptLog: await deliveryAttempts(db, d),
     ...(ack ? { acknowledgedAt: ack.ackedAt } : {}),
   };
+}
+
+/** One delivery with its attempts, as the scope sees it: the receiving state's own, or any for national roles. */
+export async function readDelivery(db: Db, scope: Scope, id: string): Promise<DeliveryView> {
+  const d = await getDelivery(db, id);
+  if (!d || !rowVisible(scope, d.stateCode)) throw new GatewayError('GW_ERR_NOT_FOUND', `No delivery ${id}.`);
+  return deliveryDetail(db, d);
+}
+
+/** Deliveries as the scope sees them, newest first. */
+export async function searchDeliveries(db: Db, scope: Scope, f: DeliveryFilter = {}): Promise<DeliveryView[]> {
+  const stateCode = listState(scope, f.stateCode);
+  return (await listDeliveries(db, { ...f, ...(stateCode ? { stateCode } : {}) })).map(deliveryView);
 }

@@ -24,6 +24,9 @@ export type AccessRequirement =
       schemes?: readonly string[];
     };
 
+/** Roles that act for one state: without a state claim they grant nothing, anywhere. */
+export const STATE_BOUND_ROLES: ReadonlySet<Role> = new Set(['state-system', 'counselor', 'data-admin']);
+
 /** Roles that never see a child's identity, whatever a route declares. */
 export const NO_PII_ROLES: ReadonlySet<Role> = new Set(['help-desk', 'federal']);
 
@@ -60,6 +63,17 @@ export function decideAccess({ rule, principal, params, query, write }: AccessIn
   let via = principal.roles.filter((r) => rule.roles.includes(r));
   if (via.length === 0)
     return { kind: 'deny', code: 'GW_ERR_FORBIDDEN', detail: `This needs one of the roles ${rule.roles.join(', ')}.` };
+  // Fail closed: a role that acts for a state means nothing without one (it would otherwise see every state).
+  if (!principal.state) {
+    via = via.filter((r) => !STATE_BOUND_ROLES.has(r));
+    if (via.length === 0)
+      return {
+        kind: 'deny',
+        code: 'GW_ERR_FORBIDDEN',
+        detail:
+          'This role acts for a state, and your account or client is bound to none; ask for your state to be set.',
+      };
+  }
   if (rule.pii || rule.student) {
     via = via.filter((r) => !NO_PII_ROLES.has(r));
     if (via.length === 0)

@@ -18,18 +18,18 @@ export interface ExternalVerifier {
 export interface AuthenticationDeps {
   keyring: Keyring;
   tokens: TokenSettings;
-  /** Settings of the sign-in session tokens (their own audience). */
-  sessions: TokenSettings;
   external: ExternalVerifier | null;
   /** False when a machine client was revoked after its token was issued. */
   clientActive(clientId: string): Promise<boolean>;
+  /** The live server-side session a session cookie names (null: unknown, expired, signed out or revoked). */
+  openSession(token: string): Promise<{ principal: Principal; expiresAt: number } | null>;
 }
 
 export type Authentication =
   | { kind: 'none' }
   | { kind: 'ok'; principal: Principal; via: 'gateway-token' | 'oidc-token' | 'session'; expiresAt: number }
   | { kind: 'ok'; principal: Principal; via: 'scheme'; scheme: string; expiresAt: number }
-  | { kind: 'invalid'; why: VerifyFailure | 'revoked' | 'bad-scheme' | (string & {}) };
+  | { kind: 'invalid'; why: VerifyFailure | 'revoked' | 'bad-scheme' | 'no-session' | (string & {}) };
 
 export function principalOf(c: TokenClaims): Principal {
   return {
@@ -49,9 +49,10 @@ export function bearerToken(header: string | undefined): string | null {
 }
 
 /**
- * Who is calling: a gateway access token or an external OIDC token in the
- * Authorization header, else the sign-in session cookie. A header that is
- * present but wrong is an error, never a fallback to the cookie.
+ * Who is calling: a gateway access token or an external OIDC access token in
+ * the Authorization header, else the sign-in session cookie. A header that is
+ * present but wrong is an error, never a fallback to the cookie; so is a
+ * session cookie that names no live session.
  */
 export async function authenticate(
   deps: AuthenticationDeps,
@@ -75,9 +76,9 @@ export async function authenticate(
     };
   }
   if (sessionToken) {
-    const res = await verifyToken(deps.keyring, deps.sessions, 'session', sessionToken);
-    if (res.kind !== 'ok') return res;
-    return { kind: 'ok', principal: principalOf(res.claims), via: 'session', expiresAt: res.expiresAt };
+    const s = await deps.openSession(sessionToken);
+    if (!s) return { kind: 'invalid', why: 'no-session' };
+    return { kind: 'ok', principal: s.principal, via: 'session', expiresAt: s.expiresAt };
   }
   return { kind: 'none' };
 }

@@ -4,59 +4,84 @@ import type { Principal } from '../principal.js';
 /**
  * Why a state-bound person or system may see one child's consolidated record.
  * FERPA allows disclosure to the school a child is moving to; MSIX practice
- * turns that into: the child has a record in your state, or a record request
- * or move notice names your state. Each ground is one query; the first that
- * holds is the reason written to the audit trail.
+ * turns that into: the child is enrolled in your state (an active record that
+ * carries an enrollment), a move or departure notice names your state, or you
+ * chose the child in a national search with a stated purpose (that person
+ * only, for a limited time). Each ground is one query; the first that holds is
+ * the reason written to the audit trail.
  */
 export type DisclosureGrounds = { kind: 'granted'; basis: string; reason: string } | { kind: 'denied'; reason: string };
 
-/**
- * One ground: returns the audit reason when it holds for this state and child,
- * else null. Must only read, and must use parameterized SQL.
- */
-export type GroundCheck = (db: Db, state: string, msixId: string) => Promise<{ basis: string; reason: string } | null>;
+/** Who asks, as the grounds see it: a state and, for personal grants, the subject. */
+export interface GroundAsker {
+  state: string;
+  subject: string;
+}
 
-/** The child, or the student it was merged into, has an active record from `state`. */
-export const recordInState: GroundCheck = async (db, state, msixId) => {
-  const r = await db.query<{ id: string }>(
-    `SELECT s.id FROM links l JOIN state_records s ON s.id = l.record_id
-     WHERE l.msix_id IN (SELECT $1::text UNION SELECT merged_into FROM students WHERE msix_id = $1
-     AND merged_into IS NOT NULL)
-       AND s.state_code = $2 AND s.status = 'active'
-     LIMIT 1`,
-    [msixId, state],
-  );
-  return r.rows[0] ? { basis: 'record-in-state', reason: `the child has a ${state} record (${r.rows[0].id})` } : null;
+/**
+ * One ground: returns the audit reason when it holds for this caller and
+ * child, else null. Must only read, and must use parameterized SQL.
+ */
+export interface Ground {
+  name: string;
+  check(db: Db, who: GroundAsker, msixId: string): Promise<{ basis: string; reason: string } | null>;
+}
+
+/** The child, and the student it was merged into: `$1` is the MSIX id asked for. */
+export const SAME_CHILD = `(SELECT $1::text UNION SELECT merged_into FROM students WHERE msix_id = $1
+                   AND merged_into IS NOT NULL)`;
+
+/** The child, or a student merged with it, has an active record from the caller's state. */
+export const recordInState: Ground = {
+  name: 'record-in-state',
+  async check(db, who, msixId) {
+    const r = await db.query<{ id: string }>(
+      `SELECT s.id FROM links l JOIN state_records s ON s.id = l.record_id
+       WHERE l.msix_id IN ${SAME_CHILD} AND s.state_code = $2 AND s.status = 'active'
+       LIMIT 1`,
+      [msixId, who.state],
+    );
+    return r.rows[0]
+      ? { basis: 'record-in-state', reason: `the child has a ${who.state} record (${r.rows[0].id})` }
+      : null;
+  },
 };
 
-/**
- * The grounds checked, in order. The record-request and move-notice work adds
- * its checks here (or at start-up through `addDisclosureGround`), e.g. a query
- * for an open request or notice naming `state` for `msixId`.
- */
-const grounds: { name: string; check: GroundCheck }[] = [{ name: 'record-in-state', check: recordInState }];
-
-/** Adds a ground (record requests, move notices). Idempotent by name. */
-export function addDisclosureGround(name: string, check: GroundCheck): void {
-  const i = grounds.findIndex((g) => g.name === name);
-  if (i >= 0) grounds[i] = { name, check };
-  else grounds.push({ name, check });
+/** Decides, with the grounds assembled at start, whether a principal may open a child. */
+export interface DisclosurePolicy {
+  readonly grounds: readonly Ground[];
+  decide(db: Db, principal: Principal, msixId: string): Promise<DisclosureGrounds>;
 }
 
 /** Roles that read any child's record without a state ground (national administration). */
 const NATIONAL_READERS = new Set(['admin']);
 
 /**
- * Decides whether `principal` may see the consolidated record `msixId`, and why.
- * National administrators always may; everyone else needs a state and a ground.
+ * The disclosure policy of a gateway: the grounds, in the order they are
+ * tried. The composition root lists them explicitly (gateway/app.ts), so what
+ * opens a child is one visible list, not whatever modules happened to load.
  */
-export async function disclosureGrounds(db: Db, principal: Principal, msixId: string): Promise<DisclosureGrounds> {
-  if (principal.roles.some((r) => NATIONAL_READERS.has(r)))
-    return { kind: 'granted', basis: 'national-admin', reason: 'national administrator' };
-  if (!principal.state) return { kind: 'denied', reason: 'not bound to a state' };
+export function disclosurePolicy(grounds: readonly Ground[]): DisclosurePolicy {
+  const names = new Set<string>();
   for (const g of grounds) {
-    const hit = await g.check(db, principal.state, msixId);
-    if (hit) return { kind: 'granted', ...hit };
+    if (names.has(g.name)) throw new Error(`disclosure ground ${g.name} is listed twice`);
+    names.add(g.name);
   }
-  return { kind: 'denied', reason: `no record, request or move notice links the child to ${principal.state}` };
+  return {
+    grounds,
+    async decide(db, principal, msixId) {
+      if (principal.roles.some((r) => NATIONAL_READERS.has(r)))
+        return { kind: 'granted', basis: 'national-admin', reason: 'national administrator' };
+      if (!principal.state) return { kind: 'denied', reason: 'not bound to a state' };
+      const who = { state: principal.state, subject: principal.subject };
+      for (const g of grounds) {
+        const hit = await g.check(db, who, msixId);
+        if (hit) return { kind: 'granted', ...hit };
+      }
+      return {
+        kind: 'denied',
+        reason: `no record, notice or request links the child to ${principal.state}`,
+      };
+    },
+  };
 }

@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { DevProvider, type AuthorizeParams } from './provider.js';
 
 /** Escapes text for HTML (the picker echoes request parameters into hidden fields). */
@@ -26,7 +28,7 @@ function pick(src: unknown): AuthorizeParams {
  * gateway that `npm start` runs (DEV_IDP=true). All public: it is the sign-in
  * page. Its only "password" is choosing a demo user.
  */
-export async function devIdpRoutes(app: FastifyInstance): Promise<void> {
+export const devIdpRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const cfg = app.ctx.config;
   const idp = await DevProvider.create({
     clientId: cfg.OIDC_CLIENT_ID,
@@ -113,13 +115,16 @@ export async function devIdpRoutes(app: FastifyInstance): Promise<void> {
     return info;
   });
 
-  app.get<{ Querystring: { post_logout_redirect_uri?: string } }>(
+  app.get(
     '/logout',
-    { config: open, schema: hide },
+    {
+      config: open,
+      schema: { ...hide, querystring: Type.Object({ post_logout_redirect_uri: Type.Optional(Type.String()) }) },
+    },
     async (request, reply) => {
       const to = request.query.post_logout_redirect_uri;
       const ok = typeof to === 'string' && URL.canParse(to) && new URL(to).origin === new URL(issuer(request)).origin;
       return ok ? reply.redirect(to, 302) : reply.send({ signedOut: true });
     },
   );
-}
+};

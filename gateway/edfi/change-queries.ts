@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { availableChangeVersions } from '../../core/edfi/store.js';
 import { READ_ROLES } from './resources.js';
 
 /** `GET /changeQueries/v1/availableChangeVersions`: the window of change versions a client can sync from. */
-export async function changeQueryRoutes(app: FastifyInstance): Promise<void> {
+export const changeQueryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/changeQueries/v1/availableChangeVersions',
     {
@@ -12,4 +12,4 @@ export async function changeQueryRoutes(app: FastifyInstance): Promise<void> {
     },
     async () => availableChangeVersions(app.ctx.db),
   );
-}
+};

@@ -1,17 +1,12 @@
-/**
- * The `migrant` extension of the Ed-Fi surface: the consolidated record of a
- * child across every state (`/data/v3/migrant/consolidatedStudents/{msixId}`),
- * for callers the disclosure rules let see that child. Every read is audited.
- */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { getStudent } from '../../core/students.js';
+import { readStudent } from '../../core/students.js';
 import { isMsixId } from '../../specs/ids.js';
-import { auditDisclosure } from '../plugins/auth.js';
-import { dataValidationFailed, notFound } from './problems.js';
+import { scopeOf } from '../plugins/auth.js';
+import { dataValidationFailed } from './problems.js';
 
-export async function consolidatedRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { msixId: string } }>(
+export const consolidatedRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/migrant/consolidatedStudents/:msixId',
     {
       config: {
@@ -38,22 +33,14 @@ export async function consolidatedRoutes(app: FastifyInstance): Promise<void> {
           ],
         });
       }
-      const found = await getStudent(app.ctx.db, msixId);
-      if (!found) throw notFound();
+      const r = await readStudent(app.ctx.db, scopeOf(request), msixId, { surface: 'edfi' });
       const base = request.url.startsWith('/data/v3/') ? '/data/v3' : '/data';
-      if ('mergedInto' in found)
-        return reply.code(301).header('location', `${base}/migrant/consolidatedStudents/${found.mergedInto}`).send();
-      await auditDisclosure(request, {
-        action: 'student.read',
-        msixId,
-        recordIds: found.student.records.map((r) => r.recordId),
-        fields: ['*'],
-        details: { surface: 'edfi' },
-      });
+      if (r.kind === 'merged')
+        return reply.code(301).header('location', `${base}/migrant/consolidatedStudents/${r.into}`).send();
       return reply
-        .header('etag', `"${found.version}"`)
+        .header('etag', `"${r.version}"`)
         .type('application/json')
-        .send({ id: msixId, ...found.student });
+        .send({ id: msixId, ...r.student });
     },
   );
-}
+};

@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 /**
  * Ed-Fi discovery and metadata: the root document (`GET /`), `/metadata`
  * with one OpenAPI document per section, and the load order. Public, as in
@@ -22,7 +23,7 @@ const wantsHtml = (request: FastifyRequest): boolean => {
   return /text\/html/i.test(accept) && !/application\/json/i.test(accept);
 };
 
-export async function discoveryRoutes(app: FastifyInstance): Promise<void> {
+export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
     {
@@ -113,4 +114,4 @@ export async function discoveryRoutes(app: FastifyInstance): Promise<void> {
     { config: open, schema: { tags, summary: 'The order to load resources in (DMS path)' } },
     async () => dependencies(),
   );
-}
+};

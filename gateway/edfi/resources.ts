@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 /**
  * The Ed-Fi resource routes: `/ed-fi/{resource}` and `/ed-fi/{resource}/{id}`
  * for every resource of specs/edfi/catalog.ts and every descriptor list.
@@ -41,6 +42,8 @@ const ResourceParams = Type.Object({
     description: 'Ed-Fi resource or descriptor collection, e.g. students, gradeLevelDescriptors (any case).',
   }),
 });
+/** Ed-Fi collection queries filter on any field of the resource: the parser checks them (parseCollectionQuery). */
+const AnyQuery = Type.Record(Type.String(), Type.Unknown());
 const ItemParams = Type.Object({
   resource: ResourceParams.properties.resource,
   id: Type.String({ description: 'The resource id (32 hex digits).' }),
@@ -232,7 +235,7 @@ const sendPage = (reply: FastifyReply, items: unknown[], total: number | null) =
 };
 
 /** Registers the routes under one base path (`/data/v3` for ODS/API clients, `/data` for DMS clients). */
-export async function resourceRoutes(app: FastifyInstance): Promise<void> {
+export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const deps = { db: app.ctx.db, queue: app.ctx.queue };
   const read = { access: { roles: READ_ROLES } };
   const write = { access: { roles: WRITE_ROLES } };
@@ -240,7 +243,7 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
 
   // A trailing slash is accepted, as in the ODS/API (`/ed-fi/students/`).
   for (const url of ['/ed-fi/:resource', '/ed-fi/:resource/'])
-    app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>(
+    app.get(
       url,
       {
         config: read,
@@ -251,6 +254,7 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
             'Filters on natural-key and scalar fields; offset/limit paging (25, at most 500); ' +
             'Total-Count with totalCount=true; minChangeVersion/maxChangeVersion.',
           params: ResourceParams,
+          querystring: AnyQuery,
         },
       },
       async (request, reply) => {
@@ -272,11 +276,16 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
       },
     );
 
-  app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>(
+  app.get(
     '/ed-fi/:resource/deletes',
     {
       config: read,
-      schema: { tags, summary: 'Change query: items deleted between two change versions', params: ResourceParams },
+      schema: {
+        tags,
+        summary: 'Change query: items deleted between two change versions',
+        params: ResourceParams,
+        querystring: AnyQuery,
+      },
     },
     async (request, reply) => {
       const t = target(request.params.resource);
@@ -289,7 +298,7 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { resource: string }; Querystring: Record<string, unknown> }>(
+  app.get(
     '/ed-fi/:resource/keyChanges',
     {
       config: read,
@@ -297,6 +306,7 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
         tags,
         summary: 'Change query: natural-key changes (always none: keys cannot change here)',
         params: ResourceParams,
+        querystring: AnyQuery,
       },
     },
     async (request, reply) => {
@@ -307,7 +317,7 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { resource: string; id: string } }>(
+  app.get(
     '/ed-fi/:resource/:id',
     {
       config: read,
@@ -334,7 +344,7 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
   );
 
   for (const url of ['/ed-fi/:resource', '/ed-fi/:resource/'])
-    app.post<{ Params: { resource: string }; Body: unknown }>(
+    app.post(
       url,
       {
         config: write,
@@ -355,7 +365,7 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
       },
     );
 
-  app.put<{ Params: { resource: string; id: string }; Body: unknown }>(
+  app.put(
     '/ed-fi/:resource/:id',
     {
       config: write,
@@ -380,7 +390,7 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.delete<{ Params: { resource: string; id: string } }>(
+  app.delete(
     '/ed-fi/:resource/:id',
     {
       config: write,
@@ -431,4 +441,4 @@ export async function resourceRoutes(app: FastifyInstance): Promise<void> {
       );
     },
   });
-}
+};

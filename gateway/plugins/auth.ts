@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { Principal, Role } from '../../core/principal.js';
 import { verifySifAuthorization, type SifVerifyDeps } from '../../core/security/sif-hmac.js';
 import { appendAudit, type Actor } from '../../core/audit.js';
 import { GatewayError } from '../../core/errors.js';
-import { isMsixId } from '../../specs/ids.js';
 import type { Config } from '../../runtime/config.js';
 import type { Db } from '../../core/store/db.js';
 import { decideAccess, mustMask, type AccessRequirement } from '../../core/security/access-decision.js';
@@ -14,46 +14,66 @@ import { OidcRelyingParty } from '../../core/security/oidc.js';
 import { parseRoleMap } from '../../core/security/claim-map.js';
 import { Keyring } from '../../core/security/keyring.js';
 import { clientIsActive } from '../../core/security/clients.js';
-import { disclosureGrounds } from '../../core/security/disclosure.js';
-import { maskPii } from '../../core/security/mask.js';
+import type { DisclosurePolicy } from '../../core/security/disclosure.js';
+import type { AuditSink, Scope } from '../../core/security/scope.js';
 import type { TokenSettings } from '../../core/security/access-token.js';
+import { openSession } from '../../core/security/sessions.js';
 import type { AccessRule } from './access.js';
 import { connectLimitRedis } from './limit-redis.js';
 import './principal.js';
 
-/** The name of the sign-in session cookie (a gateway-signed session JWT). */
+/** The name of the sign-in session cookie (an opaque token naming a server-side session). */
 export const SESSION_COOKIE = 'msix_session';
 
 /** What the auth hook found for a request that passed: the roles it got in through, and its state scope. */
 export interface GrantedAccess {
-  /** The caller's roles that the route accepts. */
   via: Role[];
-  /** A state-bound caller's reads are limited to this state (routes declaring `stateQuery`); null: any. */
   stateScope: string | null;
-  /** The caller got in only as help desk or federal reporting: mask PII in answers. */
   masked: boolean;
 }
 
-/** Security services shared by the auth hook and the oauth and sign-in routes. */
+/** Security services shared by the auth hook and the oauth, sign-in and admin routes. */
 export interface SecurityServices {
   keyring: Keyring;
   tokens: TokenSettings;
+  /** Settings of the short-lived signed sign-in flow cookie (state, nonce, PKCE verifier). */
   sessions: TokenSettings;
-  /**
-   * The OIDC provider (external, or the development one), once its issuer URL is known; null when none is configured.
-   */
+  /** The disclosure policy assembled at start: what opens a child's consolidated record. */
+  grounds: DisclosurePolicy;
   oidc(): OidcRelyingParty | null;
-  /** The gateway's public base URL: PUBLIC_URL, else the address it listens on. */
   publicBase(): string;
   clientActive(clientId: string): Promise<boolean>;
-  /** Authenticators for schemes other than Bearer (SIF), by scheme name; a route opts in with `schemes`. */
   schemes: Map<string, SchemeAuthenticator>;
-  /** Every route registered after the auth plugin, with its declaration: the source of the authorization matrix. */
   routes: RegisteredRoute[];
 }
 
 /** Authenticates a request carrying `Authorization: <scheme> …`; failures become 401 with an audit event. */
 export type SchemeAuthenticator = (request: FastifyRequest) => Promise<Authentication>;
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  access: AccessRule | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    security: SecurityServices;
+  }
+  interface FastifyRequest {
+    access?: GrantedAccess;
+    /** The caller's request-scoped view of the data (core/security/scope.ts); set on every authenticated route. */
+    scope?: Scope;
+    /** Set once this request's refusal is on the audit trail, so it is not recorded twice. */
+    refusalAudited: boolean;
+    /** Set when a disclosure was audited; a PII route answering 2xx without it gets a generic audit event. */
+    disclosureAudited: boolean;
+  }
+}
+
+// The gateway's AccessRule and core's AccessRequirement must stay the same shape.
+const _sameShape = (r: AccessRule): AccessRequirement => r;
+void _sameShape;
 
 /**
  * Adds an Authorization scheme (the SIF surface registers SIF_HMACSHA256 and
@@ -88,29 +108,6 @@ export function sifScheme(
   };
 }
 
-export interface RegisteredRoute {
-  method: string;
-  url: string;
-  access: AccessRule | undefined;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    security: SecurityServices;
-  }
-  interface FastifyRequest {
-    access?: GrantedAccess;
-    /** Set once this request's refusal is on the audit trail, so it is not recorded twice. */
-    refusalAudited?: boolean;
-    /** Set by auditDisclosure; a PII route answering 2xx without it gets a generic audit event. */
-    disclosureAudited?: boolean;
-  }
-}
-
-// The gateway's AccessRule and core's AccessRequirement must stay the same shape.
-const _sameShape = (r: AccessRule): AccessRequirement => r;
-void _sameShape;
-
 /** The issuer the gateway puts in its own tokens. */
 export function tokenIssuer(config: Config): string {
   return config.TOKEN_ISSUER || config.PUBLIC_URL || 'urn:msix-gateway';
@@ -122,7 +119,12 @@ export function oidcIssuer(config: Config, base: string): string {
 }
 
 /** Builds the security services from the configuration. `base` gives the public base URL once known. */
-export function createSecurity(db: Db, config: Config, base: () => string = () => config.PUBLIC_URL): SecurityServices {
+export function createSecurity(
+  db: Db,
+  config: Config,
+  grounds: DisclosurePolicy,
+  base: () => string = () => config.PUBLIC_URL,
+): SecurityServices {
   const maxTtl = Math.max(config.TOKEN_TTL_SECONDS, config.SESSION_TTL_SECONDS);
   const keyring = new Keyring(db, {
     rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400),
@@ -136,6 +138,7 @@ export function createSecurity(db: Db, config: Config, base: () => string = () =
   let rp: OidcRelyingParty | null = null;
   return {
     publicBase: base,
+    grounds,
     oidc() {
       const iss = oidcIssuer(config, base());
       if (!iss) return null;
@@ -177,21 +180,53 @@ export function actorOf(request: FastifyRequest): Actor {
     : { id: `anonymous@${request.ip}`, state: null, roles: [] };
 }
 
-/** Reads one cookie from the Cookie header (no cookie plugin: this is the only cookie). */
-export function readCookie(request: FastifyRequest, name: string): string | null {
-  const header = request.headers.cookie;
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return null;
+/** Where a request's disclosures and refusals go: the audit trail, with the caller, route and trace id filled in. */
+function auditSinkOf(request: FastifyRequest): AuditSink {
+  const db = request.server.ctx.db;
+  const where = () => ({
+    route: request.routeOptions.url ?? null,
+    method: request.method,
+    via: request.access?.via ?? [],
+  });
+  return {
+    async disclosed(e) {
+      await appendAudit(db, {
+        actor: actorOf(request),
+        action: e.action,
+        msixId: e.msixId ?? null,
+        recordIds: [...(e.recordIds ?? [])],
+        fields: [...e.fields],
+        reason: e.reason ?? request.disclosureReason ?? null,
+        traceId: request.id,
+        details: { ...where(), ...(e.details ?? {}) },
+      });
+      request.disclosureAudited = true;
+    },
+    async refused(e) {
+      await appendAudit(db, {
+        actor: actorOf(request),
+        action: e.action,
+        outcome: 'denied',
+        msixId: e.msixId ?? null,
+        reason: e.reason,
+        traceId: request.id,
+        details: { ...where(), ...(e.details ?? {}) },
+      });
+      request.refusalAudited = true;
+    },
+  };
+}
+
+/** The request's scope; every authenticated route has one (a public route asking for it is a programming error). */
+export function scopeOf(request: FastifyRequest): Scope {
+  if (!request.scope) throw new GatewayError('GW_ERR_INTERNAL', 'This route has no caller scope.');
+  return request.scope;
 }
 
 /**
  * Records a disclosure of student data by this request (who, which student,
- * which fields, why). Every route that answers with student data calls it;
- * routes that forget get a generic event from the safety net below.
+ * which fields, why). Use cases in core do this through `scope.audit`; this is
+ * for what a shell discloses itself.
  */
 export async function auditDisclosure(
   request: FastifyRequest,
@@ -204,41 +239,7 @@ export async function auditDisclosure(
     details?: Record<string, unknown>;
   },
 ): Promise<void> {
-  await appendAudit(request.server.ctx.db, {
-    actor: actorOf(request),
-    action: d.action,
-    msixId: d.msixId ?? null,
-    recordIds: d.recordIds ?? [],
-    fields: d.fields,
-    reason: d.reason ?? request.disclosureReason ?? null,
-    traceId: request.id,
-    details: {
-      route: request.routeOptions.url ?? null,
-      method: request.method,
-      via: request.access?.via ?? [],
-      ...(d.details ?? {}),
-    },
-  });
-  request.disclosureAudited = true;
-}
-
-/** The answer with names and birth dates masked when the caller is help desk (or federal) only. */
-export function maskForCaller<T>(request: FastifyRequest, data: T): T {
-  return request.access?.masked ? maskPii(data) : data;
-}
-
-/**
- * The state a state-bound caller's list must be limited to: its own, unless
- * its roles reach every state. `requested` is the state asked for, if any.
- */
-export function effectiveState(request: FastifyRequest, requested: string | undefined): string | undefined {
-  return request.access?.stateScope ?? requested?.toUpperCase();
-}
-
-/** Refuses (404, so existence does not leak) an item of another state to a state-scoped caller. */
-export function assertStateVisible(request: FastifyRequest, stateCode: string, what: string): void {
-  const scope = request.access?.stateScope;
-  if (scope && scope !== stateCode) throw new GatewayError('GW_ERR_NOT_FOUND', `No ${what}.`);
+  await auditSinkOf(request).disclosed(d);
 }
 
 async function deny(
@@ -249,7 +250,7 @@ async function deny(
   msixId: string | null,
 ): Promise<never> {
   if (err.status === 401)
-    reply.header('www-authenticate', `Bearer realm="msix-gateway"${details.why ? `, error="invalid_token"` : ''}`);
+    reply.header('www-authenticate', `Bearer realm="msix-gateway"${details.why ? ', error="invalid_token"' : ''}`);
   request.refusalAudited = true;
   await appendAudit(request.server.ctx.db, {
     actor: actorOf(request),
@@ -268,28 +269,43 @@ async function deny(
   throw err;
 }
 
+/** Roles that reach every state's rows (they are bound to no state, or act nationally). */
+const NATIONAL_ROLES: ReadonlySet<Role> = new Set(['help-desk', 'federal', 'admin']);
+
+/**
+ * The state whose rows the caller may see on this route: none (every state)
+ * when it got in through a national or `crossState` role, else its own.
+ */
+function rowScope(
+  rule: Exclude<AccessRule, { public: true }>,
+  p: Principal,
+  via: readonly Role[],
+  listScope: string | null,
+) {
+  if (rule.stateQuery !== undefined) return listScope;
+  return via.some((r) => NATIONAL_ROLES.has(r) || (rule.crossState?.includes(r) ?? false)) ? null : p.state;
+}
+
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const INPUT_REFUSALS = new Set([400, 405, 406, 413, 415, 422]);
+
+/** The problem code in a serialized problem-details payload, for the audit trail. */
+const codeIn = (payload: unknown): string | null =>
+  typeof payload === 'string' ? (/"code":"(GW_ERR_[A-Z_]+)"/.exec(payload)?.[1] ?? null) : null;
 
 /**
  * The one place authorization happens. For every matched route it reads the
  * route's `config.access` declaration, authenticates the caller, applies the
- * role, state and student-disclosure rules, and refuses with 401/403 problem
- * details and an audit event. A route without a declaration is refused.
+ * role and state rules, builds the request's Scope, and refuses with 401/403
+ * problem details and an audit event. A route without a declaration is
+ * refused. Refusals decided later (a handler's 403 or 404, a 5xx) are audited
+ * by the onSend hooks here, once.
  */
-export function registerAuth(app: FastifyInstance): void {
+function authorization(app: FastifyInstance): void {
   app.decorateRequest('refusalAudited', false);
-  app.decorate(
-    'security',
-    createSecurity(app.ctx.db, app.ctx.config, () => {
-      if (app.ctx.config.PUBLIC_URL) return app.ctx.config.PUBLIC_URL.replace(/\/$/, '');
-      const addr = app.server.listening ? app.server.address() : null;
-      if (!addr || typeof addr !== 'object') return '';
-      const host = ['0.0.0.0', '::', ''].includes(app.ctx.config.HOST) ? 'localhost' : app.ctx.config.HOST;
-      return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
-    }),
-  );
-  app.decorateRequest('access', undefined);
   app.decorateRequest('disclosureAudited', false);
+  app.decorateRequest('access', undefined);
+  app.decorateRequest('scope', undefined);
   app.addHook('onRoute', (route) => {
     // Read lazily: onRoute hooks of child contexts (the public docs) run after this one and may set the declaration.
     for (const method of [route.method].flat())
@@ -315,9 +331,18 @@ export function registerAuth(app: FastifyInstance): void {
         auth = fn && allowed ? await fn(request) : { kind: 'invalid', why: 'bad-scheme' };
       } else {
         auth = await authenticate(
-          { ...sec, external: sec.oidc() },
+          {
+            keyring: sec.keyring,
+            tokens: sec.tokens,
+            external: sec.oidc(),
+            clientActive: (id) => sec.clientActive(id),
+            openSession: async (token) => {
+              const s = await openSession(app.ctx.db, token);
+              return s ? { principal: s.principal, expiresAt: Date.parse(s.session.expiresAt) } : null;
+            },
+          },
           request.headers.authorization,
-          readCookie(request, SESSION_COOKIE),
+          request.cookies[SESSION_COOKIE] ?? null,
         );
       }
       if (auth.kind === 'ok') request.principal = auth.principal;
@@ -339,75 +364,137 @@ export function registerAuth(app: FastifyInstance): void {
       query: (request.query ?? {}) as Record<string, unknown>,
       write: WRITE_METHODS.has(request.method),
     });
-    const studentParam = rule && !('public' in rule) ? rule.student?.param : undefined;
-    const msixId = studentParam && typeof params[studentParam] === 'string' ? (params[studentParam] as string) : null;
     if (decision.kind === 'deny') {
       if (!rule) request.log.error({ route: request.routeOptions.url }, 'route without config.access refused');
-      await deny(request, reply, new GatewayError(decision.code, decision.detail), {}, msixId);
+      await deny(request, reply, new GatewayError(decision.code, decision.detail), {}, null);
       return;
     }
-    request.access = { via: decision.via, stateScope: decision.stateScope, masked: mustMask(decision.via) };
-    if (decision.studentParam !== null && request.principal) {
-      // A malformed id discloses nothing: the route answers it with its own 400.
-      if (msixId === null || !isMsixId(msixId)) return;
-      const g = await disclosureGrounds(app.ctx.db, request.principal, msixId);
-      if (g.kind === 'denied') {
-        await deny(
-          request,
-          reply,
-          new GatewayError('GW_ERR_FORBIDDEN', 'Your state has no record, request or move notice for this student.'),
-          { grounds: g.reason },
-          msixId,
-        );
-      } else {
-        request.disclosureReason = g.reason;
-      }
+    const masked = mustMask(decision.via);
+    request.access = { via: decision.via, stateScope: decision.stateScope, masked };
+    if (request.principal && rule && !('public' in rule)) {
+      request.scope = {
+        principal: request.principal,
+        via: decision.via,
+        state: rowScope(rule, request.principal, decision.via, decision.stateScope),
+        masked,
+        traceId: request.id,
+        grounds: sec.grounds,
+        audit: auditSinkOf(request),
+      };
     }
   });
 
-  // Safety net: a PII route that answered 2xx without auditing gets a generic disclosure event before the answer
-  // leaves.
   app.addHook('onSend', async (request, reply, payload) => {
     const rule = request.routeOptions.config?.access;
-    if (!rule || 'public' in rule || !(rule.pii || rule.student) || request.disclosureAudited) return payload;
-    if (reply.statusCode < 200 || reply.statusCode >= 300) return payload;
-    const msixId = rule.student ? ((request.params as Record<string, string>)[rule.student.param] ?? null) : null;
-    await auditDisclosure(request, { action: 'student.disclosed', msixId, fields: ['*'] });
-    return payload;
-  });
-
-  // Refused input (malformed, oversized, poisoned, invalid, wrong media type) is a security event too.
-  app.addHook('onSend', async (request, reply, payload) => {
+    const guarded = rule !== undefined && !('public' in rule);
+    // Answers to authenticated callers carry student or exchange data: never cached by a browser or proxy.
+    if (guarded && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     const status = reply.statusCode;
-    if (request.refusalAudited || request.is404 || ![400, 405, 406, 413, 415, 422].includes(status)) return payload;
-    const code = typeof payload === 'string' ? (/"code":"(GW_ERR_[A-Z_]+)"/.exec(payload)?.[1] ?? null) : null;
-    request.refusalAudited = true;
-    await appendAudit(app.ctx.db, {
-      actor: actorOf(request),
-      action: 'request.rejected',
-      outcome: 'denied',
-      traceId: request.id,
-      details: {
-        method: request.method,
-        route: request.routeOptions.url ?? null,
-        status,
-        code,
-        ip: request.ip,
-        contentType: request.headers['content-type'] ?? null,
-      },
-    });
+    // Safety net: a PII route that answered 2xx without auditing gets a generic disclosure event before the answer
+    // leaves.
+    if (guarded && (rule.pii || rule.student) && !request.disclosureAudited && status >= 200 && status < 300) {
+      const msixId = rule.student ? ((request.params as Record<string, string>)[rule.student.param] ?? null) : null;
+      await auditDisclosure(request, { action: 'student.disclosed', msixId, fields: ['*'] });
+    }
+    if (request.refusalAudited || request.is404) return payload;
+    const ctx = {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      status,
+      code: codeIn(payload),
+      ip: request.ip,
+    };
+    if (INPUT_REFUSALS.has(status)) {
+      // Refused input (malformed, oversized, poisoned, invalid, wrong media type) is a security event too.
+      request.refusalAudited = true;
+      await appendAudit(app.ctx.db, {
+        actor: actorOf(request),
+        action: 'request.rejected',
+        outcome: 'denied',
+        traceId: request.id,
+        details: { ...ctx, contentType: request.headers['content-type'] ?? null },
+      });
+    } else if (guarded && (status === 403 || status === 404)) {
+      // A handler's refusal on a scoped route (another state's id, a body naming another state, a self-approval, a
+      // probe).
+      request.refusalAudited = true;
+      await appendAudit(app.ctx.db, {
+        actor: actorOf(request),
+        action: 'access.denied',
+        outcome: 'denied',
+        traceId: request.id,
+        details: ctx,
+      });
+    } else if (status >= 500) {
+      request.refusalAudited = true;
+      await appendAudit(app.ctx.db, {
+        actor: actorOf(request),
+        action: 'request.failed',
+        outcome: 'failure',
+        traceId: request.id,
+        details: ctx,
+      }).catch((err: unknown) => {
+        request.log.error({ err }, 'cannot audit a failed request');
+      });
+    }
     return payload;
   });
+}
+
+/**
+ * An onRequest (or preHandler) hook enforcing one rate limit: 429 problem
+ * details with Retry-After when exceeded, rate headers otherwise. Routes use
+ * it for their own stricter limits (the token endpoint).
+ */
+export function limitHook(
+  app: FastifyInstance,
+  opts: { max: number; timeWindow: number; keyGenerator: (req: FastifyRequest) => string },
+) {
+  const limiter = app.createRateLimit(opts);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const r = await limiter(request);
+    if (r.isAllowed) return;
+    reply
+      .header('x-ratelimit-limit', r.max)
+      .header('x-ratelimit-remaining', Math.max(0, r.remaining))
+      .header('x-ratelimit-reset', r.ttlInSeconds);
+    if (r.isExceeded) {
+      reply.header('retry-after', r.ttlInSeconds);
+      throw new GatewayError('GW_ERR_RATE_LIMITED', `Too many requests; retry in ${r.ttlInSeconds} s.`);
+    }
+  };
+}
+
+export interface SecurityOptions {
+  /** What opens a child's consolidated record, assembled by the composition root. */
+  grounds: DisclosurePolicy;
+  /** Security headers and rate limits in front of the routes (off for the worker's health-only app). */
+  front: boolean;
 }
 
 /**
  * Everything that stands in front of the routes, in order: security headers,
  * a per-IP flood guard (so unauthenticated floods cannot fill the audit
  * trail), authentication and authorization, then the per-client rate limit
- * keyed by the authenticated client (or IP when anonymous).
+ * keyed by the authenticated client (or IP when anonymous). A fastify-plugin,
+ * so its hooks and decorators reach every route registered after it.
  */
-export async function registerSecurity(app: FastifyInstance): Promise<void> {
+async function security(app: FastifyInstance, opts: SecurityOptions): Promise<void> {
   const c = app.ctx.config;
+  app.decorate(
+    'security',
+    createSecurity(app.ctx.db, c, opts.grounds, () => {
+      if (c.PUBLIC_URL) return c.PUBLIC_URL.replace(/\/$/, '');
+      const addr = app.server.listening ? app.server.address() : null;
+      if (!addr || typeof addr !== 'object') return '';
+      const host = ['0.0.0.0', '::', ''].includes(c.HOST) ? 'localhost' : c.HOST;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+    }),
+  );
+  if (!opts.front) {
+    authorization(app);
+    return;
+  }
   await app.register(helmet, { global: true });
   // Counters in Redis when the gateway has one, so several gateway processes share one budget per client. When Redis
   // cannot answer, a request goes through unlimited (skipOnError): availability over strictness (docs/security.md).
@@ -432,7 +519,7 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
       keyGenerator: (req) => `flood:${req.ip}`,
     }),
   );
-  registerAuth(app);
+  authorization(app);
   app.addHook(
     'onRequest',
     limitHook(app, {
@@ -444,25 +531,12 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
 }
 
 /**
- * An onRequest hook enforcing one rate limit: 429 problem details with
- * Retry-After when exceeded, rate headers otherwise. Routes use it for their
- * own stricter limits (the token endpoint).
+ * The security layer as a plugin: declares what it needs (the gateway context,
+ * cookies) and what it adds (`security`, `request.scope`).
  */
-export function limitHook(
-  app: FastifyInstance,
-  opts: { max: number; timeWindow: number; keyGenerator: (req: FastifyRequest) => string },
-) {
-  const limiter = app.createRateLimit(opts);
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const r = await limiter(request);
-    if (r.isAllowed) return;
-    reply
-      .header('x-ratelimit-limit', r.max)
-      .header('x-ratelimit-remaining', Math.max(0, r.remaining))
-      .header('x-ratelimit-reset', r.ttlInSeconds);
-    if (r.isExceeded) {
-      reply.header('retry-after', r.ttlInSeconds);
-      throw new GatewayError('GW_ERR_RATE_LIMITED', `Too many requests; retry in ${r.ttlInSeconds} s.`);
-    }
-  };
-}
+export const securityPlugin = fp(security, {
+  name: 'msix-security',
+  fastify: '5.x',
+  decorators: { fastify: ['ctx'] },
+  dependencies: ['@fastify/cookie'],
+});

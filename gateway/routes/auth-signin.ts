@@ -1,22 +1,20 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ROLES } from '../../core/principal.js';
 import { auditSignIn } from '../../core/audit.js';
 import { GatewayError } from '../../core/errors.js';
-import { issueToken, openFlowState, signFlowState, verifyToken } from '../../core/security/access-token.js';
+import { openFlowState, signFlowState } from '../../core/security/access-token.js';
 import type { PendingSignIn } from '../../core/security/oidc.js';
-import { SESSION_COOKIE, actorOf, readCookie } from '../plugins/auth.js';
+import { createSession, revokeSessionByToken } from '../../core/security/sessions.js';
+import { SESSION_COOKIE, actorOf } from '../plugins/auth.js';
 
 const SIGNIN_COOKIE = 'msix_signin';
 const SIGNIN_TTL = 600;
 
-/** A Set-Cookie value: HttpOnly always, SameSite=Lax so cross-site POSTs never carry it, Secure behind TLS. */
-function cookie(name: string, value: string, maxAge: number, path: string, secure: boolean): string {
-  return (
-    `${name}=${encodeURIComponent(value)}; Path=${path}; Max-Age=${maxAge}; HttpOnly; ` +
-    `SameSite=Lax${secure ? '; Secure' : ''}`
-  );
-}
+/** Cookie attributes: HttpOnly always, SameSite=Lax so cross-site POSTs never carry it, Secure behind TLS. */
+const cookieOptions = (maxAge: number, path: string, secure: boolean) =>
+  ({ path, maxAge, httpOnly: true, sameSite: 'lax', secure }) as const;
 
 /** Only a local path may be a return target, so the sign-in cannot be used as an open redirect. */
 export function safeReturnTo(v: unknown): string {
@@ -28,7 +26,7 @@ export function safeReturnTo(v: unknown): string {
  * and PKCE; the gateway then keeps a small signed session cookie. Machine
  * clients never come here: they use /oauth/token.
  */
-export async function signInRoutes(app: FastifyInstance): Promise<void> {
+export const signInRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const sec = app.security;
   const { config, db } = app.ctx;
   const secure = config.COOKIE_SECURE;
@@ -44,7 +42,7 @@ export async function signInRoutes(app: FastifyInstance): Promise<void> {
   }
   const callbackUrl = () => `${sec.publicBase()}/auth/callback`;
 
-  app.get<{ Querystring: { returnTo?: string } }>(
+  app.get(
     '/auth/login',
     {
       config: { access: { public: true } },
@@ -62,7 +60,7 @@ export async function signInRoutes(app: FastifyInstance): Promise<void> {
       if (!flow)
         throw new GatewayError('GW_ERR_UNAVAILABLE', 'Sign-in is unavailable: the signing key cannot be opened.');
       return reply
-        .header('set-cookie', cookie(SIGNIN_COOKIE, flow, SIGNIN_TTL, '/auth', secure))
+        .setCookie(SIGNIN_COOKIE, flow, cookieOptions(SIGNIN_TTL, '/auth', secure))
         .header('cache-control', 'no-store')
         .redirect(started.url, 302);
     },
@@ -75,7 +73,7 @@ export async function signInRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags: ['security'], summary: 'Where the identity provider returns the browser' },
     },
     async (request, reply) => {
-      reply.header('cache-control', 'no-store').header('set-cookie', cookie(SIGNIN_COOKIE, '', 0, '/auth', secure));
+      reply.header('cache-control', 'no-store').clearCookie(SIGNIN_COOKIE, cookieOptions(0, '/auth', secure));
       const fail = async (reason: string, outcome: 'failure' | 'denied' = 'failure', who?: string) => {
         await auditSignIn(db, {
           actor: who ? { id: who } : actorOf(request),
@@ -92,7 +90,7 @@ export async function signInRoutes(app: FastifyInstance): Promise<void> {
             : `Sign-in failed: ${reason}.`,
         );
       };
-      const raw = readCookie(request, SIGNIN_COOKIE);
+      const raw = request.cookies[SIGNIN_COOKIE];
       const flow = raw ? await openFlowState(sec.keyring, sec.sessions, raw) : null;
       if (!flow?.state || !flow.nonce || !flow.codeVerifier) return fail('the sign-in expired or was not started here');
       const pending: PendingSignIn = {
@@ -104,33 +102,38 @@ export async function signInRoutes(app: FastifyInstance): Promise<void> {
       const res = await provider().finishSignIn(new URL(request.url, sec.publicBase() || 'http://localhost'), pending);
       if (res.kind === 'failed') return fail(res.reason);
       if (res.kind === 'no-roles') return fail('no gateway role', 'denied', `oidc:${res.subject}`);
-      const session = await issueToken(sec.keyring, sec.sessions, 'session', res.claims);
-      if (session.kind !== 'ok')
-        throw new GatewayError('GW_ERR_UNAVAILABLE', 'Sign-in is unavailable: the signing key cannot be opened.');
+      const { token, session } = await createSession(db, res.claims, {
+        ttlSeconds: config.SESSION_TTL_SECONDS,
+        ip: request.ip,
+      });
       await auditSignIn(db, {
         actor: { id: res.claims.subject, state: res.claims.state, roles: res.claims.roles },
         event: 'signin',
         outcome: 'success',
         method: 'oidc',
         traceId: request.id,
-        details: { session: session.jti, ip: request.ip },
+        details: { session: session.id, ip: request.ip },
       });
-      reply.header('set-cookie', [
-        cookie(SIGNIN_COOKIE, '', 0, '/auth', secure),
-        cookie(SESSION_COOKIE, session.token, config.SESSION_TTL_SECONDS, '/', secure),
-      ]);
+      reply.setCookie(SESSION_COOKIE, token, cookieOptions(config.SESSION_TTL_SECONDS, '/', secure));
       return reply.redirect(pending.returnTo, 302);
     },
   );
 
   const logout = async (request: FastifyRequest, reply: FastifyReply) => {
-    const had = readCookie(request, SESSION_COOKIE);
-    reply.header('set-cookie', cookie(SESSION_COOKIE, '', 0, '/', secure)).header('cache-control', 'no-store');
+    const had = request.cookies[SESSION_COOKIE];
+    reply.clearCookie(SESSION_COOKIE, cookieOptions(0, '/', secure)).header('cache-control', 'no-store');
     if (had) {
-      const v = await verifyToken(sec.keyring, sec.sessions, 'session', had);
-      const actor =
-        v.kind === 'ok' ? { id: v.claims.subject, state: v.claims.state, roles: v.claims.roles } : actorOf(request);
-      await auditSignIn(db, { actor, event: 'signout', outcome: 'success', method: 'session', traceId: request.id });
+      // The session ends on the server: the cookie, even copied elsewhere, no longer opens anything.
+      const ended = await revokeSessionByToken(db, had, 'signout');
+      const actor = ended ? { id: ended.subject, state: ended.state, roles: ended.roles } : actorOf(request);
+      await auditSignIn(db, {
+        actor,
+        event: 'signout',
+        outcome: 'success',
+        method: 'session',
+        traceId: request.id,
+        details: { session: ended?.id ?? null },
+      });
     }
     const rp = sec.oidc();
     const to = rp ? await rp.logoutUrl(`${sec.publicBase()}/`) : null;
@@ -173,4 +176,4 @@ export async function signInRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => request.principal!,
   );
-}
+};

@@ -1,28 +1,17 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { failingCircuits } from '../../core/exchange/delivery/circuit.js';
 import { enqueueFollowUps } from '../../core/exchange/delivery/deliver.js';
-import {
-  getDelivery,
-  listDeliveries,
-  type Delivery,
-  type DeliveryStatus,
-} from '../../core/exchange/delivery/deliveries.js';
+import { getDelivery, type Delivery } from '../../core/exchange/delivery/deliveries.js';
 import { cancelDelivery, retryDelivery, type HelpDeskResult } from '../../core/exchange/helpdesk.js';
-import { deliveryDetail, deliveryView } from '../../core/exchange/views.js';
-import { actorOf, effectiveState } from '../plugins/auth.js';
+import { deliveryView, readDelivery, searchDeliveries } from '../../core/exchange/views.js';
+import { actorOf, scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
 import { enqueueDeliveries } from './exchange-shared.js';
 
 const STATUSES = ['queued', 'held', 'sending', 'retrying', 'delivered', 'dead', 'cancelled', 'expired'] as const;
-
-/** The receiving state sees its own deliveries; the help desk and administrators see all. */
-function canSee(request: FastifyRequest, d: Delivery): boolean {
-  const p = request.principal;
-  if (!p) return false;
-  return p.roles.some((r) => r === 'help-desk' || r === 'admin') || p.state === d.stateCode;
-}
 
 function outcome(r: HelpDeskResult, id: string): Delivery {
   if (r.kind === 'not-found') throw new GatewayError('GW_ERR_NOT_FOUND', `No delivery ${id}.`);
@@ -35,17 +24,8 @@ function outcome(r: HelpDeskResult, id: string): Delivery {
  * earlier message, retrying, delivered or dead, with every attempt; retry and
  * cancel; and which receivers are failing. No message bodies (student data).
  */
-export async function exchangeDeliveryRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{
-    Querystring: {
-      state?: string;
-      status?: DeliveryStatus;
-      kind?: string;
-      msixId?: string;
-      limit?: number;
-      before?: string;
-    };
-  }>(
+export const exchangeDeliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/api/v1/deliveries',
     {
       config: {
@@ -69,26 +49,28 @@ export async function exchangeDeliveryRoutes(app: FastifyInstance): Promise<void
       },
     },
     async (request) => {
-      const state = effectiveState(request, request.query.state);
-      const items = await listDeliveries(app.ctx.db, { ...request.query, ...(state ? { stateCode: state } : {}) });
-      return { items: items.map(deliveryView) };
+      const { state, ...rest } = request.query;
+      return {
+        items: await searchDeliveries(app.ctx.db, scopeOf(request), {
+          ...rest,
+          ...(state ? { stateCode: state } : {}),
+        }),
+      };
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/v1/deliveries/:id',
     {
       config: { access: { roles: ['help-desk', 'admin', 'state-system', 'data-admin'] } },
       schema: { tags: ['exchange'], summary: 'One delivery with every attempt', params: IdParam },
     },
     async (request) => {
-      const d = await getDelivery(app.ctx.db, request.params.id);
-      if (!d || !canSee(request, d)) throw new GatewayError('GW_ERR_NOT_FOUND', `No delivery ${request.params.id}.`);
-      return deliveryDetail(app.ctx.db, d);
+      return readDelivery(app.ctx.db, scopeOf(request), request.params.id);
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/api/v1/deliveries/:id/retry',
     {
       config: { access: { roles: ['help-desk', 'admin'] } },
@@ -108,7 +90,7 @@ export async function exchangeDeliveryRoutes(app: FastifyInstance): Promise<void
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { reason: string } }>(
+  app.post(
     '/api/v1/deliveries/:id/cancel',
     {
       config: { access: { roles: ['help-desk', 'admin'] } },
@@ -142,7 +124,7 @@ export async function exchangeDeliveryRoutes(app: FastifyInstance): Promise<void
     },
     async () => ({ items: await failingCircuits(app.ctx.db) }),
   );
-}
+};
 
 async function enqueueFollow(
   app: FastifyInstance,

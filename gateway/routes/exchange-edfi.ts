@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import type { RecordRequest } from '../../core/exchange/requests/requests.js';
 import { getRequest, getRequestAnswer } from '../../core/exchange/requests/requests.js';
@@ -29,7 +29,6 @@ const EdfiRequestBody = Type.Object(
   },
   { additionalProperties: false },
 );
-type EdfiRequestBodyT = Static<typeof EdfiRequestBody>;
 
 const edfiId = (id: string): string => id.replace(/-/g, '');
 const uuidOf = (id: string): string =>
@@ -58,8 +57,8 @@ function edfiView(r: RecordRequest): Record<string, unknown> {
  * answer for the requesting state, audited). Same core, same rules, same
  * coded refusals as `/api/v1/record-requests`.
  */
-export async function exchangeEdfiRoutes(app: FastifyInstance): Promise<void> {
-  app.post<{ Body: EdfiRequestBodyT }>(
+export const exchangeEdfiRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
     '/data/v3/migrant/recordRequests',
     {
       config: { access: { roles: ['state-system', 'counselor', 'data-admin'], pii: true } },
@@ -132,7 +131,7 @@ export async function exchangeEdfiRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/data/v3/migrant/recordRequests/:id',
     {
       config: { access: { roles: ['state-system', 'counselor', 'data-admin'], pii: true } },
@@ -162,4 +161,4 @@ export async function exchangeEdfiRoutes(app: FastifyInstance): Promise<void> {
       return { ...edfiView(r), studentRecord: answer };
     },
   );
-}
+};

@@ -1,14 +1,14 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { sendDepartureNotice } from '../../core/exchange/notices/departure.js';
 import { listDeliveries } from '../../core/exchange/delivery/deliveries.js';
-import { getNotice, listNotices, type Notice } from '../../core/exchange/notices/notices.js';
+import { readNotice, searchNotices, type Notice } from '../../core/exchange/notices/notices.js';
 import { deliveryView } from '../../core/exchange/views.js';
 import { isMsixId } from '../../specs/ids.js';
-import { effectiveState } from '../plugins/auth.js';
+import { scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
-import { enqueueDeliveries, registerExchangeGrounds, stateCaller } from './exchange-shared.js';
+import { enqueueDeliveries, stateCaller } from './exchange-shared.js';
 
 const DepartureBody = Type.Object(
   {
@@ -21,7 +21,6 @@ const DepartureBody = Type.Object(
   },
   { additionalProperties: false },
 );
-type DepartureBodyT = Static<typeof DepartureBody>;
 
 function noticeView(n: Notice): Record<string, unknown> {
   return {
@@ -41,22 +40,13 @@ function noticeView(n: Notice): Record<string, unknown> {
   };
 }
 
-/** A notice is seen by the two states it is about, the help desk and administrators. */
-function canSee(request: FastifyRequest, n: Notice): boolean {
-  const p = request.principal;
-  if (!p) return false;
-  if (p.roles.some((r) => r === 'help-desk' || r === 'admin')) return true;
-  return p.state === n.fromState || p.state === n.toState;
-}
-
 /**
  * Move and departure notices. Move notices are made by the worker from the
  * student events outbox; a state sends a departure notice here when a child
  * leaves for another state. Each notice fans out into deliveries.
  */
-export async function exchangeNoticeRoutes(app: FastifyInstance): Promise<void> {
-  registerExchangeGrounds();
-  app.post<{ Body: DepartureBodyT }>(
+export const exchangeNoticeRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
     '/api/v1/departure-notices',
     {
       config: { access: { roles: ['state-system', 'counselor', 'data-admin'] } },
@@ -107,23 +97,20 @@ export async function exchangeNoticeRoutes(app: FastifyInstance): Promise<void> 
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/v1/notices/:id',
     {
       config: { access: { roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'] } },
       schema: { tags: ['exchange'], summary: 'A move or departure notice and its deliveries', params: IdParam },
     },
     async (request) => {
-      const n = await getNotice(app.ctx.db, request.params.id);
-      if (!n || !canSee(request, n)) throw new GatewayError('GW_ERR_NOT_FOUND', `No notice ${request.params.id}.`);
+      const n = await readNotice(app.ctx.db, scopeOf(request), request.params.id);
       const deliveries = await listDeliveries(app.ctx.db, { noticeId: n.id, limit: 10 });
       return { ...noticeView(n), deliveries: deliveries.map(deliveryView) };
     },
   );
 
-  app.get<{
-    Querystring: { state?: string; msixId?: string; kind?: 'move' | 'departure'; limit?: number; before?: string };
-  }>(
+  app.get(
     '/api/v1/notices',
     {
       config: {
@@ -146,9 +133,8 @@ export async function exchangeNoticeRoutes(app: FastifyInstance): Promise<void> 
       },
     },
     async (request) => {
-      const state = effectiveState(request, request.query.state);
-      const items = await listNotices(app.ctx.db, { ...request.query, ...(state ? { state } : {}) });
+      const items = await searchNotices(app.ctx.db, scopeOf(request), request.query);
       return { items: items.map(noticeView) };
     },
   );
-}
+};

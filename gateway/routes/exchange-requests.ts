@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
@@ -7,19 +8,18 @@ import {
   type RequestInput,
 } from '../../core/exchange/requests/request-flow.js';
 import {
-  getRequest,
-  getRequestAnswer,
-  listRequests,
+  readRequest,
+  readRequestAnswer,
+  searchRequests,
   type RecordRequest,
-  type RequestStatus,
 } from '../../core/exchange/requests/requests.js';
 import { resolveDemographics } from '../../core/exchange/requests/resolve.js';
-import { disclosureGrounds } from '../../core/security/disclosure.js';
+import { grounds } from '../../core/security/scope.js';
 import { Identity, Parent } from '../../specs/canonical/state-record.js';
 import { isMsixId } from '../../specs/ids.js';
-import { assertStateVisible, auditDisclosure, effectiveState } from '../plugins/auth.js';
+import { scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
-import { enqueueDeliveries, registerExchangeGrounds, stateCaller } from './exchange-shared.js';
+import { enqueueDeliveries, stateCaller } from './exchange-shared.js';
 
 export const PURPOSES = [
   'enrollment',
@@ -173,7 +173,7 @@ export async function takeRecordRequest(
         maxSeconds: config.EXCHANGE_REQUEST_MAX_DEADLINE_SECONDS,
       },
       resolve: (d) => resolveDemographics(db, d),
-      entitle: (msixId) => disclosureGrounds(db, who, msixId),
+      entitle: (msixId) => grounds(db, scopeOf(request), msixId),
     },
     { state: who.state, subject: who.subject, clientId: who.clientId, roles: who.roles },
     input,
@@ -205,12 +205,11 @@ function answerRequest(
  * id or by demographics; the answer comes from the store at once, or after
  * the live states answer (202, then the answer is delivered and readable here).
  */
-export async function exchangeRequestRoutes(app: FastifyInstance): Promise<void> {
-  registerExchangeGrounds();
+export const exchangeRequestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // No addSchema here: in a child context it would replace the gateway's ajv (with the code-set keywords) by fastify's
   // default.
 
-  app.post<{ Body: RequestBodyT }>(
+  app.post(
     '/api/v1/record-requests',
     {
       config: { access: { roles: ['state-system', 'counselor', 'data-admin'], pii: true } },
@@ -233,7 +232,7 @@ export async function exchangeRequestRoutes(app: FastifyInstance): Promise<void>
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/v1/record-requests/:id',
     {
       config: { access: { roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'] } },
@@ -245,14 +244,11 @@ export async function exchangeRequestRoutes(app: FastifyInstance): Promise<void>
       },
     },
     async (request) => {
-      const r = await getRequest(app.ctx.db, request.params.id);
-      if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No record request ${request.params.id}.`);
-      visibleTo(request, r);
-      return requestView(r);
+      return requestView(await readRequest(app.ctx.db, scopeOf(request), request.params.id));
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/v1/record-requests/:id/answer',
     {
       config: { access: { roles: ['state-system', 'counselor', 'data-admin'], pii: true } },
@@ -263,29 +259,12 @@ export async function exchangeRequestRoutes(app: FastifyInstance): Promise<void>
       },
     },
     async (request) => {
-      const r = await getRequest(app.ctx.db, request.params.id);
-      if (!r || r.requestingState !== request.principal?.state)
-        throw new GatewayError('GW_ERR_NOT_FOUND', `No record request ${request.params.id} from your state.`);
-      const answer = await getRequestAnswer(app.ctx.db, r.id);
-      if (!answer)
-        throw new GatewayError('GW_ERR_CONFLICT', `Record request ${r.id} is ${r.status}: there is no answer yet.`, {
-          extra: { status: r.status, deadlineAt: r.deadlineAt },
-        });
-      await auditDisclosure(request, {
-        action: 'record-request.answer-read',
-        msixId: r.msixId,
-        recordIds: answer.student.records.map((x) => x.recordId),
-        fields: ['*'],
-        reason: `record request ${r.id} from ${r.requestingState} (${r.purpose})`,
-        details: { requestId: r.id },
-      });
+      const { request: r, answer } = await readRequestAnswer(app.ctx.db, scopeOf(request), request.params.id);
       return { ...requestView(r), answer };
     },
   );
 
-  app.get<{
-    Querystring: { state?: string; status?: RequestStatus; msixId?: string; limit?: number; before?: string };
-  }>(
+  app.get(
     '/api/v1/record-requests',
     {
       config: {
@@ -315,17 +294,12 @@ export async function exchangeRequestRoutes(app: FastifyInstance): Promise<void>
       },
     },
     async (request) => {
-      const state = effectiveState(request, request.query.state);
-      const items = await listRequests(app.ctx.db, { ...request.query, ...(state ? { requestingState: state } : {}) });
+      const { state, ...rest } = request.query;
+      const items = await searchRequests(app.ctx.db, scopeOf(request), {
+        ...rest,
+        ...(state ? { requestingState: state } : {}),
+      });
       return { items: items.map((r) => requestView(r)) };
     },
   );
-}
-
-/** A state sees its own requests; help desk and administrators see all (metadata only). */
-function visibleTo(request: FastifyRequest, r: RecordRequest): void {
-  const p = request.principal;
-  if (p?.roles.some((x) => x === 'help-desk' || x === 'admin')) return;
-  assertStateVisible(request, r.requestingState, `record request ${r.id}`);
-  if (p?.state !== r.requestingState) throw new GatewayError('GW_ERR_NOT_FOUND', `No record request ${r.id}.`);
-}
+};

@@ -2,15 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { enqueueFollowUps } from '../../core/exchange/delivery/deliver.js';
 import type { Delivery } from '../../core/exchange/delivery/deliveries.js';
-import { noticeGround, requestGround } from '../../core/exchange/grounds.js';
-import { addDisclosureGround } from '../../core/security/disclosure.js';
 import type { Principal } from '../../core/principal.js';
-
-/** The exchange's disclosure grounds (a notice or an accepted request naming the state); idempotent. */
-export function registerExchangeGrounds(): void {
-  addDisclosureGround('move-or-departure-notice', noticeGround);
-  addDisclosureGround('record-request', requestGround);
-}
 
 /** Enqueues the deliver jobs for deliveries a request just created (the sweeper covers a lost enqueue). */
 export async function enqueueDeliveries(

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { appendAudit } from '../../core/audit.js';
 import { GatewayError } from '../../core/errors.js';
@@ -13,8 +13,8 @@ import { requireState } from './records.js';
  * and its endpoint configuration (how messages reach it; whether it is a live
  * source). A state acts on its own; administrators on any.
  */
-export async function exchangeStateRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { state: string }; Querystring: { after?: number; limit?: number } }>(
+export const exchangeStateRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/api/v1/states/:state/inbox',
     {
       config: { access: { roles: ['state-system'], stateParam: 'state', pii: true } },
@@ -44,7 +44,7 @@ export async function exchangeStateRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: { state: string; id: string } }>(
+  app.post(
     '/api/v1/states/:state/inbox/:id/ack',
     {
       config: { access: { roles: ['state-system'], stateParam: 'state' } },
@@ -63,7 +63,7 @@ export async function exchangeStateRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { state: string } }>(
+  app.get(
     '/api/v1/states/:state/exchange-endpoint',
     {
       config: {
@@ -83,7 +83,7 @@ export async function exchangeStateRoutes(app: FastifyInstance): Promise<void> {
       redactEndpoint(await getStoredEndpoint(app.ctx.db, await requireState(app, request.params.state))),
   );
 
-  app.put<{ Params: { state: string }; Body: unknown }>(
+  app.put(
     '/api/v1/states/:state/exchange-endpoint',
     {
       config: {
@@ -127,4 +127,4 @@ export async function exchangeStateRoutes(app: FastifyInstance): Promise<void> {
       return redactEndpoint(saved);
     },
   );
-}
+};

@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { GatewayError } from '../../core/errors.js';
-import { getExchange, listExchanges, type ExchangeStatus } from '../../core/ledger.js';
+import { readExchange, searchLedger, type ExchangeStatus } from '../../core/ledger.js';
 import { IdParam } from '../schemas.js';
-import { assertStateVisible, effectiveState, maskForCaller } from '../plugins/auth.js';
+import { scopeOf } from '../plugins/auth.js';
 
 export const ExchangeSchema = Type.Object(
   {
@@ -27,8 +26,8 @@ export const ExchangeSchema = Type.Object(
 );
 
 /** The exchange ledger: what arrived from which state, what was rejected and why, what is queued or failed. */
-export async function exchangeRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { id: string } }>(
+export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/api/v1/exchanges/:id',
     {
       config: {
@@ -46,13 +45,10 @@ export async function exchangeRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const ex = await getExchange(app.ctx.db, request.params.id);
-      if (!ex) throw new GatewayError('GW_ERR_NOT_FOUND', `No exchange ${request.params.id}.`);
-      assertStateVisible(request, ex.stateCode, `exchange ${request.params.id}`);
-      return maskForCaller(request, ex);
+      return readExchange(app.ctx.db, scopeOf(request), request.params.id);
     },
   );
-  app.get<{ Querystring: { state?: string; status?: ExchangeStatus; kind?: string; limit?: number; before?: string } }>(
+  app.get(
     '/api/v1/exchanges',
     {
       config: {
@@ -75,11 +71,15 @@ export async function exchangeRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: Type.Object({ items: Type.Array(Type.Ref('Exchange')) }) },
       },
     },
-    async (request) => ({
-      items: maskForCaller(
-        request,
-        await listExchanges(app.ctx.db, { ...request.query, stateCode: effectiveState(request, request.query.state) }),
-      ),
-    }),
+    async (request) => {
+      const { state, status, ...rest } = request.query;
+      return {
+        items: await searchLedger(app.ctx.db, scopeOf(request), {
+          ...rest,
+          ...(status ? { status: status as ExchangeStatus } : {}),
+          ...(state ? { stateCode: state } : {}),
+        }),
+      };
+    },
   );
-}
+};

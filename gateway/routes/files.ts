@@ -1,5 +1,6 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { loadAdapters, type AdapterRegistry, type LoadedAdapter } from '../../adapters/sdk/index.js';
 import { GatewayError } from '../../core/errors.js';
@@ -8,7 +9,8 @@ import { createSubmissionFile, findEarlierUpload, getReport, storeFileChunks } f
 import { QUEUES } from '../../core/jobs.js';
 import { createExchange, getExchange, updateExchange } from '../../core/ledger.js';
 import { IdParam, StateParam } from '../schemas.js';
-import { assertStateVisible, auditDisclosure } from '../plugins/auth.js';
+import { requireVisible } from '../../core/security/scope.js';
+import { auditDisclosure, scopeOf } from '../plugins/auth.js';
 import { requireState } from './records.js';
 
 /** Largest batch file accepted: a 40,000-student typed file is about 45 MB, the same in Ed-Fi XML about 550 MB. */
@@ -70,14 +72,14 @@ function chooseAdapter(
  * answer is 202 with an exchange id, and the `ingest` job does the rest.
  * Progress is on the exchange; the per-record report on /report.
  */
-export async function fileRoutes(app: FastifyInstance): Promise<void> {
+export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const registry = await loadAdapters();
   for (const d of registry.disabled) app.log.warn({ adapter: d.id, stage: d.stage }, `adapter disabled: ${d.reason}`);
   // In this plugin only: any body arrives as the raw stream (files are not JSON, and must not be buffered).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  app.post<{ Params: { state: string }; Querystring: { adapter?: string; filename?: string } }>(
+  app.post(
     '/api/v1/states/:state/files',
     {
       config: { access: { roles: ['state-system', 'admin'], stateParam: 'state' } },
@@ -189,7 +191,7 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { format?: 'json' | 'csv'; state?: string } }>(
+  app.get(
     '/api/v1/exchanges/:id/report',
     {
       config: {
@@ -217,7 +219,7 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const ex = await getExchange(app.ctx.db, request.params.id);
       if (ex?.kind !== 'file') throw new GatewayError('GW_ERR_NOT_FOUND', `No file submission ${request.params.id}.`);
-      assertStateVisible(request, ex.stateCode, `exchange ${request.params.id}`);
+      requireVisible(scopeOf(request), ex.stateCode, `exchange ${request.params.id}`);
       const report = await getReport<IngestReport>(app.ctx.db, ex.id);
       if (!report)
         throw new GatewayError(
@@ -240,4 +242,4 @@ export async function fileRoutes(app: FastifyInstance): Promise<void> {
       return reply.type('application/json').send(report);
     },
   );
-}
+};

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 
 const Check = Type.Object({
@@ -7,7 +7,7 @@ const Check = Type.Object({
 });
 
 /** Liveness (the process answers) and readiness (Postgres and Redis answer). */
-export async function healthRoutes(app: FastifyInstance): Promise<void> {
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health/live',
     {
@@ -45,4 +45,4 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: { postgres, redis } });
     },
   );
-}
+};

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { GatewayError } from '../../core/errors.js';
-import { disclosureGrounds } from '../../core/security/disclosure.js';
+import { grounds } from '../../core/security/scope.js';
 import { maskExplanation } from '../../core/matching-store/explanation.js';
 import { studentLinks } from '../../core/matching-store/student-links.js';
 import { isMsixId } from '../../specs/ids.js';
-import { auditDisclosure } from '../plugins/auth.js';
+import { auditDisclosure, scopeOf } from '../plugins/auth.js';
 import { MsixIdParam } from '../schemas.js';
 
 /**
@@ -13,8 +13,8 @@ import { MsixIdParam } from '../schemas.js';
  * desk sees fields, levels and weights with the values masked; a data
  * administrator sees the values for students with a record in their state.
  */
-export async function matchingExplanationRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { msixId: string } }>(
+export const matchingExplanationRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/api/v1/students/:msixId/links',
     {
       config: { access: { roles: ['data-admin', 'help-desk', 'admin'] } },
@@ -31,10 +31,11 @@ export async function matchingExplanationRoutes(app: FastifyInstance): Promise<v
       const { msixId } = request.params;
       if (!isMsixId(msixId))
         throw new GatewayError('GW_ERR_VALIDATION', 'An MSIX id is 12 digits with a valid check digit.');
-      const masked = request.access?.masked ?? true;
-      const p = request.principal;
-      if (!masked && p && p.state && !p.roles.includes('admin')) {
-        const g = await disclosureGrounds(app.ctx.db, p, msixId);
+      const scope = scopeOf(request);
+      const { masked } = scope;
+      const p = scope.principal;
+      if (!masked && p.state && !scope.via.includes('admin')) {
+        const g = await grounds(app.ctx.db, scope, msixId);
         if (g.kind === 'denied')
           throw new GatewayError(
             'GW_ERR_FORBIDDEN',
@@ -68,4 +69,4 @@ export async function matchingExplanationRoutes(app: FastifyInstance): Promise<v
       };
     },
   );
-}
+};

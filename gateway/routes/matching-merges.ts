@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import {
   approveMergeRequest,
@@ -15,7 +16,7 @@ import {
 } from '../../core/matching-store/merge-requests.js';
 import { actorOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
-import { etag, ifMatchVersion, Paging, paging, scopeOf } from './matching-shared.js';
+import { etag, ifMatchVersion, Paging, paging, actingState } from './matching-shared.js';
 
 const MsixId = Type.String({ pattern: '^[0-9]{12}$' });
 const CreateBody = Type.Union([
@@ -127,15 +128,15 @@ function decided(res: DecideResult): MergeRequestView {
  * different one approves or rejects; the students are locked meanwhile; an
  * approved request can be undone by an undo request, approved the same way.
  */
-export async function matchingMergeRoutes(app: FastifyInstance): Promise<void> {
+export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const deps = () => ({ db: app.ctx.db, consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS } });
   const who = (request: FastifyRequest) => ({
     actor: actorOf(request),
-    scopeState: scopeOf(request),
+    scopeState: actingState(request),
     traceId: request.id,
   });
 
-  app.post<{ Body: Static<typeof CreateBody> }>(
+  app.post(
     '/api/v1/merge-requests',
     {
       config: { access: ACT },
@@ -159,7 +160,7 @@ export async function matchingMergeRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>(
+  app.get(
     '/api/v1/merge-requests',
     {
       config: { access: READ },
@@ -177,7 +178,7 @@ export async function matchingMergeRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/v1/merge-requests/:id',
     {
       config: { access: READ },
@@ -190,7 +191,7 @@ export async function matchingMergeRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: Static<typeof NoteBody> }>(
+  app.post(
     '/api/v1/merge-requests/:id/approve',
     {
       config: { access: ACT },
@@ -213,7 +214,7 @@ export async function matchingMergeRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: Static<typeof NoteBody> }>(
+  app.post(
     '/api/v1/merge-requests/:id/reject',
     {
       config: { access: ACT },
@@ -236,7 +237,7 @@ export async function matchingMergeRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: Static<typeof UndoBody> }>(
+  app.post(
     '/api/v1/merge-requests/:id/undo',
     {
       config: { access: ACT },
@@ -259,4 +260,4 @@ export async function matchingMergeRoutes(app: FastifyInstance): Promise<void> {
         .send(withLinks(r));
     },
   );
-}
+};

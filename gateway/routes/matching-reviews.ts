@@ -1,11 +1,12 @@
-import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { maskExplanation } from '../../core/matching-store/explanation.js';
 import { getReview, listReviews, resolveReview, type ReviewStatus } from '../../core/matching-store/reviews.js';
-import { actorOf, assertStateVisible, effectiveState } from '../plugins/auth.js';
+import { listState, requireVisible } from '../../core/security/scope.js';
+import { actorOf, scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
-import { etag, ifMatchVersion, IntString, num, Paging, paging, ScoreString, scopeOf } from './matching-shared.js';
+import { etag, ifMatchVersion, IntString, num, Paging, paging, ScoreString, actingState } from './matching-shared.js';
 
 const ListQuery = Type.Object(
   {
@@ -53,8 +54,8 @@ const ACT = { roles: ['data-admin', 'admin'] as const, stateQuery: 'state', cros
  * help desk). Resolving needs If-Match: 412 when the review changed since it
  * was read, 409 when someone already decided it.
  */
-export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Querystring: Static<typeof ListQuery> }>(
+export const matchingReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/api/v1/match-reviews',
     {
       config: { access: READ },
@@ -68,7 +69,7 @@ export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> 
     async (request) => {
       const q = request.query;
       const { limit, offset } = paging(q);
-      const state = effectiveState(request, q.state);
+      const state = listState(scopeOf(request), q.state);
       const page = await listReviews(app.ctx.db, {
         state: state ?? null,
         status: (q.status ?? 'open') as ReviewStatus,
@@ -93,7 +94,7 @@ export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> 
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/v1/match-reviews/:id',
     {
       config: { access: READ },
@@ -102,15 +103,15 @@ export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> 
     async (request, reply) => {
       const r = await getReview(app.ctx.db, request.params.id);
       if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
-      assertStateVisible(request, r.stateCode, `match review ${request.params.id}`);
-      const masked = request.access?.masked ?? true;
+      const { masked } = scopeOf(request);
+      requireVisible(scopeOf(request), r.stateCode, `match review ${request.params.id}`);
       return reply
         .header('etag', etag(r.version))
         .send({ ...r, explanation: masked ? maskExplanation(r.explanation) : r.explanation, masked });
     },
   );
 
-  app.post<{ Params: { id: string }; Body: Static<typeof ResolveBody> }>(
+  app.post(
     '/api/v1/match-reviews/:id/resolve',
     {
       config: { access: ACT },
@@ -128,7 +129,7 @@ export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> 
       const ifMatch = ifMatchVersion(request, true);
       const existing = await getReview(app.ctx.db, request.params.id);
       if (!existing) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
-      assertStateVisible(request, existing.stateCode, `match review ${request.params.id}`);
+      requireVisible(scopeOf(request), existing.stateCode, `match review ${request.params.id}`);
       const res = await resolveReview(
         { db: app.ctx.db, consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS } },
         {
@@ -137,7 +138,7 @@ export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> 
           msixId: request.body.msixId,
           ifMatch,
           actor: actorOf(request),
-          scopeState: scopeOf(request),
+          scopeState: actingState(request),
           traceId: request.id,
         },
       );
@@ -188,7 +189,7 @@ export async function matchingReviewRoutes(app: FastifyInstance): Promise<void> 
       }
     },
   );
-}
+};
 
 function stringify(q: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};

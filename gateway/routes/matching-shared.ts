@@ -45,6 +45,6 @@ export function paging(q: { limit?: string; offset?: string }): { limit: number;
 }
 
 /** The state a data administrator acts for: their own, or null for roles that reach every state. */
-export function scopeOf(request: FastifyRequest): string | null {
-  return request.access?.stateScope ?? null;
+export function actingState(request: FastifyRequest): string | null {
+  return request.scope?.state ?? null;
 }

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ROLES } from '../../core/principal.js';
 import { appendAudit } from '../../core/audit.js';
@@ -34,7 +35,7 @@ function oauthError(status: 400 | 401, error: string, detail: string): GatewayEr
  * (Basic header or form body, JSON accepted too), the JWKS that verifies the
  * tokens, Ed-Fi-style token introspection, and the server metadata.
  */
-export async function oauthRoutes(app: FastifyInstance): Promise<void> {
+export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Form bodies only in this plugin: the data APIs stay JSON (and XML where declared).
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -46,7 +47,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   const { config } = app.ctx;
   const sec = app.security;
 
-  app.post<{ Body: unknown }>(
+  app.post(
     '/oauth/token',
     {
       config: { access: { public: true } },
@@ -162,7 +163,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Body: unknown }>(
+  app.post(
     '/oauth/token_info',
     {
       config: { access: { roles: ROLES } },
@@ -201,4 +202,4 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
       };
     },
   );
-}
+};

@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
@@ -10,7 +11,13 @@ import { StateParam } from '../schemas.js';
 const Outcome = Type.Object({
   stateStudentId: Type.String(),
   recordId: Type.Union([Type.String(), Type.Null()]),
-  status: Type.Union(['created', 'updated', 'unchanged', 'withdrawn', 'not_found'].map((s) => Type.Literal(s))),
+  status: Type.Union([
+    Type.Literal('created'),
+    Type.Literal('updated'),
+    Type.Literal('unchanged'),
+    Type.Literal('withdrawn'),
+    Type.Literal('not_found'),
+  ]),
   version: Type.Integer(),
 });
 const SubmitResponse = Type.Object({
@@ -29,8 +36,8 @@ export async function requireState(app: FastifyInstance, code: string): Promise<
 }
 
 /** The canonical write path: one StateRecord or an array, validated, stored synchronously, matching enqueued. */
-export async function recordRoutes(app: FastifyInstance): Promise<void> {
-  app.post<{ Params: { state: string }; Body: unknown }>(
+export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
     '/api/v1/states/:state/records',
     {
       config: { access: { roles: ['state-system', 'admin'], stateParam: 'state' } },
@@ -89,7 +96,7 @@ export async function recordRoutes(app: FastifyInstance): Promise<void> {
         });
     },
   );
-}
+};
 
 const RecordStatus = Type.Object({
   recordId: Type.String(),
@@ -104,8 +111,8 @@ const RecordStatus = Type.Object({
 });
 
 /** Where a state's own record stands: stored, matched, and under which MSIX id (states keep it and send it back). */
-export async function recordStatusRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { state: string; stateStudentId: string } }>(
+export const recordStatusRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/api/v1/states/:state/records/:stateStudentId',
     {
       config: {
@@ -140,4 +147,4 @@ export async function recordStatusRoutes(app: FastifyInstance): Promise<void> {
       };
     },
   );
-}
+};

@@ -1,14 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
-import { getStudent } from '../../core/students.js';
-import { auditDisclosure } from '../plugins/auth.js';
+import { readStudent } from '../../core/students.js';
+import { scopeOf } from '../plugins/auth.js';
 import { isMsixId } from '../../specs/ids.js';
 import { MsixIdParam } from '../schemas.js';
 
 /** The consolidated record of one child across states. Every read is an audited disclosure. */
-export async function studentRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Params: { msixId: string } }>(
+export const studentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/api/v1/students/:msixId',
     {
       config: {
@@ -22,7 +22,10 @@ export async function studentRoutes(app: FastifyInstance): Promise<void> {
         tags: ['students'],
         summary: 'The consolidated student record',
         params: MsixIdParam,
-        response: { 200: Type.Ref('Student') },
+        response: {
+          200: Type.Ref('Student'),
+          301: Type.Null({ description: 'Merged into another student: Location names it.' }),
+        },
       },
     },
     async (request, reply) => {
@@ -53,17 +56,9 @@ export async function studentRoutes(app: FastifyInstance): Promise<void> {
           ],
         });
       }
-      const found = await getStudent(app.ctx.db, msixId);
-      if (!found) throw new GatewayError('GW_ERR_NOT_FOUND', `No student with MSIX id ${msixId}.`);
-      if ('mergedInto' in found)
-        return reply.code(301).header('location', `/api/v1/students/${found.mergedInto}`).send();
-      await auditDisclosure(request, {
-        action: 'student.read',
-        msixId,
-        recordIds: found.student.records.map((r) => r.recordId),
-        fields: ['*'],
-      });
-      return reply.header('etag', `"${found.version}"`).send(found.student);
+      const r = await readStudent(app.ctx.db, scopeOf(request), msixId);
+      if (r.kind === 'merged') return reply.code(301).header('location', `/api/v1/students/${r.into}`).send();
+      return reply.header('etag', `"${r.version}"`).send(r.student);
     },
   );
-}
+};

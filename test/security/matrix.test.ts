@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, eventually, type TestSystem } from '../support/system.js';
-import { injectAs, type AuthedInject } from '../support/auth.js';
+import { injectAs, withToken, type AuthedInject } from '../support/auth.js';
+import { issueToken } from '../../core/security/access-token.js';
 import { sampleRecord } from '../support/records.js';
 import { ROLES, type Role } from '../../core/principal.js';
 import type { AccessRule } from '../../gateway/plugins/access.js';
@@ -46,6 +47,22 @@ beforeAll(async () => {
       call: await injectAs(sys, { state: null, roles: [role] }),
     });
 
+  // A person whose provider gives state-bound roles but no state (a misconfigured account): refused everywhere.
+  const sec = sys.app.security;
+  const unbound = await issueToken(sec.keyring, sec.tokens, 'access', {
+    subject: 'oidc:no-state',
+    clientId: null,
+    state: null,
+    roles: [...STATE_BOUND],
+  });
+  if (unbound.kind !== 'ok') throw new Error('cannot sign a test token');
+  callers.push({
+    label: 'state-bound@no-state',
+    state: null,
+    roles: [...STATE_BOUND],
+    call: withToken(sys, unbound.token),
+  });
+
   // A child known only to TX, and one known only to CA (different names, so they never match).
   const tx = await injectAs(sys, { state: OWN, roles: ['state-system'] });
   const ca = await injectAs(sys, { state: OTHER, roles: ['state-system'] });
@@ -81,12 +98,15 @@ afterAll(async () => {
 
 type Rule = Exclude<AccessRule, { public: true }>;
 const NO_PII: Role[] = ['help-desk', 'federal'];
+const STATE_BOUND: Role[] = ['state-system', 'counselor', 'data-admin'];
 
 /** The written policy: may this caller pass this route's declaration for this target? */
 function policyAllows(rule: Rule, c: Caller, target: 'own' | 'other'): boolean {
   if (c.call === null) return false;
   const granted = c.roles
     .filter((r) => rule.roles.includes(r))
+    // A state-bound role without a state grants nothing (fail closed).
+    .filter((r) => c.state !== null || !STATE_BOUND.includes(r))
     .filter((r) => !((rule.pii || rule.student) && NO_PII.includes(r)));
   if (granted.length === 0) return false;
   const everyState = granted.some((r) => rule.crossState?.includes(r));
@@ -117,6 +137,7 @@ function materialize(method: string, url: string, rule: Rule, target: 'own' | 'o
   return { method: method as 'GET', url: path, ...(payload ? { payload } : {}) };
 }
 
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SKIP = [/^\/docs/, /^\/dev-idp/];
 
 describe('authorization matrix (route declarations × roles × own/other state)', () => {
@@ -145,9 +166,25 @@ describe('authorization matrix (route declarations × roles × own/other state)'
             );
           if (denied) {
             expect(res.headers['content-type']).toContain('application/problem+json');
-            expect(res.json().code).toBe(
-              c.call ? (res.statusCode === 403 ? res.json().code : 'GW_ERR_UNAUTHENTICATED') : 'GW_ERR_UNAUTHENTICATED',
+            const code = res.json().code;
+            if (!c.call) expect([res.statusCode, code]).toEqual([401, 'GW_ERR_UNAUTHENTICATED']);
+            else expect(res.statusCode).toBe(403);
+            // A write naming a state the caller does not act for is the state-mismatch refusal; any other is forbidden.
+            const roleOk = c.roles.some(
+              (r) =>
+                rule.roles.includes(r) &&
+                !((rule.pii || rule.student) && NO_PII.includes(r)) &&
+                (c.state !== null || !STATE_BOUND.includes(r)),
             );
+            const mismatch =
+              roleOk &&
+              WRITES.has(route.method) &&
+              rule.stateParam !== undefined &&
+              c.state !== (target === 'own' ? OWN : OTHER) &&
+              !c.roles.some((r) => rule.crossState?.includes(r));
+            const want = mismatch ? 'GW_ERR_STATE_MISMATCH' : 'GW_ERR_FORBIDDEN';
+            if (c.call && code !== want)
+              wrong.push(`${route.method} ${req.url} as ${c.label}: refused with ${code}, not ${want}`);
           }
         }
       }

@@ -1,6 +1,8 @@
 import type { Student } from '../../../specs/canonical/student.js';
 import type { Db } from '../../store/db.js';
+import { GatewayError } from '../../errors.js';
 import { createExchange } from '../../ledger.js';
+import { listState, type Scope } from '../../security/scope.js';
 import { createDelivery, type Delivery } from '../delivery/deliveries.js';
 import { isExchangeUuid, type NoticeId } from '../ids.js';
 import { moveDedupeKey, newEnrollmentFacts, type Move } from './move-detection.js';
@@ -262,4 +264,19 @@ export async function listNotices(db: Db, f: NoticeFilter = {}): Promise<Notice[
     [f.state ?? null, f.msixId ?? null, f.kind ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500)],
   );
   return r.rows.map(fromRow);
+}
+
+/** One notice as the scope sees it: the two states it is about, or any for national roles. */
+export async function readNotice(db: Db, scope: Scope, id: string): Promise<Notice> {
+  const n = await getNotice(db, id);
+  if (!n || (scope.state !== null && scope.state !== n.fromState && scope.state !== n.toState)) {
+    throw new GatewayError('GW_ERR_NOT_FOUND', `No notice ${id}.`);
+  }
+  return n;
+}
+
+/** Notices as the scope sees them: a state-bound caller's sent and received ones only. */
+export async function searchNotices(db: Db, scope: Scope, f: NoticeFilter = {}): Promise<Notice[]> {
+  const state = listState(scope, f.state);
+  return listNotices(db, { ...f, ...(state ? { state } : {}) });
 }

@@ -1,4 +1,6 @@
 import type { Db } from '../../store/db.js';
+import { GatewayError } from '../../errors.js';
+import { listState, rowVisible, type Scope } from '../../security/scope.js';
 import type { RecordAnswer, SourceMode, SourceStatus } from './answer.js';
 import { isExchangeUuid, type DeliveryId, type RecordRequestId } from '../ids.js';
 
@@ -273,4 +275,54 @@ export async function overdueRequests(db: Db, now: Date, limit = 200): Promise<s
     [now, limit],
   );
   return r.rows.map((x) => x.id);
+}
+
+
+/**
+ * One request's status as the scope sees it (no student data): the requesting
+ * state's own, or any for national roles.
+ */
+export async function readRequest(db: Db, scope: Scope, id: string): Promise<RecordRequest> {
+  const r = await getRequest(db, id);
+  if (!r || !rowVisible(scope, r.requestingState))
+    throw new GatewayError('GW_ERR_NOT_FOUND', `No record request ${id}.`);
+  return r;
+}
+
+/** Requests as the scope sees them, newest first. */
+export async function searchRequests(db: Db, scope: Scope, f: RequestFilter = {}): Promise<RecordRequest[]> {
+  const state = listState(scope, f.requestingState);
+  return listRequests(db, { ...f, ...(state ? { requestingState: state } : {}) });
+}
+
+/**
+ * The answer to a request, for the requesting state only (audited as a
+ * disclosure, with the request and its purpose as the reason); 409 while
+ * there is none yet.
+ */
+export async function readRequestAnswer(
+  db: Db,
+  scope: Scope,
+  id: string,
+  details: Record<string, unknown> = {},
+): Promise<{ request: RecordRequest; answer: RecordAnswer }> {
+  const r = await getRequest(db, id);
+  if (!r || r.requestingState !== scope.principal.state) {
+    throw new GatewayError('GW_ERR_NOT_FOUND', `No record request ${id} from your state.`);
+  }
+  const answer = await getRequestAnswer(db, r.id);
+  if (!answer) {
+    throw new GatewayError('GW_ERR_CONFLICT', `Record request ${r.id} is ${r.status}: there is no answer yet.`, {
+      extra: { status: r.status, deadlineAt: r.deadlineAt },
+    });
+  }
+  await scope.audit.disclosed({
+    action: 'record-request.answer-read',
+    msixId: r.msixId,
+    recordIds: answer.student.records.map((x) => x.recordId),
+    fields: ['*'],
+    reason: `record request ${r.id} from ${r.requestingState} (${r.purpose})`,
+    details: { requestId: r.id, ...details },
+  });
+  return { request: r, answer };
 }
