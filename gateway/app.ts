@@ -27,6 +27,7 @@ import { disclosurePolicy, recordInState } from '../core/security/disclosure.js'
 import { noticeGround, requestGround } from '../core/exchange/grounds.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { signInRoutes } from './routes/auth-signin.js';
+import { adminSessionRoutes } from './routes/admin-sessions.js';
 import { devIdpRoutes } from './dev-idp/routes.js';
 import { exchangeRequestRoutes } from './routes/exchange-requests.js';
 import { exchangeEdfiRoutes } from './routes/exchange-edfi.js';
@@ -132,6 +133,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(healthRoutes);
   await app.register(oauthRoutes);
   await app.register(signInRoutes);
+  await app.register(adminSessionRoutes);
   // Development only: a built-in OIDC provider with demo users (npm start); production points OIDC_ISSUER at a real
   // one.
   if (ctx.config.DEV_IDP) await app.register(devIdpRoutes, { prefix: '/dev-idp' });

@@ -113,6 +113,12 @@ export const ConfigSchema = Type.Object({
     default: '',
     description: 'Audience required in bearer tokens from the OIDC issuer. Empty: OIDC_CLIENT_ID.',
   }),
+  OIDC_AUTHORIZED_PARTIES: Type.String({
+    default: '',
+    description:
+      'Comma-separated client ids (azp or client_id) whose OIDC access tokens the API accepts. Empty: any client ' +
+      'of the provider. ID tokens are refused whatever this says.',
+  }),
   OIDC_ROLES_CLAIM: Type.String({
     default: 'msix_roles',
     description: "Claim (dotted path, e.g. realm_access.roles) holding the user's roles in OIDC tokens.",

@@ -63,7 +63,9 @@ export type VerifyFailure =
   | 'wrong-audience'
   | 'wrong-issuer'
   | 'wrong-type'
-  | 'bad-claims';
+  | 'bad-claims'
+  | 'id-token'
+  | 'wrong-party';
 export type VerifyResult =
   | { kind: 'ok'; claims: TokenClaims; expiresAt: number; issuedAt: number; jti: string | null }
   | { kind: 'invalid'; why: VerifyFailure };

@@ -20,6 +20,26 @@ export interface OidcSettings {
   scopes: string;
   allowHttp: boolean;
   claims: ClaimMapping;
+  /** Clients (`azp`, or `client_id`) whose access tokens are accepted; empty: any client of the provider. */
+  authorizedParties: readonly string[];
+}
+
+/**
+ * Whether a verified provider token is an access token. Only access tokens
+ * open the API: an ID token says who signed in to the gateway's own client,
+ * it grants nothing, and with the gateway's client id as its audience it
+ * would otherwise pass the audience check. Access tokens are `typ: at+jwt`
+ * (RFC 9068), or carry Keycloak's `typ: Bearer` claim, or a `scope`; a token
+ * with a nonce, `at_hash` or `c_hash`, or `typ: ID`, is an ID token.
+ */
+export function tokenKind(headerTyp: string | undefined, p: JWTPayload): 'access' | 'id' | 'unknown' {
+  const htyp = (headerTyp ?? '').toLowerCase();
+  const ptyp = typeof p.typ === 'string' ? p.typ.toLowerCase() : null;
+  if (p.nonce !== undefined || p.at_hash !== undefined || p.c_hash !== undefined || ptyp === 'id') return 'id';
+  if (htyp === 'at+jwt' || htyp === 'application/at+jwt' || ptyp === 'bearer' || typeof p.scope === 'string') {
+    return 'access';
+  }
+  return 'unknown';
 }
 
 /** What the browser's sign-in must carry from /auth/login to /auth/callback (kept in a short-lived signed cookie). */
@@ -75,13 +95,24 @@ export class OidcRelyingParty implements ExternalVerifier {
     if (!cfg || !uri) return { kind: 'invalid', why: 'unknown-key' };
     this.jwks ??= createRemoteJWKSet(new URL(uri), { cooldownDuration: 30_000, timeoutDuration: 5000 });
     try {
-      const { payload } = await jwtVerify(token, this.jwks, {
+      const { payload, protectedHeader } = await jwtVerify(token, this.jwks, {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         clockTolerance: 30,
         requiredClaims: ['exp', 'sub'],
         algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       });
+      const kind = tokenKind(protectedHeader.typ, payload);
+      if (kind !== 'access') return { kind: 'invalid', why: kind === 'id' ? 'id-token' : 'wrong-type' };
+      const parties = this.settings.authorizedParties;
+      const party =
+        typeof payload.azp === 'string'
+          ? payload.azp
+          : typeof payload.client_id === 'string'
+            ? payload.client_id
+            : null;
+      if (parties.length > 0 && (party === null || !parties.includes(party)))
+        return { kind: 'invalid', why: 'wrong-party' };
       const claims = mapOidcClaims(payload, this.settings.claims);
       if (!claims) return { kind: 'invalid', why: 'bad-claims' };
       return {

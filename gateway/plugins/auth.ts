@@ -151,6 +151,9 @@ export function createSecurity(
           scopes: config.OIDC_SCOPES,
           allowHttp: config.OIDC_ALLOW_HTTP || (config.DEV_IDP && !config.OIDC_ISSUER),
           claims: { rolesClaim: config.OIDC_ROLES_CLAIM, stateClaim: config.OIDC_STATE_CLAIM, roleMap: roleMap.map },
+          authorizedParties: config.OIDC_AUTHORIZED_PARTIES.split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
         });
       }
       return rp;

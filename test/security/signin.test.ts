@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type TestSystem } from '../support/system.js';
+import { injectAs } from '../support/auth.js';
 
 let sys: TestSystem;
 let base: string;
@@ -111,12 +112,56 @@ describe('people sign in through the development OIDC provider (code + PKCE)', (
       }),
     });
     expect(tok.status).toBe(200);
-    const { access_token } = (await tok.json()) as { access_token: string };
+    const { access_token, id_token } = (await tok.json()) as { access_token: string; id_token: string };
+    // The ID token has the gateway's client id as its audience, but it is not an access token: refused (finding 12).
+    const withId = await fetch(`${base}/auth/me`, { headers: { authorization: `Bearer ${id_token}` } });
+    expect(withId.status).toBe(401);
+    expect(((await withId.json()) as { reason: string }).reason).toBe('id-token');
     const me = await fetch(`${base}/auth/me`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(await me.json()).toMatchObject({ kind: 'person', state: 'TX', roles: ['data-admin'] });
     expect(
       (await fetch(`${base}/api/v1/exchanges?state=CA`, { headers: { authorization: `Bearer ${access_token}` } }))
         .status,
     ).toBe(403);
+  });
+});
+
+describe('sessions live on the server (issue 13 finding 12)', () => {
+  it('ends the session on sign-out: a copied cookie stops working', async () => {
+    const session = await signInAs('tx.counselor');
+    const copy = session;
+    expect((await fetch(`${base}/auth/me`, { headers: { cookie: copy } })).status).toBe(200);
+    await fetch(`${base}/auth/logout`, { method: 'POST', headers: { cookie: session }, redirect: 'manual' });
+    const after = await fetch(`${base}/auth/me`, { headers: { cookie: copy } });
+    expect(after.status).toBe(401);
+    const row = await sys.db.query<{ revoked_by: string }>(
+      `SELECT revoked_by FROM sessions WHERE subject = 'oidc:b0c1e3a2-0001-4000-8000-000000000001'
+       ORDER BY created_at DESC LIMIT 1`,
+    );
+    expect(row.rows[0]?.revoked_by).toBe('signout');
+  });
+
+  it("lets a national administrator list and revoke a person's sessions, audited", async () => {
+    const first = await signInAs('tx.counselor');
+    const second = await signInAs('tx.counselor');
+    const admin = await injectAs(sys, { state: null, roles: ['admin'] });
+    const subject = 'oidc:b0c1e3a2-0001-4000-8000-000000000001';
+    const live = await admin(`/api/v1/admin/sessions?subject=${encodeURIComponent(subject)}&active=true`);
+    expect(live.statusCode).toBe(200);
+    const items = live.json().items as { id: string; subject: string; revokedAt: string | null }[];
+    expect(items.length).toBeGreaterThanOrEqual(2);
+    // One session, then all of the person's.
+    const one = await admin({ method: 'POST', url: `/api/v1/admin/sessions/${items[0]!.id}/revoke` });
+    expect(one.statusCode).toBe(200);
+    const all = await admin({ method: 'POST', url: '/api/v1/admin/sessions/revoke', payload: { subject } });
+    expect(all.json()).toMatchObject({ subject, revoked: items.length - 1 });
+    for (const cookie of [first, second]) {
+      expect((await fetch(`${base}/auth/me`, { headers: { cookie } })).status).toBe(401);
+    }
+    const audit = await sys.db.query(`SELECT 1 FROM audit_events WHERE action = 'session.revoked'`);
+    expect(audit.rowCount).toBe(2);
+    // Not for anyone else.
+    const counselor = await injectAs(sys, { state: 'TX', roles: ['data-admin'] });
+    expect((await counselor('/api/v1/admin/sessions')).statusCode).toBe(403);
   });
 });

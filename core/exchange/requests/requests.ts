@@ -277,7 +277,6 @@ export async function overdueRequests(db: Db, now: Date, limit = 200): Promise<s
   return r.rows.map((x) => x.id);
 }
 
-
 /**
  * One request's status as the scope sees it (no student data): the requesting
  * state's own, or any for national roles.
