@@ -6,6 +6,7 @@
 //   core            -> mappings, specs
 //   mappings        -> specs
 //   lab             -> core, mappings, specs
+//   lib             -> nothing of ours (every folder may use it)
 //   core, adapters, mappings and specs know nothing of HTTP (fastify) or queues (BullMQ, Redis);
 //   gateway and worker never import each other; only test/ and bench/ import test/ or bench/,
 //   and those two do not import each other.
@@ -15,7 +16,7 @@
 // TypeScript here is 7 (the native compiler), which has no JavaScript API for dependency-cruiser to
 // parse with, so it parses with swc (@swc/core, a dev dependency). Type-only imports count: swc keeps them.
 
-const layers = ['specs', 'mappings', 'adapters', 'core', 'runtime', 'gateway', 'worker', 'lab'];
+const layers = ['lib', 'specs', 'mappings', 'adapters', 'core', 'runtime', 'gateway', 'worker', 'lab'];
 const tools = ['scripts', 'sim', 'demo', 'bin'];
 const under = (...dirs) => `^(${dirs.join('|')})/`;
 /** Every top-level folder of ours except the ones listed. */
@@ -25,39 +26,48 @@ const allBut = (...allowed) => under(...[...layers, ...tools, 'test', 'bench'].f
 module.exports = {
   forbidden: [
     {
+      name: 'lib-stand-alone',
+      comment:
+        'lib/ holds small helpers with no domain knowledge (seeded random, XML, CSV, caches): it imports none of ' +
+        'our folders, and every folder may import it.',
+      severity: 'error',
+      from: { path: under('lib') },
+      to: { path: allBut('lib') },
+    },
+    {
       name: 'specs-stand-alone',
-      comment: 'specs/ is the standards as data: it imports none of our other folders.',
+      comment: 'specs/ is the standards as data: it imports none of our other folders but lib/.',
       severity: 'error',
       from: { path: under('specs') },
-      to: { path: allBut('specs') },
+      to: { path: allBut('specs', 'lib') },
     },
     {
       name: 'mappings-only-specs',
       comment: 'mappings/ (crosswalks and the engine that applies them) uses only specs/.',
       severity: 'error',
       from: { path: under('mappings') },
-      to: { path: allBut('mappings', 'specs') },
+      to: { path: allBut('lib', 'mappings', 'specs') },
     },
     {
       name: 'adapters-only-mappings-specs',
       comment: 'An adapter maps a state format to the canonical model: mappings/ and specs/ only.',
       severity: 'error',
       from: { path: under('adapters') },
-      to: { path: allBut('adapters', 'mappings', 'specs') },
+      to: { path: allBut('lib', 'adapters', 'mappings', 'specs') },
     },
     {
       name: 'core-only-mappings-specs',
       comment: 'core/ is the domain: it uses mappings/ and specs/, never a shell, the runtime or the lab.',
       severity: 'error',
       from: { path: under('core') },
-      to: { path: allBut('core', 'mappings', 'specs') },
+      to: { path: allBut('lib', 'core', 'mappings', 'specs') },
     },
     {
       name: 'runtime-only-core-specs',
       comment: 'runtime/ is process plumbing shared by the shells (config, logging, connections): core/ and specs/.',
       severity: 'error',
       from: { path: under('runtime') },
-      to: { path: allBut('runtime', 'core', 'specs') },
+      to: { path: allBut('lib', 'runtime', 'core', 'specs') },
     },
     {
       name: 'gateway-not-worker',
@@ -65,21 +75,21 @@ module.exports = {
         'The gateway uses runtime/core/adapters/mappings/specs; it shares queue names with the worker through core.',
       severity: 'error',
       from: { path: under('gateway') },
-      to: { path: allBut('gateway', 'runtime', 'core', 'adapters', 'mappings', 'specs') },
+      to: { path: allBut('lib', 'gateway', 'runtime', 'core', 'adapters', 'mappings', 'specs') },
     },
     {
       name: 'worker-not-gateway',
       comment: 'The worker uses runtime/core/adapters/mappings/specs; it never imports the gateway.',
       severity: 'error',
       from: { path: under('worker') },
-      to: { path: allBut('worker', 'runtime', 'core', 'adapters', 'mappings', 'specs') },
+      to: { path: allBut('lib', 'worker', 'runtime', 'core', 'adapters', 'mappings', 'specs') },
     },
     {
       name: 'lab-only-core-mappings-specs',
       comment: 'lab/ (evaluation, synthetic data, training, batch tools) builds on the engine, never on a shell.',
       severity: 'error',
       from: { path: under('lab') },
-      to: { path: allBut('lab', 'core', 'mappings', 'specs') },
+      to: { path: allBut('lib', 'lab', 'core', 'mappings', 'specs') },
     },
     {
       name: 'tools-not-tests',
@@ -104,9 +114,10 @@ module.exports = {
     },
     {
       name: 'pure-core-no-http-no-queue',
-      comment: 'core/, adapters/, mappings/, specs/ and lab/ know nothing of HTTP (fastify) or queues (BullMQ, Redis).',
+      comment:
+        'lib/, core/, adapters/, mappings/, specs/ and lab/ know nothing of HTTP (fastify) or queues (BullMQ, Redis).',
       severity: 'error',
-      from: { path: under('core', 'adapters', 'mappings', 'specs', 'lab') },
+      from: { path: under('lib', 'core', 'adapters', 'mappings', 'specs', 'lab') },
       to: { path: '^node_modules/(fastify|@fastify/|fastify-plugin|bullmq|ioredis)' },
     },
     {
@@ -120,7 +131,7 @@ module.exports = {
       name: 'production-not-to-dev-dependencies',
       comment: 'What the gateway and the worker run must not need a devDependency (npm ci --omit=dev).',
       severity: 'error',
-      from: { path: under('specs', 'mappings', 'adapters', 'core', 'runtime', 'gateway', 'worker', 'demo') },
+      from: { path: under('lib', 'specs', 'mappings', 'adapters', 'core', 'runtime', 'gateway', 'worker', 'demo') },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
   ],

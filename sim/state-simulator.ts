@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { StateRecord } from '../specs/canonical/state-record.js';
 import type { EndpointInput } from '../core/exchange/endpoints.js';
 import { MemoryReplayGuard, verifyWebhook } from '../core/exchange/delivery/signature.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../lib/seeded-random.js';
 
 /**
  * A stand-in for the states' own systems, on loopback: for each state an

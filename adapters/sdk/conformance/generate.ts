@@ -5,6 +5,7 @@
  * bundled adapter can write, and no real person in it.
  */
 import type { StateRecord } from '../../../specs/index.js';
+import { seededRandom } from '../../../lib/seeded-random.js';
 
 const FIRST = [
   'María',
@@ -55,18 +56,6 @@ const SUBJECTS = [
   'Music',
 ];
 
-/** Small deterministic PRNG (mulberry32), so the same seed always gives the same file. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface GenerateOptions {
   stateCode?: string;
   seed?: number;
@@ -80,7 +69,7 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 /** Yields `count` valid StateRecords lazily (constant memory). */
 export function* generateRecords(count: number, opts: GenerateOptions = {}): Generator<StateRecord> {
   const state = opts.stateCode ?? 'TX';
-  const r = rng(opts.seed ?? 42);
+  const r = seededRandom(opts.seed ?? 42);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const nE = opts.enrollments ?? 3,
     nC = opts.courses ?? 8,

@@ -1,4 +1,8 @@
-/** Small seeded PRNG (mulberry32) so that training samples and synthetic data are reproducible. */
+/**
+ * The one seeded random generator (mulberry32): synthetic populations, training samples, conformance files
+ * and the simulator's flaky mode all draw from it, so the same seed gives the same data everywhere and a
+ * flaky run can be replayed exactly. Not for secrets (use node:crypto).
+ */
 export class SeededRandom {
   private state: number;
   constructor(seed: number) {
@@ -21,7 +25,7 @@ export class SeededRandom {
   pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)]!;
   }
-  /** Picks by weight; `weights` parallel to `items`, cumulative computed by caller for speed. */
+  /** Picks by weight; `cumulative` holds the running sums of the weights, parallel to `items` (computed once). */
   pickWeighted<T>(items: readonly T[], cumulative: readonly number[]): T {
     const x = this.next() * cumulative[cumulative.length - 1]!;
     let lo = 0;
@@ -33,4 +37,10 @@ export class SeededRandom {
     }
     return items[lo]!;
   }
+}
+
+/** The generator as a plain function returning numbers in [0, 1), for code that takes a `() => number`. */
+export function seededRandom(seed: number): () => number {
+  const rng = new SeededRandom(seed);
+  return () => rng.next();
 }
