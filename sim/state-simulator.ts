@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { StateRecord } from '../specs/canonical/state-record.js';
 import type { EndpointInput } from '../core/exchange/endpoints.js';
-import { MemoryReplayGuard, verifyWebhook } from '../core/exchange/delivery/signature.js';
+import { verifyWebhook } from '../core/exchange/delivery/signature.js';
+import { MemoryReplayGuard } from '../core/security/replay-guard.js';
 import { seededRandom } from '../lib/seeded-random.js';
 
 /**
@@ -305,7 +306,7 @@ export async function startStateSimulator(opts: {
     const f = fault(st);
     if (before(f, reply)) return reply;
     const raw = String(request.body ?? '');
-    const check = verifyWebhook({
+    const check = await verifyWebhook({
       secret: st.webhookSecret,
       rawBody: raw,
       headers: request.headers,

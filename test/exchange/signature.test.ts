@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   IDEMPOTENCY_HEADER,
-  MemoryReplayGuard,
   NONCE_HEADER,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   signWebhook,
   verifyWebhook,
 } from '../../core/exchange/delivery/signature.js';
+import { MemoryReplayGuard } from '../../core/security/replay-guard.js';
 
 const secret = 'a-long-shared-secret-for-tests';
 const body = JSON.stringify({ id: 'd1', kind: 'move-notice', msixId: '123456789012' });
@@ -28,36 +28,49 @@ const headers = (
 });
 
 describe('webhook signatures', () => {
-  it('accepts what the gateway signed', () => {
-    expect(verifyWebhook({ secret, rawBody: body, headers: headers(), nowSeconds: now })).toEqual({
+  it('accepts what the gateway signed', async () => {
+    expect(await verifyWebhook({ secret, rawBody: body, headers: headers(), nowSeconds: now })).toEqual({
       kind: 'ok',
       timestamp: now,
       idempotencyKey: 'msix-dlv-1',
     });
   });
-  it('refuses a changed body, key, timestamp or nonce', () => {
+  it('refuses a changed body, key, timestamp or nonce', async () => {
     const h = headers();
-    expect(verifyWebhook({ secret, rawBody: body.replace('d1', 'd2'), headers: h, nowSeconds: now })).toEqual({
+    expect(await verifyWebhook({ secret, rawBody: body.replace('d1', 'd2'), headers: h, nowSeconds: now })).toEqual({
       kind: 'invalid',
       reason: 'bad-signature',
     });
     expect(
-      verifyWebhook({ secret, rawBody: body, headers: { ...h, [IDEMPOTENCY_HEADER]: 'other' }, nowSeconds: now }).kind,
+      (
+        await verifyWebhook({
+          secret,
+          rawBody: body,
+          headers: { ...h, [IDEMPOTENCY_HEADER]: 'other' },
+          nowSeconds: now,
+        })
+      ).kind,
     ).toBe('invalid');
     expect(
-      verifyWebhook({ secret, rawBody: body, headers: { ...h, [TIMESTAMP_HEADER]: String(now + 1) }, nowSeconds: now })
-        .kind,
+      (
+        await verifyWebhook({
+          secret,
+          rawBody: body,
+          headers: { ...h, [TIMESTAMP_HEADER]: String(now + 1) },
+          nowSeconds: now,
+        })
+      ).kind,
     ).toBe('invalid');
     expect(
-      verifyWebhook({ secret, rawBody: body, headers: { ...h, [NONCE_HEADER]: 'n-2' }, nowSeconds: now }).kind,
+      (await verifyWebhook({ secret, rawBody: body, headers: { ...h, [NONCE_HEADER]: 'n-2' }, nowSeconds: now })).kind,
     ).toBe('invalid');
-    expect(verifyWebhook({ secret: 'another-secret-entirely', rawBody: body, headers: h, nowSeconds: now }).kind).toBe(
-      'invalid',
-    );
+    expect(
+      (await verifyWebhook({ secret: 'another-secret-entirely', rawBody: body, headers: h, nowSeconds: now })).kind,
+    ).toBe('invalid');
   });
-  it('refuses a timestamp outside the window either way', () => {
+  it('refuses a timestamp outside the window either way', async () => {
     expect(
-      verifyWebhook({
+      await verifyWebhook({
         secret,
         rawBody: body,
         headers: headers({}, body, now - 301),
@@ -66,7 +79,7 @@ describe('webhook signatures', () => {
       }),
     ).toEqual({ kind: 'invalid', reason: 'stale' });
     expect(
-      verifyWebhook({
+      await verifyWebhook({
         secret,
         rawBody: body,
         headers: headers({}, body, now + 301),
@@ -75,41 +88,51 @@ describe('webhook signatures', () => {
       }),
     ).toEqual({ kind: 'invalid', reason: 'stale' });
     expect(
-      verifyWebhook({ secret, rawBody: body, headers: headers({ [TIMESTAMP_HEADER]: 'yesterday' }), nowSeconds: now }),
+      await verifyWebhook({
+        secret,
+        rawBody: body,
+        headers: headers({ [TIMESTAMP_HEADER]: 'yesterday' }),
+        nowSeconds: now,
+      }),
     ).toEqual({ kind: 'invalid', reason: 'bad-timestamp' });
   });
-  it('refuses a replay of the same request, but not a retry (new nonce) of the same message', () => {
-    const replay = new MemoryReplayGuard(() => now);
+  it('refuses a replay of the same request, but not a retry (new nonce) of the same message', async () => {
+    const replay = new MemoryReplayGuard({ now: () => now * 1000 });
     const h = headers();
-    expect(verifyWebhook({ secret, rawBody: body, headers: h, nowSeconds: now, replay }).kind).toBe('ok');
-    expect(verifyWebhook({ secret, rawBody: body, headers: h, nowSeconds: now, replay })).toEqual({
+    expect((await verifyWebhook({ secret, rawBody: body, headers: h, nowSeconds: now, replay })).kind).toBe('ok');
+    expect(await verifyWebhook({ secret, rawBody: body, headers: h, nowSeconds: now, replay })).toEqual({
       kind: 'invalid',
       reason: 'replayed',
     });
     expect(
-      verifyWebhook({ secret, rawBody: body, headers: headers({}, body, now, 'n-2'), nowSeconds: now, replay }).kind,
+      (await verifyWebhook({ secret, rawBody: body, headers: headers({}, body, now, 'n-2'), nowSeconds: now, replay }))
+        .kind,
     ).toBe('ok');
   });
-  it('accepts either secret during a rotation, and refuses missing headers', () => {
+  it('accepts either secret during a rotation, and refuses missing headers', async () => {
     expect(
-      verifyWebhook({
-        secret: ['new-secret-after-rotation', secret],
-        rawBody: body,
-        headers: headers(),
-        nowSeconds: now,
-      }).kind,
+      (
+        await verifyWebhook({
+          secret: ['new-secret-after-rotation', secret],
+          rawBody: body,
+          headers: headers(),
+          nowSeconds: now,
+        })
+      ).kind,
     ).toBe('ok');
     const { [NONCE_HEADER]: _n, ...noNonce } = headers();
-    expect(verifyWebhook({ secret, rawBody: body, headers: noNonce, nowSeconds: now })).toEqual({
+    expect(await verifyWebhook({ secret, rawBody: body, headers: noNonce, nowSeconds: now })).toEqual({
       kind: 'invalid',
       reason: 'missing-headers',
     });
   });
-  it('checks the bytes as received (a re-serialized body fails)', () => {
+  it('checks the bytes as received (a re-serialized body fails)', async () => {
     const spaced = JSON.stringify(JSON.parse(body), null, 1);
-    expect(verifyWebhook({ secret, rawBody: Buffer.from(spaced), headers: headers(), nowSeconds: now }).kind).toBe(
-      'invalid',
-    );
-    expect(verifyWebhook({ secret, rawBody: Buffer.from(body), headers: headers(), nowSeconds: now }).kind).toBe('ok');
+    expect(
+      (await verifyWebhook({ secret, rawBody: Buffer.from(spaced), headers: headers(), nowSeconds: now })).kind,
+    ).toBe('invalid');
+    expect(
+      (await verifyWebhook({ secret, rawBody: Buffer.from(body), headers: headers(), nowSeconds: now })).kind,
+    ).toBe('ok');
   });
 });

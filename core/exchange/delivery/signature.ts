@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ReplayGuard } from '../../security/replay-guard.js';
 
 /**
  * Webhook signatures. The gateway signs every webhook with the receiving
@@ -47,32 +48,6 @@ export function signWebhook(
   return `${SIGNATURE_VERSION}=${mac}`;
 }
 
-/** Remembers nonces already accepted until their timestamps leave the window. */
-export interface ReplayGuard {
-  /** True when `nonce` was seen before; otherwise records it until `expiresAt` (unix seconds). */
-  seenBefore(nonce: string, expiresAt: number): boolean;
-}
-
-/**
- * An in-memory replay guard for one receiving process (several processes need a shared store such as Redis SET NX EX).
- */
-export class MemoryReplayGuard implements ReplayGuard {
-  private readonly seen = new Map<string, number>();
-  private lastPrune = 0;
-  constructor(private readonly now: () => number = () => Math.floor(Date.now() / 1000)) {}
-  seenBefore(nonce: string, expiresAt: number): boolean {
-    const now = this.now();
-    if (now - this.lastPrune > 30) {
-      for (const [k, exp] of this.seen) if (exp < now) this.seen.delete(k);
-      this.lastPrune = now;
-    }
-    const hit = this.seen.get(nonce);
-    if (hit !== undefined && hit >= now) return true;
-    this.seen.set(nonce, expiresAt);
-    return false;
-  }
-}
-
 export type SignatureFailure = 'missing-headers' | 'bad-timestamp' | 'stale' | 'bad-signature' | 'replayed';
 export type SignatureCheck =
   | { kind: 'ok'; timestamp: number; idempotencyKey: string }
@@ -87,7 +62,7 @@ export interface VerifyInput {
   /** How far the timestamp may be from now, either way (default 300 s). */
   toleranceSeconds?: number;
   nowSeconds?: number;
-  /** Without one, replays inside the window are not caught. */
+  /** Without one, replays inside the window are not caught. Nonces are kept until the timestamp leaves the window. */
   replay?: ReplayGuard;
 }
 
@@ -103,7 +78,7 @@ const header = (h: VerifyInput['headers'], name: string): string | undefined => 
  * message carries a new nonce and timestamp: it passes here, and the receiver
  * drops it as a duplicate by its idempotency key.
  */
-export function verifyWebhook(input: VerifyInput): SignatureCheck {
+export async function verifyWebhook(input: VerifyInput): Promise<SignatureCheck> {
   const sig = header(input.headers, SIGNATURE_HEADER);
   const ts = header(input.headers, TIMESTAMP_HEADER);
   const key = header(input.headers, IDEMPOTENCY_HEADER);
@@ -126,6 +101,9 @@ export function verifyWebhook(input: VerifyInput): SignatureCheck {
     return offered.some((hex) => /^[0-9a-f]{64}$/i.test(hex) && timingSafeEqual(Buffer.from(hex, 'hex'), expected));
   });
   if (!match) return { kind: 'invalid', reason: 'bad-signature' };
-  if (input.replay?.seenBefore(nonce, timestamp + tolerance)) return { kind: 'invalid', reason: 'replayed' };
+  // The nonce is remembered until its timestamp leaves the window (a later replay is refused as stale).
+  const remember = Math.max(1, timestamp + tolerance - now);
+  if (input.replay && !(await input.replay.firstUse(`webhook:${nonce}`, remember)))
+    return { kind: 'invalid', reason: 'replayed' };
   return { kind: 'ok', timestamp, idempotencyKey: key };
 }
