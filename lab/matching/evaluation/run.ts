@@ -45,6 +45,8 @@ export interface EvaluationResult extends LinkageMetrics {
   /** Pairwise recall counting review pairs as found (auto + queue). */
   recallWithReview: number;
   twinsMerged: number | null;
+  /** Predicted clusters holding records of two or more children: each one shows a child's records to another. */
+  mixedClusters: number;
   misses?: MissBreakdown;
   seconds: number;
   model: MatchModel;
@@ -111,6 +113,13 @@ export function evaluate<R>(input: EvaluationInput<R>): EvaluationResult {
     }
     twinsMerged = merged.size;
   }
+  const childrenOf = new Map<number, Set<string | number>>();
+  for (let i = 0; i < n; i++) {
+    const c = result.clusterOf[i]!;
+    (childrenOf.get(c) ?? childrenOf.set(c, new Set()).get(c)!).add(truth[i]!);
+  }
+  let mixedClusters = 0;
+  for (const s of childrenOf.values()) if (s.size > 1) mixedClusters++;
   return {
     name: input.name,
     records: n,
@@ -122,6 +131,7 @@ export function evaluate<R>(input: EvaluationInput<R>): EvaluationResult {
     reviewShareRecordPairs: result.stats.recordsInRecordPairReview / n,
     recallWithReview,
     twinsMerged,
+    mixedClusters,
     ...(input.misses
       ? {
           misses: explainMisses(

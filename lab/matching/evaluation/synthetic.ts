@@ -1,6 +1,7 @@
-/** Synthetic migrant population as an evaluation data set. */
+/** Synthetic migrant populations (generator A and generator B) as evaluation data sets. */
 import { standardize } from '../../../core/matching/standardize.js';
-import { generatePopulation, type SyntheticOptions } from '../synthetic/generator.js';
+import { generatePopulation, type SyntheticRecord } from '../synthetic/generator.js';
+import { generatePopulationB } from '../synthetic-b/generator.js';
 import type { StandardizedPerson } from '../../../core/matching/types.js';
 
 export interface SyntheticDataset {
@@ -9,11 +10,20 @@ export interface SyntheticDataset {
   twinGroup: Int32Array;
 }
 
-export function syntheticDataset(options: SyntheticOptions): SyntheticDataset {
+/** Which independent generator: A (`synthetic/`, the one the shipped model was trained on) or B (`synthetic-b/`). */
+export type GeneratorName = 'A' | 'B';
+
+export function syntheticDataset(options: {
+  records: number;
+  seed: number;
+  generator?: GeneratorName;
+}): SyntheticDataset {
   const records: StandardizedPerson[] = [];
   const truth: number[] = [];
   const twin: number[] = [];
-  for (const r of generatePopulation(options)) {
+  const source: Iterable<SyntheticRecord> =
+    options.generator === 'B' ? generatePopulationB(options) : generatePopulation(options);
+  for (const r of source) {
     records.push(standardize(r.record));
     truth.push(r.childId);
     twin.push(r.twinGroup ?? -1);
