@@ -31,6 +31,10 @@ describe('crosswalk files', () => {
       'mis2000/gradeLevel',
       'mis2000/medicalAlert',
       'mis2000/sex',
+      'sif/continuationOfServices',
+      'sif/enrollmentType',
+      'sif/gradeLevel',
+      'sif/sex',
     ]);
     for (const cw of reg.crosswalks.values())
       for (const e of cw.file.entries)
