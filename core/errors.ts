@@ -57,6 +57,12 @@ export const ERRORS = {
     title: "Your state has no ground to receive this student's records",
     type: 'not-entitled',
   },
+  GW_ERR_NOT_HELD: {
+    status: 422,
+    title: 'Only states holding a record of the child are asked',
+    type: 'not-held',
+  },
+  GW_ERR_SEARCH_BUDGET: { status: 429, title: 'The national search budget is used up', type: 'search-budget' },
   GW_ERR_NO_CONNECTOR: {
     status: 422,
     title: "The gateway has no connector to that state's system",

@@ -24,7 +24,7 @@ import { fileRoutes } from './routes/files.js';
 import { edfiPlugin } from './edfi/plugin.js';
 import { securityPlugin } from './plugins/auth.js';
 import { disclosurePolicy, recordInState } from '../core/security/disclosure.js';
-import { noticeGround, requestGround } from '../core/exchange/grounds.js';
+import { noticeGround, searchChoiceGround } from '../core/exchange/grounds.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { signInRoutes } from './routes/auth-signin.js';
 import { adminSessionRoutes } from './routes/admin-sessions.js';
@@ -34,6 +34,7 @@ import { exchangeEdfiRoutes } from './routes/exchange-edfi.js';
 import { exchangeNoticeRoutes } from './routes/exchange-notices.js';
 import { exchangeDeliveryRoutes } from './routes/exchange-deliveries.js';
 import { exchangeStateRoutes } from './routes/exchange-states.js';
+import { studentSearchRoutes } from './routes/student-searches.js';
 
 /** The gateway's fastify instance: TypeBox schemas give route handlers their types. */
 export type GatewayApp = FastifyInstance<
@@ -49,7 +50,7 @@ export type GatewayApp = FastifyInstance<
  * order tried. One explicit list, assembled here at start (not filled by
  * whichever route modules happened to load).
  */
-export const DISCLOSURE_GROUNDS = [recordInState, noticeGround, requestGround] as const;
+export const DISCLOSURE_GROUNDS = [recordInState, noticeGround, searchChoiceGround] as const;
 
 export interface BuildOptions {
   logger?: Logger | boolean;
@@ -140,6 +141,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(recordRoutes);
   await app.register(recordStatusRoutes);
   await app.register(studentRoutes);
+  await app.register(studentSearchRoutes);
   await app.register(matchingExplanationRoutes);
   await app.register(matchingReviewRoutes);
   await app.register(matchingMergeRoutes);

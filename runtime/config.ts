@@ -180,6 +180,25 @@ export const ConfigSchema = Type.Object({
       'Audit events older than this are purged by `audit purge` (a checkpoint keeps the chain ' +
       'verifiable). 0 keeps everything.',
   }),
+  // National search (docs/security.md#national-search).
+  SEARCH_BUDGET_PER_PERSON: Type.Integer({
+    default: 25,
+    minimum: 1,
+    description:
+      'National searches by demographics one person may make in a rolling day; the last one raises an alert ' +
+      '(log line "national search budget used up" and a search.budget-alert audit event), more are refused.',
+  }),
+  SEARCH_BUDGET_PER_CLIENT: Type.Integer({
+    default: 500,
+    minimum: 1,
+    description: 'National searches one machine client may make in a rolling day (alert and refusal as above).',
+  }),
+  SEARCH_GRANT_SECONDS: Type.Integer({
+    default: 259_200,
+    minimum: 60,
+    maximum: 2_592_000,
+    description: 'How long a child chosen in a national search stays open to the person who chose it (3 days).',
+  }),
   // Exchange between states: record requests, move notices, deliveries (docs/exchange.md).
   EXCHANGE_REQUEST_DEADLINE_SECONDS: Type.Integer({
     default: 30,

@@ -4,8 +4,7 @@ import { enqueueFollowUps } from '../core/exchange/delivery/deliver.js';
 import { putEndpoint } from '../core/exchange/endpoints.js';
 import { createRecordRequest } from '../core/exchange/requests/request-flow.js';
 import { getRequest } from '../core/exchange/requests/requests.js';
-import { resolveDemographics } from '../core/exchange/requests/resolve.js';
-import { noticeGround, requestGround } from '../core/exchange/grounds.js';
+import { noticeGround, searchChoiceGround } from '../core/exchange/grounds.js';
 import { disclosurePolicy, recordInState } from '../core/security/disclosure.js';
 import { DEMO_RECORDS, DEMO_STATES } from '../demo/students.js';
 import type { StateRecord } from '../specs/canonical/state-record.js';
@@ -107,8 +106,7 @@ export async function startDemoExchange(deps: {
         db: deps.db,
         consolidation: { requiredCredits: deps.requiredCredits },
         deadline: { defaultSeconds: 30, maxSeconds: 60 },
-        resolve: (d) => resolveDemographics(deps.db, d),
-        entitle: (m) => disclosurePolicy([recordInState, noticeGround, requestGround]).decide(deps.db, who, m),
+        entitle: (m) => disclosurePolicy([recordInState, noticeGround, searchChoiceGround]).decide(deps.db, who, m),
       },
       { state: 'FL', subject: who.subject, clientId: null, roles: who.roles },
       { msixId, purpose: 'credit-accrual' },

@@ -3,9 +3,9 @@ import { SAME_CHILD, type Ground } from '../security/disclosure.js';
 /**
  * The disclosure grounds the exchange gives (listed by the composition root,
  * gateway/app.ts): a state may read a child's consolidated record when a move
- * or departure notice named it as the child's new state, or when it asked for
- * the child's records and the request was accepted. Read-only,
- * parameterized, one query each.
+ * or departure notice named it as the child's new state, or (for one person,
+ * for a limited time) when that person chose the child in a national search.
+ * Read-only, parameterized, one query each.
  */
 
 /** A move or departure notice told the caller's state that the child is (or is about to be) enrolled there. */
@@ -27,15 +27,27 @@ export const noticeGround: Ground = {
   },
 };
 
-/** The caller's state asked for the child's records and the request was accepted (refused requests never count). */
-export const requestGround: Ground = {
-  name: 'record-request',
+/**
+ * The caller chose the child in a national search (core/exchange/requests/search.ts): the record opens to that
+ * person only (not the state), until the grant expires. A record request is no ground of its own: it was granted
+ * on one of these, and a request standing forever for every user of a state is what issue 13 finding 1 closed.
+ */
+export const searchChoiceGround: Ground = {
+  name: 'search-choice',
   async check(db, who, msixId) {
-    const r = await db.query<{ id: string }>(
-      `SELECT id FROM record_requests WHERE msix_id IN ${SAME_CHILD} AND requesting_state = $2
-         AND status IN ('routed', 'waiting', 'answered', 'partly_answered') ORDER BY created_at DESC LIMIT 1`,
-      [msixId, who.state],
+    const r = await db.query<{ search_id: string; purpose: string; expires_at: Date | string }>(
+      `SELECT search_id, purpose, expires_at FROM search_grants WHERE msix_id IN ${SAME_CHILD} AND state_code = $2
+         AND subject = $3 AND expires_at > now() ORDER BY expires_at DESC LIMIT 1`,
+      [msixId, who.state, who.subject],
     );
-    return r.rows[0] ? { basis: 'record-request', reason: `record request ${r.rows[0].id} from ${who.state}` } : null;
+    const g = r.rows[0];
+    return g
+      ? {
+          basis: 'search-choice',
+          reason:
+            `chosen in national search ${g.search_id} (${g.purpose}) by ${who.subject}, ` +
+            `open until ${new Date(g.expires_at).toISOString()}`,
+        }
+      : null;
   },
 };

@@ -31,13 +31,18 @@ export interface Ground {
 export const SAME_CHILD = `(SELECT $1::text UNION SELECT merged_into FROM students WHERE msix_id = $1
                    AND merged_into IS NOT NULL)`;
 
-/** The child, or a student merged with it, has an active record from the caller's state. */
+/**
+ * The child, or a student merged with it, has an active record from the caller's state that carries an
+ * enrollment. A stub (a name and birth date with no enrollment, which any state system can write and the matcher
+ * links) is no ground: otherwise writing one would open any child.
+ */
 export const recordInState: Ground = {
   name: 'record-in-state',
   async check(db, who, msixId) {
     const r = await db.query<{ id: string }>(
       `SELECT s.id FROM links l JOIN state_records s ON s.id = l.record_id
        WHERE l.msix_id IN ${SAME_CHILD} AND s.state_code = $2 AND s.status = 'active'
+         AND jsonb_array_length(coalesce(s.record->'enrollments', '[]'::jsonb)) > 0
        LIMIT 1`,
       [msixId, who.state],
     );

@@ -4,7 +4,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { RecordRequest } from '../../core/exchange/requests/requests.js';
 import { getRequest, getRequestAnswer } from '../../core/exchange/requests/requests.js';
 import { auditDisclosure } from '../plugins/auth.js';
-import { PURPOSES, takeRecordRequest, toRequestInput } from './exchange-requests.js';
+import { PURPOSES, searchFirst, takeRecordRequest, toRequestInput } from './exchange-requests.js';
 
 const PURPOSE_NS = 'uri://msix-gateway/RecordRequestPurposeDescriptor#';
 
@@ -86,37 +86,9 @@ export const exchangeEdfiRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ],
         });
       }
-      const sexCode = b.birthSexDescriptor?.split('#')[1]?.toLowerCase();
-      const sex = sexCode === 'female' ? 'F' : sexCode === 'male' ? 'M' : undefined;
-      const hasPerson = b.firstName || b.lastSurname || b.birthDate;
-      if (hasPerson && !(b.firstName && b.lastSurname && b.birthDate)) {
-        throw new GatewayError('GW_ERR_VALIDATION', 'A lookup by person needs firstName, lastSurname and birthDate.', {
-          issues: [
-            {
-              path: '/',
-              rule: 'required',
-              message: 'firstName, lastSurname and birthDate go together',
-              fix: 'Send all three, or the msixId.',
-            },
-          ],
-        });
-      }
+      if (b.firstName || b.lastSurname || b.birthDate) throw searchFirst('/firstName');
       const input = toRequestInput({
         ...(b.msixId ? { msixId: b.msixId } : {}),
-        ...(hasPerson
-          ? {
-              demographics: {
-                identity: {
-                  firstName: b.firstName!,
-                  lastName1: b.lastSurname!,
-                  birthDate: b.birthDate!,
-                  ...(b.middleName ? { middleName: b.middleName } : {}),
-                  ...(b.secondLastSurname ? { lastName2: b.secondLastSurname } : {}),
-                  ...(sex ? { sex } : {}),
-                },
-              },
-            }
-          : {}),
         purpose: purpose as (typeof PURPOSES)[number],
         ...(b.stateAbbreviations ? { states: b.stateAbbreviations } : {}),
         ...(b.deadlineSeconds ? { deadlineSeconds: b.deadlineSeconds } : {}),

@@ -13,7 +13,6 @@ import {
   searchRequests,
   type RecordRequest,
 } from '../../core/exchange/requests/requests.js';
-import { resolveDemographics } from '../../core/exchange/requests/resolve.js';
 import { grounds } from '../../core/security/scope.js';
 import { Identity, Parent } from '../../specs/canonical/state-record.js';
 import { isMsixId } from '../../specs/ids.js';
@@ -39,7 +38,8 @@ const RequestBody = Type.Object(
         { identity: Identity, parents: Type.Optional(Type.Array(Parent, { maxItems: 4 })) },
         {
           additionalProperties: false,
-          description: 'Who the child is, when the MSIX id is not known: the matcher resolves it.',
+          description:
+            'Refused: a child not known by MSIX id is found by a national search (POST /api/v1/student-searches).',
         },
       ),
     ),
@@ -60,7 +60,7 @@ const RequestBody = Type.Object(
         minItems: 1,
         maxItems: 60,
         uniqueItems: true,
-        description: "Only these states' records (default: all).",
+        description: "Only these states' records, each holding one (default: every state holding one).",
       }),
     ),
     deadlineSeconds: Type.Optional(
@@ -116,21 +116,30 @@ export function requestView(r: RecordRequest, base = '/api/v1/record-requests'):
   };
 }
 
+/** The refusal of a record request by demographics: that is a national search now (issue 13 finding 1). */
+export function searchFirst(path: string): GatewayError {
+  return new GatewayError('GW_ERR_VALIDATION', 'A record request names the child by MSIX id.', {
+    issues: [
+      {
+        path,
+        rule: 'searchFirst',
+        message: 'a lookup by demographics is a national search',
+        fix:
+          'Find the child with POST /api/v1/student-searches (purpose and attestation), choose the candidate, ' +
+          'then ask here with the MSIX id the choice gives.',
+      },
+    ],
+  });
+}
+
 /** Checks the body beyond its schema and turns it into the core input. */
 export function toRequestInput(body: RequestBodyT): RequestInput {
-  if (!body.msixId === !body.demographics) {
-    throw new GatewayError('GW_ERR_VALIDATION', 'Give either msixId or demographics (one of them).', {
-      issues: [
-        {
-          path: body.msixId ? '/demographics' : '/msixId',
-          rule: 'oneOf',
-          message: 'exactly one of msixId and demographics is needed',
-          fix: "Send the MSIX id when you have it; otherwise the child's name and birth date.",
-        },
-      ],
+  if (body.demographics) throw searchFirst('/demographics');
+  if (!body.msixId)
+    throw new GatewayError('GW_ERR_VALIDATION', 'A record request names the child by MSIX id.', {
+      issues: [{ path: '/msixId', rule: 'required', message: 'is required', fix: 'Send the MSIX id.' }],
     });
-  }
-  if (body.msixId && !isMsixId(body.msixId)) {
+  if (!isMsixId(body.msixId)) {
     throw new GatewayError(
       'GW_ERR_VALIDATION',
       'The MSIX id is not 12 digits with a valid check digit: it was probably mistyped.',
@@ -148,8 +157,7 @@ export function toRequestInput(body: RequestBodyT): RequestInput {
     );
   }
   return {
-    ...(body.msixId ? { msixId: body.msixId } : {}),
-    ...(body.demographics ? { demographics: body.demographics } : {}),
+    msixId: body.msixId,
     purpose: body.purpose,
     ...(body.states ? { states: body.states.map((s) => s.toUpperCase()) } : {}),
     ...(body.deadlineSeconds ? { deadlineSeconds: body.deadlineSeconds } : {}),
@@ -172,7 +180,6 @@ export async function takeRecordRequest(
         defaultSeconds: config.EXCHANGE_REQUEST_DEADLINE_SECONDS,
         maxSeconds: config.EXCHANGE_REQUEST_MAX_DEADLINE_SECONDS,
       },
-      resolve: (d) => resolveDemographics(db, d),
       entitle: (msixId) => grounds(db, scopeOf(request), msixId),
     },
     { state: who.state, subject: who.subject, clientId: who.clientId, roles: who.roles },
@@ -217,10 +224,10 @@ export const exchangeRequestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['exchange'],
         summary: "Ask for a child's records",
         description:
-          'By msixId or by demographics (the matcher resolves them; only a confident match does). 201 ' +
+          'By msixId (a child without a ground is found first by POST /api/v1/student-searches). 201 ' +
           'with the answer when the consolidated store holds everything; 202 when a state that keeps its ' +
           'records at home must be asked: the answer is then delivered to your state and readable at ' +
-          'links.answer. Refusals (unknown child, no ground to see the child, a state with no connector) ' +
+          'links.answer. Refusals (unknown child, no ground to see the child, a state holding no record) ' +
           'are problem details with a GW_ERR code and are audited.',
         body: RequestBody,
         response: { 201: RequestView, 202: RequestView },

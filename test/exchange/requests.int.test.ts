@@ -206,6 +206,8 @@ describe('demographic requests and entitlement', () => {
       expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(403);
       expect((await audits('record-request.refused')).at(-1)).toMatchObject({ outcome: 'denied', actor_state: 'WA' });
 
+      // Asking by demographics is a national search now (test/security/national-search.int.test.ts): a request by
+      // name and birth date is refused and opens nothing.
       const f = ana('FL');
       const byName = await post(wa, {
         demographics: {
@@ -220,14 +222,28 @@ describe('demographic requests and entitlement', () => {
         },
         purpose: 'enrollment',
       });
-      expect([201, 202]).toContain(byName.statusCode);
-      expect(byName.json().msixId).toBe(anaId);
-      expect(byName.json().lookup).toBe('demographics');
-      // The accepted request is now the state's ground to read the child's record.
-      expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(200);
-      expect((await post(wa, { msixId: anaId, purpose: 'enrollment' })).statusCode).toBeLessThan(300);
+      expect(byName.statusCode).toBe(400);
+      expect(byName.json().errors[0]).toMatchObject({ path: '/demographics', rule: 'searchFirst' });
+      expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(403);
     },
   );
+
+  it('asks only states holding the child: a named state without a record learns nothing (finding 8)', async () => {
+    // Washington has a live source but no record of Ana: before, Florida could make the gateway send Ana's name and
+    // birth date to Washington's system.
+    await wire(w, 'WA', 'webhook', true);
+    const queries = async () =>
+      (
+        await w.sys.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM deliveries WHERE kind = 'record-query' AND state_code = 'WA'`,
+        )
+      ).rows[0]!.n;
+    const before = await queries();
+    const r = await post(fl, { msixId: anaId, purpose: 'enrollment', states: ['WA'] });
+    expect(r.statusCode).toBe(422);
+    expect(r.json()).toMatchObject({ code: 'GW_ERR_NOT_HELD' });
+    expect(await queries()).toBe(before);
+  });
 
   it('refuses unknown students, states it cannot reach, and malformed requests, with coded reasons', async () => {
     const unknownId = await post(fl, { msixId: msixIdFromBody('10000000000'), purpose: 'enrollment' });
@@ -236,24 +252,10 @@ describe('demographic requests and entitlement', () => {
       code: 'GW_ERR_UNKNOWN_STUDENT',
       type: 'urn:msix-gateway:problem:unknown-student',
     });
-    const nobody = await post(fl, {
-      demographics: { identity: { firstName: 'Zebulon', lastName1: 'Quarterfield', birthDate: '2001-02-03' } },
-      purpose: 'enrollment',
-    });
-    expect(nobody.statusCode).toBe(404);
-    expect(nobody.json().code).toBe('GW_ERR_UNKNOWN_STUDENT');
-    // A near match (birth date one day off) is never handed out: a person decides.
-    const near = await post(fl, {
-      demographics: { identity: { firstName: 'Ana', lastName1: 'Hernandez', birthDate: '2007-05-15' } },
-      purpose: 'enrollment',
-    });
-    expect(near.statusCode).toBe(409);
-    expect(near.json()).toMatchObject({ code: 'GW_ERR_AMBIGUOUS_STUDENT' });
-    expect(near.json().detail).toMatch(/near-match/);
-    const noConnector = await post(fl, { msixId: anaId, purpose: 'enrollment', states: ['OR'] });
-    expect(noConnector.statusCode).toBe(422);
-    expect(noConnector.json()).toMatchObject({ code: 'GW_ERR_NO_CONNECTOR' });
-    expect(noConnector.json().detail).toMatch(/no connector/);
+    const notHeld = await post(fl, { msixId: anaId, purpose: 'enrollment', states: ['OR'] });
+    expect(notHeld.statusCode).toBe(422);
+    expect(notHeld.json()).toMatchObject({ code: 'GW_ERR_NOT_HELD' });
+    expect(notHeld.json().detail).toMatch(/holds no record/);
     const both = await post(fl, {
       msixId: anaId,
       demographics: { identity: { firstName: 'Ana', lastName1: 'H', birthDate: '2007-05-14' } },
@@ -271,15 +273,10 @@ describe('demographic requests and entitlement', () => {
     // Every refusal is in the audit trail and in the help desk's list.
     const refusals = await audits('record-request.refused');
     expect(refusals.map((a) => a.details.code)).toEqual(
-      expect.arrayContaining([
-        'GW_ERR_UNKNOWN_STUDENT',
-        'GW_ERR_AMBIGUOUS_STUDENT',
-        'GW_ERR_NO_CONNECTOR',
-        'GW_ERR_NOT_ENTITLED',
-      ]),
+      expect.arrayContaining(['GW_ERR_UNKNOWN_STUDENT', 'GW_ERR_NOT_HELD', 'GW_ERR_NOT_ENTITLED']),
     );
     const failed = (await help('/api/v1/record-requests?status=failed')).json().items as { reason: string }[];
-    expect(failed.some((x) => x.reason.startsWith('GW_ERR_NO_CONNECTOR'))).toBe(true);
+    expect(failed.some((x) => x.reason.startsWith('GW_ERR_NOT_HELD'))).toBe(true);
   });
 
   it('takes the same request on the Ed-Fi surface', async () => {
@@ -288,11 +285,7 @@ describe('demographic requests and entitlement', () => {
       method: 'POST',
       url: '/data/v3/migrant/recordRequests',
       payload: {
-        firstName: 'Ana',
-        lastSurname: 'Hernández',
-        secondLastSurname: 'Cruz',
-        birthDate: '2007-05-14',
-        birthSexDescriptor: 'uri://ed-fi.org/SexDescriptor#Female',
+        msixId: anaId,
         purposeDescriptor: 'uri://msix-gateway/RecordRequestPurposeDescriptor#enrollment',
       },
     });
@@ -308,8 +301,14 @@ describe('demographic requests and entitlement', () => {
     const bad = await flSys({
       method: 'POST',
       url: '/data/v3/migrant/recordRequests',
-      payload: { firstName: 'Ana', purposeDescriptor: 'uri://msix-gateway/RecordRequestPurposeDescriptor#enrollment' },
+      payload: {
+        firstName: 'Ana',
+        lastSurname: 'Hernández',
+        birthDate: '2007-05-14',
+        purposeDescriptor: 'uri://msix-gateway/RecordRequestPurposeDescriptor#enrollment',
+      },
     });
     expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].rule).toBe('searchFirst');
   });
 });

@@ -3,13 +3,11 @@ import { appendAudit, type Actor } from '../../audit.js';
 import type { ConsolidationInput, ConsolidationOptions } from '../../consolidate.js';
 import type { ErrorCode } from '../../errors.js';
 import { createExchange, updateExchange } from '../../ledger.js';
-import { getState } from '../../states.js';
 import type { Db } from '../../store/db.js';
 import { getStudent, linkedRecords } from '../../students.js';
 import { buildAnswer, type RecordAnswer } from './answer.js';
 import { createDelivery, type Delivery } from '../delivery/deliveries.js';
 import { liveSources } from '../endpoints.js';
-import type { Demographics, Resolution } from './resolve.js';
 import {
   getRequest,
   insertRequest,
@@ -30,11 +28,11 @@ export interface Requester {
 }
 
 export interface RequestInput {
-  msixId?: string;
-  demographics?: Demographics;
+  /** The child; a person without a ground finds it first by a national search (core/exchange/requests/search.ts). */
+  msixId: string;
   /** Why the records are needed (enrollment, placement, credit accrual…): recorded in the audit trail. */
   purpose: string;
-  /** Only these states' records; default: every state holding a record of the child. */
+  /** Only these states' records (each must hold one); default: every state holding a record of the child. */
   states?: string[];
   /** Answer within this many seconds (bounded by the configured maximum). */
   deadlineSeconds?: number;
@@ -48,7 +46,6 @@ export interface RequestDeps {
   db: Db;
   consolidation: ConsolidationOptions;
   deadline: { defaultSeconds: number; maxSeconds: number };
-  resolve(d: Demographics): Promise<Resolution>;
   /** Whether the requesting state may see a child it names by MSIX id (record, notice, earlier request). */
   entitle: Entitlement;
   now?: () => Date;
@@ -89,111 +86,73 @@ async function liveStudent(db: Db, msixId: string): Promise<{ msixId: MsixId; cr
   return null;
 }
 
-/** Resolves the child, checks the ground, and plans where each state's part comes from. Reads only. */
-async function plan(deps: RequestDeps, who: Requester, input: RequestInput): Promise<Plan> {
-  let msixId: string;
-  let basis: string;
-  let reason: string;
-  if (input.msixId) {
-    const s = await liveStudent(deps.db, input.msixId);
-    if (!s)
-      return {
-        kind: 'refuse',
-        code: 'GW_ERR_UNKNOWN_STUDENT',
-        detail: `No student with MSIX id ${input.msixId}.`,
-        msixId: null,
-      };
-    msixId = s.msixId;
-    const g = await deps.entitle(msixId);
-    if (g.kind === 'denied') {
-      return {
-        kind: 'refuse',
-        code: 'GW_ERR_NOT_ENTITLED',
-        msixId,
-        detail:
-          `${who.state} has no record, notice or earlier request for this student (${g.reason}). Ask by ` +
-          `demographics (name and birth date) from the enrollment you hold, or ask the state that sent the ` +
-          `child for a departure notice.`,
-      };
-    }
-    basis = g.basis;
-    reason = g.reason;
-  } else if (input.demographics) {
-    const r = await deps.resolve(input.demographics);
-    if (r.kind === 'none')
-      return {
-        kind: 'refuse',
-        code: 'GW_ERR_UNKNOWN_STUDENT',
-        detail: 'No student matches these details closely enough.',
-        msixId: null,
-      };
-    if (r.kind === 'ambiguous') {
-      return {
-        kind: 'refuse',
-        code: 'GW_ERR_AMBIGUOUS_STUDENT',
-        msixId: null,
-        detail:
-          `These details match ${r.candidates} possible student(s) (${r.reason}); add details (middle ` +
-          `name, second surname, parents, birthplace) or ask a data administrator.`,
-      };
-    }
-    msixId = r.msixId;
-    basis = 'demographic-match';
-    reason = `demographics matched (p=${r.probability.toFixed(3)}, rules ${r.rulesVersion})`;
-  } else {
-    return { kind: 'refuse', code: 'GW_ERR_VALIDATION', detail: 'Give an msixId or demographics.', msixId: null };
-  }
-  const s = await liveStudent(deps.db, msixId);
+/**
+ * Resolves the child, checks the ground, and plans where each state's part comes from. Reads only. Only states
+ * holding an active record of the child are asked (issue 13 finding 8): a requester never chooses which states learn
+ * a child's identity, and a live query carries the state's own student id, never demographics.
+ */
+async function plan(deps: RequestDeps, input: RequestInput): Promise<Plan> {
+  const s = await liveStudent(deps.db, input.msixId);
   if (!s)
     return {
       kind: 'refuse',
       code: 'GW_ERR_UNKNOWN_STUDENT',
-      detail: `No student with MSIX id ${msixId}.`,
+      detail: 'No student with this MSIX id.',
       msixId: null,
     };
+  const g = await deps.entitle(s.msixId);
+  if (g.kind === 'denied') {
+    return {
+      kind: 'refuse',
+      code: 'GW_ERR_NOT_ENTITLED',
+      msixId: s.msixId,
+      detail:
+        'Your state has no enrolled record or notice for this student, and you have not chosen it in a ' +
+        'national search. Search by demographics (POST /api/v1/student-searches) from the enrollment you ' +
+        'hold, or ask the state that sent the child for a departure notice.',
+    };
+  }
   const stored = (await linkedRecords(deps.db, s.msixId)).filter((r) => r.status === 'active');
   const holding = [...new Set(stored.map((r) => r.stateCode))];
   const named = input.states?.map((x) => x.toUpperCase());
+  const notHolding = named?.filter((st) => !holding.includes(st)) ?? [];
+  if (notHolding.length)
+    return {
+      kind: 'refuse',
+      code: 'GW_ERR_NOT_HELD',
+      msixId: s.msixId,
+      detail:
+        `${notHolding.join(', ')} hold${notHolding.length === 1 ? 's' : ''} no record of this student, so ` +
+        'the gateway does not ask them: only states holding the child are asked. Leave out states to ask ' +
+        'every state that holds a record.',
+    };
   const states = named ? [...new Set(named)] : holding;
   const sources = await liveSources(deps.db, states);
   const live = new Map<string, SourceQuery>();
   for (const st of states) {
-    const held = stored.find((r) => r.stateCode === st);
-    if (sources.has(st)) {
-      const i = held?.record.identity ?? stored[0]?.record.identity;
-      if (held) live.set(st, { stateStudentId: held.stateStudentId });
-      else if (i) live.set(st, { firstName: i.firstName, lastName1: i.lastName1, birthDate: i.birthDate });
-      continue;
-    }
-    if (held) continue;
-    const known = await getState(deps.db, st);
-    if (!known?.enabled)
-      return {
-        kind: 'refuse',
-        code: 'GW_ERR_UNKNOWN_STATE',
-        detail: `State '${st}' does not take part in the exchange.`,
-        msixId: s.msixId,
-      };
-    return {
-      kind: 'refuse',
-      code: 'GW_ERR_NO_CONNECTOR',
-      msixId: s.msixId,
-      detail:
-        `The gateway holds no ${st} record of this student and has no connector to ask ${st}'s system. Ask ` +
-        `${st} to submit its records, or to configure a live source.`,
-    };
+    const held = stored.find((r) => r.stateCode === st)!;
+    if (sources.has(st)) live.set(st, { stateStudentId: held.stateStudentId });
   }
-  return { kind: 'plan', msixId: s.msixId, basis, reason, createdAt: s.createdAt, stored, states, live };
+  return {
+    kind: 'plan',
+    msixId: s.msixId,
+    basis: g.basis,
+    reason: g.reason,
+    createdAt: s.createdAt,
+    stored,
+    states,
+    live,
+  };
 }
 
 /**
- * Takes a record request: resolves the child (by MSIX id or by the matching
- * engine), checks that the requesting state has a ground to see the child,
- * and plans each state's part. When the store holds everything the answer is
- * built at once; when a state keeps its records at home, a live query goes to
- * it (a delivery, with retries and a deadline) and the request waits. A
- * refusal is recorded (ledger, request row, audit) with its coded reason.
- * The caller enqueues the returned queries after this returns.
+ * Takes a record request: finds the child by MSIX id (following merges),
+ * checks that the requester has a ground to see the child, and plans each
+ * state's part. When the store holds everything the answer is built at once;
+ * when a state keeps its records at home, a live query goes to it (a
+ * delivery, with retries and a deadline) and the request waits. A refusal is
+ * recorded (ledger, request row, audit) with its coded reason. The caller
+ * enqueues the returned queries after this returns.
  */
 export async function createRecordRequest(
   deps: RequestDeps,
@@ -207,8 +166,8 @@ export async function createRecordRequest(
     deps.deadline.maxSeconds,
   );
   const deadlineAt = new Date(now.getTime() + seconds * 1000).toISOString();
-  const lookup = input.msixId ? ('msix-id' as const) : ('demographics' as const);
-  const p = await plan(deps, who, input);
+  const lookup = 'msix-id' as const;
+  const p = await plan(deps, input);
   const at = now.toISOString();
 
   return deps.db.transaction(async (tx) => {
