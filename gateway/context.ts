@@ -2,6 +2,7 @@ import type { Db } from '../core/store/db.js';
 import type { JobQueue } from '../core/jobs.js';
 import type { Config } from '../runtime/config.js';
 import type { SharedLimits } from './plugins/limit-redis.js';
+import type { Clock } from '../lib/ttl-cache.js';
 
 /** What the HTTP shell needs from the outside: the store, the queue and settings. */
 export interface GatewayContext {
@@ -10,6 +11,8 @@ export interface GatewayContext {
   config: Config;
   /** Rate-limit counters in Redis, shared by every gateway process; absent: counters per process, in memory. */
   sharedLimits?: SharedLimits;
+  /** The clock of the in-process caches (Date.now by default); tests move it forward instead of sleeping. */
+  cacheClock?: Clock;
 }
 
 declare module 'fastify' {

@@ -7,6 +7,7 @@
 import { loadDefaultModel } from '../matching/default-model.js';
 import type { MatchModel } from '../matching/model.js';
 import type { Db } from '../store/db.js';
+import { ttlCache } from '../../lib/ttl-cache.js';
 
 let model: MatchModel | null = null;
 
@@ -16,8 +17,8 @@ export function storeModel(): MatchModel {
   return model;
 }
 
-const POPULATION_TTL_MS = 60_000;
-let cached: { value: number; at: number } | null = null;
+/** The planner's row estimate per database, read again after a minute. */
+const population = ttlCache<Db, number>({ max: 16, ttlMs: 60_000 });
 
 /**
  * Approximate number of stored records (planner statistics: no count scan),
@@ -26,14 +27,15 @@ let cached: { value: number; at: number } | null = null;
  * model's reference population.
  */
 export async function storePopulation(db: Db, m: MatchModel = storeModel()): Promise<number> {
-  const now = Date.now();
-  if (!cached || now - cached.at > POPULATION_TTL_MS) {
+  let value = population.get(db);
+  if (value === undefined) {
     const r = await db.query<{ n: number }>(
       `SELECT GREATEST(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'state_records'::regclass`,
     );
-    cached = { value: Number(r.rows[0]?.n ?? 0), at: now };
+    value = Number(r.rows[0]?.n ?? 0);
+    population.set(db, value);
   }
-  if (cached.value <= m.referencePopulation) return m.referencePopulation;
-  const unit = 10 ** (Math.floor(Math.log10(cached.value)) - 1);
-  return Math.round(cached.value / unit) * unit;
+  if (value <= m.referencePopulation) return m.referencePopulation;
+  const unit = 10 ** (Math.floor(Math.log10(value)) - 1);
+  return Math.round(value / unit) * unit;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Role } from '../principal.js';
 import type { Keyring } from './keyring.js';
+import { ttlCache, type TtlCache } from '../../lib/ttl-cache.js';
 import { isRole } from './clients.js';
 
 /**
@@ -114,8 +115,7 @@ function claimsOf(p: JWTPayload): TokenClaims | null {
  * (so a withdrawn key stops working within a minute); revocation of a client
  * is checked on every request elsewhere and is not affected.
  */
-const verified = new WeakMap<Keyring, Map<string, { result: Extract<VerifyResult, { kind: 'ok' }>; until: number }>>();
-const VERIFIED_MAX = 10_000;
+const verified = new WeakMap<Keyring, TtlCache<string, Extract<VerifyResult, { kind: 'ok' }>>>();
 const VERIFIED_TTL_MS = 60_000;
 
 export async function verifyToken(
@@ -125,17 +125,14 @@ export async function verifyToken(
   token: string,
 ): Promise<VerifyResult> {
   let cache = verified.get(keyring);
-  if (!cache) verified.set(keyring, (cache = new Map()));
+  if (!cache) verified.set(keyring, (cache = ttlCache({ max: 10_000, ttlMs: VERIFIED_TTL_MS, now: keyring.now })));
   const cacheKey = `${kind}\u0000${settings.issuer}\u0000${settings.audience}\u0000${token}`;
   const hit = cache.get(cacheKey);
-  if (hit) {
-    if (hit.until > Date.now()) return hit.result;
-    cache.delete(cacheKey);
-  }
+  if (hit) return hit;
   const result = await verifyUncached(keyring, settings, kind, token);
   if (result.kind === 'ok') {
-    if (cache.size >= VERIFIED_MAX) cache.delete(cache.keys().next().value!);
-    cache.set(cacheKey, { result, until: Math.min(result.expiresAt, Date.now() + VERIFIED_TTL_MS) });
+    const ttl = Math.min(result.expiresAt - keyring.now(), VERIFIED_TTL_MS);
+    if (ttl > 0) cache.set(cacheKey, result, { ttl });
   }
   return result;
 }

@@ -1,5 +1,6 @@
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Db } from '../store/db.js';
+import type { Clock } from '../../lib/ttl-cache.js';
 import {
   activeSigningKey,
   publishedKeys,
@@ -28,10 +29,12 @@ export class Keyring {
     private readonly db: Db,
     readonly policy: KeyPolicy,
     private readonly cacheMs = 10_000,
+    /** The clock of this keyring's caches and of the verified-token cache over it (tests move it). */
+    readonly now: Clock = Date.now,
   ) {}
 
   async signingKey(): Promise<ActiveKeyResult> {
-    const now = Date.now();
+    const now = this.now();
     if (
       this.active &&
       now - this.active.at < this.cacheMs &&
@@ -52,13 +55,13 @@ export class Keyring {
         key: (await importJWK(k.jwk, (k.jwk as JWK).alg ?? 'ES256')) as CryptoKey,
         publishUntil: k.publishUntil,
       });
-    this.published = { at: Date.now(), keys, list };
-    this.lastReload = Date.now();
+    this.published = { at: this.now(), keys, list };
+    this.lastReload = this.now();
   }
 
   /** The public key for a kid, or null when no published key has it. */
   async verificationKey(kid: string): Promise<CryptoKey | null> {
-    const now = Date.now();
+    const now = this.now();
     if (!this.published || now - this.published.at > this.cacheMs * 6) await this.reload();
     let hit = this.published!.keys.get(kid);
     if (!hit && now - this.lastReload > this.cacheMs) {

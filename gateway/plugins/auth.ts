@@ -20,6 +20,7 @@ import type { TokenSettings } from '../../core/security/access-token.js';
 import { openSession } from '../../core/security/sessions.js';
 import type { AccessRule } from './access.js';
 import { connectLimitRedis } from './limit-redis.js';
+import { ttlCache, type Clock } from '../../lib/ttl-cache.js';
 import './principal.js';
 
 /** The name of the sign-in session cookie (an opaque token naming a server-side session). */
@@ -124,15 +125,22 @@ export function createSecurity(
   config: Config,
   grounds: DisclosurePolicy,
   base: () => string = () => config.PUBLIC_URL,
+  cacheClock: Clock = Date.now,
 ): SecurityServices {
   const maxTtl = Math.max(config.TOKEN_TTL_SECONDS, config.SESSION_TTL_SECONDS);
-  const keyring = new Keyring(db, {
-    rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400),
-    maxTokenSeconds: maxTtl + 60,
-    sealSecret: config.SIGNING_KEY_SECRET,
-  });
+  const keyring = new Keyring(
+    db,
+    {
+      rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400),
+      maxTokenSeconds: maxTtl + 60,
+      sealSecret: config.SIGNING_KEY_SECRET,
+    },
+    undefined,
+    cacheClock,
+  );
   const issuer = tokenIssuer(config);
-  const active = new Map<string, { at: number; ok: boolean }>();
+  // Revocation takes effect within 5 seconds without a query per request.
+  const active = ttlCache<string, boolean>({ max: 10_000, ttlMs: 5000, now: cacheClock });
   const roleMap = parseRoleMap(config.OIDC_ROLE_MAP);
   if (roleMap.kind === 'invalid') throw new Error(roleMap.reason);
   let rp: OidcRelyingParty | null = null;
@@ -163,13 +171,11 @@ export function createSecurity(
     sessions: { issuer, audience: `${config.TOKEN_AUDIENCE}:session`, ttlSeconds: config.SESSION_TTL_SECONDS },
     routes: [],
     schemes: new Map(),
-    // Revocation takes effect within 5 seconds without a query per request.
     async clientActive(clientId) {
       const hit = active.get(clientId);
-      if (hit && Date.now() - hit.at < 5000) return hit.ok;
+      if (hit !== undefined) return hit;
       const ok = await clientIsActive(db, clientId);
-      if (active.size > 10_000) active.clear();
-      active.set(clientId, { at: Date.now(), ok });
+      active.set(clientId, ok);
       return ok;
     },
   };
@@ -486,13 +492,19 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
   const c = app.ctx.config;
   app.decorate(
     'security',
-    createSecurity(app.ctx.db, c, opts.grounds, () => {
-      if (c.PUBLIC_URL) return c.PUBLIC_URL.replace(/\/$/, '');
-      const addr = app.server.listening ? app.server.address() : null;
-      if (!addr || typeof addr !== 'object') return '';
-      const host = ['0.0.0.0', '::', ''].includes(c.HOST) ? 'localhost' : c.HOST;
-      return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
-    }),
+    createSecurity(
+      app.ctx.db,
+      c,
+      opts.grounds,
+      () => {
+        if (c.PUBLIC_URL) return c.PUBLIC_URL.replace(/\/$/, '');
+        const addr = app.server.listening ? app.server.address() : null;
+        if (!addr || typeof addr !== 'object') return '';
+        const host = ['0.0.0.0', '::', ''].includes(c.HOST) ? 'localhost' : c.HOST;
+        return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+      },
+      app.ctx.cacheClock,
+    ),
   );
   if (!opts.front) {
     authorization(app);

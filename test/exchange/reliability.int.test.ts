@@ -5,10 +5,12 @@ import { orderProblems } from '../../sim/state-simulator.js';
 import { injectAs } from '../support/auth.js';
 import { eventually } from '../support/system.js';
 import { startExchangeWorld, wire, type ExchangeWorld } from './support.js';
+import { movableClock } from '../support/clock.js';
 
 let w: ExchangeWorld;
+const clock = movableClock();
 beforeAll(async () => {
-  w = await startExchangeWorld({ env: { DELIVERY_MAX_ATTEMPTS: '30' } });
+  w = await startExchangeWorld({ env: { DELIVERY_MAX_ATTEMPTS: '30' }, cacheClock: clock });
 });
 afterAll(async () => w?.close());
 
@@ -124,8 +126,8 @@ describe('delivery under faults', () => {
       `UPDATE exchange_endpoints SET delivery = jsonb_set(delivery, '{secret}', '"not-the-right-secret-at-all"')
        WHERE state_code = 'WA'`,
     );
-    // Workers cache an endpoint for two seconds.
-    await new Promise((r) => setTimeout(r, 2100));
+    // Workers cache an endpoint for two seconds: age the cache instead of waiting.
+    clock.advance(2100);
     const [d] = await createSyntheticNotices(w.sys.db, w.sys.queue, {
       state: 'WA',
       students: 1,

@@ -4,6 +4,7 @@ import { startStateSimulator, type FlakyConfig, type StateSimulator } from '../.
 import { asStateSystem } from '../support/auth.js';
 import { eventually, startSystem, type TestSystem } from '../support/system.js';
 import type { StoreKind } from '../support/db.js';
+import type { Clock } from '../../lib/ttl-cache.js';
 
 /** Exchange timings shrunk so retries, deadlines and sweeps happen within a test. */
 export const FAST_EXCHANGE_ENV: Record<string, string> = {
@@ -30,6 +31,7 @@ export async function startExchangeWorld(
     flaky?: FlakyConfig;
     records?: Record<string, StateRecord[]>;
     store?: StoreKind;
+    cacheClock?: Clock;
   } = {},
 ): Promise<ExchangeWorld> {
   const sim = await startStateSimulator({
@@ -42,6 +44,7 @@ export async function startExchangeWorld(
     workers: true,
     env: { SIGNING_KEY_SECRET: 'exchange-tests-seal', ...FAST_EXCHANGE_ENV, ...opts.env },
     ...(opts.store ? { store: opts.store } : {}),
+    ...(opts.cacheClock ? { cacheClock: opts.cacheClock } : {}),
   });
   return {
     sys,

@@ -7,6 +7,7 @@ import { BullJobQueue } from '../../runtime/queue.js';
 import { startWorkers, type RunningWorkers } from '../../worker/index.js';
 import { freshDb, queuePrefix, type StoreKind } from './db.js';
 import type { Db } from '../../core/store/db.js';
+import type { Clock } from '../../lib/ttl-cache.js';
 
 export interface TestSystem {
   app: FastifyInstance;
@@ -19,7 +20,13 @@ export interface TestSystem {
 
 /** The gateway (driven with inject) plus, optionally, real workers, on a fresh database and a private queue prefix. */
 export async function startSystem(
-  opts: { workers?: boolean; store?: StoreKind; env?: Record<string, string> } = {},
+  opts: {
+    workers?: boolean;
+    store?: StoreKind;
+    env?: Record<string, string>;
+    /** The clock of the gateway's and workers' in-process caches (see support/clock.ts). */
+    cacheClock?: Clock;
+  } = {},
 ): Promise<TestSystem> {
   const { db, drop } = await freshDb(opts.store ?? 'postgres');
   const config = loadConfig({ LOG_LEVEL: 'silent', MATCH_SWEEP_MS: '1000', ...opts.env });
@@ -27,9 +34,16 @@ export async function startSystem(
   const prefix = queuePrefix();
   const queue = new BullJobQueue(redisUrl, prefix);
   const logger = createLogger('silent');
-  const workers = opts.workers ? startWorkers({ db, queue, config, logger }, redisUrl, prefix) : null;
+  const clock = opts.cacheClock ? { cacheClock: opts.cacheClock } : {};
+  const workers = opts.workers ? startWorkers({ db, queue, config, logger, ...clock }, redisUrl, prefix) : null;
   // Rate limits in the suite's Redis, under this system's own prefix (as several gateway processes would share them).
-  const app = await buildApp({ db, queue, config, sharedLimits: { url: redisUrl, prefix: `${prefix}:ratelimit:` } });
+  const app = await buildApp({
+    db,
+    queue,
+    config,
+    sharedLimits: { url: redisUrl, prefix: `${prefix}:ratelimit:` },
+    ...clock,
+  });
   return {
     app,
     db,

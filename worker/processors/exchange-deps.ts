@@ -15,7 +15,7 @@ export function exchangeDeps(ctx: WorkerContext): DeliverDeps {
   if (!deps) {
     const c = ctx.config;
     const backoff = { baseMs: c.DELIVERY_BACKOFF_BASE_MS, maxMs: c.DELIVERY_BACKOFF_MAX_MS };
-    const tokens = new TokenProvider();
+    const tokens = new TokenProvider(ctx.cacheClock);
     deps = {
       db: ctx.db,
       queue: ctx.queue,
@@ -31,6 +31,7 @@ export function exchangeDeps(ctx: WorkerContext): DeliverDeps {
       consolidation: { requiredCredits: c.GRADUATION_CREDITS },
       log: ctx.logger,
       sealSecret: c.SIGNING_KEY_SECRET,
+      ...(ctx.cacheClock ? { cacheClock: ctx.cacheClock } : {}),
     };
     cache.set(ctx, deps);
   }

@@ -13,6 +13,7 @@ import { EndpointSecretError, getEndpoint, type Endpoint } from '../endpoints.js
 import { settleRequest } from '../requests/request-settle.js';
 import { setSourceResult } from '../requests/requests.js';
 import type { SourceConnector, SourceQuery } from '../requests/source-connector.js';
+import { ttlCache, type Clock, type TtlCache } from '../../../lib/ttl-cache.js';
 
 /** How hard the gateway tries. */
 export interface DeliveryPolicy {
@@ -44,6 +45,8 @@ export interface DeliverDeps {
   sealSecret?: string;
   now?: () => number;
   random?: () => number;
+  /** The clock of the endpoint cache (Date.now by default), apart from `now` so tests can age the cache alone. */
+  cacheClock?: Clock;
 }
 
 export type DeliverOutcome =
@@ -82,17 +85,16 @@ export async function lockAndLoad(tx: Db, id: string): Promise<Delivery | null> 
   return r.rows[0] ? deliveryFromRow(r.rows[0]) : null;
 }
 
-const ENDPOINT_TTL_MS = 2000;
-const endpointCache = new WeakMap<Db, Map<string, { at: number; ep: Endpoint }>>();
+const endpointCache = new WeakMap<Db, TtlCache<string, Endpoint>>();
 
 /** A state's endpoint, cached for two seconds: a configuration change reaches every worker within that. */
-async function endpointOf(db: Db, stateCode: string, sealSecret: string): Promise<Endpoint> {
+async function endpointOf(db: Db, stateCode: string, sealSecret: string, cacheClock?: Clock): Promise<Endpoint> {
   let m = endpointCache.get(db);
-  if (!m) endpointCache.set(db, (m = new Map()));
+  if (!m) endpointCache.set(db, (m = ttlCache({ max: 1000, ttlMs: 2000, ...(cacheClock ? { now: cacheClock } : {}) })));
   const hit = m.get(stateCode);
-  if (hit && Date.now() - hit.at < ENDPOINT_TTL_MS) return hit.ep;
+  if (hit) return hit;
   const ep = await getEndpoint(db, stateCode, sealSecret);
-  m.set(stateCode, { at: Date.now(), ep });
+  m.set(stateCode, ep);
   return ep;
 }
 
@@ -219,7 +221,7 @@ async function attempt(
   now: number,
 ): Promise<{ result: ChannelResult; channel: string }> {
   try {
-    const ep = await endpointOf(deps.db, d.stateCode, deps.sealSecret ?? '');
+    const ep = await endpointOf(deps.db, d.stateCode, deps.sealSecret ?? '', deps.cacheClock);
     if (d.kind === 'record-query') {
       if (!ep.source)
         return {

@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import { ttlCache, type Clock, type TtlCache } from '../../../lib/ttl-cache.js';
 
 /** OAuth2 client credentials at a state's token endpoint. */
 export interface OAuthClientConfig {
@@ -37,10 +38,12 @@ function classify(e: unknown): TokenResult {
  * gets a fresh token.
  */
 export class TokenProvider {
-  private readonly cache = new Map<string, { token: string; expiresAt: number }>();
+  private readonly cache: TtlCache<string, string>;
   private readonly inflight = new Map<string, Promise<TokenResult>>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(now: Clock = Date.now) {
+    this.cache = ttlCache({ max: 1000, ttlMs: 300_000, now });
+  }
 
   private key(c: OAuthClientConfig): string {
     return `${c.tokenUrl}\u0000${c.clientId}\u0000${c.scope ?? ''}`;
@@ -49,7 +52,7 @@ export class TokenProvider {
   async token(c: OAuthClientConfig, timeoutMs: number): Promise<TokenResult> {
     const key = this.key(c);
     const hit = this.cache.get(key);
-    if (hit && hit.expiresAt > this.now()) return { kind: 'ok', token: hit.token };
+    if (hit !== undefined) return { kind: 'ok', token: hit };
     let p = this.inflight.get(key);
     if (!p) {
       p = this.fetch(c, key, timeoutMs).finally(() => this.inflight.delete(key));
@@ -76,7 +79,7 @@ export class TokenProvider {
       const res = await client.clientCredentialsGrant(config, c.scope ? { scope: c.scope } : {});
       const ttl = res.expiresIn() ?? 300;
       // Renew a little early so a token never expires on its way to the API.
-      this.cache.set(key, { token: res.access_token, expiresAt: this.now() + Math.max(1, ttl - 30) * 1000 });
+      this.cache.set(key, res.access_token, { ttl: Math.max(1, ttl - 30) * 1000 });
       return { kind: 'ok', token: res.access_token };
     } catch (e) {
       return classify(e);
