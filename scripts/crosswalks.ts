@@ -3,13 +3,16 @@
  * default; `--json` or `--csv` for machines). Exits 1 if a crosswalk file
  * failed its checks, so CI catches a bad table.
  */
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from '../lib/csv.js';
 import { crosswalkMarkdown, crosswalkRegistry, crosswalkRows } from '../mappings/index.js';
 
 const reg = crosswalkRegistry();
 const arg = process.argv[2];
 if (arg === '--json') console.log(JSON.stringify(crosswalkRows(reg), null, 2));
-else if (arg === '--csv') process.stdout.write(stringify(crosswalkRows(reg), { header: true }));
-else console.log(crosswalkMarkdown(reg));
+else if (arg === '--csv') {
+  const rows = crosswalkRows(reg);
+  const columns = Object.keys(rows[0] ?? {}) as (keyof (typeof rows)[number])[];
+  process.stdout.write(csvText([columns, ...rows.map((r) => columns.map((c) => r[c]))], { eol: '\n' }));
+} else console.log(crosswalkMarkdown(reg));
 for (const e of reg.errors) console.error(`crosswalk ${e.file} not loaded: ${e.reason}`);
 process.exit(reg.errors.length ? 1 : 0);

@@ -25,7 +25,7 @@ import {
   linkBatchParallel,
 } from '../lab/matching/parallel/link-parallel.js';
 import { PERSON_COMPARISONS, personComparisonSet } from '../core/matching/person-comparisons.js';
-import { csvField } from '../lab/matching/record-csv.js';
+import { csvLine } from '../lib/csv.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   await write(clusters, 'record_id,cluster_id\n');
   let chunk = '';
   for (let i = 0; i < records.length; i++) {
-    chunk += `${csvField(records[i]!.recordId)},${csvField(records[result.clusterOf[i]!]!.recordId)}\n`;
+    chunk += csvLine([records[i]!.recordId, records[result.clusterOf[i]!]!.recordId], { eol: '\n' });
     if (chunk.length > 1 << 16) {
       await write(clusters, chunk);
       chunk = '';
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   const review = createWriteStream(reviewOut!, { encoding: 'utf8' });
   chunk = 'record_id_a,record_id_b,score\n';
   for (const p of result.review.sort((x, y) => y.probability - x.probability)) {
-    chunk += `${csvField(records[p.a]!.recordId)},${csvField(records[p.b]!.recordId)},${p.probability.toFixed(6)}\n`;
+    chunk += csvLine([records[p.a]!.recordId, records[p.b]!.recordId, p.probability.toFixed(6)], { eol: '\n' });
     if (chunk.length > 1 << 16) {
       await write(review, chunk);
       chunk = '';

@@ -2,8 +2,10 @@
  * CSV on bytes: rows are found before decoding (quotes and newlines are
  * ASCII), so each row is decoded on its own and a Latin-1 row is a warning on
  * that row only. RFC 4180 quoting: `"` doubles inside quoted fields, quoted
- * fields may hold newlines.
+ * fields may hold newlines. Cells are split and written by csv-parse and
+ * csv-stringify (lib/csv.ts).
  */
+import { csvCells, csvLine } from '../../lib/csv.js';
 import { chunks } from './bytes.js';
 import type { ByteSource } from './types.js';
 
@@ -58,36 +60,15 @@ export async function* csvRows(source: ByteSource): AsyncGenerator<RawRow> {
   }
 }
 
-/** Splits one decoded row into fields. */
+/** Splits one decoded row into fields (csv-parse; see lib/csv.ts). */
 export function splitCsv(text: string, delimiter = ','): string[] {
-  if (!text.includes('"')) return text.split(delimiter);
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (q) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else q = false;
-      } else cur += c;
-    } else if (c === '"') q = true;
-    else if (c === delimiter) {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
+  return csvCells(text, delimiter);
 }
 
-/** Writes one CSV row (quoted only where needed), with CRLF as RFC 4180 says. */
+/**
+ * Writes one CSV row (quoted only where needed), with CRLF as RFC 4180 says, through the system's one CSV
+ * writer: a cell that a spreadsheet would run as a formula is written with a leading `'`.
+ */
 export function csvRow(values: readonly (string | undefined)[], delimiter = ','): string {
-  const cells = values.map((v) => {
-    const s = v ?? '';
-    return s.includes(delimiter) || /["\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-  });
-  return `${cells.join(delimiter)}\r\n`;
+  return csvLine(values, { delimiter });
 }

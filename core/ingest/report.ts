@@ -8,7 +8,7 @@
  * types mirror the adapter SDK's structurally, so core does not import
  * adapters (core -> specs only); the worker and the CLI wire the two.
  */
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from '../../lib/csv.js';
 import type { FieldIssue } from '../../specs/issues.js';
 import type { FileIssue } from '../../specs/issues.js';
 
@@ -244,7 +244,7 @@ export function renderReportCsv(report: IngestReport): string {
       ]);
     }
   }
-  return stringify(rows, { header: true, columns: [...REPORT_CSV_COLUMNS], record_delimiter: 'windows' });
+  return csvText([REPORT_CSV_COLUMNS, ...rows]);
 }
 
 /** A short text summary for people: totals, file issues, and the first rejected records. */

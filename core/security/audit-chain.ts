@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.js';
 import { AUDIT_LOCK, GENESIS_HASH, appendAudit, auditHashInput, type Actor } from '../audit.js';
+import { csvLine } from '../../lib/csv.js';
 
 /**
  * Verifying, exporting and purging the audit trail. The chain makes tampering
@@ -159,9 +160,7 @@ const csvCell = (v: unknown): string => {
         : typeof v === 'object'
           ? JSON.stringify(v)
           : String(v);
-  // A leading = + - @ would run as a formula in a spreadsheet: prefix a quote.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return `"${safe.replace(/"/g, '""')}"`;
+  return s;
 };
 
 /**
@@ -174,9 +173,15 @@ export async function* exportAudit(
   format: ExportFormat,
   range: { from?: string; to?: string } = {},
 ): AsyncGenerator<string> {
-  if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
+  if (format === 'csv') yield csvLine(CSV_COLUMNS, { eol: '\n' });
   for await (const r of auditRows(db, range)) {
-    yield format === 'jsonl' ? `${JSON.stringify(r)}\n` : `${CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')}\n`;
+    // Every cell quoted, so a spreadsheet reads each as text; the writer neutralizes formulas.
+    yield format === 'jsonl'
+      ? `${JSON.stringify(r)}\n`
+      : csvLine(
+          CSV_COLUMNS.map((c) => csvCell(r[c])),
+          { eol: '\n', quoteAll: true },
+        );
   }
 }
 

@@ -4,6 +4,7 @@
  * the mapping between rows and {@link PersonRecord}. No I/O here.
  */
 import type { PersonRecord } from '../../core/matching/types.js';
+import { csvLine, csvRecord } from '../../lib/csv.js';
 
 /** Input header, exactly. */
 export const RECORD_CSV_HEADER = [
@@ -29,74 +30,31 @@ export const RECORD_CSV_HEADER = [
 export type CsvRow = { line: number; fields: string[] } | { line: number; error: string };
 
 /**
- * Feed physical lines (without their line break); get complete rows back.
- * A quoted field may span lines. Bad quoting makes the row an error and the
- * parser resumes at the next line.
+ * Feed physical lines (without their line break); get complete rows back. A row runs on to the next line while
+ * a quote is open (an odd number of quotes so far), as the adapters' CSV reader frames rows; csv-parse splits
+ * the row into fields, and bad quoting makes the row an error (the next row starts on the next line).
  */
 export class CsvLineParser {
   private lineNo = 0;
   private startLine = 0;
-  private fields: string[] = [];
-  private field = '';
+  private text = '';
   /** Inside a quoted field that continues on the next line. */
   private open = false;
 
   push(line: string): CsvRow | null {
     this.lineNo++;
-    if (!this.open) {
+    if (this.open) this.text += `\n${line}`;
+    else {
       this.startLine = this.lineNo;
-      this.fields = [];
-      this.field = '';
       if (line.indexOf('"') < 0) return { line: this.lineNo, fields: line.split(',') };
-    } else {
-      this.field += '\n';
+      this.text = line;
     }
-    let i = 0;
-    let quoted = this.open;
-    let afterQuote = false;
-    const n = line.length;
-    while (i < n) {
-      const ch = line[i]!;
-      if (quoted) {
-        if (ch === '"') {
-          if (line[i + 1] === '"') {
-            this.field += '"';
-            i += 2;
-            continue;
-          }
-          quoted = false;
-          afterQuote = true;
-          i++;
-          continue;
-        }
-        this.field += ch;
-        i++;
-        continue;
-      }
-      if (ch === ',') {
-        this.fields.push(this.field);
-        this.field = '';
-        afterQuote = false;
-        i++;
-        continue;
-      }
-      if (afterQuote) return this.fail(`unexpected character after closing quote in column ${this.fields.length + 1}`);
-      if (ch === '"') {
-        if (this.field !== '') return this.fail(`quote inside unquoted field in column ${this.fields.length + 1}`);
-        quoted = true;
-        i++;
-        continue;
-      }
-      this.field += ch;
-      i++;
-    }
-    if (quoted) {
-      this.open = true;
-      return null;
-    }
-    this.open = false;
-    this.fields.push(this.field);
-    return { line: this.startLine, fields: this.fields };
+    let quotes = 0;
+    for (let i = line.indexOf('"'); i >= 0; i = line.indexOf('"', i + 1)) quotes++;
+    if (quotes % 2 === 1) this.open = !this.open;
+    if (this.open) return null;
+    const row = csvRecord(this.text);
+    return 'error' in row ? { line: this.startLine, error: row.error } : { line: this.startLine, fields: row.cells };
   }
 
   /** Call at end of input: reports a quoted field left open. */
@@ -104,11 +62,6 @@ export class CsvLineParser {
     if (!this.open) return null;
     this.open = false;
     return { line: this.startLine, error: 'unterminated quoted field at end of file' };
-  }
-
-  private fail(error: string): CsvRow {
-    this.open = false;
-    return { line: this.startLine, error };
   }
 }
 
@@ -143,34 +96,30 @@ export function rowToPersonRecord(fields: readonly string[]): PersonRecord {
   };
 }
 
-/** A record as a CSV line (RFC 4180 quoting), header order. */
+/** A record as a CSV line without its line break (RFC 4180 quoting, formulas neutralized), header order. */
 export function personRecordToCsvLine(r: PersonRecord): string {
   const mb = r.multipleBirth === null ? '' : r.multipleBirth ? 'Y' : 'N';
-  return [
-    r.recordId,
-    r.state,
-    r.stateStudentId,
-    r.firstName,
-    r.middleName,
-    r.lastName1,
-    r.lastName2,
-    r.sex,
-    r.birthDate,
-    mb,
-    r.birthCity,
-    r.birthState,
-    r.birthCountry,
-    r.parent1FirstName,
-    r.parent1LastName,
-    r.parent2FirstName,
-    r.parent2LastName,
-  ]
-    .map(csvField)
-    .join(',');
-}
-
-/** Quotes a field when needed. */
-export function csvField(v: string | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  const line = csvLine(
+    [
+      r.recordId,
+      r.state,
+      r.stateStudentId,
+      r.firstName,
+      r.middleName,
+      r.lastName1,
+      r.lastName2,
+      r.sex,
+      r.birthDate,
+      mb,
+      r.birthCity,
+      r.birthState,
+      r.birthCountry,
+      r.parent1FirstName,
+      r.parent1LastName,
+      r.parent2FirstName,
+      r.parent2LastName,
+    ],
+    { eol: '\n' },
+  );
+  return line.slice(0, -1);
 }

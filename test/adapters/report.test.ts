@@ -85,4 +85,21 @@ describe('ingest report', () => {
       issues: [{ severity: 'error', rule: 'notFound' }],
     });
   });
+
+  it('writes a cell a spreadsheet would run as a formula as text (issue 13 finding 9)', () => {
+    const b = new ReportBuilder();
+    const attacks = ['=HYPERLINK("https://evil.example","x")', '@SUM(1+1)', '+1', '-2', '\tcmd'];
+    b.add({
+      kind: 'invalid',
+      issues: attacks.map((value) => ({ path: '/identity/firstName', rule: 'pattern', message: 'bad', value })),
+      source: { recordNumber: 1, studentKey: '=1+1' },
+    });
+    b.add({ kind: 'end', summary: {} });
+    const csv = renderReportCsv(b.build());
+    const rows = parse(csv, { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => r.value)).toEqual(attacks.map((a) => `'${a}`));
+    expect(rows[0]!.studentKey).toBe("'=1+1");
+    for (const line of csv.split('\r\n'))
+      for (const cell of parse(line)[0] ?? []) expect(cell).not.toMatch(/^[=+\-@\t]/);
+  });
 });

@@ -4,6 +4,7 @@
  * comparisons; address, postcode and soc_sec_id get their own.
  */
 import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import {
   NO_EVIDENCE,
   liftComparison,
@@ -32,14 +33,17 @@ export interface FebrlRecord {
   socSecId: string | null;
 }
 
-/** Reads one FEBRL CSV (", " separated, no quoting). */
+/** Reads one FEBRL CSV (", " separated, no quoting; csv-parse trims the spaces). */
 export function readFebrl(file: string): FebrlRecord[] {
-  const lines = readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '');
+  const rows: string[][] = parse(readFileSync(file, 'utf8'), {
+    from_line: 2,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    trim: true,
+  });
   const out: FebrlRecord[] = [];
-  for (const line of lines.slice(1)) {
-    const f = line.split(',').map((x) => x.trim());
+  for (const f of rows) {
     const v = (i: number) => (f[i] && f[i] !== '' ? f[i]! : null);
     const id = f[0]!;
     out.push({

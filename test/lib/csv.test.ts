@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { csvCells, csvLine, csvRecord, csvText } from '../../lib/csv.js';
+
+describe('the CSV writer and row parser', () => {
+  it('quotes only where needed and round-trips through the parser', () => {
+    const cells = ['plain', 'a,b', 'q"q', 'line\nbreak', ' lead', 'trail ', ''];
+    const line = csvLine(cells);
+    expect(line).toBe('plain,"a,b","q""q","line\nbreak"," lead","trail ",\r\n');
+    expect(csvCells(line.slice(0, -2))).toEqual(cells);
+    expect(csvText([['a'], [null, undefined]], { eol: '\n' })).toBe('a\n,\n');
+    expect(csvLine(['x;y', 'z'], { delimiter: ';', quoteAll: true })).toBe('"x;y";"z"\r\n');
+  });
+
+  it('writes formula-like cells as text (= + - @ tab carriage return)', () => {
+    expect(csvLine(['=HYPERLINK("x")', '@SUM(1)', '-1', '+1', '\tx', '\rx', 'ok', 'a=b'])).toBe(
+      `"'=HYPERLINK(""x"")",'@SUM(1),'-1,'+1,"'\tx","'\rx",ok,a=b\r\n`,
+    );
+  });
+
+  it('reads rows leniently, or strictly with the reason', () => {
+    expect(csvCells('a,"b, ""c""",')).toEqual(['a', 'b, "c"', '']);
+    expect(csvCells('"open,x')).toEqual(['open,x']);
+    expect(csvRecord('a,"b\nc",d')).toEqual({ cells: ['a', 'b\nc', 'd'] });
+    expect(csvRecord('a,"b"x,c')).toEqual({ error: 'unexpected character after closing quote in column 2' });
+    expect(csvRecord('a,b"c')).toEqual({ error: 'quote inside unquoted field in column 2' });
+  });
+});
