@@ -68,6 +68,18 @@ export const ERRORS = {
     title: "The gateway has no connector to that state's system",
     type: 'no-connector',
   },
+  // Start-up: the schema migrator refuses to start rather than run on a schema it cannot vouch for.
+  GW_ERR_MIGRATION_INVALID: { status: 500, title: 'The migration files are not valid', type: 'migration-invalid' },
+  GW_ERR_MIGRATION_EDITED: {
+    status: 500,
+    title: 'A migration the database applied was edited since',
+    type: 'migration-edited',
+  },
+  GW_ERR_MIGRATION_UNKNOWN: {
+    status: 500,
+    title: 'The database applied a migration this version does not have',
+    type: 'migration-unknown',
+  },
 } as const satisfies Record<string, { status: number; title: string; type: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -55,7 +55,7 @@ function recordOf(
   return { kind: 'ok', record: v.record, codesetVersion: v.codesetVersion, warnings: build.warnings };
 }
 
-/** The statement itself is the function `edfi_create_student` (migration 020_edfi_create_student.sql). */
+/** The statement itself is the function `edfi_create_student` (migration 021_edfi_create_student.sql). */
 const SQL = `SELECT * FROM edfi_create_student($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`;
 
 /** Creates a new Student with its canonical record and ledger row in one statement, or says it exists. */

@@ -138,7 +138,7 @@ export async function fetchForDecision(
   currentLink: CurrentLink | null;
   openReview: string | null;
 }> {
-  // The statement is the function matching_fetch (migration 060_matching_functions.sql), so its plan is prepared once
+  // The statement is the function matching_fetch (migration 061_matching_functions.sql), so its plan is prepared once
   // per connection.
   const r = await db.query<CandidateRow>(
     'SELECT * FROM matching_fetch($1::uuid, $2::text[], $3::int, $4::boolean, $5::int4[])',

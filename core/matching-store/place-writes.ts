@@ -138,7 +138,7 @@ function viewWith(
 }
 
 /**
- * One call of `matching_commit` (migration 060_matching_functions.sql): view, link, history, review close, match
+ * One call of `matching_commit` (migration 061_matching_functions.sql): view, link, history, review close, match
  * status, event.
  */
 async function commit(

@@ -13,13 +13,19 @@ export const STORE_KINDS: StoreKind[] = ['postgres', 'pglite'];
 /**
  * A fresh, migrated database for one test file: a new database on the suite's
  * Postgres server, or an in-memory PGlite. Each test file gets its own, so
- * files run in parallel without seeing each other's rows.
+ * files run in parallel without seeing each other's rows. `migrated: false` gives an empty one (migrator tests).
  */
-export async function freshDb(kind: StoreKind = 'postgres'): Promise<{ db: Db; url?: string; drop(): Promise<void> }> {
+export async function freshDb(
+  kind: StoreKind = 'postgres',
+  opts: { migrated?: boolean } = {},
+): Promise<{ db: Db; url?: string; drop(): Promise<void> }> {
+  const migrated = opts.migrated ?? true;
   if (kind === 'pglite') {
     const db = await PgliteDb.open();
-    await migrate(db);
-    await ensureStates(db);
+    if (migrated) {
+      await migrate(db);
+      await ensureStates(db);
+    }
     return { db, drop: () => db.close() };
   }
   const serverUrl = inject('databaseUrl');
@@ -31,8 +37,10 @@ export async function freshDb(kind: StoreKind = 'postgres'): Promise<{ db: Db; u
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const db = new PgDb(url.toString());
-  await migrate(db);
-  await ensureStates(db);
+  if (migrated) {
+    await migrate(db);
+    await ensureStates(db);
+  }
   return {
     db,
     url: url.toString(),
