@@ -3,82 +3,87 @@
  * Student.xml, StudentEnrollment.xml, StudentProgram.xml and
  * StudentTranscript.xml. Elements are written in XSD sequence order.
  * Interchange files are buffered per part until the tar is written: a tar
- * header needs the part's size, and request answers are small.
+ * header needs the part's size, and request answers are small. Written with
+ * xmlbuilder2 (lib/xml.ts), which escapes every value.
  */
 import type { StateRecord } from '../../specs/index.js';
 import type { Crosswalk } from '../../mappings/index.js';
 import { writeTar } from '../sdk/tar.js';
 import type { FormatContext } from '../sdk/types.js';
 import type { EdfiConfig } from './parse.js';
+import { xmlDocument, xmlElement, xmlLeaf, type XmlElement } from '../../lib/xml.js';
 
 const NS = 'http://ed-fi.org/5.2.0';
-const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const el = (name: string, v: string | number | boolean | undefined, indent: string) =>
-  v === undefined ? '' : `${indent}<${name}>${typeof v === 'boolean' ? (v ? '1' : '0') : esc(String(v))}</${name}>\n`;
+const el = xmlElement;
+const leaf = xmlLeaf;
 
-function doc(root: string, body: string[]): Buffer {
-  return Buffer.from(
-    `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${NS}">\n${body.join('')}</${root}>\n`,
-    'utf8',
-  );
+function doc(root: string, body: XmlElement[]): Buffer {
+  return Buffer.from(xmlDocument(el(root, body), { namespace: NS }), 'utf8');
 }
 
 export function createFormatter(config: EdfiConfig, crosswalks: ReadonlyMap<string, Crosswalk>) {
   const rev = (id: string, code: string | undefined) =>
     code === undefined ? undefined : crosswalks.get(id)!.reverse(code);
-  const studentRef = (id: string, i: string) =>
-    `${i}<StudentReference>\n${i}\t<StudentIdentity>\n${el('StudentUniqueId', id, `${i}\t\t`)}` +
-    `${i}\t</StudentIdentity>\n${i}</StudentReference>\n`;
-  const edOrgRef = (i: string) =>
-    `${i}<EducationOrganizationReference>\n${i}\t<EducationOrganizationIdentity>\n` +
-    `${el('EducationOrganizationId', config.educationOrganizationId, `${i}\t\t`)}` +
-    `${i}\t</EducationOrganizationIdentity>\n${i}</EducationOrganizationReference>\n`;
+  const studentRef = (id: string) => el('StudentReference', [el('StudentIdentity', [leaf('StudentUniqueId', id)])]);
+  const edOrgRef = () =>
+    el('EducationOrganizationReference', [
+      el('EducationOrganizationIdentity', [leaf('EducationOrganizationId', config.educationOrganizationId)]),
+    ]);
 
   return async function* format(
     records: AsyncIterable<StateRecord> | Iterable<StateRecord>,
     _ctx: FormatContext,
   ): AsyncGenerator<Buffer> {
-    const students: string[] = [],
-      enrollment: string[] = [],
-      program: string[] = [],
-      transcript: string[] = [];
+    const students: XmlElement[] = [];
+    const enrollment: XmlElement[] = [];
+    const program: XmlElement[] = [];
+    const transcript: XmlElement[] = [];
     for await (const r of records as AsyncIterable<StateRecord>) {
-      const id = r.stateStudentId,
-        p = r.identity;
+      const id = r.stateStudentId;
+      const p = r.identity;
       const surname = [p.lastName1, p.lastName2].filter(Boolean).join(' ');
       students.push(
-        `\t<Student>\n${el('StudentUniqueId', id, '\t\t')}\t\t<Name>\n` +
-          `${el('FirstName', p.firstName, '\t\t\t')}${el('MiddleName', p.middleName, '\t\t\t')}` +
-          `${el('LastSurname', surname, '\t\t\t')}` +
-          `${el('GenerationCodeSuffix', p.suffix, '\t\t\t')}\t\t</Name>\n\t\t<BirthData>\n` +
-          `${el('BirthDate', p.birthDate, '\t\t\t')}${el('BirthCity', p.birthCity, '\t\t\t')}` +
-          `${el('BirthStateAbbreviation', rev('edfi/stateAbbreviation', p.birthState), '\t\t\t')}` +
-          `${el('BirthCountry', rev('edfi/country', p.birthCountry), '\t\t\t')}` +
-          `${el('MultipleBirthStatus', p.multipleBirth, '\t\t\t')}\t\t</BirthData>\n\t</Student>\n`,
+        el('Student', [
+          leaf('StudentUniqueId', id),
+          el('Name', [
+            leaf('FirstName', p.firstName),
+            leaf('MiddleName', p.middleName),
+            leaf('LastSurname', surname),
+            leaf('GenerationCodeSuffix', p.suffix),
+          ]),
+          el('BirthData', [
+            leaf('BirthDate', p.birthDate),
+            leaf('BirthCity', p.birthCity),
+            leaf('BirthStateAbbreviation', rev('edfi/stateAbbreviation', p.birthState)),
+            leaf('BirthCountry', rev('edfi/country', p.birthCountry)),
+            leaf('MultipleBirthStatus', p.multipleBirth),
+          ]),
+        ]),
       );
 
       const sex = rev('edfi/sex', p.sex);
       if (sex || r.msixId) {
-        const code = r.msixId
-          ? `\t\t<StudentIdentificationCode>\n${el('IdentificationCode', r.msixId, '\t\t\t')}` +
-            `${el('StudentIdentificationSystem', config.msixIdentificationSystem, '\t\t\t')}` +
-            `${el('AssigningOrganizationIdentificationCode', 'MSIX', '\t\t\t')}\t\t</StudentIdentificationCode>\n`
-          : '';
+        const code =
+          r.msixId &&
+          el('StudentIdentificationCode', [
+            leaf('IdentificationCode', r.msixId),
+            leaf('StudentIdentificationSystem', config.msixIdentificationSystem),
+            leaf('AssigningOrganizationIdentificationCode', 'MSIX'),
+          ]);
         enrollment.push(
-          `\t<StudentEducationOrganizationAssociation>\n${studentRef(id, '\t\t')}${edOrgRef('\t\t')}` +
-            `${code}${el('Sex', sex, '\t\t')}\t</StudentEducationOrganizationAssociation>\n`,
+          el('StudentEducationOrganizationAssociation', [studentRef(id), edOrgRef(), code, leaf('Sex', sex)]),
         );
       }
       for (const e of r.enrollments ?? []) {
         enrollment.push(
-          `\t<StudentSchoolAssociation>\n${studentRef(id, '\t\t')}\t\t<SchoolReference>\n` +
-            `\t\t\t<SchoolIdentity>\n` +
-            `${el('SchoolId', e.schoolId ?? '0', '\t\t\t\t')}\t\t\t</SchoolIdentity>\n` +
-            `\t\t</SchoolReference>\n${el('EntryDate', e.enrollmentDate, '\t\t')}` +
-            `${el('EntryGradeLevel', rev('edfi/gradeLevel', e.gradeLevel), '\t\t')}` +
-            `${el('ExitWithdrawDate', e.withdrawalDate, '\t\t')}` +
-            `${el('EnrollmentType', rev('edfi/enrollmentType', e.enrollmentType), '\t\t')}` +
-            `\t</StudentSchoolAssociation>\n`,
+          el('StudentSchoolAssociation', [
+            studentRef(id),
+            el('SchoolReference', [el('SchoolIdentity', [leaf('SchoolId', e.schoolId ?? '0')])]),
+            leaf('EntryDate', e.enrollmentDate),
+            leaf('EntryGradeLevel', rev('edfi/gradeLevel', e.gradeLevel)),
+            leaf('ExitWithdrawDate', e.withdrawalDate),
+            leaf('EnrollmentType', rev('edfi/enrollmentType', e.enrollmentType)),
+          ]),
         );
       }
       const pfs = (r.enrollments ?? []).some((e) => e.priorityForServices);
@@ -88,49 +93,51 @@ export function createFormatter(config: EdfiConfig, crosswalks: ReadonlyMap<stri
       );
       for (const m of r.qualifyingMoves ?? []) {
         program.push(
-          `\t<StudentMigrantEducationProgramAssociation>\n` +
-            `${studentRef(id, '\t\t')}\t\t<ProgramReference>\n\t\t\t<ProgramIdentity>\n` +
-            `${edOrgRef('\t\t\t\t')}${el('ProgramName', 'Migrant Education', '\t\t\t\t')}` +
-            `${el('ProgramType', 'uri://ed-fi.org/ProgramTypeDescriptor#Migrant Education', '\t\t\t\t')}` +
-            `\t\t\t</ProgramIdentity>\n` +
-            `\t\t</ProgramReference>\n${el('BeginDate', m.qualifyingArrivalDate, '\t\t')}` +
-            `${edOrgRef('\t\t')}${el('PriorityForServices', pfs, '\t\t')}` +
-            `${el('LastQualifyingMove', m.qualifyingArrivalDate, '\t\t')}` +
-            `${el('ContinuationOfServicesReason', cos, '\t\t')}` +
-            `${el('QualifyingArrivalDate', m.qualifyingArrivalDate, '\t\t')}` +
-            `${el('EligibilityExpirationDate', m.eligibilityExpirationDate, '\t\t')}` +
-            `\t</StudentMigrantEducationProgramAssociation>\n`,
+          el('StudentMigrantEducationProgramAssociation', [
+            studentRef(id),
+            el('ProgramReference', [
+              el('ProgramIdentity', [
+                edOrgRef(),
+                leaf('ProgramName', 'Migrant Education'),
+                leaf('ProgramType', 'uri://ed-fi.org/ProgramTypeDescriptor#Migrant Education'),
+              ]),
+            ]),
+            leaf('BeginDate', m.qualifyingArrivalDate),
+            edOrgRef(),
+            leaf('PriorityForServices', pfs),
+            leaf('LastQualifyingMove', m.qualifyingArrivalDate),
+            leaf('ContinuationOfServicesReason', cos),
+            leaf('QualifyingArrivalDate', m.qualifyingArrivalDate),
+            leaf('EligibilityExpirationDate', m.eligibilityExpirationDate),
+          ]),
         );
       }
       const records = new Set<string>();
       for (const c of r.courses ?? []) {
         const term = rev('edfi/termType', c.termType) ?? 'uri://ed-fi.org/TermDescriptor#Other';
-        const sarIdentity = (i: string) =>
-          `${studentRef(id, i)}${edOrgRef(i)}${el('SchoolYear', c.endAcademicYear, i)}${el('Term', term, i)}`;
+        const sarIdentity = () => [
+          studentRef(id),
+          edOrgRef(),
+          leaf('SchoolYear', c.endAcademicYear),
+          leaf('Term', term),
+        ];
         const key = `${c.endAcademicYear}|${term}`;
         if (!records.has(key)) {
           records.add(key);
-          transcript.push(`\t<StudentAcademicRecord>\n${sarIdentity('\t\t')}\t</StudentAcademicRecord>\n`);
+          transcript.push(el('StudentAcademicRecord', sarIdentity()));
         }
         const result = (c.creditsGranted ?? 0) > 0 ? 'Pass' : 'Incomplete';
-        const credits =
-          c.creditsGranted === undefined
-            ? ''
-            : `\t\t<EarnedCredits>\n${el('Credits', c.creditsGranted, '\t\t\t')}\t\t</EarnedCredits>\n`;
-        const subject =
-          c.subjectArea === undefined
-            ? ''
-            : el('AcademicSubject', `uri://ed-fi.org/AcademicSubjectDescriptor#${c.subjectArea}`, '\t\t');
         transcript.push(
-          `\t<CourseTranscript>\n` +
-            `${el('CourseAttemptResult', `uri://ed-fi.org/CourseAttemptResultDescriptor#${result}`, '\t\t')}` +
-            `${credits}${el('FinalLetterGradeEarned', c.finalGrade, '\t\t')}\t\t<CourseReference>\n` +
-            `\t\t\t<CourseIdentity>\n${el('CourseCode', c.courseTitle.slice(0, 60), '\t\t\t\t')}` +
-            `${edOrgRef('\t\t\t\t')}\t\t\t</CourseIdentity>\n\t\t</CourseReference>\n` +
-            `\t\t<StudentAcademicRecordReference>\n\t\t\t<StudentAcademicRecordIdentity>\n` +
-            `${sarIdentity('\t\t\t\t')}\t\t\t</StudentAcademicRecordIdentity>\n` +
-            `\t\t</StudentAcademicRecordReference>\n${el('CourseTitle', c.courseTitle, '\t\t')}` +
-            `${subject}\t</CourseTranscript>\n`,
+          el('CourseTranscript', [
+            leaf('CourseAttemptResult', `uri://ed-fi.org/CourseAttemptResultDescriptor#${result}`),
+            c.creditsGranted !== undefined && el('EarnedCredits', [leaf('Credits', c.creditsGranted)]),
+            leaf('FinalLetterGradeEarned', c.finalGrade),
+            el('CourseReference', [el('CourseIdentity', [leaf('CourseCode', c.courseTitle.slice(0, 60)), edOrgRef()])]),
+            el('StudentAcademicRecordReference', [el('StudentAcademicRecordIdentity', sarIdentity())]),
+            leaf('CourseTitle', c.courseTitle),
+            c.subjectArea !== undefined &&
+              leaf('AcademicSubject', `uri://ed-fi.org/AcademicSubjectDescriptor#${c.subjectArea}`),
+          ]),
         );
       }
     }
