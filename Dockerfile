@@ -1,11 +1,20 @@
 # One image for every role: ROLE=gateway or ROLE=worker picks what the container runs.
+# Build stage: the TypeScript compiled to dist/ (npm run build needs the dev dependencies).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+# Run stage: production dependencies and the compiled JavaScript only; plain node, no tsx.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY . .
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["npx", "tsx", "scripts/start.ts"]
+CMD ["node", "--enable-source-maps", "dist/scripts/start.js"]

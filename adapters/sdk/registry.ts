@@ -41,6 +41,17 @@ export interface AdapterRegistry {
   forFileName(name: string): LoadedAdapter[];
 }
 
+/** True when this module runs compiled (node dist/...), false under tsx. */
+const COMPILED = import.meta.url.endsWith('.js');
+
+/**
+ * The file to import for a manifest's entry: a compiled adapter (dist/) has `index.js` where its manifest,
+ * written for the sources, names `index.ts`.
+ */
+function entryFile(entry: string): string {
+  return COMPILED ? entry.replace(/\.ts$/, '.js') : entry;
+}
+
 export const DEFAULT_ADAPTERS_DIR = fileURLToPath(new URL('..', import.meta.url));
 const NOT_ADAPTERS = new Set(['sdk', 'node_modules']);
 
@@ -75,7 +86,9 @@ export async function loadAdapter(
   }
   let mod: Partial<AdapterModule>;
   try {
-    mod = (await import(pathToFileURL(join(dir, manifest.entry ?? 'index.ts')).href)) as Partial<AdapterModule>;
+    mod = (await import(
+      pathToFileURL(join(dir, entryFile(manifest.entry ?? 'index.ts'))).href
+    )) as Partial<AdapterModule>;
   } catch (err) {
     return off(
       'import',
