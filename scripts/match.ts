@@ -2,16 +2,23 @@
  * Batch linker CLI for state data administrators and evaluation:
  *
  * npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json] [--threads N]
- * [--quiet]
+ * [--reestimate [--model-out model.json]] [--quiet]
+ * npm run match -- --explain-model [--model model.json]
+ *
+ * `--explain-model` prints the model's parameters (m and u per comparison level, their weights, the prior,
+ * thresholds, term-frequency tables and where they were estimated) and exits. `--reestimate` estimates the
+ * parameters again on this load by EM (no labels) before linking, starting from the model given.
+ * review.csv holds one row per pair of clusters: the strongest record pair, its probability, every
+ * conflict seen between the two clusters and the fields that decided the score (largest weights).
  *
  * Reads the record CSV as a stream, reports malformed rows (with line
  * numbers) on stderr and skips them, links everything, and writes
  * clusters.csv (record_id,cluster_id — every accepted record once) and
- * review.csv (record_id_a,record_id_b,score). With more than one thread
+ * review.csv (record_id_a,record_id_b,score,conflicts,deciding_fields). With more than one thread
  * (default: 2 on files over 32 MB) worker threads read the file too and
  * score a share of the candidate pairs; the output is the same.
  */
-import { createWriteStream, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { once } from 'node:events';
 import { linkBatch, type BatchResult } from '../core/matching/batch.js';
@@ -26,6 +33,9 @@ import {
 } from '../lab/matching/parallel/link-parallel.js';
 import { PERSON_COMPARISONS, personComparisonSet } from '../core/matching/person-comparisons.js';
 import { csvLine } from '../lib/csv.js';
+import { reestimateOnLoad } from '../lab/matching/training.js';
+import { explainModel } from '../lab/matching/explain-model.js';
+import { compileModel } from '../core/matching/scoring.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,6 +46,17 @@ const input = option('in');
 const out = option('out');
 const reviewOut = option('review');
 const quiet = process.argv.includes('--quiet');
+if (process.argv.includes('--explain-model')) {
+  const path = option('model');
+  const model = path
+    ? validateModel(
+        JSON.parse(readFileSync(path, 'utf8')) as MatchModel,
+        PERSON_COMPARISONS.map((c) => c.field),
+      )
+    : loadDefaultModel();
+  console.log(explainModel(model));
+  process.exit(0);
+}
 if (!input || !out || !reviewOut) {
   console.error(
     'usage: npm run match -- --in records.csv --out clusters.csv --review review.csv [--model ' +
@@ -75,12 +96,13 @@ function threadCount(): number {
 
 async function main(): Promise<void> {
   const modelPath = option('model');
-  const model: MatchModel = modelPath
+  const baseModel: MatchModel = modelPath
     ? validateModel(
         JSON.parse(readFileSync(modelPath, 'utf8')) as MatchModel,
         PERSON_COMPARISONS.map((c) => c.field),
       )
     : loadDefaultModel();
+  let model = baseModel;
 
   const threads = threadCount();
   // Workers start first: each reads and standardizes the file itself while this thread does.
@@ -109,6 +131,12 @@ async function main(): Promise<void> {
   }
   const { records, malformed } = file;
   progress(`read ${records.length} records, ${malformed} malformed rows skipped`, true);
+  if (process.argv.includes('--reestimate')) {
+    model = reestimateOnLoad(baseModel, records, personComparisonSet, { trainedOn: input! });
+    progress(`parameters re-estimated by EM on ${records.length} records`, true);
+    const modelOut = option('model-out');
+    if (modelOut) writeFileSync(modelOut, `${JSON.stringify(model, null, 1)}\n`);
+  }
 
   // Phase times (wall, this process): read, blocking (keys + index), scoring, clustering, write.
   const phases: Array<[string, number]> = [['read', 0]];
@@ -152,9 +180,19 @@ async function main(): Promise<void> {
   const clustersDone = once(clusters, 'finish');
   clusters.end(chunk);
   const review = createWriteStream(reviewOut!, { encoding: 'utf8' });
-  chunk = 'record_id_a,record_id_b,score\n';
+  chunk = 'record_id_a,record_id_b,score,conflicts,deciding_fields\n';
+  const scorer = compileModel(model, personComparisonSet, { population: records.length });
   for (const p of result.review.sort((x, y) => y.probability - x.probability)) {
-    chunk += csvLine([records[p.a]!.recordId, records[p.b]!.recordId, p.probability.toFixed(6)], { eol: '\n' });
+    const deciding = scorer
+      .score(records[p.a]!, records[p.b]!)
+      .contributions.filter((c) => c.level !== null && Math.abs(c.weight) >= 2)
+      .sort((x, y) => Math.abs(y.weight) - Math.abs(x.weight))
+      .map((c) => `${c.field}:${c.level}:${c.weight >= 0 ? '+' : ''}${c.weight.toFixed(1)}`)
+      .join(' ');
+    chunk += csvLine(
+      [records[p.a]!.recordId, records[p.b]!.recordId, p.probability.toFixed(6), p.conflicts.join(' '), deciding],
+      { eol: '\n' },
+    );
     if (chunk.length > 1 << 16) {
       await write(review, chunk);
       chunk = '';

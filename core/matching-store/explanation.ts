@@ -63,7 +63,10 @@ export function fieldValues(p: PersonRecord): Record<string, string | null> {
     birth_date: p.birthDate,
     sex: p.sex,
     birthplace: join(p.birthCity, p.birthState, p.birthCountry),
-    parent_given_names: join(p.parent1FirstName, p.parent2FirstName),
+    parents:
+      [join(p.parent1FirstName, p.parent1LastName), join(p.parent2FirstName, p.parent2LastName)]
+        .filter((x) => x !== null)
+        .join(' / ') || null,
     parent_surnames: join(p.parent1LastName, p.parent2LastName),
     state_student_id: p.state && p.stateStudentId ? `${p.state}:${p.stateStudentId}` : null,
   };

@@ -98,6 +98,9 @@ function fastScore<R>(scorer: CompiledModel<R>, a: R, b: R): PairScore {
   return score;
 }
 
+/** Conflict of a student holding a record that is clear twin evidence against the arriving record. */
+export const CO_TWIN_IN_STUDENT = 'co-twin-in-student';
+
 function pairKey(a: string, b: string): string {
   return a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
 }
@@ -125,6 +128,9 @@ export function matchArriving<R = StandardizedPerson>(
     const id = set.idOf(c.record);
     if (id === arrivingId) continue;
     const score = fastScore(scorer, arriving, c.record);
+    // Clear twin evidence against any record of the student (not only its best one) keeps the whole
+    // student apart from an automatic link: the student may hold the arriving child's co-twin.
+    const coTwin = score.conflicts.length > 0 && set.twinPair?.(arriving, c.record, scorer.levels) === true;
     let s = byStudent.get(c.studentId);
     if (!s) {
       s = { studentId: c.studentId, bestProbability: 0, bestWeight: -Infinity, conflicts: [], candidates: [] };
@@ -137,6 +143,7 @@ export function matchArriving<R = StandardizedPerson>(
     }
     // A conflict only matters with a record that is plausibly the same child.
     if (score.decision !== 'none') for (const k of score.conflicts) if (!s.conflicts.includes(k)) s.conflicts.push(k);
+    if (coTwin && !s.conflicts.includes(CO_TWIN_IN_STUDENT)) s.conflicts.push(CO_TWIN_IN_STUDENT);
     if (score.conflicts.some((k) => k.startsWith(DISTINCT_PREFIX))) s.distinct = true;
     const key = pairKey(arrivingId, id);
     if (cannot.has(key) || bannedStudents.has(c.studentId)) s.manual = 'cannot-link';

@@ -11,9 +11,10 @@ for (const [nick, fulls] of Object.entries(table.names)) {
   const key = foldText(nick);
   const canon = new Set(canonicalByNickname.get(key) ?? []);
   for (const full of fulls) {
-    // Compound targets (CHEMA = JOSE MARIA) are keyed by their first name.
-    const first = foldText(full).split(' ')[0];
-    if (first && first !== key) canon.add(first);
+    // Compound targets (CHEMA = JOSE MARIA, MALENA = MARIA ELENA) are keyed by the whole name joined
+    // (JOSEMARIA), so a compound nickname matches that compound only, not every MARIA or JOSE.
+    const form = foldText(full).replace(/ /g, '');
+    if (form && form !== key) canon.add(form);
   }
   canonicalByNickname.set(key, [...canon]);
 }

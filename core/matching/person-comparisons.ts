@@ -14,7 +14,7 @@ import {
   type FieldComparison,
 } from './compare/field-comparison.js';
 import { GIVEN, givenNameComparison } from './compare/given-name.js';
-import { familySurnameComparison, parentGivenComparison } from './compare/parents.js';
+import { familySurnameComparison, PARENTS, parentGivenComparison } from './compare/parents.js';
 import { stateIdComparison } from './compare/state-id.js';
 import { SURNAME, surnameComparison } from './compare/surname.js';
 import { osaDistance } from './string-similarity.js';
@@ -28,6 +28,7 @@ export const CONFLICT = {
   multipleBirth: 'multiple-birth-different-given-name',
   stateId: 'state-id-conflict',
   sex: 'sex-disagreement',
+  parents: 'parents-conflict',
 } as const;
 
 /** Person comparisons, in model order. Index constants below depend on it. */
@@ -49,9 +50,13 @@ const I_PARENT_GIVEN = 5;
 const I_PARENT_SURNAME = 6;
 const I_STATE_ID = 7;
 
-/** Given names that cannot be the same name typed differently. */
-function givenNamesDiffer(level: number): boolean {
-  return level === GIVEN['overlap-conflict'] || level === GIVEN.different || level === GIVEN['swapped-with-surname'];
+/**
+ * Given names that cannot be the same name typed differently. Given name and surname swapped on both sides
+ * (a Vietnamese or Hmong name written family name first) is one name, not two.
+ */
+function givenNamesDiffer(level: number, surnameLevel: number): boolean {
+  if (level === GIVEN['swapped-with-surname']) return surnameLevel !== SURNAME['swapped-with-given'];
+  return level === GIVEN['overlap-conflict'] || level === GIVEN.different;
 }
 
 const SURNAMES_AGREE = new Set<number>([
@@ -123,12 +128,14 @@ export const likelyTwinRule: ConflictRule<StandardizedPerson> = (a, b, levels) =
   if (levels[I_STATE_ID] === 0) return null; // one state's id names one child
   const birth = levels[I_BIRTH]!;
   if (birth !== BIRTH.exact && birth !== BIRTH['exact-placeholder']) return null;
-  if (!givenNamesDiffer(levels[I_GIVEN]!)) return null;
+  if (!givenNamesDiffer(levels[I_GIVEN]!, levels[I_SURNAME]!)) return null;
   const surname = levels[I_SURNAME]!;
   const parentGiven = levels[I_PARENT_GIVEN]!;
   const parentSurname = levels[I_PARENT_SURNAME]!;
-  const parentsAgree = parentGiven === 0 || parentGiven === 1 || parentSurname === 0;
-  const parentsContradict = parentGiven === 3 || parentSurname === 4;
+  const parentsAgree =
+    parentGiven === PARENTS['both-agree'] || parentGiven === PARENTS['one-agrees'] || parentSurname === 0;
+  const parentsContradict =
+    parentGiven === PARENTS.different || parentGiven === PARENTS['same-surname-other-given'] || parentSurname === 4;
   if (!((SURNAMES_AGREE.has(surname) || surname === NO_EVIDENCE) && !parentsContradict) && !parentsAgree) return null;
   return twinConflict(a, b, levels, CONFLICT.likelyTwin);
 };
@@ -138,6 +145,7 @@ export const multipleBirthRule: ConflictRule<StandardizedPerson> = (a, b, levels
   if (a.multipleBirth !== true && b.multipleBirth !== true) return null;
   if (levels[I_STATE_ID] === 0) return null;
   const given = levels[I_GIVEN]!;
+  if (!givenNamesDiffer(given, levels[I_SURNAME]!) && given === GIVEN['swapped-with-surname']) return null;
   // A subset ("JUAN" vs "JUAN PABLO") counts here: with a multiple birth, the shorter name may be the sibling's.
   if (
     given === NO_EVIDENCE ||
@@ -150,10 +158,56 @@ export const multipleBirthRule: ConflictRule<StandardizedPerson> = (a, b, levels
   return twinConflict(a, b, levels, CONFLICT.multipleBirth);
 };
 
-export const stateIdConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) =>
-  levels[I_STATE_ID] === 1 ? CONFLICT.stateId : null;
-export const sexConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) =>
-  levels[I_SEX] === 1 ? CONFLICT.sex : null;
+const CLOSE_BIRTH = new Set<number>([
+  BIRTH.exact,
+  BIRTH['exact-placeholder'],
+  BIRTH['day-month-swap'],
+  BIRTH['one-edit'],
+  BIRTH['plus-minus-1-day'],
+]);
+
+/**
+ * A second id in one state: a re-enrolled child gets a new id, so with the same given name (not merely a
+ * similar one: MARIANA and MARIA FERNANDA with two ids of one state are two children) and a close birth
+ * date the pair is left to the weights (the second id is evidence against, learned); otherwise a person looks.
+ */
+export const stateIdConflictRule: ConflictRule<StandardizedPerson> = (a, b, levels) => {
+  if (levels[I_STATE_ID] !== 1) return null;
+  // Two ids of one state and a multiple-birth flag: the co-twins' records look like this.
+  if (a.multipleBirth === true || b.multipleBirth === true) return CONFLICT.stateId;
+  const birth = levels[I_BIRTH]!;
+  const closeBirth = birth === NO_EVIDENCE || CLOSE_BIRTH.has(birth);
+  const given = levels[I_GIVEN]!;
+  const sameName = given === GIVEN.exact || given === GIVEN.nickname || given === GIVEN.jw92;
+  return sameName && closeBirth ? null : CONFLICT.stateId;
+};
+/**
+ * Parents who contradict each other (a parent with the same surname and another given name, or two listed
+ * parent pairs with nothing in common) belong to another child: no field agreement, however strong, links
+ * such a pair without a person looking.
+ */
+export const parentsConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => {
+  if (levels[I_STATE_ID] === 0) return null;
+  const p = levels[I_PARENT_GIVEN]!;
+  return p === PARENTS.different || p === PARENTS['same-surname-other-given'] ? CONFLICT.parents : null;
+};
+
+/**
+ * Sex disagreement stops a link, unless everything else names one child: the same given name, the same birth
+ * date, both parents agreeing and no multiple-birth flag (a boy and a girl born together carry two names).
+ * Then the wrong sex is a clerk's slip; its weight still counts against the pair.
+ */
+export const sexConflictRule: ConflictRule<StandardizedPerson> = (a, b, levels) => {
+  if (levels[I_SEX] !== 1) return null;
+  const given = levels[I_GIVEN]!;
+  const oneChild =
+    (given === GIVEN.exact || given === GIVEN.nickname) &&
+    levels[I_BIRTH] === BIRTH.exact &&
+    levels[I_PARENT_GIVEN] === PARENTS['both-agree'] &&
+    a.multipleBirth !== true &&
+    b.multipleBirth !== true;
+  return oneChild ? null : CONFLICT.sex;
+};
 
 /**
  * Clear twin evidence for cluster-level checks: a twin or multiple-birth
@@ -169,7 +223,11 @@ export function personTwinPair(a: StandardizedPerson, b: StandardizedPerson, lev
   // may be DULCE MARIA): such a pair is still a conflict for review, but no evidence that the two clusters are twins.
   const flagged = a.multipleBirth === true || b.multipleBirth === true;
   const given = levels[I_GIVEN]!;
-  const oneNameVariant = given === GIVEN['nickname-typo'] || given === GIVEN.phonetic || given === GIVEN.subset;
+  const oneNameVariant =
+    given === GIVEN['nickname-typo'] ||
+    given === GIVEN.phonetic ||
+    given === GIVEN.subset ||
+    given === GIVEN['part-of-name'];
   return flagged && !oneNameVariant && (rule !== null || stateIdConflictRule(a, b, levels) !== null);
 }
 
@@ -194,7 +252,7 @@ export function personDeterministicMatch(a: StandardizedPerson, b: StandardizedP
 export const personComparisonSet: ComparisonSet<StandardizedPerson> = {
   name: 'person',
   comparisons: PERSON_COMPARISONS,
-  conflicts: [likelyTwinRule, multipleBirthRule, stateIdConflictRule, sexConflictRule],
+  conflicts: [likelyTwinRule, multipleBirthRule, stateIdConflictRule, sexConflictRule, parentsConflictRule],
   blockingKeys,
   deterministicMatch: personDeterministicMatch,
   idOf: (r) => r.recordId,

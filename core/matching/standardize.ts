@@ -5,7 +5,7 @@
 import { foldCode, foldText } from './fold.js';
 import { givenTokens, internToken, standardGiven, standardSurname, surnameTokens } from './names.js';
 import { parseBirthDate } from './dates.js';
-import type { PersonRecord, StandardGivenName, StandardizedPerson } from './types.js';
+import type { PersonRecord, StandardGivenName, StandardParent, StandardizedPerson } from './types.js';
 
 const COUNTRY_ALIASES: Record<string, string> = {
   MEXICO: 'MX',
@@ -51,6 +51,15 @@ export function standardize(record: PersonRecord): StandardizedPerson {
     const std = standardGiven(givenTokens(name));
     if (std) parentGiven.push(std);
   }
+  const parents: StandardParent[] = [];
+  for (const [g, l] of [
+    [record.parent1FirstName, record.parent1LastName],
+    [record.parent2FirstName, record.parent2LastName],
+  ] as const) {
+    const given = standardGiven(givenTokens(g));
+    const surnames = surnameTokens(l);
+    if (given !== null || surnames.length > 0) parents.push({ given, surnames });
+  }
   const parentSurnames: string[] = [];
   let parentsWithSurname = 0;
   for (const name of [record.parent1LastName, record.parent2LastName]) {
@@ -78,6 +87,7 @@ export function standardize(record: PersonRecord): StandardizedPerson {
     birthCity: place(record.birthCity),
     birthState: place(record.birthState),
     birthCountry: country(record.birthCountry),
+    parents,
     parentGiven,
     parentSurnames,
     parentsWithSurname,

@@ -79,6 +79,12 @@ export interface StandardGivenName extends StandardName {
   canonical: string[][];
 }
 
+/** One parent of a child as the record names them; either part may be missing. */
+export interface StandardParent {
+  given: StandardGivenName | null;
+  surnames: string[];
+}
+
 /** A record ready for blocking and comparison; produced by `standardize`. */
 export interface StandardizedPerson {
   recordId: string;
@@ -105,6 +111,8 @@ export interface StandardizedPerson {
   birthCity: string | null;
   birthState: string | null;
   birthCountry: string | null;
+  /** Each listed parent as a person (given name and surname tokens), in the order the record lists them. */
+  parents: StandardParent[];
   /** Given names of both parents (parent 2, usually the mother, first). */
   parentGiven: StandardGivenName[];
   /** Surname tokens of both parents. */

@@ -30,6 +30,13 @@ export interface TrainingOptions<R> {
   thresholds?: MatchThresholds;
   /** Ground truth: when given, m comes from labelled blocked pairs instead of EM. */
   sameEntity?: (a: R, b: R) => boolean;
+  /**
+   * Re-estimation: start EM from this model's m and shrink towards it with `priorStrength` pseudo-pairs per
+   * field, so a level the load rarely shows keeps the earlier estimate instead of collapsing.
+   */
+  initial?: MatchModel;
+  /** Pseudo-pairs of `initial` per field in every M step (default 200). */
+  priorStrength?: number;
   /** Overrides for the second pass (records to sample blocked pairs from when linking two files). */
   pairFilter?: (a: R, b: R) => boolean;
   notes?: string;
@@ -121,13 +128,19 @@ export function trainModel<R>(records: readonly R[], set: ComparisonSet<R>, opti
     );
   } else {
     // EM with u fixed. Start from "agreement levels likely, last level unlikely".
-    m = cs.map((c) => {
+    const initial = options.initial;
+    if (initial && initial.fields.map((f) => f.field).join() !== cs.map((c) => c.field).join())
+      throw new Error('trainModel: the initial model belongs to other comparisons');
+    const m0 = initial?.fields.map((f) => f.levels.map((l) => l.m));
+    const alpha = initial ? (options.priorStrength ?? 200) : 0;
+    m = cs.map((c, f) => {
+      if (m0) return [...m0[f]!];
       const L = c.levels.length;
       const raw = c.levels.map((_, l) => (l === L - 1 ? 0.05 : 0.5 ** (l + 1)));
       const s = raw.reduce((x, y) => x + y, 0);
       return raw.map((x) => x / s);
     });
-    let lambda = 0.1;
+    let lambda = initial ? 0.3 : 0.1;
     const iterations = options.emIterations ?? 25;
     for (let it = 0; it < iterations; it++) {
       const mCounts = cs.map((c) => new Float64Array(c.levels.length));
@@ -147,7 +160,10 @@ export function trainModel<R>(records: readonly R[], set: ComparisonSet<R>, opti
         }
       }
       lambda = Math.min(0.999, Math.max(1e-6, sumP / P));
-      m = mCounts.map((c, f) => normalise(c, cs[f]!.levels.length, SMOOTH * 0.01));
+      m = mCounts.map((c, f) => {
+        if (m0) for (let l = 0; l < c.length; l++) c[l]! += alpha * m0[f]![l]!;
+        return normalise(c, cs[f]!.levels.length, SMOOTH * 0.01);
+      });
     }
   }
 
@@ -186,4 +202,27 @@ export function trainModel<R>(records: readonly R[], set: ComparisonSet<R>, opti
 
 function round(x: number): number {
   return Number(x.toPrecision(6));
+}
+
+/**
+ * Re-estimates a model on one load (a state's file, a batch) without labels: u from the load's random pairs,
+ * m by EM on its blocked pairs starting from (and shrunk towards) `model`, term frequencies and the prior
+ * from the load. Thresholds stay those of `model`; the rules version is unchanged (same comparisons).
+ */
+export function reestimateOnLoad<R>(
+  model: MatchModel,
+  records: readonly R[],
+  set: ComparisonSet<R>,
+  options: { trainedOn: string; seed?: number; priorStrength?: number },
+): MatchModel {
+  return trainModel(records, set, {
+    trainedOn: `${options.trainedOn} (EM on the load, from: ${model.trainedOn})`,
+    seed: options.seed ?? 42,
+    initial: model,
+    priorStrength: options.priorStrength ?? 200,
+    emIterations: 12,
+    thresholds: model.thresholds,
+    maxBlockSize: model.maxBlockSize,
+    notes: 'm by EM on the blocked pairs of this load, started from and shrunk towards the shipped model',
+  });
 }

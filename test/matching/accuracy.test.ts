@@ -56,9 +56,28 @@ describe('accuracy regression', () => {
     });
     expect(r.twinsMerged).toBe(0);
     expect(r.pairwise.precision).toBeGreaterThanOrEqual(0.998);
-    // 0.9907 with rules person-2026.11-4 (0.9873 on 20k with -3): the issue's target is 0.99.
+    // 0.9907 with rules person-2026.11-4, 0.9903 on 20k with -5 (0.9873 on 20k with -3): the issue's target is 0.99.
     expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.99);
     expect(r.reviewShare).toBeLessThanOrEqual(0.02);
     expect(r.recallWithReview).toBeGreaterThanOrEqual(0.99);
+  }, 120_000);
+
+  it('generator B, never tuned on: no twins merged, precision ≥ 0.999, F1 ≥ 0.975 (issue 12)', () => {
+    // Generator B (lab/matching/synthetic-b) is independent of the generator the default model is trained on.
+    // Rules -4 got F1 0.963 (recall 0.930), review 4.9% here; -5 gets 0.98 at 6k and 0.985 at 20k. The
+    // issue's target, F1 ≥ 0.99 and review ≤ 2%, is not met yet: this guards the progress.
+    const data = syntheticDataset({ records: 6000, seed: 5, generator: 'B' });
+    const r = evaluate({
+      name: 'generator B',
+      records: data.records,
+      truth: data.truth,
+      twinGroup: data.twinGroup,
+      set: personComparisonSet,
+      model: loadDefaultModel(),
+    });
+    expect(r.twinsMerged).toBe(0);
+    expect(r.pairwise.precision).toBeGreaterThanOrEqual(0.999);
+    expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.975);
+    expect(r.reviewShare).toBeLessThanOrEqual(0.035);
   }, 120_000);
 });

@@ -41,6 +41,6 @@ describe('npm run match (CLI end to end)', () => {
     expect(cluster.get('r2')).toBe(cluster.get('r1'));
     expect(cluster.get('r3')).toBe(cluster.get('r1'));
     expect(cluster.get('r4')).not.toBe(cluster.get('r1'));
-    expect(readFileSync(review, 'utf8').split('\n')[0]).toBe('record_id_a,record_id_b,score');
+    expect(readFileSync(review, 'utf8').split('\n')[0]).toBe('record_id_a,record_id_b,score,conflicts,deciding_fields');
   }, 30_000);
 });

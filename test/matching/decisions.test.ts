@@ -58,14 +58,19 @@ describe('scorePair', () => {
 
   it('sends sex disagreement and conflicting ids of one state to review', () => {
     const a = standardize(person({ state: 'TX', stateStudentId: 'TX1' }));
-    expect(scorePair(a, standardize(person({ state: 'CA', sex: 'M' })), model)).toMatchObject({
+    const boy = { state: 'CA', sex: 'M' as const, parent1FirstName: null, parent1LastName: null };
+    expect(scorePair(a, standardize(person(boy)), model)).toMatchObject({
       decision: 'review',
       conflicts: [CONFLICT.sex],
     });
-    expect(scorePair(a, standardize(person({ state: 'TX', stateStudentId: 'TX2' })), model)).toMatchObject({
-      decision: 'review',
-      conflicts: [CONFLICT.stateId],
-    });
+    // Same name, same date, both parents agreeing, no multiple birth: the sex is a clerk's slip (weight only).
+    const slip = scorePair(a, standardize(person({ state: 'CA', sex: 'M' })), model);
+    expect(slip.conflicts).toEqual([]);
+    expect(slip.contributions.find((c) => c.field === 'sex')!.weight).toBeLessThan(0);
+    // A re-enrolled child (second id, same name and date) is left to the weights; another date needs a person.
+    expect(scorePair(a, standardize(person({ state: 'TX', stateStudentId: 'TX2' })), model).conflicts).toEqual([]);
+    const other = standardize(person({ state: 'TX', stateStudentId: 'TX2', birthDate: '2012-09-14' }));
+    expect(scorePair(a, other, model).conflicts).toContain(CONFLICT.stateId);
   });
 
   it('does not crash on records with nothing usable', () => {

@@ -17,7 +17,16 @@ describe('missed true pairs by cause', () => {
     const records = [
       person({ ...base, recordId: 'a1', state: 'TX', stateStudentId: 'TX1' }),
       person({ ...base, recordId: 'a2', state: 'CA', stateStudentId: 'CA1' }),
-      person({ ...base, recordId: 'a3', state: 'FL', stateStudentId: 'FL1', sex: 'M' }),
+      // Only one parent listed: the sex disagreement is not outweighed by everything else agreeing.
+      person({
+        ...base,
+        recordId: 'a3',
+        state: 'FL',
+        stateStudentId: 'FL1',
+        sex: 'M',
+        parent1FirstName: null,
+        parent1LastName: null,
+      }),
       // Same child, but nothing in common a blocking key could use: other names, no date.
       person({
         ...base,

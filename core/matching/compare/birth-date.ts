@@ -2,7 +2,8 @@
  * Birth-date comparison. Besides exact agreement it grades the typical
  * entry errors of migrant records: day/month swapped (US MM/DD against
  * Latin-American DD/MM), one mistyped digit, ±1 day, same year and month,
- * and the year off by one. Placeholder dates (01-01) agree weakly.
+ * and the year off by one. Placeholder dates (01-01) agree weakly, and
+ * against a real date of the same year count only as that year.
  */
 import { osaDistance } from '../string-similarity.js';
 import type { ParsedDate, StandardizedPerson } from '../types.js';
@@ -16,6 +17,7 @@ export const BIRTH_DATE_LEVELS = [
   'plus-minus-1-day',
   'same-year-month',
   'year-plus-minus-1-same-month-day',
+  'placeholder-same-year',
   'different',
 ] as const;
 export const BIRTH = Object.fromEntries(BIRTH_DATE_LEVELS.map((l, i) => [l, i])) as Record<
@@ -33,6 +35,8 @@ export function compareDates(a: ParsedDate | null, b: ParsedDate | null): number
   if (a.year === b.year && a.month === b.month) return BIRTH['same-year-month'];
   if (Math.abs(a.year - b.year) === 1 && a.month === b.month && a.day === b.day)
     return BIRTH['year-plus-minus-1-same-month-day'];
+  // A clerk's stand-in date (01-01, 07-01) against the real one: only the year is evidence.
+  if ((a.placeholder || b.placeholder) && a.year === b.year) return BIRTH['placeholder-same-year'];
   return BIRTH.different;
 }
 

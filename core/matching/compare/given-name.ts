@@ -17,6 +17,7 @@ export const GIVEN_LEVELS = [
   'jw92',
   'jw88-or-one-edit',
   'nickname-typo',
+  'part-of-name',
   'phonetic',
   'overlap-conflict',
   'initial',
@@ -102,6 +103,19 @@ function nicknameWithTypo(a: StandardGivenName, b: StandardGivenName): boolean {
   return false;
 }
 
+/**
+ * One name written as a part of the other: a prefix of three letters or more ("JAS" of JASKARAN, "JEAN" of
+ * JEANBAPTISTE) or a final part of four or more ("PREET" of GURPREET, "LUIS" of JOSELUIS), with at least three
+ * letters left over, so that MARIA/MARIANA and DANIEL/DANIELA (two names) stay apart.
+ */
+function partOfName(a: StandardGivenName, b: StandardGivenName): boolean {
+  const x = a.joined;
+  const y = b.joined;
+  const [short, long] = x.length <= y.length ? [x, y] : [y, x];
+  if (long.length - short.length < 3) return false;
+  return (short.length >= 3 && long.startsWith(short)) || (short.length >= 4 && long.endsWith(short));
+}
+
 function isInitialOf(a: StandardGivenName, b: StandardGivenName): boolean {
   const ta = a.tokens[0]!;
   const tb = b.tokens[0]!;
@@ -119,6 +133,12 @@ function swappedWithSurname(a: StandardizedPerson, b: StandardizedPerson): boole
 }
 
 /**
+ * Middle names that mark sex or faith, not a person: Vietnamese THI/VAN, Sikh KAUR/SINGH. Two different ones
+ * are no twin pattern.
+ */
+export const NAMING_PARTICLES: ReadonlySet<string> = new Set(['THI', 'VAN', 'KAUR', 'SINGH']);
+
+/**
  * Middle-name tokens that are not one of the surnames of either record (the middle box often holds the maternal
  * surname).
  */
@@ -126,7 +146,9 @@ function givenMiddle(r: StandardizedPerson, other: StandardizedPerson): string[]
   const m = r.middle;
   if (m === null) return [];
   const surnames = [...(r.surnames?.tokens ?? []), ...(other.surnames?.tokens ?? [])];
-  return m.tokens.filter((t) => t.length > 1 && !surnames.some((s) => fuzzyEqual(t, s, 0.88)));
+  return m.tokens.filter(
+    (t) => t.length > 1 && !NAMING_PARTICLES.has(t) && !surnames.some((s) => fuzzyEqual(t, s, 0.88)),
+  );
 }
 
 /**
@@ -159,6 +181,12 @@ export function compareGivenNames(a: StandardizedPerson, b: StandardizedPerson):
   const fb = b.givenFull!;
   if (ga.joined === gb.joined) return middleNamesConflict(a, b) ? GIVEN['overlap-conflict'] : GIVEN.exact;
   if (fa.joined === fb.joined) return GIVEN.nickname;
+  // A nickname of a compound name (MALENA for MARIA ELENA, CHEMA for JOSE MARIA).
+  if (
+    (ga.tokens.length === 1 && ga.canonical[0]!.includes(fb.joined)) ||
+    (gb.tokens.length === 1 && gb.canonical[0]!.includes(fa.joined))
+  )
+    return GIVEN.nickname;
   if (sameCanonicalSequence(ga, gb) || sameCanonicalSequence(fa, fb))
     return middleNamesConflict(a, b) ? GIVEN['overlap-conflict'] : GIVEN.nickname;
   if (ga.tokens.length <= fb.tokens.length && canonicalSubset(ga, fb)) return GIVEN.subset;
@@ -184,6 +212,7 @@ export function compareGivenNames(a: StandardizedPerson, b: StandardizedPerson):
     const eb = single ? gb.tokens[0]! : fb.joined;
     if (jw >= 0.75 && ea.length >= 3 && osaDistance(ea, eb, 1) <= 1) return GIVEN['jw88-or-one-edit'];
     if (nicknameWithTypo(ga, gb)) return GIVEN['nickname-typo'];
+    if (partOfName(ga, gb) || partOfName(fa, fb)) return GIVEN['part-of-name'];
     if (anyPhonetic(ga, gb)) return GIVEN.phonetic;
   }
   if (isInitialOf(ga, gb)) return GIVEN.initial;

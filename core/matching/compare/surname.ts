@@ -60,11 +60,19 @@ function swappedWithGiven(a: StandardizedPerson, b: StandardizedPerson): boolean
   return fuzzyEqual(s1a, b.given.tokens[0]!) && fuzzyEqual(s1b, a.given.tokens[0]!);
 }
 
+const SIKH_NAMES: ReadonlySet<string> = new Set(['SINGH', 'KAUR']);
+function onlySikhNames(tokens: readonly string[]): boolean {
+  return tokens.every((t) => SIKH_NAMES.has(t));
+}
+
 /** Level of a pair of surname sets. */
 export function compareSurnames(a: StandardizedPerson, b: StandardizedPerson): number {
   const sa = a.surnames;
   const sb = b.surnames;
   if (!sa || !sb) return NO_EVIDENCE;
+  // SINGH and KAUR stand for a family name or beside it: alone against another surname they say nothing.
+  if ((onlySikhNames(sa.tokens) || onlySikhNames(sb.tokens)) && !sa.tokens.some((t) => sb.tokens.includes(t)))
+    return NO_EVIDENCE;
   if (sameTokens(sa.tokens, sb.tokens)) return SURNAME['all-exact'];
   const a1 = a.surname1!;
   const b1 = b.surname1!;

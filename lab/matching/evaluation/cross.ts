@@ -7,7 +7,7 @@
 import { personComparisonSet } from '../../../core/matching/person-comparisons.js';
 import type { MatchModel } from '../../../core/matching/model.js';
 import { buildTermFrequencies } from '../../../core/matching/term-frequency.js';
-import { trainModel } from '../training.js';
+import { reestimateOnLoad, trainModel } from '../training.js';
 import { evaluate, type EvaluationResult } from './run.js';
 import { syntheticDataset, type GeneratorName } from './synthetic.js';
 
@@ -50,17 +50,22 @@ export function crossGeneratorResults(options: CrossOptions): EvaluationResult[]
     const model = modelTunedOn(tuned, options.trainRecords, options.trainSeed);
     for (const reported of [tuned, ...generators.filter((g) => g !== tuned)]) {
       const d = data.get(reported)!;
-      out.push(
+      const label = `tuned on ${tuned} → reported on ${reported}${tuned === reported ? ' (tuned-on)' : ''}`;
+      const run = (name: string, m: MatchModel) =>
         evaluate({
           misses: options.misses ?? false,
-          name: `tuned on ${tuned} → reported on ${reported}${tuned === reported ? ' (tuned-on)' : ''}`,
+          name,
           records: d.records,
           truth: d.truth,
           twinGroup: d.twinGroup,
           set: personComparisonSet,
-          model,
-        }),
-      );
+          model: m,
+        });
+      out.push(run(`${label}, fixed`, model));
+      const reestimated = reestimateOnLoad(model, d.records, personComparisonSet, {
+        trainedOn: `generator ${reported}`,
+      });
+      out.push(run(`${label}, EM on the load`, reestimated));
     }
   }
   return out;

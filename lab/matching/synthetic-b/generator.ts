@@ -266,7 +266,9 @@ function multipleBirthNames(
   used: ReadonlySet<string>,
 ): string[] {
   const names: string[] = [];
-  const first = givenOf(sexes[0]!);
+  let first = givenOf(sexes[0]!);
+  // Parents do not give two living children the same name.
+  for (let g = 0; g < 20 && used.has(first); g++) first = givenOf(sexes[0]!);
   names.push(first);
   for (let t = 1; t < sexes.length; t++) {
     let n = givenOf(sexes[t]!);
