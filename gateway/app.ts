@@ -58,6 +58,21 @@ export interface BuildOptions {
 
 const CORRELATION = /^[\w.:-]{1,100}$/;
 
+/** TRUST_PROXY as fastify's trustProxy: none, every hop, a hop count, or a list of proxy addresses and CIDRs. */
+function trustProxyOf(value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+  const v = value.trim();
+  if (!v || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return (_address, hop) => hop < hops;
+  }
+  return v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
 /**
  * Builds the HTTP gateway without listening, so tests drive it with inject()
  * and `npm start` listens. Routes are thin: they parse, call core, and map the
@@ -70,6 +85,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
     loggerInstance,
     logger: typeof opts.logger === 'boolean' ? opts.logger : undefined,
     bodyLimit: ctx.config.BODY_LIMIT_BYTES,
+    // Behind a load balancer the caller's address is in X-Forwarded-For; trusted only from the proxies configured.
+    trustProxy: trustProxyOf(ctx.config.TRUST_PROXY),
     requestIdHeader: false,
     genReqId: (req) => {
       const h = req.headers['x-correlation-id'];

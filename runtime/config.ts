@@ -150,6 +150,13 @@ export const ConfigSchema = Type.Object({
     default: false,
     description: 'Mark the session cookie Secure (set it when serving over TLS, as production must).',
   }),
+  TRUST_PROXY: Type.String({
+    default: '',
+    description:
+      'Which proxies may set X-Forwarded-For: empty trusts none (the socket address is the caller); "true" ' +
+      'trusts every hop; a number trusts that many hops; else a comma-separated list of proxy addresses or ' +
+      'CIDRs (e.g. 10.0.0.0/8). Set it behind a load balancer, or every caller shares its address.',
+  }),
   RATE_LIMIT_MAX: Type.Integer({
     default: 6000,
     minimum: 1,
@@ -165,7 +172,9 @@ export const ConfigSchema = Type.Object({
   TOKEN_RATE_LIMIT_MAX: Type.Integer({
     default: 30,
     minimum: 1,
-    description: 'Token requests per IP per RATE_LIMIT_WINDOW_MS (slows secret guessing).',
+    description:
+      'Token requests per client id and IP per RATE_LIMIT_WINDOW_MS (slows secret guessing); ten times as many ' +
+      'per IP whatever the client id.',
   }),
   // Read by nothing yet: the SIF routes (issue 15) pass it to sifScheme. Kept so the setting is stable.
   HMAC_REPLAY_WINDOW_SECONDS: Type.Integer({
@@ -179,6 +188,19 @@ export const ConfigSchema = Type.Object({
     description:
       'Audit events older than this are purged by `audit purge` (a checkpoint keeps the chain ' +
       'verifiable). 0 keeps everything.',
+  }),
+  // Outbound safety (docs/security.md#outbound-calls).
+  EXCHANGE_ENDPOINT_HOSTS: Type.String({
+    default: '',
+    description:
+      'Allow-list of the hosts each state\'s exchange endpoints may use, as JSON: {"TX":["api.tea.example",' +
+      '"*.txmsix.example"]}. Set in production; empty: any public host.',
+  }),
+  EXCHANGE_ALLOW_PRIVATE_ADDRESSES: Type.Boolean({
+    default: false,
+    description:
+      'Let exchange endpoints resolve to loopback, private or link-local addresses (development and the ' +
+      'simulator only; npm start --demo sets it). Never in production.',
   }),
   // National search (docs/security.md#national-search).
   SEARCH_BUDGET_PER_PERSON: Type.Integer({

@@ -19,7 +19,10 @@ import { ensureDemoClients, type DemoClient } from '../core/security/demo-client
 import type { FastifyInstance } from 'fastify';
 
 const demo = process.argv.includes('--demo');
-const config = loadConfig({ ...(demo ? { DEMO_DATA: 'true', DEV_IDP: 'true' } : {}), ...process.env });
+const config = loadConfig({
+  ...(demo ? { DEMO_DATA: 'true', DEV_IDP: 'true', EXCHANGE_ALLOW_PRIVATE_ADDRESSES: 'true' } : {}),
+  ...process.env,
+});
 const logger = createLogger(config.LOG_LEVEL);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 

@@ -113,13 +113,15 @@ function describe(e: ErrorObject, value: unknown): { message: string; fix?: stri
     case 'x-text':
       return {
         path: at,
-        message: `'${String(value)}' holds characters not allowed here`,
+        // The message never quotes the value (it may be a name): the issue's `value` carries it, masked for readers
+        // who may not see it.
+        message: 'holds characters not allowed here',
         fix: `Use ${String(p.allowed)}.`,
       };
     case 'format':
       return {
         path: at,
-        message: `'${String(value)}' is not a valid ${String(p.format)}`,
+        message: `is not a valid ${String(p.format)}`,
         fix: p.format === 'date' ? 'Send a real calendar date as YYYY-MM-DD.' : `Send a valid ${String(p.format)}.`,
       };
     case 'type':

@@ -109,6 +109,16 @@ function hideSecretsIn(issue: FieldIssue): FieldIssue {
   return issue;
 }
 
+/** Every URL an endpoint configuration makes the gateway call (delivery, token endpoints, live source). */
+export function endpointUrls(e: Pick<EndpointInput, 'delivery' | 'source'>): string[] {
+  const out: string[] = [];
+  const d = e.delivery;
+  if (d.channel === 'webhook') out.push(d.url);
+  if (d.channel === 'edfi') out.push(d.apiBase, d.tokenUrl);
+  if (e.source) out.push(e.source.apiBase, e.source.tokenUrl);
+  return out;
+}
+
 /** Validates an endpoint configuration: shape, then the URL policy. */
 export function checkEndpointInput(data: unknown): EndpointCheck {
   const validate = validatorFor<EndpointInput>(EndpointInputSchema);

@@ -29,18 +29,50 @@ export function isPiiKey(key: string): boolean {
   return PII_KEY.test(key);
 }
 
-/** A deep copy of `data` with PII fields replaced by `***` (null stays null). */
+/**
+ * A deep copy of `data` with PII fields replaced by `***` (null stays null), and every value found under a PII
+ * field blanked wherever else it is quoted too (a validation message, a summary, a detail): masking by value as
+ * well as by field name (issue 13 finding 2).
+ */
 export function maskPii<T>(data: T): T {
-  return walk(data, 0) as T;
+  const values = new Set<string>();
+  gather(data, 0, values);
+  // Longest first, so "Hernández Cruz" is blanked whole before "Cruz" is looked for.
+  const quoted = [...values].filter((v) => v.length >= MIN_QUOTED).sort((a, b) => b.length - a.length);
+  return walk(data, 0, quoted) as T;
 }
 
-function walk(v: unknown, depth: number): unknown {
+/** Shorter values (a sex code, a grade) are too common in ordinary text to blank everywhere. */
+const MIN_QUOTED = 3;
+
+function gather(v: unknown, depth: number, into: Set<string>, underPii = false): void {
+  if (depth > 64) return;
+  if (underPii && (typeof v === 'string' || typeof v === 'number')) {
+    const text = String(v).trim();
+    if (text) into.add(text);
+    // A quoted value may be cut at a separator by whoever quotes it (a name and its trailing character).
+    for (const part of text.split(/[\s,;]+/)) if (part) into.add(part);
+    return;
+  }
+  if (Array.isArray(v)) for (const x of v) gather(x, depth + 1, into, underPii);
+  else if (v && typeof v === 'object' && !(v instanceof Date))
+    for (const [k, x] of Object.entries(v)) gather(x, depth + 1, into, underPii || isPiiKey(k));
+}
+
+function scrub(text: string, quoted: readonly string[]): string {
+  let out = text;
+  for (const q of quoted) if (out.includes(q)) out = out.split(q).join(MASK);
+  return out;
+}
+
+function walk(v: unknown, depth: number, quoted: readonly string[]): unknown {
   if (depth > 64) return MASK;
-  if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+  if (typeof v === 'string') return quoted.length ? scrub(v, quoted) : v;
+  if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1, quoted));
   if (v && typeof v === 'object' && !(v instanceof Date)) {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v))
-      out[k] = isPiiKey(k) ? (x === null || x === undefined ? x : MASK) : walk(x, depth + 1);
+      out[k] = isPiiKey(k) ? (x === null || x === undefined ? x : MASK) : walk(x, depth + 1, quoted);
     return out;
   }
   return v;

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { scopeOf } from '../plugins/auth.js';
 import type { Role } from '../../core/principal.js';
 import { findResource, type ResourceDef } from '../../specs/edfi/catalog.js';
 import { descriptorListForResource } from '../../specs/edfi/descriptors.js';
@@ -68,9 +69,31 @@ function resourceOnly(segment: string, write: string): ResourceDef {
   return t.def;
 }
 
-/** The caller's state: reads are limited to it; national roles (no state) read every state. */
+/**
+ * The caller's state from its request scope: reads are limited to it; national administrators read every state. A
+ * state-bound role without a state never gets here (the security plugin fails closed).
+ */
 export function readScope(request: FastifyRequest): string | null {
-  return request.principal?.state ?? null;
+  return scopeOf(request).state;
+}
+
+/**
+ * Every read of Ed-Fi documents is a disclosure of student data and goes on the audit trail (issue 13 finding 3):
+ * which resource, which documents, for whom.
+ */
+async function auditRead(
+  request: FastifyRequest,
+  resource: string,
+  ids: readonly string[],
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await scopeOf(request).audit.disclosed({
+    action: 'edfi.read',
+    recordIds: [],
+    fields: ['*'],
+    reason: `Ed-Fi ${resource} read by ${request.principal?.state ?? 'a national administrator'}`,
+    details: { resource, documents: ids.slice(0, 500), count: ids.length, ...details },
+  });
 }
 
 function writerOf(request: FastifyRequest): Writer {
@@ -267,6 +290,11 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const q = parseCollectionQuery(t.def, request.query);
         if (q.kind === 'bad') throw badRequest(q.errors);
         const { docs, total } = await listDocuments(app.ctx.db, t.def, readScope(request), q.query);
+        await auditRead(
+          request,
+          t.def.name,
+          docs.map((d) => d.id),
+        );
         const links = await linkTargets(app.ctx.db, docs);
         return sendPage(
           reply,
@@ -294,6 +322,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Descriptors here are fixed lists: none is ever deleted.
       if (t.kind === 'descriptor') return sendPage(reply, [], q.query.totalCount ? 0 : null);
       const { items, total } = await listDeletedDocuments(app.ctx.db, t.def, readScope(request), q.query);
+      await auditRead(request, t.def.name, [], { deletes: items.length });
       return sendPage(reply, items, total);
     },
   );
@@ -333,6 +362,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const r = await getDocument(app.ctx.db, t.def, request.params.id, readScope(request));
       if (r.kind === 'not-found') throw notFound();
       if (r.kind === 'forbidden') throw failure(r, t.def, 'create');
+      await auditRead(request, t.def.name, [r.doc.id]);
       const etag = etagOf(r.doc.changeVersion);
       const inm = header(request, 'if-none-match');
       if (inm && etagMatches(inm, r.doc.changeVersion)) return reply.code(304).header('etag', etag).send();

@@ -2,7 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { appendAudit } from '../../core/audit.js';
 import { GatewayError } from '../../core/errors.js';
-import { checkEndpointInput, getStoredEndpoint, putEndpoint, redactEndpoint } from '../../core/exchange/endpoints.js';
+import {
+  checkEndpointInput,
+  endpointUrls,
+  getStoredEndpoint,
+  putEndpoint,
+  redactEndpoint,
+} from '../../core/exchange/endpoints.js';
+import { outboundRefusal, parseEndpointHosts } from '../../core/exchange/outbound.js';
+import type { FieldIssue } from '../../specs/issues.js';
 import { ackInbox, readInbox } from '../../core/exchange/delivery/inbox.js';
 import { actorOf, auditDisclosure } from '../plugins/auth.js';
 import { StateParam } from '../schemas.js';
@@ -109,6 +117,25 @@ export const exchangeStateRoutes: FastifyPluginAsyncTypebox = async (app) => {
           `${check.issues.length} problem(s) in the endpoint configuration.`,
           { issues: check.issues },
         );
+      // Outbound safety: each URL's host must be on the state's allow-list and resolve to public addresses only.
+      const policy = {
+        allowPrivate: app.ctx.config.EXCHANGE_ALLOW_PRIVATE_ADDRESSES,
+        hosts: parseEndpointHosts(app.ctx.config.EXCHANGE_ENDPOINT_HOSTS),
+      };
+      const refused: FieldIssue[] = [];
+      for (const url of endpointUrls(check.input)) {
+        const why = await outboundRefusal(url, state, policy);
+        if (why)
+          refused.push({
+            path: '/',
+            value: url,
+            rule: 'outbound',
+            message: why,
+            fix: 'Give the public https URL of the state system; the operator keeps the allow-list.',
+          });
+      }
+      if (refused.length)
+        throw new GatewayError('GW_ERR_VALIDATION', 'The gateway does not call these addresses.', { issues: refused });
       const before = await getStoredEndpoint(app.ctx.db, state);
       // Secrets are stored sealed with SIGNING_KEY_SECRET when it is set; answers and the audit show them hidden.
       const saved = await putEndpoint(

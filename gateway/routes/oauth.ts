@@ -24,6 +24,13 @@ function parseForm(body: string): Record<string, string> {
   return out;
 }
 
+/** The client id a token request names (Basic header, form or JSON body), for the rate-limit key; '-' if none. */
+function tokenClientOf(request: FastifyRequest): string {
+  const req = readTokenRequest(request.headers.authorization, request.body);
+  const id = req.fields.clientId;
+  return typeof id === 'string' && id.length <= 200 ? id : '-';
+}
+
 function oauthError(status: 400 | 401, error: string, detail: string): GatewayError {
   return new GatewayError(status === 401 ? 'GW_ERR_UNAUTHENTICATED' : 'GW_ERR_BAD_REQUEST', detail, {
     extra: { error, error_description: detail },
@@ -51,12 +58,21 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/oauth/token',
     {
       config: { access: { public: true } },
-      // Per IP, stricter than the general limit: slows secret guessing.
-      onRequest: limitHook(app, {
-        max: config.TOKEN_RATE_LIMIT_MAX,
-        timeWindow: config.RATE_LIMIT_WINDOW_MS,
-        keyGenerator: (r: FastifyRequest) => `token:${r.ip}`,
-      }),
+      // Stricter than the general limit, to slow secret guessing. Keyed by the client id asked for and the caller's
+      // address (issue 13 finding 7): an attacker guessing one client's secret locks out only themselves, not every
+      // state behind the same proxy; a looser per-address limit stops spraying many client ids from one address.
+      preHandler: [
+        limitHook(app, {
+          max: config.TOKEN_RATE_LIMIT_MAX * 10,
+          timeWindow: config.RATE_LIMIT_WINDOW_MS,
+          keyGenerator: (r: FastifyRequest) => `token-ip:${r.ip}`,
+        }),
+        limitHook(app, {
+          max: config.TOKEN_RATE_LIMIT_MAX,
+          timeWindow: config.RATE_LIMIT_WINDOW_MS,
+          keyGenerator: (r: FastifyRequest) => `token:${tokenClientOf(r)}@${r.ip}`,
+        }),
+      ],
       schema: {
         tags: ['security'],
         summary: 'Get an access token (OAuth2 client credentials)',

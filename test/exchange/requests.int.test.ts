@@ -196,37 +196,34 @@ describe('record requests through a live state', () => {
 });
 
 describe('demographic requests and entitlement', () => {
-  it(
-    'refuses a state with no ground by MSIX id, resolves ' + 'the same child by demographics, and then lets it read',
-    async () => {
-      const refused = await post(wa, { msixId: anaId, purpose: 'enrollment' });
-      expect(refused.statusCode).toBe(403);
-      expect(refused.json()).toMatchObject({ code: 'GW_ERR_NOT_ENTITLED' });
-      expect(refused.json().requestId).toBeTruthy();
-      expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(403);
-      expect((await audits('record-request.refused')).at(-1)).toMatchObject({ outcome: 'denied', actor_state: 'WA' });
+  it('refuses a state with no ground by MSIX id, and a request by demographics (a search now)', async () => {
+    const refused = await post(wa, { msixId: anaId, purpose: 'enrollment' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'GW_ERR_NOT_ENTITLED' });
+    expect(refused.json().requestId).toBeTruthy();
+    expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(403);
+    expect((await audits('record-request.refused')).at(-1)).toMatchObject({ outcome: 'denied', actor_state: 'WA' });
 
-      // Asking by demographics is a national search now (test/security/national-search.int.test.ts): a request by
-      // name and birth date is refused and opens nothing.
-      const f = ana('FL');
-      const byName = await post(wa, {
-        demographics: {
-          identity: {
-            firstName: 'Ana',
-            lastName1: 'Hernandez',
-            lastName2: 'Cruz',
-            birthDate: f.identity.birthDate,
-            sex: 'F',
-          },
-          parents: f.parents,
+    // Asking by demographics is a national search now (test/security/national-search.int.test.ts): a request by
+    // name and birth date is refused and opens nothing.
+    const f = ana('FL');
+    const byName = await post(wa, {
+      demographics: {
+        identity: {
+          firstName: 'Ana',
+          lastName1: 'Hernandez',
+          lastName2: 'Cruz',
+          birthDate: f.identity.birthDate,
+          sex: 'F',
         },
-        purpose: 'enrollment',
-      });
-      expect(byName.statusCode).toBe(400);
-      expect(byName.json().errors[0]).toMatchObject({ path: '/demographics', rule: 'searchFirst' });
-      expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(403);
-    },
-  );
+        parents: f.parents,
+      },
+      purpose: 'enrollment',
+    });
+    expect(byName.statusCode).toBe(400);
+    expect(byName.json().errors[0]).toMatchObject({ path: '/demographics', rule: 'searchFirst' });
+    expect((await wa(`/api/v1/students/${anaId}`)).statusCode).toBe(403);
+  });
 
   it('asks only states holding the child: a named state without a record learns nothing (finding 8)', async () => {
     // Washington has a live source but no record of Ana: before, Florida could make the gateway send Ana's name and

@@ -29,7 +29,13 @@ export async function startSystem(
   } = {},
 ): Promise<TestSystem> {
   const { db, drop } = await freshDb(opts.store ?? 'postgres');
-  const config = loadConfig({ LOG_LEVEL: 'silent', MATCH_SWEEP_MS: '1000', ...opts.env });
+  // The state simulator listens on loopback: tests allow private addresses unless a test says otherwise.
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    MATCH_SWEEP_MS: '1000',
+    EXCHANGE_ALLOW_PRIVATE_ADDRESSES: 'true',
+    ...opts.env,
+  });
   const redisUrl = inject('redisUrl');
   const prefix = queuePrefix();
   const queue = new BullJobQueue(redisUrl, prefix);

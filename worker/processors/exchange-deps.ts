@@ -3,6 +3,7 @@ import type { DeliverDeps } from '../../core/exchange/delivery/deliver.js';
 import { TokenProvider } from '../../core/exchange/delivery/oauth-token.js';
 import { edfiSourceConnector } from '../../core/exchange/requests/source-connector.js';
 import type { WorkerContext } from '../context.js';
+import { parseEndpointHosts } from '../../core/exchange/outbound.js';
 
 const cache = new WeakMap<WorkerContext, DeliverDeps>();
 
@@ -32,6 +33,10 @@ export function exchangeDeps(ctx: WorkerContext): DeliverDeps {
       log: ctx.logger,
       sealSecret: c.SIGNING_KEY_SECRET,
       ...(ctx.cacheClock ? { cacheClock: ctx.cacheClock } : {}),
+      outbound: {
+        allowPrivate: c.EXCHANGE_ALLOW_PRIVATE_ADDRESSES,
+        hosts: parseEndpointHosts(c.EXCHANGE_ENDPOINT_HOSTS),
+      },
     };
     cache.set(ctx, deps);
   }

@@ -14,6 +14,8 @@ import { settleRequest } from '../requests/request-settle.js';
 import { setSourceResult } from '../requests/requests.js';
 import type { SourceConnector, SourceQuery } from '../requests/source-connector.js';
 import { ttlCache, type Clock, type TtlCache } from '../../../lib/ttl-cache.js';
+import { endpointUrls } from '../endpoints.js';
+import { outboundRefusal, type OutboundPolicy } from '../outbound.js';
 
 /** How hard the gateway tries. */
 export interface DeliveryPolicy {
@@ -34,6 +36,8 @@ export interface ExchangeLog {
 }
 
 export interface DeliverDeps {
+  /** Where the gateway may send records (allow-list, no private addresses); absent: no check (unit tests). */
+  outbound?: OutboundPolicy;
   db: Db;
   queue: JobQueue;
   channels: Channels;
@@ -222,6 +226,13 @@ async function attempt(
 ): Promise<{ result: ChannelResult; channel: string }> {
   try {
     const ep = await endpointOf(deps.db, d.stateCode, deps.sealSecret ?? '', deps.cacheClock);
+    // Every URL the attempt may call is checked against the outbound policy first, its host resolved now.
+    if (deps.outbound) {
+      for (const url of endpointUrls(ep)) {
+        const why = await outboundRefusal(url, d.stateCode, deps.outbound);
+        if (why) return { channel: 'outbound-policy', result: { kind: 'invalid', reason: `not called: ${why}` } };
+      }
+    }
     if (d.kind === 'record-query') {
       if (!ep.source)
         return {

@@ -42,13 +42,14 @@ const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 export function classifyHttp(o: HttpOutcome, policy: BackoffPolicy): ChannelResult {
   if (o.kind === 'network') return { kind: 'transient', reason: o.reason };
   if (o.status >= 200 && o.status < 300) return { kind: 'ok', status: o.status };
-  const snippet = o.text.slice(0, 200);
+  // The answer's body is never kept (issue 13 finding 6): stored in lastError it would turn the gateway into a port
+  // scanner that reads back what any address says.
   if (RETRYABLE.has(o.status) || o.status >= 500) {
     const after = retryAfterMs(o.retryAfter, policy);
     return {
       kind: 'transient',
       status: o.status,
-      reason: `HTTP ${o.status}${snippet ? `: ${snippet}` : ''}`,
+      reason: `HTTP ${o.status}`,
       ...(after !== null ? { retryAfterMs: after } : {}),
     };
   }
@@ -58,5 +59,5 @@ export function classifyHttp(o: HttpOutcome, policy: BackoffPolicy): ChannelResu
       status: o.status,
       reason: `HTTP ${o.status}: redirects are not followed; configure the final URL`,
     };
-  return { kind: 'invalid', status: o.status, reason: `HTTP ${o.status}${snippet ? `: ${snippet}` : ''}` };
+  return { kind: 'invalid', status: o.status, reason: `HTTP ${o.status}` };
 }
