@@ -35,6 +35,7 @@ import { exchangeNoticeRoutes } from './routes/exchange-notices.js';
 import { exchangeDeliveryRoutes } from './routes/exchange-deliveries.js';
 import { exchangeStateRoutes } from './routes/exchange-states.js';
 import { studentSearchRoutes } from './routes/student-searches.js';
+import { portalPlugin } from './portal/plugin.js';
 
 /** The gateway's fastify instance: TypeBox schemas give route handlers their types. */
 export type GatewayApp = FastifyInstance<
@@ -170,6 +171,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(exchangeNoticeRoutes);
   await app.register(exchangeDeliveryRoutes);
   await app.register(exchangeStateRoutes);
+  // The web portal for people (issue 14): pages on the same access rules and core use cases as the API.
+  await app.register(portalPlugin);
   return app;
 }
 

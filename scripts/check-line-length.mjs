@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const MAX = 120;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const skipDirs = new Set(['node_modules', '.git', '.data', '.tmp', 'coverage', 'dist']);
-const sourceFile = /\.(ts|mts|cts|js|mjs|cjs)$/;
+const sourceFile = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 
 function* sources(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

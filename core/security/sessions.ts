@@ -161,3 +161,22 @@ export async function listSessions(
   );
   return r.rows.map(view);
 }
+
+/**
+ * The display name and end of the live session a cookie token names, for the
+ * portal's header; read-only (openSession, run by the auth hook on the same
+ * request, already touched last_seen_at).
+ */
+export async function sessionHolder(
+  db: Db,
+  token: string,
+  now: Date = new Date(),
+): Promise<{ name: string | null; expiresAt: string } | null> {
+  if (!TOKEN.test(token)) return null;
+  const r = await db.query<{ name: string | null; expires_at: Date | string }>(
+    `SELECT name, expires_at FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2`,
+    [hashOf(token), now.toISOString()],
+  );
+  const row = r.rows[0];
+  return row ? { name: row.name, expiresAt: iso(row.expires_at)! } : null;
+}

@@ -28,10 +28,10 @@ export const discoveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/',
     {
       config: open,
-      schema: { tags, summary: 'Ed-Fi discovery document (browsers asking for HTML are sent to /docs)' },
+      schema: { tags, summary: 'Ed-Fi discovery document (browsers asking for HTML are sent to the portal)' },
     },
     async (request, reply) => {
-      if (wantsHtml(request)) return reply.code(303).header('location', '/docs').send();
+      if (wantsHtml(request)) return reply.code(303).header('location', '/portal').send();
       const o = origin(app, request);
       return {
         version: '7.3',

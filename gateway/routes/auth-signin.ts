@@ -16,9 +16,12 @@ const SIGNIN_TTL = 600;
 const cookieOptions = (maxAge: number, path: string, secure: boolean) =>
   ({ path, maxAge, httpOnly: true, sameSite: 'lax', secure }) as const;
 
-/** Only a local path may be a return target, so the sign-in cannot be used as an open redirect. */
+/**
+ * Only a local path may be a return target, so the sign-in cannot be used as an open redirect. Without one, the
+ * person lands on the portal's home page for their role.
+ */
 export function safeReturnTo(v: unknown): string {
-  return typeof v === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(v) ? v : '/auth/me';
+  return typeof v === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(v) ? v : '/portal';
 }
 
 /**
@@ -40,6 +43,12 @@ export const signInRoutes: FastifyPluginAsyncTypebox = async (app) => {
       );
     return rp;
   }
+  // The portal's sign-out button is a form: its body (the CSRF field) is read and ignored.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 4096 },
+    (_r, _b, done) => done(null, {}),
+  );
   const callbackUrl = () => `${sec.publicBase()}/auth/callback`;
 
   app.get(
@@ -53,6 +62,11 @@ export const signInRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      // The sign-in cookie and the provider's return go to the public base URL; a person who typed another name of
+      // this server (localhost for 127.0.0.1) is sent there first, or the cookie would be missing on return.
+      const base = sec.publicBase();
+      if (base && !config.PUBLIC_URL && new URL(base).host !== request.host)
+        return reply.header('cache-control', 'no-store').redirect(`${base}${request.url}`, 302);
       const started = await provider().startSignIn(callbackUrl(), safeReturnTo(request.query.returnTo));
       if (started.kind !== 'ok')
         throw new GatewayError('GW_ERR_UNAVAILABLE', 'The identity provider does not answer; try again shortly.');
@@ -136,7 +150,7 @@ export const signInRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
     }
     const rp = sec.oidc();
-    const to = rp ? await rp.logoutUrl(`${sec.publicBase()}/`) : null;
+    const to = rp ? await rp.logoutUrl(`${sec.publicBase()}/portal`) : null;
     return to ? reply.redirect(to, 302) : reply.send({ signedOut: true });
   };
   app.get(

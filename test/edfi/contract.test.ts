@@ -81,7 +81,7 @@ describe('discovery, metadata and change queries against the Ed-Fi API specifica
     expect(r.json().urls.dataManagementApi).toMatch(/\/data\/v3\/$/);
     const browser = await sys.app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
     expect(browser.statusCode).toBe(303);
-    expect(browser.headers.location).toBe('/docs');
+    expect(browser.headers.location).toBe('/portal');
   });
 
   it('lists the OpenAPI sections at /metadata and serves each, with every resource and descriptor', async () => {

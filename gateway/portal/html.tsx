@@ -1,0 +1,151 @@
+import type { ComponentChildren, VNode } from 'preact';
+import { render } from 'preact-render-to-string';
+import type { FastifyReply } from 'fastify';
+import type { Role } from '../../core/principal.js';
+import { ASSETS } from './assets.js';
+import { menuFor } from './menu.js';
+
+/** Who is looking at a page: what the header shows and what the menu offers. */
+export interface Viewer {
+  name: string | null;
+  subject: string;
+  state: string | null;
+  roles: readonly Role[];
+  /** The CSRF token every form on the page carries. */
+  csrf: string;
+}
+
+const ROLE_NAMES: Record<Role, string> = {
+  counselor: 'Counselor / registrar',
+  'data-admin': 'State data administrator',
+  'help-desk': 'Help desk',
+  federal: 'Federal reporting',
+  admin: 'National administrator',
+  'state-system': 'State system operator',
+};
+export const roleName = (r: Role): string => ROLE_NAMES[r];
+
+/** The CSRF token as a hidden field: every state-changing form includes it. */
+export const Csrf = (p: { viewer: Viewer }) => <input type="hidden" name="_csrf" value={p.viewer.csrf} />;
+
+/** The USWDS frame of every page: official-site banner, header with the role's menu, main, footer. */
+export function Page(p: { title: string; viewer: Viewer | null; path?: string; children: ComponentChildren }) {
+  const v = p.viewer;
+  const menu = v ? menuFor(v.roles) : [];
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${p.title} · MSIX gateway`}</title>
+        <link rel="icon" href={ASSETS.favicon} />
+        <link rel="stylesheet" href={ASSETS.css} />
+        <link rel="stylesheet" href={ASSETS.portalCss} />
+        <script src={ASSETS.js} defer />
+        <script src={ASSETS.htmx} defer />
+        <script src={ASSETS.portalJs} defer />
+      </head>
+      <body hx-headers={v ? JSON.stringify({ 'csrf-token': v.csrf }) : undefined}>
+        <a class="usa-skipnav" href="#main-content">
+          Skip to main content
+        </a>
+        <section class="usa-banner" aria-label="Official website of the United States government">
+          <div class="usa-banner__header">
+            <div class="usa-banner__inner">
+              <p class="usa-banner__header-text">
+                A demonstration of a migrant student record exchange. Student data here is fictional.
+              </p>
+            </div>
+          </div>
+        </section>
+        <header class="usa-header usa-header--basic">
+          <div class="usa-nav-container">
+            <div class="usa-navbar">
+              <div class="usa-logo">
+                <em class="usa-logo__text">
+                  <a href="/portal" title="Home">
+                    MSIX gateway
+                  </a>
+                </em>
+              </div>
+              {v ? (
+                <button type="button" class="usa-menu-btn">
+                  Menu
+                </button>
+              ) : null}
+            </div>
+            {v ? (
+              <nav aria-label="Primary navigation" class="usa-nav">
+                <button type="button" class="usa-nav__close">
+                  Close
+                </button>
+                <ul class="usa-nav__primary usa-accordion">
+                  {menu.map((m) => (
+                    <li class="usa-nav__primary-item">
+                      <a
+                        class={`usa-nav-link${p.path === m.href ? ' usa-current' : ''}`}
+                        href={m.href}
+                        aria-current={p.path === m.href ? 'page' : undefined}
+                      >
+                        <span>{m.label}</span>
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+                <div class="usa-nav__secondary portal-user">
+                  <p class="margin-y-05">
+                    <span data-testid="viewer-name">{v.name ?? v.subject}</span>
+                    {' · '}
+                    {v.roles.map(roleName).join(', ')}
+                    {' · '}
+                    {v.state ? `State ${v.state}` : 'National'}
+                  </p>
+                  <form method="post" action="/auth/logout">
+                    <Csrf viewer={v} />
+                    <button type="submit" class="usa-button usa-button--outline usa-button--unstyled">
+                      Sign out
+                    </button>
+                  </form>
+                </div>
+              </nav>
+            ) : null}
+          </div>
+        </header>
+        <main id="main-content" class="grid-container padding-y-4">
+          {p.children}
+        </main>
+        <footer class="usa-footer usa-footer--slim">
+          <div class="grid-container padding-y-2 portal-muted">
+            Migrant student record exchange gateway · <a href="/docs">API documentation</a>
+          </div>
+        </footer>
+      </body>
+    </html>
+  );
+}
+
+/** Renders a page with its doctype. */
+export function html(vnode: VNode): string {
+  return `<!doctype html>${render(vnode)}`;
+}
+
+/** Sends a rendered page. Pages with student or exchange data are never stored by a browser or proxy. */
+export function sendPage(reply: FastifyReply, vnode: VNode, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html(vnode));
+}
+
+/** An error message box (USWDS alert). */
+export function Alert(p: {
+  kind: 'error' | 'warning' | 'success' | 'info';
+  heading?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class={`usa-alert usa-alert--${p.kind}`} role={p.kind === 'error' ? 'alert' : 'status'}>
+      <div class="usa-alert__body">
+        {p.heading ? <h2 class="usa-alert__heading">{p.heading}</h2> : null}
+        <div class="usa-alert__text">{p.children}</div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+import type { Role } from '../../core/principal.js';
+
+/** One page of the portal: where it is, what it is called, and the roles its route admits. */
+export interface PortalPage {
+  href: string;
+  label: string;
+  summary: string;
+  roles: readonly Role[];
+}
+
+/**
+ * The portal's pages. Each page's route declares `access: { roles: PAGES.x.roles }`, so the menu a person sees
+ * and what the gateway lets them open come from the same list.
+ */
+export const PAGES = {
+  home: {
+    href: '/portal',
+    label: 'Home',
+    summary: 'Your role and what you may do.',
+    roles: ['counselor', 'data-admin', 'help-desk', 'federal', 'admin', 'state-system'],
+  },
+} as const satisfies Record<string, PortalPage>;
+
+/** The menu of a person with these roles: every page (but home) that one of the roles may open. */
+export function menuFor(roles: readonly Role[]): PortalPage[] {
+  return Object.values(PAGES as Record<string, PortalPage>).filter(
+    (p) => p.href !== PAGES.home.href && p.roles.some((r) => roles.includes(r)),
+  );
+}
