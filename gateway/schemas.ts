@@ -1,7 +1,48 @@
 import { Type } from 'typebox';
+import { isMsixId } from '../specs/ids.js';
 
 export const StateParam = Type.Object({
   state: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'Two-letter state code.' }),
 });
 export const MsixIdParam = Type.Object({ msixId: Type.String({ description: '12-digit MSIX id.' }) });
 export const IdParam = Type.Object({ id: Type.String() });
+
+/** One problem with a field, as problem details and the portal's forms show it. */
+export interface MsixIdIssue {
+  path: string;
+  value: string;
+  rule: 'pattern' | 'checkDigit';
+  message: string;
+  fix: string;
+}
+
+/**
+ * What is wrong with a typed MSIX id, or null: 12 digits, then the Damm check
+ * digit (a mistyped id is caught here, not answered "not found"). The API and
+ * the portal's search form both ask this.
+ */
+export function msixIdIssue(value: string, path: string): { detail: string; issue: MsixIdIssue } | null {
+  if (!/^\d{12}$/.test(value))
+    return {
+      detail: 'An MSIX id is 12 digits.',
+      issue: {
+        path,
+        value,
+        rule: 'pattern',
+        message: 'is not 12 digits',
+        fix: 'Check the id: it is 12 digits with no spaces or dashes.',
+      },
+    };
+  if (!isMsixId(value))
+    return {
+      detail: 'The MSIX id fails its check digit: it was probably mistyped.',
+      issue: {
+        path,
+        value,
+        rule: 'checkDigit',
+        message: 'check digit does not match',
+        fix: 'Re-read the id from the source document; two digits may be swapped.',
+      },
+    };
+  return null;
+}

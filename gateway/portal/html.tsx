@@ -129,6 +129,11 @@ export function html(vnode: VNode): string {
   return `<!doctype html>${render(vnode)}`;
 }
 
+/** Renders part of a page (what htmx swaps in). */
+export function renderPart(vnode: VNode): string {
+  return render(vnode);
+}
+
 /** Sends a rendered page. Pages with student or exchange data are never stored by a browser or proxy. */
 export function sendPage(reply: FastifyReply, vnode: VNode, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html(vnode));

@@ -19,6 +19,18 @@ export const PAGES = {
     summary: 'Your role and what you may do.',
     roles: ['counselor', 'data-admin', 'help-desk', 'federal', 'admin', 'state-system'],
   },
+  find: {
+    href: '/portal/find',
+    label: 'Find a student',
+    summary: "By MSIX id, your state's student id, or name and birth date (a record request with its purpose).",
+    roles: ['counselor', 'data-admin', 'admin'],
+  },
+  requests: {
+    href: '/portal/requests',
+    label: 'Record requests',
+    summary: 'Records your state asked other states for, and where each request stands.',
+    roles: ['counselor', 'data-admin', 'admin'],
+  },
 } as const satisfies Record<string, PortalPage>;
 
 /** The menu of a person with these roles: every page (but home) that one of the roles may open. */

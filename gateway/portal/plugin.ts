@@ -9,6 +9,8 @@ import { assetRoutes } from './assets.js';
 import type { Viewer } from './html.js';
 import { errorPage } from './pages/error.js';
 import { homeRoutes } from './pages/home.js';
+import { requestPages } from './pages/requests.js';
+import { studentPages } from './pages/students.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -99,6 +101,8 @@ export const portalPlugin: FastifyPluginAsyncTypebox = async (app) => {
 
   await app.register(assetRoutes);
   await app.register(homeRoutes);
+  await app.register(studentPages);
+  await app.register(requestPages);
 };
 
 function redirectToSignIn(request: FastifyRequest, reply: FastifyReply): FastifyReply {

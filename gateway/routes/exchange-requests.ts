@@ -30,7 +30,7 @@ export const PURPOSES = [
   'other',
 ] as const;
 
-const RequestBody = Type.Object(
+export const RequestBody = Type.Object(
   {
     msixId: Type.Optional(Type.String({ description: "The child's MSIX id, when known." })),
     demographics: Type.Optional(

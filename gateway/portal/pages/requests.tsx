@@ -1,0 +1,178 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import {
+  FINAL_REQUEST,
+  readRequest,
+  searchRequests,
+  type RecordRequest,
+} from '../../../core/exchange/requests/requests.js';
+import { scopeOf } from '../../plugins/auth.js';
+import { IdParam } from '../../schemas.js';
+import { Page, renderPart, sendPage } from '../html.js';
+import { PAGES } from '../menu.js';
+import { viewerOf } from '../plugin.js';
+
+const STATUS_TEXT: Record<string, string> = {
+  received: 'Received',
+  routed: 'Sent to the states',
+  waiting: 'Waiting for states to answer',
+  answered: 'Answered',
+  partly_answered: 'Partly answered',
+  expired: 'Expired before every state answered',
+  failed: 'Failed',
+};
+const statusText = (s: string) => STATUS_TEXT[s] ?? s;
+
+/** A request's status and the answer of each state; refreshes itself (htmx) until the request is final. */
+function RequestStatus(p: { r: RecordRequest; mayOpen: boolean }) {
+  const r = p.r;
+  const final = FINAL_REQUEST.has(r.status);
+  const self = `${PAGES.requests.href}/${r.id}`;
+  return (
+    <div
+      id="request-status"
+      hx-get={final ? undefined : `${self}?part=status`}
+      hx-trigger={final ? undefined : 'every 2s'}
+      hx-swap="outerHTML"
+      aria-live="polite"
+    >
+      <p>
+        Status: <strong data-testid="request-status">{statusText(r.status)}</strong>
+        {r.reason ? ` (${r.reason})` : ''}
+      </p>
+      {r.msixId && p.mayOpen && (r.status === 'answered' || r.status === 'partly_answered') ? (
+        <p>
+          <a class="usa-button" href={`/portal/students/${r.msixId}`}>
+            Open the consolidated record
+          </a>
+        </p>
+      ) : null}
+      <table class="usa-table usa-table--compact">
+        <caption>Answers by state</caption>
+        <thead>
+          <tr>
+            <th scope="col">State</th>
+            <th scope="col">How</th>
+            <th scope="col">Status</th>
+            <th scope="col">Answered</th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.sources.length === 0 ? (
+            <tr>
+              <td colSpan={4}>No state asked yet.</td>
+            </tr>
+          ) : (
+            r.sources.map((s) => (
+              <tr>
+                <td>{s.stateCode}</td>
+                <td>{s.mode === 'live' ? 'asked live' : 'from the exchange'}</td>
+                <td>{s.status}</td>
+                <td>{s.answeredAt ?? ''}</td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Record requests: the list of a state's requests, and one request's status (no student data on either). */
+export const requestPages: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.ctx;
+
+  app.get(
+    PAGES.requests.href,
+    {
+      config: { access: { roles: PAGES.requests.roles, stateQuery: 'state', crossState: ['admin'] } },
+      schema: { hide: true, querystring: Type.Object({ state: Type.Optional(Type.String({ maxLength: 2 })) }) },
+    },
+    async (request, reply) => {
+      const viewer = viewerOf(request);
+      const state = request.query.state?.toUpperCase();
+      const items = await searchRequests(db, scopeOf(request), {
+        ...(state ? { requestingState: state } : {}),
+        limit: 100,
+      });
+      return sendPage(
+        reply,
+        <Page title="Record requests" viewer={viewer} path={PAGES.requests.href}>
+          <h1>Record requests</h1>
+          <p>
+            <a href={PAGES.find.href}>Find a student or ask for records</a>
+          </p>
+          <table class="usa-table usa-table--striped">
+            <caption>Newest first{viewer.state ? `, asked by ${viewer.state}` : ''}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Asked</th>
+                <th scope="col">By</th>
+                <th scope="col">Lookup</th>
+                <th scope="col">Purpose</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.length === 0 ? (
+                <tr>
+                  <td colSpan={5}>No requests yet.</td>
+                </tr>
+              ) : (
+                items.map((r) => (
+                  <tr>
+                    <td>
+                      <a href={`${PAGES.requests.href}/${r.id}`}>{r.createdAt.slice(0, 16).replace('T', ' ')}</a>
+                    </td>
+                    <td>{r.requestingState}</td>
+                    <td>{r.lookup === 'msix-id' ? `MSIX id ${r.msixId}` : 'name and birth date'}</td>
+                    <td>{r.purpose}</td>
+                    <td>{statusText(r.status)}</td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </Page>,
+      );
+    },
+  );
+
+  app.get(
+    `${PAGES.requests.href}/:id`,
+    {
+      // The same roles as GET /api/v1/record-requests/{id}: the status carries no student data.
+      config: { access: { roles: ['state-system', 'counselor', 'data-admin', 'help-desk', 'admin'] } },
+      schema: {
+        hide: true,
+        params: IdParam,
+        querystring: Type.Object({ part: Type.Optional(Type.Literal('status')) }),
+      },
+    },
+    async (request, reply) => {
+      const viewer = viewerOf(request);
+      const r = await readRequest(db, scopeOf(request), request.params.id);
+      const mayOpen = viewer.roles.some((x) => ['counselor', 'data-admin', 'admin'].includes(x));
+      if (request.query.part === 'status')
+        return reply
+          .type('text/html; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(renderPart(<RequestStatus r={r} mayOpen={mayOpen} />));
+      return sendPage(
+        reply,
+        <Page title="Record request" viewer={viewer} path={PAGES.requests.href}>
+          <h1>Record request</h1>
+          <p class="usa-intro">
+            {`Asked by ${r.requestingState} on ${r.createdAt.slice(0, 16).replace('T', ' ')} UTC for `}
+            {r.lookup === 'msix-id' ? `MSIX id ${r.msixId}` : 'a child by name and birth date'}
+            {`. Purpose: ${r.purpose}. Answer due by ${r.deadlineAt.slice(0, 16).replace('T', ' ')} UTC.`}
+          </p>
+          <RequestStatus r={r} mayOpen={mayOpen} />
+          <p>
+            <a href={PAGES.requests.href}>All record requests</a>
+          </p>
+        </Page>,
+      );
+    },
+  );
+};
