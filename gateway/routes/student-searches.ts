@@ -17,7 +17,7 @@ import type { FastifyInstance } from 'fastify';
 /** How long the candidates of a search may be chosen from. */
 const CHOICE_SECONDS = 900;
 
-const SearchBody = Type.Object(
+export const SearchBody = Type.Object(
   {
     demographics: Type.Object(
       { identity: Identity, parents: Type.Optional(Type.Array(Parent, { maxItems: 4 })) },
@@ -85,7 +85,7 @@ const LogEntry = Type.Object(
   { additionalProperties: false },
 );
 
-function searchDeps(app: FastifyInstance): SearchDeps {
+export function searchDeps(app: FastifyInstance): SearchDeps {
   const { db, config } = app.ctx;
   return {
     db,

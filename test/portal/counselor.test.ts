@@ -76,25 +76,24 @@ describe('counselor journey', () => {
     await page.close();
   });
 
-  it('searches by name and birth date with a purpose, and follows the request to the record', async () => {
-    const page = await signIn(portal, 'Luis Ortega', '/portal/find');
-    await page.getByRole('button', { name: 'Search all states' }).click();
-    // Required fields are checked by the browser first; the server checks the purpose too.
+  it('searches nationally by name and birth date, with purpose and attestation, and opens the choice', async () => {
+    const page = await signIn(portal, 'Teresa Garza', '/portal/find');
     await page.getByLabel('First name', { exact: true }).fill('Ana Lucía');
     await page.getByLabel('Last name', { exact: true }).fill('Hernández Cruz');
     await page.getByLabel('Birth date', { exact: true }).fill('2007-05-14');
     await page.getByRole('button', { name: 'Search all states' }).click();
+    // The purpose and the attestation are required: the server says so next to each.
     await expect(page.locator('#f-purpose-error').textContent()).resolves.toContain('why');
-    await page.getByLabel('Purpose of this search').selectOption('enrollment');
-    await page.getByRole('button', { name: 'Search all states' }).click();
-    await page.waitForURL((u) => /^\/portal\/requests\/[\w-]+$/.test(u.pathname));
-    await page
-      .getByTestId('request-status')
-      .filter({ hasText: /Answered/ })
-      .waitFor({ timeout: 30_000 });
+    await expect(page.locator('#f-attestation-error').textContent()).resolves.toContain('Attest');
     await expectAccessible(page);
-    await screenshot(page, 'counselor-request');
-    await page.getByRole('link', { name: 'Open the consolidated record' }).click();
+    await page.getByLabel('Purpose of this search').selectOption('enrollment');
+    // USWDS styles the label and hides the radio itself, as a person sees it: click the label.
+    await page.getByText('The child is enrolling with my school now').click();
+    await page.getByRole('button', { name: 'Search all states' }).click();
+    await page.getByRole('heading', { name: 'Search results' }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'counselor-search');
+    await page.getByRole('button', { name: 'This is the child: open the record' }).click();
     await page.waitForURL((u) => u.pathname === `/portal/students/${anaId}`);
     await page.close();
   });

@@ -7,7 +7,14 @@ import { readStudent, studentOfRecord } from '../../../core/students.js';
 import { createAjv, toFieldIssues } from '../../../specs/validation.js';
 import { scopeOf } from '../../plugins/auth.js';
 import { PURPOSES, RequestBody, takeRecordRequest, toRequestInput } from '../../routes/exchange-requests.js';
-import { MsixIdParam, msixIdIssue } from '../../schemas.js';
+import { IdParam, MsixIdParam, msixIdIssue } from '../../schemas.js';
+import { SearchBody, searchDeps } from '../../routes/student-searches.js';
+import {
+  ATTESTATIONS,
+  SEARCH_PURPOSES,
+  chooseCandidate,
+  searchStudents,
+} from '../../../core/exchange/requests/search.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
 import { Alert, Csrf, Page, sendPage, type Viewer } from '../html.js';
 import { PAGES } from '../menu.js';
@@ -17,6 +24,8 @@ import { StudentRecord, fullName } from './student-view.js';
 
 /** Who may open a consolidated record: the same roles as GET /api/v1/students/{msixId}. */
 export const STUDENT_ROLES = ['counselor', 'data-admin', 'state-system', 'admin'] as const;
+/** Who may search nationally by name: the same roles as POST /api/v1/student-searches. */
+const SEARCH_ROLES = ['counselor', 'data-admin', 'state-system'] as const;
 /** Who may ask other states for records: the same roles as POST /api/v1/record-requests. */
 const REQUEST_ROLES = ['state-system', 'counselor', 'data-admin'] as const;
 
@@ -30,6 +39,20 @@ const PURPOSE_LABELS: Record<(typeof PURPOSES)[number], string> = {
   other: 'Other',
 };
 const purposeOptions = [['', 'Choose a purpose'] as const, ...PURPOSES.map((p) => [p, PURPOSE_LABELS[p]] as const)];
+const SEARCH_PURPOSE_LABELS: Record<(typeof SEARCH_PURPOSES)[number], string> = {
+  enrollment: 'Enrollment in my school',
+  placement: 'Grade or course placement',
+  'credit-accrual': 'Credit accrual',
+  'records-request': 'Asking the states for records',
+};
+const searchPurposeOptions = [
+  ['', 'Choose a purpose'] as const,
+  ...SEARCH_PURPOSES.map((p) => [p, SEARCH_PURPOSE_LABELS[p]] as const),
+];
+const ATTESTATION_LABELS: Record<(typeof ATTESTATIONS)[number], string> = {
+  enrolling: 'The child is enrolling with my school now',
+  enrolled: 'The child is enrolled with my school',
+};
 
 interface FindValues {
   msixId?: string;
@@ -39,13 +62,14 @@ interface FindValues {
   lastName1?: string;
   birthDate?: string;
   purpose?: string;
+  attestation?: string;
 }
 
 /** The three ways to find a child, each its own form (a search by name is a record request with a purpose). */
 function FindPage(p: { viewer: Viewer; values?: FindValues; errors?: FieldErrors; notice?: string; status?: number }) {
   const v = p.values ?? {};
   const e = p.errors ?? {};
-  const mayRequest = p.viewer.roles.some((r) => (REQUEST_ROLES as readonly string[]).includes(r)) && !!p.viewer.state;
+  const mayRequest = p.viewer.roles.some((r) => (SEARCH_ROLES as readonly string[]).includes(r)) && !!p.viewer.state;
   return (
     <Page title="Find a student" viewer={p.viewer} path={PAGES.find.href}>
       <h1>Find a student</h1>
@@ -87,11 +111,11 @@ function FindPage(p: { viewer: Viewer; values?: FindValues; errors?: FieldErrors
         <section class="tablet:grid-col-6" aria-labelledby="by-name">
           <h2 id="by-name">By name and birth date</h2>
           {mayRequest ? (
-            <form method="post" action={PAGES.requests.href} class="usa-form">
+            <form method="post" action="/portal/searches" class="usa-form">
               <Csrf viewer={p.viewer} />
               <p class="usa-hint">
-                A search by name asks every state for the child's records. It is recorded with its purpose; only a
-                confident match answers, and the records are shared only for that purpose.
+                A national search: only a confident match is offered, with just what you need to recognise the child. It
+                is recorded with its purpose, and the child's home states can see who looked.
               </p>
               <Field name="firstName" label="First name" value={v.firstName} error={e.firstName} required />
               <Field name="lastName1" label="Last name" value={v.lastName1} error={e.lastName1} required />
@@ -99,11 +123,34 @@ function FindPage(p: { viewer: Viewer; values?: FindValues; errors?: FieldErrors
               <Select
                 name="purpose"
                 label="Purpose of this search"
-                hint="Why you need the records (kept in the audit trail)"
-                options={purposeOptions}
+                hint="Why you need the record (kept in the audit trail)"
+                options={searchPurposeOptions}
                 value={v.purpose}
                 error={e.purpose}
               />
+              <fieldset class="usa-fieldset">
+                <legend class="usa-legend">I attest that</legend>
+                {e.attestation ? (
+                  <span class="usa-error-message" id="f-attestation-error" role="alert">
+                    {e.attestation}
+                  </span>
+                ) : null}
+                {ATTESTATIONS.map((a) => (
+                  <div class="usa-radio">
+                    <input
+                      class="usa-radio__input"
+                      id={`f-attestation-${a}`}
+                      type="radio"
+                      name="attestation"
+                      value={a}
+                      checked={v.attestation === a}
+                    />
+                    <label class="usa-radio__label" for={`f-attestation-${a}`}>
+                      {ATTESTATION_LABELS[a]}
+                    </label>
+                  </div>
+                ))}
+              </fieldset>
               <button class="usa-button" type="submit">
                 Search all states
               </button>
@@ -117,27 +164,31 @@ function FindPage(p: { viewer: Viewer; values?: FindValues; errors?: FieldErrors
   );
 }
 
-/** The form body of a record request, shaped as POST /api/v1/record-requests takes it. */
+/** The form body of a record request (from a student's page), shaped as POST /api/v1/record-requests takes it. */
 function requestBodyOf(form: Record<string, string>): Record<string, unknown> {
   const states = (form.states ?? '')
     .split(/[\s,]+/)
     .filter(Boolean)
     .map((x) => x.toUpperCase());
   return {
-    ...(form.msixId ? { msixId: form.msixId.trim() } : {}),
-    ...(form.msixId
-      ? {}
-      : {
-          demographics: {
-            identity: {
-              firstName: (form.firstName ?? '').trim(),
-              lastName1: (form.lastName1 ?? '').trim(),
-              birthDate: form.birthDate ?? '',
-            },
-          },
-        }),
+    msixId: (form.msixId ?? '').trim(),
     ...(form.purpose ? { purpose: form.purpose } : {}),
     ...(states.length ? { states } : {}),
+  };
+}
+
+/** The form body of a national search, shaped as POST /api/v1/student-searches takes it. */
+function searchBodyOf(form: Record<string, string>): Record<string, unknown> {
+  return {
+    demographics: {
+      identity: {
+        firstName: (form.firstName ?? '').trim(),
+        lastName1: (form.lastName1 ?? '').trim(),
+        birthDate: form.birthDate ?? '',
+      },
+    },
+    ...(form.purpose ? { purpose: form.purpose } : {}),
+    ...(form.attestation ? { attestation: form.attestation } : {}),
   };
 }
 
@@ -149,7 +200,9 @@ function requestBodyOf(form: Record<string, string>): Record<string, unknown> {
  */
 export const studentPages: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
-  const checkRequest = createAjv().compile(RequestBody);
+  const ajv = createAjv();
+  const checkRequest = ajv.compile(RequestBody);
+  const checkSearch = ajv.compile(SearchBody);
 
   app.get(
     PAGES.find.href,
@@ -282,7 +335,6 @@ export const studentPages: FastifyPluginAsyncTypebox = async (app) => {
       const body = requestBodyOf(form);
       const invalid = (errors: FieldErrors) =>
         sendPage(reply, <FindPage viewer={viewer} values={form} errors={errors} />, 400);
-      if (!form.purpose) return invalid({ purpose: 'Say why you need the records.' });
       if (!checkRequest(body)) return invalid(fieldErrors(toFieldIssues(checkRequest.errors, body)));
       let input: ReturnType<typeof toRequestInput>;
       try {
@@ -299,6 +351,86 @@ export const studentPages: FastifyPluginAsyncTypebox = async (app) => {
           new GatewayError(res.code, res.detail).status,
         );
       return reply.redirect(`${PAGES.requests.href}/${res.request.id}`, 303);
+    },
+  );
+
+  app.post(
+    '/portal/searches',
+    { config: { access: { roles: SEARCH_ROLES, pii: true } }, schema: { hide: true } },
+    async (request, reply) => {
+      const viewer = viewerOf(request);
+      const form = (request.body ?? {}) as Record<string, string>;
+      const body = searchBodyOf(form);
+      const errors: FieldErrors = checkSearch(body) ? {} : fieldErrors(toFieldIssues(checkSearch.errors, body));
+      // Said in the portal's words: what each field is for.
+      if (!form.purpose) errors.purpose = 'Say why you need the record.';
+      if (!form.attestation) errors.attestation = 'Attest that the child is enrolling or enrolled with you.';
+      if (Object.keys(errors).length)
+        return sendPage(reply, <FindPage viewer={viewer} values={form} errors={errors} />, 400);
+      const found = await searchStudents(
+        searchDeps(app),
+        scopeOf(request),
+        body as unknown as Parameters<typeof searchStudents>[2],
+      );
+      return sendPage(
+        reply,
+        <Page title="Search results" viewer={viewer} path={PAGES.find.href}>
+          <h1>Search results</h1>
+          {found.candidates.length === 0 ? (
+            <Alert kind="info" heading="No confident match">
+              <p>
+                Nobody matched confidently. Check the spelling and the birth date, or ask the family for the child's
+                MSIX id or a former school's student id.
+              </p>
+            </Alert>
+          ) : (
+            <ul class="usa-card-group">
+              {found.candidates.map((c) => (
+                <li class="usa-card tablet:grid-col-6">
+                  <div class="usa-card__container">
+                    <div class="usa-card__header">
+                      <h2 class="usa-card__heading">
+                        {fullName({ ...c, middleName: c.middleName ?? undefined, lastName2: c.lastName2 ?? undefined })}
+                      </h2>
+                    </div>
+                    <div class="usa-card__body">
+                      <p>
+                        Born {c.birthDate}
+                        {c.sex ? ` · sex ${c.sex}` : ''} · records in {c.states.join(', ')}
+                      </p>
+                    </div>
+                    <div class="usa-card__footer">
+                      <form method="post" action={`/portal/searches/${found.id}/choice`}>
+                        <Csrf viewer={viewer} />
+                        <input type="hidden" name="candidate" value={String(c.candidate)} />
+                        <button class="usa-button" type="submit">
+                          This is the child: open the record
+                        </button>
+                      </form>
+                    </div>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+          <p>
+            Choose before {found.expiresAt.slice(11, 16)} UTC. <a href={PAGES.find.href}>Search again</a>
+          </p>
+        </Page>,
+      );
+    },
+  );
+
+  app.post(
+    '/portal/searches/:id/choice',
+    { config: { access: { roles: SEARCH_ROLES, pii: true } }, schema: { hide: true, params: IdParam } },
+    async (request, reply) => {
+      const form = (request.body ?? {}) as Record<string, string>;
+      const candidate = Number(form.candidate);
+      if (!Number.isInteger(candidate) || candidate < 1 || candidate > 50)
+        throw new GatewayError('GW_ERR_VALIDATION', 'Choose one of the candidates of your search.');
+      const c = await chooseCandidate(searchDeps(app), scopeOf(request), request.params.id, candidate);
+      return reply.redirect(`/portal/students/${c.msixId}`, 303);
     },
   );
 };
