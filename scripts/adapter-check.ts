@@ -4,28 +4,22 @@
  */
 import { resolve } from 'node:path';
 import { runConformance, renderReport } from '../adapters/sdk/conformance/index.js';
+import { integerOption, parseCommandLine, usageError } from '../lib/cli.js';
 
-const args = process.argv.slice(2);
-const dirs: string[] = [];
-let students: number | undefined;
-let skipLarge = false;
-let json = false;
-for (let i = 0; i < args.length; i++) {
-  const a = args[i]!;
-  if (a === '--students') students = Number(args[++i]);
-  else if (a === '--skip-large') skipLarge = true;
-  else if (a === '--json') json = true;
-  else if (a === '--help' || a === '-h') {
-    console.log(
-      'usage: npm run adapter:check -- adapters/<id> [adapters/<id>…] [--students N] [--skip-large] [--json]',
-    );
-    process.exit(0);
-  } else dirs.push(a);
-}
-if (!dirs.length) {
-  console.error('usage: npm run adapter:check -- adapters/<id> [--students N] [--skip-large] [--json]');
-  process.exit(2);
-}
+const USAGE =
+  'usage: npm run adapter:check -- adapters/<id> [adapters/<id>…] [--students N] [--skip-large] [--json]\n' +
+  '  --students N   students in the large-file test (default 40,000)\n' +
+  '  --skip-large   leave the large-file test out (quick, while developing)\n' +
+  '  --json         the reports as JSON';
+const { values, positionals: dirs } = parseCommandLine({
+  usage: USAGE,
+  options: { students: { type: 'string' }, 'skip-large': { type: 'boolean' }, json: { type: 'boolean' } },
+  positionals: true,
+});
+if (!dirs.length) usageError('name at least one adapter folder', USAGE);
+const students = values.students === undefined ? undefined : integerOption(values.students, 'students', 0, USAGE);
+const skipLarge = values['skip-large'] ?? false;
+const json = values.json ?? false;
 let failed = false;
 const reports = [];
 for (const d of dirs) {

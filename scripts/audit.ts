@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { loadConfig } from '../runtime/config.js';
 import { openDatabase } from '../runtime/database.js';
 import { GENESIS_HASH } from '../core/audit.js';
+import { parseCommandLine } from '../lib/cli.js';
 import {
   exportAudit,
   parseExportLine,
@@ -22,10 +23,28 @@ import {
   type ChainReport,
 } from '../core/security/audit-chain.js';
 
-const [cmd, ...rest] = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = rest.indexOf(`--${name}`);
-  return i >= 0 ? rest[i + 1] : undefined;
+const AUDIT_USAGE =
+  'usage: audit verify [--file export.jsonl] [--start-hash H] | export [--from DATE] [--to DATE] ' +
+  '[--format jsonl|csv] [--out FILE] | purge [--days N]';
+// Usage errors exit 1: 2 means a broken chain.
+const { values, positionals } = parseCommandLine({
+  usage: AUDIT_USAGE,
+  options: {
+    file: { type: 'string' },
+    'start-hash': { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    days: { type: 'string' },
+  },
+  positionals: true,
+  usageExitCode: 1,
+});
+const [cmd] = positionals;
+const opt = (name: keyof typeof values): string | undefined => {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
 };
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const fail = (s: string, code = 1): never => {
@@ -73,11 +92,7 @@ const isoDate = (v: string | undefined, name: string): string | undefined => {
   return new Date(v).toISOString();
 };
 
-if (!cmd || !['verify', 'export', 'purge'].includes(cmd))
-  fail(
-    'usage: audit verify [--file export.jsonl] | export [--from DATE] [--to DATE] [--format jsonl|csv] ' +
-      '[--out FILE] | purge [--days N]',
-  );
+if (!cmd || !['verify', 'export', 'purge'].includes(cmd)) fail(AUDIT_USAGE);
 
 const file = opt('file');
 if (cmd === 'verify' && file) {

@@ -14,17 +14,28 @@ import { appendAudit, type Actor } from '../core/audit.js';
 import { ensureStates } from '../core/states.js';
 import { createClient, listClients, revokeClient, rotateClientSecret } from '../core/security/clients.js';
 import { createSigningKey, retireSigningKeys } from '../core/security/signing-keys.js';
+import { parseCommandLine } from '../lib/cli.js';
 
-const [cmd, ...rest] = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = rest.indexOf(`--${name}`);
-  return i >= 0 ? rest[i + 1] : undefined;
-};
-const positional = rest.find((a, i) => !a.startsWith('--') && !(i > 0 && rest[i - 1]!.startsWith('--')));
-const say = (s: string) => process.stdout.write(`${s}\n`);
 const usage =
   'usage: clients create --state XX [--roles r1,r2] [--name N] | list [--state XX] | rotate <id> ' +
   '[--grace-hours H] | revoke <id> | keys rotate';
+const { values, positionals } = parseCommandLine({
+  usage,
+  options: {
+    state: { type: 'string' },
+    roles: { type: 'string' },
+    name: { type: 'string' },
+    'grace-hours': { type: 'string' },
+  },
+  positionals: true,
+  usageExitCode: 1,
+});
+const [cmd, positional] = positionals;
+const opt = (name: keyof typeof values): string | undefined => {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+};
+const say = (s: string) => process.stdout.write(`${s}\n`);
 if (!cmd || !['create', 'list', 'rotate', 'revoke', 'keys'].includes(cmd)) {
   process.stderr.write(`${usage}\n`);
   process.exit(1);

@@ -4,12 +4,16 @@
  * failed its checks, so CI catches a bad table.
  */
 import { csvText } from '../lib/csv.js';
+import { parseCommandLine } from '../lib/cli.js';
 import { crosswalkMarkdown, crosswalkRegistry, crosswalkRows } from '../mappings/index.js';
 
+const { values } = parseCommandLine({
+  usage: 'usage: npm run crosswalks [-- --json | --csv]\n  (Markdown by default; --json or --csv for machines)',
+  options: { json: { type: 'boolean' }, csv: { type: 'boolean' } },
+});
 const reg = crosswalkRegistry();
-const arg = process.argv[2];
-if (arg === '--json') console.log(JSON.stringify(crosswalkRows(reg), null, 2));
-else if (arg === '--csv') {
+if (values.json) console.log(JSON.stringify(crosswalkRows(reg), null, 2));
+else if (values.csv) {
   const rows = crosswalkRows(reg);
   const columns = Object.keys(rows[0] ?? {}) as (keyof (typeof rows)[number])[];
   process.stdout.write(csvText([columns, ...rows.map((r) => columns.map((c) => r[c]))], { eol: '\n' }));

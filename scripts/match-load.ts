@@ -3,7 +3,7 @@
  * national load: one pass of the engine's batch linker instead of one match
  * job per record, written in set-based transactions.
  *
- *   npx tsx scripts/match-load.ts [--chunk 5000] [--quiet]
+ *   npm run match:load [-- --chunk 5000] [--quiet]
  *
  * Uses DATABASE_URL (else the embedded PGlite under DATA_DIR), like the
  * gateway. Match jobs that run meanwhile wait for the load and then find
@@ -12,18 +12,18 @@
 import { loadConfig } from '../runtime/config.js';
 import { openDatabase } from '../runtime/database.js';
 import { runBatchLoad } from '../core/matching-store/batch-load.js';
+import { integerOption, parseCommandLine } from '../lib/cli.js';
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const quiet = process.argv.includes('--quiet');
-const chunk = Number(option('chunk') ?? 5000);
-if (!Number.isInteger(chunk) || chunk < 1) {
-  console.error('usage: npx tsx scripts/match-load.ts [--chunk 5000] [--quiet]');
-  process.exit(2);
-}
+const USAGE =
+  'usage: npm run match:load [-- --chunk 5000] [--quiet]\n' +
+  '  --chunk N   records placed per transaction (default 5000)\n' +
+  '  --quiet     no progress lines on stderr';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: { chunk: { type: 'string' }, quiet: { type: 'boolean' } },
+});
+const quiet = values.quiet ?? false;
+const chunk = integerOption(values.chunk, 'chunk', 5000, USAGE);
 
 const config = loadConfig(process.env);
 const { db, description } = await openDatabase(config);

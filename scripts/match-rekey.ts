@@ -12,14 +12,18 @@ import { loadConfig } from '../runtime/config.js';
 import { openDatabase } from '../runtime/database.js';
 import { RULES_VERSION } from '../core/matching/model.js';
 import { rekeyStore } from '../core/matching-store/rekey.js';
+import { integerOption, parseCommandLine } from '../lib/cli.js';
 
-const i = process.argv.indexOf('--page');
-const page = i >= 0 ? Number(process.argv[i + 1]) : 2000;
-const quiet = process.argv.includes('--quiet');
-if (!Number.isInteger(page) || page < 1) {
-  console.error('usage: npm run match:rekey [-- --page 2000] [--quiet]');
-  process.exit(2);
-}
+const USAGE =
+  'usage: npm run match:rekey [-- --page 2000] [--quiet]\n' +
+  '  --page N   records rekeyed per transaction (default 2000)\n' +
+  '  --quiet    no progress lines on stderr';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: { page: { type: 'string' }, quiet: { type: 'boolean' } },
+});
+const page = integerOption(values.page, 'page', 2000, USAGE);
+const quiet = values.quiet ?? false;
 const say = (s: string) => {
   if (!quiet) process.stderr.write(`${s}\n`);
 };

@@ -21,6 +21,7 @@ import {
   renderReportSummary,
   type IngestReport,
 } from '../core/ingest/report.js';
+import { parseCommandLine } from '../lib/cli.js';
 
 const USAGE = `usage:
   msix validate <file|folder> [--adapter <id>] [--state XX] [--json] [--csv <out.csv>] [--report <out.json>]
@@ -29,23 +30,30 @@ const USAGE = `usage:
                 [--token T | --client-id ID --client-secret S] [--json] [--csv <out.csv>] [--no-wait]
   msix adapters                   list installed adapters and disabled ones`;
 
+/** The command line's positionals (`_`: command, path) and options, as validate and submit read them. */
 interface Flags {
   _: string[];
-  [k: string]: string | boolean | string[];
+  [k: string]: string | boolean | string[] | undefined;
 }
 
-function parseArgs(argv: string[]): Flags {
-  const flags: Flags = { _: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a.startsWith('--')) {
-      const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
-      if (v !== undefined) flags[k] = v;
-      else if (['json', 'help', 'no-wait'].includes(k)) flags[k] = true;
-      else flags[k] = argv[++i] ?? '';
-    } else flags._.push(a);
-  }
-  return flags;
+const OPTIONS = {
+  adapter: { type: 'string' },
+  state: { type: 'string' },
+  json: { type: 'boolean' },
+  csv: { type: 'string' },
+  report: { type: 'string' },
+  config: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  'no-wait': { type: 'boolean' },
+} as const;
+
+/** Strict: an unknown option, or one without its value, is a usage error (exit 2); --help prints the usage. */
+function readCommandLine(argv: string[]): Flags {
+  const { values, positionals } = parseCommandLine({ usage: USAGE, options: OPTIONS, positionals: true }, argv);
+  return { ...values, _: positionals };
 }
 
 const str = (f: Flags, k: string) => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
@@ -230,12 +238,12 @@ async function adapters(): Promise<number> {
   return 0;
 }
 
-const flags = parseArgs(process.argv.slice(2));
+const flags = readCommandLine(process.argv.slice(2));
 const cmd = flags._[0];
 async function run(): Promise<number> {
-  if (flags.help || !cmd) {
+  if (!cmd) {
     console.log(USAGE);
-    return cmd ? 0 : 2;
+    return 2;
   }
   if (cmd === 'validate') return validate(flags);
   if (cmd === 'submit') return submit(flags);

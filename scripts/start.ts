@@ -17,8 +17,16 @@ import { seedDemo } from '../demo/seed.js';
 import { startDemoExchange, type DemoExchange } from '../sim/demo.js';
 import { ensureDemoClients, type DemoClient } from '../core/security/demo-clients.js';
 import type { FastifyInstance } from 'fastify';
+import { parseCommandLine } from '../lib/cli.js';
 
-const demo = process.argv.includes('--demo');
+const { values } = parseCommandLine({
+  usage:
+    'usage: node dist/scripts/start.js [--demo]   (npm start runs it with --demo under tsx)\n' +
+    '  --demo   demo states, data, clients, the development identity provider and the state simulator\n' +
+    'Settings come from the environment (README, Configuration).',
+  options: { demo: { type: 'boolean' } },
+});
+const demo = values.demo ?? false;
 const config = loadConfig({
   ...(demo ? { DEMO_DATA: 'true', DEV_IDP: 'true', EXCHANGE_ALLOW_PRIVATE_ADDRESSES: 'true' } : {}),
   ...process.env,

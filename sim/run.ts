@@ -9,21 +9,33 @@
  * Loopback only.
  */
 import { startStateSimulator } from './state-simulator.js';
+import { integerOption, numberOption, parseCommandLine } from '../lib/cli.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-const states = arg('states', 'TX,MI,FL,CA,WA')
+const USAGE =
+  'usage: npm run sim [-- --port 4100] [--states TX,MI,FL] [--flaky 0.2] [--seed 7]\n' +
+  '  --port N       port on 127.0.0.1 (default: any free one)\n' +
+  '  --states LIST  state codes to play, comma-separated (default TX,MI,FL,CA,WA)\n' +
+  '  --flaky RATE   share of requests that time out, fail or drop (0 to 1, default 0)\n' +
+  '  --seed N       seed of the flaky choices, so a run can be replayed (default 1)';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: {
+    port: { type: 'string' },
+    states: { type: 'string' },
+    flaky: { type: 'string' },
+    seed: { type: 'string' },
+  },
+});
+const states = (values.states ?? 'TX,MI,FL,CA,WA')
   .split(',')
   .map((s) => s.trim().toUpperCase())
   .filter(Boolean);
-const rate = Number(arg('flaky', '0'));
-const seed = Number(arg('seed', '1'));
+const rate = numberOption(values.flaky, 'flaky', 0, USAGE);
+const seed = integerOption(values.seed, 'seed', 1, USAGE, 0);
+const port = integerOption(values.port, 'port', 0, USAGE, 0);
 const sim = await startStateSimulator({
   states: states.map((code) => ({ code })),
-  port: Number(arg('port', '0')),
+  port,
   flaky: rate > 0 ? { timeoutRate: rate / 4, errorRate: rate / 2, dropRate: rate / 4, seed } : null,
 });
 process.stdout.write(`State simulator at ${sim.url} (${rate > 0 ? `flaky ${rate}, seed ${seed}` : 'reliable'}).\n`);
