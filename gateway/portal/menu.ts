@@ -31,6 +31,18 @@ export const PAGES = {
     summary: 'Records your state asked other states for, and where each request stands.',
     roles: ['counselor', 'data-admin', 'admin'],
   },
+  deliveries: {
+    href: '/portal/deliveries',
+    label: 'Deliveries',
+    summary: 'Messages to the states: find a failed delivery by MSIX id or state, retry it.',
+    roles: ['help-desk', 'admin'],
+  },
+  ledger: {
+    href: '/portal/ledger',
+    label: 'Ledger',
+    summary: 'Every exchange by state, status and kind, with its timeline (student data masked).',
+    roles: ['help-desk', 'admin'],
+  },
 } as const satisfies Record<string, PortalPage>;
 
 /** The menu of a person with these roles: every page (but home) that one of the roles may open. */

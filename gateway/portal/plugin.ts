@@ -8,6 +8,7 @@ import { SESSION_COOKIE } from '../plugins/auth.js';
 import { assetRoutes } from './assets.js';
 import type { Viewer } from './html.js';
 import { errorPage } from './pages/error.js';
+import { helpDeskPages } from './pages/helpdesk.js';
 import { homeRoutes } from './pages/home.js';
 import { requestPages } from './pages/requests.js';
 import { studentPages } from './pages/students.js';
@@ -103,6 +104,7 @@ export const portalPlugin: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(homeRoutes);
   await app.register(studentPages);
   await app.register(requestPages);
+  await app.register(helpDeskPages);
 };
 
 function redirectToSignIn(request: FastifyRequest, reply: FastifyReply): FastifyReply {

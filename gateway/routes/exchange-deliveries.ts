@@ -81,11 +81,7 @@ export const exchangeDeliveryRoutes: FastifyPluginAsyncTypebox = async (app) => 
       },
     },
     async (request, reply) => {
-      const d = outcome(
-        await retryDelivery(app.ctx.db, request.params.id, actorOf(request), request.id),
-        request.params.id,
-      );
-      await enqueueFollow(app, request, [{ ...d, reason: `r${Date.now()}` }]);
+      const d = await retryNow(app, request, request.params.id);
       return reply.code(202).send(deliveryView(d));
     },
   );
@@ -125,6 +121,13 @@ export const exchangeDeliveryRoutes: FastifyPluginAsyncTypebox = async (app) => 
     async () => ({ items: await failingCircuits(app.ctx.db) }),
   );
 };
+
+/** The help desk's retry, for the API and the portal: a fresh round of attempts, the first one queued now. */
+export async function retryNow(app: FastifyInstance, request: FastifyRequest, id: string): Promise<Delivery> {
+  const d = outcome(await retryDelivery(app.ctx.db, id, actorOf(request), request.id), id);
+  await enqueueFollow(app, request, [{ ...d, reason: `r${Date.now()}` }]);
+  return d;
+}
 
 async function enqueueFollow(
   app: FastifyInstance,

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listDeliveries } from '../../core/exchange/delivery/deliveries.js';
+import { DEMO_RECORDS } from '../../demo/students.js';
+import { eventually } from '../support/system.js';
+import { expectAccessible, screenshot, signIn, startPortal, type Portal } from '../support/browser.js';
+
+/**
+ * The help desk's journey in a real browser: find a failed delivery by the
+ * child's MSIX id and retry it; follow the ledger. No page shows a child's
+ * name or birth date (every page's HTML is searched for the demo children's).
+ */
+let portal: Portal;
+const childText = [
+  ...new Set(
+    DEMO_RECORDS.flatMap((r) => [r.identity.firstName, r.identity.lastName1, r.identity.birthDate]).filter(
+      (x): x is string => typeof x === 'string' && x.length >= 3,
+    ),
+  ),
+];
+const noChildIn = (html: string, where: string) => {
+  const shown = childText.filter((t) => html.includes(t));
+  expect(shown, `${where} shows ${shown.join(', ')}`).toEqual([]);
+};
+
+beforeAll(async () => {
+  portal = await startPortal();
+});
+afterAll(async () => {
+  await portal?.close();
+});
+
+describe('help desk journey', () => {
+  it('finds a failed delivery by MSIX id and retries it; no page shows a name or birth date', async () => {
+    const d = await eventually(async () => (await listDeliveries(portal.sys.db, { limit: 50 })).find((x) => x.msixId));
+    // The receiver gave up: the delivery is dead (as after its last attempt failed).
+    await portal.sys.db.query(
+      `UPDATE deliveries SET status = 'dead', last_error = 'HTTP 503 from receiver' WHERE id = $1`,
+      [d.id],
+    );
+    const page = await signIn(portal, 'Hana Park', '/portal/deliveries');
+    noChildIn(await page.content(), 'the deliveries page');
+    await page.getByLabel('MSIX id', { exact: true }).fill(d.msixId!);
+    await page.getByLabel('Status').selectOption('dead');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const row = page.locator(`tr[data-delivery="${d.id}"]`);
+    await expect(row.getByTestId('delivery-status').textContent()).resolves.toBe('dead');
+    await expectAccessible(page);
+    await screenshot(page, 'helpdesk-deliveries');
+    await row.getByRole('button', { name: 'Retry' }).click();
+    await page.getByText(`Delivery ${d.id} is queued`).waitFor();
+    noChildIn(await page.content(), 'the page after the retry');
+    const after = await eventually(async () => {
+      const x = (await listDeliveries(portal.sys.db, { msixId: d.msixId! })).find((y) => y.id === d.id);
+      return x && x.status !== 'dead' ? x : null;
+    });
+    expect(after.status).not.toBe('dead');
+    const audit = await portal.sys.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action LIKE 'delivery.retr%'`,
+    );
+    expect(audit.rows[0]!.n).toBeGreaterThanOrEqual(1);
+
+    await page.goto(`${portal.base}/portal/ledger`);
+    noChildIn(await page.content(), 'the ledger');
+    await expectAccessible(page);
+    await page.locator('tbody a').first().click();
+    await page.waitForURL((u) => u.pathname.startsWith('/portal/exchanges/'));
+    noChildIn(await page.content(), 'an exchange page');
+    await page.close();
+  });
+
+  it('refuses the help desk every student page', async () => {
+    const page = await signIn(portal, 'Hana Park', '/portal');
+    const res = await page.goto(`${portal.base}/portal/find`);
+    expect(res?.status()).toBe(403);
+    noChildIn(await page.content(), 'the refusal');
+    await page.close();
+  });
+});
