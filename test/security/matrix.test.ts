@@ -199,7 +199,8 @@ describe('authorization matrix (route declarations × roles × own/other state)'
       `SELECT count(*)::int AS n FROM audit_events WHERE action = 'access.denied'`,
     );
     expect(denials.rows[0]!.n).toBeGreaterThan(0);
-  });
+    // Every route (the portal's pages too) × every caller: over a thousand requests, minutes on a loaded machine.
+  }, 240_000);
 
   it('pins the cells that matter most by hand', async () => {
     const by = (label: string) => callers.find((c) => c.label === label)!.call!;
