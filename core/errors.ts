@@ -106,6 +106,28 @@ export class GatewayError extends Error {
   }
 }
 
+/** Which backing service an {@link UnavailableError} is about. */
+export type Dependency = 'postgres' | 'redis';
+
+/**
+ * A backing service (Postgres, Redis) cannot be reached or dropped the
+ * connection mid-work. Nothing was committed by the failing unit of work, so
+ * the caller may retry: the gateway answers `GW_ERR_UNAVAILABLE` (503) with
+ * `Retry-After`, and a job fails its attempt and is retried. Thrown by the
+ * store adapters, which is why it is a class and not a result union.
+ */
+export class UnavailableError extends Error {
+  readonly dependency: Dependency;
+  /** Seconds a client should wait before trying again (the `Retry-After` header). */
+  readonly retryAfterSeconds: number;
+  constructor(dependency: Dependency, cause: unknown, retryAfterSeconds = 5) {
+    super(`${dependency} is unavailable: ${(cause as Error | undefined)?.message ?? String(cause)}`, { cause });
+    this.name = 'UnavailableError';
+    this.dependency = dependency;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** RFC 7807 problem details, with the field issues and the correlation id. */
 export interface ProblemDetails {
   type: string;

@@ -3,7 +3,7 @@
  * (consumer). Payloads carry ids and a trace id, never student data: the data
  * stays in Postgres and a job re-reads it, which also makes every job idempotent.
  */
-export const QUEUES = { ingest: 'ingest', match: 'match', deliver: 'deliver' } as const;
+export const QUEUES = { ingest: 'ingest', match: 'match', deliver: 'deliver', maintenance: 'maintenance' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface IngestJob {
@@ -20,10 +20,25 @@ export interface DeliverJob {
   traceId: string;
 }
 
+/** The periodic passes that run once per cluster (job schedulers), by what they do. */
+export const MAINTENANCE_TASKS = {
+  /** Enqueues job intents whose job is missing or failed: the recovery pass. */
+  relay: 'relay-intents',
+  /** Keeps every delivery and record request moving (core/exchange/sweep.ts). */
+  exchangeSweep: 'exchange-sweep',
+  /** Turns student events into move notices (core/exchange/notices/move-consumer.ts). */
+  moveNotices: 'move-notices',
+} as const;
+export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[keyof typeof MAINTENANCE_TASKS];
+export interface MaintenanceJob {
+  task: MaintenanceTask;
+}
+
 export interface JobPayloads {
   ingest: IngestJob;
   match: MatchJob;
   deliver: DeliverJob;
+  maintenance: MaintenanceJob;
 }
 
 /**
@@ -40,7 +55,25 @@ export interface JobQueue {
   ping(): Promise<boolean>;
 }
 
+/** What {@link RecoverableJobQueue.ensure} found and did. */
+export type EnsureOutcome = 'added' | 'retried' | 'queued' | 'completed';
+
+/** A queue that can also look at a job by id: what the recovery pass needs. */
+export interface RecoverableJobQueue extends JobQueue {
+  /**
+   * Makes sure the job will run: added when missing, retried when it failed
+   * all its attempts, left alone while waiting or running; 'completed' when it
+   * already finished.
+   */
+  ensure<Q extends QueueName>(queue: Q, payload: JobPayloads[Q], opts: { jobId: string }): Promise<EnsureOutcome>;
+}
+
 /** The job id for matching one version of one record: enqueueing it twice is harmless. */
 export function matchJobId(recordId: string, version: number): string {
   return `match-${recordId}-v${version}`;
+}
+
+/** The job id for ingesting one uploaded file. */
+export function ingestJobId(exchangeId: string): string {
+  return `ingest-${exchangeId}`;
 }

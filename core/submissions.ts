@@ -4,7 +4,8 @@ import type { StateRecord } from '../specs/canonical/state-record.js';
 import { validateStateRecord } from '../specs/validation.js';
 import { applyStateRecord, type ApplyOutcome } from './records.js';
 import { createExchange, type Exchange } from './ledger.js';
-import { QUEUES, matchJobId, type JobQueue } from './jobs.js';
+import type { JobQueue } from './jobs.js';
+import { enqueueIntents, matchIntent, recordIntents, type JobIntent } from './job-intents.js';
 
 export interface SubmissionContext {
   stateCode: string;
@@ -25,8 +26,10 @@ const withoutValues = (issues: FieldIssue[]) => issues.map(({ value: _v, ...rest
 /**
  * The synchronous write path shared by every API surface: validate all records,
  * then store all of them in one transaction or none, write the ledger row, and
- * enqueue matching. A record that fails to enqueue stays `pending` in Postgres
- * and the worker's sweeper enqueues it later, so accepted data is never lost.
+ * enqueue matching. The match jobs' intents commit with the records, so a job
+ * that cannot be enqueued now (Redis down) is enqueued by the recovery pass
+ * later: the write is answered at its normal speed and accepted data is never
+ * lost.
  */
 export async function submitRecords(
   db: Db,
@@ -94,7 +97,7 @@ export async function submitRecords(
     });
     return { kind: 'invalid', issues, exchange };
   }
-  const { exchange, outcomes } = await db.transaction(async (tx) => {
+  const { exchange, outcomes, intents } = await db.transaction(async (tx) => {
     const ex = await createExchange(tx, {
       direction: 'inbound',
       kind: ctx.kind,
@@ -112,20 +115,12 @@ export async function submitRecords(
       JSON.stringify(counts),
       JSON.stringify({ records: outs.map((o) => ({ recordId: o.recordId, status: o.status })) }),
     ]);
-    return { exchange: { ...ex, counts }, outcomes: outs };
+    const jobs: JobIntent[] = outs
+      .filter((o) => o.needsMatch && o.recordId)
+      .map((o) => matchIntent(o.recordId!, o.version, ctx.traceId));
+    await recordIntents(tx, jobs);
+    return { exchange: { ...ex, counts }, outcomes: outs, intents: jobs };
   });
-  let enqueueFailed = 0;
-  for (const o of outcomes) {
-    if (!o.needsMatch || !o.recordId) continue;
-    try {
-      await queue.enqueue(
-        QUEUES.match,
-        { recordId: o.recordId, version: o.version, traceId: ctx.traceId },
-        { jobId: matchJobId(o.recordId, o.version) },
-      );
-    } catch {
-      enqueueFailed++;
-    }
-  }
+  const enqueueFailed = await enqueueIntents(queue, intents);
   return { kind: 'accepted', exchange, outcomes, enqueueFailed };
 }

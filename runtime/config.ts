@@ -64,8 +64,36 @@ export const ConfigSchema = Type.Object({
   }),
   MATCH_SWEEP_MS: Type.Integer({
     default: 30_000,
-    minimum: 1000,
-    description: 'How often the worker re-enqueues records and files accepted while the queue was unreachable.',
+    minimum: 100,
+    description:
+      'How often the recovery pass (once per cluster) enqueues work whose job was lost or failed: records and ' +
+      'files accepted while Redis was unreachable, jobs that used up their attempts during an outage.',
+  }),
+  STARTUP_WAIT_SECONDS: Type.Integer({
+    default: 300,
+    minimum: 0,
+    description:
+      'How long a starting process waits for Postgres and Redis (logged, backing off up to 5 s) before it ' +
+      'gives up; 0 waits for ever.',
+  }),
+  ENQUEUE_TIMEOUT_MS: Type.Integer({
+    default: 2000,
+    minimum: 50,
+    description:
+      'Longest an enqueue may take before the write is answered anyway: the job intent is in Postgres and ' +
+      'the recovery pass enqueues it when Redis is back.',
+  }),
+  JOB_STALLED_INTERVAL_MS: Type.Integer({
+    default: 30_000,
+    minimum: 200,
+    description: "How often workers look for jobs whose worker died (BullMQ's stalled check); such a job is run again.",
+  }),
+  INGEST_MAX_STALLS: Type.Integer({
+    default: 20,
+    minimum: 1,
+    description:
+      'How many times an ingest job may lose its worker before BullMQ fails it (it resumes from its ' +
+      'checkpoint each time, and the recovery pass retries it even then).',
   }),
   TOKEN_ISSUER: Type.String({
     default: '',

@@ -1,6 +1,15 @@
 import { Queue, Worker, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { JobPayloads, JobQueue, QueueName } from '../core/jobs.js';
+import { UnavailableError } from '../core/errors.js';
+import {
+  QUEUES,
+  type EnsureOutcome,
+  type JobPayloads,
+  type QueueName,
+  type RecoverableJobQueue,
+} from '../core/jobs.js';
+import { LogLimiter, errorKey } from './log-limit.js';
+import type { Logger } from './logger.js';
 
 export function redisOptions(url: string) {
   const u = new URL(url);
@@ -23,26 +32,80 @@ export const DEFAULT_JOB_OPTIONS = {
   removeOnFail: { age: 7 * 24 * 3600 },
 } as const;
 
-/** The BullMQ implementation of core's JobQueue port. */
-export class BullJobQueue implements JobQueue {
+/**
+ * Job options by queue. `deliver` gets one attempt: a delivery keeps its own
+ * retry budget, backoff and circuit in Postgres (DELIVERY_MAX_ATTEMPTS), and
+ * the exchange sweep re-enqueues a delivery whose job failed, so BullMQ
+ * retries on top would multiply the attempts a receiving state sees.
+ * `maintenance` jobs are the periodic passes: one try, kept briefly.
+ */
+const JOB_OPTIONS: Record<QueueName, object> = {
+  [QUEUES.match]: DEFAULT_JOB_OPTIONS,
+  [QUEUES.ingest]: DEFAULT_JOB_OPTIONS,
+  [QUEUES.deliver]: { attempts: 1, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 24 * 3600 } },
+  [QUEUES.maintenance]: { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } },
+};
+
+const SILENT: Pick<Logger, 'error' | 'warn' | 'info'> = { error: () => {}, warn: () => {}, info: () => {} };
+
+export interface QueueOptions {
+  /** Key prefix of every queue (tests use one per file). */
+  prefix?: string;
+  /** Where queue and connection errors go (rate-limited). */
+  logger?: Pick<Logger, 'error' | 'warn' | 'info'>;
+  /** Longest an enqueue may take before it fails (default 2 s): a request is never held by a Redis outage. */
+  enqueueTimeoutMs?: number;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UnavailableError('redis', new Error(`${what} took over ${ms} ms`))), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The BullMQ implementation of core's job queue ports. Producers fail fast
+ * when Redis is down (no offline queue, a timeout on every enqueue): the
+ * caller has already written a job intent in Postgres, so it answers normally
+ * and the recovery pass enqueues the job when Redis is back.
+ */
+export class BullJobQueue implements RecoverableJobQueue {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly conn: Redis;
+  readonly prefix: string;
+  private readonly limiter: LogLimiter;
+  private readonly enqueueTimeoutMs: number;
   constructor(
     private readonly redisUrl: string,
-    private readonly prefix = 'msix',
+    opts: QueueOptions | string = {},
   ) {
-    this.conn = new Redis(redisOptions(redisUrl));
-    this.conn.on('error', () => {});
+    const o = typeof opts === 'string' ? { prefix: opts } : opts;
+    this.prefix = o.prefix ?? 'msix';
+    this.limiter = new LogLimiter(o.logger ?? SILENT);
+    this.enqueueTimeoutMs = o.enqueueTimeoutMs ?? 2000;
+    this.conn = new Redis({ ...redisOptions(redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.conn.on('error', (err: Error) =>
+      this.limiter.log(
+        'warn',
+        errorKey('redis', err),
+        { err },
+        'redis unreachable; writes are stored and queued later',
+      ),
+    );
   }
   queue(name: QueueName): Queue {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, {
-        connection: redisOptions(this.redisUrl),
+        connection: { ...redisOptions(this.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false },
         prefix: this.prefix,
-        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        defaultJobOptions: JOB_OPTIONS[name],
       });
-      q.on('error', () => {});
+      q.on('error', (err: Error) =>
+        this.limiter.log('warn', errorKey(`queue ${name}`, err), { err, queue: name }, 'queue error'),
+      );
       this.queues.set(name, q);
     }
     return q;
@@ -52,16 +115,58 @@ export class BullJobQueue implements JobQueue {
     payload: JobPayloads[Q],
     opts: { jobId: string; delayMs?: number },
   ): Promise<void> {
-    await this.queue(name).add(name, payload, { jobId: opts.jobId, ...(opts.delayMs ? { delay: opts.delayMs } : {}) });
+    await withTimeout(
+      this.queue(name).add(name, payload, { jobId: opts.jobId, ...(opts.delayMs ? { delay: opts.delayMs } : {}) }),
+      this.enqueueTimeoutMs,
+      `enqueue on ${name}`,
+    );
+  }
+  /**
+   * Makes sure a job exists and will run: adds it when missing, retries it
+   * when it failed all its attempts (BullMQ ignores an add under the id of a
+   * failed job), leaves it when waiting or running.
+   */
+  async ensure<Q extends QueueName>(name: Q, payload: JobPayloads[Q], opts: { jobId: string }): Promise<EnsureOutcome> {
+    const q = this.queue(name);
+    return withTimeout(
+      (async (): Promise<EnsureOutcome> => {
+        const job = await q.getJob(opts.jobId);
+        if (!job) {
+          await q.add(name, payload, { jobId: opts.jobId });
+          return 'added';
+        }
+        const state = await job.getState();
+        if (state === 'failed') {
+          await job.retry('failed');
+          return 'retried';
+        }
+        if (state === 'completed') return 'completed';
+        if (state === 'unknown') {
+          await q.add(name, payload, { jobId: opts.jobId });
+          return 'added';
+        }
+        return 'queued';
+      })(),
+      this.enqueueTimeoutMs * 2,
+      `ensure on ${name}`,
+    );
+  }
+  /**
+   * A periodic pass as a BullMQ job scheduler: one job per period for the
+   * whole cluster, whichever worker takes it (never one pass per process).
+   * Upserting the same id again (every worker does at start) changes nothing
+   * but the period.
+   */
+  async schedule(id: string, everyMs: number, payload: JobPayloads['maintenance']): Promise<void> {
+    await this.queue(QUEUES.maintenance).upsertJobScheduler(
+      id,
+      { every: everyMs },
+      { name: id, data: payload, opts: JOB_OPTIONS[QUEUES.maintenance] },
+    );
   }
   async ping(): Promise<boolean> {
     try {
-      return (
-        (await Promise.race([
-          this.conn.ping(),
-          new Promise<string>((_, rej) => setTimeout(() => rej(new Error('timeout')), 1000)),
-        ])) === 'PONG'
-      );
+      return (await withTimeout(this.conn.ping(), 1000, 'ping')) === 'PONG';
     } catch {
       return false;
     }
@@ -74,15 +179,55 @@ export class BullJobQueue implements JobQueue {
 
 export type JobProcessor<Q extends QueueName> = (job: Job<JobPayloads[Q]>) => Promise<unknown>;
 
-/** Starts one BullMQ worker for a queue. */
+export interface QueueWorkerOptions {
+  concurrency: number;
+  prefix?: string;
+  logger?: Pick<Logger, 'error' | 'warn' | 'info'>;
+  /** How often BullMQ looks for jobs whose worker died; also their lock's lifetime (twice this). */
+  stalledIntervalMs?: number;
+  /** How many times a job may lose its worker before it is failed. */
+  maxStalledCount?: number;
+}
+
+const traceOf = (job: Job | undefined) => (job?.data as { traceId?: string } | undefined)?.traceId;
+
+/**
+ * Starts one BullMQ worker for a queue. Nothing it does is silent: a failed
+ * attempt is a warning with the trace id, a job that used up its attempts an
+ * error, a stalled job (its worker died) a warning, and a connection error a
+ * warning at most once a minute for the same error.
+ */
 export function startQueueWorker<Q extends QueueName>(
   redisUrl: string,
   name: Q,
   processor: JobProcessor<Q>,
-  concurrency: number,
-  prefix = 'msix',
+  opts: QueueWorkerOptions,
 ): Worker {
-  const w = new Worker(name, processor as Processor, { connection: redisOptions(redisUrl), concurrency, prefix });
-  w.on('error', () => {});
+  const log = opts.logger ?? SILENT;
+  const limiter = new LogLimiter(log);
+  const w = new Worker(name, processor as Processor, {
+    connection: redisOptions(redisUrl),
+    concurrency: opts.concurrency,
+    prefix: opts.prefix ?? 'msix',
+    ...(opts.stalledIntervalMs
+      ? { stalledInterval: opts.stalledIntervalMs, lockDuration: 2 * opts.stalledIntervalMs }
+      : {}),
+    ...(opts.maxStalledCount ? { maxStalledCount: opts.maxStalledCount } : {}),
+  });
+  w.on('error', (err: Error) =>
+    limiter.log('warn', errorKey(`worker ${name}`, err), { err, queue: name }, 'queue worker error'),
+  );
+  w.on('failed', (job: Job | undefined, err: Error) => {
+    const attempts = job?.opts.attempts ?? 1;
+    const final = !job || job.attemptsMade >= attempts;
+    const fields = { err, queue: name, jobId: job?.id, traceId: traceOf(job), attempt: job?.attemptsMade, attempts };
+    // The same outage fails many jobs the same way: one line per error a minute, with how many were suppressed.
+    const key = errorKey(`failed ${name} ${final ? 'final' : 'retry'}`, err);
+    if (final) limiter.log('error', key, fields, 'job failed all its attempts; the recovery pass retries it');
+    else limiter.log('warn', key, fields, 'job attempt failed; it is retried');
+  });
+  w.on('stalled', (jobId: string) =>
+    log.warn({ queue: name, jobId }, 'job stalled (its worker stopped); it runs again elsewhere'),
+  );
   return w;
 }

@@ -10,6 +10,7 @@ import { createLogger } from '../runtime/logger.js';
 import { openDatabase } from '../runtime/database.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../runtime/embedded-redis.js';
 import { BullJobQueue } from '../runtime/queue.js';
+import { waitFor } from '../runtime/startup.js';
 import { ensureStates } from '../core/states.js';
 import { buildApp, buildHealthApp } from '../gateway/app.js';
 import { startWorkers, type RunningWorkers } from '../worker/index.js';
@@ -49,7 +50,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
-  const { db, description } = await openDatabase(config);
+  const { db, description } = await openDatabase(config, logger);
   stops.push(() => db.close());
   await ensureStates(db);
 
@@ -60,8 +61,11 @@ try {
     redisUrl = embedded.url;
     stops.unshift(() => embedded!.stop());
   }
-  const queue = new BullJobQueue(redisUrl);
+  const queue = new BullJobQueue(redisUrl, { logger, enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS });
   stops.push(() => queue.close());
+  // A worker needs Redis to do anything; a gateway serves without it (writes are stored, their jobs queued later).
+  if (config.ROLE !== 'gateway')
+    await waitFor('redis', () => queue.ping(), { logger, maxWaitMs: config.STARTUP_WAIT_SECONDS * 1000 });
 
   let workers: RunningWorkers | null = null;
   if (config.ROLE !== 'gateway') {

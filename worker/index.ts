@@ -1,62 +1,72 @@
 import type { Worker } from 'bullmq';
-import { QUEUES, matchJobId, type QueueName } from '../core/jobs.js';
-import { pendingIngests } from '../core/ingest/storage.js';
-import { pendingMatches } from '../core/records.js';
+import { MAINTENANCE_TASKS, QUEUES, type QueueName } from '../core/jobs.js';
 import { startQueueWorker, type JobProcessor } from '../runtime/queue.js';
 import type { WorkerContext } from './context.js';
 import { matchProcessor } from './processors/match.js';
 import { ingestProcessor } from './processors/ingest.js';
 import { deliverProcessor } from './processors/deliver.js';
-import { startExchangeLoops } from './processors/exchange-loops.js';
-
-/** Processors by queue. A queue with no processor here is not consumed by this process. */
-export function processors(ctx: WorkerContext): Partial<{ [Q in QueueName]: JobProcessor<Q> }> {
-  return {
-    [QUEUES.match]: matchProcessor(ctx),
-    [QUEUES.ingest]: ingestProcessor(ctx),
-    [QUEUES.deliver]: deliverProcessor(ctx),
-  };
-}
+import { maintenancePasses } from './processors/maintenance.js';
 
 export interface RunningWorkers {
   workers: Worker[];
-  /** Re-enqueues records and files accepted while the queue was unreachable; returns how many. */
+  /** Runs the recovery pass now, here: enqueues accepted work whose job is missing or failed; returns how many. */
   sweep(): Promise<number>;
+  /** Runs the exchange passes now, here (move notices, then the exchange sweep). */
+  tick(): Promise<{ notices: number; swept: number }>;
   close(): Promise<void>;
 }
 
-/** Starts a BullMQ worker per queue and the sweeper that guarantees no accepted record or file waits forever. */
+/**
+ * Starts a BullMQ worker per queue and makes sure the periodic passes exist as
+ * job schedulers (one job per period for the whole cluster, not one loop per
+ * worker process).
+ */
 export function startWorkers(ctx: WorkerContext, redisUrl: string, prefix = 'msix'): RunningWorkers {
-  const workers = Object.entries(processors(ctx)).map(([name, fn]) =>
-    startQueueWorker(redisUrl, name as QueueName, fn as JobProcessor<QueueName>, ctx.config.WORKER_CONCURRENCY, prefix),
-  );
-  const sweep = async (): Promise<number> => {
-    const pending = await pendingMatches(ctx.db, ctx.config.MATCH_SWEEP_MS);
-    for (const p of pending) {
-      await ctx.queue.enqueue(
-        QUEUES.match,
-        { recordId: p.id, version: p.version, traceId: `sweep-${p.id}` },
-        { jobId: matchJobId(p.id, p.version) },
-      );
-    }
-    if (pending.length) ctx.logger.info({ count: pending.length }, 're-enqueued pending matches');
-    const files = await pendingIngests(ctx.db, ctx.config.MATCH_SWEEP_MS);
-    for (const id of files)
-      await ctx.queue.enqueue(QUEUES.ingest, { exchangeId: id, traceId: `sweep-${id}` }, { jobId: `ingest-${id}` });
-    if (files.length) ctx.logger.info({ count: files.length }, 're-enqueued stored files');
-    return pending.length + files.length;
+  const c = ctx.config;
+  const maintenance = maintenancePasses(ctx);
+  const processors: { [Q in QueueName]: JobProcessor<Q> } = {
+    [QUEUES.match]: matchProcessor(ctx),
+    [QUEUES.ingest]: ingestProcessor(ctx),
+    [QUEUES.deliver]: deliverProcessor(ctx),
+    [QUEUES.maintenance]: maintenance.processor,
   };
-  const exchange = startExchangeLoops(ctx);
-  const timer = setInterval(() => {
-    sweep().catch((e: unknown) => ctx.logger.warn({ err: e }, 'match sweep failed'));
-  }, ctx.config.MATCH_SWEEP_MS);
-  timer.unref();
+  const common = { prefix, logger: ctx.logger, stalledIntervalMs: c.JOB_STALLED_INTERVAL_MS };
+  const workers = (Object.keys(processors) as QueueName[]).map((name) =>
+    startQueueWorker(redisUrl, name, processors[name] as JobProcessor<QueueName>, {
+      ...common,
+      // Three passes may run at once; each task at most once per process.
+      concurrency: name === QUEUES.maintenance ? 3 : c.WORKER_CONCURRENCY,
+      // An ingest resumes from its checkpoint, so a worker dying during it (a crash, two rolling restarts) costs
+      // at most one batch: tolerate many deaths before BullMQ fails it (and the recovery pass retries even then).
+      ...(name === QUEUES.ingest ? { maxStalledCount: c.INGEST_MAX_STALLS } : {}),
+    }),
+  );
+  let closed = false;
+  const schedule = async (): Promise<void> => {
+    try {
+      await ctx.queue.schedule(MAINTENANCE_TASKS.relay, c.MATCH_SWEEP_MS, { task: MAINTENANCE_TASKS.relay });
+      await ctx.queue.schedule(MAINTENANCE_TASKS.moveNotices, c.EXCHANGE_EVENTS_POLL_MS, {
+        task: MAINTENANCE_TASKS.moveNotices,
+      });
+      await ctx.queue.schedule(MAINTENANCE_TASKS.exchangeSweep, c.EXCHANGE_SWEEP_MS, {
+        task: MAINTENANCE_TASKS.exchangeSweep,
+      });
+    } catch (err) {
+      if (closed) return;
+      ctx.logger.warn({ err }, 'could not create the maintenance schedulers yet; trying again in 5 s');
+      setTimeout(() => void schedule(), 5000).unref();
+    }
+  };
+  void schedule();
   return {
     workers,
-    sweep,
+    sweep: () => maintenance.run(MAINTENANCE_TASKS.relay),
+    tick: async () => ({
+      notices: await maintenance.run(MAINTENANCE_TASKS.moveNotices),
+      swept: await maintenance.run(MAINTENANCE_TASKS.exchangeSweep),
+    }),
     close: async () => {
-      clearInterval(timer);
-      await exchange.close();
+      closed = true;
       await Promise.all(workers.map((w) => w.close()));
     },
   };

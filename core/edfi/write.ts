@@ -10,6 +10,7 @@
 import type { Db } from '../store/db.js';
 import { QUEUES, matchJobId, type JobQueue } from '../jobs.js';
 import { createExchange } from '../ledger.js';
+import { matchIntent, recordIntents } from '../job-intents.js';
 import { contentHash } from '../canonical-json.js';
 import { resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
 import { validateDocument, type ValidationErrors } from '../../specs/edfi/validation.js';
@@ -149,6 +150,10 @@ async function inTransaction(
           if (s.match) followUps.push(s.match);
         }
       }
+      await recordIntents(
+        tx,
+        [...(match ? [match] : []), ...followUps].map((m) => matchIntent(m.recordId, m.version, w.traceId)),
+      );
       return out.result;
     });
   } catch (e) {
@@ -166,7 +171,7 @@ async function inTransaction(
   return result;
 }
 
-/** After commit: a failed enqueue leaves the record pending, and the worker's sweeper enqueues it later. */
+/** After commit: a failed enqueue leaves the job's intent, and the recovery pass enqueues it later. */
 async function enqueueMatch(deps: EdfiDeps, w: Writer, m: { recordId: string; version: number }): Promise<void> {
   await deps.queue
     .enqueue(

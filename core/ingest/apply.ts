@@ -10,7 +10,8 @@
  */
 import type { StateRecord } from '../../specs/canonical/state-record.js';
 import { validateStateRecord } from '../../specs/validation.js';
-import { QUEUES, matchJobId, type JobQueue } from '../jobs.js';
+import type { JobQueue } from '../jobs.js';
+import { enqueueIntents, matchIntent, recordIntents } from '../job-intents.js';
 import { updateExchange } from '../ledger.js';
 import type { ApplyOutcome } from '../records.js';
 import { applyStateRecords } from './apply-batch.js';
@@ -60,13 +61,47 @@ function outcomeOf(o: ApplyOutcome): StoreOutcome {
   return { applied: true, note: NOTES[o.status] };
 }
 
-/** Stores the records of one parsed file and returns its report. */
+/** One letter per record in a checkpoint: what the store did with it. */
+const LETTER: Record<ApplyOutcome['status'], string> = {
+  created: 'c',
+  updated: 'u',
+  unchanged: 'n',
+  withdrawn: 'w',
+  not_found: 'x',
+};
+const STATUS_OF = Object.fromEntries(Object.entries(LETTER).map(([k, v]) => [v, k])) as Record<
+  string,
+  ApplyOutcome['status']
+>;
+
+/**
+ * The outcomes of the records a previous run of this file's ingest committed,
+ * by their position among the file's storable records (the parse is
+ * deterministic, so the same file gives the same positions).
+ */
+async function loadCheckpoint(db: Db, exchangeId: string): Promise<Map<number, ApplyOutcome['status']>> {
+  const r = await db.query<{ first_ok: number; outcomes: string }>(
+    'SELECT first_ok, outcomes FROM ingest_checkpoints WHERE exchange_id = $1',
+    [exchangeId],
+  );
+  const done = new Map<number, ApplyOutcome['status']>();
+  for (const row of r.rows)
+    for (let i = 0; i < row.outcomes.length; i++) done.set(row.first_ok + i, STATUS_OF[row.outcomes[i]!]!);
+  return done;
+}
+
+/**
+ * Stores the records of one parsed file and returns its report. Each batch
+ * commits with its checkpoint and its records' match intents, so when the
+ * worker dies the next run skips the batches already committed (reporting
+ * what they did then) and no match is lost.
+ */
 export async function ingestEvents(
   db: Db,
   queue: JobQueue,
   ctx: IngestContext,
   events: AsyncIterable<ReportInput>,
-): Promise<{ report: IngestReport; enqueueFailed: number }> {
+): Promise<{ report: IngestReport; enqueueFailed: number; resumed: number }> {
   const builder = new ReportBuilder({
     exchangeId: ctx.exchangeId,
     adapter: ctx.adapterId,
@@ -77,7 +112,11 @@ export async function ingestEvents(
   const batchSize = ctx.batchSize ?? 500;
   const progressEvery = ctx.progressEvery ?? 1000;
   const byStatus: Record<string, number> = {};
-  const toMatch: { recordId: string; version: number }[] = [];
+  const checkpoint = await loadCheckpoint(db, ctx.exchangeId);
+  let enqueueFailed = 0;
+  /** Position of the next storable record among the file's storable records. */
+  let position = 0;
+  let batchStart = 0;
   let batch: { ev: OkEvent; record: StateRecord; codesetVersion: string }[] = [];
   let sinceProgress = 0;
 
@@ -107,16 +146,30 @@ export async function ingestEvents(
   const flush = async () => {
     if (!batch.length) return;
     const current = batch;
+    const first = batchStart;
     batch = [];
     await settle();
     inflight = db
-      .transaction((tx) => applyStateRecords(tx, current, ctx.exchangeId))
-      .then((outcomes) => {
+      .transaction(async (tx) => {
+        const outcomes = await applyStateRecords(tx, current, ctx.exchangeId);
+        await tx.query('INSERT INTO ingest_checkpoints (exchange_id, first_ok, outcomes) VALUES ($1, $2, $3)', [
+          ctx.exchangeId,
+          first,
+          outcomes.map((o) => LETTER[o.status]).join(''),
+        ]);
+        const intents = outcomes
+          .filter((o) => o.needsMatch && o.recordId)
+          .map((o) => matchIntent(o.recordId!, o.version, ctx.traceId));
+        await recordIntents(tx, intents);
+        return { outcomes, intents };
+      })
+      .then(async ({ outcomes, intents }) => {
         outcomes.forEach((o, i) => {
           byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
-          if (o.needsMatch && o.recordId) toMatch.push({ recordId: o.recordId, version: o.version });
           builder.add(current[i]!.ev, outcomeOf(o));
         });
+        // Matching is asynchronous; a job that cannot be enqueued now keeps its intent for the recovery pass.
+        enqueueFailed += await enqueueIntents(queue, intents);
       });
     // A failing batch fails the job (it is retried; records already stored come back unchanged).
     inflight.catch(() => {});
@@ -149,8 +202,20 @@ export async function ingestEvents(
           ],
         });
       } else {
-        batch.push({ ev, record: checked.record, codesetVersion: checked.codesetVersion });
-        if (batch.length >= batchSize) await flush();
+        const pos = position++;
+        const before = checkpoint.get(pos);
+        if (before) {
+          // Committed by an earlier run of this ingest: report what that run did, store nothing.
+          byStatus[before] = (byStatus[before] ?? 0) + 1;
+          const stateStudentId = checked.record.stateStudentId;
+          builder.add(ev, outcomeOf({ status: before, stateStudentId, recordId: null, version: 0, needsMatch: false }));
+        } else {
+          // A batch is a run of consecutive positions: one checkpoint row each.
+          if (batch.length && batchStart + batch.length !== pos) await flush();
+          if (!batch.length) batchStart = pos;
+          batch.push({ ev, record: checked.record, codesetVersion: checked.codesetVersion });
+          if (batch.length >= batchSize) await flush();
+        }
       }
     }
     if (ev.kind === 'ok' || ev.kind === 'invalid' || ev.kind === 'unsupported') {
@@ -166,25 +231,9 @@ export async function ingestEvents(
   await settle();
   await progress(true);
 
-  let enqueueFailed = 0;
-  // Matching is asynchronous; a record whose job cannot be enqueued stays `pending` and the sweeper picks it up.
-  for (let i = 0; i < toMatch.length; i += 100) {
-    const results = await Promise.allSettled(
-      toMatch
-        .slice(i, i + 100)
-        .map((m) =>
-          queue.enqueue(
-            QUEUES.match,
-            { recordId: m.recordId, version: m.version, traceId: ctx.traceId },
-            { jobId: matchJobId(m.recordId, m.version) },
-          ),
-        ),
-    );
-    enqueueFailed += results.filter((r) => r.status === 'rejected').length;
-  }
   const report = builder.build(new Date().toISOString());
   report.records.sort((a, b) => a.recordNumber - b.recordNumber);
-  return { report, enqueueFailed };
+  return { report, enqueueFailed, resumed: checkpoint.size };
 }
 
 /** The ledger status a finished report gives its exchange. */

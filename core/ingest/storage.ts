@@ -66,13 +66,15 @@ export type StoreFileResult =
 
 /**
  * Streams bytes into the file's chunks, hashing as it goes. Stops (and keeps
- * nothing) when the file passes `maxBytes`. Memory: one chunk.
+ * nothing) when the file passes `maxBytes`. Memory: one chunk. `onComplete`
+ * runs in the transaction that marks the file complete.
  */
 export async function storeFileChunks(
   db: Db,
   exchangeId: string,
   source: AsyncIterable<Buffer | Uint8Array>,
   maxBytes: number,
+  onComplete?: (tx: Db, file: { sizeBytes: number; sha256: string }) => Promise<void>,
 ): Promise<StoreFileResult> {
   const hash = createHash('sha256');
   let pending: Buffer[] = [];
@@ -105,11 +107,15 @@ export async function storeFileChunks(
   await flush();
   if (size === 0) return { kind: 'empty' };
   const sha256 = hash.digest('hex');
-  await db.query(
-    'UPDATE submission_files SET size_bytes = $2, sha256 = $3, chunk_count = $4, complete = true WHERE ' +
-      'exchange_id = $1',
-    [exchangeId, size, sha256, seq],
-  );
+  // What completes the file (the caller's job intent) commits with it: a complete file always has its ingest coming.
+  await db.transaction(async (tx) => {
+    await tx.query(
+      'UPDATE submission_files SET size_bytes = $2, sha256 = $3, chunk_count = $4, complete = true WHERE ' +
+        'exchange_id = $1',
+      [exchangeId, size, sha256, seq],
+    );
+    await onComplete?.(tx, { sizeBytes: size, sha256 });
+  });
   return { kind: 'ok', sizeBytes: size, sha256, chunkCount: seq };
 }
 
@@ -129,22 +135,6 @@ export async function* readFileChunks(db: Db, exchangeId: string): AsyncGenerato
     if (!row) return;
     yield Buffer.isBuffer(row.data) ? row.data : Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength);
   }
-}
-
-/**
- * Complete uploads still `received` after `olderThanMs`: stored while the
- * ingest queue was unreachable (or their job was lost), for the sweeper to
- * enqueue. Re-enqueueing one already queued or done is harmless.
- */
-export async function pendingIngests(db: Db, olderThanMs: number, limit = 100): Promise<string[]> {
-  const r = await db.query<{ id: string }>(
-    `SELECT e.id FROM exchanges e JOIN submission_files f ON f.exchange_id = e.id
-     WHERE e.kind = 'file' AND e.direction = 'inbound' AND e.status = 'received' AND f.complete
-       AND e.updated_at < now() - ($1::double precision * interval '1 millisecond')
-     ORDER BY e.updated_at LIMIT $2`,
-    [olderThanMs, limit],
-  );
-  return r.rows.map((x) => x.id);
 }
 
 /** An earlier complete upload of the same bytes by the same state, if any (a resend). */

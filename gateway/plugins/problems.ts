@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, toProblem, type ErrorCode } from '../../core/errors.js';
+import { GatewayError, UnavailableError, toProblem, type ErrorCode } from '../../core/errors.js';
+import { LogLimiter, errorKey } from '../../runtime/log-limit.js';
 import { toFieldIssues } from '../../specs/validation.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -19,6 +20,14 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: G
 /** Turns anything thrown in a route into RFC 7807 problem details with a code from the registry. */
 export function toGatewayError(error: FastifyError | Error, body: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
+  const unavailable = unavailableIn(error);
+  if (unavailable)
+    return new GatewayError(
+      'GW_ERR_UNAVAILABLE',
+      `The gateway cannot reach its ${unavailable.dependency === 'postgres' ? 'database' : 'queue'} right now; ` +
+        `nothing of this request was stored. Send it again after ${unavailable.retryAfterSeconds} s.`,
+      { extra: { retryAfterSeconds: unavailable.retryAfterSeconds } },
+    );
   const fe = error as FastifyError & { validation?: Parameters<typeof toFieldIssues>[0]; validationContext?: string };
   if (fe.validation) {
     const part = fe.validationContext ?? 'body';
@@ -51,10 +60,22 @@ export function toGatewayError(error: FastifyError | Error, body: unknown): Gate
   );
 }
 
+/** The {@link UnavailableError} behind an error, if any (it may be wrapped as a cause). */
+function unavailableIn(error: unknown): UnavailableError | null {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof UnavailableError) return e;
+  return null;
+}
+
 export function registerProblemHandlers(app: FastifyInstance): void {
+  // During an outage every request fails the same way: one line a minute says so.
+  const limiter = new LogLimiter(app.log);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const ge = toGatewayError(error, request.body);
-    if (ge.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    if (ge.code === 'GW_ERR_UNAVAILABLE') {
+      limiter.log('warn', errorKey('request', error), { err: error, reqId: request.id }, 'dependency unavailable: 503');
+      reply.header('retry-after', String(ge.extra.retryAfterSeconds ?? 5));
+    } else if (ge.status >= 500) request.log.error({ err: error }, 'unhandled error');
     return sendProblem(reply, request, ge);
   });
   app.setNotFoundHandler((request, reply) =>

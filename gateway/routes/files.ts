@@ -5,9 +5,9 @@ import { Type } from 'typebox';
 import { loadAdapters, type AdapterRegistry, type LoadedAdapter } from '../../adapters/sdk/index.js';
 import { GatewayError } from '../../core/errors.js';
 import { renderReportCsv, type IngestReport } from '../../core/ingest/report.js';
-import { createSubmissionFile, findEarlierUpload, getReport, storeFileChunks } from '../../core/ingest/storage.js';
-import { QUEUES } from '../../core/jobs.js';
-import { createExchange, getExchange, updateExchange } from '../../core/ledger.js';
+import { getReport } from '../../core/ingest/storage.js';
+import { acceptUpload } from '../../core/ingest/upload.js';
+import { getExchange } from '../../core/ledger.js';
 import { IdParam, StateParam } from '../schemas.js';
 import { requireVisible } from '../../core/security/scope.js';
 import { auditDisclosure, scopeOf } from '../plugins/auth.js';
@@ -68,8 +68,9 @@ function chooseAdapter(
 }
 
 /**
- * Batch files: the upload streams into Postgres (never whole in memory), the
- * answer is 202 with an exchange id, and the `ingest` job does the rest.
+ * Batch files: the upload use case (core/ingest/upload.ts) streams the file
+ * into Postgres, the answer is 202 with an exchange id, and the `ingest` job
+ * does the rest.
  * Progress is on the exchange; the per-record report on /report.
  */
 export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -108,84 +109,36 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function')
         throw new GatewayError('GW_ERR_VALIDATION', 'Send the file as the request body.');
       const mediaType = request.headers['content-type'] ?? null;
-      const ex = await createExchange(app.ctx.db, {
-        direction: 'inbound',
-        kind: 'file',
+      const out = await acceptUpload(app.ctx.db, app.ctx.queue, {
         stateCode,
-        status: 'received',
-        traceId: request.id,
-        clientId: request.principal?.clientId ?? null,
-        summary: {
-          file: { name: fileName, adapter: adapter.manifest.id, adapterVersion: adapter.manifest.version, mediaType },
-        },
-      });
-      await createSubmissionFile(app.ctx.db, {
-        exchangeId: ex.id,
-        stateCode,
-        adapterId: adapter.manifest.id,
+        adapter: { id: adapter.manifest.id, version: adapter.manifest.version },
         fileName,
         mediaType,
+        traceId: request.id,
+        clientId: request.principal?.clientId ?? null,
+        body,
+        limitBytes: app.ctx.config.FILE_LIMIT_BYTES,
       });
-      let stored: Awaited<ReturnType<typeof storeFileChunks>>;
-      try {
-        stored = await storeFileChunks(app.ctx.db, ex.id, body, app.ctx.config.FILE_LIMIT_BYTES);
-      } catch (err) {
-        await updateExchange(app.ctx.db, ex.id, {
-          status: 'failed',
-          error: { message: 'the upload was interrupted before the file was complete' },
-        });
-        throw err;
-      }
-      if (stored.kind === 'tooLarge') {
-        await updateExchange(app.ctx.db, ex.id, {
-          status: 'rejected',
-          error: { message: `file larger than ${app.ctx.config.FILE_LIMIT_BYTES} bytes` },
-        });
+      if (out.kind === 'too-large') {
         body.resume();
         throw new GatewayError(
           'GW_ERR_TOO_LARGE',
-          `The file is larger than ${app.ctx.config.FILE_LIMIT_BYTES} bytes; split it (a file holds at ` +
-            `most 40,000 students).`,
+          `The file is larger than ${out.limitBytes} bytes; split it (a file holds at most 40,000 students).`,
         );
       }
-      if (stored.kind === 'empty') {
-        await updateExchange(app.ctx.db, ex.id, { status: 'rejected', error: { message: 'empty file' } });
-        throw new GatewayError('GW_ERR_VALIDATION', 'The file is empty.');
-      }
-      const resendOf = await findEarlierUpload(app.ctx.db, stateCode, stored.sha256, ex.id);
-      await updateExchange(app.ctx.db, ex.id, {
-        summary: {
-          file: {
-            name: fileName,
-            adapter: adapter.manifest.id,
-            adapterVersion: adapter.manifest.version,
-            mediaType,
-            sizeBytes: stored.sizeBytes,
-            sha256: stored.sha256,
-          },
-          ...(resendOf ? { resendOf } : {}),
-        },
-      });
-      // The file is stored: it is accepted even when the queue is unreachable, and the worker's sweeper queues it
-      // later.
-      try {
-        await app.ctx.queue.enqueue(
-          QUEUES.ingest,
-          { exchangeId: ex.id, traceId: request.id },
-          { jobId: `ingest-${ex.id}` },
-        );
-      } catch (err) {
-        request.log.warn({ err, exchangeId: ex.id }, 'ingest queue unavailable; the stored file waits for the sweeper');
-      }
-      const links = { exchange: `/api/v1/exchanges/${ex.id}`, report: `/api/v1/exchanges/${ex.id}/report` };
+      if (out.kind === 'empty') throw new GatewayError('GW_ERR_VALIDATION', 'The file is empty.');
+      if (!out.enqueued)
+        request.log.warn({ exchangeId: out.exchangeId }, 'ingest queue unavailable; the recovery pass queues the file');
+      const id = out.exchangeId;
+      const links = { exchange: `/api/v1/exchanges/${id}`, report: `/api/v1/exchanges/${id}/report` };
       return reply
         .code(202)
         .header('location', links.exchange)
         .send({
-          exchangeId: ex.id,
+          exchangeId: id,
           status: 'received',
-          file: { name: fileName, adapter: adapter.manifest.id, sizeBytes: stored.sizeBytes, sha256: stored.sha256 },
-          resendOf,
+          file: { name: fileName, adapter: adapter.manifest.id, sizeBytes: out.sizeBytes, sha256: out.sha256 },
+          resendOf: out.resendOf,
           links,
         });
     },

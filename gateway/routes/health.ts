@@ -6,6 +6,13 @@ const Check = Type.Object({
   detail: Type.Optional(Type.String()),
 });
 
+const Ready = Type.Object({
+  status: Type.String(),
+  /** The dependencies that did not answer, so the operator sees at once which one is down. */
+  down: Type.Array(Type.Union([Type.Literal('postgres'), Type.Literal('redis')])),
+  checks: Type.Object({ postgres: Check, redis: Check }),
+});
+
 /** Liveness (the process answers) and readiness (Postgres and Redis answer). */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -28,21 +35,30 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['health'],
         summary: 'Postgres and Redis answer',
         response: {
-          200: Type.Object({ status: Type.String(), checks: Type.Object({ postgres: Check, redis: Check }) }),
-          503: Type.Object({ status: Type.String(), checks: Type.Object({ postgres: Check, redis: Check }) }),
+          200: Ready,
+          503: Ready,
         },
       },
     },
     async (_req, reply) => {
-      const postgres = await app.ctx.db.query('SELECT 1').then(
-        () => ({ status: 'up' as const }),
-        (e: Error) => ({ status: 'down' as const, detail: e.message }),
-      );
-      const redis = (await app.ctx.queue.ping())
-        ? { status: 'up' as const }
-        : { status: 'down' as const, detail: 'no PONG within 1 s' };
-      const ok = postgres.status === 'up' && redis.status === 'up';
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: { postgres, redis } });
+      const [postgres, redis] = await Promise.all([
+        app.ctx.db.query('SELECT 1').then(
+          () => ({ status: 'up' as const }),
+          (e: Error) => ({ status: 'down' as const, detail: e.message }),
+        ),
+        app.ctx.queue
+          .ping()
+          .then((up) => (up ? { status: 'up' as const } : { status: 'down' as const, detail: 'no PONG within 1 s' })),
+      ]);
+      const down = [
+        ...(postgres.status === 'down' ? ['postgres' as const] : []),
+        ...(redis.status === 'down' ? ['redis' as const] : []),
+      ];
+      const ok = down.length === 0;
+      if (!ok) reply.header('retry-after', '5');
+      return reply
+        .code(ok ? 200 : 503)
+        .send({ status: ok ? 'ready' : `not ready: ${down.join(' and ')} down`, down, checks: { postgres, redis } });
     },
   );
 };

@@ -1,15 +1,20 @@
 import type { Job } from 'bullmq';
-import type { MatchJob } from '../../core/jobs.js';
+import { completeIntent } from '../../core/job-intents.js';
+import { matchJobId, type MatchJob } from '../../core/jobs.js';
 import { matchRecord } from '../../core/linking.js';
 import type { WorkerContext } from '../context.js';
 
-/** The `match` job: places one state record under a consolidated student, or holds it for a near-match review. */
+/**
+ * The `match` job: places one state record under a consolidated student, or
+ * holds it for a near-match review; then its job intent is done.
+ */
 export function matchProcessor(ctx: WorkerContext) {
   return async (job: Job<MatchJob>) => {
     const outcome = await matchRecord(
       { db: ctx.db, consolidation: { requiredCredits: ctx.config.GRADUATION_CREDITS } },
       job.data,
     );
+    await completeIntent(ctx.db, matchJobId(job.data.recordId, job.data.version));
     const log = {
       traceId: job.data.traceId,
       recordId: job.data.recordId,
