@@ -83,6 +83,26 @@ export const ConfigSchema = Type.Object({
       'Longest an enqueue may take before the write is answered anyway: the job intent is in Postgres and ' +
       'the recovery pass enqueues it when Redis is back.',
   }),
+  QUEUE_PREFIX: Type.String({
+    default: 'msix',
+    pattern: '^[A-Za-z0-9_-]{1,40}$',
+    description: 'Prefix of every BullMQ key in Redis; processes of one gateway share it.',
+  }),
+  JOB_ATTEMPTS: Type.Integer({
+    default: 8,
+    minimum: 1,
+    description: 'Attempts of a match or ingest job before BullMQ fails it (the recovery pass retries it after that).',
+  }),
+  JOB_BACKOFF_MS: Type.Integer({
+    default: 1000,
+    minimum: 10,
+    description: 'First retry delay of a match or ingest job; it doubles each attempt (8 attempts: about 2 minutes).',
+  }),
+  INGEST_BATCH_SIZE: Type.Integer({
+    default: 500,
+    minimum: 1,
+    description: 'Records of a batch file stored per transaction (and per checkpoint).',
+  }),
   JOB_STALLED_INTERVAL_MS: Type.Integer({
     default: 30_000,
     minimum: 200,

@@ -52,10 +52,11 @@ export interface EmbeddedRedis {
 /** Starts a private redis-server on a free loopback port, with its files under `dir`. */
 export async function startEmbeddedRedis(
   dir: string,
-  opts: { persist?: boolean; log?: (line: string) => void } = {},
+  opts: { persist?: boolean; log?: (line: string) => void; port?: number } = {},
 ): Promise<EmbeddedRedis> {
   const bin = ensureRedisServer(opts.log);
-  const port = await freePort();
+  // A given port restarts a Redis where clients expect it (the fault tests' outage).
+  const port = opts.port ?? (await freePort());
   const dataDir = resolve(dir);
   mkdirSync(dataDir, { recursive: true });
   const args = [

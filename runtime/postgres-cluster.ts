@@ -17,6 +17,10 @@ function pgBin(name: string): string {
 
 export interface ThrowawayCluster {
   url: string;
+  /** Stops the server (fast shutdown: sessions are terminated), keeping its data: an outage. */
+  pause(): void;
+  /** Starts it again on the same port after {@link pause}. */
+  resume(): void;
   stop(): void;
 }
 
@@ -45,9 +49,12 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   const opts =
     `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c ` +
     `full_page_writes=off -c max_connections=200`;
-  run(pgBin('pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
+  const start = () => run(pgBin('pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause: () => run(pgBin('pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']),
+    resume: start,
     stop: () => {
       try {
         run(pgBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);

@@ -39,12 +39,20 @@ export const DEFAULT_JOB_OPTIONS = {
  * retries on top would multiply the attempts a receiving state sees.
  * `maintenance` jobs are the periodic passes: one try, kept briefly.
  */
-const JOB_OPTIONS: Record<QueueName, object> = {
-  [QUEUES.match]: DEFAULT_JOB_OPTIONS,
-  [QUEUES.ingest]: DEFAULT_JOB_OPTIONS,
-  [QUEUES.deliver]: { attempts: 1, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 24 * 3600 } },
-  [QUEUES.maintenance]: { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } },
-};
+function jobOptions(retry: { attempts?: number; backoffMs?: number }): Record<QueueName, object> {
+  const retried = {
+    ...DEFAULT_JOB_OPTIONS,
+    attempts: retry.attempts ?? DEFAULT_JOB_OPTIONS.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs ?? DEFAULT_JOB_OPTIONS.backoff.delay },
+  };
+  return {
+    [QUEUES.match]: retried,
+    [QUEUES.ingest]: retried,
+    [QUEUES.deliver]: { attempts: 1, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 24 * 3600 } },
+    [QUEUES.maintenance]: MAINTENANCE_JOB_OPTIONS,
+  };
+}
+const MAINTENANCE_JOB_OPTIONS = { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } };
 
 const SILENT: Pick<Logger, 'error' | 'warn' | 'info'> = { error: () => {}, warn: () => {}, info: () => {} };
 
@@ -55,6 +63,9 @@ export interface QueueOptions {
   logger?: Pick<Logger, 'error' | 'warn' | 'info'>;
   /** Longest an enqueue may take before it fails (default 2 s): a request is never held by a Redis outage. */
   enqueueTimeoutMs?: number;
+  /** Attempts and first backoff of match and ingest jobs (default 8 and 1 s). */
+  attempts?: number;
+  backoffMs?: number;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -77,6 +88,7 @@ export class BullJobQueue implements RecoverableJobQueue {
   readonly prefix: string;
   private readonly limiter: LogLimiter;
   private readonly enqueueTimeoutMs: number;
+  private readonly jobOptions: Record<QueueName, object>;
   constructor(
     private readonly redisUrl: string,
     opts: QueueOptions | string = {},
@@ -85,6 +97,7 @@ export class BullJobQueue implements RecoverableJobQueue {
     this.prefix = o.prefix ?? 'msix';
     this.limiter = new LogLimiter(o.logger ?? SILENT);
     this.enqueueTimeoutMs = o.enqueueTimeoutMs ?? 2000;
+    this.jobOptions = jobOptions(o);
     this.conn = new Redis({ ...redisOptions(redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.conn.on('error', (err: Error) =>
       this.limiter.log(
@@ -101,7 +114,7 @@ export class BullJobQueue implements RecoverableJobQueue {
       q = new Queue(name, {
         connection: { ...redisOptions(this.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false },
         prefix: this.prefix,
-        defaultJobOptions: JOB_OPTIONS[name],
+        defaultJobOptions: this.jobOptions[name],
       });
       q.on('error', (err: Error) =>
         this.limiter.log('warn', errorKey(`queue ${name}`, err), { err, queue: name }, 'queue error'),
@@ -137,7 +150,8 @@ export class BullJobQueue implements RecoverableJobQueue {
         }
         const state = await job.getState();
         if (state === 'failed') {
-          await job.retry('failed');
+          // A full new budget of attempts (and backoff), as if the job had just been added.
+          await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
           return 'retried';
         }
         if (state === 'completed') return 'completed';
@@ -161,7 +175,7 @@ export class BullJobQueue implements RecoverableJobQueue {
     await this.queue(QUEUES.maintenance).upsertJobScheduler(
       id,
       { every: everyMs },
-      { name: id, data: payload, opts: JOB_OPTIONS[QUEUES.maintenance] },
+      { name: id, data: payload, opts: MAINTENANCE_JOB_OPTIONS },
     );
   }
   async ping(): Promise<boolean> {

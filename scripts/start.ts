@@ -61,7 +61,13 @@ try {
     redisUrl = embedded.url;
     stops.unshift(() => embedded!.stop());
   }
-  const queue = new BullJobQueue(redisUrl, { logger, enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS });
+  const queue = new BullJobQueue(redisUrl, {
+    prefix: config.QUEUE_PREFIX,
+    logger,
+    enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS,
+    attempts: config.JOB_ATTEMPTS,
+    backoffMs: config.JOB_BACKOFF_MS,
+  });
   stops.push(() => queue.close());
   // A worker needs Redis to do anything; a gateway serves without it (writes are stored, their jobs queued later).
   if (config.ROLE !== 'gateway')
@@ -69,13 +75,16 @@ try {
 
   let workers: RunningWorkers | null = null;
   if (config.ROLE !== 'gateway') {
-    workers = startWorkers({ db, queue, config, logger }, redisUrl);
+    workers = startWorkers({ db, queue, config, logger }, redisUrl, config.QUEUE_PREFIX);
     stops.push(() => workers!.close());
   }
   let app: FastifyInstance | null = null;
   if (config.ROLE !== 'worker') {
     // Rate-limit counters in the same Redis as the queue, so every gateway process shares each client's budget.
-    app = await buildApp({ db, queue, config, sharedLimits: { url: redisUrl, prefix: 'msix:ratelimit:' } }, { logger });
+    app = await buildApp(
+      { db, queue, config, sharedLimits: { url: redisUrl, prefix: `${config.QUEUE_PREFIX}:ratelimit:` } },
+      { logger },
+    );
     await app.listen({ host: config.HOST, port: config.PORT });
     stops.push(() => app!.close());
   } else {

@@ -31,6 +31,8 @@ export interface IngestDeps {
   db: Db;
   queue: JobQueue;
   openParser: OpenParser;
+  /** Records stored per transaction and checkpoint (default 500). */
+  batchSize?: number;
 }
 
 export type IngestRunResult =
@@ -94,7 +96,13 @@ export async function runIngest(deps: IngestDeps, job: IngestJob): Promise<Inges
   const { report, enqueueFailed, resumed } = await ingestEvents(
     db,
     deps.queue,
-    { exchangeId, traceId, adapterId: file.adapterId, ...meta },
+    {
+      exchangeId,
+      traceId,
+      adapterId: file.adapterId,
+      ...meta,
+      ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
+    },
     events,
   );
   await finish(db, exchangeId, { status: finalStatus(report), summary: ledgerSummary(report) }, report);

@@ -7,6 +7,8 @@ const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
 
 interface Service {
   image?: string;
+  restart?: string;
+  stop_grace_period?: string;
   build?: unknown;
   environment?: Record<string, string>;
   healthcheck?: { test: unknown };
@@ -27,6 +29,14 @@ describe('docker-compose.yml', () => {
     }
     expect(s.postgres!.image).toMatch(/^postgres:/);
     expect(s.redis!.image).toMatch(/^redis:/);
+  });
+
+  it('restarts every service by itself, and gives gateway and worker a stop grace longer than a job step', () => {
+    for (const [name, svc] of Object.entries(s)) expect(svc.restart, name).toBe('unless-stopped');
+    const seconds = (v: string | undefined) => Number(/^(\d+)s$/.exec(v ?? '')?.[1] ?? 0);
+    expect(seconds(s.gateway!.stop_grace_period)).toBeGreaterThanOrEqual(30);
+    // Longer than DELIVERY_TIMEOUT_MS (10 s), the longest step a worker may be in.
+    expect(seconds(s.worker!.stop_grace_period)).toBeGreaterThan(10);
   });
 
   it('builds gateway and worker from one image and selects the role by environment', () => {

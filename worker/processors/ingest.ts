@@ -28,7 +28,10 @@ export function ingestProcessor(ctx: WorkerContext) {
   };
 
   return async (job: Job<IngestJob>) => {
-    const out = await runIngest({ db: ctx.db, queue: ctx.queue, openParser }, job.data);
+    const out = await runIngest(
+      { db: ctx.db, queue: ctx.queue, openParser, batchSize: ctx.config.INGEST_BATCH_SIZE },
+      job.data,
+    );
     if (out.kind === 'ingested')
       ctx.logger.info(
         { traceId: job.data.traceId, exchangeId: job.data.exchangeId, ...out },
