@@ -87,7 +87,7 @@ export async function startFaultWorld(opts: { ownPostgres?: boolean; ownRedis?: 
     await ensureStates(db);
     const cluster = postgres;
     cleanups.push(async () => {
-      await db.close();
+      await db.close().catch(() => {});
       cluster.stop();
     });
   } else {
