@@ -36,6 +36,7 @@ import { exchangeDeliveryRoutes } from './routes/exchange-deliveries.js';
 import { exchangeStateRoutes } from './routes/exchange-states.js';
 import { studentSearchRoutes } from './routes/student-searches.js';
 import { portalPlugin } from './portal/plugin.js';
+import { reportRoutes } from './routes/reports.js';
 
 /** The gateway's fastify instance: TypeBox schemas give route handlers their types. */
 export type GatewayApp = FastifyInstance<
@@ -135,6 +136,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
         { name: 'exchange', description: 'Record requests, move notices and deliveries between states' },
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'security', description: 'Tokens, keys and sign-in' },
+        { name: 'reports', description: 'Federal and state aggregates (cells under 5 children suppressed)' },
       ],
     },
     refResolver: {
@@ -172,6 +174,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(exchangeDeliveryRoutes);
   await app.register(exchangeStateRoutes);
   // The web portal for people (issue 14): pages on the same access rules and core use cases as the API.
+  await app.register(reportRoutes);
   await app.register(portalPlugin);
   return app;
 }

@@ -43,6 +43,12 @@ export const PAGES = {
     summary: 'Every exchange by state, status and kind, with its timeline (student data masked).',
     roles: ['help-desk', 'admin'],
   },
+  reports: {
+    href: '/portal/reports',
+    label: 'Reports',
+    summary: 'Child counts by state and period (cells under 5 children suppressed), as a page, JSON and CSV.',
+    roles: ['federal', 'admin', 'data-admin'],
+  },
 } as const satisfies Record<string, PortalPage>;
 
 /** The menu of a person with these roles: every page (but home) that one of the roles may open. */

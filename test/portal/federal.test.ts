@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { suppress } from '../../core/reports.js';
+import { DEMO_RECORDS } from '../../demo/students.js';
+import { expectAccessible, screenshot, signIn, startPortal, type Portal } from '../support/browser.js';
+
+/**
+ * Federal reporting in a real browser: the child counts as a page, JSON and
+ * CSV with the same numbers and small cells suppressed; no name or birth date
+ * anywhere; every student page refused.
+ */
+let portal: Portal;
+const childText = [
+  ...new Set(
+    DEMO_RECORDS.flatMap((r) => [r.identity.firstName, r.identity.lastName1, r.identity.birthDate]).filter(
+      (x): x is string => typeof x === 'string' && x.length >= 3,
+    ),
+  ),
+];
+
+beforeAll(async () => {
+  portal = await startPortal();
+});
+afterAll(async () => {
+  await portal?.close();
+});
+
+describe('federal reporting', () => {
+  it('suppresses cells under 5, and a second cell when one alone would be given back by the total', () => {
+    expect(
+      suppress([
+        { state: 'TX', children: 12 },
+        { state: 'FL', children: 7 },
+      ]),
+    ).toEqual({
+      rows: [
+        { state: 'TX', children: 12, suppressed: false },
+        { state: 'FL', children: 7, suppressed: false },
+      ],
+      total: 19,
+    });
+    const one = suppress([
+      { state: 'TX', children: 12 },
+      { state: 'FL', children: 7 },
+      { state: 'WA', children: 2 },
+    ]);
+    expect(one.rows.map((r) => r.children)).toEqual([12, null, null]);
+    expect(one.total).toBe(21);
+    expect(suppress([{ state: 'WA', children: 3 }]).total).toBeNull();
+  });
+
+  it('reads child counts as a page, JSON and CSV with the same numbers, and no child anywhere', async () => {
+    const page = await signIn(portal, 'Frank Moreno', '/portal/reports?from=2020-01-01&to=2030-12-31');
+    expect(new URL(page.url()).pathname).toBe('/portal/reports');
+    const html = await page.content();
+    expect(childText.filter((t) => html.includes(t))).toEqual([]);
+    await expectAccessible(page);
+    await screenshot(page, 'federal-reports');
+    const cells = await page.locator('#child-counts tbody tr').allTextContents();
+    const json = await (
+      await page.request.get(`${portal.base}/api/v1/reports/child-counts?from=2020-01-01&to=2030-12-31`)
+    ).json();
+    const csv = await (
+      await page.request.get(`${portal.base}/api/v1/reports/child-counts?from=2020-01-01&to=2030-12-31&format=csv`)
+    ).text();
+    expect(json.rows.length).toBeGreaterThan(0);
+    expect(cells.length).toBe(json.rows.length + 1);
+    for (const [i, r] of (json.rows as { state: string; children: number | null }[]).entries()) {
+      expect(cells[i]).toContain(r.state);
+      if (r.children === null) expect(cells[i]).toContain('suppressed');
+      else expect(cells[i]).toContain(String(r.children));
+      expect(csv).toContain(`${r.state},${r.children ?? ''},${r.children === null}`);
+    }
+    for (const body of [JSON.stringify(json), csv]) expect(childText.filter((t) => body.includes(t))).toEqual([]);
+    // Federal reporting reads the reports and nothing else.
+    for (const path of ['/portal/find', '/portal/deliveries', '/portal/ledger', '/portal/requests']) {
+      const res = await page.goto(`${portal.base}${path}`);
+      expect(res?.status(), path).toBe(403);
+      const refused = await page.content();
+      expect(childText.filter((t) => refused.includes(t))).toEqual([]);
+    }
+    await page.close();
+  });
+});
