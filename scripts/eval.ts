@@ -129,16 +129,18 @@ if (asJson) {
 } else {
   console.log(
     '| data set | records | pairwise P | pairwise R | pairwise F1 | B³ P | B³ R | B³ F1 | blocking ' +
-      'recall | candidate pairs | review share (cluster pairs / record pairs) | recall incl. review | ' +
+      'recall | candidate pairs | review share (cluster pairs / record pairs) | review items true | ' +
+      'recall incl. review | ' +
       'twins merged | mixed clusters | s |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(
       `| ${r.name} | ${r.records} | ${pct(r.pairwise.precision)} | ${pct(r.pairwise.recall)} | ` +
         `**${pct(r.pairwise.f1)}** | ${pct(r.bcubed.precision)} | ${pct(r.bcubed.recall)} | ` +
         `${pct(r.bcubed.f1)} | ${pct(r.blockingRecall)} | ${r.candidatePairs} | ` +
         `${(r.reviewShare * 100).toFixed(2)}% / ${(r.reviewShareRecordPairs * 100).toFixed(2)}% | ` +
+        `${r.reviewPairs} items, ${(r.reviewTrueShare * 100).toFixed(1)}% | ` +
         `${pct(r.recallWithReview)} | ${r.twinsMerged ?? '–'} | ${r.mixedClusters} | ${r.seconds.toFixed(1)} |`,
     );
   }

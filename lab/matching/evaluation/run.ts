@@ -42,6 +42,8 @@ export interface EvaluationResult extends LinkageMetrics {
   reviewPairs: number;
   /** Review share if every open record pair were its own review item (before grouping by cluster pair). */
   reviewShareRecordPairs: number;
+  /** Share of review worklist items (one per pair of clusters) whose two records are the same child. */
+  reviewTrueShare: number;
   /** Pairwise recall counting review pairs as found (auto + queue). */
   recallWithReview: number;
   twinsMerged: number | null;
@@ -85,6 +87,8 @@ export function evaluate<R>(input: EvaluationInput<R>): EvaluationResult {
   });
   const blockingRecall = metrics.pairwise.truePairs === 0 ? 1 : foundTrue / metrics.pairwise.truePairs;
 
+  let reviewTrue = 0;
+  for (const p of result.review) if (truth[p.a] === truth[p.b]) reviewTrue++;
   const inReview = new Set<number>();
   const uf = new ConstrainedUnionFind(n);
   for (let i = 0; i < n; i++) uf.union(i, result.clusterOf[i]!);
@@ -128,6 +132,7 @@ export function evaluate<R>(input: EvaluationInput<R>): EvaluationResult {
     blockingRecall,
     reviewShare: inReview.size / n,
     reviewPairs: result.review.length,
+    reviewTrueShare: result.review.length === 0 ? 0 : reviewTrue / result.review.length,
     reviewShareRecordPairs: result.stats.recordsInRecordPairReview / n,
     recallWithReview,
     twinsMerged,
