@@ -62,12 +62,12 @@ describe('docker-compose.yml', () => {
     expect(s.gateway!.depends_on?.keycloak?.condition).toBe('service_healthy');
   });
 
-  it('has a Dockerfile whose health check and command match the start script', () => {
+  it('has a Dockerfile whose health check and command run the compiled start script', () => {
     const dockerfile = read('Dockerfile');
     expect(dockerfile).toMatch(/^FROM node:20/m);
     expect(dockerfile).toContain('HEALTHCHECK');
     expect(dockerfile).toContain('/health/live');
-    expect(dockerfile).toContain('scripts/start.ts');
+    expect(dockerfile).toContain('dist/scripts/start.js');
     expect(read('.dockerignore')).toContain('node_modules');
   });
 });
