@@ -115,6 +115,7 @@ try {
   say(`  redis    : ${embedded ? `embedded redis-server at ${redisUrl}` : redisUrl}`);
   say(`  role     : ${config.ROLE}`);
   if (app) {
+    say(`  portal   : ${base}/portal  (sign in as a demo person: counselor, data administrator, help desk, federal)`);
     say(`  API docs : ${base}/docs`);
     say(`  health   : ${base}/health/ready`);
     say(`  write    : POST ${base}/api/v1/states/{state}/records`);
@@ -131,9 +132,7 @@ try {
     say(`  token    : curl -s -u ${tx.clientId}:${tx.secret} -d grant_type=client_credentials ${base}/oauth/token`);
     say(`             curl -H "Authorization: Bearer <access_token>" ${base}/api/v1/states/TX/records/TX0048213`);
     if (config.DEV_IDP)
-      say(
-        `  sign in  : ${base}/auth/login  (development provider: pick a demo user for any role; then ${base}/auth/me)`,
-      );
+      say(`  sign in  : ${base}/portal  (development provider: pick a demo user for any role; no password)`);
     say(
       `             (other demo clients: ${demoClients
         .filter((c) => c !== tx)

@@ -1,9 +1,7 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../gateway/dev-idp/users.js';
 import { ASSETS } from '../../gateway/portal/assets.js';
-import { ARTIFACTS, expectAccessible, screenshot, signIn, startPortal, type Portal } from '../support/browser.js';
+import { expectAccessible, screenshot, signIn, startPortal, type Portal } from '../support/browser.js';
 
 /**
  * The portal's frame in a real browser: every demo person signs in (from
@@ -33,10 +31,6 @@ describe('portal frame', () => {
         expect(intro).toContain(user.state ? `State: ${user.state}` : 'National');
         await expectAccessible(page);
         await screenshot(page, `home-${user.username}`);
-        if (process.env.UPDATE_DOCS_SCREENSHOTS) {
-          mkdirSync('docs/portal', { recursive: true });
-          copyFileSync(join(ARTIFACTS, `home-${user.username}.png`), `docs/portal/home-${user.roles[0]}.png`);
-        }
         await page.getByRole('button', { name: 'Sign out' }).click();
         // Signed out: the portal asks who is signing in again.
         await page.waitForURL((u) => u.pathname.startsWith('/dev-idp/'));
