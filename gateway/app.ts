@@ -22,6 +22,7 @@ import { matchingReviewRoutes } from './routes/matching-reviews.js';
 import { matchingMergeRoutes } from './routes/matching-merges.js';
 import { fileRoutes } from './routes/files.js';
 import { edfiPlugin } from './edfi/plugin.js';
+import { sifPlugin } from './sif/plugin.js';
 import { securityPlugin } from './plugins/auth.js';
 import { disclosurePolicy, recordInState } from '../core/security/disclosure.js';
 import { noticeGround, searchChoiceGround } from '../core/exchange/grounds.js';
@@ -135,6 +136,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
         { name: 'exchanges', description: 'The exchange ledger' },
         { name: 'exchange', description: 'Record requests, move notices and deliveries between states' },
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'sif', description: 'SIF 3 environments, objects (NA 4.x), queues and subscriptions' },
         { name: 'security', description: 'Tokens, keys and sign-in' },
         { name: 'reports', description: 'Federal and state aggregates (cells under 5 children suppressed)' },
       ],
@@ -168,6 +170,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(exchangeRoutes);
   await app.register(fileRoutes);
   await app.register(edfiPlugin);
+  await app.register(sifPlugin);
   await app.register(exchangeRequestRoutes);
   await app.register(exchangeEdfiRoutes);
   await app.register(exchangeNoticeRoutes);

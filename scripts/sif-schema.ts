@@ -83,8 +83,8 @@ function compile(name: string, node: Node): string {
   if (content) {
     const ext = child(content, 'extension') ?? child(content, 'restriction')!;
     inherit(def, attr(ext, 'base'));
-    if (simple) def.text = true;
-    else particles(ext, false, def, name);
+    if (simple || attr(content, 'mixed') === 'true' || attr(node, 'mixed') === 'true') def.text = true;
+    if (!simple) particles(ext, false, def, name);
     def.attrs.push(...attrsOf(ext));
   } else {
     particles(node, false, def, name);

@@ -9,7 +9,7 @@ import { mapField } from '../engine.js';
 import { requireCrosswalk } from '../loader.js';
 import type { Crosswalk } from '../types.js';
 import { SIF_MAPPINGS, type SifFieldRule } from './fields.js';
-import { setAt, valueAt, type SifElement, type SifValue } from './tree.js';
+import { normalizeObject, setAt, valueAt, type SifElement, type SifValue } from './tree.js';
 
 /** A canonical fragment: nested plain values keyed by the mapping's canonical paths. */
 export type SifFragment = Record<string, unknown>;
@@ -186,7 +186,8 @@ export function canonicalToSif(object: SifObjectName, fragment: SifFragment, bas
     }
     placeList(tree, outerParent, outerName, outers);
   }
-  return tree;
+  // Repeatable elements made on the way become arrays, as the schema says.
+  return normalizeObject(object, tree, []);
 }
 
 function splitLast(path: string): [string, string] {

@@ -187,3 +187,31 @@ export function setAt(tree: SifElement, path: string, value: string): void {
   if (existing && typeof existing === 'object' && !Array.isArray(existing)) existing['#text'] = value;
   else cur[last] = value;
 }
+
+function writeOrdered(el: XMLBuilder, tree: SifElement): void {
+  for (const [k, v] of Object.entries(tree)) if (k.startsWith('@') && typeof v === 'string') el.att(k.slice(1), v);
+  const text = tree['#text'];
+  if (typeof text === 'string' && text !== '') el.txt(text);
+  for (const [k, v] of Object.entries(tree)) {
+    if (k.startsWith('@') || k === '#text') continue;
+    for (const item of Array.isArray(v) ? v : [v]) {
+      const child = el.ele(k);
+      if (typeof item === 'string') {
+        if (item !== '') child.txt(item);
+      } else writeOrdered(child, item);
+    }
+  }
+}
+
+/**
+ * Writes a Goessner tree as XML in the order of its keys, without a schema: for infrastructure documents the gateway
+ * builds in their XSD order (environment, createResponse, error…) and for the schema-unaware Goessner conversion.
+ */
+export function writeGoessnerXml(namespace: string | null, root: string, tree: SifValue): string {
+  const doc = create({ version: '1.0', encoding: 'UTF-8' });
+  const el = namespace ? doc.ele(namespace, root) : doc.ele(root);
+  if (typeof tree === 'string') {
+    if (tree !== '') el.txt(tree);
+  } else writeOrdered(el, tree);
+  return el.end({ prettyPrint: false });
+}
