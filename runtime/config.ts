@@ -224,7 +224,7 @@ export const ConfigSchema = Type.Object({
       'Token requests per client id and IP per RATE_LIMIT_WINDOW_MS (slows secret guessing); ten times as many ' +
       'per IP whatever the client id.',
   }),
-  // Read by nothing yet: the SIF routes (issue 15) pass it to sifScheme. Kept so the setting is stable.
+  // The SIF surface (gateway/sif/plugin.ts) passes it to sifScheme.
   HMAC_REPLAY_WINDOW_SECONDS: Type.Integer({
     default: 300,
     minimum: 10,

@@ -28,6 +28,18 @@ export const DeliveryConfigSchema = Type.Union([
   Type.Object({ channel: Type.Literal('inbox') }, { additionalProperties: false }),
   Type.Object({ channel: Type.Literal('webhook'), url: Url, secret: Secret }, { additionalProperties: false }),
   Type.Object({ channel: Type.Literal('edfi'), ...OAuthClient }, { additionalProperties: false }),
+  // A state's own SIF provider: events POSTed to its events connector, signed SIF_HMACSHA256 with the session token
+  // and secret of the environment the provider gave the gateway.
+  Type.Object(
+    {
+      channel: Type.Literal('sif'),
+      eventsUrl: Url,
+      sessionToken: Type.String({ minLength: 1, maxLength: 500 }),
+      secret: Type.String({ minLength: 1, maxLength: 500 }),
+      zoneId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type DeliveryConfig = Static<typeof DeliveryConfigSchema>;
 
@@ -127,6 +139,8 @@ export function checkEndpointInput(data: unknown): EndpointCheck {
   const d = data.delivery;
   if (d.channel === 'webhook')
     issues.push(...[urlIssue('/delivery/url', d.url)].filter((x): x is FieldIssue => x !== null));
+  if (d.channel === 'sif')
+    issues.push(...[urlIssue('/delivery/eventsUrl', d.eventsUrl)].filter((x): x is FieldIssue => x !== null));
   if (d.channel === 'edfi')
     issues.push(
       ...[urlIssue('/delivery/apiBase', d.apiBase), urlIssue('/delivery/tokenUrl', d.tokenUrl)].filter(
@@ -141,7 +155,7 @@ export function checkEndpointInput(data: unknown): EndpointCheck {
     );
   // A secret that looks sealed would be read back as sealed: refuse it rather than fail at delivery.
   const given: Array<[string, string]> = [];
-  if (d.channel === 'webhook') given.push(['/delivery/secret', d.secret]);
+  if (d.channel === 'webhook' || d.channel === 'sif') given.push(['/delivery/secret', d.secret]);
   if (d.channel === 'edfi') given.push(['/delivery/clientSecret', d.clientSecret]);
   if (data.source) given.push(['/source/clientSecret', data.source.clientSecret]);
   for (const [path, v] of given) {
@@ -281,6 +295,10 @@ export async function liveSources(db: Db, stateCodes: readonly string[]): Promis
 export function redactEndpoint(e: Endpoint): Endpoint {
   const d = e.delivery;
   const delivery: DeliveryConfig =
-    d.channel === 'webhook' ? { ...d, secret: HIDDEN } : d.channel === 'edfi' ? { ...d, clientSecret: HIDDEN } : d;
+    d.channel === 'webhook' || d.channel === 'sif'
+      ? { ...d, secret: HIDDEN }
+      : d.channel === 'edfi'
+        ? { ...d, clientSecret: HIDDEN }
+        : d;
   return { ...e, delivery, source: e.source ? { ...e.source, clientSecret: HIDDEN } : null };
 }

@@ -5,12 +5,10 @@
  * message up to it. A queue shows them only when it subscribes to StudentRecordExchanges in the state's zone.
  */
 import type { Db } from '../store/db.js';
-import { ackInbox, readInbox, type InboxItem } from '../exchange/delivery/inbox.js';
+import { ackInbox, readInbox } from '../exchange/delivery/inbox.js';
 import type { MessageEnvelope } from '../exchange/messages.js';
 import type { SifElement } from '../../mappings/sif/tree.js';
-import { consolidatedRefId } from './consolidated.js';
-import { derivedRefId } from './refid.js';
-import { studentRefsByStateId } from './store.js';
+import { EXCHANGE_SERVICE, exchangeEventTree } from './events.js';
 
 export interface SifQueue {
   id: string;
@@ -29,9 +27,6 @@ export interface SifSubscription {
   serviceType: string;
   serviceName: string;
 }
-
-/** The service whose events carry the exchange engine's messages. */
-export const EXCHANGE_SERVICE = 'StudentRecordExchanges';
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 const isUuid = (v: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
@@ -150,38 +145,6 @@ export interface QueueMessage {
   message: MessageEnvelope;
 }
 
-/** The StudentRecordExchange an engine message becomes: whose child, which records to read, what happened. */
-async function exchangeObject(db: Db, item: InboxItem): Promise<SifElement> {
-  const m = item.message;
-  const data = m.data as Record<string, unknown>;
-  const ids = Array.isArray(data.yourStudentIds) ? (data.yourStudentIds as string[]) : [];
-  const [studentRef] = await studentRefsByStateId(db, m.to, ids);
-  const academic = m.msixId && data.role !== 'departed' ? await consolidatedRefId(db, m.msixId) : null;
-  const facts: [string, unknown][] = [
-    ['MessageKind', m.kind],
-    ['MsixId', m.msixId],
-    ['NoticeId', data.noticeId],
-    ['Role', data.role],
-    ['FromState', data.fromState],
-    ['ToState', data.toState],
-    ['Sequence', m.sequence],
-  ];
-  return {
-    '@RefId': derivedRefId(`msix:message:${m.id}`),
-    ...(ids[0] ? { StateProvinceId: ids[0] } : {}),
-    ...(studentRef ? { StudentPersonalRefId: studentRef } : {}),
-    Records: {
-      StudentDemographicRecordRefId: studentRef ?? derivedRefId(`msix:StudentPersonal:${m.msixId ?? m.id}`),
-      ...(academic ? { StudentAcademicRecordRefId: academic } : {}),
-    },
-    SIF_ExtendedElements: {
-      SIF_ExtendedElement: facts
-        .filter(([, v]) => v !== undefined && v !== null)
-        .map(([k, v]) => ({ '@Name': k, '#text': String(v) })),
-    },
-  };
-}
-
 /**
  * The next message of a queue after acknowledging `lastMessageId` (and every message before it). Null when the queue
  * is empty or subscribes to nothing that carries the state's messages.
@@ -214,7 +177,7 @@ export async function nextQueueMessage(
       serviceName: EXCHANGE_SERVICE,
       zoneId: q.zoneId,
       remaining: next.length - 1,
-      body: await exchangeObject(db, item),
+      body: await exchangeEventTree(db, item.message),
       message: item.message,
     },
   };

@@ -155,6 +155,8 @@ export const SIF_MAPPINGS: Record<SifObjectName, SifObjectMapping> = {
     ],
   },
   StudentRecordExchange: {
+    // The gateway sends these (queue events for move notices and record answers); consumers do not write them.
+    readOnly: true,
     refs: { student: 'StudentPersonalRefId' },
     fields: [],
   },

@@ -7,7 +7,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { createClient } from '../../core/security/clients.js';
+import { putEndpoint } from '../../core/exchange/endpoints.js';
+import { MemoryReplayGuard } from '../../core/security/replay-guard.js';
+import { verifySifAuthorization } from '../../core/security/sif-hmac.js';
 import { edfiClient } from '../edfi/support/client.js';
 import { lea, program, school, smepa, ssa, student, LEA_ID, SCHOOL_ID } from '../edfi/support/fixtures.js';
 import { eventually, startSystem, type TestSystem } from '../support/system.js';
@@ -79,6 +83,9 @@ describe('a SIF consumer from the specification (done when)', () => {
   let sys: TestSystem;
   let root: string;
   let consumer: SifConsumer;
+  // Michigan's own SIF provider: the gateway pushes Michigan's messages there as SIF events (the SIF channel).
+  let miProvider: FastifyInstance;
+  const miEvents: { headers: Record<string, unknown>; body: string; auth: string }[] = [];
 
   beforeAll(async () => {
     // The moves here are a few months old: widen the window in which a move is still news (as the exchange tests do).
@@ -89,6 +96,37 @@ describe('a SIF consumer from the specification (done when)', () => {
     await sys.app.listen({ host: '127.0.0.1', port: 0 });
     const addr = sys.app.server.address();
     root = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    miProvider = Fastify();
+    miProvider.addContentTypeParser('application/xml', { parseAs: 'string' }, (_r, body, done) => done(null, body));
+    const guard = new MemoryReplayGuard();
+    miProvider.post('/sif/v3/events/StudentRecordExchanges', async (request, reply) => {
+      const ts = request.headers.timestamp as string | undefined;
+      const v = await verifySifAuthorization(request.headers.authorization, ts, {
+        secretFor: async (t) => (t === 'mi-provider-session' ? 'mi-provider-secret' : null),
+        replay: guard,
+        windowSeconds: 300,
+        allowBasic: false,
+      });
+      miEvents.push({ headers: request.headers, body: request.body as string, auth: v.kind });
+      return reply.code(v.kind === 'ok' ? 202 : 401).send();
+    });
+    await miProvider.listen({ host: '127.0.0.1', port: 0 });
+    const miPort = (miProvider.server.address() as { port: number }).port;
+    await putEndpoint(
+      sys.db,
+      'MI',
+      {
+        delivery: {
+          channel: 'sif',
+          eventsUrl: `http://127.0.0.1:${miPort}/sif/v3/events`,
+          sessionToken: 'mi-provider-session',
+          secret: 'mi-provider-secret',
+          zoneId: 'MI',
+        },
+      },
+      'test',
+      sys.config.SIGNING_KEY_SECRET,
+    );
     // Michigan's records of the child, through Ed-Fi: school, migrant program, enrollment, a course with credits.
     const mi = await edfiClient(sys, 'MI');
     const course = {
@@ -148,6 +186,7 @@ describe('a SIF consumer from the specification (done when)', () => {
   });
   afterAll(async () => {
     await sys?.close();
+    await miProvider?.close();
   });
 
   it('writes as Texas, is matched with Michigan, gets the move notice and reads the consolidated record', {
@@ -246,5 +285,14 @@ describe('a SIF consumer from the specification (done when)', () => {
     expect(record['@SIF_RefId']).toBe(SP);
     expect(record.CourseHistory.Term[0].Courses.Course[0].SchoolCourseInfoData.CourseTitle).toBe('Algebra I');
     expect(record.AcademicPerformanceSummary.TotalCreditsEarned).toBe('0.50');
+
+    // Michigan, whose endpoint is SIF, got its side of the move pushed to its own provider as a signed SIF event.
+    const pushed = await eventually(async () => miEvents.find((e) => e.auth === 'ok') ?? null, 30_000, 100);
+    expect(pushed.headers.messagetype).toBe('EVENT');
+    expect(pushed.headers.eventaction).toBe('CREATE');
+    expect(pushed.headers.servicename).toBe('StudentRecordExchanges');
+    expect(xmllint(pushed.body, 'na4'), pushed.body).toBeNull();
+    expect(pushed.body).toContain('<StateProvinceId>MI-5521</StateProvinceId>');
+    expect(pushed.body).toContain('<SIF_ExtendedElement Name="Role">departed</SIF_ExtendedElement>');
   });
 });

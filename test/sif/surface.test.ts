@@ -129,6 +129,16 @@ describe('SIF 3 surface', () => {
     expect(r.body).toContain(`id="${'E'.repeat(32)}" statusCode="404"`);
   });
 
+  it('documents the SIF routes in the OpenAPI description', async () => {
+    const doc = (await sys.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    for (const path of [
+      '/sif/v3/environments/environment',
+      '/sif/v3/requests/{collection}',
+      '/sif/v3/queues/{id}/messages',
+    ])
+      expect(Object.keys(doc.paths)).toContain(path);
+  });
+
   it('deletes the environment: its session token stops working', async () => {
     expect((await send('DELETE', `/environments/${envId}`)).statusCode).toBe(204);
     expect((await send('GET', '/requests/StudentPersonals')).statusCode).toBe(401);

@@ -7,9 +7,10 @@ import type { TokenProvider } from '../oauth-token.js';
 import { edfiPushChannel } from './edfi-push.js';
 import { inboxChannel } from './inbox.js';
 import { webhookChannel } from './webhook.js';
+import { sifPushChannel } from './sif.js';
 
 /**
- * The channels by configuration. Adding one (a SIF event queue) is a file in
+ * The channels by configuration. Adding one is a file in
  * this folder, a member of DeliveryConfigSchema, and one case here.
  */
 export interface Channels {
@@ -25,6 +26,7 @@ export function createChannels(deps: {
   const webhook = webhookChannel(deps.policy, deps.now);
   const edfi = edfiPushChannel(deps.tokens, deps.policy);
   const inbox = inboxChannel(deps.db);
+  const sif = sifPushChannel(deps.db, deps.policy);
   return {
     send(message, config, ctx) {
       switch (config.channel) {
@@ -34,6 +36,8 @@ export function createChannels(deps: {
           return edfi.send(message, config, ctx);
         case 'inbox':
           return inbox.send(message, config, ctx);
+        case 'sif':
+          return sif.send(message, config, ctx);
       }
     },
   };
