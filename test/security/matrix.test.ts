@@ -141,7 +141,7 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SKIP = [/^\/docs/, /^\/dev-idp/];
 
 describe('authorization matrix (route declarations × roles × own/other state)', () => {
-  it('answers every cell as the policy says', { timeout: 180_000 }, async () => {
+  it('answers every cell as the policy says', async () => {
     const routes = sys.app.security.routes.filter(
       (r) => r.method !== 'HEAD' && !SKIP.some((s) => s.test(r.url)) && r.access && !('public' in r.access),
     );
