@@ -1,6 +1,7 @@
 import type { Db } from './store/db.js';
 import type { StateRecord } from '../specs/canonical/state-record.js';
 import { contentHash } from './canonical-json.js';
+import type { ModuleSqlFile } from './store/migrate.js';
 
 /** What happened to one submitted record. `unchanged` means the same content was already stored: nothing to do. */
 export type ApplyStatus = 'created' | 'updated' | 'unchanged' | 'withdrawn' | 'not_found';
@@ -54,99 +55,115 @@ export function storedFromRow(r: Row): StoredRecord {
 }
 
 /**
- * Applies one validated canonical record with MSIX insert/update/delete
- * semantics. Insert and update both upsert (a state resending an insert for a
- * child it already sent is an update, not an error); the same content twice is
- * `unchanged`, so resending a file creates nothing new.
+ * The state records aggregate's set-based write, in SQL for speed: this module owns `records.sql` (the function
+ * `apply_state_records`), which the migrator runs again whenever it changes. Every write of a submitted record
+ * goes through it: the API and Ed-Fi through {@link applyStateRecord}, batch files through
+ * {@link applyStateRecords}, and the Ed-Fi one-statement Student creation from SQL (core/edfi/create-student.sql).
  */
+export const STATE_RECORDS_SQL: ModuleSqlFile = { id: 'core/records', url: new URL('./records.sql', import.meta.url) };
+
+/** One record to apply, with the code set version it was validated against. */
+export interface ApplyItem {
+  record: StateRecord;
+  codesetVersion: string;
+}
+
+/** What `apply_state_records` reads for one item (JSON built with JSON.stringify, never by hand). */
+interface SqlItem {
+  i: number;
+  state: string;
+  sid: string;
+  del: boolean;
+  rec: Omit<StateRecord, 'action'> | null;
+  hash: string | null;
+  csv: string;
+}
+
+const NEEDS_MATCH: Record<ApplyStatus, boolean> = {
+  created: true,
+  updated: true,
+  withdrawn: true,
+  unchanged: false,
+  not_found: false,
+};
+
+/**
+ * Applies validated canonical records with MSIX insert/update/delete semantics, in the caller's transaction;
+ * outcomes in input order. Insert and update both upsert (a state resending an insert for a child it already
+ * sent is an update, not an error); the same content twice is `unchanged`, so resending a file creates nothing
+ * new. One statement per run of items that names each student once: a batch that names a student twice is
+ * applied in order, the later item seeing what the earlier one wrote.
+ */
+export async function applyStateRecords(
+  tx: Db,
+  items: readonly ApplyItem[],
+  exchangeId: string | null,
+): Promise<ApplyOutcome[]> {
+  const outcomes: ApplyOutcome[] = [];
+  let run: SqlItem[] = [];
+  let inRun = new Set<string>();
+  const flush = async () => {
+    if (!run.length) return;
+    const r = await tx.query<{ i: number; record_id: string | null; outcome: ApplyStatus; version: number }>(
+      'SELECT i, record_id, outcome, version FROM apply_state_records($1::uuid, $2::json)',
+      [exchangeId, JSON.stringify(run)],
+    );
+    for (const row of r.rows) {
+      outcomes[row.i] = {
+        stateStudentId: items[row.i]!.record.stateStudentId,
+        recordId: row.record_id,
+        status: row.outcome,
+        version: row.version,
+        needsMatch: NEEDS_MATCH[row.outcome],
+      };
+    }
+    run = [];
+    inRun = new Set();
+  };
+  for (const [i, { record, codesetVersion }] of items.entries()) {
+    const key = `${record.stateCode}\u0000${record.stateStudentId}`;
+    if (inRun.has(key)) await flush();
+    inRun.add(key);
+    const del = (record.action ?? 'insert') === 'delete';
+    const { action: _ignored, ...body } = record;
+    run.push({
+      i,
+      state: record.stateCode,
+      sid: record.stateStudentId,
+      del,
+      rec: del ? null : body,
+      hash: del ? null : contentHash(body),
+      csv: codesetVersion,
+    });
+  }
+  await flush();
+  return outcomes;
+}
+
+/** {@link applyStateRecords} with one record. */
 export async function applyStateRecord(
   db: Db,
   rec: StateRecord,
   codesetVersion: string,
   exchangeId: string | null,
 ): Promise<ApplyOutcome> {
-  const action = rec.action ?? 'insert';
-  const existing = await db.query<Row>(
-    'SELECT id, status, version, content_hash FROM state_records WHERE state_code = $1 AND ' +
-      'state_student_id = $2 FOR UPDATE',
-    [rec.stateCode, rec.stateStudentId],
-  );
-  const cur = existing.rows[0];
-  if (action === 'delete') {
-    if (!cur)
-      return { stateStudentId: rec.stateStudentId, recordId: null, status: 'not_found', version: 0, needsMatch: false };
-    if (cur.status === 'withdrawn')
-      return {
-        stateStudentId: rec.stateStudentId,
-        recordId: cur.id,
-        status: 'unchanged',
-        version: cur.version,
-        needsMatch: false,
-      };
-    const r = await db.query<{ version: number }>(
-      `UPDATE state_records SET status = 'withdrawn', version = version + 1, match_status = 'pending',
-       last_exchange_id = $2, updated_at = now()
-       WHERE id = $1 RETURNING version`,
-      [cur.id, exchangeId],
-    );
-    return {
-      stateStudentId: rec.stateStudentId,
-      recordId: cur.id,
-      status: 'withdrawn',
-      version: r.rows[0]!.version,
-      needsMatch: true,
-    };
-  }
-  const { action: _ignored, ...body } = rec;
-  const hash = contentHash(body);
-  const cols = [
-    JSON.stringify(body),
-    hash,
-    codesetVersion,
-    exchangeId,
-    rec.identity.firstName,
-    rec.identity.lastName1,
-    rec.identity.birthDate,
-  ];
-  if (!cur) {
-    const r = await db.query<{ id: string }>(
-      `INSERT INTO state_records (state_code, state_student_id, record, content_hash, codeset_version, last_exchange_id,
-       first_name, last_name1, birth_date)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
-      [rec.stateCode, rec.stateStudentId, ...cols],
-    );
-    return {
-      stateStudentId: rec.stateStudentId,
-      recordId: r.rows[0]!.id,
-      status: 'created',
-      version: 1,
-      needsMatch: true,
-    };
-  }
-  if (cur.content_hash === hash && cur.status === 'active') {
-    return {
-      stateStudentId: rec.stateStudentId,
-      recordId: cur.id,
-      status: 'unchanged',
-      version: cur.version,
-      needsMatch: false,
-    };
-  }
-  const r = await db.query<{ version: number }>(
-    `UPDATE state_records SET record = $2, content_hash = $3, codeset_version = $4, last_exchange_id = $5,
-     first_name = $6,
-       last_name1 = $7, birth_date = $8, status = 'active', version = version + 1, match_status = 'pending',
-       updated_at = now()
-     WHERE id = $1 RETURNING version`,
-    [cur.id, ...cols],
-  );
-  return {
-    stateStudentId: rec.stateStudentId,
-    recordId: cur.id,
-    status: 'updated',
-    version: r.rows[0]!.version,
-    needsMatch: true,
-  };
+  return (await applyStateRecords(db, [{ record: rec, codesetVersion }], exchangeId))[0]!;
+}
+
+/**
+ * Sets the match status of records (the matcher's verdict on them); with `versions`, only where the record is
+ * still that version and pending (a record updated since waits for its own match job). The SQL function
+ * `set_match_status` (records.sql) is also what the match job's one-call commit uses.
+ */
+export async function setMatchStatus(
+  tx: Db,
+  ids: readonly string[],
+  status: 'matched' | 'review' | readonly ('matched' | 'review')[],
+  versions?: readonly number[],
+): Promise<void> {
+  if (!ids.length) return;
+  const statuses = typeof status === 'string' ? ids.map(() => status) : status;
+  await tx.query('SELECT set_match_status($1::uuid[], $2::text[], $3::int[])', [ids, statuses, versions ?? null]);
 }
 
 export async function findStateRecord(db: Db, stateCode: string, stateStudentId: string): Promise<StoredRecord | null> {

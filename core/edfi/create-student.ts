@@ -4,16 +4,14 @@
  * record are inserted together (autocommit makes the statement atomic), so
  * a bulk load of new students costs one round trip each instead of a
  * transaction of six. The statement is the PL/pgSQL function
- * `edfi_create_student` (planned once per connection). A Student that already exists falls back to the
- * general transactional path (write.ts).
+ * `edfi_create_student` in create-student.sql, which this module owns (planned once per connection). A Student
+ * that already exists falls back to the general transactional path (write.ts).
  *
- * Built beside core/records.ts applyStateRecord and core/ledger.ts
- * createExchange: the state record is written with their semantics (a new
- * record is version 1, pending matching; an existing one with other content
- * is updated to the next version and pending again; the same content is left
- * alone). test/edfi/create-student.test.ts checks the rows against theirs.
+ * The state record is written by `apply_state_records` (core/records.sql), the one write path of state records;
+ * test/edfi/create-student.test.ts checks the rows against core/records.ts applyStateRecord.
  */
 import type { Db } from '../store/db.js';
+import type { ModuleSqlFile } from '../store/migrate.js';
 import type { StateRecord } from '../../specs/canonical/state-record.js';
 import { validateStateRecord } from '../../specs/validation.js';
 import { contentHash } from '../canonical-json.js';
@@ -55,8 +53,13 @@ function recordOf(
   return { kind: 'ok', record: v.record, codesetVersion: v.codesetVersion, warnings: build.warnings };
 }
 
-/** The statement itself is the function `edfi_create_student` (migration 021_edfi_create_student.sql). */
-const SQL = `SELECT * FROM edfi_create_student($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`;
+/** The function `edfi_create_student`, in create-student.sql beside this module (run again when it changes). */
+export const EDFI_CREATE_STUDENT_SQL: ModuleSqlFile = {
+  id: 'core/edfi/create-student',
+  url: new URL('./create-student.sql', import.meta.url),
+};
+
+const SQL = `SELECT * FROM edfi_create_student($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`;
 
 /** Creates a new Student with its canonical record and ledger row in one statement, or says it exists. */
 export async function createStudent(db: Db, w: Writer, doc: NewDoc): Promise<CreateStudentResult> {
@@ -89,9 +92,6 @@ export async function createStudent(db: Db, w: Writer, doc: NewDoc): Promise<Cre
     JSON.stringify(body),
     contentHash(body),
     canonical.codesetVersion,
-    body.identity.firstName,
-    body.identity.lastName1,
-    body.identity.birthDate,
   ]);
   const row = r.rows[0];
   if (!row) return { kind: 'exists' };

@@ -14,7 +14,7 @@ import type { JobQueue } from '../jobs.js';
 import { enqueueIntents, matchIntent, recordIntents } from '../job-intents.js';
 import { updateExchange } from '../ledger.js';
 import type { ApplyOutcome } from '../records.js';
-import { applyStateRecords } from './apply-batch.js';
+import { applyStateRecords } from '../records.js';
 import type { Db } from '../store/db.js';
 import { ReportBuilder, type IngestReport, type ReportInput, type ReportIssue, type StoreOutcome } from './report.js';
 

@@ -15,15 +15,17 @@
  * review is decided. While the load runs it holds the batch lock
  * exclusively, so match jobs wait and then find their records done.
  */
-import type { StateRecord } from '../../specs/canonical/state-record.js';
-import { newMsixId } from '../../specs/ids.js';
-import { consolidate, type ConsolidationInput, type ConsolidationOptions } from '../consolidate.js';
+import type { ConsolidationOptions } from '../consolidate.js';
 import { linkBatch } from '../matching/batch.js';
 import { personComparisonSet } from '../matching/person-comparisons.js';
 import { CompiledModel } from '../matching/scoring.js';
 import { buildTermFrequencies } from '../matching/term-frequency.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
+import { setMatchStatus } from '../records.js';
+import { createStudents, refreshStudents } from '../students.js';
+import { emitStudentEvents, type StudentEvent } from '../outbox/student-events.js';
+import { writeLinks, type LinkCause, type WriteLink } from './links.js';
 import { storeModel } from './engine.js';
 import { HeldIndex, readHeld, type HeldPair, type HeldRecords } from './batch-held.js';
 import { explainScore, type MatchExplanation, type PairExplanation, type StudentExplanation } from './explanation.js';
@@ -289,7 +291,7 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
     }
     await db.transaction(async (tx) => {
       const fresh = group.filter((c) => studentsOf(c).length === 0 && !isHeldCluster(c) && !waitingClusters.has(c));
-      const newIds = await allocateStudents(tx, fresh.length);
+      const newIds = await createStudents(tx, fresh.length);
       fresh.forEach((c, k) => {
         studentOfCluster.set(c, newIds[k]!);
       });
@@ -323,21 +325,6 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
   const tEnd = performance.now();
   report.ms = { read: tRead - t0, link: tLink - tRead, write: tEnd - tLink, total: tEnd - t0 };
   return report;
-}
-
-/** New MSIX ids in one round trip (retrying the rare collision). */
-async function allocateStudents(tx: Db, count: number): Promise<string[]> {
-  const out: string[] = [];
-  for (let attempt = 0; out.length < count && attempt < 5; attempt++) {
-    const want = Array.from({ length: count - out.length }, () => newMsixId() as string);
-    const r = await tx.query<{ msix_id: string }>(
-      'INSERT INTO students (msix_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING msix_id',
-      [want],
-    );
-    out.push(...r.rows.map((x) => x.msix_id));
-  }
-  if (out.length < count) throw new Error('could not allocate unique MSIX ids');
-  return out;
 }
 
 /**
@@ -375,22 +362,11 @@ interface GroupContext {
 
 async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<void> {
   const { data } = g;
-  const link = {
-    ids: [] as string[],
-    msix: [] as string[],
-    type: [] as string[],
-    score: [] as (number | null)[],
-    expl: [] as string[],
-  };
-  const status = { ids: [] as string[], versions: [] as number[], st: [] as string[] };
+  const links: (WriteLink & { cause: LinkCause })[] = [];
+  const cause: LinkCause = { cause: 'batch', actor: g.actor };
+  const status = { ids: [] as string[], versions: [] as number[], st: [] as ('matched' | 'review')[] };
   const keys = { key: [] as string[], rec: [] as string[] };
-  const ev = {
-    msix: [] as string[],
-    rec: [] as string[],
-    state: [] as string[],
-    kind: [] as string[],
-    details: [] as string[],
-  };
+  const events: Omit<StudentEvent, 'id' | 'at'>[] = [];
   const reviews: {
     id: string;
     st: string;
@@ -478,11 +454,14 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
         });
         status.st.push('review');
         for (const s of cands) {
-          ev.msix.push(s);
-          ev.rec.push(id);
-          ev.state.push(data.states[i]!);
-          ev.kind.push('review-opened');
-          ev.details.push(JSON.stringify({ reason: 'held-match', batch: true, waitsFor: waits }));
+          events.push({
+            msixId: s,
+            recordId: id,
+            stateCode: data.states[i]!,
+            kind: 'review-opened',
+            details: { reason: 'held-match', batch: true, waitsFor: waits },
+            traceId: null,
+          });
         }
         g.report.reviews++;
         g.report.waiting++;
@@ -540,11 +519,14 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
         });
         status.st.push('review');
         for (const s of cands) {
-          ev.msix.push(s);
-          ev.rec.push(id);
-          ev.state.push(data.states[i]!);
-          ev.kind.push('review-opened');
-          ev.details.push(JSON.stringify({ reason, batch: true, ...(waits ? { waitsFor: waits } : {}) }));
+          events.push({
+            msixId: s,
+            recordId: id,
+            stateCode: data.states[i]!,
+            kind: 'review-opened',
+            details: { reason, batch: true, ...(waits ? { waitsFor: waits } : {}) },
+            traceId: null,
+          });
         }
         g.report.reviews++;
         if (waits) g.report.waiting++;
@@ -565,18 +547,25 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
         best,
         students: [],
       };
-      link.ids.push(id);
-      link.msix.push(student);
-      link.type.push(firstOfNew ? 'new' : 'auto');
-      link.score.push(firstOfNew ? null : (best?.probability ?? null));
-      link.expl.push(JSON.stringify(explanation));
+      links.push({
+        recordId: id,
+        msixId: student,
+        linkType: firstOfNew ? 'new' : 'auto',
+        score: firstOfNew ? null : (best?.probability ?? null),
+        rulesVersion: g.model,
+        explanation,
+        cause,
+      });
       status.st.push('matched');
       touched.add(student);
-      ev.msix.push(student);
-      ev.rec.push(id);
-      ev.state.push(data.states[i]!);
-      ev.kind.push(firstOfNew ? 'student-created' : 'record-linked');
-      ev.details.push(JSON.stringify({ linkType: firstOfNew ? 'new' : 'auto', batch: true }));
+      events.push({
+        msixId: student,
+        recordId: id,
+        stateCode: data.states[i]!,
+        kind: firstOfNew ? 'student-created' : 'record-linked',
+        details: { linkType: firstOfNew ? 'new' : 'auto', batch: true },
+        traceId: null,
+      });
       g.report.linked++;
       if (firstOfNew) g.report.newStudents++;
     }
@@ -608,46 +597,10 @@ async function writeGroup(tx: Db, group: number[], g: GroupContext): Promise<voi
     order.map((i) => keys.key[i]),
     order.map((i) => keys.rec[i]),
   ]);
-  // Large JSON travels as one json document, not as an array literal of jsonb values (much cheaper to parse).
-  const inserted = await tx.query<{ record_id: string }>(
-    `INSERT INTO links (record_id, msix_id, link_type, score, rules_version, explanation)
-     SELECT u.id, u.msix, u.type, u.score, $2, u.expl
-     FROM json_to_recordset($1::json) AS u(id uuid, msix text, type text, score float8, expl jsonb)
-     ON CONFLICT (record_id) DO NOTHING RETURNING record_id`,
-    [
-      `[` +
-        `${link.ids
-          .map(
-            (id, k) =>
-              `{"id":"${id}","msix":"${link.msix[k]}","type":"${link.type[k]}","score":` +
-              `${link.score[k] ?? 'null'},"expl":${link.expl[k]}}`,
-          )
-          .join(',')}]`,
-      g.model,
-    ],
-  );
-  if (inserted.rows.length) {
-    await tx.query(
-      `INSERT INTO link_history (record_id, to_msix_id, link_type, score, rules_version, explanation, cause, actor)
-       SELECT l.record_id, l.msix_id, l.link_type, l.score, l.rules_version, l.explanation, 'batch', $2 FROM links l
-       WHERE l.record_id = ANY($1::uuid[])`,
-      [inserted.rows.map((r) => r.record_id), g.actor],
-    );
-  }
-  await tx.query(
-    `UPDATE state_records s SET match_status = u.st FROM unnest($1::uuid[], $2::int[], $3::text[]) AS u(id, v, st)
-     WHERE s.id = u.id AND s.version = u.v AND s.match_status = 'pending'`,
-    [status.ids, status.versions, status.st],
-  );
-  await tx.query(
-    `INSERT INTO student_events (msix_id, record_id, state_code, kind, details)
-     SELECT u.m, u.r, u.s, u.k, u.d FROM json_to_recordset($1::json) AS u(m text, r uuid, s text, k text, d jsonb)`,
-    [
-      `[${ev.msix
-        .map((m, k) => `{"m":"${m}","r":"${ev.rec[k]}","s":"${ev.state[k]}","k":"${ev.kind[k]}","d":${ev.details[k]}}`)
-        .join(',')}]`,
-    ],
-  );
+  // Links and their history (an existing link is left alone: a match job placed the record meanwhile).
+  await writeLinks(tx, links, { replace: false });
+  await setMatchStatus(tx, status.ids, status.st, status.versions);
+  await emitStudentEvents(tx, events);
   await refreshStudents(tx, [...touched], g.consolidation);
 }
 
@@ -662,59 +615,4 @@ function studentExplanation(msixId: string, pairs: PairExplanation[]): StudentEx
     distinct: false,
     best: rep,
   };
-}
-
-/** Recomputes the consolidated views of many students with two queries. */
-export async function refreshStudents(tx: Db, msixIds: readonly string[], opts: ConsolidationOptions): Promise<void> {
-  if (msixIds.length === 0) return;
-  const rows = await tx.query<{
-    msix_id: string;
-    status: 'active' | 'locked';
-    created_at: Date | string;
-    record_id: string;
-    state_code: string;
-    state_student_id: string;
-    rstatus: 'active' | 'withdrawn';
-    record: StateRecord;
-    received_at: Date | string;
-    updated_at: Date | string;
-    link_type: 'new' | 'auto' | 'manual';
-    score: number | null;
-    rules_version: string;
-    linked_at: Date | string;
-  }>(
-    `SELECT st.msix_id, st.status, st.created_at, l.record_id, s.state_code, s.state_student_id, s.status AS rstatus,
-     s.record, s.received_at, s.updated_at,
-            l.link_type, l.score, l.rules_version, l.linked_at
-     FROM students st JOIN links l ON l.msix_id = st.msix_id JOIN state_records s ON s.id = l.record_id
-     WHERE st.msix_id = ANY($1::text[]) ORDER BY st.msix_id, l.linked_at`,
-    [msixIds],
-  );
-  const iso = (d: Date | string) => new Date(d).toISOString();
-  const by = new Map<string, { status: 'active' | 'locked'; createdAt: string; inputs: ConsolidationInput[] }>();
-  for (const r of rows.rows) {
-    let e = by.get(r.msix_id);
-    if (!e) by.set(r.msix_id, (e = { status: r.status, createdAt: iso(r.created_at), inputs: [] }));
-    e.inputs.push({
-      recordId: r.record_id,
-      stateCode: r.state_code,
-      stateStudentId: r.state_student_id,
-      status: r.rstatus,
-      record: r.record,
-      receivedAt: iso(r.received_at),
-      updatedAt: iso(r.updated_at),
-      link: { linkType: r.link_type, score: r.score, rulesVersion: r.rules_version, linkedAt: iso(r.linked_at) },
-    });
-  }
-  const now = new Date().toISOString();
-  const rowsJson: string[] = [];
-  for (const [msixId, e] of by) {
-    const view = consolidate(msixId as never, e.status, e.inputs, opts, { createdAt: e.createdAt, updatedAt: now });
-    rowsJson.push(`{"id":"${msixId}","view":${JSON.stringify(view)}}`);
-  }
-  await tx.query(
-    `UPDATE students st SET view = u.view, version = st.version + 1, updated_at = $2
-     FROM json_to_recordset($1::json) AS u(id text, view jsonb) WHERE st.msix_id = u.id`,
-    [`[${rowsJson.join(',')}]`, now],
-  );
 }

@@ -1,10 +1,15 @@
 /**
- * Link writes, each with its history row: the only code that inserts,
- * moves or deletes a `links` row, so `link_history` is complete.
+ * The links aggregate: the only code that inserts, moves or deletes a `links` row, each with its
+ * `link_history` row, so the history is complete. Writes go through the SQL function `write_links`
+ * (links.sql beside this module, run again by the migrator when it changes), one link or a batch; the match
+ * job's one-call commit (place-writes.sql) and the bulk load call it too. Events about students go through
+ * core/outbox.
  */
 import type { Db } from '../store/db.js';
 import type { MsixId } from '../../specs/ids.js';
 import type { MatchExplanation } from './explanation.js';
+import type { ModuleSqlFile } from '../store/migrate.js';
+import { setStudentStatus } from '../students.js';
 
 export type LinkType = 'new' | 'auto' | 'manual';
 
@@ -32,34 +37,6 @@ export async function currentLink(db: Db, recordId: string): Promise<LinkRow | n
   return r.rows[0] ?? null;
 }
 
-async function history(
-  tx: Db,
-  recordId: string,
-  from: string | null,
-  to: string | null,
-  link: Omit<WriteLink, 'recordId' | 'msixId'> | null,
-  c: LinkCause,
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO link_history (record_id, from_msix_id, to_msix_id, link_type, score, rules_version, explanation, cause,
-     review_id, request_id, actor)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-    [
-      recordId,
-      from,
-      to,
-      link?.linkType ?? null,
-      link?.score ?? null,
-      link?.rulesVersion ?? null,
-      link ? JSON.stringify(link.explanation) : null,
-      c.cause,
-      c.reviewId ?? null,
-      c.requestId ?? null,
-      c.actor,
-    ],
-  );
-}
-
 export interface WriteLink {
   recordId: string;
   msixId: string;
@@ -69,27 +46,63 @@ export interface WriteLink {
   explanation: MatchExplanation | Record<string, unknown>;
 }
 
+/** The file of `write_links`. */
+export const LINKS_SQL: ModuleSqlFile = {
+  id: 'core/matching-store/links',
+  url: new URL('./links.sql', import.meta.url),
+};
+
+/**
+ * Writes links with their history rows in one statement, each record at most once. `replace` moves or updates
+ * an existing link; without it an existing link is left alone (the bulk load, which never takes a record from
+ * another writer). Returns, for each record written, the student it was linked to before (null if none).
+ */
+export async function writeLinks(
+  tx: Db,
+  links: readonly (WriteLink & { cause: LinkCause })[],
+  opts: { replace: boolean },
+): Promise<Map<string, string | null>> {
+  if (!links.length) return new Map();
+  const r = await tx.query<{ record_id: string; from_msix_id: string | null }>(
+    'SELECT record_id, from_msix_id FROM write_links($1::json, $2::boolean)',
+    [
+      JSON.stringify(
+        links.map((l) => ({
+          record_id: l.recordId,
+          msix_id: l.msixId,
+          link_type: l.linkType,
+          score: l.score,
+          rules_version: l.rulesVersion,
+          explanation: l.explanation,
+          cause: l.cause.cause,
+          review_id: l.cause.reviewId ?? null,
+          request_id: l.cause.requestId ?? null,
+          actor: l.cause.actor,
+        })),
+      ),
+      opts.replace,
+    ],
+  );
+  return new Map(r.rows.map((x) => [x.record_id, x.from_msix_id]));
+}
+
 /** Inserts or replaces the link of one record; returns the student it was linked to before (null if none). */
 export async function writeLink(tx: Db, link: WriteLink, c: LinkCause): Promise<string | null> {
-  const before = await tx.query<{ msix_id: string }>('SELECT msix_id FROM links WHERE record_id = $1', [link.recordId]);
-  const from = before.rows[0]?.msix_id ?? null;
-  await tx.query(
-    `INSERT INTO links (record_id, msix_id, link_type, score, rules_version, explanation) VALUES ($1,$2,$3,$4,$5,$6)
-     ON CONFLICT (record_id) DO UPDATE SET msix_id = EXCLUDED.msix_id, link_type = EXCLUDED.link_type,
-     score = EXCLUDED.score,
-       rules_version = EXCLUDED.rules_version, explanation = EXCLUDED.explanation,
-       linked_at = CASE WHEN links.msix_id = EXCLUDED.msix_id THEN links.linked_at ELSE now() END`,
-    [link.recordId, link.msixId, link.linkType, link.score, link.rulesVersion, JSON.stringify(link.explanation)],
-  );
-  await history(tx, link.recordId, from, link.msixId, link, c);
-  return from;
+  const written = await writeLinks(tx, [{ ...link, cause: c }], { replace: true });
+  return written.get(link.recordId) ?? null;
 }
 
 /** Removes the link of one record (a person ruled it is not that child). */
 export async function removeLink(tx: Db, recordId: string, c: LinkCause): Promise<string | null> {
   const r = await tx.query<{ msix_id: string }>('DELETE FROM links WHERE record_id = $1 RETURNING msix_id', [recordId]);
   const from = r.rows[0]?.msix_id ?? null;
-  if (from) await history(tx, recordId, from, null, null, c);
+  if (from) {
+    await tx.query(
+      `INSERT INTO link_history (record_id, from_msix_id, to_msix_id, cause, review_id, request_id, actor)
+       VALUES ($1, $2, NULL, $3, $4, $5, $6)`,
+      [recordId, from, c.cause, c.reviewId ?? null, c.requestId ?? null, c.actor],
+    );
+  }
   return from;
 }
 
@@ -146,9 +159,6 @@ export async function recordsOfStudent(
 export async function settleEmptied(tx: Db, msixId: string, into: string | null): Promise<boolean> {
   const left = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM links WHERE msix_id = $1', [msixId]);
   if ((left.rows[0]?.n ?? 0) > 0) return false;
-  await tx.query(
-    `UPDATE students SET status = $2, merged_into = $3, version = version + 1, updated_at = now() WHERE msix_id = $1`,
-    [msixId, into ? 'merged' : 'retired', into],
-  );
+  await setStudentStatus(tx, [msixId], into ? 'merged' : 'retired', into);
   return true;
 }

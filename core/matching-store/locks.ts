@@ -4,6 +4,7 @@
  * review resolved on it; the matcher still links new records to it.
  */
 import type { Db } from '../store/db.js';
+import { setStudentsLocked } from '../students.js';
 
 export async function lockedAmong(
   db: Db,
@@ -39,9 +40,7 @@ export async function lockForRequest(tx: Db, msixIds: readonly string[], request
       again.requestIds.filter((r) => r !== requestId),
     );
   }
-  await tx.query(`UPDATE students SET status = 'locked' WHERE msix_id = ANY($1::text[]) AND status = 'active'`, [
-    sorted,
-  ]);
+  await setStudentsLocked(tx, sorted, true);
 }
 
 /** Releases a request's locks and returns the students it held. */
@@ -50,10 +49,7 @@ export async function unlockRequest(tx: Db, requestId: string): Promise<string[]
     requestId,
   ]);
   const ids = r.rows.map((x) => x.msix_id);
-  if (ids.length)
-    await tx.query(`UPDATE students SET status = 'active' WHERE msix_id = ANY($1::text[]) AND status = 'locked'`, [
-      ids,
-    ]);
+  await setStudentsLocked(tx, ids, false);
   return ids;
 }
 

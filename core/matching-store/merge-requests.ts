@@ -10,7 +10,7 @@ import type { Actor } from '../audit.js';
 import { appendAudit } from '../audit.js';
 import { emitStudentEvent, type StudentEventKind } from '../outbox/student-events.js';
 import type { Db } from '../store/db.js';
-import { createStudent, refreshStudent } from '../students.js';
+import { createStudent, refreshStudent, setStudentStatus } from '../students.js';
 import type { MsixId } from '../../specs/ids.js';
 import { addConstraints, revertConstraints, type ConstraintChange } from './constraints.js';
 import { lockStudents, writeLink, type LinkType } from './links.js';
@@ -488,11 +488,7 @@ async function applyMerge(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): 
       row.id,
     );
   }
-  await tx.query(
-    `UPDATE students SET status = 'merged', merged_into = $2, version = version + 1, updated_at = now()
-     WHERE msix_id = ANY($1::text[])`,
-    [row.merged_msix_ids, master],
-  );
+  await setStudentStatus(tx, row.merged_msix_ids, 'merged', master);
   const constraints = await addConstraints(
     tx,
     'must-link',
@@ -596,17 +592,9 @@ async function applyUndo(tx: Db, _deps: PlaceDeps, row: Row, who: ActorScope): P
     await move(tx, { ...m, to: m.from }, m.linkType, m.explanation, 'undo', who, row.id);
   }
   if (orig.kind === 'merge') {
-    await tx.query(
-      `UPDATE students SET status = 'active', merged_into = NULL, version = version + 1, updated_at = now()
-       WHERE msix_id = ANY($1::text[])`,
-      [orig.merged_msix_ids],
-    );
+    await setStudentStatus(tx, orig.merged_msix_ids, 'active', null);
   } else if (orig.result.newMsixId) {
-    await tx.query(
-      `UPDATE students SET status = 'merged', merged_into = $2, version = version + 1, updated_at = now()
-       WHERE msix_id = $1`,
-      [orig.result.newMsixId, orig.master_msix_id],
-    );
+    await setStudentStatus(tx, [orig.result.newMsixId], 'merged', orig.master_msix_id);
   }
   if (orig.result.constraints)
     await revertConstraints(tx, orig.result.constraints, { actor: who.actor.id, sourceId: row.id });

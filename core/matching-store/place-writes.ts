@@ -9,12 +9,14 @@
  *
  * The consolidated view is computed before the call from the student's
  * other records plus the one being linked, exactly as `refreshStudent` would
- * compute it after the link: same inputs, same order.
+ * compute it after the link: same inputs, same order
+ * (test/matching-store/place-writes.test.ts checks the rows against the step-by-step writes).
  */
 import type { StateRecord } from '../../specs/canonical/state-record.js';
 import { newMsixId, type MsixId } from '../../specs/ids.js';
 import { consolidate, type ConsolidationInput, type ConsolidationOptions } from '../consolidate.js';
 import type { Db } from '../store/db.js';
+import type { ModuleSqlFile } from '../store/migrate.js';
 import type { MatchExplanation } from './explanation.js';
 import type { LinkCause, StudentRow } from './links.js';
 
@@ -137,9 +139,15 @@ function viewWith(
   return JSON.stringify(consolidate(msixId, status, all, opts, { createdAt, updatedAt: now }));
 }
 
+/** The file of `matching_commit`, which this module owns (run again by the migrator when it changes). */
+export const PLACE_WRITES_SQL: ModuleSqlFile = {
+  id: 'core/matching-store/place-writes',
+  url: new URL('./place-writes.sql', import.meta.url),
+};
+
 /**
- * One call of `matching_commit` (migration 061_matching_functions.sql): view, link, history, review close, match
- * status, event.
+ * One call of `matching_commit` (place-writes.sql): view, link with history, review close, match status and
+ * event, each written by its aggregate's own SQL function.
  */
 async function commit(
   tx: Db,

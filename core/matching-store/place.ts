@@ -21,6 +21,7 @@ import { standardize } from '../matching/standardize.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';
 import { createStudent, refreshStudent } from '../students.js';
+import { setMatchStatus } from '../records.js';
 import { fetchForDecision, heldRecordOf, isHeldStudent, type CurrentLink } from './candidates.js';
 import { storeModel, storePopulation } from './engine.js';
 import { explainArrival, type MatchExplanation } from './explanation.js';
@@ -88,10 +89,6 @@ export async function lockRecord(tx: Db, id: string): Promise<RecordRow | null> 
     [id],
   );
   return r.rows[0] ?? null;
-}
-
-async function setMatchStatus(tx: Db, id: string, status: RecordRow['match_status']): Promise<void> {
-  await tx.query('UPDATE state_records SET match_status = $2 WHERE id = $1', [id, status]);
 }
 
 /** The standardized record and its blocking keys. */
@@ -243,7 +240,7 @@ async function placeOne(
     await removeKeys(tx, r.id);
     const closed = await closeOpenReview(tx, r.id, 'record withdrawn');
     const link = await currentLink(tx, r.id);
-    await setMatchStatus(tx, r.id, 'matched');
+    await setMatchStatus(tx, [r.id], 'matched');
     if (link) {
       await refreshStudent(tx, link.msix_id, deps.consolidation);
       await event(link.msix_id, 'record-withdrawn', { version: r.version });
@@ -264,7 +261,7 @@ async function placeOne(
 
   if (link?.link_type === 'manual') {
     await closeOpenReview(tx, r.id, 'manual link kept');
-    await setMatchStatus(tx, r.id, 'matched');
+    await setMatchStatus(tx, [r.id], 'matched');
     await refreshStudent(tx, link.msix_id, deps.consolidation);
     await event(link.msix_id, 'record-updated', { version: r.version, linkType: 'manual' });
     return out({ kind: 'refreshed', msixId: link.msix_id }, had);
@@ -339,7 +336,7 @@ async function placeOne(
         { ...ctx, cause: link?.msix_id === target.msix_id ? 'rescore' : ctx.cause },
       );
       await closeOpenReview(tx, r.id, 'linked');
-      await setMatchStatus(tx, r.id, 'matched');
+      await setMatchStatus(tx, [r.id], 'matched');
       await refreshStudent(tx, target.msix_id, deps.consolidation);
       if (from && from !== target.msix_id) {
         const emptied = await settleEmptied(tx, from, target.msix_id);
@@ -377,7 +374,7 @@ async function placeOne(
         { ...ctx, cause: 'rescore' },
       );
       await closeOpenReview(tx, r.id, 're-matched');
-      await setMatchStatus(tx, r.id, 'matched');
+      await setMatchStatus(tx, [r.id], 'matched');
       await refreshStudent(tx, link.msix_id, deps.consolidation);
       await event(link.msix_id, 'record-updated', { version: r.version, linkType: link.link_type });
       return out({ kind: 'refreshed', msixId: link.msix_id }, had);
@@ -399,7 +396,7 @@ async function placeOne(
       ctx,
     );
     await closeOpenReview(tx, r.id, 'new student');
-    await setMatchStatus(tx, r.id, 'matched');
+    await setMatchStatus(tx, [r.id], 'matched');
     await refreshStudent(tx, msixId, deps.consolidation);
     await event(msixId, 'student-created', { linkType: 'new' });
     return out({ kind: 'linked', msixId, linkType: 'new', score: null, movedFrom: null }, had);
@@ -443,7 +440,7 @@ async function placeOne(
     explanation,
     waitsForRecord: link ? null : heldWith,
   });
-  await setMatchStatus(tx, r.id, 'review');
+  await setMatchStatus(tx, [r.id], 'review');
   if (link) {
     await refreshStudent(tx, link.msix_id, deps.consolidation);
     await event(link.msix_id, 'record-updated', { version: r.version, review: review.id });

@@ -10,6 +10,7 @@ import { appendAudit } from '../audit.js';
 import { emitStudentEvent } from '../outbox/student-events.js';
 import type { Db } from '../store/db.js';
 import { refreshStudent } from '../students.js';
+import { setMatchStatus } from '../records.js';
 import type { MsixId } from '../../specs/ids.js';
 import { addConstraints, type ConstraintChange } from './constraints.js';
 import type { MatchExplanation } from './explanation.js';
@@ -313,7 +314,7 @@ export async function resolveReview(deps: PlaceDeps, input: ResolveInput): Promi
         },
         { ...ctx, cause: 'review-same' },
       );
-      await tx.query(`UPDATE state_records SET match_status = 'matched' WHERE id = $1`, [rec.id]);
+      await setMatchStatus(tx, [rec.id], 'matched');
       await refreshStudent(tx, target as MsixId, deps.consolidation);
       if (current && current !== target) {
         const emptied = await settleEmptied(tx, current, target);

@@ -11,9 +11,8 @@
  *
  * Every row records the id of the transaction that wrote it (`xid`, an xid8
  * defaulting to `pg_current_xact_id()`, which is the top-level transaction's
- * id even inside a savepoint), so a plain `INSERT INTO student_events` from
- * SQL (the match job's `matching_commit`, the bulk load's set-based insert)
- * is as safe as `emitStudentEvent`. A consumer reads only rows whose `xid` is
+ * id even inside a savepoint), so the column default alone makes every
+ * writer safe; all of them go through `emit_student_events` (below). A consumer reads only rows whose `xid` is
  * below the `xmin` of its statement's snapshot, in (xid, id) order, after its
  * cursor. The proof that nothing is skipped:
  *
@@ -36,6 +35,7 @@
  * transactions (a pg_dump, a report) hold nothing back: they have no xid.
  */
 import type { Db } from '../store/db.js';
+import type { ModuleSqlFile } from '../store/migrate.js';
 
 /** What can happen to a consolidated student; consumers react to these. */
 export type StudentEventKind =
@@ -59,13 +59,37 @@ export interface StudentEvent {
   at: string;
 }
 
-/** Records an event in the caller's transaction (the outbox pattern). */
-export async function emitStudentEvent(db: Db, e: Omit<StudentEvent, 'id' | 'at'>): Promise<void> {
-  await db.query(
-    'INSERT INTO student_events (msix_id, record_id, state_code, kind, details, trace_id) VALUES ($1,$2,$3,$4,$5,$6)',
-    [e.msixId, e.recordId, e.stateCode, e.kind, JSON.stringify(e.details), e.traceId],
-  );
+/**
+ * Records events in the caller's transaction (the outbox pattern), in order, with one statement: the SQL
+ * function `emit_student_events` (student-events.sql beside this module, run again by the migrator when it
+ * changes), which the match job's one-call commit (core/matching-store/place-writes.sql) calls too.
+ */
+export async function emitStudentEvents(db: Db, events: readonly Omit<StudentEvent, 'id' | 'at'>[]): Promise<void> {
+  if (!events.length) return;
+  await db.query('SELECT emit_student_events($1::json)', [
+    JSON.stringify(
+      events.map((e) => ({
+        msix_id: e.msixId,
+        record_id: e.recordId,
+        state_code: e.stateCode,
+        kind: e.kind,
+        details: e.details,
+        trace_id: e.traceId,
+      })),
+    ),
+  ]);
 }
+
+/** {@link emitStudentEvents} with one event. */
+export async function emitStudentEvent(db: Db, e: Omit<StudentEvent, 'id' | 'at'>): Promise<void> {
+  await emitStudentEvents(db, [e]);
+}
+
+/** The file of `emit_student_events`. */
+export const STUDENT_EVENTS_SQL: ModuleSqlFile = {
+  id: 'core/outbox/student-events',
+  url: new URL('./student-events.sql', import.meta.url),
+};
 
 interface Row {
   id: number;

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyStateRecords } from '../../core/ingest/apply-batch.js';
-import { applyStateRecord } from '../../core/records.js';
+/**
+ * The state records aggregate has one write path (core/records.ts over the SQL function apply_state_records
+ * in core/records.sql): one record is a batch of one. These tests check that a batch gives exactly what the
+ * same records applied one at a time give, including batches that mix states and name a student twice.
+ */
+import { applyStateRecord, applyStateRecords } from '../../core/records.js';
 import type { Db } from '../../core/store/db.js';
 import { CODESET_VERSION, type StateRecord } from '../../specs/index.js';
 import { freshDb } from '../support/db.js';
@@ -30,8 +34,8 @@ const steps = (state: string): StateRecord[][] => [
   [rec(state, 'A', 'insert'), rec(state, 'B', 'update', 'Bea')],
 ];
 
-describe('set-based apply', () => {
-  it('gives exactly the outcomes and rows of applyStateRecord', async () => {
+describe('state records: one write path', () => {
+  it('a batch gives exactly the outcomes and rows of the same records one at a time', async () => {
     const single: unknown[] = [];
     const batch: unknown[] = [];
     for (const step of steps('NM')) {
@@ -66,20 +70,41 @@ describe('set-based apply', () => {
     expect(strip(await rows('AZ'))).toEqual(strip(nm));
   });
 
-  it('falls back to the per-record path for a student twice in one batch', async () => {
+  it('applies a student named twice in one batch in order, and a batch that mixes states', async () => {
     const outs = await db.transaction((tx) =>
       applyStateRecords(
         tx,
-        [rec('UT', 'X', 'insert'), rec('UT', 'X', 'update', 'Xena')].map((record) => ({
-          record,
-          codesetVersion: CODESET_VERSION,
-        })),
+        [
+          rec('UT', 'X', 'insert'),
+          rec('ID', 'X', 'insert'),
+          rec('UT', 'X', 'update', 'Xena'),
+          rec('UT', 'X', 'update', 'Xena'),
+          rec('ID', 'X', 'delete'),
+          rec('UT', 'Y', 'delete'),
+        ].map((record) => ({ record, codesetVersion: CODESET_VERSION })),
         null,
       ),
     );
-    expect(outs.map((o) => [o.status, o.version])).toEqual([
-      ['created', 1],
-      ['updated', 2],
+    expect(outs.map((o) => [o.stateStudentId, o.status, o.version, o.needsMatch])).toEqual([
+      ['X', 'created', 1, true],
+      ['X', 'created', 1, true],
+      ['X', 'updated', 2, true],
+      ['X', 'unchanged', 2, false],
+      ['X', 'withdrawn', 2, true],
+      ['Y', 'not_found', 0, false],
     ]);
+    const ut = await db.query<{ first_name: string; last_exchange_id: string | null }>(
+      "SELECT first_name, last_exchange_id FROM state_records WHERE state_code = 'UT' AND state_student_id = 'X'",
+    );
+    expect(ut.rows).toEqual([{ first_name: 'Xena', last_exchange_id: null }]);
+  });
+
+  it('keeps the name and birth date columns from the record, and writes nothing for an empty batch', async () => {
+    expect(await db.transaction((tx) => applyStateRecords(tx, [], null))).toEqual([]);
+    await db.transaction((tx) => applyStateRecord(tx, rec('CO', 'N', 'insert', 'Nélida'), CODESET_VERSION, null));
+    const r = await db.query<Record<string, unknown>>(
+      "SELECT first_name, last_name1, birth_date::text AS bd, match_status FROM state_records WHERE state_code = 'CO'",
+    );
+    expect(r.rows).toEqual([{ first_name: 'Nélida', last_name1: 'García', bd: '2012-03-14', match_status: 'pending' }]);
   });
 });
