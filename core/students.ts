@@ -93,8 +93,8 @@ export async function storeStudentViews(
 }
 
 /**
- * Recomputes and stores the consolidated views of students, with one read and one write: row-locks them,
- * reads their linked records, consolidates each and stores the views. A student with no record left gets
+ * Recomputes and stores the consolidated views of students: row-locks them (in id order, as everywhere, so
+ * no deadlock), reads their linked records, consolidates each and stores the views. A student with no record left gets
  * the empty view. Returns the views by id; an id that does not exist is absent.
  */
 export async function refreshStudents(
@@ -103,14 +103,19 @@ export async function refreshStudents(
   opts: ConsolidationOptions,
 ): Promise<Map<string, Student>> {
   if (msixIds.length === 0) return new Map();
+  const ids = [...new Set(msixIds)].sort();
+  // Lock first, read after, in two statements: the read takes a new snapshot after any wait for the locks, so
+  // it sees the links another writer of these students committed meanwhile (one statement would re-check only
+  // the locked student rows and join the links of its older snapshot).
+  await tx.query('SELECT 1 FROM students WHERE msix_id = ANY($1::text[]) ORDER BY msix_id FOR UPDATE', [ids]);
   const rows = await tx.query<
     { msix_id: MsixId; st_status: Student['status']; created_at: Date | string } & Partial<LinkedRow>
   >(
     `SELECT st.msix_id, st.status AS st_status, st.created_at, l.record_id, s.state_code, s.state_student_id,
             s.status, s.record, s.received_at, s.updated_at, l.link_type, l.score, l.rules_version, l.linked_at
      FROM students st LEFT JOIN links l ON l.msix_id = st.msix_id LEFT JOIN state_records s ON s.id = l.record_id
-     WHERE st.msix_id = ANY($1::text[]) ORDER BY st.msix_id, l.linked_at FOR UPDATE OF st`,
-    [[...new Set(msixIds)]],
+     WHERE st.msix_id = ANY($1::text[]) ORDER BY st.msix_id, l.linked_at`,
+    [ids],
   );
   const by = new Map<MsixId, { status: Student['status']; createdAt: string; inputs: ConsolidationInput[] }>();
   for (const r of rows.rows) {
