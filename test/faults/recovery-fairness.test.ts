@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { matchIntent, recordIntents, relayIntents } from '../../core/job-intents.js';
-import { applyStateRecords } from '../../core/ingest/apply-batch.js';
+import { applyStateRecords } from '../../core/records.js';
 import type { Db } from '../../core/store/db.js';
 import { loadConfig } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
