@@ -28,13 +28,15 @@ import { migrate } from '../../core/store/migrate.js';
 import { PgDb } from '../../core/store/pg.js';
 import { CODESET_VERSION, type StateRecord } from '../../specs/index.js';
 import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
+import { integerOption, parseCommandLine } from '../../lib/cli.js';
 
-const opt = (n: string) => {
-  const i = process.argv.indexOf(`--${n}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const students = Number(opt('students') ?? 40_000);
-const batchSize = Number(opt('batch') ?? 500);
+const USAGE = 'usage: npx tsx bench/adapters/ingest-bench.ts [--students 40000] [--batch 500]';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: { students: { type: 'string' }, batch: { type: 'string' } },
+});
+const students = integerOption(values.students, 'students', 40_000, USAGE);
+const batchSize = integerOption(values.batch, 'batch', 500, USAGE);
 const MiB = 1024 * 1024;
 
 const dir = mkdtempSync(join(tmpdir(), 'msix-ingest-bench-'));

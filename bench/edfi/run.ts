@@ -23,14 +23,16 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { benchInfrastructure } from '../support/infra.js';
 import { load, type LoadResult } from './load.js';
+import { integerOption, parseCommandLine } from '../../lib/cli.js';
 
-const arg = (name: string, d: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : d;
-};
-const seconds = arg('seconds', 10);
-const connections = arg('connections', 16);
-const rounds = arg('rounds', 2);
+const USAGE = 'usage: npm run bench:edfi [-- --seconds 10] [--connections 16] [--rounds 2]';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: { seconds: { type: 'string' }, connections: { type: 'string' }, rounds: { type: 'string' } },
+});
+const seconds = integerOption(values.seconds, 'seconds', 10, USAGE);
+const connections = integerOption(values.connections, 'connections', 16, USAGE);
+const rounds = integerOption(values.rounds, 'rounds', 2, USAGE);
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 const infra = await benchInfrastructure('edfi_bench');

@@ -33,11 +33,20 @@ import { createSyntheticNotices, enqueueNew } from '../../sim/load.js';
 import { orderProblems, type Received, type SimStats } from '../../sim/state-simulator.js';
 import type { StateRecord } from '../../specs/canonical/state-record.js';
 import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../lab/matching/synthetic/name-data.js';
+import { numberOption, parseCommandLine } from '../../lib/cli.js';
 
-const arg = (name: string, d: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : d;
-};
+const USAGE =
+  'usage: npm run bench:exchange [-- --requests 500] [--live 200] [--notices 10000] [--per-student 5] ' +
+  '[--concurrency 32] [--students 300] [--fail 0.2]';
+const NAMES = ['requests', 'live', 'notices', 'per-student', 'concurrency', 'students', 'fail'] as const;
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: Object.fromEntries(NAMES.map((n) => [n, { type: 'string' }])) as Record<
+    (typeof NAMES)[number],
+    { type: 'string' }
+  >,
+});
+const arg = (name: (typeof NAMES)[number], d: number) => numberOption(values[name], name, d, USAGE);
 const REQUESTS = arg('requests', 500);
 const LIVE = arg('live', 200);
 const NOTICES = arg('notices', 10_000);

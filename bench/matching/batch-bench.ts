@@ -15,14 +15,18 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { writeSyntheticCsv } from './write-synthetic-csv.js';
+import { integerOption, parseCommandLine } from '../../lib/cli.js';
 
-const opt = (n: string) => {
-  const i = process.argv.indexOf(`--${n}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const sizes = (opt('sizes') ?? '100000,300000,1000000').split(',').map(Number);
-const dir = opt('dir') ?? '.tmp/matching-bench';
-const threads = opt('threads');
+const USAGE =
+  'usage: npx tsx bench/matching/batch-bench.ts [--sizes 100000,300000,1000000] [--dir .tmp/matching-bench] ' +
+  '[--threads N]';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: { sizes: { type: 'string' }, dir: { type: 'string' }, threads: { type: 'string' } },
+});
+const sizes = (values.sizes ?? '100000,300000,1000000').split(',').map(Number);
+const dir = values.dir ?? '.tmp/matching-bench';
+const threads = values.threads === undefined ? undefined : String(integerOption(values.threads, 'threads', 1, USAGE));
 mkdirSync(dir, { recursive: true });
 
 interface Row {

@@ -20,18 +20,19 @@ import { matchArriving, type Candidate } from '../../core/matching/incremental.j
 import { standardize } from '../../core/matching/standardize.js';
 import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
 import type { StandardizedPerson } from '../../core/matching/types.js';
+import { integerOption, parseCommandLine } from '../../lib/cli.js';
 
-const opt = (n: string, d: number) => {
-  const i = process.argv.indexOf(`--${n}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : d;
-};
-const stored = opt('stored', 1_000_000);
-const arrivals = opt('arrivals', 2000);
+const USAGE =
+  'usage: node --max-old-space-size=6000 --import tsx bench/matching/incremental-bench.ts [--stored 1000000] ' +
+  '[--arrivals 2000] [--explain five|all]';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: { stored: { type: 'string' }, arrivals: { type: 'string' }, explain: { type: 'string' } },
+});
+const stored = integerOption(values.stored, 'stored', 1_000_000, USAGE);
+const arrivals = integerOption(values.arrivals, 'arrivals', 2000, USAGE);
 const model = loadDefaultModel();
-const explainAll = (() => {
-  const i = process.argv.indexOf('--explain');
-  return i >= 0 && process.argv[i + 1] === 'all';
-})();
+const explainAll = values.explain === 'all';
 
 const t0 = performance.now();
 const records: StandardizedPerson[] = [];

@@ -20,12 +20,22 @@ import { runBatchLoad } from '../../core/matching-store/batch-load.js';
 import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
 import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
 import { insertPending } from '../../lab/matching/store-fixtures.js';
-import { option } from '../support/args.js';
+import { integerOption, parseCommandLine } from '../../lib/cli.js';
 
-const N = Number(option('records', '20000'));
-const concurrency = Number(option('concurrency', '4'));
-const seed = Number(option('seed', '5'));
-const out = option('out', 'bench/matching/store-results.md');
+const USAGE = 'usage: npx tsx bench/matching/store-batch.ts --records 20000 [--concurrency 4] [--seed 5] [--out FILE]';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: {
+    records: { type: 'string' },
+    concurrency: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const N = integerOption(values.records, 'records', 20_000, USAGE);
+const concurrency = integerOption(values.concurrency, 'concurrency', 4, USAGE);
+const seed = integerOption(values.seed, 'seed', 5, USAGE, 0);
+const out = values.out ?? 'bench/matching/store-results.md';
 const consolidation = { requiredCredits: 22 };
 const log = (s: string) => process.stderr.write(`${s}\n`);
 

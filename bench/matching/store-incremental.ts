@@ -39,7 +39,7 @@ import { insertPending, personToStateRecord } from '../../lab/matching/store-fix
 import { storeModel } from '../../core/matching-store/engine.js';
 import { clearStandardizedCache } from '../../core/matching-store/candidates.js';
 import { execFileSync } from 'node:child_process';
-import { option } from '../support/args.js';
+import { integerOption, parseCommandLine } from '../../lib/cli.js';
 
 const gitHead = () => {
   if (process.env.BENCH_GIT_HEAD) return process.env.BENCH_GIT_HEAD;
@@ -50,14 +50,34 @@ const gitHead = () => {
   }
 };
 
-const N = Number(option('records', '100000'));
-const M = Number(option('arrivals', '1000'));
-const seed = Number(option('seed', '7'));
-const out = option('out', 'bench/matching/store-results.md');
-const template = option('template', '');
-const profileOut = option('profile', '');
-const profileRead = process.argv.includes('--profile-read');
-const traceQueries = process.argv.includes('--trace-queries');
+const USAGE =
+  'usage: npx tsx bench/matching/store-incremental.ts --records 100000 [--arrivals 1000] [--seed 7] ' +
+  '[--out FILE] [--template NAME] [--profile FILE] [--profile-read] [--trace-queries] [--warm-cache] ' +
+  '[--explain-candidates]   (the file comment says what each does)';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: {
+    records: { type: 'string' },
+    arrivals: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    template: { type: 'string' },
+    profile: { type: 'string' },
+    'profile-read': { type: 'boolean' },
+    'trace-queries': { type: 'boolean' },
+    'warm-cache': { type: 'boolean' },
+    'explain-candidates': { type: 'boolean' },
+  },
+});
+const N = integerOption(values.records, 'records', 100_000, USAGE);
+const M = integerOption(values.arrivals, 'arrivals', 1000, USAGE);
+const seed = integerOption(values.seed, 'seed', 7, USAGE, 0);
+const out = values.out ?? 'bench/matching/store-results.md';
+const template = values.template ?? '';
+const profileOut = values.profile ?? '';
+const profileRead = values['profile-read'] ?? false;
+const traceQueries = values['trace-queries'] ?? false;
+const warmCache = values['warm-cache'] ?? false;
 const queryTrace = new Map<string, { n: number; ms: number }>();
 let tracing = false;
 if (traceQueries) {
@@ -258,7 +278,7 @@ try {
     candidates.push(result.students.reduce((n, s) => n + s.candidates.length, 0));
   }
   if (profileRead) await stopProfile();
-  if (process.argv.includes('--explain-candidates')) {
+  if (values['explain-candidates']) {
     const most = arrivalsStored[candidates.indexOf(Math.max(...candidates))]!;
     const r = byId.get(most)!;
     let plan: string[] = [];
@@ -276,7 +296,7 @@ try {
   }
   // The job loop meets the same arrivals' candidates again: empty the standardization cache so it pays
   // for standardizing them as a worker does for records it has not seen (--warm-cache keeps it).
-  if (!process.argv.includes('--warm-cache')) clearStandardizedCache();
+  if (!warmCache) clearStandardizedCache();
   const cpuJob0 = process.cpuUsage();
   const pgJob0 = await pgCpuSeconds();
   tracing = true;
@@ -336,9 +356,7 @@ try {
       `${fmt(pct(readMs, 50))} | ${fmt(pct(readMs, 95))} | ${fmt(pct(readMs, 99))} | ${fmt(mean(readMs))} |`,
     `| whole match job (\`matchRecord\`: locks, keys, decision, link/student/review, history, view, ` +
       'event; committed' +
-      (process.argv.includes('--warm-cache')
-        ? '; candidates already standardized'
-        : '; standardization cache emptied first') +
+      (warmCache ? '; candidates already standardized' : '; standardization cache emptied first') +
       ') ' +
       `| ${fmt(pct(jobMs, 50))} | ${fmt(pct(jobMs, 95))} | ${fmt(pct(jobMs, 99))} | ${fmt(mean(jobMs))} |`,
     '',

@@ -11,10 +11,15 @@ import { syntheticDataset } from '../../lab/matching/evaluation/synthetic.js';
 import { personComparisonSet } from '../../core/matching/person-comparisons.js';
 import { trainModel } from '../../lab/matching/training.js';
 import { buildTermFrequencies } from '../../core/matching/term-frequency.js';
-import { option } from '../support/args.js';
+import { integerOption, parseCommandLine } from '../../lib/cli.js';
 
-const records = Number(option('records', '100000'));
-const seed = Number(option('seed', '1'));
+const USAGE = 'usage: npx tsx bench/matching/train-default-model.ts [--records 100000] [--seed 1]';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: { records: { type: 'string' }, seed: { type: 'string' } },
+});
+const records = integerOption(values.records, 'records', 100_000, USAGE);
+const seed = integerOption(values.seed, 'seed', 1, USAGE, 0);
 const t0 = performance.now();
 const data = syntheticDataset({ records, seed });
 const truthOf = new Map(data.records.map((r, i) => [r.recordId, data.truth[i]]));

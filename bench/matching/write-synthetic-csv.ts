@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { RECORD_CSV_HEADER, personRecordToCsvLine } from '../../lab/matching/record-csv.js';
 import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
+import { integerOption, parseCommandLine, usageError } from '../../lib/cli.js';
 
 export async function writeSyntheticCsv(records: number, seed: number, out: string, truthOut?: string): Promise<void> {
   const stream = createWriteStream(out, { encoding: 'utf8' });
@@ -33,14 +34,21 @@ export async function writeSyntheticCsv(records: number, seed: number, out: stri
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const opt = (n: string) => {
-    const i = process.argv.indexOf(`--${n}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
-  const out = opt('out');
-  if (!out) {
-    console.error('usage: write-synthetic-csv.ts --records N --seed S --out file.csv [--truth truth.csv]');
-    process.exit(2);
-  }
-  await writeSyntheticCsv(Number(opt('records') ?? 100000), Number(opt('seed') ?? 3), out, opt('truth'));
+  const usage = 'usage: write-synthetic-csv.ts --records N --seed S --out file.csv [--truth truth.csv]';
+  const { values } = parseCommandLine({
+    usage,
+    options: {
+      records: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      truth: { type: 'string' },
+    },
+  });
+  if (!values.out) usageError('--out is required', usage);
+  await writeSyntheticCsv(
+    integerOption(values.records, 'records', 100_000, usage),
+    integerOption(values.seed, 'seed', 3, usage, 0),
+    values.out,
+    values.truth,
+  );
 }
