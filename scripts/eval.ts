@@ -32,21 +32,30 @@ import { readSplink, splinkFakeSet } from '../lab/matching/evaluation/splink.js'
 import { syntheticDataset, type GeneratorName } from '../lab/matching/evaluation/synthetic.js';
 import { crossGeneratorResults } from '../lab/matching/evaluation/cross.js';
 import { personComparisonSet } from '../core/matching/person-comparisons.js';
+import { integerOption, parseCommandLine } from '../lib/cli.js';
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const asJson = process.argv.includes('--json');
-const misses = process.argv.includes('--misses');
-const only = (() => {
-  const i = process.argv.indexOf('--only');
-  return i >= 0 ? process.argv[i + 1]!.split(',') : null;
-})();
+const USAGE =
+  'usage: npm run eval [-- --synthetic 20000 --seed 7 --generator A|B --cross 6000 --train 20000\n' +
+  '                       --only febrl4,febrl4-ndl,febrl3,fake1000,synthetic,cross --misses --json]';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: {
+    synthetic: { type: 'string' },
+    seed: { type: 'string' },
+    generator: { type: 'string' },
+    cross: { type: 'string' },
+    train: { type: 'string' },
+    only: { type: 'string' },
+    misses: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+});
+const option = (name: 'generator'): string | undefined => values[name];
+const arg = (name: 'synthetic' | 'seed' | 'cross' | 'train', fallback: number): number =>
+  integerOption(values[name], name, fallback, USAGE, 0);
+const asJson = values.json ?? false;
+const misses = values.misses ?? false;
+const only = values.only === undefined ? null : values.only.split(',');
 
 function need(file: string): string {
   if (!existsSync(file)) throw new Error(`missing data file ${file} (set MSIX_SHARED_DATA to the shared data folder)`);
@@ -91,7 +100,7 @@ run('fake1000', () => {
     set: splinkFakeSet,
   });
 });
-const generator: GeneratorName = process.argv.includes('--generator') && option('generator') === 'B' ? 'B' : 'A';
+const generator: GeneratorName = option('generator') === 'B' ? 'B' : 'A';
 run('synthetic', () => {
   const size = arg('synthetic', 20_000);
   const seed = arg('seed', 7);

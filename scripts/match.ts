@@ -36,17 +36,34 @@ import { csvLine } from '../lib/csv.js';
 import { reestimateOnLoad } from '../lab/matching/training.js';
 import { explainModel } from '../lab/matching/explain-model.js';
 import { compileModel } from '../core/matching/scoring.js';
+import { parseCommandLine, usageError } from '../lib/cli.js';
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const USAGE =
+  'usage: npm run match -- --in records.csv --out clusters.csv --review review.csv [--model model.json] ' +
+  '[--threads N]\n' +
+  '                        [--reestimate [--model-out model.json]] [--quiet]\n' +
+  '       npm run match -- --explain-model [--model model.json]';
+const { values } = parseCommandLine({
+  usage: USAGE,
+  options: {
+    in: { type: 'string' },
+    out: { type: 'string' },
+    review: { type: 'string' },
+    model: { type: 'string' },
+    threads: { type: 'string' },
+    'model-out': { type: 'string' },
+    reestimate: { type: 'boolean' },
+    'explain-model': { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  },
+});
+const option = (name: 'in' | 'out' | 'review' | 'model' | 'threads' | 'model-out'): string | undefined => values[name];
 
 const input = option('in');
 const out = option('out');
 const reviewOut = option('review');
-const quiet = process.argv.includes('--quiet');
-if (process.argv.includes('--explain-model')) {
+const quiet = values.quiet ?? false;
+if (values['explain-model']) {
   const path = option('model');
   const model = path
     ? validateModel(
@@ -57,13 +74,7 @@ if (process.argv.includes('--explain-model')) {
   console.log(explainModel(model));
   process.exit(0);
 }
-if (!input || !out || !reviewOut) {
-  console.error(
-    'usage: npm run match -- --in records.csv --out clusters.csv --review review.csv [--model ' +
-      'model.json] [--threads N]',
-  );
-  process.exit(2);
-}
+if (!input || !out || !reviewOut) usageError('--in, --out and --review are required', USAGE);
 
 const started = performance.now();
 let lastProgress = 0;
@@ -131,7 +142,7 @@ async function main(): Promise<void> {
   }
   const { records, malformed } = file;
   progress(`read ${records.length} records, ${malformed} malformed rows skipped`, true);
-  if (process.argv.includes('--reestimate')) {
+  if (values.reestimate) {
     model = reestimateOnLoad(baseModel, records, personComparisonSet, { trainedOn: input! });
     progress(`parameters re-estimated by EM on ${records.length} records`, true);
     const modelOut = option('model-out');
