@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import { StateRecordSchema } from '../specs/canonical/state-record.js';
 import { StudentSchema } from '../specs/canonical/student.js';
 import { createAjv } from '../specs/validation.js';
+import { GatewayError } from '../core/errors.js';
+import { findUnsafeText } from '../core/security/text-safety.js';
 import type { GatewayContext } from './context.js';
 import './plugins/principal.js';
 import './plugins/access.js';
@@ -106,12 +108,34 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   const bodyAjv = createAjv();
   const textAjv = createAjv({ coerceTypes: 'array' });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
-  // Responses are plain JSON: the schemas document them, they do not filter them.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Responses are serialized from their TypeBox response schemas (fast-json-stringify, fastify's default): a field
+  // the schema does not name never leaves, so a property added to a row by mistake cannot leak (issue 11 item 5).
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
   });
 
+  // NUL and unpaired surrogates are refused at the edge, in the body, the query string and the path (400, audited as a
+  // rejected request), before any handler or the database sees them.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [
+      ['body', request.body],
+      ['query', request.query],
+      ['params', request.params],
+    ] as const) {
+      const at = findUnsafeText(value);
+      if (at)
+        throw new GatewayError('GW_ERR_BAD_REQUEST', 'The request holds a NUL character or an unpaired surrogate.', {
+          issues: [
+            {
+              path: `${part}:${at}`,
+              rule: 'text',
+              message: 'holds a NUL character or an unpaired UTF-16 surrogate',
+              fix: 'Send valid Unicode text without NUL characters.',
+            },
+          ],
+        });
+    }
+  });
   registerProblemHandlers(app);
   // Security headers, rate limits, and authentication + authorization of every route (config.access).
   await app.register(cookie);

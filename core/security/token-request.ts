@@ -18,6 +18,8 @@ export type TokenRequest =
       fields: Partial<TokenRequestFields>;
     };
 
+import { hasUnsafeText } from './text-safety.js';
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= 512 ? v : undefined);
 
 /** RFC 6749 §2.3.1: id and secret are form-encoded before Basic encoding; tolerate clients that skip it. */
@@ -72,6 +74,13 @@ export function readTokenRequest(authorization: string | undefined, body: unknow
   }
   const clientId = basic?.clientId ?? bodyId;
   const clientSecret = basic?.clientSecret ?? bodySecret;
+  if ([clientId, clientSecret].some((x) => x !== undefined && hasUnsafeText(x)))
+    return {
+      kind: 'invalid',
+      error: 'invalid_client',
+      detail: 'The client id or secret holds a NUL or an unpaired surrogate; no client has one.',
+      fields: { grantType },
+    };
   if (!grantType)
     return {
       kind: 'invalid',

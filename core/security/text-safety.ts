@@ -1,0 +1,33 @@
+/**
+ * Text no part of the gateway can store or compare safely (issue 13 finding 14): NUL (Postgres text refuses it, so it
+ * surfaced as a 500) and UTF-16 surrogates without their pair (not Unicode text; they become U+FFFD or errors
+ * further on). Refused at the edge with a 400 naming where, never quoting the value.
+ */
+const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether a string holds a NUL or a lone surrogate. */
+export function hasUnsafeText(s: string): boolean {
+  return UNSAFE.test(s);
+}
+
+/** The JSON-pointer-like path of the first key or string value holding unsafe text, or null. */
+export function findUnsafeText(v: unknown, path = '', depth = 0): string | null {
+  if (depth > 64) return null;
+  if (typeof v === 'string') return hasUnsafeText(v) ? path || '/' : null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const hit = findUnsafeText(v[i], `${path}/${i}`, depth + 1);
+      if (hit) return hit;
+    }
+    return null;
+  }
+  if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      const at = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (hasUnsafeText(k)) return `${path}/(a key)`;
+      const hit = findUnsafeText(x, at, depth + 1);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
