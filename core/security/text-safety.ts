@@ -3,6 +3,7 @@
  * surfaced as a 500) and UTF-16 surrogates without their pair (not Unicode text; they become U+FFFD or errors
  * further on). Refused at the edge with a 400 naming where, never quoting the value.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is the character this pattern exists to find
 const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Whether a string holds a NUL or a lone surrogate. */
