@@ -22,7 +22,9 @@ export function findUnsafeText(v: unknown, path = '', depth = 0): string | null 
     }
     return null;
   }
-  if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
+  // Only parsed data is walked: a raw body stream (the file routes) or any other class instance is a graph of
+  // sockets and servers, not text a client sent, and walking it never ends.
+  if (isPlainObject(v)) {
     for (const [k, x] of Object.entries(v)) {
       const at = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       if (hasUnsafeText(k)) return `${path}/(a key)`;
@@ -31,4 +33,13 @@ export function findUnsafeText(v: unknown, path = '', depth = 0): string | null 
     }
   }
   return null;
+}
+
+/** A JSON-like object: what a body, query or params parser produces (no class instance, no stream, no Buffer). */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  // fastify's query parser makes objects whose prototype is itself prototype-less; a class instance's chain ends in
+  // Object.prototype further up.
+  return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
 }
