@@ -47,11 +47,11 @@ export interface XmlDocumentOptions {
  * xmlbuilder2 leaves an `&` that starts something entity-like (`&amp;`, `&#38;`) as it is, so the value `&amp;`
  * would read back as `&`. Every `&` is written as `&amp;` first; the builder then keeps those and escapes the rest.
  */
-const raw = (v: string) => v.replaceAll('&', '&amp;');
+export const xmlText = (v: string): string => v.replaceAll('&', '&amp;');
 
 function fill(node: XMLBuilder, e: XmlElement): void {
-  for (const [k, v] of Object.entries(e.attributes ?? {})) node.att(k, raw(v));
-  if (e.text !== undefined && e.text !== '') node.txt(raw(e.text));
+  for (const [k, v] of Object.entries(e.attributes ?? {})) node.att(k, xmlText(v));
+  if (e.text !== undefined && e.text !== '') node.txt(xmlText(e.text));
   for (const c of e.children ?? []) fill(node.ele(c.name), c);
 }
 

@@ -6,6 +6,7 @@
  * Pure: the raw XML is parsed by core/sif (through the safe XML parser) with `SIF_PARSER_OPTIONS`, then `normalize`d.
  */
 import { create } from 'xmlbuilder2';
+import { xmlText } from '../../lib/xml.js';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { SIF_NS, sifSchema, type SifTypeDef } from '../../specs/sif/objects.js';
 
@@ -97,21 +98,21 @@ export function normalizeObject(object: string, value: unknown, issues: TreeIssu
 function writeElement(parent: XMLBuilder, name: string, value: SifValue, type: string | null): void {
   const el = parent.ele(name);
   if (typeof value === 'string') {
-    if (value !== '') el.txt(value);
+    if (value !== '') el.txt(xmlText(value));
     return;
   }
   const def = typeDef(type);
   if (!def) {
     const t = value['#text'];
-    if (typeof t === 'string' && t !== '') el.txt(t);
+    if (typeof t === 'string' && t !== '') el.txt(xmlText(t));
     return;
   }
   for (const a of def.attrs) {
     const v = value[`@${a}`];
-    if (typeof v === 'string') el.att(a, v);
+    if (typeof v === 'string') el.att(a, xmlText(v));
   }
   const text = value['#text'];
-  if (def.text && typeof text === 'string' && text !== '') el.txt(text);
+  if (def.text && typeof text === 'string' && text !== '') el.txt(xmlText(text));
   for (const [child, childType, repeat] of def.children) {
     const v = value[child];
     if (v === undefined) continue;
@@ -132,7 +133,7 @@ function fill(el: XMLBuilder, object: string, tree: SifElement): void {
   const def = typeDef(objectType(object))!;
   for (const a of def.attrs) {
     const v = tree[`@${a}`];
-    if (typeof v === 'string') el.att(a, v);
+    if (typeof v === 'string') el.att(a, xmlText(v));
   }
   for (const [child, childType, repeat] of def.children) {
     const v = tree[child];
@@ -189,15 +190,16 @@ export function setAt(tree: SifElement, path: string, value: string): void {
 }
 
 function writeOrdered(el: XMLBuilder, tree: SifElement): void {
-  for (const [k, v] of Object.entries(tree)) if (k.startsWith('@') && typeof v === 'string') el.att(k.slice(1), v);
+  for (const [k, v] of Object.entries(tree))
+    if (k.startsWith('@') && typeof v === 'string') el.att(k.slice(1), xmlText(v));
   const text = tree['#text'];
-  if (typeof text === 'string' && text !== '') el.txt(text);
+  if (typeof text === 'string' && text !== '') el.txt(xmlText(text));
   for (const [k, v] of Object.entries(tree)) {
     if (k.startsWith('@') || k === '#text') continue;
     for (const item of Array.isArray(v) ? v : [v]) {
       const child = el.ele(k);
       if (typeof item === 'string') {
-        if (item !== '') child.txt(item);
+        if (item !== '') child.txt(xmlText(item));
       } else writeOrdered(child, item);
     }
   }
@@ -211,7 +213,7 @@ export function writeGoessnerXml(namespace: string | null, root: string, tree: S
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
   const el = namespace ? doc.ele(namespace, root) : doc.ele(root);
   if (typeof tree === 'string') {
-    if (tree !== '') el.txt(tree);
+    if (tree !== '') el.txt(xmlText(tree));
   } else writeOrdered(el, tree);
   return el.end({ prettyPrint: false });
 }
