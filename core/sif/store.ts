@@ -59,16 +59,8 @@ export async function findSifObject(
   return r.rows[0] ? fromRow(r.rows[0]) : null;
 }
 
-export interface PutObject {
-  refId: string;
-  stateCode: string;
-  zoneId: string;
-  object: SifObjectName;
-  studentRef: string | null;
-  schoolRef: string | null;
-  stateStudentId: string | null;
-  body: SifElement;
-}
+/** What a write supplies: the row without what the table assigns (change number, deletion). */
+export type PutObject = Omit<SifObjectRow, 'changeSeq' | 'deleted'>;
 
 /** Inserts or replaces an object (a deleted one comes back), with a new change number. */
 export async function putSifObject(db: Db, o: PutObject): Promise<SifObjectRow> {

@@ -15,6 +15,39 @@ export function fieldErrors(issues: readonly FieldIssue[], names: Record<string,
   return out;
 }
 
+/** The USWDS frame every field shares: label, hint and error message, with the ids the control points at. */
+function FormGroup(p: {
+  id: string;
+  label: string;
+  hint?: string | undefined;
+  error?: string | undefined;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class={`usa-form-group${p.error ? ' usa-form-group--error' : ''}`}>
+      <label class={`usa-label${p.error ? ' usa-label--error' : ''}`} for={p.id}>
+        {p.label}
+      </label>
+      {p.hint ? (
+        <div class="usa-hint" id={`${p.id}-hint`}>
+          {p.hint}
+        </div>
+      ) : null}
+      {p.error ? (
+        <span class="usa-error-message" id={`${p.id}-error`} role="alert">
+          {p.error}
+        </span>
+      ) : null}
+      {p.children}
+    </div>
+  );
+}
+
+/** The aria-describedby value linking a control to its hint and error message, or undefined when it has neither. */
+function describedBy(id: string, p: { hint?: string | undefined; error?: string | undefined }): string | undefined {
+  return [p.hint ? `${id}-hint` : '', p.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+}
+
 /** A labelled USWDS text field with its error message (linked by aria-describedby) when it has one. */
 export function Field(p: {
   name: string;
@@ -28,22 +61,8 @@ export function Field(p: {
   inputmode?: 'numeric' | 'text';
 }) {
   const id = `f-${p.name}`;
-  const described = [p.hint ? `${id}-hint` : '', p.error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
-    <div class={`usa-form-group${p.error ? ' usa-form-group--error' : ''}`}>
-      <label class={`usa-label${p.error ? ' usa-label--error' : ''}`} for={id}>
-        {p.label}
-      </label>
-      {p.hint ? (
-        <div class="usa-hint" id={`${id}-hint`}>
-          {p.hint}
-        </div>
-      ) : null}
-      {p.error ? (
-        <span class="usa-error-message" id={`${id}-error`} role="alert">
-          {p.error}
-        </span>
-      ) : null}
+    <FormGroup id={id} label={p.label} hint={p.hint} error={p.error}>
       <input
         class={`usa-input${p.error ? ' usa-input--error' : ''}`}
         id={id}
@@ -54,10 +73,10 @@ export function Field(p: {
         required={p.required}
         autocomplete={p.autocomplete ?? 'off'}
         inputMode={p.inputmode}
-        aria-describedby={described || undefined}
+        aria-describedby={describedBy(id, p)}
         aria-invalid={p.error ? 'true' : undefined}
       />
-    </div>
+    </FormGroup>
   );
 }
 
@@ -69,38 +88,17 @@ export function Select(p: {
   value?: string | undefined;
   error?: string | undefined;
   hint?: string;
-  children?: ComponentChildren;
 }) {
   const id = `f-${p.name}`;
   return (
-    <div class={`usa-form-group${p.error ? ' usa-form-group--error' : ''}`}>
-      <label class="usa-label" for={id}>
-        {p.label}
-      </label>
-      {p.hint ? (
-        <div class="usa-hint" id={`${id}-hint`}>
-          {p.hint}
-        </div>
-      ) : null}
-      {p.error ? (
-        <span class="usa-error-message" id={`${id}-error`} role="alert">
-          {p.error}
-        </span>
-      ) : null}
-      <select
-        class="usa-select"
-        id={id}
-        name={p.name}
-        aria-describedby={
-          [p.hint ? `${id}-hint` : '', p.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined
-        }
-      >
+    <FormGroup id={id} label={p.label} hint={p.hint} error={p.error}>
+      <select class="usa-select" id={id} name={p.name} aria-describedby={describedBy(id, p)}>
         {p.options.map(([v, label]) => (
           <option value={v} selected={v === p.value}>
             {label}
           </option>
         ))}
       </select>
-    </div>
+    </FormGroup>
   );
 }
