@@ -69,7 +69,7 @@ export async function putSifObject(db: Db, o: PutObject): Promise<SifObjectRow> 
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
      ON CONFLICT (ref_id) DO UPDATE SET zone_id = EXCLUDED.zone_id, student_ref = EXCLUDED.student_ref,
        school_ref = EXCLUDED.school_ref, state_student_id = EXCLUDED.state_student_id, body = EXCLUDED.body,
-       change_seq = nextval('sif_change_seq'), deleted_at = NULL, updated_at = now()
+       change_seq = edfi_change_version(), deleted_at = NULL, updated_at = now()
      RETURNING *`,
     [o.refId, o.stateCode, o.zoneId, o.object, o.studentRef, o.schoolRef, o.stateStudentId, JSON.stringify(o.body)],
   );
@@ -78,7 +78,7 @@ export async function putSifObject(db: Db, o: PutObject): Promise<SifObjectRow> 
 
 export async function deleteSifObject(db: Db, refId: string): Promise<void> {
   await db.query(
-    `UPDATE sif_objects SET deleted_at = now(), change_seq = nextval('sif_change_seq'), updated_at = now()
+    `UPDATE sif_objects SET deleted_at = now(), change_seq = edfi_change_version(), updated_at = now()
      WHERE ref_id = $1`,
     [refId],
   );
@@ -116,7 +116,8 @@ export async function listSifObjects(db: Db, q: ListQuery): Promise<{ rows: SifO
   if (q.since === undefined) where.push('deleted_at IS NULL');
   else {
     params.push(q.since);
-    where.push(`change_seq > $${params.length}`);
+    // Only changes every earlier transaction has committed up to (the same horizon as the marker).
+    where.push(`change_seq > $${params.length} AND change_seq <= edfi_newest_change_version()`);
   }
   if (q.studentRef) {
     params.push(q.studentRef);
@@ -142,10 +143,13 @@ export async function listSifObjects(db: Db, q: ListQuery): Promise<{ rows: SifO
   return { rows: rows.rows.map(fromRow), total: Number(total.rows[0]!.n) };
 }
 
-/** The newest change number: what a consumer passes as changesSinceMarker next time. */
+/**
+ * The marker a consumer passes as changesSinceMarker next time: the newest change version below which every
+ * transaction has ended, so no change can still commit under it (max(change_seq) could skip a late commit).
+ */
 export async function currentChangeMarker(db: Db): Promise<number> {
-  const r = await db.query<{ m: string | null }>('SELECT max(change_seq) AS m FROM sif_objects');
-  return Number(r.rows[0]?.m ?? 0);
+  const r = await db.query<{ m: string | null }>('SELECT edfi_newest_change_version() AS m');
+  return Math.max(0, Number(r.rows[0]?.m ?? 0));
 }
 
 /** The StudentPersonal RefIds of a state's students by state student id (for messages about them). */
