@@ -25,12 +25,13 @@ import { matchingMergeRoutes } from './routes/matching-merges.js';
 import { fileRoutes } from './routes/files.js';
 import { edfiPlugin } from './edfi/plugin.js';
 import { sifPlugin } from './sif/plugin.js';
-import { securityPlugin } from './plugins/auth.js';
+import { operatorScheme, registerAuthScheme, securityPlugin } from './plugins/auth.js';
 import { disclosurePolicy, recordInState } from '../core/security/disclosure.js';
 import { noticeGround, searchChoiceGround } from '../core/exchange/grounds.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { signInRoutes } from './routes/auth-signin.js';
 import { adminSessionRoutes } from './routes/admin-sessions.js';
+import { adminClientRoutes, OPERATOR_SCHEME } from './routes/admin-clients.js';
 import { devIdpRoutes } from './dev-idp/routes.js';
 import { exchangeRequestRoutes } from './routes/exchange-requests.js';
 import { exchangeEdfiRoutes } from './routes/exchange-edfi.js';
@@ -181,6 +182,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(oauthRoutes);
   await app.register(signInRoutes);
   await app.register(adminSessionRoutes);
+  if (ctx.operatorToken) registerAuthScheme(app, OPERATOR_SCHEME, operatorScheme(ctx.operatorToken));
+  await app.register(adminClientRoutes);
   // Development only: a built-in OIDC provider with demo users (npm start); production points OIDC_ISSUER at a real
   // one.
   if (ctx.config.DEV_IDP) await app.register(devIdpRoutes, { prefix: '/dev-idp' });

@@ -13,6 +13,11 @@ export interface GatewayContext {
   sharedLimits?: SharedLimits;
   /** The clock of the in-process caches (Date.now by default); tests move it forward instead of sleeping. */
   cacheClock?: Clock;
+  /**
+   * The local operator token this gateway wrote into its embedded data directory's lock file: `npm run clients`
+   * on this machine presents it to the admin API (scheme MsixOperator). Absent: the scheme is not offered.
+   */
+  operatorToken?: string;
 }
 
 declare module 'fastify' {

@@ -3,11 +3,25 @@ import { join, resolve } from 'node:path';
 import type { Db } from '../core/store/db.js';
 import { PgDb, isConnectionError } from '../core/store/pg.js';
 import { PgliteDb } from '../core/store/pglite.js';
+import { liveHolder, type DirLock, type DirLockHolder } from '../core/store/dir-lock.js';
 import { migrate } from '../core/store/migrate.js';
 import type { Config } from './config.js';
 import { LogLimiter, errorKey } from './log-limit.js';
 import { createLogger, type Logger } from './logger.js';
 import { waitFor } from './startup.js';
+
+/** Where the embedded database lives under DATA_DIR. */
+export function embeddedDir(config: Pick<Config, 'DATA_DIR'>): string {
+  return resolve(join(config.DATA_DIR, 'pglite'));
+}
+
+/**
+ * The live process holding the embedded database, if any (none with DATABASE_URL: Postgres serves many). The CLI
+ * asks this first, to go through a running gateway's admin API instead of opening the directory itself.
+ */
+export function embeddedHolder(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'>): DirLockHolder | null {
+  return config.DATABASE_URL ? null : liveHolder(`${embeddedDir(config)}.lock`);
+}
 
 /**
  * Opens Postgres when DATABASE_URL is set, else embedded PGlite under DATA_DIR, and applies migrations. A
@@ -17,8 +31,10 @@ import { waitFor } from './startup.js';
 export async function openDatabase(
   config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR'> & Partial<Pick<Config, 'STARTUP_WAIT_SECONDS'>>,
   logger: Logger = createLogger('warn'),
-): Promise<{ db: Db; description: string }> {
+  purpose = 'a gateway process',
+): Promise<{ db: Db; description: string; lock: DirLock | null }> {
   let db: Db;
+  let lock: DirLock | null = null;
   let description: string;
   if (config.DATABASE_URL) {
     const limiter = new LogLimiter(logger);
@@ -28,15 +44,22 @@ export async function openDatabase(
     });
     description = `postgres ${new URL(config.DATABASE_URL).host}`;
   } else {
-    const dir = resolve(join(config.DATA_DIR, 'pglite'));
+    const dir = embeddedDir(config);
     mkdirSync(dir, { recursive: true });
-    db = await PgliteDb.open(dir);
+    const pglite = await PgliteDb.open(dir, purpose);
+    lock = pglite.lock;
+    db = pglite;
     description = `embedded PGlite at ${dir}`;
   }
-  await waitFor('postgres', () => migrate(db), {
-    logger,
-    maxWaitMs: (config.STARTUP_WAIT_SECONDS ?? 300) * 1000,
-    retryable: isConnectionError,
-  });
-  return { db, description };
+  try {
+    await waitFor('postgres', () => migrate(db), {
+      logger,
+      maxWaitMs: (config.STARTUP_WAIT_SECONDS ?? 300) * 1000,
+      retryable: isConnectionError,
+    });
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  return { db, description, lock };
 }

@@ -4,6 +4,7 @@
  * the URLs to open. DATABASE_URL and REDIS_URL switch to real servers; ROLE
  * runs only the gateway or only the worker (one container each in compose).
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
@@ -35,6 +36,13 @@ const config = loadConfig({
 const logger = createLogger(config.LOG_LEVEL);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+/** Where a CLI on this machine reaches the gateway: the loopback address when it listens on every address. */
+function loopbackHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 const stops: (() => Promise<unknown>)[] = [];
 let stopping = false;
 async function shutdown(signal: string, code = 0): Promise<void> {
@@ -50,8 +58,11 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
-  const { db, description } = await openDatabase(config, logger);
+  const { db, description, lock } = await openDatabase(config, logger, `msix start (role ${config.ROLE})`);
   stops.push(() => db.close());
+  // Holding the embedded database, the gateway is the only process that may change it: the clients CLI finds the
+  // admin API and this token in the lock file and goes through it (scripts/clients.ts).
+  const operatorToken = lock && config.ROLE !== 'worker' ? randomBytes(32).toString('base64url') : undefined;
   await ensureStates(db);
 
   let redisUrl = config.REDIS_URL;
@@ -82,11 +93,20 @@ try {
   if (config.ROLE !== 'worker') {
     // Rate-limit counters in the same Redis as the queue, so every gateway process shares each client's budget.
     app = await buildApp(
-      { db, queue, config, sharedLimits: { url: redisUrl, prefix: `${config.QUEUE_PREFIX}:ratelimit:` } },
+      {
+        db,
+        queue,
+        config,
+        sharedLimits: { url: redisUrl, prefix: `${config.QUEUE_PREFIX}:ratelimit:` },
+        ...(operatorToken ? { operatorToken } : {}),
+      },
       { logger },
     );
     await app.listen({ host: config.HOST, port: config.PORT });
     stops.push(() => app!.close());
+    const listening = app.server.address();
+    if (lock && operatorToken && listening && typeof listening === 'object')
+      lock.advertise({ url: `http://${loopbackHost(config.HOST)}:${listening.port}`, token: operatorToken });
   } else {
     // A worker-only container still answers /health/* for its orchestrator.
     const health = await buildHealthApp({ db, queue, config });

@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, QueryResult } from './db.js';
+import { lockDataDir, type DirLock } from './dir-lock.js';
 
 type Queryable = Pick<PGlite, 'query'> | Transaction;
 
@@ -34,15 +35,27 @@ class TxDb implements Db {
 /**
  * Embedded Postgres (WASM) for the one-command start and for running the store
  * tests a second time. One connection: transactions run one at a time.
+ * A data directory is held by one process at a time (`<dir>.lock`, core/store/dir-lock.ts): a second process
+ * gets a DataDirBusyError naming the holder instead of a second, diverging copy of the database.
  */
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
-  private constructor(readonly pg: PGlite) {}
-  /** `dataDir` undefined keeps everything in memory. */
-  static async open(dataDir?: string): Promise<PgliteDb> {
-    const pg = dataDir ? new PGlite(dataDir) : new PGlite();
-    await pg.waitReady;
-    return new PgliteDb(pg);
+  private constructor(
+    readonly pg: PGlite,
+    /** The data directory's lock; null in memory. */
+    readonly lock: DirLock | null,
+  ) {}
+  /** `dataDir` undefined keeps everything in memory; `purpose` says who holds the directory, for the lock. */
+  static async open(dataDir?: string, purpose = 'a gateway process'): Promise<PgliteDb> {
+    const lock = dataDir ? lockDataDir(dataDir, purpose) : null;
+    try {
+      const pg = dataDir ? new PGlite(dataDir) : new PGlite();
+      await pg.waitReady;
+      return new PgliteDb(pg, lock);
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
   }
   async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
     return shape<T>(await (this.pg as Queryable).query(sql, params as unknown[]));
@@ -54,6 +67,10 @@ export class PgliteDb implements Db {
     return this.pg.transaction((tx) => fn(new TxDb(tx)));
   }
   async close(): Promise<void> {
-    await this.pg.close();
+    try {
+      await this.pg.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from '@fastify/helmet';
@@ -44,6 +45,8 @@ export interface SecurityServices {
   oidc(): OidcRelyingParty | null;
   publicBase(): string;
   clientActive(clientId: string): Promise<boolean>;
+  /** Drops a client's cached status, so a revocation made by this process takes effect at once. */
+  forgetClient(clientId: string): void;
   schemes: Map<string, SchemeAuthenticator>;
   routes: RegisteredRoute[];
 }
@@ -106,6 +109,33 @@ export function sifScheme(
     return principal
       ? { kind: 'ok', principal, via: 'scheme', scheme: r.scheme, expiresAt: Date.now() }
       : { kind: 'invalid', why: 'unknown-token' };
+  };
+}
+
+/**
+ * The local operator scheme: `Authorization: MsixOperator <token>`, where the token is the one this gateway wrote
+ * into its data directory's lock file (readable only by the account running it). Accepted only over a loopback
+ * connection (the socket's address, not a forwarded one); the caller acts as a national administrator named
+ * `operator:<user>` from the `x-msix-operator` header, as the CLI named itself when it opened the database directly.
+ */
+export function operatorScheme(token: string): SchemeAuthenticator {
+  const expected = createHash('sha256').update(token).digest();
+  return async (request) => {
+    const given = /^MsixOperator ([A-Za-z0-9_-]{20,200})$/.exec(request.headers.authorization ?? '')?.[1];
+    const remote = request.socket.remoteAddress ?? '';
+    const loopback = remote === '::1' || remote.startsWith('127.') || remote.startsWith('::ffff:127.');
+    if (!given || !loopback) return { kind: 'invalid', why: loopback ? 'bad-operator-token' : 'operator-not-local' };
+    if (!timingSafeEqual(createHash('sha256').update(given).digest(), expected))
+      return { kind: 'invalid', why: 'bad-operator-token' };
+    const header = request.headers['x-msix-operator'];
+    const user = typeof header === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(header) ? header : 'unknown';
+    return {
+      kind: 'ok',
+      principal: { kind: 'person', subject: `operator:${user}`, clientId: null, state: null, roles: ['admin'] },
+      via: 'scheme',
+      scheme: 'MsixOperator',
+      expiresAt: Date.now(),
+    };
   };
 }
 
@@ -177,6 +207,9 @@ export function createSecurity(
       const ok = await clientIsActive(db, clientId);
       active.set(clientId, ok);
       return ok;
+    },
+    forgetClient(clientId) {
+      active.delete(clientId);
     },
   };
 }

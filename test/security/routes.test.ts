@@ -45,3 +45,32 @@ describe('every route declares its access (fail closed)', () => {
     expect((await sys.app.inject('/no/such/route')).statusCode).toBe(404);
   });
 });
+
+describe('the local operator scheme (the clients CLI beside a running gateway)', () => {
+  it('opens the admin client routes with the lock file token over loopback only, and audits what it refuses', async () => {
+    const { buildApp } = await import('../../gateway/app.js');
+    const token = 'operator-token-for-this-test-0123456789';
+    const app = await buildApp({ ...sys.app.ctx, operatorToken: token });
+    const as = (t: string, remoteAddress = '127.0.0.1') =>
+      app.inject({
+        url: '/api/v1/admin/clients',
+        remoteAddress,
+        headers: { authorization: `MsixOperator ${t}`, 'x-msix-operator': 'ops' },
+      });
+    expect((await as(token)).statusCode).toBe(200);
+    const wrong = await as(`${token}x`);
+    expect(wrong.statusCode).toBe(401);
+    expect((await as(token, '10.1.2.3')).statusCode).toBe(401);
+    // A gateway without a token (Postgres, or a worker) offers no such scheme.
+    expect(
+      (await sys.app.inject({ url: '/api/v1/admin/clients', headers: { authorization: `MsixOperator ${token}` } }))
+        .statusCode,
+    ).toBe(401);
+    const denied = await sys.db.query<{ why: string }>(
+      `SELECT details->>'why' AS why FROM audit_events WHERE action = 'access.denied'
+         AND details->>'route' = '/api/v1/admin/clients' ORDER BY seq`,
+    );
+    expect(denied.rows.map((r) => r.why)).toEqual(['bad-operator-token', 'operator-not-local', 'bad-scheme']);
+    await app.close();
+  });
+});
