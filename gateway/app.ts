@@ -24,6 +24,7 @@ import { matchingReviewRoutes } from './routes/matching-reviews.js';
 import { matchingMergeRoutes } from './routes/matching-merges.js';
 import { fileRoutes } from './routes/files.js';
 import { edfiPlugin } from './edfi/plugin.js';
+import { canonicalEdfiUrl } from './edfi/paths.js';
 import { sifPlugin } from './sif/plugin.js';
 import { operatorScheme, registerAuthScheme, securityPlugin } from './plugins/auth.js';
 import { disclosurePolicy, recordInState } from '../core/security/disclosure.js';
@@ -99,6 +100,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
       return typeof h === 'string' && CORRELATION.test(h) ? h : randomUUID();
     },
     ajv: { customOptions: {} },
+    // Ed-Fi paths match case-insensitively and with a trailing slash, as the ODS/API's do (gateway/edfi/paths.ts).
+    rewriteUrl: (req) => canonicalEdfiUrl(req.url ?? '/'),
     // A JSON body carrying __proto__ or constructor.prototype is refused (400), not parsed.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

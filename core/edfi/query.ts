@@ -102,7 +102,11 @@ function paging(q: Record<string, string>, errors: string[]): Omit<ParsedQuery, 
   return out;
 }
 
-const PAGING = new Set(['offset', 'limit', 'totalcount', 'minchangeversion', 'maxchangeversion']);
+/**
+ * Parameters that are not filters: paging, the change window, and `correlationId` (the ODS/API's way to tag a
+ * request for its logs; the problem details carry it back).
+ */
+const PAGING = new Set(['offset', 'limit', 'totalcount', 'minchangeversion', 'maxchangeversion', 'correlationid']);
 
 function lowerKeys(raw: Record<string, unknown>, errors: string[]): Record<string, string> {
   const q: Record<string, string> = {};

@@ -49,7 +49,7 @@ export type WriteResult =
   | { kind: 'unresolved'; entities: string[] }
   | { kind: 'not-found' }
   | { kind: 'forbidden'; detail: string }
-  | { kind: 'precondition-failed'; reason: 'modified' | 'missing' | 'exists' }
+  | { kind: 'precondition-failed'; reason: 'modified' | 'exists' }
   | { kind: 'key-change'; entity: string }
   | { kind: 'dependent'; entities: string[] }
   | { kind: 'identity-conflict'; detail: string };
@@ -364,16 +364,12 @@ export async function updateDocument(
   }
   const v = validateDocument(def.schema, body);
   if (v.kind === 'invalid') return { kind: 'invalid', validationErrors: v.validationErrors, errors: [] };
-  if (id === null) return opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : { kind: 'not-found' };
+  // An unknown id is 404 whether or not If-Match was sent, as in the ODS/API.
+  if (id === null) return { kind: 'not-found' };
   const p = prepare(def, v.doc);
   return inTransaction(deps, w, async (tx) => {
     const existing = await ownDocument(tx, w, def, id);
-    if (isResult(existing)) {
-      return {
-        result:
-          existing.kind === 'not-found' && opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : existing,
-      };
-    }
+    if (isResult(existing)) return { result: existing };
     if (opts.ifNoneMatch?.trim() === '*') return { result: { kind: 'precondition-failed', reason: 'exists' } };
     if (opts.ifMatch && !etagMatches(opts.ifMatch, existing.changeVersion))
       return { result: { kind: 'precondition-failed', reason: 'modified' } };
@@ -403,15 +399,11 @@ export async function deleteDocument(
   opts: { ifMatch?: string } = {},
 ): Promise<WriteResult> {
   const id = normalizeId(rawId);
-  if (id === null) return opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : { kind: 'not-found' };
+  // An unknown id is 404 whether or not If-Match was sent, as in the ODS/API.
+  if (id === null) return { kind: 'not-found' };
   return inTransaction(deps, w, async (tx) => {
     const existing = await ownDocument(tx, w, def, id);
-    if (isResult(existing)) {
-      return {
-        result:
-          existing.kind === 'not-found' && opts.ifMatch ? { kind: 'precondition-failed', reason: 'missing' } : existing,
-      };
-    }
+    if (isResult(existing)) return { result: existing };
     if (opts.ifMatch && !etagMatches(opts.ifMatch, existing.changeVersion))
       return { result: { kind: 'precondition-failed', reason: 'modified' } };
     const keys = [existing.identityKey, ...(existing.aliasKey ? [existing.aliasKey] : [])];

@@ -1,15 +1,59 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { registerEdfiProblemHandlers } from './problems.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  methodNotAllowed,
+  registerEdfiProblemHandlers,
+  snapshotMethodNotAllowed,
+  snapshotNotFound,
+} from './problems.js';
 import { resourceRoutes } from './resources.js';
 import { consolidatedRoutes } from './consolidated.js';
 import { discoveryRoutes } from './discovery.js';
 import { changeQueryRoutes } from './change-queries.js';
+
+/**
+ * `Use-Snapshot: true` answered as the ODS/API answers it when no snapshot is configured (this gateway keeps none):
+ * a read is 404 "Snapshot not found.", a write 405 with `Allow: GET`. Never silently served from live data.
+ */
+export function refuseSnapshots(scope: FastifyInstance): void {
+  scope.addHook('preHandler', async (request: FastifyRequest, reply) => {
+    const h = request.headers['use-snapshot'];
+    if (typeof h !== 'string' || h.trim().toLowerCase() !== 'true') return;
+    if (request.method === 'GET') throw snapshotNotFound();
+    reply.header('allow', 'GET');
+    throw snapshotMethodNotAllowed();
+  });
+}
+
+/**
+ * The Ed-Fi data routes' own JSON parser: an empty body is no body (a DELETE sent with `Content-Type:
+ * application/json` and nothing else is a plain DELETE, as in the ODS/API); POST and PUT still refuse a missing body
+ * themselves. Anything else is fastify's JSON parser with the gateway's prototype-poisoning refusal.
+ */
+function jsonAllowingEmpty(scope: FastifyInstance): void {
+  const parse = scope.getDefaultJsonParser('error', 'error');
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+      done(null, undefined);
+      return;
+    }
+    void parse(request, body as string, done);
+  });
+}
 
 export const edfiPlugin: FastifyPluginAsyncTypebox = async (app) => {
   for (const prefix of ['/data/v3', '/data']) {
     await app.register(
       async (scope) => {
         registerEdfiProblemHandlers(scope, { notFound: true });
+        // HEAD is not an Ed-Fi method: 405 as in the ODS/API, also where fastify added a HEAD route for a GET.
+        scope.addHook('preHandler', async (request) => {
+          if (request.method === 'HEAD')
+            throw methodNotAllowed("The endpoint of the request does not support the 'HEAD' method.");
+        });
+        jsonAllowingEmpty(scope);
+        refuseSnapshots(scope);
         await scope.register(resourceRoutes);
         await scope.register(consolidatedRoutes);
       },
@@ -19,6 +63,9 @@ export const edfiPlugin: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(async (scope) => {
     registerEdfiProblemHandlers(scope, { notFound: false });
     await scope.register(discoveryRoutes);
-    await scope.register(changeQueryRoutes);
+    await scope.register(async (changes) => {
+      refuseSnapshots(changes);
+      await changes.register(changeQueryRoutes);
+    });
   });
 };

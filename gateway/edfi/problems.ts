@@ -59,13 +59,19 @@ const BY_CODE: Partial<Record<ErrorCode, { type: string; title: string }>> = {
 
 const CORRELATION = /^[\w.:-]{1,100}$/;
 
-/** The correlation id: the `correlationId` query parameter (ODS/API usage), else the request id (x-correlation-id). */
+/**
+ * The correlation id an Ed-Fi problem carries: the ODS `correlation-id` header, else the `correlationId` query
+ * parameter (the header wins, as in the ODS/API), else the request id (`x-correlation-id`, or generated).
+ */
 export function correlationIdOf(request: FastifyRequest): string {
+  const h = request.headers['correlation-id'];
+  if (typeof h === 'string' && CORRELATION.test(h)) return h;
   const q = (request.query as Record<string, unknown> | undefined)?.correlationId;
   return typeof q === 'string' && CORRELATION.test(q) ? q : request.id;
 }
 
-function bodyOf(err: GatewayError, correlationId: string): EdfiProblemBody {
+/** The Ed-Fi problem details of any gateway error (also the OAuth endpoints' errors, gateway/routes/oauth.ts). */
+export function edfiProblemBody(err: GatewayError, correlationId: string): EdfiProblemBody {
   if (err instanceof EdfiProblem) {
     return {
       type: URN + err.edfiType,
@@ -96,7 +102,7 @@ export function sendEdfiProblem(reply: FastifyReply, request: FastifyRequest, er
   return reply
     .code(err.status)
     .type('application/problem+json')
-    .send(bodyOf(err, correlationIdOf(request)));
+    .send(edfiProblemBody(err, correlationIdOf(request)));
 }
 
 // Common problems, worded as the ODS/API and DMS word them.
@@ -107,6 +113,43 @@ export const badRequest = (errors: string[]) =>
     title: 'Bad Request',
     detail: "The request could not be processed. See 'errors' for details.",
     errors,
+  });
+
+/** A query parameter the ODS would refuse (limit, offset, a filter value of the wrong type…). */
+export const parameterValidationFailed = (errors: string[], detail = 'The request parameters were incorrect.') =>
+  new EdfiProblem('GW_ERR_BAD_REQUEST', {
+    type: 'bad-request:parameter-validation-failed',
+    title: 'Parameter Validation Failed',
+    detail,
+    errors,
+  });
+
+/** An id in the route that is not an Ed-Fi resource id (32 hex digits, dashes allowed): 400, not 404. */
+export const invalidId = () =>
+  new EdfiProblem('GW_ERR_VALIDATION', {
+    type: 'bad-request:data-validation-failed',
+    title: 'Data Validation Failed',
+    detail: "Data validation failed. See 'validationErrors' for details.",
+    validationErrors: {
+      '$.id': ['The value is not a valid resource id: send the 32 hexadecimal digits of a GUID (dashes allowed).'],
+    },
+  });
+
+/** `Use-Snapshot: true` on a write: snapshots are read-only (the ODS/API and DMS answer, with `Allow: GET`). */
+export const snapshotMethodNotAllowed = () =>
+  new EdfiProblem('GW_ERR_METHOD_NOT_ALLOWED', {
+    type: 'snapshots:method-not-allowed',
+    title: 'Method Not Allowed with Snapshots',
+    detail: 'An attempt was made to modify data in a Snapshot, but this data is read-only.',
+  });
+
+/** `Use-Snapshot: true` on a read: this gateway keeps no snapshots, which the ODS/API answers as a missing one. */
+export const snapshotNotFound = () =>
+  new EdfiProblem('GW_ERR_NOT_FOUND', {
+    type: 'not-found',
+    title: 'Not Found',
+    detail: 'Snapshot not found.',
+    errors: ['This gateway serves live data only (no snapshot is configured); send the request without Use-Snapshot.'],
   });
 
 export const dataValidationFailed = (validationErrors: ValidationErrors, errors: string[] = []) =>
@@ -133,8 +176,11 @@ export const unsupportedMediaType = (got: string | undefined) =>
   new EdfiProblem('GW_ERR_MEDIA_TYPE', {
     type: 'unsupported-media-type',
     title: 'Unsupported Media Type',
-    detail: 'The request body must be JSON.',
-    errors: [`The Content-Type ${got ? `'${got}'` : '(none)'} is not supported; send application/json.`],
+    detail: 'The request construction was invalid.',
+    errors: [
+      "The value specified in the 'Content-Type' header is not supported by this host.",
+      `Got ${got ? `'${got}'` : 'none'}; send application/json.`,
+    ],
   });
 
 const FASTIFY_JSON_ERRORS = new Set(['FST_ERR_CTP_INVALID_JSON_BODY']);

@@ -27,10 +27,13 @@ import {
   EdfiProblem,
   badRequest,
   dataValidationFailed,
+  invalidId,
   methodNotAllowed,
   notFound,
+  parameterValidationFailed,
   unsupportedMediaType,
 } from './problems.js';
+import { normalizeId } from '../../core/edfi/store.js';
 import { descriptorById, listDescriptors } from '../../core/edfi/descriptor-resources.js';
 
 /** Who may read Ed-Fi data: a state's own systems and data administrators (their state only), and administrators. */
@@ -129,6 +132,21 @@ const header = (request: FastifyRequest, name: string): string | undefined => {
 /** The path prefix the request came in under (`/data/v3` or `/data`), for Location headers. */
 const baseOf = (request: FastifyRequest): string => (request.url.startsWith('/data/v3/') ? '/data/v3' : '/data');
 
+/**
+ * The absolute URL of an item, for `Location` (the ODS/API answers absolute URLs; clients follow them as given):
+ * under PUBLIC_URL when the gateway is configured with one, else under the scheme and host the request came to.
+ */
+function locationOf(app: FastifyInstance, request: FastifyRequest, def: ResourceDef, id: string): string {
+  const origin = app.ctx.config.PUBLIC_URL.replace(/\/+$/, '') || `${request.protocol}://${request.host}`;
+  return `${origin}${baseOf(request)}/ed-fi/${def.name}/${id}`;
+}
+
+/** The id of a by-id route, or 400 when it is not an Ed-Fi resource id at all (the ODS/API answers 400, not 404). */
+function routeId(raw: string): string {
+  if (normalizeId(raw) === null) throw invalidId();
+  return raw;
+}
+
 /** Maps every failed write to its Ed-Fi problem. */
 function failure(
   r: Exclude<WriteResult, { kind: 'written' } | { kind: 'deleted' }>,
@@ -206,29 +224,16 @@ function failure(
           errors: [`A ${def.entity} with this natural key already exists; omit If-None-Match to update it.`],
         });
       }
-      return new EdfiProblem(
-        'GW_ERR_PRECONDITION',
-        r.reason === 'missing'
-          ? {
-              type: 'optimistic-lock-failed',
-              title: 'Optimistic Lock Failed',
-              detail: 'The If-Match precondition failed because the resource does not exist.',
-              errors: [
-                "The 'If-Match' request header requires a current representation of the resource, but " +
-                  'none exists. Do not retry with If-Match; create the resource first, or omit If-Match.',
-              ],
-            }
-          : {
-              type: 'optimistic-lock-failed',
-              title: 'Optimistic Lock Failed',
-              detail: 'The item has been modified by another user.',
-              errors: [
-                "The resource item's etag value does not match what was specified in the 'If-Match' " +
-                  'request header indicating that it has been modified by another client since it was last ' +
-                  'retrieved.',
-              ],
-            },
-      );
+      return new EdfiProblem('GW_ERR_PRECONDITION', {
+        type: 'optimistic-lock-failed',
+        title: 'Optimistic Lock Failed',
+        detail: 'The item has been modified by another user.',
+        errors: [
+          "The resource item's etag value does not match what was specified in the 'If-Match' " +
+            'request header indicating that it has been modified by another client since it was last ' +
+            'retrieved.',
+        ],
+      });
   }
 }
 
@@ -284,11 +289,11 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const t = target(request.params.resource);
         if (t.kind === 'descriptor') {
           const page = listDescriptors(t.segment, request.query);
-          if (page.kind === 'bad') throw badRequest(page.errors);
+          if (page.kind === 'bad') throw parameterValidationFailed(page.errors);
           return sendPage(reply, page.items, page.total);
         }
         const q = parseCollectionQuery(t.def, request.query);
-        if (q.kind === 'bad') throw badRequest(q.errors);
+        if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
         const { docs, total } = await listDocuments(app.ctx.db, t.def, readScope(request), q.query);
         await auditRead(
           request,
@@ -318,7 +323,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const t = target(request.params.resource);
       const q = parsePagingQuery(request.query);
-      if (q.kind === 'bad') throw badRequest(q.errors);
+      if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
       // Descriptors here are fixed lists: none is ever deleted.
       if (t.kind === 'descriptor') return sendPage(reply, [], q.query.totalCount ? 0 : null);
       const { items, total } = await listDeletedDocuments(app.ctx.db, t.def, readScope(request), q.query);
@@ -341,7 +346,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       target(request.params.resource);
       const q = parsePagingQuery(request.query);
-      if (q.kind === 'bad') throw badRequest(q.errors);
+      if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
       return sendPage(reply, [], q.query.totalCount ? 0 : null);
     },
   );
@@ -354,6 +359,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const t = target(request.params.resource);
+      routeId(request.params.id);
       if (t.kind === 'descriptor') {
         const d = descriptorById(t.segment, request.params.id);
         if (!d) throw notFound();
@@ -389,7 +395,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (r.kind !== 'written') return fail(app, w, def, r, 'create');
         return reply
           .code(r.status === 'created' ? 201 : 200)
-          .header('location', `${baseOf(request)}/ed-fi/${def.name}/${r.doc.id}`)
+          .header('location', locationOf(app, request, def, r.doc.id))
           .header('etag', etagOf(r.doc.changeVersion))
           .send();
       },
@@ -403,6 +409,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const def = resourceOnly(request.params.resource, 'PUT');
+      routeId(request.params.id);
       const body = jsonBody(request);
       const w = writerOf(request);
       const ifMatch = header(request, 'if-match');
@@ -414,7 +421,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (r.kind !== 'written') return fail(app, w, def, r, 'update');
       return reply
         .code(204)
-        .header('location', `${baseOf(request)}/ed-fi/${def.name}/${r.doc.id}`)
+        .header('location', locationOf(app, request, def, r.doc.id))
         .header('etag', etagOf(r.doc.changeVersion))
         .send();
     },
@@ -428,6 +435,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const def = resourceOnly(request.params.resource, 'DELETE');
+      routeId(request.params.id);
       const w = writerOf(request);
       const ifMatch = header(request, 'if-match');
       const r = await deleteDocument(deps, w, def, request.params.id, ifMatch ? { ifMatch } : {});
@@ -452,7 +460,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
           : request.method === 'DELETE'
             ? 'Resource collections cannot be deleted. To delete a specific item, use DELETE and include ' +
               'the "id" in the route.'
-            : 'PATCH is not supported; use PUT with the whole item.',
+            : "The endpoint of the request does not support the 'PATCH' method.",
       );
     },
   });
@@ -467,8 +475,19 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.method === 'POST'
           ? 'Resource items can only be updated using PUT. To "upsert" an item in the resource collection ' +
               'using POST, remove the "id" from the route.'
-          : 'PATCH is not supported; use PUT with the whole item.',
+          : "The endpoint of the request does not support the 'PATCH' method.",
       );
+    },
+  });
+  // HEAD and OPTIONS are not Ed-Fi methods: 405 on every Ed-Fi path, as in the ODS/API (HEAD where a GET route
+  // exists is refused by the scope's hook, see plugin.ts).
+  app.route({
+    method: ['HEAD', 'OPTIONS'],
+    url: '/*',
+    config: m405,
+    schema: { hide: true },
+    handler: async (request) => {
+      throw methodNotAllowed(`The endpoint of the request does not support the '${request.method}' method.`);
     },
   });
 };

@@ -13,8 +13,46 @@ const Ready = Type.Object({
   checks: Type.Object({ postgres: Check, redis: Check }),
 });
 
-/** Liveness (the process answers) and readiness (Postgres and Redis answer). */
+/**
+ * Liveness (the process answers) and readiness (Postgres and Redis answer); `/health` answers as the Ed-Fi ODS/API's
+ * does (ASP.NET health checks: `Healthy` or, with 503, `Unhealthy`, as text), for the Ed-Fi tools that probe it.
+ */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const check = async () => {
+    const [postgres, redis] = await Promise.all([
+      app.ctx.db.query('SELECT 1').then(
+        () => ({ status: 'up' as const }),
+        (e: Error) => ({ status: 'down' as const, detail: e.message }),
+      ),
+      app.ctx.queue
+        .ping()
+        .then((up) => (up ? { status: 'up' as const } : { status: 'down' as const, detail: 'no PONG within 1 s' })),
+    ]);
+    const down = [
+      ...(postgres.status === 'down' ? ['postgres' as const] : []),
+      ...(redis.status === 'down' ? ['redis' as const] : []),
+    ];
+    return { postgres, redis, down };
+  };
+  app.get(
+    '/health',
+    {
+      config: { access: { public: true } },
+      schema: {
+        tags: ['health'],
+        summary: 'Healthy or Unhealthy, as the Ed-Fi ODS/API answers',
+        response: { 200: Type.String(), 503: Type.String() },
+      },
+    },
+    async (_req, reply) => {
+      const { down } = await check();
+      if (down.length) reply.header('retry-after', '5');
+      return reply
+        .code(down.length ? 503 : 200)
+        .type('text/plain; charset=utf-8')
+        .send(down.length ? 'Unhealthy' : 'Healthy');
+    },
+  );
   app.get(
     '/health/live',
     {
@@ -41,19 +79,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_req, reply) => {
-      const [postgres, redis] = await Promise.all([
-        app.ctx.db.query('SELECT 1').then(
-          () => ({ status: 'up' as const }),
-          (e: Error) => ({ status: 'down' as const, detail: e.message }),
-        ),
-        app.ctx.queue
-          .ping()
-          .then((up) => (up ? { status: 'up' as const } : { status: 'down' as const, detail: 'no PONG within 1 s' })),
-      ]);
-      const down = [
-        ...(postgres.status === 'down' ? ['postgres' as const] : []),
-        ...(redis.status === 'down' ? ['redis' as const] : []),
-      ];
+      const { postgres, redis, down } = await check();
       const ok = down.length === 0;
       if (!ok) reply.header('retry-after', '5');
       return reply

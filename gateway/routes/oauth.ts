@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ROLES } from '../../core/principal.js';
 import { appendAudit } from '../../core/audit.js';
@@ -8,6 +8,10 @@ import { authenticateClient } from '../../core/security/clients.js';
 import { issueToken, verifyToken } from '../../core/security/access-token.js';
 import { readTokenRequest, type TokenRequestFields } from '../../core/security/token-request.js';
 import { actorOf, limitHook } from '../plugins/auth.js';
+import { toGatewayError } from '../plugins/problems.js';
+import { correlationIdOf, edfiProblemBody } from '../edfi/problems.js';
+import { RESOURCES } from '../../specs/edfi/catalog.js';
+import { DESCRIPTOR_LISTS, descriptorResourceName } from '../../specs/edfi/descriptors.js';
 
 const TokenResponse = Type.Object({
   access_token: Type.String(),
@@ -16,12 +20,73 @@ const TokenResponse = Type.Object({
   scope: Type.String(),
 });
 
-/** A form body as a plain record of the few fields OAuth uses; anything else is dropped. */
+/**
+ * A form body as a plain record of the few fields OAuth uses; anything else is dropped. `Token` is read as `token`:
+ * Ed-Fi clients send token_info requests as `{"Token": …}` or `Token=…`.
+ */
 const FORM_FIELDS = new Set(['grant_type', 'client_id', 'client_secret', 'scope', 'token', 'token_type_hint']);
 function parseForm(body: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(body)) if (FORM_FIELDS.has(k) && !(k in out)) out[k] = v;
+  for (const [raw, v] of new URLSearchParams(body)) {
+    const k = raw === 'Token' ? 'token' : raw;
+    if (FORM_FIELDS.has(k) && !(k in out)) out[k] = v;
+  }
   return out;
+}
+
+/** The token a token_info request names: `token` (RFC 7662) or `Token` (the Ed-Fi ODS/API's request body). */
+function tokenParam(body: unknown): string {
+  if (!body || typeof body !== 'object') return '';
+  const b = body as Record<string, unknown>;
+  const v = b.token ?? b.Token;
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * Errors of the OAuth endpoints as OAuth clients read them (RFC 6749 section 5.2: `application/json` with `error`
+ * and `error_description`), carrying the Ed-Fi problem fields too (`type` `urn:ed-fi:api:security:authentication`
+ * and the rest, as the ODS/API answers) and the gateway's code, so the help desk looks the refusal up as any other.
+ */
+function oauthErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const ge = toGatewayError(error, request.body);
+    if (ge.status >= 500) request.log.error({ err: error }, 'unhandled error on the OAuth endpoints');
+    if (ge.code === 'GW_ERR_UNAVAILABLE') reply.header('retry-after', String(ge.extra.retryAfterSeconds ?? 5));
+    const extra = ge.extra as { error?: unknown; error_description?: unknown };
+    const errorCode =
+      typeof extra.error === 'string'
+        ? extra.error
+        : ge.status === 401
+          ? 'invalid_client'
+          : ge.status === 503 || ge.status === 429
+            ? 'temporarily_unavailable'
+            : ge.status >= 500
+              ? 'server_error'
+              : 'invalid_request';
+    const problem = edfiProblemBody(ge, correlationIdOf(request));
+    return reply
+      .code(ge.status)
+      .type('application/json; charset=utf-8')
+      .send({ error: errorCode, error_description: problem.detail, ...problem });
+  });
+}
+
+/** What a token's roles may do with each Ed-Fi resource, in token_info's `resources` (the ODS/API operations). */
+function edfiResourcesFor(roles: readonly string[]): { resource: string; operations: string[] }[] {
+  const operations = roles.includes('state-system')
+    ? ['Create', 'Read', 'Update', 'Delete', 'ReadChanges']
+    : roles.includes('data-admin') || roles.includes('admin')
+      ? ['Read', 'ReadChanges']
+      : [];
+  if (!operations.length) return [];
+  const descriptorOps = operations.filter((o) => o === 'Read' || o === 'ReadChanges');
+  return [
+    ...RESOURCES.map((r) => ({ resource: `/ed-fi/${r.name}`, operations })),
+    ...[...DESCRIPTOR_LISTS.keys()].map((type) => ({
+      resource: `/ed-fi/${descriptorResourceName(type)}`,
+      operations: descriptorOps,
+    })),
+  ];
 }
 
 /** The client id a token request names (Basic header, form or JSON body), for the rate-limit key; '-' if none. */
@@ -53,6 +118,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
   const { config } = app.ctx;
   const sec = app.security;
+  oauthErrorHandler(app);
 
   app.post(
     '/oauth/token',
@@ -192,9 +258,8 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
-      const token = typeof body.token === 'string' ? body.token : '';
-      if (!token) throw oauthError(400, 'invalid_request', 'Send the token to describe as `token`.');
+      const token = tokenParam(request.body);
+      if (!token) throw oauthError(400, 'invalid_request', 'Send the token to describe as `token` (or `Token`).');
       const v = await verifyToken(sec.keyring, sec.tokens, 'access', token);
       const me = request.principal!;
       if (v.kind !== 'ok') return { active: false };
@@ -208,9 +273,13 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         sub: v.claims.subject,
         state: v.claims.state,
         roles: v.claims.roles,
-        // Ed-Fi names, so Ed-Fi tooling can read the answer.
-        claim_set: v.claims.roles.join(' '),
-        education_organizations: v.claims.state ? [{ state: v.claims.state }] : [],
+        // The Ed-Fi ODS/API's token_info fields, so Ed-Fi tooling can read the answer: a state system's claims are its
+        // state (no education organization ids), its roles are the claim set, and no profiles are assigned.
+        namespace_prefixes: [],
+        education_organizations: [],
+        assigned_profiles: [],
+        claim_set: { name: v.claims.roles.join(' ') },
+        resources: edfiResourcesFor(v.claims.roles),
         iss: sec.tokens.issuer,
         aud: sec.tokens.audience,
         exp: Math.floor(v.expiresAt / 1000),

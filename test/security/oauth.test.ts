@@ -80,7 +80,7 @@ describe('POST /oauth/token (client credentials)', () => {
       headers: { authorization: basic(c.id, 'nope'), 'content-type': form },
     });
     expect(wrong.statusCode).toBe(401);
-    expect(wrong.headers['content-type']).toContain('application/problem+json');
+    expect(wrong.headers['content-type']).toContain('application/json');
     expect(wrong.json()).toMatchObject({ code: 'GW_ERR_UNAUTHENTICATED', error: 'invalid_client' });
     const unknown = await sys.app.inject({
       method: 'POST',

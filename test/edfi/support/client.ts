@@ -13,6 +13,15 @@ export interface EdfiClient {
 
 export const BASE = '/data/v3/ed-fi';
 
+/** A path as the test client sends it: absolute URLs (Location headers) by their path, bare names under BASE. */
+function pathOf(path: string): string {
+  if (/^https?:\/\//.test(path)) {
+    const u = new URL(path);
+    return u.pathname + u.search;
+  }
+  return path.startsWith('/') ? path : `${BASE}/${path}`;
+}
+
 /** The id at the end of a Location header. */
 export const idFrom = (r: LightMyRequestResponse): string => String(r.headers.location).split('/').pop()!;
 
@@ -35,7 +44,7 @@ export async function edfiClient(sys: TestSystem, state: string): Promise<EdfiCl
         payload: JSON.stringify(body),
         headers: { ...json, ...headers },
       }),
-    get: (path, headers = {}) => raw({ method: 'GET', url: path.startsWith('/') ? path : `${BASE}/${path}`, headers }),
+    get: (path, headers = {}) => raw({ method: 'GET', url: pathOf(path), headers }),
     del: (resource, id, headers = {}) => raw({ method: 'DELETE', url: `${BASE}/${resource}/${id}`, headers }),
   };
 }
