@@ -51,6 +51,14 @@ export interface JobQueue {
     payload: JobPayloads[Q],
     opts: { jobId: string; delayMs?: number },
   ): Promise<void>;
+  /**
+   * Enqueues many jobs of one queue in one round trip (optional: callers fall back to {@link enqueue}). All or
+   * nothing as far as the caller knows: on a failure some may be queued, which their job ids make harmless.
+   */
+  enqueueMany?<Q extends QueueName>(
+    queue: Q,
+    jobs: readonly { payload: JobPayloads[Q]; jobId: string }[],
+  ): Promise<void>;
   /** True when the queue backend answers. */
   ping(): Promise<boolean>;
 }

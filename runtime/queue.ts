@@ -134,6 +134,17 @@ export class BullJobQueue implements RecoverableJobQueue {
       `enqueue on ${name}`,
     );
   }
+  async enqueueMany<Q extends QueueName>(
+    name: Q,
+    jobs: readonly { payload: JobPayloads[Q]; jobId: string }[],
+  ): Promise<void> {
+    if (!jobs.length) return;
+    await withTimeout(
+      this.queue(name).addBulk(jobs.map((j) => ({ name, data: j.payload, opts: { jobId: j.jobId } }))),
+      this.enqueueTimeoutMs,
+      `enqueue of ${jobs.length} on ${name}`,
+    );
+  }
   /**
    * Makes sure a job exists and will run: adds it when missing, retries it
    * when it failed all its attempts (BullMQ ignores an add under the id of a

@@ -4,7 +4,8 @@
  * in the XSD's element order, so the same tree is the JSON answer and, written in key order, the XML one.
  */
 import type { SifElement } from '../../mappings/sif/tree.js';
-import { SIF_NS, SIF_OBJECTS } from '../../specs/sif/objects.js';
+import { SIF_MAPPINGS } from '../../mappings/sif/fields.js';
+import { SIF_NS, SIF_OBJECTS, type SifObjectName } from '../../specs/sif/objects.js';
 import type { SifItemResult } from './write.js';
 
 export const SIF_INFRA_NS = 'http://www.sifassociation.org/infrastructure/3.2.1';
@@ -78,12 +79,9 @@ export function itemsResponseTree(
 
 const RIGHTS = ['QUERY', 'CREATE', 'UPDATE', 'DELETE', 'PROVIDE', 'SUBSCRIBE', 'ADMIN'] as const;
 
-/** The rights a state-system application has on one service. */
-function rightsFor(service: string): SifElement {
-  const readOnly = service === 'SchoolInfos' || service === 'LEAInfos' || service === 'StudentRecordExchanges';
-  const approved = new Set<string>(
-    readOnly ? ['QUERY', 'SUBSCRIBE'] : ['QUERY', 'CREATE', 'UPDATE', 'DELETE', 'SUBSCRIBE'],
-  );
+/** The rights a state-system application has on one object service: the writes its mapping allows. */
+function rightsFor(object: SifObjectName): SifElement {
+  const approved = new Set<string>(['QUERY', 'SUBSCRIBE', ...SIF_MAPPINGS[object].writes]);
   return { right: RIGHTS.map((r) => ({ '@type': r, '#text': approved.has(r) ? 'APPROVED' : 'REJECTED' })) };
 }
 
@@ -127,11 +125,11 @@ export function environmentTree(e: EnvironmentView): SifElement {
         '@id': z,
         services: {
           service: [
-            ...Object.values(SIF_OBJECTS).map((name) => ({
+            ...Object.entries(SIF_OBJECTS).map(([object, name]) => ({
               '@name': name,
               '@contextId': 'DEFAULT',
               '@type': 'OBJECT',
-              rights: rightsFor(name),
+              rights: rightsFor(object as SifObjectName),
             })),
             {
               '@name': 'StudentPersonals/StudentAcademicRecords',

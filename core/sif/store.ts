@@ -62,36 +62,97 @@ export async function findSifObject(
 /** What a write supplies: the row without what the table assigns (change number, deletion). */
 export type PutObject = Omit<SifObjectRow, 'changeSeq' | 'deleted'>;
 
-/** Inserts or replaces an object (a deleted one comes back), with a new change number. */
-export async function putSifObject(db: Db, o: PutObject): Promise<SifObjectRow> {
-  const r = await db.query<Row>(
-    `INSERT INTO sif_objects (ref_id, state_code, zone_id, object, student_ref, school_ref, state_student_id, body)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
-     ON CONFLICT (ref_id) DO UPDATE SET zone_id = EXCLUDED.zone_id, student_ref = EXCLUDED.student_ref,
+/** What `write_sif_objects` reads per row (JSON built with JSON.stringify). */
+const sqlRow = (o: PutObject) => ({
+  ref_id: o.refId,
+  state_code: o.stateCode,
+  zone_id: o.zoneId,
+  object: o.object,
+  student_ref: o.studentRef,
+  school_ref: o.schoolRef,
+  state_student_id: o.stateStudentId,
+  body: o.body,
+});
+
+/**
+ * Writes objects in one statement, each with a new change number. `insert`: new objects only (a RefId already taken,
+ * even by a concurrent writer, fails with 23505 rather than overwrite another's object); `upsert`: inserts or
+ * replaces (a deleted one comes back). Every write of the table goes through here, one row or many.
+ */
+export async function writeSifObjects(db: Db, rows: readonly PutObject[], mode: 'insert' | 'upsert'): Promise<void> {
+  if (!rows.length) return;
+  await db.query(
+    // The change version is the transaction's, the same for every row: read once, not once per row.
+    `WITH v AS MATERIALIZED (SELECT edfi_change_version() AS change_seq)
+     INSERT INTO sif_objects (ref_id, state_code, zone_id, object, student_ref, school_ref, state_student_id, body,
+       change_seq)
+     SELECT x.ref_id, x.state_code, x.zone_id, x.object, x.student_ref, x.school_ref, x.state_student_id, x.body,
+       v.change_seq
+     FROM v, jsonb_to_recordset($1::jsonb) AS x(ref_id text, state_code text, zone_id text, object text,
+       student_ref text, school_ref text, state_student_id text, body jsonb)
+     ${
+       mode === 'insert'
+         ? ''
+         : `ON CONFLICT (ref_id) DO UPDATE SET zone_id = EXCLUDED.zone_id, student_ref = EXCLUDED.student_ref,
        school_ref = EXCLUDED.school_ref, state_student_id = EXCLUDED.state_student_id, body = EXCLUDED.body,
-       change_seq = edfi_change_version(), deleted_at = NULL, updated_at = now()
-     RETURNING *`,
-    [o.refId, o.stateCode, o.zoneId, o.object, o.studentRef, o.schoolRef, o.stateStudentId, JSON.stringify(o.body)],
+       change_seq = EXCLUDED.change_seq, deleted_at = NULL, updated_at = now()`
+     }`,
+    [JSON.stringify(rows.map(sqlRow))],
   );
-  return fromRow(r.rows[0]!);
 }
 
-export async function deleteSifObject(db: Db, refId: string): Promise<void> {
+/** Inserts or replaces one object (reference data, tests): {@link writeSifObjects} with one row. */
+export async function putSifObject(db: Db, o: PutObject): Promise<void> {
+  await writeSifObjects(db, [o], 'upsert');
+}
+
+/** Marks objects deleted, with a new change number (changesSinceMarker reports the deletion). */
+export async function deleteSifObjects(db: Db, refIds: readonly string[]): Promise<void> {
+  if (!refIds.length) return;
   await db.query(
     `UPDATE sif_objects SET deleted_at = now(), change_seq = edfi_change_version(), updated_at = now()
-     WHERE ref_id = $1`,
-    [refId],
+     WHERE ref_id = ANY($1::text[])`,
+    [refIds],
   );
 }
 
-/** The live objects of one student (StudentPersonal RefId) in a state. */
-export async function objectsOfStudent(db: Db, stateCode: string, studentRef: string): Promise<SifObjectRow[]> {
+/** Objects by RefId, deleted ones included, locked for the transaction (a writer's first look). */
+export async function lockSifObjects(db: Db, refIds: readonly string[]): Promise<Map<string, SifObjectRow>> {
+  if (!refIds.length) return new Map();
+  const r = await db.query<Row>('SELECT * FROM sif_objects WHERE ref_id = ANY($1::text[]) FOR UPDATE', [refIds]);
+  return new Map(r.rows.map((x) => [x.ref_id, fromRow(x)]));
+}
+
+/** Live objects by RefId (references to check, schools to read). */
+export async function liveSifObjects(db: Db, refIds: readonly string[]): Promise<Map<string, SifObjectRow>> {
+  if (!refIds.length) return new Map();
+  const r = await db.query<Row>('SELECT * FROM sif_objects WHERE ref_id = ANY($1::text[]) AND deleted_at IS NULL', [
+    refIds,
+  ]);
+  return new Map(r.rows.map((x) => [x.ref_id, fromRow(x)]));
+}
+
+/**
+ * The live objects of students (StudentPersonal RefIds) in a state, grouped by student, each group in creation
+ * order: the StudentPersonal itself and every object whose student it is.
+ */
+export async function objectsOfStudents(
+  db: Db,
+  stateCode: string,
+  studentRefs: readonly string[],
+): Promise<Map<string, SifObjectRow[]>> {
+  const groups = new Map<string, SifObjectRow[]>(studentRefs.map((k) => [k, []]));
+  if (!studentRefs.length) return groups;
   const r = await db.query<Row>(
     `SELECT * FROM sif_objects WHERE state_code = $1 AND deleted_at IS NULL
-     AND (ref_id = $2 OR student_ref = $2) ORDER BY created_at, ref_id`,
-    [stateCode, studentRef],
+     AND (ref_id = ANY($2::text[]) OR student_ref = ANY($2::text[])) ORDER BY created_at, ref_id`,
+    [stateCode, studentRefs],
   );
-  return r.rows.map(fromRow);
+  for (const row of r.rows.map(fromRow)) {
+    const key = groups.has(row.refId) && row.object === 'StudentPersonal' ? row.refId : row.studentRef;
+    if (key) groups.get(key)?.push(row);
+  }
+  return groups;
 }
 
 export interface ListQuery {

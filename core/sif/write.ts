@@ -1,23 +1,38 @@
 /**
- * SIF writes: create, update and delete of one object, each in its own transaction. An object about a child is
- * stored, then the child's canonical record is rebuilt from every SIF object the state holds about them
- * (assemble.ts) and applied through the same store function and ledger as every other surface
- * (core/records.ts applyStateRecord); matching is enqueued after commit. An object the mapping or the canonical
- * rules refuse leaves nothing behind: its item answers with a SIF status, scope and message.
+ * SIF writes: create, update and delete, of one object or many, through one path. A request's objects are checked
+ * (schema, RefIds, rights, one RefId once per request), then written in one transaction: the objects they touch are
+ * read and locked in a few set-based statements; each child's canonical record is rebuilt in memory from every SIF
+ * object the state holds about them (assemble.ts) as each object of the request is added in turn, so an object that
+ * makes its child's record break the MSIX rules fails alone with its own SIF status; then the accepted objects, the
+ * ledger entry, the rebuilt records (core/records.ts applyStateRecords, the same set-based write every surface uses)
+ * and the match intents are written with one statement each, and the match jobs enqueued after commit. The
+ * database write runs in a savepoint: should one object fail there (a RefId a concurrent writer took a moment ago),
+ * the savepoint is rolled back and each object is written again alone in its own savepoint, so only that object
+ * fails. A single-object request is the same code with one object.
  */
 import type { Db } from '../store/db.js';
-import { QUEUES, matchJobId, type JobQueue } from '../jobs.js';
+import type { JobQueue } from '../jobs.js';
 import { createExchange } from '../ledger.js';
-import { applyStateRecord, findStateRecord } from '../records.js';
+import { enqueueIntents, matchIntent, recordIntents, type JobIntent } from '../job-intents.js';
+import { applyStateRecords, type ApplyItem } from '../records.js';
 import type { FieldIssue } from '../../specs/issues.js';
+import type { StateRecord } from '../../specs/canonical/state-record.js';
 import { validateStateRecord } from '../../specs/validation.js';
-import { SIF_MAPPINGS } from '../../mappings/sif/fields.js';
+import { SIF_MAPPINGS, type SifOperation } from '../../mappings/sif/fields.js';
 import { sifToCanonical } from '../../mappings/sif/map.js';
 import type { SifElement, TreeIssue } from '../../mappings/sif/tree.js';
-import type { SifObjectName } from '../../specs/sif/objects.js';
+import { SIF_OBJECTS, type SifObjectName } from '../../specs/sif/objects.js';
 import { assembleStateRecord } from './assemble.js';
 import { newRefId, normalizeRefId } from './refid.js';
-import { deleteSifObject, findSifObject, objectsOfStudent, putSifObject, type SifObjectRow } from './store.js';
+import {
+  deleteSifObjects,
+  liveSifObjects,
+  lockSifObjects,
+  objectsOfStudents,
+  writeSifObjects,
+  type PutObject,
+  type SifObjectRow,
+} from './store.js';
 
 export interface SifDeps {
   db: Db;
@@ -37,13 +52,18 @@ export type SifItemResult =
   | { kind: 'created'; refId: string; advisoryId: string | null; tree: SifElement }
   | { kind: 'updated'; refId: string; tree: SifElement }
   | { kind: 'deleted'; refId: string }
-  | { kind: 'error'; status: number; scope: string; message: string; description?: string; refId?: string };
+  | SifItemError;
 
-class Rollback {
-  constructor(readonly result: SifItemResult) {}
-}
+export type SifItemError = {
+  kind: 'error';
+  status: number;
+  scope: string;
+  message: string;
+  description?: string;
+  refId?: string;
+};
 
-const fail = (status: number, scope: string, message: string, description?: string, refId?: string): SifItemResult => ({
+const fail = (status: number, scope: string, message: string, description?: string, refId?: string): SifItemError => ({
   kind: 'error',
   status,
   scope,
@@ -58,37 +78,267 @@ const describeIssues = (issues: readonly (FieldIssue | TreeIssue)[]): string =>
     .map((i) => `${i.path}: ${i.message}${'fix' in i && i.fix ? ` (${i.fix})` : ''}`)
     .join('; ');
 
-/** Rebuilds and applies one child's canonical record; null when nothing needs matching. */
-async function resync(
-  tx: Db,
-  w: SifWriter,
-  studentRef: string,
-  cause: { object: string; refId: string },
-): Promise<{ recordId: string; version: number } | null> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sif|${w.stateCode}|${studentRef}`]);
-  const objects = await objectsOfStudent(tx, w.stateCode, studentRef);
-  const schools = new Map<string, SifObjectRow>();
-  for (const o of objects)
-    if (o.schoolRef && !schools.has(o.schoolRef)) {
-      const s = await findSifObject(tx, o.schoolRef);
-      if (s && s.stateCode === w.stateCode && s.object === 'SchoolInfo') schools.set(o.schoolRef, s);
-    }
-  const built = assembleStateRecord(w.stateCode, objects, schools);
+/**
+ * The refusal of an operation the environment does not approve on an object's service (its rights say REJECTED),
+ * as the SIF 3 reference framework answers it: 403 for the whole request, before its body is read. Null: allowed.
+ */
+export function writeRefusal(object: SifObjectName, operation: SifOperation): SifItemError | null {
+  if (SIF_MAPPINGS[object].writes.includes(operation)) return null;
+  return fail(
+    403,
+    'Authorization',
+    'Consumer is not authorized to issue the requested operation.',
+    `${operation} access is not APPROVED for the service ${SIF_OBJECTS[object]}: the gateway serves it read-only ` +
+      `(QUERY and SUBSCRIBE are approved).`,
+  );
+}
+
+/** One object of a request, checked and ready for the database phase. */
+type Op =
+  | { i: number; kind: 'create'; advisory: string | null; tree: SifElement }
+  | { i: number; kind: 'update'; refId: string; tree: SifElement }
+  | { i: number; kind: 'delete'; refId: string };
+
+/** What a child's group of objects becomes once the request's objects are in: a record to apply, or a withdrawal. */
+type Outcome = { kind: 'apply'; item: ApplyItem } | { kind: 'withdraw'; stateStudentId: string } | null;
+
+interface Planned {
+  results: Map<number, SifItemResult>;
+  inserts: PutObject[];
+  updates: PutObject[];
+  deletes: string[];
+  outcomes: Map<string, Outcome>;
+  accepted: string[];
+}
+
+/** An object's references as the mapping reads them (StudentPersonal: its state student id). */
+function referencesOf(object: SifObjectName, tree: SifElement, refId: string) {
+  const m = sifToCanonical(object, tree);
+  if (m.issues.length)
+    return fail(400, 'Mapping', 'The object has values the gateway cannot take.', describeIssues(m.issues), refId);
+  if (object === 'StudentPersonal')
+    return { studentRef: null, schoolRef: null, stateStudentId: (m.fragment.stateStudentId as string) ?? null };
+  const path = SIF_MAPPINGS[object].refs.student;
+  const studentRef = path ? normalizeRefId(m.refs.student) : null;
+  if (path && !studentRef) return fail(400, 'Reference', `${path.replace('@', '')} must be a RefId.`, undefined, refId);
+  return { studentRef, schoolRef: normalizeRefId(m.refs.school), stateStudentId: null };
+}
+
+/** The child's record rebuilt from a group of objects, validated; an error names the object that was added. */
+function rebuild(
+  stateCode: string,
+  objects: readonly SifObjectRow[],
+  schools: ReadonlyMap<string, SifObjectRow>,
+  refId: string,
+): Outcome | SifItemError {
+  const built = assembleStateRecord(stateCode, objects, schools);
   if (built.kind === 'invalid')
-    throw new Rollback(fail(400, 'Mapping', 'The object cannot be mapped.', describeIssues(built.issues), cause.refId));
+    return fail(400, 'Mapping', 'The object cannot be mapped.', describeIssues(built.issues), refId);
   if (built.kind === 'no-student') return null;
   const v = validateStateRecord(built.record);
   if (v.kind === 'invalid')
-    throw new Rollback(
+    return fail(
+      400,
+      'Validation',
+      "The child's MSIX record built from this object breaks the MSIX rules.",
+      describeIssues(v.issues),
+      refId,
+    );
+  return { kind: 'apply', item: { record: v.record, codesetVersion: v.codesetVersion } };
+}
+
+const isError = (x: unknown): x is SifItemError =>
+  typeof x === 'object' && x !== null && (x as SifItemError).kind === 'error';
+
+/** Reads and locks what the objects touch, and decides each object's outcome in memory, in request order. */
+async function plan(
+  tx: Db,
+  w: SifWriter,
+  object: SifObjectName,
+  ops: readonly Op[],
+  mustUseAdvisory: boolean,
+): Promise<Planned> {
+  const results = new Map<number, SifItemResult>();
+  const notFound = (op: Op & { refId: string }) =>
+    results.set(op.i, fail(404, 'NotFound', `No ${object} with RefId ${op.refId}.`, undefined, op.refId));
+  const existing = await lockSifObjects(
+    tx,
+    ops.flatMap((o) => (o.kind === 'create' ? (o.advisory ? [o.advisory] : []) : [o.refId])),
+  );
+  // Each surviving object: its row as it will be written (null for a delete), and the groups (children) it touches.
+  const staged: { op: Op; refId: string; row: SifObjectRow | null; old: SifObjectRow | null }[] = [];
+  for (const op of ops) {
+    let refId: string;
+    let old: SifObjectRow | null = null;
+    if (op.kind === 'create') {
+      refId = op.advisory ?? newRefId();
+      if (op.advisory && existing.has(op.advisory)) {
+        if (mustUseAdvisory) {
+          results.set(
+            op.i,
+            fail(409, 'Conflict', `An object with RefId ${op.advisory} exists already.`, undefined, op.advisory),
+          );
+          continue;
+        }
+        refId = newRefId();
+      }
+    } else {
+      refId = op.refId;
+      old = existing.get(refId) ?? null;
+      if (!old || old.deleted || old.object !== object || old.stateCode !== w.stateCode) {
+        notFound(op);
+        continue;
+      }
+    }
+    if (op.kind === 'delete') {
+      staged.push({ op, refId, row: null, old });
+      continue;
+    }
+    const tree: SifElement = { ...op.tree, '@RefId': refId };
+    const refs = referencesOf(object, tree, refId);
+    if (isError(refs)) {
+      results.set(op.i, refs);
+      continue;
+    }
+    const row: SifObjectRow = {
+      refId,
+      stateCode: w.stateCode,
+      zoneId: old?.zoneId ?? w.zoneId,
+      object,
+      ...refs,
+      body: tree,
+      changeSeq: 0,
+      deleted: false,
+    };
+    staged.push({ op, refId, row, old });
+  }
+  // The students referred to must be StudentPersonals of the writer's state.
+  const students = await liveSifObjects(tx, [
+    ...new Set(staged.flatMap((s) => (s.row?.studentRef ? [s.row.studentRef] : []))),
+  ]);
+  const path = SIF_MAPPINGS[object].refs.student?.replace('@', '');
+  const checked = staged.filter((s) => {
+    const ref = s.row?.studentRef;
+    if (!ref) return true;
+    const student = students.get(ref);
+    if (student?.object === 'StudentPersonal' && student.stateCode === w.stateCode) return true;
+    results.set(
+      s.op.i,
       fail(
         400,
-        'Validation',
-        "The child's MSIX record built from this object breaks the MSIX rules.",
-        describeIssues(v.issues),
-        cause.refId,
+        'Reference',
+        `${path} names no StudentPersonal of ${w.stateCode}.`,
+        'Create the StudentPersonal first, then the objects that refer to it.',
+        s.refId,
       ),
     );
-  const record = v.record;
+    return false;
+  });
+  // The children these objects are about, locked in one order so that two writers never wait on each other in turn.
+  const keyOf = (row: SifObjectRow) => (row.object === 'StudentPersonal' ? row.refId : row.studentRef);
+  const keys = [
+    ...new Set(checked.flatMap((s) => [s.row, s.old].flatMap((r) => (r && keyOf(r) ? [keyOf(r)!] : [])))),
+  ].sort();
+  if (keys.length)
+    await tx.query(
+      'SELECT pg_advisory_xact_lock(hashtext($1 || k)) FROM unnest($2::text[]) WITH ORDINALITY u(k, n) ORDER BY n',
+      [`sif|${w.stateCode}|`, keys],
+    );
+  const groups = new Map<string, Map<string, SifObjectRow>>();
+  for (const [k, rows] of await objectsOfStudents(tx, w.stateCode, keys))
+    groups.set(k, new Map(rows.map((r) => [r.refId, r])));
+  const schoolRefs = [...groups.values()].flatMap((g) =>
+    [...g.values()].flatMap((r) => (r.schoolRef ? [r.schoolRef] : [])),
+  );
+  for (const s of checked) if (s.row?.schoolRef) schoolRefs.push(s.row.schoolRef);
+  const schools = new Map(
+    [...(await liveSifObjects(tx, [...new Set(schoolRefs)]))].filter(
+      ([, s]) => s.stateCode === w.stateCode && s.object === 'SchoolInfo',
+    ),
+  );
+  // Each object in turn: the groups it touches are rebuilt with it; if one breaks, the object fails and is undone.
+  const out: Planned = { results, inserts: [], updates: [], deletes: [], outcomes: new Map(), accepted: [] };
+  for (const s of checked) {
+    const touched = [...new Set([s.row, s.old].flatMap((r) => (r && keyOf(r) ? [keyOf(r)!] : [])))];
+    const before = new Map(touched.map((k) => [k, new Map(groups.get(k))]));
+    for (const k of touched) {
+      const g = groups.get(k)!;
+      if (s.old && keyOf(s.old) === k) g.delete(s.refId);
+      if (s.row && keyOf(s.row) === k) g.set(s.refId, s.row);
+    }
+    let failed: SifItemError | null = null;
+    const outcomes = new Map<string, Outcome>();
+    for (const k of touched) {
+      const g = [...groups.get(k)!.values()];
+      if (s.op.kind === 'delete' && object === 'StudentPersonal') {
+        if (g.length) {
+          failed = fail(
+            409,
+            'Conflict',
+            `${g.length} object(s) still refer to this StudentPersonal.`,
+            `Delete them first: ${[...new Set(g.map((d) => d.object))].join(', ')}.`,
+            s.refId,
+          );
+          break;
+        }
+        outcomes.set(k, s.old!.stateStudentId ? { kind: 'withdraw', stateStudentId: s.old!.stateStudentId } : null);
+        continue;
+      }
+      const r = rebuild(w.stateCode, g, schools, s.refId);
+      if (isError(r)) {
+        failed = r;
+        break;
+      }
+      outcomes.set(k, r);
+    }
+    if (failed) {
+      for (const [k, g] of before) groups.set(k, g);
+      results.set(s.op.i, failed);
+      continue;
+    }
+    for (const [k, o] of outcomes) out.outcomes.set(k, o);
+    out.accepted.push(s.refId);
+    if (s.op.kind === 'delete') {
+      out.deletes.push(s.refId);
+      results.set(s.op.i, { kind: 'deleted', refId: s.refId });
+    } else {
+      const { changeSeq: _c, deleted: _d, ...put } = s.row!;
+      (s.op.kind === 'create' ? out.inserts : out.updates).push(put);
+      results.set(
+        s.op.i,
+        s.op.kind === 'create'
+          ? { kind: 'created', refId: s.refId, advisoryId: s.op.advisory, tree: s.row!.body }
+          : { kind: 'updated', refId: s.refId, tree: s.row!.body },
+      );
+    }
+  }
+  return out;
+}
+
+/** Plans and writes a set of objects in the caller's transaction; the match intents to enqueue after commit. */
+async function planAndWrite(
+  tx: Db,
+  w: SifWriter,
+  object: SifObjectName,
+  ops: readonly Op[],
+  received: number,
+  mustUseAdvisory: boolean,
+): Promise<{ results: Map<number, SifItemResult>; intents: JobIntent[] }> {
+  const p = await plan(tx, w, object, ops, mustUseAdvisory);
+  await writeSifObjects(tx, p.inserts, 'insert');
+  await writeSifObjects(tx, p.updates, 'upsert');
+  await deleteSifObjects(tx, p.deletes);
+  const apply: ApplyItem[] = [];
+  for (const o of p.outcomes.values()) {
+    if (o?.kind === 'apply') apply.push(o.item);
+    // A withdrawal reads only the state and student id (apply_state_records ignores a deleted record's content).
+    else if (o?.kind === 'withdraw')
+      apply.push({
+        record: { stateCode: w.stateCode, stateStudentId: o.stateStudentId, action: 'delete' } as StateRecord,
+        codesetVersion: 'withdrawn',
+      });
+  }
+  if (!apply.length) return { results: p.results, intents: [] };
   const exchange = await createExchange(tx, {
     direction: 'inbound',
     kind: 'sif-api',
@@ -96,88 +346,108 @@ async function resync(
     status: 'completed',
     traceId: w.traceId,
     clientId: w.clientId,
-    counts: { received: 1, accepted: 1, rejected: 0 },
-    summary: { object: cause.object, refId: cause.refId },
+    counts: { received, accepted: p.accepted.length, rejected: received - p.accepted.length },
+    summary: { object, refIds: p.accepted },
   });
-  const outcome = await applyStateRecord(tx, record, v.codesetVersion, exchange.id);
-  return outcome.needsMatch && outcome.recordId ? { recordId: outcome.recordId, version: outcome.version } : null;
+  const outcomes = await applyStateRecords(tx, apply, exchange.id);
+  const intents = outcomes
+    .filter((o) => o.needsMatch && o.recordId)
+    .map((o) => matchIntent(o.recordId!, o.version, w.traceId));
+  await recordIntents(tx, intents);
+  return { results: p.results, intents };
 }
 
-/** Withdraws the canonical record of a child whose StudentPersonal was deleted. */
-async function withdraw(tx: Db, w: SifWriter, stateStudentId: string | null) {
-  if (!stateStudentId) return null;
-  const existing = await findStateRecord(tx, w.stateCode, stateStudentId);
-  if (!existing) return null;
-  const outcome = await applyStateRecord(tx, { ...existing.record, action: 'delete' }, 'withdrawn', null);
-  return outcome.needsMatch && outcome.recordId ? { recordId: outcome.recordId, version: outcome.version } : null;
-}
+/** A database refusal that belongs to one object (an integrity rule: a RefId taken concurrently), not the request. */
+const isObjectConflict = (e: unknown) => /^23/.test(String((e as { code?: string }).code ?? ''));
 
-async function run(
+const CONFLICT = fail(409, 'Conflict', 'Another object with this RefId was written at the same moment; send it again.');
+
+/**
+ * Runs the checked objects of one request: one transaction, the write in a savepoint, and on a conflict each object
+ * in a savepoint of its own.
+ */
+async function execute(
   deps: SifDeps,
   w: SifWriter,
-  fn: (tx: Db) => Promise<{ result: SifItemResult; match: ({ recordId: string; version: number } | null)[] }>,
-): Promise<SifItemResult> {
-  let matches: ({ recordId: string; version: number } | null)[] = [];
-  let result: SifItemResult;
-  try {
-    result = await deps.db.transaction(async (tx) => {
-      const out = await fn(tx);
-      if (out.result.kind === 'error') throw new Rollback(out.result);
-      matches = out.match;
-      return out.result;
-    });
-  } catch (e) {
-    if (e instanceof Rollback) return e.result;
-    if ((e as { code?: string }).code === '23505')
-      return fail(409, 'Conflict', 'Another object with this RefId was written at the same moment; send it again.');
-    throw e;
-  }
-  for (const m of matches)
-    if (m)
-      await deps.queue
-        .enqueue(
-          QUEUES.match,
-          { recordId: m.recordId, version: m.version, traceId: w.traceId },
-          { jobId: matchJobId(m.recordId, m.version) },
-        )
-        .catch(() => {});
-  return result;
+  object: SifObjectName,
+  ops: readonly Op[],
+  results: SifItemResult[],
+  mustUseAdvisory = false,
+): Promise<SifItemResult[]> {
+  if (!ops.length) return results;
+  const intents: JobIntent[] = [];
+  const take = (r: { results: Map<number, SifItemResult>; intents: JobIntent[] }) => {
+    for (const [i, x] of r.results) results[i] = x;
+    intents.push(...r.intents);
+  };
+  await deps.db.transaction(async (tx) => {
+    try {
+      take(await tx.transaction((sp) => planAndWrite(sp, w, object, ops, results.length, mustUseAdvisory)));
+      return;
+    } catch (e) {
+      if (!isObjectConflict(e)) throw e;
+    }
+    for (const op of ops)
+      try {
+        take(await tx.transaction((sp) => planAndWrite(sp, w, object, [op], results.length, mustUseAdvisory)));
+      } catch (e) {
+        if (!isObjectConflict(e)) throw e;
+        results[op.i] = { ...CONFLICT, ...(op.kind !== 'create' ? { refId: op.refId } : {}) };
+      }
+  });
+  // After commit: a failed enqueue leaves the intent, which the recovery pass enqueues later.
+  await enqueueIntents(deps.queue, intents);
+  return results;
 }
 
-/** The references of an object, checked: the student must be a StudentPersonal of the writer's state. */
-async function references(
-  tx: Db,
+/** RefIds seen earlier in the same request: a second object with one fails alone (409), the first is written. */
+function repeated(seen: Map<string, number>, refId: string, i: number): SifItemError | null {
+  const first = seen.get(refId);
+  if (first === undefined) {
+    seen.set(refId, i);
+    return null;
+  }
+  return fail(
+    409,
+    'Conflict',
+    `RefId ${refId} is also object ${first + 1} of this request.`,
+    'Send each object once per request.',
+    refId,
+  );
+}
+
+/** Create objects (one, or the items of a multi-object request). Their RefIds are advisory unless `mustUseAdvisory`. */
+export async function createSifObjects(
+  deps: SifDeps,
   w: SifWriter,
   object: SifObjectName,
-  tree: SifElement,
-  refId: string,
-): Promise<{ studentRef: string | null; schoolRef: string | null; stateStudentId: string | null } | SifItemResult> {
-  const m = sifToCanonical(object, tree);
-  if (m.issues.length)
-    return fail(400, 'Mapping', 'The object has values the gateway cannot take.', describeIssues(m.issues), refId);
-  if (object === 'StudentPersonal')
-    return { studentRef: null, schoolRef: null, stateStudentId: (m.fragment.stateStudentId as string) ?? null };
-  const path = SIF_MAPPINGS[object].refs.student;
-  let studentRef: string | null = null;
-  if (path) {
-    studentRef = normalizeRefId(m.refs.student);
-    if (!studentRef) return fail(400, 'Reference', `${path.replace('@', '')} must be a RefId.`, undefined, refId);
-    const student = await findSifObject(tx, studentRef);
-    if (student?.object !== 'StudentPersonal' || student.stateCode !== w.stateCode)
-      return fail(
-        400,
-        'Reference',
-        `${path.replace('@', '')} names no StudentPersonal of ${w.stateCode}.`,
-        'Create the StudentPersonal first, then the objects that refer to it.',
-        refId,
-      );
-  }
-  return { studentRef, schoolRef: normalizeRefId(m.refs.school), stateStudentId: null };
+  items: readonly { tree: SifElement; issues: TreeIssue[] }[],
+  opts: { mustUseAdvisory: boolean },
+): Promise<SifItemResult[]> {
+  const refused = writeRefusal(object, 'CREATE');
+  if (refused) return items.map(() => refused);
+  const results: SifItemResult[] = [];
+  const ops: Op[] = [];
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const sent = item.tree['@RefId'];
+    const advisory = typeof sent === 'string' ? normalizeRefId(sent) : null;
+    const error = item.issues.length
+      ? fail(400, 'Schema', `The ${object} does not follow the SIF NA 4.x schema.`, describeIssues(item.issues))
+      : typeof sent === 'string' && !advisory
+        ? fail(400, 'RefId', 'The RefId must be 32 hex digits or a dashed GUID.')
+        : !advisory && opts.mustUseAdvisory
+          ? fail(400, 'RefId', 'mustUseAdvisory is true but the object carries no RefId.')
+          : advisory
+            ? repeated(seen, advisory, i)
+            : null;
+    results[i] = error ?? CONFLICT;
+    if (!error) ops.push({ i, kind: 'create', advisory, tree: item.tree });
+  });
+  return execute(deps, w, object, ops, results, opts.mustUseAdvisory);
 }
 
-const isResult = (x: unknown): x is SifItemResult => typeof x === 'object' && x !== null && 'kind' in x;
-
-/** Create one object. The RefId it carries is advisory unless `mustUseAdvisory`. */
+/** Create one object: {@link createSifObjects} with one item. */
 export async function createSifObject(
   deps: SifDeps,
   w: SifWriter,
@@ -185,36 +455,46 @@ export async function createSifObject(
   item: { tree: SifElement; issues: TreeIssue[] },
   opts: { mustUseAdvisory: boolean },
 ): Promise<SifItemResult> {
-  const sent = item.tree['@RefId'];
-  const advisory = typeof sent === 'string' ? normalizeRefId(sent) : null;
-  if (SIF_MAPPINGS[object].readOnly)
-    return fail(403, 'ReadOnly', `${object} is served read-only here; it is not written through SIF.`);
-  if (item.issues.length)
-    return fail(400, 'Schema', `The ${object} does not follow the SIF NA 4.x schema.`, describeIssues(item.issues));
-  if (typeof sent === 'string' && !advisory)
-    return fail(400, 'RefId', 'The RefId must be 32 hex digits or a dashed GUID.');
-  if (!advisory && opts.mustUseAdvisory)
-    return fail(400, 'RefId', 'mustUseAdvisory is true but the object carries no RefId.');
-  return run(deps, w, async (tx) => {
-    let refId = advisory ?? newRefId();
-    if (advisory && (await findSifObject(tx, advisory, { withDeleted: true }))) {
-      if (opts.mustUseAdvisory)
-        return {
-          result: fail(409, 'Conflict', `An object with RefId ${advisory} exists already.`, undefined, advisory),
-          match: [],
-        };
-      refId = newRefId();
-    }
-    const tree: SifElement = { ...item.tree, '@RefId': refId };
-    const refs = await references(tx, w, object, tree, refId);
-    if (isResult(refs)) return { result: refs, match: [] };
-    await putSifObject(tx, { refId, stateCode: w.stateCode, zoneId: w.zoneId, object, ...refs, body: tree });
-    const match = await resync(tx, w, refs.studentRef ?? refId, { object, refId });
-    return { result: { kind: 'created', refId, advisoryId: advisory, tree }, match: [match] };
-  });
+  return (await createSifObjects(deps, w, object, [item], opts))[0]!;
 }
 
-/** Replace one object (its RefId stays; its state and kind cannot change). */
+/** Replace objects (their RefIds stay; their state and kind cannot change). `refId`: from the URL or the body. */
+export async function updateSifObjects(
+  deps: SifDeps,
+  w: SifWriter,
+  object: SifObjectName,
+  items: readonly { refId: string | null; tree: SifElement; issues: TreeIssue[] }[],
+): Promise<SifItemResult[]> {
+  const refused = writeRefusal(object, 'UPDATE');
+  if (refused) return items.map(() => refused);
+  const results: SifItemResult[] = [];
+  const ops: Op[] = [];
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const refId = normalizeRefId(item.refId);
+    const sent = item.tree['@RefId'];
+    const error = !item.refId
+      ? fail(400, 'RefId', 'Each object needs its RefId.')
+      : !refId
+        ? fail(404, 'NotFound', `No ${object} with RefId ${item.refId}.`)
+        : item.issues.length
+          ? fail(
+              400,
+              'Schema',
+              `The ${object} does not follow the SIF NA 4.x schema.`,
+              describeIssues(item.issues),
+              refId,
+            )
+          : typeof sent === 'string' && normalizeRefId(sent) !== refId
+            ? fail(400, 'RefId', 'The RefId in the body differs from the one in the URL.', undefined, refId)
+            : repeated(seen, refId, i);
+    results[i] = error ?? CONFLICT;
+    if (!error) ops.push({ i, kind: 'update', refId: refId!, tree: item.tree });
+  });
+  return execute(deps, w, object, ops, results);
+}
+
+/** Replace one object: {@link updateSifObjects} with one item. */
 export async function updateSifObject(
   deps: SifDeps,
   w: SifWriter,
@@ -222,81 +502,36 @@ export async function updateSifObject(
   rawRefId: string,
   item: { tree: SifElement; issues: TreeIssue[] },
 ): Promise<SifItemResult> {
-  const refId = normalizeRefId(rawRefId);
-  if (!refId) return fail(404, 'NotFound', `No ${object} with RefId ${rawRefId}.`);
-  if (SIF_MAPPINGS[object].readOnly)
-    return fail(
-      403,
-      'ReadOnly',
-      `${object} is served read-only here; it is not written through SIF.`,
-      undefined,
-      refId,
-    );
-  if (item.issues.length)
-    return fail(
-      400,
-      'Schema',
-      `The ${object} does not follow the SIF NA 4.x schema.`,
-      describeIssues(item.issues),
-      refId,
-    );
-  const sent = item.tree['@RefId'];
-  if (typeof sent === 'string' && normalizeRefId(sent) !== refId)
-    return fail(400, 'RefId', 'The RefId in the body differs from the one in the URL.', undefined, refId);
-  return run(deps, w, async (tx) => {
-    const existing = await findSifObject(tx, refId, { lock: true });
-    if (!existing || existing.object !== object || existing.stateCode !== w.stateCode)
-      return { result: fail(404, 'NotFound', `No ${object} with RefId ${refId}.`, undefined, refId), match: [] };
-    const tree: SifElement = { ...item.tree, '@RefId': refId };
-    const refs = await references(tx, w, object, tree, refId);
-    if (isResult(refs)) return { result: refs, match: [] };
-    await putSifObject(tx, { refId, stateCode: w.stateCode, zoneId: existing.zoneId, object, ...refs, body: tree });
-    const match = [await resync(tx, w, refs.studentRef ?? refId, { object, refId })];
-    if (existing.studentRef && existing.studentRef !== refs.studentRef)
-      match.push(await resync(tx, w, existing.studentRef, { object, refId }));
-    return { result: { kind: 'updated', refId, tree }, match };
-  });
+  return (await updateSifObjects(deps, w, object, [{ refId: rawRefId, ...item }]))[0]!;
 }
 
-/** Delete one object. A StudentPersonal goes after the objects that refer to it; the child's record is withdrawn. */
+/** Delete objects. A StudentPersonal goes after the objects that refer to it; the child's record is withdrawn. */
+export async function removeSifObjects(
+  deps: SifDeps,
+  w: SifWriter,
+  object: SifObjectName,
+  rawRefIds: readonly string[],
+): Promise<SifItemResult[]> {
+  const refused = writeRefusal(object, 'DELETE');
+  if (refused) return rawRefIds.map(() => refused);
+  const results: SifItemResult[] = [];
+  const ops: Op[] = [];
+  const seen = new Map<string, number>();
+  rawRefIds.forEach((raw, i) => {
+    const refId = normalizeRefId(raw);
+    const error = refId ? repeated(seen, refId, i) : fail(404, 'NotFound', `No ${object} with RefId ${raw}.`);
+    results[i] = error ?? CONFLICT;
+    if (!error) ops.push({ i, kind: 'delete', refId: refId! });
+  });
+  return execute(deps, w, object, ops, results);
+}
+
+/** Delete one object: {@link removeSifObjects} with one RefId. */
 export async function removeSifObject(
   deps: SifDeps,
   w: SifWriter,
   object: SifObjectName,
   rawRefId: string,
 ): Promise<SifItemResult> {
-  const refId = normalizeRefId(rawRefId);
-  if (!refId) return fail(404, 'NotFound', `No ${object} with RefId ${rawRefId}.`);
-  if (SIF_MAPPINGS[object].readOnly)
-    return fail(
-      403,
-      'ReadOnly',
-      `${object} is served read-only here; it is not written through SIF.`,
-      undefined,
-      refId,
-    );
-  return run(deps, w, async (tx) => {
-    const existing = await findSifObject(tx, refId, { lock: true });
-    if (!existing || existing.object !== object || existing.stateCode !== w.stateCode)
-      return { result: fail(404, 'NotFound', `No ${object} with RefId ${refId}.`, undefined, refId), match: [] };
-    if (object === 'StudentPersonal') {
-      const dependents = (await objectsOfStudent(tx, w.stateCode, refId)).filter((o) => o.refId !== refId);
-      if (dependents.length)
-        return {
-          result: fail(
-            409,
-            'Conflict',
-            `${dependents.length} object(s) still refer to this StudentPersonal.`,
-            `Delete them first: ${[...new Set(dependents.map((d) => d.object))].join(', ')}.`,
-            refId,
-          ),
-          match: [],
-        };
-      await deleteSifObject(tx, refId);
-      return { result: { kind: 'deleted', refId }, match: [await withdraw(tx, w, existing.stateStudentId)] };
-    }
-    await deleteSifObject(tx, refId);
-    const match = existing.studentRef ? await resync(tx, w, existing.studentRef, { object, refId }) : null;
-    return { result: { kind: 'deleted', refId }, match: [match] };
-  });
+  return (await removeSifObjects(deps, w, object, [rawRefId]))[0]!;
 }

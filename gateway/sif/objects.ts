@@ -13,11 +13,16 @@ import { parseSifBody, type ParsedItem } from '../../core/sif/parse.js';
 import { createResponseTree, itemsResponseTree, SIF_INFRA_NS } from '../../core/sif/infra.js';
 import {
   createSifObject,
+  createSifObjects,
   removeSifObject,
+  removeSifObjects,
   updateSifObject,
-  type SifItemResult,
+  updateSifObjects,
+  writeRefusal,
+  type SifItemError,
   type SifWriter,
 } from '../../core/sif/write.js';
+import type { SifOperation } from '../../mappings/sif/fields.js';
 import { currentChangeMarker, findSifObject, listSifObjects } from '../../core/sif/store.js';
 import { normalizeRefId } from '../../core/sif/refid.js';
 import { zonesOf } from '../../core/sif/environments.js';
@@ -110,8 +115,8 @@ function sendObject(reply: FastifyReply, request: FastifyRequest, object: SifObj
   });
 }
 
-function sendItemError(reply: FastifyReply, result: Extract<SifItemResult, { kind: 'error' }>): never {
-  void reply;
+/** One object's error as the request's SIF error (a single-object request, or a refusal of the whole request). */
+function sifErrorOf(result: SifItemError): SifError {
   const code =
     result.status === 404
       ? 'GW_ERR_NOT_FOUND'
@@ -120,7 +125,13 @@ function sendItemError(reply: FastifyReply, result: Extract<SifItemResult, { kin
         : result.status === 403
           ? 'GW_ERR_FORBIDDEN'
           : 'GW_ERR_VALIDATION';
-  throw new SifError(code, result.scope, result.message, result.description);
+  return new SifError(code, result.scope, result.message, result.description);
+}
+
+/** A write the environment's rights do not approve on this service: refused as a whole, before the body is read. */
+function guardRight(object: SifObjectName, operation: SifOperation) {
+  const refused = writeRefusal(object, operation);
+  if (refused) throw sifErrorOf(refused);
 }
 
 /** The RefIds of a deleteRequest body (XML in an infrastructure namespace, or Goessner JSON). */
@@ -238,17 +249,15 @@ export const sifObjectRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const w = await where(request, request.params.collection);
       const object = objectOf(parseSegment(request.params.collection).name);
+      guardRight(object, 'CREATE');
       const items = readItems(request, object, true);
-      const writer = writerOf(request, w);
-      const results: { result: SifItemResult; advisoryId: string | null }[] = [];
-      for (const item of items) {
-        const sent = item.tree['@RefId'];
-        const advisoryId = typeof sent === 'string' ? sent : null;
-        results.push({
-          result: await createSifObject(app.ctx, writer, object, item, { mustUseAdvisory: mustUseAdvisory(request) }),
-          advisoryId,
-        });
-      }
+      const created = await createSifObjects(app.ctx, writerOf(request, w), object, items, {
+        mustUseAdvisory: mustUseAdvisory(request),
+      });
+      const results = created.map((result, i) => {
+        const sent = items[i]!.tree['@RefId'];
+        return { result, advisoryId: typeof sent === 'string' ? sent : null };
+      });
       const tree = createResponseTree(results, errorIds);
       return sendSif(reply, request, { ns: SIF_INFRA_NS, root: 'createResponse', tree }, w.media, {
         responseAction: 'CREATE',
@@ -272,9 +281,10 @@ export const sifObjectRoutes: FastifyPluginAsync = async (app) => {
       const writer = writerOf(request, w);
       const override = header(request, 'methodOverride')?.toUpperCase();
       if (override === 'DELETE') {
-        const results = [];
-        for (const id of deleteIds(request))
-          results.push({ id, result: await removeSifObject(app.ctx, writer, object, id) });
+        guardRight(object, 'DELETE');
+        const ids = deleteIds(request);
+        const removed = await removeSifObjects(app.ctx, writer, object, ids);
+        const results = ids.map((id, i) => ({ id, result: removed[i]! }));
         const tree = itemsResponseTree('deletes', results, errorIds);
         return sendSif(reply, request, { ns: SIF_INFRA_NS, root: 'deleteResponse', tree }, w.media, {
           responseAction: 'DELETE',
@@ -282,16 +292,13 @@ export const sifObjectRoutes: FastifyPluginAsync = async (app) => {
       }
       if (override && override !== 'UPDATE')
         throw new SifError('GW_ERR_BAD_REQUEST', 'MethodOverride', `methodOverride ${override} is not supported.`);
-      const results = [];
-      for (const item of readItems(request, object, true)) {
-        const id = typeof item.tree['@RefId'] === 'string' ? item.tree['@RefId'] : '';
-        results.push({
-          id,
-          result: id
-            ? await updateSifObject(app.ctx, writer, object, id, item)
-            : ({ kind: 'error', status: 400, scope: 'RefId', message: 'Each object needs its RefId.' } as const),
-        });
-      }
+      guardRight(object, 'UPDATE');
+      const items = readItems(request, object, true).map((item) => {
+        const sent = item.tree['@RefId'];
+        return { ...item, refId: typeof sent === 'string' && sent ? sent : null };
+      });
+      const updated = await updateSifObjects(app.ctx, writer, object, items);
+      const results = items.map((item, i) => ({ id: item.refId ?? '', result: updated[i]! }));
       const tree = itemsResponseTree('updates', results, errorIds);
       return sendSif(reply, request, { ns: SIF_INFRA_NS, root: 'updateResponse', tree }, w.media, {
         responseAction: 'UPDATE',
@@ -312,11 +319,12 @@ export const sifObjectRoutes: FastifyPluginAsync = async (app) => {
           'Method',
           `POST a new ${object} to …/${SIF_OBJECTS[object]}/${object}.`,
         );
+      guardRight(object, 'CREATE');
       const [item] = readItems(request, object, false);
       const result = await createSifObject(app.ctx, writerOf(request, w), object, item!, {
         mustUseAdvisory: mustUseAdvisory(request),
       });
-      if (result.kind !== 'created') return sendItemError(reply, result as Extract<SifItemResult, { kind: 'error' }>);
+      if (result.kind !== 'created') throw sifErrorOf(result as SifItemError);
       reply.code(201).header('location', `${request.url.replace(/\/[^/]*$/, '')}/${result.refId}`);
       return sendObject(reply, request, object, result.tree, w);
     },
@@ -352,6 +360,7 @@ export const sifObjectRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const w = await where(request, request.params.refId);
       const object = objectOf(parseSegment(request.params.collection).name);
+      guardRight(object, 'UPDATE');
       const [item] = readItems(request, object, false);
       const result = await updateSifObject(
         app.ctx,
@@ -360,7 +369,7 @@ export const sifObjectRoutes: FastifyPluginAsync = async (app) => {
         parseSegment(request.params.refId).name,
         item!,
       );
-      if (result.kind === 'error') return sendItemError(reply, result);
+      if (result.kind === 'error') throw sifErrorOf(result);
       reply.code(204);
       return sendSif(reply, request, { ns: SIF_NS, root: object, tree: {} }, w.media, {
         responseAction: 'UPDATE',
@@ -374,13 +383,14 @@ export const sifObjectRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const w = await where(request, request.params.refId);
       const object = objectOf(parseSegment(request.params.collection).name);
+      guardRight(object, 'DELETE');
       const result = await removeSifObject(
         app.ctx,
         writerOf(request, w),
         object,
         parseSegment(request.params.refId).name,
       );
-      if (result.kind === 'error') return sendItemError(reply, result);
+      if (result.kind === 'error') throw sifErrorOf(result);
       reply.code(204);
       return reply.header('responseAction', 'DELETE').send();
     },

@@ -46,12 +46,21 @@ export interface SifObjectMapping {
   refs: { student?: string; school?: string; lea?: string };
   fields: SifFieldRule[];
   lists?: SifListRule[];
-  /** True for objects the gateway serves but does not take in (SchoolInfo, LEAInfo). */
-  readOnly?: boolean;
+  /**
+   * The writes a consumer may make (the CREATE, UPDATE and DELETE rights of the service in an environment; QUERY and
+   * SUBSCRIBE are always approved). Empty for objects the gateway serves but does not take in (SchoolInfo, LEAInfo).
+   */
+  writes: readonly SifOperation[];
 }
+
+/** A write operation on a SIF object service, as the environment's rights name it. */
+export type SifOperation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+const ALL_WRITES: readonly SifOperation[] = ['CREATE', 'UPDATE', 'DELETE'];
 
 export const SIF_MAPPINGS: Record<SifObjectName, SifObjectMapping> = {
   StudentPersonal: {
+    writes: ALL_WRITES,
     refs: {},
     fields: [
       {
@@ -76,6 +85,7 @@ export const SIF_MAPPINGS: Record<SifObjectName, SifObjectMapping> = {
     ],
   },
   StudentSchoolEnrollment: {
+    writes: ALL_WRITES,
     refs: { student: '@StudentPersonalRefId', school: '@SchoolInfoRefId' },
     fields: [
       { sif: 'EntryDate', canonical: 'enrollment.enrollmentDate', kind: 'date' },
@@ -84,10 +94,12 @@ export const SIF_MAPPINGS: Record<SifObjectName, SifObjectMapping> = {
     ],
   },
   StudentSectionEnrollment: {
+    writes: ALL_WRITES,
     refs: { student: '@StudentPersonalRefId' },
     fields: [],
   },
   StudentMigrant: {
+    writes: ALL_WRITES,
     refs: { student: '@StudentInfoRefId' },
     fields: [
       {
@@ -115,6 +127,7 @@ export const SIF_MAPPINGS: Record<SifObjectName, SifObjectMapping> = {
     ],
   },
   StudentAcademicRecord: {
+    writes: ALL_WRITES,
     refs: { student: '@SIF_RefId' },
     fields: [],
     lists: [
@@ -156,12 +169,12 @@ export const SIF_MAPPINGS: Record<SifObjectName, SifObjectMapping> = {
   },
   StudentRecordExchange: {
     // The gateway sends these (queue events for move notices and record answers); consumers do not write them.
-    readOnly: true,
+    writes: [],
     refs: { student: 'StudentPersonalRefId' },
     fields: [],
   },
   SchoolInfo: {
-    readOnly: true,
+    writes: [],
     refs: { lea: 'LEAInfoRefId' },
     fields: [
       { sif: 'NCESId', canonical: 'school.schoolId', kind: 'text' },
@@ -169,7 +182,7 @@ export const SIF_MAPPINGS: Record<SifObjectName, SifObjectMapping> = {
     ],
   },
   LEAInfo: {
-    readOnly: true,
+    writes: [],
     refs: {},
     fields: [
       { sif: 'NCESId', canonical: 'lea.districtId', kind: 'text' },
