@@ -50,8 +50,15 @@ export function auditHashInput(
   return `${head.slice(0, -1)},${canonicalJson(e.details)}]`;
 }
 
-/** Appends one audit event to the hash chain. Runs inside the caller's transaction when given one. */
-export async function appendAudit(db: Db, input: AuditInput): Promise<{ seq: number; hash: string }> {
+/**
+ * Appends one audit event to the hash chain. Runs inside the caller's transaction when given one. `clock` stamps the
+ * event (tests age events with it instead of waiting).
+ */
+export async function appendAudit(
+  db: Db,
+  input: AuditInput,
+  clock: () => number = Date.now,
+): Promise<{ seq: number; hash: string }> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
     const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
@@ -66,7 +73,7 @@ export async function appendAudit(db: Db, input: AuditInput): Promise<{ seq: num
       reason: input.reason ?? null,
       traceId: input.traceId ?? null,
       details: input.details ?? {},
-      at: new Date().toISOString(),
+      at: new Date(clock()).toISOString(),
     };
     const hash = createHash('sha256').update(auditHashInput(prevHash, e)).digest('hex');
     const r = await tx.query<{ seq: number }>(

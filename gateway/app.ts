@@ -33,6 +33,7 @@ import { oauthRoutes } from './routes/oauth.js';
 import { signInRoutes } from './routes/auth-signin.js';
 import { adminSessionRoutes } from './routes/admin-sessions.js';
 import { adminClientRoutes, OPERATOR_SCHEME } from './routes/admin-clients.js';
+import { auditHeadRoutes } from './routes/audit-head.js';
 import { devIdpRoutes } from './dev-idp/routes.js';
 import { exchangeRequestRoutes } from './routes/exchange-requests.js';
 import { exchangeEdfiRoutes } from './routes/exchange-edfi.js';
@@ -187,6 +188,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(adminSessionRoutes);
   if (ctx.operatorToken) registerAuthScheme(app, OPERATOR_SCHEME, operatorScheme(ctx.operatorToken));
   await app.register(adminClientRoutes);
+  await app.register(auditHeadRoutes);
   // Development only: a built-in OIDC provider with demo users (npm start); production points OIDC_ISSUER at a real
   // one.
   if (ctx.config.DEV_IDP) await app.register(devIdpRoutes, { prefix: '/dev-idp' });

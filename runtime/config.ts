@@ -235,7 +235,14 @@ export const ConfigSchema = Type.Object({
     minimum: 0,
     description:
       'Audit events older than this are purged by `audit purge` (a checkpoint keeps the chain ' +
-      'verifiable). 0 keeps everything.',
+      'verifiable); 30 at least, since the database keeps the last 30 days. 0 keeps everything.',
+  }),
+  AUDIT_HEAD_LOG_SECONDS: Type.Integer({
+    default: 3600,
+    minimum: 0,
+    description:
+      'How often the gateway logs the audit chain head (`audit chain head`, seq and hash) for ' +
+      'log storage to keep as an anchor; 0: only at start.',
   }),
   // Outbound safety (docs/security.md#outbound-calls).
   EXCHANGE_ENDPOINT_HOSTS: Type.String({

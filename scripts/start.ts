@@ -13,6 +13,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../runtime/embedded-redi
 import { BullJobQueue } from '../runtime/queue.js';
 import { waitFor } from '../runtime/startup.js';
 import { ensureStates } from '../core/states.js';
+import { auditHead } from '../core/security/audit-chain.js';
 import { buildApp, buildHealthApp } from '../gateway/app.js';
 import { startWorkers, type RunningWorkers } from '../worker/index.js';
 import { seedDemo } from '../demo/seed.js';
@@ -161,6 +162,18 @@ try {
     );
   }
   for (const line of exchangeDemo?.lines ?? []) say(line);
+  // The audit chain head in the logs, at start and then periodically: log storage keeps anchors the database cannot
+  // rewrite (docs/security.md, Audit).
+  const logHead = () =>
+    auditHead(db)
+      .then((head) => logger.info({ audit: { seq: head.seq, hash: head.hash, at: head.at } }, 'audit chain head'))
+      .catch((e: unknown) => logger.warn({ err: e }, 'cannot read the audit chain head'));
+  await logHead();
+  if (config.AUDIT_HEAD_LOG_SECONDS > 0) {
+    const timer = setInterval(() => void logHead(), config.AUDIT_HEAD_LOG_SECONDS * 1000);
+    timer.unref();
+    stops.unshift(async () => clearInterval(timer));
+  }
   say('Press Ctrl-C to stop.');
   exchangeDemo?.run();
 } catch (e) {

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.js';
-import { AUDIT_LOCK, GENESIS_HASH, appendAudit, auditHashInput, type Actor } from '../audit.js';
+import { GENESIS_HASH, appendAudit, auditHashInput, type Actor } from '../audit.js';
 import { csvLine } from '../../lib/csv.js';
 
 /**
  * Verifying, exporting and purging the audit trail. The chain makes tampering
  * visible: each row's hash covers its content and the previous row's hash, so
  * a changed, removed or inserted row breaks every hash after it. Retention
- * purges old rows but first records the hash of the last purged row as a
- * checkpoint, so what remains still verifies from a known start.
+ * purges old rows only through the database function audit_purge() (its own
+ * role; never the last 30 days), which records the hash of the last purged row
+ * as a checkpoint, so what remains still verifies from a known start. The head
+ * is published so that a removed tail shows against a copy kept elsewhere.
  */
 export interface AuditRow {
   seq: number;
@@ -54,7 +56,15 @@ export function rowHash(prevHash: string, r: AuditRow): string {
     .digest('hex');
 }
 
-export type ChainBreak = { seq: number; problem: 'prev-hash' | 'hash' | 'order' };
+/**
+ * What is wrong at a seq: a row changed (`hash`), removed or inserted (`prev-hash`), out of order; a checkpoint that
+ * no `audit.purged` event on the chain vouches for, or the reverse (`checkpoint`); a published anchor the chain no
+ * longer holds with that hash (`anchor`), or that lies past the chain's end (`truncated`: the newest rows are gone).
+ */
+export type ChainBreak = {
+  seq: number;
+  problem: 'prev-hash' | 'hash' | 'order' | 'checkpoint' | 'anchor' | 'truncated';
+};
 export type ChainReport =
   | {
       kind: 'intact';
@@ -117,19 +127,113 @@ export async function* auditRows(
   }
 }
 
-/** The latest retention checkpoint: the chain of the remaining rows starts at its hash. */
-export async function latestCheckpoint(db: Db): Promise<{ throughSeq: number; throughHash: string } | null> {
-  const r = await db.query<{ through_seq: number | string; through_hash: string }>(
-    'SELECT through_seq, through_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1',
-  );
-  const c = r.rows[0];
-  return c ? { throughSeq: Number(c.through_seq), throughHash: c.through_hash } : null;
+/** A retention checkpoint: the hash of the chain up to the cut (the last purged row's). */
+export interface Checkpoint {
+  throughSeq: number;
+  throughHash: string;
 }
 
-/** Verifies the whole trail in the database. */
-export async function verifyAuditChain(db: Db): Promise<ChainReport> {
+/** Every retention checkpoint, oldest first. */
+export async function checkpoints(db: Db): Promise<Checkpoint[]> {
+  const r = await db.query<{ through_seq: number | string; through_hash: string }>(
+    'SELECT through_seq, through_hash FROM audit_checkpoints ORDER BY id',
+  );
+  return r.rows.map((c) => ({ throughSeq: Number(c.through_seq), throughHash: c.through_hash }));
+}
+
+/** The latest retention checkpoint: the chain of the remaining rows starts at its hash. */
+export async function latestCheckpoint(db: Db): Promise<Checkpoint | null> {
+  return (await checkpoints(db)).at(-1) ?? null;
+}
+
+/**
+ * The chain's head as published (GET /api/v1/audit/head, the gateway's periodic `audit chain head` log line): the
+ * newest row's seq and hash. Whoever keeps a copy can later prove with `audit-trail verify --anchor seq:hash` that
+ * no row up to it was changed or removed, the newest included.
+ */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+  at: string | null;
+  checkpoint: Checkpoint | null;
+}
+
+export async function auditHead(db: Db): Promise<AuditHead> {
+  const r = await db.query<{ seq: number | string; hash: string; at: Date | string }>(
+    'SELECT seq, hash, at FROM audit_events ORDER BY seq DESC LIMIT 1',
+  );
   const cp = await latestCheckpoint(db);
-  return verifyRows(auditRows(db), cp?.throughHash ?? GENESIS_HASH, cp ? 'checkpoint' : 'genesis');
+  const h = r.rows[0];
+  if (h) return { seq: Number(h.seq), hash: h.hash, at: new Date(h.at).toISOString(), checkpoint: cp };
+  // Everything purged (or nothing yet): the head is the checkpoint, or the genesis.
+  return { seq: cp?.throughSeq ?? 0, hash: cp?.throughHash ?? GENESIS_HASH, at: null, checkpoint: cp };
+}
+
+/** A published head to check the chain against: `seq:hash`, or a saved head answer or log line (JSON). */
+export type Anchor = { seq: number; hash: string };
+
+/** Reads `seq:hash`, the JSON of GET /api/v1/audit/head, or an `audit chain head` log line; null if none. */
+export function parseAnchor(text: string): Anchor | null {
+  const t = text.trim();
+  const plain = /^(\d+):([0-9a-f]{64})$/.exec(t);
+  if (plain) return { seq: Number(plain[1]), hash: plain[2]! };
+  try {
+    const j = JSON.parse(t) as { seq?: unknown; hash?: unknown; audit?: { seq?: unknown; hash?: unknown } };
+    const h = j.audit ?? j;
+    return typeof h.seq === 'number' && typeof h.hash === 'string' && /^[0-9a-f]{64}$/.test(h.hash)
+      ? { seq: h.seq, hash: h.hash }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Verifies the whole trail in the database: the hash chain from the latest checkpoint; every checkpoint against the
+ * `audit.purged` event the purge put on the chain (a checkpoint nobody recorded, or a recorded purge with no
+ * checkpoint, is a break); and each published anchor: the row at its seq must still carry its hash (or a
+ * checkpoint must end exactly there), and the chain must reach it, so a removed tail shows.
+ */
+export async function verifyAuditChain(db: Db, anchors: readonly Anchor[] = []): Promise<ChainReport> {
+  const cps = await checkpoints(db);
+  const cp = cps.at(-1) ?? null;
+  const purges: Checkpoint[] = [];
+  const atSeq = new Map(anchors.map((a) => [a.seq, a]));
+  const breaks: ChainBreak[] = [];
+  async function* watched(): AsyncGenerator<AuditRow> {
+    for await (const r of auditRows(db)) {
+      if (r.action === 'audit.purged')
+        purges.push({ throughSeq: Number(r.details.throughSeq), throughHash: String(r.details.throughHash) });
+      const a = atSeq.get(r.seq);
+      if (a) {
+        atSeq.delete(r.seq);
+        if (a.hash !== r.hash) breaks.push({ seq: r.seq, problem: 'anchor' });
+      }
+      yield r;
+    }
+  }
+  const chain = await verifyRows(watched(), cp?.throughHash ?? GENESIS_HASH, cp ? 'checkpoint' : 'genesis');
+  for (let i = 1; i < cps.length; i++)
+    if (cps[i]!.throughSeq <= cps[i - 1]!.throughSeq) breaks.push({ seq: cps[i]!.throughSeq, problem: 'checkpoint' });
+  const vouched = (c: Checkpoint) =>
+    purges.some((p) => p.throughSeq === c.throughSeq && p.throughHash === c.throughHash);
+  // The latest purge's event follows its cut, so it is still on the chain; older ones may have been purged since.
+  if (cp && !vouched(cp)) breaks.push({ seq: cp.throughSeq, problem: 'checkpoint' });
+  for (const p of purges)
+    if (!cps.some((c) => c.throughSeq === p.throughSeq && c.throughHash === p.throughHash))
+      breaks.push({ seq: p.throughSeq, problem: 'checkpoint' });
+  const lastSeq = chain.kind === 'intact' ? chain.lastSeq : null;
+  for (const a of atSeq.values()) {
+    const c = cps.find((x) => x.throughSeq === a.seq);
+    if (c) {
+      if (c.throughHash !== a.hash) breaks.push({ seq: a.seq, problem: 'anchor' });
+    } else if (a.seq > (lastSeq ?? cp?.throughSeq ?? 0)) breaks.push({ seq: a.seq, problem: 'truncated' });
+    else if (!cp || a.seq > cp.throughSeq) breaks.push({ seq: a.seq, problem: 'anchor' });
+    // Else the anchor lies inside a purged stretch between two cuts: nothing is left to compare it with.
+  }
+  if (!breaks.length) return chain;
+  const all = [...(chain.kind === 'broken' ? chain.breaks : []), ...breaks];
+  return { kind: 'broken', rows: chain.rows, breaks: all, startedFrom: chain.startedFrom };
 }
 
 export type ExportFormat = 'jsonl' | 'csv';
@@ -200,9 +304,10 @@ export type PurgeResult =
   | { kind: 'nothing' };
 
 /**
- * Deletes events older than `olderThanDays`, after recording a checkpoint with
- * the hash of the last deleted row, and appends an `audit.purged` event so the
- * purge is itself on the chain. Run an export first if auditors need the rows.
+ * Deletes events older than `olderThanDays` (30 at least: the database refuses
+ * younger cuts), recording a checkpoint with the hash of the last deleted row,
+ * and appends an `audit.purged` event so the purge is itself on the chain. Run
+ * an export first if auditors need the rows.
  */
 export async function purgeAudit(db: Db, olderThanDays: number, actor: Actor): Promise<PurgeResult> {
   if (olderThanDays <= 0) return { kind: 'nothing' };
@@ -216,26 +321,22 @@ export async function purgeAuditBefore(
   actor: Actor,
   note: Record<string, unknown> = {},
 ): Promise<PurgeResult> {
-  const res = await db.transaction(async (tx): Promise<PurgeResult> => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
-    const last = await tx.query<{ seq: number | string; hash: string; at: Date | string }>(
-      `SELECT seq, hash, at FROM audit_events WHERE at < $1 ORDER BY seq DESC LIMIT 1`,
-      [before.toISOString()],
+  // One transaction: the rows go, the checkpoint is written (both by audit_purge(), as its own role) and the purge is
+  // put on the chain, or nothing happens.
+  return db.transaction(async (tx): Promise<PurgeResult> => {
+    const r = await tx.query<{ through_seq: number | string; through_hash: string; purged_rows: number | string }>(
+      'SELECT through_seq, through_hash, purged_rows FROM audit_purge($1, $2)',
+      [before.toISOString(), actor.id],
     );
-    const cut = last.rows[0];
+    const cut = r.rows[0];
     if (!cut) return { kind: 'nothing' };
-    await tx.query(`SELECT set_config('msix.audit_purge', 'on', true)`);
-    const del = await tx.query('DELETE FROM audit_events WHERE seq <= $1', [cut.seq]);
-    await tx.query(`SELECT set_config('msix.audit_purge', 'off', true)`);
-    await tx.query(
-      'INSERT INTO audit_checkpoints (through_seq, through_hash, through_at, purged_rows, actor) VALUES ' +
-        '($1,$2,$3,$4,$5)',
-      [cut.seq, cut.hash, new Date(cut.at).toISOString(), del.rowCount, actor.id],
-    );
-    return { kind: 'purged', throughSeq: Number(cut.seq), throughHash: cut.hash, rows: del.rowCount };
-  });
-  if (res.kind === 'purged') {
-    await appendAudit(db, {
+    const res = {
+      kind: 'purged' as const,
+      throughSeq: Number(cut.through_seq),
+      throughHash: cut.through_hash,
+      rows: Number(cut.purged_rows),
+    };
+    await appendAudit(tx, {
       actor,
       action: 'audit.purged',
       details: {
@@ -246,6 +347,6 @@ export async function purgeAuditBefore(
         ...note,
       },
     });
-  }
-  return res;
+    return res;
+  });
 }

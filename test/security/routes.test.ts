@@ -44,10 +44,20 @@ describe('every route declares its access (fail closed)', () => {
       expect((await sys.app.inject(url)).statusCode, url).toBe(200);
     expect((await sys.app.inject('/no/such/route')).statusCode).toBe(404);
   });
+
+  it('publishes the audit chain head (an anchor to verify against), with no student data in it', async () => {
+    const r = await sys.app.inject('/api/v1/audit/head');
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['cache-control']).toBe('no-store');
+    const head = r.json<{ seq: number; hash: string }>();
+    expect(Object.keys(head).sort()).toEqual(['at', 'checkpoint', 'hash', 'seq']);
+    const row = await sys.db.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = $1', [head.seq]);
+    expect(row.rows[0]?.hash).toBe(head.hash);
+  });
 });
 
 describe('the local operator scheme (the clients CLI beside a running gateway)', () => {
-  it('opens the admin client routes with the lock file token over loopback only, and audits what it refuses', async () => {
+  it('opens the admin client routes with the lock file token over loopback only; refusals audited', async () => {
     const { buildApp } = await import('../../gateway/app.js');
     const token = 'operator-token-for-this-test-0123456789';
     const app = await buildApp({ ...sys.app.ctx, operatorToken: token });
