@@ -3,17 +3,25 @@ import type { JobQueue } from '../core/jobs.js';
 import { submitRecords } from '../core/submissions.js';
 import { DEMO_RECORDS } from './students.js';
 
-/** Loads the demo records through the same write path a state uses. Idempotent: a second start changes nothing. */
+/**
+ * Loads the demo records through the same write path a state uses, in the list's order: each run of one state's
+ * records is one submission, so a record that arrives later in the story (a near match waiting for its state's data
+ * administrator) is matched after the records it resembles. Idempotent: a second start changes nothing.
+ */
 export async function seedDemo(db: Db, queue: JobQueue): Promise<{ accepted: number; unchanged: number }> {
   let accepted = 0;
   let unchanged = 0;
-  const byState = new Map<string, unknown[]>();
-  for (const r of DEMO_RECORDS) byState.set(r.stateCode, [...(byState.get(r.stateCode) ?? []), structuredClone(r)]);
-  for (const [stateCode, records] of byState) {
+  const runs: { stateCode: string; records: unknown[] }[] = [];
+  for (const r of DEMO_RECORDS) {
+    const last = runs.at(-1);
+    if (last?.stateCode === r.stateCode) last.records.push(structuredClone(r));
+    else runs.push({ stateCode: r.stateCode, records: [structuredClone(r)] });
+  }
+  for (const [i, { stateCode, records }] of runs.entries()) {
     const res = await submitRecords(
       db,
       queue,
-      { stateCode, traceId: `demo-${stateCode}`, kind: 'demo-seed' },
+      { stateCode, traceId: `demo-${stateCode}-${i + 1}`, kind: 'demo-seed' },
       records,
       true,
     );

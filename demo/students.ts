@@ -407,6 +407,79 @@ export const DEMO_RECORDS: StateRecord[] = [
       },
     ],
   },
+  // A near match for Texas's worklist: María Fernanda came from Washington to Texas. The Texas clerk read her
+  // Mexican birth certificate's date day-first (11/04 became November 4), kept one surname and wrote her mother
+  // under her father's surname. Texas's record comes last, so it waits in Texas's near-match worklist for the
+  // state's data administrator (Dana Whitfield in the demo).
+  {
+    stateCode: 'WA',
+    stateStudentId: 'WA9031557',
+    action: 'insert',
+    identity: {
+      firstName: 'María',
+      middleName: 'Fernanda',
+      lastName1: 'Lozano',
+      lastName2: 'Reyes',
+      sex: 'F',
+      birthDate: '2013-04-11',
+      birthCountry: 'MX',
+    },
+    parents: [
+      { firstName: 'Leticia', lastName: 'Reyes', relationship: 'parent2' },
+      { firstName: 'Arturo', lastName: 'Lozano', relationship: 'parent1' },
+    ],
+    qualifyingMoves: [{ qualifyingArrivalDate: '2025-04-20', fromCountry: 'MX', toCity: 'Pasco', toState: 'WA' }],
+    enrollments: [
+      {
+        enrollmentDate: '2025-04-28',
+        withdrawalDate: '2026-06-12',
+        enrollmentType: '01',
+        schoolName: 'McLoughlin Middle School',
+        schoolId: '530651001131',
+        gradeLevel: '06',
+        lepIndicator: true,
+        immunizationRecordFlag: true,
+        medicalAlert: 'None',
+      },
+    ],
+  },
+  {
+    stateCode: 'TX',
+    stateStudentId: 'TX0063318',
+    stateStudentIdType: '01',
+    action: 'insert',
+    identity: {
+      firstName: 'Maria',
+      middleName: 'Fernanda',
+      lastName1: 'Lozano',
+      sex: 'F',
+      birthDate: '2013-11-04',
+      birthCountry: 'MX',
+    },
+    parents: [{ firstName: 'Leticia', lastName: 'Lozano', relationship: 'parent2' }],
+    qualifyingMoves: [
+      {
+        qualifyingArrivalDate: '2026-08-10',
+        fromState: 'WA',
+        fromCountry: 'US',
+        toCity: 'Edinburg',
+        toState: 'TX',
+        eligibilityExpirationDate: '2029-08-09',
+      },
+    ],
+    enrollments: [
+      {
+        enrollmentDate: '2026-08-17',
+        enrollmentType: '01',
+        schoolName: 'Harwell Middle School',
+        schoolId: '481848001692',
+        gradeLevel: '07',
+        lepIndicator: true,
+        immunizationRecordFlag: false,
+        medicalAlert: 'None',
+      },
+    ],
+  },
 ];
 
 /** The states the demo runs, with a human name for the printout. */

@@ -43,6 +43,18 @@ export const PAGES = {
     summary: 'Every exchange by state, status and kind, with its timeline (student data masked).',
     roles: ['help-desk', 'admin'],
   },
+  worklist: {
+    href: '/portal/worklist',
+    label: 'Near matches',
+    summary: 'Records the engine could not place alone: compare them side by side and decide.',
+    roles: ['data-admin', 'admin'],
+  },
+  merges: {
+    href: '/portal/merges',
+    label: 'Merges and splits',
+    summary: 'Merge two students or split records off one; a second administrator approves.',
+    roles: ['data-admin', 'admin'],
+  },
   reports: {
     href: '/portal/reports',
     label: 'Reports',

@@ -10,6 +10,7 @@ import type { Viewer } from './html.js';
 import { errorPage } from './pages/error.js';
 import { helpDeskPages } from './pages/helpdesk.js';
 import { homeRoutes } from './pages/home.js';
+import { matchingPages } from './pages/matching.js';
 import { reportPages } from './pages/reports.js';
 import { requestPages } from './pages/requests.js';
 import { studentPages } from './pages/students.js';
@@ -106,6 +107,7 @@ export const portalPlugin: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(studentPages);
   await app.register(requestPages);
   await app.register(helpDeskPages);
+  await app.register(matchingPages);
   await app.register(reportPages);
 };
 

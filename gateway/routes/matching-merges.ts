@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import {
@@ -19,7 +19,8 @@ import { IdParam } from '../schemas.js';
 import { etag, ifMatchVersion, Paging, paging, actingState } from './matching-shared.js';
 
 const MsixId = Type.String({ pattern: '^[0-9]{12}$' });
-const CreateBody = Type.Union([
+/** The create body; the portal's merge and split forms are checked with it too. */
+export const CreateBody = Type.Union([
   Type.Object(
     {
       kind: Type.Literal('merge'),
@@ -68,7 +69,8 @@ const withLinks = (r: MergeRequestView) => ({
   },
 });
 
-function created(request: FastifyRequest, res: CreateResult): MergeRequestView {
+/** A create (or undo) result as the API answers it: the request, or the problem that refused it. */
+export function created(request: FastifyRequest, res: CreateResult): MergeRequestView {
   switch (res.kind) {
     case 'created':
       return res.request;
@@ -95,7 +97,8 @@ function created(request: FastifyRequest, res: CreateResult): MergeRequestView {
   }
 }
 
-function decided(res: DecideResult): MergeRequestView {
+/** An approve or reject result as the API answers it. */
+export function decided(res: DecideResult): MergeRequestView {
   switch (res.kind) {
     case 'approved':
     case 'rejected':
@@ -123,18 +126,26 @@ function decided(res: DecideResult): MergeRequestView {
   }
 }
 
+/** What the merge use cases need from the gateway. */
+export const mergeDeps = (app: FastifyInstance) => ({
+  db: app.ctx.db,
+  consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS },
+});
+
+/** Who asks or decides: the caller, the state a data administrator acts for, the trace id. */
+export const who = (request: FastifyRequest) => ({
+  actor: actorOf(request),
+  scopeState: actingState(request),
+  traceId: request.id,
+});
+
 /**
  * Merge and split requests (MSIX practice): a data administrator asks, a
  * different one approves or rejects; the students are locked meanwhile; an
  * approved request can be undone by an undo request, approved the same way.
  */
 export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const deps = () => ({ db: app.ctx.db, consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS } });
-  const who = (request: FastifyRequest) => ({
-    actor: actorOf(request),
-    scopeState: actingState(request),
-    traceId: request.id,
-  });
+  const deps = () => mergeDeps(app);
 
   app.post(
     '/api/v1/merge-requests',

@@ -2,9 +2,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { maskExplanation } from '../../core/matching-store/explanation.js';
-import { getReview, listReviews, resolveReview, type ReviewStatus } from '../../core/matching-store/reviews.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  getReview,
+  listReviews,
+  resolveReview,
+  type ResolveResult,
+  type ReviewDetail,
+  type ReviewStatus,
+} from '../../core/matching-store/reviews.js';
 import { listState, requireVisible } from '../../core/security/scope.js';
-import { actorOf, scopeOf } from '../plugins/auth.js';
+import { actorOf, auditDisclosure, scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
 import { etag, ifMatchVersion, IntString, num, Paging, paging, ScoreString, actingState } from './matching-shared.js';
 
@@ -30,7 +38,8 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const ResolveBody = Type.Object(
+/** The resolve body; the portal's decision form is checked with it too. */
+export const ResolveBody = Type.Object(
   {
     decision: Type.Union([Type.Literal('same'), Type.Literal('different')], {
       description: 'same: the record is the child of `msixId`; different: it is none of the candidates.',
@@ -105,6 +114,7 @@ export const matchingReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
       const { masked } = scopeOf(request);
       requireVisible(scopeOf(request), r.stateCode, `match review ${request.params.id}`);
+      if (!masked) await auditReviewRead(request, r);
       return reply
         .header('etag', etag(r.version))
         .send({ ...r, explanation: masked ? maskExplanation(r.explanation) : r.explanation, masked });
@@ -126,70 +136,98 @@ export const matchingReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const ifMatch = ifMatchVersion(request, true);
-      const existing = await getReview(app.ctx.db, request.params.id);
-      if (!existing) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
-      requireVisible(scopeOf(request), existing.stateCode, `match review ${request.params.id}`);
-      const res = await resolveReview(
-        { db: app.ctx.db, consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS } },
-        {
-          reviewId: request.params.id,
-          decision: request.body.decision,
-          msixId: request.body.msixId,
-          ifMatch,
-          actor: actorOf(request),
-          scopeState: actingState(request),
-          traceId: request.id,
-        },
-      );
-      switch (res.kind) {
-        case 'resolved':
-          return reply
-            .header('etag', etag(res.review.version))
-            .send({ ...res.review, result: { msixId: res.msixId, outcome: res.outcome } });
-        case 'not-found':
-          throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
-        case 'forbidden':
-          throw new GatewayError('GW_ERR_FORBIDDEN', res.reason);
-        case 'already-decided':
-          throw new GatewayError(
-            'GW_ERR_CONFLICT',
-            res.status === 'resolved'
-              ? `This review was already resolved by ${res.decidedBy ?? 'someone else'} at ` +
-                  `${res.decidedAt ?? 'an earlier time'}.`
-              : `This review was closed (${res.closedReason ?? 'the record changed'}).`,
-            { extra: { status: res.status, decidedBy: res.decidedBy, decidedAt: res.decidedAt } },
-          );
-        case 'stale':
-          throw new GatewayError(
-            'GW_ERR_PRECONDITION',
-            `The review changed since you read it (now version ${res.version}); read it again and decide ` +
-              `on what it shows now.`,
-            { extra: { currentEtag: etag(res.version) } },
-          );
-        case 'locked':
-          throw new GatewayError(
-            'GW_ERR_LOCKED',
-            `Students ${res.msixIds.join(', ')} are locked by a pending merge or split request; decide ` +
-              `that request first.`,
-            { extra: { msixIds: res.msixIds, requests: res.requestIds.map((id) => `/api/v1/merge-requests/${id}`) } },
-          );
-        case 'invalid':
-          throw new GatewayError('GW_ERR_VALIDATION', res.reason, {
-            issues: [
-              {
-                path: '/msixId',
-                value: request.body.msixId ?? null,
-                rule: 'candidate',
-                message: res.reason,
-                fix: 'Name one of the review\'s candidateMsixIds (or its currentMsixId), or decide "different".',
-              },
-            ],
-          });
-      }
+      const res = await resolveAsAsked(app, request, request.params.id, request.body, ifMatchVersion(request, true));
+      return reply
+        .header('etag', etag(res.review.version))
+        .send({ ...res.review, result: { msixId: res.msixId, outcome: res.outcome } });
     },
   );
 };
+
+/**
+ * A review's evidence names and birth dates of the records compared: reading it unmasked is a disclosure of each.
+ */
+export async function auditReviewRead(request: FastifyRequest, r: ReviewDetail): Promise<void> {
+  const others = r.explanation.students.flatMap((s) => (s.best ? [s.best.recordId] : []));
+  await auditDisclosure(request, {
+    action: 'match-review.read',
+    recordIds: [r.recordId, ...new Set(others)],
+    fields: [...new Set(r.explanation.students.flatMap((s) => s.best?.fields.map((f) => f.field) ?? []))],
+    reason: `near-match review ${r.id}`,
+    details: { reviewId: r.id },
+  });
+}
+
+/**
+ * Resolves a near-match review as the caller asked (the API's resolve route and the portal's decision form): the
+ * caller must see the review's state; each refusal of the use case becomes the API's problem.
+ */
+export async function resolveAsAsked(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  id: string,
+  body: { decision: 'same' | 'different'; msixId?: string | undefined },
+  ifMatch: number | null,
+): Promise<Extract<ResolveResult, { kind: 'resolved' }>> {
+  const existing = await getReview(app.ctx.db, id);
+  if (!existing) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${id}.`);
+  requireVisible(scopeOf(request), existing.stateCode, `match review ${id}`);
+  const res = await resolveReview(
+    { db: app.ctx.db, consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS } },
+    {
+      reviewId: id,
+      decision: body.decision,
+      msixId: body.msixId,
+      ifMatch,
+      actor: actorOf(request),
+      scopeState: actingState(request),
+      traceId: request.id,
+    },
+  );
+  switch (res.kind) {
+    case 'resolved':
+      return res;
+    case 'not-found':
+      throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${id}.`);
+    case 'forbidden':
+      throw new GatewayError('GW_ERR_FORBIDDEN', res.reason);
+    case 'already-decided':
+      throw new GatewayError(
+        'GW_ERR_CONFLICT',
+        res.status === 'resolved'
+          ? `This review was already resolved by ${res.decidedBy ?? 'someone else'} at ` +
+              `${res.decidedAt ?? 'an earlier time'}.`
+          : `This review was closed (${res.closedReason ?? 'the record changed'}).`,
+        { extra: { status: res.status, decidedBy: res.decidedBy, decidedAt: res.decidedAt } },
+      );
+    case 'stale':
+      throw new GatewayError(
+        'GW_ERR_PRECONDITION',
+        `The review changed since you read it (now version ${res.version}); read it again and decide ` +
+          `on what it shows now.`,
+        { extra: { currentEtag: etag(res.version) } },
+      );
+    case 'locked':
+      throw new GatewayError(
+        'GW_ERR_LOCKED',
+        `Students ${res.msixIds.join(', ')} are locked by a pending merge or split request; decide ` +
+          `that request first.`,
+        { extra: { msixIds: res.msixIds, requests: res.requestIds.map((r) => `/api/v1/merge-requests/${r}`) } },
+      );
+    case 'invalid':
+      throw new GatewayError('GW_ERR_VALIDATION', res.reason, {
+        issues: [
+          {
+            path: '/msixId',
+            value: body.msixId ?? null,
+            rule: 'candidate',
+            message: res.reason,
+            fix: 'Name one of the review\'s candidateMsixIds (or its currentMsixId), or decide "different".',
+          },
+        ],
+      });
+  }
+}
 
 function stringify(q: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -57,4 +57,16 @@ describe.each(STORE_KINDS)('demo data on %s', (kind) => {
     expect(r.rows).toEqual([{ candidate_msix_ids: [await msixOf('TX', 'TX0051774')], reason: 'conflict' }]);
     expect(await match(db, mi.id)).toMatchObject({ kind: 'skipped' });
   });
+
+  it("holds Texas's María Lozano (birth date read day-first, one surname) in Texas's near-match worklist", async () => {
+    const tx = (await findStateRecord(db, 'TX', 'TX0063318'))!;
+    const r = await db.query<{ candidate_msix_ids: string[]; reason: string; state_code: string }>(
+      `SELECT candidate_msix_ids, reason, state_code FROM match_reviews WHERE record_id = $1 AND status = 'open'`,
+      [tx.id],
+    );
+    expect(r.rows).toEqual([
+      { candidate_msix_ids: [await msixOf('WA', 'WA9031557')], reason: expect.any(String), state_code: 'TX' },
+    ]);
+    expect(tx.matchStatus).toBe('review');
+  });
 });

@@ -1,0 +1,718 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { GatewayError } from '../../../core/errors.js';
+import type { PairExplanation } from '../../../core/matching-store/explanation.js';
+import {
+  approveMergeRequest,
+  createMergeRequest,
+  getMergeRequest,
+  listMergeRequests,
+  rejectMergeRequest,
+  requestUndo,
+  type MergeRequestView,
+  type MergeStatus,
+} from '../../../core/matching-store/merge-requests.js';
+import { getReview, listReviews, type ReviewDetail, type ReviewSummary } from '../../../core/matching-store/reviews.js';
+import { listState, requireVisible } from '../../../core/security/scope.js';
+import { readStudent } from '../../../core/students.js';
+import type { FieldIssue } from '../../../specs/issues.js';
+import { createAjv, toFieldIssues } from '../../../specs/validation.js';
+import { scopeOf } from '../../plugins/auth.js';
+import { CreateBody, created, decided, mergeDeps, who } from '../../routes/matching-merges.js';
+import { auditReviewRead, ResolveBody, resolveAsAsked } from '../../routes/matching-reviews.js';
+import { IdParam } from '../../schemas.js';
+import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
+import { Alert, Csrf, Page, sendPage, type Viewer } from '../html.js';
+import { PAGES } from '../menu.js';
+import { viewerOf } from '../plugin.js';
+
+const when = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
+const pct = (p: number) => `${Math.round(p * 100)}%`;
+
+const REASON_TEXT: Record<string, string> = {
+  'near-match': 'Close to one student, not close enough to link on its own',
+  conflict: 'Close enough to link, but a field disagrees (for example sex or birth date)',
+  ambiguous: 'Close to more than one student',
+};
+const FIELD_TEXT: Record<string, string> = {
+  given_name: 'Given names',
+  surnames: 'Surnames',
+  birth_date: 'Birth date',
+  sex: 'Sex',
+  birthplace: 'Birthplace',
+  parents: 'Parents',
+  parent_surnames: "Parents' surnames",
+  state_student_id: 'State student id',
+};
+const fieldText = (f: string) => FIELD_TEXT[f] ?? f.replace(/_/g, ' ');
+const levelText = (l: string | null) => (l ? l.replace(/-/g, ' ') : 'not compared');
+
+// The data administrator's pages act like the worklist and merge routes of the API (ACT there):
+// a state-bound data administrator acts for their state only.
+const ACT = { roles: PAGES.worklist.roles, stateQuery: 'state', crossState: ['admin'] } as const;
+const AGE_BANDS = [
+  ['up to 7 days', 0, 7],
+  ['8 to 30 days', 8, 30],
+  ['over 30 days', 31, Number.POSITIVE_INFINITY],
+] as const;
+
+/** The score of one candidate explained field by field: both values side by side, the level, the weight. */
+function Comparison(p: { pair: PairExplanation; state: string; caption: string }) {
+  const decisive = [...p.pair.fields].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)).slice(0, 3);
+  return (
+    <div class="usa-table-container--scrollable" tabindex={0}>
+      <table class="usa-table usa-table--compact usa-table--borderless" data-testid="comparison">
+        <caption>{p.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">This {p.state} record</th>
+            <th scope="col">Candidate's record</th>
+            <th scope="col">Agreement</th>
+            <th scope="col">Weight</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.pair.fields.map((f) => (
+            <tr>
+              <th scope="row">
+                {fieldText(f.field)}
+                {decisive.includes(f) ? <span class="usa-tag margin-left-1">deciding</span> : null}
+              </th>
+              <td>{f.value ?? '(blank)'}</td>
+              <td>{f.otherValue ?? '(blank)'}</td>
+              <td>{levelText(f.level)}</td>
+              <td>
+                {f.weight > 0 ? 'for ' : f.weight < 0 ? 'against ' : ''}
+                {f.weight.toFixed(1)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {p.pair.conflicts.length ? <p>Conflicts: {p.pair.conflicts.join(', ')}</p> : null}
+    </div>
+  );
+}
+
+function ReviewPage(p: { viewer: Viewer; r: ReviewDetail; mayAct: boolean }) {
+  const r = p.r;
+  const open = r.status === 'open';
+  const title = `Near match: ${r.stateCode} record ${r.stateStudentId}`;
+  const decide = `${PAGES.worklist.href}/${r.id}/decide`;
+  return (
+    <Page title={title} viewer={p.viewer} path={PAGES.worklist.href}>
+      <h1>{title}</h1>
+      <p class="usa-intro">
+        {`${REASON_TEXT[r.reason] ?? r.reason}. Waiting ${r.ageDays} day${r.ageDays === 1 ? '' : 's'}; `}
+        {`best match probability ${pct(r.bestProbability)} (rules ${r.rulesVersion}).`}
+      </p>
+      {open ? null : (
+        <Alert kind="info" heading={`This review is ${r.status}`}>
+          <p>
+            {r.decision === 'same'
+              ? `Decided: the same child as MSIX ${r.decidedMsixId ?? ''}`
+              : r.decision === 'different'
+                ? 'Decided: not a match'
+                : (r.closedReason ?? '')}
+            {r.decidedBy ? ` (by ${r.decidedBy}, ${when(r.decidedAt)})` : ''}.
+          </p>
+        </Alert>
+      )}
+      {r.explanation.students.map((s) => (
+        <section class="margin-top-4" aria-labelledby={`cand-${s.msixId}`}>
+          <h2 id={`cand-${s.msixId}`}>
+            Candidate MSIX {s.msixId}: {pct(s.bestProbability)}
+          </h2>
+          {s.best ? (
+            <Comparison
+              pair={s.best}
+              state={r.stateCode}
+              caption={`Field by field, this record against the closest record of MSIX ${s.msixId}`}
+            />
+          ) : (
+            <p>No record of this student was compared.</p>
+          )}
+          <p>
+            <a href={`/portal/students/${s.msixId}`}>Open the consolidated record of MSIX {s.msixId}</a>
+          </p>
+          {open && p.mayAct ? (
+            <form method="post" action={decide} class="portal-noprint">
+              <Csrf viewer={p.viewer} />
+              <input type="hidden" name="decision" value="same" />
+              <input type="hidden" name="msixId" value={s.msixId} />
+              <input type="hidden" name="version" value={String(r.version)} />
+              <button class="usa-button" type="submit">
+                Link: the same child as MSIX {s.msixId}
+              </button>
+            </form>
+          ) : null}
+        </section>
+      ))}
+      {open && p.mayAct ? (
+        <form method="post" action={decide} class="margin-top-4 portal-noprint">
+          <Csrf viewer={p.viewer} />
+          <input type="hidden" name="decision" value="different" />
+          <input type="hidden" name="version" value={String(r.version)} />
+          <button class="usa-button usa-button--secondary" type="submit">
+            Not a match: keep apart
+          </button>
+          <p class="usa-hint">The record then gets a student of its own; the engine never links them again.</p>
+        </form>
+      ) : null}
+      <p class="margin-top-4">
+        <a href={PAGES.worklist.href}>Back to the worklist</a>
+      </p>
+    </Page>
+  );
+}
+
+function Worklist(p: {
+  viewer: Viewer;
+  items: ReviewSummary[];
+  total: number;
+  status: string;
+  decided?: { id: string; text: string } | undefined;
+}) {
+  const ages = AGE_BANDS.map(([label, lo, hi]) => [label, p.items.filter((r) => r.ageDays >= lo && r.ageDays <= hi)]);
+  return (
+    <Page title="Near matches" viewer={p.viewer} path={PAGES.worklist.href}>
+      <h1>Near-match worklist</h1>
+      {p.decided ? (
+        <Alert kind="success">
+          <p>{p.decided.text}</p>
+        </Alert>
+      ) : null}
+      <p>
+        Records the engine could not place on its own{p.viewer.state ? `, from ${p.viewer.state}` : ''}. Oldest first:
+        compare each with its candidates and decide.
+      </p>
+      <form method="get" action={PAGES.worklist.href} class="usa-form">
+        <Select
+          name="status"
+          label="Status"
+          options={[
+            ['open', 'Open'],
+            ['resolved', 'Resolved'],
+            ['closed', 'Closed'],
+          ]}
+          value={p.status}
+        />
+        <button class="usa-button" type="submit">
+          Show
+        </button>
+      </form>
+      <p data-testid="aging">
+        {`${p.total} ${p.status}. Aging: `}
+        {ages.map(([label, rs], i) => `${i ? ', ' : ''}${(rs as ReviewSummary[]).length} ${label as string}`)}.
+      </p>
+      <div class="usa-table-container--scrollable" tabindex={0}>
+        <table class="usa-table usa-table--striped">
+          <caption>Near matches, oldest first (no names here: open one to compare)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Record</th>
+              <th scope="col">Waiting</th>
+              <th scope="col">Why</th>
+              <th scope="col">Best probability</th>
+              <th scope="col">Candidates</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.items.length === 0 ? (
+              <tr>
+                <td colSpan={5}>Nothing here.</td>
+              </tr>
+            ) : (
+              p.items.map((r) => (
+                <tr data-review={r.id}>
+                  <td>
+                    <a href={`${PAGES.worklist.href}/${r.id}`}>
+                      {r.stateCode} {r.stateStudentId}
+                    </a>
+                  </td>
+                  <td>{`${r.ageDays} d`}</td>
+                  <td>{r.reason}</td>
+                  <td>{pct(r.bestProbability)}</td>
+                  <td>{r.candidateMsixIds.join(', ')}</td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+    </Page>
+  );
+}
+
+const DONE_TEXT: Record<string, string> = {
+  approved: 'Approved: the change is made.',
+  rejected: 'Rejected: nothing changed and the students are unlocked.',
+  asked: 'Sent: a second data administrator approves it.',
+};
+const MERGE_STATUSES = ['pending', 'approved', 'rejected', 'undone'] as const;
+
+function MergesPage(p: {
+  viewer: Viewer;
+  items: MergeRequestView[];
+  status: string;
+  values?: Record<string, string>;
+  errors?: FieldErrors;
+  notice?: string;
+}) {
+  const v = p.values ?? {};
+  const e = p.errors ?? {};
+  return (
+    <Page title="Merges and splits" viewer={p.viewer} path={PAGES.merges.href}>
+      <h1>Merges and splits</h1>
+      {p.notice ? (
+        <Alert kind="error" heading="Not sent">
+          <p>{p.notice}</p>
+        </Alert>
+      ) : null}
+      <p>
+        A request takes effect when a second data administrator approves it; its students are locked meanwhile. An
+        approved request can be undone the same way.
+      </p>
+      <div class="grid-row grid-gap">
+        <div class="tablet:grid-col-6">
+          <h2>Merge students</h2>
+          <form method="post" action={PAGES.merges.href} class="usa-form">
+            <Csrf viewer={p.viewer} />
+            <input type="hidden" name="kind" value="merge" />
+            <Field
+              name="masterMsixId"
+              label="MSIX id that stays"
+              value={v.masterMsixId}
+              error={e.masterMsixId}
+              inputmode="numeric"
+            />
+            <Field
+              name="mergedMsixIds"
+              label="MSIX ids merged into it"
+              hint="One or more, separated by spaces or commas"
+              value={v.mergedMsixIds}
+              error={e.mergedMsixIds}
+            />
+            <Field name="reason" label="Why" value={v.reason} error={e.reason} />
+            <button class="usa-button" type="submit">
+              Ask to merge
+            </button>
+          </form>
+        </div>
+        <div class="tablet:grid-col-6">
+          <h2>Split records off a student</h2>
+          <form method="get" action={`${PAGES.merges.href}/split`} class="usa-form">
+            <Field name="msixId" label="MSIX id to split" value={v.msixId} error={e.msixId} inputmode="numeric" />
+            <button class="usa-button usa-button--outline" type="submit">
+              Choose records
+            </button>
+          </form>
+        </div>
+      </div>
+      <h2 class="margin-top-4">Requests</h2>
+      <form method="get" action={PAGES.merges.href} class="usa-form">
+        <Select
+          name="status"
+          label="Status"
+          options={[['', 'Any status'], ...MERGE_STATUSES.map((s) => [s, s] as const)]}
+          value={p.status}
+        />
+        <button class="usa-button" type="submit">
+          Show
+        </button>
+      </form>
+      <table class="usa-table usa-table--striped">
+        <caption>Merge, split and undo requests, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Asked</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Students</th>
+            <th scope="col">Status</th>
+            <th scope="col">Asked by</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.items.length === 0 ? (
+            <tr>
+              <td colSpan={5}>No requests.</td>
+            </tr>
+          ) : (
+            p.items.map((m) => (
+              <tr>
+                <td>
+                  <a href={`${PAGES.merges.href}/${m.id}`}>{when(m.requestedAt)}</a>
+                </td>
+                <td>{m.kind}</td>
+                <td>{[m.masterMsixId, ...m.mergedMsixIds].join(', ')}</td>
+                <td>{m.status}</td>
+                <td>{m.requestedState ? `${m.requestedBy} (${m.requestedState})` : m.requestedBy}</td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </Page>
+  );
+}
+
+function MergeRequestPage(p: { viewer: Viewer; m: MergeRequestView; done?: string | undefined }) {
+  const m = p.m;
+  const mine = m.requestedBy === p.viewer.subject;
+  const base = `${PAGES.merges.href}/${m.id}`;
+  const what =
+    m.kind === 'merge'
+      ? `Merge MSIX ${m.mergedMsixIds.join(', ')} into MSIX ${m.masterMsixId}`
+      : m.kind === 'split'
+        ? `Split ${m.recordIds.length} record${m.recordIds.length === 1 ? '' : 's'} off MSIX ${m.masterMsixId}`
+        : `Undo request ${m.undoOf ?? ''}`;
+  return (
+    <Page title="Merge or split request" viewer={p.viewer} path={PAGES.merges.href}>
+      <h1>{what}</h1>
+      {p.done ? (
+        <Alert kind="success">
+          <p>{DONE_TEXT[p.done] ?? ''}</p>
+        </Alert>
+      ) : null}
+      <ul class="usa-list">
+        <li>
+          Status: <strong data-testid="merge-status">{m.status}</strong>
+        </li>
+        <li>
+          Asked by {m.requestedBy}
+          {m.requestedState ? ` (${m.requestedState})` : ''} on {when(m.requestedAt)}
+        </li>
+        {m.reason ? <li>Why: {m.reason}</li> : null}
+        {m.decidedBy ? (
+          <li>
+            Decided by {m.decidedBy} on {when(m.decidedAt)}
+            {m.decisionNote ? `: ${m.decisionNote}` : ''}
+          </li>
+        ) : null}
+        {m.newMsixId ? <li>The split-off records became MSIX {m.newMsixId}</li> : null}
+        {m.recordIds.length ? <li>Records: {m.recordIds.join(', ')}</li> : null}
+      </ul>
+      <p>
+        {[m.masterMsixId, ...m.mergedMsixIds, ...(m.newMsixId ? [m.newMsixId] : [])].map((id, i) => (
+          <>
+            {i ? ' · ' : ''}
+            <a href={`/portal/students/${id}`}>MSIX {id}</a>
+          </>
+        ))}
+      </p>
+      {m.status === 'pending' ? (
+        <div class="portal-noprint">
+          {mine ? (
+            <p>You asked for this: a different data administrator approves it. You may withdraw it.</p>
+          ) : (
+            <form method="post" action={`${base}/approve`} class="usa-form">
+              <Csrf viewer={p.viewer} />
+              <input type="hidden" name="version" value={String(m.version)} />
+              <Field name="note" label="Note (optional)" />
+              <button class="usa-button" type="submit">
+                Approve
+              </button>
+            </form>
+          )}
+          <form method="post" action={`${base}/reject`} class="margin-top-2">
+            <Csrf viewer={p.viewer} />
+            <input type="hidden" name="version" value={String(m.version)} />
+            <button class="usa-button usa-button--secondary" type="submit">
+              {mine ? 'Withdraw' : 'Reject'}
+            </button>
+          </form>
+        </div>
+      ) : null}
+      {m.status === 'approved' && m.kind !== 'undo' ? (
+        <form method="post" action={`${base}/undo`} class="usa-form portal-noprint">
+          <Csrf viewer={p.viewer} />
+          <Field name="reason" label="Why undo" />
+          <button class="usa-button usa-button--outline" type="submit">
+            Ask to undo
+          </button>
+        </form>
+      ) : null}
+      <p class="margin-top-4">
+        <a href={PAGES.merges.href}>All merge and split requests</a>
+      </p>
+    </Page>
+  );
+}
+
+/** Form values to a merge-request body: ids split on spaces and commas; split records from `recordIds.<n>`. */
+function mergeBodyOf(form: Record<string, string>): Record<string, unknown> {
+  const ids = (s: string | undefined) => (s ?? '').split(/[\s,]+/).filter(Boolean);
+  const reason = form.reason?.trim() ? { reason: form.reason.trim() } : {};
+  if (form.kind === 'split')
+    return {
+      kind: 'split',
+      msixId: form.msixId ?? '',
+      recordIds: Object.entries(form)
+        .filter(([k]) => k.startsWith('recordIds.'))
+        .map(([, v]) => v),
+      ...reason,
+    };
+  return { kind: 'merge', masterMsixId: form.masterMsixId ?? '', mergedMsixIds: ids(form.mergedMsixIds), ...reason };
+}
+
+/** An issue of a list item (`/mergedMsixIds/1`) belongs to the list's field. */
+const listIssues = (issues: FieldIssue[]): FieldIssue[] =>
+  issues.map((i) => ({ ...i, path: i.path.replace(/^\/(mergedMsixIds|recordIds)\/\d+$/, '/$1') }));
+
+const versionOf = (form: Record<string, string>): number | null =>
+  /^\d{1,9}$/.test(form.version ?? '') ? Number(form.version) : null;
+
+/**
+ * The data administrator's pages (issue 14 item 5): the near-match worklist with its aging, one review with the
+ * candidates side by side and the score explained field by field, the decision (link or keep apart), and merge,
+ * split and undo requests with the second approver's page. Each action goes through the same use case and the same
+ * result mapping as the API's matching routes, so scope, locks, versions and audit are theirs.
+ */
+export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.ctx;
+  const ajv = createAjv();
+  const checkResolve = ajv.compile(ResolveBody);
+  const [mergeSchema, splitSchema] = CreateBody.anyOf;
+  const checkMerge = ajv.compile(mergeSchema);
+  const checkSplit = ajv.compile(splitSchema);
+  const mayAct = (v: Viewer) => v.roles.some((r) => r === 'data-admin' || r === 'admin');
+
+  app.get(
+    PAGES.worklist.href,
+    {
+      config: { access: ACT },
+      schema: {
+        hide: true,
+        querystring: Type.Object({
+          status: Type.Optional(Type.String({ maxLength: 20 })),
+          state: Type.Optional(Type.String({ maxLength: 2 })),
+          decided: Type.Optional(Type.String({ maxLength: 40 })),
+          outcome: Type.Optional(Type.String({ maxLength: 20 })),
+          msixId: Type.Optional(Type.String({ maxLength: 12 })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const status = q.status === 'resolved' || q.status === 'closed' ? q.status : 'open';
+      const state = q.state && /^[A-Za-z]{2}$/.test(q.state) ? q.state.toUpperCase() : undefined;
+      const page = await listReviews(db, {
+        state: listState(scopeOf(request), state) ?? null,
+        status,
+        limit: 200,
+        offset: 0,
+      });
+      const outcome =
+        q.outcome === 'linked'
+          ? `linked to MSIX ${q.msixId ?? ''}`
+          : q.outcome === 'new-student'
+            ? `kept apart: the record is now MSIX ${q.msixId ?? ''}`
+            : 'still waiting for a decision';
+      return sendPage(
+        reply,
+        <Worklist
+          viewer={viewerOf(request)}
+          items={page.items}
+          total={page.total}
+          status={status}
+          decided={q.decided ? { id: q.decided, text: `Review decided: ${outcome}.` } : undefined}
+        />,
+      );
+    },
+  );
+
+  app.get(
+    `${PAGES.worklist.href}/:id`,
+    { config: { access: { ...ACT, pii: true } }, schema: { hide: true, params: IdParam } },
+    async (request, reply) => {
+      const viewer = viewerOf(request);
+      const r = await getReview(db, request.params.id);
+      if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
+      requireVisible(scopeOf(request), r.stateCode, `match review ${r.id}`);
+      await auditReviewRead(request, r);
+      return sendPage(reply, <ReviewPage viewer={viewer} r={r} mayAct={mayAct(viewer)} />);
+    },
+  );
+
+  app.post(
+    `${PAGES.worklist.href}/:id/decide`,
+    { config: { access: ACT }, schema: { hide: true, params: IdParam } },
+    async (request, reply) => {
+      const form = (request.body ?? {}) as Record<string, string>;
+      const body = { decision: form.decision, ...(form.msixId ? { msixId: form.msixId } : {}) };
+      if (!checkResolve(body))
+        throw new GatewayError('GW_ERR_VALIDATION', 'This decision form is not one the page sends.', {
+          issues: toFieldIssues(checkResolve.errors, body),
+        });
+      const asked = body as { decision: 'same' | 'different'; msixId?: string };
+      const res = await resolveAsAsked(app, request, request.params.id, asked, versionOf(form));
+      const back = new URLSearchParams({
+        decided: request.params.id,
+        outcome: res.outcome,
+        ...(res.msixId ? { msixId: res.msixId } : {}),
+      });
+      return reply.redirect(`${PAGES.worklist.href}?${back}`, 303);
+    },
+  );
+
+  const listMerges = async (status: string | undefined) =>
+    (
+      await listMergeRequests(db, {
+        status: MERGE_STATUSES.includes(status as MergeStatus) ? (status as MergeStatus) : undefined,
+        msixId: undefined,
+        limit: 100,
+        offset: 0,
+      })
+    ).items;
+
+  app.get(
+    PAGES.merges.href,
+    {
+      config: { access: ACT },
+      schema: { hide: true, querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 20 })) }) },
+    },
+    async (request, reply) => {
+      const status = request.query.status ?? '';
+      return sendPage(
+        reply,
+        <MergesPage viewer={viewerOf(request)} items={await listMerges(status)} status={status} />,
+      );
+    },
+  );
+
+  app.get(
+    `${PAGES.merges.href}/split`,
+    {
+      config: { access: { ...ACT, pii: true } },
+      schema: { hide: true, querystring: Type.Object({ msixId: Type.Optional(Type.String({ maxLength: 20 })) }) },
+    },
+    async (request, reply) => {
+      const viewer = viewerOf(request);
+      const msixId = (request.query.msixId ?? '').replace(/\D/g, '');
+      if (msixId.length !== 12)
+        return sendPage(
+          reply,
+          <MergesPage
+            viewer={viewer}
+            items={await listMerges(undefined)}
+            status=""
+            values={{ msixId: request.query.msixId ?? '' }}
+            errors={{ msixId: 'An MSIX id has 12 digits.' }}
+          />,
+          400,
+        );
+      const read = await readStudent(db, scopeOf(request), msixId, { purpose: 'split' });
+      if (read.kind === 'merged')
+        throw new GatewayError('GW_ERR_CONFLICT', `MSIX ${msixId} was merged into ${read.into}; split that student.`);
+      const records = read.student.records;
+      return sendPage(
+        reply,
+        <Page title="Split records" viewer={viewer} path={PAGES.merges.href}>
+          <h1>Split records off MSIX {msixId}</h1>
+          <p>The records you tick move together to a new MSIX id; at least one record stays.</p>
+          <form method="post" action={PAGES.merges.href} class="usa-form usa-form--large">
+            <Csrf viewer={viewer} />
+            <input type="hidden" name="kind" value="split" />
+            <input type="hidden" name="msixId" value={msixId} />
+            <fieldset class="usa-fieldset">
+              <legend class="usa-legend">Records to split off</legend>
+              {records.map((x, i) => (
+                <div class="usa-checkbox">
+                  <input
+                    class="usa-checkbox__input"
+                    type="checkbox"
+                    id={`rec-${i}`}
+                    name={`recordIds.${i}`}
+                    value={x.recordId}
+                  />
+                  <label class="usa-checkbox__label" for={`rec-${i}`}>
+                    {`${x.stateCode} ${x.stateStudentId} (linked ${x.linkType}, ${when(x.linkedAt)})`}
+                  </label>
+                </div>
+              ))}
+            </fieldset>
+            <Field name="reason" label="Why" />
+            <button class="usa-button" type="submit">
+              Ask to split
+            </button>
+          </form>
+        </Page>,
+      );
+    },
+  );
+
+  app.post(PAGES.merges.href, { config: { access: ACT }, schema: { hide: true } }, async (request, reply) => {
+    const viewer = viewerOf(request);
+    const form = (request.body ?? {}) as Record<string, string>;
+    const body = mergeBodyOf(form);
+    const check = body.kind === 'split' ? checkSplit : checkMerge;
+    const invalid = async (errors: FieldErrors, notice?: string) =>
+      sendPage(
+        reply,
+        <MergesPage
+          viewer={viewer}
+          items={await listMerges(undefined)}
+          status=""
+          values={form}
+          errors={errors}
+          {...(notice ? { notice } : {})}
+        />,
+        400,
+      );
+    if (!check(body)) {
+      const errors = fieldErrors(listIssues(toFieldIssues(check.errors, body)));
+      return invalid(errors, body.kind === 'split' ? Object.values(errors).join(' ') : undefined);
+    }
+    const res = await createMergeRequest(
+      mergeDeps(app),
+      body as Parameters<typeof createMergeRequest>[1],
+      who(request),
+    );
+    if (res.kind === 'invalid' || res.kind === 'not-found' || res.kind === 'conflict') return invalid({}, res.reason);
+    const m = created(request, res);
+    return reply.redirect(`${PAGES.merges.href}/${m.id}?done=asked`, 303);
+  });
+
+  app.get(
+    `${PAGES.merges.href}/:id`,
+    {
+      config: { access: ACT },
+      schema: { hide: true, params: IdParam, querystring: Type.Object({ done: Type.Optional(Type.String()) }) },
+    },
+    async (request, reply) => {
+      const m = await getMergeRequest(db, request.params.id);
+      if (!m) throw new GatewayError('GW_ERR_NOT_FOUND', `No merge or split request ${request.params.id}.`);
+      const done = ['approved', 'rejected', 'asked'].includes(request.query.done ?? '')
+        ? request.query.done
+        : undefined;
+      return sendPage(reply, <MergeRequestPage viewer={viewerOf(request)} m={m} done={done} />);
+    },
+  );
+
+  for (const action of ['approve', 'reject'] as const)
+    app.post(
+      `${PAGES.merges.href}/:id/${action}`,
+      { config: { access: ACT }, schema: { hide: true, params: IdParam } },
+      async (request, reply) => {
+        const form = (request.body ?? {}) as Record<string, string>;
+        const note = form.note?.trim().slice(0, 500) || undefined;
+        const decide = action === 'approve' ? approveMergeRequest : rejectMergeRequest;
+        const m = decided(
+          await decide(mergeDeps(app), request.params.id, { ...who(request), ifMatch: versionOf(form), note }),
+        );
+        return reply.redirect(`${PAGES.merges.href}/${m.id}?done=${m.status}`, 303);
+      },
+    );
+
+  app.post(
+    `${PAGES.merges.href}/:id/undo`,
+    { config: { access: ACT }, schema: { hide: true, params: IdParam } },
+    async (request, reply) => {
+      const form = (request.body ?? {}) as Record<string, string>;
+      const reason = form.reason?.trim().slice(0, 500) || undefined;
+      const m = created(request, await requestUndo(mergeDeps(app), request.params.id, { ...who(request), reason }));
+      return reply.redirect(`${PAGES.merges.href}/${m.id}?done=asked`, 303);
+    },
+  );
+};
