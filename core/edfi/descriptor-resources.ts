@@ -13,7 +13,7 @@ export interface DescriptorItem {
   codeValue: string;
   namespace: string;
   shortDescription: string;
-  description?: string;
+  description: string;
   _etag: string;
 }
 
@@ -25,7 +25,8 @@ function items(list: DescriptorList): DescriptorItem[] {
     codeValue: v.codeValue,
     namespace: list.namespace,
     shortDescription: v.shortDescription,
-    ...(v.description !== undefined ? { description: v.description } : {}),
+    // The ODS/API always answers a description; a list without one repeats the short description.
+    description: v.description ?? v.shortDescription,
     _etag: `${list.dataStandard}`,
   }));
 }
@@ -34,21 +35,28 @@ export type DescriptorPage =
   | { kind: 'ok'; items: DescriptorItem[]; total: number | null }
   | { kind: 'bad'; errors: string[] };
 
-/** A page of a descriptor list, filtered by `codeValue` or `namespace` (case-insensitively). */
+/** The fields a descriptor list is filtered on (case-insensitively), by lower-cased query name. */
+const FILTERS = new Map<string, (d: DescriptorItem) => string>([
+  ['id', (d) => d.id],
+  ['codevalue', (d) => d.codeValue],
+  ['namespace', (d) => d.namespace],
+  ['shortdescription', (d) => d.shortDescription],
+  ['description', (d) => d.description],
+]);
+
+/** A page of a descriptor list, filtered by id, codeValue, namespace or descriptions (case-insensitively). */
 export function listDescriptors(segment: string, query: Record<string, unknown>): DescriptorPage {
   const list = descriptorListForResource(segment);
   if (!list) return { kind: 'ok', items: [], total: null };
-  const q = parsePagingQuery(query, ['codeValue', 'namespace', 'shortDescription']);
+  const q = parsePagingQuery(query, ['id', 'codeValue', 'namespace', 'shortDescription', 'description']);
   if (q.kind === 'bad') return q;
-  const lower: Record<string, string> = Object.fromEntries(
-    Object.entries(query).map(([k, v]) => [k.toLowerCase(), String(v).toLowerCase()]),
-  );
-  const all = items(list).filter(
-    (d) =>
-      (lower.codevalue === undefined || d.codeValue.toLowerCase() === lower.codevalue) &&
-      (lower.namespace === undefined || d.namespace.toLowerCase() === lower.namespace) &&
-      (lower.shortdescription === undefined || d.shortDescription.toLowerCase() === lower.shortdescription),
-  );
+  const wanted: [(d: DescriptorItem) => string, string][] = [];
+  for (const [k, v] of Object.entries(query)) {
+    const get = FILTERS.get(k.toLowerCase());
+    const value = String(v).toLowerCase();
+    if (get) wanted.push([get, k.toLowerCase() === 'id' ? value.replace(/-/g, '') : value]);
+  }
+  const all = items(list).filter((d) => wanted.every(([get, v]) => get(d).toLowerCase() === v));
   const { offset, limit, totalCount } = q.query;
   return { kind: 'ok', items: all.slice(offset, offset + limit), total: totalCount ? all.length : null };
 }

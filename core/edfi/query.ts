@@ -6,7 +6,7 @@
  */
 import type { TSchema } from 'typebox';
 import type { ResourceDef } from '../../specs/edfi/catalog.js';
-import type { Filter } from './store.js';
+import { normalizeId, type Filter } from './store.js';
 
 export const DEFAULT_LIMIT = 25;
 export const MAX_LIMIT = 500;
@@ -16,8 +16,13 @@ type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'date-ti
 /** A field a collection can be filtered on. */
 export interface QueryField {
   name: string;
+  /** Where the value is: in the document, or (with `within`) in each item of that collection. */
   path: readonly string[];
   type: FieldType;
+  /** The collection (array) the field is a member of: the filter matches when any item has the value. */
+  within?: readonly string[];
+  /** The document id (a column, not a body field). */
+  isId?: boolean;
 }
 
 function scalarType(s: TSchema): FieldType | null {
@@ -57,6 +62,17 @@ export function queryFields(def: ResourceDef): Map<string, QueryField> {
       if (t) add({ name: k, path: [name, k], type: t });
     }
   }
+  // Scalar members of collection items (`identificationCode` of `identificationCodes`): any item matching matches.
+  for (const [name, s] of Object.entries(props)) {
+    const item = (s as unknown as { items?: { properties?: Record<string, TSchema> } }).items;
+    if (!item?.properties) continue;
+    for (const [k, ks] of Object.entries(item.properties)) {
+      const t = scalarType(ks);
+      if (t) add({ name: k, path: [k], type: t, within: [name] });
+    }
+  }
+  // The resource id is a filter too, as in the ODS/API.
+  add({ name: 'id', path: ['id'], type: 'string', isId: true });
   cache.set(def.name, out);
   return out;
 }
@@ -150,8 +166,21 @@ export function parseCollectionQuery(def: ResourceDef, raw: Record<string, unkno
     } else if (f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) {
       errors.push(`${f.name} must be a date in the form YYYY-MM-DD.`);
       continue;
+    } else if (f.isId) {
+      const id = normalizeId(v);
+      if (id === null) {
+        errors.push('id must be a resource id: 32 hexadecimal digits (a GUID, dashes allowed).');
+        continue;
+      }
+      filters.push({ path: [], value: id, caseInsensitive: false, isId: true });
+      continue;
     }
-    filters.push({ path: f.path, value, caseInsensitive: f.type === 'string' || f.type === 'descriptor' });
+    filters.push({
+      path: f.path,
+      value,
+      caseInsensitive: f.type === 'string' || f.type === 'descriptor',
+      ...(f.within ? { within: f.within } : {}),
+    });
   }
   if (errors.length) return { kind: 'bad', errors };
   return { kind: 'ok', query: { filters, ...page } };

@@ -281,6 +281,10 @@ export interface Filter {
   path: readonly string[];
   value: string;
   caseInsensitive: boolean;
+  /** `path` is inside each item of this collection: some item must match. */
+  within?: readonly string[];
+  /** The document id equals `value` (normalized). */
+  isId?: boolean;
 }
 
 export interface ListQuery {
@@ -303,11 +307,25 @@ function where(q: Omit<ListQuery, 'offset' | 'limit' | 'totalCount'>, params: un
     parts.push(`state_code = $${params.length}`);
   }
   for (const f of q.filters) {
+    if (f.isId) {
+      params.push(f.value);
+      parts.push(`id = $${params.length}`);
+      continue;
+    }
     params.push(f.path, f.value);
     const p = params.length;
-    parts.push(
-      f.caseInsensitive ? `lower(body #>> $${p - 1}::text[]) = lower($${p})` : `(body #>> $${p - 1}::text[]) = $${p}`,
-    );
+    const doc = f.within ? 'e' : 'body';
+    const test = f.caseInsensitive
+      ? `lower(${doc} #>> $${p - 1}::text[]) = lower($${p})`
+      : `(${doc} #>> $${p - 1}::text[]) = $${p}`;
+    if (!f.within) parts.push(test);
+    else {
+      params.push(f.within);
+      parts.push(
+        `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(body #> $${params.length}::text[]) = ` +
+          `'array' THEN body #> $${params.length}::text[] ELSE '[]'::jsonb END) AS e WHERE ${test})`,
+      );
+    }
   }
   if (q.minChangeVersion !== undefined) {
     params.push(q.minChangeVersion);

@@ -2,7 +2,10 @@
  * Validation of Ed-Fi documents with ajv, reporting the way the Ed-Fi
  * ODS/API and DMS do: `validationErrors` keyed by JSON path (`$.a.b[0].c`),
  * each with sentences. Like the DMS, properties the resource does not have
- * are dropped (overposting) and `null` means "absent".
+ * are dropped (overposting) and `null` means "absent". Like the ODS/API (whose
+ * JSON reader converts them), quoted numbers and booleans are taken for the
+ * numbers and booleans the schema asks for (`"schoolId": "255901001"`), and
+ * numbers for strings; a collection holding the same item twice is refused.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -29,7 +32,8 @@ export function createEdfiAjv(): Ajv2020 {
     allErrors: true,
     strict: true,
     removeAdditional: true,
-    coerceTypes: false,
+    // "255901001" for an integer, "true" for a boolean, 604821 for a string: converted, as the ODS/API converts them.
+    coerceTypes: true,
     useDefaults: false,
   });
   addFormats(ajv);
@@ -192,6 +196,67 @@ export function validateDocument(schema: TSchema, body: unknown): DocumentResult
   }
   dropNulls(body);
   const validate = edfiValidatorFor(schema);
-  if (validate(body)) return { kind: 'ok', doc: body as Record<string, unknown> };
-  return { kind: 'invalid', validationErrors: toValidationErrors(validate.errors, body) };
+  if (!validate(body)) return { kind: 'invalid', validationErrors: toValidationErrors(validate.errors, body) };
+  const duplicates: ValidationErrors = {};
+  findDuplicateItems(schema, body, '', duplicates);
+  if (Object.keys(duplicates).length) return { kind: 'invalid', validationErrors: duplicates };
+  return { kind: 'ok', doc: body as Record<string, unknown> };
+}
+
+/** 2 -> '2nd', 11 -> '11th', 23 -> '23rd'. */
+const ordinal = (n: number): string =>
+  `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
+
+/**
+ * The identifying values of a collection item: its required members (in the Data Standard a collection item's key
+ * members are required ones), strings compared case-insensitively as descriptors and keys are. Items without
+ * required members are not compared.
+ */
+function itemKey(itemSchema: TSchema, item: unknown): string | null {
+  const required = (itemSchema as { required?: readonly string[] }).required;
+  if (!required?.length || !item || typeof item !== 'object') return null;
+  const norm = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? v.toLowerCase()
+      : v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([k]) => k !== 'link')
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, x]) => [k, norm(x)]),
+          )
+        : v;
+  return JSON.stringify(required.map((k) => norm((item as Record<string, unknown>)[k])));
+}
+
+/**
+ * Collections holding the same item twice (the ODS/API refuses them: the item would be stored once), at every depth;
+ * the message names the later item, as the ODS/API's does.
+ */
+function findDuplicateItems(schema: TSchema, data: unknown, pointer: string, out: ValidationErrors): void {
+  const s = schema as { properties?: Record<string, TSchema>; items?: TSchema; type?: string };
+  if (Array.isArray(data) && s.items) {
+    const seen = new Set<string>();
+    data.forEach((item, i) => {
+      const key = itemKey(s.items!, item);
+      if (key !== null) {
+        if (seen.has(key)) {
+          const path = jsonPath(pointer);
+          (out[path] ??= []).push(
+            `The ${ordinal(i + 1)} item of ${lastName(pointer)} has the same identifying values as another item ` +
+              'earlier in the list.',
+          );
+        }
+        seen.add(key);
+      }
+      findDuplicateItems(s.items!, item, `${pointer}/${i}`, out);
+    });
+    return;
+  }
+  if (data && typeof data === 'object' && s.properties) {
+    for (const [k, ps] of Object.entries(s.properties)) {
+      const v = (data as Record<string, unknown>)[k];
+      if (v !== undefined) findDuplicateItems(ps, v, `${pointer}/${k}`, out);
+    }
+  }
 }

@@ -65,7 +65,8 @@ describe('bad Ed-Fi input', () => {
     expect(p.detail).toBe("Data validation failed. See 'validationErrors' for details.");
     expect(p.validationErrors).toEqual({
       '$.schoolReference.schoolId': ['schoolId must be of type integer, but it is string.'],
-      '$.entryDate': ['entryDate must be of type string, but it is number.'],
+      // A number for a string is converted, as the ODS/API converts it; as a date it is then wrong.
+      '$.entryDate': ['entryDate must be a valid date in the form YYYY-MM-DD.'],
       '$.repeatGradeIndicator': ['repeatGradeIndicator must be of type boolean, but it is string.'],
     });
     await nothingStored();
