@@ -43,6 +43,7 @@ import { exchangeStateRoutes } from './routes/exchange-states.js';
 import { studentSearchRoutes } from './routes/student-searches.js';
 import { portalPlugin } from './portal/plugin.js';
 import { reportRoutes } from './routes/reports.js';
+import { edfiHeldRecordRoutes } from './routes/edfi-held-records.js';
 
 /** The gateway's fastify instance: TypeBox schemas give route handlers their types. */
 export type GatewayApp = FastifyInstance<
@@ -210,6 +211,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(exchangeStateRoutes);
   // The web portal for people (issue 14): pages on the same access rules and core use cases as the API.
   await app.register(reportRoutes);
+  await app.register(edfiHeldRecordRoutes);
   await app.register(portalPlugin);
   return app;
 }

@@ -272,7 +272,7 @@ function identificationCodes(m: Mapper, seoas: EdfiDoc[]): { msixId?: string; al
       }
       // 01 state-assigned, 02 assigned by the state migrant program, 03 any other system.
       const type: AlternateIdT['type'] = system === 'state' ? '01' : system === 'state migrant' ? '02' : '03';
-      if (code.length > 15 || seen.has(`${type}|${code}`) || alternateIds.length >= 20) return;
+      if (code.length > 32 || seen.has(`${type}|${code}`) || alternateIds.length >= 20) return;
       seen.add(`${type}|${code}`);
       alternateIds.push({ id: code, type });
     });

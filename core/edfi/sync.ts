@@ -3,7 +3,9 @@
  * canonical record from all of them and applies it through the same store
  * function and ledger as every other surface (core/records.ts applyStateRecord,
  * core/ledger.ts), inside the write's transaction. The caller enqueues
- * matching after commit, as core/submissions.ts does.
+ * matching after commit, as core/submissions.ts does. A record that breaks a
+ * canonical rule does not refuse the Ed-Fi write: it is held back with its
+ * issues (held.ts) until a later write corrects it.
  */
 import type { Db } from '../store/db.js';
 import type { StateRecord } from '../../specs/canonical/state-record.js';
@@ -14,11 +16,42 @@ import { createExchange } from '../ledger.js';
 import { buildStateRecord, locate, type EdfiDoc, type SourceIssue } from './canonical.js';
 import { edfiCrosswalks } from './crosswalks.js';
 import { docsByKeys, studentDocs, type StoredDoc } from './store.js';
+import { holdRecord, releaseRecord, type HeldIssue } from './held.js';
 
 export interface Writer {
   stateCode: string;
   clientId: string | null;
   traceId: string;
+}
+
+/**
+ * Holds a student's record back with its issues, and says so in the ledger (a completed exchange with errors: the
+ * Ed-Fi document was stored, its record was not applied). Issues carry paths and rules, never values.
+ */
+async function hold(
+  db: Db,
+  w: Writer,
+  studentUniqueId: string,
+  cause: { resource: string; documentId: string },
+  issues: HeldIssue[],
+): Promise<SyncResult> {
+  await holdRecord(db, w.stateCode, studentUniqueId, issues);
+  const exchange = await createExchange(db, {
+    direction: 'inbound',
+    kind: 'edfi-api',
+    stateCode: w.stateCode,
+    status: 'completed_with_errors',
+    traceId: w.traceId,
+    clientId: w.clientId,
+    counts: { received: 1, accepted: 1, rejected: 0 },
+    summary: {
+      resource: cause.resource,
+      documentId: cause.documentId,
+      held: true,
+      issues: issues.slice(0, 50).map(({ resource, documentId, path, rule }) => ({ resource, documentId, path, rule })),
+    },
+  });
+  return { kind: 'held', exchangeId: exchange.id, issues };
 }
 
 /** A canonical problem, located either in the document being written or in another document of the student. */
@@ -36,7 +69,8 @@ export type SyncResult =
       match: { recordId: string; version: number } | null;
       warnings: SourceIssue[];
     }
-  | { kind: 'invalid'; problems: CanonicalProblem[] };
+  /** The record breaks a canonical rule: held back from matching with these issues; the write stands. */
+  | { kind: 'held'; exchangeId: string; issues: HeldIssue[] };
 
 const toEdfiDoc = (d: StoredDoc): EdfiDoc => ({ id: d.id, resource: d.resource, body: d.body, updatedAt: d.updatedAt });
 
@@ -82,38 +116,63 @@ export async function syncCanonical(
     },
     edfiCrosswalks(),
   );
-  if (build.kind === 'invalid') return { kind: 'invalid', problems: build.issues.map(({ severity: _s, ...p }) => p) };
+  if (build.kind === 'invalid')
+    return hold(
+      db,
+      w,
+      studentUniqueId,
+      cause,
+      build.issues.map((p) => ({
+        path: p.path,
+        rule: 'edfi-mapping',
+        message: p.message,
+        severity: 'error' as const,
+        resource: p.resource,
+        documentId: p.docId,
+      })),
+    );
 
   let record: StateRecord;
   let codesetVersion = CODESET_VERSION;
   let warnings: SourceIssue[] = [];
   if (build.kind === 'withdraw') {
+    await releaseRecord(db, w.stateCode, studentUniqueId);
     const existing = await findStateRecord(db, w.stateCode, studentUniqueId);
     if (!existing) return { kind: 'applied', exchangeId: null, match: null, warnings };
     record = { ...existing.record, action: 'delete' };
   } else {
     const v = validateStateRecord(build.record);
     if (v.kind === 'invalid') {
-      return {
-        kind: 'invalid',
-        problems: v.issues.map((i) => {
+      return hold(
+        db,
+        w,
+        studentUniqueId,
+        cause,
+        v.issues.map((i) => {
           const at = locate(build.provenance, i.path) ?? {
             resource: cause.resource,
             docId: cause.documentId,
             path: '$',
           };
           return {
-            ...at,
+            path: at.path,
+            rule: i.rule,
             message:
               `The MSIX record built from it breaks a rule at ${i.path}: ` +
               `${i.message}${i.fix ? `. ${i.fix}` : '.'}`,
+            ...(i.fix ? { fix: i.fix } : {}),
+            severity: 'error' as const,
+            resource: at.resource,
+            documentId: at.docId,
           };
         }),
-      };
+      );
     }
     record = v.record;
     codesetVersion = v.codesetVersion;
     warnings = build.warnings;
+    // A record that was held and is now valid is released (a new student has no hold to release).
+    if (!known) await releaseRecord(db, w.stateCode, studentUniqueId);
   }
   // The ledger row names the Ed-Fi document; the record it produced points back at it (state_records.last_exchange_id).
   const exchange = await createExchange(db, {

@@ -28,7 +28,7 @@ import {
   studentsReferencing,
   type StoredDoc,
 } from './store.js';
-import { syncCanonical, type CanonicalProblem, type Writer } from './sync.js';
+import { syncCanonical, type Writer } from './sync.js';
 import { etagMatches } from './etag.js';
 import { createStudent } from './create-student.js';
 
@@ -69,20 +69,6 @@ const FAILURES = new Set<WriteResult['kind']>([
   'forbidden',
   'not-found',
 ]);
-
-/**
- * Canonical problems become validationErrors when they are in the document written, else sentences naming the other
- * document.
- */
-function canonicalFailure(problems: CanonicalProblem[], current: { resource: string; id: string }): WriteResult {
-  const validationErrors: ValidationErrors = {};
-  const errors: string[] = [];
-  for (const p of problems) {
-    if (p.resource === current.resource && p.docId === current.id) (validationErrors[p.path] ??= []).push(p.message);
-    else errors.push(`${p.resource}/${p.docId} ${p.path}: ${p.message}`);
-  }
-  return { kind: 'invalid', validationErrors, errors };
-}
 
 /** What a successful step asks the transaction to do next: rebuild a student's canonical record. */
 interface SyncRequest {
@@ -138,16 +124,15 @@ async function inTransaction(
           { resource: sync.resource, documentId: sync.id },
           fresh ? { docs: [fresh] } : undefined,
         );
-        if (s.kind === 'invalid') throw new Rollback(canonicalFailure(s.problems, sync));
-        match = s.match;
+        // A record that breaks a canonical rule is held back (sync.ts): the Ed-Fi write stands, nothing is matched.
+        match = s.kind === 'applied' ? s.match : null;
       }
       if (sync?.referenceKeys) {
         // Every student whose record shows this school, district, course or assessment gets the new version.
         for (const student of await studentsReferencing(tx, w.stateCode, sync.referenceKeys)) {
           await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`edfi|${w.stateCode}|${student}`]);
           const s = await syncCanonical(tx, w, student, { resource: sync.resource, documentId: sync.id });
-          if (s.kind === 'invalid') throw new Rollback(canonicalFailure(s.problems, sync));
-          if (s.match) followUps.push(s.match);
+          if (s.kind === 'applied' && s.match) followUps.push(s.match);
         }
       }
       await recordIntents(
@@ -261,7 +246,8 @@ export async function upsertDocument(
       contentHash: p.hash,
       clientId: w.clientId,
     });
-    if (fast.kind === 'invalid') return canonicalFailure(fast.problems, { resource: def.name, id });
+    // A Student whose record breaks a canonical rule takes the general path below, which stores it and holds the
+    // record back (sync.ts).
     if (fast.kind === 'created') {
       if (fast.match) await enqueueMatch(deps, w, fast.match);
       return { kind: 'written', status: 'created', doc: fast.doc };

@@ -122,7 +122,8 @@ export const Assessment = Type.Object(
 );
 
 export const AlternateId = Type.Object(
-  { id: Text(15), type: Type.Union([Type.Literal('01'), Type.Literal('02'), Type.Literal('03')]) },
+  // Up to 32 characters: what Ed-Fi allows for identification codes and studentUniqueId (issue 16 item 2).
+  { id: Text(32), type: Type.Union([Type.Literal('01'), Type.Literal('02'), Type.Literal('03')]) },
   { additionalProperties: false },
 );
 
@@ -135,7 +136,8 @@ export const StateRecordSchema = Type.Object(
     stateCode: StateCodeSchema,
     stateStudentId: Type.String({
       minLength: 1,
-      maxLength: 15,
+      // Ed-Fi's studentUniqueId is up to 32 characters; the canonical id accepts what Ed-Fi accepts.
+      maxLength: 32,
       pattern: '^\\S(.*\\S)?$',
       description: "The state's own id; no leading or trailing spaces.",
     }),

@@ -112,7 +112,7 @@ describe('one-statement Student creation', () => {
     expect(enqueued.length).toBe(before);
   });
 
-  it('writes the ledger row with the document and nothing at all when the canonical record is refused', async () => {
+  it('writes the ledger row with the document; a record breaking a rule is held back, the Student stored', async () => {
     const ex = await db.query<{ summary: { resource: string; documentId: string }; counts: Record<string, number> }>(
       `SELECT summary, counts FROM exchanges WHERE kind = 'edfi-api' ORDER BY created_at LIMIT 1`,
     );
@@ -127,9 +127,13 @@ describe('one-statement Student creation', () => {
       lastSurname: 'Garcia',
       birthDate: future,
     });
-    expect(r.kind).toBe('invalid');
-    if (r.kind === 'invalid') expect(r.validationErrors['$.birthDate']![0]).toContain('birth date is in the future');
+    expect(r).toMatchObject({ kind: 'written', status: 'created' });
     expect(await row('F9')).toBeUndefined();
-    expect((await db.query(`SELECT 1 FROM edfi_documents WHERE student_unique_id = 'F9'`)).rowCount).toBe(0);
+    expect((await db.query(`SELECT 1 FROM edfi_documents WHERE student_unique_id = 'F9'`)).rowCount).toBe(1);
+    const held = await db.query<{ issues: { path: string; message: string }[] }>(
+      `SELECT issues FROM edfi_held_records WHERE student_unique_id = 'F9'`,
+    );
+    expect(held.rows[0]!.issues[0]).toMatchObject({ path: '$.birthDate' });
+    expect(held.rows[0]!.issues[0]!.message).toContain('birth date is in the future');
   });
 });
