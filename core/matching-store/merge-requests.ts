@@ -60,7 +60,17 @@ export interface MergeRequestView {
   decisionNote: string | null;
   /** Split: the MSIX id the split-off records received. */
   newMsixId: string | null;
+  /** Approvals so far; a request spanning states waits for one from each state the requester does not speak for. */
+  approvals: Approval[];
   version: number;
+}
+
+/** One administrator's approval of a pending request (state null: a national administrator, who covers every state). */
+export interface Approval {
+  by: string;
+  state: string | null;
+  at: string;
+  note: string | null;
 }
 
 interface Row {
@@ -80,6 +90,7 @@ interface Row {
   decided_at: Date | string | null;
   decision_note: string | null;
   result: ApprovalResult;
+  approvals: Approval[] | null;
   version: number;
 }
 
@@ -103,6 +114,7 @@ function view(r: Row): MergeRequestView {
     decidedAt: iso(r.decided_at),
     decisionNote: r.decision_note,
     newMsixId: r.result.newMsixId ?? null,
+    approvals: r.approvals ?? [],
     version: r.version,
   };
 }
@@ -253,6 +265,8 @@ export async function createMergeRequest(
 
 export type DecideResult =
   | { kind: 'approved' | 'rejected'; request: MergeRequestView }
+  /** Approval recorded; the request still waits for an administrator of each of these states (or a national one). */
+  | { kind: 'awaiting'; request: MergeRequestView; states: string[] }
   | { kind: 'not-found' }
   | { kind: 'forbidden'; reason: string }
   | { kind: 'same-person'; reason: string }
@@ -287,7 +301,25 @@ async function pendingForDecision(
       reason: `${who.actor.id} made this request; a different data administrator must approve it.`,
     };
   }
+  if (approving && (row.approvals ?? []).some((a) => a.by === who.actor.id))
+    return { kind: 'conflict', reason: `${who.actor.id} has approved this request already.` };
   return row;
+}
+
+/**
+ * The states an approval must still come from: every state holding a record of a student the request touches
+ * (all of them, not any), less the requester's and the approvers'. A national administrator (no state) among the
+ * approvers speaks for every state.
+ */
+async function awaitingStates(tx: Db, row: Row, approvals: readonly Approval[]): Promise<string[]> {
+  if (approvals.some((a) => a.state === null)) return [];
+  const covered = new Set([row.requested_state, ...approvals.map((a) => a.state)].filter((x) => x !== null));
+  const involved = [
+    row.master_msix_id,
+    ...row.merged_msix_ids,
+    ...(row.kind === 'undo' ? await undoStudents(tx, row) : []),
+  ];
+  return [...(await studentStates(tx, involved))].filter((st) => !covered.has(st)).sort();
 }
 
 async function undoStudents(db: Db, row: Row): Promise<string[]> {
@@ -359,6 +391,29 @@ export async function approveMergeRequest(
     await batchGate(tx);
     const row = await pendingForDecision(tx, id, who, who.ifMatch, true);
     if (!('id' in row)) return row;
+    const approval: Approval = {
+      by: who.actor.id,
+      state: who.actor.state ?? null,
+      at: new Date().toISOString(),
+      note: who.note ?? null,
+    };
+    const approvals = [...(row.approvals ?? []), approval];
+    const awaiting = await awaitingStates(tx, row, approvals);
+    if (awaiting.length) {
+      const r = await tx.query<Row>(
+        'UPDATE merge_requests SET approvals = $2::jsonb, version = version + 1 WHERE id = $1 RETURNING *',
+        [row.id, JSON.stringify(approvals)],
+      );
+      await appendAudit(tx, {
+        actor: who.actor,
+        action: `${row.kind}-request.approval`,
+        msixId: row.master_msix_id,
+        traceId: who.traceId,
+        reason: `approval of a ${row.kind} requested by ${row.requested_by}; still needs ${awaiting.join(', ')}`,
+        details: { requestId: row.id, requestedBy: row.requested_by, awaitingStates: awaiting },
+      });
+      return { kind: 'awaiting', request: view(r.rows[0]!), states: awaiting };
+    }
     const applied =
       row.kind === 'merge'
         ? await applyMerge(tx, deps, row, who)
@@ -368,6 +423,10 @@ export async function approveMergeRequest(
     if ('conflict' in applied) return { kind: 'conflict', reason: applied.conflict };
     await unlockRequest(tx, row.id);
     for (const m of applied.refresh) await refreshIfLive(tx, deps, m);
+    await tx.query('UPDATE merge_requests SET approvals = $2::jsonb WHERE id = $1', [
+      row.id,
+      JSON.stringify(approvals),
+    ]);
     const request = await finish(tx, row, 'approved', who, who.note ?? null, applied.result);
     await appendAudit(tx, {
       actor: who.actor,
@@ -381,6 +440,7 @@ export async function approveMergeRequest(
         requestedBy: row.requested_by,
         newMsixId: applied.result.newMsixId ?? null,
         undoOf: row.undo_of,
+        approvedBy: approvals.map((a) => a.by),
       },
     });
     return { kind: 'approved', request };

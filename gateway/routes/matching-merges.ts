@@ -14,7 +14,7 @@ import {
   type MergeRequestView,
   type MergeStatus,
 } from '../../core/matching-store/merge-requests.js';
-import { actorOf } from '../plugins/auth.js';
+import { actorOf, scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
 import { etag, ifMatchVersion, Paging, paging, actingState } from './matching-shared.js';
 
@@ -69,8 +69,18 @@ const withLinks = (r: MergeRequestView) => ({
   },
 });
 
-/** A create (or undo) result as the API answers it: the request, or the problem that refused it. */
-export function created(request: FastifyRequest, res: CreateResult): MergeRequestView {
+/** A refusal decided by the use case, on the audit trail with its reason and rule before the 403 leaves. */
+async function refuse(request: FastifyRequest, reason: string, rule: string): Promise<never> {
+  await scopeOf(request).audit.refused({
+    action: 'merge-request.refused',
+    reason,
+    details: { rule, requestId: (request.params as { id?: string }).id ?? null },
+  });
+  throw new GatewayError('GW_ERR_FORBIDDEN', reason, { extra: { rule } });
+}
+
+/** A create (or undo) result as the API answers it: the request, or the problem that refused it (audited). */
+export async function created(request: FastifyRequest, res: CreateResult): Promise<MergeRequestView> {
   switch (res.kind) {
     case 'created':
       return res.request;
@@ -79,7 +89,7 @@ export function created(request: FastifyRequest, res: CreateResult): MergeReques
     case 'not-found':
       throw new GatewayError('GW_ERR_NOT_FOUND', res.reason);
     case 'forbidden':
-      throw new GatewayError('GW_ERR_FORBIDDEN', res.reason);
+      return refuse(request, res.reason, 'scope');
     case 'conflict':
       throw new GatewayError('GW_ERR_CONFLICT', res.reason);
     case 'locked':
@@ -97,18 +107,26 @@ export function created(request: FastifyRequest, res: CreateResult): MergeReques
   }
 }
 
-/** An approve or reject result as the API answers it. */
-export function decided(res: DecideResult): MergeRequestView {
+/**
+ * An approve or reject result as the API answers it; an approval that still waits for other states is the
+ * request with `awaitingStates`. Refusals are audited.
+ */
+export async function decided(
+  request: FastifyRequest,
+  res: DecideResult,
+): Promise<MergeRequestView & { awaitingStates?: string[] }> {
   switch (res.kind) {
     case 'approved':
     case 'rejected':
       return res.request;
+    case 'awaiting':
+      return { ...res.request, awaitingStates: res.states };
     case 'not-found':
       throw new GatewayError('GW_ERR_NOT_FOUND', 'No such merge or split request.');
     case 'forbidden':
-      throw new GatewayError('GW_ERR_FORBIDDEN', res.reason);
+      return refuse(request, res.reason, 'scope');
     case 'same-person':
-      throw new GatewayError('GW_ERR_FORBIDDEN', res.reason, { extra: { rule: 'second-approver' } });
+      return refuse(request, res.reason, 'second-approver');
     case 'not-pending':
       throw new GatewayError(
         'GW_ERR_CONFLICT',
@@ -162,7 +180,7 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const r = created(request, await createMergeRequest(deps(), request.body, who(request)));
+      const r = await created(request, await createMergeRequest(deps(), request.body, who(request)));
       return reply
         .code(201)
         .header('location', `/api/v1/merge-requests/${r.id}`)
@@ -209,12 +227,17 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['matching'],
         summary: 'Approve a pending request (not your own)',
+        description:
+          'A request whose students hold records in several states takes effect once the requester and the ' +
+          'approvers together speak for every one of them (a national administrator speaks for all); until then ' +
+          'the approval is recorded and the answer names awaitingStates.',
         params: IdParam,
         body: Type.Optional(NoteBody),
       },
     },
     async (request, reply) => {
-      const r = decided(
+      const r = await decided(
+        request,
         await approveMergeRequest(deps(), request.params.id, {
           ...who(request),
           ifMatch: ifMatchVersion(request, false),
@@ -237,7 +260,8 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const r = decided(
+      const r = await decided(
+        request,
         await rejectMergeRequest(deps(), request.params.id, {
           ...who(request),
           ifMatch: ifMatchVersion(request, false),
@@ -260,7 +284,7 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const r = created(
+      const r = await created(
         request,
         await requestUndo(deps(), request.params.id, { ...who(request), reason: request.body?.reason }),
       );

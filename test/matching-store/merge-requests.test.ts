@@ -89,8 +89,23 @@ describe.each(STORE_KINDS)('merge and split with two administrators on %s', (kin
     expect(await approveMergeRequest(deps, mergeId, { ...who('wa', 'WA'), ifMatch: null })).toMatchObject({
       kind: 'forbidden',
     });
-    const ok = await approveMergeRequest(deps, mergeId, { ...bo, ifMatch: 1, note: 'checked the parents' });
-    expect(ok).toMatchObject({ kind: 'approved', request: { status: 'approved', decidedBy: 'bo-tx', version: 2 } });
+    // Issue 13 finding 11: the students hold TX, MI and FL records; a second Texas administrator speaks for Texas only.
+    const partial = await approveMergeRequest(deps, mergeId, { ...bo, ifMatch: 1, note: 'checked the parents' });
+    expect(partial).toMatchObject({
+      kind: 'awaiting',
+      states: ['FL', 'MI'],
+      request: { status: 'pending', version: 2 },
+    });
+    expect(await status(y)).toMatchObject({ status: 'locked' });
+    expect(await approveMergeRequest(deps, mergeId, { ...bo, ifMatch: null })).toMatchObject({ kind: 'conflict' });
+    expect(await approveMergeRequest(deps, mergeId, { ...who('fl', 'FL'), ifMatch: null })).toMatchObject({
+      kind: 'awaiting',
+      states: ['MI'],
+    });
+    // A national administrator speaks for every state.
+    const ok = await approveMergeRequest(deps, mergeId, { ...who('nat', null), ifMatch: 3 });
+    expect(ok).toMatchObject({ kind: 'approved', request: { status: 'approved', decidedBy: 'nat', version: 4 } });
+    expect(ok.kind === 'approved' && ok.request.approvals.map((a) => a.by)).toEqual(['bo-tx', 'fl', 'nat']);
     expect(await approveMergeRequest(deps, mergeId, { ...bo, ifMatch: null })).toMatchObject({
       kind: 'not-pending',
       status: 'approved',
@@ -105,7 +120,7 @@ describe.each(STORE_KINDS)('merge and split with two administrators on %s', (kin
       'SELECT cause, from_msix_id, to_msix_id, actor FROM link_history WHERE record_id = $1 ORDER BY id',
       [b.id],
     );
-    expect(hist.rows.at(-1)).toEqual({ cause: 'merge', from_msix_id: y, to_msix_id: x, actor: 'bo-tx' });
+    expect(hist.rows.at(-1)).toEqual({ cause: 'merge', from_msix_id: y, to_msix_id: x, actor: 'nat' });
     const events = await db.query<{ msix_id: string; kind: string }>(
       `SELECT msix_id, kind FROM student_events WHERE kind = 'students-merged' ORDER BY id`,
     );
@@ -118,7 +133,9 @@ describe.each(STORE_KINDS)('merge and split with two administrators on %s', (kin
     );
     expect(audit.rows).toEqual([
       { action: 'merge-request.create', actor: 'ana-tx' },
-      { action: 'merge-request.approve', actor: 'bo-tx' },
+      { action: 'merge-request.approval', actor: 'bo-tx' },
+      { action: 'merge-request.approval', actor: 'fl' },
+      { action: 'merge-request.approve', actor: 'nat' },
     ]);
   });
 
@@ -138,6 +155,14 @@ describe.each(STORE_KINDS)('merge and split with two administrators on %s', (kin
       kind: 'same-person',
     });
     expect(await approveMergeRequest(deps, undo.request.id, { ...ana, ifMatch: null })).toMatchObject({
+      kind: 'awaiting',
+      states: ['FL', 'MI'],
+    });
+    expect(await approveMergeRequest(deps, undo.request.id, { ...who('mi', 'MI'), ifMatch: null })).toMatchObject({
+      kind: 'awaiting',
+      states: ['FL'],
+    });
+    expect(await approveMergeRequest(deps, undo.request.id, { ...who('fl', 'FL'), ifMatch: null })).toMatchObject({
       kind: 'approved',
     });
     expect(await status(y)).toEqual({ status: 'active', merged_into: null });
@@ -160,7 +185,11 @@ describe.each(STORE_KINDS)('merge and split with two administrators on %s', (kin
     ).toMatchObject({ kind: 'forbidden' });
     const req = await createMergeRequest(deps, { kind: 'split', msixId: x, recordIds: [mi] }, ana);
     if (req.kind !== 'created') throw new Error(JSON.stringify(req));
-    const ok = await approveMergeRequest(deps, req.request.id, { ...bo, ifMatch: null });
+    expect(await approveMergeRequest(deps, req.request.id, { ...bo, ifMatch: null })).toMatchObject({
+      kind: 'awaiting',
+      states: ['MI'],
+    });
+    const ok = await approveMergeRequest(deps, req.request.id, { ...who('mi', 'MI'), ifMatch: null });
     if (ok.kind !== 'approved') throw new Error(JSON.stringify(ok));
     const n = ok.request.newMsixId!;
     expect(n).toMatch(/^\d{12}$/);
@@ -177,7 +206,7 @@ describe.each(STORE_KINDS)('merge and split with two administrators on %s', (kin
 
     const undo = await requestUndo(deps, req.request.id, ana);
     if (undo.kind !== 'created') throw new Error(JSON.stringify(undo));
-    expect(await approveMergeRequest(deps, undo.request.id, { ...bo, ifMatch: null })).toMatchObject({
+    expect(await approveMergeRequest(deps, undo.request.id, { ...who('nat', null), ifMatch: null })).toMatchObject({
       kind: 'approved',
     });
     expect(await linkOf(db, mi)).toBe(x);

@@ -11,6 +11,7 @@ let caAdmin: AuthedInject;
 let txAdmin: AuthedInject;
 let txAdmin2: AuthedInject;
 let waAdmin: AuthedInject;
+let flAdmin: AuthedInject;
 
 beforeAll(async () => {
   sys = await startSystem({ workers: true });
@@ -22,6 +23,7 @@ beforeAll(async () => {
   // A second TX administrator: a different client, so a different person for the four-eyes rule.
   txAdmin2 = await injectAs(sys, { state: 'TX', roles: ['data-admin', 'counselor'] });
   waAdmin = await injectAs(sys, { state: 'WA', roles: ['data-admin'] });
+  flAdmin = await injectAs(sys, { state: 'FL', roles: ['data-admin'] });
 });
 afterAll(async () => {
   await sys?.close();
@@ -193,11 +195,32 @@ describe('merge and split requests over HTTP', () => {
     expect(
       (await waAdmin({ method: 'POST', url: `/api/v1/merge-requests/${requestId}/approve`, payload: {} })).statusCode,
     ).toBe(403);
-    const ok = await txAdmin2({
+    // Issue 13 finding 11: y is a Florida child only. A second Texas administrator's approval is recorded but does
+    // not speak for Florida: the request waits, y stays unmerged, until a Florida (or national) administrator agrees.
+    const second = await txAdmin2({
       method: 'POST',
       url: `/api/v1/merge-requests/${requestId}/approve`,
       payload: { note: 'parents match' },
       headers: { 'if-match': '"1"' },
+    });
+    expect(second.statusCode).toBe(200);
+    expect(second.json()).toMatchObject({ status: 'pending', awaitingStates: ['FL'] });
+    expect(second.json().approvals.map((a: { by: string }) => a.by)).toHaveLength(1);
+    expect((await admin(`/api/v1/students/${y}`)).statusCode).toBe(200);
+    expect(
+      (await txAdmin2({ method: 'POST', url: `/api/v1/merge-requests/${requestId}/approve`, payload: {} })).statusCode,
+    ).toBe(409);
+    const refusals = await sys.db.query<{ rule: string }>(
+      `SELECT details->>'rule' AS rule FROM audit_events WHERE action = 'merge-request.refused'
+         AND details->>'requestId' = $1 ORDER BY seq`,
+      [requestId],
+    );
+    expect(refusals.rows.map((r) => r.rule)).toEqual(['second-approver', 'scope']);
+    const ok = await flAdmin({
+      method: 'POST',
+      url: `/api/v1/merge-requests/${requestId}/approve`,
+      payload: {},
+      headers: { 'if-match': '"2"' },
     });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ status: 'approved', masterMsixId: x });
@@ -221,7 +244,10 @@ describe('merge and split requests over HTTP', () => {
     });
     expect(undo.statusCode).toBe(201);
     expect(undo.json()).toMatchObject({ kind: 'undo', undoOf: requestId, status: 'pending' });
-    const ok = await txAdmin({ method: 'POST', url: `/api/v1/merge-requests/${undo.json().id}/approve`, payload: {} });
+    // The undo touches a child Florida holds records of too: Texas alone cannot undo it either.
+    const tx = await txAdmin({ method: 'POST', url: `/api/v1/merge-requests/${undo.json().id}/approve`, payload: {} });
+    expect(tx.json()).toMatchObject({ status: 'pending', awaitingStates: ['FL'] });
+    const ok = await flAdmin({ method: 'POST', url: `/api/v1/merge-requests/${undo.json().id}/approve`, payload: {} });
     expect(ok.statusCode).toBe(200);
     expect((await admin(`/api/v1/students/${y}`)).statusCode).toBe(200);
     expect((await admin(`/api/v1/merge-requests/${requestId}`)).json().status).toBe('undone');

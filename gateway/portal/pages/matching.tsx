@@ -670,7 +670,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
       who(request),
     );
     if (res.kind === 'invalid' || res.kind === 'not-found' || res.kind === 'conflict') return invalid({}, res.reason);
-    const m = created(request, res);
+    const m = await created(request, res);
     return reply.redirect(`${PAGES.merges.href}/${m.id}?done=asked`, 303);
   });
 
@@ -698,7 +698,8 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
         const form = (request.body ?? {}) as Record<string, string>;
         const note = form.note?.trim().slice(0, 500) || undefined;
         const decide = action === 'approve' ? approveMergeRequest : rejectMergeRequest;
-        const m = decided(
+        const m = await decided(
+          request,
           await decide(mergeDeps(app), request.params.id, { ...who(request), ifMatch: versionOf(form), note }),
         );
         return reply.redirect(`${PAGES.merges.href}/${m.id}?done=${m.status}`, 303);
@@ -711,7 +712,10 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const form = (request.body ?? {}) as Record<string, string>;
       const reason = form.reason?.trim().slice(0, 500) || undefined;
-      const m = created(request, await requestUndo(mergeDeps(app), request.params.id, { ...who(request), reason }));
+      const m = await created(
+        request,
+        await requestUndo(mergeDeps(app), request.params.id, { ...who(request), reason }),
+      );
       return reply.redirect(`${PAGES.merges.href}/${m.id}?done=asked`, 303);
     },
   );
