@@ -308,11 +308,11 @@ async function pendingForDecision(
 
 /**
  * The states an approval must still come from: every state holding a record of a student the request touches
- * (all of them, not any), less the requester's and the approvers'. A national administrator (no state) among the
- * approvers speaks for every state.
+ * (all of them, not any), less the requester's and the approvers'. A national administrator (no state), as requester
+ * or approver, speaks for every state.
  */
 async function awaitingStates(tx: Db, row: Row, approvals: readonly Approval[]): Promise<string[]> {
-  if (approvals.some((a) => a.state === null)) return [];
+  if (row.requested_state === null || approvals.some((a) => a.state === null)) return [];
   const covered = new Set([row.requested_state, ...approvals.map((a) => a.state)].filter((x) => x !== null));
   const involved = [
     row.master_msix_id,
