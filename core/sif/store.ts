@@ -195,13 +195,22 @@ export async function listSifObjects(db: Db, q: ListQuery): Promise<{ rows: SifO
     );
   }
   const w = where.join(' AND ');
-  const order = q.since === undefined ? 'created_at, ref_id' : 'change_seq';
-  const total = await db.query<{ n: string }>(`SELECT count(*) AS n FROM sif_objects WHERE ${w}`, params);
-  const rows = await db.query<Row>(
-    `SELECT * FROM sif_objects WHERE ${w} ORDER BY ${order} OFFSET ${q.offset} LIMIT ${q.limit}`,
+  const order = q.since === undefined ? ['created_at', 'ref_id'] : ['change_seq', 'ref_id'];
+  // The page is chosen on the narrow sort columns alone (with the total as a window count, in the same scan), and
+  // only its rows are read whole: sorting every matching object with its body spilled to disk once a state held a
+  // few thousand objects, which made a page several times slower than the SELECT it needs.
+  const rows = await db.query<Row & { total: string }>(
+    `WITH page AS (
+       SELECT ${order.join(', ')}, count(*) OVER () AS total FROM sif_objects WHERE ${w}
+       ORDER BY ${order.join(', ')} OFFSET ${q.offset} LIMIT ${q.limit})
+     SELECT s.*, page.total FROM page JOIN sif_objects s ON s.ref_id = page.ref_id
+     ORDER BY ${order.map((c) => `page.${c}`).join(', ')}`,
     params,
   );
-  return { rows: rows.rows.map(fromRow), total: Number(total.rows[0]!.n) };
+  if (rows.rows.length) return { rows: rows.rows.map(fromRow), total: Number(rows.rows[0]!.total) };
+  // Past the last page: the count alone.
+  const total = await db.query<{ n: string }>(`SELECT count(*) AS n FROM sif_objects WHERE ${w}`, params);
+  return { rows: [], total: Number(total.rows[0]!.n) };
 }
 
 /**

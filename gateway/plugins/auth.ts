@@ -91,21 +91,26 @@ export function registerAuthScheme(app: FastifyInstance, scheme: string, authent
 /**
  * The SIF Authorization schemes as a scheme authenticator: verifies Basic or
  * SIF_HMACSHA256 (timestamp window, single use) and maps the session token to
- * a principal. Register it for both names:
+ * a principal, both from one look-up of the session (`sessionFor`). Register it for both names:
  * `const sif = sifScheme(deps); registerAuthScheme(app, 'SIF_HMACSHA256', sif); registerAuthScheme(app, 'Basic', sif);`
  */
 export function sifScheme(
-  deps: SifVerifyDeps & { principalFor(sessionToken: string): Promise<Principal | null> },
+  deps: Omit<SifVerifyDeps, 'secretFor'> & {
+    sessionFor(sessionToken: string): Promise<{ secret: string; principal: Principal } | null>;
+  },
 ): SchemeAuthenticator {
   return async (request) => {
     const ts = request.headers.timestamp;
-    const r = await verifySifAuthorization(
-      request.headers.authorization,
-      typeof ts === 'string' ? ts : undefined,
-      deps,
-    );
+    let session: { secret: string; principal: Principal } | null = null;
+    const r = await verifySifAuthorization(request.headers.authorization, typeof ts === 'string' ? ts : undefined, {
+      ...deps,
+      secretFor: async (token) => {
+        session = await deps.sessionFor(token);
+        return session?.secret ?? null;
+      },
+    });
     if (r.kind !== 'ok') return { kind: 'invalid', why: r.why };
-    const principal = await deps.principalFor(r.sessionToken);
+    const principal = (session as { principal: Principal } | null)?.principal;
     return principal
       ? { kind: 'ok', principal, via: 'scheme', scheme: r.scheme, expiresAt: Date.now() }
       : { kind: 'invalid', why: 'unknown-token' };

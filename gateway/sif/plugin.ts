@@ -44,12 +44,7 @@ export const sifPlugin: FastifyPluginAsync = async (app) => {
     replay: guarded(replay),
     windowSeconds: config.HMAC_REPLAY_WINDOW_SECONDS,
     allowBasic: true,
-    async secretFor(token) {
-      return (await openSifSession(db, token, config.SIGNING_KEY_SECRET))?.secret ?? null;
-    },
-    async principalFor(token) {
-      return (await openSifSession(db, token, config.SIGNING_KEY_SECRET))?.principal ?? null;
-    },
+    sessionFor: (token) => openSifSession(db, token, config.SIGNING_KEY_SECRET),
   });
   registerAuthScheme(app, 'SIF_HMACSHA256', scheme);
   registerAuthScheme(app, 'Basic', scheme);

@@ -34,13 +34,15 @@ beforeAll(async () => {
   lab = await buildApp(sys.app.ctx);
   const guard = new MemoryReplayGuard();
   const sif = sifScheme({
-    secretFor: async (t) => (t === 'tx-session' ? SIF_SECRET : null),
     replay: guard,
     windowSeconds: 300,
     allowBasic: false,
-    principalFor: async (t) =>
+    sessionFor: async (t) =>
       t === 'tx-session'
-        ? { kind: 'client', subject: 'sif:tx', clientId: 'sif_tx', state: 'TX', roles: ['state-system'] }
+        ? {
+            secret: SIF_SECRET,
+            principal: { kind: 'client', subject: 'sif:tx', clientId: 'sif_tx', state: 'TX', roles: ['state-system'] },
+          }
         : null,
   });
   registerAuthScheme(lab, 'SIF_HMACSHA256', sif);
