@@ -1,11 +1,15 @@
 /**
- * SIF queues and subscriptions. A queue shows its state's messages from the exchange engine (move notices, record
- * answers: the state's inbox, so the engine's per-student order and at-least-once delivery hold unchanged) as SIF
- * events on the StudentRecordExchanges service, one per poll; polling with the last message's id acknowledges every
- * message up to it. A queue shows them only when it subscribes to StudentRecordExchanges in the state's zone.
+ * SIF queues and subscriptions. The exchange engine's messages for a state (move notices, record answers) are copied
+ * to every queue subscribed to StudentRecordExchanges in the state's environments when they are placed in the
+ * state's inbox ({@link copyToSifQueues}, in the same statement), so each consumer has its own copy: in placement
+ * order (the engine's per-student order), kept until that consumer acknowledges it (at least once). A poll answers
+ * the queue's oldest unacknowledged message as a SIF event with the copy's own message id; naming that id as
+ * `lastMessageId` on the next poll (or DELETE …/messages/{id}) removes it from that queue only. The first
+ * acknowledgement of a message on any queue also acknowledges the state's inbox item, which is how the exchange
+ * ledger learns that the state has it.
  */
 import type { Db } from '../store/db.js';
-import { ackInbox, readInbox } from '../exchange/delivery/inbox.js';
+import { ackInbox } from '../exchange/delivery/inbox.js';
 import type { MessageEnvelope } from '../exchange/messages.js';
 import type { SifElement } from '../../mappings/sif/tree.js';
 import { EXCHANGE_SERVICE, exchangeEventTree } from './events.js';
@@ -125,16 +129,25 @@ export async function deleteSubscription(db: Db, environmentId: string, id: stri
   return r.rowCount > 0;
 }
 
-async function subscribed(db: Db, queueId: string, zoneId: string): Promise<boolean> {
-  const r = await db.query(
-    'SELECT 1 FROM sif_subscriptions WHERE queue_id = $1 AND zone_id = $2 AND service_name = $3',
-    [queueId, zoneId, EXCHANGE_SERVICE],
+/**
+ * Copies an inbox item to every queue subscribed to StudentRecordExchanges in its state (one statement, so the
+ * copies exist exactly when the item does). The caller runs it in the transaction that places the item.
+ */
+export async function copyToSifQueues(db: Db, stateCode: string, deliveryId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO sif_queue_messages (queue_id, delivery_id, zone_id)
+     SELECT DISTINCT ON (s.queue_id) s.queue_id, $2::uuid, s.zone_id
+     FROM sif_environments e JOIN sif_subscriptions s ON s.environment_id = e.id AND s.service_name = $3
+     WHERE e.state_code = $1 AND e.deleted_at IS NULL
+     ORDER BY s.queue_id, s.zone_id
+     ON CONFLICT (queue_id, delivery_id) DO NOTHING`,
+    [stateCode, deliveryId, EXCHANGE_SERVICE],
   );
-  return r.rowCount > 0;
 }
 
 /** One message of a queue: the SIF event headers and the StudentRecordExchanges body. */
 export interface QueueMessage {
+  /** This queue's copy of the message (another queue's copy of the same message has another id). */
   messageId: string;
   eventAction: 'CREATE';
   serviceName: string;
@@ -145,49 +158,74 @@ export interface QueueMessage {
   message: MessageEnvelope;
 }
 
+export type AckOutcome = { kind: 'acked' } | { kind: 'unknown' };
+
 /**
- * The next message of a queue after acknowledging `lastMessageId` (and every message before it). Null when the queue
- * is empty or subscribes to nothing that carries the state's messages.
+ * Acknowledges one message of one queue (the consumer has it): removed from this queue only. The state's inbox
+ * item is acknowledged too when it still is not (the first consumer to have it tells the ledger).
+ */
+export async function ackQueueMessage(
+  db: Db,
+  q: { queueId: string; stateCode: string; messageId: string; by: string },
+): Promise<AckOutcome> {
+  if (!isUuid(q.messageId)) return { kind: 'unknown' };
+  const r = await db.query<{ delivery_id: string }>(
+    `UPDATE sif_queue_messages SET acked_at = coalesce(acked_at, now()) WHERE queue_id = $1 AND id = $2
+     RETURNING delivery_id`,
+    [q.queueId, q.messageId],
+  );
+  if (!r.rows[0]) return { kind: 'unknown' };
+  await ackInbox(db, q.stateCode, r.rows[0].delivery_id, q.by);
+  return { kind: 'acked' };
+}
+
+/**
+ * The next message of a queue after acknowledging `lastMessageId` (the message the consumer read last, on this
+ * queue). Null when the queue holds nothing unacknowledged.
  */
 export async function nextQueueMessage(
   db: Db,
-  q: { queue: SifQueue; stateCode: string; zoneId: string; by: string; lastMessageId?: string },
+  q: { queue: SifQueue; stateCode: string; by: string; lastMessageId?: string },
 ): Promise<{ kind: 'message'; message: QueueMessage } | { kind: 'empty' } | { kind: 'unknown-ack' }> {
   await db.query('UPDATE sif_queues SET last_accessed = now() WHERE id = $1', [q.queue.id]);
   if (q.lastMessageId) {
-    if (!isUuid(q.lastMessageId)) return { kind: 'unknown-ack' };
-    const upTo = await db.query<{ seq: string }>(
-      'SELECT seq FROM inbox_items WHERE state_code = $1 AND delivery_id = $2',
-      [q.stateCode, q.lastMessageId],
-    );
-    if (!upTo.rows[0]) return { kind: 'unknown-ack' };
-    const earlier = await readInbox(db, q.stateCode, { limit: 200 });
-    for (const item of earlier.filter((i) => i.position <= Number(upTo.rows[0]!.seq)))
-      await ackInbox(db, q.stateCode, item.deliveryId, q.by);
+    const ack = await ackQueueMessage(db, {
+      queueId: q.queue.id,
+      stateCode: q.stateCode,
+      messageId: q.lastMessageId,
+      by: q.by,
+    });
+    if (ack.kind === 'unknown') return { kind: 'unknown-ack' };
   }
-  if (!(await subscribed(db, q.queue.id, q.zoneId))) return { kind: 'empty' };
-  const next = await readInbox(db, q.stateCode, { limit: 200 });
-  const item = next.find((i) => i.message.kind !== 'record-query');
+  const r = await db.query<{ id: string; zone_id: string; body: MessageEnvelope; remaining: string }>(
+    `SELECT m.id, m.zone_id, d.body,
+       (SELECT count(*) FROM sif_queue_messages o WHERE o.queue_id = m.queue_id AND o.acked_at IS NULL
+        AND o.seq > m.seq) AS remaining
+     FROM sif_queue_messages m JOIN deliveries d ON d.id = m.delivery_id
+     WHERE m.queue_id = $1 AND m.acked_at IS NULL ORDER BY m.seq LIMIT 1`,
+    [q.queue.id],
+  );
+  const item = r.rows[0];
   if (!item) return { kind: 'empty' };
   return {
     kind: 'message',
     message: {
-      messageId: item.deliveryId,
+      messageId: item.id,
       eventAction: 'CREATE',
       serviceName: EXCHANGE_SERVICE,
-      zoneId: q.zoneId,
-      remaining: next.length - 1,
-      body: await exchangeEventTree(db, item.message),
-      message: item.message,
+      zoneId: item.zone_id,
+      remaining: Number(item.remaining),
+      body: await exchangeEventTree(db, item.body),
+      message: item.body,
     },
   };
 }
 
-/** Messages waiting for a queue's state (messageCount in the queue document). */
-export async function waitingCount(db: Db, stateCode: string): Promise<number> {
+/** Messages waiting on a queue (messageCount in the queue document). */
+export async function waitingCount(db: Db, queueId: string): Promise<number> {
   const r = await db.query<{ n: string }>(
-    'SELECT count(*) AS n FROM inbox_items WHERE state_code = $1 AND acked_at IS NULL',
-    [stateCode],
+    'SELECT count(*) AS n FROM sif_queue_messages WHERE queue_id = $1 AND acked_at IS NULL',
+    [queueId],
   );
   return Number(r.rows[0]!.n);
 }

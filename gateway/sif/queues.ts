@@ -1,7 +1,8 @@
 /**
  * SIF queues and subscriptions of an environment: create, list, read and delete them; poll a queue's messages
- * (`GET …/queues/{id}/messages`, one event per call, `lastMessageId` acknowledging everything up to that message).
- * The events carry the exchange engine's move notices and record answers for the environment's state.
+ * (`GET …/queues/{id}/messages`, one event per call, `lastMessageId` acknowledging the message read last; DELETE
+ * `…/messages/{id}` acknowledges one). Each queue has its own copy of the exchange engine's move notices and record
+ * answers for the environment's state.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parseXmlSafely } from '../../core/security/safe-xml.js';
@@ -9,6 +10,7 @@ import { scopeOf } from '../plugins/auth.js';
 import { zonesOf, type SifEnvironment } from '../../core/sif/environments.js';
 import { queueTree, subscriptionTree, SIF_INFRA_NS } from '../../core/sif/infra.js';
 import {
+  ackQueueMessage,
   createQueue,
   createSubscription,
   deleteQueue,
@@ -71,7 +73,7 @@ export const sifQueueRoutes: FastifyPluginAsync = async (app) => {
       uri: `${base(request)}/queues/${q.id}/messages`,
       created: q.createdAt,
       lastAccessed: q.lastAccessed,
-      messageCount: await waitingCount(db, env.stateCode),
+      messageCount: await waitingCount(db, q.id),
     });
   const ownQueue = async (env: SifEnvironment, id: string) => {
     const q = await getQueue(db, env.id, id);
@@ -136,7 +138,7 @@ export const sifQueueRoutes: FastifyPluginAsync = async (app) => {
       ...route,
       schema: {
         tags: ['sif'],
-        summary: 'Next message of a queue; lastMessageId acknowledges every message up to it',
+        summary: 'Next message of your queue; lastMessageId acknowledges the message you read last',
       },
     },
     async (request, reply) => {
@@ -146,7 +148,6 @@ export const sifQueueRoutes: FastifyPluginAsync = async (app) => {
       const r = await nextQueueMessage(db, {
         queue: q,
         stateCode: env.stateCode,
-        zoneId: env.defaultZone,
         by: request.principal?.subject ?? env.clientId,
         ...(typeof lastMessageId === 'string' && lastMessageId ? { lastMessageId } : {}),
       });
@@ -180,6 +181,25 @@ export const sifQueueRoutes: FastifyPluginAsync = async (app) => {
         queueId: q.id,
         remainingMessages: String(m.remaining),
       });
+    },
+  );
+
+  app.delete<{ Params: { id: string; messageId: string } }>(
+    '/queues/:id/messages/:messageId',
+    { ...route, schema: { tags: ['sif'], summary: 'Remove one message from your queue (acknowledge it)' } },
+    async (request, reply) => {
+      const env = await envOf(request);
+      const q = await ownQueue(env, request.params.id);
+      const r = await ackQueueMessage(db, {
+        queueId: q.id,
+        stateCode: env.stateCode,
+        messageId: request.params.messageId,
+        by: request.principal?.subject ?? env.clientId,
+      });
+      if (r.kind === 'unknown')
+        throw new SifError('GW_ERR_NOT_FOUND', 'Queue', `No message ${request.params.messageId} on this queue.`);
+      reply.code(204);
+      return reply.send();
     },
   );
 
