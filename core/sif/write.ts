@@ -88,8 +88,8 @@ export function writeRefusal(object: SifObjectName, operation: SifOperation): Si
     403,
     'Authorization',
     'Consumer is not authorized to issue the requested operation.',
-    `${operation} access is not APPROVED for the service ${SIF_OBJECTS[object]}: the gateway serves it read-only ` +
-      `(QUERY and SUBSCRIBE are approved).`,
+    `${operation} access is not APPROVED for the service ${SIF_OBJECTS[object]}: approved are ` +
+      `${['QUERY', 'SUBSCRIBE', ...SIF_MAPPINGS[object].writes].join(', ')}.`,
   );
 }
 

@@ -20,6 +20,7 @@ import {
   updateSifObjects,
   writeRefusal,
   type SifItemError,
+  type SifItemResult,
   type SifWriter,
 } from '../../core/sif/write.js';
 import type { SifOperation } from '../../mappings/sif/fields.js';
@@ -34,6 +35,7 @@ import {
 import { SIF_PARSER_OPTIONS, writeCollectionXml, writeObjectXml, type SifElement } from '../../mappings/sif/tree.js';
 import { SIF_NS, SIF_OBJECTS, type SifObjectName } from '../../specs/sif/objects.js';
 import { environmentOf, SIF_ACCESS } from './environments.js';
+import { createRecordRequestOverSif, readRecordRequestOverSif } from './exchanges.js';
 import { header, parseSegment, requestMedia, responseMedia, sendSif, SifError, type Media } from './http.js';
 
 const BY_COLLECTION = new Map<string, SifObjectName>(
@@ -251,9 +253,13 @@ export const sifObjectRoutes: FastifyPluginAsync = async (app) => {
       const object = objectOf(parseSegment(request.params.collection).name);
       guardRight(object, 'CREATE');
       const items = readItems(request, object, true);
-      const created = await createSifObjects(app.ctx, writerOf(request, w), object, items, {
-        mustUseAdvisory: mustUseAdvisory(request),
-      });
+      const opts = { mustUseAdvisory: mustUseAdvisory(request) };
+      let created: SifItemResult[];
+      if (object === 'StudentRecordExchange') {
+        // Each one a record request of its own, through the exchange's request flow.
+        created = [];
+        for (const item of items) created.push(await createRecordRequestOverSif(app, request, item, opts));
+      } else created = await createSifObjects(app.ctx, writerOf(request, w), object, items, opts);
       const results = created.map((result, i) => {
         const sent = items[i]!.tree['@RefId'];
         return { result, advisoryId: typeof sent === 'string' ? sent : null };
@@ -321,9 +327,11 @@ export const sifObjectRoutes: FastifyPluginAsync = async (app) => {
         );
       guardRight(object, 'CREATE');
       const [item] = readItems(request, object, false);
-      const result = await createSifObject(app.ctx, writerOf(request, w), object, item!, {
-        mustUseAdvisory: mustUseAdvisory(request),
-      });
+      const opts = { mustUseAdvisory: mustUseAdvisory(request) };
+      const result =
+        object === 'StudentRecordExchange'
+          ? await createRecordRequestOverSif(app, request, item!, opts)
+          : await createSifObject(app.ctx, writerOf(request, w), object, item!, opts);
       if (result.kind !== 'created') throw sifErrorOf(result as SifItemError);
       reply.code(201).header('location', `${request.url.replace(/\/[^/]*$/, '')}/${result.refId}`);
       return sendObject(reply, request, object, result.tree, w);
@@ -337,6 +345,10 @@ export const sifObjectRoutes: FastifyPluginAsync = async (app) => {
       const w = await where(request, request.params.refId);
       const object = objectOf(parseSegment(request.params.collection).name);
       const refId = normalizeRefId(parseSegment(request.params.refId).name);
+      if (object === 'StudentRecordExchange' && refId) {
+        const tree = await readRecordRequestOverSif(app, request, refId);
+        if (tree) return sendObject(reply, request, object, tree, w);
+      }
       const row = refId ? await findSifObject(db, refId) : null;
       if (row && row.object === object && row.stateCode === w.stateCode && row.zoneId === w.zoneId) {
         await scopeOf(request).audit.disclosed({ action: 'sif.read', fields: ['*'], details: { object, refId } });

@@ -168,8 +168,9 @@ export const SIF_MAPPINGS: Record<SifObjectName, SifObjectMapping> = {
     ],
   },
   StudentRecordExchange: {
-    // The gateway sends these (queue events for move notices and record answers); consumers do not write them.
-    writes: [],
+    // Consumers create them to ask for a child's records (a record request, gateway/sif/exchanges.ts); the gateway
+    // sends them as queue events for move notices and record answers. Never updated or deleted over SIF.
+    writes: ['CREATE'],
     refs: { student: 'StudentPersonalRefId' },
     fields: [],
   },

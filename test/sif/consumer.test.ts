@@ -286,6 +286,34 @@ describe('a SIF consumer from the specification (done when)', () => {
     expect(record.CourseHistory.Term[0].Courses.Course[0].SchoolCourseInfoData.CourseTitle).toBe('Algebra I');
     expect(record.AcademicPerformanceSummary.TotalCreditsEarned).toBe('0.50');
 
+    // A record request as a StudentRecordExchange: the exchange's request flow answers it (Texas holds a move notice
+    // for the child); read back by its RefId, it names the consolidated record the answer opened, and the answer
+    // read is audited.
+    const ask = await consumer.call(
+      'POST',
+      '/requests/StudentRecordExchanges/StudentRecordExchange',
+      `<StudentRecordExchange xmlns="${NA}"><StudentPersonalRefId>${SP}</StudentPersonalRefId>` +
+        '<SIF_ExtendedElements><SIF_ExtendedElement Name="Purpose">enrollment</SIF_ExtendedElement>' +
+        '</SIF_ExtendedElements></StudentRecordExchange>',
+    );
+    expect(ask.status, ask.text).toBe(201);
+    expect(xmllint(ask.text, 'na4'), ask.text).toBeNull();
+    const requestRef = /<StudentRecordExchange [^>]*RefId="([0-9A-F]{32})"/.exec(ask.text)![1]!;
+    const answered = await eventually(
+      async () => {
+        const r = await consumer.call('GET', `/requests/StudentRecordExchanges/${requestRef}`);
+        return r.text.includes('Name="RequestStatus">answered<') ? r : null;
+      },
+      30_000,
+      250,
+    );
+    expect(xmllint(answered.text, 'na4'), answered.text).toBeNull();
+    expect(answered.text).toContain(`<StudentAcademicRecordRefId>${academicRef}</StudentAcademicRecordRefId>`);
+    const reads = await sys.db.query(
+      "SELECT 1 FROM audit_events WHERE action = 'record-request.answer-read' AND details->>'surface' = 'sif'",
+    );
+    expect(reads.rowCount).toBeGreaterThan(0);
+
     // Michigan, whose endpoint is SIF, got its side of the move pushed to its own provider as a signed SIF event.
     const pushed = await eventually(async () => miEvents.find((e) => e.auth === 'ok') ?? null, 30_000, 100);
     expect(pushed.headers.messagetype).toBe('EVENT');

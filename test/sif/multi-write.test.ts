@@ -33,7 +33,7 @@ describe('SIF multi-object writes', () => {
   let sys: TestSystem;
   let token: string;
   let secret: string;
-  const send = (method: 'POST' | 'PUT', url: string, body: string, headers = {}) =>
+  const send = (method: 'POST' | 'PUT' | 'GET', url: string, body: string, headers = {}) =>
     sys.app.inject({
       method,
       url: BASE + url,
@@ -165,6 +165,37 @@ describe('SIF multi-object writes', () => {
     expect(row.rows[0]!.state_code).toBe('MI');
     const mine = await sys.db.query("SELECT 1 FROM state_records WHERE state_student_id IN ('TXM021', 'TXM022')");
     expect(mine.rowCount).toBe(2);
+  });
+
+  it('takes StudentRecordExchanges as record requests, checked like any request, never updated', async () => {
+    const exchange = (inner: string) => `<StudentRecordExchange>${inner}</StudentRecordExchange>`;
+    const purpose = (p: string) =>
+      `<SIF_ExtendedElements><SIF_ExtendedElement Name="Purpose">${p}</SIF_ExtendedElement></SIF_ExtendedElements>`;
+    const r = await send(
+      'POST',
+      '/requests/StudentRecordExchanges',
+      `<StudentRecordExchanges ${NS}>` +
+        exchange(`<StudentPersonalRefId>${ref(1)}</StudentPersonalRefId>${purpose('shopping')}`) +
+        exchange(`<StudentPersonalRefId>${ref(99)}</StudentPersonalRefId>${purpose('enrollment')}`) +
+        exchange(`<StudentPersonalRefId>${ref(1)}</StudentPersonalRefId>${purpose('enrollment')}`) +
+        exchange(
+          purpose('enrollment').replace('</SIF_ExtendedElements>', '') +
+            '<SIF_ExtendedElement Name="MsixId">123456789012</SIF_ExtendedElement></SIF_ExtendedElements>',
+        ) +
+        '</StudentRecordExchanges>',
+    );
+    expect(r.statusCode, r.body).toBe(200);
+    expect(xmllint(r.body, 'infra'), r.body).toBeNull();
+    // A purpose that is none; a StudentPersonal that is not Texas's; a child not matched yet; a mistyped MSIX id.
+    expect(creates(r.body).map((i) => i.status)).toEqual(['400', '400', '409', '400']);
+    expect(r.body).toContain('Purpose must say why');
+    expect(r.body).toContain('names no StudentPersonal of TX');
+    expect(r.body).toContain('no MSIX id yet');
+    const u = await send('PUT', `/requests/StudentRecordExchanges/${ref(5)}`, exchange(purpose('enrollment')));
+    expect(u.statusCode, u.body).toBe(403);
+    expect(u.body).toContain('UPDATE access is not APPROVED for the service StudentRecordExchanges');
+    const unknown = await send('GET', `/requests/StudentRecordExchanges/${ref(5)}`, '');
+    expect(unknown.statusCode).toBe(404);
   });
 
   it('refuses writes to read-only services as a whole with a 403 SIF error, before reading the body', async () => {
