@@ -389,7 +389,7 @@ async function execute(
     }
     for (const op of ops)
       try {
-        take(await tx.transaction((sp) => planAndWrite(sp, w, object, [op], results.length, mustUseAdvisory)));
+        take(await tx.transaction((sp) => planAndWrite(sp, w, object, [op], 1, mustUseAdvisory)));
       } catch (e) {
         if (!isObjectConflict(e)) throw e;
         results[op.i] = { ...CONFLICT, ...(op.kind !== 'create' ? { refId: op.refId } : {}) };

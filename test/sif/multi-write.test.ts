@@ -165,6 +165,15 @@ describe('SIF multi-object writes', () => {
     expect(row.rows[0]!.state_code).toBe('MI');
     const mine = await sys.db.query("SELECT 1 FROM state_records WHERE state_student_id IN ('TXM021', 'TXM022')");
     expect(mine.rowCount).toBe(2);
+    // Written one object at a time after the conflict: a ledger entry each, counting that one object.
+    const ledger = await sys.db.query<{ counts: Record<string, number> }>(
+      "SELECT counts FROM exchanges WHERE kind = 'sif-api' AND summary->'refIds' ?| array[$1, $2] ORDER BY created_at",
+      [ref(21), ref(22)],
+    );
+    expect(ledger.rows.map((x) => x.counts)).toEqual([
+      { received: 1, accepted: 1, rejected: 0 },
+      { received: 1, accepted: 1, rejected: 0 },
+    ]);
   });
 
   it('takes StudentRecordExchanges as record requests, checked like any request, never updated', async () => {
