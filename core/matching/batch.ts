@@ -5,7 +5,7 @@
  */
 import { BlockIndex, forEachPairInRange, type PairPlan } from './block-index.js';
 import { type PairPrefilter, choosePrefilter } from './batch-prefilter.js';
-import type { ComparisonSet } from './compare/field-comparison.js';
+import { type ComparisonSet, isHardConflict } from './compare/field-comparison.js';
 import type { MatchModel, TermFrequencyTable } from './model.js';
 import { CompiledModel, weightToProbability } from './scoring.js';
 import { buildTermFrequencies } from './term-frequency.js';
@@ -70,6 +70,8 @@ export const CLUSTER_CONFLICT = {
   cluster: 'cluster-conflict',
   /** The record links automatically to two children that are twins of each other. */
   ambiguousTwin: 'ambiguous-twin',
+  /** The record links automatically into two clusters that disagree on average: it could be either child. */
+  ambiguousRecord: 'ambiguous-record',
 } as const;
 
 /**
@@ -257,7 +259,7 @@ export function scorePairRange<R>(
       const w = scorer.weightAtLeast(a, b, conflictFloor);
       if (w < conflictFloor) return;
       const conflicts = scorer.conflictsOf(a, b);
-      if (conflicts.length > 0) {
+      if (conflicts.some(isHardConflict)) {
         cannot.push(i, j, w);
         if (set.twinPair?.(a, b, scorer.levels)) twins.push(i, j, w);
       }
@@ -335,15 +337,19 @@ export function clusterScoredPairs<R>(
     for (const [i, j] of options.cannotLink ?? []) uf.addCannotLink(i, j);
     for (const [i, j] of options.mustLink ?? []) uf.union(i, j);
     const refused: ReviewPair[] = [];
+    /** Link edges refused because the two clusters disagree on average (not by a pair's conflict). */
+    const averageRefused: number[] = [];
     for (const k of order) {
       const i = links.a[k]!;
       const j = links.b[k]!;
-      if (held[i] === 1 || held[j] === 1) {
+      if (held[i] !== 0 || held[j] !== 0) {
         refused.push({
           a: i,
           b: j,
           probability: weightToProbability(links.w[k]!),
-          conflicts: [CLUSTER_CONFLICT.ambiguousTwin],
+          conflicts: [
+            held[i] === 2 || held[j] === 2 ? CLUSTER_CONFLICT.ambiguousRecord : CLUSTER_CONFLICT.ambiguousTwin,
+          ],
         });
         continue;
       }
@@ -367,6 +373,7 @@ export function clusterScoredPairs<R>(
         }
         clusterOk = sum / (si * sj) + scorer.priorWeight >= scorer.reviewWeight;
       }
+      if (!clusterOk) averageRefused.push(k);
       if (!clusterOk || !uf.union(i, j)) {
         refused.push({
           a: i,
@@ -376,17 +383,20 @@ export function clusterScoredPairs<R>(
         });
       }
     }
-    return { uf, refused };
+    return { uf, refused, averageRefused };
   };
 
   // Never merge twins: a record with automatic links into two clusters that are twins of each
   // other (a twin conflict between them) could be either child, so its links are held for review
   // and the clusters are rebuilt without them. Repeats until no such record is left.
+  // The same holds for a record linking into two clusters that disagree on average (two JAMES BROWNs
+  // born two years apart, and a third record without a birth date whose father matches both): the
+  // record could be either child (rules `-6`); held records are marked 2 for the review label.
   const held = new Uint8Array(n);
   let heldRecords = 0;
   let clustered = cluster(held);
-  for (let round = 0; round < 8 && twinEdges.length > 0; round++) {
-    const { uf } = clustered;
+  for (let round = 0; round < 8; round++) {
+    const { uf, averageRefused } = clustered;
     const twinClusters = new Set<number>();
     /** record * n + root of a cluster the record has a twin conflict with (so it is not that child). */
     const twinOf = new Set<number>();
@@ -407,7 +417,7 @@ export function clusterScoredPairs<R>(
     for (let k = 0; k < links.length; k++) {
       const i = links.a[k]!;
       const j = links.b[k]!;
-      if (held[i] === 1 || held[j] === 1) continue;
+      if (held[i] !== 0 || held[j] !== 0) continue;
       const ri = uf.find(i);
       const rj = uf.find(j);
       if (ri === rj) {
@@ -419,10 +429,17 @@ export function clusterScoredPairs<R>(
         if (!twinOf.has(j * n + ri)) cross[j] = 1;
       }
     }
+    for (const k of averageRefused) {
+      const i = links.a[k]!;
+      const j = links.b[k]!;
+      if (uf.find(i) === uf.find(j)) continue;
+      if (cross[i] === 0) cross[i] = 2;
+      if (cross[j] === 0) cross[j] = 2;
+    }
     let marked = 0;
     for (let x = 0; x < n; x++) {
-      if (own[x] === 1 && cross[x] === 1 && held[x] === 0) {
-        held[x] = 1;
+      if (own[x] === 1 && cross[x] !== 0 && held[x] === 0) {
+        held[x] = cross[x]!;
         marked++;
       }
     }

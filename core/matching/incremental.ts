@@ -4,7 +4,7 @@
  * candidates with the student each belongs to, and any manual decisions,
  * which always win over scores.
  */
-import { DISTINCT_PREFIX, type ComparisonSet } from './compare/field-comparison.js';
+import { DISTINCT_PREFIX, isHardConflict, type ComparisonSet } from './compare/field-comparison.js';
 import type { MatchModel } from './model.js';
 import { personComparisonSet } from './person-comparisons.js';
 import {
@@ -149,6 +149,9 @@ export function matchArriving<R = StandardizedPerson>(
     if (cannot.has(key) || bannedStudents.has(c.studentId)) s.manual = 'cannot-link';
     else if (must.has(key) && s.manual !== 'cannot-link') s.manual = 'must-link';
   }
+  // An uncorroborated pair (names only) says nothing against a student another of whose records links cleanly.
+  for (const s of byStudent.values())
+    if (s.candidates.some((c) => c.score.decision === 'link')) s.conflicts = s.conflicts.filter(isHardConflict);
   for (const studentId of bannedStudents) {
     const s = byStudent.get(studentId);
     if (s) s.manual = 'cannot-link';

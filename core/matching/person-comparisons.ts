@@ -29,6 +29,7 @@ export const CONFLICT = {
   stateId: 'state-id-conflict',
   sex: 'sex-disagreement',
   parents: 'parents-conflict',
+  namesOnly: 'uncorroborated:names-only',
 } as const;
 
 /** Person comparisons, in model order. Index constants below depend on it. */
@@ -192,6 +193,37 @@ export const parentsConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, le
   return p === PARENTS.different || p === PARENTS['same-surname-other-given'] ? CONFLICT.parents : null;
 };
 
+/** Birth-date levels that name one day (or one day typed with the usual slips): a date that identifies. */
+const IDENTIFYING_BIRTH = new Set<number>([
+  BIRTH.exact,
+  BIRTH['exact-placeholder'],
+  BIRTH['day-month-swap'],
+  BIRTH['one-edit'],
+  BIRTH['plus-minus-1-day'],
+  BIRTH['year-plus-minus-1-same-month-day'],
+]);
+
+/**
+ * A name is not an identity (rules `-6`): an automatic link needs, besides the names, a second independent
+ * field that agrees — a birth date that names the same day (allowing the usual slips), a parent who is the same
+ * person (or spelt nearly alike with a compatible surname: CAMILA and CAMIOA CARDENAS), or the same id in one state. Two JAMES BROWNs, or two KA YANGs, one without a birth date and neither
+ * with parents, or born on the same day five years apart (a year digit), go to a person, whatever the names
+ * weigh. Birthplace and sex do not count: many children share them.
+ */
+export const namesOnlyRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => {
+  if (levels[I_STATE_ID] === 0) return null;
+  if (IDENTIFYING_BIRTH.has(levels[I_BIRTH]!)) return null;
+  const p = levels[I_PARENT_GIVEN]!;
+  if (
+    p === PARENTS['both-agree'] ||
+    p === PARENTS['one-agrees'] ||
+    p === PARENTS['one-agrees-other-differs'] ||
+    p === PARENTS.fuzzy
+  )
+    return null;
+  return CONFLICT.namesOnly;
+};
+
 /**
  * Sex disagreement stops a link, unless everything else names one child: the same given name, the same birth
  * date, both parents agreeing and no multiple-birth flag (a boy and a girl born together carry two names).
@@ -252,7 +284,14 @@ export function personDeterministicMatch(a: StandardizedPerson, b: StandardizedP
 export const personComparisonSet: ComparisonSet<StandardizedPerson> = {
   name: 'person',
   comparisons: PERSON_COMPARISONS,
-  conflicts: [likelyTwinRule, multipleBirthRule, stateIdConflictRule, sexConflictRule, parentsConflictRule],
+  conflicts: [
+    likelyTwinRule,
+    multipleBirthRule,
+    stateIdConflictRule,
+    sexConflictRule,
+    parentsConflictRule,
+    namesOnlyRule,
+  ],
   blockingKeys,
   deterministicMatch: personDeterministicMatch,
   idOf: (r) => r.recordId,

@@ -2,8 +2,10 @@
  * Birth-date comparison. Besides exact agreement it grades the typical
  * entry errors of migrant records: day/month swapped (US MM/DD against
  * Latin-American DD/MM), one mistyped digit, ±1 day, same year and month,
- * and the year off by one. Placeholder dates (01-01) agree weakly, and
- * against a real date of the same year count only as that year.
+ * and the year off by one. A mistyped digit of the year that moves it by two years or more
+ * (2012 and 2017) is its own, weaker level: two namesakes born on the same day of the year
+ * a few years apart look exactly like that, so it must not count as a close date. Placeholder
+ * dates (01-01) agree weakly, and against a real date of the same year count only as that year.
  */
 import { osaDistance } from '../string-similarity.js';
 import type { ParsedDate, StandardizedPerson } from '../types.js';
@@ -17,6 +19,7 @@ export const BIRTH_DATE_LEVELS = [
   'plus-minus-1-day',
   'same-year-month',
   'year-plus-minus-1-same-month-day',
+  'one-edit-year-far',
   'placeholder-same-year',
   'different',
 ] as const;
@@ -30,7 +33,8 @@ export function compareDates(a: ParsedDate | null, b: ParsedDate | null): number
   if (!a || !b) return NO_EVIDENCE;
   if (a.epochDay === b.epochDay) return a.placeholder ? BIRTH['exact-placeholder'] : BIRTH.exact;
   if (a.year === b.year && a.month === b.day && a.day === b.month) return BIRTH['day-month-swap'];
-  if (osaDistance(a.digits, b.digits, 1) <= 1) return BIRTH['one-edit'];
+  if (osaDistance(a.digits, b.digits, 1) <= 1)
+    return Math.abs(a.year - b.year) >= 2 ? BIRTH['one-edit-year-far'] : BIRTH['one-edit'];
   if (Math.abs(a.epochDay - b.epochDay) <= 1) return BIRTH['plus-minus-1-day'];
   if (a.year === b.year && a.month === b.month) return BIRTH['same-year-month'];
   if (Math.abs(a.year - b.year) === 1 && a.month === b.month && a.day === b.day)

@@ -31,6 +31,18 @@ export interface FieldComparison<R> {
 export const DISTINCT_PREFIX = 'distinct:';
 
 /**
+ * Conflict labels with this prefix stop the pair's own automatic link (it goes to review) but are no
+ * evidence of two people: the pair lacks corroboration, it does not contradict. Batch clustering does not
+ * turn them into cannot-links, and a student with another record that links cleanly is still linked.
+ */
+export const UNCORROBORATED_PREFIX = 'uncorroborated:';
+
+/** True for a conflict that keeps two records apart (everything except an uncorroborated pair). */
+export function isHardConflict(label: string): boolean {
+  return !label.startsWith(UNCORROBORATED_PREFIX);
+}
+
+/**
  * Rules that stop an automatic link whatever the score (twins, sex
  * disagreement…). Receives the computed levels in comparison order.
  */

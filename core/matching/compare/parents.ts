@@ -49,6 +49,13 @@ function surnamesCompatible(a: readonly string[], b: readonly string[]): boolean
   return a.join('') === b.join('') || a.some((t) => b.join('').includes(t)) || b.some((t) => a.join('').includes(t));
 }
 
+/** A surname token in common, or two spelt alike (Jaro-Winkler ≥ 0.9, first letter the same). */
+function surnamesAlike(a: readonly string[], b: readonly string[]): boolean {
+  for (const x of a)
+    for (const y of b) if (x === y || (x[0] === y[0] && x.length >= 4 && jaroWinklerCached(x, y) >= 0.9)) return true;
+  return false;
+}
+
 function sameParent(x: StandardParent, y: StandardParent): boolean {
   return (
     x.given !== null &&
@@ -92,16 +99,11 @@ export function compareParents(a: StandardizedPerson, b: StandardizedPerson): nu
     for (const y of restB) if (givenClose(x, y) && surnamesCompatible(x.surnames, y.surnames)) return PARENTS.fuzzy;
   // One parent on each side: perhaps the father on one and the mother on the other, whatever their names.
   if (restA.length < 2 && restB.length < 2) return NO_EVIDENCE;
-  // A parent with the same surname and an unrelated given name: another person in the same role.
+  // A parent with the same surname (or one spelt differently: VAZQUEZ, VASQUEZ) and an unrelated given name:
+  // another person in the same role.
   for (const x of restA)
     for (const y of restB)
-      if (
-        x.surnames.length > 0 &&
-        y.surnames.length > 0 &&
-        x.surnames.some((t) => y.surnames.includes(t)) &&
-        !givenClose(x, y)
-      )
-        return PARENTS['same-surname-other-given'];
+      if (surnamesAlike(x.surnames, y.surnames) && !givenClose(x, y)) return PARENTS['same-surname-other-given'];
   // One parent on each side: likely the father on one and the mother on the other.
   if (restA.length < 2 || restB.length < 2) return NO_EVIDENCE;
   return PARENTS.different;
@@ -130,13 +132,36 @@ function childFits(child: StandardizedPerson, parentSurnames: readonly string[])
   return 4;
 }
 
-/** Parents' surnames against each other, or against the other child's own surnames. */
+/** True when the two children's own surnames share a token: their parents' surnames then say little more. */
+function childrenShareSurname(a: StandardizedPerson, b: StandardizedPerson): boolean {
+  const ta = a.surnames?.tokens;
+  const tb = b.surnames?.tokens;
+  if (!ta || !tb) return false;
+  for (const t of ta) if (tb.includes(t)) return true;
+  return false;
+}
+
+/**
+ * Parents' surnames against each other, or against the other child's own surnames. Only evidence the
+ * children's own surnames do not already give counts (rules `-6`): two namesakes JAMES BROWN of two families
+ * both have a father BROWN, so a shared parent surname that both children carry, or a child surname found
+ * among the other record's parents, is no evidence once the children share a surname (it was counted a
+ * second time, and glued namesakes whose dates or parents were missing). Evidence against (parent surnames that
+ * fit neither child) counts as before.
+ */
 export function compareFamilySurnames(a: StandardizedPerson, b: StandardizedPerson): number {
   const sa = a.parentSurnames;
   const sb = b.parentSurnames;
+  const childShared = childrenShareSurname(a, b);
   if (sa.length > 0 && sb.length > 0) {
     let shared = 0;
-    for (const t of sa) if (sb.includes(t)) shared++;
+    let beyondChild = 0;
+    for (const t of sa)
+      if (sb.includes(t)) {
+        shared++;
+        if (!childShared || !(a.surnames!.tokens.includes(t) && b.surnames!.tokens.includes(t))) beyondChild++;
+      }
+    if (shared > 0 && beyondChild === 0) return NO_EVIDENCE;
     if (shared === sa.length && shared === sb.length) return 0;
     if (shared > 0) return 1;
     if (a.parentsWithSurname > 1 || b.parentsWithSurname > 1) return 4;
@@ -144,11 +169,19 @@ export function compareFamilySurnames(a: StandardizedPerson, b: StandardizedPers
     const fa = childFits(a, sb);
     const fb = childFits(b, sa);
     if (fa < 0 || fb < 0) return NO_EVIDENCE;
-    return Math.max(fa, fb);
+    return fitEvidence(Math.max(fa, fb), childShared);
   }
-  if (sa.length > 0) return childFits(b, sa) < 0 ? NO_EVIDENCE : childFits(b, sa);
-  if (sb.length > 0) return childFits(a, sb) < 0 ? NO_EVIDENCE : childFits(a, sb);
+  if (sa.length > 0) return childFits(b, sa) < 0 ? NO_EVIDENCE : fitEvidence(childFits(b, sa), childShared);
+  if (sb.length > 0) return childFits(a, sb) < 0 ? NO_EVIDENCE : fitEvidence(childFits(a, sb), childShared);
   return NO_EVIDENCE;
+}
+
+/**
+ * A child's surname found among the other record's parents is evidence only when the two children do not
+ * already share a surname; a parent surname that fits neither child's (level `different`) always counts.
+ */
+function fitEvidence(level: number, childShared: boolean): number {
+  return childShared && level !== 4 ? NO_EVIDENCE : level;
 }
 
 export const familySurnameComparison: FieldComparison<StandardizedPerson> = {

@@ -41,7 +41,7 @@ export function explainMisses<R>(
   });
   const heldTwin = new Set<number>();
   for (const p of result.review)
-    if (p.conflicts.includes('ambiguous-twin')) {
+    if (p.conflicts.includes('ambiguous-twin') || p.conflicts.includes('ambiguous-record')) {
       heldTwin.add(p.a);
       heldTwin.add(p.b);
     }
@@ -76,6 +76,8 @@ export function explainMisses<R>(
       const a = records[bi]!;
       const b = records[bj]!;
       let cause: string;
+      // The conflict rules read the levels of the last scored pair: score the best pair again first.
+      scorer.weightOf(a, b);
       const conflicts = scorer.conflictsOf(a, b);
       if (![...keys[bi]!].some((k) => keys[bj]!.has(k))) cause = 'no-shared-key';
       else if (conflicts.length > 0) cause = `conflict:${[...new Set(conflicts)].sort().join('+')}`;
