@@ -206,9 +206,10 @@ const IDENTIFYING_BIRTH = new Set<number>([
 /**
  * A name is not an identity (rules `-6`): an automatic link needs, besides the names, a second independent
  * field that agrees — a birth date that names the same day (allowing the usual slips), a parent who is the same
- * person (or spelt nearly alike with a compatible surname: CAMILA and CAMIOA CARDENAS), or the same id in one state. Two JAMES BROWNs, or two KA YANGs, one without a birth date and neither
- * with parents, or born on the same day five years apart (a year digit), go to a person, whatever the names
- * weigh. Birthplace and sex do not count: many children share them.
+ * person (or spelt nearly alike with a compatible surname: CAMILA and CAMIOA CARDENAS), or the same id in one
+ * state. Two JAMES BROWNs, or two KA YANGs, one without a birth date and neither with parents, or born on the
+ * same day five years apart (a year digit), go to a person, whatever the names weigh. Birthplace and sex do
+ * not count: many children share them.
  */
 export const namesOnlyRule: ConflictRule<StandardizedPerson> = (_a, _b, levels) => {
   if (levels[I_STATE_ID] === 0) return null;
