@@ -7,6 +7,7 @@
 //   mappings        -> specs
 //   lab             -> core, mappings, specs
 //   lib             -> nothing of ours (every folder may use it)
+//   packages/*      -> nothing of ours: each is published on its own (the adapter SDK); every folder may use it
 //   core, adapters, mappings and specs know nothing of HTTP (fastify) or queues (BullMQ, Redis);
 //   gateway and worker never import each other; only test/ and bench/ import test/ or bench/,
 //   and those two do not import each other.
@@ -21,6 +22,9 @@ const tools = ['scripts', 'sim', 'demo', 'bin'];
 const under = (...dirs) => `^(${dirs.join('|')})/`;
 /** Every top-level folder of ours except the ones listed. */
 const allBut = (...allowed) => under(...[...layers, ...tools, 'test', 'bench'].filter((d) => !allowed.includes(d)));
+/** Every folder of ours outside one workspace package. */
+const outsidePackage = (name) =>
+  `^(?!packages/${name}/)(${[...layers, ...tools, 'test', 'bench', 'packages'].join('|')})/`;
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -33,6 +37,15 @@ module.exports = {
       severity: 'error',
       from: { path: under('lib') },
       to: { path: allBut('lib') },
+    },
+    {
+      name: 'adapter-sdk-stand-alone',
+      comment:
+        'packages/adapter-sdk is published on its own and adapters outside this repository build on it: it imports ' +
+        'nothing of the gateway, only npm packages (the gateway depends on it like any adapter does).',
+      severity: 'error',
+      from: { path: '^packages/adapter-sdk/' },
+      to: { path: outsidePackage('adapter-sdk') },
     },
     {
       name: 'specs-stand-alone',
@@ -131,7 +144,9 @@ module.exports = {
       name: 'production-not-to-dev-dependencies',
       comment: 'What the gateway and the worker run must not need a devDependency (npm ci --omit=dev).',
       severity: 'error',
-      from: { path: under('lib', 'specs', 'mappings', 'adapters', 'core', 'runtime', 'gateway', 'worker', 'demo') },
+      from: {
+        path: under('packages', 'lib', 'specs', 'mappings', 'adapters', 'core', 'runtime', 'gateway', 'worker', 'demo'),
+      },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
   ],
@@ -139,7 +154,7 @@ module.exports = {
     doNotFollow: { path: ['node_modules'] },
     // swc's parser is run without JSX here, so the portal's .tsx templates are checked by
     // scripts/check-tsx-layers.mjs instead (same rules for gateway/, run by npm run deps:check too).
-    exclude: { path: ['^\\.data', '^coverage', '^dist', '\\.tsx$'] },
+    exclude: { path: ['^\\.data', '^coverage', '^dist', '/dist/', '\\.tsx$'] },
     parser: 'swc',
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,

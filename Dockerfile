@@ -3,6 +3,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The workspace packages' manifests, so npm ci can link them (their sources come with COPY . .).
+COPY packages/adapter-sdk/package.json packages/adapter-sdk/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -12,7 +14,9 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+COPY packages/adapter-sdk/package.json packages/adapter-sdk/
 RUN npm ci --omit=dev --no-audit --no-fund
+# dist/node_modules holds the compiled workspace packages, found before node_modules' links to their sources.
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000

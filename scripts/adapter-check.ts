@@ -3,7 +3,7 @@
  * Runs the conformance suite on adapter folders; exits 1 if any fails.
  */
 import { resolve } from 'node:path';
-import { runConformance, renderReport } from '../adapters/sdk/conformance/index.js';
+import { runConformance, renderReport } from '@msix/adapter-sdk/conformance';
 import { integerOption, parseCommandLine, usageError } from '../lib/cli.js';
 
 const USAGE =

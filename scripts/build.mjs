@@ -4,6 +4,9 @@
  * copies what tsc does not emit but the code reads at run time, beside the compiled modules and at the same
  * relative paths: SQL migrations, JSON data (code sets, crosswalks, adapter manifests), XML descriptors,
  * adapter fixtures and the worker-thread entry (.mjs). `node dist/scripts/start.js` then runs without tsx.
+ * The workspace packages (packages/*, the adapter SDK) are built by their own build.mjs into the form npm publishes
+ * and placed in dist/node_modules, where node finds them before the repository's node_modules (whose workspace
+ * links name TypeScript sources).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -39,4 +42,13 @@ function copyAssets(rel) {
   }
 }
 for (const dir of SOURCES) copyAssets(dir);
+
+for (const name of readdirSync(join(root, 'packages'))) {
+  const dir = join(root, 'packages', name);
+  const builder = join(dir, 'build.mjs');
+  if (!statSync(dir).isDirectory() || !readdirSync(dir).includes('build.mjs')) continue;
+  execFileSync(process.execPath, [builder], { stdio: 'inherit', cwd: dir });
+  const { name: pkgName } = JSON.parse(readFileSync(join(dir, 'dist', 'package.json'), 'utf8'));
+  cpSync(join(dir, 'dist'), join(out, 'node_modules', pkgName), { recursive: true });
+}
 process.stdout.write(`dist/: compiled with tsc, ${copied} asset files copied\n`);

@@ -13,7 +13,8 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { collect, fromBytes, inputFromPath, loadAdapters, writeTar } from '../adapters/sdk/index.js';
+import { collect, fromBytes, inputFromPath, writeTar } from '@msix/adapter-sdk';
+import { loadAdapters } from '../adapters/registry.js';
 import {
   ReportBuilder,
   renderReportCsv,

@@ -1,13 +1,2 @@
-export * from './ids.js';
-export * from './issues.js';
-export * from './codesets.js';
-export * from './canonical/state-record.js';
-export * from './canonical/student.js';
-export {
-  validateStateRecord,
-  validatorFor,
-  toFieldIssues,
-  createAjv,
-  ajv,
-  type CanonicalResult,
-} from './validation.js';
+/** Re-export: the canonical model lives in the adapter SDK package (packages/adapter-sdk/src/canonical). */
+export * from '@msix/adapter-sdk/canonical';

@@ -6,10 +6,9 @@
  * header needs the part's size, and request answers are small. Written with
  * xmlbuilder2 (lib/xml.ts), which escapes every value.
  */
-import type { StateRecord } from '../../specs/index.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import type { Crosswalk } from '../../mappings/index.js';
-import { writeTar } from '../sdk/tar.js';
-import type { FormatContext } from '../sdk/types.js';
+import { writeTar, type FormatContext } from '@msix/adapter-sdk';
 import type { EdfiConfig } from './parse.js';
 import { xmlDocument, xmlElement, xmlLeaf, type XmlElement } from '../../lib/xml.js';
 

@@ -4,7 +4,7 @@
  * StudentTranscript interchanges, joined by StudentUniqueId. See README.md.
  */
 import { requireCrosswalk, type Crosswalk } from '../../mappings/index.js';
-import type { AdapterEnv, AdapterImpl } from '../sdk/types.js';
+import type { AdapterEnv, AdapterImpl } from '@msix/adapter-sdk';
 import { createFormatter } from './format.js';
 import { createParser, type EdfiConfig } from './parse.js';
 

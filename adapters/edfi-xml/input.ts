@@ -5,9 +5,15 @@
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { chunks, isParts } from '../sdk/bytes.js';
-import { isTarHeader, readTar } from '../sdk/tar.js';
-import type { AdapterInput, ByteSource, FileIssue } from '../sdk/types.js';
+import {
+  chunks,
+  isParts,
+  isTarHeader,
+  readTar,
+  type AdapterInput,
+  type ByteSource,
+  type FileIssue,
+} from '@msix/adapter-sdk';
 
 export type PartEvent = { kind: 'part'; name: string; source: ByteSource } | { kind: 'issue'; issue: FileIssue };
 

@@ -7,9 +7,17 @@
  * children). Memory grows with the number of students, not with file size.
  */
 import { mapField, type Crosswalk } from '../../mappings/index.js';
-import { compact, finishRecord, SourceTracker } from '../sdk/record.js';
-import { splitXml } from '../sdk/xml-split.js';
-import type { AdapterInput, AdapterIssue, FileIssue, ParseContext, RecordResult } from '../sdk/types.js';
+import {
+  compact,
+  finishRecord,
+  SourceTracker,
+  splitXml,
+  type AdapterInput,
+  type AdapterIssue,
+  type FileIssue,
+  type ParseContext,
+  type RecordResult,
+} from '@msix/adapter-sdk';
 import {
   extract,
   HANDLED,

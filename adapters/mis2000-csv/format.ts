@@ -5,11 +5,9 @@
  * export carries no courses, assessments or alternate ids (see the manifest's
  * `carries`).
  */
-import type { StateRecord } from '../../specs/index.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import type { Crosswalk } from '../../mappings/index.js';
-import { csvRow } from '../sdk/csv.js';
-import { isoToUsDate } from '../sdk/record.js';
-import type { FormatContext } from '../sdk/types.js';
+import { csvRow, isoToUsDate, type FormatContext } from '@msix/adapter-sdk';
 import { ACTION_OUT, COLUMNS } from './columns.js';
 import type { CsvConfig } from './parse.js';
 

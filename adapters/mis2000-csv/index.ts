@@ -4,7 +4,7 @@
  * mapped through `mappings/` crosswalks. See README.md.
  */
 import { requireCrosswalk, type Crosswalk } from '../../mappings/index.js';
-import type { AdapterEnv, AdapterImpl } from '../sdk/types.js';
+import type { AdapterEnv, AdapterImpl } from '@msix/adapter-sdk';
 import { CROSSWALK_IDS } from './columns.js';
 import { createFormatter } from './format.js';
 import { createParser, type CsvConfig } from './parse.js';

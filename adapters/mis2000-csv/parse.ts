@@ -4,10 +4,23 @@
  * and yields one result per student.
  */
 import { mapField, type Crosswalk } from '../../mappings/index.js';
-import { decode, isParts, stripBom } from '../sdk/bytes.js';
-import { csvRows, splitCsv } from '../sdk/csv.js';
-import { compact, finishRecord, parseFlag, SourceTracker, usDateToIso } from '../sdk/record.js';
-import type { AdapterInput, AdapterIssue, FileIssue, ParseContext, RecordResult } from '../sdk/types.js';
+import {
+  decode,
+  isParts,
+  stripBom,
+  csvRows,
+  splitCsv,
+  compact,
+  finishRecord,
+  parseFlag,
+  SourceTracker,
+  usDateToIso,
+  type AdapterInput,
+  type AdapterIssue,
+  type FileIssue,
+  type ParseContext,
+  type RecordResult,
+} from '@msix/adapter-sdk';
 import { ACTION_IN, COLUMNS, REQUIRED_COLUMNS, type Column } from './columns.js';
 
 export interface CsvConfig {

@@ -4,9 +4,8 @@
  * known; answering a request is a handful of students, and even 40,000
  * students buffer to about 60 MB.
  */
-import type { StateRecord } from '../../specs/index.js';
-import { isoToYmd } from '../sdk/record.js';
-import type { FormatContext } from '../sdk/types.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
+import { isoToYmd, type FormatContext } from '@msix/adapter-sdk';
 import { ACTION_OUT, CHILD_FIELDS, RELATIONSHIP_OUT, escapeField, type ChildType, type FieldDef } from './layout.js';
 
 function out(def: FieldDef, value: unknown): string {

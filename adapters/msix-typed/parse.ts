@@ -3,8 +3,11 @@
  * holds one student's lines at a time, and yields that student's result as
  * soon as the next student record (or the end of the file) arrives.
  */
-import { decode, isParts, lines, stripBom } from '../sdk/bytes.js';
 import {
+  decode,
+  isParts,
+  lines,
+  stripBom,
   compact,
   finishRecord,
   isRealIsoDate,
@@ -12,8 +15,13 @@ import {
   SourceTracker,
   ymdToIso,
   type SourceSpan,
-} from '../sdk/record.js';
-import type { AdapterInput, AdapterIssue, FileHeader, FileIssue, ParseContext, RecordResult } from '../sdk/types.js';
+  type AdapterInput,
+  type AdapterIssue,
+  type FileHeader,
+  type FileIssue,
+  type ParseContext,
+  type RecordResult,
+} from '@msix/adapter-sdk';
 import {
   ACTION_IN,
   CHILD_FIELDS,

@@ -35,7 +35,9 @@ function enrollmentTypes(): DescriptorList {
     name: 'EnrollmentTypeDescriptor',
     namespace: `${GATEWAY_NAMESPACE_AUTHORITY}/EnrollmentTypeDescriptor`,
     dataStandard: `msix-codeset-${set.version}`,
-    source: `The gateway's enrollmentType code set v${set.version} (specs/codesets/enrollmentType.json)`,
+    source:
+      `The gateway's enrollmentType code set v${set.version} ` +
+      '(@msix/adapter-sdk, src/canonical/codesets/enrollmentType.json)',
     values: set.codes.map((c) => ({ codeValue: c.code, shortDescription: c.label })),
   };
 }

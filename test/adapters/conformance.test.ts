@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ADAPTERS_DIR } from '../../adapters/sdk/index.js';
-import { renderReport, runConformance } from '../../adapters/sdk/conformance/index.js';
+import { renderReport, runConformance } from '@msix/adapter-sdk/conformance';
+import { DEFAULT_ADAPTERS_DIR } from '../../adapters/registry.js';
 
 // Every adapter folder in the repo runs the same suite. The large-file check uses
 // a smaller file here to keep `npm test` quick; `npm run adapter:check` runs 40,000.

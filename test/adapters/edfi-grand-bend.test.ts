@@ -1,6 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadAdapters, type ParseEvent } from '../../adapters/sdk/index.js';
+import type { ParseEvent } from '@msix/adapter-sdk';
+import { loadAdapters } from '../../adapters/registry.js';
 import { sharedData } from '../support/data.js';
 
 async function run(parts: string[]): Promise<ParseEvent[]> {

@@ -4,17 +4,16 @@ import {
   csvRows,
   fromBytes,
   lines,
-  loadAdapters,
   readTar,
   splitCsv,
   splitXml,
   writeTar,
   type ParseEvent,
   type XmlSplitEvent,
-} from '../../adapters/sdk/index.js';
+} from '@msix/adapter-sdk';
+import { loadAdapters, DEFAULT_ADAPTERS_DIR } from '../../adapters/registry.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_ADAPTERS_DIR } from '../../adapters/sdk/index.js';
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

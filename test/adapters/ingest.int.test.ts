@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ADAPTERS_DIR } from '../../adapters/sdk/index.js';
+import { DEFAULT_ADAPTERS_DIR } from '../../adapters/registry.js';
 import type { IngestReport } from '../../core/ingest/report.js';
 import { injectAs, type AuthedInject } from '../support/auth.js';
 import { eventually, startSystem, type TestSystem } from '../support/system.js';

@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ADAPTERS_DIR, fromBytes, loadAdapters } from '../../adapters/sdk/index.js';
-import type { ParseEvent } from '../../adapters/sdk/index.js';
+import { fromBytes, type ParseEvent } from '@msix/adapter-sdk';
+import { ACCEPTED_SDK_MAJORS, loadAdapters } from '../../adapters/registry.js';
 
 const root = mkdtempSync(join(tmpdir(), 'msix-adapters-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const SDK = JSON.stringify(join(DEFAULT_ADAPTERS_DIR, 'sdk', 'types.js'));
+const SDK = JSON.stringify('@msix/adapter-sdk');
 const manifest = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
   version: '0.1.0',
@@ -61,6 +61,7 @@ describe('adapter discovery', () => {
     },
     async *format() {} }; }`,
   );
+  adapter('future-sdk', manifest('future-sdk', { sdk: 2 }), 'throw new Error("imported before the SDK check");');
   mkdirSync(join(root, 'no-manifest'));
 
   it('loads good adapters and disables each broken one with a reason, without throwing', async () => {
@@ -76,6 +77,20 @@ describe('adapter discovery', () => {
     expect(why['factory-throws']).toMatch(/^factory: .*needs a licence key/);
     expect(why['missing-crosswalk']).toMatch(/^crosswalks: crosswalk\(s\) nowhere\/grade unavailable/);
     expect(why['no-manifest']).toMatch(/no manifest.json/);
+    // Refused on its manifest, before any of its code runs, with what to do about it.
+    expect(why['future-sdk']).toBe(
+      'sdk: adapter future-sdk is built for adapter SDK 2.x (manifest.json "sdk": 2); this gateway accepts SDK ' +
+        '1.x. Install a release of the adapter built for SDK 1, or a gateway that accepts SDK 2.',
+    );
+  });
+
+  it('accepts the major of the SDK it depends on, as its package.json declares it', async () => {
+    const sdk = await import('@msix/adapter-sdk');
+    const gateway = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const own = JSON.parse(readFileSync(new URL('../../packages/adapter-sdk/package.json', import.meta.url), 'utf8'));
+    expect(sdk.SDK_VERSION).toBe(own.version);
+    expect(gateway.dependencies['@msix/adapter-sdk']).toBe(`^${sdk.SDK_MAJOR}.0.0`);
+    expect(ACCEPTED_SDK_MAJORS).toContain(sdk.SDK_MAJOR);
   });
 
   it('fills configuration defaults from the schema', async () => {

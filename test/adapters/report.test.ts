@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_ADAPTERS_DIR, fromBytes, loadAdapters } from '../../adapters/sdk/index.js';
+import { fromBytes } from '@msix/adapter-sdk';
+import { DEFAULT_ADAPTERS_DIR, loadAdapters } from '../../adapters/registry.js';
 import { ReportBuilder, renderReportCsv, renderReportSummary } from '../../core/ingest/report.js';
 
 async function reportFor(file: string, ctx = {}) {

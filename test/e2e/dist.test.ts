@@ -51,7 +51,7 @@ describe('production runs compiled JavaScript', () => {
       [
         '--input-type=module',
         '-e',
-        "const { loadAdapters } = await import('./dist/adapters/sdk/registry.js');" +
+        "const { loadAdapters } = await import('./dist/adapters/registry.js');" +
           'const r = await loadAdapters();' +
           'console.log(JSON.stringify({ ids: [...r.adapters.keys()], disabled: r.disabled }));',
       ],

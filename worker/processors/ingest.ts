@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
-import { DEFAULT_ADAPTERS_DIR, loadAdapter } from '../../adapters/sdk/index.js';
+import { DEFAULT_ADAPTERS_DIR, loadAdapter } from '../../adapters/registry.js';
 import { runIngest, type OpenParser } from '../../core/ingest/run.js';
 import type { IngestJob } from '../../core/jobs.js';
 import type { WorkerContext } from '../context.js';

@@ -5,8 +5,7 @@
  * adapter can never take down the worker that runs it.
  */
 import type { Readable } from 'node:stream';
-import type { FieldIssue, StateRecord } from '../../specs/index.js';
-import type { FileIssue as SharedFileIssue } from '../../specs/issues.js';
+import type { FieldIssue, FileIssue as SharedFileIssue, StateRecord } from './canonical/index.js';
 
 /** Bytes as they arrive: a Node stream, or any async iterable of chunks. Never a whole file in memory. */
 export type ByteSource = Readable | AsyncIterable<Buffer | Uint8Array | string>;
@@ -33,11 +32,11 @@ export interface FormatInfo {
 }
 
 /**
- * The manifest (`adapters/<id>/manifest.json`): what the registry needs to
- * know before it imports any code, so a bad adapter is refused cheaply.
+ * The manifest (`manifest.json` at the root of the adapter's package or folder): what a gateway needs to know
+ * before it imports any code, so a bad adapter is refused cheaply.
  */
 export interface AdapterManifest {
-  /** Folder name and registry key: lowercase letters, digits and dashes. */
+  /** Registry key (and folder name for the gateway's own adapters): lowercase letters, digits and dashes. */
   id: string;
   /** Semver of the adapter itself. */
   version: string;
@@ -45,14 +44,20 @@ export interface AdapterManifest {
   /** Two-letter codes of the states served, or `["*"]` for any state. */
   states: string[];
   formats: FormatInfo[];
-  /** The entry module, relative to the adapter folder (default `index.ts`). */
+  /**
+   * The entry module, relative to the manifest (default `index.ts`). A published package names its compiled
+   * JavaScript (`dist/index.js`), which any gateway can import.
+   */
   entry?: string;
   /** JSON Schema (draft 2020-12) of the adapter's configuration; validated with ajv at load. */
   configSchema: Record<string, unknown>;
-  /** Crosswalk ids from `mappings/` this adapter uses (for the published table and load checks). */
+  /** Crosswalk ids of the gateway's `mappings/` this adapter uses (the gateway checks they load). */
   crosswalks?: string[];
-  /** Contract version; `1` is this file. */
-  sdk: 1;
+  /**
+   * The major of `@msix/adapter-sdk` the adapter is built for (`1` for this SDK). A gateway refuses an adapter
+   * whose major it does not accept, before importing any of its code.
+   */
+  sdk: number;
   /** Knobs for the conformance kit. */
   conformance?: {
     /** Heap growth allowed while streaming the large generated file, in MiB (default 96). */

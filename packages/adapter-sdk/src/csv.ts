@@ -5,7 +5,7 @@
  * fields may hold newlines. Cells are split and written by csv-parse and
  * csv-stringify (lib/csv.ts).
  */
-import { csvCells, csvLine } from '../../lib/csv.js';
+import { csvCells, csvLine } from './csv-text.js';
 import { chunks } from './bytes.js';
 import type { ByteSource } from './types.js';
 

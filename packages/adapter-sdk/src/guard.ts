@@ -17,7 +17,7 @@ import {
   type RecordResult,
   type SourceRef,
 } from './types.js';
-import type { StateRecord } from '../../specs/index.js';
+import type { StateRecord } from './canonical/index.js';
 
 function describeSource(s: SourceRef): string {
   return s.line !== undefined ? `record ${s.recordNumber} (line ${s.line})` : `record ${s.recordNumber}`;

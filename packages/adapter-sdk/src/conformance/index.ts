@@ -7,3 +7,4 @@ export {
 } from './suite.js';
 export { generateRecords, type GenerateOptions } from './generate.js';
 export { readFixtures, type Fixture, type FixtureExpectation, type RecordExpectation } from './fixtures.js';
+export { SeededRandom, seededRandom } from './seeded-random.js';

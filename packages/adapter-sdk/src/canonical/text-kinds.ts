@@ -1,4 +1,4 @@
-import type { TextKind } from './canonical/common.js';
+import type { TextKind } from './common.js';
 
 /**
  * Character rules for text fields. Names never need markup or statement

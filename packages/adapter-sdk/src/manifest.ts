@@ -40,7 +40,7 @@ export const manifestSchema = {
     entry: { type: 'string', pattern: '^[A-Za-z0-9_./-]+\\.(ts|js|mjs)$' },
     configSchema: { type: 'object' },
     crosswalks: { type: 'array', items: { type: 'string' } },
-    sdk: { const: 1 },
+    sdk: { type: 'integer', minimum: 1 },
     conformance: {
       type: 'object',
       additionalProperties: false,

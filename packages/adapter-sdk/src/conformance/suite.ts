@@ -13,9 +13,9 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { StateRecordSchema, type StateRecord } from '../../../specs/index.js';
+import { StateRecordSchema, type StateRecord } from '../canonical/index.js';
 import { collect, fromBytes, inputFromPath } from '../bytes.js';
-import { loadAdapter } from '../registry.js';
+import { loadAdapter, type LoadOptions } from '../loader.js';
 import type { AdapterInput, LoadedAdapter, ParseContext, ParseEvent } from '../types.js';
 import { readFixtures, type Fixture, type FixtureSet } from './fixtures.js';
 import { generateRecords } from './generate.js';
@@ -42,6 +42,8 @@ export interface ConformanceOptions {
   /** Adapter configuration (default: fixtures.json `config`). */
   config?: unknown;
   log?: (line: string) => void;
+  /** How to load the adapter: accepted SDK majors, an entry instead of the manifest's (sources before a build). */
+  load?: LoadOptions;
 }
 
 const MiB = 1024 * 1024;
@@ -389,7 +391,7 @@ async function checkLarge(
 /** Runs the whole suite on one adapter folder. Never throws for adapter faults: they become failed checks. */
 export async function runConformance(adapterDir: string, opts: ConformanceOptions = {}): Promise<ConformanceReport> {
   const set = readFixtures(adapterDir);
-  const loaded = await loadAdapter(adapterDir, opts.config ?? set.config);
+  const loaded = await loadAdapter(adapterDir, opts.config ?? set.config, opts.load);
   if (loaded.kind === 'disabled') {
     return {
       adapter: loaded.disabled.id,

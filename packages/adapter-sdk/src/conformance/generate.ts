@@ -4,8 +4,8 @@
  * move, 3 enrollments, 8 courses, 2 assessments by default), only codes every
  * bundled adapter can write, and no real person in it.
  */
-import type { StateRecord } from '../../../specs/index.js';
-import { seededRandom } from '../../../lib/seeded-random.js';
+import type { StateRecord } from '../canonical/index.js';
+import { seededRandom } from './seeded-random.js';
 
 const FIRST = [
   'María',

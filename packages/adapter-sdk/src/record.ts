@@ -3,7 +3,7 @@
  * canonical schema and point every issue back at the source line and field,
  * with the value exactly as the state sent it.
  */
-import { validateStateRecord, type StateRecord } from '../../specs/index.js';
+import { validateStateRecord, type StateRecord } from './canonical/index.js';
 import type { AdapterIssue, RecordResult, SourceRef } from './types.js';
 
 /** Where one canonical object (the record, `/identity`, `/enrollments/2`…) came from. */
