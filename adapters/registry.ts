@@ -1,12 +1,14 @@
 /**
- * The gateway's adapter registry. Every folder under `adapters/` with a `manifest.json` is a candidate; each is
- * loaded by the SDK's loader behind the manifest check (valid manifest, an SDK major this gateway accepts,
+ * The gateway's adapter registry. Every folder under `adapters/` with a `manifest.json` is a candidate, and so is
+ * every installed package or folder named in configuration (`ADAPTERS=@vendor/adapter-x,./local/adapter-y`);
+ * each is loaded by the SDK's loader behind the manifest check (valid manifest, an SDK major this gateway accepts,
  * configuration that passes the manifest's own schema, crosswalks that load, an entry module that imports and
  * builds an adapter). Anything else disables that adapter with a reason the help desk can read; the caller
  * never sees an exception.
  */
+import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   loadAdapter as loadWithSdk,
@@ -30,6 +32,20 @@ export interface RegistryConfig {
   adapters?: Record<string, unknown>;
   /** Load only these ids (all when absent). */
   only?: string[];
+  /**
+   * Adapters installed outside this repository: npm package names (found in node_modules from `base` up, then
+   * from the gateway's own folder up) or folder paths (relative to `base`), as `ADAPTERS` lists them.
+   */
+  packages?: readonly string[];
+  /** Where relative paths and package names in `packages` are resolved from (default: the working directory). */
+  base?: string;
+}
+
+/** Where a loaded adapter came from: one of the gateway's own folders, or an `ADAPTERS` entry. */
+export interface AdapterSource {
+  dir: string;
+  /** `built-in`, or the `ADAPTERS` entry that named it. */
+  from: string;
 }
 
 export interface AdapterRegistry {
@@ -40,6 +56,44 @@ export interface AdapterRegistry {
   forState(stateCode: string): LoadedAdapter[];
   /** Adapters whose formats list this file name ending. */
   forFileName(name: string): LoadedAdapter[];
+  /** Where each loaded adapter came from. */
+  sources: ReadonlyMap<string, AdapterSource>;
+  /** Loads an installed adapter again with another configuration (a state's own); never throws. */
+  configure(id: string, config: unknown): Promise<LoadResult>;
+}
+
+/** The `ADAPTERS` setting as a list: comma-separated, blanks dropped. */
+export function parseAdapterList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * The folder an `ADAPTERS` entry names: a path (starts with `.` or `/`) relative to `base`, or an npm package
+ * looked up in node_modules from `base` upwards and then from the gateway's folder upwards, as node would.
+ */
+export function resolveAdapterSource(
+  spec: string,
+  base: string,
+): { kind: 'ok'; dir: string } | { kind: 'error'; reason: string } {
+  if (spec.startsWith('.') || isAbsolute(spec)) {
+    const dir = resolve(base, spec);
+    return existsSync(dir) ? { kind: 'ok', dir } : { kind: 'error', reason: `folder ${dir} does not exist` };
+  }
+  if (!PACKAGE_NAME.test(spec))
+    return { kind: 'error', reason: `'${spec}' is neither a path (./…, /…) nor an npm package name` };
+  for (const start of [base, DEFAULT_ADAPTERS_DIR]) {
+    for (let d = resolve(start); ; d = dirname(d)) {
+      const candidate = join(d, 'node_modules', spec);
+      if (existsSync(join(candidate, 'package.json'))) return { kind: 'ok', dir: candidate };
+      if (dirname(d) === d) break;
+    }
+  }
+  return { kind: 'error', reason: `package ${spec} is not installed (npm install ${spec} beside the gateway)` };
 }
 
 /** True when this module runs compiled (node dist/...), false under tsx. */
@@ -75,10 +129,23 @@ export function loadAdapter(dir: string, config: unknown): Promise<LoadResult> {
   });
 }
 
+/**
+ * Loads an adapter installed outside the repository: its manifest names its own entry (compiled JavaScript for a
+ * published package), and its id need not match its folder's name. Never throws.
+ */
+export function loadInstalledAdapter(dir: string, config: unknown, label?: string): Promise<LoadResult> {
+  return loadWithSdk(dir, config, {
+    acceptedMajors: ACCEPTED_SDK_MAJORS,
+    checkCrosswalks: crosswalkProblem,
+    ...(label ? { label } : {}),
+  });
+}
+
 /** Discovers and loads every adapter under `config.dir`. */
 export async function loadAdapters(config: RegistryConfig = {}): Promise<AdapterRegistry> {
   const root = config.dir ?? DEFAULT_ADAPTERS_DIR;
   const adapters = new Map<string, LoadedAdapter>();
+  const sources = new Map<string, AdapterSource>();
   const disabled: DisabledAdapter[] = [];
   let names: string[] = [];
   try {
@@ -109,12 +176,67 @@ export async function loadAdapters(config: RegistryConfig = {}): Promise<Adapter
       continue;
     }
     const r = await loadAdapter(dir, config.adapters?.[name]);
-    if (r.kind === 'ok') adapters.set(r.adapter.manifest.id, r.adapter);
-    else disabled.push(r.disabled);
+    if (r.kind === 'ok') {
+      adapters.set(r.adapter.manifest.id, r.adapter);
+      sources.set(r.adapter.manifest.id, { dir, from: 'built-in' });
+    } else disabled.push(r.disabled);
+  }
+  const base = config.base ?? process.cwd();
+  for (const spec of config.packages ?? []) {
+    const found = resolveAdapterSource(spec, base);
+    if (found.kind === 'error') {
+      disabled.push({ id: spec, dir: base, stage: 'discovery', reason: found.reason });
+      continue;
+    }
+    if (!existsSync(join(found.dir, 'manifest.json'))) {
+      disabled.push({ id: spec, dir: found.dir, stage: 'discovery', reason: `${spec} has no manifest.json` });
+      continue;
+    }
+    const r = await loadInstalledAdapter(found.dir, undefined, spec);
+    if (r.kind === 'disabled') {
+      disabled.push(r.disabled);
+      continue;
+    }
+    const id = r.adapter.manifest.id;
+    if (config.only && !config.only.includes(id)) continue;
+    const taken = sources.get(id);
+    if (taken) {
+      disabled.push({
+        id,
+        dir: found.dir,
+        stage: 'discovery',
+        reason:
+          `${spec} declares adapter id ${id}, which ` +
+          `${taken.from === 'built-in' ? 'a built-in adapter' : taken.from} already has`,
+      });
+      continue;
+    }
+    const configured =
+      config.adapters?.[id] === undefined ? r : await loadInstalledAdapter(found.dir, config.adapters[id], spec);
+    if (configured.kind === 'disabled') {
+      disabled.push(configured.disabled);
+      continue;
+    }
+    adapters.set(id, configured.adapter);
+    sources.set(id, { dir: found.dir, from: spec });
   }
   return {
     adapters,
     disabled,
+    sources,
+    configure: async (id, cfg) => {
+      const source = sources.get(id);
+      if (!source) {
+        const off = disabled.find((d) => d.id === id);
+        return {
+          kind: 'disabled',
+          disabled: off ?? { id, dir: root, stage: 'discovery', reason: `no adapter ${id} is installed` },
+        };
+      }
+      return source.from === 'built-in'
+        ? loadAdapter(source.dir, cfg)
+        : loadInstalledAdapter(source.dir, cfg, source.from);
+    },
     get: (id) => adapters.get(id),
     forState: (code) =>
       [...adapters.values()].filter(
@@ -127,4 +249,20 @@ export async function loadAdapters(config: RegistryConfig = {}): Promise<Adapter
       );
     },
   };
+}
+
+const installed = new Map<string, Promise<AdapterRegistry>>();
+
+/**
+ * The registry for an `ADAPTERS` setting, loaded once per process and setting: the gateway's routes, its
+ * readiness check and the worker's ingest share it, so every adapter is imported once.
+ */
+export function installedAdapters(setting: string | undefined): Promise<AdapterRegistry> {
+  const key = `${process.cwd()}\n${setting ?? ''}`;
+  let r = installed.get(key);
+  if (!r) {
+    r = loadAdapters({ packages: parseAdapterList(setting) });
+    installed.set(key, r);
+  }
+  return r;
 }

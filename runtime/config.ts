@@ -42,6 +42,12 @@ export const ConfigSchema = Type.Object({
     minimum: 1024,
     description: 'Largest JSON or XML body accepted (413 above it).',
   }),
+  ADAPTERS: Type.String({
+    default: '',
+    description:
+      'Adapters installed outside the gateway, comma-separated: npm package names (@vendor/adapter-x) or folders ' +
+      '(./local/adapter-y). Each is loaded behind the manifest check; a broken one is listed in readiness details.',
+  }),
   FILE_LIMIT_BYTES: Type.Integer({
     default: 1_073_741_824,
     minimum: 1024,

@@ -10,11 +10,12 @@
  * Exit codes: 0 every record applied and no file error; 1 something was rejected or a file error; 2 usage.
  */
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { collect, fromBytes, inputFromPath, writeTar } from '@msix/adapter-sdk';
-import { loadAdapters } from '../adapters/registry.js';
+import { certify, renderCertificationHtml } from '@msix/adapter-sdk/conformance';
+import { ACCEPTED_SDK_MAJORS, loadAdapters, resolveAdapterSource } from '../adapters/registry.js';
 import {
   ReportBuilder,
   renderReportCsv,
@@ -23,13 +24,18 @@ import {
   type IngestReport,
 } from '../core/ingest/report.js';
 import { parseCommandLine } from '../lib/cli.js';
+import { initAdapter } from './adapter-init.js';
 
 const USAGE = `usage:
   msix validate <file|folder> [--adapter <id>] [--state XX] [--json] [--csv <out.csv>] [--report <out.json>]
                 [--config <adapter-config.json>]
   msix submit <file|folder> --state XX [--adapter <id>] [--url <gateway>]
                 [--token T | --client-id ID --client-secret S] [--json] [--csv <out.csv>] [--no-wait]
-  msix adapters                   list installed adapters and disabled ones`;
+  msix adapters                   list installed adapters and disabled ones
+  msix adapter init <name> [--dir <parent>]
+                write a new adapter package (npm name, e.g. @acme/adapter-nightly) that builds and tests green
+  msix adapter check <path-or-package> [--file <sample>]… [--out <dir>] [--students N]
+                run the conformance kit on an adapter package and write its certification report`;
 
 /** The command line's positionals (`_`: command, path) and options, as validate and submit read them. */
 interface Flags {
@@ -49,6 +55,10 @@ const OPTIONS = {
   'client-id': { type: 'string' },
   'client-secret': { type: 'string' },
   'no-wait': { type: 'boolean' },
+  dir: { type: 'string' },
+  file: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  students: { type: 'string' },
 } as const;
 
 /** Strict: an unknown option, or one without its value, is a usage error (exit 2); --help prints the usage. */
@@ -239,6 +249,51 @@ async function adapters(): Promise<number> {
   return 0;
 }
 
+async function adapterCommand(f: Flags): Promise<number> {
+  const [, sub, target] = f._;
+  if (sub === 'init' && target) {
+    const r = initAdapter(target, resolve(str(f, 'dir') ?? '.'));
+    if (r.kind === 'error') {
+      console.error(`msix adapter init: ${r.reason}`);
+      return 2;
+    }
+    console.log(`wrote adapter ${r.id} in ${r.dir}\nnext: cd ${r.dir} && npm install && npm test`);
+    return 0;
+  }
+  if (sub === 'check' && target) return adapterCheck(target, f);
+  console.error(USAGE);
+  return 2;
+}
+
+/** `msix adapter check`: the kit, coverage and samples on one adapter package; writes the certification report. */
+async function adapterCheck(target: string, f: Flags): Promise<number> {
+  const found = resolveAdapterSource(target, process.cwd());
+  if (found.kind === 'error') {
+    console.error(`msix adapter check: ${found.reason}`);
+    return 2;
+  }
+  const students = str(f, 'students');
+  const samples = ((f.file as string[] | undefined) ?? []).map((p) => resolve(p));
+  const report = await certify(found.dir, {
+    samples,
+    load: { acceptedMajors: ACCEPTED_SDK_MAJORS },
+    ...(students ? { largeFileStudents: Number(students) } : {}),
+    log: (l: string) => console.error(l),
+  });
+  const out = resolve(str(f, 'out') ?? 'certification');
+  await mkdir(out, { recursive: true });
+  const name = `${report.adapter.id}-${report.adapter.version || 'unknown'}-certification`;
+  await writeFile(join(out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(out, `${name}.html`), renderCertificationHtml(report));
+  for (const c of report.checks) console.log(`${c.ok ? 'PASS' : 'FAIL'}  ${c.name}`);
+  console.log(
+    `coverage: ${report.coverage.mapped} of ${report.coverage.total} canonical fields mapped both ways` +
+      (report.performance ? `; ${report.performance.studentsPerSecond} students/s` : ''),
+  );
+  console.log(`${report.ok ? 'certified' : 'NOT certified'}: ${join(out, `${name}.html`)} (and .json)`);
+  return report.ok ? 0 : 1;
+}
+
 const flags = readCommandLine(process.argv.slice(2));
 const cmd = flags._[0];
 async function run(): Promise<number> {
@@ -249,6 +304,7 @@ async function run(): Promise<number> {
   if (cmd === 'validate') return validate(flags);
   if (cmd === 'submit') return submit(flags);
   if (cmd === 'adapters') return adapters();
+  if (cmd === 'adapter') return adapterCommand(flags);
   console.error(`unknown command ${cmd}\n${USAGE}`);
   return 2;
 }

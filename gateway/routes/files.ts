@@ -3,12 +3,13 @@ import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { LoadedAdapter } from '@msix/adapter-sdk';
-import { loadAdapters, type AdapterRegistry } from '../../adapters/registry.js';
+import { installedAdapters, type AdapterRegistry } from '../../adapters/registry.js';
 import { GatewayError } from '../../core/errors.js';
 import { renderReportCsv, type IngestReport } from '../../core/ingest/report.js';
 import { getReport } from '../../core/ingest/storage.js';
 import { acceptUpload } from '../../core/ingest/upload.js';
 import { getExchange } from '../../core/ledger.js';
+import { getState, stateAdapterChoice } from '../../core/states.js';
 import { IdParam, StateParam } from '../schemas.js';
 import { requireVisible } from '../../core/security/scope.js';
 import { auditDisclosure, scopeOf } from '../plugins/auth.js';
@@ -39,9 +40,12 @@ function fileNameOf(request: FastifyRequest<{ Querystring: { filename?: string }
 function chooseAdapter(
   registry: AdapterRegistry,
   stateCode: string,
-  id: string | undefined,
+  named: string | undefined,
+  chosen: string | null,
   fileName: string | null,
 ): LoadedAdapter {
+  // The upload's ?adapter first, then the adapter the state's administrator chose, then the file name.
+  const id = named ?? chosen ?? undefined;
   const serves = (a: LoadedAdapter) => a.manifest.states.includes('*') || a.manifest.states.includes(stateCode);
   if (id) {
     const a = registry.get(id);
@@ -75,7 +79,7 @@ function chooseAdapter(
  * Progress is on the exchange; the per-record report on /report.
  */
 export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const registry = await loadAdapters();
+  const registry = await installedAdapters(app.ctx.config.ADAPTERS);
   for (const d of registry.disabled) app.log.warn({ adapter: d.id, stage: d.stage }, `adapter disabled: ${d.reason}`);
   // In this plugin only: any body arrives as the raw stream (files are not JSON, and must not be buffered).
   app.removeAllContentTypeParsers();
@@ -105,7 +109,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const stateCode = await requireState(app, request.params.state);
       const fileName = fileNameOf(request);
-      const adapter = chooseAdapter(registry, stateCode, request.query.adapter, fileName);
+      const state = await getState(app.ctx.db, stateCode);
+      const chosen = state ? stateAdapterChoice(state).adapter : null;
+      const adapter = chooseAdapter(registry, stateCode, request.query.adapter, chosen, fileName);
       const body = request.body as Readable | undefined;
       if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function')
         throw new GatewayError('GW_ERR_VALIDATION', 'Send the file as the request body.');

@@ -4,18 +4,23 @@
  * declarations from tsc in dist/lib (with the code set JSON beside them), this README, and a package.json whose
  * exports name the compiled files. In the repository the package's exports name the TypeScript sources, so tests,
  * the typecheck and tsx need no build step; publish with `npm publish ./dist`.
+ *
+ * Usage: node build.mjs [<out dir>]   (default dist/; a test installs the package into a temporary folder)
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const out = join(root, 'dist');
+const out = resolve(process.argv[2] ?? join(root, 'dist'));
 rmSync(out, { recursive: true, force: true });
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--outDir', join(out, 'lib')], {
+  stdio: 'inherit',
+  cwd: root,
+});
 
 /** Copies what tsc does not emit but the code reads at run time (the code sets), at the same relative paths. */
 function copyAssets(rel) {

@@ -1,13 +1,12 @@
-import { join } from 'node:path';
 import type { Job } from 'bullmq';
-import { DEFAULT_ADAPTERS_DIR, loadAdapter } from '../../adapters/registry.js';
+import { installedAdapters } from '../../adapters/registry.js';
 import { runIngest, type OpenParser } from '../../core/ingest/run.js';
 import type { IngestJob } from '../../core/jobs.js';
 import type { WorkerContext } from '../context.js';
 
 /**
  * The `ingest` job: runs the ingest use case (core/ingest/run.ts) for one
- * uploaded file, with the adapters this worker has installed. It resumes from
+ * uploaded file, with the adapters this worker has installed (its own and those ADAPTERS names). It resumes from
  * its checkpoint when an earlier run's worker died.
  */
 export function ingestProcessor(ctx: WorkerContext) {
@@ -17,11 +16,13 @@ export function ingestProcessor(ctx: WorkerContext) {
     const key = `${id}|${JSON.stringify(config ?? {})}`;
     let p = loaded.get(key);
     if (!p) {
-      p = loadAdapter(join(DEFAULT_ADAPTERS_DIR, id), config).then((r) =>
-        r.kind === 'ok'
-          ? { kind: 'ok' as const, parse: (chunks, meta) => r.adapter.parse(chunks, meta) }
-          : { kind: 'disabled' as const, reason: `${r.disabled.stage}: ${r.disabled.reason}` },
-      );
+      p = installedAdapters(ctx.config.ADAPTERS)
+        .then((registry) => registry.configure(id, config))
+        .then((r) =>
+          r.kind === 'ok'
+            ? { kind: 'ok' as const, parse: (chunks, meta) => r.adapter.parse(chunks, meta) }
+            : { kind: 'disabled' as const, reason: `${r.disabled.stage}: ${r.disabled.reason}` },
+        );
       loaded.set(key, p);
     }
     return p;

@@ -40,6 +40,11 @@ export interface LoadOptions {
    * (`src/index.ts` while the manifest names `dist/index.js`).
    */
   entry?: string;
+  /**
+   * The entry module itself, already imported: a vendor's test passes `await import('../src/index.js')` so the kit
+   * runs the sources its test runner compiled, with no build.
+   */
+  module?: AdapterModule<never>;
   /** Rewrites the entry file name before import (the gateway's compiled build maps `.ts` to `.js`). */
   mapEntry?: (entry: string) => string;
   /** Checks the crosswalk ids the manifest names; returns why they are unusable, or nothing when they are fine. */
@@ -86,7 +91,7 @@ export async function loadAdapter(dir: string, config: unknown, opts: LoadOption
   const entry = opts.entry ?? (opts.mapEntry ?? ((e: string) => e))(manifest.entry ?? 'index.ts');
   let mod: Partial<AdapterModule>;
   try {
-    mod = (await import(pathToFileURL(join(dir, entry)).href)) as Partial<AdapterModule>;
+    mod = (opts.module ?? (await import(pathToFileURL(join(dir, entry)).href))) as Partial<AdapterModule>;
   } catch (err) {
     return off('import', `entry module ${entry} failed to import: ${message(err)}`, manifest.id);
   }
