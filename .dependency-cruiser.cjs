@@ -48,6 +48,15 @@ module.exports = {
       to: { path: outsidePackage('adapter-sdk') },
     },
     {
+      name: 'adapter-ngs-only-the-sdk',
+      comment:
+        'packages/adapter-ngs is the worked example of an adapter outside the gateway: it is written only against ' +
+        'the published SDK (@msix/adapter-sdk) and npm packages, never the gateway or another package by path.',
+      severity: 'error',
+      from: { path: '^packages/adapter-ngs/' },
+      to: { path: outsidePackage('adapter-ngs'), pathNot: '^packages/adapter-sdk/src/' },
+    },
+    {
       name: 'specs-stand-alone',
       comment: 'specs/ is the standards as data: it imports none of our other folders but lib/.',
       severity: 'error',

@@ -1,3 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { fromBytes } from '@msix/adapter-sdk';
+import type { AdapterRegistry } from '../adapters/registry.js';
+import { acceptUpload } from '../core/ingest/upload.js';
+import { chooseStateAdapter } from '../core/states.js';
 import type { Db } from '../core/store/db.js';
 import type { JobQueue } from '../core/jobs.js';
 import { submitRecords } from '../core/submissions.js';
@@ -30,4 +35,27 @@ export async function seedDemo(db: Db, queue: JobQueue): Promise<{ accepted: num
     for (const o of res.outcomes) o.status === 'unchanged' ? unchanged++ : accepted++;
   }
   return { accepted, unchanged };
+}
+
+/**
+ * The out-of-tree adapter in the demo: Washington's administrator has chosen the NGS-style export adapter
+ * (packages/adapter-ngs, installed through ADAPTERS), and Washington's family export is submitted as a file, the
+ * way its system sends it. Skipped when that adapter is not installed.
+ */
+export async function seedNgsExport(db: Db, queue: JobQueue, adapters: AdapterRegistry): Promise<string | null> {
+  const ngs = adapters.get('ngs-export');
+  if (!ngs) return null;
+  await chooseStateAdapter(db, 'WA', 'ngs-export', { dateFormat: 'MM/DD/YYYY' });
+  const file = await readFile(new URL('./wa-ngs-export.ngs', import.meta.url));
+  const out = await acceptUpload(db, queue, {
+    stateCode: 'WA',
+    adapter: { id: ngs.manifest.id, version: ngs.manifest.version },
+    fileName: 'wa-ngs-export.ngs',
+    mediaType: 'text/plain',
+    traceId: 'demo-WA-ngs',
+    clientId: null,
+    body: fromBytes(file),
+    limitBytes: file.length + 1,
+  });
+  return out.kind === 'accepted' ? out.exchangeId : null;
 }

@@ -23,6 +23,7 @@ import { matchingExplanationRoutes } from './routes/matching-explanations.js';
 import { matchingReviewRoutes } from './routes/matching-reviews.js';
 import { matchingMergeRoutes } from './routes/matching-merges.js';
 import { fileRoutes } from './routes/files.js';
+import { adapterRoutes } from './routes/adapters.js';
 import { edfiPlugin } from './edfi/plugin.js';
 import { canonicalEdfiUrl } from './edfi/paths.js';
 import { sifPlugin } from './sif/plugin.js';
@@ -202,6 +203,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(matchingMergeRoutes);
   await app.register(exchangeRoutes);
   await app.register(fileRoutes);
+  await app.register(adapterRoutes);
   await app.register(edfiPlugin);
   await app.register(sifPlugin);
   await app.register(exchangeRequestRoutes);

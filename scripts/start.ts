@@ -16,7 +16,8 @@ import { ensureStates } from '../core/states.js';
 import { auditHead } from '../core/security/audit-chain.js';
 import { buildApp, buildHealthApp } from '../gateway/app.js';
 import { startWorkers, type RunningWorkers } from '../worker/index.js';
-import { seedDemo } from '../demo/seed.js';
+import { seedDemo, seedNgsExport } from '../demo/seed.js';
+import { installedAdapters } from '../adapters/registry.js';
 import { startDemoExchange, type DemoExchange } from '../sim/demo.js';
 import { ensureDemoClients, type DemoClient } from '../core/security/demo-clients.js';
 import type { FastifyInstance } from 'fastify';
@@ -31,7 +32,15 @@ const { values } = parseCommandLine({
 });
 const demo = values.demo ?? false;
 const config = loadConfig({
-  ...(demo ? { DEMO_DATA: 'true', DEV_IDP: 'true', EXCHANGE_ALLOW_PRIVATE_ADDRESSES: 'true' } : {}),
+  // The demo installs the out-of-tree example adapter (packages/adapter-ngs) the way a state would: by configuration.
+  ...(demo
+    ? {
+        DEMO_DATA: 'true',
+        DEV_IDP: 'true',
+        EXCHANGE_ALLOW_PRIVATE_ADDRESSES: 'true',
+        ADAPTERS: '@msix-examples/adapter-ngs',
+      }
+    : {}),
   ...process.env,
 });
 const logger = createLogger(config.LOG_LEVEL);
@@ -122,8 +131,9 @@ try {
   }
   if (config.DEMO_DATA) {
     const seeded = await seedDemo(db, queue);
+    const ngsExchange = await seedNgsExport(db, queue, await installedAdapters(config.ADAPTERS));
     if (workers) await workers.sweep();
-    logger.info(seeded, 'demo data loaded');
+    logger.info({ ...seeded, ngsExchange }, 'demo data loaded');
   }
   // Demo machine clients: fixed ids, a fresh secret at every start.
   const demoClients: DemoClient[] = config.DEMO_DATA && app ? await ensureDemoClients(db) : [];
@@ -145,6 +155,9 @@ try {
   }
   if (config.DEMO_DATA && app) {
     say('  demo     : states TX, MI, FL, CA, WA. Ana, 19, just enrolled in Florida; her MSIX id:');
+    say(
+      '             (WA sends its NGS family export through the out-of-tree adapter ngs-export: GET /api/v1/adapters)',
+    );
     say(`             curl -H "Authorization: Bearer <FL token>" ${base}/api/v1/states/FL/records/FL5530098127`);
   }
   const tx = demoClients.find((c) => c.state === 'TX');

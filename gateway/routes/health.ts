@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { installedAdapters } from '../../adapters/registry.js';
 
 const Check = Type.Object({
   status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
@@ -11,13 +12,27 @@ const Ready = Type.Object({
   /** The dependencies that did not answer, so the operator sees at once which one is down. */
   down: Type.Array(Type.Union([Type.Literal('postgres'), Type.Literal('redis')])),
   checks: Type.Object({ postgres: Check, redis: Check }),
+  /**
+   * Adapters: the ones that loaded, and the ones that did not (a broken ADAPTERS entry) with the reason. A broken
+   * adapter does not make the gateway unready: the other adapters and the API still work.
+   */
+  adapters: Type.Object({
+    loaded: Type.Array(Type.String()),
+    disabled: Type.Array(Type.Object({ id: Type.String(), stage: Type.String(), reason: Type.String() })),
+  }),
 });
 
 /**
  * Liveness (the process answers) and readiness (Postgres and Redis answer); `/health` answers as the Ed-Fi ODS/API's
  * does (ASP.NET health checks: `Healthy` or, with 503, `Unhealthy`, as text), for the Ed-Fi tools that probe it.
+ * Readiness details also say which adapters loaded and which did not, with the reason.
  */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const registry = await installedAdapters(app.ctx.config.ADAPTERS);
+  const adapters = {
+    loaded: [...registry.adapters.keys()],
+    disabled: registry.disabled.map((d) => ({ id: d.id, stage: d.stage, reason: d.reason })),
+  };
   const check = async () => {
     const [postgres, redis] = await Promise.all([
       app.ctx.db.query('SELECT 1').then(
@@ -82,9 +97,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { postgres, redis, down } = await check();
       const ok = down.length === 0;
       if (!ok) reply.header('retry-after', '5');
-      return reply
-        .code(ok ? 200 : 503)
-        .send({ status: ok ? 'ready' : `not ready: ${down.join(' and ')} down`, down, checks: { postgres, redis } });
+      return reply.code(ok ? 200 : 503).send({
+        status: ok ? 'ready' : `not ready: ${down.join(' and ')} down`,
+        down,
+        checks: { postgres, redis },
+        adapters,
+      });
     },
   );
 };

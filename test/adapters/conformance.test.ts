@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderReport, runConformance } from '@msix/adapter-sdk/conformance';
 import { DEFAULT_ADAPTERS_DIR } from '../../adapters/registry.js';
@@ -25,4 +26,10 @@ describe('adapter conformance', () => {
       expect(report.checks.map((c) => c.name)).toHaveLength(7);
     }, 300_000);
   }
+  it('the out-of-tree example packages/adapter-ngs passes the conformance suite', async () => {
+    const dir = fileURLToPath(new URL('../../packages/adapter-ngs', import.meta.url));
+    const report = await runConformance(dir, process.env.ADAPTER_FULL ? {} : { largeFileStudents: 5_000 });
+    expect(report.ok, renderReport(report)).toBe(true);
+    expect(report.checks).toHaveLength(7);
+  }, 300_000);
 });

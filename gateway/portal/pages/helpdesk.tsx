@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { installedAdapters } from '../../../adapters/registry.js';
 import { readExchange, searchLedger } from '../../../core/ledger.js';
 import { searchDeliveries } from '../../../core/exchange/views.js';
 import { scopeOf } from '../../plugins/auth.js';
@@ -33,6 +34,23 @@ const statusOptions = (list: string[]) => [['', 'Any status'] as const, ...list.
  */
 export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
+  // Adapters that did not load (a broken ADAPTERS entry): files for them fail, so the board says so first.
+  const { disabled } = await installedAdapters(app.ctx.config.ADAPTERS);
+  const brokenAdapters = disabled.length ? (
+    <Alert kind="warning">
+      <p>
+        {disabled.length === 1 ? 'One adapter' : `${disabled.length} adapters`} did not load; files that need{' '}
+        {disabled.length === 1 ? 'it' : 'them'} fail until it is fixed:
+      </p>
+      <ul data-broken-adapters>
+        {disabled.map((d) => (
+          <li>
+            <strong>{d.id}</strong> ({d.stage}): {d.reason}
+          </li>
+        ))}
+      </ul>
+    </Alert>
+  ) : null;
 
   app.get(
     PAGES.deliveries.href,
@@ -72,6 +90,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
         reply,
         <Page title="Deliveries" viewer={viewer} path={PAGES.deliveries.href}>
           <h1>Deliveries</h1>
+          {brokenAdapters}
           {q.retried ? (
             <Alert kind="success">
               <p>Delivery {q.retried} is queued for a fresh round of attempts.</p>
