@@ -28,16 +28,29 @@ export async function linkTargets(db: Db, docs: readonly StoredDoc[]): Promise<L
   return out;
 }
 
+/** A copy of `body` with `extra` merged into the object at `at` (copying only along the path). */
+function withAt(body: unknown, at: readonly (string | number)[], extra: Record<string, unknown>): unknown {
+  if (at.length === 0) return { ...(body as Record<string, unknown>), ...extra };
+  const [head, ...rest] = at as [string | number, ...(string | number)[]];
+  if (Array.isArray(body)) {
+    const copy = [...body];
+    copy[head as number] = withAt(copy[head as number], rest, extra);
+    return copy;
+  }
+  const obj = body as Record<string, unknown>;
+  return { ...obj, [head]: withAt(obj[head], rest, extra) };
+}
+
 export function present(doc: StoredDoc, links: LinkTargets = new Map()): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...doc.body };
+  let body: Record<string, unknown> = doc.body;
   if (doc.refKeys.length) {
     for (const r of references(resourceNamed(doc.resource), doc.body)) {
       const target = links.get(`${doc.stateCode}|${r.key}`);
       if (!target) continue;
-      body[r.property] = {
-        ...(body[r.property] as Record<string, unknown>),
-        link: { rel: resourceNamed(target.resource).entity, href: `/ed-fi/${target.resource}/${target.id}` },
-      };
+      const t = resourceNamed(target.resource);
+      body = withAt(body, r.at, {
+        link: { rel: t.entity, href: `/${t.project ?? 'ed-fi'}/${target.resource}/${target.id}` },
+      }) as Record<string, unknown>;
     }
   }
   return { id: doc.id, ...body, _etag: etagValue(doc.changeVersion), _lastModifiedDate: doc.updatedAt };

@@ -13,6 +13,7 @@ import { createExchange } from '../ledger.js';
 import { matchIntent, recordIntents } from '../job-intents.js';
 import { contentHash } from '../canonical-json.js';
 import { resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
+import { FAMILIES } from '../../specs/edfi/model/index.js';
 import { validateDocument, type ValidationErrors } from '../../specs/edfi/validation.js';
 import { aliasKey, identityKey, keyValues, references, studentOf } from './keys.js';
 import {
@@ -265,7 +266,9 @@ export async function upsertDocument(
       return {
         result: {
           kind: 'identity-conflict',
-          detail: `Another education organization already has the id ${p.alias.slice(p.alias.indexOf('[') + 1, -1)}.`,
+          detail: def.educationOrganizationIdField
+            ? `Another education organization already has the id ${p.alias.slice(p.alias.indexOf('[') + 1, -1)}.`
+            : `Another ${FAMILIES.get(def.family ?? '')?.entity ?? 'item'} already has this identity.`,
         },
       };
     }

@@ -55,6 +55,7 @@ export const edfiPlugin: FastifyPluginAsyncTypebox = async (app) => {
         jsonAllowingEmpty(scope);
         refuseSnapshots(scope);
         await scope.register(resourceRoutes);
+        await scope.register(resourceRoutes, { project: 'tpdm' });
         await scope.register(consolidatedRoutes);
       },
       { prefix },

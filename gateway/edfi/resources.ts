@@ -55,15 +55,15 @@ const ItemParams = Type.Object({
 
 type Target = { kind: 'resource'; def: ResourceDef } | { kind: 'descriptor'; segment: string };
 
-function target(segment: string): Target {
+function target(segment: string, project = 'ed-fi'): Target {
   const def = findResource(segment);
-  if (def) return { kind: 'resource', def };
-  if (descriptorListForResource(segment)) return { kind: 'descriptor', segment };
+  if (def && (def.project ?? 'ed-fi') === project) return { kind: 'resource', def };
+  if (project === 'ed-fi' && descriptorListForResource(segment)) return { kind: 'descriptor', segment };
   throw notFound();
 }
 
-function resourceOnly(segment: string, write: string): ResourceDef {
-  const t = target(segment);
+function resourceOnly(segment: string, write: string, project = 'ed-fi'): ResourceDef {
+  const t = target(segment, project);
   if (t.kind === 'descriptor')
     throw methodNotAllowed(
       `Descriptors are read-only on this gateway: ${write} is not supported. They are the Ed-Fi Data ` +
@@ -138,7 +138,7 @@ const baseOf = (request: FastifyRequest): string => (request.url.startsWith('/da
  */
 function locationOf(app: FastifyInstance, request: FastifyRequest, def: ResourceDef, id: string): string {
   const origin = app.ctx.config.PUBLIC_URL.replace(/\/+$/, '') || `${request.protocol}://${request.host}`;
-  return `${origin}${baseOf(request)}/ed-fi/${def.name}/${id}`;
+  return `${origin}${baseOf(request)}/${def.project ?? 'ed-fi'}/${def.name}/${id}`;
 }
 
 /** The id of a by-id route, or 400 when it is not an Ed-Fi resource id at all (the ODS/API answers 400, not 404). */
@@ -263,14 +263,16 @@ const sendPage = (reply: FastifyReply, items: unknown[], total: number | null) =
 };
 
 /** Registers the routes under one base path (`/data/v3` for ODS/API clients, `/data` for DMS clients). */
-export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const resourceRoutes: FastifyPluginAsyncTypebox<{ project?: string }> = async (app, opts) => {
+  /** `ed-fi`, or `tpdm` for the Teacher Prep resources of the model. */
+  const project = opts.project ?? 'ed-fi';
   const deps = { db: app.ctx.db, queue: app.ctx.queue };
   const read = { access: { roles: READ_ROLES } };
   const write = { access: { roles: WRITE_ROLES } };
   const tags = ['ed-fi'];
 
   // A trailing slash is accepted, as in the ODS/API (`/ed-fi/students/`).
-  for (const url of ['/ed-fi/:resource', '/ed-fi/:resource/'])
+  for (const url of [`/${project}/:resource`, `/${project}/:resource/`])
     app.get(
       url,
       {
@@ -286,7 +288,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
       async (request, reply) => {
-        const t = target(request.params.resource);
+        const t = target(request.params.resource, project);
         if (t.kind === 'descriptor') {
           const page = listDescriptors(t.segment, request.query);
           if (page.kind === 'bad') throw parameterValidationFailed(page.errors);
@@ -310,7 +312,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
 
   app.get(
-    '/ed-fi/:resource/deletes',
+    `/${project}/:resource/deletes`,
     {
       config: read,
       schema: {
@@ -321,7 +323,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const t = target(request.params.resource);
+      const t = target(request.params.resource, project);
       const q = parsePagingQuery(request.query);
       if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
       // Descriptors here are fixed lists: none is ever deleted.
@@ -333,7 +335,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/ed-fi/:resource/keyChanges',
+    `/${project}/:resource/keyChanges`,
     {
       config: read,
       schema: {
@@ -344,7 +346,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      target(request.params.resource);
+      target(request.params.resource, project);
       const q = parsePagingQuery(request.query);
       if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
       return sendPage(reply, [], q.query.totalCount ? 0 : null);
@@ -352,13 +354,13 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/ed-fi/:resource/:id',
+    `/${project}/:resource/:id`,
     {
       config: read,
       schema: { tags, summary: 'Read one item by id (ETag; 304 on If-None-Match)', params: ItemParams },
     },
     async (request, reply) => {
-      const t = target(request.params.resource);
+      const t = target(request.params.resource, project);
       routeId(request.params.id);
       if (t.kind === 'descriptor') {
         const d = descriptorById(t.segment, request.params.id);
@@ -379,7 +381,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  for (const url of ['/ed-fi/:resource', '/ed-fi/:resource/'])
+  for (const url of [`/${project}/:resource`, `/${project}/:resource/`])
     app.post(
       url,
       {
@@ -387,7 +389,7 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         schema: { tags, summary: 'Upsert by natural key: 201 when new, 200 when it existed', params: ResourceParams },
       },
       async (request, reply) => {
-        const def = resourceOnly(request.params.resource, 'POST');
+        const def = resourceOnly(request.params.resource, 'POST', project);
         const body = jsonBody(request);
         const w = writerOf(request);
         const inm = header(request, 'if-none-match');
@@ -402,13 +404,13 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
 
   app.put(
-    '/ed-fi/:resource/:id',
+    `/${project}/:resource/:id`,
     {
       config: write,
       schema: { tags, summary: 'Replace an item by id (204; 412 when If-Match does not match)', params: ItemParams },
     },
     async (request, reply) => {
-      const def = resourceOnly(request.params.resource, 'PUT');
+      const def = resourceOnly(request.params.resource, 'PUT', project);
       routeId(request.params.id);
       const body = jsonBody(request);
       const w = writerOf(request);
@@ -428,13 +430,13 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.delete(
-    '/ed-fi/:resource/:id',
+    `/${project}/:resource/:id`,
     {
       config: write,
       schema: { tags, summary: 'Delete an item by id (204; 409 while referenced)', params: ItemParams },
     },
     async (request, reply) => {
-      const def = resourceOnly(request.params.resource, 'DELETE');
+      const def = resourceOnly(request.params.resource, 'DELETE', project);
       routeId(request.params.id);
       const w = writerOf(request);
       const ifMatch = header(request, 'if-match');
@@ -448,11 +450,11 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const m405 = { access: { public: true as const } };
   app.route({
     method: ['PUT', 'DELETE', 'PATCH'],
-    url: '/ed-fi/:resource',
+    url: `/${project}/:resource`,
     config: m405,
     schema: { hide: true },
     handler: async (request) => {
-      target((request.params as { resource: string }).resource);
+      target((request.params as { resource: string }).resource, project);
       throw methodNotAllowed(
         request.method === 'PUT'
           ? 'Resource collections cannot be replaced. To "upsert" an item in the collection, use POST. To ' +
@@ -466,11 +468,11 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
   app.route({
     method: ['POST', 'PATCH'],
-    url: '/ed-fi/:resource/:id',
+    url: `/${project}/:resource/:id`,
     config: m405,
     schema: { hide: true },
     handler: async (request) => {
-      target((request.params as { resource: string }).resource);
+      target((request.params as { resource: string }).resource, project);
       throw methodNotAllowed(
         request.method === 'POST'
           ? 'Resource items can only be updated using PUT. To "upsert" an item in the resource collection ' +
@@ -480,7 +482,8 @@ export const resourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   });
   // HEAD and OPTIONS are not Ed-Fi methods: 405 on every Ed-Fi path, as in the ODS/API (HEAD where a GET route
-  // exists is refused by the scope's hook, see plugin.ts).
+  // exists is refused by the scope's hook, see plugin.ts). Registered once per base path, with the ed-fi routes.
+  if (project !== 'ed-fi') return;
   app.route({
     method: ['HEAD', 'OPTIONS'],
     url: '/*',

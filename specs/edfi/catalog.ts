@@ -19,8 +19,10 @@ import {
 import { studentAcademicRecords } from './resources/student-academic-records.js';
 import { courseTranscripts } from './resources/course-transcripts.js';
 import { studentAssessments } from './resources/student-assessments.js';
+import { MODEL, generatedDef, loadOrder, modelResource } from './model/index.js';
 
-export const RESOURCES: readonly ResourceDef[] = [
+/** The resources that feed the canonical record: written by hand, with the canonical mapping in core/edfi. */
+const MAPPED: readonly ResourceDef[] = [
   localEducationAgencies,
   schools,
   assessments,
@@ -33,7 +35,22 @@ export const RESOURCES: readonly ResourceDef[] = [
   studentAssessments,
   studentAcademicRecords,
   courseTranscripts,
-].sort((a, b) => a.order - b.order);
+];
+
+const ORDER = loadOrder();
+const mappedNames = new Set(MAPPED.map((d) => d.name));
+
+/**
+ * Every resource of the Data Standard 5 model: the mapped ones as written by hand (with the model's load order and
+ * family), every other one generated from the model.
+ */
+export const RESOURCES: readonly ResourceDef[] = [
+  ...MAPPED.map((d): ResourceDef => {
+    const family = modelResource(d.name)?.family;
+    return { ...d, order: ORDER.get(d.name) ?? d.order, ...(family ? { family } : {}) };
+  }),
+  ...MODEL.resources.filter((r) => !mappedNames.has(r.name)).map((r) => generatedDef(r, ORDER.get(r.name) ?? 0)),
+].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
 
 const byLowerName = new Map(RESOURCES.map((r) => [r.name.toLowerCase(), r]));
 const byName = new Map(RESOURCES.map((r) => [r.name, r]));

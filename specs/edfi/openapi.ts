@@ -18,7 +18,10 @@ function toOpenApi(schema: unknown): Json {
   }) as Json;
 }
 
-const componentName = (def: ResourceDef) => `edFi_${def.entity.charAt(0).toLowerCase()}${def.entity.slice(1)}`;
+const componentName = (def: ResourceDef) =>
+  `${def.project === 'tpdm' ? 'tpdm' : 'edFi'}_${def.entity.charAt(0).toLowerCase()}${def.entity.slice(1)}`;
+/** `/ed-fi/students`, `/tpdm/candidates`. */
+const pathOf = (def: ResourceDef) => `/${def.project ?? 'ed-fi'}/${def.name}`;
 
 const problem = (description: string) => ({
   description,
@@ -95,7 +98,7 @@ function resourcePaths(def: ResourceDef): Record<string, Json> {
   const item = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
   const tags = [def.name];
   return {
-    [`/ed-fi/${def.name}`]: {
+    [pathOf(def)]: {
       get: {
         tags,
         operationId: `get${def.entity}s`,
@@ -129,7 +132,7 @@ function resourcePaths(def: ResourceDef): Record<string, Json> {
         },
       },
     },
-    [`/ed-fi/${def.name}/{id}`]: {
+    [`${pathOf(def)}/{id}`]: {
       get: {
         tags,
         operationId: `get${def.entity}ById`,
@@ -168,7 +171,7 @@ function resourcePaths(def: ResourceDef): Record<string, Json> {
         },
       },
     },
-    [`/ed-fi/${def.name}/keyChanges`]: {
+    [`${pathOf(def)}/keyChanges`]: {
       get: {
         tags,
         operationId: `keyChanges${def.entity}s`,
@@ -182,7 +185,7 @@ function resourcePaths(def: ResourceDef): Record<string, Json> {
         },
       },
     },
-    [`/ed-fi/${def.name}/deletes`]: {
+    [`${pathOf(def)}/deletes`]: {
       get: {
         tags,
         operationId: `deletes${def.entity}s`,
@@ -317,6 +320,6 @@ export function dependencies(): { resource: string; order: number; operations: s
   }));
   return [
     ...descriptors,
-    ...RESOURCES.map((r) => ({ resource: `/ed-fi/${r.name}`, order: r.order + 2, operations: ['Create', 'Update'] })),
+    ...RESOURCES.map((r) => ({ resource: pathOf(r), order: r.order + 2, operations: ['Create', 'Update'] })),
   ];
 }

@@ -19,8 +19,17 @@ export interface IdentityField {
  * like the target's identity fields, so the target key is built by name.
  */
 export interface ReferenceDef {
+  /** The top-level property holding the reference (the first step of `path`). */
   property: string;
-  /** A resource name, or `educationOrganizations` for the abstract education organization. */
+  /**
+   * Where the reference object sits when it is not a top-level property: `['classPeriods', '*',
+   * 'classPeriodReference']` (`*` steps into every item of a collection).
+   */
+  path?: readonly string[];
+  /**
+   * A resource name, or an abstract family (`educationOrganizations`, `generalStudentProgramAssociations`) whose
+   * members it may point at.
+   */
   target: string;
   /** The entity named in messages and read-back links (`School`, `EducationOrganization`…). */
   targetEntity: string;
@@ -49,4 +58,15 @@ export interface ResourceDef {
   studentScoped: boolean;
   /** Load order (the ODS `dependencies` order): a resource only references resources of a lower order. */
   order: number;
+  /** URL project segment: `ed-fi` (the default) or `tpdm`. */
+  project?: string;
+  /** The abstract family whose references also find this resource (its alias key). */
+  family?: string;
+  /** The model lets PUT change the natural key (cascading to the documents that reference it). */
+  keyUpdatable?: boolean;
+  /**
+   * Generated from the Data Standard model and only stored and served: it feeds no canonical record and costs no
+   * matching work.
+   */
+  generated?: boolean;
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { Ajv } from 'ajv';
 import { RESOURCES } from '../../specs/edfi/catalog.js';
+import { FAMILIES } from '../../specs/edfi/model/index.js';
 import { sharedData } from '../support/data.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { edfiClient, type EdfiClient } from './support/client.js';
@@ -50,8 +51,9 @@ describe('resource schemas against the Ed-Fi Resource API (DS 5.0) OpenAPI', () 
   }
 
   for (const def of RESOURCES) {
-    it(`${def.name} is a subset of edFi_${def.entity.charAt(0).toLowerCase()}${def.entity.slice(1)}`, () => {
-      const name = `edFi_${def.entity.charAt(0).toLowerCase()}${def.entity.slice(1)}`;
+    const prefix = def.project === 'tpdm' ? 'tpdm' : 'edFi';
+    const name = `${prefix}_${def.entity.charAt(0).toLowerCase()}${def.entity.slice(1)}`;
+    it(`${def.name} is a subset of ${name}`, () => {
       expect(official[name], name).toBeDefined();
       const out: string[] = [];
       compare(JSON.parse(JSON.stringify(def.schema)) as Json, official[name]!, def.name, out);
@@ -93,7 +95,9 @@ describe('discovery, metadata and change queries against the Ed-Fi API specifica
     expect(resources.openapi).toBe('3.0.3');
     for (const def of RESOURCES) {
       expect(Object.keys(resources.paths)).toEqual(
-        expect.arrayContaining([`/ed-fi/${def.name}`, `/ed-fi/${def.name}/{id}`, `/ed-fi/${def.name}/deletes`]),
+        expect.arrayContaining(
+          [def.name, `${def.name}/{id}`, `${def.name}/deletes`].map((p) => `/${def.project ?? 'ed-fi'}/${p}`),
+        ),
       );
     }
     expect(resources.components.schemas.edFi_studentMigrantEducationProgramAssociation.required).toEqual(
@@ -114,10 +118,10 @@ describe('discovery, metadata and change queries against the Ed-Fi API specifica
     }[];
     const schema = components(yaml('discovery-api-1.0.yaml')).dependency!;
     for (const d of deps) expect(ajv.validate(schema, d)).toBe(true);
-    const order = new Map(deps.map((d) => [d.resource.replace('/ed-fi/', ''), d.order]));
+    const order = new Map(deps.map((d) => [d.resource.replace(/^\/(ed-fi|tpdm)\//, ''), d.order]));
     for (const def of RESOURCES) {
       for (const ref of def.references) {
-        const targets = ref.target === 'educationOrganizations' ? ['schools', 'localEducationAgencies'] : [ref.target];
+        const targets = FAMILIES.get(ref.target)?.members ?? [ref.target];
         for (const t of targets)
           if (t !== def.name) expect(order.get(t)!, `${def.name} -> ${t}`).toBeLessThanOrEqual(order.get(def.name)!);
       }
