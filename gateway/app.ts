@@ -45,6 +45,7 @@ import { studentSearchRoutes } from './routes/student-searches.js';
 import { portalPlugin } from './portal/plugin.js';
 import { reportRoutes } from './routes/reports.js';
 import { edfiHeldRecordRoutes } from './routes/edfi-held-records.js';
+import metricsPlugin from './plugins/metrics.js';
 
 /** The gateway's fastify instance: TypeBox schemas give route handlers their types. */
 export type GatewayApp = FastifyInstance<
@@ -184,6 +185,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
     await docs.register(swaggerUi, { routePrefix: '/docs' });
   });
 
+  // Every request counted and timed; GET /metrics for Prometheus.
+  await app.register(metricsPlugin);
   await app.register(healthRoutes);
   await app.register(oauthRoutes);
   await app.register(signInRoutes);

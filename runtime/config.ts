@@ -195,6 +195,12 @@ export const ConfigSchema = Type.Object({
       'Run the built-in development OIDC provider with demo users at /dev-idp (npm start sets it). Never ' +
       'in production.',
   }),
+  METRICS_TOKEN: Type.String({
+    default: '',
+    description:
+      'Bearer token Prometheus must send to GET /metrics (counts only, no student data). Empty: /metrics ' +
+      'answers anyone who reaches it; set it when the gateway is reachable from outside.',
+  }),
   SESSION_TTL_SECONDS: Type.Integer({
     default: 28_800,
     minimum: 300,

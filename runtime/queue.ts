@@ -9,6 +9,7 @@ import {
   type RecoverableJobQueue,
 } from '../core/jobs.js';
 import { LogLimiter, errorKey } from './log-limit.js';
+import { jobDuration, jobFailures } from './metrics.js';
 import type { Logger } from './logger.js';
 
 export function redisOptions(url: string) {
@@ -189,6 +190,22 @@ export class BullJobQueue implements RecoverableJobQueue {
       { name: id, data: payload, opts: MAINTENANCE_JOB_OPTIONS },
     );
   }
+  /** Jobs in each queue by state, for /metrics and the help desk's board. */
+  async counts(): Promise<Record<QueueName, Record<string, number>>> {
+    const names = Object.values(QUEUES);
+    const all = await withTimeout(
+      Promise.all(
+        names.map((n) => this.queue(n).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized')),
+      ),
+      this.enqueueTimeoutMs,
+      'queue counts',
+    );
+    return Object.fromEntries(names.map((n, i) => [n, all[i]!])) as Record<QueueName, Record<string, number>>;
+  }
+  /** The BullMQ queues themselves, for the queue board. */
+  bullQueues(): Queue[] {
+    return Object.values(QUEUES).map((n) => this.queue(n));
+  }
   async ping(): Promise<boolean> {
     try {
       return (await withTimeout(this.conn.ping(), 1000, 'ping')) === 'PONG';
@@ -212,6 +229,12 @@ export interface QueueWorkerOptions {
   stalledIntervalMs?: number;
   /** How many times a job may lose its worker before it is failed. */
   maxStalledCount?: number;
+}
+
+/** A finished attempt's run time (BullMQ stamps when it started and finished). */
+function observeJob(queue: QueueName, outcome: 'completed' | 'failed', job: Job): void {
+  if (job.processedOn && job.finishedOn)
+    jobDuration.observe({ queue, outcome }, Math.max(0, job.finishedOn - job.processedOn) / 1000);
 }
 
 const traceOf = (job: Job | undefined) => (job?.data as { traceId?: string } | undefined)?.traceId;
@@ -242,9 +265,12 @@ export function startQueueWorker<Q extends QueueName>(
   w.on('error', (err: Error) =>
     limiter.log('warn', errorKey(`worker ${name}`, err), { err, queue: name }, 'queue worker error'),
   );
+  w.on('completed', (job: Job) => observeJob(name, 'completed', job));
   w.on('failed', (job: Job | undefined, err: Error) => {
     const attempts = job?.opts.attempts ?? 1;
     const final = !job || job.attemptsMade >= attempts;
+    jobFailures.inc({ queue: name, final: String(final) });
+    if (job) observeJob(name, 'failed', job);
     const fields = { err, queue: name, jobId: job?.id, traceId: traceOf(job), attempt: job?.attemptsMade, attempts };
     // The same outage fails many jobs the same way: one line per error a minute, with how many were suppressed.
     const key = errorKey(`failed ${name} ${final ? 'final' : 'retry'}`, err);

@@ -154,3 +154,65 @@ export function Alert(p: {
     </div>
   );
 }
+
+/**
+ * The filter form of every list page: a GET form whose fields sit side by side (three to a row on a tablet and
+ * wider), then its submit button. Each child is one field.
+ */
+export function FilterForm(p: { action: string; submit?: string; children: ComponentChildren }) {
+  const fields = Array.isArray(p.children) ? p.children : [p.children];
+  return (
+    <form method="get" action={p.action} class="usa-form usa-form--large portal-noprint">
+      <div class="grid-row grid-gap">
+        {fields.map((f) => (
+          <div class="tablet:grid-col-4">{f}</div>
+        ))}
+      </div>
+      <button class="usa-button" type="submit">
+        {p.submit ?? 'Search'}
+      </button>
+    </form>
+  );
+}
+
+/**
+ * The table of every list page: a caption, column headers, the rows (each a `<tr>`), and a one-cell row saying so
+ * when there are none. Wide tables scroll inside a focusable frame, so a keyboard can scroll them too.
+ */
+export function DataTable(p: {
+  caption: string;
+  head: readonly string[];
+  empty: string;
+  rows: readonly VNode[];
+  scroll?: boolean;
+  testid?: string;
+}) {
+  const table = (
+    <table class="usa-table usa-table--striped usa-table--compact" data-testid={p.testid}>
+      <caption>{p.caption}</caption>
+      <thead>
+        <tr>
+          {p.head.map((h) => (
+            <th scope="col">{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {p.rows.length === 0 ? (
+          <tr>
+            <td colSpan={p.head.length}>{p.empty}</td>
+          </tr>
+        ) : (
+          p.rows
+        )}
+      </tbody>
+    </table>
+  );
+  return p.scroll ? (
+    <div class="usa-table-container--scrollable" tabindex={0}>
+      {table}
+    </div>
+  ) : (
+    table
+  );
+}

@@ -31,6 +31,12 @@ export const PAGES = {
     summary: 'Records your state asked other states for, and where each request stands.',
     roles: ['counselor', 'data-admin', 'admin'],
   },
+  status: {
+    href: '/portal/status',
+    label: 'Status board',
+    summary: 'Every state at a glance: submissions, rejections, deliveries pending, late and dead, alerts, queues.',
+    roles: ['help-desk', 'admin'],
+  },
   deliveries: {
     href: '/portal/deliveries',
     label: 'Deliveries',

@@ -11,6 +11,11 @@ import { actorOf, scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
 import { enqueueDeliveries } from './exchange-shared.js';
 
+/** Why a delivery is set aside; the portal's cancel form is checked with it too. */
+export const CancelBody = Type.Object(
+  { reason: Type.String({ minLength: 3, maxLength: 500 }) },
+  { additionalProperties: false },
+);
 const STATUSES = ['queued', 'held', 'sending', 'retrying', 'delivered', 'dead', 'cancelled', 'expired'] as const;
 
 function outcome(r: HelpDeskResult, id: string): Delivery {
@@ -94,19 +99,10 @@ export const exchangeDeliveryRoutes: FastifyPluginAsyncTypebox = async (app) => 
         tags: ['exchange'],
         summary: 'Set a delivery aside for good, so the messages behind it can flow',
         params: IdParam,
-        body: Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, { additionalProperties: false }),
+        body: CancelBody,
       },
     },
-    async (request) => {
-      const r = await cancelDelivery(app.ctx.db, request.params.id, actorOf(request), request.body.reason, request.id);
-      const d = outcome(r, request.params.id);
-      const released = 'released' in r ? (r.released ?? []) : [];
-      const next = (await Promise.all(released.map((id) => getDelivery(app.ctx.db, id)))).filter(
-        (x): x is Delivery => x !== null,
-      );
-      await enqueueDeliveries(app, request, next);
-      return deliveryView(d);
-    },
+    async (request) => deliveryView(await cancelNow(app, request, request.params.id, request.body.reason)),
   );
 
   app.get(
@@ -121,6 +117,23 @@ export const exchangeDeliveryRoutes: FastifyPluginAsyncTypebox = async (app) => 
     async () => ({ items: await failingCircuits(app.ctx.db) }),
   );
 };
+
+/** The help desk's cancel, for the API and the portal: set aside for good, the messages queued behind it released. */
+export async function cancelNow(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  id: string,
+  reason: string,
+): Promise<Delivery> {
+  const r = await cancelDelivery(app.ctx.db, id, actorOf(request), reason, request.id);
+  const d = outcome(r, id);
+  const released = 'released' in r ? (r.released ?? []) : [];
+  const next = (await Promise.all(released.map((x) => getDelivery(app.ctx.db, x)))).filter(
+    (x): x is Delivery => x !== null,
+  );
+  await enqueueDeliveries(app, request, next);
+  return d;
+}
 
 /** The help desk's retry, for the API and the portal: a fresh round of attempts, the first one queued now. */
 export async function retryNow(app: FastifyInstance, request: FastifyRequest, id: string): Promise<Delivery> {

@@ -75,4 +75,46 @@ describe('help desk journey', () => {
     noChildIn(await page.content(), 'the refusal');
     await page.close();
   });
+  it('shows the status board with one alert per problem, and cancels a delivery from the page', async () => {
+    const all = await eventually(async () => {
+      const l = await listDeliveries(portal.sys.db, { limit: 50 });
+      return l.length >= 2 ? l : null;
+    });
+    const state = all[0]!.stateCode;
+    const same = all.filter((d) => d.stateCode === state);
+    // Every delivery to that state gave up: several dead messages, one problem.
+    await portal.sys.db.query(
+      `UPDATE deliveries SET status = 'dead', last_error = 'HTTP 503 from receiver' WHERE state_code = $1`,
+      [state],
+    );
+    const page = await signIn(portal, 'Hana Park', '/portal/status');
+    noChildIn(await page.content(), 'the status board');
+    const alerts = page.getByTestId('alerts').locator(`[data-alert="dead-delivery:${state}"]`);
+    await expect(alerts.count()).resolves.toBe(1);
+    await expect(alerts.textContent()).resolves.toContain(`${same.length} deliveries to ${state}`);
+    const row = page.getByTestId('states').locator(`tr[data-state="${state}"]`);
+    await expect(row.getByTestId('dead').textContent()).resolves.toBe(String(same.length));
+    await expectAccessible(page);
+    await screenshot(page, 'helpdesk-status');
+
+    // From the board to the dead deliveries, then cancel one.
+    await row.getByTestId('dead').getByRole('link').click();
+    const target = same[0]!;
+    await page.getByRole('link', { name: `Cancel delivery ${target.id}` }).click();
+    await page.getByLabel('Why').fill('no');
+    await page.getByRole('button', { name: 'Cancel the delivery' }).click();
+    // The form is checked with the API's schema (at least 3 characters): the problem shows next to the field.
+    await expect(page.locator('#f-reason-error').count()).resolves.toBe(1);
+    await expectAccessible(page);
+    await page.getByLabel('Why').fill('The state replaced this message with a later one');
+    await page.getByRole('button', { name: 'Cancel the delivery' }).click();
+    await page.getByText(`Delivery ${target.id} is cancelled`).waitFor();
+    const after = (await listDeliveries(portal.sys.db, { limit: 50 })).find((d) => d.id === target.id);
+    expect(after?.status).toBe('cancelled');
+    const audit = await portal.sys.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action LIKE 'delivery.cancel%'`,
+    );
+    expect(audit.rows[0]!.n).toBe(1);
+    await page.close();
+  });
 });

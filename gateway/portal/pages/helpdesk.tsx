@@ -2,12 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { installedAdapters } from '../../../adapters/registry.js';
 import { readExchange, searchLedger } from '../../../core/ledger.js';
-import { searchDeliveries } from '../../../core/exchange/views.js';
+import { readDelivery, searchDeliveries, type DeliveryView } from '../../../core/exchange/views.js';
+import { statusBoard } from '../../../core/status.js';
+import { BullJobQueue } from '../../../runtime/queue.js';
+import { createAjv, toFieldIssues } from '../../../specs/validation.js';
 import { scopeOf } from '../../plugins/auth.js';
-import { retryNow } from '../../routes/exchange-deliveries.js';
+import { CancelBody, cancelNow, retryNow } from '../../routes/exchange-deliveries.js';
 import { IdParam } from '../../schemas.js';
-import { Field, Select } from '../forms.js';
-import { Alert, Csrf, Page, sendPage } from '../html.js';
+import { Field, Select, fieldErrors } from '../forms.js';
+import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
@@ -23,6 +26,7 @@ const EXCHANGE_STATUSES = [
   'delivered',
   'dead',
 ];
+const CANCELLABLE = ['queued', 'held', 'retrying', 'dead'];
 const when = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '');
 const statusOptions = (list: string[]) => [['', 'Any status'] as const, ...list.map((s) => [s, s] as const)];
 
@@ -70,6 +74,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
           status: Type.Optional(Type.String({ maxLength: 20 })),
           msixId: Type.Optional(Type.String({ maxLength: 20 })),
           retried: Type.Optional(Type.String({ maxLength: 40 })),
+          cancelled: Type.Optional(Type.String({ maxLength: 40 })),
         }),
       },
     },
@@ -85,7 +90,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
         ...(msixId && msixId.length === 12 ? { msixId } : {}),
         limit: 100,
       });
-      const mayRetry = viewer.roles.some((r) => r === 'help-desk' || r === 'admin');
+      const mayAct = viewer.roles.some((r) => r === 'help-desk' || r === 'admin');
       return sendPage(
         reply,
         <Page title="Deliveries" viewer={viewer} path={PAGES.deliveries.href}>
@@ -96,68 +101,49 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
               <p>Delivery {q.retried} is queued for a fresh round of attempts.</p>
             </Alert>
           ) : null}
-          <form method="get" action={PAGES.deliveries.href} class="usa-form usa-form--large">
-            <div class="grid-row grid-gap">
-              <div class="tablet:grid-col-4">
-                <Field name="msixId" label="MSIX id" value={q.msixId} inputmode="numeric" />
-              </div>
-              <div class="tablet:grid-col-4">
-                <Field name="state" label="Receiving state" value={q.state} hint="Two letters" />
-              </div>
-              <div class="tablet:grid-col-4">
-                <Select name="status" label="Status" options={statusOptions(DELIVERY_STATUSES)} value={status} />
-              </div>
-            </div>
-            <button class="usa-button" type="submit">
-              Search
-            </button>
-          </form>
-          <div class="usa-table-container--scrollable" tabindex={0}>
-            <table class="usa-table usa-table--striped usa-table--compact">
-              <caption>Deliveries, newest first (no message contents)</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">To</th>
-                  <th scope="col">MSIX id</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last error</th>
-                  <th scope="col">Action</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.length === 0 ? (
-                  <tr>
-                    <td colSpan={8}>No delivery matches.</td>
-                  </tr>
-                ) : (
-                  items.map((d) => (
-                    <tr data-delivery={d.id}>
-                      <td>{when(d.createdAt)}</td>
-                      <td>{d.kind}</td>
-                      <td>{d.to}</td>
-                      <td>{d.msixId ?? ''}</td>
-                      <td data-testid="delivery-status">{d.status}</td>
-                      <td>{d.attempts}</td>
-                      <td>{d.lastError ?? ''}</td>
-                      <td>
-                        {mayRetry && ['dead', 'retrying', 'expired'].includes(d.status) ? (
-                          <form method="post" action={`${PAGES.deliveries.href}/${d.id}/retry`}>
-                            <Csrf viewer={viewer} />
-                            <button class="usa-button usa-button--secondary" type="submit">
-                              Retry
-                            </button>
-                          </form>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))
-                )}
-              </tbody>
-            </table>
-          </div>
+          {q.cancelled ? (
+            <Alert kind="success">
+              <p>Delivery {q.cancelled} is cancelled; the messages queued behind it go on.</p>
+            </Alert>
+          ) : null}
+          <FilterForm action={PAGES.deliveries.href}>
+            <Field name="msixId" label="MSIX id" value={q.msixId} inputmode="numeric" />
+            <Field name="state" label="Receiving state" value={q.state} hint="Two letters" />
+            <Select name="status" label="Status" options={statusOptions(DELIVERY_STATUSES)} value={status} />
+          </FilterForm>
+          <DataTable
+            scroll
+            caption="Deliveries, newest first (no message contents)"
+            head={['Created', 'Kind', 'To', 'MSIX id', 'Status', 'Attempts', 'Next attempt', 'Last error', 'Action']}
+            empty="No delivery matches."
+            rows={items.map((d) => (
+              <tr data-delivery={d.id}>
+                <td>{when(d.createdAt)}</td>
+                <td>{d.kind}</td>
+                <td>{d.to}</td>
+                <td>{d.msixId ?? ''}</td>
+                <td data-testid="delivery-status">{d.status}</td>
+                <td>{d.attempts}</td>
+                <td>{when(d.nextAttemptAt)}</td>
+                <td>{d.lastError ?? ''}</td>
+                <td>
+                  {mayAct && ['dead', 'retrying', 'expired'].includes(d.status) ? (
+                    <form method="post" action={`${PAGES.deliveries.href}/${d.id}/retry`}>
+                      <Csrf viewer={viewer} />
+                      <button class="usa-button usa-button--secondary" type="submit">
+                        Retry
+                      </button>
+                    </form>
+                  ) : null}
+                  {mayAct && CANCELLABLE.includes(d.status) ? (
+                    <a href={`${PAGES.deliveries.href}/${d.id}/cancel`} aria-label={`Cancel delivery ${d.id}`}>
+                      Cancel…
+                    </a>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          />
         </Page>,
       );
     },
@@ -209,47 +195,27 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
         reply,
         <Page title="Ledger" viewer={viewer} path={PAGES.ledger.href}>
           <h1>Exchange ledger</h1>
-          <form method="get" action={PAGES.ledger.href} class="usa-form usa-form--large">
-            <div class="grid-row grid-gap">
-              <div class="tablet:grid-col-4">
-                <Field name="state" label="State" value={q.state} hint="Two letters" />
-              </div>
-              <div class="tablet:grid-col-4">
-                <Select name="status" label="Status" options={statusOptions(EXCHANGE_STATUSES)} value={status} />
-              </div>
-              <div class="tablet:grid-col-4">
-                <Field name="kind" label="Kind" value={q.kind} hint="For example records, file, record-request" />
-              </div>
-            </div>
-            <button class="usa-button" type="submit">
-              Search
-            </button>
-          </form>
-          <table class="usa-table usa-table--striped usa-table--compact">
-            <caption>Exchanges, newest first</caption>
-            <thead>
+          <FilterForm action={PAGES.ledger.href}>
+            <Field name="state" label="State" value={q.state} hint="Two letters" />
+            <Select name="status" label="Status" options={statusOptions(EXCHANGE_STATUSES)} value={status} />
+            <Field name="kind" label="Kind" value={q.kind} hint="For example records, file, record-request" />
+          </FilterForm>
+          <DataTable
+            caption="Exchanges, newest first"
+            head={['Created', 'State', 'Direction', 'Kind', 'Status']}
+            empty="No exchange matches."
+            rows={items.map((x) => (
               <tr>
-                <th scope="col">Created</th>
-                <th scope="col">State</th>
-                <th scope="col">Direction</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Status</th>
+                <td>
+                  <a href={`/portal/exchanges/${x.id}`}>{when(x.createdAt)}</a>
+                </td>
+                <td>{x.stateCode}</td>
+                <td>{x.direction}</td>
+                <td>{x.kind}</td>
+                <td>{x.status}</td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((x) => (
-                <tr>
-                  <td>
-                    <a href={`/portal/exchanges/${x.id}`}>{when(x.createdAt)}</a>
-                  </td>
-                  <td>{x.stateCode}</td>
-                  <td>{x.direction}</td>
-                  <td>{x.kind}</td>
-                  <td>{x.status}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          />
         </Page>,
       );
     },
@@ -304,6 +270,140 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
           </table>
           <h2>Summary</h2>
           <pre class="font-mono-xs">{JSON.stringify({ summary: x.summary, error: x.error }, null, 2)}</pre>
+        </Page>,
+      );
+    },
+  );
+  const cancelPage = (viewer: Viewer, d: DeliveryView, values: { reason?: string }, error?: string) => (
+    <Page title="Cancel a delivery" viewer={viewer} path={PAGES.deliveries.href}>
+      <h1>Cancel delivery {d.id}</h1>
+      <p>
+        {`${d.kind} to ${d.to}${d.msixId ? ` for MSIX ${d.msixId}` : ''}, ${d.status} after ${d.attempts} attempts. `}
+        Cancelling sets it aside for good; the messages queued behind it go on. The state can ask again.
+      </p>
+      <form method="post" action={`${PAGES.deliveries.href}/${d.id}/cancel`} class="usa-form usa-form--large">
+        <Csrf viewer={viewer} />
+        <Field name="reason" label="Why" value={values.reason} error={error} required />
+        <button class="usa-button usa-button--secondary" type="submit">
+          Cancel the delivery
+        </button>
+      </form>
+      <p>
+        <a href={PAGES.deliveries.href}>Back to deliveries</a>
+      </p>
+    </Page>
+  );
+  const checkCancel = createAjv().compile(CancelBody);
+
+  app.get(
+    `${PAGES.deliveries.href}/:id/cancel`,
+    // The same roles as POST /api/v1/deliveries/{id}/cancel.
+    { config: { access: { roles: ['help-desk', 'admin'] } }, schema: { hide: true, params: IdParam } },
+    async (request, reply) => {
+      const d = await readDelivery(db, scopeOf(request), request.params.id);
+      return sendPage(reply, cancelPage(viewerOf(request), d, {}));
+    },
+  );
+
+  app.post(
+    `${PAGES.deliveries.href}/:id/cancel`,
+    { config: { access: { roles: ['help-desk', 'admin'] } }, schema: { hide: true, params: IdParam } },
+    async (request, reply) => {
+      const form = (request.body ?? {}) as Record<string, string>;
+      const body = { reason: (form.reason ?? '').trim() };
+      if (!checkCancel(body)) {
+        const d = await readDelivery(db, scopeOf(request), request.params.id);
+        const errors = fieldErrors(toFieldIssues(checkCancel.errors, body));
+        return sendPage(reply, cancelPage(viewerOf(request), d, body, errors.reason), 400);
+      }
+      const d = await cancelNow(app, request, request.params.id, body.reason);
+      const back = new URLSearchParams({ cancelled: d.id, ...(d.msixId ? { msixId: d.msixId } : {}) });
+      return reply.redirect(`${PAGES.deliveries.href}?${back}`, 303);
+    },
+  );
+
+  app.get(
+    PAGES.status.href,
+    { config: { access: { roles: PAGES.status.roles } }, schema: { hide: true } },
+    async (request, reply) => {
+      const viewer = viewerOf(request);
+      const board = await statusBoard(db, new Date());
+      const queues = app.ctx.queue instanceof BullJobQueue ? await app.ctx.queue.counts().catch(() => null) : null;
+      const rate = (r: number | null) => (r === null ? '' : `${Math.round(r * 100)}%`);
+      const find = (state: string, status: string) =>
+        `${PAGES.deliveries.href}?${new URLSearchParams({ state, status })}`;
+      return sendPage(
+        reply,
+        <Page title="Status board" viewer={viewer} path={PAGES.status.href}>
+          <h1>Status board</h1>
+          <section aria-labelledby="alerts-h" data-testid="alerts">
+            <h2 id="alerts-h">Alerts</h2>
+            {board.alerts.length === 0 ? (
+              <p>No open problem.</p>
+            ) : (
+              <ul class="usa-list">
+                {board.alerts.map((a) => (
+                  <li data-alert={a.key}>
+                    <strong>{a.kind.replace(/-/g, ' ')}</strong>: {a.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <h2>States</h2>
+          <DataTable
+            scroll
+            testid="states"
+            caption="Per state: submissions (records accepted / rejected), deliveries, the receiver"
+            head={[
+              'State',
+              'Last submission',
+              '24 h',
+              '7 days',
+              'Rejected 7 days',
+              'Pending',
+              'Late',
+              'Dead',
+              'Receiver',
+              'Last delivered',
+            ]}
+            empty="No state has exchanged anything yet."
+            rows={board.states.map((s) => (
+              <tr data-state={s.stateCode}>
+                <th scope="row">{s.stateCode}</th>
+                <td>{when(s.lastSubmissionAt) || 'never'}</td>
+                <td>{`${s.accepted24h} / ${s.rejected24h}`}</td>
+                <td>{`${s.accepted7d} / ${s.rejected7d}`}</td>
+                <td>{rate(s.rejectionRate7d)}</td>
+                <td>{s.deliveriesPending}</td>
+                <td>{s.deliveriesLate ? <a href={find(s.stateCode, 'retrying')}>{s.deliveriesLate}</a> : 0}</td>
+                <td data-testid="dead">
+                  {s.deliveriesDead ? <a href={find(s.stateCode, 'dead')}>{s.deliveriesDead}</a> : 0}
+                </td>
+                <td>{s.receiver === 'ok' ? 'ok' : `${s.receiver}: ${s.receiverError ?? ''}`}</td>
+                <td>{when(s.lastDeliveredAt) || 'never'}</td>
+              </tr>
+            ))}
+          />
+          <h2>Queues</h2>
+          {queues ? (
+            <DataTable
+              caption="Jobs by queue"
+              head={['Queue', 'Waiting', 'Active', 'Delayed', 'Failed']}
+              empty="No queue."
+              rows={Object.entries(queues).map(([name, c]) => (
+                <tr>
+                  <th scope="row">{name}</th>
+                  <td>{c.waiting ?? 0}</td>
+                  <td>{c.active ?? 0}</td>
+                  <td>{c.delayed ?? 0}</td>
+                  <td>{c.failed ?? 0}</td>
+                </tr>
+              ))}
+            />
+          ) : (
+            <p>The queues do not answer.</p>
+          )}
         </Page>,
       );
     },

@@ -22,7 +22,7 @@ import { CreateBody, created, decided, mergeDeps, who } from '../../routes/match
 import { auditReviewRead, ResolveBody, resolveAsAsked } from '../../routes/matching-reviews.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
-import { Alert, Csrf, Page, sendPage, type Viewer } from '../html.js';
+import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
@@ -187,7 +187,7 @@ function Worklist(p: {
         Records the engine could not place on its own{p.viewer.state ? `, from ${p.viewer.state}` : ''}. Oldest first:
         compare each with its candidates and decide.
       </p>
-      <form method="get" action={PAGES.worklist.href} class="usa-form">
+      <FilterForm action={PAGES.worklist.href} submit="Show">
         <Select
           name="status"
           label="Status"
@@ -198,49 +198,30 @@ function Worklist(p: {
           ]}
           value={p.status}
         />
-        <button class="usa-button" type="submit">
-          Show
-        </button>
-      </form>
+      </FilterForm>
       <p data-testid="aging">
         {`${p.total} ${p.status}. Aging: `}
         {ages.map(([label, rs], i) => `${i ? ', ' : ''}${(rs as ReviewSummary[]).length} ${label as string}`)}.
       </p>
-      <div class="usa-table-container--scrollable" tabindex={0}>
-        <table class="usa-table usa-table--striped">
-          <caption>Near matches, oldest first (no names here: open one to compare)</caption>
-          <thead>
-            <tr>
-              <th scope="col">Record</th>
-              <th scope="col">Waiting</th>
-              <th scope="col">Why</th>
-              <th scope="col">Best probability</th>
-              <th scope="col">Candidates</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.items.length === 0 ? (
-              <tr>
-                <td colSpan={5}>Nothing here.</td>
-              </tr>
-            ) : (
-              p.items.map((r) => (
-                <tr data-review={r.id}>
-                  <td>
-                    <a href={`${PAGES.worklist.href}/${r.id}`}>
-                      {r.stateCode} {r.stateStudentId}
-                    </a>
-                  </td>
-                  <td>{`${r.ageDays} d`}</td>
-                  <td>{r.reason}</td>
-                  <td>{pct(r.bestProbability)}</td>
-                  <td>{r.candidateMsixIds.join(', ')}</td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        scroll
+        caption="Near matches, oldest first (no names here: open one to compare)"
+        head={['Record', 'Waiting', 'Why', 'Best probability', 'Candidates']}
+        empty="Nothing here."
+        rows={p.items.map((r) => (
+          <tr data-review={r.id}>
+            <td>
+              <a href={`${PAGES.worklist.href}/${r.id}`}>
+                {r.stateCode} {r.stateStudentId}
+              </a>
+            </td>
+            <td>{`${r.ageDays} d`}</td>
+            <td>{r.reason}</td>
+            <td>{pct(r.bestProbability)}</td>
+            <td>{r.candidateMsixIds.join(', ')}</td>
+          </tr>
+        ))}
+      />
     </Page>
   );
 }
@@ -311,48 +292,30 @@ function MergesPage(p: {
         </div>
       </div>
       <h2 class="margin-top-4">Requests</h2>
-      <form method="get" action={PAGES.merges.href} class="usa-form">
+      <FilterForm action={PAGES.merges.href} submit="Show">
         <Select
           name="status"
           label="Status"
           options={[['', 'Any status'], ...MERGE_STATUSES.map((s) => [s, s] as const)]}
           value={p.status}
         />
-        <button class="usa-button" type="submit">
-          Show
-        </button>
-      </form>
-      <table class="usa-table usa-table--striped">
-        <caption>Merge, split and undo requests, newest first</caption>
-        <thead>
+      </FilterForm>
+      <DataTable
+        caption="Merge, split and undo requests, newest first"
+        head={['Asked', 'Kind', 'Students', 'Status', 'Asked by']}
+        empty="No requests."
+        rows={p.items.map((m) => (
           <tr>
-            <th scope="col">Asked</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Students</th>
-            <th scope="col">Status</th>
-            <th scope="col">Asked by</th>
+            <td>
+              <a href={`${PAGES.merges.href}/${m.id}`}>{when(m.requestedAt)}</a>
+            </td>
+            <td>{m.kind}</td>
+            <td>{[m.masterMsixId, ...m.mergedMsixIds].join(', ')}</td>
+            <td>{m.status}</td>
+            <td>{m.requestedState ? `${m.requestedBy} (${m.requestedState})` : m.requestedBy}</td>
           </tr>
-        </thead>
-        <tbody>
-          {p.items.length === 0 ? (
-            <tr>
-              <td colSpan={5}>No requests.</td>
-            </tr>
-          ) : (
-            p.items.map((m) => (
-              <tr>
-                <td>
-                  <a href={`${PAGES.merges.href}/${m.id}`}>{when(m.requestedAt)}</a>
-                </td>
-                <td>{m.kind}</td>
-                <td>{[m.masterMsixId, ...m.mergedMsixIds].join(', ')}</td>
-                <td>{m.status}</td>
-                <td>{m.requestedState ? `${m.requestedBy} (${m.requestedState})` : m.requestedBy}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </table>
+        ))}
+      />
     </Page>
   );
 }
