@@ -15,7 +15,7 @@ import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { collect, fromBytes, inputFromPath, writeTar } from '@msix/adapter-sdk';
 import { certify, renderCertificationHtml } from '@msix/adapter-sdk/conformance';
-import { ACCEPTED_SDK_MAJORS, loadAdapters, resolveAdapterSource } from '../adapters/registry.js';
+import { ACCEPTED_SDK_MAJORS, loadAdapters, parseAdapterList, resolveAdapterSource } from '../adapters/registry.js';
 import {
   ReportBuilder,
   renderReportCsv,
@@ -31,7 +31,7 @@ const USAGE = `usage:
                 [--config <adapter-config.json>]
   msix submit <file|folder> --state XX [--adapter <id>] [--url <gateway>]
                 [--token T | --client-id ID --client-secret S] [--json] [--csv <out.csv>] [--no-wait]
-  msix adapters                   list installed adapters and disabled ones
+  msix adapters                   list installed adapters (with those ADAPTERS names) and disabled ones
   msix adapter init <name> [--dir <parent>]
                 write a new adapter package (npm name, e.g. @acme/adapter-nightly) that builds and tests green
   msix adapter check <path-or-package> [--file <sample>]… [--out <dir>] [--students N]
@@ -78,8 +78,14 @@ async function validate(f: Flags): Promise<number> {
   const configPath = str(f, 'config');
   const adapterConfig = configPath ? JSON.parse(await readFile(configPath, 'utf8')) : undefined;
   let id = str(f, 'adapter');
+  // The gateway's own adapters and those ADAPTERS names, as the gateway loads them.
+  const packages = parseAdapterList(process.env.ADAPTERS);
   const registry = await loadAdapters(
-    id && adapterConfig ? { only: [id], adapters: { [id]: adapterConfig } } : id ? { only: [id] } : {},
+    id && adapterConfig
+      ? { only: [id], adapters: { [id]: adapterConfig }, packages }
+      : id
+        ? { only: [id], packages }
+        : { packages },
   );
   if (!id) {
     const candidates = registry.forFileName(path);
@@ -239,7 +245,7 @@ async function submit(f: Flags): Promise<number> {
 }
 
 async function adapters(): Promise<number> {
-  const registry = await loadAdapters();
+  const registry = await loadAdapters({ packages: parseAdapterList(process.env.ADAPTERS) });
   for (const a of registry.adapters.values())
     console.log(
       `${a.manifest.id}@${a.manifest.version}  states ${a.manifest.states.join(',')}  ` +

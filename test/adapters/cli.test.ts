@@ -50,3 +50,17 @@ describe('msix validate', () => {
     expect(msix('submit', 'x.msix').status).toBe(2);
   });
 });
+
+describe('msix with ADAPTERS', () => {
+  it('validates a file with an adapter installed through ADAPTERS, and lists a broken entry with its reason', () => {
+    const env = { ...process.env, ADAPTERS: '@msix-examples/adapter-ngs,./no/such/adapter' };
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin', 'msix.js'), ...args], { cwd: ROOT, encoding: 'utf8', env });
+    const v = run('validate', 'packages/adapter-ngs/fixtures/valid/tx-families.ngs', '--state', 'TX');
+    expect(v.status, v.stderr).toBe(0);
+    expect(v.stdout).toContain('(ngs-export) for TX');
+    const list = run('adapters');
+    expect(list.stdout).toMatch(/^ngs-export@1\.0\.0 /m);
+    expect(list.stdout).toMatch(/^\.\/no\/such\/adapter {2}DISABLED \(discovery\): folder .* does not exist$/m);
+  });
+});

@@ -39,6 +39,11 @@ describe('adapters installed through ADAPTERS', () => {
     };
     expect(list.installed.find((a) => a.id === 'ngs-export')).toMatchObject({ from: '@msix-examples/adapter-ngs' });
     expect(list.disabled.map((d) => d.id)).toEqual(['./no/such/adapter']);
+    // The help desk's board says it first.
+    const board = await injectAs(sys, { state: null, roles: ['help-desk'] });
+    const page = await board('/portal/deliveries');
+    expect(page.statusCode, page.body.slice(0, 300)).toBe(200);
+    expect(page.body).toMatch(/One adapter did not load[\s\S]*<strong>\.\/no\/such\/adapter<\/strong> \(discovery\)/);
   });
 
   it("lets the state's administrator choose the adapter and its configuration, checked by its schema", async () => {
