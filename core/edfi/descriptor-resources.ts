@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { descriptorListForResource, type DescriptorList } from '../../specs/edfi/descriptors.js';
-import { parsePagingQuery } from './query.js';
+import { SEQ_MAX, encodePageToken, parsePagingQuery } from './query.js';
 
 /** One descriptor as the ODS/API serves it. */
 export interface DescriptorItem {
@@ -32,7 +32,7 @@ function items(list: DescriptorList): DescriptorItem[] {
 }
 
 export type DescriptorPage =
-  | { kind: 'ok'; items: DescriptorItem[]; total: number | null }
+  | { kind: 'ok'; items: DescriptorItem[]; total: number | null; nextPageToken: string | null }
   | { kind: 'bad'; errors: string[] };
 
 /** The fields a descriptor list is filtered on (case-insensitively), by lower-cased query name. */
@@ -47,8 +47,10 @@ const FILTERS = new Map<string, (d: DescriptorItem) => string>([
 /** A page of a descriptor list, filtered by id, codeValue, namespace or descriptions (case-insensitively). */
 export function listDescriptors(segment: string, query: Record<string, unknown>): DescriptorPage {
   const list = descriptorListForResource(segment);
-  if (!list) return { kind: 'ok', items: [], total: null };
-  const q = parsePagingQuery(query, ['id', 'codeValue', 'namespace', 'shortDescription', 'description']);
+  if (!list) return { kind: 'ok', items: [], total: null, nextPageToken: null };
+  const q = parsePagingQuery(query, ['id', 'codeValue', 'namespace', 'shortDescription', 'description'], {
+    cursor: true,
+  });
   if (q.kind === 'bad') return q;
   const wanted: [(d: DescriptorItem) => string, string][] = [];
   for (const [k, v] of Object.entries(query)) {
@@ -57,8 +59,17 @@ export function listDescriptors(segment: string, query: Record<string, unknown>)
     if (get) wanted.push([get, k.toLowerCase() === 'id' ? value.replace(/-/g, '') : value]);
   }
   const all = items(list).filter((d) => wanted.every(([get, v]) => get(d).toLowerCase() === v));
-  const { offset, limit, totalCount } = q.query;
-  return { kind: 'ok', items: all.slice(offset, offset + limit), total: totalCount ? all.length : null };
+  // Cursor paging over a fixed list: a token's range is positions in the list.
+  const { limit, totalCount, cursor, seqFrom } = q.query;
+  const offset = seqFrom ?? q.query.offset;
+  const page = all.slice(offset, offset + limit);
+  const more = limit > 0 && page.length === limit && offset + limit < all.length && (cursor || offset === 0);
+  return {
+    kind: 'ok',
+    items: page,
+    total: totalCount ? all.length : null,
+    nextPageToken: more ? encodePageToken(offset + limit, SEQ_MAX) : null,
+  };
 }
 
 export function descriptorById(segment: string, id: string): DescriptorItem | undefined {

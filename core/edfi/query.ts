@@ -84,6 +84,54 @@ export interface ParsedQuery {
   totalCount: boolean;
   minChangeVersion?: number;
   maxChangeVersion?: number;
+  /** Cursor paging (`pageToken`): only documents whose write sequence is in this range. */
+  seqFrom?: number;
+  seqTo?: number;
+  /** The request pages by cursor (`pageToken`/`pageSize`), not by offset. */
+  cursor?: boolean;
+}
+
+/** The upper end of the last partition's range. */
+export const SEQ_MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A cursor page token (ODS/API 7.3 cursor paging): the range of write sequence numbers still to read, as opaque
+ * base64url text. Clients only pass back what `Next-Page-Token` or `/partitions` gave them.
+ */
+export const encodePageToken = (from: number, to: number): string => Buffer.from(`${from},${to}`).toString('base64url');
+
+function decodePageToken(token: string): { from: number; to: number } | null {
+  const m = /^(\d{1,16}),(\d{1,16})$/.exec(Buffer.from(token, 'base64url').toString());
+  if (!m) return null;
+  const from = Number(m[1]);
+  const to = Number(m[2]);
+  return Number.isSafeInteger(from) && Number.isSafeInteger(to) && from <= to ? { from, to } : null;
+}
+
+/**
+ * Reads `pageToken`/`pageSize` (cursor paging), which exclude `offset`/`limit` and, with a token, `totalCount`, as
+ * the ODS/API documents them.
+ */
+function cursorPaging(q: Record<string, string>, page: Omit<ParsedQuery, 'filters'>, errors: string[]): void {
+  const token = q.pagetoken;
+  const size = q.pagesize;
+  if (token === undefined && size === undefined) return;
+  if (q.offset !== undefined || q.limit !== undefined)
+    errors.push('The pageToken and pageSize parameters cannot be used together with offset and limit.');
+  if (token !== undefined && page.totalCount)
+    errors.push('TotalCount is not supported with cursor paging (pageToken); ask with totalCount=true&limit=0.');
+  if (size !== undefined && (!INT.test(size) || Number(size) < 1 || Number(size) > MAX_LIMIT))
+    errors.push(`PageSize must be omitted or set to a numeric value between 1 and ${MAX_LIMIT}.`);
+  page.cursor = true;
+  page.offset = 0;
+  page.limit = size !== undefined && INT.test(size) ? Number(size) : DEFAULT_LIMIT;
+  if (token === undefined) return;
+  const range = decodePageToken(token);
+  if (!range) errors.push('The pageToken is not valid: pass back a Next-Page-Token or a /partitions token as given.');
+  else {
+    page.seqFrom = range.from;
+    page.seqTo = range.to;
+  }
 }
 
 export type QueryParse = { kind: 'ok'; query: ParsedQuery } | { kind: 'bad'; errors: string[] };
@@ -123,6 +171,8 @@ function paging(q: Record<string, string>, errors: string[]): Omit<ParsedQuery, 
  * request for its logs; the problem details carry it back).
  */
 const PAGING = new Set(['offset', 'limit', 'totalcount', 'minchangeversion', 'maxchangeversion', 'correlationid']);
+/** Cursor paging's parameters (collections only). */
+const CURSOR = ['pagetoken', 'pagesize'];
 
 function lowerKeys(raw: Record<string, unknown>, errors: string[]): Record<string, string> {
   const q: Record<string, string> = {};
@@ -134,14 +184,20 @@ function lowerKeys(raw: Record<string, unknown>, errors: string[]): Record<strin
 }
 
 /** Parses the query string of `GET /ed-fi/{resource}`. */
-export function parseCollectionQuery(def: ResourceDef, raw: Record<string, unknown>): QueryParse {
+export function parseCollectionQuery(
+  def: ResourceDef,
+  raw: Record<string, unknown>,
+  opts: { cursor?: boolean; extra?: readonly string[] } = {},
+): QueryParse {
   const errors: string[] = [];
   const q = lowerKeys(raw, errors);
   const page = paging(q, errors);
+  if (opts.cursor !== false) cursorPaging(q, page, errors);
+  const skip = new Set([...PAGING, ...(opts.cursor !== false ? CURSOR : []), ...(opts.extra ?? [])]);
   const fields = queryFields(def);
   const filters: Filter[] = [];
   for (const [k, v] of Object.entries(q)) {
-    if (PAGING.has(k)) continue;
+    if (skip.has(k)) continue;
     const f = fields.get(k);
     if (!f) {
       errors.push(
@@ -187,11 +243,16 @@ export function parseCollectionQuery(def: ResourceDef, raw: Record<string, unkno
 }
 
 /** Parses the query string of `GET /ed-fi/{resource}/deletes` and of descriptor lists (paging only). */
-export function parsePagingQuery(raw: Record<string, unknown>, allowed: readonly string[] = []): QueryParse {
+export function parsePagingQuery(
+  raw: Record<string, unknown>,
+  allowed: readonly string[] = [],
+  opts: { cursor?: boolean } = {},
+): QueryParse {
   const errors: string[] = [];
   const q = lowerKeys(raw, errors);
   const page = paging(q, errors);
-  const ok = new Set(allowed.map((a) => a.toLowerCase()));
+  if (opts.cursor) cursorPaging(q, page, errors);
+  const ok = new Set([...allowed.map((a) => a.toLowerCase()), ...(opts.cursor ? CURSOR : [])]);
   for (const k of Object.keys(q))
     if (!PAGING.has(k) && !ok.has(k)) errors.push(`The query parameter '${k}' is not supported here.`);
   if (errors.length) return { kind: 'bad', errors };

@@ -294,6 +294,9 @@ export interface ListQuery {
   filters: Filter[];
   minChangeVersion?: number;
   maxChangeVersion?: number;
+  /** Write sequence range (cursor paging). */
+  seqFrom?: number;
+  seqTo?: number;
   offset: number;
   limit: number;
   totalCount: boolean;
@@ -335,23 +338,54 @@ function where(q: Omit<ListQuery, 'offset' | 'limit' | 'totalCount'>, params: un
     params.push(q.maxChangeVersion);
     parts.push(`change_version <= $${params.length}`);
   }
+  if (q.seqFrom !== undefined) {
+    params.push(q.seqFrom, q.seqTo);
+    parts.push(`seq BETWEEN $${params.length - 1} AND $${params.length}`);
+  }
   return parts.join(' AND ');
 }
 
-/** A page of a collection, in the order the documents were first written, and the total when asked. */
-export async function listDocs(db: Db, q: ListQuery): Promise<{ docs: StoredDoc[]; total: number | null }> {
+/**
+ * A page of a collection, in the order the documents were first written, and the total when asked; `lastSeq` is the
+ * write sequence of the page's last document (cursor paging continues after it).
+ */
+export async function listDocs(
+  db: Db,
+  q: ListQuery,
+): Promise<{ docs: StoredDoc[]; total: number | null; lastSeq: number | null }> {
   const params: unknown[] = [];
   const w = where(q, params);
-  const r = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM edfi_documents WHERE ${w} ORDER BY seq OFFSET ${q.offset} LIMIT ${q.limit}`,
+  const r = await db.query<Row & { seq: number | string }>(
+    `SELECT ${COLUMNS}, seq FROM edfi_documents WHERE ${w} ORDER BY seq OFFSET ${q.offset} LIMIT ${q.limit}`,
     params,
   );
+  const last = r.rows[r.rows.length - 1];
   let total: number | null = null;
   if (q.totalCount) {
     const c = await db.query<{ n: number | string }>(`SELECT count(*) AS n FROM edfi_documents WHERE ${w}`, params);
     total = Number(c.rows[0]!.n);
   }
-  return { docs: r.rows.map(fromRow), total };
+  return { docs: r.rows.map(fromRow), total, lastSeq: last ? Number(last.seq) : null };
+}
+
+/**
+ * Where each partition of a collection starts (`/partitions`): the write sequence of every `size`-th matching
+ * document, in order.
+ */
+export async function partitionStarts(
+  db: Db,
+  q: Omit<ListQuery, 'offset' | 'limit' | 'totalCount'>,
+  size: number,
+): Promise<number[]> {
+  const params: unknown[] = [];
+  const w = where(q, params);
+  params.push(size);
+  const r = await db.query<{ seq: number | string }>(
+    `SELECT seq FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS rn FROM edfi_documents WHERE ${w}) AS t
+      WHERE (rn - 1) % $${params.length} = 0 ORDER BY seq`,
+    params,
+  );
+  return r.rows.map((x) => Number(x.seq));
 }
 
 export interface DeletedDoc {

@@ -15,6 +15,7 @@ const SEGMENTS = new Map(
     'data',
     'v3',
     'ed-fi',
+    'tpdm',
     'migrant',
     'changeQueries',
     'v1',

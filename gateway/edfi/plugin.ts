@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   methodNotAllowed,
+  profileNotServed,
   registerEdfiProblemHandlers,
   snapshotMethodNotAllowed,
   snapshotNotFound,
@@ -42,6 +43,22 @@ function jsonAllowingEmpty(scope: FastifyInstance): void {
   });
 }
 
+/** A profile media type (`application/vnd.ed-fi.student.nutrition.readable+json`). */
+const PROFILE = /application\/vnd\.ed-fi\.[^,;]*\.(?:readable|writable)\+json/i;
+
+/**
+ * Ed-Fi profiles are not served here: a request naming a profile media type (Content-Type to write, Accept to read)
+ * is refused with 415, as the ODS/API refuses a profile it does not have, rather than served the whole resource.
+ */
+function refuseProfiles(scope: FastifyInstance): void {
+  scope.addHook('onRequest', async (request) => {
+    const ct = request.headers['content-type'];
+    const accept = request.headers.accept;
+    const named = [ct, accept].find((h): h is string => typeof h === 'string' && PROFILE.test(h));
+    if (named) throw profileNotServed(named.match(PROFILE)![0]);
+  });
+}
+
 export const edfiPlugin: FastifyPluginAsyncTypebox = async (app) => {
   for (const prefix of ['/data/v3', '/data']) {
     await app.register(
@@ -52,6 +69,7 @@ export const edfiPlugin: FastifyPluginAsyncTypebox = async (app) => {
           if (request.method === 'HEAD')
             throw methodNotAllowed("The endpoint of the request does not support the 'HEAD' method.");
         });
+        refuseProfiles(scope);
         jsonAllowingEmpty(scope);
         refuseSnapshots(scope);
         await scope.register(resourceRoutes);

@@ -152,6 +152,18 @@ export const snapshotNotFound = () =>
     errors: ['This gateway serves live data only (no snapshot is configured); send the request without Use-Snapshot.'],
   });
 
+/** A profile media type: this gateway serves no Ed-Fi profiles. */
+export const profileNotServed = (mediaType: string) =>
+  new EdfiProblem('GW_ERR_MEDIA_TYPE', {
+    type: 'unsupported-media-type',
+    title: 'Unsupported Media Type',
+    detail: 'The request construction was invalid.',
+    errors: [
+      "The value specified in the 'Content-Type' or 'Accept' header is not supported by this host.",
+      `No profile is served here (${mediaType.slice(0, 120)}); send and accept application/json.`,
+    ],
+  });
+
 export const dataValidationFailed = (validationErrors: ValidationErrors, errors: string[] = []) =>
   new EdfiProblem('GW_ERR_VALIDATION', {
     type: 'bad-request:data-validation-failed',

@@ -19,8 +19,8 @@ import {
   type WriteResult,
   type Writer,
 } from '../../core/edfi/write.js';
-import { getDocument, listDeletedDocuments, listDocuments } from '../../core/edfi/read.js';
-import { parseCollectionQuery, parsePagingQuery } from '../../core/edfi/query.js';
+import { getDocument, listDeletedDocuments, listDocuments, listPartitions } from '../../core/edfi/read.js';
+import { SEQ_MAX, encodePageToken, parseCollectionQuery, parsePagingQuery } from '../../core/edfi/query.js';
 import { linkTargets, present } from '../../core/edfi/present.js';
 import { etagMatches, etagOf } from '../../core/edfi/etag.js';
 import {
@@ -292,11 +292,13 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<{ project?: string }> = a
         if (t.kind === 'descriptor') {
           const page = listDescriptors(t.segment, request.query);
           if (page.kind === 'bad') throw parameterValidationFailed(page.errors);
+          if (page.nextPageToken) reply.header('next-page-token', page.nextPageToken);
           return sendPage(reply, page.items, page.total);
         }
         const q = parseCollectionQuery(t.def, request.query);
         if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
-        const { docs, total } = await listDocuments(app.ctx.db, t.def, readScope(request), q.query);
+        const { docs, total, nextPageToken } = await listDocuments(app.ctx.db, t.def, readScope(request), q.query);
+        if (nextPageToken) reply.header('next-page-token', nextPageToken);
         await auditRead(
           request,
           t.def.name,
@@ -331,6 +333,43 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<{ project?: string }> = a
       const { items, total } = await listDeletedDocuments(app.ctx.db, t.def, readScope(request), q.query);
       await auditRead(request, t.def.name, [], { deletes: items.length });
       return sendPage(reply, items, total);
+    },
+  );
+
+  app.get(
+    `/${project}/:resource/partitions`,
+    {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Page tokens splitting the collection into partitions for parallel cursor paging',
+        description:
+          '`number` partitions asked for (at most 200; 10 when omitted; fewer for small collections), with the ' +
+          "collection's filters and change window. Read each with `pageToken` and follow `Next-Page-Token`.",
+        params: ResourceParams,
+        querystring: AnyQuery,
+      },
+    },
+    async (request, reply) => {
+      const t = target(request.params.resource, project);
+      const raw = request.query as Record<string, unknown>;
+      const numberKey = Object.keys(raw).find((k) => k.toLowerCase() === 'number');
+      const numberText = numberKey === undefined ? undefined : String(raw[numberKey]);
+      if (numberText !== undefined && (!/^\d{1,3}$/.test(numberText) || +numberText < 1 || +numberText > 200))
+        throw parameterValidationFailed(['Number must be omitted or set to a numeric value between 1 and 200.']);
+      // A descriptor list is one partition.
+      if (t.kind === 'descriptor')
+        return reply.type('application/json').send({ pageTokens: [encodePageToken(0, SEQ_MAX)] });
+      const q = parseCollectionQuery(t.def, raw, { cursor: false, extra: ['number'] });
+      if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
+      const pageTokens = await listPartitions(
+        app.ctx.db,
+        t.def,
+        readScope(request),
+        q.query,
+        numberText === undefined ? undefined : Number(numberText),
+      );
+      return reply.type('application/json').send({ pageTokens });
     },
   );
 

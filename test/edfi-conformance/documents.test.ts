@@ -211,3 +211,70 @@ describe('descriptors', () => {
     expect((await tx.get('gradeLevelDescriptors?codeValue=Ninth%20grade&correlationId=x1')).json()).toEqual([one]);
   });
 });
+
+describe('cursor paging (ODS/API 7.3: pageToken, pageSize, Next-Page-Token, /partitions)', () => {
+  /** Follows Next-Page-Token from a first URL; every id read, in order. */
+  async function follow(first: string): Promise<string[]> {
+    const ids: string[] = [];
+    let url: string | null = first;
+    for (let guard = 0; url && guard < 100; guard++) {
+      const r = await tx.get(url);
+      expect(r.statusCode, r.body).toBe(200);
+      ids.push(...r.json().map((x: Doc) => x.id));
+      const token = r.headers['next-page-token'];
+      url = token ? `${first.split('?')[0]}?pageSize=2&pageToken=${encodeURIComponent(String(token))}` : null;
+    }
+    return ids;
+  }
+
+  it('reads a whole collection page by page, each item once, as offset paging does', async () => {
+    const all = (await tx.get('students?limit=500')).json().map((x: Doc) => x.id);
+    expect(all.length).toBeGreaterThan(4);
+    const byCursor = await follow('students?pageSize=2');
+    expect(byCursor).toEqual(all);
+    expect((await tx.get('students?limit=500')).headers['next-page-token']).toBeUndefined();
+  });
+
+  it('partitions cover the collection once; each is read with its token', async () => {
+    const all = (await tx.get('students?limit=500')).json().map((x: Doc) => x.id);
+    const p = await tx.get('students/partitions?number=3');
+    expect(p.statusCode, p.body).toBe(200);
+    const tokens: string[] = p.json().pageTokens;
+    expect(tokens.length).toBeGreaterThanOrEqual(1);
+    const read: string[] = [];
+    for (const t of tokens) read.push(...(await follow(`students?pageSize=2&pageToken=${encodeURIComponent(t)}`)));
+    expect(read.sort()).toEqual([...all].sort());
+    expect((await tx.get('students/partitions?number=0')).statusCode).toBe(400);
+  });
+
+  it('descriptor lists page by cursor too', async () => {
+    const all = (await tx.get('gradeLevelDescriptors?limit=500')).json().map((x: Doc) => x.id);
+    expect(await follow('gradeLevelDescriptors?pageSize=2')).toEqual(all);
+    expect((await tx.get('gradeLevelDescriptors/partitions')).json().pageTokens).toHaveLength(1);
+  });
+
+  it.each([
+    ['pageSize with offset', 'students?pageSize=2&offset=2'],
+    ['pageSize with limit', 'students?pageSize=2&limit=2'],
+    ['totalCount with a pageToken', 'students?pageToken=MCw5MDA3MTk5MjU0NzQwOTkx&totalCount=true'],
+    ['a pageToken not given by the server', 'students?pageToken=bm9wZQ'],
+    ['pageSize over 500', 'students?pageSize=501'],
+  ])('refuses %s (parameter-validation-failed)', async (_name, url) => {
+    const r = await tx.get(url);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().type).toBe('urn:ed-fi:api:bad-request:parameter-validation-failed');
+  });
+});
+
+describe('profiles', () => {
+  it('refuses a profile media type with 415 (none is served)', async () => {
+    const write = await tx.post('students', student('940001'), {
+      'content-type': 'application/vnd.ed-fi.student.nutrition.writable+json',
+    });
+    expect(write.statusCode).toBe(415);
+    expect(write.json().type).toBe('urn:ed-fi:api:unsupported-media-type');
+    const read = await tx.get('students', { accept: 'application/vnd.ed-fi.student.nutrition.readable+json' });
+    expect(read.statusCode).toBe(415);
+    expect((await tx.get(`students?studentUniqueId=940001`)).json()).toEqual([]);
+  });
+});
