@@ -70,6 +70,41 @@ describe('byte-level splitting', () => {
     ]);
   });
 
+  it('skips and reports a child element over the size limit, keeping memory bounded, and reads on', async () => {
+    // Issue 13 finding 10: one huge element was kept (and re-copied per chunk) whatever its size.
+    const big = `<A>${'x'.repeat(200)}<B>${'y'.repeat(200)}</B></A>`;
+    const xml = `<r><A>1</A>\n${big}\n<A>${'z'.repeat(300)}</A><A>2</A></r>`;
+    for (const size of [1, 7, 64, 100_000]) {
+      const evs = await all(splitXml(fromBytes(xml, size), 'f.xml', { maxElementBytes: 100 }));
+      expect(
+        evs.map((e) => (e.kind === 'element' ? e.xml : e.kind === 'malformed' ? [e.line, e.reason] : e.kind)),
+      ).toEqual([
+        'root',
+        '<A>1</A>',
+        [2, expect.stringContaining('larger than the limit of 100 bytes')],
+        [3, expect.stringContaining('larger than the limit of 100 bytes')],
+        '<A>2</A>',
+      ]);
+    }
+    // A comment or tag that never ends within the limit stops the file instead of growing the buffer.
+    const endless = await all(
+      splitXml(fromBytes(`<r><A>1</A><!-- ${'c'.repeat(500)}`, 16), 'f.xml', { maxElementBytes: 100 }),
+    );
+    expect(endless.at(-1)).toMatchObject({ kind: 'issue', issue: { code: 'unsafe' } });
+    for (const size of [16, 100_000]) {
+      const tag = await all(
+        splitXml(fromBytes(`<r><A t="${'z'.repeat(300)}"/></r>`, size), 'f.xml', { maxElementBytes: 100 }),
+      );
+      expect(tag.at(-1)).toMatchObject({ kind: 'issue', issue: { code: 'unsafe' } });
+    }
+  });
+
+  it('cuts a large element arriving in many small chunks (linear: no re-copy of the open element per chunk)', async () => {
+    const body = 'x'.repeat(3 * 1024 * 1024);
+    const evs = await all(splitXml(fromBytes(`<r><A t='a>b'><![CDATA[${body}]]></A></r>`, 4096)));
+    expect(evs.map((e) => (e.kind === 'element' ? e.xml.length : e.kind))).toEqual(['root', body.length + 27]);
+  });
+
   it('reports truncation and mismatched nesting', async () => {
     const cut: XmlSplitEvent[] = await all(splitXml(fromBytes('<r><a>1</a><a>2')));
     expect(cut.map((e) => e.kind)).toEqual(['root', 'element', 'issue']);
