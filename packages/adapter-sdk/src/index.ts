@@ -24,7 +24,7 @@ export {
   type RawLine,
 } from './bytes.js';
 export { csvRow, csvRows, splitCsv, type RawRow } from './csv.js';
-export { splitXml, type XmlSplitEvent } from './xml-split.js';
+export { MAX_XML_ELEMENT_BYTES, splitXml, type SplitXmlOptions, type XmlSplitEvent } from './xml-split.js';
 export { isTarHeader, readTar, writeTar, type TarEntry, type TarEvent } from './tar.js';
 export {
   compact,

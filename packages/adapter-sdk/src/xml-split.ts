@@ -159,7 +159,8 @@ export async function* splitXml(
         issue: {
           code: 'unsafe',
           severity: 'error',
-          message: `a tag, comment or CDATA section at line ${line} is longer than ${maxElement} bytes; reading stopped`,
+          message:
+            `a tag, comment or CDATA section at line ${line} is longer than ${maxElement} bytes; ` + 'reading stopped',
           fix: 'Send elements of ordinary size; the elements before it were read.',
           ...at(line),
         },
