@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The workspace packages' manifests, so npm ci can link them (their sources come with COPY . .).
 COPY packages/adapter-sdk/package.json packages/adapter-sdk/
+COPY packages/adapter-ngs/package.json packages/adapter-ngs/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -15,6 +16,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY packages/adapter-sdk/package.json packages/adapter-sdk/
+COPY packages/adapter-ngs/package.json packages/adapter-ngs/
 RUN npm ci --omit=dev --no-audit --no-fund
 # dist/node_modules holds the compiled workspace packages, found before node_modules' links to their sources.
 COPY --from=build /app/dist ./dist

@@ -1,5 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
 const root = new URL('../../', import.meta.url);
@@ -69,5 +69,16 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toContain('/health/live');
     expect(dockerfile).toContain('dist/scripts/start.js');
     expect(read('.dockerignore')).toContain('node_modules');
+  });
+
+  it("copies every workspace package's package.json before each npm ci in the Dockerfile", () => {
+    const dockerfile = read('Dockerfile');
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const packages = readdirSync(new URL('../../packages/', import.meta.url)).filter((d) => !d.startsWith('.'));
+    expect(packages.length).toBeGreaterThan(0);
+    for (const stage of stages) {
+      const beforeCi = stage.slice(0, stage.indexOf('RUN npm ci'));
+      for (const p of packages) expect(beforeCi).toContain(`COPY packages/${p}/package.json packages/${p}/`);
+    }
   });
 });
