@@ -80,7 +80,7 @@ export function resolveAdapterSource(
   spec: string,
   base: string,
 ): { kind: 'ok'; dir: string } | { kind: 'error'; reason: string } {
-  if (spec.startsWith('.') || isAbsolute(spec)) {
+  if (spec.startsWith('.') || isAbsolute(spec) || (!PACKAGE_NAME.test(spec) && spec.includes('/'))) {
     const dir = resolve(base, spec);
     return existsSync(dir) ? { kind: 'ok', dir } : { kind: 'error', reason: `folder ${dir} does not exist` };
   }

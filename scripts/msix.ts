@@ -9,7 +9,7 @@
  *
  * Exit codes: 0 every record applied and no file error; 1 something was rejected or a file error; 2 usage.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -273,7 +273,10 @@ async function adapterCommand(f: Flags): Promise<number> {
 
 /** `msix adapter check`: the kit, coverage and samples on one adapter package; writes the certification report. */
 async function adapterCheck(target: string, f: Flags): Promise<number> {
-  const found = resolveAdapterSource(target, process.cwd());
+  // A folder of that name here first (`adapter-nightly` just made by init), else a path or an installed package.
+  const found = existsSync(resolve(target))
+    ? { kind: 'ok' as const, dir: resolve(target) }
+    : resolveAdapterSource(target, process.cwd());
   if (found.kind === 'error') {
     console.error(`msix adapter check: ${found.reason}`);
     return 2;

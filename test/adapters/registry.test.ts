@@ -1,9 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromBytes, type ParseEvent } from '@msix/adapter-sdk';
-import { ACCEPTED_SDK_MAJORS, loadAdapters } from '../../adapters/registry.js';
+import { ACCEPTED_SDK_MAJORS, loadAdapters, resolveAdapterSource } from '../../adapters/registry.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const root = mkdtempSync(join(tmpdir(), 'msix-adapters-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -82,6 +85,19 @@ describe('adapter discovery', () => {
       'sdk: adapter future-sdk is built for adapter SDK 2.x (manifest.json "sdk": 2); this gateway accepts SDK ' +
         '1.x. Install a release of the adapter built for SDK 1, or a gateway that accepts SDK 2.',
     );
+  });
+
+  it('reads an ADAPTERS entry as a folder when it is a path (./x, /x, packages/x) and as a package otherwise', () => {
+    expect(resolveAdapterSource('packages/adapter-ngs', ROOT)).toEqual({
+      kind: 'ok',
+      dir: join(ROOT, 'packages/adapter-ngs'),
+    });
+    expect(resolveAdapterSource('./packages/adapter-ngs', ROOT)).toMatchObject({ kind: 'ok' });
+    expect(resolveAdapterSource('@msix-examples/adapter-ngs', ROOT)).toEqual({
+      kind: 'ok',
+      dir: join(ROOT, 'node_modules/@msix-examples/adapter-ngs'),
+    });
+    expect(resolveAdapterSource('@acme/not-installed', ROOT)).toMatchObject({ kind: 'error', reason: /not installed/ });
   });
 
   it('accepts the major of the SDK it depends on, as its package.json declares it', async () => {
