@@ -3,8 +3,8 @@ import { XMLParser, XMLValidator, type X2jOptions } from 'fast-xml-parser';
 /**
  * The one way the gateway parses XML (SIF objects, Ed-Fi XML, state files).
  * It refuses what XML attacks need: any DOCTYPE or entity declaration (XXE,
- * billion laughs), encodings other than UTF-8 (which could hide a DOCTYPE
- * from the check), deep nesting, oversized input, and element or attribute
+ * billion laughs), encodings other than UTF-8 and ISO-8859-1 (which could hide
+ * a DOCTYPE from the check, which runs on the decoded text), deep nesting, oversized input, and element or attribute
  * names that would write `__proto__` into the parsed object. Only the five
  * predefined entities and character references are expanded.
  */
@@ -33,6 +33,8 @@ export type SafeXmlResult<T = unknown> =
   | { kind: 'refused'; reason: XmlRefusal; detail: string; line?: number };
 
 const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
+/** ISO-8859-1 under its usual names. */
+const LATIN1 = /^(iso-?8859-1|latin-?1|l1)$/i;
 const FORBIDDEN_NAMES = /(?:^|[\s<:/])(?:__proto__|constructor|prototype)(?=[\s=>/:])/;
 
 function decode(
@@ -47,7 +49,10 @@ function decode(
   ) {
     return { kind: 'refused', reason: 'encoding', detail: 'Only UTF-8 XML is accepted.' };
   }
-  const text = b.toString('utf8').replace(/^\uFEFF/, '');
+  // ISO-8859-1 when the declaration says so (read on bytes: the declaration itself is ASCII in both); else UTF-8.
+  const declared = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(b.toString('latin1', 0, 200))?.[1];
+  const latin1 = declared !== undefined && LATIN1.test(declared);
+  const text = b.toString(latin1 ? 'latin1' : 'utf8').replace(/^\uFEFF/, '');
   return { kind: 'ok', text };
 }
 
@@ -61,8 +66,14 @@ export function xmlPreflight(
   if (/<!ENTITY/i.test(text))
     return { kind: 'refused', reason: 'entity-declaration', detail: 'Entity declarations are not accepted.' };
   const decl = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(text);
-  if (decl && !/^(utf-?8|us-ascii)$/i.test(decl[1]!))
-    return { kind: 'refused', reason: 'encoding', detail: `Encoding ${decl[1]} is not accepted; send UTF-8.` };
+  // Checked on the decoded text, so a DOCTYPE an exotic encoding (UTF-7, UTF-16, EBCDIC) hid from the byte-level
+  // look is refused either way.
+  if (decl && !/^(utf-?8|us-ascii)$/i.test(decl[1]!) && !LATIN1.test(decl[1]!))
+    return {
+      kind: 'refused',
+      reason: 'encoding',
+      detail: 'Only UTF-8 and ISO-8859-1 are accepted; send UTF-8.',
+    };
   // Comments and CDATA may mention names freely; tags may not.
   const tagsOnly = text.replace(/<!--[\s\S]*?-->/g, '').replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '');
   const tags = tagsOnly.match(/<[^>]*>/g) ?? [];

@@ -105,6 +105,26 @@ describe('byte-level splitting', () => {
     expect(evs.map((e) => (e.kind === 'element' ? e.xml.length : e.kind))).toEqual(['root', body.length + 27]);
   });
 
+  it('reads only UTF-8 and ISO-8859-1: a DOCTYPE hidden in UTF-7 never gets past the byte-level check', async () => {
+    // Issue 13 finding 14: the splitter decoded any declared encoding after checking bytes for '<!'.
+    const utf7 =
+      '<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE r +AFs-+ADw-!ENTITY x SYSTEM "file:///etc/passwd"' +
+      '+AD4-+AF0-+AD4-<r><a>+ACY-x;</a></r>';
+    for (const enc of ['UTF-7', 'utf-16', 'IBM037', 'shift_jis']) {
+      const evs = await all(splitXml(fromBytes(utf7.replace('UTF-7', enc))));
+      expect(evs).toEqual([
+        expect.objectContaining({ kind: 'issue', issue: expect.objectContaining({ code: 'encoding' }) }),
+      ]);
+    }
+    const latin1 = Buffer.concat([
+      Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><r><a>'),
+      Buffer.from([0xe9]),
+      Buffer.from('</a></r>'),
+    ]);
+    const evs = await all(splitXml(fromBytes(latin1)));
+    expect(evs.map((e) => (e.kind === 'element' ? e.xml : e.kind))).toEqual(['root', '<a>é</a>']);
+  });
+
   it('reports truncation and mismatched nesting', async () => {
     const cut: XmlSplitEvent[] = await all(splitXml(fromBytes('<r><a>1</a><a>2')));
     expect(cut.map((e) => e.kind)).toEqual(['root', 'element', 'issue']);

@@ -39,6 +39,18 @@ describe('pure security core', () => {
     expect(parseXmlSafely(Buffer.from('\ufeff<a/>', 'utf16le'))).toMatchObject({ kind: 'refused', reason: 'encoding' });
     expect(parseXmlSafely('<a>', { maxBytes: 2 })).toMatchObject({ kind: 'refused', reason: 'too-large' });
     expect(parseXmlSafely('<a><b></a>')).toMatchObject({ kind: 'refused', reason: 'malformed' });
+    // Issue 13 finding 14: only UTF-8 and ISO-8859-1; the DOCTYPE check runs on the decoded text.
+    const latin1 = Buffer.concat([
+      Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a>Hern'),
+      Buffer.from([0xe1]),
+      Buffer.from('ndez</a>'),
+    ]);
+    expect(parseXmlSafely(latin1)).toEqual({ kind: 'ok', doc: { '?xml': '', a: 'Hernández' } });
+    for (const enc of ['UTF-7', 'UTF-16', 'ISO-2022-JP', 'IBM037'])
+      expect(parseXmlSafely(`<?xml version="1.0" encoding="${enc}"?>+ADw-!DOCTYPE x+AD4-<a/>`)).toMatchObject({
+        kind: 'refused',
+        reason: 'encoding',
+      });
   });
 
   it('maps provider claims to gateway roles and refuses users without one', () => {
