@@ -172,6 +172,23 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
         { name: 'security', description: 'Tokens, keys and sign-in' },
         { name: 'reports', description: 'Federal and state aggregates (cells under 5 children suppressed)' },
       ],
+      // Swagger UI's Authorize button: a state system's client credentials, or a token got elsewhere.
+      components: {
+        securitySchemes: {
+          oauth2: {
+            type: 'oauth2',
+            description: 'A machine client (npm run demo:token prints one per demo state system).',
+            flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: {} } },
+          },
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        },
+      },
+    },
+    // Each route's security from its access declaration: public routes need nothing, every other one a token.
+    transform: ({ schema, url, route }) => {
+      const access = route.config?.access;
+      const open = !access || 'public' in access;
+      return { schema: { ...schema, security: open ? [] : [{ oauth2: [] }, { bearer: [] }] } as typeof schema, url };
     },
     refResolver: {
       buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
@@ -182,7 +199,7 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
     docs.addHook('onRoute', (route) => {
       route.config = { ...(route.config ?? {}), access: { public: true } };
     });
-    await docs.register(swaggerUi, { routePrefix: '/docs' });
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
   });
 
   // Every request counted and timed; GET /metrics for Prometheus.

@@ -37,6 +37,12 @@ export const ConfigSchema = Type.Object({
     default: 'info',
     description: 'pino log level: fatal, error, warn, info, debug, trace, silent.',
   }),
+  LOG_FILE: Type.String({
+    default: '',
+    description:
+      'Append the JSON logs to this file instead of stdout. npm start (demo) logs to DATA_DIR/gateway.log unless ' +
+      'this is set; "-" keeps them on stdout.',
+  }),
   BODY_LIMIT_BYTES: Type.Integer({
     default: 5_242_880,
     minimum: 1024,

@@ -39,8 +39,13 @@ export const REDACT_PATHS = [
   'identity',
 ];
 
-export function createLogger(level: string, name = 'msix-gateway'): Logger {
-  return pino({ name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+/**
+ * JSON lines (pino) on stdout, or appended to `file` when one is given: `npm start` sends its logs to a file so the
+ * terminal keeps the banner and what a person needs, while production keeps JSON on stdout for its collector.
+ */
+export function createLogger(level: string, name = 'msix-gateway', file = ''): Logger {
+  const options = { name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return file ? pino(options, pino.destination({ dest: file, mkdir: true, sync: false })) : pino(options);
 }
 
 export type { Logger };

@@ -22,6 +22,7 @@ import { createSigningKey, retireSigningKeys } from '../core/security/signing-ke
 import { DataDirBusyError } from '../core/store/dir-lock.js';
 import type { Db } from '../core/store/db.js';
 import { parseCommandLine } from '../lib/cli.js';
+import { operatorCall } from './operator-api.js';
 
 const usage =
   'usage: clients create --state XX [--roles r1,r2] [--name N] | list [--state XX] | rotate <id> ' +
@@ -106,19 +107,7 @@ function direct(db: Db, config: Config): ClientAdmin {
 
 /** The running gateway's admin API, as the local operator (the token from the lock file). */
 function remote(admin: { url: string; token: string }, pid: number): ClientAdmin {
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${admin.url}${path}`, {
-      method,
-      headers: {
-        authorization: `MsixOperator ${admin.token}`,
-        'x-msix-operator': (process.env.USER ?? 'unknown').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    return { status: res.status, json };
-  };
+  const call = operatorCall(admin);
   const outcome = <T>(r: { status: number; json: Record<string, unknown> }): Outcome<T> =>
     r.status < 300
       ? { ok: true, value: r.json as T }

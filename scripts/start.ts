@@ -43,7 +43,9 @@ const config = loadConfig({
     : {}),
   ...process.env,
 });
-const logger = createLogger(config.LOG_LEVEL);
+// The demo keeps the terminal for the banner: its logs go to a file (LOG_FILE=- keeps them on stdout).
+const logFile = config.LOG_FILE === '-' ? '' : config.LOG_FILE || (demo ? join(config.DATA_DIR, 'gateway.log') : '');
+const logger = createLogger(config.LOG_LEVEL, 'msix-gateway', logFile);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Where a CLI on this machine reaches the gateway: the loopback address when it listens on every address. */
@@ -165,15 +167,12 @@ try {
     say(`  client   : TX state system  client_id=${tx.clientId}  client_secret=${tx.secret}`);
     say(`  token    : curl -s -u ${tx.clientId}:${tx.secret} -d grant_type=client_credentials ${base}/oauth/token`);
     say(`             curl -H "Authorization: Bearer <access_token>" ${base}/api/v1/states/TX/records/TX0048213`);
+    say('  tokens   : npm run demo:token -- FL   (a working token for any demo state system; no state: all of them)');
     if (config.DEV_IDP)
       say(`  sign in  : ${base}/portal  (development provider: pick a demo user for any role; no password)`);
-    say(
-      `             (other demo clients: ${demoClients
-        .filter((c) => c !== tx)
-        .map((c) => c.clientId)
-        .join(', ')}; new secrets: npm run clients -- rotate <id>)`,
-    );
   }
+  if (app) say(`  metrics  : ${base}/metrics   status board: ${base}/portal/status (help desk)`);
+  if (logFile) say(`  logs     : ${logFile}  (JSON lines; LOG_FILE=- logs to the terminal)`);
   for (const line of exchangeDemo?.lines ?? []) say(line);
   // The audit chain head in the logs, at start and then periodically: log storage keeps anchors the database cannot
   // rewrite (docs/security.md, Audit).
