@@ -37,7 +37,7 @@ export const edfiHeldRecordRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Ed-Fi students whose MSIX record is held back, with the issues to correct',
         querystring: Type.Object({
           state: Type.Optional(StateCodeSchema),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
         }),
         response: { 200: Type.Object({ items: Type.Array(HeldRecord), total: Type.Integer() }) },

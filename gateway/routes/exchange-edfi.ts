@@ -25,7 +25,7 @@ const EdfiRequestBody = Type.Object(
     stateAbbreviations: Type.Optional(
       Type.Array(Type.String({ pattern: '^[A-Za-z]{2}$' }), { minItems: 1, maxItems: 60, uniqueItems: true }),
     ),
-    deadlineSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    deadlineSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_592_000 })),
   },
   { additionalProperties: false },
 );

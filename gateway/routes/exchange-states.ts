@@ -34,7 +34,7 @@ export const exchangeStateRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'position read). Per student, messages are in order; drop a repeat by its idempotencyKey.',
         params: StateParam,
         querystring: Type.Object({
-          after: Type.Optional(Type.Integer({ minimum: 0 })),
+          after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
         }),
       },
