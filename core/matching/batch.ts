@@ -330,6 +330,8 @@ export function clusterScoredPairs<R>(
 
   /** Cross-pair weights (minus the prior) of the cluster checks, kept for the next twin round. */
   const crossWeights = new Map<number, number>();
+  /** Cross pairs of the cluster checks that hold a conflict. */
+  const crossConflicts = new Set<number>();
   /** Greedy constrained clustering of the link edges, leaving out the edges of `held` records. */
   const cluster = (held: Uint8Array) => {
     const uf = new ConstrainedUnionFind(n);
@@ -337,7 +339,7 @@ export function clusterScoredPairs<R>(
     for (const [i, j] of options.cannotLink ?? []) uf.addCannotLink(i, j);
     for (const [i, j] of options.mustLink ?? []) uf.union(i, j);
     const refused: ReviewPair[] = [];
-    /** Link edges refused because the two clusters disagree on average (not by a pair's conflict). */
+    /** Link edges refused because the two clusters disagree on average or hold a conflicting cross pair. */
     const averageRefused: number[] = [];
     for (const k of order) {
       const i = links.a[k]!;
@@ -360,20 +362,26 @@ export function clusterScoredPairs<R>(
       let clusterOk = true;
       if ((si > 1 || sj > 1) && si * sj <= maxCrossPairs) {
         let sum = 0;
+        let conflict = false;
         for (const x of uf.membersOf(i)) {
           for (const y of uf.membersOf(j)) {
             const key = x * n + y;
             let v = crossWeights.get(key);
             if (v === undefined) {
               v = scorer.weightOf(records[x]!, records[y]!) - scorer.priorWeight;
+              // A cross pair that no blocking key brought together can still hold a conflict (two ids of one
+              // state, twins): the merge would put both records in one cluster, so it is refused (rules -6).
+              if (scorer.conflictsOf(records[x]!, records[y]!).some(isHardConflict)) crossConflicts.add(key);
               crossWeights.set(key, v);
             }
+            if (crossConflicts.has(key)) conflict = true;
             sum += v;
           }
         }
-        clusterOk = sum / (si * sj) + scorer.priorWeight >= scorer.reviewWeight;
+        const averageOk = sum / (si * sj) + scorer.priorWeight >= scorer.reviewWeight;
+        if (!averageOk) averageRefused.push(k);
+        clusterOk = averageOk && !conflict;
       }
-      if (!clusterOk) averageRefused.push(k);
       if (!clusterOk || !uf.union(i, j)) {
         refused.push({
           a: i,
@@ -389,7 +397,8 @@ export function clusterScoredPairs<R>(
   // Never merge twins: a record with automatic links into two clusters that are twins of each
   // other (a twin conflict between them) could be either child, so its links are held for review
   // and the clusters are rebuilt without them. Repeats until no such record is left.
-  // The same holds for a record linking into two clusters that disagree on average (two JAMES BROWNs
+  // The same holds for a record linking into two clusters that disagree on average or across a conflicting
+  // pair no blocking key had paired (two JAMES BROWNs
   // born two years apart, and a third record without a birth date whose father matches both): the
   // record could be either child (rules `-6`); held records are marked 2 for the review label.
   const held = new Uint8Array(n);

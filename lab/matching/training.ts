@@ -226,3 +226,28 @@ export function reestimateOnLoad<R>(
     notes: 'm by EM on the blocked pairs of this load, started from and shrunk towards the shipped model',
   });
 }
+
+/**
+ * The equal mixture of models estimated on different populations with the same comparisons: m and u of every
+ * level and the prior averaged. A default model mixed over independent generators depends on no one
+ * generator's habits; term frequencies are left to the caller (count them on all the populations).
+ */
+export function mixModels(models: readonly MatchModel[], trainedOn: string): MatchModel {
+  const first = models[0];
+  if (!first) throw new Error('mixModels: no models');
+  const mean = (f: (m: MatchModel) => number) => models.reduce((s, m) => s + f(m), 0) / models.length;
+  return {
+    ...first,
+    trainedOn,
+    matchesPerRecord: round(mean((m) => m.matchesPerRecord)),
+    referencePopulation: Math.round(mean((m) => m.referencePopulation)),
+    fields: first.fields.map((field, f) => ({
+      field: field.field,
+      levels: field.levels.map((level, l) => ({
+        name: level.name,
+        m: round(mean((m) => m.fields[f]!.levels[l]!.m)),
+        u: round(mean((m) => m.fields[f]!.levels[l]!.u)),
+      })),
+    })),
+  };
+}

@@ -57,11 +57,12 @@ describe('accuracy regression', () => {
     expect(r.twinsMerged).toBe(0);
     expect(r.mixedClusters).toBe(0);
     expect(r.pairwise.precision).toBeGreaterThanOrEqual(0.999);
-    // 0.9907 with rules person-2026.11-4, 0.9903 on 20k with -5 (0.9873 on 20k with -3). Rules -6 give 0.9886
-    // here (precision 1.0000): names alone no longer link and a record linking into two namesakes is held, which
-    // costs 0.2% of recall on this generator and keeps every cluster to one child (issue 12).
+    // 0.9907 with rules person-2026.11-4, 0.9903 on 20k with -5 (0.9873 on 20k with -3). Rules -6 with the model
+    // mixed over generators A and B give 0.9875 here (precision 1.0000, review 2.25%): names alone no longer link
+    // and a record linking into two namesakes is held, which costs 0.2% of recall on this generator and keeps
+    // every cluster to one child (issue 12).
     expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.985);
-    expect(r.reviewShare).toBeLessThanOrEqual(0.022);
+    expect(r.reviewShare).toBeLessThanOrEqual(0.023);
     expect(r.recallWithReview).toBeGreaterThanOrEqual(0.99);
   }, 120_000);
 
@@ -79,6 +80,7 @@ describe('accuracy regression', () => {
       model: loadDefaultModel(),
     });
     expect(r.twinsMerged).toBe(0);
+    expect(r.mixedClusters).toBe(0);
     expect(r.pairwise.precision).toBeGreaterThanOrEqual(0.999);
     expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.975);
     expect(r.reviewShare).toBeLessThanOrEqual(0.035);

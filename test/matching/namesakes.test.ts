@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { linkBatch } from '../../core/matching/batch.js';
 import { BIRTH, compareDates } from '../../core/matching/compare/birth-date.js';
-import { NO_EVIDENCE } from '../../core/matching/compare/field-comparison.js';
+import { type ComparisonSet, NO_EVIDENCE } from '../../core/matching/compare/field-comparison.js';
+import type { MatchModel } from '../../core/matching/model.js';
 import { compareFamilySurnames, compareParents, PARENTS } from '../../core/matching/compare/parents.js';
 import { parseBirthDate } from '../../core/matching/dates.js';
 import { loadDefaultModel } from '../../core/matching/default-model.js';
@@ -155,5 +156,44 @@ describe('namesakes', () => {
     // The undated record is in no cluster holding the other child, and a person is asked about it.
     expect(clusterOf[1]).not.toBe(clusterOf[2]);
     expect(review.some((p) => p.a === 1 || p.b === 1)).toBe(true);
+  });
+
+  it('two clusters are not merged when a pair across them that no key brought together holds a conflict', () => {
+    // Four records that all agree; records 0 and 3 are two ids of one state (a conflict) and share no key.
+    interface R {
+      id: string;
+      keys: string[];
+    }
+    const set: ComparisonSet<R> = {
+      name: 'toy',
+      comparisons: [{ field: 'f', levels: ['same', 'other'], compare: () => 0 }],
+      conflicts: [(a, b) => ([a.id, b.id].sort().join() === 'r0,r3' ? 'state-id-conflict' : null)],
+      blockingKeys: (r) => r.keys,
+      deterministicMatch: () => false,
+      idOf: (r) => r.id,
+    };
+    const toyModel: MatchModel = {
+      ...model,
+      comparisonSet: 'toy',
+      matchesPerRecord: 1,
+      fields: [
+        {
+          field: 'f',
+          levels: [
+            { name: 'same', m: 0.9, u: 0.001 },
+            { name: 'other', m: 0.1, u: 0.999 },
+          ],
+        },
+      ],
+      termFrequencies: {},
+    };
+    const records: R[] = [
+      { id: 'r0', keys: ['k01', 'k02'] },
+      { id: 'r1', keys: ['k01'] },
+      { id: 'r2', keys: ['k02', 'k23'] },
+      { id: 'r3', keys: ['k23'] },
+    ];
+    const { clusterOf } = linkBatch(records, set, toyModel, { termFrequencies: 'model' });
+    expect(clusterOf[0]).not.toBe(clusterOf[3]);
   });
 });
