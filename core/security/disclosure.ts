@@ -32,6 +32,14 @@ export const SAME_CHILD = `(SELECT $1::text UNION SELECT merged_into FROM studen
                    AND merged_into IS NOT NULL)`;
 
 /**
+ * A stub: a record with no enrollment (a name and a birth date, say). It is stored and matched like any record but
+ * opens nothing ({@link recordInState} asks the same of the stored JSON), and the state sees it flagged.
+ */
+export function isStubRecord(record: { enrollments?: readonly unknown[] | null }): boolean {
+  return !record.enrollments?.length;
+}
+
+/**
  * The child, or a student merged with it, has an active record from the caller's state that carries an
  * enrollment. A stub (a name and birth date with no enrollment, which any state system can write and the matcher
  * links) is no ground: otherwise writing one would open any child.

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { isStubRecord } from '../../core/security/disclosure.js';
 import { GatewayError } from '../../core/errors.js';
 import { getState } from '../../core/states.js';
 import { submitRecords } from '../../core/submissions.js';
@@ -106,6 +107,11 @@ const RecordStatus = Type.Object({
   version: Type.Integer(),
   matchStatus: Type.String(),
   msixId: Type.Union([Type.String(), Type.Null()]),
+  stub: Type.Boolean({
+    description:
+      'The record carries no enrollment: it is matched, but it is no ground to read the consolidated record ' +
+      '(send the enrollment to make it one).',
+  }),
   receivedAt: Type.String(),
   updatedAt: Type.String(),
 });
@@ -142,6 +148,7 @@ export const recordStatusRoutes: FastifyPluginAsyncTypebox = async (app) => {
         version: rec.version,
         matchStatus: rec.matchStatus,
         msixId: await studentOfRecord(app.ctx.db, rec.id),
+        stub: isStubRecord(rec.record),
         receivedAt: rec.receivedAt,
         updatedAt: rec.updatedAt,
       };

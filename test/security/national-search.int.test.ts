@@ -185,6 +185,8 @@ describe('national search', () => {
       return s.statusCode === 200 ? (s.json().msixId as string | null) : null;
     }, 20_000);
     expect(linked).toBe(childId);
+    // Flagged to the state that wrote it: matched, but no ground.
+    expect((await txSystem('/api/v1/states/TX/records/TX-STUB-1')).json()).toMatchObject({ stub: true });
     expect((await txSystem(`/api/v1/students/${childId}`)).statusCode).toBe(403);
     expect((await tx(`/api/v1/students/${childId}`)).statusCode).toBe(403);
   });
