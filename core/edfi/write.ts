@@ -32,6 +32,7 @@ import {
 import { syncCanonical, type Writer } from './sync.js';
 import { etagMatches } from './etag.js';
 import { createStudent } from './create-student.js';
+import { changeKey } from './key-change.js';
 
 export type { Writer } from './sync.js';
 
@@ -362,9 +363,31 @@ export async function updateDocument(
     if (opts.ifNoneMatch?.trim() === '*') return { result: { kind: 'precondition-failed', reason: 'exists' } };
     if (opts.ifMatch && !etagMatches(opts.ifMatch, existing.changeVersion))
       return { result: { kind: 'precondition-failed', reason: 'modified' } };
-    if (existing.identityKey !== p.key) return { result: { kind: 'key-change', entity: def.entity } };
+    const keyChanges = existing.identityKey !== p.key;
+    // A key the model lets change (and, for a student's documents, of the same student); others are refused.
+    if (keyChanges && !(def.keyUpdatable && p.student === existing.studentUniqueId))
+      return { result: { kind: 'key-change', entity: def.entity } };
     const unresolved = await missingReferences(tx, w.stateCode, p);
     if (unresolved) return { result: unresolved };
+    if (keyChanges) {
+      const changed = await changeKey(tx, def, existing, {
+        identityKey: p.key,
+        aliasKey: p.alias,
+        keyValues: p.keyValues,
+        refKeys: p.refKeys,
+        body: v.doc,
+        contentHash: p.hash,
+        clientId: w.clientId,
+      });
+      if (changed.kind === 'conflict')
+        return {
+          result: { kind: 'identity-conflict', detail: `Another ${def.entity} already has the new natural key.` },
+        };
+      return {
+        result: { kind: 'written', status: 'updated', doc: changed.doc },
+        sync: { resource: def.name, id: existing.id, student: p.student, referenceKeys: [p.key] },
+      };
+    }
     if (existing.contentHash === p.hash) return { result: { kind: 'written', status: 'unchanged', doc: existing } };
     const doc = await replaceDoc(tx, existing.id, {
       refKeys: p.refKeys,

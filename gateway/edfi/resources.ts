@@ -35,6 +35,7 @@ import {
 } from './problems.js';
 import { normalizeId } from '../../core/edfi/store.js';
 import { descriptorById, listDescriptors } from '../../core/edfi/descriptor-resources.js';
+import { listKeyChanges } from '../../core/edfi/key-change.js';
 
 /** Who may read Ed-Fi data: a state's own systems and data administrators (their state only), and administrators. */
 export const READ_ROLES: readonly Role[] = ['state-system', 'data-admin', 'admin'];
@@ -379,16 +380,29 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<{ project?: string }> = a
       config: read,
       schema: {
         tags,
-        summary: 'Change query: natural-key changes (always none: keys cannot change here)',
+        summary: 'Change query: natural-key changes (resources whose key the model lets change)',
         params: ResourceParams,
         querystring: AnyQuery,
       },
     },
     async (request, reply) => {
-      target(request.params.resource, project);
+      const t = target(request.params.resource, project);
       const q = parsePagingQuery(request.query);
       if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
-      return sendPage(reply, [], q.query.totalCount ? 0 : null);
+      if (t.kind === 'descriptor') return sendPage(reply, [], q.query.totalCount ? 0 : null);
+      const { filters: _f, ...page } = q.query;
+      const { items, total } = await listKeyChanges(app.ctx.db, {
+        stateCode: readScope(request),
+        resource: t.def.name,
+        ...page,
+      });
+      await auditRead(
+        request,
+        t.def.name,
+        items.map((k) => k.id),
+        { keyChanges: items.length },
+      );
+      return sendPage(reply, items, total);
     },
   );
 

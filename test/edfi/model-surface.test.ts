@@ -114,6 +114,39 @@ describe('every resource of the Data Standard 5 model', () => {
       });
       if (put.statusCode !== 204) failures.push(`PUT ${def.name}: ${put.statusCode} ${put.body.slice(0, 200)}`);
     }
+    // Key changes where the model allows them, cascading to the documents that reference the old key.
+    const byName = (n: string) => RESOURCES.find((d) => d.name === n)!;
+    const session = { ...made.get('sessions')!, sessionName: 'Renamed session' };
+    const put = await tx.raw({
+      method: 'PUT',
+      url: url(byName('sessions'), `/${ids.get('sessions')}`),
+      payload: JSON.stringify(session),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(put.statusCode, put.body).toBe(204);
+    const offering = (await tx.get(url(byName('courseOfferings'), `/${ids.get('courseOfferings')}`))).json();
+    expect(offering.sessionReference.sessionName).toBe('Renamed session');
+    const section = (await tx.get(url(byName('sections'), `/${ids.get('sections')}`))).json();
+    expect(section.courseOfferingReference.sessionName).toBe('Renamed session');
+    const sessionChanges = (await tx.get(url(byName('sessions'), '/keyChanges'))).json();
+    expect(sessionChanges).toEqual([
+      expect.objectContaining({
+        id: ids.get('sessions'),
+        oldKeyValues: expect.objectContaining({ sessionName: made.get('sessions')!.sessionName }),
+        newKeyValues: expect.objectContaining({ sessionName: 'Renamed session' }),
+      }),
+    ]);
+    const cascaded = (await tx.get(url(byName('sections'), '/keyChanges'))).json();
+    expect(cascaded).toEqual([expect.objectContaining({ id: ids.get('sections') })]);
+    // A resource whose key the model does not let change refuses it.
+    const week = { ...made.get('academicWeeks')!, weekIdentifier: 'Another week' };
+    const refusedKey = await tx.raw({
+      method: 'PUT',
+      url: url(byName('academicWeeks'), `/${ids.get('academicWeeks')}`),
+      payload: JSON.stringify(week),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(refusedKey.statusCode).toBe(400);
     // A document others reference cannot go first.
     const school = RESOURCES.find((d) => d.name === 'schools')!;
     const refused = await tx.raw({ method: 'DELETE', url: url(school, `/${ids.get('schools')}`) });
