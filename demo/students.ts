@@ -408,8 +408,8 @@ export const DEMO_RECORDS: StateRecord[] = [
     ],
   },
   // A near match for Texas's worklist: María Fernanda came from Washington to Texas. The Texas clerk read her
-  // Mexican birth certificate's date day-first (11/04 became November 4), kept one surname and wrote her mother
-  // under her father's surname. Texas's record comes last, so it waits in Texas's near-match worklist for the
+  // Mexican birth certificate's date day-first (11/04 became November 4) and wrote her mother under her father's
+  // surname. Texas's record comes last, so it waits in Texas's near-match worklist for the
   // state's data administrator (Dana Whitfield in the demo).
   {
     stateCode: 'WA',
@@ -452,6 +452,7 @@ export const DEMO_RECORDS: StateRecord[] = [
       firstName: 'Maria',
       middleName: 'Fernanda',
       lastName1: 'Lozano',
+      lastName2: 'Reyes',
       sex: 'F',
       birthDate: '2013-11-04',
       birthCountry: 'MX',

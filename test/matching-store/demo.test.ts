@@ -58,7 +58,7 @@ describe.each(STORE_KINDS)('demo data on %s', (kind) => {
     expect(await match(db, mi.id)).toMatchObject({ kind: 'skipped' });
   });
 
-  it("holds Texas's María Lozano (birth date read day-first, one surname) in Texas's near-match worklist", async () => {
+  it("holds Texas's María Lozano (birth date read day-first, mother's surname wrong) in Texas's worklist", async () => {
     const tx = (await findStateRecord(db, 'TX', 'TX0063318'))!;
     const r = await db.query<{ candidate_msix_ids: string[]; reason: string; state_code: string }>(
       `SELECT candidate_msix_ids, reason, state_code FROM match_reviews WHERE record_id = $1 AND status = 'open'`,
