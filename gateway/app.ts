@@ -46,6 +46,7 @@ import { portalPlugin } from './portal/plugin.js';
 import { reportRoutes } from './routes/reports.js';
 import { edfiHeldRecordRoutes } from './routes/edfi-held-records.js';
 import metricsPlugin from './plugins/metrics.js';
+import { queueBoardPlugin } from './plugins/queue-board.js';
 
 /** The gateway's fastify instance: TypeBox schemas give route handlers their types. */
 export type GatewayApp = FastifyInstance<
@@ -235,6 +236,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
   await app.register(reportRoutes);
   await app.register(edfiHeldRecordRoutes);
   await app.register(portalPlugin);
+  // The BullMQ board, national administrators only.
+  await app.register(queueBoardPlugin);
   return app;
 }
 

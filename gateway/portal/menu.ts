@@ -61,6 +61,12 @@ export const PAGES = {
     summary: 'Merge two students or split records off one; a second administrator approves.',
     roles: ['data-admin', 'admin'],
   },
+  queues: {
+    href: '/admin/queues',
+    label: 'Queues',
+    summary: 'The job queues (BullMQ board): waiting, failed and finished jobs; retry or remove them.',
+    roles: ['admin'],
+  },
   reports: {
     href: '/portal/reports',
     label: 'Reports',
