@@ -7,6 +7,7 @@ import { toGatewayError, sendProblem } from '../plugins/problems.js';
 import { SESSION_COOKIE } from '../plugins/auth.js';
 import { assetRoutes } from './assets.js';
 import type { Viewer } from './html.js';
+import { departurePages } from './pages/departures.js';
 import { errorPage } from './pages/error.js';
 import { helpDeskPages } from './pages/helpdesk.js';
 import { homeRoutes } from './pages/home.js';
@@ -108,6 +109,7 @@ export const portalPlugin: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(requestPages);
   await app.register(helpDeskPages);
   await app.register(matchingPages);
+  await app.register(departurePages);
   await app.register(reportPages);
 };
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { sendDepartureNotice } from '../../core/exchange/notices/departure.js';
@@ -10,7 +11,8 @@ import { scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
 import { enqueueDeliveries, stateCaller } from './exchange-shared.js';
 
-const DepartureBody = Type.Object(
+/** The departure notice body; the portal's form is checked with it too. */
+export const DepartureBody = Type.Object(
   {
     msixId: Type.String({ description: "The child's MSIX id." }),
     toState: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'Where the child is going.' }),
@@ -62,34 +64,7 @@ export const exchangeNoticeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const who = stateCaller(request);
-      const b = request.body;
-      if (!isMsixId(b.msixId)) {
-        throw new GatewayError('GW_ERR_VALIDATION', 'The MSIX id is not valid.', {
-          issues: [
-            {
-              path: '/msixId',
-              value: b.msixId,
-              rule: 'checkDigit',
-              message: 'is not a valid MSIX id',
-              fix: 'Re-read the id; two digits may be swapped.',
-            },
-          ],
-        });
-      }
-      const res = await sendDepartureNotice(
-        app.ctx.db,
-        { state: who.state, subject: who.subject, clientId: who.clientId, roles: who.roles },
-        {
-          msixId: b.msixId,
-          toState: b.toState,
-          expectedArrival: b.expectedArrivalDate ?? null,
-          comment: b.comment ?? null,
-        },
-        request.id,
-      );
-      if (res.kind === 'refused') throw new GatewayError(res.code, res.detail);
-      if (res.kind === 'sent') await enqueueDeliveries(app, request, [res.delivery]);
+      const res = await departAsAsked(app, request, request.body);
       return reply
         .code(res.created ? 201 : 200)
         .header('location', `/api/v1/notices/${res.notice.id}`)
@@ -138,3 +113,39 @@ export const exchangeNoticeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
+
+/** Sends a departure notice as the caller asked (the API route and the portal's form): refusals become problems. */
+export async function departAsAsked(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  b: { msixId: string; toState: string; expectedArrivalDate?: string | undefined; comment?: string | undefined },
+) {
+  const who = stateCaller(request);
+  if (!isMsixId(b.msixId)) {
+    throw new GatewayError('GW_ERR_VALIDATION', 'The MSIX id is not valid.', {
+      issues: [
+        {
+          path: '/msixId',
+          value: b.msixId,
+          rule: 'checkDigit',
+          message: 'is not a valid MSIX id',
+          fix: 'Re-read the id; two digits may be swapped.',
+        },
+      ],
+    });
+  }
+  const res = await sendDepartureNotice(
+    app.ctx.db,
+    { state: who.state, subject: who.subject, clientId: who.clientId, roles: who.roles },
+    {
+      msixId: b.msixId,
+      toState: b.toState,
+      expectedArrival: b.expectedArrivalDate ?? null,
+      comment: b.comment ?? null,
+    },
+    request.id,
+  );
+  if (res.kind === 'refused') throw new GatewayError(res.code, res.detail);
+  if (res.kind === 'sent') await enqueueDeliveries(app, request, [res.delivery]);
+  return res;
+}

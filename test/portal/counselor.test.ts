@@ -97,4 +97,25 @@ describe('counselor journey', () => {
     await page.waitForURL((u) => u.pathname === `/portal/students/${anaId}`);
     await page.close();
   });
+  it("sends a departure notice from the record page, checked with the API's schema", async () => {
+    const tx = (await findStateRecord(portal.sys.db, 'TX', 'TX0048213'))!;
+    const msixId = await eventually(() => studentOfRecord(portal.sys.db, tx.id));
+    const page = await signIn(portal, 'Teresa Garza', `/portal/students/${msixId}`);
+    await page.getByRole('link', { name: 'Send a departure notice' }).click();
+    await page.getByLabel('State the child goes to').fill('Michigan');
+    await page.getByRole('button', { name: 'Send the notice' }).click();
+    await expect(page.locator('#f-toState-error').count()).resolves.toBe(1);
+    await expectAccessible(page);
+    await page.getByLabel('State the child goes to').fill('MI');
+    await page.getByRole('button', { name: 'Send the notice' }).click();
+    await expect(page.getByTestId('departure').textContent()).resolves.toContain(
+      `MI is told that MSIX ${msixId} is on the way from TX`,
+    );
+    const n = await portal.sys.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM move_notices WHERE kind = 'departure' AND msix_id = $1 AND to_state = 'MI'`,
+      [msixId],
+    );
+    expect(n.rows[0]!.n).toBe(1);
+    await page.close();
+  });
 });

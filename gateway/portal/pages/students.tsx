@@ -284,6 +284,11 @@ export const studentPages: FastifyPluginAsyncTypebox = async (app) => {
             <a class="usa-button usa-button--outline" href={`/portal/students/${s.msixId}/pdf`} download="">
               Download PDF
             </a>
+            {viewer.state && viewer.roles.some((x) => x === 'counselor' || x === 'data-admin') ? (
+              <a class="usa-button usa-button--outline" href={`/portal/departures?msixId=${s.msixId}`}>
+                Send a departure notice
+              </a>
+            ) : null}
           </p>
           <StudentRecord student={s} />
           {viewer.state && viewer.roles.some((x) => (REQUEST_ROLES as readonly string[]).includes(x)) ? (
