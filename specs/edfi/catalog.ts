@@ -19,7 +19,8 @@ import {
 import { studentAcademicRecords } from './resources/student-academic-records.js';
 import { courseTranscripts } from './resources/course-transcripts.js';
 import { studentAssessments } from './resources/student-assessments.js';
-import { MODEL, generatedDef, loadOrder, modelResource } from './model/index.js';
+import { MODEL, descriptorDef, generatedDef, loadOrder, modelResource } from './model/index.js';
+import { DESCRIPTOR_LISTS } from './descriptors.js';
 
 /** The resources that feed the canonical record: written by hand, with the canonical mapping in core/edfi. */
 const MAPPED: readonly ResourceDef[] = [
@@ -50,6 +51,8 @@ export const RESOURCES: readonly ResourceDef[] = [
     return { ...d, order: ORDER.get(d.name) ?? d.order, ...(family ? { family } : {}) };
   }),
   ...MODEL.resources.filter((r) => !mappedNames.has(r.name)).map((r) => generatedDef(r, ORDER.get(r.name) ?? 0)),
+  // Descriptor types the gateway has no list of: writable, in the state's own namespaces.
+  ...MODEL.descriptors.filter((t) => !DESCRIPTOR_LISTS.has(t)).map(descriptorDef),
 ].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
 
 const byLowerName = new Map(RESOURCES.map((r) => [r.name.toLowerCase(), r]));

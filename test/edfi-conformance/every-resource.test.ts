@@ -22,7 +22,8 @@ let sys: TestSystem;
 let tx: EdfiClient;
 
 beforeAll(async () => {
-  sys = await startSystem();
+  // Several requests for every resource and descriptor type: more than one client's per-minute limit.
+  sys = await startSystem({ env: { RATE_LIMIT_MAX: '100000' } });
   tx = await edfiClient(sys, 'TX');
 });
 afterAll(async () => {

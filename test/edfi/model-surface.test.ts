@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { RESOURCES, type ResourceDef } from '../../specs/edfi/catalog.js';
 import { MODEL } from '../../specs/edfi/model/index.js';
+import { DESCRIPTOR_LISTS } from '../../specs/edfi/descriptors.js';
 import { edfiClient, idFrom, type EdfiClient } from './support/client.js';
 import { lea, program, school, smepa, ssa, student } from './support/fixtures.js';
 import { minimalDocument } from './support/minimal.js';
@@ -52,7 +53,8 @@ const sorted = (v: unknown): string =>
   );
 
 beforeAll(async () => {
-  sys = await startSystem();
+  // Several requests for every resource and descriptor type: more than one client's per-minute limit.
+  sys = await startSystem({ env: { RATE_LIMIT_MAX: '100000' } });
   tx = await edfiClient(sys, 'TX');
 });
 afterAll(async () => {
@@ -63,7 +65,29 @@ describe('every resource of the Data Standard 5 model', () => {
   it('is served: the catalog holds every resource of the model', () => {
     const served = new Set(RESOURCES.map((r) => r.name));
     expect(MODEL.resources.filter((r) => !served.has(r.name)).map((r) => r.name)).toEqual([]);
-    expect(RESOURCES.length).toBe(MODEL.resources.length);
+    const lists = RESOURCES.filter((r) => r.name.endsWith('Descriptors')).length;
+    expect(RESOURCES.length - lists).toBe(MODEL.resources.length);
+    // Every descriptor type is served: as a Data Standard list (read-only) or writable in a state's namespaces.
+    expect(lists + DESCRIPTOR_LISTS.size).toBeGreaterThanOrEqual(MODEL.descriptors.length);
+  });
+
+  it("takes a state's descriptor values in its own namespace, never in the Data Standard's", async () => {
+    const value = {
+      namespace: 'uri://tx.gov/AcademicHonorCategoryDescriptor',
+      codeValue: 'Honor Roll',
+      shortDescription: 'Honor roll',
+    };
+    const created = await tx.post('academicHonorCategoryDescriptors', value);
+    expect(created.statusCode).toBe(201);
+    const read = await tx.get('academicHonorCategoryDescriptors?codeValue=honor%20roll');
+    expect(read.json()).toEqual([expect.objectContaining(value)]);
+    const edfi = await tx.post('academicHonorCategoryDescriptors', {
+      ...value,
+      namespace: 'uri://ed-fi.org/AcademicHonorCategoryDescriptor',
+    });
+    expect(edfi.statusCode).toBe(400);
+    expect(Object.keys(edfi.json().validationErrors)).toEqual(['$.namespace']);
+    expect((await tx.del('academicHonorCategoryDescriptors', idFrom(created))).statusCode).toBe(204);
   });
 
   it('takes a minimal valid document, reads it back by id and key, replaces and deletes it', async () => {

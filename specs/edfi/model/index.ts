@@ -75,3 +75,48 @@ export function loadOrder(): Map<string, number> {
   for (const r of MODEL.resources) visit(r.name);
   return depth;
 }
+
+/**
+ * A descriptor type without a Data Standard list in the gateway (`specs/edfi/descriptors/`) as a resource of its
+ * own: a state system writes its values in its own namespaces (`uri://ed-fi.org` is the Data Standard's and refused),
+ * keyed by namespace and code value, stored and served like every generated resource.
+ */
+export function descriptorDef(type: string): ResourceDef {
+  const str = (maxLength: number, extra: Record<string, unknown> = {}) => ({
+    type: 'string',
+    minLength: 1,
+    maxLength,
+    ...extra,
+  });
+  return {
+    name: `${type.charAt(0).toLowerCase()}${type.slice(1)}s`,
+    entity: type,
+    description: `${type} values of a state's own namespaces.`,
+    schema: {
+      type: 'object',
+      properties: {
+        namespace: str(255, {
+          'x-edfi-spaces': 'identity',
+          pattern: '^(?!uri://ed-fi\\.org(?:/|$))',
+          description: "The state's namespace, e.g. uri://tx.gov/" + type + ' (not uri://ed-fi.org).',
+        }),
+        codeValue: str(50, { 'x-edfi-spaces': 'identity' }),
+        shortDescription: str(75, { 'x-edfi-spaces': 'required' }),
+        description: str(1024),
+        effectiveBeginDate: { type: 'string', format: 'date' },
+        effectiveEndDate: { type: 'string', format: 'date' },
+        priorDescriptorId: { type: 'integer' },
+      },
+      required: ['namespace', 'codeValue', 'shortDescription'],
+      additionalProperties: false,
+    } as unknown as TObject,
+    identity: [
+      { name: 'codeValue', path: ['codeValue'] },
+      { name: 'namespace', path: ['namespace'], descriptor: true },
+    ],
+    references: [],
+    studentScoped: false,
+    order: 0,
+    generated: true,
+  };
+}
