@@ -169,6 +169,8 @@ describe('authorization matrix (route declarations × roles × own/other state)'
             const sif = route.url.startsWith('/sif/');
             // (XML, or Goessner JSON when the request was JSON).
             if (sif) expect(res.headers['content-type']).toMatch(/^application\/(xml|json)/);
+            // OAuth answers its errors as the Ed-Fi ODS/API does: application/json with `error` and the problem fields.
+            else if (route.url.startsWith('/oauth/')) expect(res.headers['content-type']).toContain('application/json');
             else expect(res.headers['content-type']).toContain('application/problem+json');
             const code = sif
               ? /<description>(GW_ERR_[A-Z_]+)|"description":"(GW_ERR_[A-Z_]+)/.exec(res.body)?.slice(1).find(Boolean)
