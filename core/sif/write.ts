@@ -372,7 +372,7 @@ async function execute(
   object: SifObjectName,
   ops: readonly Op[],
   results: SifItemResult[],
-  mustUseAdvisory = false,
+  mustUseAdvisory: boolean,
 ): Promise<SifItemResult[]> {
   if (!ops.length) return results;
   const intents: JobIntent[] = [];
@@ -416,6 +416,36 @@ function repeated(seen: Map<string, number>, refId: string, i: number): SifItemE
   );
 }
 
+/**
+ * The frame of every write request: refused as a whole when the service does not approve the operation; otherwise
+ * each item is checked on its own (`check` gives its operation or its error, with `repeat` telling a RefId already
+ * named earlier in the request), and the items that pass are run together.
+ */
+async function writeRequest<T>(
+  deps: SifDeps,
+  w: SifWriter,
+  object: SifObjectName,
+  operation: SifOperation,
+  items: readonly T[],
+  check: (item: T, i: number, repeat: (refId: string) => SifItemError | null) => Op | SifItemError,
+  mustUseAdvisory = false,
+): Promise<SifItemResult[]> {
+  const refused = writeRefusal(object, operation);
+  if (refused) return items.map(() => refused);
+  const results: SifItemResult[] = [];
+  const ops: Op[] = [];
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const checked = check(item, i, (refId) => repeated(seen, refId, i));
+    if (isError(checked)) results[i] = checked;
+    else {
+      results[i] = CONFLICT;
+      ops.push(checked);
+    }
+  });
+  return execute(deps, w, object, ops, results, mustUseAdvisory);
+}
+
 /** Create objects (one, or the items of a multi-object request). Their RefIds are advisory unless `mustUseAdvisory`. */
 export async function createSifObjects(
   deps: SifDeps,
@@ -424,27 +454,28 @@ export async function createSifObjects(
   items: readonly { tree: SifElement; issues: TreeIssue[] }[],
   opts: { mustUseAdvisory: boolean },
 ): Promise<SifItemResult[]> {
-  const refused = writeRefusal(object, 'CREATE');
-  if (refused) return items.map(() => refused);
-  const results: SifItemResult[] = [];
-  const ops: Op[] = [];
-  const seen = new Map<string, number>();
-  items.forEach((item, i) => {
-    const sent = item.tree['@RefId'];
-    const advisory = typeof sent === 'string' ? normalizeRefId(sent) : null;
-    const error = item.issues.length
-      ? fail(400, 'Schema', `The ${object} does not follow the SIF NA 4.x schema.`, describeIssues(item.issues))
-      : typeof sent === 'string' && !advisory
-        ? fail(400, 'RefId', 'The RefId must be 32 hex digits or a dashed GUID.')
-        : !advisory && opts.mustUseAdvisory
-          ? fail(400, 'RefId', 'mustUseAdvisory is true but the object carries no RefId.')
-          : advisory
-            ? repeated(seen, advisory, i)
-            : null;
-    results[i] = error ?? CONFLICT;
-    if (!error) ops.push({ i, kind: 'create', advisory, tree: item.tree });
-  });
-  return execute(deps, w, object, ops, results, opts.mustUseAdvisory);
+  return writeRequest(
+    deps,
+    w,
+    object,
+    'CREATE',
+    items,
+    (item, i, repeat) => {
+      const sent = item.tree['@RefId'];
+      const advisory = typeof sent === 'string' ? normalizeRefId(sent) : null;
+      const error = item.issues.length
+        ? fail(400, 'Schema', `The ${object} does not follow the SIF NA 4.x schema.`, describeIssues(item.issues))
+        : typeof sent === 'string' && !advisory
+          ? fail(400, 'RefId', 'The RefId must be 32 hex digits or a dashed GUID.')
+          : !advisory && opts.mustUseAdvisory
+            ? fail(400, 'RefId', 'mustUseAdvisory is true but the object carries no RefId.')
+            : advisory
+              ? repeat(advisory)
+              : null;
+      return error ?? { i, kind: 'create', advisory, tree: item.tree };
+    },
+    opts.mustUseAdvisory,
+  );
 }
 
 /** Create one object: {@link createSifObjects} with one item. */
@@ -465,33 +496,18 @@ export async function updateSifObjects(
   object: SifObjectName,
   items: readonly { refId: string | null; tree: SifElement; issues: TreeIssue[] }[],
 ): Promise<SifItemResult[]> {
-  const refused = writeRefusal(object, 'UPDATE');
-  if (refused) return items.map(() => refused);
-  const results: SifItemResult[] = [];
-  const ops: Op[] = [];
-  const seen = new Map<string, number>();
-  items.forEach((item, i) => {
+  return writeRequest(deps, w, object, 'UPDATE', items, (item, i, repeat) => {
     const refId = normalizeRefId(item.refId);
     const sent = item.tree['@RefId'];
-    const error = !item.refId
-      ? fail(400, 'RefId', 'Each object needs its RefId.')
-      : !refId
-        ? fail(404, 'NotFound', `No ${object} with RefId ${item.refId}.`)
-        : item.issues.length
-          ? fail(
-              400,
-              'Schema',
-              `The ${object} does not follow the SIF NA 4.x schema.`,
-              describeIssues(item.issues),
-              refId,
-            )
-          : typeof sent === 'string' && normalizeRefId(sent) !== refId
-            ? fail(400, 'RefId', 'The RefId in the body differs from the one in the URL.', undefined, refId)
-            : repeated(seen, refId, i);
-    results[i] = error ?? CONFLICT;
-    if (!error) ops.push({ i, kind: 'update', refId: refId!, tree: item.tree });
+    if (!item.refId) return fail(400, 'RefId', 'Each object needs its RefId.');
+    if (!refId) return fail(404, 'NotFound', `No ${object} with RefId ${item.refId}.`);
+    const error = item.issues.length
+      ? fail(400, 'Schema', `The ${object} does not follow the SIF NA 4.x schema.`, describeIssues(item.issues), refId)
+      : typeof sent === 'string' && normalizeRefId(sent) !== refId
+        ? fail(400, 'RefId', 'The RefId in the body differs from the one in the URL.', undefined, refId)
+        : repeat(refId);
+    return error ?? { i, kind: 'update', refId, tree: item.tree };
   });
-  return execute(deps, w, object, ops, results);
 }
 
 /** Replace one object: {@link updateSifObjects} with one item. */
@@ -512,18 +528,11 @@ export async function removeSifObjects(
   object: SifObjectName,
   rawRefIds: readonly string[],
 ): Promise<SifItemResult[]> {
-  const refused = writeRefusal(object, 'DELETE');
-  if (refused) return rawRefIds.map(() => refused);
-  const results: SifItemResult[] = [];
-  const ops: Op[] = [];
-  const seen = new Map<string, number>();
-  rawRefIds.forEach((raw, i) => {
+  return writeRequest(deps, w, object, 'DELETE', rawRefIds, (raw, i, repeat) => {
     const refId = normalizeRefId(raw);
-    const error = refId ? repeated(seen, refId, i) : fail(404, 'NotFound', `No ${object} with RefId ${raw}.`);
-    results[i] = error ?? CONFLICT;
-    if (!error) ops.push({ i, kind: 'delete', refId: refId! });
+    if (!refId) return fail(404, 'NotFound', `No ${object} with RefId ${raw}.`);
+    return repeat(refId) ?? { i, kind: 'delete', refId };
   });
-  return execute(deps, w, object, ops, results);
 }
 
 /** Delete one object: {@link removeSifObjects} with one RefId. */
