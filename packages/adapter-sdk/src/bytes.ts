@@ -29,29 +29,57 @@ export interface RawLine {
   terminated: boolean;
 }
 
-/** Splits a byte stream into lines. Memory: one line plus one chunk. */
+/**
+ * The bytes of an unfinished record (a line, a CSV row) carried across chunks. Each chunk's unfinished tail is
+ * copied once into the parts list and the parts are joined once, when the record ends: a record spanning k chunks
+ * costs two copies of its bytes. Joining the carried bytes with every new chunk instead (as the line and CSV
+ * splitters once did, and the XML splitter before issue 13 finding 10) copies a long record k times: quadratic.
+ */
+export class CarriedBytes {
+  private parts: Buffer[] = [];
+  /** Bytes carried so far. */
+  length = 0;
+
+  /** Keeps a copy of `bytes` (the source may reuse its chunk buffers, and a short tail should not pin a chunk). */
+  add(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.parts.push(Buffer.from(bytes));
+    this.length += bytes.length;
+  }
+
+  /** The carried bytes followed by `tail` (no copy when nothing is carried), and empties the carry. */
+  take(tail: Buffer = Buffer.alloc(0)): Buffer {
+    if (this.length === 0) return tail;
+    const joined =
+      tail.length === 0 && this.parts.length === 1
+        ? this.parts[0]!
+        : Buffer.concat([...this.parts, tail], this.length + tail.length);
+    this.parts = [];
+    this.length = 0;
+    return joined;
+  }
+}
+
+/** Strips one trailing `\r` (the first half of a CRLF). */
+export function withoutCr(bytes: Buffer): Buffer {
+  return bytes.length && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, bytes.length - 1) : bytes;
+}
+
+/** Splits a byte stream into lines. Memory: one line plus one chunk; each byte is copied at most twice. */
 export async function* lines(source: ByteSource): AsyncGenerator<RawLine> {
-  let carry: Buffer | undefined;
+  const carry = new CarriedBytes();
   let n = 0;
   for await (const chunk of chunks(source)) {
-    let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;
     for (;;) {
-      const nl = buf.indexOf(0x0a, start);
+      const nl = chunk.indexOf(0x0a, start);
       if (nl < 0) break;
-      let end = nl;
-      if (end > start && buf[end - 1] === 0x0d) end--;
-      yield { line: ++n, bytes: buf.subarray(start, end), terminated: true };
+      yield { line: ++n, bytes: withoutCr(carry.take(chunk.subarray(start, nl))), terminated: true };
       start = nl + 1;
     }
-    carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
-    buf = Buffer.alloc(0);
+    carry.add(chunk.subarray(start));
   }
-  if (carry?.length) {
-    let end = carry.length;
-    if (carry[end - 1] === 0x0d) end--;
-    yield { line: ++n, bytes: carry.subarray(0, end), terminated: false };
-  }
+  if (carry.length) yield { line: ++n, bytes: withoutCr(carry.take()), terminated: false };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

@@ -6,7 +6,7 @@
  * csv-stringify (lib/csv.ts).
  */
 import { csvCells, csvLine } from './csv-text.js';
-import { chunks } from './bytes.js';
+import { CarriedBytes, chunks, withoutCr } from './bytes.js';
 import type { ByteSource } from './types.js';
 
 export interface RawRow {
@@ -20,27 +20,26 @@ export interface RawRow {
   openQuote: boolean;
 }
 
-/** Splits a byte stream into CSV rows (newline outside quotes ends a row). */
+/**
+ * Splits a byte stream into CSV rows (newline outside quotes ends a row). Each byte is scanned once and copied at
+ * most twice, however many chunks a row spans.
+ */
 export async function* csvRows(source: ByteSource): AsyncGenerator<RawRow> {
-  let carry: Buffer = Buffer.alloc(0);
+  const carry = new CarriedBytes();
   let inQuote = false;
   let line = 1;
   let rowStartLine = 1;
-  let scanFrom = 0;
   for await (const chunk of chunks(source)) {
-    const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;
-    for (let i = scanFrom; i < buf.length; i++) {
-      const b = buf[i]!;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
       if (b === 0x22) inQuote = !inQuote;
       else if (b === 0x0a) {
         if (!inQuote) {
-          let end = i;
-          if (end > start && buf[end - 1] === 0x0d) end--;
           yield {
             line: rowStartLine,
             lastLine: line,
-            bytes: buf.subarray(start, end),
+            bytes: withoutCr(carry.take(chunk.subarray(start, i))),
             terminated: true,
             openQuote: false,
           };
@@ -50,13 +49,11 @@ export async function* csvRows(source: ByteSource): AsyncGenerator<RawRow> {
         line++;
       }
     }
-    carry = Buffer.from(buf.subarray(start));
-    scanFrom = carry.length;
+    carry.add(chunk.subarray(start));
   }
   if (carry.length) {
-    let end = carry.length;
-    if (carry[end - 1] === 0x0d) end--;
-    yield { line: rowStartLine, lastLine: line, bytes: carry.subarray(0, end), terminated: false, openQuote: inQuote };
+    const bytes = withoutCr(carry.take());
+    yield { line: rowStartLine, lastLine: line, bytes, terminated: false, openQuote: inQuote };
   }
 }
 
