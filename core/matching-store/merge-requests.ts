@@ -90,7 +90,7 @@ interface Row {
   decided_at: Date | string | null;
   decision_note: string | null;
   result: ApprovalResult;
-  approvals: Approval[] | null;
+  approvals: Approval[];
   version: number;
 }
 
@@ -114,7 +114,7 @@ function view(r: Row): MergeRequestView {
     decidedAt: iso(r.decided_at),
     decisionNote: r.decision_note,
     newMsixId: r.result.newMsixId ?? null,
-    approvals: r.approvals ?? [],
+    approvals: r.approvals,
     version: r.version,
   };
 }
@@ -286,12 +286,7 @@ async function pendingForDecision(
   const r = await tx.query<Row>('SELECT * FROM merge_requests WHERE id = $1 FOR UPDATE', [id]);
   const row = r.rows[0];
   if (!row) return { kind: 'not-found' };
-  const involved = [
-    row.master_msix_id,
-    ...row.merged_msix_ids,
-    ...(row.kind === 'undo' ? await undoStudents(tx, row) : []),
-  ];
-  const scope = await outOfScope(tx, who.scopeState, involved);
+  const scope = await outOfScope(tx, who.scopeState, await studentsOf(tx, row));
   if (scope) return { kind: 'forbidden', reason: scope };
   if (row.status !== 'pending') return { kind: 'not-pending', status: row.status, decidedBy: row.decided_by };
   if (ifMatch !== null && ifMatch !== row.version) return { kind: 'stale', version: row.version };
@@ -301,7 +296,7 @@ async function pendingForDecision(
       reason: `${who.actor.id} made this request; a different data administrator must approve it.`,
     };
   }
-  if (approving && (row.approvals ?? []).some((a) => a.by === who.actor.id))
+  if (approving && row.approvals.some((a) => a.by === who.actor.id))
     return { kind: 'conflict', reason: `${who.actor.id} has approved this request already.` };
   return row;
 }
@@ -314,12 +309,12 @@ async function pendingForDecision(
 async function awaitingStates(tx: Db, row: Row, approvals: readonly Approval[]): Promise<string[]> {
   if (row.requested_state === null || approvals.some((a) => a.state === null)) return [];
   const covered = new Set([row.requested_state, ...approvals.map((a) => a.state)].filter((x) => x !== null));
-  const involved = [
-    row.master_msix_id,
-    ...row.merged_msix_ids,
-    ...(row.kind === 'undo' ? await undoStudents(tx, row) : []),
-  ];
-  return [...(await studentStates(tx, involved))].filter((st) => !covered.has(st)).sort();
+  return [...(await studentStates(tx, await studentsOf(tx, row)))].filter((st) => !covered.has(st)).sort();
+}
+
+/** Every student a request touches: its master and merged ones, and for an undo those of the request it undoes. */
+async function studentsOf(tx: Db, row: Row): Promise<string[]> {
+  return [row.master_msix_id, ...row.merged_msix_ids, ...(await undoStudents(tx, row))];
 }
 
 async function undoStudents(db: Db, row: Row): Promise<string[]> {
@@ -338,11 +333,20 @@ async function finish(
   who: ActorScope,
   note: string | null,
   result: ApprovalResult | null,
+  approvals: readonly Approval[] = row.approvals,
 ): Promise<MergeRequestView> {
   const r = await tx.query<Row>(
     `UPDATE merge_requests SET status = $2, decided_by = $3, decided_state = $4, decided_at = now(), decision_note = $5,
-       result = COALESCE($6::jsonb, result), version = version + 1 WHERE id = $1 RETURNING *`,
-    [row.id, status, who.actor.id, who.actor.state ?? null, note, result ? JSON.stringify(result) : null],
+       result = COALESCE($6::jsonb, result), approvals = $7::jsonb, version = version + 1 WHERE id = $1 RETURNING *`,
+    [
+      row.id,
+      status,
+      who.actor.id,
+      who.actor.state ?? null,
+      note,
+      result ? JSON.stringify(result) : null,
+      JSON.stringify(approvals),
+    ],
   );
   return view(r.rows[0]!);
 }
@@ -357,7 +361,7 @@ export async function rejectMergeRequest(
     const row = await pendingForDecision(tx, id, who, who.ifMatch, false);
     if (!('id' in row)) return row;
     await unlockRequest(tx, row.id);
-    for (const m of await lockedStudentsRefresh(tx, row)) await refreshIfLive(tx, deps, m);
+    for (const m of await studentsOf(tx, row)) await refreshIfLive(tx, deps, m);
     const request = await finish(tx, row, 'rejected', who, who.note ?? null, null);
     await appendAudit(tx, {
       actor: who.actor,
@@ -368,10 +372,6 @@ export async function rejectMergeRequest(
     });
     return { kind: 'rejected', request };
   });
-}
-
-async function lockedStudentsRefresh(tx: Db, row: Row): Promise<string[]> {
-  return [row.master_msix_id, ...row.merged_msix_ids, ...(await undoStudents(tx, row))];
 }
 
 /** Recomputes the view of a student that still stands (its status may have changed). */
@@ -397,7 +397,7 @@ export async function approveMergeRequest(
       at: new Date().toISOString(),
       note: who.note ?? null,
     };
-    const approvals = [...(row.approvals ?? []), approval];
+    const approvals = [...row.approvals, approval];
     const awaiting = await awaitingStates(tx, row, approvals);
     if (awaiting.length) {
       const r = await tx.query<Row>(
@@ -423,11 +423,7 @@ export async function approveMergeRequest(
     if ('conflict' in applied) return { kind: 'conflict', reason: applied.conflict };
     await unlockRequest(tx, row.id);
     for (const m of applied.refresh) await refreshIfLive(tx, deps, m);
-    await tx.query('UPDATE merge_requests SET approvals = $2::jsonb WHERE id = $1', [
-      row.id,
-      JSON.stringify(approvals),
-    ]);
-    const request = await finish(tx, row, 'approved', who, who.note ?? null, applied.result);
+    const request = await finish(tx, row, 'approved', who, who.note ?? null, applied.result, approvals);
     await appendAudit(tx, {
       actor: who.actor,
       action: `${row.kind}-request.approve`,
