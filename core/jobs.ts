@@ -28,6 +28,8 @@ export const MAINTENANCE_TASKS = {
   exchangeSweep: 'exchange-sweep',
   /** Turns student events into move notices (core/exchange/notices/move-consumer.ts). */
   moveNotices: 'move-notices',
+  /** Logs the audit chain head, an anchor log storage keeps (docs/security.md, Audit). */
+  auditHead: 'audit-head',
 } as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[keyof typeof MAINTENANCE_TASKS];
 export interface MaintenanceJob {

@@ -259,8 +259,8 @@ export const ConfigSchema = Type.Object({
     default: 3600,
     minimum: 0,
     description:
-      'How often the gateway logs the audit chain head (`audit chain head`, seq and hash) for ' +
-      'log storage to keep as an anchor; 0: only at start.',
+      'How often the audit chain head (`audit chain head`, seq and hash) is logged, once per cluster by a worker, ' +
+      'for log storage to keep as an anchor; the gateway also logs it at start. 0: only at start.',
   }),
   // Outbound safety (docs/security.md#outbound-calls).
   EXCHANGE_ENDPOINT_HOSTS: Type.String({

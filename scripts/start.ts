@@ -174,18 +174,11 @@ try {
   if (app) say(`  metrics  : ${base}/metrics   status board: ${base}/portal/status (help desk)`);
   if (logFile) say(`  logs     : ${logFile}  (JSON lines; LOG_FILE=- logs to the terminal)`);
   for (const line of exchangeDemo?.lines ?? []) say(line);
-  // The audit chain head in the logs, at start and then periodically: log storage keeps anchors the database cannot
-  // rewrite (docs/security.md, Audit).
-  const logHead = () =>
-    auditHead(db)
-      .then((head) => logger.info({ audit: { seq: head.seq, hash: head.hash, at: head.at } }, 'audit chain head'))
-      .catch((e: unknown) => logger.warn({ err: e }, 'cannot read the audit chain head'));
-  await logHead();
-  if (config.AUDIT_HEAD_LOG_SECONDS > 0) {
-    const timer = setInterval(() => void logHead(), config.AUDIT_HEAD_LOG_SECONDS * 1000);
-    timer.unref();
-    stops.unshift(async () => clearInterval(timer));
-  }
+  // The audit chain head in the logs at start; a maintenance job logs it every AUDIT_HEAD_LOG_SECONDS, once per
+  // cluster: log storage keeps anchors the database cannot rewrite (docs/security.md, Audit).
+  await auditHead(db)
+    .then((head) => logger.info({ audit: { seq: head.seq, hash: head.hash, at: head.at } }, 'audit chain head'))
+    .catch((e: unknown) => logger.warn({ err: e }, 'cannot read the audit chain head'));
   say('Press Ctrl-C to stop.');
   exchangeDemo?.run();
 } catch (e) {

@@ -51,6 +51,10 @@ export function startWorkers(ctx: WorkerContext, redisUrl: string, prefix = 'msi
       await ctx.queue.schedule(MAINTENANCE_TASKS.exchangeSweep, c.EXCHANGE_SWEEP_MS, {
         task: MAINTENANCE_TASKS.exchangeSweep,
       });
+      if (c.AUDIT_HEAD_LOG_SECONDS > 0)
+        await ctx.queue.schedule(MAINTENANCE_TASKS.auditHead, c.AUDIT_HEAD_LOG_SECONDS * 1000, {
+          task: MAINTENANCE_TASKS.auditHead,
+        });
     } catch (err) {
       if (closed) return;
       ctx.logger.warn({ err }, 'could not create the maintenance schedulers yet; trying again in 5 s');

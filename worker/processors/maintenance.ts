@@ -3,6 +3,7 @@ import { enqueueFollowUps } from '../../core/exchange/delivery/deliver.js';
 import { consumeMoveEvents } from '../../core/exchange/notices/move-consumer.js';
 import { sweepExchange } from '../../core/exchange/sweep.js';
 import { relayIntents } from '../../core/job-intents.js';
+import { auditHead } from '../../core/security/audit-chain.js';
 import { MAINTENANCE_TASKS, type MaintenanceJob, type MaintenanceTask } from '../../core/jobs.js';
 import type { WorkerContext } from '../context.js';
 import { exchangeDeps } from './exchange-deps.js';
@@ -18,7 +19,8 @@ export interface MaintenancePasses {
  * The periodic passes, run by the `maintenance` queue's job schedulers once
  * per cluster (worker/index.ts creates them): the recovery pass that relays
  * job intents, the move-notice consumer of the student events outbox, and the
- * exchange sweep that keeps every delivery and request moving. A pass still
+ * exchange sweep that keeps every delivery and request moving, and the audit
+ * chain head logged for log storage to keep as an anchor. A pass still
  * running in this process when its next job arrives is not started twice.
  */
 export function maintenancePasses(ctx: WorkerContext): MaintenancePasses {
@@ -57,10 +59,16 @@ export function maintenancePasses(ctx: WorkerContext): MaintenancePasses {
     if (n) ctx.logger.info(r, 'exchange sweep');
     return n;
   };
+  const logAuditHead = async (): Promise<number> => {
+    const head = await auditHead(ctx.db);
+    ctx.logger.info({ audit: { seq: head.seq, hash: head.hash, at: head.at } }, 'audit chain head');
+    return 1;
+  };
   const passes: Record<MaintenanceTask, () => Promise<number>> = {
     [MAINTENANCE_TASKS.relay]: relay,
     [MAINTENANCE_TASKS.moveNotices]: moves,
     [MAINTENANCE_TASKS.exchangeSweep]: sweep,
+    [MAINTENANCE_TASKS.auditHead]: logAuditHead,
   };
   const running = new Set<MaintenanceTask>();
   return {
