@@ -50,7 +50,6 @@ const { values } = parseCommandLine({
     json: { type: 'boolean' },
   },
 });
-const option = (name: 'generator'): string | undefined => values[name];
 const arg = (name: 'synthetic' | 'seed' | 'cross' | 'train', fallback: number): number =>
   integerOption(values[name], name, fallback, USAGE, 0);
 const asJson = values.json ?? false;
@@ -100,7 +99,7 @@ run('fake1000', () => {
     set: splinkFakeSet,
   });
 });
-const generator: GeneratorName = option('generator') === 'B' ? 'B' : 'A';
+const generator: GeneratorName = values.generator === 'B' ? 'B' : 'A';
 run('synthetic', () => {
   const size = arg('synthetic', 20_000);
   const seed = arg('seed', 7);
