@@ -1,6 +1,4 @@
-import type { StateRecord } from '../specs/canonical/state-record.js';
-import type { CreditSummaryT, LinkedRecordT, Student } from '../specs/canonical/student.js';
-import type { MsixId } from '../specs/ids.js';
+import type { StateRecord, CreditSummaryT, LinkedRecordT, Student, MsixId } from '@msix/adapter-sdk/canonical';
 
 /** One linked state record, as the consolidation needs it. */
 export interface ConsolidationInput {

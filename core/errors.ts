@@ -1,4 +1,4 @@
-import type { FieldIssue } from '../specs/issues.js';
+import type { FieldIssue } from '@msix/adapter-sdk/canonical';
 
 /**
  * The one registry of coded errors. Every surface (the canonical API, Ed-Fi,

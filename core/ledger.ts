@@ -1,7 +1,7 @@
 import { GatewayError } from './errors.js';
 import { listState, rowVisible, shown, type Scope } from './security/scope.js';
 import type { Db } from './store/db.js';
-import type { ExchangeId } from '../specs/ids.js';
+import type { ExchangeId } from '@msix/adapter-sdk/canonical';
 
 export type ExchangeDirection = 'inbound' | 'outbound';
 /** Ledger statuses, in the order an exchange usually moves through them. */

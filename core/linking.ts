@@ -1,5 +1,5 @@
 import type { Db } from './store/db.js';
-import type { MsixId } from '../specs/ids.js';
+import type { MsixId } from '@msix/adapter-sdk/canonical';
 import type { MatchJob } from './jobs.js';
 import type { ConsolidationOptions } from './consolidate.js';
 import { batchGate, lockRecord, placeRecord } from './matching-store/place.js';

@@ -1,5 +1,5 @@
 import type { Db } from './store/db.js';
-import type { StateRecord } from '../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import { contentHash } from './canonical-json.js';
 import type { ModuleSqlFile } from './store/migrate.js';
 

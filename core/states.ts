@@ -1,5 +1,5 @@
 import type { Db } from './store/db.js';
-import { codesets } from '../specs/codesets.js';
+import { codesets } from '@msix/adapter-sdk/canonical';
 
 /** Registers every U.S. state and territory code once, so a state code outside the set is simply unknown. */
 export async function ensureStates(db: Db): Promise<void> {

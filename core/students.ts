@@ -6,8 +6,7 @@
  */
 import type { Db } from './store/db.js';
 import type { ModuleSqlFile } from './store/migrate.js';
-import type { Student } from '../specs/canonical/student.js';
-import { newMsixId, type MsixId } from '../specs/ids.js';
+import { type Student, newMsixId, type MsixId } from '@msix/adapter-sdk/canonical';
 import { consolidate, type ConsolidationInput, type ConsolidationOptions } from './consolidate.js';
 import { GatewayError } from './errors.js';
 import { requireGrounds, type Scope } from './security/scope.js';

@@ -1,7 +1,5 @@
 import type { Db } from './store/db.js';
-import type { FieldIssue } from '../specs/issues.js';
-import type { StateRecord } from '../specs/canonical/state-record.js';
-import { validateStateRecord } from '../specs/validation.js';
+import { type FieldIssue, type StateRecord, validateStateRecord } from '@msix/adapter-sdk/canonical';
 import { applyStateRecord, type ApplyOutcome } from './records.js';
 import { createExchange, type Exchange } from './ledger.js';
 import type { JobQueue } from './jobs.js';

@@ -1,4 +1,4 @@
-import type { StateRecord } from '../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 
 /**
  * Demo records for the embedded start. The centre of it: Ana Lucía Hernández

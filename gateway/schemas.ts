@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { isMsixId } from '../specs/ids.js';
+import { isMsixId } from '@msix/adapter-sdk/canonical';
 
 export const StateParam = Type.Object({
   state: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'Two-letter state code.' }),

@@ -3,9 +3,8 @@
  * turns an unmapped value into a field issue that names the nearest source
  * codes the state could have meant. Pure: no I/O.
  */
-import { codeLabel, isValidCode, type FieldIssue } from '../specs/index.js';
+import { codeLabel, isValidCode, type FieldIssue, nearestBy } from '@msix/adapter-sdk/canonical';
 import type { Crosswalk, CrosswalkEntry, CrosswalkFile, MapOutcome } from './types.js';
-import { nearestBy } from '../specs/nearest.js';
 
 /** The source entries nearest to a wrong value, by code and by label. */
 export function nearestEntries(entries: readonly CrosswalkEntry[], wrong: string, count = 3): CrosswalkEntry[] {

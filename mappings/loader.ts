@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { CODESET_NAMES } from '../specs/index.js';
+import { CODESET_NAMES } from '@msix/adapter-sdk/canonical';
 import { checkCrosswalk, compileCrosswalk } from './engine.js';
 import type { Crosswalk, CrosswalkFile, CrosswalkLoadError } from './types.js';
 

@@ -3,7 +3,7 @@
  * set. Declarative JSON files, versioned, checked when loaded, published as a
  * table; so "what does MIS2000's grade K become?" has one answer anyone can read.
  */
-import type { CodesetName } from '../specs/index.js';
+import type { CodesetName } from '@msix/adapter-sdk/canonical';
 
 /** One source code and the canonical code it means. */
 export interface CrosswalkEntry {

@@ -7,7 +7,7 @@ import { getRequest } from '../core/exchange/requests/requests.js';
 import { noticeGround, searchChoiceGround } from '../core/exchange/grounds.js';
 import { disclosurePolicy, recordInState } from '../core/security/disclosure.js';
 import { DEMO_RECORDS, DEMO_STATES } from '../demo/students.js';
-import type { StateRecord } from '../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import { startStateSimulator, type StateSimulator } from './state-simulator.js';
 
 export interface DemoExchange {

@@ -2,7 +2,7 @@ import type { Db } from '../core/store/db.js';
 import type { JobQueue } from '../core/jobs.js';
 import { createDelivery, type Delivery } from '../core/exchange/delivery/deliveries.js';
 import { enqueueFollowUps } from '../core/exchange/delivery/deliver.js';
-import { msixIdFromBody } from '../specs/ids.js';
+import { msixIdFromBody } from '@msix/adapter-sdk/canonical';
 
 /** A synthetic MSIX id per index, stable across runs (for load tests only). */
 export function syntheticMsixId(i: number): string {

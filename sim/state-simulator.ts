@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { StateRecord } from '../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import type { EndpointInput } from '../core/exchange/endpoints.js';
 import { verifyWebhook } from '../core/exchange/delivery/signature.js';
 import { MemoryReplayGuard } from '../core/security/replay-guard.js';

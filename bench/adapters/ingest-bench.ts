@@ -26,7 +26,7 @@ import { createExchange } from '../../core/ledger.js';
 import { ensureStates } from '../../core/states.js';
 import { migrate } from '../../core/store/migrate.js';
 import { PgDb } from '../../core/store/pg.js';
-import { CODESET_VERSION, type StateRecord } from '../../specs/index.js';
+import { CODESET_VERSION, type StateRecord } from '@msix/adapter-sdk/canonical';
 import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
 import { integerOption, parseCommandLine } from '../../lib/cli.js';
 

@@ -31,7 +31,7 @@ import { buildApp } from '../../gateway/app.js';
 import { startWorkers } from '../../worker/index.js';
 import { createSyntheticNotices, enqueueNew } from '../../sim/load.js';
 import { orderProblems, type Received, type SimStats } from '../../sim/state-simulator.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../lab/matching/synthetic/name-data.js';
 import { numberOption, parseCommandLine } from '../../lib/cli.js';
 

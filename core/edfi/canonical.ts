@@ -9,15 +9,15 @@
  * from (`provenance`), so a canonical rule a record breaks can be reported
  * against what the client sent.
  */
-import type {
-  AssessmentT,
-  CourseT,
-  EnrollmentT,
-  IdentityT,
-  QualifyingMoveT,
-  StateRecord,
-} from '../../specs/canonical/state-record.js';
-import { isMsixId } from '../../specs/ids.js';
+import {
+  type AssessmentT,
+  type CourseT,
+  type EnrollmentT,
+  type IdentityT,
+  type QualifyingMoveT,
+  type StateRecord,
+  isMsixId,
+} from '@msix/adapter-sdk/canonical';
 import { resourceNamed } from '../../specs/edfi/catalog.js';
 import { codeValueOf } from '../../specs/edfi/descriptors.js';
 import type { Crosswalk } from '../../mappings/index.js';

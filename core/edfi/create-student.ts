@@ -12,8 +12,7 @@
  */
 import type { Db } from '../store/db.js';
 import type { ModuleSqlFile } from '../store/migrate.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
-import { validateStateRecord } from '../../specs/validation.js';
+import { type StateRecord, validateStateRecord } from '@msix/adapter-sdk/canonical';
 import { contentHash } from '../canonical-json.js';
 import { buildStateRecord, locate, type SourceIssue } from './canonical.js';
 import { edfiCrosswalks } from './crosswalks.js';

@@ -12,7 +12,7 @@
  * student releases it too.
  */
 import type { Db } from '../store/db.js';
-import type { FieldIssue } from '../../specs/issues.js';
+import type { FieldIssue } from '@msix/adapter-sdk/canonical';
 import type { Scope } from '../security/scope.js';
 
 /** One issue of a held record: where in which Ed-Fi document, which rule, what to do. */

@@ -8,9 +8,7 @@
  * issues (held.ts) until a later write corrects it.
  */
 import type { Db } from '../store/db.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
-import { validateStateRecord } from '../../specs/validation.js';
-import { CODESET_VERSION } from '../../specs/codesets.js';
+import { type StateRecord, validateStateRecord, CODESET_VERSION } from '@msix/adapter-sdk/canonical';
 import { applyStateRecord, findStateRecord } from '../records.js';
 import { createExchange } from '../ledger.js';
 import { buildStateRecord, locate, type EdfiDoc, type SourceIssue } from './canonical.js';

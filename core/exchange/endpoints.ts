@@ -1,8 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { Db } from '../store/db.js';
 import { SEALED_PREFIX, seal, unseal } from '../security/seal.js';
-import type { FieldIssue } from '../../specs/issues.js';
-import { toFieldIssues, validatorFor } from '../../specs/validation.js';
+import { type FieldIssue, toFieldIssues, validatorFor } from '@msix/adapter-sdk/canonical';
 
 const Url = Type.String({
   minLength: 8,

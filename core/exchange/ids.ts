@@ -1,4 +1,4 @@
-import type { Brand } from '../../specs/ids.js';
+import type { Brand } from '@msix/adapter-sdk/canonical';
 
 /** A state's request for a child's records. */
 export type RecordRequestId = Brand<string, 'RecordRequestId'>;

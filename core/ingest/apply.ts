@@ -8,8 +8,7 @@
  * Core does not import adapters: the caller hands in the events (the worker
  * gets them from an adapter's parse).
  */
-import type { StateRecord } from '../../specs/canonical/state-record.js';
-import { validateStateRecord } from '../../specs/validation.js';
+import { type StateRecord, validateStateRecord } from '@msix/adapter-sdk/canonical';
 import type { JobQueue } from '../jobs.js';
 import { enqueueIntents, matchIntent, recordIntents } from '../job-intents.js';
 import { updateExchange } from '../ledger.js';

@@ -9,8 +9,7 @@
  * adapters (core -> specs only); the worker and the CLI wire the two.
  */
 import { csvText } from '../../lib/csv.js';
-import type { FieldIssue } from '../../specs/issues.js';
-import type { FileIssue } from '../../specs/issues.js';
+import type { FieldIssue, FileIssue } from '@msix/adapter-sdk/canonical';
 
 /** A field issue with where it was found in the source (the adapter SDK's AdapterIssue). */
 export interface ReportIssue extends FieldIssue {

@@ -3,7 +3,7 @@
  * blocking key with it, plus every record a manual decision names with it
  * (found even when no key is shared any more), each with its student.
  */
-import type { MsixId } from '../../specs/ids.js';
+import type { MsixId } from '@msix/adapter-sdk/canonical';
 import type { Candidate } from '../matching/incremental.js';
 import type { StandardizedPerson } from '../matching/types.js';
 import type { Db } from '../store/db.js';

@@ -6,7 +6,7 @@
  * core/outbox.
  */
 import type { Db } from '../store/db.js';
-import type { MsixId } from '../../specs/ids.js';
+import type { MsixId } from '@msix/adapter-sdk/canonical';
 import type { MatchExplanation } from './explanation.js';
 import type { ModuleSqlFile } from '../store/migrate.js';
 import { setStudentStatus } from '../students.js';

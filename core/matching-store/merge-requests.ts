@@ -11,7 +11,7 @@ import { appendAudit } from '../audit.js';
 import { emitStudentEvent, type StudentEventKind } from '../outbox/student-events.js';
 import type { Db } from '../store/db.js';
 import { createStudent, refreshStudent, setStudentStatus } from '../students.js';
-import type { MsixId } from '../../specs/ids.js';
+import type { MsixId } from '@msix/adapter-sdk/canonical';
 import { addConstraints, revertConstraints, type ConstraintChange } from './constraints.js';
 import { lockStudents, writeLink, type LinkType } from './links.js';
 import { lockedAmong, lockForRequest, LockRace, unlockRequest } from './locks.js';

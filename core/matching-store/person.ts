@@ -3,7 +3,7 @@
  * engine only knows {@link PersonRecord}; this is the one place that knows
  * how canonical identity and parents translate to it.
  */
-import type { StateRecord, ParentT } from '../../specs/canonical/state-record.js';
+import type { StateRecord, ParentT } from '@msix/adapter-sdk/canonical';
 import { standardize } from '../matching/standardize.js';
 import type { PersonRecord, StandardizedPerson } from '../matching/types.js';
 

@@ -12,8 +12,7 @@
  * compute it after the link: same inputs, same order
  * (test/matching-store/place-writes.test.ts checks the rows against the step-by-step writes).
  */
-import type { StateRecord } from '../../specs/canonical/state-record.js';
-import { newMsixId, type MsixId } from '../../specs/ids.js';
+import { type StateRecord, newMsixId, type MsixId } from '@msix/adapter-sdk/canonical';
 import { consolidate, type ConsolidationInput, type ConsolidationOptions } from '../consolidate.js';
 import type { Db } from '../store/db.js';
 import type { ModuleSqlFile } from '../store/migrate.js';

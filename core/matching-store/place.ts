@@ -11,8 +11,7 @@
  *   review opens. Only a manual decision (a must-link constraint) moves it.
  * - Manual links are sticky: an update refreshes the student and nothing else.
  */
-import type { StateRecord } from '../../specs/canonical/state-record.js';
-import type { MsixId } from '../../specs/ids.js';
+import type { StateRecord, MsixId } from '@msix/adapter-sdk/canonical';
 import type { ConsolidationOptions } from '../consolidate.js';
 import { emitStudentEvent } from '../outbox/student-events.js';
 import { blockingKeys } from '../matching/blocking.js';

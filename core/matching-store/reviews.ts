@@ -11,7 +11,7 @@ import { emitStudentEvent } from '../outbox/student-events.js';
 import type { Db } from '../store/db.js';
 import { refreshStudent } from '../students.js';
 import { setMatchStatus } from '../records.js';
-import type { MsixId } from '../../specs/ids.js';
+import type { MsixId } from '@msix/adapter-sdk/canonical';
 import { addConstraints, type ConstraintChange } from './constraints.js';
 import type { MatchExplanation } from './explanation.js';
 import { lockKeys } from './keys.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../store/db.js';
-import type { Brand } from '../../specs/ids.js';
+import type { Brand } from '@msix/adapter-sdk/canonical';
 import { ROLES, type Role } from '../principal.js';
 import { DUMMY_HASH, hashSecret, newSecret, verifySecret } from './secret-hash.js';
 

@@ -4,8 +4,7 @@
  * in force at its entry date, and the school's NCES id and name from its SchoolInfo), qualifying moves from the
  * StudentMigrant objects, and course history from the StudentAcademicRecords. Pure.
  */
-import type { FieldIssue } from '../../specs/issues.js';
-import type { CourseT, EnrollmentT, QualifyingMoveT, StateRecord } from '../../specs/canonical/state-record.js';
+import type { FieldIssue, CourseT, EnrollmentT, QualifyingMoveT, StateRecord } from '@msix/adapter-sdk/canonical';
 import { sifToCanonical, type SifFragment } from '../../mappings/sif/map.js';
 import type { SifObjectRow } from './store.js';
 

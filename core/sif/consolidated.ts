@@ -7,7 +7,7 @@ import type { Db } from '../store/db.js';
 import type { Scope } from '../security/scope.js';
 import { findStateRecord } from '../records.js';
 import { readStudent, studentOfRecord } from '../students.js';
-import type { Student } from '../../specs/canonical/student.js';
+import type { Student } from '@msix/adapter-sdk/canonical';
 import { canonicalToSif } from '../../mappings/sif/map.js';
 import { requireCrosswalk, reverseField } from '../../mappings/index.js';
 import type { SifElement } from '../../mappings/sif/tree.js';

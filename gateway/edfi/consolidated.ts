@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { readStudent } from '../../core/students.js';
-import { isMsixId } from '../../specs/ids.js';
+import { isMsixId } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
 import { dataValidationFailed } from './problems.js';
 

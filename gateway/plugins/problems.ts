@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, UnavailableError, toProblem, type ErrorCode } from '../../core/errors.js';
 import { LogLimiter, errorKey } from '../../runtime/log-limit.js';
-import { toFieldIssues } from '../../specs/validation.js';
+import { toFieldIssues } from '@msix/adapter-sdk/canonical';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'GW_ERR_TOO_LARGE',

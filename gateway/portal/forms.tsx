@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import type { FieldIssue } from '../../specs/issues.js';
+import type { FieldIssue } from '@msix/adapter-sdk/canonical';
 
 /** Form problems by field name, as the form shows them next to each field. */
 export type FieldErrors = Record<string, string>;

@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import type { Student } from '../../specs/canonical/student.js';
+import type { Student } from '@msix/adapter-sdk/canonical';
 import { fullName, qualifyingArrival } from './pages/student-view.js';
 
 const credits = (n: number) => n.toFixed(2).replace(/\.?0+$/, '') || '0';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { listHeldRecords } from '../../core/edfi/held.js';
-import { StateCodeSchema } from '../../specs/canonical/common.js';
+import { StateCodeSchema } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
 
 const HeldIssue = Type.Object({

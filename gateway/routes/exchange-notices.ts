@@ -6,7 +6,7 @@ import { sendDepartureNotice } from '../../core/exchange/notices/departure.js';
 import { listDeliveries } from '../../core/exchange/delivery/deliveries.js';
 import { readNotice, searchNotices, type Notice } from '../../core/exchange/notices/notices.js';
 import { deliveryView } from '../../core/exchange/views.js';
-import { isMsixId } from '../../specs/ids.js';
+import { isMsixId } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
 import { enqueueDeliveries, stateCaller } from './exchange-shared.js';

@@ -14,8 +14,7 @@ import {
   type RecordRequest,
 } from '../../core/exchange/requests/requests.js';
 import { grounds } from '../../core/security/scope.js';
-import { Identity, Parent } from '../../specs/canonical/state-record.js';
-import { isMsixId } from '../../specs/ids.js';
+import { Identity, Parent, isMsixId } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
 import { enqueueDeliveries, stateCaller } from './exchange-shared.js';

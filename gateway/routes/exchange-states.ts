@@ -10,7 +10,7 @@ import {
   redactEndpoint,
 } from '../../core/exchange/endpoints.js';
 import { outboundRefusal, parseEndpointHosts } from '../../core/exchange/outbound.js';
-import type { FieldIssue } from '../../specs/issues.js';
+import type { FieldIssue } from '@msix/adapter-sdk/canonical';
 import { ackInbox, readInbox } from '../../core/exchange/delivery/inbox.js';
 import { actorOf, auditDisclosure } from '../plugins/auth.js';
 import { StateParam } from '../schemas.js';

@@ -3,7 +3,7 @@ import { GatewayError } from '../../core/errors.js';
 import { grounds } from '../../core/security/scope.js';
 import { maskExplanation } from '../../core/matching-store/explanation.js';
 import { studentLinks } from '../../core/matching-store/student-links.js';
-import { isMsixId } from '../../specs/ids.js';
+import { isMsixId } from '@msix/adapter-sdk/canonical';
 import { auditDisclosure, scopeOf } from '../plugins/auth.js';
 import { MsixIdParam } from '../schemas.js';
 

@@ -9,7 +9,7 @@ import {
   searchStudents,
   type SearchDeps,
 } from '../../core/exchange/requests/search.js';
-import { Identity, Parent } from '../../specs/canonical/state-record.js';
+import { Identity, Parent } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
 import { IdParam, MsixIdParam } from '../schemas.js';
 import type { FastifyInstance } from 'fastify';

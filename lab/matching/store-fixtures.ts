@@ -3,10 +3,9 @@
  * records, set-based (thousands per statement), for the batch-load test and
  * the store benchmarks.
  */
-import type { StateRecord } from '../../specs/canonical/state-record.js';
+import { type StateRecord, CODESET_VERSION } from '@msix/adapter-sdk/canonical';
 import type { PersonRecord } from '../../core/matching/types.js';
 import type { Db } from '../../core/store/db.js';
-import { CODESET_VERSION } from '../../specs/codesets.js';
 
 /** The canonical record a state would send for a synthetic person (identity and parents only). */
 export function personToStateRecord(p: PersonRecord): StateRecord {

@@ -3,7 +3,7 @@
  * fragment (with field issues for values it cannot take, each naming the SIF path, the rule and the fix), and a
  * canonical fragment back onto a SIF tree. Pure: no I/O; crosswalks come from the registry loaded once.
  */
-import type { FieldIssue } from '../../specs/issues.js';
+import type { FieldIssue } from '@msix/adapter-sdk/canonical';
 import type { SifObjectName } from '../../specs/sif/objects.js';
 import { mapField } from '../engine.js';
 import { requireCrosswalk } from '../loader.js';

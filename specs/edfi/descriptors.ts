@@ -7,9 +7,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { codesets } from '../codesets.js';
+import { codesets, nearestBy } from '@msix/adapter-sdk/canonical';
 import type { DescriptorList, DescriptorValue } from './descriptors/types.js';
-import { nearestBy } from '../nearest.js';
 
 const DIR = fileURLToPath(new URL('./descriptors/', import.meta.url));
 

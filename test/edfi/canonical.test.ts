@@ -9,8 +9,7 @@ import { buildStateRecord, locate, type EdfiDoc } from '../../core/edfi/canonica
 import { edfiCrosswalks } from '../../core/edfi/crosswalks.js';
 import { aliasKey, identityKey } from '../../core/edfi/keys.js';
 import { resourceNamed } from '../../specs/edfi/catalog.js';
-import { validateStateRecord } from '../../specs/validation.js';
-import { msixIdFromBody } from '../../specs/ids.js';
+import { validateStateRecord, msixIdFromBody } from '@msix/adapter-sdk/canonical';
 import { startSystem, eventually, type TestSystem } from '../support/system.js';
 import { injectAs } from '../support/auth.js';
 import { sampleRecord } from '../support/records.js';

@@ -10,9 +10,8 @@ import { applyStateRecord } from '../../core/records.js';
 import { createExchange } from '../../core/ledger.js';
 import { upsertDocument } from '../../core/edfi/write.js';
 import { resourceNamed } from '../../specs/edfi/catalog.js';
-import { CODESET_VERSION } from '../../specs/codesets.js';
+import { CODESET_VERSION, type StateRecord } from '@msix/adapter-sdk/canonical';
 import type { JobQueue } from '../../core/jobs.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
 
 let db: Db;
 let drop: () => Promise<void>;

@@ -5,7 +5,7 @@ import type { MessageEnvelope } from '../../core/exchange/messages.js';
 import { TokenProvider } from '../../core/exchange/delivery/oauth-token.js';
 import { edfiSourceConnector } from '../../core/exchange/requests/source-connector.js';
 import type { DeliveryId } from '../../core/exchange/ids.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import { startStateSimulator, type StateSimulator } from '../../sim/state-simulator.js';
 import { sampleRecord } from '../support/records.js';
 

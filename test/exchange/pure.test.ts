@@ -5,7 +5,7 @@ import { classifyHttp } from '../../core/exchange/delivery/http.js';
 import { checkEndpointInput, redactEndpoint } from '../../core/exchange/endpoints.js';
 import { detectMove, moveDedupeKey } from '../../core/exchange/notices/move-detection.js';
 import type { ConsolidationInput } from '../../core/consolidate.js';
-import type { MsixId } from '../../specs/ids.js';
+import type { MsixId } from '@msix/adapter-sdk/canonical';
 import { sampleRecord } from '../support/records.js';
 
 const policy = { baseMs: 1000, maxMs: 60_000 };

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_RECORDS } from '../../demo/students.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
-import { msixIdFromBody } from '../../specs/ids.js';
+import { type StateRecord, msixIdFromBody } from '@msix/adapter-sdk/canonical';
 import { injectAs, type AuthedInject } from '../support/auth.js';
 import { eventually } from '../support/system.js';
 import { startExchangeWorld, submitAndMatch, wire, type ExchangeWorld } from './support.js';

@@ -1,5 +1,5 @@
 import { putEndpoint } from '../../core/exchange/endpoints.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import { startStateSimulator, type FlakyConfig, type StateSimulator } from '../../sim/state-simulator.js';
 import { asStateSystem } from '../support/auth.js';
 import { eventually, startSystem, type TestSystem } from '../support/system.js';

@@ -6,7 +6,7 @@ import type { Db } from '../../core/store/db.js';
 import { loadConfig } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
 import { BullJobQueue } from '../../runtime/queue.js';
-import { CODESET_VERSION } from '../../specs/index.js';
+import { CODESET_VERSION } from '@msix/adapter-sdk/canonical';
 import { startWorkers, type RunningWorkers } from '../../worker/index.js';
 import { freshDb, queuePrefix } from '../support/db.js';
 import { allMatched, children } from './support.js';

@@ -22,7 +22,7 @@ import { migrate } from '../../core/store/migrate.js';
 import { PgDb } from '../../core/store/pg.js';
 import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../../runtime/embedded-redis.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../../runtime/postgres-cluster.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import { freshDb, queuePrefix } from '../support/db.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

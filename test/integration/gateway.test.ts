@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, eventually, type TestSystem } from '../support/system.js';
 import { sampleRecord } from '../support/records.js';
-import { isMsixId } from '../../specs/ids.js';
+import { isMsixId } from '@msix/adapter-sdk/canonical';
 import { asAdmin, asStateSystem, type AuthedInject } from '../support/auth.js';
 
 let sys: TestSystem;

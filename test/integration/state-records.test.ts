@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 import { applyStateRecord, applyStateRecords } from '../../core/records.js';
 import type { Db } from '../../core/store/db.js';
-import { CODESET_VERSION, type StateRecord } from '../../specs/index.js';
+import { CODESET_VERSION, type StateRecord } from '@msix/adapter-sdk/canonical';
 import { freshDb } from '../support/db.js';
 
 let db: Db;

@@ -9,8 +9,7 @@ import { appendAudit, auditHashInput, GENESIS_HASH } from '../../core/audit.js';
 import { matchRecord } from '../../core/linking.js';
 import { getStudent } from '../../core/students.js';
 import { createHash } from 'node:crypto';
-import { isMsixId } from '../../specs/ids.js';
-import { CODESET_VERSION } from '../../specs/codesets.js';
+import { isMsixId, CODESET_VERSION } from '@msix/adapter-sdk/canonical';
 
 /** The same store tests on real Postgres and on embedded PGlite: one SQL, two engines. */
 describe.each(STORE_KINDS)('store on %s', (kind) => {

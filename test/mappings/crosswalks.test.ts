@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isValidCode, type FieldIssue } from '../../specs/index.js';
+import { isValidCode, type FieldIssue } from '@msix/adapter-sdk/canonical';
 import {
   crosswalkMarkdown,
   crosswalkRegistry,

@@ -1,8 +1,7 @@
 import type { Db } from '../../core/store/db.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
+import { type StateRecord, CODESET_VERSION } from '@msix/adapter-sdk/canonical';
 import { applyStateRecord } from '../../core/records.js';
 import { matchRecord, type MatchOutcome } from '../../core/linking.js';
-import { CODESET_VERSION } from '../../specs/codesets.js';
 import { sampleRecord } from '../support/records.js';
 
 export const consolidation = { requiredCredits: 22 };

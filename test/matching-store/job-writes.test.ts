@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDb, STORE_KINDS } from '../support/db.js';
 import type { Db } from '../../core/store/db.js';
 import { refreshStudent } from '../../core/students.js';
-import type { MsixId } from '../../specs/ids.js';
+import type { MsixId } from '@msix/adapter-sdk/canonical';
 import { child, consolidation, linkOf, match, store, storeAndMatch } from './helpers.js';
 
 class Rollback extends Error {}

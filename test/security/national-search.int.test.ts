@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_RECORDS } from '../../demo/students.js';
-import type { StateRecord } from '../../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import { injectAs, type AuthedInject } from '../support/auth.js';
 import { eventually, startSystem, type TestSystem } from '../support/system.js';
 import { submitAndMatch } from '../exchange/support.js';

@@ -1,4 +1,4 @@
-import type { StateRecord } from '../../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 
 /** A small valid canonical record; override what a test cares about. */
 export function sampleRecord(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consolidate, type ConsolidationInput } from '../../core/consolidate.js';
-import type { MsixId } from '../../specs/ids.js';
+import type { MsixId } from '@msix/adapter-sdk/canonical';
 import { sampleRecord } from '../support/records.js';
 
 const link = { linkType: 'auto' as const, score: 12.5, rulesVersion: 'test', linkedAt: '2026-01-01T00:00:00.000Z' };

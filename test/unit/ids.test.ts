@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dammCheckDigit, isMsixId, msixIdFromBody, newMsixId } from '../../specs/ids.js';
+import { dammCheckDigit, isMsixId, msixIdFromBody, newMsixId } from '@msix/adapter-sdk/canonical';
 
 describe('MSIX id check digit', () => {
   it('accepts generated ids and rejects wrong lengths or a leading zero', () => {

@@ -6,7 +6,7 @@ import {
   nearestCodes,
   CODESET_VERSION,
   StateRecordSchema,
-} from '../../specs/index.js';
+} from '@msix/adapter-sdk/canonical';
 import { sampleRecord } from '../support/records.js';
 
 describe('canonical StateRecord validation', () => {

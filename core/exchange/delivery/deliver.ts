@@ -1,4 +1,4 @@
-import type { StateRecord } from '../../../specs/canonical/state-record.js';
+import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import { appendAudit } from '../../audit.js';
 import type { ConsolidationOptions } from '../../consolidate.js';
 import { QUEUES, type JobQueue } from '../../jobs.js';

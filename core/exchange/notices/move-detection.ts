@@ -1,4 +1,4 @@
-import type { EnrollmentT } from '../../../specs/canonical/state-record.js';
+import type { EnrollmentT } from '@msix/adapter-sdk/canonical';
 import type { ConsolidationInput } from '../../consolidate.js';
 
 /**

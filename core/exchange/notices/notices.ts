@@ -1,4 +1,4 @@
-import type { Student } from '../../../specs/canonical/student.js';
+import type { Student } from '@msix/adapter-sdk/canonical';
 import type { Db } from '../../store/db.js';
 import { GatewayError } from '../../errors.js';
 import { createExchange } from '../../ledger.js';

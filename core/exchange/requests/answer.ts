@@ -1,6 +1,4 @@
-import type { StateRecord } from '../../../specs/canonical/state-record.js';
-import type { Student } from '../../../specs/canonical/student.js';
-import type { MsixId } from '../../../specs/ids.js';
+import type { StateRecord, Student, MsixId } from '@msix/adapter-sdk/canonical';
 import { consolidate, type ConsolidationInput, type ConsolidationOptions } from '../../consolidate.js';
 
 export type SourceMode = 'store' | 'live';

@@ -1,4 +1,4 @@
-import type { MsixId } from '../../../specs/ids.js';
+import type { MsixId } from '@msix/adapter-sdk/canonical';
 import { appendAudit, type Actor } from '../../audit.js';
 import type { ConsolidationInput, ConsolidationOptions } from '../../consolidate.js';
 import type { ErrorCode } from '../../errors.js';

@@ -1,5 +1,4 @@
-import type { StateRecord } from '../../../specs/canonical/state-record.js';
-import type { MsixId } from '../../../specs/ids.js';
+import type { StateRecord, MsixId } from '@msix/adapter-sdk/canonical';
 import type { ConsolidationOptions } from '../../consolidate.js';
 import { updateExchange, type ExchangeStatus } from '../../ledger.js';
 import type { Db } from '../../store/db.js';

@@ -1,5 +1,4 @@
-import type { IdentityT, ParentT } from '../../../specs/canonical/state-record.js';
-import type { MsixId } from '../../../specs/ids.js';
+import type { IdentityT, ParentT, MsixId } from '@msix/adapter-sdk/canonical';
 import { blockingKeys } from '../../matching/blocking.js';
 import { matchArriving, type Candidate } from '../../matching/incremental.js';
 import type { MatchModel } from '../../matching/model.js';

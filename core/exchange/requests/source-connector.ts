@@ -1,5 +1,4 @@
-import type { StateRecord } from '../../../specs/canonical/state-record.js';
-import { validateStateRecord } from '../../../specs/validation.js';
+import { type StateRecord, validateStateRecord } from '@msix/adapter-sdk/canonical';
 import type { BackoffPolicy } from '../delivery/backoff.js';
 import type { SendContext } from '../delivery/channel.js';
 import { edfiResourceUrl } from '../delivery/channels/edfi-push.js';

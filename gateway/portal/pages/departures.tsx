@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { GatewayError } from '../../../core/errors.js';
-import { createAjv, toFieldIssues } from '../../../specs/validation.js';
+import { createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { DepartureBody, departAsAsked } from '../../routes/exchange-notices.js';
 import { Field, fieldErrors, type FieldErrors } from '../forms.js';
 import { Alert, Csrf, Page, sendPage, type Viewer } from '../html.js';

@@ -5,7 +5,7 @@ import { readExchange, searchLedger } from '../../../core/ledger.js';
 import { readDelivery, searchDeliveries, type DeliveryView } from '../../../core/exchange/views.js';
 import { statusBoard } from '../../../core/status.js';
 import { BullJobQueue } from '../../../runtime/queue.js';
-import { createAjv, toFieldIssues } from '../../../specs/validation.js';
+import { createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
 import { CancelBody, cancelNow, retryNow } from '../../routes/exchange-deliveries.js';
 import { IdParam } from '../../schemas.js';

@@ -15,8 +15,7 @@ import {
 import { getReview, listReviews, type ReviewDetail, type ReviewSummary } from '../../../core/matching-store/reviews.js';
 import { listState, requireVisible } from '../../../core/security/scope.js';
 import { readStudent } from '../../../core/students.js';
-import type { FieldIssue } from '../../../specs/issues.js';
-import { createAjv, toFieldIssues } from '../../../specs/validation.js';
+import { type FieldIssue, createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
 import { CreateBody, created, decided, mergeDeps, who } from '../../routes/matching-merges.js';
 import { auditReviewRead, ResolveBody, resolveAsAsked } from '../../routes/matching-reviews.js';

@@ -1,4 +1,4 @@
-import type { Student } from '../../../specs/canonical/student.js';
+import type { Student } from '@msix/adapter-sdk/canonical';
 
 /** A person's name as a registrar writes it: surnames first. */
 export function fullName(i: { firstName: string; middleName?: string; lastName1: string; lastName2?: string }): string {

@@ -4,7 +4,7 @@ import { GatewayError } from '../../../core/errors.js';
 import { findStateRecord } from '../../../core/records.js';
 import { listState } from '../../../core/security/scope.js';
 import { readStudent, studentOfRecord } from '../../../core/students.js';
-import { createAjv, toFieldIssues } from '../../../specs/validation.js';
+import { createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
 import { PURPOSES, RequestBody, takeRecordRequest, toRequestInput } from '../../routes/exchange-requests.js';
 import { IdParam, MsixIdParam, msixIdIssue } from '../../schemas.js';
