@@ -266,3 +266,17 @@ export function installedAdapters(setting: string | undefined): Promise<AdapterR
   }
   return r;
 }
+
+/** An absolute path or file URL in a message: POSIX (`/srv/…`), Windows (`C:\…`) or `file:///…`. */
+const SERVER_PATH = /(?:file:\/\/[^\s'"`)]+|(?<![\w.~/])\/[^\s'"`:)]+|\b[A-Za-z]:\\[^\s'"`:)]+)/g;
+
+/**
+ * A disabled adapter as readers outside the server see it (readiness details, which are public, the adapter list,
+ * refusals): its id, stage and reason with every absolute path cut to its last name, since a reason quotes what
+ * the loader or the entry module said (`ENOENT … open '/srv/…/manifest.json'`) and server paths are not for the
+ * network. The full reason and folder stay in the server's log.
+ */
+export function publicDisabled(d: DisabledAdapter): { id: string; stage: string; reason: string } {
+  const cut = (text: string) => text.replace(SERVER_PATH, (p) => `…/${p.split(/[\\/]/).filter(Boolean).pop() ?? ''}`);
+  return { id: cut(d.id), stage: d.stage, reason: cut(d.reason) };
+}

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { checkConfig, type LoadedAdapter } from '@msix/adapter-sdk';
-import { installedAdapters } from '../../adapters/registry.js';
+import { installedAdapters, publicDisabled } from '../../adapters/registry.js';
 import { GatewayError } from '../../core/errors.js';
 import { chooseStateAdapter, getState, stateAdapterChoice } from '../../core/states.js';
 import { StateParam } from '../schemas.js';
@@ -53,7 +53,7 @@ export const adapterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async () => ({
       installed: [...registry.adapters.values()].map(describe),
-      disabled: registry.disabled.map((d) => ({ id: d.id, stage: d.stage, reason: d.reason })),
+      disabled: registry.disabled.map(publicDisabled),
     }),
   );
 
@@ -108,7 +108,8 @@ export const adapterRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { adapter: id, config = {} } = request.body;
       const adapter = registry.get(id);
       if (!adapter) {
-        const off = registry.disabled.find((d) => d.id === id);
+        const found = registry.disabled.find((d) => d.id === id);
+        const off = found && publicDisabled(found);
         throw new GatewayError(
           'GW_ERR_VALIDATION',
           off ? `Adapter ${id} did not load.` : `No adapter ${id} is installed.`,

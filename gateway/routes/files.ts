@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { LoadedAdapter } from '@msix/adapter-sdk';
-import { installedAdapters, type AdapterRegistry } from '../../adapters/registry.js';
+import { installedAdapters, publicDisabled, type AdapterRegistry } from '../../adapters/registry.js';
 import { GatewayError } from '../../core/errors.js';
 import { renderReportCsv, type IngestReport } from '../../core/ingest/report.js';
 import { getReport } from '../../core/ingest/storage.js';
@@ -54,7 +54,7 @@ function chooseAdapter(
       throw new GatewayError(
         'GW_ERR_BAD_REQUEST',
         off
-          ? `Adapter ${id} is disabled: ${off.reason}`
+          ? `Adapter ${id} is disabled: ${publicDisabled(off).reason}`
           : `There is no adapter ${id}. Installed: ${[...registry.adapters.keys()].join(', ')}.`,
       );
     }
@@ -80,7 +80,8 @@ function chooseAdapter(
  */
 export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const registry = await installedAdapters(app.ctx.config.ADAPTERS);
-  for (const d of registry.disabled) app.log.warn({ adapter: d.id, stage: d.stage }, `adapter disabled: ${d.reason}`);
+  for (const d of registry.disabled)
+    app.log.warn({ adapter: d.id, stage: d.stage, dir: d.dir }, `adapter disabled: ${d.reason}`);
   // In this plugin only: any body arrives as the raw stream (files are not JSON, and must not be buffered).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { installedAdapters } from '../../adapters/registry.js';
+import { installedAdapters, publicDisabled } from '../../adapters/registry.js';
 
 const Check = Type.Object({
   status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
@@ -25,13 +25,13 @@ const Ready = Type.Object({
 /**
  * Liveness (the process answers) and readiness (Postgres and Redis answer); `/health` answers as the Ed-Fi ODS/API's
  * does (ASP.NET health checks: `Healthy` or, with 503, `Unhealthy`, as text), for the Ed-Fi tools that probe it.
- * Readiness details also say which adapters loaded and which did not, with the reason.
+ * Readiness details also say which adapters loaded and which did not, with the reason (no server paths: it is public).
  */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const registry = await installedAdapters(app.ctx.config.ADAPTERS);
   const adapters = {
     loaded: [...registry.adapters.keys()],
-    disabled: registry.disabled.map((d) => ({ id: d.id, stage: d.stage, reason: d.reason })),
+    disabled: registry.disabled.map(publicDisabled),
   };
   const check = async () => {
     const [postgres, redis] = await Promise.all([

@@ -33,6 +33,8 @@ describe('adapters installed through ADAPTERS', () => {
     expect(body.adapters.disabled).toEqual([
       { id: './no/such/adapter', stage: 'discovery', reason: expect.stringMatching(/does not exist/) },
     ]);
+    // Readiness is public: no server path in it.
+    expect(ready.body).not.toContain(process.cwd());
     const list = (await admin('/api/v1/adapters')).json() as {
       installed: { id: string; from: string }[];
       disabled: { id: string }[];

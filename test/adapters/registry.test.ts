@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromBytes, type ParseEvent } from '@msix/adapter-sdk';
-import { ACCEPTED_SDK_MAJORS, loadAdapters, resolveAdapterSource } from '../../adapters/registry.js';
+import { ACCEPTED_SDK_MAJORS, loadAdapters, publicDisabled, resolveAdapterSource } from '../../adapters/registry.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -84,6 +84,21 @@ describe('adapter discovery', () => {
     expect(why['future-sdk']).toBe(
       'sdk: adapter future-sdk is built for adapter SDK 2.x (manifest.json "sdk": 2); this gateway accepts SDK ' +
         '1.x. Install a release of the adapter built for SDK 1, or a gateway that accepts SDK 2.',
+    );
+  });
+
+  it('keeps server paths out of what readers outside the server see of a disabled adapter', async () => {
+    const reg = await loadAdapters({ dir: root, packages: [join(root, 'nowhere')], base: root });
+    const shown = JSON.stringify(reg.disabled.map(publicDisabled));
+    expect(JSON.stringify(reg.disabled)).toContain(root);
+    expect(shown).not.toContain(root);
+    expect(shown).not.toMatch(/file:\/\//);
+    expect(publicDisabled({ id: 'x', dir: root, stage: 'manifest', reason: `cannot read '${root}/x/m.json'` })).toEqual(
+      {
+        id: 'x',
+        stage: 'manifest',
+        reason: "cannot read '…/m.json'",
+      },
     );
   });
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { installedAdapters } from '../../../adapters/registry.js';
+import { installedAdapters, publicDisabled } from '../../../adapters/registry.js';
 import { readExchange, searchLedger } from '../../../core/ledger.js';
 import { readDelivery, searchDeliveries, type DeliveryView } from '../../../core/exchange/views.js';
 import { statusBoard } from '../../../core/status.js';
@@ -47,7 +47,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
         {disabled.length === 1 ? 'it' : 'them'} fail until it is fixed:
       </p>
       <ul data-broken-adapters>
-        {disabled.map((d) => (
+        {disabled.map(publicDisabled).map((d) => (
           <li>
             <strong>{d.id}</strong> ({d.stage}): {d.reason}
           </li>
