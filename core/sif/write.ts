@@ -61,7 +61,14 @@ export type SifItemError = {
   refId?: string;
 };
 
-const fail = (status: number, scope: string, message: string, description?: string, refId?: string): SifItemError => ({
+/** One item's SIF error (status, scope, message; the description and the item's RefId when there are any). */
+export const itemError = (
+  status: number,
+  scope: string,
+  message: string,
+  description?: string,
+  refId?: string,
+): SifItemError => ({
   kind: 'error',
   status,
   scope,
@@ -70,7 +77,8 @@ const fail = (status: number, scope: string, message: string, description?: stri
   ...(refId ? { refId } : {}),
 });
 
-const describeIssues = (issues: readonly (FieldIssue | TreeIssue)[]): string =>
+/** An object's schema or mapping issues as an error description (the first 20, each with its fix). */
+export const describeIssues = (issues: readonly (FieldIssue | TreeIssue)[]): string =>
   issues
     .slice(0, 20)
     .map((i) => `${i.path}: ${i.message}${'fix' in i && i.fix ? ` (${i.fix})` : ''}`)
@@ -82,7 +90,7 @@ const describeIssues = (issues: readonly (FieldIssue | TreeIssue)[]): string =>
  */
 export function writeRefusal(object: SifObjectName, operation: SifOperation): SifItemError | null {
   if (SIF_MAPPINGS[object].writes.includes(operation)) return null;
-  return fail(
+  return itemError(
     403,
     'Authorization',
     'Consumer is not authorized to issue the requested operation.',
@@ -113,12 +121,13 @@ interface Planned {
 function referencesOf(object: SifObjectName, tree: SifElement, refId: string) {
   const m = sifToCanonical(object, tree);
   if (m.issues.length)
-    return fail(400, 'Mapping', 'The object has values the gateway cannot take.', describeIssues(m.issues), refId);
+    return itemError(400, 'Mapping', 'The object has values the gateway cannot take.', describeIssues(m.issues), refId);
   if (object === 'StudentPersonal')
     return { studentRef: null, schoolRef: null, stateStudentId: (m.fragment.stateStudentId as string) ?? null };
   const path = SIF_MAPPINGS[object].refs.student;
   const studentRef = path ? normalizeRefId(m.refs.student) : null;
-  if (path && !studentRef) return fail(400, 'Reference', `${path.replace('@', '')} must be a RefId.`, undefined, refId);
+  if (path && !studentRef)
+    return itemError(400, 'Reference', `${path.replace('@', '')} must be a RefId.`, undefined, refId);
   return { studentRef, schoolRef: normalizeRefId(m.refs.school), stateStudentId: null };
 }
 
@@ -131,11 +140,11 @@ function rebuild(
 ): Outcome | SifItemError {
   const built = assembleStateRecord(stateCode, objects, schools);
   if (built.kind === 'invalid')
-    return fail(400, 'Mapping', 'The object cannot be mapped.', describeIssues(built.issues), refId);
+    return itemError(400, 'Mapping', 'The object cannot be mapped.', describeIssues(built.issues), refId);
   if (built.kind === 'no-student') return null;
   const v = validateStateRecord(built.record);
   if (v.kind === 'invalid')
-    return fail(
+    return itemError(
       400,
       'Validation',
       "The child's MSIX record built from this object breaks the MSIX rules.",
@@ -158,7 +167,7 @@ async function plan(
 ): Promise<Planned> {
   const results = new Map<number, SifItemResult>();
   const notFound = (op: Op & { refId: string }) =>
-    results.set(op.i, fail(404, 'NotFound', `No ${object} with RefId ${op.refId}.`, undefined, op.refId));
+    results.set(op.i, itemError(404, 'NotFound', `No ${object} with RefId ${op.refId}.`, undefined, op.refId));
   const existing = await lockSifObjects(
     tx,
     ops.flatMap((o) => (o.kind === 'create' ? (o.advisory ? [o.advisory] : []) : [o.refId])),
@@ -174,7 +183,7 @@ async function plan(
         if (mustUseAdvisory) {
           results.set(
             op.i,
-            fail(409, 'Conflict', `An object with RefId ${op.advisory} exists already.`, undefined, op.advisory),
+            itemError(409, 'Conflict', `An object with RefId ${op.advisory} exists already.`, undefined, op.advisory),
           );
           continue;
         }
@@ -222,7 +231,7 @@ async function plan(
     if (student?.object === 'StudentPersonal' && student.stateCode === w.stateCode) return true;
     results.set(
       s.op.i,
-      fail(
+      itemError(
         400,
         'Reference',
         `${path} names no StudentPersonal of ${w.stateCode}.`,
@@ -270,7 +279,7 @@ async function plan(
       const g = [...groups.get(k)!.values()];
       if (s.op.kind === 'delete' && object === 'StudentPersonal') {
         if (g.length) {
-          failed = fail(
+          failed = itemError(
             409,
             'Conflict',
             `${g.length} object(s) still refer to this StudentPersonal.`,
@@ -358,7 +367,11 @@ async function planAndWrite(
 /** A database refusal that belongs to one object (an integrity rule: a RefId taken concurrently), not the request. */
 const isObjectConflict = (e: unknown) => /^23/.test(String((e as { code?: string }).code ?? ''));
 
-const CONFLICT = fail(409, 'Conflict', 'Another object with this RefId was written at the same moment; send it again.');
+const CONFLICT = itemError(
+  409,
+  'Conflict',
+  'Another object with this RefId was written at the same moment; send it again.',
+);
 
 /**
  * Runs the checked objects of one request: one transaction, the write in a savepoint, and on a conflict each object
@@ -405,7 +418,7 @@ function repeated(seen: Map<string, number>, refId: string, i: number): SifItemE
     seen.set(refId, i);
     return null;
   }
-  return fail(
+  return itemError(
     409,
     'Conflict',
     `RefId ${refId} is also object ${first + 1} of this request.`,
@@ -462,11 +475,11 @@ export async function createSifObjects(
       const sent = item.tree['@RefId'];
       const advisory = typeof sent === 'string' ? normalizeRefId(sent) : null;
       const error = item.issues.length
-        ? fail(400, 'Schema', `The ${object} does not follow the SIF NA 4.x schema.`, describeIssues(item.issues))
+        ? itemError(400, 'Schema', `The ${object} does not follow the SIF NA 4.x schema.`, describeIssues(item.issues))
         : typeof sent === 'string' && !advisory
-          ? fail(400, 'RefId', 'The RefId must be 32 hex digits or a dashed GUID.')
+          ? itemError(400, 'RefId', 'The RefId must be 32 hex digits or a dashed GUID.')
           : !advisory && opts.mustUseAdvisory
-            ? fail(400, 'RefId', 'mustUseAdvisory is true but the object carries no RefId.')
+            ? itemError(400, 'RefId', 'mustUseAdvisory is true but the object carries no RefId.')
             : advisory
               ? repeat(advisory)
               : null;
@@ -497,12 +510,18 @@ export async function updateSifObjects(
   return writeRequest(deps, w, object, 'UPDATE', items, (item, i, repeat) => {
     const refId = normalizeRefId(item.refId);
     const sent = item.tree['@RefId'];
-    if (!item.refId) return fail(400, 'RefId', 'Each object needs its RefId.');
-    if (!refId) return fail(404, 'NotFound', `No ${object} with RefId ${item.refId}.`);
+    if (!item.refId) return itemError(400, 'RefId', 'Each object needs its RefId.');
+    if (!refId) return itemError(404, 'NotFound', `No ${object} with RefId ${item.refId}.`);
     const error = item.issues.length
-      ? fail(400, 'Schema', `The ${object} does not follow the SIF NA 4.x schema.`, describeIssues(item.issues), refId)
+      ? itemError(
+          400,
+          'Schema',
+          `The ${object} does not follow the SIF NA 4.x schema.`,
+          describeIssues(item.issues),
+          refId,
+        )
       : typeof sent === 'string' && normalizeRefId(sent) !== refId
-        ? fail(400, 'RefId', 'The RefId in the body differs from the one in the URL.', undefined, refId)
+        ? itemError(400, 'RefId', 'The RefId in the body differs from the one in the URL.', undefined, refId)
         : repeat(refId);
     return error ?? { i, kind: 'update', refId, tree: item.tree };
   });
@@ -528,7 +547,7 @@ export async function removeSifObjects(
 ): Promise<SifItemResult[]> {
   return writeRequest(deps, w, object, 'DELETE', rawRefIds, (raw, i, repeat) => {
     const refId = normalizeRefId(raw);
-    if (!refId) return fail(404, 'NotFound', `No ${object} with RefId ${raw}.`);
+    if (!refId) return itemError(404, 'NotFound', `No ${object} with RefId ${raw}.`);
     return repeat(refId) ?? { i, kind: 'delete', refId };
   });
 }

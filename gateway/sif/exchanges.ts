@@ -9,18 +9,10 @@ import { GatewayError } from '../../core/errors.js';
 import { readRequest, readRequestAnswer } from '../../core/exchange/requests/requests.js';
 import type { ParsedItem } from '../../core/sif/parse.js';
 import { askOf, exchangeTreeOfRequest, msixIdOfRef, refIdOfRequest, requestIdOfRef } from '../../core/sif/exchanges.js';
-import type { SifItemError, SifItemResult } from '../../core/sif/write.js';
+import { describeIssues, itemError, type SifItemResult } from '../../core/sif/write.js';
 import type { SifElement } from '../../mappings/sif/tree.js';
 import { scopeOf } from '../plugins/auth.js';
 import { PURPOSES, takeRecordRequest, toRequestInput } from '../routes/exchange-requests.js';
-
-const fail = (status: number, scope: string, message: string, description?: string): SifItemError => ({
-  kind: 'error',
-  status,
-  scope,
-  message,
-  ...(description ? { description } : {}),
-});
 
 /** A record request created from one StudentRecordExchange; its outcome as a createResponse item or single answer. */
 export async function createRecordRequestOverSif(
@@ -30,14 +22,14 @@ export async function createRecordRequestOverSif(
   opts: { mustUseAdvisory: boolean },
 ): Promise<SifItemResult> {
   if (item.issues.length)
-    return fail(
+    return itemError(
       400,
       'Schema',
       'The StudentRecordExchange does not follow the SIF NA 4.x schema.',
-      item.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+      describeIssues(item.issues),
     );
   if (opts.mustUseAdvisory && typeof item.tree['@RefId'] === 'string')
-    return fail(
+    return itemError(
       400,
       'RefId',
       'A record request is named by the gateway: the proposed RefId cannot be used.',
@@ -45,7 +37,7 @@ export async function createRecordRequestOverSif(
     );
   const ask = askOf(item.tree);
   if (!ask.purpose || !(PURPOSES as readonly string[]).includes(ask.purpose))
-    return fail(
+    return itemError(
       400,
       'Validation',
       'SIF_ExtendedElement Purpose must say why the records are needed.',
@@ -56,17 +48,18 @@ export async function createRecordRequestOverSif(
   if (!msixId && ask.studentRef) {
     const found = await msixIdOfRef(app.ctx.db, state, ask.studentRef);
     if (found.kind === 'not-found')
-      return fail(
+      return itemError(
         400,
         'Reference',
         `StudentPersonalRefId names no StudentPersonal of ${state}.`,
         'Name your own StudentPersonal, or send SIF_ExtendedElement MsixId.',
       );
     if (found.kind === 'unmatched')
-      return fail(409, 'NotMatched', 'This child has no MSIX id yet: matching runs shortly after each write.');
+      return itemError(409, 'NotMatched', 'This child has no MSIX id yet: matching runs shortly after each write.');
     msixId = found.msixId;
   }
-  if (!msixId) return fail(400, 'Validation', 'Name the child: StudentPersonalRefId or SIF_ExtendedElement MsixId.');
+  if (!msixId)
+    return itemError(400, 'Validation', 'Name the child: StudentPersonalRefId or SIF_ExtendedElement MsixId.');
   let input: ReturnType<typeof toRequestInput>;
   try {
     input = toRequestInput({
@@ -76,13 +69,13 @@ export async function createRecordRequestOverSif(
       ...(ask.deadlineSeconds ? { deadlineSeconds: ask.deadlineSeconds } : {}),
     });
   } catch (e) {
-    if (e instanceof GatewayError) return fail(e.status, 'Validation', e.message);
+    if (e instanceof GatewayError) return itemError(e.status, 'Validation', e.message);
     throw e;
   }
   const res = await takeRecordRequest(app, request, input);
   if (res.kind === 'refused') {
     const e = new GatewayError(res.code, res.detail);
-    return fail(e.status, 'RecordRequest', res.detail, `Request ${refIdOfRequest(res.request.id)}: ${res.code}.`);
+    return itemError(e.status, 'RecordRequest', res.detail, `Request ${refIdOfRequest(res.request.id)}: ${res.code}.`);
   }
   const tree = await exchangeTreeOfRequest(app.ctx.db, res.request, {
     studentRef: ask.studentRef ?? null,
