@@ -8,9 +8,9 @@
  * at all; matching is enqueued after commit.
  */
 import type { Db } from '../store/db.js';
-import { QUEUES, matchJobId, type JobQueue } from '../jobs.js';
+import type { JobQueue } from '../jobs.js';
 import { createExchange } from '../ledger.js';
-import { matchIntent, recordIntents } from '../job-intents.js';
+import { enqueueIntents, matchIntent, recordIntents, type JobIntent } from '../job-intents.js';
 import { contentHash } from '../canonical-json.js';
 import { resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
 import { FAMILIES } from '../../specs/edfi/model/index.js';
@@ -107,11 +107,12 @@ async function inTransaction(
   w: Writer,
   fn: (tx: Db) => Promise<{ result: WriteResult; sync?: SyncRequest }>,
 ): Promise<WriteResult> {
-  let match: { recordId: string; version: number } | null = null;
-  const followUps: { recordId: string; version: number }[] = [];
+  /** The match jobs of the records this write produced: written as intents in the transaction, enqueued after. */
+  let intents: JobIntent<'match'>[] = [];
   let result: WriteResult;
   try {
     result = await deps.db.transaction(async (tx) => {
+      const toMatch: { recordId: string; version: number }[] = [];
       const out = await fn(tx);
       if (FAILURES.has(out.result.kind)) throw new Rollback(out.result);
       const sync = out.sync;
@@ -127,20 +128,18 @@ async function inTransaction(
           fresh ? { docs: [fresh] } : undefined,
         );
         // A record that breaks a canonical rule is held back (sync.ts): the Ed-Fi write stands, nothing is matched.
-        match = s.kind === 'applied' ? s.match : null;
+        if (s.kind === 'applied' && s.match) toMatch.push(s.match);
       }
       if (sync?.referenceKeys) {
         // Every student whose record shows this school, district, course or assessment gets the new version.
         for (const student of await studentsReferencing(tx, w.stateCode, sync.referenceKeys)) {
           await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`edfi|${w.stateCode}|${student}`]);
           const s = await syncCanonical(tx, w, student, { resource: sync.resource, documentId: sync.id });
-          if (s.kind === 'applied' && s.match) followUps.push(s.match);
+          if (s.kind === 'applied' && s.match) toMatch.push(s.match);
         }
       }
-      await recordIntents(
-        tx,
-        [...(match ? [match] : []), ...followUps].map((m) => matchIntent(m.recordId, m.version, w.traceId)),
-      );
+      intents = toMatch.map((m) => matchIntent(m.recordId, m.version, w.traceId));
+      await recordIntents(tx, intents);
       return out.result;
     });
   } catch (e) {
@@ -153,20 +152,9 @@ async function inTransaction(
       };
     throw e;
   }
-  if (match) await enqueueMatch(deps, w, match);
-  for (const m of followUps) await enqueueMatch(deps, w, m);
+  // After commit: a failed enqueue leaves the job's intent, and the recovery pass enqueues it later.
+  await enqueueIntents(deps.queue, intents);
   return result;
-}
-
-/** After commit: a failed enqueue leaves the job's intent, and the recovery pass enqueues it later. */
-async function enqueueMatch(deps: EdfiDeps, w: Writer, m: { recordId: string; version: number }): Promise<void> {
-  await deps.queue
-    .enqueue(
-      QUEUES.match,
-      { recordId: m.recordId, version: m.version, traceId: w.traceId },
-      { jobId: matchJobId(m.recordId, m.version) },
-    )
-    .catch(() => {});
 }
 
 /** Refused writes go to the ledger too (where and why, never the values), so the help desk sees them. */
@@ -251,7 +239,8 @@ export async function upsertDocument(
     // A Student whose record breaks a canonical rule takes the general path below, which stores it and holds the
     // record back (sync.ts).
     if (fast.kind === 'created') {
-      if (fast.match) await enqueueMatch(deps, w, fast.match);
+      if (fast.match)
+        await enqueueIntents(deps.queue, [matchIntent(fast.match.recordId, fast.match.version, w.traceId)]);
       return { kind: 'written', status: 'created', doc: fast.doc };
     }
   }
