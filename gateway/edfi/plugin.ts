@@ -59,16 +59,34 @@ function refuseProfiles(scope: FastifyInstance): void {
   });
 }
 
+const notAnEdfiMethod = (request: FastifyRequest) =>
+  methodNotAllowed(`The endpoint of the request does not support the '${request.method}' method.`);
+
+/**
+ * HEAD and OPTIONS are not Ed-Fi methods: 405 on every Ed-Fi path, as in the ODS/API. The hook covers the HEAD
+ * routes fastify adds for every GET; the catch-all route covers the paths without a GET.
+ */
+function refuseHeadAndOptions(scope: FastifyInstance): void {
+  scope.addHook('preHandler', async (request) => {
+    if (request.method === 'HEAD') throw notAnEdfiMethod(request);
+  });
+  scope.route({
+    method: ['HEAD', 'OPTIONS'],
+    url: '/*',
+    config: { access: { public: true as const } },
+    schema: { hide: true },
+    handler: async (request) => {
+      throw notAnEdfiMethod(request);
+    },
+  });
+}
+
 export const edfiPlugin: FastifyPluginAsyncTypebox = async (app) => {
   for (const prefix of ['/data/v3', '/data']) {
     await app.register(
       async (scope) => {
         registerEdfiProblemHandlers(scope, { notFound: true });
-        // HEAD is not an Ed-Fi method: 405 as in the ODS/API, also where fastify added a HEAD route for a GET.
-        scope.addHook('preHandler', async (request) => {
-          if (request.method === 'HEAD')
-            throw methodNotAllowed("The endpoint of the request does not support the 'HEAD' method.");
-        });
+        refuseHeadAndOptions(scope);
         refuseProfiles(scope);
         jsonAllowingEmpty(scope);
         refuseSnapshots(scope);

@@ -20,7 +20,13 @@ import {
   type Writer,
 } from '../../core/edfi/write.js';
 import { getDocument, listDeletedDocuments, listDocuments, listPartitions } from '../../core/edfi/read.js';
-import { SEQ_MAX, encodePageToken, parseCollectionQuery, parsePagingQuery } from '../../core/edfi/query.js';
+import {
+  SEQ_MAX,
+  encodePageToken,
+  parseCollectionQuery,
+  parsePagingQuery,
+  type ParsedQuery,
+} from '../../core/edfi/query.js';
 import { linkTargets, present } from '../../core/edfi/present.js';
 import { etagMatches, etagOf } from '../../core/edfi/etag.js';
 import {
@@ -314,28 +320,37 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<{ project?: string }> = a
       },
     );
 
-  app.get(
-    `/${project}/:resource/deletes`,
-    {
-      config: read,
-      schema: {
-        tags,
-        summary: 'Change query: items deleted between two change versions',
-        params: ResourceParams,
-        querystring: AnyQuery,
+  /**
+   * A change query of a collection (`deletes`, `keyChanges`): paging and the change window only. Descriptor lists
+   * are fixed: nothing of them is ever deleted or re-keyed. `list` reads the page and audits the disclosure.
+   */
+  const changeQuery = (
+    path: 'deletes' | 'keyChanges',
+    summary: string,
+    list: (
+      request: FastifyRequest,
+      def: ResourceDef,
+      q: ParsedQuery,
+    ) => Promise<{ items: unknown[]; total: number | null }>,
+  ) =>
+    app.get(
+      `/${project}/:resource/${path}`,
+      { config: read, schema: { tags, summary, params: ResourceParams, querystring: AnyQuery } },
+      async (request, reply) => {
+        const t = target(request.params.resource, project);
+        const q = parsePagingQuery(request.query);
+        if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
+        if (t.kind === 'descriptor') return sendPage(reply, [], q.query.totalCount ? 0 : null);
+        const { items, total } = await list(request, t.def, q.query);
+        return sendPage(reply, items, total);
       },
-    },
-    async (request, reply) => {
-      const t = target(request.params.resource, project);
-      const q = parsePagingQuery(request.query);
-      if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
-      // Descriptors here are fixed lists: none is ever deleted.
-      if (t.kind === 'descriptor') return sendPage(reply, [], q.query.totalCount ? 0 : null);
-      const { items, total } = await listDeletedDocuments(app.ctx.db, t.def, readScope(request), q.query);
-      await auditRead(request, t.def.name, [], { deletes: items.length });
-      return sendPage(reply, items, total);
-    },
-  );
+    );
+
+  changeQuery('deletes', 'Change query: items deleted between two change versions', async (request, def, q) => {
+    const page = await listDeletedDocuments(app.ctx.db, def, readScope(request), q);
+    await auditRead(request, def.name, [], { deletes: page.items.length });
+    return page;
+  });
 
   app.get(
     `/${project}/:resource/partitions`,
@@ -374,35 +389,19 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<{ project?: string }> = a
     },
   );
 
-  app.get(
-    `/${project}/:resource/keyChanges`,
-    {
-      config: read,
-      schema: {
-        tags,
-        summary: 'Change query: natural-key changes (resources whose key the model lets change)',
-        params: ResourceParams,
-        querystring: AnyQuery,
-      },
-    },
-    async (request, reply) => {
-      const t = target(request.params.resource, project);
-      const q = parsePagingQuery(request.query);
-      if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
-      if (t.kind === 'descriptor') return sendPage(reply, [], q.query.totalCount ? 0 : null);
-      const { filters: _f, ...page } = q.query;
-      const { items, total } = await listKeyChanges(app.ctx.db, {
-        stateCode: readScope(request),
-        resource: t.def.name,
-        ...page,
-      });
+  changeQuery(
+    'keyChanges',
+    'Change query: natural-key changes (resources whose key the model lets change)',
+    async (request, def, q) => {
+      const { filters: _f, ...paging } = q;
+      const page = await listKeyChanges(app.ctx.db, { stateCode: readScope(request), resource: def.name, ...paging });
       await auditRead(
         request,
-        t.def.name,
-        items.map((k) => k.id),
-        { keyChanges: items.length },
+        def.name,
+        page.items.map((k) => k.id),
+        { keyChanges: page.items.length },
       );
-      return sendPage(reply, items, total);
+      return page;
     },
   );
 
@@ -532,18 +531,6 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<{ project?: string }> = a
               'using POST, remove the "id" from the route.'
           : "The endpoint of the request does not support the 'PATCH' method.",
       );
-    },
-  });
-  // HEAD and OPTIONS are not Ed-Fi methods: 405 on every Ed-Fi path, as in the ODS/API (HEAD where a GET route
-  // exists is refused by the scope's hook, see plugin.ts). Registered once per base path, with the ed-fi routes.
-  if (project !== 'ed-fi') return;
-  app.route({
-    method: ['HEAD', 'OPTIONS'],
-    url: '/*',
-    config: m405,
-    schema: { hide: true },
-    handler: async (request) => {
-      throw methodNotAllowed(`The endpoint of the request does not support the '${request.method}' method.`);
     },
   });
 };
