@@ -7,13 +7,12 @@
  *
  *   node --import tsx bench/edfi/grand-bend.ts [--connections 16]
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { benchInfrastructure } from '../support/infra.js';
+import { startBenchServer } from './server-process.js';
 import { integerOption, parseCommandLine } from '../../lib/cli.js';
 import { InterchangeConverter } from './interchange.js';
 import { resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
@@ -39,21 +38,7 @@ for (const f of files)
 const convertMs = performance.now() - t0;
 
 const infra = await benchInfrastructure('edfi_grand_bend');
-const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'server.ts'), infra.databaseUrl, infra.redisUrl], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-infra.stops.unshift(
-  () =>
-    new Promise((r) => {
-      child.once('exit', r);
-      child.kill('SIGTERM');
-    }),
-);
-const first = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: child.stdout! }).once('line', resolve);
-  child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-});
-const { gatewayPort, token } = JSON.parse(first) as { gatewayPort: number; token: string };
+const { gatewayPort, token } = await startBenchServer(infra);
 const origin = `http://127.0.0.1:${gatewayPort}`;
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 

@@ -15,13 +15,12 @@
  * BENCH_CPU_PROF=<dir> writes a CPU profile of the server process there;
  * BENCH_SERVER=<file> runs another server script (an instrumented copy).
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { benchInfrastructure } from '../support/infra.js';
+import { startBenchServer } from './server-process.js';
 import { load, type LoadResult } from './load.js';
 import { integerOption, parseCommandLine } from '../../lib/cli.js';
 
@@ -36,33 +35,11 @@ const rounds = integerOption(values.rounds, 'rounds', 2, USAGE);
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 const infra = await benchInfrastructure('edfi_bench');
-const { stops, redisUrl, pgVersion } = infra;
-const url = new URL(infra.databaseUrl);
-
-const child = spawn(
-  process.execPath,
-  [
-    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
-    '--import',
-    'tsx',
-    process.env.BENCH_SERVER ?? join(here, 'server.ts'),
-    url.toString(),
-    redisUrl,
-  ],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
-stops.unshift(
-  () =>
-    new Promise((r) => {
-      child.once('exit', r);
-      child.kill('SIGTERM');
-    }),
-);
-const first = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: child.stdout! }).once('line', resolve);
-  child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+const { stops, pgVersion } = infra;
+const { gatewayPort, barePort, token } = await startBenchServer(infra, {
+  nodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [],
+  ...(process.env.BENCH_SERVER ? { script: process.env.BENCH_SERVER } : {}),
 });
-const { gatewayPort, barePort, token } = JSON.parse(first) as { gatewayPort: number; barePort: number; token: string };
 
 const student = (id: string) =>
   JSON.stringify({
