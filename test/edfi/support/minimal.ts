@@ -6,6 +6,7 @@
 import type { ResourceDef } from '../../../specs/edfi/catalog.js';
 import { FAMILIES } from '../../../specs/edfi/model/index.js';
 import { resourceNamed } from '../../../specs/edfi/catalog.js';
+import { lea, program, school, smepa, ssa, student } from './fixtures.js';
 
 type Json = Record<string, unknown>;
 
@@ -94,4 +95,22 @@ export function minimalDocument(def: ResourceDef, made: ReadonlyMap<string, Json
     return out;
   };
   return obj(def.schema as unknown as Json, [], 0);
+}
+
+/** The canonical-mapped resources, for which a generated minimal document would break the canonical rules. */
+const CANONICAL_FIXTURES: Record<string, (studentId: string) => Json> = {
+  localEducationAgencies: () => lea(),
+  schools: () => school(),
+  students: (id) => student(id),
+  studentSchoolAssociations: (id) => ssa(id),
+  programs: () => program(),
+  studentMigrantEducationProgramAssociations: (id) => smepa(id),
+};
+
+/**
+ * A document of `def` the gateway accepts, for the tests that run every resource: the canonical-mapped resources
+ * get documents the canonical rules accept (of the student `studentId`), every other one its minimal document.
+ */
+export function acceptedDocument(def: ResourceDef, made: ReadonlyMap<string, Json>, studentId: string, seed: number) {
+  return CANONICAL_FIXTURES[def.name]?.(studentId) ?? minimalDocument(def, made, 1, seed);
 }
