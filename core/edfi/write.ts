@@ -239,8 +239,12 @@ export async function upsertDocument(
     // A Student whose record breaks a canonical rule takes the general path below, which stores it and holds the
     // record back (sync.ts).
     if (fast.kind === 'created') {
-      if (fast.match)
-        await enqueueIntents(deps.queue, [matchIntent(fast.match.recordId, fast.match.version, w.traceId)]);
+      if (fast.match) {
+        // The one statement wrote no job intent (a round trip saved on every new Student): the intent is written only
+        // when the enqueue fails, so the recovery pass still enqueues the match job after a Redis outage.
+        const intent = matchIntent(fast.match.recordId, fast.match.version, w.traceId);
+        if (await enqueueIntents(deps.queue, [intent])) await recordIntents(deps.db, [intent]);
+      }
       return { kind: 'written', status: 'created', doc: fast.doc };
     }
   }

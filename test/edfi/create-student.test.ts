@@ -135,4 +135,34 @@ describe('one-statement Student creation', () => {
     expect(held.rows[0]!.issues[0]).toMatchObject({ path: '$.birthDate' });
     expect(held.rows[0]!.issues[0]!.message).toContain('birth date is in the future');
   });
+
+  it('leaves the match job intent for the recovery pass when the queue is down (no intent when it is up)', async () => {
+    const down: JobQueue = {
+      enqueue: async () => {
+        throw new Error('Redis is down');
+      },
+      ping: async () => false,
+    };
+    const up = await upsertDocument({ db, queue }, w, students, {
+      studentUniqueId: 'F10',
+      firstName: 'Ana',
+      lastSurname: 'Garcia',
+      birthDate: '2010-04-02',
+    });
+    expect(up).toMatchObject({ kind: 'written', status: 'created' });
+    const r = await upsertDocument({ db, queue: down }, w, students, {
+      studentUniqueId: 'F11',
+      firstName: 'Ana',
+      lastSurname: 'Garcia',
+      birthDate: '2010-04-02',
+    });
+    expect(r).toMatchObject({ kind: 'written', status: 'created' });
+    const intents = await db.query<{ job_id: string }>(
+      `SELECT i.job_id FROM job_intents i JOIN state_records s ON i.job_id = 'match-' || s.id || '-v' || s.version
+       WHERE s.state_code = 'TX' AND s.state_student_id IN ('F10', 'F11') ORDER BY s.state_student_id`,
+    );
+    expect(intents.rows).toHaveLength(1);
+    const f11 = await db.query<{ id: string }>(`SELECT id FROM state_records WHERE state_student_id = 'F11'`);
+    expect(intents.rows[0]!.job_id).toBe(`match-${f11.rows[0]!.id}-v1`);
+  });
 });
