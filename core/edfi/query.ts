@@ -258,3 +258,27 @@ export function parsePagingQuery(
   if (errors.length) return { kind: 'bad', errors };
   return { kind: 'ok', query: { filters: [], ...page } };
 }
+
+/** The most partitions `/partitions` gives (the ODS/API's limit). */
+const MAX_PARTITIONS = 200;
+
+/**
+ * Parses the query string of `GET /{resource}/partitions`: `number` (1 to 200, omitted for the default), then, for a
+ * resource (`def`; a descriptor list has none), the collection's filters and change window without cursor paging.
+ */
+export function parsePartitionsQuery(
+  def: ResourceDef | null,
+  raw: Record<string, unknown>,
+): { kind: 'ok'; query: ParsedQuery | null; number: number | undefined } | { kind: 'bad'; errors: string[] } {
+  const numberKey = Object.keys(raw).find((k) => k.toLowerCase() === 'number');
+  const text = numberKey === undefined ? undefined : String(raw[numberKey]);
+  if (text !== undefined && (!/^\d{1,3}$/.test(text) || +text < 1 || +text > MAX_PARTITIONS))
+    return {
+      kind: 'bad',
+      errors: [`Number must be omitted or set to a numeric value between 1 and ${MAX_PARTITIONS}.`],
+    };
+  const number = text === undefined ? undefined : Number(text);
+  if (!def) return { kind: 'ok', query: null, number };
+  const q = parseCollectionQuery(def, raw, { cursor: false, extra: ['number'] });
+  return q.kind === 'bad' ? q : { kind: 'ok', query: q.query, number };
+}

@@ -25,6 +25,7 @@ import {
   encodePageToken,
   parseCollectionQuery,
   parsePagingQuery,
+  parsePartitionsQuery,
   type ParsedQuery,
 } from '../../core/edfi/query.js';
 import { linkTargets, present } from '../../core/edfi/present.js';
@@ -368,23 +369,13 @@ export const resourceRoutes: FastifyPluginAsyncTypebox<{ project?: string }> = a
     },
     async (request, reply) => {
       const t = target(request.params.resource, project);
-      const raw = request.query as Record<string, unknown>;
-      const numberKey = Object.keys(raw).find((k) => k.toLowerCase() === 'number');
-      const numberText = numberKey === undefined ? undefined : String(raw[numberKey]);
-      if (numberText !== undefined && (!/^\d{1,3}$/.test(numberText) || +numberText < 1 || +numberText > 200))
-        throw parameterValidationFailed(['Number must be omitted or set to a numeric value between 1 and 200.']);
-      // A descriptor list is one partition.
-      if (t.kind === 'descriptor')
-        return reply.type('application/json').send({ pageTokens: [encodePageToken(0, SEQ_MAX)] });
-      const q = parseCollectionQuery(t.def, raw, { cursor: false, extra: ['number'] });
+      const q = parsePartitionsQuery(t.kind === 'resource' ? t.def : null, request.query);
       if (q.kind === 'bad') throw parameterValidationFailed(q.errors);
-      const pageTokens = await listPartitions(
-        app.ctx.db,
-        t.def,
-        readScope(request),
-        q.query,
-        numberText === undefined ? undefined : Number(numberText),
-      );
+      // A descriptor list is one partition.
+      const pageTokens =
+        t.kind === 'descriptor' || !q.query
+          ? [encodePageToken(0, SEQ_MAX)]
+          : await listPartitions(app.ctx.db, t.def, readScope(request), q.query, q.number);
       return reply.type('application/json').send({ pageTokens });
     },
   );
