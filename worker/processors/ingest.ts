@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { installedAdapters } from '../../adapters/registry.js';
+import { installedAdapters, publicDisabled } from '../../adapters/registry.js';
 import { runIngest, type OpenParser } from '../../core/ingest/run.js';
 import type { IngestJob } from '../../core/jobs.js';
 import type { WorkerContext } from '../context.js';
@@ -18,11 +18,12 @@ export function ingestProcessor(ctx: WorkerContext) {
     if (!p) {
       p = installedAdapters(ctx.config.ADAPTERS)
         .then((registry) => registry.configure(id, config))
-        .then((r) =>
-          r.kind === 'ok'
-            ? { kind: 'ok' as const, parse: (chunks, meta) => r.adapter.parse(chunks, meta) }
-            : { kind: 'disabled' as const, reason: `${r.disabled.stage}: ${r.disabled.reason}` },
-        );
+        .then((r) => {
+          if (r.kind === 'ok') return { kind: 'ok' as const, parse: (chunks, meta) => r.adapter.parse(chunks, meta) };
+          // The reason lands on the exchange, which the uploading state reads: no server paths in it.
+          const off = publicDisabled(r.disabled);
+          return { kind: 'disabled' as const, reason: `${off.stage}: ${off.reason}` };
+        });
       loaded.set(key, p);
     }
     return p;
