@@ -28,17 +28,40 @@ export async function exchangeEventTree(db: Db, m: MessageEnvelope): Promise<Sif
     ['ToState', data.toState],
     ['Sequence', m.sequence],
   ];
+  return exchangeObject({
+    refId: derivedRefId(`msix:message:${m.id}`),
+    ...(ids[0] ? { stateProvinceId: ids[0] } : {}),
+    studentRef,
+    child: m.msixId ?? m.id,
+    academic,
+    facts,
+  });
+}
+
+/**
+ * A StudentRecordExchange, whether an engine message's event or a record request read back: the child's
+ * StudentPersonal (the state's own when known, else one derived from `child`), the consolidated academic record when
+ * it may be shown, and the facts as extended elements (those without a value left out).
+ */
+export function exchangeObject(o: {
+  refId: string;
+  stateProvinceId?: string;
+  studentRef?: string | null | undefined;
+  child: string;
+  academic: string | null;
+  facts: readonly [string, unknown][];
+}): SifElement {
   return {
-    '@RefId': derivedRefId(`msix:message:${m.id}`),
-    ...(ids[0] ? { StateProvinceId: ids[0] } : {}),
-    ...(studentRef ? { StudentPersonalRefId: studentRef } : {}),
+    '@RefId': o.refId,
+    ...(o.stateProvinceId ? { StateProvinceId: o.stateProvinceId } : {}),
+    ...(o.studentRef ? { StudentPersonalRefId: o.studentRef } : {}),
     Records: {
-      StudentDemographicRecordRefId: studentRef ?? derivedRefId(`msix:StudentPersonal:${m.msixId ?? m.id}`),
-      ...(academic ? { StudentAcademicRecordRefId: academic } : {}),
+      StudentDemographicRecordRefId: o.studentRef ?? derivedRefId(`msix:StudentPersonal:${o.child}`),
+      ...(o.academic ? { StudentAcademicRecordRefId: o.academic } : {}),
     },
     SIF_ExtendedElements: {
-      SIF_ExtendedElement: facts
-        .filter(([, v]) => v !== undefined && v !== null)
+      SIF_ExtendedElement: o.facts
+        .filter(([, v]) => v !== undefined && v !== null && v !== '')
         .map(([k, v]) => ({ '@Name': k, '#text': String(v) })),
     },
   };

@@ -10,7 +10,8 @@ import type { Db } from '../store/db.js';
 import type { RecordRequest } from '../exchange/requests/requests.js';
 import type { SifElement, SifValue } from '../../mappings/sif/tree.js';
 import { consolidatedRefId, msixIdOfStudentPersonal } from './consolidated.js';
-import { derivedRefId, normalizeRefId } from './refid.js';
+import { normalizeRefId } from './refid.js';
+import { exchangeObject } from './events.js';
 import { findSifObject } from './store.js';
 
 /** What a StudentRecordExchange asks for, as sent (the gateway checks purpose and MSIX id as for every surface). */
@@ -102,17 +103,11 @@ export async function exchangeTreeOfRequest(
     ['Deadline', r.deadlineAt],
     ['States', r.sources.map((s) => `${s.stateCode}:${s.status}`).join(',') || undefined],
   ];
-  return {
-    '@RefId': refIdOfRequest(r.id),
-    ...(opts.studentRef ? { StudentPersonalRefId: opts.studentRef } : {}),
-    Records: {
-      StudentDemographicRecordRefId: opts.studentRef ?? derivedRefId(`msix:StudentPersonal:${r.msixId ?? r.id}`),
-      ...(academic ? { StudentAcademicRecordRefId: academic } : {}),
-    },
-    SIF_ExtendedElements: {
-      SIF_ExtendedElement: facts
-        .filter(([, v]) => v !== undefined && v !== null && v !== '')
-        .map(([k, v]) => ({ '@Name': k, '#text': String(v) })),
-    },
-  };
+  return exchangeObject({
+    refId: refIdOfRequest(r.id),
+    studentRef: opts.studentRef,
+    child: r.msixId ?? r.id,
+    academic,
+    facts,
+  });
 }
