@@ -3,7 +3,7 @@
  * default; `--json` or `--csv` for machines). Exits 1 if a crosswalk file
  * failed its checks, so CI catches a bad table.
  */
-import { csvText } from '../lib/csv.js';
+import { csvText } from '@msix/adapter-sdk/csv';
 import { parseCommandLine } from '../lib/cli.js';
 import { crosswalkMarkdown, crosswalkRegistry, crosswalkRows } from '../mappings/index.js';
 

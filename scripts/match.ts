@@ -32,7 +32,7 @@ import {
   linkBatchParallel,
 } from '../lab/matching/parallel/link-parallel.js';
 import { PERSON_COMPARISONS, personComparisonSet } from '../core/matching/person-comparisons.js';
-import { csvLine } from '../lib/csv.js';
+import { csvLine } from '@msix/adapter-sdk/csv';
 import { reestimateOnLoad } from '../lab/matching/training.js';
 import { explainModel } from '../lab/matching/explain-model.js';
 import { compileModel } from '../core/matching/scoring.js';

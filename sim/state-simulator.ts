@@ -4,7 +4,7 @@ import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import type { EndpointInput } from '../core/exchange/endpoints.js';
 import { verifyWebhook } from '../core/exchange/delivery/signature.js';
 import { MemoryReplayGuard } from '../core/security/replay-guard.js';
-import { seededRandom } from '../lib/seeded-random.js';
+import { seededRandom } from '@msix/adapter-sdk/random';
 
 /**
  * A stand-in for the states' own systems, on loopback: for each state an

@@ -32,7 +32,7 @@ import { matchRecord } from '../../core/linking.js';
 import { runBatchLoad } from '../../core/matching-store/batch-load.js';
 import { decide, prepare, type RecordRow } from '../../core/matching-store/place.js';
 import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
-import { SeededRandom } from '../../lib/seeded-random.js';
+import { SeededRandom } from '@msix/adapter-sdk/random';
 import { CODESET_VERSION } from '@msix/adapter-sdk/canonical';
 import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
 import { insertPending, personToStateRecord } from '../../lab/matching/store-fixtures.js';

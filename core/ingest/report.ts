@@ -8,7 +8,7 @@
  * types mirror the adapter SDK's structurally, so core does not import
  * adapters (core -> specs only); the worker and the CLI wire the two.
  */
-import { csvText } from '../../lib/csv.js';
+import { csvText } from '@msix/adapter-sdk/csv';
 import type { FieldIssue, FileIssue } from '@msix/adapter-sdk/canonical';
 
 /** A field issue with where it was found in the source (the adapter SDK's AdapterIssue). */

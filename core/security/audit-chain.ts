@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.js';
 import { GENESIS_HASH, appendAudit, auditHashInput, type Actor } from '../audit.js';
-import { csvLine } from '../../lib/csv.js';
+import { csvLine } from '@msix/adapter-sdk/csv';
 
 /**
  * Verifying, exporting and purging the audit trail. The chain makes tampering

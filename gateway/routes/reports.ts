@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { childCounts, type ChildCounts } from '../../core/reports.js';
 import { GatewayError } from '../../core/errors.js';
-import { csvText } from '../../lib/csv.js';
+import { csvText } from '@msix/adapter-sdk/csv';
 import { scopeOf } from '../plugins/auth.js';
 
 /** Who reads reports: federal reporting (nothing else), national administrators, and a state's data administrator. */

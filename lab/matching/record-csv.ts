@@ -4,7 +4,7 @@
  * the mapping between rows and {@link PersonRecord}. No I/O here.
  */
 import type { PersonRecord } from '../../core/matching/types.js';
-import { csvLine, csvRecord } from '../../lib/csv.js';
+import { csvLine, csvRecord } from '@msix/adapter-sdk/csv';
 
 /** Input header, exactly. */
 export const RECORD_CSV_HEADER = [

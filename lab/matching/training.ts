@@ -15,7 +15,7 @@ import {
   type MatchModel,
   type MatchThresholds,
 } from '../../core/matching/model.js';
-import { SeededRandom } from '../../lib/seeded-random.js';
+import { SeededRandom } from '@msix/adapter-sdk/random';
 import { buildTermFrequencies } from '../../core/matching/term-frequency.js';
 
 export interface TrainingOptions<R> {

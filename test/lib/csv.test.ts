@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCells, csvLine, csvRecord, csvText } from '../../lib/csv.js';
+import { csvCells, csvLine, csvRecord, csvText } from '@msix/adapter-sdk/csv';
 
 describe('the CSV writer and row parser', () => {
   it('quotes only where needed and round-trips through the parser', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRandom, seededRandom } from '../../lib/seeded-random.js';
+import { SeededRandom, seededRandom } from '@msix/adapter-sdk/random';
 
 describe('the one seeded random generator', () => {
   it('gives the same sequence for the same seed, in both forms, and mulberry32 values', () => {

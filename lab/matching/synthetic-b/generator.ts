@@ -18,7 +18,7 @@
  *   entry errors (year ±1, day ±1, day/month swapped), and a second id for
  *   a re-enrolled child.
  */
-import { SeededRandom } from '../../../lib/seeded-random.js';
+import { SeededRandom } from '@msix/adapter-sdk/random';
 import type { PersonRecord, Sex } from '../../../core/matching/types.js';
 import type { SyntheticRecord } from '../synthetic/generator.js';
 import {

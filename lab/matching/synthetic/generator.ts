@@ -9,7 +9,7 @@
  * middle-name box, joined or hyphenated surnames, nicknames, "Ma."
  * abbreviations, shortened compound names, DD/MM swaps, ±1 day and typos.
  */
-import { SeededRandom } from '../../../lib/seeded-random.js';
+import { SeededRandom } from '@msix/adapter-sdk/random';
 import type { PersonRecord, Sex } from '../../../core/matching/types.js';
 import { BIRTH_PLACES, GIVEN_FEMALE, GIVEN_MALE, STATES, SURNAMES } from './name-data.js';
 import table from '../../../core/matching/data/nicknames.json' with { type: 'json' };

@@ -3,7 +3,7 @@
  * ASCII), so each row is decoded on its own and a Latin-1 row is a warning on
  * that row only. RFC 4180 quoting: `"` doubles inside quoted fields, quoted
  * fields may hold newlines. Cells are split and written by csv-parse and
- * csv-stringify (lib/csv.ts).
+ * csv-stringify (csv-text.ts).
  */
 import { csvCells, csvLine } from './csv-text.js';
 import { CarriedBytes, chunks, withoutCr } from './bytes.js';
@@ -57,7 +57,7 @@ export async function* csvRows(source: ByteSource): AsyncGenerator<RawRow> {
   }
 }
 
-/** Splits one decoded row into fields (csv-parse; see lib/csv.ts). */
+/** Splits one decoded row into fields (csv-parse; see csv-text.ts). */
 export function splitCsv(text: string, delimiter = ','): string[] {
   return csvCells(text, delimiter);
 }
