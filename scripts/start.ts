@@ -157,10 +157,10 @@ try {
   }
   if (config.DEMO_DATA && app) {
     say('  demo     : states TX, MI, FL, CA, WA. Ana, 19, just enrolled in Florida; her MSIX id:');
+    say(`             curl -H "Authorization: Bearer <FL token>" ${base}/api/v1/states/FL/records/FL5530098127`);
     say(
       '             (WA sends its NGS family export through the out-of-tree adapter ngs-export: GET /api/v1/adapters)',
     );
-    say(`             curl -H "Authorization: Bearer <FL token>" ${base}/api/v1/states/FL/records/FL5530098127`);
   }
   const tx = demoClients.find((c) => c.state === 'TX');
   if (tx) {
