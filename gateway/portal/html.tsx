@@ -186,9 +186,10 @@ export function DataTable(p: {
   rows: readonly VNode[];
   scroll?: boolean;
   testid?: string;
+  id?: string | undefined;
 }) {
   const table = (
-    <table class="usa-table usa-table--striped usa-table--compact" data-testid={p.testid}>
+    <table class="usa-table usa-table--striped usa-table--compact" id={p.id} data-testid={p.testid}>
       <caption>{p.caption}</caption>
       <thead>
         <tr>

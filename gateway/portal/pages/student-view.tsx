@@ -1,4 +1,5 @@
 import type { Student } from '@msix/adapter-sdk/canonical';
+import { DataTable } from '../html.js';
 
 /** A person's name as a registrar writes it: surnames first. */
 export function fullName(i: { firstName: string; middleName?: string; lastName1: string; lastName2?: string }): string {
@@ -19,36 +20,23 @@ export function qualifyingArrival(s: Student): string | null {
 
 const credits = (n: number) => n.toFixed(2).replace(/\.?0+$/, '') || '0';
 
-/** A table with a caption; every data table in the portal is one (screen readers announce the caption). */
+/** A table of the record (every data table in the portal has a caption: screen readers announce it). */
 function Table(p: { caption: string; head: string[]; rows: (string | number | null | undefined)[][]; id?: string }) {
   return (
-    <div class="usa-table-container--scrollable" tabindex={0}>
-      <table class="usa-table usa-table--striped usa-table--compact" id={p.id}>
-        <caption>{p.caption}</caption>
-        <thead>
-          <tr>
-            {p.head.map((h) => (
-              <th scope="col">{h}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {p.rows.length === 0 ? (
-            <tr>
-              <td colSpan={p.head.length}>None on record.</td>
-            </tr>
-          ) : (
-            p.rows.map((r) => (
-              <tr>
-                {r.map((c) => (
-                  <td>{c ?? ''}</td>
-                ))}
-              </tr>
-            ))
-          )}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      scroll
+      caption={p.caption}
+      head={p.head}
+      id={p.id}
+      empty="None on record."
+      rows={p.rows.map((r) => (
+        <tr>
+          {r.map((c) => (
+            <td>{c ?? ''}</td>
+          ))}
+        </tr>
+      ))}
+    />
   );
 }
 
