@@ -8,7 +8,7 @@ import {
 } from '../../../core/exchange/requests/requests.js';
 import { scopeOf } from '../../plugins/auth.js';
 import { IdParam } from '../../schemas.js';
-import { Page, renderPart, sendPage } from '../html.js';
+import { DataTable, Page, renderPart, sendPage } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
@@ -47,33 +47,19 @@ function RequestStatus(p: { r: RecordRequest; mayOpen: boolean }) {
           </a>
         </p>
       ) : null}
-      <table class="usa-table usa-table--compact">
-        <caption>Answers by state</caption>
-        <thead>
+      <DataTable
+        caption="Answers by state"
+        head={['State', 'How', 'Status', 'Answered']}
+        empty="No state asked yet."
+        rows={r.sources.map((s) => (
           <tr>
-            <th scope="col">State</th>
-            <th scope="col">How</th>
-            <th scope="col">Status</th>
-            <th scope="col">Answered</th>
+            <td>{s.stateCode}</td>
+            <td>{s.mode === 'live' ? 'asked live' : 'from the exchange'}</td>
+            <td>{s.status}</td>
+            <td>{s.answeredAt ?? ''}</td>
           </tr>
-        </thead>
-        <tbody>
-          {r.sources.length === 0 ? (
-            <tr>
-              <td colSpan={4}>No state asked yet.</td>
-            </tr>
-          ) : (
-            r.sources.map((s) => (
-              <tr>
-                <td>{s.stateCode}</td>
-                <td>{s.mode === 'live' ? 'asked live' : 'from the exchange'}</td>
-                <td>{s.status}</td>
-                <td>{s.answeredAt ?? ''}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </table>
+        ))}
+      />
     </div>
   );
 }
@@ -102,37 +88,22 @@ export const requestPages: FastifyPluginAsyncTypebox = async (app) => {
           <p>
             <a href={PAGES.find.href}>Find a student or ask for records</a>
           </p>
-          <table class="usa-table usa-table--striped">
-            <caption>Newest first{viewer.state ? `, asked by ${viewer.state}` : ''}</caption>
-            <thead>
+          <DataTable
+            caption={`Newest first${viewer.state ? `, asked by ${viewer.state}` : ''}`}
+            head={['Asked', 'By', 'Lookup', 'Purpose', 'Status']}
+            empty="No requests yet."
+            rows={items.map((r) => (
               <tr>
-                <th scope="col">Asked</th>
-                <th scope="col">By</th>
-                <th scope="col">Lookup</th>
-                <th scope="col">Purpose</th>
-                <th scope="col">Status</th>
+                <td>
+                  <a href={`${PAGES.requests.href}/${r.id}`}>{r.createdAt.slice(0, 16).replace('T', ' ')}</a>
+                </td>
+                <td>{r.requestingState}</td>
+                <td>{r.lookup === 'msix-id' ? `MSIX id ${r.msixId}` : 'name and birth date'}</td>
+                <td>{r.purpose}</td>
+                <td>{statusText(r.status)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {items.length === 0 ? (
-                <tr>
-                  <td colSpan={5}>No requests yet.</td>
-                </tr>
-              ) : (
-                items.map((r) => (
-                  <tr>
-                    <td>
-                      <a href={`${PAGES.requests.href}/${r.id}`}>{r.createdAt.slice(0, 16).replace('T', ' ')}</a>
-                    </td>
-                    <td>{r.requestingState}</td>
-                    <td>{r.lookup === 'msix-id' ? `MSIX id ${r.msixId}` : 'name and birth date'}</td>
-                    <td>{r.purpose}</td>
-                    <td>{statusText(r.status)}</td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
+            ))}
+          />
         </Page>,
       );
     },
