@@ -3,7 +3,10 @@ import { updateExchange } from '../ledger.js';
 import type { Db } from '../store/db.js';
 import { lockAndLoad } from './delivery/deliver.js';
 import { deliveryFromRow, type DeliveryRow } from './delivery/deliveries.js';
-import type { Delivery } from './delivery/deliveries.js';
+import type { Delivery, DeliveryStatus } from './delivery/deliveries.js';
+
+/** A delivery the help desk may retry or cancel: dead, or waiting (not in flight, not settled). */
+export const HELP_DESK_ACTIONABLE: readonly DeliveryStatus[] = ['dead', 'retrying', 'queued', 'held'];
 
 export type HelpDeskResult =
   | { kind: 'ok'; delivery: Delivery }
@@ -28,7 +31,7 @@ export async function retryDelivery(db: Db, id: string, actor: Actor, traceId: s
           'a live query belongs to its record request, which has been settled or is still running; make ' +
           'a new request instead',
       };
-    if (!['dead', 'retrying', 'queued', 'held'].includes(d.status))
+    if (!HELP_DESK_ACTIONABLE.includes(d.status))
       return {
         kind: 'conflict',
         reason: `the delivery is ${d.status}; only a dead or waiting delivery can be retried`,
@@ -71,8 +74,7 @@ export async function cancelDelivery(
     if (!d) return { kind: 'not-found' };
     if (d.kind === 'record-query')
       return { kind: 'conflict', reason: "a live query ends with its record request's deadline" };
-    if (!['dead', 'retrying', 'queued', 'held'].includes(d.status))
-      return { kind: 'conflict', reason: `the delivery is ${d.status}` };
+    if (!HELP_DESK_ACTIONABLE.includes(d.status)) return { kind: 'conflict', reason: `the delivery is ${d.status}` };
     const r = await tx.query<DeliveryRow>(
       `UPDATE deliveries SET status = 'cancelled', last_error = $2, lease_until = NULL, updated_at = now() WHERE id = $1
        RETURNING *`,

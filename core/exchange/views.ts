@@ -8,6 +8,7 @@ import {
   type Delivery,
   type DeliveryAttempt,
   type DeliveryFilter,
+  type DeliveryStatus,
 } from './delivery/deliveries.js';
 import { inboxAck } from './delivery/inbox.js';
 
@@ -18,7 +19,7 @@ export interface DeliveryView {
   to: string;
   msixId: string | null;
   sequence: number | null;
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: string | null;
   lastError: string | null;

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { failingCircuits } from '../../core/exchange/delivery/circuit.js';
 import { enqueueFollowUps } from '../../core/exchange/delivery/deliver.js';
-import { getDelivery, type Delivery } from '../../core/exchange/delivery/deliveries.js';
+import { DELIVERY_STATUSES, getDelivery, type Delivery } from '../../core/exchange/delivery/deliveries.js';
 import { cancelDelivery, retryDelivery, type HelpDeskResult } from '../../core/exchange/helpdesk.js';
 import { deliveryView, readDelivery, searchDeliveries } from '../../core/exchange/views.js';
 import { actorOf, scopeOf } from '../plugins/auth.js';
@@ -16,7 +16,6 @@ export const CancelBody = Type.Object(
   { reason: Type.String({ minLength: 3, maxLength: 500 }) },
   { additionalProperties: false },
 );
-const STATUSES = ['queued', 'held', 'sending', 'retrying', 'delivered', 'dead', 'cancelled', 'expired'] as const;
 
 function outcome(r: HelpDeskResult, id: string): Delivery {
   if (r.kind === 'not-found') throw new GatewayError('GW_ERR_NOT_FOUND', `No delivery ${id}.`);
@@ -45,7 +44,7 @@ export const exchangeDeliveryRoutes: FastifyPluginAsyncTypebox = async (app) => 
         summary: 'Deliveries, newest first (dead, held and retrying are the worklists)',
         querystring: Type.Object({
           state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
-          status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
+          status: Type.Optional(Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)))),
           kind: Type.Optional(Type.String({ maxLength: 40 })),
           msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),

@@ -12,15 +12,17 @@ import { idempotencyKeyFor, type MessageEnvelope, type MessageKind } from '../me
  * - `retrying`: the last attempt failed transiently; the next is at `nextAttemptAt`;
  * - `delivered` / `dead` / `cancelled` / `expired` (a live query past its deadline): final.
  */
-export type DeliveryStatus =
-  | 'queued'
-  | 'held'
-  | 'sending'
-  | 'retrying'
-  | 'delivered'
-  | 'dead'
-  | 'cancelled'
-  | 'expired';
+export const DELIVERY_STATUSES = [
+  'queued',
+  'held',
+  'sending',
+  'retrying',
+  'delivered',
+  'dead',
+  'cancelled',
+  'expired',
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const FINAL_DELIVERY: ReadonlySet<DeliveryStatus> = new Set(['delivered', 'dead', 'cancelled', 'expired']);
 
 export interface Delivery {

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { installedAdapters, publicDisabled } from '../../../adapters/registry.js';
 import { readExchange, searchLedger } from '../../../core/ledger.js';
+import { DELIVERY_STATUSES } from '../../../core/exchange/delivery/deliveries.js';
+import { HELP_DESK_ACTIONABLE } from '../../../core/exchange/helpdesk.js';
 import { readDelivery, searchDeliveries, type DeliveryView } from '../../../core/exchange/views.js';
 import { statusBoard } from '../../../core/status.js';
 import { BullJobQueue } from '../../../runtime/queue.js';
@@ -14,7 +16,6 @@ import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer } from 
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
-const DELIVERY_STATUSES = ['queued', 'held', 'sending', 'retrying', 'delivered', 'dead', 'cancelled', 'expired'];
 const EXCHANGE_STATUSES = [
   'received',
   'processing',
@@ -26,9 +27,8 @@ const EXCHANGE_STATUSES = [
   'delivered',
   'dead',
 ];
-const CANCELLABLE = ['queued', 'held', 'retrying', 'dead'];
 const when = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '');
-const statusOptions = (list: string[]) => [['', 'Any status'] as const, ...list.map((s) => [s, s] as const)];
+const statusOptions = (list: readonly string[]) => [['', 'Any status'] as const, ...list.map((s) => [s, s] as const)];
 
 /**
  * The help desk's pages: deliveries (find a failed one by MSIX id, state or
@@ -82,11 +82,11 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
       const viewer = viewerOf(request);
       const q = request.query;
       const msixId = q.msixId?.replace(/\D/g, '') || undefined;
-      const status = DELIVERY_STATUSES.includes(q.status ?? '') ? q.status : undefined;
+      const status = DELIVERY_STATUSES.find((s) => s === q.status);
       const state = q.state && /^[A-Za-z]{2}$/.test(q.state) ? q.state.toUpperCase() : undefined;
       const items = await searchDeliveries(db, scopeOf(request), {
         ...(state ? { stateCode: state } : {}),
-        ...(status ? { status: status as never } : {}),
+        ...(status ? { status } : {}),
         ...(msixId && msixId.length === 12 ? { msixId } : {}),
         limit: 100,
       });
@@ -135,7 +135,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
                       </button>
                     </form>
                   ) : null}
-                  {mayAct && CANCELLABLE.includes(d.status) ? (
+                  {mayAct && HELP_DESK_ACTIONABLE.includes(d.status) ? (
                     <a href={`${PAGES.deliveries.href}/${d.id}/cancel`} aria-label={`Cancel delivery ${d.id}`}>
                       Cancel…
                     </a>
