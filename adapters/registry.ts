@@ -238,10 +238,7 @@ export async function loadAdapters(config: RegistryConfig = {}): Promise<Adapter
         : loadInstalledAdapter(source.dir, cfg, source.from);
     },
     get: (id) => adapters.get(id),
-    forState: (code) =>
-      [...adapters.values()].filter(
-        (a) => a.manifest.states.includes('*') || a.manifest.states.includes(code.toUpperCase()),
-      ),
+    forState: (code) => [...adapters.values()].filter((a) => servesState(a, code)),
     forFileName: (name) => {
       const lower = name.toLowerCase();
       return [...adapters.values()].filter((a) =>
@@ -249,6 +246,11 @@ export async function loadAdapters(config: RegistryConfig = {}): Promise<Adapter
       );
     },
   };
+}
+
+/** Whether an adapter reads files of this state: its manifest names the state, or `*` for every state. */
+export function servesState(a: LoadedAdapter, stateCode: string): boolean {
+  return a.manifest.states.includes('*') || a.manifest.states.includes(stateCode.toUpperCase());
 }
 
 const installed = new Map<string, Promise<AdapterRegistry>>();

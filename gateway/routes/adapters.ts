@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { checkConfig, type LoadedAdapter } from '@msix/adapter-sdk';
-import { installedAdapters, publicDisabled } from '../../adapters/registry.js';
+import { installedAdapters, publicDisabled, servesState } from '../../adapters/registry.js';
 import { GatewayError } from '../../core/errors.js';
 import { chooseStateAdapter, getState, stateAdapterChoice } from '../../core/states.js';
 import { StateParam } from '../schemas.js';
@@ -128,7 +128,7 @@ export const adapterRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
         );
       }
-      if (!adapter.manifest.states.includes('*') && !adapter.manifest.states.includes(code))
+      if (!servesState(adapter, code))
         throw new GatewayError('GW_ERR_VALIDATION', `Adapter ${id} does not serve ${code}.`, {
           issues: [
             {

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { LoadedAdapter } from '@msix/adapter-sdk';
-import { installedAdapters, publicDisabled, type AdapterRegistry } from '../../adapters/registry.js';
+import { installedAdapters, publicDisabled, servesState, type AdapterRegistry } from '../../adapters/registry.js';
 import { GatewayError } from '../../core/errors.js';
 import { renderReportCsv, type IngestReport } from '../../core/ingest/report.js';
 import { getReport } from '../../core/ingest/storage.js';
@@ -46,7 +46,7 @@ function chooseAdapter(
 ): LoadedAdapter {
   // The upload's ?adapter first, then the adapter the state's administrator chose, then the file name.
   const id = named ?? chosen ?? undefined;
-  const serves = (a: LoadedAdapter) => a.manifest.states.includes('*') || a.manifest.states.includes(stateCode);
+  const serves = (a: LoadedAdapter) => servesState(a, stateCode);
   if (id) {
     const a = registry.get(id);
     if (!a) {
