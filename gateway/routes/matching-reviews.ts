@@ -110,10 +110,8 @@ export const matchingReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags: ['matching'], summary: 'One near-match review with its evidence', params: IdParam },
     },
     async (request, reply) => {
-      const r = await getReview(app.ctx.db, request.params.id);
-      if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
+      const r = await visibleReview(app, request, request.params.id);
       const { masked } = scopeOf(request);
-      requireVisible(scopeOf(request), r.stateCode, `match review ${request.params.id}`);
       if (!masked) await auditReviewRead(request, r);
       return reply
         .header('etag', etag(r.version))
@@ -144,6 +142,14 @@ export const matchingReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 };
 
+/** One review, when the caller may see its state: 404 when there is none, the scope's refusal when it is hidden. */
+export async function visibleReview(app: FastifyInstance, request: FastifyRequest, id: string): Promise<ReviewDetail> {
+  const r = await getReview(app.ctx.db, id);
+  if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${id}.`);
+  requireVisible(scopeOf(request), r.stateCode, `match review ${id}`);
+  return r;
+}
+
 /**
  * A review's evidence names and birth dates of the records compared: reading it unmasked is a disclosure of each.
  */
@@ -169,9 +175,7 @@ export async function resolveAsAsked(
   body: { decision: 'same' | 'different'; msixId?: string | undefined },
   ifMatch: number | null,
 ): Promise<Extract<ResolveResult, { kind: 'resolved' }>> {
-  const existing = await getReview(app.ctx.db, id);
-  if (!existing) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${id}.`);
-  requireVisible(scopeOf(request), existing.stateCode, `match review ${id}`);
+  await visibleReview(app, request, id);
   const res = await resolveReview(
     { db: app.ctx.db, consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS } },
     {

@@ -12,13 +12,13 @@ import {
   type MergeRequestView,
   type MergeStatus,
 } from '../../../core/matching-store/merge-requests.js';
-import { getReview, listReviews, type ReviewDetail, type ReviewSummary } from '../../../core/matching-store/reviews.js';
-import { listState, requireVisible } from '../../../core/security/scope.js';
+import { listReviews, type ReviewDetail, type ReviewSummary } from '../../../core/matching-store/reviews.js';
+import { listState } from '../../../core/security/scope.js';
 import { readStudent } from '../../../core/students.js';
 import { type FieldIssue, createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
 import { CreateBody, created, decided, mergeDeps, who } from '../../routes/matching-merges.js';
-import { auditReviewRead, ResolveBody, resolveAsAsked } from '../../routes/matching-reviews.js';
+import { auditReviewRead, ResolveBody, resolveAsAsked, visibleReview } from '../../routes/matching-reviews.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
 import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
@@ -489,9 +489,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
     { config: { access: { ...ACT, pii: true } }, schema: { hide: true, params: IdParam } },
     async (request, reply) => {
       const viewer = viewerOf(request);
-      const r = await getReview(db, request.params.id);
-      if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No match review ${request.params.id}.`);
-      requireVisible(scopeOf(request), r.stateCode, `match review ${r.id}`);
+      const r = await visibleReview(app, request, request.params.id);
       await auditReviewRead(request, r);
       return sendPage(reply, <ReviewPage viewer={viewer} r={r} mayAct={mayAct(viewer)} />);
     },
