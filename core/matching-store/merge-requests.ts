@@ -18,7 +18,8 @@ import { lockedAmong, lockForRequest, LockRace, unlockRequest } from './locks.js
 import { batchGate, type PlaceDeps } from './place.js';
 
 export type MergeKind = 'merge' | 'split' | 'undo';
-export type MergeStatus = 'pending' | 'approved' | 'rejected' | 'undone';
+export const MERGE_STATUSES = ['pending', 'approved', 'rejected', 'undone'] as const;
+export type MergeStatus = (typeof MERGE_STATUSES)[number];
 
 export type MergeRequestInput =
   | { kind: 'merge'; masterMsixId: string; mergedMsixIds: string[]; reason?: string }

@@ -7,12 +7,12 @@ import {
   createMergeRequest,
   getMergeRequest,
   listMergeRequests,
+  MERGE_STATUSES,
   rejectMergeRequest,
   requestUndo,
   type CreateResult,
   type DecideResult,
   type MergeRequestView,
-  type MergeStatus,
 } from '../../core/matching-store/merge-requests.js';
 import { actorOf, scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
@@ -47,7 +47,7 @@ const UndoBody = Type.Object(
 );
 const ListQuery = Type.Object(
   {
-    status: Type.Optional(Type.Union(['pending', 'approved', 'rejected', 'undone'].map((s) => Type.Literal(s)))),
+    status: Type.Optional(Type.Union(MERGE_STATUSES.map((s) => Type.Literal(s)))),
     msixId: Type.Optional(MsixId),
     ...Paging,
   },
@@ -198,7 +198,7 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { limit, offset } = paging(request.query);
       const page = await listMergeRequests(app.ctx.db, {
-        status: request.query.status as MergeStatus | undefined,
+        status: request.query.status,
         msixId: request.query.msixId,
         limit,
         offset,

@@ -7,10 +7,10 @@ import {
   createMergeRequest,
   getMergeRequest,
   listMergeRequests,
+  MERGE_STATUSES,
   rejectMergeRequest,
   requestUndo,
   type MergeRequestView,
-  type MergeStatus,
 } from '../../../core/matching-store/merge-requests.js';
 import { listReviews, type ReviewDetail, type ReviewSummary } from '../../../core/matching-store/reviews.js';
 import { listState } from '../../../core/security/scope.js';
@@ -230,7 +230,6 @@ const DONE_TEXT: Record<string, string> = {
   rejected: 'Rejected: nothing changed and the students are unlocked.',
   asked: 'Sent: a second data administrator approves it.',
 };
-const MERGE_STATUSES = ['pending', 'approved', 'rejected', 'undone'] as const;
 
 function MergesPage(p: {
   viewer: Viewer;
@@ -519,7 +518,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
   const listMerges = async (status: string | undefined) =>
     (
       await listMergeRequests(db, {
-        status: MERGE_STATUSES.includes(status as MergeStatus) ? (status as MergeStatus) : undefined,
+        status: MERGE_STATUSES.find((s) => s === status),
         msixId: undefined,
         limit: 100,
         offset: 0,
