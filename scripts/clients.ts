@@ -18,7 +18,7 @@ import { embeddedHolder, openDatabase } from '../runtime/database.js';
 import { appendAudit, type Actor } from '../core/audit.js';
 import { ensureStates } from '../core/states.js';
 import { createClient, listClients, revokeClient, rotateClientSecret, type Client } from '../core/security/clients.js';
-import { createSigningKey, retireSigningKeys } from '../core/security/signing-keys.js';
+import { rotateSigningKeys, signingKeyPolicy } from '../core/security/signing-keys.js';
 import { DataDirBusyError } from '../core/store/dir-lock.js';
 import type { Db } from '../core/store/db.js';
 import { parseCommandLine } from '../lib/cli.js';
@@ -92,12 +92,7 @@ function direct(db: Db, config: Config): ClientAdmin {
       return { ok: true, value: c };
     },
     async rotateKeys() {
-      const retired = await retireSigningKeys(db);
-      const kid = await createSigningKey(db, {
-        rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400),
-        maxTokenSeconds: Math.max(config.TOKEN_TTL_SECONDS, config.SESSION_TTL_SECONDS) + 60,
-        sealSecret: config.SIGNING_KEY_SECRET,
-      });
+      const { kid, retired } = await rotateSigningKeys(db, signingKeyPolicy(config));
       await appendAudit(db, { actor: operator, action: 'keys.rotated', details: { kid, retired } });
       return { kid, retired };
     },

@@ -89,6 +89,36 @@ export async function retireSigningKeys(db: Db): Promise<number> {
   return r.rowCount;
 }
 
+/**
+ * The signing policy a gateway's settings give (days to sign with a key; the longest token or session a retired key
+ * must still verify, plus a minute of clock skew; the sealing secret).
+ */
+export function signingKeyPolicy(c: {
+  SIGNING_KEY_ROTATE_DAYS: number;
+  TOKEN_TTL_SECONDS: number;
+  SESSION_TTL_SECONDS: number;
+  SIGNING_KEY_SECRET: string;
+}): KeyPolicy {
+  return {
+    rotateAfterSeconds: Math.round(c.SIGNING_KEY_ROTATE_DAYS * 86_400),
+    maxTokenSeconds: Math.max(c.TOKEN_TTL_SECONDS, c.SESSION_TTL_SECONDS) + 60,
+    sealSecret: c.SIGNING_KEY_SECRET,
+  };
+}
+
+/**
+ * Signs with a new key from now on (`clients keys rotate`, POST /api/v1/admin/signing-keys/rotate): the current keys
+ * are retired and the new one made in one transaction, under the lock activeSigningKey takes, so no gateway makes a
+ * key of its own in between.
+ */
+export async function rotateSigningKeys(db: Db, policy: KeyPolicy): Promise<{ kid: string; retired: number }> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK]);
+    const retired = await retireSigningKeys(tx);
+    return { kid: await createSigningKey(tx, policy), retired };
+  });
+}
+
 /** The key to sign with now, creating one when none is current. */
 export async function activeSigningKey(db: Db, policy: KeyPolicy): Promise<ActiveKeyResult> {
   const pick = (q: Db) =>

@@ -14,6 +14,7 @@ import { authenticate, type Authentication } from '../../core/security/authentic
 import { OidcRelyingParty } from '../../core/security/oidc.js';
 import { parseRoleMap } from '../../core/security/claim-map.js';
 import { Keyring } from '../../core/security/keyring.js';
+import { signingKeyPolicy } from '../../core/security/signing-keys.js';
 import { clientIsActive } from '../../core/security/clients.js';
 import type { DisclosurePolicy } from '../../core/security/disclosure.js';
 import type { AuditSink, Scope } from '../../core/security/scope.js';
@@ -162,17 +163,7 @@ export function createSecurity(
   base: () => string = () => config.PUBLIC_URL,
   cacheClock: Clock = Date.now,
 ): SecurityServices {
-  const maxTtl = Math.max(config.TOKEN_TTL_SECONDS, config.SESSION_TTL_SECONDS);
-  const keyring = new Keyring(
-    db,
-    {
-      rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400),
-      maxTokenSeconds: maxTtl + 60,
-      sealSecret: config.SIGNING_KEY_SECRET,
-    },
-    undefined,
-    cacheClock,
-  );
+  const keyring = new Keyring(db, signingKeyPolicy(config), undefined, cacheClock);
   const issuer = tokenIssuer(config);
   // Revocation takes effect within 5 seconds without a query per request.
   const active = ttlCache<string, boolean>({ max: 10_000, ttlMs: 5000, now: cacheClock });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { createClient, listClients, revokeClient, rotateClientSecret } from '../../core/security/clients.js';
-import { createSigningKey, retireSigningKeys } from '../../core/security/signing-keys.js';
+import { rotateSigningKeys, signingKeyPolicy } from '../../core/security/signing-keys.js';
 import { auditDisclosure } from '../plugins/auth.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(s: T) => Type.Union([s, Type.Null()]);
@@ -151,12 +151,7 @@ export const adminClientRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const retired = await retireSigningKeys(db);
-      const kid = await createSigningKey(db, {
-        rotateAfterSeconds: Math.round(config.SIGNING_KEY_ROTATE_DAYS * 86_400),
-        maxTokenSeconds: Math.max(config.TOKEN_TTL_SECONDS, config.SESSION_TTL_SECONDS) + 60,
-        sealSecret: config.SIGNING_KEY_SECRET,
-      });
+      const { kid, retired } = await rotateSigningKeys(db, signingKeyPolicy(config));
       app.security.keyring.invalidate();
       await auditDisclosure(request, { action: 'keys.rotated', fields: [], details: { kid, retired } });
       return { kid, retired };
