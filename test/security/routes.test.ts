@@ -83,4 +83,24 @@ describe('the local operator scheme (the clients CLI beside a running gateway)',
     expect(denied.rows.map((r) => r.why)).toEqual(['bad-operator-token', 'operator-not-local', 'bad-scheme']);
     await app.close();
   });
+
+  it('rotates the signing keys through the admin route: one current key afterwards, the one it names', async () => {
+    const { buildApp } = await import('../../gateway/app.js');
+    const token = 'operator-token-for-this-test-0123456789';
+    const app = await buildApp({ ...sys.app.ctx, operatorToken: token });
+    const rotate = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/admin/signing-keys/rotate',
+        remoteAddress: '127.0.0.1',
+        headers: { authorization: `MsixOperator ${token}`, 'x-msix-operator': 'ops' },
+      });
+    const first = await rotate();
+    expect(first.statusCode, first.body).toBe(200);
+    const second = (await rotate()).json<{ kid: string; retired: number }>();
+    expect(second.retired).toBe(1);
+    const current = await sys.db.query<{ kid: string }>('SELECT kid FROM signing_keys WHERE sign_until > now()');
+    expect(current.rows.map((r) => r.kid)).toEqual([second.kid]);
+    await app.close();
+  });
 });
