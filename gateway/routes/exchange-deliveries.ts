@@ -17,6 +17,15 @@ export const CancelBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Who reads the delivery list (the API's and the help desk page's): a state-bound caller sees its own state's. */
+export const DELIVERIES_READ = {
+  roles: ['help-desk', 'admin', 'state-system', 'data-admin'] as const,
+  stateQuery: 'state',
+  crossState: ['help-desk', 'admin'] as const,
+};
+/** Who retries or cancels a delivery (the API and the help desk's pages). */
+export const DELIVERIES_ACT = { roles: ['help-desk', 'admin'] as const };
+
 function outcome(r: HelpDeskResult, id: string): Delivery {
   if (r.kind === 'not-found') throw new GatewayError('GW_ERR_NOT_FOUND', `No delivery ${id}.`);
   if (r.kind === 'conflict') throw new GatewayError('GW_ERR_CONFLICT', r.reason);
@@ -32,13 +41,7 @@ export const exchangeDeliveryRoutes: FastifyPluginAsyncTypebox = async (app) => 
   app.get(
     '/api/v1/deliveries',
     {
-      config: {
-        access: {
-          roles: ['help-desk', 'admin', 'state-system', 'data-admin'],
-          stateQuery: 'state',
-          crossState: ['help-desk', 'admin'],
-        },
-      },
+      config: { access: DELIVERIES_READ },
       schema: {
         tags: ['exchange'],
         summary: 'Deliveries, newest first (dead, held and retrying are the worklists)',
@@ -77,7 +80,7 @@ export const exchangeDeliveryRoutes: FastifyPluginAsyncTypebox = async (app) => 
   app.post(
     '/api/v1/deliveries/:id/retry',
     {
-      config: { access: { roles: ['help-desk', 'admin'] } },
+      config: { access: DELIVERIES_ACT },
       schema: {
         tags: ['exchange'],
         summary: 'Send a dead (or waiting) delivery again now, with a fresh round of attempts',
@@ -93,7 +96,7 @@ export const exchangeDeliveryRoutes: FastifyPluginAsyncTypebox = async (app) => 
   app.post(
     '/api/v1/deliveries/:id/cancel',
     {
-      config: { access: { roles: ['help-desk', 'admin'] } },
+      config: { access: DELIVERIES_ACT },
       schema: {
         tags: ['exchange'],
         summary: 'Set a delivery aside for good, so the messages behind it can flow',

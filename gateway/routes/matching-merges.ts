@@ -16,7 +16,7 @@ import {
 } from '../../core/matching-store/merge-requests.js';
 import { actorOf, scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
-import { etag, ifMatchVersion, Paging, paging, actingState } from './matching-shared.js';
+import { etag, ifMatchVersion, MATCHING_ACT, Paging, paging, actingState } from './matching-shared.js';
 
 const MsixId = Type.String({ pattern: '^[0-9]{12}$' });
 /** The create body; the portal's merge and split forms are checked with it too. */
@@ -54,8 +54,6 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-// stateQuery gives a state-bound data administrator its state scope (students with a record of that state).
-const ACT = { roles: ['data-admin', 'admin'] as const, stateQuery: 'state', crossState: ['admin'] as const };
 const READ = { roles: ['data-admin', 'help-desk', 'admin'] as const };
 
 const withLinks = (r: MergeRequestView) => ({
@@ -168,7 +166,7 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/merge-requests',
     {
-      config: { access: ACT },
+      config: { access: MATCHING_ACT },
       schema: {
         tags: ['matching'],
         summary: 'Ask to merge students or split records off a student',
@@ -223,7 +221,7 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/merge-requests/:id/approve',
     {
-      config: { access: ACT },
+      config: { access: MATCHING_ACT },
       schema: {
         tags: ['matching'],
         summary: 'Approve a pending request (not your own)',
@@ -251,7 +249,7 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/merge-requests/:id/reject',
     {
-      config: { access: ACT },
+      config: { access: MATCHING_ACT },
       schema: {
         tags: ['matching'],
         summary: 'Reject a pending request (its maker may withdraw it this way)',
@@ -275,7 +273,7 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/merge-requests/:id/undo',
     {
-      config: { access: ACT },
+      config: { access: MATCHING_ACT },
       schema: {
         tags: ['matching'],
         summary: "Ask to undo an approved merge or split (needs a second administrator's approval)",

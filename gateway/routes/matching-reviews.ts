@@ -14,7 +14,17 @@ import {
 import { listState, requireVisible } from '../../core/security/scope.js';
 import { actorOf, auditDisclosure, scopeOf } from '../plugins/auth.js';
 import { IdParam } from '../schemas.js';
-import { etag, ifMatchVersion, IntString, num, Paging, paging, ScoreString, actingState } from './matching-shared.js';
+import {
+  etag,
+  ifMatchVersion,
+  IntString,
+  MATCHING_ACT,
+  num,
+  Paging,
+  paging,
+  ScoreString,
+  actingState,
+} from './matching-shared.js';
 
 const ListQuery = Type.Object(
   {
@@ -55,7 +65,6 @@ const READ = {
   stateQuery: 'state',
   crossState: ['help-desk', 'admin'] as const,
 };
-const ACT = { roles: ['data-admin', 'admin'] as const, stateQuery: 'state', crossState: ['admin'] as const };
 
 /**
  * The near-match worklist. Items carry ids, states, scores and reasons, no
@@ -122,7 +131,7 @@ export const matchingReviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/match-reviews/:id/resolve',
     {
-      config: { access: ACT },
+      config: { access: MATCHING_ACT },
       schema: {
         tags: ['matching'],
         summary: 'Resolve a near match as the same child or a different child',

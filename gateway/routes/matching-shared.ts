@@ -4,6 +4,17 @@ import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 
 /** The ETag of a versioned row. */
+/**
+ * Who acts on the worklist and on merge requests (the API's routes and the portal's pages): data administrators and
+ * national administrators; stateQuery gives a state-bound data administrator its state scope (records, or students
+ * with a record, of that state).
+ */
+export const MATCHING_ACT = {
+  roles: ['data-admin', 'admin'] as const,
+  stateQuery: 'state',
+  crossState: ['admin'] as const,
+};
+
 export const etag = (version: number): string => `"${version}"`;
 
 /** The version an If-Match header names (`"3"`, `W/"3"` or `3`), or null when absent; `*` matches any version. */

@@ -9,7 +9,7 @@ import { statusBoard } from '../../../core/status.js';
 import { BullJobQueue } from '../../../runtime/queue.js';
 import { createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
-import { CancelBody, cancelNow, retryNow } from '../../routes/exchange-deliveries.js';
+import { CancelBody, cancelNow, DELIVERIES_ACT, DELIVERIES_READ, retryNow } from '../../routes/exchange-deliveries.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors } from '../forms.js';
 import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
@@ -60,13 +60,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
     PAGES.deliveries.href,
     {
       // The same declaration as GET /api/v1/deliveries.
-      config: {
-        access: {
-          roles: ['help-desk', 'admin', 'state-system', 'data-admin'],
-          stateQuery: 'state',
-          crossState: ['help-desk', 'admin'],
-        },
-      },
+      config: { access: DELIVERIES_READ },
       schema: {
         hide: true,
         querystring: Type.Object({
@@ -152,7 +146,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     `${PAGES.deliveries.href}/:id/retry`,
     // The same declaration as POST /api/v1/deliveries/{id}/retry.
-    { config: { access: { roles: ['help-desk', 'admin'] } }, schema: { hide: true, params: IdParam } },
+    { config: { access: DELIVERIES_ACT }, schema: { hide: true, params: IdParam } },
     async (request, reply) => {
       const d = await retryNow(app, request, request.params.id);
       const back = new URLSearchParams({ retried: d.id, ...(d.msixId ? { msixId: d.msixId } : {}) });
@@ -298,7 +292,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     `${PAGES.deliveries.href}/:id/cancel`,
     // The same roles as POST /api/v1/deliveries/{id}/cancel.
-    { config: { access: { roles: ['help-desk', 'admin'] } }, schema: { hide: true, params: IdParam } },
+    { config: { access: DELIVERIES_ACT }, schema: { hide: true, params: IdParam } },
     async (request, reply) => {
       const d = await readDelivery(db, scopeOf(request), request.params.id);
       return sendPage(reply, cancelPage(viewerOf(request), d, {}));
@@ -307,7 +301,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     `${PAGES.deliveries.href}/:id/cancel`,
-    { config: { access: { roles: ['help-desk', 'admin'] } }, schema: { hide: true, params: IdParam } },
+    { config: { access: DELIVERIES_ACT }, schema: { hide: true, params: IdParam } },
     async (request, reply) => {
       const form = (request.body ?? {}) as Record<string, string>;
       const body = { reason: (form.reason ?? '').trim() };

@@ -18,6 +18,7 @@ import { readStudent } from '../../../core/students.js';
 import { type FieldIssue, createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
 import { CreateBody, created, decided, mergeDeps, who } from '../../routes/matching-merges.js';
+import { MATCHING_ACT } from '../../routes/matching-shared.js';
 import { auditReviewRead, ResolveBody, resolveAsAsked, visibleReview } from '../../routes/matching-reviews.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
@@ -45,10 +46,6 @@ const FIELD_TEXT: Record<string, string> = {
 };
 const fieldText = (f: string) => FIELD_TEXT[f] ?? f.replace(/_/g, ' ');
 const levelText = (l: string | null) => (l ? l.replace(/-/g, ' ') : 'not compared');
-
-// The data administrator's pages act like the worklist and merge routes of the API (ACT there):
-// a state-bound data administrator acts for their state only.
-const ACT = { roles: PAGES.worklist.roles, stateQuery: 'state', crossState: ['admin'] } as const;
 const AGE_BANDS = [
   ['up to 7 days', 0, 7],
   ['8 to 30 days', 8, 30],
@@ -442,7 +439,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     PAGES.worklist.href,
     {
-      config: { access: ACT },
+      config: { access: MATCHING_ACT },
       schema: {
         hide: true,
         querystring: Type.Object({
@@ -485,7 +482,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     `${PAGES.worklist.href}/:id`,
-    { config: { access: { ...ACT, pii: true } }, schema: { hide: true, params: IdParam } },
+    { config: { access: { ...MATCHING_ACT, pii: true } }, schema: { hide: true, params: IdParam } },
     async (request, reply) => {
       const viewer = viewerOf(request);
       const r = await visibleReview(app, request, request.params.id);
@@ -496,7 +493,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     `${PAGES.worklist.href}/:id/decide`,
-    { config: { access: ACT }, schema: { hide: true, params: IdParam } },
+    { config: { access: MATCHING_ACT }, schema: { hide: true, params: IdParam } },
     async (request, reply) => {
       const form = (request.body ?? {}) as Record<string, string>;
       const body = { decision: form.decision, ...(form.msixId ? { msixId: form.msixId } : {}) };
@@ -528,7 +525,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     PAGES.merges.href,
     {
-      config: { access: ACT },
+      config: { access: MATCHING_ACT },
       schema: { hide: true, querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 20 })) }) },
     },
     async (request, reply) => {
@@ -543,7 +540,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     `${PAGES.merges.href}/split`,
     {
-      config: { access: { ...ACT, pii: true } },
+      config: { access: { ...MATCHING_ACT, pii: true } },
       schema: { hide: true, querystring: Type.Object({ msixId: Type.Optional(Type.String({ maxLength: 20 })) }) },
     },
     async (request, reply) => {
@@ -601,7 +598,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.post(PAGES.merges.href, { config: { access: ACT }, schema: { hide: true } }, async (request, reply) => {
+  app.post(PAGES.merges.href, { config: { access: MATCHING_ACT }, schema: { hide: true } }, async (request, reply) => {
     const viewer = viewerOf(request);
     const form = (request.body ?? {}) as Record<string, string>;
     const body = mergeBodyOf(form);
@@ -636,7 +633,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     `${PAGES.merges.href}/:id`,
     {
-      config: { access: ACT },
+      config: { access: MATCHING_ACT },
       schema: { hide: true, params: IdParam, querystring: Type.Object({ done: Type.Optional(Type.String()) }) },
     },
     async (request, reply) => {
@@ -652,7 +649,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
   for (const action of ['approve', 'reject'] as const)
     app.post(
       `${PAGES.merges.href}/:id/${action}`,
-      { config: { access: ACT }, schema: { hide: true, params: IdParam } },
+      { config: { access: MATCHING_ACT }, schema: { hide: true, params: IdParam } },
       async (request, reply) => {
         const form = (request.body ?? {}) as Record<string, string>;
         const note = form.note?.trim().slice(0, 500) || undefined;
@@ -667,7 +664,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     `${PAGES.merges.href}/:id/undo`,
-    { config: { access: ACT }, schema: { hide: true, params: IdParam } },
+    { config: { access: MATCHING_ACT }, schema: { hide: true, params: IdParam } },
     async (request, reply) => {
       const form = (request.body ?? {}) as Record<string, string>;
       const reason = form.reason?.trim().slice(0, 500) || undefined;
