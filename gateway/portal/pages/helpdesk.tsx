@@ -121,7 +121,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
                 <td>{when(d.nextAttemptAt)}</td>
                 <td>{d.lastError ?? ''}</td>
                 <td>
-                  {mayAct && ['dead', 'retrying', 'expired'].includes(d.status) ? (
+                  {mayAct && HELP_DESK_ACTIONABLE.includes(d.status) ? (
                     <form method="post" action={`${PAGES.deliveries.href}/${d.id}/retry`}>
                       <Csrf viewer={viewer} />
                       <button class="usa-button usa-button--secondary" type="submit">
