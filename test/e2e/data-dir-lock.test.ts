@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataDirBusyError, lockDataDir } from '../../core/store/dir-lock.js';
+import { runScript, type ScriptRun } from '../support/script-process.js';
 
 /**
  * Issue 13 finding 5: the clients CLI opened the embedded database the running gateway held, so a revocation made
@@ -26,18 +27,8 @@ function env(): NodeJS.ProcessEnv {
   return e;
 }
 
-function run(script: string, args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: ROOT,
-    env: env(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number>((ok) => child.once('exit', (c) => ok(c ?? -1)));
-  return { child, output: () => out, exit };
+function run(script: string, args: string[]): ScriptRun {
+  return runScript(script, args, env(), children);
 }
 
 async function cli(...args: string[]): Promise<{ code: number; out: string }> {

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runScript } from '../support/script-process.js';
 
 /**
  * The first hour of a new user (issue 14 item 8), with real processes: `npm start`'s demo prints its banner once,
@@ -11,7 +11,6 @@ import { afterAll, describe, expect, it } from 'vitest';
  * system can use; the OpenAPI document offers Swagger UI's Authorize (client credentials and bearer) and each
  * route's security; /metrics answers.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'msix-demo-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -22,17 +21,7 @@ afterAll(() => {
 function run(script: string, args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir };
   for (const k of ['DATABASE_URL', 'REDIS_URL', 'LOG_FILE', 'LOG_LEVEL']) delete env[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number>((ok) => child.once('exit', (c) => ok(c ?? -1)));
-  return { child, output: () => out, exit };
+  return runScript(script, args, env, children);
 }
 
 describe('npm start (demo) for a new user', () => {
