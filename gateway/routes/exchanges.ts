@@ -25,18 +25,19 @@ export const ExchangeSchema = Type.Object(
   { $id: 'Exchange' },
 );
 
+/** Who reads the ledger (the API and the help desk's ledger pages): a state-bound caller sees its own state's. */
+export const LEDGER_READ = {
+  roles: ['help-desk', 'data-admin', 'state-system', 'admin'] as const,
+  stateQuery: 'state',
+  crossState: ['help-desk', 'admin'] as const,
+};
+
 /** The exchange ledger: what arrived from which state, what was rejected and why, what is queued or failed. */
 export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/exchanges/:id',
     {
-      config: {
-        access: {
-          roles: ['help-desk', 'data-admin', 'state-system', 'admin'],
-          stateQuery: 'state',
-          crossState: ['help-desk', 'admin'],
-        },
-      },
+      config: { access: LEDGER_READ },
       schema: {
         tags: ['exchanges'],
         summary: 'One ledger entry',
@@ -51,13 +52,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/exchanges',
     {
-      config: {
-        access: {
-          roles: ['help-desk', 'data-admin', 'state-system', 'admin'],
-          stateQuery: 'state',
-          crossState: ['help-desk', 'admin'],
-        },
-      },
+      config: { access: LEDGER_READ },
       schema: {
         tags: ['exchanges'],
         summary: 'Search the ledger, newest first',

@@ -10,6 +10,7 @@ import { BullJobQueue } from '../../../runtime/queue.js';
 import { createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
 import { CancelBody, cancelNow, DELIVERIES_ACT, DELIVERIES_READ, retryNow } from '../../routes/exchange-deliveries.js';
+import { LEDGER_READ } from '../../routes/exchanges.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors } from '../forms.js';
 import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
@@ -158,13 +159,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
     PAGES.ledger.href,
     {
       // The same declaration as GET /api/v1/exchanges.
-      config: {
-        access: {
-          roles: ['help-desk', 'admin', 'state-system', 'data-admin'],
-          stateQuery: 'state',
-          crossState: ['help-desk', 'admin'],
-        },
-      },
+      config: { access: LEDGER_READ },
       schema: {
         hide: true,
         querystring: Type.Object({
@@ -219,7 +214,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
     '/portal/exchanges/:id',
     {
       // The same declaration as GET /api/v1/exchanges/{id}.
-      config: { access: { roles: ['help-desk', 'admin', 'state-system', 'data-admin'] } },
+      config: { access: LEDGER_READ },
       schema: { hide: true, params: IdParam },
     },
     async (request, reply) => {
