@@ -149,10 +149,13 @@ describe('a file sent while the queue is down', () => {
   it('is accepted, stored, and ingested once the sweeper finds it', async () => {
     const queue = sys.app.ctx.queue;
     const enqueue = queue.enqueue.bind(queue);
-    // Redis unreachable for the upload only: every enqueue fails.
-    queue.enqueue = (async () => {
+    const enqueueMany = queue.enqueueMany.bind(queue);
+    // Redis unreachable for the upload only: every enqueue fails, one job or many (job intents go in bulk).
+    const unreachable = async (): Promise<never> => {
       throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
-    }) as typeof queue.enqueue;
+    };
+    queue.enqueue = unreachable as typeof queue.enqueue;
+    queue.enqueueMany = unreachable as typeof queue.enqueueMany;
     let r: Awaited<ReturnType<typeof submit>>;
     try {
       r = await submit(
@@ -164,6 +167,7 @@ describe('a file sent while the queue is down', () => {
       );
     } finally {
       queue.enqueue = enqueue;
+      queue.enqueueMany = enqueueMany;
     }
     expect(r.statusCode, r.body).toBe(202);
     const id = (r.json() as { exchangeId: string }).exchangeId;
