@@ -149,7 +149,7 @@ describe('a file sent while the queue is down', () => {
   it('is accepted, stored, and ingested once the sweeper finds it', async () => {
     const queue = sys.app.ctx.queue;
     const enqueue = queue.enqueue.bind(queue);
-    const enqueueMany = queue.enqueueMany.bind(queue);
+    const enqueueMany = queue.enqueueMany;
     // Redis unreachable for the upload only: every enqueue fails, one job or many (job intents go in bulk).
     const unreachable = async (): Promise<never> => {
       throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
