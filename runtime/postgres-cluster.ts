@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './embedded-redis.js';
 
-function pgBin(name: string): string {
+/** The path of a Postgres program (initdb, pg_ctl, pg_dump, pg_restore, pg_basebackup), newest version first. */
+export function pgBin(name: string): string {
   for (const dir of ['/usr/lib/postgresql']) {
     if (!existsSync(dir)) continue;
     const versions = readdirSync(dir).sort((a, b) => Number(b) - Number(a));
