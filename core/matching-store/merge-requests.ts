@@ -159,13 +159,23 @@ export interface ActorScope {
   actor: Actor;
   /** A state-bound data administrator acts on students with a record of this state; null: any student. */
   scopeState: string | null;
+  /**
+   * Whether the disclosure grounds open this child to the requester (the request scope's policy for its principal:
+   * an enrolled record of its state, a notice naming its state, a search choice). Absent: no ground counts, only
+   * the requester's own students and review candidates ({@link unseenAmong}).
+   */
+  sees?: (db: Db, msixId: string) => Promise<boolean>;
   traceId: string | null;
 }
 
 export type CreateResult =
   | { kind: 'created'; request: MergeRequestView }
   | { kind: 'invalid'; reason: string }
-  | { kind: 'not-found'; reason: string }
+  /**
+   * No such student, or (`unseen`, the ids) one the requester may not see: both answer alike, so a request cannot
+   * probe which MSIX ids exist, are locked or were merged; the shell audits the unseen ones as a refusal.
+   */
+  | { kind: 'not-found'; reason: string; unseen: string[] }
   | { kind: 'forbidden'; reason: string }
   | { kind: 'conflict'; reason: string }
   | { kind: 'locked'; msixIds: string[]; requestIds: string[] };
@@ -186,6 +196,42 @@ async function outOfScope(db: Db, scopeState: string | null, msixIds: readonly s
     `None of students ${msixIds.join(', ')} has a ${scopeState} record; a ${scopeState} data administrator ` +
     `acts on students with a ${scopeState} record.`
   );
+}
+
+/** What a request naming students the requester may not see (or that do not exist) answers: the same words for both. */
+const notOpenTo = (ids: readonly string[]): string =>
+  `No student ${ids.join(', ')} that you may act on: name students with a record of your state, or one your state ` +
+  `was shown (a near-match review of its record, a move notice, a national search you chose from).`;
+
+/**
+ * The students a state-bound requester may not name (issue 13 finding 11: a request locks every student it names, so
+ * naming another state's child would take it from that state's reviews and merges). A request may name a student
+ * only when the requester may see it: the disclosure grounds open it to the requester (`sees`), or every record of
+ * it is the requester's state's, or it was the record or a candidate of a near-match review of an enrolled record of
+ * the requester's state (the worklist showed it side by side). A stub record (no enrollment) opens nothing here either.
+ */
+async function unseenAmong(tx: Db, who: ActorScope, msixIds: readonly string[]): Promise<string[]> {
+  const state = who.scopeState;
+  if (state === null) return [];
+  const unseen: string[] = [];
+  for (const id of msixIds) {
+    const own = await tx.query<{ own: boolean }>(
+      `SELECT bool_and(s.state_code = $2) AS own FROM links l JOIN state_records s ON s.id = l.record_id
+       WHERE l.msix_id = $1`,
+      [id, state],
+    );
+    if (own.rows[0]?.own) continue;
+    const reviewed = await tx.query(
+      `SELECT 1 FROM match_reviews r JOIN state_records s ON s.id = r.record_id
+       WHERE s.state_code = $2 AND ($1 = ANY(r.candidate_msix_ids) OR r.current_msix_id = $1)
+         AND jsonb_array_length(coalesce(s.record->'enrollments', '[]'::jsonb)) > 0 LIMIT 1`,
+      [id, state],
+    );
+    if (reviewed.rows.length) continue;
+    if (who.sees && (await who.sees(tx, id))) continue;
+    unseen.push(id);
+  }
+  return unseen;
 }
 
 /** Opens a merge or split request and locks its students. */
@@ -209,9 +255,17 @@ export async function createMergeRequest(
   try {
     return await deps.db.transaction(async (tx): Promise<CreateResult> => {
       const students = await lockStudents(tx, all);
+      const missing = all.filter((id) => !students.has(id));
+      // Before anything about a student is told (merged, retired, locked): whether the requester may name it at all.
+      const unseen = await unseenAmong(
+        tx,
+        who,
+        all.filter((id) => students.has(id)),
+      );
+      if (missing.length || unseen.length)
+        return { kind: 'not-found', reason: notOpenTo([...missing, ...unseen]), unseen };
       for (const id of all) {
-        const s = students.get(id);
-        if (!s) return { kind: 'not-found', reason: `No student with MSIX id ${id}.` };
+        const s = students.get(id)!;
         if (s.status === 'merged')
           return {
             kind: 'conflict',
@@ -222,8 +276,6 @@ export async function createMergeRequest(
       }
       const held = await lockedAmong(tx, all);
       if (held.msixIds.length) return { kind: 'locked', ...held };
-      const scope = await outOfScope(tx, who.scopeState, all);
-      if (scope) return { kind: 'forbidden', reason: scope };
       if (input.kind === 'split') {
         const linked = await tx.query<{ record_id: string }>('SELECT record_id FROM links WHERE msix_id = $1', [
           master,
@@ -667,12 +719,12 @@ export async function requestUndo(
   id: string,
   who: ActorScope & { reason?: string },
 ): Promise<CreateResult> {
-  if (!UUID.test(id)) return { kind: 'not-found', reason: `No request ${id}.` };
+  if (!UUID.test(id)) return { kind: 'not-found', reason: `No request ${id}.`, unseen: [] };
   try {
     return await deps.db.transaction(async (tx): Promise<CreateResult> => {
       const o = await tx.query<Row>('SELECT * FROM merge_requests WHERE id = $1 FOR UPDATE', [id]);
       const orig = o.rows[0];
-      if (!orig) return { kind: 'not-found', reason: `No request ${id}.` };
+      if (!orig) return { kind: 'not-found', reason: `No request ${id}.`, unseen: [] };
       if (orig.kind === 'undo')
         return { kind: 'conflict', reason: 'An undo cannot itself be undone; make a new merge or split request.' };
       if (orig.status !== 'approved')

@@ -10,6 +10,7 @@ import {
   MERGE_STATUSES,
   rejectMergeRequest,
   requestUndo,
+  type ActorScope,
   type CreateResult,
   type DecideResult,
   type MergeRequestView,
@@ -77,6 +78,21 @@ async function refuse(request: FastifyRequest, reason: string, rule: string): Pr
   throw new GatewayError('GW_ERR_FORBIDDEN', reason, { extra: { rule } });
 }
 
+/**
+ * A request naming students the requester may not see answers like one naming no student (404, the same words), and
+ * each such student is on the audit trail as a refusal naming it, so its states' disclosure log shows the attempt.
+ */
+export async function auditUnseen(request: FastifyRequest, res: CreateResult): Promise<void> {
+  if (res.kind !== 'not-found') return;
+  for (const msixId of res.unseen)
+    await scopeOf(request).audit.refused({
+      action: 'merge-request.refused',
+      msixId,
+      reason: `a ${actingState(request) ?? 'national'} request named a student its state may not see`,
+      details: { rule: 'unseen', requestId: (request.params as { id?: string }).id ?? null },
+    });
+}
+
 /** A create (or undo) result as the API answers it: the request, or the problem that refused it (audited). */
 export async function created(request: FastifyRequest, res: CreateResult): Promise<MergeRequestView> {
   switch (res.kind) {
@@ -85,6 +101,7 @@ export async function created(request: FastifyRequest, res: CreateResult): Promi
     case 'invalid':
       throw new GatewayError('GW_ERR_VALIDATION', res.reason);
     case 'not-found':
+      await auditUnseen(request, res);
       throw new GatewayError('GW_ERR_NOT_FOUND', res.reason);
     case 'forbidden':
       return refuse(request, res.reason, 'scope');
@@ -148,12 +165,19 @@ export const mergeDeps = (app: FastifyInstance) => ({
   consolidation: { requiredCredits: app.ctx.config.GRADUATION_CREDITS },
 });
 
-/** Who asks or decides: the caller, the state a data administrator acts for, the trace id. */
-export const who = (request: FastifyRequest) => ({
-  actor: actorOf(request),
-  scopeState: actingState(request),
-  traceId: request.id,
-});
+/**
+ * Who asks or decides: the caller, the state a data administrator acts for, whether the disclosure grounds open a
+ * child to the caller, the trace id.
+ */
+export const who = (request: FastifyRequest): ActorScope => {
+  const scope = scopeOf(request);
+  return {
+    actor: actorOf(request),
+    scopeState: actingState(request),
+    sees: async (db, msixId) => (await scope.grounds.decide(db, scope.principal, msixId)).kind === 'granted',
+    traceId: request.id,
+  };
+};
 
 /**
  * Merge and split requests (MSIX practice): a data administrator asks, a

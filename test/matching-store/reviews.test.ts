@@ -3,6 +3,7 @@ import { freshDb, STORE_KINDS } from '../support/db.js';
 import type { Db } from '../../core/store/db.js';
 import { getReview, listReviews, resolveReview } from '../../core/matching-store/reviews.js';
 import { createMergeRequest, rejectMergeRequest } from '../../core/matching-store/merge-requests.js';
+import { recordInState } from '../../core/security/disclosure.js';
 import { consolidation, linkOf, match, store, storeAndMatch } from './helpers.js';
 
 const admin = (id: string, state: string | null) => ({ id, state, roles: ['data-admin'] });
@@ -149,7 +150,14 @@ describe.each(STORE_KINDS)('near-match worklist on %s', (kind) => {
     const req = await createMergeRequest(
       deps,
       { kind: 'merge', masterMsixId: master, mergedMsixIds: [(await linkOf(db, other.id))!] },
-      { actor: admin('tx-admin', 'TX'), scopeState: 'TX', traceId: null },
+      {
+        actor: admin('tx-admin', 'TX'),
+        scopeState: 'TX',
+        // The gateway's record ground: master holds an enrolled Texas record, so Texas may name it.
+        sees: async (tx: Db, id: string) =>
+          (await recordInState.check(tx, { state: 'TX', subject: 'tx-admin' }, id)) !== null,
+        traceId: null,
+      },
     );
     expect(req.kind).toBe('created');
     const res = await resolveReview(deps, {

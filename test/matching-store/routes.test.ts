@@ -169,6 +169,35 @@ describe('merge and split requests over HTTP', () => {
     x = (await recordStatus('TX', 'TX-X')).msixId!;
     y = (await recordStatus('FL', 'FL-Y')).msixId!;
     expect(x).not.toBe(y);
+    // Issue 13 finding 11: y is a Florida child Texas may not see; naming him answers as a student that does not
+    // exist would (no lock taken, nothing told), and the refusal names him on the audit trail.
+    const probe = await txAdmin({
+      method: 'POST',
+      url: '/api/v1/merge-requests',
+      payload: { kind: 'merge', masterMsixId: x, mergedMsixIds: [y] },
+    });
+    expect(probe.statusCode).toBe(404);
+    const none = await txAdmin({
+      method: 'POST',
+      url: '/api/v1/merge-requests',
+      payload: { kind: 'merge', masterMsixId: x, mergedMsixIds: ['999999999999'] },
+    });
+    expect(none.statusCode).toBe(404);
+    expect(none.json().detail.replace('999999999999', y)).toBe(probe.json().detail);
+    expect(JSON.stringify(probe.json())).not.toMatch(/Beto|Samudio|2010-07-02|FL-Y/);
+    const unseen = await sys.db.query<{ msix_id: string; outcome: string; rule: string }>(
+      `SELECT msix_id, outcome, details->>'rule' AS rule FROM audit_events WHERE action = 'merge-request.refused'
+         AND msix_id = $1`,
+      [y],
+    );
+    expect(unseen.rows).toEqual([{ msix_id: y, outcome: 'denied', rule: 'unseen' }]);
+    expect((await admin(`/api/v1/students/${y}`)).json().status).toBe('active');
+    // Florida tells Texas the boy is moving there: now Texas may name him.
+    await sys.db.query(
+      `INSERT INTO move_notices (kind, dedupe_key, msix_id, from_state, to_state, created_by)
+       VALUES ('move', 'routes-test-y', $1, 'FL', 'TX', 'test')`,
+      [y],
+    );
     const made = await txAdmin({
       method: 'POST',
       url: '/api/v1/merge-requests',

@@ -17,7 +17,7 @@ import { listState } from '../../../core/security/scope.js';
 import { readStudent } from '../../../core/students.js';
 import { type FieldIssue, createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
-import { CreateBody, created, decided, mergeDeps, who } from '../../routes/matching-merges.js';
+import { auditUnseen, CreateBody, created, decided, mergeDeps, who } from '../../routes/matching-merges.js';
 import { MATCHING_ACT } from '../../routes/matching-shared.js';
 import { auditReviewRead, ResolveBody, resolveAsAsked, visibleReview } from '../../routes/matching-reviews.js';
 import { IdParam } from '../../schemas.js';
@@ -625,6 +625,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
       body as Parameters<typeof createMergeRequest>[1],
       who(request),
     );
+    await auditUnseen(request, res);
     if (res.kind === 'invalid' || res.kind === 'not-found' || res.kind === 'conflict') return invalid({}, res.reason);
     const m = await created(request, res);
     return reply.redirect(`${PAGES.merges.href}/${m.id}?done=asked`, 303);
