@@ -21,6 +21,26 @@ export const ConfigSchema = Type.Object({
     default: '',
     description: 'Redis connection string. Empty: a local redis-server is started on a free port.',
   }),
+  REDIS_MODE: Type.Union([Type.Literal('standalone'), Type.Literal('sentinel'), Type.Literal('cluster')], {
+    default: 'standalone',
+    description:
+      'standalone: one server (REDIS_URL). sentinel: the master REDIS_SENTINEL_NAME found through the sentinels ' +
+      'in REDIS_NODES, followed over failovers. cluster: a Redis Cluster reached through the seed nodes in ' +
+      'REDIS_NODES; queue keys get a hash tag ({QUEUE_PREFIX}). In both, REDIS_URL gives only user, password ' +
+      'and TLS (rediss://).',
+  }),
+  REDIS_NODES: Type.String({
+    default: '',
+    description: 'Sentinels (REDIS_MODE=sentinel) or cluster seed nodes (cluster), as host:port,host:port.',
+  }),
+  REDIS_SENTINEL_NAME: Type.String({
+    default: 'mymaster',
+    description: 'Name of the master the sentinels watch (REDIS_MODE=sentinel).',
+  }),
+  REDIS_SENTINEL_PASSWORD: Type.String({
+    default: '',
+    description: 'Password of the sentinels themselves, when they require one.',
+  }),
   DATA_DIR: Type.String({
     default: './.data',
     description: 'Where embedded PGlite, the embedded Redis and uploaded files live.',

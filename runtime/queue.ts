@@ -1,5 +1,5 @@
 import { Queue, Worker, type Job, type Processor } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { UnavailableError } from '../core/errors.js';
 import {
   QUEUES,
@@ -11,19 +11,7 @@ import {
 import { LogLimiter, errorKey } from './log-limit.js';
 import { jobDuration, jobFailures } from './metrics.js';
 import type { Logger } from './logger.js';
-
-export function redisOptions(url: string) {
-  const u = new URL(url);
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
-    maxRetriesPerRequest: null as null,
-  };
-}
+import { bullConnection, createRedis, queueKeyPrefix, type RedisTarget } from './redis.js';
 
 /** Retries with exponential backoff: a transient failure (database busy, state system down) heals itself. */
 export const DEFAULT_JOB_OPTIONS = {
@@ -85,21 +73,26 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  */
 export class BullJobQueue implements RecoverableJobQueue {
   private readonly queues = new Map<QueueName, Queue>();
-  private readonly conn: Redis;
+  private readonly conn: Redis | Cluster;
+  /** Cluster clients made for the queues (BullMQ leaves closing a client it was given to its owner). */
+  private readonly clients: (Redis | Cluster)[] = [];
+  /** The key prefix as configured; BullMQ's keys use {@link keyPrefix}. */
   readonly prefix: string;
+  private readonly keyPrefix: string;
   private readonly limiter: LogLimiter;
   private readonly enqueueTimeoutMs: number;
   private readonly jobOptions: Record<QueueName, object>;
   constructor(
-    private readonly redisUrl: string,
+    private readonly redis: RedisTarget,
     opts: QueueOptions | string = {},
   ) {
     const o = typeof opts === 'string' ? { prefix: opts } : opts;
     this.prefix = o.prefix ?? 'msix';
+    this.keyPrefix = queueKeyPrefix(redis, this.prefix);
     this.limiter = new LogLimiter(o.logger ?? SILENT);
     this.enqueueTimeoutMs = o.enqueueTimeoutMs ?? 2000;
     this.jobOptions = jobOptions(o);
-    this.conn = new Redis({ ...redisOptions(redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.conn = createRedis(redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.conn.on('error', (err: Error) =>
       this.limiter.log(
         'warn',
@@ -112,9 +105,11 @@ export class BullJobQueue implements RecoverableJobQueue {
   queue(name: QueueName): Queue {
     let q = this.queues.get(name);
     if (!q) {
+      const connection = bullConnection(this.redis, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+      if (connection instanceof Cluster) this.clients.push(connection);
       q = new Queue(name, {
-        connection: { ...redisOptions(this.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false },
-        prefix: this.prefix,
+        connection,
+        prefix: this.keyPrefix,
         defaultJobOptions: this.jobOptions[name],
       });
       q.on('error', (err: Error) =>
@@ -215,6 +210,7 @@ export class BullJobQueue implements RecoverableJobQueue {
   }
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    for (const c of this.clients) c.disconnect();
     this.conn.disconnect();
   }
 }
@@ -246,17 +242,18 @@ const traceOf = (job: Job | undefined) => (job?.data as { traceId?: string } | u
  * warning at most once a minute for the same error.
  */
 export function startQueueWorker<Q extends QueueName>(
-  redisUrl: string,
+  redis: RedisTarget,
   name: Q,
   processor: JobProcessor<Q>,
   opts: QueueWorkerOptions,
 ): Worker {
   const log = opts.logger ?? SILENT;
   const limiter = new LogLimiter(log);
+  const connection = bullConnection(redis, { maxRetriesPerRequest: null });
   const w = new Worker(name, processor as Processor, {
-    connection: redisOptions(redisUrl),
+    connection,
     concurrency: opts.concurrency,
-    prefix: opts.prefix ?? 'msix',
+    prefix: queueKeyPrefix(redis, opts.prefix ?? 'msix'),
     ...(opts.stalledIntervalMs
       ? { stalledInterval: opts.stalledIntervalMs, lockDuration: 2 * opts.stalledIntervalMs }
       : {}),
@@ -277,6 +274,7 @@ export function startQueueWorker<Q extends QueueName>(
     if (final) limiter.log('error', key, fields, 'job failed all its attempts; the recovery pass retries it');
     else limiter.log('warn', key, fields, 'job attempt failed; it is retried');
   });
+  if (connection instanceof Cluster) w.on('closed', () => connection.disconnect());
   w.on('stalled', (jobId: string) =>
     log.warn({ queue: name, jobId }, 'job stalled (its worker stopped); it runs again elsewhere'),
   );

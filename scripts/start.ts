@@ -11,6 +11,7 @@ import { createLogger } from '../runtime/logger.js';
 import { openDatabase } from '../runtime/database.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../runtime/embedded-redis.js';
 import { BullJobQueue } from '../runtime/queue.js';
+import { describeRedis, redisTarget } from '../runtime/redis.js';
 import { waitFor } from '../runtime/startup.js';
 import { ensureStates } from '../core/states.js';
 import { auditHead } from '../core/security/audit-chain.js';
@@ -79,12 +80,13 @@ try {
 
   let redisUrl = config.REDIS_URL;
   let embedded: EmbeddedRedis | null = null;
-  if (!redisUrl) {
+  if (!redisUrl && config.REDIS_MODE === 'standalone') {
     embedded = await startEmbeddedRedis(join(config.DATA_DIR, 'redis'), { persist: true, log: say });
     redisUrl = embedded.url;
     stops.unshift(() => embedded!.stop());
   }
-  const queue = new BullJobQueue(redisUrl, {
+  const redis = redisTarget(config, redisUrl);
+  const queue = new BullJobQueue(redis, {
     prefix: config.QUEUE_PREFIX,
     logger,
     enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS,
@@ -98,7 +100,7 @@ try {
 
   let workers: RunningWorkers | null = null;
   if (config.ROLE !== 'gateway') {
-    workers = startWorkers({ db, queue, config, logger }, redisUrl, config.QUEUE_PREFIX);
+    workers = startWorkers({ db, queue, config, logger }, redis, config.QUEUE_PREFIX);
     stops.push(() => workers!.close());
   }
   let app: FastifyInstance | null = null;
@@ -109,7 +111,7 @@ try {
         db,
         queue,
         config,
-        sharedLimits: { url: redisUrl, prefix: `${config.QUEUE_PREFIX}:ratelimit:` },
+        sharedLimits: { redis, prefix: `${config.QUEUE_PREFIX}:ratelimit:` },
         ...(operatorToken ? { operatorToken } : {}),
       },
       { logger },
@@ -145,7 +147,7 @@ try {
   say('');
   say('Migrant student record exchange gateway is running.');
   say(`  database : ${description}`);
-  say(`  redis    : ${embedded ? `embedded redis-server at ${redisUrl}` : redisUrl}`);
+  say(`  redis    : ${embedded ? `embedded redis-server at ${redisUrl}` : describeRedis(redis)}`);
   say(`  role     : ${config.ROLE}`);
   if (app) {
     say(`  portal   : ${base}/portal  (sign in as a demo person: counselor, data administrator, help desk, federal)`);

@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq';
 import { MAINTENANCE_TASKS, QUEUES, type QueueName } from '../core/jobs.js';
 import { startQueueWorker, type JobProcessor } from '../runtime/queue.js';
+import type { RedisTarget } from '../runtime/redis.js';
 import type { WorkerContext } from './context.js';
 import { matchProcessor } from './processors/match.js';
 import { ingestProcessor } from './processors/ingest.js';
@@ -21,7 +22,7 @@ export interface RunningWorkers {
  * job schedulers (one job per period for the whole cluster, not one loop per
  * worker process).
  */
-export function startWorkers(ctx: WorkerContext, redisUrl: string, prefix = 'msix'): RunningWorkers {
+export function startWorkers(ctx: WorkerContext, redis: RedisTarget, prefix = 'msix'): RunningWorkers {
   const c = ctx.config;
   const maintenance = maintenancePasses(ctx);
   const processors: { [Q in QueueName]: JobProcessor<Q> } = {
@@ -32,7 +33,7 @@ export function startWorkers(ctx: WorkerContext, redisUrl: string, prefix = 'msi
   };
   const common = { prefix, logger: ctx.logger, stalledIntervalMs: c.JOB_STALLED_INTERVAL_MS };
   const workers = (Object.keys(processors) as QueueName[]).map((name) =>
-    startQueueWorker(redisUrl, name, processors[name] as JobProcessor<QueueName>, {
+    startQueueWorker(redis, name, processors[name] as JobProcessor<QueueName>, {
       ...common,
       // Three passes may run at once; each task at most once per process.
       concurrency: name === QUEUES.maintenance ? 3 : c.WORKER_CONCURRENCY,

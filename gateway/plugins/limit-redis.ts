@@ -1,11 +1,11 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { FastifyBaseLogger } from 'fastify';
-import { redisOptions } from '../../runtime/queue.js';
+import { createRedis, type RedisTarget } from '../../runtime/redis.js';
 
 /** Where the rate-limit counters live so that every gateway process shares them. */
 export interface SharedLimits {
-  /** The Redis the gateways share (the queue's Redis). */
-  url: string;
+  /** The Redis the gateways share (the queue's Redis): a server's URL, or its Sentinel or Cluster topology. */
+  redis: RedisTarget;
   /** Prefix of every counter key, e.g. `msix:ratelimit:`. */
   prefix: string;
 }
@@ -25,9 +25,8 @@ const READY_WAIT_MS = 3000;
 export async function connectLimitRedis(
   limits: SharedLimits,
   log: Pick<FastifyBaseLogger, 'warn' | 'info'>,
-): Promise<Redis> {
-  const redis = new Redis({
-    ...redisOptions(limits.url),
+): Promise<Redis | Cluster> {
+  const redis = createRedis(limits.redis, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     commandTimeout: COMMAND_TIMEOUT_MS,

@@ -5,11 +5,10 @@
  * and audit apply as on every other surface.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { Redis } from 'ioredis';
 import { GatewayError } from '../../core/errors.js';
 import { openSifSession } from '../../core/sif/environments.js';
 import { MemoryReplayGuard, RedisReplayGuard, type ReplayGuard } from '../../core/security/replay-guard.js';
-import { redisOptions } from '../../runtime/queue.js';
+import { createRedis } from '../../runtime/redis.js';
 import { registerAuthScheme, sifScheme } from '../plugins/auth.js';
 import { registerSifErrorHandlers } from './http.js';
 import { sifEnvironmentRoutes } from './environments.js';
@@ -33,7 +32,7 @@ export const sifPlugin: FastifyPluginAsync = async (app) => {
   const { config, sharedLimits, db } = app.ctx;
   let replay: ReplayGuard = new MemoryReplayGuard();
   if (sharedLimits) {
-    const redis = new Redis({ ...redisOptions(sharedLimits.url), maxRetriesPerRequest: 1, lazyConnect: true });
+    const redis = createRedis(sharedLimits.redis, { maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on('error', () => {});
     app.addHook('onClose', async () => {
       redis.disconnect();

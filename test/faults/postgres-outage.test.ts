@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisOptions } from '../../runtime/queue.js';
+import { redisOptions } from '../../runtime/redis.js';
 import { checkAccepted, children, startFaultWorld, until, write, type FaultWorld, type Proc } from './support.js';
 
 /**

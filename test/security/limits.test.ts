@@ -42,7 +42,7 @@ describe('rate limits', () => {
     expect(codes).toEqual(['one:200', 'two:200', 'one:200', 'two:200', 'one:200', 'two:429', 'one:429', 'two:429']);
     // The counters are in Redis, under this system's prefix.
     const prefix = sys.app.ctx.sharedLimits!.prefix;
-    const redis = new Redis(sys.app.ctx.sharedLimits!.url);
+    const redis = new Redis(sys.app.ctx.sharedLimits!.redis as string);
     try {
       const keys = await redis.keys(`${prefix}*`);
       expect(keys.some((k) => k.endsWith(`p:${clientId}`))).toBe(true);
@@ -55,7 +55,7 @@ describe('rate limits', () => {
   it('keeps answering, without limits, when the rate-limit Redis is unreachable', async () => {
     const lonely = await buildApp({
       ...sys.app.ctx,
-      sharedLimits: { url: 'redis://127.0.0.1:1', prefix: 'unreachable:' },
+      sharedLimits: { redis: 'redis://127.0.0.1:1', prefix: 'unreachable:' },
     });
     try {
       const { token } = await tokenFor(sys, { state: 'CA', roles: ['state-system'] });

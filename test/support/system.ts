@@ -4,6 +4,7 @@ import { buildApp } from '../../gateway/app.js';
 import { loadConfig, type Config } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
 import { BullJobQueue } from '../../runtime/queue.js';
+import type { RedisTarget } from '../../runtime/redis.js';
 import { startWorkers, type RunningWorkers } from '../../worker/index.js';
 import { freshDb, queuePrefix, type StoreKind } from './db.js';
 import type { Db } from '../../core/store/db.js';
@@ -26,6 +27,8 @@ export async function startSystem(
     env?: Record<string, string>;
     /** The clock of the gateway's and workers' in-process caches (see support/clock.ts). */
     cacheClock?: Clock;
+    /** Another Redis than the suite's (a Sentinel or Cluster topology). */
+    redis?: RedisTarget;
   } = {},
 ): Promise<TestSystem> {
   const { db, drop } = await freshDb(opts.store ?? 'postgres');
@@ -36,18 +39,18 @@ export async function startSystem(
     EXCHANGE_ALLOW_PRIVATE_ADDRESSES: 'true',
     ...opts.env,
   });
-  const redisUrl = inject('redisUrl');
+  const redis = opts.redis ?? inject('redisUrl');
   const prefix = queuePrefix();
-  const queue = new BullJobQueue(redisUrl, prefix);
+  const queue = new BullJobQueue(redis, prefix);
   const logger = createLogger('silent');
   const clock = opts.cacheClock ? { cacheClock: opts.cacheClock } : {};
-  const workers = opts.workers ? startWorkers({ db, queue, config, logger, ...clock }, redisUrl, prefix) : null;
+  const workers = opts.workers ? startWorkers({ db, queue, config, logger, ...clock }, redis, prefix) : null;
   // Rate limits in the suite's Redis, under this system's own prefix (as several gateway processes would share them).
   const app = await buildApp({
     db,
     queue,
     config,
-    sharedLimits: { url: redisUrl, prefix: `${prefix}:ratelimit:` },
+    sharedLimits: { redis, prefix: `${prefix}:ratelimit:` },
     ...clock,
   });
   return {
