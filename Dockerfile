@@ -6,6 +6,9 @@ COPY package.json package-lock.json ./
 # The workspace packages' manifests, so npm ci can link them (their sources come with COPY . .).
 COPY packages/adapter-sdk/package.json packages/adapter-sdk/
 COPY packages/adapter-ngs/package.json packages/adapter-ngs/
+# The NGS adapter package builds itself on install (its prepare script, as a vendor's would): its build inputs too.
+COPY packages/adapter-ngs/tsconfig.json packages/adapter-ngs/
+COPY packages/adapter-ngs/src packages/adapter-ngs/src
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -17,7 +20,8 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY packages/adapter-sdk/package.json packages/adapter-sdk/
 COPY packages/adapter-ngs/package.json packages/adapter-ngs/
-RUN npm ci --omit=dev --no-audit --no-fund
+# No install scripts: the workspace packages arrive compiled in dist/ (their prepare would need their sources).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 # dist/node_modules holds the compiled workspace packages, found before node_modules' links to their sources.
 COPY --from=build /app/dist ./dist
 USER node

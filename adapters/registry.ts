@@ -74,7 +74,10 @@ const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
 
 /**
  * The folder an `ADAPTERS` entry names: a path (starts with `.` or `/`) relative to `base`, or an npm package
- * looked up in node_modules from `base` upwards and then from the gateway's folder upwards, as node would.
+ * looked up in node_modules from the gateway's folder upwards and then from `base` upwards, as node would. The
+ * gateway's folder comes first because an adapter must run with the gateway's own SDK: a compiled gateway
+ * (dist/) finds the compiled workspace packages in dist/node_modules, where their `@msix/adapter-sdk` import
+ * resolves to the compiled SDK, before a checkout's node_modules links, whose SDK names TypeScript sources.
  */
 export function resolveAdapterSource(
   spec: string,
@@ -86,7 +89,7 @@ export function resolveAdapterSource(
   }
   if (!PACKAGE_NAME.test(spec))
     return { kind: 'error', reason: `'${spec}' is neither a path (./…, /…) nor an npm package name` };
-  for (const start of [base, DEFAULT_ADAPTERS_DIR]) {
+  for (const start of [DEFAULT_ADAPTERS_DIR, base]) {
     for (let d = resolve(start); ; d = dirname(d)) {
       const candidate = join(d, 'node_modules', spec);
       if (existsSync(join(candidate, 'package.json'))) return { kind: 'ok', dir: candidate };

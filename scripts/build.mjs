@@ -4,9 +4,10 @@
  * copies what tsc does not emit but the code reads at run time, beside the compiled modules and at the same
  * relative paths: SQL migrations, JSON data (code sets, crosswalks, adapter manifests), XML descriptors,
  * adapter fixtures and the worker-thread entry (.mjs). `node dist/scripts/start.js` then runs without tsx.
- * The workspace packages (packages/*, the adapter SDK) are built by their own build.mjs into the form npm publishes
- * and placed in dist/node_modules, where node finds them before the repository's node_modules (whose workspace
- * links name TypeScript sources).
+ * The workspace packages (packages/*) are built into the form npm publishes and placed in dist/node_modules, where
+ * node (and the adapter registry, for ADAPTERS) finds them before the repository's node_modules, whose workspace
+ * link to the SDK names TypeScript sources: the SDK by its build.mjs (which writes a publishable dist/), an
+ * adapter package the way a vendor's is, by its `build` script, copied with the files its package.json publishes.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -45,10 +46,19 @@ for (const dir of SOURCES) copyAssets(dir);
 
 for (const name of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', name);
-  const builder = join(dir, 'build.mjs');
-  if (!statSync(dir).isDirectory() || !readdirSync(dir).includes('build.mjs')) continue;
-  execFileSync(process.execPath, [builder], { stdio: 'inherit', cwd: dir });
-  const { name: pkgName } = JSON.parse(readFileSync(join(dir, 'dist', 'package.json'), 'utf8'));
-  cpSync(join(dir, 'dist'), join(out, 'node_modules', pkgName), { recursive: true });
+  if (!statSync(dir).isDirectory()) continue;
+  if (readdirSync(dir).includes('build.mjs')) {
+    execFileSync(process.execPath, [join(dir, 'build.mjs')], { stdio: 'inherit', cwd: dir });
+    const { name: pkgName } = JSON.parse(readFileSync(join(dir, 'dist', 'package.json'), 'utf8'));
+    cpSync(join(dir, 'dist'), join(out, 'node_modules', pkgName), { recursive: true });
+    continue;
+  }
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  if (!pkg.scripts?.build) continue;
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit', cwd: dir });
+  const target = join(out, 'node_modules', pkg.name);
+  for (const file of ['package.json', ...(pkg.files ?? [])]) {
+    cpSync(join(dir, file), join(target, file), { recursive: true });
+  }
 }
 process.stdout.write(`dist/: compiled with tsc, ${copied} asset files copied\n`);

@@ -45,21 +45,22 @@ describe('production runs compiled JavaScript', () => {
   it('builds dist/ (npm run build); node dist/scripts/start.js migrates, serves health, loads adapters', async () => {
     await run(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: 240_000 });
 
-    // Adapter discovery imports each adapter's compiled entry (index.js where the manifest says index.ts).
+    // Adapter discovery imports each adapter's compiled entry (index.js where the manifest says index.ts), and the
+    // out-of-tree NGS package (ADAPTERS) as published: its own compiled entry, with the gateway's compiled SDK.
     const adapters = await run(
       process.execPath,
       [
         '--input-type=module',
         '-e',
         "const { loadAdapters } = await import('./dist/adapters/registry.js');" +
-          'const r = await loadAdapters();' +
+          "const r = await loadAdapters({ packages: ['@msix-examples/adapter-ngs'] });" +
           'console.log(JSON.stringify({ ids: [...r.adapters.keys()], disabled: r.disabled }));',
       ],
       { cwd: ROOT },
     );
     const found = JSON.parse(adapters.stdout) as { ids: string[]; disabled: unknown[] };
     expect(found.disabled).toEqual([]);
-    expect(found.ids).toEqual(expect.arrayContaining(['edfi-xml', 'mis2000-csv', 'msix-typed']));
+    expect(found.ids).toEqual(expect.arrayContaining(['edfi-xml', 'mis2000-csv', 'msix-typed', 'ngs-export']));
 
     // A fresh, unmigrated database: the compiled start applies the copied .sql migrations itself.
     const { url, drop } = await freshDb('postgres', { migrated: false });
@@ -71,11 +72,14 @@ describe('production runs compiled JavaScript', () => {
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'warn',
+      ADAPTERS: '@msix-examples/adapter-ngs',
     };
     const { health, output } = await startCompiled(env);
     const ready = await fetch(health);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready' });
+    const readiness = (await ready.json()) as { status: string; checks?: unknown };
+    expect(readiness).toMatchObject({ status: 'ready' });
+    expect(JSON.stringify(readiness)).toContain('ngs-export');
     expect(output()).not.toMatch(/tsx|ERR_MODULE_NOT_FOUND|ERR_UNKNOWN_FILE_EXTENSION/);
     child!.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));

@@ -80,5 +80,16 @@ describe('docker-compose.yml', () => {
       const beforeCi = stage.slice(0, stage.indexOf('RUN npm ci'));
       for (const p of packages) expect(beforeCi).toContain(`COPY packages/${p}/package.json packages/${p}/`);
     }
+    // A package that builds itself on install (prepare) needs its build inputs there too; the run stage, whose
+    // packages arrive compiled in dist/, installs without scripts.
+    const [build, runStage] = stages as [string, string];
+    for (const p of packages) {
+      const pkg = JSON.parse(read(`packages/${p}/package.json`)) as { scripts?: Record<string, string> };
+      if (!pkg.scripts?.prepare) continue;
+      const beforeCi = build.slice(0, build.indexOf('RUN npm ci'));
+      expect(beforeCi).toContain(`COPY packages/${p}/tsconfig.json packages/${p}/`);
+      expect(beforeCi).toContain(`COPY packages/${p}/src packages/${p}/src`);
+    }
+    expect(runStage).toMatch(/RUN npm ci --omit=dev --ignore-scripts/);
   });
 });
