@@ -23,7 +23,7 @@ import {
   renderReportSummary,
   type IngestReport,
 } from '../core/ingest/report.js';
-import { parseCommandLine } from '../lib/cli.js';
+import { integerOption, parseCommandLine } from '../lib/cli.js';
 import { initAdapter } from './adapter-init.js';
 
 const USAGE = `usage:
@@ -273,6 +273,9 @@ async function adapterCommand(f: Flags): Promise<number> {
 
 /** `msix adapter check`: the kit, coverage and samples on one adapter package; writes the certification report. */
 async function adapterCheck(target: string, f: Flags): Promise<number> {
+  const text = str(f, 'students');
+  // The shared option parser: a non-number, a fraction or less than 1 is a usage error (exit 2) naming the option.
+  const students = text === undefined ? undefined : integerOption(text, 'students', 0, USAGE);
   // A folder of that name here first (`adapter-nightly` just made by init), else a path or an installed package.
   const found = existsSync(resolve(target))
     ? { kind: 'ok' as const, dir: resolve(target) }
@@ -281,12 +284,11 @@ async function adapterCheck(target: string, f: Flags): Promise<number> {
     console.error(`msix adapter check: ${found.reason}`);
     return 2;
   }
-  const students = str(f, 'students');
   const samples = ((f.file as string[] | undefined) ?? []).map((p) => resolve(p));
   const report = await certify(found.dir, {
     samples,
     load: { acceptedMajors: ACCEPTED_SDK_MAJORS },
-    ...(students ? { largeFileStudents: Number(students) } : {}),
+    ...(students ? { largeFileStudents: students } : {}),
     log: (l: string) => console.error(l),
   });
   const out = resolve(str(f, 'out') ?? 'certification');

@@ -48,6 +48,10 @@ describe('msix validate', () => {
     expect(msix('validate').status).toBe(2);
     expect(msix('validate', 'x.unknown').status).toBe(2);
     expect(msix('submit', 'x.msix').status).toBe(2);
+    // --students goes through the shared integer option parser, before any adapter is loaded.
+    const students = msix('adapter', 'check', 'packages/adapter-ngs', '--students=-5');
+    expect(students.status).toBe(2);
+    expect(students.stderr).toContain("--students must be a whole number of at least 1, not '-5'");
   });
 });
 
