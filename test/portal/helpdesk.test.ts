@@ -23,7 +23,8 @@ const noChildIn = (html: string, where: string) => {
 };
 
 beforeAll(async () => {
-  portal = await startPortal();
+  // A broken ADAPTERS entry, which the status board must report.
+  portal = await startPortal({ env: { ADAPTERS: './no/such/adapter' } });
 });
 afterAll(async () => {
   await portal?.close();
@@ -89,6 +90,8 @@ describe('help desk journey', () => {
     );
     const page = await signIn(portal, 'Hana Park', '/portal/status');
     noChildIn(await page.content(), 'the status board');
+    const broken = (await page.locator('[data-broken-adapters]').textContent()) ?? '';
+    expect(broken).toMatch(/\.\/no\/such\/adapter \(discovery\): folder …\/adapter does not exist/);
     const alerts = page.getByTestId('alerts').locator(`[data-alert="dead-delivery:${state}"]`);
     await expect(alerts.count()).resolves.toBe(1);
     await expect(alerts.textContent()).resolves.toContain(`${same.length} deliveries to ${state}`);

@@ -39,7 +39,8 @@ const statusOptions = (list: readonly string[]) => [['', 'Any status'] as const,
  */
 export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
-  // Adapters that did not load (a broken ADAPTERS entry): files for them fail, so the board says so first.
+  // Adapters that did not load (a broken ADAPTERS entry): files for them fail, so the status board and the
+  // deliveries page say so first.
   const { disabled } = await installedAdapters(app.ctx.config.ADAPTERS);
   const brokenAdapters = disabled.length ? (
     <Alert kind="warning">
@@ -325,6 +326,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
         reply,
         <Page title="Status board" viewer={viewer} path={PAGES.status.href}>
           <h1>Status board</h1>
+          {brokenAdapters}
           <section aria-labelledby="alerts-h" data-testid="alerts">
             <h2 id="alerts-h">Alerts</h2>
             {board.alerts.length === 0 ? (
