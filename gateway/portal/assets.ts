@@ -113,4 +113,15 @@ export const assetRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.send(asset.body);
     },
   );
+
+  // Browsers ask for /favicon.ico on their own (the sign-in page, a JSON answer, the API docs): USWDS's icon.
+  app.get('/favicon.ico', { config: { access: { public: true } }, schema: { hide: true } }, async (_request, reply) => {
+    const asset = load(ASSETS.favicon.slice('/assets/'.length));
+    if (!asset) return reply.callNotFound();
+    return reply
+      .type(asset.type)
+      .header('etag', asset.etag)
+      .header('cache-control', 'public, max-age=86400')
+      .send(asset.body);
+  });
 };

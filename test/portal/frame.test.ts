@@ -109,5 +109,8 @@ describe('portal frame', () => {
       headers: { 'accept-encoding': 'gzip' },
     });
     expect([css.statusCode, css.headers['content-encoding']]).toEqual([200, 'gzip']);
+    // The icon browsers ask for on their own, before any page names one.
+    const icon = await portal.sys.app.inject({ method: 'GET', url: '/favicon.ico' });
+    expect([icon.statusCode, icon.headers['content-type']]).toEqual([200, 'image/x-icon']);
   });
 });
