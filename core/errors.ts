@@ -45,6 +45,7 @@ export const ERRORS = {
   GW_ERR_RATE_LIMITED: { status: 429, title: 'Too many requests', type: 'rate-limited' },
   GW_ERR_INTERNAL: { status: 500, title: 'Internal error', type: 'internal' },
   GW_ERR_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable', type: 'unavailable' },
+  GW_ERR_OVERLOADED: { status: 503, title: 'The gateway is overloaded', type: 'overloaded' },
   // Exchange between states (record requests, notices, deliveries).
   GW_ERR_UNKNOWN_STUDENT: { status: 404, title: 'No student matches', type: 'unknown-student' },
   GW_ERR_AMBIGUOUS_STUDENT: {

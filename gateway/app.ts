@@ -44,6 +44,7 @@ import { portalPlugin } from './portal/plugin.js';
 import { reportRoutes } from './routes/reports.js';
 import { edfiHeldRecordRoutes } from './routes/edfi-held-records.js';
 import metricsPlugin from './plugins/metrics.js';
+import overloadPlugin, { type PressureProbe } from './plugins/overload.js';
 import { queueBoardPlugin } from './plugins/queue-board.js';
 
 /** The gateway's fastify instance: TypeBox schemas give route handlers their types. */
@@ -64,6 +65,8 @@ export const DISCLOSURE_GROUNDS = [recordInState, noticeGround, searchChoiceGrou
 
 export interface BuildOptions {
   logger?: Logger | boolean;
+  /** Pressure readings for the overload guard instead of the process's own (tests). */
+  pressure?: PressureProbe;
 }
 
 const CORRELATION = /^[\w.:-]{1,100}$/;
@@ -144,6 +147,8 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
     }
   });
   registerProblemHandlers(app);
+  // Load shedding first: a request shed under overload costs no token check, body parse or database call.
+  await app.register(overloadPlugin, opts.pressure ? { probe: opts.pressure } : {});
   // Security headers, rate limits, and authentication + authorization of every route (config.access).
   await app.register(cookie);
   await app.register(securityPlugin, { grounds: disclosurePolicy(DISCLOSURE_GROUNDS), front: true });

@@ -262,6 +262,33 @@ export const ConfigSchema = Type.Object({
       'Token requests per client id and IP per RATE_LIMIT_WINDOW_MS (slows secret guessing); ten times as many ' +
       'per IP whatever the client id.',
   }),
+  // Load shedding (gateway/plugins/overload.ts): 503 with Retry-After before latency collapses.
+  OVERLOAD_MAX_IN_FLIGHT: Type.Integer({
+    default: 1000,
+    minimum: 0,
+    description:
+      'Requests this gateway process works on at once; one more is answered 503 GW_ERR_OVERLOADED with ' +
+      'Retry-After at once instead of queueing behind the others. Health and metrics routes are exempt. 0: no limit.',
+  }),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
+    default: 1000,
+    minimum: 0,
+    description:
+      'Event-loop delay (mean of a 500 ms sample, the lower of the last two) above which new requests are shed ' +
+      "with 503: the process's CPU is saturated. 0: not checked.",
+  }),
+  OVERLOAD_MAX_HEAP_USED_MB: Type.Integer({
+    default: 0,
+    minimum: 0,
+    description:
+      'V8 heap in use (MiB, sampled every 500 ms) above which new requests are shed with 503; set it below ' +
+      '--max-old-space-size (e.g. 90% of it). 0: not checked.',
+  }),
+  OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({
+    default: 2,
+    minimum: 1,
+    description: 'Retry-After of a request shed under overload.',
+  }),
   // The SIF surface (gateway/sif/plugin.ts) passes it to sifScheme.
   HMAC_REPLAY_WINDOW_SECONDS: Type.Integer({
     default: 300,

@@ -21,6 +21,12 @@ export const httpDuration = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [registry],
 });
+export const httpShed = new Counter({
+  name: 'msix_http_shed_total',
+  help: 'Requests answered 503 GW_ERR_OVERLOADED at once, by reason (in-flight, event-loop-delay, heap).',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
 export const jobDuration = new Histogram({
   name: 'msix_job_duration_seconds',
   help: 'Time a queue job ran, by queue and outcome (completed, failed).',

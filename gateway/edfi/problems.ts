@@ -54,6 +54,7 @@ const BY_CODE: Partial<Record<ErrorCode, { type: string; title: string }>> = {
   GW_ERR_NOT_ACCEPTABLE: { type: 'not-acceptable', title: 'Not Acceptable' },
   GW_ERR_PRECONDITION: { type: 'optimistic-lock-failed', title: 'Optimistic Lock Failed' },
   GW_ERR_UNAVAILABLE: { type: 'service-unavailable', title: 'Service Unavailable' },
+  GW_ERR_OVERLOADED: { type: 'service-unavailable', title: 'Service Unavailable' },
   GW_ERR_INTERNAL: { type: 'internal-server-error', title: 'Internal Server Error' },
 };
 

@@ -33,7 +33,7 @@ const metricsPlugin: FastifyPluginAsync = async (app) => {
     '/metrics',
     {
       // Public to the security layer: Prometheus has no person or client token; METRICS_TOKEN guards it instead.
-      config: { access: { public: true } },
+      config: { access: { public: true }, overloadExempt: true },
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format)',

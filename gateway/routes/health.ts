@@ -52,7 +52,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health',
     {
-      config: { access: { public: true } },
+      config: { access: { public: true }, overloadExempt: true },
       schema: {
         tags: ['health'],
         summary: 'Healthy or Unhealthy, as the Ed-Fi ODS/API answers',
@@ -71,7 +71,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health/live',
     {
-      config: { access: { public: true } },
+      config: { access: { public: true }, overloadExempt: true },
       schema: {
         tags: ['health'],
         summary: 'The process is up',
@@ -83,7 +83,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health/ready',
     {
-      config: { access: { public: true } },
+      config: { access: { public: true }, overloadExempt: true },
       schema: {
         tags: ['health'],
         summary: 'Postgres and Redis answer',
