@@ -1,3 +1,4 @@
+import { pageSize } from './paging.js';
 import { GatewayError } from './errors.js';
 import { listState, rowVisible, shown, type Scope } from './security/scope.js';
 import type { Db } from './store/db.js';
@@ -175,7 +176,7 @@ export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exc
      OR kind = $3)
        AND ($4::timestamptz IS NULL OR created_at < $4)
      ORDER BY created_at DESC LIMIT $5`,
-    [f.stateCode ?? null, f.status ?? null, f.kind ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500)],
+    [f.stateCode ?? null, f.status ?? null, f.kind ?? null, f.before ?? null, pageSize(f.limit)],
   );
   return r.rows.map(fromRow);
 }

@@ -1,11 +1,32 @@
 import { Type } from 'typebox';
 import { isMsixId } from '@msix/adapter-sdk/canonical';
+import { DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE } from '../core/paging.js';
 
 export const StateParam = Type.Object({
   state: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'Two-letter state code.' }),
 });
 export const MsixIdParam = Type.Object({ msixId: Type.String({ description: '12-digit MSIX id.' }) });
 export const IdParam = Type.Object({ id: Type.String() });
+
+/**
+ * A list's page size in a query string, bounded by the one paging rule (core/paging.ts): 1 to MAX_PAGE_SIZE, so an
+ * over-large, negative or non-numeric value is a 400 naming `limit`, not a clamp, a scan or a database error.
+ */
+export const PageLimit = (defaultSize = DEFAULT_PAGE_SIZE, extra: { default?: number } = {}) =>
+  Type.Integer({
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${defaultSize}).`,
+    ...extra,
+  });
+/** Items a list skips, bounded by the one paging rule (core/paging.ts): 0 to MAX_OFFSET. */
+export const PageOffset = (extra: { default?: number } = {}) =>
+  Type.Integer({
+    minimum: 0,
+    maximum: MAX_OFFSET,
+    description: `Items to skip, 0 to ${MAX_OFFSET} (default 0).`,
+    ...extra,
+  });
 
 /** One problem with a field, as problem details and the portal's forms show it. */
 export interface MsixIdIssue {

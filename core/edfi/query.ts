@@ -6,10 +6,12 @@
  */
 import type { TSchema } from 'typebox';
 import type { ResourceDef } from '../../specs/edfi/catalog.js';
+import { MAX_OFFSET, MAX_PAGE_SIZE } from '../paging.js';
 import { normalizeId, type Filter } from './store.js';
 
 export const DEFAULT_LIMIT = 25;
-export const MAX_LIMIT = 500;
+/** The ODS/API's 500, which is also every other surface's bound (core/paging.ts, the one home of paging bounds). */
+export const MAX_LIMIT = MAX_PAGE_SIZE;
 
 type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'date-time' | 'descriptor';
 
@@ -144,6 +146,8 @@ function paging(q: Record<string, string>, errors: string[]): Omit<ParsedQuery, 
   const limit = q.limit ?? String(DEFAULT_LIMIT);
   if (!INT.test(offset) || !Number.isSafeInteger(Number(offset)))
     errors.push('Offset must be a numeric value greater than or equal to 0.');
+  else if (Number(offset) > MAX_OFFSET)
+    errors.push(`Offset must be a numeric value between 0 and ${MAX_OFFSET}: page with pageToken past that.`);
   if (!INT.test(limit) || Number(limit) > MAX_LIMIT)
     errors.push(`Limit must be omitted or set to a numeric value between 0 and ${MAX_LIMIT}.`);
   const total = (q.totalcount ?? 'false').toLowerCase();

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { pageSize } from '../paging.js';
 import type { Db } from '../store/db.js';
 import type { Principal, Role } from '../principal.js';
 import type { TokenClaims } from './access-token.js';
@@ -157,7 +158,7 @@ export async function listSessions(
     `SELECT * FROM sessions
      WHERE ($1::text IS NULL OR subject = $1) AND (NOT $2 OR (revoked_at IS NULL AND expires_at > $3))
      ORDER BY created_at DESC LIMIT $4`,
-    [f.subject ?? null, f.active ?? false, now.toISOString(), Math.min(Math.max(f.limit ?? 50, 1), 500)],
+    [f.subject ?? null, f.active ?? false, now.toISOString(), pageSize(f.limit)],
   );
   return r.rows.map(view);
 }

@@ -17,8 +17,11 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: G
   return reply.code(err.status).type('application/problem+json').send(toProblem(err, request.id));
 }
 
-/** Turns anything thrown in a route into RFC 7807 problem details with a code from the registry. */
-export function toGatewayError(error: FastifyError | Error, body: unknown): GatewayError {
+/**
+ * Turns anything thrown in a route into RFC 7807 problem details with a code from the registry. A validation issue
+ * carries the value it found in the body or (given `query`) the query string, for the caller who sent it.
+ */
+export function toGatewayError(error: FastifyError | Error, body: unknown, query?: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
   const unavailable = unavailableIn(error);
   if (unavailable)
@@ -31,7 +34,8 @@ export function toGatewayError(error: FastifyError | Error, body: unknown): Gate
   const fe = error as FastifyError & { validation?: Parameters<typeof toFieldIssues>[0]; validationContext?: string };
   if (fe.validation) {
     const part = fe.validationContext ?? 'body';
-    const issues = toFieldIssues(fe.validation, part === 'body' ? body : undefined, part === 'body' ? '' : `${part}:`);
+    const data = part === 'body' ? body : part === 'querystring' ? query : undefined;
+    const issues = toFieldIssues(fe.validation, data, part === 'body' ? '' : `${part}:`);
     return new GatewayError('GW_ERR_VALIDATION', `${issues.length} problem(s) in the request ${part}`, { issues });
   }
   const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
@@ -71,7 +75,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
   // During an outage every request fails the same way: one line a minute says so.
   const limiter = new LogLimiter(app.log);
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const ge = toGatewayError(error, request.body);
+    const ge = toGatewayError(error, request.body, request.query);
     if (ge.code === 'GW_ERR_UNAVAILABLE') {
       limiter.log('warn', errorKey('request', error), { err: error, reqId: request.id }, 'dependency unavailable: 503');
       reply.header('retry-after', String(ge.extra.retryAfterSeconds ?? 5));

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
 import { listSessions, revokeSession, revokeSubjectSessions } from '../../core/security/sessions.js';
 import { auditDisclosure, scopeOf } from '../plugins/auth.js';
+import { PageLimit } from '../schemas.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(s: T) => Type.Union([s, Type.Null()]);
 const SessionView = Type.Object({
@@ -38,7 +39,7 @@ export const adminSessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object({
           subject: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
           active: Type.Optional(Type.Boolean()),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          limit: Type.Optional(PageLimit()),
         }),
         response: { 200: Type.Object({ items: Type.Array(SessionView) }) },
       },

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { listHeldRecords } from '../../core/edfi/held.js';
 import { StateCodeSchema } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
+import { PageLimit, PageOffset } from '../schemas.js';
 
 const HeldIssue = Type.Object({
   path: Type.String({ description: 'JSON path in the Ed-Fi document ($.firstName).' }),
@@ -37,8 +38,8 @@ export const edfiHeldRecordRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Ed-Fi students whose MSIX record is held back, with the issues to correct',
         querystring: Type.Object({
           state: Type.Optional(StateCodeSchema),
-          offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
-          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          offset: PageOffset({ default: 0 }),
+          limit: PageLimit(50, { default: 50 }),
         }),
         response: { 200: Type.Object({ items: Type.Array(HeldRecord), total: Type.Integer() }) },
       },

@@ -8,7 +8,7 @@ import { readNotice, searchNotices, type Notice } from '../../core/exchange/noti
 import { deliveryView } from '../../core/exchange/views.js';
 import { isMsixId } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
-import { IdParam } from '../schemas.js';
+import { IdParam, PageLimit } from '../schemas.js';
 import { enqueueDeliveries, stateCaller } from './exchange-shared.js';
 
 /** The departure notice body; the portal's form is checked with it too. */
@@ -102,7 +102,7 @@ export const exchangeNoticeRoutes: FastifyPluginAsyncTypebox = async (app) => {
           state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
           msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
           kind: Type.Optional(Type.Union([Type.Literal('move'), Type.Literal('departure')])),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          limit: Type.Optional(PageLimit()),
           before: Type.Optional(Type.String({ format: 'date-time' })),
         }),
       },

@@ -16,7 +16,7 @@ import {
 import { grounds } from '../../core/security/scope.js';
 import { Identity, Parent, isMsixId } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
-import { IdParam } from '../schemas.js';
+import { IdParam, PageLimit } from '../schemas.js';
 import { enqueueDeliveries, stateCaller } from './exchange-shared.js';
 
 export const PURPOSES = [
@@ -293,7 +293,7 @@ export const exchangeRequestRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ),
           ),
           msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          limit: Type.Optional(PageLimit()),
           before: Type.Optional(Type.String({ format: 'date-time' })),
         }),
         response: { 200: Type.Object({ items: Type.Array(RequestView) }) },

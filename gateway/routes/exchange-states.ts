@@ -13,7 +13,7 @@ import { outboundRefusal, parseEndpointHosts } from '../../core/exchange/outboun
 import type { FieldIssue } from '@msix/adapter-sdk/canonical';
 import { ackInbox, readInbox } from '../../core/exchange/delivery/inbox.js';
 import { actorOf, auditDisclosure } from '../plugins/auth.js';
-import { StateParam } from '../schemas.js';
+import { PageLimit, StateParam } from '../schemas.js';
 import { requireState } from './records.js';
 
 /**
@@ -35,7 +35,7 @@ export const exchangeStateRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: StateParam,
         querystring: Type.Object({
           after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+          limit: Type.Optional(PageLimit()),
         }),
       },
     },

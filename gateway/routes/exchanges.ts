@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { readExchange, searchLedger, type ExchangeStatus } from '../../core/ledger.js';
-import { IdParam } from '../schemas.js';
+import { IdParam, PageLimit } from '../schemas.js';
 import { scopeOf } from '../plugins/auth.js';
 
 export const ExchangeSchema = Type.Object(
@@ -60,7 +60,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
           state: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
           status: Type.Optional(Type.String()),
           kind: Type.Optional(Type.String()),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          limit: Type.Optional(PageLimit()),
           before: Type.Optional(Type.String({ format: 'date-time' })),
         }),
         response: { 200: Type.Object({ items: Type.Array(Type.Ref('Exchange')) }) },

@@ -2,6 +2,8 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { GatewayError } from '../../core/errors.js';
+import { DEFAULT_PAGE_SIZE } from '../../core/paging.js';
+import { PageLimit, PageOffset } from '../schemas.js';
 
 /** The ETag of a versioned row. */
 /**
@@ -45,14 +47,15 @@ export const ScoreString = (description?: string) =>
   Type.String({ pattern: '^(0(\\.[0-9]+)?|1(\\.0+)?)$', ...(description ? { description } : {}) });
 export const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
 
+/** The worklist's and merge requests' paging, bounded by the one paging rule (a value out of bounds is a 400). */
 export const Paging = {
-  limit: Type.Optional(IntString('Page size, 1 to 200 (default 50).')),
-  offset: Type.Optional(IntString('Items to skip (default 0).')),
+  limit: Type.Optional(PageLimit()),
+  offset: Type.Optional(PageOffset()),
 };
 
-/** limit and offset from the query, clamped. */
-export function paging(q: { limit?: string; offset?: string }): { limit: number; offset: number } {
-  return { limit: Math.min(200, Math.max(1, num(q.limit) ?? 50)), offset: num(q.offset) ?? 0 };
+/** limit and offset from the query (bounded by the schema), with their defaults. */
+export function paging(q: { limit?: number; offset?: number }): { limit: number; offset: number } {
+  return { limit: q.limit ?? DEFAULT_PAGE_SIZE, offset: q.offset ?? 0 };
 }
 
 /** The state a data administrator acts for: their own, or null for roles that reach every state. */

@@ -11,7 +11,7 @@ import {
 } from '../../core/exchange/requests/search.js';
 import { Identity, Parent } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
-import { IdParam, MsixIdParam } from '../schemas.js';
+import { IdParam, MsixIdParam, PageLimit } from '../schemas.js';
 import type { FastifyInstance } from 'fastify';
 
 /** How long the candidates of a search may be chosen from. */
@@ -154,7 +154,7 @@ export const studentSearchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['students'],
         summary: "Who saw or searched for this child, when and why (the child's home states' administrators)",
         params: MsixIdParam,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+        querystring: Type.Object({ limit: Type.Optional(PageLimit(200)) }),
         response: { 200: Type.Object({ items: Type.Array(LogEntry) }, { additionalProperties: false }) },
       },
     },

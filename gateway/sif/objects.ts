@@ -34,6 +34,7 @@ import {
 } from '../../core/sif/consolidated.js';
 import { SIF_PARSER_OPTIONS, writeCollectionXml, writeObjectXml, type SifElement } from '../../mappings/sif/tree.js';
 import { SIF_NS, SIF_OBJECTS, type SifObjectName } from '../../specs/sif/objects.js';
+import { MAX_OFFSET, MAX_PAGE_SIZE } from '../../core/paging.js';
 import { environmentOf, SIF_ACCESS } from './environments.js';
 import { createRecordRequestOverSif, readRecordRequestOverSif } from './exchanges.js';
 import { header, parseSegment, requestMedia, responseMedia, sendSif, SifError, type Media } from './http.js';
@@ -41,8 +42,11 @@ import { header, parseSegment, requestMedia, responseMedia, sendSif, SifError, t
 const BY_COLLECTION = new Map<string, SifObjectName>(
   Object.entries(SIF_OBJECTS).map(([o, c]) => [c, o as SifObjectName]),
 );
-const MAX_PAGE = 1000;
+/** SIF's page size is bounded by the one paging rule (core/paging.ts), like every other list. */
+const MAX_PAGE = MAX_PAGE_SIZE;
 const DEFAULT_PAGE = 100;
+/** The last navigationPage asked for still skips at most MAX_OFFSET objects, whatever the page size. */
+const MAX_NAV_PAGE = Math.floor(MAX_OFFSET / MAX_PAGE) + 1;
 
 function objectOf(collection: string): SifObjectName {
   const o = BY_COLLECTION.get(collection);
@@ -169,9 +173,14 @@ function navigation(request: FastifyRequest, name: string, fallback: number, max
   const q = (request.query as Record<string, unknown>)[name];
   const raw = header(request, name) ?? (typeof q === 'string' ? q : undefined);
   if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new SifError('GW_ERR_BAD_REQUEST', 'Paging', `${name} must be a whole number from 1 to ${max}.`);
+  const n = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= 1 && n <= max))
+    throw new SifError(
+      'GW_ERR_BAD_REQUEST',
+      'Paging',
+      `${name} ${JSON.stringify(raw.slice(0, 24))} is not a whole number from 1 to ${max}: send one, or leave it ` +
+        `out (${fallback}).`,
+    );
   return n;
 }
 
@@ -184,7 +193,7 @@ async function query(
   servicePath: string,
 ) {
   const db = request.server.ctx.db;
-  const page = navigation(request, 'navigationPage', 1, 1_000_000);
+  const page = navigation(request, 'navigationPage', 1, MAX_NAV_PAGE);
   const size = navigation(request, 'navigationPageSize', DEFAULT_PAGE, MAX_PAGE);
   const marker = (request.query as Record<string, unknown>).changesSinceMarker;
   let since: number | undefined;

@@ -1,3 +1,4 @@
+import { pageSize } from '../../paging.js';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/db.js';
 import { createExchange, type Exchange } from '../../ledger.js';
@@ -238,7 +239,7 @@ export async function listDeliveries(db: Db, f: DeliveryFilter = {}): Promise<De
       f.kind ?? null,
       f.msixId ?? null,
       f.before ?? null,
-      Math.min(f.limit ?? 50, 500),
+      pageSize(f.limit),
       f.noticeId && isExchangeUuid(f.noticeId) ? f.noticeId : null,
       f.requestId && isExchangeUuid(f.requestId) ? f.requestId : null,
     ],

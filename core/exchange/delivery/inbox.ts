@@ -1,3 +1,4 @@
+import { pageSize } from '../../paging.js';
 import type { Db } from '../../store/db.js';
 import type { MessageEnvelope } from '../messages.js';
 import { isExchangeUuid } from '../ids.js';
@@ -28,7 +29,7 @@ export async function readInbox(
   }>(
     `SELECT i.seq, i.delivery_id, i.placed_at, d.body FROM inbox_items i JOIN deliveries d ON d.id = i.delivery_id
      WHERE i.state_code = $1 AND i.acked_at IS NULL AND i.seq > $2 ORDER BY i.seq LIMIT $3`,
-    [stateCode, opts.after ?? 0, Math.min(opts.limit ?? 50, 200)],
+    [stateCode, opts.after ?? 0, pageSize(opts.limit)],
   );
   return r.rows.map((x) => ({
     position: Number(x.seq),

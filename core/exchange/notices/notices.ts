@@ -1,3 +1,4 @@
+import { pageSize } from '../../paging.js';
 import type { Student } from '@msix/adapter-sdk/canonical';
 import type { Db } from '../../store/db.js';
 import { GatewayError } from '../../errors.js';
@@ -261,7 +262,7 @@ export async function listNotices(db: Db, f: NoticeFilter = {}): Promise<Notice[
      OR msix_id = $2)
        AND ($3::text IS NULL OR kind = $3) AND ($4::timestamptz IS NULL OR created_at < $4)
      ORDER BY created_at DESC LIMIT $5`,
-    [f.state ?? null, f.msixId ?? null, f.kind ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500)],
+    [f.state ?? null, f.msixId ?? null, f.kind ?? null, f.before ?? null, pageSize(f.limit)],
   );
   return r.rows.map(fromRow);
 }

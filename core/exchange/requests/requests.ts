@@ -1,3 +1,4 @@
+import { pageSize } from '../../paging.js';
 import type { Db } from '../../store/db.js';
 import { GatewayError } from '../../errors.js';
 import { listState, rowVisible, type Scope } from '../../security/scope.js';
@@ -252,7 +253,7 @@ export async function listRequests(db: Db, f: RequestFilter = {}): Promise<Recor
      OR status = $2)
        AND ($3::text IS NULL OR msix_id = $3) AND ($4::timestamptz IS NULL OR created_at < $4)
      ORDER BY created_at DESC LIMIT $5`,
-    [f.requestingState ?? null, f.status ?? null, f.msixId ?? null, f.before ?? null, Math.min(f.limit ?? 50, 500)],
+    [f.requestingState ?? null, f.status ?? null, f.msixId ?? null, f.before ?? null, pageSize(f.limit)],
   );
   if (!r.rows.length) return [];
   const s = await db.query<SourceRow>(

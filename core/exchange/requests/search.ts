@@ -1,4 +1,5 @@
 import { appendAudit } from '../../audit.js';
+import { pageSize } from '../../paging.js';
 import { GatewayError } from '../../errors.js';
 import { recordInState, SAME_CHILD } from '../../security/disclosure.js';
 import type { Scope } from '../../security/scope.js';
@@ -299,7 +300,7 @@ export async function readDisclosureLog(
     `SELECT at, action, outcome, actor, actor_state, actor_roles, reason, details->>'purpose' AS purpose
      FROM audit_events WHERE msix_id IN ${SAME_CHILD} AND action <> 'disclosure-log.read'
      ORDER BY seq DESC LIMIT $2`,
-    [msixId, limit],
+    [msixId, pageSize(limit)],
   );
   await scope.audit.disclosed({
     action: 'disclosure-log.read',

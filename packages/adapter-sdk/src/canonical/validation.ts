@@ -145,6 +145,15 @@ function describe(e: ErrorObject, value: unknown): { message: string; fix?: stri
       };
     case 'minLength':
       return { path: at, message: 'must not be empty', fix: 'Send a value or leave the field out.' };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return {
+        path: at,
+        message: `must be ${String(p.comparison)} ${String(p.limit)}`,
+        fix: `Send a number ${String(p.comparison)} ${String(p.limit)}.`,
+      };
     default:
       return { path: at, message: e.message ?? 'is invalid' };
   }

@@ -1,0 +1,19 @@
+/**
+ * Paging bounds of every list surface, in one place: the /api/v1 list routes (`limit`, `offset`), the Ed-Fi
+ * collections (`limit`/`offset`, cursor `pageSize`), SIF queries (`navigationPageSize`, `navigationPage`) and the
+ * use cases behind them and the portal's lists. Each surface keeps its own default (the standards differ) but not its
+ * own bounds, so a value out of them is a 400 naming the parameter on every surface, never a scan of everything nor
+ * a database error (issue 13 finding 14).
+ */
+
+/** The most items one page holds: the Ed-Fi ODS/API's maximum `limit`, taken for every surface. */
+export const MAX_PAGE_SIZE = 500;
+
+/** The largest offset (items skipped) a list accepts: a 32-bit int, as the ODS/API reads `offset`. */
+export const MAX_OFFSET = 2_147_483_647;
+
+/** The default page size of the /api/v1 lists and of the use cases when the caller names none. */
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** The page size a use case reads: the caller's (bounded at the edge already) or the default, never over the most. */
+export const pageSize = (limit: number | undefined): number => Math.min(limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
