@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedRedis } from '../../runtime/embedded-redis.js';
 import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
+import { rebuildStaleAdapterPackages } from '../../scripts/adapter-packages.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,6 +19,8 @@ declare module 'vitest' {
  * DATABASE_URL is set, and a private redis-server unless REDIS_URL is set.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // packages/adapter-ngs loads from its compiled entry: built on install, again here when its sources changed.
+  rebuildStaleAdapterPackages(fileURLToPath(new URL('../../', import.meta.url)));
   const stops: (() => unknown)[] = [];
   let databaseUrl = process.env.DATABASE_URL ?? '';
   if (!databaseUrl) {
