@@ -19,8 +19,12 @@ export interface Segment {
   suffix: Media | null;
 }
 
+/**
+ * Reads a path segment as the router hands it over: already percent-decoded, so it is not decoded again (a second
+ * decode read `%41` in a RefId as `A`, and threw on a `%` left by the first, which answered 500).
+ */
 export function parseSegment(raw: string): Segment {
-  const [head = '', ...params] = decodeURIComponent(raw).split(';');
+  const [head = '', ...params] = raw.split(';');
   const matrix: Record<string, string> = {};
   let suffix: Media | null = null;
   const strip = (s: string) => {

@@ -118,6 +118,15 @@ describe('SIF 3 surface', () => {
     expect((await send('GET', '/requests/StudentPersonals;zoneId=TX;contextId=DEFAULT')).statusCode).toBe(200);
   });
 
+  it('reads a path segment once decoded: a % left by the router is text, not a 500 (fuzz find)', async () => {
+    // The segment was percent-decoded a second time, which threw on this `%` (issue 18 item 2).
+    const r = await send('GET', `/requests/StudentPersonals/${'A'.repeat(32)};x=50%25`);
+    expect(r.statusCode, r.body).toBe(200);
+    const other = await send('GET', '/requests/StudentPersonals;zoneId=TX%25');
+    expect(other.statusCode, other.body).toBe(404);
+    expect(xmllint(other.body, 'infra')).toBeNull();
+  });
+
   it('deletes many with methodOverride DELETE and a deleteRequest', async () => {
     const body =
       '<deleteRequest xmlns="http://www.sifassociation.org/infrastructure/3.2.1"><deletes>' +
