@@ -10,6 +10,7 @@
  */
 import { csvText } from '@msix/adapter-sdk/csv';
 import type { FieldIssue, FileIssue } from '@msix/adapter-sdk/canonical';
+import { storable } from '../security/text-safety.js';
 
 /** A field issue with where it was found in the source (the adapter SDK's AdapterIssue). */
 export interface ReportIssue extends FieldIssue {
@@ -118,8 +119,19 @@ export class ReportBuilder {
   }
 
   /** Adds one parse event; for `ok` records pass what the store did (default: applied). */
-  add(ev: ReportInput, outcome?: StoreOutcome): void {
+  add(input: ReportInput, outcome?: StoreOutcome): void {
     const r = this.report;
+    // What the file said is quoted in issues, notes and keys; NUL and lone surrogates become U+FFFD so the report can
+    // be stored (records that pass are validated text already, and are not walked).
+    const ev: ReportInput =
+      input.kind === 'ok'
+        ? {
+            ...input,
+            warnings: storable(input.warnings),
+            source: storable(input.source),
+          }
+        : storable(input);
+    const storedOutcome = outcome && storable(outcome);
     switch (ev.kind) {
       case 'header':
         r.header = ev.header;
@@ -152,7 +164,7 @@ export class ReportBuilder {
       return;
     }
     const action = ev.record.action ?? 'insert';
-    const o = outcome ?? { applied: true };
+    const o = storedOutcome ?? { applied: true };
     if (!o.applied) {
       r.counts.rejected++;
       r.records.push({

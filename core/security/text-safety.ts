@@ -43,3 +43,26 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   // Object.prototype further up.
   return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the characters this pattern replaces
+const UNSAFE_ALL = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `s` with every NUL and unpaired surrogate replaced by U+FFFD. For text the gateway must keep rather than refuse:
+ * what a state's file said, quoted back in its ingest report (Postgres refuses `\u0000` in jsonb, so a file with a NUL
+ * in a field failed its ingest at the report instead of getting one).
+ */
+export function storableText(s: string): string {
+  return hasUnsafeText(s) ? s.replace(UNSAFE_ALL, '\uFFFD') : s;
+}
+
+/** A JSON-like value with every string, keys included, made {@link storableText}; untouched values are kept as is. */
+export function storable<T>(v: T, depth = 0): T {
+  if (typeof v === 'string') return storableText(v) as T;
+  if (depth > 64 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => storable(x, depth + 1)) as T;
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[storableText(k)] = storable(x, depth + 1);
+  return out as T;
+}

@@ -117,6 +117,23 @@ describe('batch file submission', () => {
     });
   });
 
+  it('a NUL in a field rejects that record and still gives the file its report (fuzz find, issue 18)', async () => {
+    // The report quoted the value with its NUL, which Postgres refuses in jsonb: the ingest failed at the report.
+    const file = fixture('msix-typed', 'valid/tx-daily.msix')
+      .toString('utf8')
+      .replace('|María|', '|Ma\u0000ría|')
+      .replace(/TX000012(\d)/g, 'TX000099$1');
+    const r = await submit(tx, 'TX', file, 'adapter=msix-typed');
+    expect(r.statusCode, r.body).toBe(202);
+    const id = (r.json() as { exchangeId: string }).exchangeId;
+    expect(await finished(tx, id)).toMatchObject({ status: 'completed_with_errors', counts: { rejected: 2 } });
+    const rep = await report(tx, id);
+    expect(rep.records[0]).toMatchObject({
+      status: 'rejected',
+      issues: [{ path: '/identity/firstName', value: 'Ma\uFFFDría', rule: 'text' }],
+    });
+  });
+
   it('infers the adapter from the file name, and reads CSV and Ed-Fi tar bundles', async () => {
     const nc = await injectAs(sys, { state: 'NC', roles: ['state-system'] });
     const r1 = await submit(nc, 'NC', fixture('mis2000-csv', 'valid/nc-nightly.csv'), 'filename=nc-nightly.csv');

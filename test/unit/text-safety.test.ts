@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { findUnsafeText } from '../../core/security/text-safety.js';
+import { findUnsafeText, storable, storableText } from '../../core/security/text-safety.js';
 
 describe('findUnsafeText (issue 13 finding 14)', () => {
   it('names the path of a NUL or an unpaired surrogate in parsed bodies, keys included', () => {
@@ -21,5 +21,15 @@ describe('findUnsafeText (issue 13 finding 14)', () => {
     (stream as unknown as Record<string, unknown>).self = cyclic;
     expect(findUnsafeText(stream)).toBeNull();
     expect(findUnsafeText(Buffer.from('a\u0000b'))).toBeNull();
+  });
+});
+
+describe('storableText (issue 18: text kept, not refused, such as what a file said in its report)', () => {
+  it('replaces NUL and unpaired surrogates with U+FFFD and keeps pairs, keys included', () => {
+    expect(storableText('Ma\u0000ría \uD800x \uDC00 😀')).toBe('Ma\uFFFDría \uFFFDx \uFFFD 😀');
+    expect(storable({ 'k\u0000': ['a\u0000', 1, null], n: { v: 'ok' } })).toEqual({
+      'k\uFFFD': ['a\uFFFD', 1, null],
+      n: { v: 'ok' },
+    });
   });
 });
