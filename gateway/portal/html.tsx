@@ -1,9 +1,9 @@
-import type { ComponentChildren, VNode } from 'preact';
+import { cloneElement, isValidElement, toChildArray, type ComponentChildren, type VNode } from 'preact';
 import { render } from 'preact-render-to-string';
 import type { FastifyReply } from 'fastify';
 import type { Role } from '../../core/principal.js';
 import { ASSETS } from './assets.js';
-import { menuFor } from './menu.js';
+import { menuEntries, type MenuEntry } from './menu.js';
 
 /** Who is looking at a page: what the header shows and what the menu offers. */
 export interface Viewer {
@@ -25,13 +25,24 @@ const ROLE_NAMES: Record<Role, string> = {
 };
 export const roleName = (r: Role): string => ROLE_NAMES[r];
 
+/**
+ * How every page writes a moment: in UTC to the minute (`2026-12-03 14:32 UTC`), the same for a counselor in Texas
+ * and the help desk in Washington, and short enough for a table cell. Empty for no moment.
+ */
+export function formatTime(at: string | Date | null | undefined): string {
+  if (!at) return '';
+  const d = at instanceof Date ? at : new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** The CSRF token as a hidden field: every state-changing form includes it. */
 export const Csrf = (p: { viewer: Viewer }) => <input type="hidden" name="_csrf" value={p.viewer.csrf} />;
 
 /** The USWDS frame of every page: official-site banner, header with the role's menu, main, footer. */
 export function Page(p: { title: string; viewer: Viewer | null; path?: string; children: ComponentChildren }) {
   const v = p.viewer;
-  const menu = v ? menuFor(v.roles) : [];
+  const menu = v ? menuEntries(v.roles) : [];
   return (
     <html lang="en">
       <head>
@@ -80,16 +91,8 @@ export function Page(p: { title: string; viewer: Viewer | null; path?: string; c
                   Close
                 </button>
                 <ul class="usa-nav__primary usa-accordion">
-                  {menu.map((m) => (
-                    <li class="usa-nav__primary-item">
-                      <a
-                        class={`usa-nav-link${p.path === m.href ? ' usa-current' : ''}`}
-                        href={m.href}
-                        aria-current={p.path === m.href ? 'page' : undefined}
-                      >
-                        <span>{m.label}</span>
-                      </a>
-                    </li>
+                  {menu.map((m, i) => (
+                    <MenuItem entry={m} path={p.path} id={`nav-group-${i}`} />
                   ))}
                 </ul>
                 <div class="usa-nav__secondary portal-user">
@@ -121,6 +124,47 @@ export function Page(p: { title: string; viewer: Viewer | null; path?: string; c
         </footer>
       </body>
     </html>
+  );
+}
+
+/** One entry of the header's menu: a link, or a USWDS dropdown (accordion button and submenu) of a group. */
+function MenuItem(p: { entry: MenuEntry; path: string | undefined; id: string }) {
+  const e = p.entry;
+  if (e.kind === 'page') {
+    const here = p.path === e.page.href;
+    return (
+      <li class="usa-nav__primary-item">
+        <a
+          class={`usa-nav-link${here ? ' usa-current' : ''}`}
+          href={e.page.href}
+          aria-current={here ? 'page' : undefined}
+        >
+          <span>{e.page.label}</span>
+        </a>
+      </li>
+    );
+  }
+  const within = e.pages.some((page) => page.href === p.path);
+  return (
+    <li class="usa-nav__primary-item">
+      <button
+        type="button"
+        class={`usa-accordion__button usa-nav__link${within ? ' usa-current' : ''}`}
+        aria-expanded="false"
+        aria-controls={p.id}
+      >
+        <span>{e.label}</span>
+      </button>
+      <ul id={p.id} class="usa-nav__submenu" hidden>
+        {e.pages.map((page) => (
+          <li class="usa-nav__submenu-item">
+            <a href={page.href} aria-current={page.href === p.path ? 'page' : undefined}>
+              <span>{page.label}</span>
+            </a>
+          </li>
+        ))}
+      </ul>
+    </li>
   );
 }
 
@@ -175,9 +219,20 @@ export function FilterForm(p: { action: string; submit?: string; children: Compo
   );
 }
 
+/** A row whose cells carry their column's header as `data-label`, which a stacked table shows beside each value. */
+function labelled(row: VNode, head: readonly string[]): VNode {
+  const cells = toChildArray((row.props as { children?: ComponentChildren }).children);
+  return cloneElement(
+    row,
+    {},
+    ...cells.map((c, i) => (isValidElement(c) && head[i] ? cloneElement(c, { 'data-label': head[i] }) : c)),
+  );
+}
+
 /**
  * The table of every list page: a caption, column headers, the rows (each a `<tr>`), and a one-cell row saying so
- * when there are none. Wide tables scroll inside a focusable frame, so a keyboard can scroll them too.
+ * when there are none. Wide tables either scroll inside a focusable frame, so a keyboard can scroll them too, or
+ * (`stacked`, USWDS's stacked table) wrap their cells and, on a phone, show each row as a block of labelled lines.
  */
 export function DataTable(p: {
   caption: string;
@@ -185,11 +240,16 @@ export function DataTable(p: {
   empty: string;
   rows: readonly VNode[];
   scroll?: boolean;
+  stacked?: boolean;
   testid?: string;
   id?: string | undefined;
 }) {
   const table = (
-    <table class="usa-table usa-table--striped usa-table--compact" id={p.id} data-testid={p.testid}>
+    <table
+      class={`usa-table usa-table--striped usa-table--compact${p.stacked ? ' usa-table--stacked' : ''}`}
+      id={p.id}
+      data-testid={p.testid}
+    >
       <caption>{p.caption}</caption>
       <thead>
         <tr>
@@ -203,6 +263,8 @@ export function DataTable(p: {
           <tr>
             <td colSpan={p.head.length}>{p.empty}</td>
           </tr>
+        ) : p.stacked ? (
+          p.rows.map((r) => labelled(r, p.head))
         ) : (
           p.rows
         )}

@@ -9,6 +9,11 @@ import { expectAccessible, screenshot, signIn, startPortal, type Portal } from '
  * an expired session goes through sign-in back to the page asked for.
  */
 let portal: Portal;
+/** The header's menu labels that wrap onto a second line (run in the page). */
+const wrappedMenuLabels = () =>
+  [...document.querySelectorAll('.usa-nav__primary > li > :is(a, button) > span')]
+    .filter((s) => s.getBoundingClientRect().height > Number.parseFloat(getComputedStyle(s).fontSize) * 2)
+    .map((s) => s.textContent);
 beforeAll(async () => {
   portal = await startPortal({ demo: false });
 });
@@ -31,6 +36,19 @@ describe('portal frame', () => {
         expect(intro).toContain(user.state ? `State: ${user.state}` : 'National');
         await expectAccessible(page);
         await screenshot(page, `home-${user.username}`);
+        // At 1280 px every menu label fits one line (a long menu shows groups as USWDS dropdowns instead).
+        await expect(page.evaluate(wrappedMenuLabels)).resolves.toEqual([]);
+        if (user.username === 'admin') {
+          await page.getByRole('button', { name: 'Help desk', exact: true }).click();
+          await page.getByRole('link', { name: 'Deliveries', exact: true }).first().waitFor();
+          await expectAccessible(page);
+          // A phone: nothing scrolls sideways, the menu folds behind its button.
+          await page.setViewportSize({ width: 360, height: 780 });
+          await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(360);
+          await page.getByRole('button', { name: 'Menu', exact: true }).waitFor();
+          await screenshot(page, 'home-admin-360');
+          await page.setViewportSize({ width: 1280, height: 900 });
+        }
         await page.getByRole('button', { name: 'Sign out' }).click();
         // Signed out: the portal asks who is signing in again.
         await page.waitForURL((u) => u.pathname.startsWith('/dev-idp/'));

@@ -99,6 +99,19 @@ describe('help desk journey', () => {
     await expect(row.getByTestId('dead').textContent()).resolves.toBe(String(same.length));
     await expectAccessible(page);
     await screenshot(page, 'helpdesk-status');
+    // The board fits 1280 px without scrolling sideways, and a phone shows each state as a stacked block.
+    const overflow = () => document.documentElement.scrollWidth - window.innerWidth;
+    await expect(page.evaluate(overflow)).resolves.toBeLessThanOrEqual(0);
+    await expect(
+      page.evaluate(() => {
+        const table = document.querySelector('[data-testid="states"]')!.getBoundingClientRect();
+        return table.right - document.querySelector('main')!.getBoundingClientRect().right;
+      }),
+    ).resolves.toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 360, height: 780 });
+    await expect(page.evaluate(overflow)).resolves.toBeLessThanOrEqual(0);
+    await screenshot(page, 'helpdesk-status-360');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // From the board to the dead deliveries, then cancel one.
     await row.getByTestId('dead').getByRole('link').click();

@@ -13,7 +13,7 @@ import { CancelBody, cancelNow, DELIVERIES_ACT, DELIVERIES_READ, retryNow } from
 import { LEDGER_READ } from '../../routes/exchanges.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors } from '../forms.js';
-import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
+import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer, formatTime } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
@@ -28,7 +28,6 @@ const EXCHANGE_STATUSES = [
   'delivered',
   'dead',
 ];
-const when = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '');
 const statusOptions = (list: readonly string[]) => [['', 'Any status'] as const, ...list.map((s) => [s, s] as const)];
 
 /**
@@ -114,13 +113,13 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
             empty="No delivery matches."
             rows={items.map((d) => (
               <tr data-delivery={d.id}>
-                <td>{when(d.createdAt)}</td>
+                <td>{formatTime(d.createdAt)}</td>
                 <td>{d.kind}</td>
                 <td>{d.to}</td>
                 <td>{d.msixId ?? ''}</td>
                 <td data-testid="delivery-status">{d.status}</td>
                 <td>{d.attempts}</td>
-                <td>{when(d.nextAttemptAt)}</td>
+                <td>{formatTime(d.nextAttemptAt)}</td>
                 <td>{d.lastError ?? ''}</td>
                 <td>
                   {mayAct && HELP_DESK_ACTIONABLE.includes(d.status) ? (
@@ -197,7 +196,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
             rows={items.map((x) => (
               <tr>
                 <td>
-                  <a href={`/portal/exchanges/${x.id}`}>{when(x.createdAt)}</a>
+                  <a href={`/portal/exchanges/${x.id}`}>{formatTime(x.createdAt)}</a>
                 </td>
                 <td>{x.stateCode}</td>
                 <td>{x.direction}</td>
@@ -231,8 +230,8 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
             <li>
               {x.direction} · state {x.stateCode} · status <strong>{x.status}</strong>
             </li>
-            <li>Created {when(x.createdAt)}</li>
-            <li>Completed {when(x.completedAt) || 'not yet'}</li>
+            <li>Created {formatTime(x.createdAt)}</li>
+            <li>Completed {formatTime(x.completedAt) || 'not yet'}</li>
             <li>Trace id {x.traceId}</li>
             {parent ? (
               <li>
@@ -343,7 +342,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
           </section>
           <h2>States</h2>
           <DataTable
-            scroll
+            stacked
             testid="states"
             caption="Per state: submissions (records accepted / rejected), deliveries, the receiver"
             head={[
@@ -351,7 +350,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
               'Last submission',
               '24 h',
               '7 days',
-              'Rejected 7 days',
+              'Rejected (7 days)',
               'Pending',
               'Late',
               'Dead',
@@ -362,7 +361,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
             rows={board.states.map((s) => (
               <tr data-state={s.stateCode}>
                 <th scope="row">{s.stateCode}</th>
-                <td>{when(s.lastSubmissionAt) || 'never'}</td>
+                <td>{formatTime(s.lastSubmissionAt) || 'never'}</td>
                 <td>{`${s.accepted24h} / ${s.rejected24h}`}</td>
                 <td>{`${s.accepted7d} / ${s.rejected7d}`}</td>
                 <td>{rate(s.rejectionRate7d)}</td>
@@ -372,13 +371,14 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
                   {s.deliveriesDead ? <a href={find(s.stateCode, 'dead')}>{s.deliveriesDead}</a> : 0}
                 </td>
                 <td>{s.receiver === 'ok' ? 'ok' : `${s.receiver}: ${s.receiverError ?? ''}`}</td>
-                <td>{when(s.lastDeliveredAt) || 'never'}</td>
+                <td>{formatTime(s.lastDeliveredAt) || 'never'}</td>
               </tr>
             ))}
           />
           <h2>Queues</h2>
           {queues ? (
             <DataTable
+              stacked
               caption="Jobs by queue"
               head={['Queue', 'Waiting', 'Active', 'Delayed', 'Failed']}
               empty="No queue."

@@ -22,11 +22,10 @@ import { MATCHING_ACT } from '../../routes/matching-shared.js';
 import { auditReviewRead, ResolveBody, resolveAsAsked, visibleReview } from '../../routes/matching-reviews.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
-import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
+import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer, formatTime } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
-const when = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
 const pct = (p: number) => `${Math.round(p * 100)}%`;
 
 const REASON_TEXT: Record<string, string> = {
@@ -111,7 +110,7 @@ function ReviewPage(p: { viewer: Viewer; r: ReviewDetail; mayAct: boolean }) {
               : r.decision === 'different'
                 ? 'Decided: not a match'
                 : (r.closedReason ?? '')}
-            {r.decidedBy ? ` (by ${r.decidedBy}, ${when(r.decidedAt)})` : ''}.
+            {r.decidedBy ? ` (by ${r.decidedBy}, ${formatTime(r.decidedAt)})` : ''}.
           </p>
         </Alert>
       )}
@@ -302,7 +301,7 @@ function MergesPage(p: {
         rows={p.items.map((m) => (
           <tr>
             <td>
-              <a href={`${PAGES.merges.href}/${m.id}`}>{when(m.requestedAt)}</a>
+              <a href={`${PAGES.merges.href}/${m.id}`}>{formatTime(m.requestedAt)}</a>
             </td>
             <td>{m.kind}</td>
             <td>{[m.masterMsixId, ...m.mergedMsixIds].join(', ')}</td>
@@ -339,12 +338,12 @@ function MergeRequestPage(p: { viewer: Viewer; m: MergeRequestView; done?: strin
         </li>
         <li>
           Asked by {m.requestedBy}
-          {m.requestedState ? ` (${m.requestedState})` : ''} on {when(m.requestedAt)}
+          {m.requestedState ? ` (${m.requestedState})` : ''} on {formatTime(m.requestedAt)}
         </li>
         {m.reason ? <li>Why: {m.reason}</li> : null}
         {m.decidedBy ? (
           <li>
-            Decided by {m.decidedBy} on {when(m.decidedAt)}
+            Decided by {m.decidedBy} on {formatTime(m.decidedAt)}
             {m.decisionNote ? `: ${m.decisionNote}` : ''}
           </li>
         ) : null}
@@ -583,7 +582,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
                     value={x.recordId}
                   />
                   <label class="usa-checkbox__label" for={`rec-${i}`}>
-                    {`${x.stateCode} ${x.stateStudentId} (linked ${x.linkType}, ${when(x.linkedAt)})`}
+                    {`${x.stateCode} ${x.stateStudentId} (linked ${x.linkType}, ${formatTime(x.linkedAt)})`}
                   </label>
                 </div>
               ))}

@@ -8,7 +8,7 @@ import {
 } from '../../../core/exchange/requests/requests.js';
 import { scopeOf } from '../../plugins/auth.js';
 import { IdParam } from '../../schemas.js';
-import { DataTable, Page, renderPart, sendPage } from '../html.js';
+import { DataTable, Page, renderPart, sendPage, formatTime } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
@@ -95,7 +95,7 @@ export const requestPages: FastifyPluginAsyncTypebox = async (app) => {
             rows={items.map((r) => (
               <tr>
                 <td>
-                  <a href={`${PAGES.requests.href}/${r.id}`}>{r.createdAt.slice(0, 16).replace('T', ' ')}</a>
+                  <a href={`${PAGES.requests.href}/${r.id}`}>{formatTime(r.createdAt)}</a>
                 </td>
                 <td>{r.requestingState}</td>
                 <td>{r.lookup === 'msix-id' ? `MSIX id ${r.msixId}` : 'name and birth date'}</td>
@@ -134,9 +134,9 @@ export const requestPages: FastifyPluginAsyncTypebox = async (app) => {
         <Page title="Record request" viewer={viewer} path={PAGES.requests.href}>
           <h1>Record request</h1>
           <p class="usa-intro">
-            {`Asked by ${r.requestingState} on ${r.createdAt.slice(0, 16).replace('T', ' ')} UTC for `}
+            {`Asked by ${r.requestingState} on ${formatTime(r.createdAt)} for `}
             {r.lookup === 'msix-id' ? `MSIX id ${r.msixId}` : 'a child by name and birth date'}
-            {`. Purpose: ${r.purpose}. Answer due by ${r.deadlineAt.slice(0, 16).replace('T', ' ')} UTC.`}
+            {`. Purpose: ${r.purpose}. Answer due by ${formatTime(r.deadlineAt)}.`}
           </p>
           <RequestStatus r={r} mayOpen={mayOpen} />
           <p>

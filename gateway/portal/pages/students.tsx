@@ -16,7 +16,7 @@ import {
   searchStudents,
 } from '../../../core/exchange/requests/search.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
-import { Alert, Csrf, Page, sendPage, type Viewer } from '../html.js';
+import { Alert, Csrf, Page, sendPage, type Viewer, formatTime } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 import { studentPdf } from '../pdf.js';
@@ -419,7 +419,7 @@ export const studentPages: FastifyPluginAsyncTypebox = async (app) => {
             </ul>
           )}
           <p>
-            Choose before {found.expiresAt.slice(11, 16)} UTC. <a href={PAGES.find.href}>Search again</a>
+            Choose before {formatTime(found.expiresAt)}. <a href={PAGES.find.href}>Search again</a>
           </p>
         </Page>,
       );
