@@ -17,6 +17,13 @@ export const ConfigSchema = Type.Object({
     default: '',
     description: 'Postgres connection string. Empty: embedded PGlite under DATA_DIR/pglite.',
   }),
+  DATABASE_READ_URL: Type.String({
+    default: '',
+    description:
+      'Postgres connection string of a read replica (a streaming standby) for the reads that tolerate a ' +
+      "moment of lag: child-count reports (API and portal), the portal's find-by-state-id lookup and the " +
+      'candidate lookup of national search. Empty: those read DATABASE_URL too. Gateways only.',
+  }),
   REDIS_URL: Type.String({
     default: '',
     description: 'Redis connection string. Empty: a local redis-server is started on a free port.',

@@ -63,3 +63,21 @@ export async function openDatabase(
   }
   return { db, description, lock };
 }
+
+/**
+ * The read replica (DATABASE_READ_URL) for reads that tolerate lag, or null when none is set. No migrations (a
+ * standby is read-only and follows the primary's schema) and no wait at start: the pool connects on first use, and a
+ * replica that is down fails only those reads (503), logged like a lost primary connection.
+ */
+export function openReadDatabase(
+  config: Pick<Config, 'DATABASE_READ_URL'>,
+  logger: Logger = createLogger('warn'),
+): { db: Db; description: string } | null {
+  if (!config.DATABASE_READ_URL) return null;
+  const limiter = new LogLimiter(logger);
+  const db = new PgDb(config.DATABASE_READ_URL, {
+    onConnectionError: (err) =>
+      limiter.log('warn', errorKey('postgres replica', err), { err }, 'read replica connection lost; retried'),
+  });
+  return { db, description: `postgres replica ${new URL(config.DATABASE_READ_URL).host}` };
+}

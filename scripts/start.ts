@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../runtime/config.js';
 import { createLogger } from '../runtime/logger.js';
-import { openDatabase } from '../runtime/database.js';
+import { openDatabase, openReadDatabase } from '../runtime/database.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../runtime/embedded-redis.js';
 import { BullJobQueue } from '../runtime/queue.js';
 import { describeRedis, redisTarget } from '../runtime/redis.js';
@@ -104,11 +104,15 @@ try {
     stops.push(() => workers!.close());
   }
   let app: FastifyInstance | null = null;
+  // Reads that tolerate lag (reports, lookups) go to the replica when DATABASE_READ_URL names one; workers need none.
+  const replica = config.ROLE !== 'worker' ? openReadDatabase(config, logger) : null;
+  if (replica) stops.push(() => replica.db.close());
   if (config.ROLE !== 'worker') {
     // Rate-limit counters in the same Redis as the queue, so every gateway process shares each client's budget.
     app = await buildApp(
       {
         db,
+        ...(replica ? { readDb: replica.db } : {}),
         queue,
         config,
         sharedLimits: { redis, prefix: `${config.QUEUE_PREFIX}:ratelimit:` },
@@ -147,6 +151,7 @@ try {
   say('');
   say('Migrant student record exchange gateway is running.');
   say(`  database : ${description}`);
+  if (replica) say(`  replica  : ${replica.description} (reports and lookups)`);
   say(`  redis    : ${embedded ? `embedded redis-server at ${redisUrl}` : describeRedis(redis)}`);
   say(`  role     : ${config.ROLE}`);
   if (app) {

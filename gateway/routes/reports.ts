@@ -4,6 +4,7 @@ import { childCounts, type ChildCounts } from '../../core/reports.js';
 import { GatewayError } from '../../core/errors.js';
 import { csvText } from '@msix/adapter-sdk/csv';
 import { scopeOf } from '../plugins/auth.js';
+import { lagTolerantDb } from '../context.js';
 
 /** Who reads reports: federal reporting (nothing else), national administrators, and a state's data administrator. */
 export const REPORT_ROLES = ['federal', 'admin', 'data-admin'] as const;
@@ -52,7 +53,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const counts = await childCounts(app.ctx.db, scopeOf(request), periodOf(request.query));
+      const counts = await childCounts(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
       if (request.query.format === 'csv')
         return reply
           .type('text/csv; charset=utf-8')

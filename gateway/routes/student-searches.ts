@@ -11,6 +11,7 @@ import {
 } from '../../core/exchange/requests/search.js';
 import { Identity, Parent } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
+import { lagTolerantDb } from '../context.js';
 import { IdParam, MsixIdParam, PageLimit } from '../schemas.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -89,7 +90,8 @@ export function searchDeps(app: FastifyInstance): SearchDeps {
   const { db, config } = app.ctx;
   return {
     db,
-    resolve: (d) => resolveDemographics(db, d),
+    // Candidates may come from the replica: a child whose record arrived a moment ago is found a moment later.
+    resolve: (d) => resolveDemographics(lagTolerantDb(app.ctx), d),
     budget: { perPerson: config.SEARCH_BUDGET_PER_PERSON, perClient: config.SEARCH_BUDGET_PER_CLIENT },
     grantSeconds: config.SEARCH_GRANT_SECONDS,
     choiceSeconds: CHOICE_SECONDS,

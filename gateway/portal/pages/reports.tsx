@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { childCounts } from '../../../core/reports.js';
 import { scopeOf } from '../../plugins/auth.js';
+import { lagTolerantDb } from '../../context.js';
 import { PeriodQuery, periodOf } from '../../routes/reports.js';
 import { Field } from '../forms.js';
 import { Page, sendPage } from '../html.js';
@@ -18,7 +19,7 @@ export const reportPages: FastifyPluginAsyncTypebox = async (app) => {
     { config: { access: { roles: PAGES.reports.roles } }, schema: { hide: true, querystring: PeriodQuery } },
     async (request, reply) => {
       const viewer = viewerOf(request);
-      const c = await childCounts(app.ctx.db, scopeOf(request), periodOf(request.query));
+      const c = await childCounts(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
       const max = Math.max(1, ...c.rows.map((r) => r.children ?? 0));
       const qs = new URLSearchParams({ from: c.from, to: c.to });
       return sendPage(

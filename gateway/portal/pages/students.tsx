@@ -6,6 +6,7 @@ import { listState } from '../../../core/security/scope.js';
 import { readStudent, studentOfRecord } from '../../../core/students.js';
 import { createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
+import { lagTolerantDb } from '../../context.js';
 import { PURPOSES, RequestBody, takeRecordRequest, toRequestInput } from '../../routes/exchange-requests.js';
 import { IdParam, MsixIdParam, msixIdIssue } from '../../schemas.js';
 import { SearchBody, searchDeps } from '../../routes/student-searches.js';
@@ -234,8 +235,10 @@ export const studentPages: FastifyPluginAsyncTypebox = async (app) => {
           errors.stateStudentId = 'A state student id is 1 to 15 letters, digits or dashes.';
         if (Object.keys(errors).length)
           return sendPage(reply, <FindPage viewer={viewer} values={q} errors={errors} />, 400);
-        const rec = await findStateRecord(db, state!, q.stateStudentId.trim());
-        const msixId = rec ? await studentOfRecord(db, rec.id) : null;
+        // A lookup that may be a moment old (the replica): a record not matched yet says "try again in a minute".
+        const lookup = lagTolerantDb(app.ctx);
+        const rec = await findStateRecord(lookup, state!, q.stateStudentId.trim());
+        const msixId = rec ? await studentOfRecord(lookup, rec.id) : null;
         if (!msixId)
           return sendPage(
             reply,
