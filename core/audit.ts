@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from './store/db.js';
 import { canonicalJson } from './canonical-json.js';
+import { storable } from './security/text-safety.js';
 
 /** Who did something: a machine client of a state, a person, or the system itself. */
 export interface Actor {
@@ -63,7 +64,10 @@ export async function appendAudit(
     await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
     const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
     const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
-    const e = {
+    // What a caller sent is quoted in refusals (a state code from the path, a query value): NUL and lone surrogates
+    // become U+FFFD, so a hostile request is audited instead of failing the insert (and answering 500). Hashed as
+    // stored, so the chain verifies.
+    const e = storable({
       actor: input.actor,
       action: input.action,
       outcome: input.outcome ?? 'success',
@@ -74,7 +78,7 @@ export async function appendAudit(
       traceId: input.traceId ?? null,
       details: input.details ?? {},
       at: new Date(clock()).toISOString(),
-    };
+    });
     const hash = createHash('sha256').update(auditHashInput(prevHash, e)).digest('hex');
     const r = await tx.query<{ seq: number }>(
       `INSERT INTO audit_events (at, actor, actor_state, actor_roles, action, outcome, msix_id, record_ids, fields,

@@ -4,7 +4,7 @@ import { SignJWT, generateKeyPair, decodeProtectedHeader, decodeJwt, base64url }
 import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { startSystem, type TestSystem } from '../support/system.js';
-import { tokenFor, withToken, type AuthedInject } from '../support/auth.js';
+import { injectAs, tokenFor, withToken, type AuthedInject } from '../support/auth.js';
 import { sampleRecord } from '../support/records.js';
 import { buildApp } from '../../gateway/app.js';
 import { registerAuthScheme, sifScheme } from '../../gateway/plugins/auth.js';
@@ -396,6 +396,19 @@ describe('injection strings', () => {
       [seq],
     );
     expect(refusals.rows[0]!.n).toBeGreaterThanOrEqual(strings.length * 4);
+  });
+
+  it('a NUL in a state code is refused and audited, not a 500 (fuzz find, issue 18)', async () => {
+    // The refusal quoted the state code, NUL and all, into the audit event, whose insert failed.
+    const seq = await lastSeq();
+    expect((await tx('/api/v1/states/T%00/inbox')).statusCode).toBe(403);
+    expect((await tx('/api/v1/states/%00/records/x')).statusCode).toBe(403);
+    expect((await tx('/api/v1/deliveries?state=T%00')).statusCode).toBeLessThan(500);
+    const denied = await sys.db.query<{ detail: string }>(
+      `SELECT details->>'detail' AS detail FROM audit_events WHERE seq > $1 AND action = 'access.denied' ORDER BY seq`,
+      [seq],
+    );
+    expect(denied.rows[0]!.detail).toBe('This client acts for TX, not T\uFFFD.');
   });
 
   it('are refused in names and free text too, while a real apostrophe is kept as data', async () => {
