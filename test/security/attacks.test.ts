@@ -411,6 +411,16 @@ describe('injection strings', () => {
     expect(denied.rows[0]!.detail).toBe('This client acts for TX, not T\uFFFD.');
   });
 
+  it('retry and cancel of a delivery id that is no UUID answer 404, not a 500 (fuzz find, issue 18)', async () => {
+    // The id went to a uuid column, which refused it with an error.
+    const admin = await injectAs(sys, { state: null, roles: ['admin'] });
+    for (const action of ['retry', 'cancel'])
+      expect(
+        (await admin({ method: 'POST', url: `/api/v1/deliveries/x%22y/${action}`, payload: { reason: 'gone away' } }))
+          .statusCode,
+      ).toBe(404);
+  });
+
   it('are refused in names and free text too, while a real apostrophe is kept as data', async () => {
     const seq = await lastSeq();
     for (const [i, s] of strings.entries()) {

@@ -15,6 +15,7 @@ import { setSourceResult } from '../requests/requests.js';
 import type { SourceConnector, SourceQuery } from '../requests/source-connector.js';
 import { ttlCache, type Clock, type TtlCache } from '../../../lib/ttl-cache.js';
 import { endpointUrls } from '../endpoints.js';
+import { isExchangeUuid } from '../ids.js';
 import { outboundRefusal, type OutboundPolicy } from '../outbound.js';
 
 /** How hard the gateway tries. */
@@ -78,6 +79,9 @@ const SYSTEM = { id: 'exchange', state: null, roles: ['system'] };
  * locks and reads the delivery, in one round trip.
  */
 export async function lockAndLoad(tx: Db, id: string): Promise<Delivery | null> {
+  // Not a delivery id: nothing to lock (a uuid column refuses it with an error, which answered the help desk's retry
+  // and cancel with a 500).
+  if (!isExchangeUuid(id)) return null;
   const r = await tx.query<DeliveryRow>(
     `SELECT d.* FROM deliveries h
      CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(727040, hashtext(h.state_code || ':' || COALESCE(h.msix_id,
