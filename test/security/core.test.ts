@@ -53,6 +53,21 @@ describe('pure security core', () => {
       });
   });
 
+  it('refuses unclosed comments, CDATA and tags in one pass, not one rescan per opener (fuzz find, issue 18)', () => {
+    // 1.6 MB of `<!--` took minutes: each unclosed opener was rescanned to the end by a lazy pattern. A hang bound,
+    // not a speed figure.
+    for (const opener of ['<!--', '<![CDATA[', '<']) {
+      const t0 = performance.now();
+      const r = parseXmlSafely(`<a>${opener.repeat(400_000)}</a>`, { maxBytes: 8 * 1024 * 1024 });
+      expect(r).toMatchObject({ kind: 'refused', reason: 'malformed' });
+      expect(performance.now() - t0, opener).toBeLessThan(10_000);
+    }
+    // A comment that mentions a forbidden name is still fine; the same name in a tag after it is not.
+    expect(parseXmlSafely('<a><!-- <__proto__> --><b/></a>')).toMatchObject({ kind: 'ok' });
+    expect(parseXmlSafely('<a><!----><__proto__/></a>')).toMatchObject({ reason: 'forbidden-name' });
+    expect(parseXmlSafely('<a><!--></a>')).toMatchObject({ kind: 'refused', reason: 'malformed' });
+  });
+
   it('maps provider claims to gateway roles and refuses users without one', () => {
     const map = parseRoleMap('{"msix-counselor":"counselor"}');
     expect(map.kind).toBe('ok');
