@@ -81,7 +81,9 @@ export const PAGES = {
   reports: {
     href: '/portal/reports',
     label: 'Reports',
-    summary: 'Child counts by state and period (cells under 5 children suppressed), as a page, JSON and CSV.',
+    summary:
+      'Child counts, mobility between states, data quality, worklist aging and deadlines met by state and period ' +
+      '(cells under 5 children suppressed), as pages, JSON and CSV.',
     roles: ['federal', 'admin', 'data-admin'],
     group: 'Reports',
   },

@@ -71,6 +71,34 @@ describe('federal reporting', () => {
       expect(csv).toContain(`${r.state},${r.children ?? ''},${r.children === null}`);
     }
     for (const body of [JSON.stringify(json), csv]) expect(childText.filter((t) => body.includes(t))).toEqual([]);
+    // The other reports: each page, its JSON and its CSV hold the same numbers, small cells suppressed, no child.
+    const period = 'from=2020-01-01&to=2030-12-31';
+    const shown = (v: number | null) => (v === null ? 'fewer than 5' : String(v));
+    // The demo's deliveries carry no deadline; give them one a day after they were made, so they are counted.
+    await portal.sys.db.query(`UPDATE deliveries SET deadline_at = created_at + interval '1 day'`);
+    for (const name of ['mobility', 'data-quality', 'worklist-aging', 'deadlines']) {
+      await page.goto(`${portal.base}/portal/reports/${name}?${period}`);
+      const body = await page.content();
+      const report = await (await page.request.get(`${portal.base}/api/v1/reports/${name}?${period}`)).json();
+      const sheet = await (await page.request.get(`${portal.base}/api/v1/reports/${name}?${period}&format=csv`)).text();
+      for (const text of [body, JSON.stringify(report), sheet])
+        expect(childText.filter((t) => text.includes(t))).toEqual([]);
+      expect(report.suppressBelow).toBe(5);
+      expect((report.cells ?? report.rows).length, name).toBeGreaterThan(0);
+      if (name === 'mobility') {
+        for (const c of report.cells as { fromState: string; toState: string; children: number | null }[]) {
+          const td = page.locator(`#mobility td[data-cell="${c.fromState}-${c.toState}"]`);
+          await expect(td.textContent()).resolves.toBe(shown(c.children));
+          expect(sheet).toContain(`${c.fromState},${c.toState},${c.children ?? ''},${c.children === null}`);
+        }
+      } else {
+        const rows = report.rows as { state: string; kind?: string }[];
+        await expect(page.locator(`#${name} tbody tr[data-state]`).count()).resolves.toBe(rows.length);
+        for (const r of rows) expect(sheet).toContain(`\n${r.state},`);
+      }
+      await expectAccessible(page);
+    }
+    await screenshot(page, 'federal-deadlines');
     // Federal reporting reads the reports and nothing else.
     for (const path of ['/portal/find', '/portal/deliveries', '/portal/ledger', '/portal/requests']) {
       const res = await page.goto(`${portal.base}${path}`);

@@ -1,61 +1,257 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { childCounts } from '../../../core/reports.js';
-import { scopeOf } from '../../plugins/auth.js';
+import type { ComponentChildren } from 'preact';
+import {
+  childCounts,
+  dataQuality,
+  deadlines,
+  mobility,
+  worklistAging,
+  type DataQuality,
+  type Deadlines,
+  type Mobility,
+  type WorklistAging,
+} from '../../../core/reports.js';
 import { lagTolerantDb } from '../../context.js';
-import { PeriodQuery, periodOf } from '../../routes/reports.js';
+import { scopeOf } from '../../plugins/auth.js';
+import { type MORE_REPORTS, PeriodQuery, periodOf } from '../../routes/reports.js';
 import { Field } from '../forms.js';
-import { Page, sendPage } from '../html.js';
+import { DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
+type ReportName = 'child-counts' | keyof typeof MORE_REPORTS;
+
+/** The reports' titles, in the order of the side menu every report page shows. */
+const TITLES: Record<ReportName, string> = {
+  'child-counts': 'Child counts',
+  mobility: 'Mobility between states',
+  'data-quality': 'Data quality',
+  'worklist-aging': 'Worklist aging',
+  deadlines: 'Deadlines met',
+};
+const pageOf = (name: ReportName) => (name === 'child-counts' ? PAGES.reports.href : `${PAGES.reports.href}/${name}`);
+const apiOf = (name: ReportName) => `/api/v1/reports/${name}`;
+
+/** A suppressed cell as the pages show it. */
+const shown = (v: number | null, suppressBelow: number) => (v === null ? `fewer than ${suppressBelow}` : String(v));
+const percent = (r: number | null) => (r === null ? '' : `${Math.round(r * 1000) / 10}%`);
+
 /**
- * Reports for federal and state staff: the same use case and numbers as
- * GET /api/v1/reports/child-counts (and its CSV), as a chart with the numbers
- * in a table beside it. Aggregates only: no child is named anywhere.
+ * The frame of every report page: the reports' side menu, the title, the period (the list pages' filter layout),
+ * the report, and the same numbers as JSON and CSV.
+ */
+function ReportPage(p: {
+  viewer: Viewer;
+  name: ReportName;
+  period: { from: string; to: string };
+  intro: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  const qs = new URLSearchParams(p.period);
+  return (
+    <Page title={TITLES[p.name]} viewer={p.viewer} path={PAGES.reports.href}>
+      <div class="grid-row grid-gap">
+        <nav class="desktop:grid-col-3 portal-noprint" aria-label="Reports">
+          <ul class="usa-sidenav">
+            {(Object.keys(TITLES) as ReportName[]).map((n) => (
+              <li class="usa-sidenav__item">
+                <a
+                  href={`${pageOf(n)}?${qs}`}
+                  class={n === p.name ? 'usa-current' : undefined}
+                  aria-current={n === p.name ? 'page' : undefined}
+                >
+                  {TITLES[n]}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div class="desktop:grid-col-9">
+          <h1>{TITLES[p.name]}</h1>
+          <p class="usa-intro">{p.intro}</p>
+          <FilterForm action={pageOf(p.name)} submit="Show">
+            <Field name="from" label="From" type="date" value={p.period.from} />
+            <Field name="to" label="To" type="date" value={p.period.to} />
+          </FilterForm>
+          {p.children}
+          <p>
+            The same numbers: <a href={`${apiOf(p.name)}?${qs}`}>JSON</a> ·{' '}
+            <a href={`${apiOf(p.name)}?${qs}&format=csv`}>CSV</a>
+          </p>
+        </div>
+      </div>
+    </Page>
+  );
+}
+
+/** Horizontal bars (hidden from screen readers, which read the table beside them). */
+function Bars(p: { rows: { label: string; value: number | null }[] }) {
+  const max = Math.max(1, ...p.rows.map((r) => r.value ?? 0));
+  return (
+    <figure aria-hidden="true" class="margin-0">
+      {p.rows.map((r) => (
+        <div>
+          <span class="display-inline-block width-5">{r.label}</span>
+          {r.value === null ? (
+            <span class="portal-muted">suppressed</span>
+          ) : (
+            <span class="portal-bar" style={{ width: `${Math.round((r.value / max) * 16)}rem` }} />
+          )}
+        </div>
+      ))}
+    </figure>
+  );
+}
+
+function MobilityTable(p: { m: Mobility }) {
+  const { m } = p;
+  const at = (from: string, to: string) => m.cells.find((c) => c.fromState === from && c.toState === to);
+  return (
+    <div class="usa-table-container--scrollable" tabindex={0}>
+      <table class="usa-table usa-table--compact" id="mobility">
+        <caption>Children by the state they left (rows) and the state they arrived in (columns)</caption>
+        <thead>
+          <tr>
+            <th scope="col">From \ to</th>
+            {m.states.map((s) => (
+              <th scope="col">{s}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {m.states.length === 0 ? (
+            <tr>
+              <td>No move between states in the period.</td>
+            </tr>
+          ) : (
+            m.states.map((from) => (
+              <tr>
+                <th scope="row">{from}</th>
+                {m.states.map((to) => {
+                  const c = at(from, to);
+                  const text = from === to ? '—' : c ? shown(c.children, m.suppressBelow) : '0';
+                  return <td data-cell={`${from}-${to}`}>{text}</td>;
+                })}
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function QualityTable(p: { q: DataQuality }) {
+  const { q } = p;
+  return (
+    <DataTable
+      stacked
+      id="data-quality"
+      caption="Records by state: accepted and rejected; rejected records of state files missing a field or invalid"
+      head={['State', 'Submissions', 'Accepted', 'Rejected', 'Rejected share', 'Missing', 'Invalid', 'Top causes']}
+      empty="Nothing was received in the period."
+      rows={q.rows.map((r) => (
+        <tr data-state={r.state}>
+          <th scope="row">{r.state}</th>
+          <td>{r.submissions}</td>
+          <td>{shown(r.accepted, q.suppressBelow)}</td>
+          <td>{shown(r.rejected, q.suppressBelow)}</td>
+          <td>{percent(r.rejectionRate)}</td>
+          <td>{shown(r.missing, q.suppressBelow)}</td>
+          <td>{shown(r.invalid, q.suppressBelow)}</td>
+          <td>
+            {r.causes.length ? (
+              <ul class="usa-list usa-list--unstyled">
+                {r.causes.map((c) => (
+                  <li>
+                    <code>{c.path}</code> {c.rule}: {shown(c.records, q.suppressBelow)}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              'none'
+            )}
+          </td>
+        </tr>
+      ))}
+    />
+  );
+}
+
+function AgingTable(p: { a: WorklistAging }) {
+  const { a } = p;
+  return (
+    <DataTable
+      stacked
+      id="worklist-aging"
+      caption="Near matches still open, by how long they have waited; decisions in the period"
+      head={['State', ...a.buckets.map((b) => `Open ${b}`), 'Decided', 'Mean days to decision']}
+      empty="No near match is open or was decided in the period."
+      rows={a.rows.map((r) => (
+        <tr data-state={r.state}>
+          <th scope="row">{r.state}</th>
+          {r.open.map((o) => (
+            <td>{shown(o, a.suppressBelow)}</td>
+          ))}
+          <td>{shown(r.decided, a.suppressBelow)}</td>
+          <td>{r.meanDaysToDecision ?? ''}</td>
+        </tr>
+      ))}
+    />
+  );
+}
+
+function DeadlineTable(p: { d: Deadlines }) {
+  const { d } = p;
+  return (
+    <DataTable
+      stacked
+      id="deadlines"
+      caption="Record requests (by the state that asked) and deliveries (by the state they go to)"
+      head={['State', 'What', 'Total', 'On time', 'Late', 'Overdue', 'Given up', 'On time of due']}
+      empty="No record request or delivery with a deadline in the period."
+      rows={d.rows.map((r) => (
+        <tr data-state={r.state} data-kind={r.kind}>
+          <th scope="row">{r.state}</th>
+          <td>{r.kind === 'deliveries' ? 'Deliveries' : 'Record requests'}</td>
+          <td>{shown(r.total, d.suppressBelow)}</td>
+          <td>{shown(r.onTime, d.suppressBelow)}</td>
+          <td>{shown(r.late, d.suppressBelow)}</td>
+          <td>{shown(r.overdue, d.suppressBelow)}</td>
+          <td>{shown(r.givenUp, d.suppressBelow)}</td>
+          <td>{percent(r.onTimeRate)}</td>
+        </tr>
+      ))}
+    />
+  );
+}
+
+/**
+ * Reports for federal and state staff: each page reads the same use case and numbers as its API route
+ * (`/api/v1/reports/<name>`, JSON and CSV), with a chart where one helps and the numbers in a table beside it.
+ * Aggregates only: no child is named anywhere, and cells under 5 children are suppressed.
  */
 export const reportPages: FastifyPluginAsyncTypebox = async (app) => {
+  const access = { access: { roles: PAGES.reports.roles } };
   app.get(
     PAGES.reports.href,
-    { config: { access: { roles: PAGES.reports.roles } }, schema: { hide: true, querystring: PeriodQuery } },
+    { config: access, schema: { hide: true, querystring: PeriodQuery } },
     async (request, reply) => {
       const viewer = viewerOf(request);
       const c = await childCounts(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
-      const max = Math.max(1, ...c.rows.map((r) => r.children ?? 0));
-      const qs = new URLSearchParams({ from: c.from, to: c.to });
       return sendPage(
         reply,
-        <Page title="Reports" viewer={viewer} path={PAGES.reports.href}>
-          <h1>Child counts</h1>
-          <p class="usa-intro">
-            Children with a qualifying arrival from {c.from} to {c.to}, by the state they arrived in. Counts under{' '}
-            {c.suppressBelow} are suppressed.
-          </p>
-          <form method="get" action={PAGES.reports.href} class="usa-form">
-            <div class="grid-row grid-gap">
-              <div class="tablet:grid-col-6">
-                <Field name="from" label="From" type="date" value={c.from} />
-              </div>
-              <div class="tablet:grid-col-6">
-                <Field name="to" label="To" type="date" value={c.to} />
-              </div>
-            </div>
-            <button class="usa-button" type="submit">
-              Show
-            </button>
-          </form>
+        <ReportPage
+          viewer={viewer}
+          name="child-counts"
+          period={c}
+          intro={
+            `Children with a qualifying arrival from ${c.from} to ${c.to}, by the state they arrived in. ` +
+            `Counts under ${c.suppressBelow} are suppressed.`
+          }
+        >
           <div class="portal-chart">
-            <figure aria-hidden="true" class="margin-0">
-              {c.rows.map((r) => (
-                <div>
-                  <span class="display-inline-block width-5">{r.state}</span>
-                  {r.children === null ? (
-                    <span class="portal-muted">suppressed</span>
-                  ) : (
-                    <span class="portal-bar" style={{ width: `${Math.round((r.children / max) * 16)}rem` }} />
-                  )}
-                </div>
-              ))}
-            </figure>
+            <Bars rows={c.rows.map((r) => ({ label: r.state, value: r.children }))} />
             <table class="usa-table usa-table--compact" id="child-counts">
               <caption>Children by state</caption>
               <thead>
@@ -78,11 +274,70 @@ export const reportPages: FastifyPluginAsyncTypebox = async (app) => {
               </tbody>
             </table>
           </div>
-          <p>
-            The same numbers: <a href={`/api/v1/reports/child-counts?${qs}`}>JSON</a> ·{' '}
-            <a href={`/api/v1/reports/child-counts?${qs}&format=csv`}>CSV</a>
-          </p>
-        </Page>,
+        </ReportPage>,
+      );
+    },
+  );
+
+  const intro = (what: string, suppressBelow: number) =>
+    `${what} Cells of 1 to ${suppressBelow - 1} are suppressed (shown as “fewer than ${suppressBelow}”).`;
+  app.get(
+    `${PAGES.reports.href}/mobility`,
+    { config: access, schema: { hide: true, querystring: PeriodQuery } },
+    async (request, reply) => {
+      const m = await mobility(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
+      const what = `Children whose qualifying move from one state to another arrived from ${m.from} to ${m.to}.`;
+      return sendPage(
+        reply,
+        <ReportPage viewer={viewerOf(request)} name="mobility" period={m} intro={intro(what, m.suppressBelow)}>
+          <MobilityTable m={m} />
+        </ReportPage>,
+      );
+    },
+  );
+  app.get(
+    `${PAGES.reports.href}/data-quality`,
+    { config: access, schema: { hide: true, querystring: PeriodQuery } },
+    async (request, reply) => {
+      const q = await dataQuality(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
+      const what = `What the states sent from ${q.from} to ${q.to}: records accepted, and why records were rejected.`;
+      return sendPage(
+        reply,
+        <ReportPage viewer={viewerOf(request)} name="data-quality" period={q} intro={intro(what, q.suppressBelow)}>
+          <div class="portal-chart">
+            <Bars rows={q.rows.map((r) => ({ label: r.state, value: r.rejected }))} />
+            <p class="portal-muted">Rejected records by state.</p>
+          </div>
+          <QualityTable q={q} />
+        </ReportPage>,
+      );
+    },
+  );
+  app.get(
+    `${PAGES.reports.href}/worklist-aging`,
+    { config: access, schema: { hide: true, querystring: PeriodQuery } },
+    async (request, reply) => {
+      const a = await worklistAging(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
+      const what = `Near matches waiting for a data administrator now, and those decided from ${a.from} to ${a.to}.`;
+      return sendPage(
+        reply,
+        <ReportPage viewer={viewerOf(request)} name="worklist-aging" period={a} intro={intro(what, a.suppressBelow)}>
+          <AgingTable a={a} />
+        </ReportPage>,
+      );
+    },
+  );
+  app.get(
+    `${PAGES.reports.href}/deadlines`,
+    { config: access, schema: { hide: true, querystring: PeriodQuery } },
+    async (request, reply) => {
+      const d = await deadlines(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
+      const what = `Record requests made and deliveries due from ${d.from} to ${d.to}: done by their deadline or not.`;
+      return sendPage(
+        reply,
+        <ReportPage viewer={viewerOf(request)} name="deadlines" period={d} intro={intro(what, d.suppressBelow)}>
+          <DeadlineTable d={d} />
+        </ReportPage>,
       );
     },
   );
