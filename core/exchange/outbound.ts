@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
 
 /**
  * Where the gateway may send student records (issue 13 finding 6, SSRF). A
@@ -18,6 +19,8 @@ import { isIP } from 'node:net';
 export interface OutboundPolicy {
   allowPrivate: boolean;
   hosts: Readonly<Record<string, readonly string[]>> | null;
+  /** How host names are resolved, for the check and the connection alike; absent: the system's (tests inject one). */
+  resolve?: Resolver;
 }
 
 /** Resolves a host name to all its addresses (injectable for tests). */
@@ -73,7 +76,7 @@ export async function outboundRefusal(
   url: string,
   stateCode: string,
   policy: OutboundPolicy,
-  resolve: Resolver = systemResolver,
+  resolve: Resolver = policy.resolve ?? systemResolver,
 ): Promise<string | null> {
   let u: URL;
   try {
@@ -101,6 +104,63 @@ export async function outboundRefusal(
   if (addresses.some(isNonPublicAddress))
     return `${host} resolves to a loopback, private or link-local address, which the gateway never calls`;
   return null;
+}
+
+/** A connection the outbound policy refused at connect time: its host resolved to a non-public address. */
+export class OutboundRefused extends Error {
+  readonly code = 'EOUTBOUNDREFUSED';
+  constructor(host: string) {
+    super(`${host} resolves to a loopback, private or link-local address, which the gateway never calls`);
+  }
+}
+
+/**
+ * The DNS lookup the outbound connection itself uses (given to `net.connect`/`tls.connect` through the agent's
+ * `connect.lookup`): it resolves the host once, refuses when any address it got is non-public, and hands the socket
+ * exactly the addresses it checked. So the address checked is the address connected to: a DNS answer that changes
+ * between the policy check before the attempt and the connection (rebinding) cannot reach a private address.
+ */
+export function pinnedLookup(resolve: Resolver = systemResolver): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (addresses) => {
+        if (!addresses.length) {
+          callback(Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }), '', 4);
+          return;
+        }
+        if (addresses.some(isNonPublicAddress)) {
+          callback(new OutboundRefused(hostname), '', 4);
+          return;
+        }
+        const all = addresses.map((address) => ({ address, family: isIP(address) === 6 ? 6 : 4 }));
+        const wanted = options.family === 4 || options.family === 6 ? options.family : 0;
+        const usable = wanted ? all.filter((a) => a.family === wanted) : all;
+        if (!usable.length) {
+          callback(Object.assign(new Error(`${hostname} has no IPv${wanted} address`), { code: 'ENOTFOUND' }), '', 4);
+          return;
+        }
+        if (options.all) callback(null, usable);
+        else callback(null, usable[0]!.address, usable[0]!.family);
+      },
+      (e: unknown) => callback(e as NodeJS.ErrnoException, '', 4),
+    );
+  };
+}
+
+const agents = new WeakMap<OutboundPolicy, Dispatcher>();
+
+/**
+ * The HTTP agent every outbound call of the exchange goes through under `policy`: with private addresses refused, its
+ * connections resolve through {@link pinnedLookup} (with the policy's resolver); with them allowed (development), a
+ * plain agent. One per policy, so connections are pooled across deliveries.
+ */
+export function outboundAgent(policy: OutboundPolicy): Dispatcher {
+  let agent = agents.get(policy);
+  if (!agent) {
+    agent = policy.allowPrivate ? new Agent() : new Agent({ connect: { lookup: pinnedLookup(policy.resolve) } });
+    agents.set(policy, agent);
+  }
+  return agent;
 }
 
 /** Reads EXCHANGE_ENDPOINT_HOSTS: a JSON object of state code to host patterns; empty means no allow-list. */

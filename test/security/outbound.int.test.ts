@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type TestSystem } from '../support/system.js';
 import { injectAs, type AuthedInject } from '../support/auth.js';
-import { isNonPublicAddress, outboundRefusal } from '../../core/exchange/outbound.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  isNonPublicAddress,
+  outboundAgent,
+  outboundRefusal,
+  pinnedLookup,
+  type OutboundPolicy,
+} from '../../core/exchange/outbound.js';
 import { classifyHttp } from '../../core/exchange/delivery/http.js';
+import { webhookChannel } from '../../core/exchange/delivery/channels/webhook.js';
 
 /**
  * Issue 13 finding 6 (SSRF): a state's exchange endpoint could point at any loopback port or any https host (cloud
@@ -74,5 +83,70 @@ describe('outbound safety', () => {
       const c = classifyHttp({ kind: 'response', status, retryAfter: null, text: banner }, policy);
       expect(JSON.stringify(c)).not.toContain('SSH');
     }
+  });
+
+  it('connects only to addresses it checked: DNS turning private after the check reaches nothing', async () => {
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits++;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      // DNS rebinding: the first answer (the check before the attempt) is public, the next (the connection) loopback.
+      const asked: string[] = [];
+      const answers = [['93.184.216.34'], ['127.0.0.1']];
+      const policy: OutboundPolicy = {
+        allowPrivate: false,
+        hosts: { TX: ['*.tea.example'] },
+        resolve: async (host) => {
+          asked.push(host);
+          return answers[Math.min(asked.length - 1, answers.length - 1)]!;
+        },
+      };
+      const url = `http://rebind.tea.example:${port}/hook`;
+      expect(await outboundRefusal(url, 'TX', policy)).toBeNull();
+      const message = { id: 'd-1', kind: 'move-notice', idempotencyKey: 'k-1', sequence: null, traceId: 't-1' };
+      const result = await webhookChannel({ baseMs: 10, maxMs: 100 }).send(
+        message as never,
+        { url, secret: SECRET },
+        { timeoutMs: 5000, dispatcher: outboundAgent(policy) },
+      );
+      // Refused by the connection's own lookup (a system lookup of this name would fail as ENOTFOUND, transient).
+      expect(result).toEqual({
+        kind: 'invalid',
+        reason:
+          'not called: rebind.tea.example resolves to a loopback, private or link-local address, which the ' +
+          'gateway never calls',
+      });
+      expect(asked).toEqual(['rebind.tea.example', 'rebind.tea.example']);
+      expect(hits).toBe(0);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('hands the connection exactly the public addresses it resolved', async () => {
+    const lookup = pinnedLookup(async () => ['93.184.216.34', '2606:4700::1111']);
+    const one = await new Promise((resolve, reject) =>
+      lookup('api.tea.example', {}, (err, address, family) => (err ? reject(err) : resolve({ address, family }))),
+    );
+    expect(one).toEqual({ address: '93.184.216.34', family: 4 });
+    const all = await new Promise((resolve, reject) =>
+      lookup('api.tea.example', { all: true }, (err, address) => (err ? reject(err) : resolve(address))),
+    );
+    expect(all).toEqual([
+      { address: '93.184.216.34', family: 4 },
+      { address: '2606:4700::1111', family: 6 },
+    ]);
+    const six = await new Promise((resolve, reject) =>
+      lookup('api.tea.example', { family: 6 }, (err, address) => (err ? reject(err) : resolve(address))),
+    );
+    expect(six).toBe('2606:4700::1111');
+    const refused = await new Promise((resolve) =>
+      pinnedLookup(async () => ['93.184.216.34', '169.254.169.254'])('meta.tea.example', {}, (err) => resolve(err)),
+    );
+    expect(refused).toMatchObject({ code: 'EOUTBOUNDREFUSED' });
   });
 });

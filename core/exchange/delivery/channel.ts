@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { MessageEnvelope } from '../messages.js';
 
 /**
@@ -20,6 +21,11 @@ export type ChannelResult =
 export interface SendContext {
   /** Give up on the other side after this long (a timeout is transient). */
   timeoutMs: number;
+  /**
+   * The agent the call connects through (core/exchange/outbound.ts: `outboundAgent`, which refuses non-public
+   * addresses at connect time); absent: undici's default agent.
+   */
+  dispatcher?: Dispatcher;
 }
 
 export interface DeliveryChannel<C> {

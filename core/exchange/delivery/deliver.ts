@@ -16,7 +16,7 @@ import type { SourceConnector, SourceQuery } from '../requests/source-connector.
 import { ttlCache, type Clock, type TtlCache } from '../../../lib/ttl-cache.js';
 import { endpointUrls } from '../endpoints.js';
 import { isExchangeUuid } from '../ids.js';
-import { outboundRefusal, type OutboundPolicy } from '../outbound.js';
+import { outboundAgent, outboundRefusal, type OutboundPolicy } from '../outbound.js';
 
 /** How hard the gateway tries. */
 export interface DeliveryPolicy {
@@ -230,7 +230,10 @@ async function attempt(
 ): Promise<{ result: ChannelResult; channel: string }> {
   try {
     const ep = await endpointOf(deps.db, d.stateCode, deps.sealSecret ?? '', deps.cacheClock);
-    // Every URL the attempt may call is checked against the outbound policy first, its host resolved now.
+    // Every URL the attempt may call is checked against the outbound policy first, its host resolved now; the
+    // connections then go through the policy's agent, which resolves again and refuses a non-public answer, so a DNS
+    // answer changed since this check (rebinding) reaches nothing private.
+    const dispatcher = deps.outbound ? outboundAgent(deps.outbound) : undefined;
     if (deps.outbound) {
       for (const url of endpointUrls(ep)) {
         const why = await outboundRefusal(url, d.stateCode, deps.outbound);
@@ -246,6 +249,7 @@ async function attempt(
       const left = d.deadlineAt ? new Date(d.deadlineAt).getTime() - now : deps.policy.timeoutMs;
       const res = await deps.sources.fetch(d.stateCode, d.body.data.query as SourceQuery, ep.source, {
         timeoutMs: Math.max(100, Math.min(deps.policy.timeoutMs, left)),
+        ...(dispatcher ? { dispatcher } : {}),
       });
       return {
         channel: 'edfi-source',
@@ -254,7 +258,10 @@ async function attempt(
     }
     return {
       channel: ep.delivery.channel,
-      result: await deps.channels.send(d.body, ep.delivery, { timeoutMs: deps.policy.timeoutMs }),
+      result: await deps.channels.send(d.body, ep.delivery, {
+        timeoutMs: deps.policy.timeoutMs,
+        ...(dispatcher ? { dispatcher } : {}),
+      }),
     };
   } catch (e) {
     // The gateway's sealing secret is missing or wrong: its operator can fix that, so the message waits (transient).

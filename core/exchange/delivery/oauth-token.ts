@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { ttlCache, type Clock, type TtlCache } from '../../../lib/ttl-cache.js';
 
 /** OAuth2 client credentials at a state's token endpoint. */
@@ -31,6 +32,21 @@ function classify(e: unknown): TokenResult {
 }
 
 /**
+ * openid-client's fetch through the outbound agent. openid-client wants the global `Response`, so undici's answer is
+ * handed over as one (same status, headers and body stream).
+ */
+function pinnedFetch(dispatcher: Dispatcher): client.CustomFetch {
+  return async (url, options) => {
+    const r = await undiciFetch(url, { ...options, dispatcher } as Parameters<typeof undiciFetch>[1]);
+    return new Response(r.body as ReadableStream | null, {
+      status: r.status,
+      statusText: r.statusText,
+      headers: r.headers as unknown as Headers,
+    });
+  };
+}
+
+/**
  * Access tokens for the states' Ed-Fi APIs, obtained with openid-client's
  * client-credentials grant and cached until shortly before they expire, so a
  * burst of deliveries costs one token request. Concurrent callers share one
@@ -49,13 +65,14 @@ export class TokenProvider {
     return `${c.tokenUrl}\u0000${c.clientId}\u0000${c.scope ?? ''}`;
   }
 
-  async token(c: OAuthClientConfig, timeoutMs: number): Promise<TokenResult> {
+  /** A token for `c`, asked through `dispatcher` when given (the outbound agent, core/exchange/outbound.ts). */
+  async token(c: OAuthClientConfig, timeoutMs: number, dispatcher?: Dispatcher): Promise<TokenResult> {
     const key = this.key(c);
     const hit = this.cache.get(key);
     if (hit !== undefined) return { kind: 'ok', token: hit };
     let p = this.inflight.get(key);
     if (!p) {
-      p = this.fetch(c, key, timeoutMs).finally(() => this.inflight.delete(key));
+      p = this.fetch(c, key, timeoutMs, dispatcher).finally(() => this.inflight.delete(key));
       this.inflight.set(key, p);
     }
     return p;
@@ -65,7 +82,12 @@ export class TokenProvider {
     this.cache.delete(this.key(c));
   }
 
-  private async fetch(c: OAuthClientConfig, key: string, timeoutMs: number): Promise<TokenResult> {
+  private async fetch(
+    c: OAuthClientConfig,
+    key: string,
+    timeoutMs: number,
+    dispatcher: Dispatcher | undefined,
+  ): Promise<TokenResult> {
     try {
       const url = new URL(c.tokenUrl);
       const config = new client.Configuration(
@@ -76,6 +98,7 @@ export class TokenProvider {
       );
       config.timeout = Math.max(1, Math.ceil(timeoutMs / 1000));
       if (LOOPBACK.test(url.href)) client.allowInsecureRequests(config);
+      if (dispatcher) config[client.customFetch] = pinnedFetch(dispatcher);
       const res = await client.clientCredentialsGrant(config, c.scope ? { scope: c.scope } : {});
       const ttl = res.expiresIn() ?? 300;
       // Renew a little early so a token never expires on its way to the API.

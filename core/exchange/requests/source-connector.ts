@@ -40,13 +40,14 @@ export function sourceQueryString(q: SourceQuery): string {
 export function edfiSourceConnector(tokens: TokenProvider, policy: BackoffPolicy): SourceConnector {
   return {
     async fetch(stateCode, query, config, ctx) {
-      const t = await tokens.token(config, ctx.timeoutMs);
+      const t = await tokens.token(config, ctx.timeoutMs, ctx.dispatcher);
       if (t.kind !== 'ok') return t;
       const url = `${edfiResourceUrl(config.apiBase, 'studentRecords')}?${sourceQueryString(query)}`;
       const outcome = await httpCall(
         url,
         { method: 'GET', headers: { accept: 'application/json', authorization: `Bearer ${t.token}` } },
         ctx.timeoutMs,
+        ctx.dispatcher,
       );
       if (outcome.kind === 'response' && outcome.status === 401) {
         tokens.invalidate(config);

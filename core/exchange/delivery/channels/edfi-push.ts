@@ -25,7 +25,7 @@ export function edfiPushChannel(tokens: TokenProvider, policy: BackoffPolicy): D
     name: 'edfi',
     async send(message: MessageEnvelope, config: EdfiPushConfig, ctx: SendContext): Promise<ChannelResult> {
       if (message.kind === 'record-query') return { kind: 'unsupported', reason: 'a record query is not pushed' };
-      const t = await tokens.token(config, ctx.timeoutMs);
+      const t = await tokens.token(config, ctx.timeoutMs, ctx.dispatcher);
       if (t.kind !== 'ok') return t;
       const outcome = await httpCall(
         edfiResourceUrl(config.apiBase, EDFI_RESOURCE[message.kind]),
@@ -40,6 +40,7 @@ export function edfiPushChannel(tokens: TokenProvider, policy: BackoffPolicy): D
           body: JSON.stringify(message),
         },
         ctx.timeoutMs,
+        ctx.dispatcher,
       );
       if (outcome.kind === 'response' && outcome.status === 401) {
         tokens.invalidate(config);

@@ -52,6 +52,7 @@ export function sifPushChannel(db: Db, policy: BackoffPolicy): DeliveryChannel<S
           body: await exchangeEventXml(db, message),
         },
         ctx.timeoutMs,
+        ctx.dispatcher,
       );
       return classifyHttp(outcome, policy);
     },

@@ -47,6 +47,7 @@ export function webhookChannel(policy: BackoffPolicy, now: () => number = Date.n
           body,
         },
         ctx.timeoutMs,
+        ctx.dispatcher,
       );
       return classifyHttp(outcome, policy);
     },
