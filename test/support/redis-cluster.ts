@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureRedisServer, freePort } from '../../runtime/embedded-redis.js';
@@ -62,4 +62,59 @@ export async function startLocalRedisCluster(): Promise<LocalRedisCluster> {
     throw e;
   }
   return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
+}
+
+export interface LocalSentinel {
+  /** The sentinel (one, quorum 1) and the name of the master it watches. */
+  sentinels: { host: string; port: number }[];
+  masterName: string;
+  stop(): Promise<void>;
+}
+
+/** One redis-server and one sentinel watching it on loopback (`redis-server sentinel.conf --sentinel`). */
+export async function startLocalSentinel(masterName = 'msixtest'): Promise<LocalSentinel> {
+  const bin = ensureRedisServer();
+  const dir = mkdtempSync(join(tmpdir(), 'msix-sentinel-'));
+  const [master, sentinel] = [await freePort(), await freePort()];
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((ok) => {
+            if (c.exitCode !== null || c.signalCode !== null) return ok();
+            c.once('exit', () => ok());
+            c.kill('SIGKILL');
+          }),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    children.push(
+      spawn(bin, ['--port', String(master), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      }),
+    );
+    const conf = join(dir, 'sentinel.conf');
+    writeFileSync(
+      conf,
+      `port ${sentinel}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${masterName} 127.0.0.1 ${master} 1\n` +
+        `sentinel down-after-milliseconds ${masterName} 2000\n`,
+    );
+    children.push(spawn(bin, [conf, '--sentinel'], { stdio: 'ignore' }));
+    const deadline = Date.now() + 10_000;
+    const asked = () =>
+      spawnSync('redis-cli', ['-p', String(sentinel), 'sentinel', 'get-master-addr-by-name', masterName], {
+        encoding: 'utf8',
+      }).stdout;
+    while (!asked().includes(String(master))) {
+      if (Date.now() > deadline) throw new Error('the local sentinel did not name its master');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { sentinels: [{ host: '127.0.0.1', port: sentinel }], masterName, stop };
 }
