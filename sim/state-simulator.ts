@@ -36,6 +36,11 @@ export interface FlakyConfig {
   seed: number;
   /** How long a hanging request hangs before its socket is closed. */
   hangMs?: number;
+  /**
+   * A slow receiver: every request no fault hits is handled this much later. Past the gateway's timeout the message
+   * is still taken, after the gateway gave up on it: its retry is a duplicate the idempotency key drops.
+   */
+  slowMs?: number;
 }
 
 /** One message the state took (first receipt of its idempotency key). */
@@ -55,7 +60,7 @@ export interface SimStats {
   requests: number;
   accepted: number;
   duplicates: number;
-  injected: { timeout: number; error: number; drop: number; down: number };
+  injected: { timeout: number; error: number; drop: number; down: number; slow: number };
   refused: { signature: number; token: number };
   queries: number;
   tokens: number;
@@ -108,7 +113,7 @@ export async function startStateSimulator(opts: {
     requests: 0,
     accepted: 0,
     duplicates: 0,
-    injected: { timeout: 0, error: 0, drop: 0, down: 0 },
+    injected: { timeout: 0, error: 0, drop: 0, down: 0, slow: 0 },
     refused: { signature: 0, token: 0 },
     queries: 0,
     tokens: 0,
@@ -163,6 +168,13 @@ export async function startStateSimulator(opts: {
       return true;
     }
     return false;
+  };
+  /** The slow receiver's delay, for a request no fault hit. */
+  const slowly = async (f: Fault): Promise<void> => {
+    const ms = f === null ? (flaky?.slowMs ?? 0) : 0;
+    if (!ms) return;
+    stats.injected.slow++;
+    await new Promise((r) => setTimeout(r, ms));
   };
 
   const bearerOk = (st: SimState, request: FastifyRequest): boolean => {
@@ -256,6 +268,7 @@ export async function startStateSimulator(opts: {
     if (!st) return reply.code(404).send({ message: 'unknown state' });
     const f = fault(st);
     if (before(f, reply)) return reply;
+    await slowly(f);
     if (!bearerOk(st, request)) {
       stats.refused.token++;
       return reply.code(401).send({ message: 'invalid token' });
@@ -284,6 +297,7 @@ export async function startStateSimulator(opts: {
     if (!st || !PUSH_RESOURCES.has(resource)) return reply.code(404).send({ message: 'no such resource' });
     const f = fault(st);
     if (before(f, reply)) return reply;
+    await slowly(f);
     if (!bearerOk(st, request)) {
       stats.refused.token++;
       return reply.code(401).send({ message: 'invalid token' });
@@ -305,6 +319,7 @@ export async function startStateSimulator(opts: {
     if (!st) return reply.code(404).send({ message: 'unknown state' });
     const f = fault(st);
     if (before(f, reply)) return reply;
+    await slowly(f);
     const raw = String(request.body ?? '');
     const check = await verifyWebhook({
       secret: st.webhookSecret,

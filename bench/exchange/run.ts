@@ -37,8 +37,8 @@ import { numberOption, parseCommandLine } from '../../lib/cli.js';
 
 const USAGE =
   'usage: npm run bench:exchange [-- --requests 500] [--live 200] [--notices 10000] [--per-student 5] ' +
-  '[--concurrency 32] [--students 300] [--fail 0.2]';
-const NAMES = ['requests', 'live', 'notices', 'per-student', 'concurrency', 'students', 'fail'] as const;
+  '[--concurrency 32] [--students 300] [--fail 0.2] [--flap 0]';
+const NAMES = ['requests', 'live', 'notices', 'per-student', 'concurrency', 'students', 'fail', 'flap'] as const;
 const { values } = parseCommandLine({
   usage: USAGE,
   options: Object.fromEntries(NAMES.map((n) => [n, { type: 'string' }])) as Record<
@@ -54,14 +54,27 @@ const PER_STUDENT = arg('per-student', 5);
 const CONCURRENCY = arg('concurrency', 32);
 const STUDENTS = arg('students', 300);
 const FAIL = arg('fail', 0.2);
+/**
+ * Seconds per phase of a receiver that flaps (0: it does not): up (failing at --fail as without flapping), slow
+ * (every answer 600 ms late, or 1,500 ms: past the gateway's 1 s timeout, taken after the gateway gave up), down
+ * (connections refused), in turn: up, slow 600, down, up, slow 1,500, down, …
+ */
+const FLAP = arg('flap', 0);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 const loadAtStart = loadavg()[0]!;
 const stops: (() => unknown)[] = [];
 const cleanup = async () => {
-  for (const s of stops.reverse()) await s();
+  // Each step bounded: interrupted mid-work, a pool or a worker may never finish closing, and the cluster and Redis
+  // after them must stop all the same.
+  for (const s of stops.reverse())
+    await Promise.race([Promise.resolve().then(s), new Promise((r) => setTimeout(r, 10_000).unref())]);
+  stops.length = 0;
 };
+// Interrupted (a long run given up): stop the simulator, the cluster and Redis all the same.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void cleanup().finally(() => process.exit(130)));
 try {
   // Infrastructure.
   const infra = await benchInfrastructure('exchange_bench');
@@ -104,11 +117,16 @@ try {
     LOG_LEVEL: 'silent',
     WORKER_CONCURRENCY: String(CONCURRENCY),
     DELIVERY_TIMEOUT_MS: '1000',
+    // Flapping, a delivery may meet a slow and a down phase in a row (2 × FLAP s of failures): enough attempts, at
+    // this backoff, to outlast them, as the default 15 attempts at the default backoff outlast hours.
+    ...(FLAP ? { DELIVERY_MAX_ATTEMPTS: String(Math.max(15, Math.ceil((4 * FLAP) / 2) + 10)) } : {}),
     DELIVERY_BACKOFF_BASE_MS: '100',
     DELIVERY_BACKOFF_MAX_MS: '2000',
     EXCHANGE_SWEEP_MS: '2000',
     EXCHANGE_MOVE_WINDOW_DAYS: '1',
     RATE_LIMIT_MAX: '1000000',
+    // The simulator listens on loopback, which the outbound policy refuses unless allowed (docs/security.md).
+    EXCHANGE_ALLOW_PRIVATE_ADDRESSES: 'true',
   });
   const logger = createLogger('silent');
   const queue = new BullJobQueue(redisUrl, 'xbench');
@@ -214,8 +232,9 @@ try {
 
   const stats = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
-    const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-    return { n: s.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: s.at(-1)! };
+    // No samples (--live 0 skips the live path): NaN, printed as such.
+    const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? Number.NaN;
+    return { n: s.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: s.at(-1) ?? Number.NaN };
   };
   const ms = (n: number) => n.toFixed(1);
 
@@ -243,7 +262,7 @@ try {
   );
   const liveLat: number[] = [];
   const liveIds: string[] = [];
-  for (let i = 0; i < LIVE + 10; i++) {
+  for (let i = 0; LIVE > 0 && i < LIVE + 10; i++) {
     const t = performance.now();
     const r = await ask(ids[i % ids.length]!);
     const body = (await r.json()) as { id: string; status: string };
@@ -292,8 +311,29 @@ try {
   });
   const created = performance.now() - c0;
   const t0 = performance.now();
+  // The flapping receiver: phases switched on a timer, over the simulator's own control routes.
+  const phases: string[] = [];
+  let flapping: NodeJS.Timeout | undefined;
+  if (FLAP) {
+    const cycle = ['up', 'slow 600', 'down', 'up', 'slow 1500', 'down'];
+    let n = 0;
+    const next = async () => {
+      const phase = cycle[n++ % cycle.length]!;
+      phases.push(phase);
+      await simPost('/_sim/down', { state: 'MI', down: phase === 'down' });
+      await simPost(
+        '/_sim/flaky',
+        phase.startsWith('slow')
+          ? { timeoutRate: 0, errorRate: 0, dropRate: 0, seed: 2026 + n, slowMs: Number(phase.split(' ')[1]) }
+          : { ...flaky, seed: 2026 + n },
+      );
+    };
+    await next();
+    flapping = setInterval(() => void next(), FLAP * 1000);
+  }
   await enqueueNew(queue, made);
   let delivered = 0;
+  let lastProgress = t0;
   for (;;) {
     delivered = (
       await db.query<{ n: number }>(
@@ -306,9 +346,19 @@ try {
       )
     ).rows[0]!.n;
     if (delivered + dead >= made.length) break;
+    // Progress of a long run, every 30 s.
+    if (performance.now() - lastProgress > 30_000) {
+      lastProgress = performance.now();
+      say(
+        `  ${((lastProgress - t0) / 1000).toFixed(0)} s: ${delivered} delivered, ${dead} dead` +
+          (phases.length ? `, receiver ${phases.at(-1)}` : ''),
+      );
+    }
     await new Promise((res) => setTimeout(res, 250));
   }
   const took = performance.now() - t0;
+  clearInterval(flapping);
+  await simPost('/_sim/down', { state: 'MI', down: false });
   await simPost('/_sim/flaky', null);
   const received = await simGet<Received[]>('/_sim/MI/received');
   const simStats = await simGet<SimStats>('/_sim/stats');
@@ -334,7 +384,7 @@ try {
     '',
     `Command: \`node --import tsx bench/exchange/run.ts --requests ${REQUESTS} --live ${LIVE} --notices ` +
       `${NOTICES} --per-student ${PER_STUDENT} --concurrency ${CONCURRENCY} --students ${STUDENTS} --fail ` +
-      `${FAIL}\` (run ${date}).`,
+      `${FAIL}${FLAP ? ` --flap ${FLAP}` : ''}\` (run ${date}).`,
     '',
     `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ` +
       `${process.version}, PostgreSQL ${pgVersion} (throwaway cluster, fsync off, as in the tests), Redis ` +
@@ -374,6 +424,16 @@ try {
       `${flaky.errorRate * 100}% answer 500, ${flaky.dropRate * 100}% are processed and then the ` +
       `connection is dropped before the answer (so the gateway retries a message the receiver already ` +
       `has). Backoff 100 ms doubling to 2 s with jitter; ${CONCURRENCY} deliveries at a time.`,
+    ...(FLAP
+      ? [
+          '',
+          `The receiver also flaps: phases of ${FLAP} s in turn up (failing at random as above), slow (every ` +
+            "answer 600 ms late, or 1,500 ms: past the gateway's 1 s timeout, the message taken after the " +
+            'gateway gave up), down (every connection cut), until all were delivered; ' +
+            `${phases.length} phases (${phases.filter((p) => p === 'down').length} down). Deliveries may try ` +
+            `${config.DELIVERY_MAX_ATTEMPTS} times at this backoff before they are dead.`,
+        ]
+      : []),
     '',
     '| measure | value |',
     '|---|---:|',
@@ -383,7 +443,9 @@ try {
     `| delivered / dead | ${delivered} / ${dead} |`,
     `| attempts (ledger rows) | ${totalAttempts} (${attempts.map((a) => `${a.outcome} ${a.n}`).join(', ')}) |`,
     `| faults injected by the receiver | ${simStats.injected.timeout} timeouts, ` +
-      `${simStats.injected.error} × 500, ${simStats.injected.drop} dropped after processing |`,
+      `${simStats.injected.error} × 500, ${simStats.injected.drop} dropped after processing` +
+      (FLAP ? `, ${simStats.injected.slow} answered late, ${simStats.injected.down} cut while down` : '') +
+      ' |',
     `| messages the receiver accepted | ${simStats.accepted} (unique idempotency keys: ${uniqueKeys}) |`,
     `| duplicates the receiver dropped by idempotency key | ${simStats.duplicates} |`,
     `| messages processed twice at the receiver | ${simStats.accepted - uniqueKeys} |`,
@@ -397,7 +459,7 @@ try {
     }`,
     '',
   ];
-  writeFileSync(join(here, 'results.md'), lines.join('\n'));
+  writeFileSync(join(here, FLAP ? 'results-flap.md' : 'results.md'), lines.join('\n'));
   say(lines.join('\n'));
 } finally {
   await cleanup();
