@@ -2,6 +2,7 @@
 import { standardize } from '../../../core/matching/standardize.js';
 import { generatePopulation, type SyntheticRecord } from '../synthetic/generator.js';
 import { generatePopulationB } from '../synthetic-b/generator.js';
+import { generatePopulationC } from '../synthetic-c/generator.js';
 import type { StandardizedPerson } from '../../../core/matching/types.js';
 
 export interface SyntheticDataset {
@@ -10,8 +11,11 @@ export interface SyntheticDataset {
   twinGroup: Int32Array;
 }
 
-/** Which independent generator: A (`synthetic/`, the one the shipped model was trained on) or B (`synthetic-b/`). */
-export type GeneratorName = 'A' | 'B';
+/**
+ * Which independent generator: A (`synthetic/`) and B (`synthetic-b/`), the two the shipped model is estimated
+ * on, or C (`synthetic-c/`), held out: never used for training or tuning, only to report on.
+ */
+export type GeneratorName = 'A' | 'B' | 'C';
 
 export function syntheticDataset(options: {
   records: number;
@@ -22,7 +26,11 @@ export function syntheticDataset(options: {
   const truth: number[] = [];
   const twin: number[] = [];
   const source: Iterable<SyntheticRecord> =
-    options.generator === 'B' ? generatePopulationB(options) : generatePopulation(options);
+    options.generator === 'B'
+      ? generatePopulationB(options)
+      : options.generator === 'C'
+        ? generatePopulationC(options)
+        : generatePopulation(options);
   for (const r of source) {
     records.push(standardize(r.record));
     truth.push(r.childId);
