@@ -20,7 +20,15 @@
 import { SeededRandom } from '@msix/adapter-sdk/random';
 import type { PersonRecord, Sex } from '../../../core/matching/types.js';
 import type { SyntheticRecord } from '../synthetic/generator.js';
-import { COMMUNITIES_C, ENGLISH_C, PET_NAMES_C, STATES_C, type CommunityC, type WeightedC } from './names.js';
+import {
+  COMMUNITIES_C,
+  ENGLISH_C,
+  KAREN_SYLLABLES,
+  PET_NAMES_C,
+  STATES_C,
+  type CommunityC,
+  type WeightedC,
+} from './names.js';
 
 export interface GeneratorCOptions {
   records: number;
@@ -106,6 +114,7 @@ const ALIKE: ReadonlyArray<readonly [string, string]> = [
 ];
 
 const STATE_PICK = picker(STATES_C);
+const SYLLABLE_PICK = picker(KAREN_SYLLABLES);
 const COMMUNITY_PICK = picker(COMMUNITIES_C.map((c) => [c.key, c.weight] as const));
 const PICKS = new Map(
   COMMUNITIES_C.map((c) => [c.key, { c, f: picker(c.female), m: picker(c.male), s: picker(c.surnames) }]),
@@ -209,8 +218,11 @@ export function* generatePopulationC(options: GeneratorCOptions): Generator<Synt
 function makeHousehold(rng: SeededRandom, seq: { kid: number; twin: number }, recent: readonly Child[]): Child[] {
   const p = PICKS.get(rng.pickWeighted(COMMUNITY_PICK.items, COMMUNITY_PICK.cum))!;
   const c = p.c;
-  const givenOf = (sex: Sex) =>
+  const listed = (sex: Sex) =>
     sex === 'F' ? rng.pickWeighted(p.f.items, p.f.cum) : rng.pickWeighted(p.m.items, p.m.cum);
+  const syllable = () => rng.pickWeighted(SYLLABLE_PICK.items, SYLLABLE_PICK.cum);
+  const givenOf = (sex: Sex) =>
+    c.system !== 'none' ? listed(sex) : rng.chance(0.2) ? syllable() : `${syllable()} ${syllable()}`;
   const surname = () => (c.surnames.length === 0 ? '' : rng.pickWeighted(p.s.items, p.s.cum));
   const adult = (sex: Sex, family?: string[]): Person => {
     const given = givenOf(sex);
@@ -400,10 +412,12 @@ function render(
   let last2: string | null = null;
   if (c.system === 'none') {
     // Karen: no family name. The last syllable, the whole name, or the first syllable goes in the surname box.
-    const gp = kid.given.split(' ');
+    const honorific = rng.chance(0.15) ? (kid.sex === 'F' ? 'Naw ' : 'Saw ') : '';
+    const gp = `${honorific}${kid.given}`.split(' ');
+    if (gp.length === 1) gp.unshift(gp[0]!);
     const r = rng.next();
     if (r < 0.5) [given, last1] = [gp.slice(0, -1).join(' '), gp.at(-1)!];
-    else if (r < 0.8) [given, last1] = [kid.given, kid.given];
+    else if (r < 0.8) [given, last1] = [gp.join(' '), gp.join(' ')];
     else [given, last1] = [gp.at(-1)!, gp[0]!];
   } else {
     const sn = kid.surnames.map((s) => (c.system === 'gendered' ? transliterate(rng, s) : s));

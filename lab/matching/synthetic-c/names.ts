@@ -188,6 +188,15 @@ export const COMMUNITIES_C: readonly CommunityC[] = [
   },
 ];
 
+/**
+ * Karen names: no family name, a given name of one to three syllables chosen freely (so the pool is large even
+ * though the syllables are few); `Saw` (men) and `Naw` (women) are honorifics some clerks write as part of the name.
+ */
+export const KAREN_SYLLABLES: WeightedC = w(
+  'Eh, Htoo, Paw, Mu, Say, Ler, Wah, Doh, Soe, Lah, Moo, Blu, Gay, Ku, Hser, Pler, Tha, Dah, Nay, Kyaw, Thaw, ' +
+    'Bway, Poe, Hsa, Wei, Kpru, Lwe, Taw, Nu, Kee, Shee, Baw, Gler, Dee, Hta, Mo',
+);
+
 /** Pet names, keyed by the registered name (upper case, no accents). Generator C's own list. */
 export const PET_NAMES_C: Readonly<Record<string, readonly string[]>> = {
   ROSARIO: ['Chayo'],
