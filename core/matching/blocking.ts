@@ -38,11 +38,12 @@ function givenInitials(r: StandardizedPerson): string[] {
  * - `P` Double Metaphone (first 4 characters) of any surname token + birth year + given-name initial + birth month;
  * - `G` Double Metaphone (4) of the given name (and its nickname forms) + of any surname token + swap-proof month and
  *   day (survives a mistyped year);
+ * - `S` the first given-name token and the first surname token, sorted (either box), + the swap-proof date;
  * - `M` mother's given name + birth date (surname lost or changed);
- * - `N` given name + all surname tokens (sorted, and joined as typed), and given name + first surname, each with the
- *   birth
- *   year and with the swap-proof month-day; given name + each other surname token with the year (without a date: given
- *   name + first surname token with every year 1995–2029).
+ * - `N` given name + all surname tokens (sorted, and joined as typed), and given name + the first four letters of the
+ *   first surname (joined, truncated or doubled surnames keep them), each with the birth year and with the swap-proof
+ *   month-day; given name + the first four letters of each other surname token with the year (without a date: given
+ *   name + first four letters of the first surname token with every year 1995–2029).
  *
  * Every family except `I` carries some part of the birth date, so blocks stop growing with the
  * population once it is larger than the number of distinct dates (rules person-2026.11-2).
@@ -75,6 +76,12 @@ export function blockingKeys(r: StandardizedPerson): string[] {
       const g = dm4(form);
       for (const t of surnameTokens) keys.add(`G|${g}|${dm4(t)}|${monthDay}`);
     }
+    // Given name and surname in either box (a Karen or Vietnamese name written the other way round), with the date.
+    const firstSurname = surnameTokens[0];
+    if (given && firstSurname !== undefined) {
+      const pair = [given.tokens[0]!, firstSurname].sort();
+      keys.add(`S|${pair[0]}|${pair[1]}|${swapFree}`);
+    }
     const mother = r.parentGiven[0];
     if (mother) keys.add(`M|${mother.canonical[0]!.at(-1)}|${b.digits}`);
   }
@@ -86,16 +93,18 @@ export function blockingKeys(r: StandardizedPerson): string[] {
       // error.
       for (const d of [String(b.year), `${Math.min(b.month, b.day)}-${Math.max(b.month, b.day)}`]) {
         keys.add(`N|${g}|${s.join('|')}|${d}`);
-        if (r.surname1 !== null) keys.add(`N|${g}|${r.surname1}|${d}`);
+        // The first surname's first four letters: joined (RAMIREZCRUZ), cut short by a field limit (GUARDADOOREL)
+        // or deduplicated (CRUZ CRUZ) it still keys with its parts (rules `-7`).
+        if (r.surname1 !== null) keys.add(`N|${g}|${r.surname1.slice(0, 4)}|${d}`);
         // Surnames as typed, joined: "FIGUEROA QUINTERO" meets "FIGUEROAQUINTERO".
         if (surnameTokens.length > 1) keys.add(`N|${g}|${surnameTokens.join('')}|${d}`);
       }
       // Each other surname with the year: a record without a date, or with the surnames swapped, keys on the one it
       // lists first.
-      for (let i = 1; i < surnameTokens.length; i++) keys.add(`N|${g}|${surnameTokens[i]}|${b.year}`);
+      for (let i = 1; i < surnameTokens.length; i++) keys.add(`N|${g}|${surnameTokens[i]!.slice(0, 4)}|${b.year}`);
     } else {
       // No usable date: every plausible birth year, on the given name and the first listed surname.
-      const first = surnameTokens[0]!;
+      const first = surnameTokens[0]!.slice(0, 4);
       for (const y of BIRTH_YEARS) keys.add(`N|${g}|${first}|${y}`);
     }
   }

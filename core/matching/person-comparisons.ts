@@ -250,11 +250,17 @@ export const sexConflictRule: ConflictRule<StandardizedPerson> = (a, b, levels) 
  */
 export function personTwinPair(a: StandardizedPerson, b: StandardizedPerson, levels: ArrayLike<number>): boolean {
   const rule = likelyTwinRule(a, b, levels) ?? multipleBirthRule(a, b, levels);
+  const flagged = a.multipleBirth === true || b.multipleBirth === true;
+  // Two unrelated given names, nothing else apart (no multiple-birth flag, no sex disagreement) are as often one
+  // child under a name form no table knows (MATTHEW and MATHEUS, JOHN and JUANJO, a Karen name with the honorific)
+  // as two co-twins: the pair is never linked automatically, but it is no evidence that the two clusters are
+  // twins, which would hold back every record of the child linking to both (rules `-7`).
+  if (rule === CONFLICT.twinSibling && levels[I_GIVEN] === GIVEN.different && !flagged && levels[I_SEX] !== 1)
+    return false;
   if (rule !== null && (rule === CONFLICT.twinSibling || levels[I_GIVEN] === GIVEN['overlap-conflict'])) return true;
   // A flagged multiple birth with any other conflict (different names, a second id in one state) may be the co-twin.
   // Not so when one name may be the other mistyped, nicknamed or shortened ("SAUEL" and "SAM" are both SAMUEL; "DULCE"
   // may be DULCE MARIA): such a pair is still a conflict for review, but no evidence that the two clusters are twins.
-  const flagged = a.multipleBirth === true || b.multipleBirth === true;
   const given = levels[I_GIVEN]!;
   const oneNameVariant =
     given === GIVEN['nickname-typo'] ||

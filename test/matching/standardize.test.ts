@@ -108,6 +108,6 @@ describe('standardization', () => {
         { firstName: 'Ana', lastName1: 'Pérez', lastName2: 'González', birthDate: null },
         { firstName: 'ANA', lastName1: 'GONZALEZ', lastName2: 'PEREZ', birthDate: '2009-11-25' },
       ),
-    ).toContain('N|ANA|PEREZ|2009');
+    ).toContain('N|ANA|PERE|2009');
   });
 });

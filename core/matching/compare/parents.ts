@@ -92,13 +92,35 @@ export function compareParents(a: StandardizedPerson, b: StandardizedPerson): nu
   if (agree >= 2) return PARENTS['both-agree'];
   if (agree === 1) {
     if (restA.length === 0 || restB.length === 0) return PARENTS['one-agrees'];
-    for (const x of restA) for (const y of restB) if (givenClose(x, y)) return PARENTS['one-agrees'];
+    // The other parent agrees only when spelt alike with surnames that do not contradict: JESUS SANTIAGO is not
+    // JESUS CRUZ (rules `-7`). Otherwise a stepparent, or a parent under a pet name no table knows.
+    for (const x of restA)
+      for (const y of restB)
+        if (givenClose(x, y) && surnamesCompatible(x.surnames, y.surnames)) return PARENTS['one-agrees'];
     return PARENTS['one-agrees-other-differs'];
   }
   for (const x of restA)
     for (const y of restB) if (givenClose(x, y) && surnamesCompatible(x.surnames, y.surnames)) return PARENTS.fuzzy;
-  // One parent on each side: perhaps the father on one and the mother on the other, whatever their names.
-  if (restA.length < 2 && restB.length < 2) return NO_EVIDENCE;
+  // One parent on each side: perhaps the father on one and the mother on the other, whatever their names. Not so
+  // when both carry their own child's first surname as theirs (the parent it came from, the same role) and agree
+  // on it but not on the given name: WESLEY PIERRE and MACKENSON PIERRE are two fathers of two JEAN PIERREs
+  // (rules `-7`).
+  if (restA.length < 2 && restB.length < 2) {
+    const x = restA[0];
+    const y = restB[0];
+    // The parent's first surname is the child's first, which is not also the child's second (in a HERNANDEZ
+    // HERNANDEZ family either parent may carry it).
+    const carriesChild = (p: StandardParent, child: StandardizedPerson) =>
+      child.surname1 !== null && p.surnames[0] === child.surname1 && child.surname2 !== child.surname1;
+    return x !== undefined &&
+      y !== undefined &&
+      carriesChild(x, a) &&
+      carriesChild(y, b) &&
+      surnamesAlike(x.surnames, y.surnames) &&
+      !givenClose(x, y)
+      ? PARENTS['same-surname-other-given']
+      : NO_EVIDENCE;
+  }
   // A parent with the same surname (or one spelt differently: VAZQUEZ, VASQUEZ) and an unrelated given name:
   // another person in the same role.
   for (const x of restA)

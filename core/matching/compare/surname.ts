@@ -47,7 +47,10 @@ function joinedMatch(a: StandardizedPerson, b: StandardizedPerson): boolean {
   const ta = a.surnames!.tokens;
   const tb = b.surnames!.tokens;
   if (ta.length === 1 && tb.length === 1) {
-    const [long, short] = ja.length > jb.length ? [ja, jb] : [jb, ja];
+    const [long, short, shortPerson] = ja.length > jb.length ? [ja, jb, b] : [jb, ja, a];
+    // The short side kept one part only if it has no second surname: RAMIREZ RAMIREZ (one token, both surnames
+    // known) is not the RAMIREZ of RAMIREZCRUZ (rules `-7`).
+    if (shortPerson.surname2 !== null) return false;
     return short.length >= 3 && long.length >= short.length + 3 && (long.startsWith(short) || long.endsWith(short));
   }
   return false;
