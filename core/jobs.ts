@@ -30,6 +30,8 @@ export const MAINTENANCE_TASKS = {
   moveNotices: 'move-notices',
   /** Logs the audit chain head, an anchor log storage keeps (docs/security.md, Audit). */
   auditHead: 'audit-head',
+  /** Sends the status board's new and cleared alerts to ALERT_WEBHOOK_URL (core/alerts.ts). */
+  alerts: 'alert-webhook',
 } as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[keyof typeof MAINTENANCE_TASKS];
 export interface MaintenanceJob {

@@ -228,6 +228,17 @@ export const ConfigSchema = Type.Object({
       'Run the built-in development OIDC provider with demo users at /dev-idp (npm start sets it). Never ' +
       'in production.',
   }),
+  ALERT_WEBHOOK_URL: Type.String({
+    default: '',
+    description:
+      "Where the worker posts the status board's alerts as JSON (one per problem when it opens and when it clears; " +
+      'state codes and counts, no student data). Empty: alerts are only shown on the board and in /metrics.',
+  }),
+  ALERT_CHECK_MS: Type.Integer({
+    default: 60_000,
+    minimum: 1000,
+    description: 'How often the worker compares the alerts with those already sent to ALERT_WEBHOOK_URL.',
+  }),
   METRICS_TOKEN: Type.String({
     default: '',
     description:

@@ -56,6 +56,8 @@ export function startWorkers(ctx: WorkerContext, redis: RedisTarget, prefix = 'm
         await ctx.queue.schedule(MAINTENANCE_TASKS.auditHead, c.AUDIT_HEAD_LOG_SECONDS * 1000, {
           task: MAINTENANCE_TASKS.auditHead,
         });
+      if (c.ALERT_WEBHOOK_URL)
+        await ctx.queue.schedule(MAINTENANCE_TASKS.alerts, c.ALERT_CHECK_MS, { task: MAINTENANCE_TASKS.alerts });
     } catch (err) {
       if (closed) return;
       ctx.logger.warn({ err }, 'could not create the maintenance schedulers yet; trying again in 5 s');

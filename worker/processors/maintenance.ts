@@ -3,6 +3,8 @@ import { enqueueFollowUps } from '../../core/exchange/delivery/deliver.js';
 import { consumeMoveEvents } from '../../core/exchange/notices/move-consumer.js';
 import { sweepExchange } from '../../core/exchange/sweep.js';
 import { relayIntents } from '../../core/job-intents.js';
+import { notifyAlerts, type AlertEvent } from '../../core/alerts.js';
+import { httpCall } from '../../core/exchange/delivery/http.js';
 import { auditHead } from '../../core/security/audit-chain.js';
 import { MAINTENANCE_TASKS, type MaintenanceJob, type MaintenanceTask } from '../../core/jobs.js';
 import type { WorkerContext } from '../context.js';
@@ -64,7 +66,15 @@ export function maintenancePasses(ctx: WorkerContext): MaintenancePasses {
     ctx.logger.info({ audit: { seq: head.seq, hash: head.hash, at: head.at } }, 'audit chain head');
     return 1;
   };
+  const alerts = async (): Promise<number> => {
+    if (!c.ALERT_WEBHOOK_URL) return 0;
+    const r = await notifyAlerts(ctx.db, alertPoster(c.ALERT_WEBHOOK_URL, c.DELIVERY_TIMEOUT_MS));
+    if (r.failed) ctx.logger.warn(r, 'alert webhook: some alerts were not taken; the next pass tries again');
+    else if (r.opened || r.resolved) ctx.logger.info(r, 'alert webhook: alerts sent');
+    return r.opened + r.resolved;
+  };
   const passes: Record<MaintenanceTask, () => Promise<number>> = {
+    [MAINTENANCE_TASKS.alerts]: alerts,
     [MAINTENANCE_TASKS.relay]: relay,
     [MAINTENANCE_TASKS.moveNotices]: moves,
     [MAINTENANCE_TASKS.exchangeSweep]: sweep,
@@ -83,5 +93,21 @@ export function maintenancePasses(ctx: WorkerContext): MaintenancePasses {
         running.delete(task);
       }
     },
+  };
+}
+
+/**
+ * Posts one alert event as JSON to the webhook (the outbound HTTP call every channel uses, with its timeout; no
+ * address policy: the operator names this URL, often an internal relay); anything but a 2xx answer is a failure.
+ */
+export function alertPoster(url: string, timeoutMs: number): (event: AlertEvent) => Promise<void> {
+  return async (event) => {
+    const r = await httpCall(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) },
+      timeoutMs,
+    );
+    if (r.kind !== 'response') throw new Error(`the alert webhook was not reached: ${r.reason}`);
+    if (r.status < 200 || r.status > 299) throw new Error(`the alert webhook answered ${r.status}`);
   };
 }
