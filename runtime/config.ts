@@ -365,6 +365,13 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     description: 'Deadline of a record request that waits on a live state, unless the request asks for another.',
   }),
+  EXCHANGE_ASK_ALL_LIVE_STATES: Type.Boolean({
+    default: false,
+    description:
+      'Policy: a record request also asks every state configured as a live source that holds no record of the ' +
+      'child, with minimised demographics (first name, first surname, birth date); off: only states holding ' +
+      'the child are asked.',
+  }),
   EXCHANGE_REQUEST_MAX_DEADLINE_SECONDS: Type.Integer({
     default: 345_600,
     minimum: 1,

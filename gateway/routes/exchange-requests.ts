@@ -180,6 +180,7 @@ export async function takeRecordRequest(
         maxSeconds: config.EXCHANGE_REQUEST_MAX_DEADLINE_SECONDS,
       },
       entitle: (msixId) => grounds(db, scopeOf(request), msixId),
+      askAllLiveStates: config.EXCHANGE_ASK_ALL_LIVE_STATES,
     },
     { state: who.state, subject: who.subject, clientId: who.clientId, roles: who.roles },
     input,

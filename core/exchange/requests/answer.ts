@@ -33,7 +33,9 @@ export interface LiveAnswer {
  * Merges fresh records from live sources into the child's stored records and
  * consolidates. A live state that answered replaces its stored records (it is
  * the system of record); one that did not keeps the stored copy, flagged
- * stale. Only states in `states` are included. Pure.
+ * stale. Only states in `states` are included. A state holding no record of the child (asked by demographics, by
+ * policy) that answers with more than one child has its answer left out: name and birth date did not single the
+ * child out, and another child's record must not be merged in. Pure.
  */
 export function buildAnswer(input: {
   msixId: MsixId;
@@ -45,7 +47,29 @@ export function buildAnswer(input: {
   createdAt: string;
 }): RecordAnswer {
   const wanted = new Set(input.states);
-  const liveByState = new Map(input.live.map((l) => [l.stateCode, l]));
+  const ambiguous = new Set(
+    input.live
+      .filter(
+        (l) =>
+          !input.stored.some((s) => s.stateCode === l.stateCode) &&
+          new Set(l.records.map((r) => r.stateStudentId)).size > 1,
+      )
+      .map((l) => l.stateCode),
+  );
+  const liveByState = new Map(
+    input.live.map((l) =>
+      ambiguous.has(l.stateCode)
+        ? [
+            l.stateCode,
+            {
+              ...l,
+              records: [],
+              detail: `asked by name and birth date, ${l.stateCode} answered with several children: none used`,
+            },
+          ]
+        : [l.stateCode, l],
+    ),
+  );
   const records: ConsolidationInput[] = [];
   for (const r of input.stored) {
     if (!wanted.has(r.stateCode)) continue;
@@ -53,7 +77,7 @@ export function buildAnswer(input: {
     if (l && l.status === 'answered') continue;
     records.push(r);
   }
-  for (const l of input.live) {
+  for (const l of liveByState.values()) {
     if (l.status !== 'answered' || !wanted.has(l.stateCode)) continue;
     for (const rec of l.records) {
       const prior = input.stored.find((s) => s.stateCode === rec.stateCode && s.stateStudentId === rec.stateStudentId);

@@ -48,6 +48,11 @@ export interface RequestDeps {
   deadline: { defaultSeconds: number; maxSeconds: number };
   /** Whether the requesting state may see a child it names by MSIX id (record, notice, earlier request). */
   entitle: Entitlement;
+  /**
+   * Policy (EXCHANGE_ASK_ALL_LIVE_STATES): also ask every other state configured as a live source, holding no record
+   * of the child, by minimised demographics. Off or absent: only states holding the child are asked.
+   */
+  askAllLiveStates?: boolean;
   now?: () => Date;
 }
 
@@ -87,11 +92,33 @@ async function liveStudent(db: Db, msixId: string): Promise<{ msixId: MsixId; cr
 }
 
 /**
+ * The least of a child's identity that lets a state find it: first name, first surname and birth date, from the
+ * child's most recently updated record (no MSIX id, no other state's student id, no sex, parents or school).
+ */
+function minimisedDemographics(stored: readonly ConsolidationInput[]): SourceQuery | null {
+  const newest = [...stored].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
+  const id = newest?.record.identity;
+  return id ? { firstName: id.firstName, lastName1: id.lastName1, birthDate: id.birthDate } : null;
+}
+
+/** Every state configured as a live source, but these. */
+async function otherLiveSources(db: Db, but: readonly string[]): Promise<string[]> {
+  const r = await db.query<{ state_code: string }>(
+    `SELECT state_code FROM exchange_endpoints WHERE source IS NOT NULL AND NOT (state_code = ANY($1::text[]))
+     ORDER BY state_code`,
+    [but],
+  );
+  return r.rows.map((x) => x.state_code);
+}
+
+/**
  * Resolves the child, checks the ground, and plans where each state's part comes from. Reads only. Only states
  * holding an active record of the child are asked (issue 13 finding 8): a requester never chooses which states learn
- * a child's identity, and a live query carries the state's own student id, never demographics.
+ * a child's identity, and a live query to them carries the state's own student id, never demographics. By policy
+ * (`askAllLiveStates`, issue 13 deliverable 2) every other live-source state is asked too, with minimised
+ * demographics only; never when the requester names states.
  */
-async function plan(deps: RequestDeps, input: RequestInput): Promise<Plan> {
+async function plan(deps: RequestDeps, input: RequestInput, requester: string): Promise<Plan> {
   const s = await liveStudent(deps.db, input.msixId);
   if (!s)
     return {
@@ -126,13 +153,20 @@ async function plan(deps: RequestDeps, input: RequestInput): Promise<Plan> {
         'the gateway does not ask them: only states holding the child are asked. Leave out states to ask ' +
         'every state that holds a record.',
     };
-  const states = named ? [...new Set(named)] : holding;
-  const sources = await liveSources(deps.db, states);
+  const asked = named ? [...new Set(named)] : holding;
+  const sources = await liveSources(deps.db, asked);
   const live = new Map<string, SourceQuery>();
-  for (const st of states) {
+  for (const st of asked) {
     const held = stored.find((r) => r.stateCode === st)!;
     if (sources.has(st)) live.set(st, { stateStudentId: held.stateStudentId });
   }
+  const states = [...asked];
+  const demographics = deps.askAllLiveStates && !named ? minimisedDemographics(stored) : null;
+  if (demographics)
+    for (const st of await otherLiveSources(deps.db, [...holding, requester])) {
+      live.set(st, demographics);
+      states.push(st);
+    }
   return {
     kind: 'plan',
     msixId: s.msixId,
@@ -167,7 +201,7 @@ export async function createRecordRequest(
   );
   const deadlineAt = new Date(now.getTime() + seconds * 1000).toISOString();
   const lookup = 'msix-id' as const;
-  const p = await plan(deps, input);
+  const p = await plan(deps, input, who.state);
   const at = now.toISOString();
 
   return deps.db.transaction(async (tx) => {
