@@ -14,6 +14,8 @@ import { fromBytes, type ParseEvent } from '@msix/adapter-sdk';
 import type { CertificationReport } from '@msix/adapter-sdk/conformance';
 import { loadAdapters } from '../../adapters/registry.js';
 import { initAdapter } from '../../scripts/adapter-init.js';
+import { injectAs } from '../support/auth.js';
+import { eventually, startSystem } from '../support/system.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -115,4 +117,29 @@ describe('an adapter package made outside the repository', () => {
     for await (const ev of registry.get('nightly')!.parse(file)) events.push(ev);
     expect(events.filter((e) => e.kind === 'ok')).toHaveLength(3);
   });
+
+  it('a running gateway installs it by configuration alone; a file sent through the API ends in students', async () => {
+    const sys = await startSystem({ workers: true, env: { ADAPTERS: pkg } });
+    try {
+      const tx = await injectAs(sys, { state: 'TX', roles: ['state-system'] });
+      const up = await tx({
+        method: 'POST',
+        url: '/api/v1/states/TX/files?filename=nightly.psv',
+        payload: readFileSync(join(pkg, 'fixtures/valid/sample.psv')),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      expect(up.statusCode, up.body).toBe(202);
+      expect(up.json().file.adapter).toBe('nightly');
+      const admin = await injectAs(sys, { state: null, roles: ['admin'] });
+      const msixId = await eventually(async () => {
+        const r = (await admin('/api/v1/states/TX/records/TX100001')).json() as { msixId?: string | null };
+        return r.msixId ?? null;
+      }, 30_000);
+      const student = await admin(`/api/v1/students/${msixId}`);
+      expect(student.statusCode, student.body).toBe(200);
+      expect(JSON.stringify(student.json())).toContain('2024-08-19');
+    } finally {
+      await sys.close();
+    }
+  }, 90_000);
 });
