@@ -292,14 +292,15 @@ export const ConfigSchema = Type.Object({
     default: 1000,
     minimum: 0,
     description:
-      'Event-loop delay (mean of a 500 ms sample, the lower of the last two) above which new requests are shed ' +
-      "with 503: the process's CPU is saturated. 0: not checked.",
+      'Event-loop delay (mean of a 500 ms sample, the lower of the last two) above which requests beyond the ' +
+      "4 in flight are shed with 503: the process's CPU is saturated. 0: not checked.",
   }),
   OVERLOAD_MAX_HEAP_USED_MB: Type.Integer({
     default: 0,
     minimum: 0,
     description:
-      'V8 heap in use (MiB, sampled every 500 ms) above which new requests are shed with 503; set it below ' +
+      'V8 heap in use (MiB, sampled every 500 ms) above which requests beyond the 4 in flight are shed with 503; ' +
+      'set it below ' +
       '--max-old-space-size (e.g. 90% of it). 0: not checked.',
   }),
   OVERLOAD_RETRY_AFTER_SECONDS: Type.Integer({

@@ -6,8 +6,9 @@
  *
  * - the requests this process is working on reach OVERLOAD_MAX_IN_FLIGHT (the backlog itself: it rises first when
  *   Postgres is the limit, while the event loop still looks idle),
- * - the mean event-loop delay of the last sample exceeds OVERLOAD_MAX_EVENT_LOOP_DELAY_MS (the CPU is the limit),
- * - the V8 heap in use exceeds OVERLOAD_MAX_HEAP_USED_MB (memory is the limit).
+ * - the event-loop delay exceeds OVERLOAD_MAX_EVENT_LOOP_DELAY_MS (the CPU is the limit), or the V8 heap in use
+ *   exceeds OVERLOAD_MAX_HEAP_USED_MB (memory is the limit), and {@link UNDER_PRESSURE_IN_FLIGHT} requests are in
+ *   flight already.
  *
  * Health, readiness and metrics routes declare `overloadExempt`: an orchestrator must see a busy process as alive,
  * and Prometheus must see the shedding. Written in-house rather than with @fastify/under-pressure, which samples
@@ -43,6 +44,12 @@ declare module 'fastify' {
 }
 
 const SAMPLE_MS = 500;
+/**
+ * Requests a process under event-loop or heap pressure still works on: it sheds the excess, not everything. Without
+ * it a process starved by its neighbours (the load bench at load 19 on 2 cores) answered nothing but 503s for the
+ * whole run, and a late event loop stays late when the cause is outside the process.
+ */
+export const UNDER_PRESSURE_IN_FLIGHT = 4;
 const RESOLUTION_MS = 10;
 
 /**
@@ -106,7 +113,7 @@ const overloadPlugin: FastifyPluginAsync<OverloadOptions> = async (app, opts) =>
 
   const reasonNow = (): ShedReason | null => {
     if (maxInFlight && inFlight >= maxInFlight) return 'in-flight';
-    if (!probe) return null;
+    if (!probe || inFlight < UNDER_PRESSURE_IN_FLIGHT) return null;
     const r = probe();
     if (maxDelayMs && r.eventLoopDelayMs > maxDelayMs) return 'event-loop-delay';
     if (maxHeapBytes && r.heapUsedBytes > maxHeapBytes) return 'heap';
