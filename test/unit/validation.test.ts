@@ -115,6 +115,14 @@ describe('code sets', () => {
     expect(nearestCodes('medicalAlert', 'chronik')[0]?.code).toBe('Chronic');
   });
 
+  it('suggest nothing for a value far longer than any code (fuzz find, issue 18)', () => {
+    // A 300 KB field was compared character by character with every code and label: seconds per record.
+    const t0 = performance.now();
+    expect(nearestCodes('country', '<![CDATA['.repeat(40_000))).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(nearestCodes('gradeLevel', 'Kindergarden')[0]?.code).toBe('KG');
+  });
+
   it('every x-codeset in the canonical schema names a real code set', () => {
     const names = new Set<string>();
     JSON.stringify(StateRecordSchema, (k, v) => {

@@ -13,6 +13,9 @@ export function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** The longest wrong value compared with the names; codes, labels and descriptor URIs are far shorter. */
+const MAX_COMPARED = 256;
+
 /**
  * The items nearest to a wrong value, comparing it (case-insensitively) with
  * each of an item's names (its code, its label…); a name that starts with the
@@ -25,6 +28,9 @@ export function nearestBy<T>(
   count = 3,
 ): T[] {
   const w = wrong.trim().toLowerCase();
+  // Nothing is near a value this long, and comparing it costs its length times every name's: a 300 KB field took
+  // seconds per record (found by the hostile-input fuzz, issue 18).
+  if (w.length > MAX_COMPARED) return [];
   return items
     .map((item) => {
       let d = Infinity;
