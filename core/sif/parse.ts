@@ -20,11 +20,22 @@ export type SifParseResult =
   | { kind: 'ok'; items: ParsedItem[] }
   | { kind: 'refused'; reason: XmlRefusal | 'namespace' | 'root' | 'json'; detail: string };
 
-/** The namespace the root element is in, read from its start tag (prefix and xmlns declarations). */
+/**
+ * The namespace the root element is in, read from its start tag (prefix and xmlns declarations). The prolog's
+ * declaration, processing instructions and comments are skipped with one linear scan: a pattern that removed them
+ * from the whole text rescanned to the end from every `<!--`, so a body full of them took seconds (issue 18).
+ */
 function rootNamespace(text: string): { name: string; ns: string | null } | null {
-  const m = /<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)([^>]*)>/.exec(
-    text.replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, ''),
-  );
+  let i = text.indexOf('<');
+  for (;;) {
+    if (i === -1) return null;
+    const close = text.startsWith('<?', i) ? '?>' : text.startsWith('<!--', i) ? '-->' : null;
+    if (!close) break;
+    const end = text.indexOf(close, i + (close === '?>' ? 2 : 4));
+    if (end === -1) return null;
+    i = text.indexOf('<', end + close.length);
+  }
+  const m = /^<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)([^>]*)>/.exec(text.slice(i, text.indexOf('>', i) + 1));
   if (!m) return null;
   const [prefix, local] = m[1]!.includes(':') ? m[1]!.split(':') : [null, m[1]!];
   const attr = prefix ? `xmlns:${prefix}` : 'xmlns';

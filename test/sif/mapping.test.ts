@@ -82,6 +82,23 @@ describe('SIF examples', () => {
     });
   });
 
+  it('reads the root namespace in one pass, whatever the body holds (fuzz find, issue 18)', () => {
+    // Comments were removed with a lazy pattern over the whole text: 200 KB of `<!--` in an attribute took seconds.
+    const NA = 'http://www.sifassociation.org/datamodel/na/4.x';
+    const t0 = performance.now();
+    const body =
+      `<StudentPersonal xmlns="${NA}" RefId="B${'<!--'.repeat(50_000)}">` + '<LocalId>1</LocalId></StudentPersonal>';
+    expect(parseSifBody(body, 'xml', 'StudentPersonal', false).kind).toBeDefined();
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    const prolog =
+      `<?xml version="1.0"?><!-- a > b --><?pi x?>\n<StudentPersonal xmlns="${NA}">` +
+      '<LocalId>1</LocalId></StudentPersonal>';
+    expect(parseSifBody(prolog, 'xml', 'StudentPersonal', false).kind).toBe('ok');
+    expect(parseSifBody('<StudentPersonal xmlns="urn:x"/>', 'xml', 'StudentPersonal', false)).toMatchObject({
+      reason: 'namespace',
+    });
+  });
+
   it('decides arrays by the schema: a lone repeatable element is still an array', () => {
     const { tree } = load('StudentPersonal-1.xml');
     expect(Array.isArray((tree.AlertMessages as SifElement).AlertMessage)).toBe(true);
