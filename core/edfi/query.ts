@@ -182,6 +182,9 @@ function lowerKeys(raw: Record<string, unknown>, errors: string[]): Record<strin
   const q: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (Array.isArray(v)) errors.push(`The parameter '${k}' is given more than once.`);
+    // A query string holds text; an object (only a caller other than the HTTP parser can pass one) is refused, not
+    // turned into text (which threw for one whose toString is not a function).
+    else if (v !== null && typeof v === 'object') errors.push(`The parameter '${k}' must be text.`);
     else q[k.toLowerCase()] = String(v);
   }
   return q;
