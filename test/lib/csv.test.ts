@@ -17,6 +17,18 @@ describe('the CSV writer and row parser', () => {
     );
   });
 
+  it('keeps a bare carriage return in its cell instead of ending the row there (fuzz find, issue 18)', () => {
+    // The row parser took a lone CR for a record break: the cells after it were dropped without a word, and 30,000 CRs
+    // in one row took seconds.
+    expect(csvCells('a,b\rc,"d"')).toEqual(['a', 'b\rc', 'd']);
+    expect(csvRecord('a,b\rc,"d"')).toEqual({ cells: ['a', 'b\rc', 'd'] });
+    expect(csvRecord('a,"b"\rc,d')).toEqual({ error: 'unexpected character after closing quote in column 2' });
+    expect(csvCells('a,"x\r\ny",c')).toEqual(['a', 'x\r\ny', 'c']);
+    const t0 = performance.now();
+    expect(csvCells(`a,${'\r'.repeat(30_000)},"q"`)).toHaveLength(3);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+
   it('reads rows leniently, or strictly with the reason', () => {
     expect(csvCells('a,"b, ""c""",')).toEqual(['a', 'b, "c"', '']);
     expect(csvCells('"open,x')).toEqual(['open,x']);

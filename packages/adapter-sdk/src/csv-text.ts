@@ -53,7 +53,7 @@ export type CsvRecord = { cells: string[] } | { error: string };
 export function csvRecord(text: string, delimiter = ','): CsvRecord {
   if (!text.includes('"')) return { cells: text.split(delimiter) };
   try {
-    const rows: string[][] = parse(text, { delimiter, relax_column_count: true, record_delimiter: [] as string[] });
+    const rows: string[][] = parse(text, { delimiter, relax_column_count: true, record_delimiter: '\n' });
     return { cells: rows[0] ?? [''] };
   } catch (e) {
     const err = e as { code?: string; column?: number };
@@ -74,7 +74,7 @@ export function csvRecord(text: string, delimiter = ','): CsvRecord {
 export function csvCells(text: string, delimiter = ','): string[] {
   // Most rows have no quote at all; splitting them needs no parser.
   if (!text.includes('"')) return text.split(delimiter);
-  const options = { delimiter, relax_quotes: true, relax_column_count: true, record_delimiter: [] as string[] };
+  const options = { delimiter, relax_quotes: true, relax_column_count: true, record_delimiter: '\n' };
   let rows: string[][];
   try {
     rows = parse(text, options);
