@@ -167,6 +167,15 @@ export interface ExchangeFilter {
   kind?: string;
   limit?: number;
   before?: string;
+  /** Business keys the help desk searches by: the child, an exchange (with its child rows), a record request. */
+  msixId?: string;
+  exchangeId?: string;
+  requestId?: string;
+  /** A submitted file's name, as the state named it (case-insensitive, whole name). */
+  fileName?: string;
+  /** Created on or after `from`, on or before `to` (dates, UTC). */
+  from?: string;
+  to?: string;
 }
 
 export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exchange[]> {
@@ -175,8 +184,25 @@ export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exc
      WHERE ($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL
      OR kind = $3)
        AND ($4::timestamptz IS NULL OR created_at < $4)
+       AND ($6::text IS NULL OR msix_id = $6)
+       AND ($7::uuid IS NULL OR id = $7 OR parent_id = $7)
+       AND ($8::uuid IS NULL OR id IN (SELECT exchange_id FROM record_requests WHERE id = $8))
+       AND ($9::text IS NULL OR id IN (SELECT exchange_id FROM submission_files WHERE lower(file_name) = lower($9)))
+       AND ($10::date IS NULL OR created_at >= $10::date) AND ($11::date IS NULL OR created_at < $11::date + 1)
      ORDER BY created_at DESC LIMIT $5`,
-    [f.stateCode ?? null, f.status ?? null, f.kind ?? null, f.before ?? null, pageSize(f.limit)],
+    [
+      f.stateCode ?? null,
+      f.status ?? null,
+      f.kind ?? null,
+      f.before ?? null,
+      pageSize(f.limit),
+      f.msixId ?? null,
+      f.exchangeId ?? null,
+      f.requestId ?? null,
+      f.fileName ?? null,
+      f.from ?? null,
+      f.to ?? null,
+    ],
   );
   return r.rows.map(fromRow);
 }

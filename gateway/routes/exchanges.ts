@@ -25,6 +25,21 @@ export const ExchangeSchema = Type.Object(
   { $id: 'Exchange' },
 );
 
+const DATE_ONLY = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+/**
+ * The ledger's business keys (issue 14: the help desk searches by them), the same for GET /api/v1/exchanges and the
+ * help desk's ledger page: the child's MSIX id, an exchange (with its child rows), a record request, a submitted
+ * file's name, and a period of creation dates.
+ */
+export const LEDGER_KEYS = {
+  msixId: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{11}$', description: 'The child (12 digits).' })),
+  exchangeId: Type.Optional(Type.String({ format: 'uuid', description: 'An exchange and its child rows.' })),
+  requestId: Type.Optional(Type.String({ format: 'uuid', description: "A record request's exchange." })),
+  fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'A file as the state named it.' })),
+  from: Type.Optional(Type.String({ pattern: DATE_ONLY, description: 'Created on or after (YYYY-MM-DD).' })),
+  to: Type.Optional(Type.String({ pattern: DATE_ONLY, description: 'Created on or before (YYYY-MM-DD).' })),
+};
+
 /** Who reads the ledger (the API and the help desk's ledger pages): a state-bound caller sees its own state's. */
 export const LEDGER_READ = {
   roles: ['help-desk', 'data-admin', 'state-system', 'admin'] as const,
@@ -62,6 +77,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
           kind: Type.Optional(Type.String()),
           limit: Type.Optional(PageLimit()),
           before: Type.Optional(Type.String({ format: 'date-time' })),
+          ...LEDGER_KEYS,
         }),
         response: { 200: Type.Object({ items: Type.Array(Type.Ref('Exchange')) }) },
       },

@@ -10,7 +10,7 @@ import { BullJobQueue } from '../../../runtime/queue.js';
 import { createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
 import { CancelBody, cancelNow, DELIVERIES_ACT, DELIVERIES_READ, retryNow } from '../../routes/exchange-deliveries.js';
-import { LEDGER_READ } from '../../routes/exchanges.js';
+import { LEDGER_KEYS, LEDGER_READ } from '../../routes/exchanges.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors } from '../forms.js';
 import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer, formatTime } from '../html.js';
@@ -166,18 +166,24 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
           state: Type.Optional(Type.String({ maxLength: 2 })),
           status: Type.Optional(Type.String({ maxLength: 20 })),
           kind: Type.Optional(Type.String({ maxLength: 40 })),
+          // The API's business keys and period, checked by the same schema (an empty field is no filter).
+          ...Object.fromEntries(
+            Object.entries(LEDGER_KEYS).map(([k, v]) => [k, Type.Optional(Type.Union([Type.Literal(''), v]))]),
+          ),
         }),
       },
     },
     async (request, reply) => {
       const viewer = viewerOf(request);
-      const q = request.query;
+      const q = request.query as Record<string, string | undefined>;
       const state = q.state && /^[A-Za-z]{2}$/.test(q.state) ? q.state.toUpperCase() : undefined;
       const status = EXCHANGE_STATUSES.includes(q.status ?? '') ? q.status : undefined;
+      const keys = Object.fromEntries(Object.keys(LEDGER_KEYS).flatMap((k) => (q[k] ? [[k, q[k]]] : [])));
       const items = await searchLedger(db, scopeOf(request), {
         ...(state ? { stateCode: state } : {}),
         ...(status ? { status: status as never } : {}),
         ...(q.kind ? { kind: q.kind } : {}),
+        ...keys,
         limit: 100,
       });
       return sendPage(
@@ -188,13 +194,19 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
             <Field name="state" label="State" value={q.state} hint="Two letters" />
             <Select name="status" label="Status" options={statusOptions(EXCHANGE_STATUSES)} value={status} />
             <Field name="kind" label="Kind" value={q.kind} hint="For example records, file, record-request" />
+            <Field name="msixId" label="MSIX id" value={q.msixId} inputmode="numeric" hint="12 digits" />
+            <Field name="exchangeId" label="Exchange id" value={q.exchangeId} hint="With its child rows" />
+            <Field name="requestId" label="Record request id" value={q.requestId} />
+            <Field name="fileName" label="File name" value={q.fileName} hint="As the state named it" />
+            <Field name="from" label="From" type="date" value={q.from} />
+            <Field name="to" label="To" type="date" value={q.to} />
           </FilterForm>
           <DataTable
             caption="Exchanges, newest first"
             head={['Created', 'State', 'Direction', 'Kind', 'Status']}
             empty="No exchange matches."
             rows={items.map((x) => (
-              <tr>
+              <tr data-exchange={x.id}>
                 <td>
                   <a href={`/portal/exchanges/${x.id}`}>{formatTime(x.createdAt)}</a>
                 </td>
