@@ -122,18 +122,39 @@ function view(r: Row): MergeRequestView {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function getMergeRequest(db: Db, id: string): Promise<MergeRequestView | null> {
+/**
+ * The requests a state's administrator may see (`$n` is the state): those its state made, and those touching a
+ * student with a record of its state. Others name children of other states only, by MSIX id: not the state's to read.
+ */
+const seenByState = (n: number): string =>
+  `(requested_state = $${n} OR EXISTS (SELECT 1 FROM links l JOIN state_records s ON s.id = l.record_id
+     WHERE s.state_code = $${n} AND (l.msix_id = master_msix_id OR l.msix_id = ANY(merged_msix_ids)
+       OR l.msix_id = result->>'newMsixId')))`;
+
+/** One request; `scopeState` (a state's administrator): null when the request is not that state's to see. */
+export async function getMergeRequest(
+  db: Db,
+  id: string,
+  scopeState: string | null = null,
+): Promise<MergeRequestView | null> {
   if (!UUID.test(id)) return null;
-  const r = await db.query<Row>('SELECT * FROM merge_requests WHERE id = $1', [id]);
+  const r = await db.query<Row>(
+    `SELECT * FROM merge_requests WHERE id = $1${scopeState === null ? '' : ` AND ${seenByState(2)}`}`,
+    scopeState === null ? [id] : [id, scopeState],
+  );
   return r.rows[0] ? view(r.rows[0]) : null;
 }
 
 export async function listMergeRequests(
   db: Db,
-  f: { status?: MergeStatus; msixId?: string; limit: number; offset: number },
+  f: { status?: MergeStatus; msixId?: string; scopeState?: string | null; limit: number; offset: number },
 ): Promise<{ items: MergeRequestView[]; total: number }> {
   const where: string[] = [];
   const params: unknown[] = [];
+  if (f.scopeState) {
+    params.push(f.scopeState);
+    where.push(seenByState(params.length));
+  }
   if (f.status) {
     params.push(f.status);
     where.push(`status = $${params.length}`);

@@ -222,6 +222,7 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const page = await listMergeRequests(app.ctx.db, {
         status: request.query.status,
         msixId: request.query.msixId,
+        scopeState: actingState(request),
         limit,
         offset,
       });
@@ -236,7 +237,7 @@ export const matchingMergeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags: ['matching'], summary: 'One merge, split or undo request', params: IdParam },
     },
     async (request, reply) => {
-      const r = await getMergeRequest(app.ctx.db, request.params.id);
+      const r = await getMergeRequest(app.ctx.db, request.params.id, actingState(request));
       if (!r) throw new GatewayError('GW_ERR_NOT_FOUND', `No merge or split request ${request.params.id}.`);
       return reply.header('etag', etag(r.version)).send(withLinks(r));
     },

@@ -263,6 +263,11 @@ describe('merge and split requests over HTTP', () => {
     const student = (await admin(`/api/v1/students/${x}`)).json();
     expect(student.states).toEqual(['FL', 'TX']);
     expect((await helpDesk(`/api/v1/merge-requests?msixId=${x}`)).json().total).toBe(1);
+    // A state's administrator reads the requests its state made or that touch its children, not other states'.
+    expect((await flAdmin(`/api/v1/merge-requests/${requestId}`)).statusCode).toBe(200);
+    expect((await caAdmin('/api/v1/merge-requests')).json().total).toBe(0);
+    expect((await waAdmin(`/api/v1/merge-requests?msixId=${x}`)).json().total).toBe(0);
+    expect((await caAdmin(`/api/v1/merge-requests/${requestId}`)).statusCode).toBe(404);
   });
 
   it('undo is a request approved by a different administrator', async () => {

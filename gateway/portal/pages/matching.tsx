@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { GatewayError } from '../../../core/errors.js';
 import type { PairExplanation } from '../../../core/matching-store/explanation.js';
@@ -18,7 +19,7 @@ import { readStudent } from '../../../core/students.js';
 import { type FieldIssue, createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
 import { auditUnseen, CreateBody, created, decided, mergeDeps, who } from '../../routes/matching-merges.js';
-import { MATCHING_ACT } from '../../routes/matching-shared.js';
+import { actingState, MATCHING_ACT } from '../../routes/matching-shared.js';
 import { auditReviewRead, ResolveBody, resolveAsAsked, visibleReview } from '../../routes/matching-reviews.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
@@ -511,11 +512,12 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  const listMerges = async (status: string | undefined) =>
+  const listMerges = async (request: FastifyRequest, status: string | undefined) =>
     (
       await listMergeRequests(db, {
         status: MERGE_STATUSES.find((s) => s === status),
         msixId: undefined,
+        scopeState: actingState(request),
         limit: 100,
         offset: 0,
       })
@@ -531,7 +533,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
       const status = request.query.status ?? '';
       return sendPage(
         reply,
-        <MergesPage viewer={viewerOf(request)} items={await listMerges(status)} status={status} />,
+        <MergesPage viewer={viewerOf(request)} items={await listMerges(request, status)} status={status} />,
       );
     },
   );
@@ -550,7 +552,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
           reply,
           <MergesPage
             viewer={viewer}
-            items={await listMerges(undefined)}
+            items={await listMerges(request, undefined)}
             status=""
             values={{ msixId: request.query.msixId ?? '' }}
             errors={{ msixId: 'An MSIX id has 12 digits.' }}
@@ -607,7 +609,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
         reply,
         <MergesPage
           viewer={viewer}
-          items={await listMerges(undefined)}
+          items={await listMerges(request, undefined)}
           status=""
           values={form}
           errors={errors}
@@ -637,7 +639,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
       schema: { hide: true, params: IdParam, querystring: Type.Object({ done: Type.Optional(Type.String()) }) },
     },
     async (request, reply) => {
-      const m = await getMergeRequest(db, request.params.id);
+      const m = await getMergeRequest(db, request.params.id, actingState(request));
       if (!m) throw new GatewayError('GW_ERR_NOT_FOUND', `No merge or split request ${request.params.id}.`);
       const done = ['approved', 'rejected', 'asked'].includes(request.query.done ?? '')
         ? request.query.done
