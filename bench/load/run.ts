@@ -415,6 +415,8 @@ try {
     label: string;
     m: Measured;
     probe: { status: number; retryAfter: string | null; ms: number }[];
+    /** msix_http_shed_total by reason, after the run. */
+    shed: string;
   }
   const overload: OverloadRow[] = [];
   let overloadBare: Result | null = null;
@@ -439,7 +441,13 @@ try {
         await r.arrayBuffer();
         probe.push({ status: r.status, retryAfter: r.headers.get('retry-after'), ms: performance.now() - t });
       }
-      overload.push({ label, m: await running, probe });
+      const m = await running;
+      // Why requests were shed, from the gateway's own counter.
+      const metrics = await (await fetch(`${g.base}/metrics`)).text();
+      const shed = [...metrics.matchAll(/^msix_http_shed_total\{reason="([^"]+)"\} (\d+)/gm)]
+        .map((x) => `${x[1]} ${x[2]}`)
+        .join(', ');
+      overload.push({ label, m, probe, shed: shed || 'none' });
       await g.stop();
     }
   }
@@ -520,6 +528,8 @@ try {
           `${m.result.errors + m.result.timeouts} |`
         );
       }),
+      '',
+      `Shed by reason (msix_http_shed_total): ${overload.map((o) => `${o.label}: ${o.shed}`).join('; ')}.`,
       '',
       'One more client arriving mid-flood, 10 requests one after another (status, Retry-After, ms):',
       '',
