@@ -9,6 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+// The gateway first, as the other tests load it (the portal's and the routes' modules import each other).
+import { startSystem, type TestSystem } from '../support/system.js';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ADAPTERS_DIR } from '../../adapters/registry.js';
@@ -20,7 +22,6 @@ import { createLogger } from '../../runtime/logger.js';
 import { ingestProcessor } from '../../worker/processors/ingest.js';
 import { tokenFor } from '../support/auth.js';
 import { sampleRecord } from '../support/records.js';
-import { startSystem, type TestSystem } from '../support/system.js';
 import { lea, school, smepa, ssa, student } from '../edfi/support/fixtures.js';
 import { announce, assertBounded, fuzzParams, fuzzTimeout, measure } from './support/fuzz.js';
 import {
