@@ -21,8 +21,21 @@ const PII_KEY = new RegExp(
   'i',
 );
 
-/** Field names that are never PII even though they match the pattern above. */
-const KEEP = new Set(['name', 'kind', 'serviceName', 'stateName', 'fileName', 'courseTitle']);
+/**
+ * Field names that are never PII even though they match the pattern above. `parentId` and `parentExchangeId` are
+ * the exchange an exchange answers (the ledger's tree), not a child's parent: masked, they blanked the exchange id
+ * wherever else it was quoted, and the help desk's ledger linked to `/portal/exchanges/***`.
+ */
+const KEEP = new Set([
+  'name',
+  'kind',
+  'serviceName',
+  'stateName',
+  'fileName',
+  'courseTitle',
+  'parentId',
+  'parentExchangeId',
+]);
 
 export function isPiiKey(key: string): boolean {
   if (KEEP.has(key)) return false;

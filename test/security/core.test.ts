@@ -28,6 +28,15 @@ describe('pure security core', () => {
     });
   });
 
+  it("keeps an exchange's parent exchange id and the id where it is quoted elsewhere (ledger rows)", () => {
+    const parent = '6f1c2a4e-0b7d-4c1e-9a55-1d2e3f4a5b6c';
+    const row = { id: 'b2c1d0e9-8f7a-4b6c-9d5e-4f3a2b1c0d9e', parentId: parent, parentExchangeId: parent };
+    const masked = maskPii({ rows: [row, { id: parent, parentId: null }], summary: `answers ${parent}` });
+    expect(masked).toEqual({ rows: [row, { id: parent, parentId: null }], summary: `answers ${parent}` });
+    // A child's parent is still blanked, by field and where quoted.
+    expect(maskPii({ parent1: 'Rosa Ruiz', note: 'call Rosa Ruiz' })).toEqual({ parent1: '***', note: 'call ***' });
+  });
+
   it('parses clean XML and refuses DOCTYPE, entities, deep nesting and non-UTF-8', () => {
     expect(parseXmlSafely('<a><b>x &amp; y</b></a>')).toEqual({ kind: 'ok', doc: { a: { b: 'x & y' } } });
     expect(parseXmlSafely('<!DOCTYPE a><a/>')).toMatchObject({ kind: 'refused', reason: 'doctype' });
