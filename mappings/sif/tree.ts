@@ -61,11 +61,22 @@ export function normalize(value: unknown, type: string | null, path: string, iss
     if (extra.length) issues.push({ path, message: `${extra[0]} is not allowed here` });
     return typeof src['#text'] === 'string' ? src['#text'] : '';
   }
+  // An attribute or text given as an object or a list (JSON bodies can) is reported, not turned into text: String() of
+  // an object whose toString is not a function threw, and answered 500 (found by the hostile-input fuzz, issue 18).
+  const text = (v: unknown, at: string): string | undefined => {
+    if (v === undefined) return undefined;
+    if (v !== null && typeof v === 'object') {
+      issues.push({ path: at, message: 'must be text, not an object or a list' });
+      return undefined;
+    }
+    return String(v);
+  };
   for (const a of def.attrs) {
-    const v = src[`@${a}`];
-    if (v !== undefined) out[`@${a}`] = String(v);
+    const v = text(src[`@${a}`], `${path}/@${a}`);
+    if (v !== undefined) out[`@${a}`] = v;
   }
-  if (def.text && src['#text'] !== undefined) out['#text'] = String(src['#text']);
+  const t = def.text ? text(src['#text'], `${path}/#text`) : undefined;
+  if (t !== undefined) out['#text'] = t;
   for (const [name, childType, repeat] of def.children) {
     const v = src[name];
     if (v === undefined) continue;

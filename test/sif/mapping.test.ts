@@ -99,6 +99,21 @@ describe('SIF examples', () => {
     });
   });
 
+  it('reports an attribute given as an object in a JSON body instead of throwing (fuzz find, issue 18)', () => {
+    // String() of {"toString": "x"} threw: POST …/StudentPersonal.json answered 500.
+    const body = JSON.stringify({
+      StudentPersonal: {
+        '@RefId': 'D'.repeat(32),
+        LocalId: 'TX-2',
+        Name: { '@Type': { toString: 'x' }, LastName: 'G' },
+      },
+    });
+    const r = parseSifBody(body, 'json', 'StudentPersonal', false);
+    expect(r.kind === 'ok' && r.items[0]!.issues).toEqual([
+      { path: '/StudentPersonal/Name/@Type', message: 'must be text, not an object or a list' },
+    ]);
+  });
+
   it('decides arrays by the schema: a lone repeatable element is still an array', () => {
     const { tree } = load('StudentPersonal-1.xml');
     expect(Array.isArray((tree.AlertMessages as SifElement).AlertMessage)).toBe(true);
