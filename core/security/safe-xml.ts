@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator, type X2jOptions } from 'fast-xml-parser';
+import { hasUnsafeText } from './text-safety.js';
 
 /**
  * The one way the gateway parses XML (SIF objects, Ed-Fi XML, state files).
@@ -112,6 +113,10 @@ export function parseXmlSafely<T = unknown>(input: string | Uint8Array, opts: Sa
     return { kind: 'refused', reason: 'too-large', detail: `The XML is ${size} bytes; at most ${max} are accepted.` };
   const d = decode(input);
   if (d.kind !== 'ok') return d;
+  // XML 1.0 has no NUL and no lone surrogates (its Char production), and Postgres cannot store them: a SIF object
+  // holding one failed its insert with a 500 (found by the hostile-input fuzz, issue 18).
+  if (hasUnsafeText(d.text))
+    return { kind: 'refused', reason: 'malformed', detail: 'The XML holds a NUL character or an unpaired surrogate.' };
   const pre = xmlPreflight(d.text, opts);
   if (pre.kind !== 'ok') return pre;
   const valid = XMLValidator.validate(d.text);

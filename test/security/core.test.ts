@@ -75,6 +75,9 @@ describe('pure security core', () => {
     expect(parseXmlSafely('<a><!-- <__proto__> --><b/></a>')).toMatchObject({ kind: 'ok' });
     expect(parseXmlSafely('<a><!----><__proto__/></a>')).toMatchObject({ reason: 'forbidden-name' });
     expect(parseXmlSafely('<a><!--></a>')).toMatchObject({ kind: 'refused', reason: 'malformed' });
+    // Not XML characters, and not storable: a SIF multi-create holding a NUL answered 500.
+    expect(parseXmlSafely('<a>x\u0000y</a>')).toMatchObject({ kind: 'refused', reason: 'malformed' });
+    expect(parseXmlSafely(Buffer.from('<a>x\u0000</a>'))).toMatchObject({ kind: 'refused', reason: 'malformed' });
   });
 
   it('maps provider claims to gateway roles and refuses users without one', () => {
