@@ -175,15 +175,17 @@ export class BullJobQueue implements RecoverableJobQueue {
   /**
    * A periodic pass as a BullMQ job scheduler: one job per period for the
    * whole cluster, whichever worker takes it (never one pass per process).
-   * Upserting the same id again (every worker does at start) changes nothing
-   * but the period.
+   * Upserting is left to a scheduler that is missing or has another period: an
+   * upsert of a live scheduler would move its next run, so workers checking
+   * every period (see worker/index.ts) could postpone a longer pass for ever.
+   * Answers whether it (re)created the scheduler.
    */
-  async schedule(id: string, everyMs: number, payload: JobPayloads['maintenance']): Promise<void> {
-    await this.queue(QUEUES.maintenance).upsertJobScheduler(
-      id,
-      { every: everyMs },
-      { name: id, data: payload, opts: MAINTENANCE_JOB_OPTIONS },
-    );
+  async schedule(id: string, everyMs: number, payload: JobPayloads['maintenance']): Promise<boolean> {
+    const q = this.queue(QUEUES.maintenance);
+    const existing = await q.getJobScheduler(id);
+    if (existing && existing.every === everyMs) return false;
+    await q.upsertJobScheduler(id, { every: everyMs }, { name: id, data: payload, opts: MAINTENANCE_JOB_OPTIONS });
+    return true;
   }
   /** Jobs in each queue by state, for /metrics and the help desk's board. */
   async counts(): Promise<Record<QueueName, Record<string, number>>> {

@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import { MAINTENANCE_TASKS, QUEUES, type QueueName } from '../core/jobs.js';
+import { MAINTENANCE_TASKS, QUEUES, type MaintenanceTask, type QueueName } from '../core/jobs.js';
 import { startQueueWorker, type JobProcessor } from '../runtime/queue.js';
 import type { RedisTarget } from '../runtime/redis.js';
 import type { WorkerContext } from './context.js';
@@ -14,6 +14,8 @@ export interface RunningWorkers {
   sweep(): Promise<number>;
   /** Runs the exchange passes now, here (move notices, then the exchange sweep). */
   tick(): Promise<{ notices: number; swept: number }>;
+  /** Creates the maintenance schedulers missing from Redis now (as every worker does once per sweep period). */
+  ensureSchedules(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -43,21 +45,25 @@ export function startWorkers(ctx: WorkerContext, redis: RedisTarget, prefix = 'm
     }),
   );
   let closed = false;
+  /** The periodic passes this configuration runs, with their periods. */
+  const periodic: [task: MaintenanceTask, everyMs: number][] = [
+    [MAINTENANCE_TASKS.relay, c.MATCH_SWEEP_MS],
+    [MAINTENANCE_TASKS.moveNotices, c.EXCHANGE_EVENTS_POLL_MS],
+    [MAINTENANCE_TASKS.exchangeSweep, c.EXCHANGE_SWEEP_MS],
+    ...(c.AUDIT_HEAD_LOG_SECONDS > 0
+      ? [[MAINTENANCE_TASKS.auditHead, c.AUDIT_HEAD_LOG_SECONDS * 1000] as [MaintenanceTask, number]]
+      : []),
+    ...(c.ALERT_WEBHOOK_URL ? [[MAINTENANCE_TASKS.alerts, c.ALERT_CHECK_MS] as [MaintenanceTask, number]] : []),
+  ];
+  /** Creates the schedulers that are missing (or have another period); answers how many it created. */
+  const ensureSchedules = async (): Promise<number> => {
+    let created = 0;
+    for (const [task, everyMs] of periodic) if (await ctx.queue.schedule(task, everyMs, { task })) created++;
+    return created;
+  };
   const schedule = async (): Promise<void> => {
     try {
-      await ctx.queue.schedule(MAINTENANCE_TASKS.relay, c.MATCH_SWEEP_MS, { task: MAINTENANCE_TASKS.relay });
-      await ctx.queue.schedule(MAINTENANCE_TASKS.moveNotices, c.EXCHANGE_EVENTS_POLL_MS, {
-        task: MAINTENANCE_TASKS.moveNotices,
-      });
-      await ctx.queue.schedule(MAINTENANCE_TASKS.exchangeSweep, c.EXCHANGE_SWEEP_MS, {
-        task: MAINTENANCE_TASKS.exchangeSweep,
-      });
-      if (c.AUDIT_HEAD_LOG_SECONDS > 0)
-        await ctx.queue.schedule(MAINTENANCE_TASKS.auditHead, c.AUDIT_HEAD_LOG_SECONDS * 1000, {
-          task: MAINTENANCE_TASKS.auditHead,
-        });
-      if (c.ALERT_WEBHOOK_URL)
-        await ctx.queue.schedule(MAINTENANCE_TASKS.alerts, c.ALERT_CHECK_MS, { task: MAINTENANCE_TASKS.alerts });
+      await ensureSchedules();
     } catch (err) {
       if (closed) return;
       ctx.logger.warn({ err }, 'could not create the maintenance schedulers yet; trying again in 5 s');
@@ -65,6 +71,18 @@ export function startWorkers(ctx: WorkerContext, redis: RedisTarget, prefix = 'm
     }
   };
   void schedule();
+  // A Redis restored empty (a restart without persistence, a failover to an empty replica) loses the schedulers,
+  // and with them the recovery pass that would re-enqueue everything else: every worker looks once per sweep period
+  // and puts back what is missing, so the passes resume without a worker restart (found by the soak, issue 18).
+  const keeper = setInterval(() => {
+    ensureSchedules().then(
+      (created) => {
+        if (created) ctx.logger.warn({ created }, 'maintenance schedulers were missing from Redis; created again');
+      },
+      (err: unknown) => ctx.logger.warn({ err }, 'could not check the maintenance schedulers; next check in a period'),
+    );
+  }, c.MATCH_SWEEP_MS);
+  keeper.unref();
   return {
     workers,
     sweep: () => maintenance.run(MAINTENANCE_TASKS.relay),
@@ -72,8 +90,10 @@ export function startWorkers(ctx: WorkerContext, redis: RedisTarget, prefix = 'm
       notices: await maintenance.run(MAINTENANCE_TASKS.moveNotices),
       swept: await maintenance.run(MAINTENANCE_TASKS.exchangeSweep),
     }),
+    ensureSchedules,
     close: async () => {
       closed = true;
+      clearInterval(keeper);
       await Promise.all(workers.map((w) => w.close()));
     },
   };
