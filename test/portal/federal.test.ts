@@ -96,6 +96,16 @@ describe('federal reporting', () => {
         await expect(page.locator(`#${name} tbody tr[data-state]`).count()).resolves.toBe(rows.length);
         for (const r of rows) expect(sheet).toContain(`\n${r.state},`);
       }
+      // The side menu and the JSON/CSV links carry the period and nothing else.
+      const links = await page.$$eval('nav[aria-label="Reports"] a, main a[href^="/api/v1/reports/"]', (as) =>
+        as.map((a) => (a as HTMLAnchorElement).href),
+      );
+      expect(links.length).toBeGreaterThanOrEqual(7);
+      for (const href of links)
+        expect(
+          [...new URL(href).searchParams.keys()].filter((k) => k !== 'format'),
+          href,
+        ).toEqual(['from', 'to']);
       await expectAccessible(page);
     }
     await screenshot(page, 'federal-deadlines');

@@ -47,7 +47,8 @@ function ReportPage(p: {
   intro: ComponentChildren;
   children: ComponentChildren;
 }) {
-  const qs = new URLSearchParams(p.period);
+  // Only the period: the pages pass their whole report as `period`, and its rows must not ride along in the links.
+  const qs = new URLSearchParams({ from: p.period.from, to: p.period.to });
   return (
     <Page title={TITLES[p.name]} viewer={p.viewer} path={PAGES.reports.href}>
       <div class="grid-row grid-gap">
