@@ -34,6 +34,7 @@ import { orderProblems, type Received, type SimStats } from '../../sim/state-sim
 import type { StateRecord } from '@msix/adapter-sdk/canonical';
 import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../lab/matching/synthetic/name-data.js';
 import { numberOption, parseCommandLine } from '../../lib/cli.js';
+import { teardownOnExit } from '../support/teardown.js';
 
 const USAGE =
   'usage: npm run bench:exchange [-- --requests 500] [--live 200] [--notices 10000] [--per-student 5] ' +
@@ -64,17 +65,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 const loadAtStart = loadavg()[0]!;
-const stops: (() => unknown)[] = [];
-const cleanup = async () => {
-  // Each step bounded: interrupted mid-work, a pool or a worker may never finish closing, and the cluster and Redis
-  // after them must stop all the same.
-  for (const s of stops.reverse())
-    await Promise.race([Promise.resolve().then(s), new Promise((r) => setTimeout(r, 10_000).unref())]);
-  stops.length = 0;
-};
-// Interrupted (a long run given up): stop the simulator, the cluster and Redis all the same.
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+const { stops, cleanup } = teardownOnExit();
 try {
   // Infrastructure.
   const infra = await benchInfrastructure('exchange_bench');

@@ -30,6 +30,7 @@ import { SESSION_COOKIE } from '../../gateway/plugins/auth.js';
 import { DEFAULT_ADAPTERS_DIR } from '../../adapters/registry.js';
 import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../lab/matching/synthetic/name-data.js';
 import { integerOption, parseCommandLine } from '../../lib/cli.js';
+import { teardownOnExit } from '../support/teardown.js';
 
 const USAGE =
   'usage: npm run bench:load [-- --seconds 8] [--connections 16] [--rounds 1] [--overload-connections 256] ' +
@@ -58,17 +59,7 @@ const root = join(here, '..', '..');
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const loadAtStart = loadavg()[0]!;
 
-const stops: (() => unknown)[] = [];
-const cleanup = async () => {
-  // Each step bounded: interrupted mid-work, a pool or a worker may never finish closing, and the cluster and Redis
-  // after them must stop all the same.
-  for (const s of stops.reverse())
-    await Promise.race([Promise.resolve().then(s), new Promise((r) => setTimeout(r, 10_000).unref())]);
-  stops.length = 0;
-};
-// Interrupted: stop the servers, the cluster and Redis all the same.
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+const { stops, cleanup } = teardownOnExit();
 
 /** A child process, ready when one of its stdout lines matches `ready` (its first match group is answered). */
 async function startChild(label: string, args: string[], env: Record<string, string>, ready: RegExp) {

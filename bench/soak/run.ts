@@ -28,6 +28,7 @@ import { BullJobQueue } from '../../runtime/queue.js';
 import { createClient } from '../../core/security/clients.js';
 import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../lab/matching/synthetic/name-data.js';
 import { integerOption, parseCommandLine } from '../../lib/cli.js';
+import { teardownOnExit } from '../support/teardown.js';
 
 const USAGE = 'usage: npm run bench:soak [-- --minutes 60] [--writers 3] [--batch 5] [--chaos-min 10] [--chaos-max 40]';
 const { values } = parseCommandLine({
@@ -55,14 +56,7 @@ const say = (s: string) => process.stdout.write(`[${elapsed()} s] ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const loadAtStart = loadavg()[0]!;
 
-const stops: (() => unknown)[] = [];
-const cleanup = async () => {
-  for (const s of stops.reverse())
-    await Promise.race([Promise.resolve().then(s), new Promise((r) => setTimeout(r, 10_000).unref())]);
-  stops.length = 0;
-};
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+const { stops, cleanup } = teardownOnExit();
 
 /** A child process, ready when one of its stdout lines matches `ready` (its first match group is answered). */
 async function startChild(label: string, env: Record<string, string>, ready: RegExp) {
