@@ -56,6 +56,27 @@ export async function enqueueIntents(queue: JobQueue, intents: readonly JobInten
   return failed;
 }
 
+/** Most intents one process enqueues in the background at once (see {@link enqueueIntentsInBackground}). */
+const MAX_BACKGROUND_INTENTS = 20_000;
+let backgroundIntents = 0;
+
+/**
+ * After commit, without holding the caller's answer: starts enqueueing the intents and returns at once. For a write
+ * whose answer does not depend on its jobs being in Redis (a SIF multi-create of 1,000 objects waited longer for
+ * BullMQ's adds than for its own database write). The intents are committed, so nothing rests on this succeeding:
+ * a failed enqueue, one cut short by shutdown, or one skipped because {@link MAX_BACKGROUND_INTENTS} are already
+ * being enqueued (a flood of writes) is left to the recovery pass.
+ */
+export function enqueueIntentsInBackground(queue: JobQueue, intents: readonly JobIntent[]): void {
+  if (!intents.length || backgroundIntents + intents.length > MAX_BACKGROUND_INTENTS) return;
+  backgroundIntents += intents.length;
+  void enqueueIntents(queue, intents)
+    .catch(() => intents.length)
+    .finally(() => {
+      backgroundIntents -= intents.length;
+    });
+}
+
 async function enqueueInBulk(queue: JobQueue, intents: readonly JobIntent[]): Promise<number> {
   const byQueue = new Map<QueueName, JobIntent[]>();
   for (const x of intents) {

@@ -5,7 +5,7 @@
  * StudentMigrant objects, and course history from the StudentAcademicRecords. Pure.
  */
 import type { FieldIssue, CourseT, EnrollmentT, QualifyingMoveT, StateRecord } from '@msix/adapter-sdk/canonical';
-import { sifToCanonical, type SifFragment } from '../../mappings/sif/map.js';
+import { sifToCanonical, type SifFragment, type SifToCanonical } from '../../mappings/sif/map.js';
 import type { SifObjectRow } from './store.js';
 
 export type AssembleResult =
@@ -24,14 +24,19 @@ interface Program {
 /** The default MSIX enrollment type when no StudentMigrant says otherwise: a basic school program. */
 const BASIC_SCHOOL_PROGRAM = '01';
 
+/**
+ * `mapped`: how an object's tree is mapped; a writer passes a memo so that an object read for its references, then
+ * rebuilt into its child's record (and again for each later object of the same child in the request), is mapped once.
+ */
 export function assembleStateRecord(
   stateCode: string,
   objects: readonly SifObjectRow[],
   schools: ReadonlyMap<string, SifObjectRow>,
+  mapped: (o: SifObjectRow) => SifToCanonical = (o) => sifToCanonical(o.object, o.body),
 ): AssembleResult {
   const issues: FieldIssue[] = [];
   const frag = (o: SifObjectRow): SifFragment => {
-    const r = sifToCanonical(o.object, o.body);
+    const r = mapped(o);
     issues.push(...r.issues);
     return r.fragment;
   };

@@ -5,19 +5,20 @@
  * object the state holds about them (assemble.ts) as each object of the request is added in turn, so an object that
  * makes its child's record break the MSIX rules fails alone with its own SIF status; then the accepted objects, the
  * ledger entry, the rebuilt records (core/records.ts applyStateRecords, the same set-based write every surface uses)
- * and the match intents are written with one statement each, and the match jobs enqueued after commit. The
- * database write runs in a savepoint: should one object fail there (a RefId a concurrent writer took a moment ago),
- * the savepoint is rolled back and each object is written again alone in its own savepoint, so only that object
- * fails. A single-object request is the same code with one object.
+ * and the match intents are written with one statement each, and the match jobs enqueued after commit in the
+ * background (the answer does not wait for Redis). The database write runs in a savepoint: should one object fail
+ * there (a RefId a concurrent writer took a moment ago), the savepoint is rolled back and each object is written
+ * again alone in its own savepoint, so only that object fails. A single-object request is the same code with one
+ * object.
  */
 import type { Db } from '../store/db.js';
 import type { JobQueue } from '../jobs.js';
 import { createExchange } from '../ledger.js';
-import { enqueueIntents, matchIntent, recordIntents, type JobIntent } from '../job-intents.js';
+import { enqueueIntentsInBackground, matchIntent, recordIntents, type JobIntent } from '../job-intents.js';
 import { applyStateRecords, type ApplyItem } from '../records.js';
 import { type FieldIssue, type StateRecord, validateStateRecord } from '@msix/adapter-sdk/canonical';
 import { SIF_MAPPINGS, type SifOperation } from '../../mappings/sif/fields.js';
-import { sifToCanonical } from '../../mappings/sif/map.js';
+import { sifToCanonical, type SifToCanonical } from '../../mappings/sif/map.js';
 import type { SifElement, TreeIssue } from '../../mappings/sif/tree.js';
 import { SIF_OBJECTS, type SifObjectName } from '../../specs/sif/objects.js';
 import { assembleStateRecord } from './assemble.js';
@@ -118,8 +119,8 @@ interface Planned {
 }
 
 /** An object's references as the mapping reads them (StudentPersonal: its state student id). */
-function referencesOf(object: SifObjectName, tree: SifElement, refId: string) {
-  const m = sifToCanonical(object, tree);
+function referencesOf(object: SifObjectName, tree: SifElement, refId: string, mapping: Mapping) {
+  const m = mapping(object, tree);
   if (m.issues.length)
     return itemError(400, 'Mapping', 'The object has values the gateway cannot take.', describeIssues(m.issues), refId);
   if (object === 'StudentPersonal')
@@ -131,14 +132,27 @@ function referencesOf(object: SifObjectName, tree: SifElement, refId: string) {
   return { studentRef, schoolRef: normalizeRefId(m.refs.school), stateStudentId: null };
 }
 
+/** An object tree's mapping, each tree mapped once per request (the mapping is pure; trees are not changed). */
+type Mapping = (object: SifObjectName, tree: SifElement) => SifToCanonical;
+
+function mappingMemo(): Mapping {
+  const seen = new WeakMap<SifElement, SifToCanonical>();
+  return (object, tree) => {
+    let m = seen.get(tree);
+    if (!m) seen.set(tree, (m = sifToCanonical(object, tree)));
+    return m;
+  };
+}
+
 /** The child's record rebuilt from a group of objects, validated; an error names the object that was added. */
 function rebuild(
   stateCode: string,
   objects: readonly SifObjectRow[],
   schools: ReadonlyMap<string, SifObjectRow>,
   refId: string,
+  mapping: Mapping,
 ): Outcome | SifItemError {
-  const built = assembleStateRecord(stateCode, objects, schools);
+  const built = assembleStateRecord(stateCode, objects, schools, (o) => mapping(o.object, o.body));
   if (built.kind === 'invalid')
     return itemError(400, 'Mapping', 'The object cannot be mapped.', describeIssues(built.issues), refId);
   if (built.kind === 'no-student') return null;
@@ -166,6 +180,7 @@ async function plan(
   mustUseAdvisory: boolean,
 ): Promise<Planned> {
   const results = new Map<number, SifItemResult>();
+  const mapping = mappingMemo();
   const notFound = (op: Op & { refId: string }) =>
     results.set(op.i, itemError(404, 'NotFound', `No ${object} with RefId ${op.refId}.`, undefined, op.refId));
   const existing = await lockSifObjects(
@@ -202,7 +217,7 @@ async function plan(
       continue;
     }
     const tree: SifElement = { ...op.tree, '@RefId': refId };
-    const refs = referencesOf(object, tree, refId);
+    const refs = referencesOf(object, tree, refId, mapping);
     if (isError(refs)) {
       results.set(op.i, refs);
       continue;
@@ -291,7 +306,7 @@ async function plan(
         outcomes.set(k, s.old!.stateStudentId ? { kind: 'withdraw', stateStudentId: s.old!.stateStudentId } : null);
         continue;
       }
-      const r = rebuild(w.stateCode, g, schools, s.refId);
+      const r = rebuild(w.stateCode, g, schools, s.refId, mapping);
       if (isError(r)) {
         failed = r;
         break;
@@ -406,8 +421,8 @@ async function execute(
         results[op.i] = { ...CONFLICT, ...(op.kind !== 'create' ? { refId: op.refId } : {}) };
       }
   });
-  // After commit: a failed enqueue leaves the intent, which the recovery pass enqueues later.
-  await enqueueIntents(deps.queue, intents);
+  // After commit, without holding the answer: a failed enqueue leaves the intent, which the recovery pass enqueues.
+  enqueueIntentsInBackground(deps.queue, intents);
   return results;
 }
 

@@ -46,38 +46,52 @@ function getPath(source: Record<string, unknown>, path: string): unknown {
   return cur;
 }
 
+/** One issue of a rule's value (the path is made here, only for a value that has one). */
+function issue(issues: FieldIssue[], path: string, raw: string, rule: string, message: string, fix: string): undefined {
+  issues.push({ path, value: raw, rule, message, fix, severity: 'error' });
+  return undefined;
+}
+
 /** Reads one rule's value from a tree; undefined when absent, an issue when present but not acceptable. */
 function read(rule: SifFieldRule, tree: SifElement, at: string, issues: FieldIssue[]): unknown {
-  const raw = (valueAt(tree, rule.sif) ?? (rule.fallback ? valueAt(tree, rule.fallback) : undefined))?.trim();
+  const primary = valueAt(tree, rule.sif);
+  const raw = (primary ?? (rule.fallback ? valueAt(tree, rule.fallback) : undefined))?.trim();
   if (raw === undefined || raw === '') return undefined;
-  const path = `${at}/${rule.fallback && valueAt(tree, rule.sif) === undefined ? rule.fallback : rule.sif}`;
-  const bad = (rule_: string, message: string, fix: string) => {
-    issues.push({ path, value: raw, rule: rule_, message, fix, severity: 'error' });
-    return undefined;
-  };
+  const where = () => `${at}/${rule.fallback && primary === undefined ? rule.fallback : rule.sif}`;
   switch (rule.kind) {
     case 'text':
       return raw;
     case 'date':
-      return DATE.test(raw) ? raw : bad('format', 'is not a date', 'Write the date as YYYY-MM-DD.');
+      return DATE.test(raw)
+        ? raw
+        : issue(issues, where(), raw, 'format', 'is not a date', 'Write the date as YYYY-MM-DD.');
     case 'flag': {
       const v = raw.toLowerCase();
       if (YES.has(v)) return true;
       if (NO.has(v)) return false;
-      return bad('flag', 'is not Yes or No', 'Send Yes or No.');
+      return issue(issues, where(), raw, 'flag', 'is not Yes or No', 'Send Yes or No.');
     }
     case 'number': {
       const n = Number(raw);
-      return Number.isFinite(n) ? n : bad('format', 'is not a decimal number', 'Send a number such as 0.50.');
+      return Number.isFinite(n)
+        ? n
+        : issue(issues, where(), raw, 'format', 'is not a decimal number', 'Send a number such as 0.50.');
     }
     case 'year': {
       const n = Number(raw);
       return Number.isInteger(n) && n >= 1900 && n <= 2100
         ? n + (rule.yearOffset ?? 0)
-        : bad('format', 'is not a four-digit year', 'Send the year the school year ends, e.g. 2025.');
+        : issue(
+            issues,
+            where(),
+            raw,
+            'format',
+            'is not a four-digit year',
+            'Send the year the school year ends, e.g. 2025.',
+          );
     }
     case 'code':
-      return mapField(crosswalk(rule.crosswalk!), raw, path, issues);
+      return mapField(crosswalk(rule.crosswalk!), raw, where(), issues);
   }
 }
 

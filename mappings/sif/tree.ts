@@ -5,9 +5,7 @@
  * (specs/sif/objects.ts), never from how many came: a repeatable element is always an array, even with one member.
  * Pure: the raw XML is parsed by core/sif (through the safe XML parser) with `SIF_PARSER_OPTIONS`, then `normalize`d.
  */
-import { create } from 'xmlbuilder2';
-import { xmlText } from '../../lib/xml.js';
-import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
+import { XMLBuilder } from 'fast-xml-parser';
 import { SIF_NS, sifSchema, type SifTypeDef } from '../../specs/sif/objects.js';
 
 /** A Goessner element: a string (text only) or an object of attributes, `#text` and children. */
@@ -27,6 +25,9 @@ export const SIF_PARSER_OPTIONS = {
   ignoreDeclaration: true,
   ignorePiTags: true,
   trimValues: true,
+  // No callback here reads the element path: without this the parser writes it out as a string for every element,
+  // text and attribute (a tenth of a SIF multi-create's parse).
+  jPath: false,
 } as const;
 
 /** One problem in a tree: where (an XPath-like path) and what. */
@@ -37,6 +38,33 @@ export interface TreeIssue {
 
 const typeDef = (name: string | null): SifTypeDef | null => (name ? (sifSchema().types[name] ?? null) : null);
 
+/**
+ * A schema type as the reader and writer walk it, compiled once per type (not per element read): its attribute keys,
+ * its children, and the keys it knows.
+ */
+interface CompiledType {
+  def: SifTypeDef;
+  attrs: readonly [key: string, step: string][];
+  known: ReadonlySet<string>;
+}
+
+const compiled = new Map<string, CompiledType | null>();
+
+function compiledType(name: string | null): CompiledType | null {
+  if (!name) return null;
+  let c = compiled.get(name);
+  if (c === undefined) {
+    const def = typeDef(name);
+    c = def && {
+      def,
+      attrs: def.attrs.map((a) => [`@${a}`, `/@${a}`] as const),
+      known: new Set([...def.attrs.map((a) => `@${a}`), ...def.children.map((ch) => ch[0]), '#text', '@xmlns']),
+    };
+    compiled.set(name, c);
+  }
+  return c;
+}
+
 /** The type name of a SIF object (StudentPersonal -> StudentPersonalType). */
 export function objectType(object: string): string {
   const t = sifSchema().objects[object];
@@ -45,58 +73,79 @@ export function objectType(object: string): string {
 }
 
 /**
+ * An attribute or text as a string. One given as an object or a list (JSON bodies can) is reported, not turned into
+ * text: String() of an object whose toString is not a function threw, and answered 500 (found by the hostile-input
+ * fuzz, issue 18). A module function, not a closure per element: the reader runs it for every attribute.
+ */
+function textOf(v: unknown, issues: TreeIssue[], path: string, step: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (v !== null && typeof v === 'object') {
+    issues.push({ path: path + step, message: 'must be text, not an object or a list' });
+    return undefined;
+  }
+  return String(v);
+}
+
+/**
  * Puts a parsed element into schema shape: repeatable children become arrays, single ones stay single, an element
  * without attributes present and only text becomes a string. Elements and attributes the schema does not have are
  * reported (the object then fails its schema) and left out.
  */
 export function normalize(value: unknown, type: string | null, path: string, issues: TreeIssue[]): SifValue {
-  const def = typeDef(type);
   if (value === null || value === undefined) return '';
   if (typeof value !== 'object' || Array.isArray(value)) return String(value);
+  const c = compiledType(type);
   const src = value as Record<string, unknown>;
   const out: SifElement = {};
-  if (!def) {
+  if (!c) {
     // A simple-typed element that came with attributes or children.
     const extra = Object.keys(src).filter((k) => k !== '#text');
     if (extra.length) issues.push({ path, message: `${extra[0]} is not allowed here` });
     return typeof src['#text'] === 'string' ? src['#text'] : '';
   }
-  // An attribute or text given as an object or a list (JSON bodies can) is reported, not turned into text: String() of
-  // an object whose toString is not a function threw, and answered 500 (found by the hostile-input fuzz, issue 18).
-  const text = (v: unknown, at: string): string | undefined => {
-    if (v === undefined) return undefined;
-    if (v !== null && typeof v === 'object') {
-      issues.push({ path: at, message: 'must be text, not an object or a list' });
-      return undefined;
-    }
-    return String(v);
-  };
-  for (const a of def.attrs) {
-    const v = text(src[`@${a}`], `${path}/@${a}`);
-    if (v !== undefined) out[`@${a}`] = v;
+  const def = c.def;
+  for (const [key, step] of c.attrs) {
+    const v = textOf(src[key], issues, path, step);
+    if (v !== undefined) out[key] = v;
   }
-  const t = def.text ? text(src['#text'], `${path}/#text`) : undefined;
+  const t = def.text ? textOf(src['#text'], issues, path, '/#text') : undefined;
   if (t !== undefined) out['#text'] = t;
   for (const [name, childType, repeat] of def.children) {
     const v = src[name];
     if (v === undefined) continue;
-    const list = Array.isArray(v) ? v : [v];
-    if (!repeat && list.length > 1) issues.push({ path: `${path}/${name}`, message: 'may appear only once' });
-    const norm = list.map((x, i) => normalize(x, childType, `${path}/${name}${repeat ? `[${i + 1}]` : ''}`, issues));
+    if (!Array.isArray(v)) {
+      // The usual case: one member. Its path is made only for an element (a text child needs none).
+      const n =
+        typeof v === 'object' && v !== null
+          ? normalize(v, childType, `${path}/${name}${repeat ? '[1]' : ''}`, issues)
+          : normalize(v, childType, '', issues);
+      out[name] = repeat ? [n] : n;
+      continue;
+    }
+    if (!repeat && v.length > 1) issues.push({ path: `${path}/${name}`, message: 'may appear only once' });
+    const norm: SifValue[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const at = typeof x === 'object' && x !== null ? `${path}/${name}${repeat ? `[${i + 1}]` : ''}` : '';
+      norm.push(normalize(x, childType, at, issues));
+    }
     out[name] = repeat ? norm : norm[0]!;
   }
-  const known = new Set([...def.attrs.map((a) => `@${a}`), ...def.children.map((c) => c[0]), '#text', '@xmlns']);
   for (const k of Object.keys(src)) {
-    if (known.has(k) || k.startsWith('@xmlns:') || k.startsWith('@xsi:') || k === '@nil') continue;
-    if (def.any) continue;
+    if (c.known.has(k) || def.any || k.startsWith('@xmlns:') || k.startsWith('@xsi:') || k === '@nil') continue;
     issues.push({
       path: `${path}/${k}`,
       message: `${k.startsWith('@') ? 'attribute' : 'element'} ${k.replace(/^@/, '')} is not part of this SIF type`,
     });
   }
-  const keys = Object.keys(out);
-  if (keys.length === 1 && keys[0] === '#text') return out['#text'] as string;
-  if (keys.length === 0 && typeof src['#text'] === 'string') return src['#text'];
+  let keys = 0;
+  let onlyText = true;
+  for (const k in out) {
+    keys++;
+    if (k !== '#text') onlyText = false;
+  }
+  if (keys === 1 && onlyText) return out['#text'] as string;
+  if (keys === 0 && typeof src['#text'] === 'string') return src['#text'];
   return out;
 }
 
@@ -106,60 +155,72 @@ export function normalizeObject(object: string, value: unknown, issues: TreeIssu
   return typeof n === 'string' ? {} : n;
 }
 
-function writeElement(parent: XMLBuilder, name: string, value: SifValue, type: string | null): void {
-  const el = parent.ele(name);
-  if (typeof value === 'string') {
-    if (value !== '') el.txt(xmlText(value));
-    return;
-  }
-  const def = typeDef(type);
-  if (!def) {
+/**
+ * The XML writer: fast-xml-parser's builder over Goessner trees (`@` attributes, `#text`), which escapes every name's
+ * text and attribute values itself. It replaced xmlbuilder2's document model here, which built a DOM node per element
+ * and took as long as parsing the request again for a 1,000-object createResponse (issue 15, bench/sif).
+ */
+const XML_WRITER = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '#text',
+  suppressEmptyNode: true,
+  suppressBooleanAttributes: false,
+  processEntities: true,
+});
+const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+
+/** A copy of an element in schema order (attributes, text, children as the type lists them), what the XSD wants. */
+function inSchemaOrder(value: SifValue, type: string | null): SifValue {
+  if (typeof value === 'string') return value;
+  const c = compiledType(type);
+  if (!c) {
     const t = value['#text'];
-    if (typeof t === 'string' && t !== '') el.txt(xmlText(t));
-    return;
+    return typeof t === 'string' ? t : '';
   }
-  for (const a of def.attrs) {
-    const v = value[`@${a}`];
-    if (typeof v === 'string') el.att(a, xmlText(v));
+  const out: SifElement = {};
+  for (const [key] of c.attrs) {
+    const v = value[key];
+    if (typeof v === 'string') out[key] = v;
   }
   const text = value['#text'];
-  if (def.text && typeof text === 'string' && text !== '') el.txt(xmlText(text));
-  for (const [child, childType, repeat] of def.children) {
+  if (c.def.text && typeof text === 'string' && text !== '') out['#text'] = text;
+  for (const [child, childType, repeat] of c.def.children) {
     const v = value[child];
     if (v === undefined) continue;
-    const list = Array.isArray(v) ? v : [v];
-    for (const item of repeat ? list : list.slice(0, 1)) writeElement(el, child, item, childType);
+    if (!Array.isArray(v)) out[child] = inSchemaOrder(v, childType);
+    else if (repeat) out[child] = v.map((item) => inSchemaOrder(item, childType));
+    else if (v.length) out[child] = inSchemaOrder(v[0]!, childType);
   }
+  return out;
 }
 
-/** Writes one object (or `null` root name for a collection of them) as XML in schema order. */
+/** An object's element content in schema order (its type's attributes and children). */
+const objectInSchemaOrder = (object: string, tree: SifElement): SifElement =>
+  inSchemaOrder(tree, objectType(object)) as SifElement;
+
+/** Writes one root element (with its default namespace) holding `content`, after the XML declaration unless not. */
+function writeRoot(namespace: string | null, root: string, content: SifValue, declaration = true): string {
+  const body: SifValue =
+    typeof content === 'string'
+      ? namespace
+        ? { '@xmlns': namespace, ...(content !== '' ? { '#text': content } : {}) }
+        : content
+      : namespace
+        ? { '@xmlns': namespace, ...content }
+        : content;
+  const xml = XML_WRITER.build({ [root]: body }) as string;
+  return declaration ? DECLARATION + xml : xml;
+}
+
+/** Writes one object as XML in schema order. */
 export function writeObjectXml(object: string, tree: SifElement, opts: { declaration?: boolean } = {}): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' });
-  const root = doc.ele(SIF_NS, object);
-  fill(root, object, tree);
-  return root.end({ headless: opts.declaration === false, prettyPrint: false });
-}
-
-function fill(el: XMLBuilder, object: string, tree: SifElement): void {
-  const def = typeDef(objectType(object))!;
-  for (const a of def.attrs) {
-    const v = tree[`@${a}`];
-    if (typeof v === 'string') el.att(a, xmlText(v));
-  }
-  for (const [child, childType, repeat] of def.children) {
-    const v = tree[child];
-    if (v === undefined) continue;
-    const list = Array.isArray(v) ? v : [v];
-    for (const item of repeat ? list : list.slice(0, 1)) writeElement(el, child, item, childType);
-  }
+  return writeRoot(SIF_NS, object, objectInSchemaOrder(object, tree), opts.declaration !== false);
 }
 
 /** Writes a collection (`<StudentPersonals>` with its members) in schema order. */
 export function writeCollectionXml(collection: string, object: string, trees: readonly SifElement[]): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' });
-  const root = doc.ele(SIF_NS, collection);
-  for (const t of trees) fill(root.ele(object), object, t);
-  return root.end({ prettyPrint: false });
+  return writeRoot(SIF_NS, collection, { [object]: trees.map((t) => objectInSchemaOrder(object, t)) });
 }
 
 /** Reads a value at a path of element names (`Name/FirstName`, `@RefId`, `GradeLevel/Code`); first member of arrays. */
@@ -200,20 +261,21 @@ export function setAt(tree: SifElement, path: string, value: string): void {
   else cur[last] = value;
 }
 
-function writeOrdered(el: XMLBuilder, tree: SifElement): void {
-  for (const [k, v] of Object.entries(tree))
-    if (k.startsWith('@') && typeof v === 'string') el.att(k.slice(1), xmlText(v));
+/** A copy of a tree in the order XML wants within each element (attributes, then text, then children in key order). */
+function attributesFirst(tree: SifElement): SifElement {
+  const out: SifElement = {};
+  for (const [k, v] of Object.entries(tree)) if (k.startsWith('@') && typeof v === 'string') out[k] = v;
   const text = tree['#text'];
-  if (typeof text === 'string' && text !== '') el.txt(xmlText(text));
+  if (typeof text === 'string' && text !== '') out['#text'] = text;
   for (const [k, v] of Object.entries(tree)) {
     if (k.startsWith('@') || k === '#text') continue;
-    for (const item of Array.isArray(v) ? v : [v]) {
-      const child = el.ele(k);
-      if (typeof item === 'string') {
-        if (item !== '') child.txt(xmlText(item));
-      } else writeOrdered(child, item);
-    }
+    out[k] = Array.isArray(v)
+      ? v.map((item) => (typeof item === 'string' ? item : attributesFirst(item)))
+      : typeof v === 'string'
+        ? v
+        : attributesFirst(v);
   }
+  return out;
 }
 
 /**
@@ -221,10 +283,5 @@ function writeOrdered(el: XMLBuilder, tree: SifElement): void {
  * builds in their XSD order (environment, createResponse, error…) and for the schema-unaware Goessner conversion.
  */
 export function writeGoessnerXml(namespace: string | null, root: string, tree: SifValue): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' });
-  const el = namespace ? doc.ele(namespace, root) : doc.ele(root);
-  if (typeof tree === 'string') {
-    if (tree !== '') el.txt(xmlText(tree));
-  } else writeOrdered(el, tree);
-  return el.end({ prettyPrint: false });
+  return writeRoot(namespace, root, typeof tree === 'string' ? tree : attributesFirst(tree));
 }
