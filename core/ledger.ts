@@ -1,4 +1,4 @@
-import { pageSize } from './paging.js';
+import { COUNT_CAP, counted, pageSize, type Counted } from './paging.js';
 import { GatewayError } from './errors.js';
 import { listState, rowVisible, shown, type Scope } from './security/scope.js';
 import type { Db } from './store/db.js';
@@ -166,6 +166,8 @@ export interface ExchangeFilter {
   status?: ExchangeStatus;
   kind?: string;
   limit?: number;
+  /** Items skipped (the portal's pages); `before` is the API's keyset. */
+  offset?: number;
   before?: string;
   /** Business keys the help desk searches by: the child, an exchange (with its child rows), a record request. */
   msixId?: string;
@@ -176,35 +178,63 @@ export interface ExchangeFilter {
   /** Created on or after `from`, on or before `to` (dates, UTC). */
   from?: string;
   to?: string;
+  /**
+   * A state's record of a child, by the state's own key (both or neither): the exchanges that last carried the
+   * record and every exchange about the child it is linked to, whichever state they went to.
+   */
+  recordState?: string;
+  stateStudentId?: string;
 }
 
-export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exchange[]> {
-  const r = await db.query<Row>(
-    `SELECT * FROM exchanges
-     WHERE ($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL
+/** The ledger filter's WHERE clause and its parameters ($1 to $12), shared by the list and its count. */
+function ledgerWhere(f: ExchangeFilter): { where: string; params: unknown[] } {
+  const record = f.recordState && f.stateStudentId ? [f.recordState, f.stateStudentId] : [null, null];
+  return {
+    where: `($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL
      OR kind = $3)
        AND ($4::timestamptz IS NULL OR created_at < $4)
-       AND ($6::text IS NULL OR msix_id = $6)
-       AND ($7::uuid IS NULL OR id = $7 OR parent_id = $7)
-       AND ($8::uuid IS NULL OR id IN (SELECT exchange_id FROM record_requests WHERE id = $8))
-       AND ($9::text IS NULL OR id IN (SELECT exchange_id FROM submission_files WHERE lower(file_name) = lower($9)))
-       AND ($10::date IS NULL OR created_at >= $10::date) AND ($11::date IS NULL OR created_at < $11::date + 1)
-     ORDER BY created_at DESC LIMIT $5`,
-    [
+       AND ($5::text IS NULL OR msix_id = $5)
+       AND ($6::uuid IS NULL OR id = $6 OR parent_id = $6)
+       AND ($7::uuid IS NULL OR id IN (SELECT exchange_id FROM record_requests WHERE id = $7))
+       AND ($8::text IS NULL OR id IN (SELECT exchange_id FROM submission_files WHERE lower(file_name) = lower($8)))
+       AND ($9::date IS NULL OR created_at >= $9::date) AND ($10::date IS NULL OR created_at < $10::date + 1)
+       AND ($12::text IS NULL
+         OR id IN (SELECT last_exchange_id FROM state_records WHERE state_code = $11 AND state_student_id = $12)
+         OR msix_id IN (SELECT l.msix_id FROM links l JOIN state_records r ON r.id = l.record_id
+                        WHERE r.state_code = $11 AND r.state_student_id = $12))`,
+    params: [
       f.stateCode ?? null,
       f.status ?? null,
       f.kind ?? null,
       f.before ?? null,
-      pageSize(f.limit),
       f.msixId ?? null,
       f.exchangeId ?? null,
       f.requestId ?? null,
       f.fileName ?? null,
       f.from ?? null,
       f.to ?? null,
+      ...record,
     ],
+  };
+}
+
+export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exchange[]> {
+  const { where, params } = ledgerWhere(f);
+  const r = await db.query<Row>(
+    `SELECT * FROM exchanges WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $13 OFFSET $14`,
+    [...params, pageSize(f.limit), f.offset ?? 0],
   );
   return r.rows.map(fromRow);
+}
+
+/** How many exchanges the filter finds, counted up to `COUNT_CAP` (the portal's "page 2 of 7"). */
+export async function countExchanges(db: Db, f: ExchangeFilter = {}): Promise<Counted> {
+  const { where, params } = ledgerWhere(f);
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM exchanges WHERE ${where} LIMIT $13) t`,
+    [...params, COUNT_CAP + 1],
+  );
+  return counted(r.rows[0]?.n ?? 0);
 }
 
 /** One ledger entry as the scope sees it: another state's entry is not found (a probe learns nothing). */
@@ -214,7 +244,29 @@ export async function readExchange(db: Db, scope: Scope, id: string): Promise<Ex
   return shown(scope, ex);
 }
 
-/** The ledger as the scope sees it: a state-bound caller's own state only, masked for the help desk. */
+/**
+ * The ledger as the scope sees it: a state-bound caller's own state only, masked for the help desk. Every search is
+ * on the audit trail (`ledger.searched`, with the filter and how many entries it showed): the business keys name a
+ * child, so who looked for which child's exchanges is recorded like any other read about a child.
+ */
 export async function searchLedger(db: Db, scope: Scope, f: ExchangeFilter = {}): Promise<Exchange[]> {
-  return shown(scope, await listExchanges(db, { ...f, stateCode: listState(scope, f.stateCode) }));
+  const items = await listExchanges(db, { ...f, stateCode: listState(scope, f.stateCode) });
+  await scope.audit.disclosed({
+    action: 'ledger.searched',
+    msixId: f.msixId ?? null,
+    fields: ['exchange'],
+    details: { filter: searchedFilter(f), shown: items.length },
+  });
+  return shown(scope, items);
+}
+
+/** The filter as the audit trail records it: the keys asked for, without paging or empty ones. */
+function searchedFilter(f: ExchangeFilter): Record<string, string> {
+  const { limit: _limit, offset: _offset, before: _before, ...keys } = f;
+  return Object.fromEntries(Object.entries(keys).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+/** How many ledger entries a search finds as the scope sees them, counted up to `COUNT_CAP`. */
+export async function countLedger(db: Db, scope: Scope, f: ExchangeFilter = {}): Promise<Counted> {
+  return countExchanges(db, { ...f, stateCode: listState(scope, f.stateCode) });
 }

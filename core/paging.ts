@@ -17,3 +17,18 @@ export const DEFAULT_PAGE_SIZE = 50;
 
 /** The page size a use case reads: the caller's (bounded at the edge already) or the default, never over the most. */
 export const pageSize = (limit: number | undefined): number => Math.min(limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+
+/**
+ * How far a list's count goes before it stops: a person paging a list needs "page 2 of 7", not the exact size of a
+ * ledger of millions, and counting those would scan them all on every page. Past this the count says "more than".
+ */
+export const COUNT_CAP = 10_000;
+
+/** A list's size as far as it was counted: `capped` when there are more than `COUNT_CAP` and `total` is the cap. */
+export interface Counted {
+  total: number;
+  capped: boolean;
+}
+
+/** Reads `SELECT count(*) … LIMIT cap + 1` style answers (`n`) as a Counted. */
+export const counted = (n: number): Counted => ({ total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP });

@@ -1,7 +1,9 @@
 import type { Db } from '../store/db.js';
 import { GatewayError } from '../errors.js';
 import { listState, rowVisible, type Scope } from '../security/scope.js';
+import type { Counted } from '../paging.js';
 import {
+  countDeliveries,
   deliveryAttempts,
   getDelivery,
   listDeliveries,
@@ -82,4 +84,10 @@ export async function readDelivery(db: Db, scope: Scope, id: string): Promise<De
 export async function searchDeliveries(db: Db, scope: Scope, f: DeliveryFilter = {}): Promise<DeliveryView[]> {
   const stateCode = listState(scope, f.stateCode);
   return (await listDeliveries(db, { ...f, ...(stateCode ? { stateCode } : {}) })).map(deliveryView);
+}
+
+/** How many deliveries a search finds as the scope sees them, counted up to `COUNT_CAP`. */
+export async function countDeliveriesSeen(db: Db, scope: Scope, f: DeliveryFilter = {}): Promise<Counted> {
+  const stateCode = listState(scope, f.stateCode);
+  return countDeliveries(db, { ...f, ...(stateCode ? { stateCode } : {}) });
 }

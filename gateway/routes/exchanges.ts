@@ -3,6 +3,8 @@ import { Type } from 'typebox';
 import { readExchange, searchLedger, type ExchangeStatus } from '../../core/ledger.js';
 import { IdParam, PageLimit } from '../schemas.js';
 import { scopeOf } from '../plugins/auth.js';
+import { GatewayError } from '../../core/errors.js';
+import type { FieldIssue } from '@msix/adapter-sdk/canonical';
 
 export const ExchangeSchema = Type.Object(
   {
@@ -38,7 +40,43 @@ export const LEDGER_KEYS = {
   fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'A file as the state named it.' })),
   from: Type.Optional(Type.String({ pattern: DATE_ONLY, description: 'Created on or after (YYYY-MM-DD).' })),
   to: Type.Optional(Type.String({ pattern: DATE_ONLY, description: 'Created on or before (YYYY-MM-DD).' })),
+  recordState: Type.Optional(
+    Type.String({
+      pattern: '^[A-Z]{2}$',
+      description: 'The state whose student id `stateStudentId` is (two letters).',
+    }),
+  ),
+  stateStudentId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 60,
+      description:
+        "A state's own id of the child, with `recordState`: the exchanges that carried that record and every " +
+        'exchange about the child it is linked to.',
+    }),
+  ),
 };
+
+/**
+ * The one rule the key schema cannot say: a state student id means nothing without its state (ids repeat across
+ * states), and a state alone is not a key. The problem names the missing half, for the API and the ledger page.
+ */
+export function ledgerKeyPairIssue(q: { recordState?: string; stateStudentId?: string }): FieldIssue | null {
+  if (!!q.recordState === !!q.stateStudentId) return null;
+  return q.stateStudentId
+    ? {
+        path: '/recordState',
+        rule: 'required',
+        message: 'A state student id needs its state: ids repeat across states',
+        fix: 'Give the two letters of the state that assigned the id (recordState)',
+      }
+    : {
+        path: '/stateStudentId',
+        rule: 'required',
+        message: 'A state alone finds no student',
+        fix: "Give the state's student id too (stateStudentId), or filter by the exchange's state instead",
+      };
+}
 
 /** Who reads the ledger (the API and the help desk's ledger pages): a state-bound caller sees its own state's. */
 export const LEDGER_READ = {
@@ -84,6 +122,8 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { state, status, ...rest } = request.query;
+      const pair = ledgerKeyPairIssue(rest);
+      if (pair) throw new GatewayError('GW_ERR_VALIDATION', pair.message, { issues: [pair] });
       return {
         items: await searchLedger(app.ctx.db, scopeOf(request), {
           ...rest,

@@ -82,6 +82,67 @@ describe('help desk journey', () => {
     await page.close();
   });
 
+  it('pages the ledger with the page in the URL, and finds a child by state and state student id', async () => {
+    // 60 ledger entries of one kind: three pages of 25.
+    await portal.sys.db.query(
+      `INSERT INTO exchanges (direction, kind, state_code, status, trace_id, created_at)
+       SELECT 'inbound', 'paging-probe', 'TX', 'completed', 'paging-' || g, now() - g * interval '1 second'
+       FROM generate_series(1, 60) g`,
+    );
+    const page = await signIn(portal, 'Hana Park', '/portal/ledger?kind=paging-probe');
+    const status = page.getByTestId('page-status');
+    await expect(status.textContent()).resolves.toBe('Page 1 of 3 · 1–25 of 60 exchanges');
+    await expect(page.locator('tr[data-exchange]').count()).resolves.toBe(25);
+    const nav = page.getByRole('navigation', { name: 'Pages of exchanges' });
+    await nav.getByRole('link', { name: 'Next page' }).click();
+    await page.waitForURL((u) => u.searchParams.get('page') === '2' && u.searchParams.get('kind') === 'paging-probe');
+    await expect(status.textContent()).resolves.toBe('Page 2 of 3 · 26–50 of 60 exchanges');
+    await expect(nav.getByRole('link', { name: 'Page 2', exact: true }).getAttribute('aria-current')).resolves.toBe(
+      'page',
+    );
+    await expect(page.getByLabel('Kind').inputValue()).resolves.toBe('paging-probe');
+    await expectAccessible(page);
+    await screenshot(page, 'helpdesk-ledger-page-2');
+    await nav.getByRole('link', { name: 'Last page, page 3' }).click();
+    await expect(status.textContent()).resolves.toBe('Page 3 of 3 · 51–60 of 60 exchanges');
+    await expect(nav.getByRole('link', { name: 'Next page' }).count()).resolves.toBe(0);
+    // A page past the end (a link kept after the list shrank) opens the last one.
+    await page.goto(`${portal.base}/portal/ledger?kind=paging-probe&page=9`);
+    expect(new URL(page.url()).searchParams.get('page')).toBe('3');
+
+    // By a state's own student id: that record's exchanges and its child's, with no name or birth date.
+    const rec = (
+      await portal.sys.db.query<{ state_code: string; state_student_id: string; msix_id: string; last: string }>(
+        `SELECT r.state_code, r.state_student_id, l.msix_id, r.last_exchange_id AS last
+         FROM state_records r JOIN links l ON l.record_id = r.id ORDER BY r.state_code, r.state_student_id LIMIT 1`,
+      )
+    ).rows[0]!;
+    await page.goto(`${portal.base}/portal/ledger`);
+    // Half a key is refused next to the field, with what was typed kept.
+    await page.getByLabel('State student id').fill(rec.state_student_id);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(page.locator('#f-recordState-error').textContent()).resolves.toMatch(/needs its state/);
+    await expect(page.getByLabel('State student id').inputValue()).resolves.toBe(rec.state_student_id);
+    await page.getByLabel("Student's state").fill(rec.state_code.toLowerCase());
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.waitForURL((u) => u.searchParams.get('stateStudentId') === rec.state_student_id);
+    noChildIn(await page.content(), 'the ledger searched by state student id');
+    const shown = await page.locator('tr[data-exchange]').count();
+    const expected = await portal.sys.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM exchanges WHERE msix_id = $1 OR id = $2`,
+      [rec.msix_id, rec.last],
+    );
+    expect(shown).toBe(Math.min(expected.rows[0]!.n, 25));
+    expect(shown).toBeGreaterThan(0);
+    const audit = await portal.sys.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events
+       WHERE action = 'ledger.searched' AND details -> 'filter' ->> 'stateStudentId' = $1`,
+      [rec.state_student_id],
+    );
+    expect(audit.rows[0]!.n).toBe(1);
+    await page.close();
+  });
+
   it('refuses the help desk every student page', async () => {
     const page = await signIn(portal, 'Hana Park', '/portal');
     const res = await page.goto(`${portal.base}/portal/find`);

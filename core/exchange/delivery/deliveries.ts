@@ -1,4 +1,4 @@
-import { pageSize } from '../../paging.js';
+import { COUNT_CAP, counted, pageSize, type Counted } from '../../paging.js';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/db.js';
 import { createExchange, type Exchange } from '../../ledger.js';
@@ -221,30 +221,48 @@ export interface DeliveryFilter {
   noticeId?: string;
   requestId?: string;
   limit?: number;
+  /** Items skipped (the portal's pages); `before` is the API's keyset. */
+  offset?: number;
   before?: string;
 }
 
-/** Deliveries newest first, for the help desk's worklists (dead, held, retrying). */
-export async function listDeliveries(db: Db, f: DeliveryFilter = {}): Promise<Delivery[]> {
-  const r = await db.query<DeliveryRow>(
-    `SELECT * FROM deliveries
-     WHERE ($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL
+/** The delivery filter's WHERE clause and its parameters ($1 to $7), shared by the list and its count. */
+function deliveryWhere(f: DeliveryFilter): { where: string; params: unknown[] } {
+  return {
+    where: `($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL
      OR kind = $3)
        AND ($4::text IS NULL OR msix_id = $4) AND ($5::timestamptz IS NULL OR created_at < $5)
-       AND ($7::uuid IS NULL OR notice_id = $7) AND ($8::uuid IS NULL OR request_id = $8)
-     ORDER BY created_at DESC, id LIMIT $6`,
-    [
+       AND ($6::uuid IS NULL OR notice_id = $6) AND ($7::uuid IS NULL OR request_id = $7)`,
+    params: [
       f.stateCode ?? null,
       f.status ?? null,
       f.kind ?? null,
       f.msixId ?? null,
       f.before ?? null,
-      pageSize(f.limit),
       f.noticeId && isExchangeUuid(f.noticeId) ? f.noticeId : null,
       f.requestId && isExchangeUuid(f.requestId) ? f.requestId : null,
     ],
+  };
+}
+
+/** Deliveries newest first, for the help desk's worklists (dead, held, retrying). */
+export async function listDeliveries(db: Db, f: DeliveryFilter = {}): Promise<Delivery[]> {
+  const { where, params } = deliveryWhere(f);
+  const r = await db.query<DeliveryRow>(
+    `SELECT * FROM deliveries WHERE ${where} ORDER BY created_at DESC, id LIMIT $8 OFFSET $9`,
+    [...params, pageSize(f.limit), f.offset ?? 0],
   );
   return r.rows.map(deliveryFromRow);
+}
+
+/** How many deliveries the filter finds, counted up to `COUNT_CAP` (the portal's "page 2 of 7"). */
+export async function countDeliveries(db: Db, f: DeliveryFilter = {}): Promise<Counted> {
+  const { where, params } = deliveryWhere(f);
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM deliveries WHERE ${where} LIMIT $8) t`,
+    [...params, COUNT_CAP + 1],
+  );
+  return counted(r.rows[0]?.n ?? 0);
 }
 
 /** One attempt, as its ledger row records it. */

@@ -1,4 +1,4 @@
-import { pageSize } from '../../paging.js';
+import { COUNT_CAP, counted, pageSize, type Counted } from '../../paging.js';
 import type { Db } from '../../store/db.js';
 import { GatewayError } from '../../errors.js';
 import { listState, rowVisible, type Scope } from '../../security/scope.js';
@@ -244,16 +244,25 @@ export interface RequestFilter {
   status?: RequestStatus;
   msixId?: string;
   limit?: number;
+  /** Items skipped (the portal's pages); `before` is the API's keyset. */
+  offset?: number;
   before?: string;
 }
 
+/** The request filter's WHERE clause and its parameters ($1 to $4), shared by the list and its count. */
+function requestWhere(f: RequestFilter): { where: string; params: unknown[] } {
+  return {
+    where: `($1::text IS NULL OR requesting_state = $1) AND ($2::text IS NULL OR status = $2)
+       AND ($3::text IS NULL OR msix_id = $3) AND ($4::timestamptz IS NULL OR created_at < $4)`,
+    params: [f.requestingState ?? null, f.status ?? null, f.msixId ?? null, f.before ?? null],
+  };
+}
+
 export async function listRequests(db: Db, f: RequestFilter = {}): Promise<RecordRequest[]> {
+  const { where, params } = requestWhere(f);
   const r = await db.query<Row>(
-    `SELECT * FROM record_requests WHERE ($1::text IS NULL OR requesting_state = $1) AND ($2::text IS NULL
-     OR status = $2)
-       AND ($3::text IS NULL OR msix_id = $3) AND ($4::timestamptz IS NULL OR created_at < $4)
-     ORDER BY created_at DESC LIMIT $5`,
-    [f.requestingState ?? null, f.status ?? null, f.msixId ?? null, f.before ?? null, pageSize(f.limit)],
+    `SELECT * FROM record_requests WHERE ${where} ORDER BY created_at DESC, id LIMIT $5 OFFSET $6`,
+    [...params, pageSize(f.limit), f.offset ?? 0],
   );
   if (!r.rows.length) return [];
   const s = await db.query<SourceRow>(
@@ -266,6 +275,16 @@ export async function listRequests(db: Db, f: RequestFilter = {}): Promise<Recor
       s.rows.filter((x) => x.request_id === row.id),
     ),
   );
+}
+
+/** How many record requests the filter finds, counted up to `COUNT_CAP` (the portal's "page 2 of 7"). */
+export async function countRequests(db: Db, f: RequestFilter = {}): Promise<Counted> {
+  const { where, params } = requestWhere(f);
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM record_requests WHERE ${where} LIMIT $5) t`,
+    [...params, COUNT_CAP + 1],
+  );
+  return counted(r.rows[0]?.n ?? 0);
 }
 
 /** Open requests past their deadline (plus a grace), for the sweeper. */
@@ -293,6 +312,12 @@ export async function readRequest(db: Db, scope: Scope, id: string): Promise<Rec
 export async function searchRequests(db: Db, scope: Scope, f: RequestFilter = {}): Promise<RecordRequest[]> {
   const state = listState(scope, f.requestingState);
   return listRequests(db, { ...f, ...(state ? { requestingState: state } : {}) });
+}
+
+/** How many record requests a search finds as the scope sees them, counted up to `COUNT_CAP`. */
+export async function countRequestsSeen(db: Db, scope: Scope, f: RequestFilter = {}): Promise<Counted> {
+  const state = listState(scope, f.requestingState);
+  return countRequests(db, { ...f, ...(state ? { requestingState: state } : {}) });
 }
 
 /**

@@ -1,18 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { installedAdapters, publicDisabled } from '../../../adapters/registry.js';
-import { readExchange, searchLedger } from '../../../core/ledger.js';
+import { countLedger, readExchange, searchLedger, type Exchange } from '../../../core/ledger.js';
 import { DELIVERY_STATUSES } from '../../../core/exchange/delivery/deliveries.js';
 import { HELP_DESK_ACTIONABLE } from '../../../core/exchange/helpdesk.js';
-import { readDelivery, searchDeliveries, type DeliveryView } from '../../../core/exchange/views.js';
+import {
+  countDeliveriesSeen,
+  readDelivery,
+  searchDeliveries,
+  type DeliveryView,
+} from '../../../core/exchange/views.js';
 import { statusBoard } from '../../../core/status.js';
 import { BullJobQueue } from '../../../runtime/queue.js';
 import { createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
 import { CancelBody, cancelNow, DELIVERIES_ACT, DELIVERIES_READ, retryNow } from '../../routes/exchange-deliveries.js';
-import { LEDGER_KEYS, LEDGER_READ } from '../../routes/exchanges.js';
+import { LEDGER_KEYS, LEDGER_READ, ledgerKeyPairIssue } from '../../routes/exchanges.js';
 import { IdParam } from '../../schemas.js';
-import { Field, Select, fieldErrors } from '../forms.js';
+import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
+import { PageQuery, PageStatus, Pagination, pageHref, pageText, paged, toLastPage, type Paged } from '../paging.js';
 import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer, formatTime } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
@@ -29,6 +35,95 @@ const EXCHANGE_STATUSES = [
   'dead',
 ];
 const statusOptions = (list: readonly string[]) => [['', 'Any status'] as const, ...list.map((s) => [s, s] as const)];
+
+/**
+ * The exchange ledger page: the filter form (kept as filled in, each problem next to its field), then one page of
+ * exchanges with where it stands ("Page 2 of 7") and the pages around it. No row shows a child's name or birth date:
+ * the help desk searches by business keys only (docs/security.md, minimum necessary).
+ */
+function LedgerPage(p: {
+  viewer: Viewer;
+  values: Record<string, string | undefined>;
+  status: string | undefined;
+  errors?: FieldErrors;
+  list?: { items: Exchange[]; at: Paged; filtered: boolean; href: (page: number) => string };
+}) {
+  const v = p.values;
+  const e = p.errors ?? {};
+  const l = p.list;
+  return (
+    <Page title="Ledger" viewer={p.viewer} path={PAGES.ledger.href}>
+      <h1>Exchange ledger</h1>
+      <p class="usa-intro">
+        Every file, API call and message to or from a state, newest first. Narrow it by any key below; a student is
+        found by MSIX id or by a state's own student id, never by name.
+      </p>
+      {Object.keys(e).length > 0 ? (
+        <Alert kind="error" heading="Check the search">
+          <p>Fix the fields marked below and search again. Nothing was searched.</p>
+        </Alert>
+      ) : null}
+      <FilterForm action={PAGES.ledger.href}>
+        <Field name="state" label="State" value={v.state} error={e.state} hint="The exchange's state, two letters" />
+        <Select name="status" label="Status" options={statusOptions(EXCHANGE_STATUSES)} value={p.status} />
+        <Field name="kind" label="Kind" value={v.kind} hint="For example records, file, record-request" />
+        <Field name="msixId" label="MSIX id" value={v.msixId} error={e.msixId} inputmode="numeric" hint="12 digits" />
+        <Field
+          name="recordState"
+          label="Student's state"
+          value={v.recordState}
+          error={e.recordState}
+          hint="The state that gave the student id"
+        />
+        <Field
+          name="stateStudentId"
+          label="State student id"
+          value={v.stateStudentId}
+          error={e.stateStudentId}
+          hint="With the student's state"
+        />
+        <Field
+          name="exchangeId"
+          label="Exchange id"
+          value={v.exchangeId}
+          error={e.exchangeId}
+          hint="With its child rows"
+        />
+        <Field name="requestId" label="Record request id" value={v.requestId} error={e.requestId} />
+        <Field name="fileName" label="File name" value={v.fileName} error={e.fileName} hint="As the state named it" />
+        <Field name="from" label="From" type="date" value={v.from} error={e.from} />
+        <Field name="to" label="To" type="date" value={v.to} error={e.to} />
+      </FilterForm>
+      {l ? (
+        <section aria-labelledby="ledger-results" class="margin-top-4">
+          <h2 id="ledger-results">Exchanges</h2>
+          <PageStatus paged={l.at} shown={l.items.length} noun="exchanges" />
+          <DataTable
+            caption={`Exchanges, newest first (${pageText(l.at).toLowerCase()})`}
+            head={['Created', 'State', 'Direction', 'Kind', 'Status']}
+            empty={
+              l.filtered
+                ? 'No exchange matches these filters. Clear a field or widen the dates, then search again.'
+                : 'Nothing has been exchanged yet: files and calls from the states appear here as they arrive.'
+            }
+            rows={l.items.map((x) => (
+              <tr data-exchange={x.id}>
+                <td>
+                  <a href={`/portal/exchanges/${x.id}`}>{formatTime(x.createdAt)}</a>
+                </td>
+                <td>{x.stateCode}</td>
+                <td>{x.direction}</td>
+                <td>{x.kind}</td>
+                <td>{x.status}</td>
+              </tr>
+            ))}
+          />
+          <Pagination paged={l.at} shown={l.items.length} noun="exchanges" href={l.href} />
+        </section>
+      ) : null}
+    </Page>
+  );
+}
 
 /**
  * The help desk's pages: deliveries (find a failed one by MSIX id, state or
@@ -70,6 +165,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
           msixId: Type.Optional(Type.String({ maxLength: 20 })),
           retried: Type.Optional(Type.String({ maxLength: 40 })),
           cancelled: Type.Optional(Type.String({ maxLength: 40 })),
+          ...PageQuery,
         }),
       },
     },
@@ -79,12 +175,20 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
       const msixId = q.msixId?.replace(/\D/g, '') || undefined;
       const status = DELIVERY_STATUSES.find((s) => s === q.status);
       const state = q.state && /^[A-Za-z]{2}$/.test(q.state) ? q.state.toUpperCase() : undefined;
-      const items = await searchDeliveries(db, scopeOf(request), {
+      const filter = {
         ...(state ? { stateCode: state } : {}),
         ...(status ? { status } : {}),
         ...(msixId && msixId.length === 12 ? { msixId } : {}),
-        limit: 100,
-      });
+      };
+      const count = await countDeliveriesSeen(db, scopeOf(request), filter);
+      const at = paged(q.page, count);
+      if (!at) return toLastPage(reply, PAGES.deliveries.href, q, count);
+      const items = await searchDeliveries(db, scopeOf(request), { ...filter, limit: at.size, offset: at.offset });
+      const href = (n: number) => pageHref(PAGES.deliveries.href, q, n, ['retried', 'cancelled']);
+      const errors: FieldErrors = {
+        ...(q.msixId?.trim() && msixId?.length !== 12 ? { msixId: 'An MSIX id has 12 digits' } : {}),
+        ...(q.state?.trim() && !state ? { state: 'A state is two letters, for example TX' } : {}),
+      };
       const mayAct = viewer.roles.some((r) => r === 'help-desk' || r === 'admin');
       return sendPage(
         reply,
@@ -102,15 +206,20 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
             </Alert>
           ) : null}
           <FilterForm action={PAGES.deliveries.href}>
-            <Field name="msixId" label="MSIX id" value={q.msixId} inputmode="numeric" />
-            <Field name="state" label="Receiving state" value={q.state} hint="Two letters" />
+            <Field name="msixId" label="MSIX id" value={q.msixId} error={errors.msixId} inputmode="numeric" />
+            <Field name="state" label="Receiving state" value={q.state} error={errors.state} hint="Two letters" />
             <Select name="status" label="Status" options={statusOptions(DELIVERY_STATUSES)} value={status} />
           </FilterForm>
+          <PageStatus paged={at} shown={items.length} noun="deliveries" />
           <DataTable
             scroll
-            caption="Deliveries, newest first (no message contents)"
+            caption={`Deliveries, newest first, no message contents (${pageText(at).toLowerCase()})`}
             head={['Created', 'Kind', 'To', 'MSIX id', 'Status', 'Attempts', 'Next attempt', 'Last error', 'Action']}
-            empty="No delivery matches."
+            empty={
+              Object.keys(filter).length > 0
+                ? 'No delivery matches these filters. Clear a field or choose another status, then search again.'
+                : 'No delivery yet: messages to the states appear here when the gateway sends them.'
+            }
             rows={items.map((d) => (
               <tr data-delivery={d.id}>
                 <td>{formatTime(d.createdAt)}</td>
@@ -139,6 +248,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
               </tr>
             ))}
           />
+          <Pagination paged={at} shown={items.length} noun="deliveries" href={href} />
         </Page>,
       );
     },
@@ -155,6 +265,7 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  const checkLedgerKeys = createAjv().compile(Type.Object(LEDGER_KEYS));
   app.get(
     PAGES.ledger.href,
     {
@@ -166,58 +277,52 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
           state: Type.Optional(Type.String({ maxLength: 2 })),
           status: Type.Optional(Type.String({ maxLength: 20 })),
           kind: Type.Optional(Type.String({ maxLength: 40 })),
-          // The API's business keys and period, checked by the same schema (an empty field is no filter).
+          // The API's business keys and period, taken as typed here and checked below with the API's schema, so a
+          // mistyped key is shown next to its field, with the form as it was filled in (an empty field is no filter).
           ...Object.fromEntries(
-            Object.entries(LEDGER_KEYS).map(([k, v]) => [k, Type.Optional(Type.Union([Type.Literal(''), v]))]),
+            Object.keys(LEDGER_KEYS).map((k) => [k, Type.Optional(Type.String({ maxLength: 300 }))]),
           ),
+          ...PageQuery,
         }),
       },
     },
     async (request, reply) => {
       const viewer = viewerOf(request);
       const q = request.query as Record<string, string | undefined>;
-      const state = q.state && /^[A-Za-z]{2}$/.test(q.state) ? q.state.toUpperCase() : undefined;
+      const state = q.state && /^[A-Za-z]{2}$/.test(q.state.trim()) ? q.state.trim().toUpperCase() : undefined;
       const status = EXCHANGE_STATUSES.includes(q.status ?? '') ? q.status : undefined;
-      const keys = Object.fromEntries(Object.keys(LEDGER_KEYS).flatMap((k) => (q[k] ? [[k, q[k]]] : [])));
-      const items = await searchLedger(db, scopeOf(request), {
+      const keys: Record<string, string> = Object.fromEntries(
+        Object.keys(LEDGER_KEYS).flatMap((k) => {
+          const v = q[k]?.trim();
+          return v ? [[k, k === 'recordState' ? v.toUpperCase() : v]] : [];
+        }),
+      );
+      const errors: FieldErrors = {};
+      if (q.state?.trim() && !state) errors.state = 'A state is two letters, for example TX';
+      if (!checkLedgerKeys(keys)) Object.assign(errors, fieldErrors(toFieldIssues(checkLedgerKeys.errors, keys)));
+      const pair = ledgerKeyPairIssue(keys);
+      if (pair) Object.assign(errors, fieldErrors([pair]));
+      const form = { ...q, ...(state ? { state } : {}) };
+      if (Object.keys(errors).length > 0)
+        return sendPage(reply, <LedgerPage viewer={viewer} values={form} errors={errors} status={status} />, 400);
+      const filter = {
         ...(state ? { stateCode: state } : {}),
         ...(status ? { status: status as never } : {}),
-        ...(q.kind ? { kind: q.kind } : {}),
+        ...(q.kind?.trim() ? { kind: q.kind.trim() } : {}),
         ...keys,
-        limit: 100,
-      });
+      };
+      const count = await countLedger(db, scopeOf(request), filter);
+      const at = paged(q.page, count);
+      if (!at) return toLastPage(reply, PAGES.ledger.href, q, count);
+      const items = await searchLedger(db, scopeOf(request), { ...filter, limit: at.size, offset: at.offset });
       return sendPage(
         reply,
-        <Page title="Ledger" viewer={viewer} path={PAGES.ledger.href}>
-          <h1>Exchange ledger</h1>
-          <FilterForm action={PAGES.ledger.href}>
-            <Field name="state" label="State" value={q.state} hint="Two letters" />
-            <Select name="status" label="Status" options={statusOptions(EXCHANGE_STATUSES)} value={status} />
-            <Field name="kind" label="Kind" value={q.kind} hint="For example records, file, record-request" />
-            <Field name="msixId" label="MSIX id" value={q.msixId} inputmode="numeric" hint="12 digits" />
-            <Field name="exchangeId" label="Exchange id" value={q.exchangeId} hint="With its child rows" />
-            <Field name="requestId" label="Record request id" value={q.requestId} />
-            <Field name="fileName" label="File name" value={q.fileName} hint="As the state named it" />
-            <Field name="from" label="From" type="date" value={q.from} />
-            <Field name="to" label="To" type="date" value={q.to} />
-          </FilterForm>
-          <DataTable
-            caption="Exchanges, newest first"
-            head={['Created', 'State', 'Direction', 'Kind', 'Status']}
-            empty="No exchange matches."
-            rows={items.map((x) => (
-              <tr data-exchange={x.id}>
-                <td>
-                  <a href={`/portal/exchanges/${x.id}`}>{formatTime(x.createdAt)}</a>
-                </td>
-                <td>{x.stateCode}</td>
-                <td>{x.direction}</td>
-                <td>{x.kind}</td>
-                <td>{x.status}</td>
-              </tr>
-            ))}
-          />
-        </Page>,
+        <LedgerPage
+          viewer={viewer}
+          values={form}
+          status={status}
+          list={{ items, at, filtered: Object.keys(filter).length > 0, href: (n) => pageHref(PAGES.ledger.href, q, n) }}
+        />,
       );
     },
   );

@@ -24,6 +24,7 @@ import { auditReviewRead, ResolveBody, resolveAsAsked, visibleReview } from '../
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
 import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer, formatTime } from '../html.js';
+import { PageQuery, PageStatus, Pagination, pageHref, pageText, paged, toLastPage, type Paged } from '../paging.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
@@ -166,11 +167,13 @@ function ReviewPage(p: { viewer: Viewer; r: ReviewDetail; mayAct: boolean }) {
 function Worklist(p: {
   viewer: Viewer;
   items: ReviewSummary[];
-  total: number;
+  at: Paged;
+  /** How many of the listed reviews wait for each of AGE_BANDS (all pages, not just this one). */
+  ages: readonly number[];
   status: string;
+  href: (page: number) => string;
   decided?: { id: string; text: string } | undefined;
 }) {
-  const ages = AGE_BANDS.map(([label, lo, hi]) => [label, p.items.filter((r) => r.ageDays >= lo && r.ageDays <= hi)]);
   return (
     <Page title="Near matches" viewer={p.viewer} path={PAGES.worklist.href}>
       <h1>Near-match worklist</h1>
@@ -196,14 +199,19 @@ function Worklist(p: {
         />
       </FilterForm>
       <p data-testid="aging">
-        {`${p.total} ${p.status}. Aging: `}
-        {ages.map(([label, rs], i) => `${i ? ', ' : ''}${(rs as ReviewSummary[]).length} ${label as string}`)}.
+        {`${p.at.count.total} ${p.status}. Aging: `}
+        {AGE_BANDS.map(([label], i) => `${i ? ', ' : ''}${p.ages[i] ?? 0} ${label}`)}.
       </p>
+      <PageStatus paged={p.at} shown={p.items.length} noun="near matches" />
       <DataTable
         scroll
-        caption="Near matches, oldest first (no names here: open one to compare)"
+        caption={`Near matches, oldest first, no names here: open one to compare (${pageText(p.at).toLowerCase()})`}
         head={['Record', 'Waiting', 'Why', 'Best probability', 'Candidates']}
-        empty="Nothing here."
+        empty={
+          p.status === 'open'
+            ? 'No near match is waiting: every record was placed on its own. New ones appear here as records arrive.'
+            : `No ${p.status} near match yet. Choose "Open" to see those waiting for a decision.`
+        }
         rows={p.items.map((r) => (
           <tr data-review={r.id}>
             <td>
@@ -218,6 +226,7 @@ function Worklist(p: {
           </tr>
         ))}
       />
+      <Pagination paged={p.at} shown={p.items.length} noun="near matches" href={p.href} />
     </Page>
   );
 }
@@ -228,9 +237,16 @@ const DONE_TEXT: Record<string, string> = {
   asked: 'Sent: a second data administrator approves it.',
 };
 
+/** One page of merge requests, where it stands, and the URL of any other page. */
+interface MergeList {
+  items: MergeRequestView[];
+  at: Paged;
+  href: (page: number) => string;
+}
+
 function MergesPage(p: {
   viewer: Viewer;
-  items: MergeRequestView[];
+  list: MergeList;
   status: string;
   values?: Record<string, string>;
   errors?: FieldErrors;
@@ -295,11 +311,16 @@ function MergesPage(p: {
           value={p.status}
         />
       </FilterForm>
+      <PageStatus paged={p.list.at} shown={p.list.items.length} noun="requests" />
       <DataTable
-        caption="Merge, split and undo requests, newest first"
+        caption={`Merge, split and undo requests, newest first (${pageText(p.list.at).toLowerCase()})`}
         head={['Asked', 'Kind', 'Students', 'Status', 'Asked by']}
-        empty="No requests."
-        rows={p.items.map((m) => (
+        empty={
+          p.status
+            ? `No ${p.status} request. Choose "Any status" to see all of them.`
+            : 'No merge or split request yet. Ask for one with the forms above; a second administrator approves it.'
+        }
+        rows={p.list.items.map((m) => (
           <tr>
             <td>
               <a href={`${PAGES.merges.href}/${m.id}`}>{formatTime(m.requestedAt)}</a>
@@ -311,6 +332,7 @@ function MergesPage(p: {
           </tr>
         ))}
       />
+      <Pagination paged={p.list.at} shown={p.list.items.length} noun="requests" href={p.list.href} />
     </Page>
   );
 }
@@ -448,6 +470,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
           decided: Type.Optional(Type.String({ maxLength: 40 })),
           outcome: Type.Optional(Type.String({ maxLength: 20 })),
           msixId: Type.Optional(Type.String({ maxLength: 12 })),
+          ...PageQuery,
         }),
       },
     },
@@ -455,12 +478,26 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
       const q = request.query;
       const status = q.status === 'resolved' || q.status === 'closed' ? q.status : 'open';
       const state = q.state && /^[A-Za-z]{2}$/.test(q.state) ? q.state.toUpperCase() : undefined;
-      const page = await listReviews(db, {
-        state: listState(scopeOf(request), state) ?? null,
-        status,
-        limit: 200,
-        offset: 0,
-      });
+      const filter = { state: listState(scopeOf(request), state) ?? null, status } as const;
+      // The counts first (the whole list and each age band), then the page asked for.
+      const counts = await Promise.all(
+        [[0, Number.POSITIVE_INFINITY] as const, ...AGE_BANDS.map(([, lo, hi]) => [lo, hi] as const)].map(
+          async ([lo, hi]) =>
+            (
+              await listReviews(db, {
+                ...filter,
+                ...(lo > 0 ? { minAgeDays: lo } : {}),
+                ...(Number.isFinite(hi) ? { maxAgeDays: hi } : {}),
+                limit: 0,
+                offset: 0,
+              })
+            ).total,
+        ),
+      );
+      const count = { total: counts[0]!, capped: false };
+      const at = paged(q.page, count);
+      if (!at) return toLastPage(reply, PAGES.worklist.href, q, count);
+      const page = await listReviews(db, { ...filter, limit: at.size, offset: at.offset });
       const outcome =
         q.outcome === 'linked'
           ? `linked to MSIX ${q.msixId ?? ''}`
@@ -472,7 +509,9 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
         <Worklist
           viewer={viewerOf(request)}
           items={page.items}
-          total={page.total}
+          at={at}
+          ages={counts.slice(1)}
+          href={(n) => pageHref(PAGES.worklist.href, q, n, ['decided', 'outcome', 'msixId'])}
           status={status}
           decided={q.decided ? { id: q.decided, text: `Review decided: ${outcome}.` } : undefined}
         />,
@@ -512,29 +551,48 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  const listMerges = async (request: FastifyRequest, status: string | undefined) =>
-    (
-      await listMergeRequests(db, {
-        status: MERGE_STATUSES.find((s) => s === status),
-        msixId: undefined,
-        scopeState: actingState(request),
-        limit: 100,
-        offset: 0,
-      })
-    ).items;
+  /** One page of merge requests (the first unless asked), or null when the page asked for is past the last one. */
+  const listMerges = async (
+    request: FastifyRequest,
+    status: string | undefined,
+    page?: string,
+  ): Promise<MergeList | null> => {
+    const filter = {
+      status: MERGE_STATUSES.find((s) => s === status),
+      msixId: undefined,
+      scopeState: actingState(request),
+    };
+    const { total } = await listMergeRequests(db, { ...filter, limit: 0, offset: 0 });
+    const at = paged(page, { total, capped: false });
+    if (!at) return null;
+    const { items } = await listMergeRequests(db, { ...filter, limit: at.size, offset: at.offset });
+    const query = status ? { status } : {};
+    return { items, at, href: (n) => pageHref(PAGES.merges.href, query, n) };
+  };
 
   app.get(
     PAGES.merges.href,
     {
       config: { access: MATCHING_ACT },
-      schema: { hide: true, querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 20 })) }) },
+      schema: {
+        hide: true,
+        querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 20 })), ...PageQuery }),
+      },
     },
     async (request, reply) => {
       const status = request.query.status ?? '';
-      return sendPage(
-        reply,
-        <MergesPage viewer={viewerOf(request)} items={await listMerges(request, status)} status={status} />,
-      );
+      const list = await listMerges(request, status, request.query.page);
+      if (!list) {
+        const { total } = await listMergeRequests(db, {
+          status: MERGE_STATUSES.find((s) => s === status),
+          msixId: undefined,
+          scopeState: actingState(request),
+          limit: 0,
+          offset: 0,
+        });
+        return toLastPage(reply, PAGES.merges.href, request.query, { total, capped: false });
+      }
+      return sendPage(reply, <MergesPage viewer={viewerOf(request)} list={list} status={status} />);
     },
   );
 
@@ -552,7 +610,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
           reply,
           <MergesPage
             viewer={viewer}
-            items={await listMerges(request, undefined)}
+            list={(await listMerges(request, undefined))!}
             status=""
             values={{ msixId: request.query.msixId ?? '' }}
             errors={{ msixId: 'An MSIX id has 12 digits.' }}
@@ -609,7 +667,7 @@ export const matchingPages: FastifyPluginAsyncTypebox = async (app) => {
         reply,
         <MergesPage
           viewer={viewer}
-          items={await listMerges(request, undefined)}
+          list={(await listMerges(request, undefined))!}
           status=""
           values={form}
           errors={errors}

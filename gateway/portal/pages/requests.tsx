@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import {
   FINAL_REQUEST,
   readRequest,
+  countRequestsSeen,
   searchRequests,
   type RecordRequest,
 } from '../../../core/exchange/requests/requests.js';
@@ -11,6 +12,7 @@ import { IdParam } from '../../schemas.js';
 import { DataTable, Page, renderPart, sendPage, formatTime } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
+import { PageQuery, PageStatus, Pagination, pageHref, pageText, paged, toLastPage } from '../paging.js';
 
 const STATUS_TEXT: Record<string, string> = {
   received: 'Received',
@@ -72,15 +74,19 @@ export const requestPages: FastifyPluginAsyncTypebox = async (app) => {
     PAGES.requests.href,
     {
       config: { access: { roles: PAGES.requests.roles, stateQuery: 'state', crossState: ['admin'] } },
-      schema: { hide: true, querystring: Type.Object({ state: Type.Optional(Type.String({ maxLength: 2 })) }) },
+      schema: {
+        hide: true,
+        querystring: Type.Object({ state: Type.Optional(Type.String({ maxLength: 2 })), ...PageQuery }),
+      },
     },
     async (request, reply) => {
       const viewer = viewerOf(request);
       const state = request.query.state?.toUpperCase();
-      const items = await searchRequests(db, scopeOf(request), {
-        ...(state ? { requestingState: state } : {}),
-        limit: 100,
-      });
+      const filter = state ? { requestingState: state } : {};
+      const count = await countRequestsSeen(db, scopeOf(request), filter);
+      const at = paged(request.query.page, count);
+      if (!at) return toLastPage(reply, PAGES.requests.href, request.query, count);
+      const items = await searchRequests(db, scopeOf(request), { ...filter, limit: at.size, offset: at.offset });
       return sendPage(
         reply,
         <Page title="Record requests" viewer={viewer} path={PAGES.requests.href}>
@@ -88,10 +94,11 @@ export const requestPages: FastifyPluginAsyncTypebox = async (app) => {
           <p>
             <a href={PAGES.find.href}>Find a student or ask for records</a>
           </p>
+          <PageStatus paged={at} shown={items.length} noun="requests" />
           <DataTable
-            caption={`Newest first${viewer.state ? `, asked by ${viewer.state}` : ''}`}
+            caption={`Newest first${viewer.state ? `, asked by ${viewer.state}` : ''} (${pageText(at).toLowerCase()})`}
             head={['Asked', 'By', 'Lookup', 'Purpose', 'Status']}
-            empty="No requests yet."
+            empty="No record request yet. Find a student first; from their record you can ask other states for theirs."
             rows={items.map((r) => (
               <tr>
                 <td>
@@ -103,6 +110,12 @@ export const requestPages: FastifyPluginAsyncTypebox = async (app) => {
                 <td>{statusText(r.status)}</td>
               </tr>
             ))}
+          />
+          <Pagination
+            paged={at}
+            shown={items.length}
+            noun="requests"
+            href={(n) => pageHref(PAGES.requests.href, request.query, n)}
           />
         </Page>,
       );
