@@ -91,6 +91,22 @@ describe('federal reporting', () => {
           await expect(td.textContent()).resolves.toBe(shown(c.children));
           expect(sheet).toContain(`${c.fromState},${c.toState},${c.children ?? ''},${c.children === null}`);
         }
+        // The chart beside the table: one bar per move (the 20 largest), suppressed moves as outlines, never sized.
+        const chart = page.getByRole('img', { name: /children by move between states/ });
+        const moves = (report.cells as { fromState: string; toState: string; children: number | null }[]).filter(
+          (c) => c.fromState !== c.toState,
+        );
+        const drawn = Math.min(20, moves.length);
+        await expect(chart.locator('g > g').count()).resolves.toBe(drawn);
+        const hidden = moves.filter((c) => c.children === null).length;
+        // (Suppressed moves come after every counted one.)
+        const outlines = Math.max(0, drawn - (moves.length - hidden));
+        await expect(chart.locator('[data-suppressed]').count()).resolves.toBe(outlines);
+      } else if (name === 'worklist-aging') {
+        const chart = page.getByRole('img', { name: /open near matches by state/ });
+        await expect(chart.locator('text', { hasText: report.rows[0].state }).count()).resolves.toBe(1);
+        const rows = report.rows as { state: string }[];
+        await expect(page.locator(`#${name} tbody tr[data-state]`).count()).resolves.toBe(rows.length);
       } else {
         const rows = report.rows as { state: string; kind?: string }[];
         await expect(page.locator(`#${name} tbody tr[data-state]`).count()).resolves.toBe(rows.length);
@@ -107,6 +123,9 @@ describe('federal reporting', () => {
           href,
         ).toEqual(['from', 'to']);
       await expectAccessible(page);
+      // Well under the 200 kB page budget (the page itself; the shared assets are measured in frame.test.ts).
+      expect(Buffer.byteLength(body), name).toBeLessThan(60_000);
+      if (name === 'mobility' || name === 'worklist-aging') await screenshot(page, `federal-${name}`);
     }
     await screenshot(page, 'federal-deadlines');
     // Federal reporting reads the reports and nothing else.

@@ -14,6 +14,7 @@ import {
 import { lagTolerantDb } from '../../context.js';
 import { scopeOf } from '../../plugins/auth.js';
 import { type MORE_REPORTS, PeriodQuery, periodOf } from '../../routes/reports.js';
+import { BarChart } from '../charts.js';
 import { Field } from '../forms.js';
 import { DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
 import { PAGES } from '../menu.js';
@@ -100,6 +101,44 @@ function Bars(p: { rows: { label: string; value: number | null }[] }) {
           )}
         </div>
       ))}
+    </figure>
+  );
+}
+
+/** How many moves the mobility chart draws: the largest ones; the table beside it has every pair. */
+const MOBILITY_CHART_PAIRS = 20;
+
+/**
+ * The mobility report as bars, one per pair of states (the largest first, suppressed pairs after them as outlines),
+ * beside the matrix table that holds every number.
+ */
+function MobilityChart(p: { m: Mobility }) {
+  const { m } = p;
+  const pairs = m.cells
+    .filter((c) => c.fromState !== c.toState)
+    .sort(
+      (a, b) =>
+        (b.children ?? -1) - (a.children ?? -1) ||
+        `${a.fromState}${a.toState}`.localeCompare(`${b.fromState}${b.toState}`),
+    );
+  if (pairs.length === 0) return null;
+  const drawn = pairs.slice(0, MOBILITY_CHART_PAIRS);
+  return (
+    <figure class="margin-0">
+      <BarChart
+        testid="mobility-chart"
+        title="Chart of children by move between states; the numbers are in the table beside it."
+        suppressBelow={m.suppressBelow}
+        groups={drawn.map((c) => ({
+          label: `${c.fromState} → ${c.toState}`,
+          bars: [{ label: 'children', value: c.children }],
+        }))}
+      />
+      <figcaption class="portal-muted">
+        {pairs.length > drawn.length
+          ? `The ${drawn.length} largest of ${pairs.length} moves between states; the table has them all.`
+          : 'Children by move between states, the largest first.'}
+      </figcaption>
     </figure>
   );
 }
@@ -291,7 +330,10 @@ export const reportPages: FastifyPluginAsyncTypebox = async (app) => {
       return sendPage(
         reply,
         <ReportPage viewer={viewerOf(request)} name="mobility" period={m} intro={intro(what, m.suppressBelow)}>
-          <MobilityTable m={m} />
+          <div class="portal-chart">
+            <MobilityChart m={m} />
+            <MobilityTable m={m} />
+          </div>
         </ReportPage>,
       );
     },
@@ -323,7 +365,24 @@ export const reportPages: FastifyPluginAsyncTypebox = async (app) => {
       return sendPage(
         reply,
         <ReportPage viewer={viewerOf(request)} name="worklist-aging" period={a} intro={intro(what, a.suppressBelow)}>
-          <AgingTable a={a} />
+          <div class="portal-chart">
+            {a.rows.length ? (
+              <figure class="margin-0">
+                <BarChart
+                  testid="aging-chart"
+                  title="Chart of open near matches by state and time waiting; the numbers are in the table beside it."
+                  series={a.buckets}
+                  suppressBelow={a.suppressBelow}
+                  groups={a.rows.map((r) => ({
+                    label: r.state,
+                    bars: r.open.map((v, i) => ({ label: a.buckets[i] ?? '', value: v })),
+                  }))}
+                />
+                <figcaption class="portal-muted">Open near matches by state and how long they have waited.</figcaption>
+              </figure>
+            ) : null}
+            <AgingTable a={a} />
+          </div>
         </ReportPage>,
       );
     },
