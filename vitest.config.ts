@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two files at a time on the 2-core machines: 616 s instead of 839 s for the whole suite.
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });

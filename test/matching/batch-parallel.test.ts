@@ -61,12 +61,13 @@ describe('parallel batch linking', () => {
     const parallel = await linkBatchParallel(records, personComparisonSet, model, {
       pool,
       chunkSize: 97,
+      mainThreadShares: false, // how a busy machine would split the chunks is not knowable
       onWarning: (m) => warnings.push(m),
       onShare: (job, byWorkers, chunks) => (shares[job] = [byWorkers, chunks]),
     });
     expect(warnings).toEqual([]);
-    expect(shares.score![1]).toBe(Math.ceil(4000 / 97));
-    expect(shares.score![0]).toBeGreaterThan(0);
+    expect(shares.score).toEqual([Math.ceil(4000 / 97), Math.ceil(4000 / 97)]);
+    expect(shares.keys).toEqual([1, 1]);
     expect(observable(parallel)).toEqual(observable(single));
   }, 60_000);
 

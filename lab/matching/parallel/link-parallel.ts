@@ -153,6 +153,7 @@ async function shareChunks<T>(
   warn: (message: string) => void,
   onShare: (chunksByWorkers: number) => void,
   afterLocalChunk: () => void = () => {},
+  mainThreadShares = true,
 ): Promise<T[]> {
   const results: Array<T | undefined> = new Array(chunkCount);
   let delivered = 0;
@@ -206,7 +207,7 @@ async function shareChunks<T>(
     h.post(message);
   }
   let byMain = 0;
-  for (let c = Atomics.add(next, 0, 1); c < chunkCount; c = Atomics.add(next, 0, 1)) {
+  for (let c = mainThreadShares ? Atomics.add(next, 0, 1) : chunkCount; c < chunkCount; c = Atomics.add(next, 0, 1)) {
     results[c] = local(c);
     delivered++;
     byMain++;
@@ -274,6 +275,12 @@ export interface ParallelBatchOptions extends BatchOptions {
   chunkSize?: number;
   /** A worker could not help (it failed or holds other records); its share ran on the main thread. */
   onWarning?: (message: string) => void;
+  /**
+   * False leaves every chunk to the workers, and the main thread does only what a failed worker left: for a
+   * caller whose main thread must stay responsive, and for tests, which otherwise cannot know how a busy
+   * machine splits the chunks (default true: the main thread claims chunks too).
+   */
+  mainThreadShares?: boolean;
   /** Told how many chunks of a job the workers did (the rest ran on the main thread). */
   onShare?: (job: 'keys' | 'score', chunksByWorkers: number, chunks: number) => void;
 }
@@ -321,6 +328,8 @@ export async function linkBatchParallel<R>(
       keysOf,
       warn,
       (byWorkers) => options.onShare?.('keys', byWorkers, keyChunks),
+      undefined,
+      options.mainThreadShares,
     );
     const index = new BlockIndex(
       { maxBlockSize: options.maxBlockSize ?? model.maxBlockSize },
@@ -370,6 +379,7 @@ export async function linkBatchParallel<R>(
       warn,
       (byWorkers) => options.onShare?.('score', byWorkers, chunkCount),
       () => progress('scoring', Math.min(n, Atomics.load(next, 0) * chunkSize), n),
+      options.mainThreadShares,
     );
     await pool.close();
 
