@@ -36,7 +36,8 @@ describe('delivery under faults', () => {
     const stats = w.sim.stats();
     expect(stats.injected.error + stats.injected.timeout + stats.injected.drop).toBeGreaterThan(10);
     // Dropped connections after processing make the gateway retry; the receiver drops those by idempotency key.
-    expect(stats.duplicates).toBe(stats.injected.drop);
+    // On a busy machine an answer can also arrive after DELIVERY_TIMEOUT_MS (800 ms here): another repeat.
+    expect(stats.duplicates).toBeGreaterThanOrEqual(stats.injected.drop);
     // Every attempt is a ledger row under its delivery's row.
     const attempts = await w.sys.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM exchanges WHERE kind = 'delivery-attempt' AND state_code = 'MI'`,
