@@ -9,6 +9,7 @@
  * ledger learns that the state has it.
  */
 import type { Db } from '../store/db.js';
+import type { ModuleSqlFile } from '../store/migrate.js';
 import { ackInbox } from '../exchange/delivery/inbox.js';
 import type { MessageEnvelope } from '../exchange/messages.js';
 import type { SifElement } from '../../mappings/sif/tree.js';
@@ -130,16 +131,20 @@ export async function deleteSubscription(db: Db, environmentId: string, id: stri
 }
 
 /**
- * Copies an inbox item to every queue subscribed to StudentRecordExchanges in its state (one statement, so the
- * copies exist exactly when the item does). The caller runs it in the transaction that places the item.
+ * This module's SQL: `sif_queue_copy_targets`, the one home of the rule that decides which queues get a copy of a
+ * state's exchange message (queues subscribed to StudentRecordExchanges in its live environments, once each, and
+ * only from the moment they subscribe).
+ */
+export const SIF_QUEUES_SQL: ModuleSqlFile = { id: 'core/sif/queues', url: new URL('./queues.sql', import.meta.url) };
+
+/**
+ * Copies an inbox item to every queue the copy rule names for its state (one statement, so the copies exist exactly
+ * when the item does). The caller runs it in the transaction that places the item.
  */
 export async function copyToSifQueues(db: Db, stateCode: string, deliveryId: string): Promise<void> {
   await db.query(
     `INSERT INTO sif_queue_messages (queue_id, delivery_id, zone_id)
-     SELECT DISTINCT ON (s.queue_id) s.queue_id, $2::uuid, s.zone_id
-     FROM sif_environments e JOIN sif_subscriptions s ON s.environment_id = e.id AND s.service_name = $3
-     WHERE e.state_code = $1 AND e.deleted_at IS NULL
-     ORDER BY s.queue_id, s.zone_id
+     SELECT t.queue_id, $2::uuid, t.zone_id FROM sif_queue_copy_targets($1, $3) t
      ON CONFLICT (queue_id, delivery_id) DO NOTHING`,
     [stateCode, deliveryId, EXCHANGE_SERVICE],
   );

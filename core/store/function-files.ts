@@ -3,6 +3,7 @@ import { LINKS_SQL } from '../matching-store/links.js';
 import { PLACE_WRITES_SQL } from '../matching-store/place-writes.js';
 import { STUDENT_EVENTS_SQL } from '../outbox/student-events.js';
 import { STATE_RECORDS_SQL } from '../records.js';
+import { SIF_QUEUES_SQL } from '../sif/queues.js';
 import { STUDENTS_SQL } from '../students.js';
 import type { ModuleSqlFile } from './migrate.js';
 
@@ -20,4 +21,5 @@ export const FUNCTION_FILES: readonly ModuleSqlFile[] = [
   PLACE_WRITES_SQL,
   // Calls apply_state_records.
   EDFI_CREATE_STUDENT_SQL,
+  SIF_QUEUES_SQL,
 ];

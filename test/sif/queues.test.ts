@@ -1,15 +1,19 @@
 /**
  * SIF queues (issue 15 item 4): every consumer's queue gets its own copy of each event, with its own message id, and
  * acknowledging it on one queue leaves the other queues' copies; an acknowledgement names one message; the first
- * acknowledgement also tells the state's inbox (the exchange ledger) that the state has the message.
+ * acknowledgement also tells the state's inbox (the exchange ledger) that the state has the message. A queue gets
+ * only what is placed while it is subscribed (SIF 3 events go to the consumers subscribed when they are published),
+ * and the placement and migration 140's backfill apply the same copy rule.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboxChannel } from '../../core/exchange/delivery/channels/inbox.js';
 import type { MessageEnvelope } from '../../core/exchange/messages.js';
 import { createExchange } from '../../core/ledger.js';
 import { createClient } from '../../core/security/clients.js';
 import { sifAuthorization } from '../../core/security/sif-hmac.js';
+import type { Db } from '../../core/store/db.js';
 import { startSystem, type TestSystem } from '../support/system.js';
 
 const INFRA = 'http://www.sifassociation.org/infrastructure/3.2.1';
@@ -20,6 +24,8 @@ type Reply = Awaited<ReturnType<TestSystem['app']['inject']>>;
 interface Consumer {
   call(method: 'GET' | 'POST' | 'DELETE', url: string, body?: string): Promise<Reply>;
   queueId: string;
+  subscriptionId: string;
+  subscribe(): Promise<string>;
 }
 
 describe('SIF queues, one per consumer', () => {
@@ -44,15 +50,18 @@ describe('SIF queues, one per consumer', () => {
       });
     const q = await call('POST', '/queues', `<queue xmlns="${INFRA}"><name>events</name></queue>`);
     const queueId = /<queue [^>]*id="([^"]+)"/.exec(q.body)![1]!;
-    const s = await call(
-      'POST',
-      '/subscriptions',
-      `<subscription xmlns="${INFRA}"><zoneId>TX</zoneId><contextId>DEFAULT</contextId>` +
-        `<serviceType>OBJECT</serviceType><serviceName>StudentRecordExchanges</serviceName>` +
-        `<queueId>${queueId}</queueId></subscription>`,
-    );
-    expect(s.statusCode, s.body).toBe(201);
-    return { call, queueId };
+    const subscribe = async () => {
+      const s = await call(
+        'POST',
+        '/subscriptions',
+        `<subscription xmlns="${INFRA}"><zoneId>TX</zoneId><contextId>DEFAULT</contextId>` +
+          `<serviceType>OBJECT</serviceType><serviceName>StudentRecordExchanges</serviceName>` +
+          `<queueId>${queueId}</queueId></subscription>`,
+      );
+      expect(s.statusCode, s.body).toBe(201);
+      return /<subscription [^>]*id="([^"]+)"/.exec(s.body)![1]!;
+    };
+    return { call, queueId, subscriptionId: await subscribe(), subscribe };
   }
 
   /** A move notice for Texas placed in its inbox as the delivery engine places it. */
@@ -147,5 +156,75 @@ describe('SIF queues, one per consumer', () => {
     await place('N-after');
     const next = await late.call('GET', `/queues/${late.queueId}/messages`);
     expect(noticeOf(next.body)).toBe('N-after');
+  });
+
+  it('gives nothing placed while a queue was unsubscribed, and keeps what the queue held', async () => {
+    const c = await consumer();
+    await place('N-held');
+    expect((await c.call('DELETE', `/subscriptions/${c.subscriptionId}`)).statusCode).toBe(204);
+    await place('N-gap');
+    await c.subscribe();
+    await place('N-back');
+    const seen: string[] = [];
+    let last: string | undefined;
+    for (;;) {
+      const r = await c.call('GET', `/queues/${c.queueId}/messages${last ? `?lastMessageId=${last}` : ''}`);
+      if (r.statusCode === 204) break;
+      seen.push(noticeOf(r.body)!);
+      last = String(r.headers.messageid);
+    }
+    expect(seen).toEqual(['N-held', 'N-back']);
+  });
+
+  it('copies to the queues the rule names, and migration 140 backfills the same copies', async () => {
+    const plain = await consumer();
+    // Subscribed in two zones: one copy, in the first zone id.
+    const twoZones = await consumer();
+    await sys.db.query(
+      `INSERT INTO sif_subscriptions (environment_id, queue_id, zone_id, service_name)
+       SELECT environment_id, queue_id, 'AA', service_name FROM sif_subscriptions WHERE queue_id = $1`,
+      [twoZones.queueId],
+    );
+    // A deleted environment's queue, and a queue subscribed to another service: no copies.
+    const gone = await consumer();
+    await sys.db.query(
+      'UPDATE sif_environments SET deleted_at = now() WHERE id = (SELECT environment_id FROM sif_queues WHERE id = $1)',
+      [gone.queueId],
+    );
+    const other = await consumer();
+    await sys.db.query("UPDATE sif_subscriptions SET service_name = 'StudentPersonals' WHERE queue_id = $1", [
+      other.queueId,
+    ]);
+    const ids = [await place('N-rule-1'), await place('N-rule-2')];
+    const copies = (db: Db) =>
+      db
+        .query<{ queue_id: string; delivery_id: string; zone_id: string }>(
+          `SELECT queue_id, delivery_id, zone_id FROM sif_queue_messages WHERE delivery_id = ANY($1::uuid[])
+           ORDER BY queue_id, seq`,
+          [ids],
+        )
+        .then((r) => r.rows.map((x) => `${x.queue_id} ${x.delivery_id} ${x.zone_id}`));
+    const placed = await copies(sys.db);
+    const mine = (q: string) => placed.filter((x) => x.startsWith(q)).map((x) => x.split(' ').slice(1).join(' '));
+    expect(mine(plain.queueId)).toEqual([`${ids[0]} TX`, `${ids[1]} TX`]);
+    expect(mine(twoZones.queueId)).toEqual([`${ids[0]} AA`, `${ids[1]} AA`]);
+    expect(mine(gone.queueId)).toEqual([]);
+    expect(mine(other.queueId)).toEqual([]);
+    // The backfill as migration 140 ran it, on empty queues, in a transaction that is rolled back.
+    const migration = readFileSync(
+      new URL('../../core/store/migrations/140_sif_queue_messages.sql', import.meta.url),
+      'utf8',
+    );
+    const backfill = migration.slice(migration.indexOf('-- What the queues showed before'));
+    let backfilled: string[] = [];
+    await sys.db
+      .transaction(async (tx) => {
+        await tx.query('DELETE FROM sif_queue_messages');
+        await tx.exec(backfill);
+        backfilled = await copies(tx);
+        throw new Error('roll back');
+      })
+      .catch((e: Error) => expect(e.message).toBe('roll back'));
+    expect(backfilled).toEqual(placed);
   });
 });
