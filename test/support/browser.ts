@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { seedDemo } from '../../demo/seed.js';
-import { startSystem, type TestSystem } from './system.js';
+import { eventually, startSystem, type TestSystem } from './system.js';
 
 /** Debian's chromium: the browser the suite drives (.ci/run installs it). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -34,6 +34,14 @@ export async function startPortal(opts: { demo?: boolean; env?: Record<string, s
   if (opts.demo !== false) {
     await seedDemo(sys.db, sys.queue);
     await sys.workers?.sweep();
+    // The journeys read near matches and consolidated students: wait for the workers to decide every demo record
+    // (on a busy machine the browser can otherwise start before matching has ended).
+    await eventually(async () => {
+      const r = await sys.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM state_records WHERE match_status = 'pending'`,
+      );
+      return r.rows[0]!.n === 0;
+    }, 120_000);
   }
   const profile = mkdtempSync(join(tmpdir(), 'msix-chromium-'));
   const browser = await chromium.launchPersistentContext(profile, {
