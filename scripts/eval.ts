@@ -5,7 +5,7 @@
  * blocking recall, the review-band size, twins merged and clusters mixing
  * two children.
  *
- *   npm run eval [-- --synthetic 20000 --seed 7 --generator A|B|C --cross 6000 --train 20000
+ *   npm run eval [-- --synthetic 20000 --seed 7 --generator A|B|C|D --cross 6000 --train 20000
  *                   --only febrl4,febrl4-ndl,febrl3,fake1000,synthetic,cross --misses --json]
  *
  * The cross-generator rows (`cross`) estimate the model on one independent
@@ -35,7 +35,7 @@ import { personComparisonSet } from '../core/matching/person-comparisons.js';
 import { integerOption, parseCommandLine } from '../lib/cli.js';
 
 const USAGE =
-  'usage: npm run eval [-- --synthetic 20000 --seed 7 --generator A|B|C --cross 6000 --train 20000\n' +
+  'usage: npm run eval [-- --synthetic 20000 --seed 7 --generator A|B|C|D --cross 6000 --train 20000\n' +
   '                       --only febrl4,febrl4-ndl,febrl3,fake1000,synthetic,cross --misses --json]';
 const { values } = parseCommandLine({
   usage: USAGE,
@@ -99,7 +99,7 @@ run('fake1000', () => {
     set: splinkFakeSet,
   });
 });
-const generator: GeneratorName = values.generator === 'B' || values.generator === 'C' ? values.generator : 'A';
+const generator: GeneratorName = (['B', 'C', 'D'] as const).find((g) => g === values.generator) ?? 'A';
 run('synthetic', () => {
   const size = arg('synthetic', 20_000);
   const seed = arg('seed', 7);

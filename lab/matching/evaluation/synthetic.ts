@@ -1,8 +1,9 @@
-/** Synthetic migrant populations (generator A and generator B) as evaluation data sets. */
+/** Synthetic migrant populations (generators A, B, C and D) as evaluation data sets. */
 import { standardize } from '../../../core/matching/standardize.js';
 import { generatePopulation, type SyntheticRecord } from '../synthetic/generator.js';
 import { generatePopulationB } from '../synthetic-b/generator.js';
 import { generatePopulationC } from '../synthetic-c/generator.js';
+import { generatePopulationD } from '../synthetic-d/generator.js';
 import type { StandardizedPerson } from '../../../core/matching/types.js';
 
 export interface SyntheticDataset {
@@ -13,9 +14,9 @@ export interface SyntheticDataset {
 
 /**
  * Which independent generator: A (`synthetic/`) and B (`synthetic-b/`), the two the shipped model is estimated
- * on, or C (`synthetic-c/`), held out: never used for training or tuning, only to report on.
+ * on, or C (`synthetic-c/`) and D (`synthetic-d/`), held out: never used for training or tuning, only to report on.
  */
-export type GeneratorName = 'A' | 'B' | 'C';
+export type GeneratorName = 'A' | 'B' | 'C' | 'D';
 
 export function syntheticDataset(options: {
   records: number;
@@ -30,7 +31,9 @@ export function syntheticDataset(options: {
       ? generatePopulationB(options)
       : options.generator === 'C'
         ? generatePopulationC(options)
-        : generatePopulation(options);
+        : options.generator === 'D'
+          ? generatePopulationD(options)
+          : generatePopulation(options);
   for (const r of source) {
     records.push(standardize(r.record));
     truth.push(r.childId);

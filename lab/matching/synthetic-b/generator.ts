@@ -21,50 +21,37 @@
 import { SeededRandom } from '@msix/adapter-sdk/random';
 import type { PersonRecord, Sex } from '../../../core/matching/types.js';
 import type { SyntheticRecord } from '../synthetic/generator.js';
+import { COMMUNITIES, HYPOCORISTICS, PLACES, STATES_B, TRANSLATIONS, type Community } from './communities.js';
 import {
-  COMMUNITIES,
-  HYPOCORISTICS,
-  PLACES,
-  STATES_B,
-  TRANSLATIONS,
-  type Community,
-  type Weighted,
-} from './communities.js';
+  addDays,
+  daysIn,
+  isoDate,
+  unaccent,
+  upperKey,
+  weightedPicker,
+  type WeightedPicker,
+} from '../synthetic-common/scaffold.js';
 
 export interface GeneratorBOptions {
   records: number;
   seed: number;
 }
 
-interface Dist {
-  items: string[];
-  cum: number[];
-}
-
-function dist(w: Weighted): Dist {
-  const items: string[] = [];
-  const cum: number[] = [];
-  let t = 0;
-  for (const [n, x] of w) {
-    t += x;
-    items.push(n);
-    cum.push(t);
-  }
-  return { items, cum };
-}
-
 interface CommunityDists {
   c: Community;
-  female: Dist;
-  male: Dist;
-  surnames: Dist;
+  female: WeightedPicker;
+  male: WeightedPicker;
+  surnames: WeightedPicker;
 }
 
-const COMMUNITY_DIST = dist(COMMUNITIES.map((c) => [c.key, c.weight] as const));
+const COMMUNITY_DIST = weightedPicker(COMMUNITIES.map((c) => [c.key, c.weight] as const));
 const DISTS = new Map<string, CommunityDists>(
-  COMMUNITIES.map((c) => [c.key, { c, female: dist(c.female), male: dist(c.male), surnames: dist(c.surnames) }]),
+  COMMUNITIES.map((c) => [
+    c.key,
+    { c, female: weightedPicker(c.female), male: weightedPicker(c.male), surnames: weightedPicker(c.surnames) },
+  ]),
 );
-const STATE_DIST = dist(STATES_B);
+const STATE_DIST = weightedPicker(STATES_B);
 
 interface Adult {
   given: string;
@@ -100,19 +87,6 @@ interface StateHabit {
   parentBothSurnames: number;
   reenrol: number;
 }
-
-const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const daysIn = (y: number, m: number) =>
-  m === 2 && ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0) ? 29 : DAYS[m - 1]!;
-
-function shift([y, m, d]: [number, number, number], days: number): [number, number, number] {
-  const t = new Date(Date.UTC(y, m - 1, d + days));
-  return [t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate()];
-}
-
-const iso = ([y, m, d]: [number, number, number]) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-const plain = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-const key = (s: string) => plain(s).toUpperCase();
 
 /** A one-key slip as a clerk makes it: neighbouring letter, doubled or dropped letter, or two swapped. */
 function slip(rng: SeededRandom, s: string): string {
@@ -247,7 +221,7 @@ function makeFamily(rng: SeededRandom, d: CommunityDists, nextKid: () => number,
         place: rng.chance(0.85) ? place : rng.pick(PLACES[c.key]),
       });
     }
-    birth = shift(birth, 300 + rng.int(900));
+    birth = addDays(birth, 300 + rng.int(900));
   }
   // A clerk copies one sibling's birth date onto another (siblings with the same recorded date, not twins).
   if (kids.length > 1 && rng.chance(0.03)) {
@@ -297,12 +271,12 @@ function render(
   kid: Kid,
 ): PersonRecord {
   const variant = (s: string): string => {
-    const v = c.variants[key(s)];
+    const v = c.variants[upperKey(s)];
     return v !== undefined && rng.chance(0.3) ? rng.pick(v) : s;
   };
   const text = (s: string | null): string | null => {
     if (s === null || s.trim() === '') return null;
-    let v = habit.accents ? s : plain(s);
+    let v = habit.accents ? s : unaccent(s);
     if (habit.upper) v = v.toUpperCase();
     return v;
   };
@@ -311,8 +285,8 @@ function render(
   let middle: string | null = null;
   const parts = kid.given.split(/[ -]/);
   const g = rng.next();
-  const hypo = HYPOCORISTICS[key(kid.given)] ?? HYPOCORISTICS[key(parts[0]!)];
-  const translated = TRANSLATIONS[key(parts[0]!)];
+  const hypo = HYPOCORISTICS[upperKey(kid.given)] ?? HYPOCORISTICS[upperKey(parts[0]!)];
+  const translated = TRANSLATIONS[upperKey(parts[0]!)];
   if (g < 0.05 && hypo) given = rng.pick(hypo);
   else if (g < 0.05 + habit.english && translated) given = parts.length > 1 ? `${translated} ${parts[1]}` : translated;
   else if (parts.length > 1 && g < 0.35) {
@@ -345,7 +319,7 @@ function render(
   const s = rng.next();
   const p = habit.dateSlip;
   if (s < p * 0.3) birth = [birth[0] + (rng.chance(0.5) ? 1 : -1), birth[1], Math.min(birth[2], 28)];
-  else if (s < p * 0.55) birth = shift(birth, rng.chance(0.5) ? 1 : -1);
+  else if (s < p * 0.55) birth = addDays(birth, rng.chance(0.5) ? 1 : -1);
   else if (s < p * 0.9 && birth[2] <= 12) birth = [birth[0], birth[2], birth[1]];
   else if (s < p) birth = rng.chance(0.5) ? null : [birth[0], 1, 1];
   // Sex.
@@ -380,7 +354,7 @@ function render(
     lastName1: text(last1),
     lastName2: text(last2),
     sex,
-    birthDate: birth === null ? null : iso(birth),
+    birthDate: birth === null ? null : isoDate(birth),
     multipleBirth,
     birthCity: place ? text(place[0]) : null,
     birthState: place ? text(place[1]) : null,

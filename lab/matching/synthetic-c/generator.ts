@@ -20,31 +20,21 @@
 import { SeededRandom } from '@msix/adapter-sdk/random';
 import type { PersonRecord, Sex } from '../../../core/matching/types.js';
 import type { SyntheticRecord } from '../synthetic/generator.js';
+import { COMMUNITIES_C, ENGLISH_C, KAREN_SYLLABLES, PET_NAMES_C, STATES_C, type CommunityC } from './names.js';
 import {
-  COMMUNITIES_C,
-  ENGLISH_C,
-  KAREN_SYLLABLES,
-  PET_NAMES_C,
-  STATES_C,
-  type CommunityC,
-  type WeightedC,
-} from './names.js';
+  addDays,
+  daysIn,
+  isoDate,
+  unaccent,
+  upperKey,
+  validDate,
+  weightedPicker,
+  type Date3,
+} from '../synthetic-common/scaffold.js';
 
 export interface GeneratorCOptions {
   records: number;
   seed: number;
-}
-
-type Date3 = [number, number, number];
-
-interface Picker {
-  items: string[];
-  cum: number[];
-}
-
-function picker(wt: WeightedC): Picker {
-  let t = 0;
-  return { items: wt.map(([n]) => n), cum: wt.map(([, x]) => (t += x)) };
 }
 
 interface Person {
@@ -85,20 +75,6 @@ interface StateSystem {
   accents: boolean;
 }
 
-const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const daysIn = (y: number, m: number) => (m === 2 && leap(y) ? 29 : DAYS[m - 1]!);
-const valid = ([y, m, d]: Date3) => m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m);
-
-function addDays([y, m, d]: Date3, days: number): Date3 {
-  const t = new Date(Date.UTC(y, m - 1, d + days));
-  return [t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate()];
-}
-
-const fmt = ([y, m, d]: Date3) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-const unaccent = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-const upper = (s: string) => unaccent(s).toUpperCase();
-
 /** Names that differ by one letter, for twins named alike. Generator C's own pairs. */
 const ALIKE: ReadonlyArray<readonly [string, string]> = [
   ['Kevin', 'Kelvin'],
@@ -113,11 +89,14 @@ const ALIKE: ReadonlyArray<readonly [string, string]> = [
   ['Jairo', 'Mairo'],
 ];
 
-const STATE_PICK = picker(STATES_C);
-const SYLLABLE_PICK = picker(KAREN_SYLLABLES);
-const COMMUNITY_PICK = picker(COMMUNITIES_C.map((c) => [c.key, c.weight] as const));
+const STATE_PICK = weightedPicker(STATES_C);
+const SYLLABLE_PICK = weightedPicker(KAREN_SYLLABLES);
+const COMMUNITY_PICK = weightedPicker(COMMUNITIES_C.map((c) => [c.key, c.weight] as const));
 const PICKS = new Map(
-  COMMUNITIES_C.map((c) => [c.key, { c, f: picker(c.female), m: picker(c.male), s: picker(c.surnames) }]),
+  COMMUNITIES_C.map((c) => [
+    c.key,
+    { c, f: weightedPicker(c.female), m: weightedPicker(c.male), s: weightedPicker(c.surnames) },
+  ]),
 );
 
 /** Ukrainian: feminine surname for a girl (IVANOV -> IVANOVA); -enko and -yk do not change. */
@@ -367,12 +346,12 @@ function recordedDate(rng: SeededRandom, sys: StateSystem, birth: Date3): string
     else if (r === 2) d = [d[0], d[1] === 12 ? 11 : d[1] + 1, Math.min(d[2], 28)];
     else if (r === 3) {
       const swapped: Date3 = [d[0], d[1], Number(String(d[2]).padStart(2, '0').split('').reverse().join(''))];
-      if (valid(swapped)) d = swapped;
+      if (validDate(swapped)) d = swapped;
     } else if (r === 4) d = [d[0], 1, 1];
     else if (r === 5) return null;
     else d = [d[0], d[1], d[2] === 1 ? 2 : d[2] - 1];
   }
-  return fmt(d);
+  return isoDate(d);
 }
 
 function render(
@@ -394,8 +373,8 @@ function render(
   let given = kid.given;
   let middle: string | null = kid.middle;
   const parts = given.split(' ');
-  const pet = PET_NAMES_C[upper(given)] ?? PET_NAMES_C[upper(parts[0]!)];
-  const english = ENGLISH_C[upper(given)] ?? ENGLISH_C[upper(parts[0]!)];
+  const pet = PET_NAMES_C[upperKey(given)] ?? PET_NAMES_C[upperKey(parts[0]!)];
+  const english = ENGLISH_C[upperKey(given)] ?? ENGLISH_C[upperKey(parts[0]!)];
   const g = rng.next();
   if (pet !== undefined && g < sys.petNames) given = rng.pick(pet);
   else if (english !== undefined && g < sys.petNames + sys.english)
@@ -450,7 +429,7 @@ function render(
   const parent = (a: Person | null): [string | null, string | null] => {
     if (a === null || rng.chance(0.18)) return [null, null];
     let pg = a.given;
-    const pp = PET_NAMES_C[upper(pg)];
+    const pp = PET_NAMES_C[upperKey(pg)];
     if (pp !== undefined && rng.chance(0.1)) pg = rng.pick(pp);
     else if (pg.includes(' ') && rng.chance(0.3)) pg = pg.split(' ')[0]!;
     if (rng.chance(0.02)) pg = typo(rng, pg);
