@@ -266,7 +266,8 @@ export function personTwinPair(a: StandardizedPerson, b: StandardizedPerson, lev
     given === GIVEN['nickname-typo'] ||
     given === GIVEN.phonetic ||
     given === GIVEN.subset ||
-    given === GIVEN['part-of-name'];
+    given === GIVEN['part-of-name'] ||
+    given === GIVEN['short-form'];
   return flagged && !oneNameVariant && (rule !== null || stateIdConflictRule(a, b, levels) !== null);
 }
 

@@ -8,6 +8,7 @@ import { jaroWinklerCached, osaDistance } from '../string-similarity.js';
 import type { StandardGivenName, StandardizedPerson } from '../types.js';
 import { NO_EVIDENCE, type FieldComparison } from './field-comparison.js';
 import { nicknamesOf } from '../nicknames.js';
+import { isCompoundBlendOf, isDiminutiveOfAny, isShortFormOf } from './short-forms.js';
 import { canonicalMatch, findCanonical, fuzzyEqual, phoneticTokenMatch } from './token-match.js';
 
 export const GIVEN_LEVELS = [
@@ -18,6 +19,7 @@ export const GIVEN_LEVELS = [
   'jw88-or-one-edit',
   'nickname-typo',
   'part-of-name',
+  'short-form',
   'phonetic',
   'overlap-conflict',
   'initial',
@@ -114,6 +116,32 @@ function partOfName(a: StandardGivenName, b: StandardGivenName): boolean {
   const [short, long] = x.length <= y.length ? [x, y] : [y, x];
   if (long.length - short.length < 3) return false;
   return (short.length >= 3 && long.startsWith(short)) || (short.length >= 4 && long.endsWith(short));
+}
+
+/**
+ * A one-word first name that is a short or pet form of a part of the other record's given name, recognised by how
+ * such forms are made (`short-forms.ts`): TENCHA of HORTENSIA, CHENTITO of VICENTE (a diminutive of the pet name
+ * CHENTE), a clip of the second part of a compound, a blend of its two parts (JUANCA of JUAN CARLOS). The parts
+ * are the other first-name box and those middle-box names that are no surname of either record (the middle box
+ * often holds the maternal surname, and Q'anjob'al or Somali surnames are given names).
+ */
+function shortFormOf(a: StandardizedPerson, b: StandardizedPerson): boolean {
+  const short = a.given!;
+  const full = b.given!;
+  if (short.tokens.length !== 1) return false;
+  const t = short.tokens[0]!;
+  const forms: (readonly string[])[] = [...full.canonical];
+  const middle = givenMiddle(b, a);
+  if (b.middle !== null)
+    for (let i = 0; i < b.middle.tokens.length; i++)
+      if (middle.includes(b.middle.tokens[i]!)) forms.push(b.middle.canonical[i]!);
+  for (const list of forms) {
+    for (const form of list) {
+      if (isShortFormOf(t, form)) return true;
+      if (isDiminutiveOfAny(t, nicknamesOf(form))) return true;
+    }
+  }
+  return full.tokens.length >= 2 && isCompoundBlendOf(t, full.tokens[0]!, full.tokens[1]!);
 }
 
 function isInitialOf(a: StandardGivenName, b: StandardGivenName): boolean {
@@ -213,6 +241,7 @@ export function compareGivenNames(a: StandardizedPerson, b: StandardizedPerson):
     if (jw >= 0.75 && ea.length >= 3 && osaDistance(ea, eb, 1) <= 1) return GIVEN['jw88-or-one-edit'];
     if (nicknameWithTypo(ga, gb)) return GIVEN['nickname-typo'];
     if (partOfName(ga, gb) || partOfName(fa, fb)) return GIVEN['part-of-name'];
+    if (shortFormOf(a, b) || shortFormOf(b, a)) return GIVEN['short-form'];
     if (anyPhonetic(ga, gb)) return GIVEN.phonetic;
   }
   if (isInitialOf(ga, gb)) return GIVEN.initial;
