@@ -69,7 +69,9 @@ describe('delivery under faults', () => {
         items: { target: string; failures: number }[];
       };
       expect(receivers.items.map((x) => x.target)).toContain('CA:deliver');
-      await new Promise((r) => setTimeout(r, 1500));
+      // The receiver stays down until the gateway has probed it twice more (not for a fixed time).
+      const downSoFar = w.sim.stats().injected.down;
+      await eventually(async () => w.sim.stats().injected.down >= downSoFar + 2, 20_000, 50);
       w.sim.setDown('CA', false);
       await eventually(async () => (await count('CA', 'delivered')) === made.length, 30_000, 200);
       const got = w.sim.received('CA');
