@@ -3,7 +3,13 @@
  * (consumer). Payloads carry ids and a trace id, never student data: the data
  * stays in Postgres and a job re-reads it, which also makes every job idempotent.
  */
-export const QUEUES = { ingest: 'ingest', match: 'match', deliver: 'deliver', maintenance: 'maintenance' } as const;
+export const QUEUES = {
+  ingest: 'ingest',
+  match: 'match',
+  deliver: 'deliver',
+  maintenance: 'maintenance',
+  batch: 'batch',
+} as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface IngestJob {
@@ -17,6 +23,12 @@ export interface MatchJob {
 }
 export interface DeliverJob {
   deliveryId: string;
+  traceId: string;
+}
+/** One partition of a national batch load to score (core/matching-store/batch-partitions.ts). */
+export interface BatchPartitionJob {
+  runId: string;
+  part: number;
   traceId: string;
 }
 
@@ -43,6 +55,7 @@ export interface JobPayloads {
   match: MatchJob;
   deliver: DeliverJob;
   maintenance: MaintenanceJob;
+  batch: BatchPartitionJob;
 }
 
 /**

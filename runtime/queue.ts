@@ -39,6 +39,14 @@ function jobOptions(retry: { attempts?: number; backoffMs?: number }): Record<Qu
     [QUEUES.ingest]: retried,
     [QUEUES.deliver]: { attempts: 1, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 24 * 3600 } },
     [QUEUES.maintenance]: MAINTENANCE_JOB_OPTIONS,
+    // A partition is claimed in Postgres and its coordinator scores it itself when its worker fails: a few retries
+    // (a database blip), then the coordinator's takeover, never a silent loss.
+    [QUEUES.batch]: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 24 * 3600 },
+    },
   };
 }
 const MAINTENANCE_JOB_OPTIONS = { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } };

@@ -7,6 +7,7 @@ import { matchProcessor } from './processors/match.js';
 import { ingestProcessor } from './processors/ingest.js';
 import { deliverProcessor } from './processors/deliver.js';
 import { maintenancePasses } from './processors/maintenance.js';
+import { batchProcessor } from './processors/batch.js';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -32,13 +33,15 @@ export function startWorkers(ctx: WorkerContext, redis: RedisTarget, prefix = 'm
     [QUEUES.ingest]: ingestProcessor(ctx),
     [QUEUES.deliver]: deliverProcessor(ctx),
     [QUEUES.maintenance]: maintenance.processor,
+    [QUEUES.batch]: batchProcessor(ctx),
   };
   const common = { prefix, logger: ctx.logger, stalledIntervalMs: c.JOB_STALLED_INTERVAL_MS };
   const workers = (Object.keys(processors) as QueueName[]).map((name) =>
     startQueueWorker(redis, name, processors[name] as JobProcessor<QueueName>, {
       ...common,
       // Three passes may run at once; each task at most once per process.
-      concurrency: name === QUEUES.maintenance ? 3 : c.WORKER_CONCURRENCY,
+      // A batch partition takes a core for its whole run: one at a time per process.
+      concurrency: name === QUEUES.maintenance ? 3 : name === QUEUES.batch ? 1 : c.WORKER_CONCURRENCY,
       // An ingest resumes from its checkpoint, so a worker dying during it (a crash, two rolling restarts) costs
       // at most one batch: tolerate many deaths before BullMQ fails it (and the recovery pass retries even then).
       ...(name === QUEUES.ingest ? { maxStalledCount: c.INGEST_MAX_STALLS } : {}),

@@ -105,7 +105,10 @@ async function startChild(label: string, env: Record<string, string>, ready: Reg
   const match = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     let found = false;
+    /** The last lines before it was ready: why it stopped, when it does. */
+    const last: string[] = [];
     lines.on('line', (line) => {
+      if (!found) last.splice(0, Math.max(0, last.length - 9), line);
       const m = found ? null : ready.exec(line);
       if (m) {
         found = true;
@@ -113,7 +116,7 @@ async function startChild(label: string, env: Record<string, string>, ready: Reg
       }
     });
     child.once('exit', (code) => {
-      if (!found) reject(new Error(`${label} exited with ${code} before it was ready`));
+      if (!found) reject(new Error(`${label} exited with ${code} before it was ready:\n${last.join('\n')}`));
     });
   });
   return { child, match, stop };
@@ -273,7 +276,8 @@ try {
   };
   /**
    * Children who enrolled in the down state: their Florida record is sent once the move into Georgia has made its
-   * notice (or after two minutes). Sent at once, it is often matched before the move into Georgia is read, and Georgia gets
+   * notice (or after two minutes). Sent at once, it is often matched before the move into Georgia is read, and
+   * Georgia gets
    * one notice (departed) instead of two (arrived, then departed).
    */
   const laterToFlorida: { at: number; since: number; person: number }[] = [];
@@ -358,7 +362,12 @@ try {
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   stops.push(() => admin.end());
-  const chaos: Record<string, number> = { 'kill worker': 0, 'restart redis': 0, 'terminate sessions': 0 };
+  const chaos: Record<string, number> = {
+    'kill worker': 0,
+    'restart redis': 0,
+    'terminate sessions': 0,
+    'worker failed to start': 0,
+  };
   const chaosLoop = async () => {
     for (;;) {
       await sleep((CHAOS_MIN + Math.random() * (CHAOS_MAX - CHAOS_MIN)) * 1000);
@@ -369,7 +378,18 @@ try {
         workers[k]!.child.kill('SIGKILL');
         await new Promise((r) => workers[k]!.child.once('exit', r));
         await sleep(1000 + Math.random() * 4000);
-        workers[k] = await startWorker();
+        // A worker that does not come up (seen once at load 17) is written down and started again, not the soak's end.
+        for (let tries = 1; ; tries++) {
+          try {
+            workers[k] = await startWorker();
+            break;
+          } catch (e) {
+            chaos['worker failed to start']!++;
+            say(`worker ${k + 1} failed to start (try ${tries}): ${(e as Error).message}`);
+            if (tries >= 5) throw e;
+            await sleep(2000);
+          }
+        }
         chaos['kill worker']!++;
         say(`chaos: worker ${k + 1} SIGKILLed and started again`);
       } else if (pick === 1) {
@@ -600,11 +620,14 @@ try {
     if (order.length) problems.push(`out of order at ${DOWN}: ${order.slice(0, 5).join('; ')}`);
     downLines.push(
       `${DOWN} down for the whole load: ${before.length} notices about ${children} children ` +
-        `(${before.filter((d) => Number(d.seq) > 1).length} behind an earlier one); after the drain ${dead.length} dead ` +
+        `(${before.filter((d) => Number(d.seq) > 1).length} behind an earlier one); ` +
+        `after the drain ${dead.length} dead ` +
         `(the sampled one with ${sample.attemptLog.length} attempts), ${held.length} held behind them, ` +
-        `${receivedWhileDown} received; help desk's receivers list: ${failing ? `${failing.failures} failures` : 'absent'}`,
-      `help desk: ${listed} dead letters listed, ${retried.size} retried through the API in ${retrySeconds.toFixed(0)} s; ` +
-        `all delivered ${deliverSeconds.toFixed(0)} s after the first retry: ${after.length - notDelivered.length} delivered, ` +
+        `${receivedWhileDown} received; help desk's receivers list: ` +
+        (failing ? `${failing.failures} failures` : 'absent'),
+      `help desk: ${listed} dead letters listed, ${retried.size} retried through the API in ` +
+        `${retrySeconds.toFixed(0)} s; all delivered ${deliverSeconds.toFixed(0)} s after the first retry: ` +
+        `${after.length - notDelivered.length} delivered, ` +
         `${received.length} received (${receivedIds.size} distinct), ${missing} missing, ${order.length} out of ` +
         `order; repeats the receiver dropped by idempotency key: ${simStats.duplicates}; connections it refused ` +
         `while down: ${simStats.injected.down}`,
@@ -622,7 +645,8 @@ try {
       .sort()
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ')}; reads ${reads}`,
-    `records answered 2xx: TX ${accepted.TX.size}, FL ${accepted.FL.size}, ${DOWN} ${accepted.GA.size}; lost ${lost}, stored twice ${doubled}, ` +
+    `records answered 2xx: TX ${accepted.TX.size}, FL ${accepted.FL.size}, ${DOWN} ${accepted.GA.size}; ` +
+      `lost ${lost}, stored twice ${doubled}, ` +
       `neither linked nor in review ${unmatched}, held for review ${inReview}, ` +
       `more than one match decision ${twiceDecided}`,
     `children whose records are all in one student: ${joined} of ${studentsOf.size}`,

@@ -16,7 +16,7 @@
  * exclusively, so match jobs wait and then find their records done.
  */
 import type { ConsolidationOptions } from '../consolidate.js';
-import { linkBatch } from '../matching/batch.js';
+import { linkBatch, type BatchResult } from '../matching/batch.js';
 import { personComparisonSet } from '../matching/person-comparisons.js';
 import { CompiledModel } from '../matching/scoring.js';
 import { buildTermFrequencies } from '../matching/term-frequency.js';
@@ -32,6 +32,18 @@ import { explainScore, type MatchExplanation, type PairExplanation, type Student
 import { standardizeStored, type StoredIdentityRow } from './person.js';
 import { MATCH_BATCH_LOCK } from './place.js';
 import { followMerges } from './students-live.js';
+import {
+  clusterPartitions,
+  prepareBatch,
+  runPartition,
+  scorePartitioned,
+  scorerId,
+  type PartitionClaim,
+  type PartitionOutcome,
+  type PartitionRun,
+  type PartitionedOptions,
+  type PreparedBatch,
+} from './batch-partitions.js';
 
 export interface BatchLoadOptions {
   consolidation: ConsolidationOptions;
@@ -41,6 +53,11 @@ export interface BatchLoadOptions {
   pageRows?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
   actor?: string;
+  /**
+   * Score the candidate pairs in partitions by blocking key that any worker takes through the queue (Postgres only;
+   * batch-partitions.ts); absent: in this process. Same result either way.
+   */
+  partitioned?: PartitionedOptions;
 }
 
 export interface BatchLoadReport {
@@ -62,6 +79,8 @@ export interface BatchLoadReport {
   clusters: number;
   candidatePairs: number;
   ms: { read: number; link: number; write: number; total: number };
+  /** How the pairs were scored when partitioned. */
+  partitions?: Omit<PartitionRun, 'runId'>;
 }
 
 interface Loaded {
@@ -123,23 +142,83 @@ export async function runBatchLoad(db: Db, opts: BatchLoadOptions): Promise<Batc
   }
   return db.transaction(async (lockTx) => {
     await lockTx.query('SELECT pg_advisory_xact_lock($1)', [MATCH_BATCH_LOCK]);
-    return load(db, opts);
+    const partitioned = opts.partitioned;
+    if (!partitioned) return load(db, opts);
+    // The workers read what this load reads: its snapshot, exported and held open until the pairs are scored.
+    return db.transaction(async (snap) => {
+      await snap.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const r = await snap.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+      return load(db, opts, { reader: snap, snapshot: r.rows[0]!.id, partitioned });
+    });
   });
 }
 
-async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
+/** Reads a partitioned load's records as its coordinator read them (under its snapshot) and prepares their scoring. */
+async function readUnderSnapshot(db: Db, snapshot: string): Promise<PreparedBatch<StandardizedPerson>> {
+  if (!/^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i.test(snapshot)) throw new Error(`not a snapshot id: ${snapshot}`);
+  const data = await db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    await tx.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+    return readAll(tx, 20_000, () => {});
+  });
+  return prepareBatch(data.std, personComparisonSet, storeModel());
+}
+
+/**
+ * The worker's side of a partitioned load (the `batch` job): claims the partition, reads the records under the
+ * coordinator's snapshot (once per run and process, kept for the run's next partitions, dropped after `keepMs` idle)
+ * and scores it.
+ */
+export function partitionWorker(db: Db, opts: { leaseMs?: number; keepMs?: number } = {}) {
+  let cached: { runId: string; batch: Promise<PreparedBatch<StandardizedPerson>>; timer?: NodeJS.Timeout } | null =
+    null;
+  const keepMs = opts.keepMs ?? 120_000;
+  const by = scorerId();
+  const prepare = (claim: PartitionClaim) => {
+    if (cached?.runId !== claim.runId) {
+      clearTimeout(cached?.timer);
+      cached = { runId: claim.runId, batch: readUnderSnapshot(db, claim.snapshot) };
+      // A failed read is not kept: the next partition (or the retry) reads again.
+      cached.batch.catch(() => {
+        if (cached?.runId === claim.runId) cached = null;
+      });
+    }
+    return cached.batch;
+  };
+  return async (job: { runId: string; part: number }): Promise<PartitionOutcome> => {
+    try {
+      return await runPartition(db, prepare, job.runId, job.part, { leaseMs: opts.leaseMs ?? 300_000, by });
+    } finally {
+      if (cached) {
+        clearTimeout(cached.timer);
+        const mine = cached;
+        mine.timer = setTimeout(() => {
+          if (cached === mine) cached = null;
+        }, keepMs);
+        mine.timer.unref();
+      }
+    }
+  };
+}
+
+async function load(
+  db: Db,
+  opts: BatchLoadOptions,
+  split?: { reader: Db; snapshot: string; partitioned: PartitionedOptions },
+): Promise<BatchLoadReport> {
+  const reader = split?.reader ?? db;
   const t0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const actor = opts.actor ?? 'batch-load';
   const model = storeModel();
-  const data = await readAll(db, opts.pageRows ?? 20_000, (phase, n) => progress(phase, n, 0));
+  const data = await readAll(reader, opts.pageRows ?? 20_000, (phase, n) => progress(phase, n, 0));
   const n = data.ids.length;
   const pendingCount = data.anchor.filter((a) => a === null).length;
   const heldRecords: HeldRecords =
     pendingCount === 0
       ? { ids: [], states: [], std: [], waitsFor: [], candidates: [] }
-      : await readHeld(db, opts.pageRows ?? 20_000, (k) => progress('read held', k, 0));
-  const updates = await db.query<{ n: number }>(
+      : await readHeld(reader, opts.pageRows ?? 20_000, (k) => progress('read held', k, 0));
+  const updates = await reader.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM state_records s WHERE s.match_status = 'pending' AND s.status = 'active'
        AND EXISTS (SELECT 1 FROM links l WHERE l.record_id = s.id)`,
   );
@@ -169,7 +248,7 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
     else mustLink.push([f, i]);
   });
   const cannotLink: [number, number][] = [];
-  const cons = await db.query<{ kind: string; record_a: string; record_b: string }>(
+  const cons = await reader.query<{ kind: string; record_a: string; record_b: string }>(
     'SELECT kind, record_a, record_b FROM match_constraints WHERE revoked_at IS NULL',
   );
   const heldIds = new Set(heldRecords.ids);
@@ -181,7 +260,17 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
     if (a === undefined || b === undefined) continue;
     (c.kind === 'must-link' ? mustLink : cannotLink).push([a, b]);
   }
-  const result = linkBatch(data.std, personComparisonSet, model, { mustLink, cannotLink, onProgress: progress });
+  let run: PartitionRun | null = null;
+  let result: BatchResult;
+  if (split) {
+    const batch = prepareBatch(data.std, personComparisonSet, model);
+    const scored = await scorePartitioned(db, batch, split.snapshot, {
+      ...split.partitioned,
+      onProgress: (done, total) => progress('partitions', done, total),
+    });
+    run = scored.run;
+    result = clusterPartitions(batch, scored.parts, { mustLink, cannotLink, onProgress: progress });
+  } else result = linkBatch(data.std, personComparisonSet, model, { mustLink, cannotLink, onProgress: progress });
   const tLink = performance.now();
 
   // Clusters, their anchored students, and held singletons.
@@ -246,6 +335,7 @@ async function load(db: Db, opts: BatchLoadOptions): Promise<BatchLoadReport> {
     anchors: n - pendingCount,
     clusters: result.stats.clusters,
     candidatePairs: result.stats.candidatePairs,
+    ...(run ? { partitions: { parts: run.parts, byWorkers: run.byWorkers, workers: run.workers } } : {}),
   };
   const waitTarget = (w: Waiting) => (w.lead !== null ? data.ids[w.lead]! : heldRecords.ids[w.h]!);
   const studentOfCluster = new Map<number, string>();

@@ -245,7 +245,6 @@ export function scorePairRange<R>(
 ): ScoredPairs {
   const conflictFloor = batchConflictFloor(scorer);
   const prefilter = options.prefilter ?? null;
-  const { links, cannot, twins, review } = out;
   const skipPair = options.skipPair;
   out.pairs += forEachPairInRange(
     plan,
@@ -253,24 +252,50 @@ export function scorePairRange<R>(
     hi,
     (i, j) => {
       if (skipPair?.(i, j)) return;
-      const a = records[i]!;
-      const b = records[j]!;
-      if (prefilter !== null && !prefilter.mayReach(a, b)) return;
-      const w = scorer.weightAtLeast(a, b, conflictFloor);
-      if (w < conflictFloor) return;
-      const conflicts = scorer.conflictsOf(a, b);
-      if (conflicts.some(isHardConflict)) {
-        cannot.push(i, j, w);
-        if (set.twinPair?.(a, b, scorer.levels)) twins.push(i, j, w);
-      }
-      const decision = scorer.decide(w, conflicts);
-      if (decision === 'link') links.push(i, j, w);
-      else if (decision === 'review') review.push({ a: i, b: j, probability: weightToProbability(w), conflicts });
+      fileCandidatePair(records, set, scorer, conflictFloor, prefilter, i, j, out);
     },
     options.stamp,
     options.onProgress,
   );
   return out;
+}
+
+/** Where {@link fileCandidatePair} puts a scored pair ({@link ScoredPairs} is one). */
+export interface PairSink {
+  links: { push(a: number, b: number, w: number): void };
+  cannot: { push(a: number, b: number, w: number): void };
+  twins: { push(a: number, b: number, w: number): void };
+  review: { push(p: ReviewPair): void };
+}
+
+/**
+ * Scores one candidate pair (i, j) and files it as a link, conflict, twin and/or review edge, or drops it below
+ * `conflictFloor`: the one home of what a batch does with a pair, whichever way the pairs are split (record ranges
+ * here and in the threaded batch, blocking-key partitions in the store's partitioned load).
+ */
+export function fileCandidatePair<R>(
+  records: readonly R[],
+  set: ComparisonSet<R>,
+  scorer: CompiledModel<R>,
+  conflictFloor: number,
+  prefilter: PairPrefilter<R> | null,
+  i: number,
+  j: number,
+  out: PairSink,
+): void {
+  const a = records[i]!;
+  const b = records[j]!;
+  if (prefilter !== null && !prefilter.mayReach(a, b)) return;
+  const w = scorer.weightAtLeast(a, b, conflictFloor);
+  if (w < conflictFloor) return;
+  const conflicts = scorer.conflictsOf(a, b);
+  if (conflicts.some(isHardConflict)) {
+    out.cannot.push(i, j, w);
+    if (set.twinPair?.(a, b, scorer.levels)) out.twins.push(i, j, w);
+  }
+  const decision = scorer.decide(w, conflicts);
+  if (decision === 'link') out.links.push(i, j, w);
+  else if (decision === 'review') out.review.push({ a: i, b: j, probability: weightToProbability(w), conflicts });
 }
 
 /** Links all records of one batch. Records must already be standardized for `set`. */

@@ -19,7 +19,7 @@ describe('queue board', () => {
     const api = await page.request.get(`${portal.base}/admin/queues/api/queues`);
     expect(api.status()).toBe(200);
     const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
-    expect(names).toEqual(['deliver', 'ingest', 'maintenance', 'match']);
+    expect(names).toEqual(['batch', 'deliver', 'ingest', 'maintenance', 'match']);
     await screenshot(page, 'admin-queues');
     await page.close();
 
