@@ -6,10 +6,9 @@
  * makes its child's record break the MSIX rules fails alone with its own SIF status; then the accepted objects, the
  * ledger entry, the rebuilt records (core/records.ts applyStateRecords, the same set-based write every surface uses)
  * and the match intents are written with one statement each, and the match jobs enqueued after commit in the
- * background (the answer does not wait for Redis). The database write runs in a savepoint: should one object fail
- * there (a RefId a concurrent writer took a moment ago), the savepoint is rolled back and each object is written
- * again alone in its own savepoint, so only that object fails. A single-object request is the same code with one
- * object.
+ * background (the answer does not wait for Redis). Should one object fail in the database (a RefId a concurrent
+ * writer took a moment ago), the transaction is rolled back and each object is written again alone in its own
+ * savepoint, so only that object fails. A single-object request is the same code with one object.
  */
 import type { Db } from '../store/db.js';
 import type { JobQueue } from '../jobs.js';
@@ -187,6 +186,10 @@ async function plan(
     tx,
     ops.flatMap((o) => (o.kind === 'create' ? (o.advisory ? [o.advisory] : []) : [o.refId])),
   );
+  // RefIds made here for new objects: nobody else knows them before commit, so nothing else is about them and no other
+  // writer can hold their child; they need no lock and no look-up (1,000 new StudentPersonals: two statements fewer,
+  // each over 1,000 keys).
+  const fresh = new Set<string>();
   // Each surviving object: its row as it will be written (null for a delete), and the groups (children) it touches.
   const staged: { op: Op; refId: string; row: SifObjectRow | null; old: SifObjectRow | null }[] = [];
   for (const op of ops) {
@@ -194,6 +197,7 @@ async function plan(
     let old: SifObjectRow | null = null;
     if (op.kind === 'create') {
       refId = op.advisory ?? newRefId();
+      if (!op.advisory) fresh.add(refId);
       if (op.advisory && existing.has(op.advisory)) {
         if (mustUseAdvisory) {
           results.set(
@@ -203,6 +207,7 @@ async function plan(
           continue;
         }
         refId = newRefId();
+        fresh.add(refId);
       }
     } else {
       refId = op.refId;
@@ -261,13 +266,14 @@ async function plan(
   const keys = [
     ...new Set(checked.flatMap((s) => [s.row, s.old].flatMap((r) => (r && keyOf(r) ? [keyOf(r)!] : [])))),
   ].sort();
-  if (keys.length)
+  const known = keys.filter((k) => !fresh.has(k));
+  if (known.length)
     await tx.query(
       'SELECT pg_advisory_xact_lock(hashtext($1 || k)) FROM unnest($2::text[]) WITH ORDINALITY u(k, n) ORDER BY n',
-      [`sif|${w.stateCode}|`, keys],
+      [`sif|${w.stateCode}|`, known],
     );
-  const groups = new Map<string, Map<string, SifObjectRow>>();
-  for (const [k, rows] of await objectsOfStudents(tx, w.stateCode, keys))
+  const groups = new Map<string, Map<string, SifObjectRow>>(keys.map((k) => [k, new Map()]));
+  for (const [k, rows] of await objectsOfStudents(tx, w.stateCode, known))
     groups.set(k, new Map(rows.map((r) => [r.refId, r])));
   const schoolRefs = [...groups.values()].flatMap((g) =>
     [...g.values()].flatMap((r) => (r.schoolRef ? [r.schoolRef] : [])),
@@ -389,8 +395,9 @@ const CONFLICT = itemError(
 );
 
 /**
- * Runs the checked objects of one request: one transaction, the write in a savepoint, and on a conflict each object
- * in a savepoint of its own.
+ * Runs the checked objects of one request: one transaction; should an object conflict (a RefId a concurrent writer
+ * took), that transaction is rolled back whole and a second one writes each object in a savepoint of its own. The
+ * usual request thus needs no savepoint (two round trips fewer, which a loaded machine makes tens of milliseconds).
  */
 async function execute(
   deps: SifDeps,
@@ -406,21 +413,25 @@ async function execute(
     for (const [i, x] of r.results) results[i] = x;
     intents.push(...r.intents);
   };
-  await deps.db.transaction(async (tx) => {
-    try {
-      take(await tx.transaction((sp) => planAndWrite(sp, w, object, ops, results.length, mustUseAdvisory)));
-      return;
-    } catch (e) {
-      if (!isObjectConflict(e)) throw e;
-    }
-    for (const op of ops)
-      try {
-        take(await tx.transaction((sp) => planAndWrite(sp, w, object, [op], 1, mustUseAdvisory)));
-      } catch (e) {
-        if (!isObjectConflict(e)) throw e;
-        results[op.i] = { ...CONFLICT, ...(op.kind !== 'create' ? { refId: op.refId } : {}) };
-      }
-  });
+  // All objects in one transaction; its results are taken once it committed.
+  let conflict = false;
+  try {
+    take(await deps.db.transaction((tx) => planAndWrite(tx, w, object, ops, results.length, mustUseAdvisory)));
+  } catch (e) {
+    if (!isObjectConflict(e)) throw e;
+    conflict = true;
+  }
+  // An object another writer got to first (rolled back with the rest): each object again in a savepoint of its own.
+  if (conflict)
+    await deps.db.transaction(async (tx) => {
+      for (const op of ops)
+        try {
+          take(await tx.transaction((sp) => planAndWrite(sp, w, object, [op], 1, mustUseAdvisory)));
+        } catch (e) {
+          if (!isObjectConflict(e)) throw e;
+          results[op.i] = { ...CONFLICT, ...(op.kind !== 'create' ? { refId: op.refId } : {}) };
+        }
+    });
   // After commit, without holding the answer: a failed enqueue leaves the intent, which the recovery pass enqueues.
   enqueueIntentsInBackground(deps.queue, intents);
   return results;
