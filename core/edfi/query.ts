@@ -277,8 +277,9 @@ export function parsePartitionsQuery(
   def: ResourceDef | null,
   raw: Record<string, unknown>,
 ): { kind: 'ok'; query: ParsedQuery | null; number: number | undefined } | { kind: 'bad'; errors: string[] } {
-  const numberKey = Object.keys(raw).find((k) => k.toLowerCase() === 'number');
-  const text = numberKey === undefined ? undefined : String(raw[numberKey]);
+  const errors: string[] = [];
+  const text = lowerKeys(raw, errors).number;
+  if (errors.length) return { kind: 'bad', errors };
   if (text !== undefined && (!/^\d{1,3}$/.test(text) || +text < 1 || +text > MAX_PARTITIONS))
     return {
       kind: 'bad',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCollectionQuery, parsePagingQuery } from '../../core/edfi/query.js';
+import { parseCollectionQuery, parsePagingQuery, parsePartitionsQuery } from '../../core/edfi/query.js';
 import { findResource } from '../../specs/edfi/catalog.js';
 
 describe('Ed-Fi query parsers', () => {
@@ -14,5 +14,17 @@ describe('Ed-Fi query parsers', () => {
     expect(parseCollectionQuery(findResource('students')!, { firstName: 'Ana', limit: 5 })).toMatchObject({
       kind: 'ok',
     });
+  });
+
+  it('refuse a partitions number that is not one text value (10,000-input fuzz find, issue 18)', () => {
+    // String() of an array holding a null-prototype object threw out of parsePartitionsQuery.
+    const students = findResource('students')!;
+    expect(parsePartitionsQuery(students, { number: [[Object.create(null)]] })).toEqual({
+      kind: 'bad',
+      errors: ["The parameter 'number' is given more than once."],
+    });
+    expect(parsePartitionsQuery(null, { Number: { toString: 1 } })).toMatchObject({ kind: 'bad' });
+    expect(parsePartitionsQuery(null, { Number: '3' })).toEqual({ kind: 'ok', query: null, number: 3 });
+    expect(parsePartitionsQuery(students, { number: '0' })).toMatchObject({ kind: 'bad' });
   });
 });
