@@ -4,13 +4,25 @@ import type { FieldIssue } from '@msix/adapter-sdk/canonical';
 /** Form problems by field name, as the form shows them next to each field. */
 export type FieldErrors = Record<string, string>;
 
+/**
+ * A schema's rule in a person's words where the API's own message speaks JSON Schema ("must match pattern
+ * \"^[0-9]{12}$\"", "must NOT have fewer than 1 items"): the portal's readers fill in forms, not bodies.
+ */
+function inWords(i: FieldIssue): string {
+  if (i.rule === 'pattern' && /\{1[12]\}/.test(i.message)) return 'An MSIX id is 12 digits, for example 838375569666';
+  if (i.rule === 'pattern') return ['This is not in the form expected here', i.fix].filter(Boolean).join('. ');
+  if (i.rule === 'minItems') return 'Give at least one';
+  if (i.rule === 'maxItems') return 'Give fewer of these';
+  return [i.message, i.fix].filter(Boolean).join('. ');
+}
+
 /** Maps problem-details issues (JSON pointers into the API body) to form field names: the pointer's last part. */
 export function fieldErrors(issues: readonly FieldIssue[], names: Record<string, string> = {}): FieldErrors {
   const out: FieldErrors = {};
   for (const i of issues) {
     const last = i.path.split('/').filter(Boolean).at(-1) ?? '';
     const name = names[i.path] ?? last;
-    if (!out[name]) out[name] = [i.message, i.fix].filter(Boolean).join('. ');
+    if (!out[name]) out[name] = inWords(i);
   }
   return out;
 }

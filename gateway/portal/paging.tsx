@@ -78,7 +78,6 @@ export function pageText(p: Paged): string {
 
 /** "26–50 of 163 exchanges" (what the rows on the page are, for the line above the table). */
 function rangeText(p: Paged, shown: number, noun: string): string {
-  if (p.count.total === 0) return `No ${noun}`;
   const first = p.offset + 1;
   const last = p.offset + shown;
   const of = p.count.capped
@@ -107,15 +106,26 @@ export function pageSlots(page: number, last: number | null): (number | null)[] 
   return out;
 }
 
-/** The line above a list that says where it stands: "Page 2 of 7 · 26–50 of 163 exchanges". */
-export function PageStatus(p: { paged: Paged; shown: number; noun: string }) {
+/**
+ * The line above a list that says where it stands: "Page 2 of 7 · 26–50 of 163 exchanges", or just "6 deliveries"
+ * when they fit one page; nothing for an empty list (its table says why it is empty and what to do).
+ */
+export function PageStatus(p: { paged: Paged; shown: number; noun: string; one?: string }) {
+  const { count } = p.paged;
+  if (count.total === 0) return null;
+  const single = !count.capped && pagesOf(count) === 1;
   return (
-    <p class="margin-y-1" data-testid="page-status">
-      {pageText(p.paged)}
-      {' · '}
-      {rangeText(p.paged, p.shown, p.noun)}
+    <p class="portal-paging margin-bottom-1" data-testid="page-status">
+      {single
+        ? `${count.total} ${count.total === 1 && p.one ? p.one : p.noun}`
+        : `${pageText(p.paged)} · ${rangeText(p.paged, p.shown, p.noun)}`}
     </p>
   );
+}
+
+/** What a table's caption adds about the page: " (page 2 of 7)", nothing when the list fits one page. */
+export function pageCaption(p: Paged): string {
+  return !p.count.capped && pagesOf(p.count) === 1 ? '' : ` (${pageText(p).toLowerCase()})`;
 }
 
 /**

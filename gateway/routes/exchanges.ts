@@ -38,8 +38,13 @@ export const LEDGER_KEYS = {
   exchangeId: Type.Optional(Type.String({ format: 'uuid', description: 'An exchange and its child rows.' })),
   requestId: Type.Optional(Type.String({ format: 'uuid', description: "A record request's exchange." })),
   fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'A file as the state named it.' })),
-  from: Type.Optional(Type.String({ pattern: DATE_ONLY, description: 'Created on or after (YYYY-MM-DD).' })),
-  to: Type.Optional(Type.String({ pattern: DATE_ONLY, description: 'Created on or before (YYYY-MM-DD).' })),
+  // `format: 'date'` as well as the shape: 2026-13-01 has the shape but is no day (the database refused it).
+  from: Type.Optional(
+    Type.String({ pattern: DATE_ONLY, format: 'date', description: 'Created on or after (YYYY-MM-DD).' }),
+  ),
+  to: Type.Optional(
+    Type.String({ pattern: DATE_ONLY, format: 'date', description: 'Created on or before (YYYY-MM-DD).' }),
+  ),
   recordState: Type.Optional(
     Type.String({
       pattern: '^[A-Z]{2}$',

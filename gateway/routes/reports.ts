@@ -24,8 +24,13 @@ export const REPORT_ROLES = ['federal', 'admin', 'data-admin'] as const;
 
 const DATE = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
 export const PeriodQuery = Type.Object({
-  from: Type.Optional(Type.String({ pattern: DATE, description: 'First day (YYYY-MM-DD); default: a year ago.' })),
-  to: Type.Optional(Type.String({ pattern: DATE, description: 'Last day (YYYY-MM-DD); default: today.' })),
+  // `format: 'date'` as well as the shape: 2026-13-01 has the shape but is no day.
+  from: Type.Optional(
+    Type.String({ pattern: DATE, format: 'date', description: 'First day (YYYY-MM-DD); default: a year ago.' }),
+  ),
+  to: Type.Optional(
+    Type.String({ pattern: DATE, format: 'date', description: 'Last day (YYYY-MM-DD); default: today.' }),
+  ),
 });
 
 /** The period a report covers: as asked, or the last twelve months. */

@@ -128,6 +128,16 @@ describe('federal reporting', () => {
       if (name === 'mobility' || name === 'worklist-aging') await screenshot(page, `federal-${name}`);
     }
     await screenshot(page, 'federal-deadlines');
+    // A period that ends before it starts, or a day that is none, is shown next to its date (no numbers, no 500).
+    for (const [query, field] of [
+      ['from=2026-06-01&to=2026-01-01', 'to'],
+      ['from=2026-13-01', 'from'],
+    ] as const) {
+      const res = await page.goto(`${portal.base}/portal/reports/mobility?${query}`);
+      expect(res?.status(), query).toBe(400);
+      await expect(page.locator(`#f-${field}-error`).count(), query).resolves.toBe(1);
+      await expect(page.locator('#mobility').count()).resolves.toBe(0);
+    }
     // Federal reporting reads the reports and nothing else.
     for (const path of ['/portal/find', '/portal/deliveries', '/portal/ledger', '/portal/requests']) {
       const res = await page.goto(`${portal.base}${path}`);

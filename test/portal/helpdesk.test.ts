@@ -123,6 +123,8 @@ describe('help desk journey', () => {
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await expect(page.locator('#f-recordState-error').textContent()).resolves.toMatch(/needs its state/);
     await expect(page.getByLabel('State student id').inputValue()).resolves.toBe(rec.state_student_id);
+    // …and the page starts at the field to fix.
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('f-recordState');
     await page.getByLabel("Student's state").fill(rec.state_code.toLowerCase());
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.waitForURL((u) => u.searchParams.get('stateStudentId') === rec.state_student_id);

@@ -18,7 +18,7 @@ import { CancelBody, cancelNow, DELIVERIES_ACT, DELIVERIES_READ, retryNow } from
 import { LEDGER_KEYS, LEDGER_READ, ledgerKeyPairIssue } from '../../routes/exchanges.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
-import { PageQuery, PageStatus, Pagination, pageHref, pageText, paged, toLastPage, type Paged } from '../paging.js';
+import { PageQuery, PageStatus, Pagination, pageHref, pageCaption, paged, toLastPage, type Paged } from '../paging.js';
 import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer, formatTime } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
@@ -35,6 +35,18 @@ const EXCHANGE_STATUSES = [
   'dead',
 ];
 const statusOptions = (list: readonly string[]) => [['', 'Any status'] as const, ...list.map((s) => [s, s] as const)];
+
+/** What each ledger key must look like, in words, shown next to a field the API's schema refuses. */
+const LEDGER_KEY_HELP: Record<string, string> = {
+  msixId: 'An MSIX id is 12 digits and does not start with 0, for example 838375569666',
+  exchangeId: "An exchange id is 36 characters like 5be70378-57bc-4f25-929b-d9ca57a9aa69, as on an exchange's page",
+  requestId: "A record request id is 36 characters like 6f3bb26e-837a-46c5-ae7e-b5f04410d891, as on the request's page",
+  recordState: 'A state is two letters, for example TX',
+  stateStudentId: 'A state student id has at most 60 characters',
+  fileName: 'A file name has at most 255 characters',
+  from: 'A date as YYYY-MM-DD, for example 2026-09-01 (a real day of the calendar)',
+  to: 'A date as YYYY-MM-DD, for example 2026-12-31 (a real day of the calendar)',
+};
 
 /**
  * The exchange ledger page: the filter form (kept as filled in, each problem next to its field), then one page of
@@ -54,7 +66,7 @@ function LedgerPage(p: {
   return (
     <Page title="Ledger" viewer={p.viewer} path={PAGES.ledger.href}>
       <h1>Exchange ledger</h1>
-      <p class="usa-intro">
+      <p>
         Every file, API call and message to or from a state, newest first. Narrow it by any key below; a student is
         found by MSIX id or by a state's own student id, never by name.
       </p>
@@ -97,9 +109,9 @@ function LedgerPage(p: {
       {l ? (
         <section aria-labelledby="ledger-results" class="margin-top-4">
           <h2 id="ledger-results">Exchanges</h2>
-          <PageStatus paged={l.at} shown={l.items.length} noun="exchanges" />
+          <PageStatus paged={l.at} shown={l.items.length} noun="exchanges" one="exchange" />
           <DataTable
-            caption={`Exchanges, newest first (${pageText(l.at).toLowerCase()})`}
+            caption={`Exchanges, newest first${pageCaption(l.at)}`}
             head={['Created', 'State', 'Direction', 'Kind', 'Status']}
             empty={
               l.filtered
@@ -160,9 +172,11 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         hide: true,
         querystring: Type.Object({
-          state: Type.Optional(Type.String({ maxLength: 2 })),
+          // Loose here and checked below, so a mistyped filter is shown next to its field rather than as an error
+          // page.
+          state: Type.Optional(Type.String({ maxLength: 40 })),
           status: Type.Optional(Type.String({ maxLength: 20 })),
-          msixId: Type.Optional(Type.String({ maxLength: 20 })),
+          msixId: Type.Optional(Type.String({ maxLength: 40 })),
           retried: Type.Optional(Type.String({ maxLength: 40 })),
           cancelled: Type.Optional(Type.String({ maxLength: 40 })),
           ...PageQuery,
@@ -174,26 +188,34 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
       const q = request.query;
       const msixId = q.msixId?.replace(/\D/g, '') || undefined;
       const status = DELIVERY_STATUSES.find((s) => s === q.status);
-      const state = q.state && /^[A-Za-z]{2}$/.test(q.state) ? q.state.toUpperCase() : undefined;
+      const state = q.state && /^[A-Za-z]{2}$/.test(q.state.trim()) ? q.state.trim().toUpperCase() : undefined;
+      const errors: FieldErrors = {
+        ...(q.msixId?.trim() && msixId?.length !== 12 ? { msixId: LEDGER_KEY_HELP.msixId! } : {}),
+        ...(q.state?.trim() && !state ? { state: LEDGER_KEY_HELP.recordState! } : {}),
+      };
+      const invalid = Object.keys(errors).length > 0;
       const filter = {
         ...(state ? { stateCode: state } : {}),
         ...(status ? { status } : {}),
         ...(msixId && msixId.length === 12 ? { msixId } : {}),
       };
-      const count = await countDeliveriesSeen(db, scopeOf(request), filter);
+      // A mistyped filter searches nothing (rather than everything without it): the form says what to fix.
+      const count = invalid ? { total: 0, capped: false } : await countDeliveriesSeen(db, scopeOf(request), filter);
       const at = paged(q.page, count);
       if (!at) return toLastPage(reply, PAGES.deliveries.href, q, count);
-      const items = await searchDeliveries(db, scopeOf(request), { ...filter, limit: at.size, offset: at.offset });
+      const items = invalid
+        ? []
+        : await searchDeliveries(db, scopeOf(request), { ...filter, limit: at.size, offset: at.offset });
       const href = (n: number) => pageHref(PAGES.deliveries.href, q, n, ['retried', 'cancelled']);
-      const errors: FieldErrors = {
-        ...(q.msixId?.trim() && msixId?.length !== 12 ? { msixId: 'An MSIX id has 12 digits' } : {}),
-        ...(q.state?.trim() && !state ? { state: 'A state is two letters, for example TX' } : {}),
-      };
       const mayAct = viewer.roles.some((r) => r === 'help-desk' || r === 'admin');
       return sendPage(
         reply,
         <Page title="Deliveries" viewer={viewer} path={PAGES.deliveries.href}>
           <h1>Deliveries</h1>
+          <p>
+            Messages the gateway sends to the states (record answers, move notices), newest first. A delivery that
+            failed can be tried again or cancelled here; find one by the child's MSIX id, the state or its status.
+          </p>
           {brokenAdapters}
           {q.retried ? (
             <Alert kind="success">
@@ -205,51 +227,71 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
               <p>Delivery {q.cancelled} is cancelled; the messages queued behind it go on.</p>
             </Alert>
           ) : null}
+          {invalid ? (
+            <Alert kind="error" heading="Check the search">
+              <p>Fix the fields marked below and search again. Nothing was searched.</p>
+            </Alert>
+          ) : null}
           <FilterForm action={PAGES.deliveries.href}>
             <Field name="msixId" label="MSIX id" value={q.msixId} error={errors.msixId} inputmode="numeric" />
             <Field name="state" label="Receiving state" value={q.state} error={errors.state} hint="Two letters" />
             <Select name="status" label="Status" options={statusOptions(DELIVERY_STATUSES)} value={status} />
           </FilterForm>
-          <PageStatus paged={at} shown={items.length} noun="deliveries" />
-          <DataTable
-            scroll
-            caption={`Deliveries, newest first, no message contents (${pageText(at).toLowerCase()})`}
-            head={['Created', 'Kind', 'To', 'MSIX id', 'Status', 'Attempts', 'Next attempt', 'Last error', 'Action']}
-            empty={
-              Object.keys(filter).length > 0
-                ? 'No delivery matches these filters. Clear a field or choose another status, then search again.'
-                : 'No delivery yet: messages to the states appear here when the gateway sends them.'
-            }
-            rows={items.map((d) => (
-              <tr data-delivery={d.id}>
-                <td>{formatTime(d.createdAt)}</td>
-                <td>{d.kind}</td>
-                <td>{d.to}</td>
-                <td>{d.msixId ?? ''}</td>
-                <td data-testid="delivery-status">{d.status}</td>
-                <td>{d.attempts}</td>
-                <td>{formatTime(d.nextAttemptAt)}</td>
-                <td>{d.lastError ?? ''}</td>
-                <td>
-                  {mayAct && HELP_DESK_ACTIONABLE.includes(d.status) ? (
-                    <form method="post" action={`${PAGES.deliveries.href}/${d.id}/retry`}>
-                      <Csrf viewer={viewer} />
-                      <button class="usa-button usa-button--secondary" type="submit">
-                        Retry
-                      </button>
-                    </form>
-                  ) : null}
-                  {mayAct && HELP_DESK_ACTIONABLE.includes(d.status) ? (
-                    <a href={`${PAGES.deliveries.href}/${d.id}/cancel`} aria-label={`Cancel delivery ${d.id}`}>
-                      Cancel…
-                    </a>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          />
-          <Pagination paged={at} shown={items.length} noun="deliveries" href={href} />
+          {invalid ? null : (
+            <>
+              <PageStatus paged={at} shown={items.length} noun="deliveries" one="delivery" />
+              <DataTable
+                scroll
+                caption={`Deliveries, newest first, no message contents${pageCaption(at)}`}
+                head={[
+                  'Created',
+                  'Kind',
+                  'To',
+                  'MSIX id',
+                  'Status',
+                  'Attempts',
+                  'Next attempt',
+                  'Last error',
+                  'Action',
+                ]}
+                empty={
+                  Object.keys(filter).length > 0
+                    ? 'No delivery matches these filters. Clear a field or choose another status, then search again.'
+                    : 'No delivery yet: messages to the states appear here when the gateway sends them.'
+                }
+                rows={items.map((d) => (
+                  <tr data-delivery={d.id}>
+                    <td>{formatTime(d.createdAt)}</td>
+                    <td>{d.kind}</td>
+                    <td>{d.to}</td>
+                    <td>{d.msixId ?? ''}</td>
+                    <td data-testid="delivery-status">{d.status}</td>
+                    <td>{d.attempts}</td>
+                    <td>{formatTime(d.nextAttemptAt)}</td>
+                    <td>{d.lastError ?? ''}</td>
+                    <td>
+                      {mayAct && HELP_DESK_ACTIONABLE.includes(d.status) ? (
+                        <form method="post" action={`${PAGES.deliveries.href}/${d.id}/retry`}>
+                          <Csrf viewer={viewer} />
+                          <button class="usa-button usa-button--secondary" type="submit">
+                            Retry
+                          </button>
+                        </form>
+                      ) : null}
+                      {mayAct && HELP_DESK_ACTIONABLE.includes(d.status) ? (
+                        <a href={`${PAGES.deliveries.href}/${d.id}/cancel`} aria-label={`Cancel delivery ${d.id}`}>
+                          Cancel…
+                        </a>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              />
+              <Pagination paged={at} shown={items.length} noun="deliveries" href={href} />
+            </>
+          )}
         </Page>,
+        invalid ? 400 : 200,
       );
     },
   );
@@ -299,7 +341,11 @@ export const helpDeskPages: FastifyPluginAsyncTypebox = async (app) => {
       );
       const errors: FieldErrors = {};
       if (q.state?.trim() && !state) errors.state = 'A state is two letters, for example TX';
-      if (!checkLedgerKeys(keys)) Object.assign(errors, fieldErrors(toFieldIssues(checkLedgerKeys.errors, keys)));
+      if (!checkLedgerKeys(keys))
+        for (const i of toFieldIssues(checkLedgerKeys.errors, keys)) {
+          const name = i.path.split('/').at(-1) ?? '';
+          errors[name] ??= LEDGER_KEY_HELP[name] ?? [i.message, i.fix].filter(Boolean).join('. ');
+        }
       const pair = ledgerKeyPairIssue(keys);
       if (pair) Object.assign(errors, fieldErrors([pair]));
       const form = { ...q, ...(state ? { state } : {}) };

@@ -24,7 +24,7 @@ import { auditReviewRead, ResolveBody, resolveAsAsked, visibleReview } from '../
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
 import { Alert, Csrf, DataTable, FilterForm, Page, sendPage, type Viewer, formatTime } from '../html.js';
-import { PageQuery, PageStatus, Pagination, pageHref, pageText, paged, toLastPage, type Paged } from '../paging.js';
+import { PageQuery, PageStatus, Pagination, pageHref, pageCaption, paged, toLastPage, type Paged } from '../paging.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
@@ -198,14 +198,16 @@ function Worklist(p: {
           value={p.status}
         />
       </FilterForm>
-      <p data-testid="aging">
-        {`${p.at.count.total} ${p.status}. Aging: `}
-        {AGE_BANDS.map(([label], i) => `${i ? ', ' : ''}${p.ages[i] ?? 0} ${label}`)}.
-      </p>
-      <PageStatus paged={p.at} shown={p.items.length} noun="near matches" />
+      {p.at.count.total > 0 ? (
+        <p data-testid="aging">
+          {`${p.at.count.total} ${p.status}. Aging: `}
+          {AGE_BANDS.map(([label], i) => `${i ? ', ' : ''}${p.ages[i] ?? 0} ${label}`)}.
+        </p>
+      ) : null}
+      <PageStatus paged={p.at} shown={p.items.length} noun="near matches" one="near match" />
       <DataTable
         scroll
-        caption={`Near matches, oldest first, no names here: open one to compare (${pageText(p.at).toLowerCase()})`}
+        caption={`Near matches, oldest first, no names here: open one to compare${pageCaption(p.at)}`}
         head={['Record', 'Waiting', 'Why', 'Best probability', 'Candidates']}
         empty={
           p.status === 'open'
@@ -311,9 +313,9 @@ function MergesPage(p: {
           value={p.status}
         />
       </FilterForm>
-      <PageStatus paged={p.list.at} shown={p.list.items.length} noun="requests" />
+      <PageStatus paged={p.list.at} shown={p.list.items.length} noun="requests" one="request" />
       <DataTable
-        caption={`Merge, split and undo requests, newest first (${pageText(p.list.at).toLowerCase()})`}
+        caption={`Merge, split and undo requests, newest first${pageCaption(p.list.at)}`}
         head={['Asked', 'Kind', 'Students', 'Status', 'Asked by']}
         empty={
           p.status

@@ -14,9 +14,12 @@ import {
 import { lagTolerantDb } from '../../context.js';
 import { scopeOf } from '../../plugins/auth.js';
 import { type MORE_REPORTS, PeriodQuery, periodOf } from '../../routes/reports.js';
+import { createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
+import type { FastifyReply } from 'fastify';
+import { Type, type Static } from 'typebox';
 import { BarChart } from '../charts.js';
-import { Field } from '../forms.js';
-import { DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
+import { Field, type FieldErrors } from '../forms.js';
+import { Alert, DataTable, FilterForm, Page, sendPage, type Viewer } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
 
@@ -47,7 +50,9 @@ function ReportPage(p: {
   period: { from: string; to: string };
   intro: ComponentChildren;
   children: ComponentChildren;
+  errors?: FieldErrors;
 }) {
+  const e = p.errors ?? {};
   // Only the period: the pages pass their whole report as `period`, and its rows must not ride along in the links.
   const qs = new URLSearchParams({ from: p.period.from, to: p.period.to });
   return (
@@ -70,10 +75,15 @@ function ReportPage(p: {
         </nav>
         <div class="desktop:grid-col-9">
           <h1>{TITLES[p.name]}</h1>
-          <p class="usa-intro">{p.intro}</p>
+          {p.intro ? <p class="usa-intro">{p.intro}</p> : null}
+          {Object.keys(e).length > 0 ? (
+            <Alert kind="error" heading="Check the period">
+              <p>Fix the dates marked below and choose Show again.</p>
+            </Alert>
+          ) : null}
           <FilterForm action={pageOf(p.name)} submit="Show">
-            <Field name="from" label="From" type="date" value={p.period.from} />
-            <Field name="to" label="To" type="date" value={p.period.to} />
+            <Field name="from" label="From" type="date" value={p.period.from} error={e.from} />
+            <Field name="to" label="To" type="date" value={p.period.to} error={e.to} />
           </FilterForm>
           {p.children}
           <p>
@@ -266,6 +276,54 @@ function DeadlineTable(p: { d: Deadlines }) {
   );
 }
 
+/** The period fields as typed: loose here, checked by `readPeriod` so a problem shows next to its field. */
+const PeriodForm = Type.Object({
+  from: Type.Optional(Type.String({ maxLength: 40 })),
+  to: Type.Optional(Type.String({ maxLength: 40 })),
+});
+const checkPeriod = createAjv().compile(PeriodQuery);
+const DATE_HELP = 'A date as YYYY-MM-DD, a real day of the calendar, for example 2026-09-01';
+
+/**
+ * The period a report page asks for, checked with the API's schema and rule, or the problems by field (with the
+ * values as typed, which the form shows again).
+ */
+function readPeriod(
+  q: Static<typeof PeriodForm>,
+): { period: { from: string; to: string } } | { errors: FieldErrors; values: { from: string; to: string } } {
+  const v = {
+    ...(q.from?.trim() ? { from: q.from.trim() } : {}),
+    ...(q.to?.trim() ? { to: q.to.trim() } : {}),
+  };
+  const values = { from: v.from ?? '', to: v.to ?? '' };
+  if (!checkPeriod(v)) {
+    const errors: FieldErrors = {};
+    for (const i of toFieldIssues(checkPeriod.errors, v)) errors[i.path.split('/').at(-1) ?? 'from'] = DATE_HELP;
+    return { errors, values };
+  }
+  try {
+    return { period: periodOf(v) };
+  } catch {
+    return { errors: { to: 'The period ends before it starts: choose a To date on or after the From date' }, values };
+  }
+}
+
+/** A report page whose period needs fixing: the form with each problem next to its date, and no numbers (400). */
+function periodProblem(
+  reply: FastifyReply,
+  viewer: Viewer,
+  name: ReportName,
+  asked: { errors: FieldErrors; values: { from: string; to: string } },
+) {
+  return sendPage(
+    reply,
+    <ReportPage viewer={viewer} name={name} period={asked.values} intro="" errors={asked.errors}>
+      {null}
+    </ReportPage>,
+    400,
+  );
+}
+
 /**
  * Reports for federal and state staff: each page reads the same use case and numbers as its API route
  * (`/api/v1/reports/<name>`, JSON and CSV), with a chart where one helps and the numbers in a table beside it.
@@ -275,10 +333,12 @@ export const reportPages: FastifyPluginAsyncTypebox = async (app) => {
   const access = { access: { roles: PAGES.reports.roles } };
   app.get(
     PAGES.reports.href,
-    { config: access, schema: { hide: true, querystring: PeriodQuery } },
+    { config: access, schema: { hide: true, querystring: PeriodForm } },
     async (request, reply) => {
       const viewer = viewerOf(request);
-      const c = await childCounts(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
+      const asked = readPeriod(request.query);
+      if ('errors' in asked) return periodProblem(reply, viewer, 'child-counts', asked);
+      const c = await childCounts(lagTolerantDb(app.ctx), scopeOf(request), asked.period);
       return sendPage(
         reply,
         <ReportPage
@@ -323,9 +383,11 @@ export const reportPages: FastifyPluginAsyncTypebox = async (app) => {
     `${what} Cells of 1 to ${suppressBelow - 1} are suppressed (shown as “fewer than ${suppressBelow}”).`;
   app.get(
     `${PAGES.reports.href}/mobility`,
-    { config: access, schema: { hide: true, querystring: PeriodQuery } },
+    { config: access, schema: { hide: true, querystring: PeriodForm } },
     async (request, reply) => {
-      const m = await mobility(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
+      const asked = readPeriod(request.query);
+      if ('errors' in asked) return periodProblem(reply, viewerOf(request), 'mobility', asked);
+      const m = await mobility(lagTolerantDb(app.ctx), scopeOf(request), asked.period);
       const what = `Children whose qualifying move from one state to another arrived from ${m.from} to ${m.to}.`;
       return sendPage(
         reply,
@@ -340,9 +402,11 @@ export const reportPages: FastifyPluginAsyncTypebox = async (app) => {
   );
   app.get(
     `${PAGES.reports.href}/data-quality`,
-    { config: access, schema: { hide: true, querystring: PeriodQuery } },
+    { config: access, schema: { hide: true, querystring: PeriodForm } },
     async (request, reply) => {
-      const q = await dataQuality(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
+      const asked = readPeriod(request.query);
+      if ('errors' in asked) return periodProblem(reply, viewerOf(request), 'data-quality', asked);
+      const q = await dataQuality(lagTolerantDb(app.ctx), scopeOf(request), asked.period);
       const what = `What the states sent from ${q.from} to ${q.to}: records accepted, and why records were rejected.`;
       return sendPage(
         reply,
@@ -358,9 +422,11 @@ export const reportPages: FastifyPluginAsyncTypebox = async (app) => {
   );
   app.get(
     `${PAGES.reports.href}/worklist-aging`,
-    { config: access, schema: { hide: true, querystring: PeriodQuery } },
+    { config: access, schema: { hide: true, querystring: PeriodForm } },
     async (request, reply) => {
-      const a = await worklistAging(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
+      const asked = readPeriod(request.query);
+      if ('errors' in asked) return periodProblem(reply, viewerOf(request), 'worklist-aging', asked);
+      const a = await worklistAging(lagTolerantDb(app.ctx), scopeOf(request), asked.period);
       const what = `Near matches waiting for a data administrator now, and those decided from ${a.from} to ${a.to}.`;
       return sendPage(
         reply,
@@ -389,9 +455,11 @@ export const reportPages: FastifyPluginAsyncTypebox = async (app) => {
   );
   app.get(
     `${PAGES.reports.href}/deadlines`,
-    { config: access, schema: { hide: true, querystring: PeriodQuery } },
+    { config: access, schema: { hide: true, querystring: PeriodForm } },
     async (request, reply) => {
-      const d = await deadlines(lagTolerantDb(app.ctx), scopeOf(request), periodOf(request.query));
+      const asked = readPeriod(request.query);
+      if ('errors' in asked) return periodProblem(reply, viewerOf(request), 'deadlines', asked);
+      const d = await deadlines(lagTolerantDb(app.ctx), scopeOf(request), asked.period);
       const what = `Record requests made and deliveries due from ${d.from} to ${d.to}: done by their deadline or not.`;
       return sendPage(
         reply,

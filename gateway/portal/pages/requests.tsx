@@ -12,7 +12,7 @@ import { IdParam } from '../../schemas.js';
 import { DataTable, Page, renderPart, sendPage, formatTime } from '../html.js';
 import { PAGES } from '../menu.js';
 import { viewerOf } from '../plugin.js';
-import { PageQuery, PageStatus, Pagination, pageHref, pageText, paged, toLastPage } from '../paging.js';
+import { PageQuery, PageStatus, Pagination, pageHref, pageCaption, paged, toLastPage } from '../paging.js';
 
 const STATUS_TEXT: Record<string, string> = {
   received: 'Received',
@@ -94,9 +94,9 @@ export const requestPages: FastifyPluginAsyncTypebox = async (app) => {
           <p>
             <a href={PAGES.find.href}>Find a student or ask for records</a>
           </p>
-          <PageStatus paged={at} shown={items.length} noun="requests" />
+          <PageStatus paged={at} shown={items.length} noun="requests" one="request" />
           <DataTable
-            caption={`Newest first${viewer.state ? `, asked by ${viewer.state}` : ''} (${pageText(at).toLowerCase()})`}
+            caption={`Newest first${viewer.state ? `, asked by ${viewer.state}` : ''}${pageCaption(at)}`}
             head={['Asked', 'By', 'Lookup', 'Purpose', 'Status']}
             empty="No record request yet. Find a student first; from their record you can ask other states for theirs."
             rows={items.map((r) => (

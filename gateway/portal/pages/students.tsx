@@ -248,7 +248,8 @@ export const studentPages: FastifyPluginAsyncTypebox = async (app) => {
               errors={{
                 stateStudentId: rec
                   ? 'This record is not matched to a student yet; try again in a minute.'
-                  : `${state} has sent no record with this id.`,
+                  : `${state} has sent no record with this id. Check it against your student system, or find the ` +
+                    'child by MSIX id or by name and birth date.',
               }}
             />,
             404,

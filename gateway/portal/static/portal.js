@@ -7,3 +7,8 @@ document.addEventListener('click', (e) => {
     window.print();
   }
 });
+
+// A form that came back with problems starts at the first one: keyboard and screen reader users land on the field to
+// fix, whose label and error message are read together (the message is linked by aria-describedby).
+const firstProblem = document.querySelector('main [aria-invalid="true"]');
+if (firstProblem instanceof HTMLElement) firstProblem.focus();
