@@ -13,8 +13,10 @@ export function normalizeRefId(v: string | undefined | null): string | null {
   return null;
 }
 
+/** A new RefId: a random UUID's 32 hex digits (slices, not a replace: a 1,000-object request makes 1,000). */
 export function newRefId(): string {
-  return randomUUID().replaceAll('-', '').toUpperCase();
+  const u = randomUUID();
+  return (u.slice(0, 8) + u.slice(9, 13) + u.slice(14, 18) + u.slice(19, 23) + u.slice(24)).toUpperCase();
 }
 
 /** A RefId derived from a stable key (the same consolidated record always has the same RefId). */

@@ -223,10 +223,18 @@ export function writeCollectionXml(collection: string, object: string, trees: re
   return writeRoot(SIF_NS, collection, { [object]: trees.map((t) => objectInSchemaOrder(object, t)) });
 }
 
+/** A path's element names, split once per path (the mapping reads the same few paths for every object). */
+const stepsOf = new Map<string, readonly string[]>();
+function pathSteps(path: string): readonly string[] {
+  let steps = stepsOf.get(path);
+  if (!steps) stepsOf.set(path, (steps = path.split('/')));
+  return steps;
+}
+
 /** Reads a value at a path of element names (`Name/FirstName`, `@RefId`, `GradeLevel/Code`); first member of arrays. */
 export function valueAt(tree: SifElement, path: string): string | undefined {
   let cur: SifValue | SifValue[] | undefined = tree;
-  for (const step of path.split('/')) {
+  for (const step of pathSteps(path)) {
     if (Array.isArray(cur)) cur = cur[0];
     if (cur === undefined || typeof cur === 'string') return undefined;
     cur = (cur as SifElement)[step];
