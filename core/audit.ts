@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Db } from './store/db.js';
+import type { ModuleSqlFile } from './store/migrate.js';
 import { canonicalJson } from './canonical-json.js';
 import { storable } from './security/text-safety.js';
 
@@ -24,7 +24,7 @@ export interface AuditInput {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
-// Serializes appends so that each row's prev_hash is the row before it.
+// Serializes appends so that each row's prev_hash is the row before it (taken by audit_append in audit.sql).
 export const AUDIT_LOCK = 727_002;
 
 /** The canonical text hashed for a row: every column but the hash itself, in a fixed order. */
@@ -51,58 +51,143 @@ export function auditHashInput(
   return `${head.slice(0, -1)},${canonicalJson(e.details)}]`;
 }
 
+/** The function `audit_append`, in audit.sql beside this module (run again by the migrator when it changes). */
+export const AUDIT_SQL: ModuleSqlFile = { id: 'core/audit', url: new URL('./audit.sql', import.meta.url) };
+
+/** Where the hashed text of a row leaves its first part, `["` and the previous row's hash ({@link auditHashInput}). */
+const AFTER_PREV_HASH = 2 + GENESIS_HASH.length;
+
+/** One event as `audit_append` takes it: the columns, and the hashed text after the previous hash (base64). */
+interface AppendItem {
+  at: string;
+  actor: string;
+  actorState: string | null;
+  actorRoles: string[];
+  action: string;
+  outcome: string;
+  msixId: string | null;
+  recordIds: string[];
+  fields: string[];
+  reason: string | null;
+  traceId: string | null;
+  details: Record<string, unknown>;
+  tail: string;
+}
+
+function appendItem(input: AuditInput, clock: () => number): AppendItem {
+  // What a caller sent is quoted in refusals (a state code from the path, a query value): NUL and lone surrogates
+  // become U+FFFD, so a hostile request is audited instead of failing the insert (and answering 500). Hashed as
+  // stored, so the chain verifies.
+  const e = storable({
+    actor: input.actor,
+    action: input.action,
+    outcome: input.outcome ?? 'success',
+    msixId: input.msixId ?? null,
+    recordIds: input.recordIds ?? [],
+    fields: input.fields ?? [],
+    reason: input.reason ?? null,
+    traceId: input.traceId ?? null,
+    details: input.details ?? {},
+    at: new Date(clock()).toISOString(),
+  });
+  return {
+    at: e.at,
+    actor: e.actor.id,
+    actorState: e.actor.state ?? null,
+    actorRoles: e.actor.roles ?? [],
+    action: e.action,
+    outcome: e.outcome,
+    msixId: e.msixId,
+    recordIds: e.recordIds,
+    fields: e.fields,
+    reason: e.reason,
+    traceId: e.traceId,
+    details: e.details,
+    // The database puts `["<previous hash>` in front: the row hashes exactly as a verifier recomputes it.
+    tail: Buffer.from(auditHashInput(GENESIS_HASH, e).slice(AFTER_PREV_HASH), 'utf8').toString('base64'),
+  };
+}
+
+/** Appends events in order, chained, in one statement (`audit_append`, audit.sql): all of them or none. */
+async function appendItems(db: Db, items: readonly AppendItem[]): Promise<{ seq: number; hash: string }[]> {
+  const r = await db.query<{ seq: number | string; hash: string }>('SELECT seq, hash FROM audit_append($1::jsonb)', [
+    JSON.stringify(items),
+  ]);
+  return r.rows.map((x) => ({ seq: Number(x.seq), hash: x.hash }));
+}
+
 /**
- * Appends one audit event to the hash chain. Runs inside the caller's transaction when given one. `clock` stamps the
- * event (tests age events with it instead of waiting).
+ * Appends one audit event to the hash chain, in one statement: the database function `audit_append` (audit.sql)
+ * takes the append lock, reads the last hash and inserts the row. Runs inside the caller's transaction when given
+ * one. `clock` stamps the event (tests age events with it instead of waiting).
  */
 export async function appendAudit(
   db: Db,
   input: AuditInput,
   clock: () => number = Date.now,
 ): Promise<{ seq: number; hash: string }> {
-  return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
-    const last = await tx.query<{ hash: string }>('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-    const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
-    // What a caller sent is quoted in refusals (a state code from the path, a query value): NUL and lone surrogates
-    // become U+FFFD, so a hostile request is audited instead of failing the insert (and answering 500). Hashed as
-    // stored, so the chain verifies.
-    const e = storable({
-      actor: input.actor,
-      action: input.action,
-      outcome: input.outcome ?? 'success',
-      msixId: input.msixId ?? null,
-      recordIds: input.recordIds ?? [],
-      fields: input.fields ?? [],
-      reason: input.reason ?? null,
-      traceId: input.traceId ?? null,
-      details: input.details ?? {},
-      at: new Date(clock()).toISOString(),
-    });
-    const hash = createHash('sha256').update(auditHashInput(prevHash, e)).digest('hex');
-    const r = await tx.query<{ seq: number }>(
-      `INSERT INTO audit_events (at, actor, actor_state, actor_roles, action, outcome, msix_id, record_ids, fields,
-       reason, trace_id, details, prev_hash, hash)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING seq`,
-      [
-        e.at,
-        e.actor.id,
-        e.actor.state ?? null,
-        e.actor.roles ?? [],
-        e.action,
-        e.outcome,
-        e.msixId,
-        e.recordIds,
-        e.fields,
-        e.reason,
-        e.traceId,
-        JSON.stringify(e.details),
-        prevHash,
-        hash,
-      ],
-    );
-    return { seq: r.rows[0]!.seq, hash };
-  });
+  return (await appendItems(db, [appendItem(input, clock)]))[0]!;
+}
+
+/** Most events one grouped append writes. */
+const GROUP_MAX = 200;
+
+interface Pending {
+  item: AppendItem;
+  resolve(r: { seq: number; hash: string }): void;
+  reject(e: unknown): void;
+}
+
+const groups = new WeakMap<Db, { queue: Pending[]; flushing: boolean }>();
+
+async function flush(db: Db, g: { queue: Pending[]; flushing: boolean }): Promise<void> {
+  g.flushing = true;
+  while (g.queue.length) {
+    const batch = g.queue.splice(0, GROUP_MAX);
+    try {
+      const rows = await appendItems(
+        db,
+        batch.map((p) => p.item),
+      );
+      for (const [i, p] of batch.entries()) p.resolve(rows[i]!);
+    } catch (e) {
+      // One event the database refuses must not take the others with it: each is tried alone, and only its own
+      // caller sees the failure.
+      if (batch.length === 1) batch[0]!.reject(e);
+      else
+        for (const p of batch)
+          await appendItems(db, [p.item]).then(
+            (rows) => p.resolve(rows[0]!),
+            (err: unknown) => p.reject(err),
+          );
+    }
+  }
+  g.flushing = false;
+}
+
+/**
+ * {@link appendAudit} for many concurrent requests of one process (group commit): events that arrive while an
+ * append is running wait for it and then go to the database together, in one statement and one turn of the append
+ * lock, in the order they arrived. Each caller still resolves only once its own event is committed, so a request
+ * answers only after its disclosure is on the trail. `db` must be the pool, never a transaction: the events of
+ * several requests commit together.
+ */
+export function appendAuditGrouped(
+  db: Db,
+  input: AuditInput,
+  clock: () => number = Date.now,
+): Promise<{ seq: number; hash: string }> {
+  let g = groups.get(db);
+  if (!g) groups.set(db, (g = { queue: [], flushing: false }));
+  let item: AppendItem;
+  try {
+    item = appendItem(input, clock);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const done = new Promise<{ seq: number; hash: string }>((resolve, reject) => g.queue.push({ item, resolve, reject }));
+  if (!g.flushing) void flush(db, g);
+  return done;
 }
 
 /** A review, merge or split decision on consolidated students, as the audit trail records it. */

@@ -1,3 +1,4 @@
+import { AUDIT_SQL } from '../audit.js';
 import { EDFI_CREATE_STUDENT_SQL } from '../edfi/create-student.js';
 import { LINKS_SQL } from '../matching-store/links.js';
 import { PLACE_WRITES_SQL } from '../matching-store/place-writes.js';
@@ -13,6 +14,7 @@ import type { ModuleSqlFile } from './migrate.js';
  * path), next to the file.
  */
 export const FUNCTION_FILES: readonly ModuleSqlFile[] = [
+  AUDIT_SQL,
   STATE_RECORDS_SQL,
   STUDENT_EVENTS_SQL,
   STUDENTS_SQL,

@@ -5,7 +5,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { Principal, Role } from '../../core/principal.js';
 import { verifySifAuthorization, type SifVerifyDeps } from '../../core/security/sif-hmac.js';
-import { appendAudit, type Actor } from '../../core/audit.js';
+import { appendAuditGrouped, type Actor } from '../../core/audit.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Config } from '../../runtime/config.js';
 import type { Db } from '../../core/store/db.js';
@@ -228,7 +228,7 @@ function auditSinkOf(request: FastifyRequest): AuditSink {
   });
   return {
     async disclosed(e) {
-      await appendAudit(db, {
+      await appendAuditGrouped(db, {
         actor: actorOf(request),
         action: e.action,
         msixId: e.msixId ?? null,
@@ -241,7 +241,7 @@ function auditSinkOf(request: FastifyRequest): AuditSink {
       request.disclosureAudited = true;
     },
     async refused(e) {
-      await appendAudit(db, {
+      await appendAuditGrouped(db, {
         actor: actorOf(request),
         action: e.action,
         outcome: 'denied',
@@ -290,7 +290,7 @@ async function deny(
   if (err.status === 401)
     reply.header('www-authenticate', `Bearer realm="msix-gateway"${details.why ? ', error="invalid_token"' : ''}`);
   request.refusalAudited = true;
-  await appendAudit(request.server.ctx.db, {
+  await appendAuditGrouped(request.server.ctx.db, {
     actor: actorOf(request),
     action: 'access.denied',
     outcome: 'denied',
@@ -445,7 +445,7 @@ function authorization(app: FastifyInstance): void {
     if (INPUT_REFUSALS.has(status)) {
       // Refused input (malformed, oversized, poisoned, invalid, wrong media type) is a security event too.
       request.refusalAudited = true;
-      await appendAudit(app.ctx.db, {
+      await appendAuditGrouped(app.ctx.db, {
         actor: actorOf(request),
         action: 'request.rejected',
         outcome: 'denied',
@@ -456,7 +456,7 @@ function authorization(app: FastifyInstance): void {
       // A handler's refusal on a scoped route (another state's id, a body naming another state, a self-approval, a
       // probe).
       request.refusalAudited = true;
-      await appendAudit(app.ctx.db, {
+      await appendAuditGrouped(app.ctx.db, {
         actor: actorOf(request),
         action: 'access.denied',
         outcome: 'denied',
@@ -465,7 +465,7 @@ function authorization(app: FastifyInstance): void {
       });
     } else if (status >= 500) {
       request.refusalAudited = true;
-      await appendAudit(app.ctx.db, {
+      await appendAuditGrouped(app.ctx.db, {
         actor: actorOf(request),
         action: 'request.failed',
         outcome: 'failure',

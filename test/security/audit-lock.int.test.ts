@@ -4,7 +4,7 @@ import { freshDb } from '../support/db.js';
 import { eventually } from '../support/system.js';
 import type { Db } from '../../core/store/db.js';
 import { PgDb } from '../../core/store/pg.js';
-import { AUDIT_LOCK, appendAudit, auditHashInput } from '../../core/audit.js';
+import { AUDIT_LOCK, appendAudit, appendAuditGrouped, auditHashInput } from '../../core/audit.js';
 import { verifyAuditChain } from '../../core/security/audit-chain.js';
 
 /**
@@ -75,6 +75,44 @@ describe('audit appends from two processes at once (real Postgres)', () => {
     expect(rows.slice(1).map((r) => r.prev_hash)).toEqual(rows.slice(0, -1).map((r) => r.hash));
     expect(new Set(rows.map((r) => r.prev_hash)).size).toBe(rows.length);
     expect(await verifyAuditChain(one)).toMatchObject({ kind: 'intact', rows: before + 40 });
+  });
+
+  it('grouped appends (one statement for the events of many requests) chain in arrival order and verify', async () => {
+    const before = (await chain()).length;
+    // Non-ASCII, quotes and a lone surrogate: the database hashes the same bytes the verifier hashes.
+    const odd = ['Müller «ñ»', 'quote " and \\', 'lone \ud800 surrogate', '日本語'];
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        appendAuditGrouped(i % 3 ? one : two, {
+          actor: actor(`process-${i % 3 ? 1 : 2}`),
+          action: 'test.grouped',
+          reason: odd[i % odd.length]!,
+          details: { i, name: odd[(i + 1) % odd.length]! },
+        }),
+      ),
+    );
+    const rows = await chain();
+    expect(rows).toHaveLength(before + 30);
+    // Each caller got its own row, and the rows of one process are in the order its callers asked.
+    expect(new Set(results.map((r) => r.seq)).size).toBe(30);
+    for (const r of results) expect(rows.find((x) => x.seq === r.seq)?.hash).toBe(r.hash);
+    const oneSeqs = results.filter((_, i) => i % 3).map((r) => r.seq);
+    expect(oneSeqs).toEqual([...oneSeqs].sort((a, b) => a - b));
+    expect(await verifyAuditChain(one)).toMatchObject({ kind: 'intact', rows: before + 30 });
+  });
+
+  it('an event the database refuses fails only its own caller, not the others grouped with it', async () => {
+    const before = (await chain()).length;
+    const outcomes = await Promise.allSettled([
+      appendAuditGrouped(one, { actor: actor('process-1'), action: 'test.first' }),
+      appendAuditGrouped(one, { actor: actor('process-1'), action: 'test.ok' }),
+      // The last instant JavaScript can stamp (year +275760) is not a timestamp Postgres reads: the insert fails.
+      appendAuditGrouped(one, { actor: actor('process-1'), action: 'test.refused' }, () => 8.64e15),
+      appendAuditGrouped(one, { actor: actor('process-1'), action: 'test.ok' }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(await chain()).toHaveLength(before + 3);
+    expect(await verifyAuditChain(one)).toMatchObject({ kind: 'intact', rows: before + 3 });
   });
 
   it('a fork (what appending without the lock would make) is a break the verifier reports', async () => {
