@@ -143,6 +143,9 @@ export class BullJobQueue implements RecoverableJobQueue {
     jobs: readonly { payload: JobPayloads[Q]; jobId: string }[],
   ): Promise<void> {
     if (!jobs.length) return;
+    // One job goes in without a pipeline: BullMQ's addBulk builds an ioredis pipeline, which copies every Lua script
+    // of the client onto it (a measurable part of an Ed-Fi POST's CPU).
+    if (jobs.length === 1) return this.enqueue(name, jobs[0]!.payload, { jobId: jobs[0]!.jobId });
     await withTimeout(
       this.queue(name).addBulk(jobs.map((j) => ({ name, data: j.payload, opts: { jobId: j.jobId } }))),
       this.enqueueTimeoutMs,

@@ -10,7 +10,7 @@
 import type { Db } from '../store/db.js';
 import type { JobQueue } from '../jobs.js';
 import { createExchange } from '../ledger.js';
-import { enqueueIntents, matchIntent, recordIntents, type JobIntent } from '../job-intents.js';
+import { enqueueIntentsGrouped, matchIntent, recordIntents, type JobIntent } from '../job-intents.js';
 import { contentHash } from '../canonical-json.js';
 import { resourceNamed, type ResourceDef } from '../../specs/edfi/catalog.js';
 import { FAMILIES } from '../../specs/edfi/model/index.js';
@@ -153,7 +153,7 @@ async function inTransaction(
     throw e;
   }
   // After commit: a failed enqueue leaves the job's intent, and the recovery pass enqueues it later.
-  await enqueueIntents(deps.queue, intents);
+  await enqueueIntentsGrouped(deps.queue, intents);
   return result;
 }
 
@@ -243,7 +243,7 @@ export async function upsertDocument(
         // The one statement wrote no job intent (a round trip saved on every new Student): the intent is written only
         // when the enqueue fails, so the recovery pass still enqueues the match job after a Redis outage.
         const intent = matchIntent(fast.match.recordId, fast.match.version, w.traceId);
-        if (await enqueueIntents(deps.queue, [intent])) await recordIntents(deps.db, [intent]);
+        if (await enqueueIntentsGrouped(deps.queue, [intent])) await recordIntents(deps.db, [intent]);
       }
       return { kind: 'written', status: 'created', doc: fast.doc };
     }

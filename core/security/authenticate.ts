@@ -62,8 +62,8 @@ export async function authenticate(
   const bearer = bearerToken(authorization);
   if (bearer === '') return { kind: 'invalid', why: 'bad-scheme' };
   if (bearer) {
-    const iss = unverifiedIssuer(bearer);
-    const ext = deps.external && iss === deps.external.issuer ? deps.external : null;
+    // The issuer is read (a base64 and JSON decode) only when an external issuer is configured at all.
+    const ext = deps.external && unverifiedIssuer(bearer) === deps.external.issuer ? deps.external : null;
     const res = ext ? await ext.verify(bearer) : await verifyToken(deps.keyring, deps.tokens, 'access', bearer);
     if (res.kind !== 'ok') return res;
     if (res.claims.clientId && !ext && !(await deps.clientActive(res.claims.clientId)))
