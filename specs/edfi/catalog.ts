@@ -39,6 +39,37 @@ const MAPPED: readonly ResourceDef[] = [
 ];
 
 const ORDER = loadOrder();
+
+type SchemaNode = Record<string, unknown> & { properties?: Record<string, SchemaNode>; items?: SchemaNode };
+
+/**
+ * A hand-written schema completed with what the model's schema has beyond it: every property of the Data Standard
+ * the hand-written one does not list (Student `personReference`, an enrollment's `calendarReference`, a child
+ * object's members) is validated by the model's own rule and kept, so a client reads back everything valid it sent.
+ * Where both have a property, the hand-written rule stands (the canonical mapping relies on it).
+ */
+function completed(hand: SchemaNode, model: SchemaNode | undefined): SchemaNode {
+  if (!model) return hand;
+  if (hand.properties && model.properties) {
+    const properties: Record<string, SchemaNode> = {};
+    for (const [k, v] of Object.entries(hand.properties)) properties[k] = completed(v, model.properties[k]);
+    for (const [k, v] of Object.entries(model.properties)) if (!(k in properties)) properties[k] = v;
+    return { ...hand, properties };
+  }
+  if (hand.items && model.items) return { ...hand, items: completed(hand.items, model.items) };
+  return hand;
+}
+
+/**
+ * A hand-written definition with the model's schema beyond it (see {@link completed}). Its references stay the
+ * hand-written ones: a reference only the model lists (Student `personReference`) is kept and returned, not checked.
+ */
+function withModel(d: ResourceDef): ResourceDef {
+  const m = modelResource(d.name);
+  if (!m) return d;
+  const schema = completed(d.schema as unknown as SchemaNode, m.schema as unknown as SchemaNode);
+  return { ...d, schema: schema as unknown as ResourceDef['schema'] };
+}
 const mappedNames = new Set(MAPPED.map((d) => d.name));
 
 /**
@@ -48,7 +79,7 @@ const mappedNames = new Set(MAPPED.map((d) => d.name));
 export const RESOURCES: readonly ResourceDef[] = [
   ...MAPPED.map((d): ResourceDef => {
     const family = modelResource(d.name)?.family;
-    return { ...d, order: ORDER.get(d.name) ?? d.order, ...(family ? { family } : {}) };
+    return { ...withModel(d), order: ORDER.get(d.name) ?? d.order, ...(family ? { family } : {}) };
   }),
   ...MODEL.resources.filter((r) => !mappedNames.has(r.name)).map((r) => generatedDef(r, ORDER.get(r.name) ?? 0)),
   // Descriptor types the gateway has no list of: writable, in the state's own namespaces.

@@ -5,7 +5,7 @@
  * are dropped (overposting) and `null` means "absent". Like the ODS/API (whose
  * JSON reader converts them), quoted numbers and booleans are taken for the
  * numbers and booleans the schema asks for (`"schoolId": "255901001"`), and
- * numbers for strings; a collection holding the same item twice is refused.
+ * numbers for strings; a collection holding the same item twice is refused. `_ext` extensions are kept as sent.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -71,11 +71,35 @@ export function createEdfiAjv(): Ajv2020 {
 const ajv = createEdfiAjv();
 const compiled = new Map<TSchema, ValidateFunction>();
 
-/** Compiles a resource schema once. */
+/**
+ * An extension (`_ext`): an object of extension projects, each an object of its own (`{"_ext": {"tx": {…}}}`). The
+ * gateway serves no extension project, so their members are not checked: they are stored and returned as sent, and
+ * map to nothing.
+ */
+const EXTENSION = {
+  type: 'object',
+  additionalProperties: { type: 'object' },
+  description: 'Extensions by project name, stored and returned as sent (no extension project is served).',
+};
+
+/** The schema with `_ext` allowed on the document and on every object in it, as the Ed-Fi API allows it. */
+function withExtensions(schema: unknown): unknown {
+  if (!schema || typeof schema !== 'object') return schema;
+  const s = schema as { properties?: Record<string, unknown>; items?: unknown };
+  if (s.properties) {
+    const properties: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(s.properties)) properties[k] = withExtensions(v);
+    return { ...s, properties: { ...properties, _ext: EXTENSION } };
+  }
+  if (s.items) return { ...s, items: withExtensions(s.items) };
+  return schema;
+}
+
+/** Compiles a resource schema once (with `_ext` allowed on every object). */
 export function edfiValidatorFor(schema: TSchema): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
-    fn = ajv.compile(schema);
+    fn = ajv.compile(withExtensions(schema) as TSchema);
     compiled.set(schema, fn);
   }
   return fn;

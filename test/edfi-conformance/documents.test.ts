@@ -184,6 +184,52 @@ describe('values as the ODS/API reads them', () => {
   });
 });
 
+describe('extensions and what the canonical mapping does not read', () => {
+  it('stores and returns _ext on the document and on a collection item, as sent, mapping nothing', async () => {
+    const ext = { tx: { migrantFlag: true, code: 'A1', nested: { n: 2 } } };
+    const doc = {
+      ...student('ext-1'),
+      otherNames: [
+        {
+          otherNameTypeDescriptor: 'uri://ed-fi.org/OtherNameTypeDescriptor#Alias',
+          firstName: 'Mia',
+          lastSurname: 'Garcia',
+          _ext: { tx: { source: 'intake' } },
+        },
+      ],
+      _ext: ext,
+    };
+    const r = await tx.post('students', doc);
+    expect(r.statusCode, r.body).toBe(201);
+    const back = (await tx.get(`students/${idFrom(r)}`)).json();
+    expect(back._ext).toEqual(ext);
+    expect(back.otherNames[0]._ext).toEqual({ tx: { source: 'intake' } });
+    // On a generated resource too.
+    const d = { namespace: 'uri://tx.gov/AcademicHonorCategoryDescriptor', codeValue: 'Ext', shortDescription: 'Ext' };
+    const g = await tx.post('academicHonorCategoryDescriptors', { ...d, _ext: ext });
+    expect(g.statusCode, g.body).toBe(201);
+    expect((await tx.get(`academicHonorCategoryDescriptors/${idFrom(g)}`)).json()._ext).toEqual(ext);
+    // An extension project must be an object.
+    const bad = await tx.post('students', { ...student('ext-2'), _ext: { tx: 5 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().validationErrors['$._ext.tx']).toBeDefined();
+  });
+
+  it('returns what a hand-written (canonical-mapped) resource does not map, as the client sent it', async () => {
+    const personReference = {
+      personId: 'P-100',
+      sourceSystemDescriptor: 'uri://ed-fi.org/SourceSystemDescriptor#State',
+    };
+    const r = await tx.post('students', { ...student('unmapped-1'), personReference });
+    expect(r.statusCode, r.body).toBe(201);
+    expect((await tx.get(`students/${idFrom(r)}`)).json().personReference).toEqual(personReference);
+    // Still validated by the Data Standard's rule.
+    const bad = await tx.post('students', { ...student('unmapped-2'), personReference: { personId: 'P-101' } });
+    expect(bad.statusCode).toBe(400);
+    expect(Object.keys(bad.json().validationErrors).join()).toContain('personReference');
+  });
+});
+
 describe('query by example beyond the key', () => {
   it('filters on members of child collections (any item matching)', async () => {
     const hit = await tx.get('schools?identificationCode=482001000001');
