@@ -13,6 +13,8 @@ export interface ServerLine {
   gatewayPort: number;
   barePort: number;
   token: string;
+  /** The server process, to read its CPU time (bench/support/cpu.ts). */
+  pid: number;
 }
 
 export async function startBenchServer(
@@ -36,5 +38,5 @@ export async function startBenchServer(
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  return JSON.parse(first) as ServerLine;
+  return { ...(JSON.parse(first) as Omit<ServerLine, 'pid'>), pid: child.pid! };
 }
