@@ -1,3 +1,5 @@
+import { getRequest } from '../../core/exchange/requests/requests.js';
+import { seenOf } from '../../gateway/portal/pages/requests.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findStateRecord } from '../../core/records.js';
 import { studentOfRecord } from '../../core/students.js';
@@ -73,6 +75,18 @@ describe('counselor journey', () => {
     });
     expect(forged.status()).toBe(403);
     expect(await forged.text()).toContain('form has expired');
+    // A record request's status part (htmx polls it): 204 while what the page shows has not moved, the part if it has.
+    await page.goto(`${portal.base}/portal/students/${anaId}`);
+    await page.getByLabel('Purpose', { exact: true }).selectOption('enrollment');
+    await page.getByRole('button', { name: 'Send the request' }).click();
+    await page.waitForURL((u) => /^\/portal\/requests\/[0-9a-f-]{36}$/.test(u.pathname));
+    const asked = { id: new URL(page.url()).pathname.split('/').at(-1)! };
+    const part = `${portal.base}/portal/requests/${asked.id}?part=status`;
+    const seen = seenOf((await getRequest(portal.sys.db, asked.id))!);
+    expect((await page.request.get(`${part}&seen=${encodeURIComponent(seen)}`)).status()).toBe(204);
+    const moved = await page.request.get(`${part}&seen=received`);
+    expect(moved.status()).toBe(200);
+    expect(await moved.text()).toContain('id="request-status"');
     await page.close();
   });
 

@@ -25,7 +25,16 @@ const STATUS_TEXT: Record<string, string> = {
 };
 const statusText = (s: string) => STATUS_TEXT[s] ?? s;
 
-/** A request's status and the answer of each state; refreshes itself (htmx) until the request is final. */
+/** What a person sees of a request's progress: its status and each state's. The part is swapped only when it moves. */
+export const seenOf = (r: RecordRequest): string =>
+  [r.status, ...r.sources.map((s) => `${s.stateCode}:${s.status}`)].join(' ');
+
+/**
+ * A request's status and the answer of each state; asks every 2 s (htmx) until the request is final. Each poll says
+ * what the page shows (`seen`), and the gateway answers 204 (htmx swaps nothing) unless it moved: a screen reader is
+ * not read the same table every 2 s, and nothing on the page is replaced under the person. What changed is said once
+ * through the page's stable live region (`#request-announce`, filled by static/portal.js after a swap).
+ */
 function RequestStatus(p: { r: RecordRequest; mayOpen: boolean }) {
   const r = p.r;
   const final = FINAL_REQUEST.has(r.status);
@@ -35,8 +44,8 @@ function RequestStatus(p: { r: RecordRequest; mayOpen: boolean }) {
       id="request-status"
       hx-get={final ? undefined : `${self}?part=status`}
       hx-trigger={final ? undefined : 'every 2s'}
+      hx-vals={final ? undefined : JSON.stringify({ seen: seenOf(r) })}
       hx-swap="outerHTML"
-      aria-live="polite"
     >
       <p>
         Status: <strong data-testid="request-status">{statusText(r.status)}</strong>
@@ -130,13 +139,18 @@ export const requestPages: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         hide: true,
         params: IdParam,
-        querystring: Type.Object({ part: Type.Optional(Type.Literal('status')) }),
+        querystring: Type.Object({
+          part: Type.Optional(Type.Literal('status')),
+          seen: Type.Optional(Type.String({ maxLength: 2000 })),
+        }),
       },
     },
     async (request, reply) => {
       const viewer = viewerOf(request);
       const r = await readRequest(db, scopeOf(request), request.params.id);
       const mayOpen = viewer.roles.some((x) => ['counselor', 'data-admin', 'admin'].includes(x));
+      if (request.query.part === 'status' && request.query.seen === seenOf(r))
+        return reply.code(204).header('cache-control', 'no-store').send();
       if (request.query.part === 'status')
         return reply
           .type('text/html; charset=utf-8')
@@ -152,6 +166,7 @@ export const requestPages: FastifyPluginAsyncTypebox = async (app) => {
             {`. Purpose: ${r.purpose}. Answer due by ${formatTime(r.deadlineAt)}.`}
           </p>
           <RequestStatus r={r} mayOpen={mayOpen} />
+          <p id="request-announce" class="usa-sr-only" aria-live="polite" />
           <p>
             <a href={PAGES.requests.href}>All record requests</a>
           </p>

@@ -12,3 +12,11 @@ document.addEventListener('click', (e) => {
 // fix, whose label and error message are read together (the message is linked by aria-describedby).
 const firstProblem = document.querySelector('main [aria-invalid="true"]');
 if (firstProblem instanceof HTMLElement) firstProblem.focus();
+
+// A record request's status part, swapped by htmx only when it moved: say the new status once through the page's
+// stable live region (a replaced element is not reliably read as a live region).
+document.addEventListener('htmx:after:swap', () => {
+  const status = document.querySelector('#request-status p');
+  const say = document.getElementById('request-announce');
+  if (status && say) say.textContent = status.textContent.replace(/\s+/g, ' ').trim();
+});
