@@ -174,6 +174,9 @@ export function createSecurity(
     publicBase: base,
     grounds,
     oidc() {
+      // Asked on every authenticated request: without an issuer configured, answer before reading the base URL
+      // (which asks the socket for its address when PUBLIC_URL is not set).
+      if (!config.OIDC_ISSUER && !config.DEV_IDP) return null;
       const iss = oidcIssuer(config, base());
       if (!iss) return null;
       if (rp?.issuer !== iss) {
