@@ -75,25 +75,40 @@ try {
   stops.push(() => rmSync(dataDir, { recursive: true, force: true }));
 
   const people = [...generatePopulation({ records: N, seed })].map((p) => p.record);
-  const fresh = async (tag: string) => {
-    const name = `bench_partitioned_${tag}_${Date.now()}`;
+  const admin = async (sql: string) => {
     const a = new pg.Client({ connectionString: serverUrl });
     await a.connect();
-    await a.query(`CREATE DATABASE ${name}`);
+    await a.query(sql);
     await a.end();
+  };
+  const urlOf = (name: string) => {
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  // The records once, then a copy of that database per run: the same record ids, so the same reading order (the
+  // batch reads by id, and the order decides ties), which separate inserts would not give.
+  const template = `bench_partitioned_tpl_${Date.now()}`;
+  await admin(`CREATE DATABASE ${template}`);
+  stops.push(() => admin(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`));
+  {
+    const db = new PgDb(urlOf(template), 4);
+    await migrate(db);
+    await insertPending(db, people);
+    await db.close();
+  }
+  const fresh = async (tag: string) => {
+    const name = `bench_partitioned_${tag}_${Date.now()}`;
+    await admin(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     stops.push(async () => {
       const b = new pg.Client({ connectionString: serverUrl });
       await b.connect();
       await b.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await b.end();
     });
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    const db = new PgDb(url.toString(), 6);
+    const db = new PgDb(urlOf(name), 6);
     stops.push(() => db.close());
-    await migrate(db);
-    await insertPending(db, people);
-    return { db, url: url.toString() };
+    return { db, url: urlOf(name) };
   };
 
   /** A worker process as deployed (ROLE=worker), ready when it says so; stopped with SIGTERM. */
@@ -177,7 +192,7 @@ try {
     `Command: \`npx tsx bench/matching/store-partitioned.ts --records ${N} --parts ${PARTS} --seed ${seed}\``,
     '',
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, shared; 1-minute load average before each ` +
-      `run: ${loads.join(', ')} (at the end). Each run on a fresh database with the same pending records; a worker ` +
+      `run: ${loads.join(', ')} (at the end). Each run on a copy of one database of pending records; a worker ` +
       'is a separate process (`ROLE=worker`), started and idle before the run.',
     '',
     '| how | wall time | partitions scored by workers | result |',

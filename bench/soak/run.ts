@@ -224,6 +224,23 @@ try {
   // Credentials: a Texas and a Florida state system, a national administrator for the reports.
   const setup = new PgDb(databaseUrl, 2);
   const tokens: Record<string, string> = {};
+  const secrets: Record<string, string> = {};
+  /**
+   * A bearer token per client, fetched again every 10 minutes: a token lives TOKEN_TTL_SECONDS, and the first 60-minute
+   * run answered 401 to every request after 45 minutes (and could not check anything at the end).
+   */
+  const fetchTokens = async () => {
+    for (const [key, basic] of Object.entries(secrets)) {
+      const answer = await fetch(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+        signal: AbortSignal.timeout(60_000),
+      });
+      if (answer.ok) tokens[key] = ((await answer.json()) as { access_token: string }).access_token;
+      else say(`could not renew the ${key} token: ${answer.status}`);
+    }
+  };
   for (const [key, stateCode, roles] of [
     ['TX', 'TX', ['state-system']],
     ['FL', 'FL', ['state-system']],
@@ -233,16 +250,11 @@ try {
   ] as const) {
     const c = await createClient(setup, { stateCode, roles, name: `soak ${key}` });
     if (c.kind !== 'created') throw new Error(c.reason);
-    const answer = await fetch(`${base}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${c.client.clientId}:${c.secret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    tokens[key] = ((await answer.json()) as { access_token: string }).access_token;
+    secrets[key] = Buffer.from(`${c.client.clientId}:${c.secret}`).toString('base64');
   }
+  await fetchTokens();
+  const renewing = setInterval(() => void fetchTokens().catch(() => {}), 10 * 60_000);
+  stops.push(() => clearInterval(renewing));
   await putEndpoint(setup, DOWN, simInfo.endpoints[DOWN]!.webhook, 'soak');
   await setup.close();
   const auth = (key: string) => ({ authorization: `Bearer ${tokens[key]}` });
@@ -430,6 +442,7 @@ try {
   clearInterval(progress);
   const loadSeconds = (performance.now() - t0) / 1000;
 
+  await fetchTokens();
   // Drain: no job intent, no pending match, nothing waiting in a queue.
   say('load over; waiting for the workers to finish everything…');
   const db = new PgDb(databaseUrl, 4);
@@ -515,6 +528,7 @@ try {
   const joined = [...studentsOf.values()].filter((s) => s.size === 1).length;
 
   // Counted once in the reports: the data-quality report's accepted records per state against what is stored.
+  await fetchTokens();
   const report = await fetch(`${base}/api/v1/reports/data-quality`, { headers: auth('admin') });
   const quality = (await report.json()) as { rows: { state: string; accepted: number | null }[] };
   const reportRows: string[] = [];

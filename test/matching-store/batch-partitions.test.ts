@@ -18,6 +18,9 @@ import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
 import { insertPending } from '../../lab/matching/store-fixtures.js';
 import { BullJobQueue, startQueueWorker } from '../../runtime/queue.js';
 import { freshDb, queuePrefix } from '../support/db.js';
+import pg from 'pg';
+import { PgDb } from '../../core/store/pg.js';
+import type { PersonRecord } from '../../core/matching/types.js';
 import { consolidation } from './helpers.js';
 
 const model = loadDefaultModel();
@@ -68,36 +71,74 @@ const sameReport = (r: BatchLoadReport) => {
   return rest;
 };
 
+/**
+ * Databases holding the same pending records with the same ids: the batch reads records by id, and their order
+ * decides ties, so only copies of one database (not separate inserts) must give the same store.
+ */
+async function copiesOfOneStore(count: number, people: readonly PersonRecord[]) {
+  const { db, url } = await freshDb('postgres');
+  await insertPending(db, people);
+  await db.close();
+  const serverUrl = inject('databaseUrl');
+  const template = new URL(url!).pathname.slice(1);
+  const names: string[] = [];
+  const admin = async (sql: string) => {
+    const a = new pg.Client({ connectionString: serverUrl });
+    await a.connect();
+    await a.query(sql);
+    await a.end();
+  };
+  const copies: PgDb[] = [];
+  for (let k = 0; k < count; k++) {
+    const name = `${template}_${k}`;
+    await admin(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    names.push(name);
+    const u = new URL(serverUrl);
+    u.pathname = `/${name}`;
+    copies.push(new PgDb(u.toString()));
+  }
+  return {
+    copies,
+    drop: async () => {
+      await Promise.all(copies.map((c) => c.close()));
+      for (const name of names) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // The template's pool is closed above (a copy needs it unused), so it is dropped here, not by freshDb's drop.
+      await admin(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    },
+  };
+}
+
 describe('the store batch load partitioned into BullMQ jobs', () => {
   const people = [...generatePopulation({ records: 400, seed: 3 })].map((p) => p.record);
-  let single: { db: Db; drop(): Promise<void> };
-  let split: { db: Db; drop(): Promise<void> };
+  let single: Db;
+  let split: Db;
+  let alone: Db;
+  let drop: () => Promise<void>;
   const redis = inject('redisUrl');
   const prefix = queuePrefix();
   beforeAll(async () => {
-    [single, split] = await Promise.all([freshDb('postgres'), freshDb('postgres')]);
-    await insertPending(single.db, people);
-    await insertPending(split.db, people);
+    const stores = await copiesOfOneStore(3, people);
+    [single, split, alone] = stores.copies as [PgDb, PgDb, PgDb];
+    drop = stores.drop;
   });
   afterAll(async () => {
-    await single?.drop();
-    await split?.drop();
+    await drop?.();
   });
 
   it('stores what the single-process load stores, with the partitions taken by two workers', async () => {
-    const expected = await runBatchLoad(single.db, { consolidation });
+    const expected = await runBatchLoad(single, { consolidation });
     const queue = new BullJobQueue(redis, prefix);
     const workers = [0, 1].map(() => {
-      const score = partitionWorker(split.db);
+      const score = partitionWorker(split);
       return startQueueWorker(redis, QUEUES.batch, (job) => score(job.data), { concurrency: 1, prefix });
     });
     try {
-      const report = await runBatchLoad(split.db, { consolidation, partitioned: { queue, parts: 6, pollMs: 50 } });
+      const report = await runBatchLoad(split, { consolidation, partitioned: { queue, parts: 6, pollMs: 50 } });
       expect(report.partitions).toMatchObject({ parts: 6, byWorkers: 6 });
       expect(report.partitions!.workers.length).toBeGreaterThanOrEqual(1);
       expect(sameReport(report)).toEqual(sameReport(expected));
-      expect(await outcome(split.db)).toEqual(await outcome(single.db));
-      const left = await split.db.query<{ n: number }>('SELECT count(*)::int AS n FROM batch_partitions');
+      expect(await outcome(split)).toEqual(await outcome(single));
+      const left = await split.query<{ n: number }>('SELECT count(*)::int AS n FROM batch_partitions');
       expect(left.rows[0]!.n).toBe(0);
     } finally {
       await Promise.all(workers.map((w) => w.close()));
@@ -106,13 +147,11 @@ describe('the store batch load partitioned into BullMQ jobs', () => {
   });
 
   it('scores the partitions itself when no worker takes them, and says so', async () => {
-    // Another database, the same records: the coordinator alone, no worker on the queue.
-    const alone = await freshDb('postgres');
+    // Another copy of the same records: the coordinator alone, no worker on the queue.
     const queue = new BullJobQueue(redis, `${prefix}x`);
     const warnings: string[] = [];
     try {
-      await insertPending(alone.db, people);
-      const report = await runBatchLoad(alone.db, {
+      const report = await runBatchLoad(alone, {
         consolidation,
         partitioned: {
           queue,
@@ -125,10 +164,9 @@ describe('the store batch load partitioned into BullMQ jobs', () => {
       expect(report.partitions).toMatchObject({ parts: 3, byWorkers: 0 });
       expect(warnings.length).toBe(3);
       expect(warnings[0]).toContain('no worker at work on the run');
-      expect(await outcome(alone.db)).toEqual(await outcome(single.db));
+      expect(await outcome(alone)).toEqual(await outcome(single));
     } finally {
       await queue.close();
-      await alone.drop();
     }
   });
 });
