@@ -29,6 +29,17 @@ function givenInitials(r: StandardizedPerson): string[] {
 }
 
 /**
+ * Blocking stand-in for the missing surname of a one-name person (rules `-9`: the name kept whole as a given name,
+ * `standardize`): the syllables after the first, which a state that splits such a name across the boxes puts in the
+ * last-name box (PAW HTOO as PAW / HTOO), or a one-syllable name itself (the box where a state repeats it). Comparisons
+ * still see no surname.
+ */
+function oneNameTail(r: StandardizedPerson): string[] {
+  const tokens = r.given?.tokens ?? [];
+  return tokens.length > 1 ? tokens.slice(1) : tokens;
+}
+
+/**
  * Keys of one standardized record (deduplicated). Key families:
  * - `I` state + state student id (resubmissions);
  * - `D` birth date with day and month sorted (so a DD/MM swap gives the same key) + first letter of any surname or
@@ -51,10 +62,10 @@ function givenInitials(r: StandardizedPerson): string[] {
 export function blockingKeys(r: StandardizedPerson): string[] {
   const keys = new Set<string>();
   if (r.state !== null && r.stateStudentId !== null) keys.add(`I|${r.state}|${r.stateStudentId}`);
-  const surnameTokens = r.surnames?.tokens ?? [];
-  const middleTokens = r.middle?.tokens ?? [];
   const b = r.birth;
   const given = r.given;
+  const surnameTokens = r.surnames?.tokens ?? oneNameTail(r);
+  const middleTokens = r.middle?.tokens ?? [];
   const givenForms = given ? given.canonical[0]! : [];
   if (b) {
     const lo = Math.min(b.month, b.day);

@@ -4,7 +4,7 @@
  */
 
 /** Bumped whenever comparisons, levels, blocking keys or conflict rules change meaning. */
-export const RULES_VERSION = 'person-2026.12-8';
+export const RULES_VERSION = 'person-2026.12-9';
 
 export interface LevelParameters {
   name: string;

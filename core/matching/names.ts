@@ -46,11 +46,24 @@ const GIVEN_ABBREVIATIONS: Record<string, string> = {
   ALEJ: 'ALEJANDRO',
 };
 
-/** Values that mean "no name" in state systems. */
+/**
+ * Values that mean "no name" in state systems. FNU, LNU and MNU ("first/last/middle name unknown") are the U.S.
+ * federal convention for a person with one name (Burmese and Karen names have no family name): they say that the
+ * box is empty, so two records holding one agree on nothing (before rules `-9` two children with FNU agreed on a
+ * "given name").
+ */
 const NON_NAMES: ReadonlySet<string> = new Set([
   'NFN',
   'NMN',
   'NLN',
+  'FNU',
+  'LNU',
+  'MNU',
+  'NO NAME',
+  'NONAME',
+  'NOT GIVEN',
+  'NOT PROVIDED',
+  'UNKNOWN UNKNOWN',
   'UNKNOWN',
   'UNK',
   'NONE',
@@ -85,10 +98,16 @@ function baseName(folded: string, tokens: string[]): StandardName | null {
   };
 }
 
+/** True when a name box holds a "no name" marker (FNU, UNKNOWN…) rather than being merely empty. */
+export function isNamePlaceholder(value: string | null | undefined): boolean {
+  const all = foldTokens(value);
+  return all.length > 0 && NON_NAMES.has(all.join(' '));
+}
+
 /** Tokens of a surname field with particles removed (a lone particle is kept). */
 export function surnameTokens(value: string | null | undefined): string[] {
   const all = foldTokens(value);
-  if (all.length === 1 && NON_NAMES.has(all[0]!)) return [];
+  if (all.length > 0 && NON_NAMES.has(all.join(' '))) return [];
   const kept = all.filter((t) => !PARTICLES.has(t) && t.length > 0);
   return (kept.length > 0 ? kept : all).map(internToken);
 }

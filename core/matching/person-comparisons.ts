@@ -196,7 +196,6 @@ export const parentsConflictRule: ConflictRule<StandardizedPerson> = (_a, _b, le
 /** Birth-date levels that name one day (or one day typed with the usual slips): a date that identifies. */
 const IDENTIFYING_BIRTH = new Set<number>([
   BIRTH.exact,
-  BIRTH['exact-placeholder'],
   BIRTH['day-month-swap'],
   BIRTH['one-edit'],
   BIRTH['plus-minus-1-day'],
@@ -205,7 +204,8 @@ const IDENTIFYING_BIRTH = new Set<number>([
 
 /**
  * A name is not an identity (rules `-6`): an automatic link needs, besides the names, a second independent
- * field that agrees — a birth date that names the same day (allowing the usual slips), a parent who is the same
+ * field that agrees — a birth date that names the same day (allowing the usual slips; not a shared 01-01 or 07-01,
+ * the stand-in date given to every child whose date is unknown, rules `-9`), a parent who is the same
  * person (or spelt nearly alike with a compatible surname: CAMILA and CAMIOA CARDENAS), or the same id in one
  * state. Two JAMES BROWNs, or two KA YANGs, one without a birth date and neither with parents, or born on the
  * same day five years apart (a year digit), go to a person, whatever the names weigh. Birthplace and sex do
@@ -249,8 +249,13 @@ export const sexConflictRule: ConflictRule<StandardizedPerson> = (a, b, levels) 
  * (LUPITA vs MARIA may both be MARIA GUADALUPE).
  */
 export function personTwinPair(a: StandardizedPerson, b: StandardizedPerson, levels: ArrayLike<number>): boolean {
-  const rule = likelyTwinRule(a, b, levels) ?? multipleBirthRule(a, b, levels);
   const flagged = a.multipleBirth === true || b.multipleBirth === true;
+  // A shared 01-01 (or 07-01) is the date U.S. refugee resettlement and many state systems record when the real
+  // one is unknown, often for every child of a family: siblings of different ages then share a "birth date". Without
+  // a multiple-birth flag such a pair stays a conflict (never linked) but is no evidence that the two clusters are
+  // co-twins, which would hold back every record of either child that links to both (rules `-9`).
+  if (!flagged && levels[I_BIRTH] === BIRTH['exact-placeholder']) return false;
+  const rule = likelyTwinRule(a, b, levels) ?? multipleBirthRule(a, b, levels);
   // Two unrelated given names, nothing else apart (no multiple-birth flag, no sex disagreement) are as often one
   // child under a name form no table knows (MATTHEW and MATHEUS, JOHN and JUANJO, a Karen name with the honorific)
   // as two co-twins: the pair is never linked automatically, but it is no evidence that the two clusters are

@@ -3,7 +3,7 @@
  * blocking and comparisons work on. Pure and total: bad input gives nulls.
  */
 import { foldCode, foldText } from './fold.js';
-import { givenTokens, internToken, standardGiven, standardSurname, surnameTokens } from './names.js';
+import { givenTokens, internToken, isNamePlaceholder, standardGiven, standardSurname, surnameTokens } from './names.js';
 import { parseBirthDate } from './dates.js';
 import type { PersonRecord, StandardGivenName, StandardParent, StandardizedPerson } from './types.js';
 
@@ -40,10 +40,38 @@ function country(value: string | null): string | null {
   return internToken(COUNTRY_ALIASES[s] ?? s);
 }
 
-/** Standardizes one record; never throws on bad values. */
-export function standardize(record: PersonRecord): StandardizedPerson {
+/**
+ * The child's own name boxes, with a one-name person (rules `-9`) written one way. Burmese, Karen and Chin names
+ * have no family name, and states record them in one of three ways: the whole name in the last-name box with a
+ * "first name unknown" marker (FNU, the U.S. federal convention), the name repeated in both boxes, or the name
+ * split across them. The first two mean one thing — a given name and no family name — so they become that: the
+ * name is the given name and there is no surname. Otherwise the repeated name counts as an agreeing surname
+ * between every child who carries one (siblings share no part of such a name, but two children named alike would
+ * agree twice), and an FNU record would compare its name as a surname with a given name elsewhere.
+ */
+function ownNameBoxes(record: PersonRecord): { first: string[]; last1: string[]; last2: string[] } {
+  const first = givenTokens(record.firstName);
   const last1 = surnameTokens(record.lastName1);
   const last2 = surnameTokens(record.lastName2);
+  const surnames = [...last1, ...last2];
+  if (
+    first.length === 0 &&
+    surnames.length > 0 &&
+    isNamePlaceholder(record.firstName) &&
+    givenTokens(record.middleName).length === 0
+  )
+    return {
+      first: givenTokens([record.lastName1, record.lastName2].filter((v) => v).join(' ')),
+      last1: [],
+      last2: [],
+    };
+  if (first.length > 0 && first.join(' ') === surnames.join(' ')) return { first, last1: [], last2: [] };
+  return { first, last1, last2 };
+}
+
+/** Standardizes one record; never throws on bad values. */
+export function standardize(record: PersonRecord): StandardizedPerson {
+  const { first, last1, last2 } = ownNameBoxes(record);
   const all: string[] = [];
   for (const t of [...last1, ...last2]) if (!all.includes(t)) all.push(t);
   const parentGiven: StandardGivenName[] = [];
@@ -68,7 +96,6 @@ export function standardize(record: PersonRecord): StandardizedPerson {
     for (const t of tokens) if (!parentSurnames.includes(t)) parentSurnames.push(t);
   }
   const state = foldCode(record.state);
-  const first = givenTokens(record.firstName);
   const middle = givenTokens(record.middleName);
   return {
     recordId: record.recordId,

@@ -62,7 +62,8 @@ describe('accuracy regression', () => {
     // and a record linking into two namesakes is held, which costs 0.2% of recall on this generator and keeps
     // every cluster to one child (issue 12).
     expect(r.pairwise.f1).toBeGreaterThanOrEqual(0.985);
-    expect(r.reviewShare).toBeLessThanOrEqual(0.023);
+    // Rules -9: names with only a shared 01-01 stand-in date go to a person (review 2.38% here, from about 2.3%).
+    expect(r.reviewShare).toBeLessThanOrEqual(0.024);
     expect(r.recallWithReview).toBeGreaterThanOrEqual(0.99);
   }, 120_000);
 
