@@ -246,7 +246,9 @@ export async function buildApp(ctx: GatewayContext, opts: BuildOptions = {}): Pr
 
 /** Only the health routes: what a worker-only process serves to its orchestrator. */
 export async function buildHealthApp(ctx: GatewayContext): Promise<GatewayApp> {
-  const app = Fastify().withTypeProvider<TypeBoxTypeProvider>();
+  // Fastify's default 10 s per plugin is too short for a worker started on a machine at load 20: the soak saw a
+  // restarted worker exit with "Plugin did not start in time: 'healthRoutes'" (issue 18).
+  const app = Fastify({ pluginTimeout: 60_000 }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('ctx', ctx);
   registerProblemHandlers(app);
   // Same rule as the gateway: only declared routes answer.
