@@ -1,4 +1,4 @@
-import { COUNT_CAP, counted, pageSize, type Counted } from './paging.js';
+import { COUNT_CAP, counted, createdBefore, pageSize, type Counted } from './paging.js';
 import { GatewayError } from './errors.js';
 import { listState, rowVisible, shown, type Scope } from './security/scope.js';
 import type { Db } from './store/db.js';
@@ -169,6 +169,8 @@ export interface ExchangeFilter {
   /** Items skipped (the portal's pages); `before` is the API's keyset. */
   offset?: number;
   before?: string;
+  /** With `before`: the id of the last item seen (see {@link createdBefore}). */
+  beforeId?: string;
   /** Business keys the help desk searches by: the child, an exchange (with its child rows), a record request. */
   msixId?: string;
   exchangeId?: string;
@@ -186,13 +188,13 @@ export interface ExchangeFilter {
   stateStudentId?: string;
 }
 
-/** The ledger filter's WHERE clause and its parameters ($1 to $12), shared by the list and its count. */
+/** The ledger filter's WHERE clause and its parameters ($1 to $13), shared by the list and its count. */
 function ledgerWhere(f: ExchangeFilter): { where: string; params: unknown[] } {
   const record = f.recordState && f.stateStudentId ? [f.recordState, f.stateStudentId] : [null, null];
   return {
     where: `($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL
      OR kind = $3)
-       AND ($4::timestamptz IS NULL OR created_at < $4)
+       AND ${createdBefore(4, 13)}
        AND ($5::text IS NULL OR msix_id = $5)
        AND ($6::uuid IS NULL OR id = $6 OR parent_id = $6)
        AND ($7::uuid IS NULL OR id IN (SELECT exchange_id FROM record_requests WHERE id = $7))
@@ -214,6 +216,7 @@ function ledgerWhere(f: ExchangeFilter): { where: string; params: unknown[] } {
       f.from ?? null,
       f.to ?? null,
       ...record,
+      f.before ? (f.beforeId ?? null) : null,
     ],
   };
 }
@@ -221,7 +224,7 @@ function ledgerWhere(f: ExchangeFilter): { where: string; params: unknown[] } {
 export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exchange[]> {
   const { where, params } = ledgerWhere(f);
   const r = await db.query<Row>(
-    `SELECT * FROM exchanges WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $13 OFFSET $14`,
+    `SELECT * FROM exchanges WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $14 OFFSET $15`,
     [...params, pageSize(f.limit), f.offset ?? 0],
   );
   return r.rows.map(fromRow);
@@ -231,7 +234,7 @@ export async function listExchanges(db: Db, f: ExchangeFilter = {}): Promise<Exc
 export async function countExchanges(db: Db, f: ExchangeFilter = {}): Promise<Counted> {
   const { where, params } = ledgerWhere(f);
   const r = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (SELECT 1 FROM exchanges WHERE ${where} LIMIT $13) t`,
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM exchanges WHERE ${where} LIMIT $14) t`,
     [...params, COUNT_CAP + 1],
   );
   return counted(r.rows[0]?.n ?? 0);
@@ -262,7 +265,7 @@ export async function searchLedger(db: Db, scope: Scope, f: ExchangeFilter = {})
 
 /** The filter as the audit trail records it: the keys asked for, without paging or empty ones. */
 function searchedFilter(f: ExchangeFilter): Record<string, string> {
-  const { limit: _limit, offset: _offset, before: _before, ...keys } = f;
+  const { limit: _limit, offset: _offset, before: _before, beforeId: _beforeId, ...keys } = f;
   return Object.fromEntries(Object.entries(keys).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 

@@ -24,6 +24,24 @@ export const pageSize = (limit: number | undefined): number => Math.min(limit ??
  */
 export const COUNT_CAP = 10_000;
 
+/** The lowest uuid: `(created_at, id) < (t, LOWEST_UUID)` holds exactly when `created_at < t`. */
+const LOWEST_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The keyset of the /api/v1 lists that run newest first (`ORDER BY created_at DESC, id DESC`), as SQL over the
+ * parameters numbered `at` (`before`) and `id` (`beforeId`): rows created before `before`, or, given the last item
+ * seen as `before` and `beforeId`, the rows after it. Rows written in one transaction share one `created_at`, so a
+ * time alone skipped the rest of them at a page boundary (the soak's help desk missed dead letters that way); the
+ * four tables stamp `created_at` to the millisecond (migration 200), the precision the API shows, so the last item's
+ * `createdAt` names its row exactly.
+ */
+export function createdBefore(at: number, id: number): string {
+  return (
+    `($${at}::timestamptz IS NULL OR (created_at, id) < ($${at}::timestamptz, ` +
+    `coalesce($${id}::uuid, '${LOWEST_UUID}'::uuid)))`
+  );
+}
+
 /** A list's size as far as it was counted: `capped` when there are more than `COUNT_CAP` and `total` is the cap. */
 export interface Counted {
   total: number;

@@ -19,6 +19,14 @@ export const PageLimit = (defaultSize = DEFAULT_PAGE_SIZE, extra: { default?: nu
     description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${defaultSize}).`,
     ...extra,
   });
+/**
+ * The newest-first lists' keyset companion of `before`: the id of the last item of the previous page, so that the
+ * next page starts right after it even where several items share its `createdAt` (core/paging.ts createdBefore).
+ */
+export const BeforeId = Type.String({
+  format: 'uuid',
+  description: "With `before` (the last item's createdAt): the last item's id; the next page starts after it.",
+});
 /** Items a list skips, bounded by the one paging rule (core/paging.ts): 0 to MAX_OFFSET. */
 export const PageOffset = (extra: { default?: number } = {}) =>
   Type.Integer({

@@ -8,7 +8,7 @@ import { DELIVERY_STATUSES, getDelivery, type Delivery } from '../../core/exchan
 import { cancelDelivery, retryDelivery, type HelpDeskResult } from '../../core/exchange/helpdesk.js';
 import { deliveryView, readDelivery, searchDeliveries } from '../../core/exchange/views.js';
 import { actorOf, scopeOf } from '../plugins/auth.js';
-import { IdParam, PageLimit } from '../schemas.js';
+import { IdParam, BeforeId, PageLimit } from '../schemas.js';
 import { enqueueDeliveries } from './exchange-shared.js';
 
 /** Why a delivery is set aside; the portal's cancel form is checked with it too. */
@@ -52,6 +52,7 @@ export const exchangeDeliveryRoutes: FastifyPluginAsyncTypebox = async (app) => 
           msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
           limit: Type.Optional(PageLimit()),
           before: Type.Optional(Type.String({ format: 'date-time' })),
+          beforeId: Type.Optional(BeforeId),
         }),
       },
     },

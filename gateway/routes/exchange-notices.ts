@@ -8,7 +8,7 @@ import { readNotice, searchNotices, type Notice } from '../../core/exchange/noti
 import { deliveryView } from '../../core/exchange/views.js';
 import { isMsixId } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
-import { IdParam, PageLimit } from '../schemas.js';
+import { IdParam, BeforeId, PageLimit } from '../schemas.js';
 import { enqueueDeliveries, stateCaller } from './exchange-shared.js';
 
 /** The departure notice body; the portal's form is checked with it too. */
@@ -104,6 +104,7 @@ export const exchangeNoticeRoutes: FastifyPluginAsyncTypebox = async (app) => {
           kind: Type.Optional(Type.Union([Type.Literal('move'), Type.Literal('departure')])),
           limit: Type.Optional(PageLimit()),
           before: Type.Optional(Type.String({ format: 'date-time' })),
+          beforeId: Type.Optional(BeforeId),
         }),
       },
     },

@@ -16,7 +16,7 @@ import {
 import { grounds } from '../../core/security/scope.js';
 import { Identity, Parent, isMsixId } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../plugins/auth.js';
-import { IdParam, PageLimit } from '../schemas.js';
+import { IdParam, BeforeId, PageLimit } from '../schemas.js';
 import { enqueueDeliveries, stateCaller } from './exchange-shared.js';
 
 export const PURPOSES = [
@@ -296,6 +296,7 @@ export const exchangeRequestRoutes: FastifyPluginAsyncTypebox = async (app) => {
           msixId: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
           limit: Type.Optional(PageLimit()),
           before: Type.Optional(Type.String({ format: 'date-time' })),
+          beforeId: Type.Optional(BeforeId),
         }),
         response: { 200: Type.Object({ items: Type.Array(RequestView) }) },
       },

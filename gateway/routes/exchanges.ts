@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { readExchange, searchLedger, type ExchangeStatus } from '../../core/ledger.js';
-import { IdParam, PageLimit } from '../schemas.js';
+import { IdParam, BeforeId, PageLimit } from '../schemas.js';
 import { scopeOf } from '../plugins/auth.js';
 import { GatewayError } from '../../core/errors.js';
 import type { FieldIssue } from '@msix/adapter-sdk/canonical';
@@ -120,6 +120,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
           kind: Type.Optional(Type.String()),
           limit: Type.Optional(PageLimit()),
           before: Type.Optional(Type.String({ format: 'date-time' })),
+          beforeId: Type.Optional(BeforeId),
           ...LEDGER_KEYS,
         }),
         response: { 200: Type.Object({ items: Type.Array(Type.Ref('Exchange')) }) },

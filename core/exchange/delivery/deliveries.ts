@@ -1,4 +1,4 @@
-import { COUNT_CAP, counted, pageSize, type Counted } from '../../paging.js';
+import { COUNT_CAP, counted, createdBefore, pageSize, type Counted } from '../../paging.js';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/db.js';
 import { createExchange, type Exchange } from '../../ledger.js';
@@ -224,14 +224,16 @@ export interface DeliveryFilter {
   /** Items skipped (the portal's pages); `before` is the API's keyset. */
   offset?: number;
   before?: string;
+  /** With `before`: the id of the last item seen (see {@link createdBefore}). */
+  beforeId?: string;
 }
 
-/** The delivery filter's WHERE clause and its parameters ($1 to $7), shared by the list and its count. */
+/** The delivery filter's WHERE clause and its parameters ($1 to $8), shared by the list and its count. */
 function deliveryWhere(f: DeliveryFilter): { where: string; params: unknown[] } {
   return {
     where: `($1::text IS NULL OR state_code = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL
      OR kind = $3)
-       AND ($4::text IS NULL OR msix_id = $4) AND ($5::timestamptz IS NULL OR created_at < $5)
+       AND ($4::text IS NULL OR msix_id = $4) AND ${createdBefore(5, 8)}
        AND ($6::uuid IS NULL OR notice_id = $6) AND ($7::uuid IS NULL OR request_id = $7)`,
     params: [
       f.stateCode ?? null,
@@ -241,6 +243,7 @@ function deliveryWhere(f: DeliveryFilter): { where: string; params: unknown[] } 
       f.before ?? null,
       f.noticeId && isExchangeUuid(f.noticeId) ? f.noticeId : null,
       f.requestId && isExchangeUuid(f.requestId) ? f.requestId : null,
+      f.before ? (f.beforeId ?? null) : null,
     ],
   };
 }
@@ -249,7 +252,7 @@ function deliveryWhere(f: DeliveryFilter): { where: string; params: unknown[] } 
 export async function listDeliveries(db: Db, f: DeliveryFilter = {}): Promise<Delivery[]> {
   const { where, params } = deliveryWhere(f);
   const r = await db.query<DeliveryRow>(
-    `SELECT * FROM deliveries WHERE ${where} ORDER BY created_at DESC, id LIMIT $8 OFFSET $9`,
+    `SELECT * FROM deliveries WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $9 OFFSET $10`,
     [...params, pageSize(f.limit), f.offset ?? 0],
   );
   return r.rows.map(deliveryFromRow);
@@ -259,7 +262,7 @@ export async function listDeliveries(db: Db, f: DeliveryFilter = {}): Promise<De
 export async function countDeliveries(db: Db, f: DeliveryFilter = {}): Promise<Counted> {
   const { where, params } = deliveryWhere(f);
   const r = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (SELECT 1 FROM deliveries WHERE ${where} LIMIT $8) t`,
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM deliveries WHERE ${where} LIMIT $9) t`,
     [...params, COUNT_CAP + 1],
   );
   return counted(r.rows[0]?.n ?? 0);

@@ -1,4 +1,4 @@
-import { pageSize } from '../../paging.js';
+import { createdBefore, pageSize } from '../../paging.js';
 import type { Student } from '@msix/adapter-sdk/canonical';
 import type { Db } from '../../store/db.js';
 import { GatewayError } from '../../errors.js';
@@ -253,6 +253,8 @@ export interface NoticeFilter {
   kind?: 'move' | 'departure';
   limit?: number;
   before?: string;
+  /** With `before`: the id of the last item seen (see {@link createdBefore}). */
+  beforeId?: string;
 }
 
 /** Notices newest first; `state` matches either end of the move. */
@@ -260,9 +262,16 @@ export async function listNotices(db: Db, f: NoticeFilter = {}): Promise<Notice[
   const r = await db.query<Row>(
     `SELECT * FROM move_notices WHERE ($1::text IS NULL OR from_state = $1 OR to_state = $1) AND ($2::text IS NULL
      OR msix_id = $2)
-       AND ($3::text IS NULL OR kind = $3) AND ($4::timestamptz IS NULL OR created_at < $4)
-     ORDER BY created_at DESC LIMIT $5`,
-    [f.state ?? null, f.msixId ?? null, f.kind ?? null, f.before ?? null, pageSize(f.limit)],
+       AND ($3::text IS NULL OR kind = $3) AND ${createdBefore(4, 6)}
+     ORDER BY created_at DESC, id DESC LIMIT $5`,
+    [
+      f.state ?? null,
+      f.msixId ?? null,
+      f.kind ?? null,
+      f.before ?? null,
+      pageSize(f.limit),
+      f.before ? (f.beforeId ?? null) : null,
+    ],
   );
   return r.rows.map(fromRow);
 }

@@ -1,4 +1,4 @@
-import { COUNT_CAP, counted, pageSize, type Counted } from '../../paging.js';
+import { COUNT_CAP, counted, createdBefore, pageSize, type Counted } from '../../paging.js';
 import type { Db } from '../../store/db.js';
 import { GatewayError } from '../../errors.js';
 import { listState, rowVisible, type Scope } from '../../security/scope.js';
@@ -247,21 +247,29 @@ export interface RequestFilter {
   /** Items skipped (the portal's pages); `before` is the API's keyset. */
   offset?: number;
   before?: string;
+  /** With `before`: the id of the last item seen (see {@link createdBefore}). */
+  beforeId?: string;
 }
 
-/** The request filter's WHERE clause and its parameters ($1 to $4), shared by the list and its count. */
+/** The request filter's WHERE clause and its parameters ($1 to $5), shared by the list and its count. */
 function requestWhere(f: RequestFilter): { where: string; params: unknown[] } {
   return {
     where: `($1::text IS NULL OR requesting_state = $1) AND ($2::text IS NULL OR status = $2)
-       AND ($3::text IS NULL OR msix_id = $3) AND ($4::timestamptz IS NULL OR created_at < $4)`,
-    params: [f.requestingState ?? null, f.status ?? null, f.msixId ?? null, f.before ?? null],
+       AND ($3::text IS NULL OR msix_id = $3) AND ${createdBefore(4, 5)}`,
+    params: [
+      f.requestingState ?? null,
+      f.status ?? null,
+      f.msixId ?? null,
+      f.before ?? null,
+      f.before ? (f.beforeId ?? null) : null,
+    ],
   };
 }
 
 export async function listRequests(db: Db, f: RequestFilter = {}): Promise<RecordRequest[]> {
   const { where, params } = requestWhere(f);
   const r = await db.query<Row>(
-    `SELECT * FROM record_requests WHERE ${where} ORDER BY created_at DESC, id LIMIT $5 OFFSET $6`,
+    `SELECT * FROM record_requests WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $6 OFFSET $7`,
     [...params, pageSize(f.limit), f.offset ?? 0],
   );
   if (!r.rows.length) return [];
@@ -281,7 +289,7 @@ export async function listRequests(db: Db, f: RequestFilter = {}): Promise<Recor
 export async function countRequests(db: Db, f: RequestFilter = {}): Promise<Counted> {
   const { where, params } = requestWhere(f);
   const r = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (SELECT 1 FROM record_requests WHERE ${where} LIMIT $5) t`,
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM record_requests WHERE ${where} LIMIT $6) t`,
     [...params, COUNT_CAP + 1],
   );
   return counted(r.rows[0]?.n ?? 0);
