@@ -12,8 +12,11 @@ describe('a worker killed twice during one ingest', () => {
   let w: FaultWorld;
   let gateway: Proc;
   const STUDENTS = 600;
-  // Small batches so the file spans many checkpoints and a kill lands in the middle of it.
-  const WORKER_ENV = { INGEST_BATCH_SIZE: '10' };
+  // Small batches so the file spans many checkpoints (300) and a kill lands in the middle of it: with 60, a worker
+  // on a quiet machine committed every remaining batch between the poll that saw 3 more and the kill, and the last
+  // worker had nothing to resume.
+  const BATCH = 2;
+  const WORKER_ENV = { INGEST_BATCH_SIZE: String(BATCH) };
   beforeAll(async () => {
     w = await startFaultWorld();
     gateway = await w.start('gateway');
@@ -46,6 +49,7 @@ describe('a worker killed twice during one ingest', () => {
       });
       await worker.stop('SIGKILL');
       expect(await status(exchangeId)).toBe('processing');
+      expect(await checkpoints(exchangeId), 'the kill landed before the last batch').toBeLessThan(STUDENTS / BATCH);
     }
     const last = await w.start('worker', { ...WORKER_ENV, LOG_LEVEL: 'info' });
     await until('the file completed', async () => (await status(exchangeId)) === 'completed', 90_000);
