@@ -2,6 +2,7 @@ import type { Db } from './store/db.js';
 import type { ModuleSqlFile } from './store/migrate.js';
 import { canonicalJson } from './canonical-json.js';
 import { storable } from './security/text-safety.js';
+import { groupCommit, type ItemOutcome } from '../lib/group-commit.js';
 
 /** Who did something: a machine client of a state, a person, or the system itself. */
 export interface Actor {
@@ -132,62 +133,47 @@ export async function appendAudit(
 /** Most events one grouped append writes. */
 const GROUP_MAX = 200;
 
-interface Pending {
-  item: AppendItem;
-  resolve(r: { seq: number; hash: string }): void;
-  reject(e: unknown): void;
-}
-
-const groups = new WeakMap<Db, { queue: Pending[]; flushing: boolean }>();
-
-async function flush(db: Db, g: { queue: Pending[]; flushing: boolean }): Promise<void> {
-  g.flushing = true;
-  while (g.queue.length) {
-    const batch = g.queue.splice(0, GROUP_MAX);
-    try {
-      const rows = await appendItems(
-        db,
-        batch.map((p) => p.item),
+/** One append round: the events in one statement; if the database refuses it, each alone (only its caller fails). */
+async function appendRound(db: Db, items: AppendItem[]): Promise<ItemOutcome<{ seq: number; hash: string }>[]> {
+  try {
+    return (await appendItems(db, items)).map((value) => ({ ok: true, value }));
+  } catch (error) {
+    if (items.length === 1) return [{ ok: false, error }];
+    const out: ItemOutcome<{ seq: number; hash: string }>[] = [];
+    for (const item of items)
+      out.push(
+        await appendItems(db, [item]).then(
+          (rows) => ({ ok: true as const, value: rows[0]! }),
+          (err: unknown) => ({ ok: false as const, error: err }),
+        ),
       );
-      for (const [i, p] of batch.entries()) p.resolve(rows[i]!);
-    } catch (e) {
-      // One event the database refuses must not take the others with it: each is tried alone, and only its own
-      // caller sees the failure.
-      if (batch.length === 1) batch[0]!.reject(e);
-      else
-        for (const p of batch)
-          await appendItems(db, [p.item]).then(
-            (rows) => p.resolve(rows[0]!),
-            (err: unknown) => p.reject(err),
-          );
-    }
+    return out;
   }
-  g.flushing = false;
 }
+
+const groups = new WeakMap<Db, (item: AppendItem) => Promise<{ seq: number; hash: string }>>();
 
 /**
- * {@link appendAudit} for many concurrent requests of one process (group commit): events that arrive while an
- * append is running wait for it and then go to the database together, in one statement and one turn of the append
- * lock, in the order they arrived. Each caller still resolves only once its own event is committed, so a request
- * answers only after its disclosure is on the trail. `db` must be the pool, never a transaction: the events of
- * several requests commit together.
+ * {@link appendAudit} for many concurrent requests of one process (group commit, lib/group-commit.ts): events that
+ * arrive while an append is running wait for it and then go to the database together, in one statement and one turn
+ * of the append lock, in the order they arrived. Each caller still resolves only once its own event is committed, so
+ * a request answers only after its disclosure is on the trail. `db` must be the pool, never a transaction: the events
+ * of several requests commit together.
  */
 export function appendAuditGrouped(
   db: Db,
   input: AuditInput,
   clock: () => number = Date.now,
 ): Promise<{ seq: number; hash: string }> {
-  let g = groups.get(db);
-  if (!g) groups.set(db, (g = { queue: [], flushing: false }));
+  let submit = groups.get(db);
+  if (!submit) groups.set(db, (submit = groupCommit((items) => appendRound(db, items), { max: GROUP_MAX })));
   let item: AppendItem;
   try {
     item = appendItem(input, clock);
   } catch (e) {
     return Promise.reject(e);
   }
-  const done = new Promise<{ seq: number; hash: string }>((resolve, reject) => g.queue.push({ item, resolve, reject }));
-  if (!g.flushing) void flush(db, g);
-  return done;
+  return submit(item);
 }
 
 /** A review, merge or split decision on consolidated students, as the audit trail records it. */

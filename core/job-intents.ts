@@ -11,6 +11,7 @@
 import { QUEUES, ingestJobId, matchJobId, type JobPayloads, type JobQueue, type QueueName } from './jobs.js';
 import type { RecoverableJobQueue } from './jobs.js';
 import type { Db } from './store/db.js';
+import { groupCommit } from '../lib/group-commit.js';
 
 export interface JobIntent<Q extends QueueName = QueueName> {
   queue: Q;
@@ -77,49 +78,35 @@ export function enqueueIntentsInBackground(queue: JobQueue, intents: readonly Jo
     });
 }
 
-interface PendingEnqueue {
-  intents: readonly JobIntent[];
-  done(failed: number): void;
-}
-
-const enqueueGroups = new WeakMap<JobQueue, { waiting: PendingEnqueue[]; running: boolean }>();
-
 /** Most intents one grouped enqueue sends (one round trip where the queue takes many at once). */
 const GROUP_MAX = 500;
 
+const enqueueGroups = new WeakMap<JobQueue, (intents: readonly JobIntent[]) => Promise<number>>();
+
 /**
- * {@link enqueueIntents} for many concurrent requests of one process: intents that arrive while an enqueue is
- * running wait for it and then go to the queue together (one round trip to Redis for all of them instead of one
- * each). Each caller still learns how many of its own intents could not be enqueued, and only after its enqueue
- * was tried, so it can record them for the recovery pass exactly as with {@link enqueueIntents}.
+ * {@link enqueueIntents} for many concurrent requests of one process (group commit, lib/group-commit.ts): intents
+ * that arrive while an enqueue is running wait for it and then go to the queue together (one round trip to Redis for
+ * all of them instead of one each). Each caller still learns how many of its own intents could not be enqueued, and
+ * only after its enqueue was tried, so it can record them for the recovery pass exactly as with
+ * {@link enqueueIntents}.
  */
 export function enqueueIntentsGrouped(queue: JobQueue, intents: readonly JobIntent[]): Promise<number> {
   if (!intents.length) return Promise.resolve(0);
-  let g = enqueueGroups.get(queue);
-  if (!g) enqueueGroups.set(queue, (g = { waiting: [], running: false }));
-  const group = g;
-  const mine = new Promise<number>((done) => group.waiting.push({ intents, done }));
-  if (!group.running) void runGroup(queue, group);
-  return mine;
-}
-
-async function runGroup(queue: JobQueue, g: { waiting: PendingEnqueue[]; running: boolean }): Promise<void> {
-  g.running = true;
-  while (g.waiting.length) {
-    const batch: PendingEnqueue[] = [];
-    let n = 0;
-    while (g.waiting.length && (n === 0 || n + g.waiting[0]!.intents.length <= GROUP_MAX)) {
-      const p = g.waiting.shift()!;
-      batch.push(p);
-      n += p.intents.length;
-    }
-    const all = batch.flatMap((p) => p.intents);
-    const failed = await enqueueIntents(queue, all).catch(() => all.length);
-    // When some could not be enqueued, each caller records all of its intents: recording one whose job was enqueued
-    // costs nothing (the job or the recovery pass deletes it), missing one would lose work.
-    for (const p of batch) p.done(failed ? p.intents.length : 0);
+  let submit = enqueueGroups.get(queue);
+  if (!submit) {
+    submit = groupCommit(
+      async (groups: (readonly JobIntent[])[]) => {
+        const all = groups.flat();
+        const failed = await enqueueIntents(queue, all).catch(() => all.length);
+        // When some could not be enqueued, each caller records all of its intents: recording one whose job was
+        // enqueued costs nothing (the job or the recovery pass deletes it), missing one would lose work.
+        return groups.map((g) => ({ ok: true as const, value: failed ? g.length : 0 }));
+      },
+      { max: GROUP_MAX, weight: (g) => g.length },
+    );
+    enqueueGroups.set(queue, submit);
   }
-  g.running = false;
+  return submit(intents);
 }
 
 async function enqueueInBulk(queue: JobQueue, intents: readonly JobIntent[]): Promise<number> {
