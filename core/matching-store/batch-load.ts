@@ -16,7 +16,7 @@
  * exclusively, so match jobs wait and then find their records done.
  */
 import type { ConsolidationOptions } from '../consolidate.js';
-import { linkBatch, type BatchResult } from '../matching/batch.js';
+import { linkBatch, prepareBatch, type BatchResult, type PreparedBatch } from '../matching/batch.js';
 import { personComparisonSet } from '../matching/person-comparisons.js';
 import { CompiledModel } from '../matching/scoring.js';
 import { buildTermFrequencies } from '../matching/term-frequency.js';
@@ -34,7 +34,6 @@ import { MATCH_BATCH_LOCK } from './place.js';
 import { followMerges } from './students-live.js';
 import {
   clusterPartitions,
-  prepareBatch,
   runPartition,
   scorePartitioned,
   scorerId,
@@ -42,7 +41,6 @@ import {
   type PartitionOutcome,
   type PartitionRun,
   type PartitionedOptions,
-  type PreparedBatch,
 } from './batch-partitions.js';
 
 export interface BatchLoadOptions {

@@ -28,50 +28,18 @@ import { hostname } from 'node:os';
 import {
   EdgeList,
   batchConflictFloor,
-  batchPrefilter,
-  batchScorer,
-  batchTermFrequencies,
   clusterScoredPairs,
   emptyScoredPairs,
   fileCandidatePair,
   type BatchOptions,
   type BatchResult,
+  type PreparedBatch,
   type ReviewPair,
   type ScoredPairs,
 } from '../matching/batch.js';
-import type { PairPrefilter } from '../matching/batch-prefilter.js';
-import { BlockIndex, type PairPlan } from '../matching/block-index.js';
-import type { ComparisonSet } from '../matching/compare/field-comparison.js';
-import type { MatchModel } from '../matching/model.js';
-import type { CompiledModel } from '../matching/scoring.js';
+import type { PairPlan } from '../matching/block-index.js';
 import { QUEUES, type JobQueue } from '../jobs.js';
 import type { Db } from '../store/db.js';
-
-/** Everything a batch scores with, built the same way by the coordinator and every worker. */
-export interface PreparedBatch<R> {
-  records: readonly R[];
-  set: ComparisonSet<R>;
-  plan: PairPlan;
-  scorer: CompiledModel<R>;
-  prefilter: PairPrefilter<R> | null;
-  blockingEntries: number;
-}
-
-/** The blocking index, plan, scorer and pre-filter of a batch, exactly as `linkBatch` builds them. */
-export function prepareBatch<R>(
-  records: readonly R[],
-  set: ComparisonSet<R>,
-  model: MatchModel,
-  options: Pick<BatchOptions, 'maxBlockSize' | 'termFrequencies' | 'prefilter'> = {},
-): PreparedBatch<R> {
-  const n = records.length;
-  const index = new BlockIndex({ maxBlockSize: options.maxBlockSize ?? model.maxBlockSize }, n * 12);
-  for (let i = 0; i < n; i++) index.add(i, set.blockingKeys(records[i]!));
-  const plan = index.pairPlan();
-  const scorer = batchScorer(set, model, n, batchTermFrequencies(records, set, model, options));
-  const prefilter = batchPrefilter(records, scorer, plan, options);
-  return { records, set, plan, scorer, prefilter, blockingEntries: index.entryCount };
-}
 
 /**
  * Cuts the plan's blocks into at most `parts` consecutive ranges [lo, hi) of about equal pair counts (a block of s
@@ -108,35 +76,23 @@ export interface OrderedEdges {
   length: number;
 }
 
+/** An {@link EdgeList} that also keeps, per edge, the rank of the first shared block at the time it was pushed. */
 class EdgeBuffer {
-  a = new Int32Array(256);
-  b = new Int32Array(256);
-  t = new Int32Array(256);
-  w = new Float64Array(256);
-  length = 0;
+  private readonly edges = new EdgeList(256);
+  private t = new Int32Array(256);
   constructor(private readonly rank: { t: number }) {}
   push(a: number, b: number, w: number): void {
-    if (this.length === this.a.length) {
-      const size = this.a.length * 2;
-      const grow = <A extends Int32Array | Float64Array>(x: A, make: (n: number) => A) => {
-        const y = make(size);
-        y.set(x);
-        return y;
-      };
-      this.a = grow(this.a, (n) => new Int32Array(n));
-      this.b = grow(this.b, (n) => new Int32Array(n));
-      this.t = grow(this.t, (n) => new Int32Array(n));
-      this.w = grow(this.w, (n) => new Float64Array(n));
+    const k = this.edges.length;
+    if (k === this.t.length) {
+      const grown = new Int32Array(k * 2);
+      grown.set(this.t);
+      this.t = grown;
     }
-    this.a[this.length] = a;
-    this.b[this.length] = b;
-    this.t[this.length] = this.rank.t;
-    this.w[this.length] = w;
-    this.length++;
+    this.t[k] = this.rank.t;
+    this.edges.push(a, b, w);
   }
   done(): OrderedEdges {
-    const n = this.length;
-    return { a: this.a.slice(0, n), b: this.b.slice(0, n), t: this.t.slice(0, n), w: this.w.slice(0, n), length: n };
+    return { ...this.edges.data(), t: this.t.slice(0, this.edges.length) };
   }
 }
 

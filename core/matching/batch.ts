@@ -307,6 +307,44 @@ export function linkBatch<R>(
 ): BatchResult {
   const n = records.length;
   const progress = options.onProgress ?? (() => {});
+  const batch = prepareBatch(records, set, model, options);
+  const scored = scorePairRange(records, set, batch.scorer, batch.plan, 0, n, emptyScoredPairs(), {
+    skipPair: options.skipPair,
+    prefilter: batch.prefilter,
+    onProgress: (done) => progress('scoring', done, n),
+  });
+  return clusterScoredPairs(
+    records,
+    batch.scorer,
+    scored,
+    { blockingEntries: batch.blockingEntries, skippedBlocks: batch.plan.skippedBlocks },
+    options,
+  );
+}
+
+/** Everything a batch scores with: the blocking index's plan, the scorer and the pre-filter. */
+export interface PreparedBatch<R> {
+  records: readonly R[];
+  set: ComparisonSet<R>;
+  plan: PairPlan;
+  scorer: CompiledModel<R>;
+  prefilter: PairPrefilter<R> | null;
+  blockingEntries: number;
+}
+
+/**
+ * First half of {@link linkBatch}: blocking keys into the index, its pair plan, the term frequencies, the scorer and
+ * the pre-filter. The partitioned batch (core/matching-store/batch-partitions.ts) builds it the same way in the
+ * coordinator and every worker, so all of them score the same pairs alike.
+ */
+export function prepareBatch<R>(
+  records: readonly R[],
+  set: ComparisonSet<R>,
+  model: MatchModel,
+  options: Pick<BatchOptions, 'maxBlockSize' | 'termFrequencies' | 'prefilter' | 'onProgress'> = {},
+): PreparedBatch<R> {
+  const n = records.length;
+  const progress = options.onProgress ?? (() => {});
   const index = new BlockIndex({ maxBlockSize: options.maxBlockSize ?? model.maxBlockSize }, n * 12);
   for (let i = 0; i < n; i++) {
     index.add(i, set.blockingKeys(records[i]!));
@@ -315,18 +353,7 @@ export function linkBatch<R>(
   const plan = index.pairPlan();
   const scorer = batchScorer(set, model, n, batchTermFrequencies(records, set, model, options));
   const prefilter = batchPrefilter(records, scorer, plan, options);
-  const scored = scorePairRange(records, set, scorer, plan, 0, n, emptyScoredPairs(), {
-    skipPair: options.skipPair,
-    prefilter,
-    onProgress: (done) => progress('scoring', done, n),
-  });
-  return clusterScoredPairs(
-    records,
-    scorer,
-    scored,
-    { blockingEntries: index.entryCount, skippedBlocks: plan.skippedBlocks },
-    options,
-  );
+  return { records, set, plan, scorer, prefilter, blockingEntries: index.entryCount };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { linkBatch, type BatchResult } from '../../core/matching/batch.js';
+import { linkBatch, prepareBatch, type BatchResult } from '../../core/matching/batch.js';
 import { loadDefaultModel } from '../../core/matching/default-model.js';
 import { personComparisonSet } from '../../core/matching/person-comparisons.js';
 import { standardize } from '../../core/matching/standardize.js';
@@ -8,7 +8,6 @@ import {
   clusterPartitions,
   decodePartition,
   encodePartition,
-  prepareBatch,
   scoreBlockRange,
 } from '../../core/matching-store/batch-partitions.js';
 import { partitionWorker, runBatchLoad, type BatchLoadReport } from '../../core/matching-store/batch-load.js';
