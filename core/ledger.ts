@@ -2,7 +2,7 @@ import { COUNT_CAP, counted, createdBefore, pageSize, type Counted } from './pag
 import { GatewayError } from './errors.js';
 import { listState, rowVisible, shown, type Scope } from './security/scope.js';
 import type { Db } from './store/db.js';
-import type { ExchangeId } from '@msix/adapter-sdk/canonical';
+import type { ExchangeId, FieldIssue } from '@msix/adapter-sdk/canonical';
 
 export type ExchangeDirection = 'inbound' | 'outbound';
 /** Ledger statuses, in the order an exchange usually moves through them. */
@@ -186,6 +186,28 @@ export interface ExchangeFilter {
    */
   recordState?: string;
   stateStudentId?: string;
+}
+
+/**
+ * The one rule the key schema cannot say: a state student id means nothing without its state (ids repeat across
+ * states), and a state alone is not a key. The problem names the missing half, for the API and the ledger page
+ * (both ask it before searching).
+ */
+export function ledgerKeyPairIssue(q: { recordState?: string; stateStudentId?: string }): FieldIssue | null {
+  if (!!q.recordState === !!q.stateStudentId) return null;
+  return q.stateStudentId
+    ? {
+        path: '/recordState',
+        rule: 'required',
+        message: 'A state student id needs its state: ids repeat across states',
+        fix: 'Give the two letters of the state that assigned the id (recordState)',
+      }
+    : {
+        path: '/stateStudentId',
+        rule: 'required',
+        message: 'A state alone finds no student',
+        fix: "Give the state's student id too (stateStudentId), or filter by the exchange's state instead",
+      };
 }
 
 /** The ledger filter's WHERE clause and its parameters ($1 to $13), shared by the list and its count. */

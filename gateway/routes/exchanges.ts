@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { readExchange, searchLedger, type ExchangeStatus } from '../../core/ledger.js';
+import { ledgerKeyPairIssue, readExchange, searchLedger, type ExchangeStatus } from '../../core/ledger.js';
 import { IdParam, BeforeId, PageLimit } from '../schemas.js';
 import { scopeOf } from '../plugins/auth.js';
 import { GatewayError } from '../../core/errors.js';
-import type { FieldIssue } from '@msix/adapter-sdk/canonical';
 
 export const ExchangeSchema = Type.Object(
   {
@@ -61,27 +60,6 @@ export const LEDGER_KEYS = {
     }),
   ),
 };
-
-/**
- * The one rule the key schema cannot say: a state student id means nothing without its state (ids repeat across
- * states), and a state alone is not a key. The problem names the missing half, for the API and the ledger page.
- */
-export function ledgerKeyPairIssue(q: { recordState?: string; stateStudentId?: string }): FieldIssue | null {
-  if (!!q.recordState === !!q.stateStudentId) return null;
-  return q.stateStudentId
-    ? {
-        path: '/recordState',
-        rule: 'required',
-        message: 'A state student id needs its state: ids repeat across states',
-        fix: 'Give the two letters of the state that assigned the id (recordState)',
-      }
-    : {
-        path: '/stateStudentId',
-        rule: 'required',
-        message: 'A state alone finds no student',
-        fix: "Give the state's student id too (stateStudentId), or filter by the exchange's state instead",
-      };
-}
 
 /** Who reads the ledger (the API and the help desk's ledger pages): a state-bound caller sees its own state's. */
 export const LEDGER_READ = {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { installedAdapters, publicDisabled } from '../../../adapters/registry.js';
-import { countLedger, readExchange, searchLedger, type Exchange } from '../../../core/ledger.js';
+import { countLedger, ledgerKeyPairIssue, readExchange, searchLedger, type Exchange } from '../../../core/ledger.js';
 import { DELIVERY_STATUSES } from '../../../core/exchange/delivery/deliveries.js';
 import { HELP_DESK_ACTIONABLE } from '../../../core/exchange/helpdesk.js';
 import {
@@ -15,7 +15,7 @@ import { BullJobQueue } from '../../../runtime/queue.js';
 import { createAjv, toFieldIssues } from '@msix/adapter-sdk/canonical';
 import { scopeOf } from '../../plugins/auth.js';
 import { CancelBody, cancelNow, DELIVERIES_ACT, DELIVERIES_READ, retryNow } from '../../routes/exchange-deliveries.js';
-import { LEDGER_KEYS, LEDGER_READ, ledgerKeyPairIssue } from '../../routes/exchanges.js';
+import { LEDGER_KEYS, LEDGER_READ } from '../../routes/exchanges.js';
 import { IdParam } from '../../schemas.js';
 import { Field, Select, fieldErrors, type FieldErrors } from '../forms.js';
 import { PageQuery, PageStatus, Pagination, pageHref, pageCaption, paged, toLastPage, type Paged } from '../paging.js';
