@@ -30,6 +30,7 @@ import {
   upperKey,
   weightedPicker,
   type WeightedPicker,
+  writtenRecord,
 } from '../synthetic-common/scaffold.js';
 
 export interface GeneratorBOptions {
@@ -345,23 +346,22 @@ function render(
   const mom = parent(kid.mother);
   const [p1, p2] = rng.chance(habit.motherFirst) ? [mom, dad] : [dad, mom];
   const place = rng.chance(0.45) ? kid.place : null;
-  return {
-    recordId,
-    state,
-    stateStudentId: sid,
-    firstName: text(given),
-    middleName: text(middle),
-    lastName1: text(last1),
-    lastName2: text(last2),
-    sex,
-    birthDate: birth === null ? null : isoDate(birth),
-    multipleBirth,
-    birthCity: place ? text(place[0]) : null,
-    birthState: place ? text(place[1]) : null,
-    birthCountry: place ? place[2] : null,
-    parent1FirstName: text(p1[0]),
-    parent1LastName: text(p1[1]),
-    parent2FirstName: text(p2[0]),
-    parent2LastName: text(p2[1]),
-  };
+  return writtenRecord(
+    {
+      recordId,
+      state,
+      stateStudentId: sid,
+      given,
+      middle,
+      last1,
+      last2,
+      sex,
+      birthDate: birth === null ? null : isoDate(birth),
+      multipleBirth,
+      place,
+      parent1: p1,
+      parent2: p2,
+    },
+    text,
+  );
 }

@@ -30,6 +30,7 @@ import {
   validDate,
   weightedPicker,
   type Date3,
+  writtenRecord,
 } from '../synthetic-common/scaffold.js';
 
 export interface GeneratorCOptions {
@@ -441,23 +442,22 @@ function render(
   const mom = parent(kid.mother);
   const [p1, p2] = rng.chance(sys.motherFirst) ? [mom, dad] : [dad, mom];
   const place = rng.chance(0.5) ? kid.place : null;
-  return {
-    recordId,
-    state,
-    stateStudentId: sid,
-    firstName: cut(given),
-    middleName: cut(middle),
-    lastName1: cut(last1),
-    lastName2: cut(last2),
-    sex,
-    birthDate: recordedDate(rng, sys, kid.birth),
-    multipleBirth,
-    birthCity: place ? cut(place[0]) : null,
-    birthState: place ? cut(place[1]) : null,
-    birthCountry: place ? place[2] : null,
-    parent1FirstName: cut(p1[0]),
-    parent1LastName: cut(p1[1]),
-    parent2FirstName: cut(p2[0]),
-    parent2LastName: cut(p2[1]),
-  };
+  return writtenRecord(
+    {
+      recordId,
+      state,
+      stateStudentId: sid,
+      given,
+      middle,
+      last1,
+      last2,
+      sex,
+      birthDate: recordedDate(rng, sys, kid.birth),
+      multipleBirth,
+      place,
+      parent1: p1,
+      parent2: p2,
+    },
+    cut,
+  );
 }

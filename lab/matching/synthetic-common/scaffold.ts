@@ -6,6 +6,7 @@
  * exactly once, as `SeededRandom.pickWeighted` does, so moving a generator onto them does not change its output.
  */
 import type { SeededRandom } from '@msix/adapter-sdk/random';
+import type { PersonRecord, Sex } from '../../../core/matching/types.js';
 
 /** [value, relative weight] as the name lists are written. */
 export type WeightedList = ReadonlyArray<readonly [string, number]>;
@@ -52,3 +53,55 @@ export const unaccent = (s: string): string => s.normalize('NFD').replace(/[\u03
 
 /** Lookup key of a name in a generator's own tables: unaccented upper case. */
 export const upperKey = (s: string): string => unaccent(s).toUpperCase();
+
+/** A name as a state's system holds it: first and last part (either may be missing). */
+export type WrittenName = readonly [string | null, string | null];
+
+/** What a state's system wrote of one child, before its text habit (accents, case, width) is applied. */
+export interface WrittenChild {
+  recordId: string;
+  state: string;
+  stateStudentId: string;
+  given: string | null;
+  middle: string | null;
+  last1: string | null;
+  last2: string | null;
+  sex: Sex | null;
+  birthDate: string | null;
+  multipleBirth: boolean | null;
+  /** Birth city, state and country; the country is a code and never goes through the text habit. */
+  place: readonly [string, string, string] | null;
+  parent1: WrittenName;
+  parent2: WrittenName;
+}
+
+/**
+ * The record a state's system sends for `c`: each name and place through the system's text habit (`givenText` for
+ * the given name, where a system's field is narrower), in one fixed order. The habits draw nothing from the random
+ * generator, so generators moved onto this give the same records.
+ */
+export function writtenRecord(
+  c: WrittenChild,
+  text: (s: string | null) => string | null,
+  givenText: (s: string | null) => string | null = text,
+): PersonRecord {
+  return {
+    recordId: c.recordId,
+    state: c.state,
+    stateStudentId: c.stateStudentId,
+    firstName: givenText(c.given),
+    middleName: text(c.middle),
+    lastName1: text(c.last1),
+    lastName2: text(c.last2),
+    sex: c.sex,
+    birthDate: c.birthDate,
+    multipleBirth: c.multipleBirth,
+    birthCity: c.place ? text(c.place[0]) : null,
+    birthState: c.place ? text(c.place[1]) : null,
+    birthCountry: c.place ? c.place[2] : null,
+    parent1FirstName: text(c.parent1[0]),
+    parent1LastName: text(c.parent1[1]),
+    parent2FirstName: text(c.parent2[0]),
+    parent2LastName: text(c.parent2[1]),
+  };
+}

@@ -34,6 +34,7 @@ import {
   weightedPicker,
   type Date3,
   type WeightedPicker,
+  writtenRecord,
 } from '../synthetic-common/scaffold.js';
 import {
   BURMESE_SYLLABLES,
@@ -508,23 +509,23 @@ function render(
     [p1, p2] = rng.chance(sys.motherFirst) ? [mom, dad] : [dad, mom];
   }
   const place = rng.chance(0.4) ? kid.place : null;
-  return {
-    recordId,
-    state,
-    stateStudentId: sid,
-    firstName: text(given, sys.givenWidth),
-    middleName: text(middle),
-    lastName1: text(last1),
-    lastName2: text(last2),
-    sex,
-    birthDate: sloppyDate(rng, sys, kid.birth),
-    multipleBirth,
-    birthCity: place ? text(place[0]) : null,
-    birthState: place ? text(place[1]) : null,
-    birthCountry: place ? place[2] : null,
-    parent1FirstName: text(p1[0]),
-    parent1LastName: text(p1[1]),
-    parent2FirstName: text(p2[0]),
-    parent2LastName: text(p2[1]),
-  };
+  return writtenRecord(
+    {
+      recordId,
+      state,
+      stateStudentId: sid,
+      given,
+      middle,
+      last1,
+      last2,
+      sex,
+      birthDate: sloppyDate(rng, sys, kid.birth),
+      multipleBirth,
+      place,
+      parent1: p1,
+      parent2: p2,
+    },
+    text,
+    (s) => text(s, sys.givenWidth),
+  );
 }
