@@ -5,8 +5,8 @@
  * (specs/sif/objects.ts), never from how many came: a repeatable element is always an array, even with one member.
  * Pure: the raw XML is parsed by core/sif (through the safe XML parser) with `SIF_PARSER_OPTIONS`, then `normalize`d.
  */
-import { XMLBuilder } from 'fast-xml-parser';
 import { SIF_NS, sifSchema, type SifTypeDef } from '../../specs/sif/objects.js';
+import { xmlTreeText } from '../../lib/xml.js';
 
 /** A Goessner element: a string (text only) or an object of attributes, `#text` and children. */
 export type SifValue = string | SifElement;
@@ -155,21 +155,6 @@ export function normalizeObject(object: string, value: unknown, issues: TreeIssu
   return typeof n === 'string' ? {} : n;
 }
 
-/**
- * The XML writer: fast-xml-parser's builder over Goessner trees (`@` attributes, `#text`), which escapes every name's
- * text and attribute values itself. It replaced xmlbuilder2's document model here, which built a DOM node per element
- * and took as long as parsing the request again for a 1,000-object createResponse (issue 15, bench/sif).
- */
-const XML_WRITER = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  textNodeName: '#text',
-  suppressEmptyNode: true,
-  suppressBooleanAttributes: false,
-  processEntities: true,
-});
-const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
-
 /** A copy of an element in schema order (attributes, text, children as the type lists them), what the XSD wants. */
 function inSchemaOrder(value: SifValue, type: string | null): SifValue {
   if (typeof value === 'string') return value;
@@ -209,8 +194,7 @@ function writeRoot(namespace: string | null, root: string, content: SifValue, de
       : namespace
         ? { '@xmlns': namespace, ...content }
         : content;
-  const xml = XML_WRITER.build({ [root]: body }) as string;
-  return declaration ? DECLARATION + xml : xml;
+  return xmlTreeText({ [root]: body }, declaration);
 }
 
 /** Writes one object as XML in schema order. */
