@@ -12,11 +12,9 @@
  * run as root) and a private redis-server, as the tests do. After each write path the bench waits for the workers
  * to drain the jobs it caused, so the next figure does not pay for the last one's backlog, and reports that time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type AutocannonRequest, type Result } from 'autocannon';
 import type { StateRecord } from '@msix/adapter-sdk/canonical';
@@ -31,6 +29,7 @@ import { DEFAULT_ADAPTERS_DIR } from '../../adapters/registry.js';
 import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../lab/matching/synthetic/name-data.js';
 import { integerOption, parseCommandLine } from '../../lib/cli.js';
 import { teardownOnExit } from '../support/teardown.js';
+import { startChild as startProcess } from '../support/child.js';
 
 const USAGE =
   'usage: npm run bench:load [-- --seconds 8] [--connections 16] [--rounds 1] [--overload-connections 256] ' +
@@ -61,34 +60,9 @@ const loadAtStart = loadavg()[0]!;
 
 const { stops, cleanup } = teardownOnExit();
 
-/** A child process, ready when one of its stdout lines matches `ready` (its first match group is answered). */
-async function startChild(label: string, args: string[], env: Record<string, string>, ready: RegExp) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  stops.push(stop);
-  const match = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    let found = false;
-    lines.on('line', (line) => {
-      const m = found ? null : ready.exec(line);
-      if (m) {
-        found = true;
-        resolve(m[1] ?? line);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${label} exited with ${code} before it was ready`)));
-  });
-  return { match, stop };
-}
+/** A gateway, worker or the bare baseline, ready when a stdout line matches `ready`. */
+const startChild = (label: string, args: string[], env: Record<string, string>, ready: RegExp) =>
+  startProcess({ label, args, env, ready, cwd: root, stops });
 
 interface Measured {
   result: Result;

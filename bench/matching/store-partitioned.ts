@@ -8,11 +8,9 @@
  *
  * Uses DATABASE_URL when set, otherwise a throwaway Postgres cluster; always its own redis-server.
  */
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PgDb } from '../../core/store/pg.js';
@@ -26,6 +24,7 @@ import { startEmbeddedRedis } from '../../runtime/embedded-redis.js';
 import { BullJobQueue } from '../../runtime/queue.js';
 import { integerOption, parseCommandLine } from '../../lib/cli.js';
 import { teardownOnExit } from '../support/teardown.js';
+import { startChild } from '../support/child.js';
 
 const USAGE = 'usage: npx tsx bench/matching/store-partitioned.ts --records 20000 [--parts 16] [--seed 5] [--out FILE]';
 const { values } = parseCommandLine({
@@ -113,10 +112,10 @@ try {
 
   /** A worker process as deployed (ROLE=worker), ready when it says so; stopped with SIGTERM. */
   const startWorker = async (databaseUrl: string, prefix: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      cwd: root,
+    const { stop } = await startChild({
+      label: 'a worker',
+      args: ['scripts/start.ts'],
       env: {
-        ...process.env,
         ROLE: 'worker',
         DATABASE_URL: databaseUrl,
         REDIS_URL: redis.url,
@@ -129,20 +128,9 @@ try {
         DEMO_DATA: 'false',
         DEV_IDP: 'false',
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const stop = () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
-    stops.push(stop);
-    await new Promise<void>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (line.includes('Press Ctrl-C to stop.')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`a worker exited with ${code} before it was ready`)));
+      ready: /Press Ctrl-C to stop\./,
+      cwd: root,
+      stops,
     });
     return stop;
   };

@@ -24,7 +24,7 @@
  *
  * Uses DATABASE_URL when set, otherwise a throwaway Postgres cluster; always its own redis-server (it restarts it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,7 @@ import { createClient } from '../../core/security/clients.js';
 import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../lab/matching/synthetic/name-data.js';
 import { integerOption, parseCommandLine } from '../../lib/cli.js';
 import { teardownOnExit } from '../support/teardown.js';
+import { startChild as startProcess } from '../support/child.js';
 import { putEndpoint, type EndpointInput } from '../../core/exchange/endpoints.js';
 import { orderProblems, type Received, type SimStats } from '../../sim/state-simulator.js';
 import { MOVE_CONSUMER } from '../../core/exchange/notices/move-consumer.js';
@@ -88,39 +89,9 @@ const loadAtStart = loadavg()[0]!;
 
 const { stops, cleanup } = teardownOnExit();
 
-/** A child process, ready when one of its stdout lines matches `ready` (its first match group is answered). */
-async function startChild(label: string, env: Record<string, string>, ready: RegExp) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  stops.push(stop);
-  const match = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    let found = false;
-    /** The last lines before it was ready: why it stopped, when it does. */
-    const last: string[] = [];
-    lines.on('line', (line) => {
-      if (!found) last.splice(0, Math.max(0, last.length - 9), line);
-      const m = found ? null : ready.exec(line);
-      if (m) {
-        found = true;
-        resolve(m[1] ?? line);
-      }
-    });
-    child.once('exit', (code) => {
-      if (!found) reject(new Error(`${label} exited with ${code} before it was ready:\n${last.join('\n')}`));
-    });
-  });
-  return { child, match, stop };
-}
+/** A gateway or worker of the soak (scripts/start.ts), ready when a stdout line matches `ready`. */
+const startChild = (label: string, env: Record<string, string>, ready: RegExp) =>
+  startProcess({ label, args: ['scripts/start.ts'], env, ready, cwd: root, stops });
 
 /** A child of the soak: a unique name and birth date per number, the same identity in both states. */
 const person = (i: number) => ({
