@@ -15,10 +15,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PgDb } from '../../core/store/pg.js';
 import { migrate } from '../../core/store/migrate.js';
-import type { Db } from '../../core/store/db.js';
 import { runBatchLoad, type BatchLoadReport } from '../../core/matching-store/batch-load.js';
 import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
-import { insertPending } from '../../lab/matching/store-fixtures.js';
+import { insertPending, storeOutcome } from '../../lab/matching/store-fixtures.js';
 import { startThrowawayCluster } from '../../runtime/postgres-cluster.js';
 import { startEmbeddedRedis } from '../../runtime/embedded-redis.js';
 import { BullJobQueue } from '../../runtime/queue.js';
@@ -44,23 +43,6 @@ const consolidation = { requiredCredits: 22 };
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const { stops, cleanup } = teardownOnExit();
-
-/** The store's outcome without the random MSIX ids: who is with whom, the statuses, the reviews. */
-async function outcome(db: Db) {
-  const students = await db.query<{ members: string }>(
-    `SELECT string_agg(s.state_code || '/' || s.state_student_id, ',' ORDER BY s.state_code, s.state_student_id)
-       AS members
-     FROM links l JOIN state_records s ON s.id = l.record_id GROUP BY l.msix_id ORDER BY 1`,
-  );
-  const statuses = await db.query<{ status: string; n: number }>(
-    'SELECT match_status AS status, count(*)::int AS n FROM state_records GROUP BY 1 ORDER BY 1',
-  );
-  const reviews = await db.query<{ record: string; status: string }>(
-    `SELECT s.state_code || '/' || s.state_student_id AS record, r.status FROM match_reviews r
-     JOIN state_records s ON s.id = r.record_id ORDER BY 1`,
-  );
-  return JSON.stringify([students.rows, statuses.rows, reviews.rows]);
-}
 
 try {
   const cluster = process.env.DATABASE_URL ? null : await startThrowawayCluster();
@@ -151,7 +133,7 @@ try {
   let t = performance.now();
   const single = await runBatchLoad(base.db, { consolidation, chunkRecords: 10_000 });
   row('one process (`npm run match:load`)', performance.now() - t, single);
-  const expected = await outcome(base.db);
+  const expected = JSON.stringify(await storeOutcome(base.db));
   const problems: string[] = [];
   for (const workers of [1, 2]) {
     log(`partitioned, ${workers} worker(s)…`);
@@ -169,7 +151,8 @@ try {
     row(`${PARTS} partitions, ${workers} worker process${workers > 1 ? 'es' : ''}`, performance.now() - t, report);
     await queue.close();
     await Promise.all(stopWorkers.map((s) => s()));
-    if ((await outcome(target.db)) !== expected) problems.push(`${workers} worker(s): the store differs`);
+    if (JSON.stringify(await storeOutcome(target.db)) !== expected)
+      problems.push(`${workers} worker(s): the store differs`);
   }
   loads.push(os.loadavg()[0]!.toFixed(1));
 

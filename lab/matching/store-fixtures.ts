@@ -90,3 +90,23 @@ export async function insertPending(
   }
   return ids;
 }
+
+/**
+ * A store's matching outcome with the random MSIX ids left out: who is with whom, the reviews, the statuses. Two
+ * stores loaded from the same records compare equal exactly when they were linked alike.
+ */
+export async function storeOutcome(db: Db) {
+  const students = await db.query<{ members: string }>(
+    `SELECT string_agg(s.state_code || '/' || s.state_student_id, ',' ORDER BY s.state_code, s.state_student_id)
+       AS members
+     FROM links l JOIN state_records s ON s.id = l.record_id GROUP BY l.msix_id ORDER BY 1`,
+  );
+  const statuses = await db.query<{ status: string; n: number }>(
+    'SELECT match_status AS status, count(*)::int AS n FROM state_records GROUP BY 1 ORDER BY 1',
+  );
+  const reviews = await db.query<{ record: string; status: string }>(
+    `SELECT s.state_code || '/' || s.state_student_id AS record, r.status FROM match_reviews r
+     JOIN state_records s ON s.id = r.record_id ORDER BY 1`,
+  );
+  return { students: students.rows.map((r) => r.members), statuses: statuses.rows, reviews: reviews.rows };
+}

@@ -14,7 +14,7 @@ import { partitionWorker, runBatchLoad, type BatchLoadReport } from '../../core/
 import { QUEUES } from '../../core/jobs.js';
 import type { Db } from '../../core/store/db.js';
 import { generatePopulation } from '../../lab/matching/synthetic/generator.js';
-import { insertPending } from '../../lab/matching/store-fixtures.js';
+import { insertPending, storeOutcome } from '../../lab/matching/store-fixtures.js';
 import { BullJobQueue, startQueueWorker } from '../../runtime/queue.js';
 import { freshDb, queuePrefix } from '../support/db.js';
 import pg from 'pg';
@@ -47,23 +47,6 @@ describe('the batch partitioned by blocking key', () => {
     }
   });
 });
-
-/** The store's outcome with the random MSIX ids left out: who is with whom, the reviews, the statuses. */
-async function outcome(db: Db) {
-  const students = await db.query<{ members: string }>(
-    `SELECT string_agg(s.state_code || '/' || s.state_student_id, ',' ORDER BY s.state_code, s.state_student_id)
-       AS members
-     FROM links l JOIN state_records s ON s.id = l.record_id GROUP BY l.msix_id ORDER BY 1`,
-  );
-  const statuses = await db.query<{ status: string; n: number }>(
-    'SELECT match_status AS status, count(*)::int AS n FROM state_records GROUP BY 1 ORDER BY 1',
-  );
-  const reviews = await db.query<{ record: string; status: string }>(
-    `SELECT s.state_code || '/' || s.state_student_id AS record, r.status FROM match_reviews r
-     JOIN state_records s ON s.id = r.record_id ORDER BY 1`,
-  );
-  return { students: students.rows.map((r) => r.members), statuses: statuses.rows, reviews: reviews.rows };
-}
 
 const sameReport = (r: BatchLoadReport) => {
   const { ms: _ms, partitions: _p, ...rest } = r;
@@ -136,7 +119,7 @@ describe('the store batch load partitioned into BullMQ jobs', () => {
       expect(report.partitions).toMatchObject({ parts: 6, byWorkers: 6 });
       expect(report.partitions!.workers.length).toBeGreaterThanOrEqual(1);
       expect(sameReport(report)).toEqual(sameReport(expected));
-      expect(await outcome(split)).toEqual(await outcome(single));
+      expect(await storeOutcome(split)).toEqual(await storeOutcome(single));
       const left = await split.query<{ n: number }>('SELECT count(*)::int AS n FROM batch_partitions');
       expect(left.rows[0]!.n).toBe(0);
     } finally {
@@ -163,7 +146,7 @@ describe('the store batch load partitioned into BullMQ jobs', () => {
       expect(report.partitions).toMatchObject({ parts: 3, byWorkers: 0 });
       expect(warnings.length).toBe(3);
       expect(warnings[0]).toContain('no worker at work on the run');
-      expect(await outcome(alone)).toEqual(await outcome(single));
+      expect(await storeOutcome(alone)).toEqual(await storeOutcome(single));
     } finally {
       await queue.close();
     }
