@@ -18,10 +18,8 @@ describe('bulk enqueue of job intents', () => {
     await queue.close();
   });
 
-  it('enqueues 1,200 intents in round trips of 500, each job once under its id', async () => {
-    const intents = Array.from({ length: 1200 }, (_, i) =>
-      matchIntent(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, 1, 'bulk'),
-    );
+  /** The real queue, with the size of each bulk round trip it is asked for recorded in `calls`. */
+  const countingBulk = () => {
     const calls: number[] = [];
     const bulk = queue.enqueueMany.bind(queue);
     const counted = Object.assign(Object.create(queue) as BullJobQueue, {
@@ -30,6 +28,14 @@ describe('bulk enqueue of job intents', () => {
         return bulk(name, jobs);
       },
     });
+    return { counted, calls };
+  };
+
+  it('enqueues 1,200 intents in round trips of 500, each job once under its id', async () => {
+    const intents = Array.from({ length: 1200 }, (_, i) =>
+      matchIntent(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, 1, 'bulk'),
+    );
+    const { counted, calls } = countingBulk();
     expect(await enqueueIntents(counted, intents)).toBe(0);
     expect(calls).toEqual([500, 500, 200]);
     expect(await enqueueIntents(counted, intents.slice(0, 10))).toBe(0);
@@ -40,14 +46,7 @@ describe('bulk enqueue of job intents', () => {
   });
 
   it('groups the enqueues of concurrent writers: one job each, fewer round trips, each told of its own', async () => {
-    const calls: number[] = [];
-    const bulk = queue.enqueueMany.bind(queue);
-    const counted = Object.assign(Object.create(queue) as BullJobQueue, {
-      enqueueMany: (name: typeof QUEUES.match, jobs: readonly { payload: never; jobId: string }[]) => {
-        calls.push(jobs.length);
-        return bulk(name, jobs);
-      },
-    });
+    const { counted, calls } = countingBulk();
     const intents = Array.from({ length: 40 }, (_, i) =>
       matchIntent(`00000000-0000-4000-9000-${String(i).padStart(12, '0')}`, 1, 'grouped'),
     );
